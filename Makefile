@@ -1,0 +1,175 @@
+# polkfura: one non-recursive Makefile. Objects go to build/<variant>/.
+# Variants: release (default), asan (ASan+UBSan), fuzz (clang libFuzzer).
+
+VARIANT   ?= release
+BUILD     := build/$(VARIANT)
+PF_CACHE  ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/polkfura
+PREFIX    ?= /usr/local
+BINDIR    ?= $(PREFIX)/bin
+FUZZ_TIME ?= 60
+FUZZ_SECONDS ?= $(FUZZ_TIME)
+CI        ?=
+
+CC        ?= gcc
+WARN      := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
+	     -Wmissing-prototypes -Wvla -Wundef -Wnull-dereference -Wimplicit-fallthrough
+CFLAGS_BASE := -std=gnu11 -D_GNU_SOURCE -g $(WARN) -fstack-protector-strong -I. -MMD -MP
+ifeq ($(VARIANT),asan)
+  OPT     := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+  LDSAN   := -fsanitize=address,undefined
+else
+  OPT     := -O2 -D_FORTIFY_SOURCE=2
+  LDSAN   :=
+endif
+CFLAGS    ?=
+ALL_CFLAGS := $(CFLAGS_BASE) $(OPT) $(CFLAGS)
+LDFLAGS   ?=
+CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt -lm)
+SPOA_LIBS := -lev -lmicrohttpd -lpthread -lm
+
+ifeq ($(V),1)
+  Q :=
+else
+  Q := @
+endif
+
+COMMON_SRC := $(wildcard common/*.c)
+SPOA_SRC   := $(filter-out spoa/main.c,$(wildcard spoa/*.c))
+COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
+SPOA_OBJ   := $(SPOA_SRC:%.c=$(BUILD)/%.o)
+LIBCOMMON  := $(BUILD)/libpfcommon.a
+
+SPOA_BIN   := $(BUILD)/polkfura-spoa
+BINS       := $(SPOA_BIN)
+
+# Unit tests: tests/unit/check_<mod>.c links <mod>.o (found in spoa/, ctl/ or
+# common/), the objects in UNIT_DEPS_<mod>, and libpfcommon.a.
+UNIT_SRC   := $(wildcard tests/unit/check_*.c)
+UNIT_BINS  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
+UNIT_DEPS_rpc := spoa/methods
+UNIT_DEPS_methods := spoa/rpc
+objs_of = $(addprefix $(BUILD)/,$(addsuffix .o,$(1)))
+unit_mod = $(firstword $(wildcard spoa/$(1).c ctl/$(1).c common/$(1).c))
+
+# Integration tests: Check binaries linked with the harness library.
+HARNESS_SRC := $(wildcard tests/harness/*.c)
+HARNESS_OBJ := $(HARNESS_SRC:%.c=$(BUILD)/%.o)
+INTEG_SRC  := $(wildcard tests/integration/test_*.c)
+INTEG_BINS := $(INTEG_SRC:tests/integration/%.c=$(BUILD)/tests/integration/%)
+
+# Fuzz targets: tests/fuzz/fuzz_<t>.c with UNIT-style deps; replayed by a gcc driver.
+FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_NAMES := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=%)
+FUZZ_DEPS_spop := spoa/spop
+FUZZ_DEPS_rpc  := spoa/rpc spoa/methods
+REPLAY_BINS := $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz/replay_%)
+
+BENCH_SRC  := $(wildcard tests/bench/*.c)
+
+.PHONY: all test unit integration fuzz-replay asan fuzz bench demo deps install clean \
+	format format-check lint check-docs
+
+all: $(BINS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIBCOMMON): $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(SPOA_BIN): $(BUILD)/spoa/main.o $(SPOA_OBJ) $(LIBCOMMON)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(SPOA_LIBS)
+
+.SECONDEXPANSION:
+$(BUILD)/tests/unit/check_%: $(BUILD)/tests/unit/check_%.o \
+		$$(call objs_of,$$(basename $$(call unit_mod,$$*)) $$(UNIT_DEPS_$$*)) $(LIBCOMMON)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) -lev -lcjson -lpthread
+
+$(BUILD)/tests/integration/test_%: $(BUILD)/tests/integration/test_%.o $(HARNESS_OBJ) $(LIBCOMMON)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) -lcurl -lpthread
+
+$(BUILD)/tests/fuzz/replay_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay.o \
+		$$(call objs_of,$$(FUZZ_DEPS_$$*)) $(LIBCOMMON)
+	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^
+
+$(BUILD)/tests/bench/%: $(BUILD)/tests/bench/%.o $(SPOA_OBJ) $(LIBCOMMON)
+	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ -lev -lpthread -lm
+
+# ---- test targets ---------------------------------------------------------
+
+ifeq ($(CI),true)
+CI_CHECKS := format-check lint check-docs
+endif
+
+test: deps all unit fuzz-replay integration asan-short $(CI_CHECKS)
+	@echo "make test: all suites passed"
+
+unit: $(UNIT_BINS)
+	$(Q)tests/run-unit.sh $(UNIT_BINS)
+
+fuzz-replay: $(REPLAY_BINS)
+	$(Q)for t in $(FUZZ_NAMES); do \
+		$(BUILD)/tests/fuzz/replay_$$t tests/fuzz/corpus/$$t || exit 1; done
+
+integration: all $(INTEG_BINS)
+	$(Q)PF_BUILD=$(BUILD) PF_CACHE=$(PF_CACHE) tests/run-integration.sh $(INTEG_BINS)
+
+# The short sanitizer run inside `make test`: unit tests and fuzz replay under ASan+UBSan.
+asan-short:
+	$(Q)$(MAKE) --no-print-directory VARIANT=asan unit fuzz-replay
+
+asan:
+	$(Q)$(MAKE) --no-print-directory VARIANT=asan all unit fuzz-replay integration
+
+FUZZ_CC    ?= clang
+FUZZ_FLAGS := -std=gnu11 -D_GNU_SOURCE -g -O1 -I. -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+fuzz:
+	$(Q)mkdir -p build/fuzz
+	$(Q)for t in $(FUZZ_NAMES); do \
+		srcs="tests/fuzz/fuzz_$$t.c common/*.c"; \
+		case $$t in spop) srcs="$$srcs spoa/spop.c";; rpc) srcs="$$srcs spoa/rpc.c spoa/methods.c";; esac; \
+		$(FUZZ_CC) $(FUZZ_FLAGS) -o build/fuzz/fuzz_$$t $$srcs || exit 1; \
+		mkdir -p build/fuzz/corpus_$$t; \
+		echo "fuzz $$t for $(FUZZ_SECONDS) s"; \
+		build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			-artifact_prefix=build/fuzz/ build/fuzz/corpus_$$t tests/fuzz/corpus/$$t || exit 1; \
+	done
+
+bench: all
+	$(Q)tests/bench/run.sh $(BUILD)
+
+demo: deps all
+	$(Q)PF_BUILD=$(BUILD) PF_CACHE=$(PF_CACHE) tests/demo.sh
+
+deps:
+	$(Q)PF_CACHE=$(PF_CACHE) tools/deps.sh
+
+install:
+	@test -x $(SPOA_BIN) || { echo "install: build first (make all)"; exit 1; }
+	install -D -m 0755 $(SPOA_BIN) $(DESTDIR)$(BINDIR)/polkfura-spoa
+
+C_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+format:
+	$(Q)clang-format -i $(C_FILES)
+
+format-check:
+	$(Q)clang-format --dry-run --Werror $(C_FILES)
+
+lint:
+	$(Q)cppcheck --quiet --enable=warning,performance,portability --inline-suppr \
+		--error-exitcode=1 --std=c11 -I. --suppress=missingIncludeSystem \
+		common spoa ctl tests/unit tests/fuzz
+
+check-docs:
+	$(Q)tools/check-docs.sh
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

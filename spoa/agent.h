@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The agent's I/O side: one worker per thread, each with its own libev loop,
+ * its connections from HAProxy, and its own counters. Workers share only the
+ * listening sockets (every worker accepts on them) and the read-only methods
+ * table, which is swapped on reload by reference counting, so the hot path
+ * takes no lock.
+ */
+#ifndef PF_SPOA_AGENT_H
+#define PF_SPOA_AGENT_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/compiler.h"
+#include "notify.h"
+#include "rpc.h"
+#include "spop.h"
+
+struct agent_worker;
+struct methods;
+
+/* A methods table shared between workers; freed when the last holder lets go. */
+struct agent_table {
+	struct methods *m; /* owned */
+	atomic_uint refs;
+};
+
+/* Wraps <m> (ownership passes) with one reference. NULL on allocation failure. */
+struct agent_table *agent_table_new(struct methods *m);
+void agent_table_get(struct agent_table *t);
+/* Drops one reference; the last one frees the table. NULL is a no-op. */
+void agent_table_put(struct agent_table *t);
+
+struct agent_settings {
+	const int *listen_fds; /* borrowed from main, valid until every worker stopped */
+	unsigned n_listen;
+	const struct notify_chains *chains; /* borrowed, read-only */
+	size_t max_body;
+	uint32_t max_frame_size; /* the most the agent accepts in HELLO negotiation */
+	double hello_timeout;	 /* seconds to wait for HAPROXY-HELLO */
+	double stop_timeout;	 /* seconds to let connections drain on stop */
+};
+
+/*
+ * Counters of one worker. Only the owning thread writes (plain relaxed
+ * load+store, no locked instruction); the metrics thread reads.
+ */
+struct agent_stats {
+	_Atomic uint64_t conns_accepted;
+	_Atomic uint64_t conns_active;
+	_Atomic uint64_t frames_in;
+	_Atomic uint64_t acks_out;
+	_Atomic uint64_t messages;
+	_Atomic uint64_t by_class[RPC_CLASS_COUNT];
+	_Atomic uint64_t by_chain[NOTIFY_MAX_CHAINS + 1]; /* last slot: unknown */
+	_Atomic uint64_t disconnects_sent[SPOP_ST_RES + 2]; /* last slot: other codes */
+	_Atomic uint64_t hello_healthchecks;
+	_Atomic uint64_t read_errors;
+	_Atomic uint64_t alloc_failures;
+};
+
+/*
+ * Creates a worker for <set> (borrowed) starting with <table> (one reference
+ * taken). Returns NULL on allocation failure.
+ */
+struct agent_worker *agent_worker_new(const struct agent_settings *set, struct agent_table *table);
+
+/* Runs the worker's loop in the calling thread until it stops. */
+void agent_worker_run(struct agent_worker *w);
+
+/* Thread-safe: hands <table> to the worker (a reference is taken), applied at its next wake-up. */
+void agent_worker_swap_table(struct agent_worker *w, struct agent_table *table);
+
+/*
+ * Thread-safe: asks the worker to stop accepting, answer the frames it has,
+ * send AGENT-DISCONNECT to every peer and return from agent_worker_run once
+ * all connections closed (or stop_timeout passed).
+ */
+void agent_worker_stop(struct agent_worker *w);
+
+/* Counters, readable from any thread while the worker lives. */
+const struct agent_stats *agent_worker_stats(const struct agent_worker *w);
+
+/* Frees a stopped worker. NULL is a no-op. */
+void agent_worker_free(struct agent_worker *w);
+
+#endif

@@ -1,0 +1,638 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Implementation of the integration-test harness (see harness.h). Children
+ * get their own process group so a stop also reaches their children (node
+ * spawns helpers); every wait is a poll loop with a deadline.
+ */
+#include "common/compiler.h"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "harness.h"
+
+static char tmpdir[128];
+static char ca_file[512];
+static char cert_dir[512];
+
+double h_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void nap(void)
+{
+	struct timespec ts = {0, 20 * 1000 * 1000}; /* poll interval, not a synchronisation */
+
+	nanosleep(&ts, NULL);
+}
+
+const char *h_tmpdir(void)
+{
+	if (tmpdir[0] == '\0') {
+		const char *base = getenv("TMPDIR");
+
+		snprintf(tmpdir, sizeof(tmpdir), "%s/pf-test-XXXXXX", base ? base : "/tmp");
+		if (mkdtemp(tmpdir) == NULL) {
+			perror("mkdtemp");
+			abort();
+		}
+		/* haproxy and node may run as other users; let them read our files. */
+		chmod(tmpdir, 0755);
+	}
+	return tmpdir;
+}
+
+void h_tmp_cleanup(void)
+{
+	char cmd[512];
+
+	if (tmpdir[0] == '\0' || getenv("PF_KEEP_TMP") != NULL)
+		return;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "harness: could not remove %s\n", tmpdir);
+	tmpdir[0] = '\0';
+}
+
+const char *h_build_dir(void)
+{
+	const char *b = getenv("PF_BUILD");
+
+	return b != NULL ? b : "build/release";
+}
+
+int h_free_port(void)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET};
+	socklen_t len = sizeof(sin);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&sin, &len) == 0)
+		port = ntohs(sin.sin_port);
+	if (fd >= 0)
+		close(fd);
+	return port;
+}
+
+pid_t h_spawn(char *const argv[], char *const env[], const char *log_path)
+{
+	pid_t pid = fork();
+
+	if (pid != 0)
+		return pid;
+	setpgid(0, 0);
+	if (log_path != NULL) {
+		int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+			close(fd);
+		}
+	}
+	for (int i = 0; env != NULL && env[i] != NULL; i++)
+		putenv(env[i]);
+	execvp(argv[0], argv);
+	fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
+	_exit(127);
+}
+
+int h_wait_exit(pid_t pid, double timeout_s)
+{
+	double end = h_now() + timeout_s;
+	int status;
+
+	while (h_now() < end) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+
+		if (r == pid)
+			return status;
+		if (r == -1)
+			return -1;
+		nap();
+	}
+	return -1;
+}
+
+int h_stop(pid_t pid, int sig, double timeout_s)
+{
+	int status;
+
+	if (pid <= 0)
+		return -1;
+	kill(pid, sig);
+	status = h_wait_exit(pid, timeout_s);
+	if (status == -1) {
+		kill(-pid, SIGKILL);
+		kill(pid, SIGKILL);
+		if (waitpid(pid, &status, 0) != pid)
+			return -1;
+	}
+	kill(-pid, SIGKILL); /* whatever the child left in its group */
+	return status;
+}
+
+bool h_port_open(int port)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	bool ok;
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ok = fd >= 0 && connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0;
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+bool h_wait_port(int port, double timeout_s)
+{
+	double end = h_now() + timeout_s;
+
+	while (h_now() < end) {
+		if (h_port_open(port))
+			return true;
+		nap();
+	}
+	return false;
+}
+
+char *h_read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t cap = 0, n = 0, r;
+
+	if (f == NULL)
+		return NULL;
+	do {
+		if (n + 4096 + 1 > cap) {
+			char *nb = realloc(buf, cap = cap * 2 + 8192);
+
+			if (nb == NULL) {
+				free(buf);
+				fclose(f);
+				return NULL;
+			}
+			buf = nb;
+		}
+		r = fread(buf + n, 1, 4096, f);
+		n += r;
+	} while (r > 0);
+	fclose(f);
+	buf[n] = '\0';
+	if (len != NULL)
+		*len = n;
+	return buf;
+}
+
+int h_write_file(const char *path, const char *data)
+{
+	FILE *f = fopen(path, "wb");
+	int rc;
+
+	if (f == NULL)
+		return -1;
+	rc = fputs(data, f) < 0 ? -1 : 0;
+	return fclose(f) != 0 ? -1 : rc;
+}
+
+bool h_wait_file_contains(const char *path, const char *needle, double timeout_s)
+{
+	double end = h_now() + timeout_s;
+
+	while (h_now() < end) {
+		char *s = h_read_file(path, NULL);
+		bool found = s != NULL && strstr(s, needle) != NULL;
+
+		free(s);
+		if (found)
+			return true;
+		nap();
+	}
+	return false;
+}
+
+/* ---- HTTP ---- */
+
+struct sink {
+	char *p;
+	size_t len;
+};
+
+static size_t sink_write(char *data, size_t size, size_t nmemb, void *userp)
+{
+	struct sink *s = userp;
+	size_t n = size * nmemb;
+	char *np = realloc(s->p, s->len + n + 1);
+
+	if (np == NULL)
+		return 0;
+	memcpy(np + s->len, data, n);
+	s->len += n;
+	np[s->len] = '\0';
+	s->p = np;
+	return n;
+}
+
+long h_http(const struct h_req *req, struct h_resp *resp)
+{
+	struct sink body = {NULL, 0}, hdrs = {NULL, 0};
+	struct curl_slist *hl = NULL, *resolve = NULL;
+	CURL *c = curl_easy_init();
+	CURLcode rc;
+
+	memset(resp, 0, sizeof(*resp));
+	if (c == NULL) {
+		snprintf(resp->err, sizeof(resp->err), "curl_easy_init failed");
+		return 0;
+	}
+	curl_easy_setopt(c, CURLOPT_URL, req->url);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, req->timeout_ms > 0 ? req->timeout_ms : 5000L);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink_write);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, sink_write);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &hdrs);
+	curl_easy_setopt(c, CURLOPT_CAINFO, req->cainfo != NULL ? req->cainfo : h_ca_file());
+	curl_easy_setopt(c, CURLOPT_HTTP_VERSION,
+			 req->http2 ? CURL_HTTP_VERSION_2TLS : CURL_HTTP_VERSION_1_1);
+	if (req->body != NULL) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+				 (curl_off_t)(req->body_len ? req->body_len : strlen(req->body)));
+		hl = curl_slist_append(hl, "Content-Type: application/json");
+	}
+	if (req->method != NULL)
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
+	for (int i = 0; req->headers != NULL && req->headers[i] != NULL; i++)
+		hl = curl_slist_append(hl, req->headers[i]);
+	if (hl != NULL)
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+	if (req->resolve_port > 0) {
+		char host[256], entry[300];
+		const char *p = strstr(req->url, "://");
+		size_t n;
+
+		p = p != NULL ? p + 3 : req->url;
+		n = strcspn(p, ":/");
+		if (n >= sizeof(host))
+			n = sizeof(host) - 1;
+		memcpy(host, p, n);
+		host[n] = '\0';
+		snprintf(entry, sizeof(entry), "%s:%d:127.0.0.1", host, req->resolve_port);
+		resolve = curl_slist_append(NULL, entry);
+		curl_easy_setopt(c, CURLOPT_RESOLVE, resolve);
+	}
+	rc = curl_easy_perform(c);
+	if (rc == CURLE_OK) {
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
+	} else {
+		snprintf(resp->err, sizeof(resp->err), "%s", curl_easy_strerror(rc));
+	}
+	resp->body = body.p != NULL ? body.p : strdup("");
+	resp->len = body.len;
+	resp->headers = hdrs.p != NULL ? hdrs.p : strdup("");
+	curl_slist_free_all(hl);
+	curl_slist_free_all(resolve);
+	curl_easy_cleanup(c);
+	return resp->status;
+}
+
+void h_resp_free(struct h_resp *resp)
+{
+	pf_free(&resp->body);
+	pf_free(&resp->headers);
+}
+
+bool h_resp_header(const struct h_resp *resp, const char *name, char *out, size_t outlen)
+{
+	size_t nlen = strlen(name);
+	const char *line = resp->headers;
+
+	while (line != NULL && *line != '\0') {
+		const char *eol = strchr(line, '\n');
+
+		if (strncasecmp(line, name, nlen) == 0 && line[nlen] == ':') {
+			const char *v = line + nlen + 1;
+			size_t n;
+
+			while (*v == ' ')
+				v++;
+			n = eol != NULL ? (size_t)(eol - v) : strlen(v);
+			while (n > 0 && (v[n - 1] == '\r' || v[n - 1] == ' '))
+				n--;
+			snprintf(out, outlen, "%.*s", (int)n, v);
+			return true;
+		}
+		line = eol != NULL ? eol + 1 : NULL;
+	}
+	return false;
+}
+
+/* ---- TLS material ---- */
+
+static void make_certs(void)
+{
+	char cmd[2048];
+
+	snprintf(cert_dir, sizeof(cert_dir), "%s/certs", h_tmpdir());
+	snprintf(ca_file, sizeof(ca_file), "%s/ca.pem", h_tmpdir());
+	mkdir(cert_dir, 0755);
+	snprintf(cmd, sizeof(cmd),
+		 "cd '%s' && openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=pf-test-ca "
+		 "-keyout ca.key -out ca.pem 2>/dev/null && "
+		 "openssl req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout site.key "
+		 "-out site.csr 2>/dev/null && "
+		 "printf 'subjectAltName=DNS:localhost,DNS:*.localhost,IP:127.0.0.1\\n' > san.ext && "
+		 "openssl x509 -req -in site.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 "
+		 "-extfile san.ext -out site.crt 2>/dev/null && cat site.crt site.key > certs/site.pem",
+		 h_tmpdir());
+	if (system(cmd) != 0) {
+		fprintf(stderr, "harness: openssl failed\n");
+		abort();
+	}
+}
+
+const char *h_ca_file(void)
+{
+	if (ca_file[0] == '\0')
+		make_certs();
+	return ca_file;
+}
+
+const char *h_cert_dir(void)
+{
+	if (cert_dir[0] == '\0')
+		make_certs();
+	return cert_dir;
+}
+
+/* ---- node simulator ---- */
+
+static const char *node_path_env(char *buf, size_t len)
+{
+	const char *cache = getenv("PF_CACHE");
+	const char *home = getenv("HOME");
+
+	if (cache != NULL)
+		snprintf(buf, len, "NODE_PATH=%s/npm/node_modules", cache);
+	else
+		snprintf(buf, len, "NODE_PATH=%s/.cache/polkfura/npm/node_modules",
+			 home ? home : "/root");
+	return buf;
+}
+
+bool h_nodesim_start(struct h_nodesim *sim, const char *chain, int n, const char *extra_args)
+{
+	static char node_path[600];
+	char *env[] = {(char *)node_path_env(node_path, sizeof(node_path)), NULL};
+	char cmd[1024], nstr[16], bstr[16], cstr[16];
+	double end;
+
+	memset(sim, 0, sizeof(*sim));
+	sim->n = n;
+	sim->control_port = h_free_port();
+	/* A run of free ports: probe upward from a random-ish base. */
+	for (int tries = 0; tries < 50; tries++) {
+		int base = 20000 + (int)((unsigned)(getpid() * 131 + tries * 977) % 30000);
+		bool ok = true;
+
+		for (int i = 0; i < n && ok; i++)
+			ok = !h_port_open(base + i) && base + i != sim->control_port;
+		if (ok) {
+			sim->base_port = base;
+			break;
+		}
+	}
+	snprintf(sim->log, sizeof(sim->log), "%s/nodesim-%s-%d.log", h_tmpdir(), chain,
+		 sim->control_port);
+	snprintf(nstr, sizeof(nstr), "%d", n);
+	snprintf(bstr, sizeof(bstr), "%d", sim->base_port);
+	snprintf(cstr, sizeof(cstr), "%d", sim->control_port);
+	snprintf(cmd, sizeof(cmd),
+		 "exec node tests/harness/nodesim.js --listen 127.0.0.1 --base-port %s --nodes %s "
+		 "--chain %s --control %s %s",
+		 bstr, nstr, chain, cstr, extra_args != NULL ? extra_args : "");
+	{
+		char *argv[] = {"/bin/sh", "-c", cmd, NULL};
+
+		sim->pid = h_spawn(argv, env, sim->log);
+	}
+	if (sim->pid <= 0)
+		return false;
+	end = h_now() + 20;
+	while (h_now() < end) {
+		if (h_wait_file_contains(sim->log, "READY ", 0.1))
+			return h_wait_port(sim->control_port, 5);
+		if (waitpid(sim->pid, NULL, WNOHANG) == sim->pid) {
+			sim->pid = 0;
+			return false;
+		}
+	}
+	return false;
+}
+
+long h_nodesim_control(const struct h_nodesim *sim, const char *path, const char *json,
+		       struct h_resp *out)
+{
+	char url[256];
+	struct h_req req = {.url = url, .body = json, .method = json ? "POST" : "GET"};
+	struct h_resp tmp;
+	long st;
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", sim->control_port, path);
+	st = h_http(&req, out != NULL ? out : &tmp);
+	if (out == NULL)
+		h_resp_free(&tmp);
+	return st;
+}
+
+void h_nodesim_stop(struct h_nodesim *sim)
+{
+	if (sim->pid > 0)
+		h_stop(sim->pid, SIGTERM, 5);
+	sim->pid = 0;
+}
+
+/* ---- agent ---- */
+
+bool h_agent_start(struct h_agent *a, const char *const extra[])
+{
+	char bin[512], listen[64];
+	const char *argv[32];
+	int n = 0;
+
+	if (a->port == 0)
+		a->port = h_free_port();
+	if (a->methods[0] == '\0')
+		snprintf(a->methods, sizeof(a->methods), "haproxy/methods.tsv");
+	snprintf(bin, sizeof(bin), "%s/polkfura-spoa", h_build_dir());
+	snprintf(listen, sizeof(listen), "127.0.0.1:%d", a->port);
+	snprintf(a->log, sizeof(a->log), "%s/agent-%d.log", h_tmpdir(), a->port);
+	argv[n++] = bin;
+	argv[n++] = "--listen";
+	argv[n++] = listen;
+	argv[n++] = "--methods";
+	argv[n++] = a->methods;
+	for (int i = 0; extra != NULL && extra[i] != NULL && n < 30; i++)
+		argv[n++] = extra[i];
+	argv[n] = NULL;
+	a->pid = h_spawn((char *const *)argv, NULL, a->log);
+	if (a->pid <= 0)
+		return false;
+	return h_wait_file_contains(a->log, "ready:", 10);
+}
+
+int h_agent_stop(struct h_agent *a, int sig)
+{
+	int st = h_stop(a->pid, sig, 10);
+
+	a->pid = 0;
+	return st;
+}
+
+/* ---- haproxy ---- */
+
+bool h_haproxy_start(struct h_haproxy *h, const char *backends_cfg, int agent_port,
+		     char *const env[])
+{
+	static char e[H_MAX_ENV + 16][600];
+	char *envp[H_MAX_ENV + 16];
+	int ne = 0;
+	char cwd[400];
+
+	memset(h, 0, sizeof(*h));
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		return false;
+	h->http_port = h_free_port();
+	h->https_port = h_free_port();
+	snprintf(h->dir, sizeof(h->dir), "%s/haproxy-%d", h_tmpdir(), h->https_port);
+	mkdir(h->dir, 0755);
+	snprintf(h->log, sizeof(h->log), "%s/haproxy.log", h->dir);
+	snprintf(h->admin_sock, sizeof(h->admin_sock), "%s/admin.sock", h->dir);
+	snprintf(h->backends, sizeof(h->backends), "%s/backends.cfg", h->dir);
+	if (h_write_file(h->backends, backends_cfg) == -1)
+		return false;
+#define SETENV(...) snprintf(e[ne], sizeof(e[ne]), __VA_ARGS__), envp[ne] = e[ne], ne++
+	SETENV("PF_LOG_TARGET=stdout");
+	SETENV("PF_LOG_FORMAT=raw");
+	SETENV("PF_ADMIN_SOCKET=%s", h->admin_sock);
+	SETENV("PF_HTTP_BIND=127.0.0.1:%d", h->http_port);
+	SETENV("PF_HTTPS_BIND=127.0.0.1:%d", h->https_port);
+	SETENV("PF_CERT_DIR=%s", h_cert_dir());
+	SETENV("PF_SPOE_CONF=%s/haproxy/spoe-polkfura.conf", cwd);
+	SETENV("PF_AGENT_ADDR=127.0.0.1:%d", agent_port);
+#undef SETENV
+	for (int i = 0; env != NULL && env[i] != NULL && ne < H_MAX_ENV + 15; i++)
+		envp[ne++] = env[i];
+	envp[ne] = NULL;
+	{
+		char cfg[512];
+		char *argv[] = {"haproxy", "-db", "-f", cfg, "-f", h->backends, NULL};
+
+		snprintf(cfg, sizeof(cfg), "%s/haproxy/haproxy.cfg", cwd);
+		h->pid = h_spawn(argv, envp, h->log);
+	}
+	if (h->pid <= 0)
+		return false;
+	if (!h_wait_port(h->https_port, 10) || !h_wait_port(h->http_port, 5))
+		return false;
+	/* The runtime API answers once the process is fully up. */
+	for (double end = h_now() + 5; h_now() < end; nap()) {
+		char *r = h_haproxy_cmd(h, "show info");
+
+		if (r != NULL && strstr(r, "Pid:") != NULL) {
+			free(r);
+			return true;
+		}
+		free(r);
+	}
+	return false;
+}
+
+int h_haproxy_stop(struct h_haproxy *h)
+{
+	int st = h_stop(h->pid, SIGUSR1, 10); /* soft stop */
+
+	h->pid = 0;
+	return st;
+}
+
+char *h_haproxy_cmd(const struct h_haproxy *h, const char *cmd)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	struct sink out = {NULL, 0};
+	char buf[4096];
+	int fd;
+	ssize_t n;
+
+	if (strlen(h->admin_sock) >= sizeof(sun.sun_path))
+		return NULL;
+	memcpy(sun.sun_path, h->admin_sock, strlen(h->admin_sock) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (fd < 0)
+		return NULL;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
+		close(fd);
+		return NULL;
+	}
+	snprintf(buf, sizeof(buf), "%s\n", cmd);
+	if (write(fd, buf, strlen(buf)) < 0) {
+		close(fd);
+		return NULL;
+	}
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		sink_write(buf, 1, (size_t)n, &out);
+	close(fd);
+	return out.p != NULL ? out.p : strdup("");
+}
+
+char *h_backends_for(const struct h_nodesim *polkadot, const struct h_nodesim *kusama)
+{
+	const struct h_nodesim *sims[2] = {polkadot, kusama};
+	const char *names[2] = {"polkadot", "kusama"};
+	size_t cap = 8192, len = 0;
+	char *out = malloc(cap);
+
+	if (out == NULL)
+		return NULL;
+	out[0] = '\0';
+#define ADD(...) len += (size_t)snprintf(out + len, cap - len, __VA_ARGS__)
+	for (int c = 0; c < 2; c++) {
+		ADD("backend be_%s\n    balance roundrobin\n    option httpchk GET /health/readiness\n"
+		    "    default-server check inter 500ms fall 2 rise 1 maxconn 500\n",
+		    names[c]);
+		for (int i = 0; sims[c] != NULL && i < sims[c]->n; i++)
+			ADD("    server node%d 127.0.0.1:%d\n", i + 1, sims[c]->base_port + i);
+		ADD("backend be_%s_heavy\n    balance roundrobin\n    default-server maxconn 20\n",
+		    names[c]);
+		for (int i = 0; sims[c] != NULL && i < sims[c]->n; i++)
+			ADD("    server node%d 127.0.0.1:%d track be_%s/node%d\n", i + 1,
+			    sims[c]->base_port + i, names[c], i + 1);
+	}
+#undef ADD
+	return out;
+}

@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Integration-test harness: temp dirs, free loopback ports, child processes
+ * (haproxy, polkfura-spoa, the node simulator, node scripts), polling waits
+ * and HTTP(S) requests through libcurl. Every wait polls a condition with a
+ * deadline; nothing sleeps as synchronisation.
+ */
+#ifndef PF_TESTS_HARNESS_H
+#define PF_TESTS_HARNESS_H
+
+#include <sys/types.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common/compiler.h"
+
+#define H_MAX_ENV 32
+
+/* A temp dir under $TMPDIR, removed by h_tmp_cleanup unless PF_KEEP_TMP is set. */
+const char *h_tmpdir(void);
+void h_tmp_cleanup(void);
+
+/* Repository root (cwd of the test run) and build dir ($PF_BUILD, default build/release). */
+const char *h_build_dir(void);
+
+/* A loopback TCP port nobody listens on now (bound to 0 and released). */
+int h_free_port(void);
+
+/* Spawns <argv> with extra <env> entries ("K=V", NULL-terminated, may be NULL),
+ * stdout and stderr appended to <log_path>. Returns the pid or -1. */
+pid_t h_spawn(char *const argv[], char *const env[], const char *log_path);
+
+/* Sends <sig> and waits up to <timeout_s> for the exit; SIGKILL after that.
+ * Returns the wait status, or -1 if it was not our child. */
+int h_stop(pid_t pid, int sig, double timeout_s);
+
+/* Waits up to <timeout_s> for <pid> to exit by itself. Returns the wait status or -1 on timeout. */
+int h_wait_exit(pid_t pid, double timeout_s);
+
+/* True when something accepts TCP connections on 127.0.0.1:<port>. */
+bool h_port_open(int port);
+
+/* Polls until 127.0.0.1:<port> accepts connections. */
+bool h_wait_port(int port, double timeout_s);
+
+/* Polls until the file at <path> contains <needle>. */
+bool h_wait_file_contains(const char *path, const char *needle, double timeout_s);
+
+/* Reads a whole file into a NUL-terminated malloc'd buffer (NULL on error). */
+char *h_read_file(const char *path, size_t *len);
+
+/* Writes <data> to <path>. Returns 0 or -1. */
+int h_write_file(const char *path, const char *data);
+
+/* Monotonic seconds. */
+double h_now(void);
+
+struct h_resp {
+	long status;   /* 0 when the transfer failed */
+	char *body;    /* malloc'd, NUL-terminated */
+	size_t len;
+	char *headers; /* malloc'd raw response headers */
+	char err[256]; /* curl error text when status == 0 */
+};
+
+struct h_req {
+	const char *method; /* default GET, or POST when body is set */
+	const char *url;    /* e.g. https://polkadot.localhost:PORT/ */
+	const char *body;
+	size_t body_len; /* 0: strlen(body) */
+	const char *const *headers; /* NULL-terminated, may be NULL */
+	int resolve_port;   /* >0: resolve the URL's host to 127.0.0.1 on this port */
+	const char *cainfo; /* CA file for HTTPS, NULL: h_ca_file() */
+	long timeout_ms;    /* default 5000 */
+	bool http2;
+};
+
+/* Performs one request; <resp> must be freed with h_resp_free. Returns resp->status. */
+long h_http(const struct h_req *req, struct h_resp *resp);
+void h_resp_free(struct h_resp *resp);
+
+/* Value of response header <name> (case-insensitive) copied into <out>; false if absent. */
+bool h_resp_header(const struct h_resp *resp, const char *name, char *out, size_t outlen);
+
+/* A self-signed CA + cert for *.localhost made once per run in h_tmpdir(). */
+const char *h_ca_file(void);
+const char *h_cert_dir(void);
+
+/* ---- the parts ---- */
+
+struct h_nodesim {
+	pid_t pid;
+	int control_port;
+	int base_port;
+	int n;
+	char log[512];
+};
+
+/* Starts the node simulator with <n> nodes of <chain> on consecutive ports. */
+bool h_nodesim_start(struct h_nodesim *sim, const char *chain, int n, const char *extra_args);
+/* POSTs <json> to the control API path <path> ("/nodes/polkadot-0"). Returns HTTP status. */
+long h_nodesim_control(const struct h_nodesim *sim, const char *path, const char *json,
+		       struct h_resp *out);
+void h_nodesim_stop(struct h_nodesim *sim);
+
+struct h_agent {
+	pid_t pid;
+	int port;
+	int metrics_port;
+	char log[512];
+	char methods[512];
+};
+
+/* Starts polkfura-spoa on a free port (or <a>->port if set) with <extra> flags. */
+bool h_agent_start(struct h_agent *a, const char *const extra[]);
+int h_agent_stop(struct h_agent *a, int sig);
+
+struct h_haproxy {
+	pid_t pid;
+	int http_port;
+	int https_port;
+	char dir[256];
+	char log[512];
+	char admin_sock[512];
+	char backends[512];
+};
+
+/*
+ * Starts the shipped haproxy/haproxy.cfg + spoe config verbatim, with the
+ * site's backends text <backends_cfg>, the agent on <agent_port> and extra
+ * environment <env> ("PF_RATE_HEAVY=3", NULL-terminated). Waits for readiness.
+ */
+bool h_haproxy_start(struct h_haproxy *h, const char *backends_cfg, int agent_port,
+		     char *const env[]);
+int h_haproxy_stop(struct h_haproxy *h);
+
+/* Sends one command to the runtime API and returns the malloc'd answer (NULL on error). */
+char *h_haproxy_cmd(const struct h_haproxy *h, const char *cmd);
+
+/* Backends text for chains polkadot and kusama with <n> servers each at the sim ports. */
+char *h_backends_for(const struct h_nodesim *polkadot, const struct h_nodesim *kusama);
+
+#endif
