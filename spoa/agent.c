@@ -372,7 +372,11 @@ static void conn_read_cb(struct ev_loop *loop, ev_io *io, int revents)
 		if (errno == EAGAIN || errno == EINTR)
 			return;
 		STAT_INC(c->w, read_errors);
-		log_info(MOD, "conn=%u read: %s", c->id, strerror(errno));
+		/* HAProxy's SPOP health check ends with a reset: not worth a line per second. */
+		if (errno == ECONNRESET)
+			log_debug(MOD, "conn=%u read: %s", c->id, strerror(errno));
+		else
+			log_info(MOD, "conn=%u read: %s", c->id, strerror(errno));
 		conn_close(c, "read error");
 		return;
 	}

@@ -20,6 +20,8 @@
  *     a NUL byte, an empty line or a line over METHODS_LINE_MAX bytes is an
  *     error; a method named twice is an error; at least one row is required.
  */
+#include "methods.h"
+
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -30,25 +32,24 @@
 #include <string.h>
 
 #include "common/compiler.h"
-#include "methods.h"
 
-#define METHODS_LINE_MAX 4096		     /* bytes per line, line end excluded */
+#define METHODS_LINE_MAX 4096               /* bytes per line, line end excluded */
 #define METHODS_FILE_MAX (4u * 1024 * 1024) /* methods_load_file() refuses bigger files */
-#define METHODS_HEADER	 "method\tclass\tnote"
+#define METHODS_HEADER   "method\tclass\tnote"
 
 struct methods_entry {
-	uint32_t hash;	   /* high half of the name's hash; 0 is a valid value */
+	uint32_t hash;     /* high half of the name's hash; 0 is a valid value */
 	uint32_t name_off; /* offset of the name in the arena */
-	uint32_t line;	   /* source line, for the duplicate message */
+	uint32_t line;     /* source line, for the duplicate message */
 	uint8_t name_len;  /* 0 marks an empty slot (names are never empty) */
-	uint8_t cls;	   /* enum rpc_class */
+	uint8_t cls;       /* enum rpc_class */
 };
 
 struct methods {
 	size_t count;
-	size_t mask;		     /* capacity - 1; capacity is a power of two >= 2 * count */
+	size_t mask;                 /* capacity - 1; capacity is a power of two >= 2 * count */
 	struct methods_entry *slots; /* owned: points into this same allocation */
-	char *arena;		     /* owned: names, not NUL-terminated, same allocation */
+	char *arena;                 /* owned: names, not NUL-terminated, same allocation */
 };
 
 /* One parsed row; pointers are borrowed from the text being parsed. */
@@ -102,7 +103,7 @@ static uint64_t methods_hash(const char *s, size_t len)
 
 /* Splits one row (line end already removed). Returns false with <err> set. */
 static bool methods_parse_row(const char *line, size_t n, size_t lineno, struct methods_row *row,
-			      char *err, size_t errlen)
+                              char *err, size_t errlen)
 {
 	const char *tab1 = memchr(line, '\t', n);
 	const char *cls, *cls_end;
@@ -124,7 +125,7 @@ static bool methods_parse_row(const char *line, size_t n, size_t lineno, struct 
 	}
 	if (row->name_len > RPC_METHOD_MAX) {
 		methods_seterr(err, errlen, "line %zu: method longer than %d bytes", lineno,
-			       RPC_METHOD_MAX);
+		               RPC_METHOD_MAX);
 		return false;
 	}
 	for (i = 0; i < row->name_len; i++) {
@@ -132,7 +133,7 @@ static bool methods_parse_row(const char *line, size_t n, size_t lineno, struct 
 
 		if (c <= 0x20 || c == 0x7f) {
 			methods_seterr(err, errlen, "line %zu: space or control byte in method",
-				       lineno);
+			               lineno);
 			return false;
 		}
 	}
@@ -142,9 +143,9 @@ static bool methods_parse_row(const char *line, size_t n, size_t lineno, struct 
 		cls_end = line + n;
 	if (!rpc_class_parse(cls, (size_t)(cls_end - cls), &row->cls)) {
 		methods_seterr(err, errlen,
-			       "line %zu: unknown class \"%.*s\" (read, heavy, submit, subscribe, "
-			       "unsafe)",
-			       lineno, (int)((cls_end - cls) > 32 ? 32 : (cls_end - cls)), cls);
+		               "line %zu: unknown class \"%.*s\" (read, heavy, submit, subscribe, "
+		               "unsafe)",
+		               lineno, (int)((cls_end - cls) > 32 ? 32 : (cls_end - cls)), cls);
 		return false;
 	}
 	return true;
@@ -152,7 +153,7 @@ static bool methods_parse_row(const char *line, size_t n, size_t lineno, struct 
 
 /* Inserts a validated row; returns false with <err> set when the name is already there. */
 static bool methods_insert(struct methods *m, size_t *arena_used, const struct methods_row *row,
-			   size_t lineno, char *err, size_t errlen)
+                           size_t lineno, char *err, size_t errlen)
 {
 	uint64_t h = methods_hash(row->name, row->name_len);
 	size_t i = (size_t)h & m->mask;
@@ -164,8 +165,9 @@ static bool methods_insert(struct methods *m, size_t *arena_used, const struct m
 			break;
 		if (e->hash == (uint32_t)(h >> 32) && e->name_len == row->name_len &&
 		    memcmp(m->arena + e->name_off, row->name, row->name_len) == 0) {
-			methods_seterr(err, errlen, "line %zu: duplicate method %.*s (first on line %u)",
-				       lineno, (int)row->name_len, row->name, e->line);
+			methods_seterr(err, errlen,
+			               "line %zu: duplicate method %.*s (first on line %u)", lineno,
+			               (int)row->name_len, row->name, e->line);
 			return false;
 		}
 	}
@@ -186,7 +188,7 @@ static bool methods_insert(struct methods *m, size_t *arena_used, const struct m
  * text was validated by the first walk, so only duplicates can fail then).
  */
 static bool methods_walk(const char *text, size_t len, struct methods *m, size_t *rows,
-			 size_t *bytes, char *err, size_t errlen)
+                         size_t *bytes, char *err, size_t errlen)
 {
 	const char *p = text, *end = text + len;
 	size_t lineno = 0, arena_used = 0;
@@ -204,7 +206,7 @@ static bool methods_walk(const char *text, size_t len, struct methods *m, size_t
 			n--;
 		if (n > METHODS_LINE_MAX) {
 			methods_seterr(err, errlen, "line %zu: longer than %d bytes", lineno,
-				       METHODS_LINE_MAX);
+			               METHODS_LINE_MAX);
 			return false;
 		}
 		if (memchr(p, '\0', n)) {
@@ -217,8 +219,9 @@ static bool methods_walk(const char *text, size_t len, struct methods *m, size_t
 		}
 		if (lineno == 1) {
 			if (n != sizeof(METHODS_HEADER) - 1 || memcmp(p, METHODS_HEADER, n) != 0) {
-				methods_seterr(err, errlen,
-					       "line 1: bad header (want method<TAB>class<TAB>note)");
+				methods_seterr(
+				    err, errlen,
+				    "line 1: bad header (want method<TAB>class<TAB>note)");
 				return false;
 			}
 		} else {

@@ -17,12 +17,13 @@
  *     jsonrpsee) fails to decode them there.
  *   - Nesting: up to RPC_MAX_DEPTH containers counting the outermost one.
  */
+#include "rpc.h"
+
 #include <stdint.h>
 #include <string.h>
 
 #include "common/compiler.h"
 #include "methods.h"
-#include "rpc.h"
 
 #define RPC_STACK_WORDS ((RPC_MAX_DEPTH + 63) / 64)
 
@@ -36,17 +37,19 @@ enum rpc_sbyte {
 };
 
 static const uint8_t rpc_sbyte[256] = {
-	[0x00 ... 0x1f] = SB_CTRL, ['"'] = SB_QUOTE, ['\\'] = SB_ESC, [0x80 ... 0xff] = SB_HIGH,
+    [0x00 ... 0x1f] = SB_CTRL,
+    ['"'] = SB_QUOTE,
+    ['\\'] = SB_ESC,
+    [0x80 ... 0xff] = SB_HIGH,
 };
 
 static const uint8_t rpc_ws[256] = {[' '] = 1, ['\t'] = 1, ['\n'] = 1, ['\r'] = 1};
 
 /* Hex digit value + 1; 0 is "not a hex digit". */
 static const uint8_t rpc_hex1[256] = {
-	['0'] = 1,  ['1'] = 2,	['2'] = 3,  ['3'] = 4,	['4'] = 5,  ['5'] = 6,	['6'] = 7,
-	['7'] = 8,  ['8'] = 9,	['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14,
-	['e'] = 15, ['f'] = 16, ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15,
-	['F'] = 16,
+    ['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,  ['6'] = 7,  ['7'] = 8,
+    ['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+    ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
 };
 
 /* Top-level members of a call that the rules look at. */
@@ -274,7 +277,7 @@ static inline void rpc_put(uint8_t *buf, size_t cap, size_t *len, uint8_t c)
  * An unpaired surrogate is written as its 3-byte (WTF-8) form.
  */
 static const uint8_t *rpc_decode_string(const uint8_t *p, const uint8_t *end, uint8_t *buf,
-					size_t cap, size_t *len, bool *lone)
+                                        size_t cap, size_t *len, bool *lone)
 {
 	const uint8_t *q;
 	int32_t cp;
@@ -413,7 +416,7 @@ static enum rpc_class rpc_call_class(const struct methods *table, const struct r
  * and the method reported is that of the first call reaching it.
  */
 static void rpc_fold(struct rpc_result *res, int *best, enum rpc_class cls,
-		     const struct rpc_call *c)
+                     const struct rpc_call *c)
 {
 	if ((int)cls <= *best)
 		return;
@@ -432,7 +435,7 @@ static void rpc_fold(struct rpc_result *res, int *best, enum rpc_class cls,
  * JSON is broken.
  */
 static const uint8_t *rpc_member_value(const uint8_t *p, const uint8_t *end, enum rpc_member mb,
-				       struct rpc_call *c)
+                                       struct rpc_call *c)
 {
 	const uint8_t *start = p;
 	uint8_t v[4];
@@ -448,7 +451,7 @@ static const uint8_t *rpc_member_value(const uint8_t *p, const uint8_t *end, enu
 	case '"':
 		if (mb == MB_METHOD) {
 			p = rpc_decode_string(p + 1, end, (uint8_t *)c->mbuf, sizeof(c->mbuf),
-					      &c->mlen, &lone);
+			                      &c->mlen, &lone);
 		} else if (mb == MB_JSONRPC) {
 			p = rpc_decode_string(p + 1, end, v, sizeof(v), &n, &lone);
 			if (p && (n != 3 || memcmp(v, "2.0", 3) != 0))
@@ -497,7 +500,7 @@ static bool rpc_is_value_start(uint8_t c)
  * fills <res> (class, calls, method, id).
  */
 static bool rpc_scan(const struct methods *table, const uint8_t *p, const uint8_t *end,
-		     struct rpc_result *res)
+                     struct rpc_result *res)
 {
 	uint64_t stack[RPC_STACK_WORDS] = {0}; /* bit set: object, clear: array */
 	unsigned depth = 0, call_depth = 1;
@@ -646,6 +649,11 @@ done:
 	}
 	res->cls = (enum rpc_class)best;
 	res->has_method = res->cls != RPC_CLASS_INVALID;
+	if (!res->has_method) {
+		/* A batch member folded before an invalid one may have left these. */
+		res->method_len = 0;
+		res->method_truncated = false;
+	}
 	return true;
 }
 
@@ -659,7 +667,7 @@ static void rpc_result_reset(struct rpc_result *res)
 }
 
 void rpc_classify(const struct methods *table, const uint8_t *body, size_t len,
-		  struct rpc_result *res)
+                  struct rpc_result *res)
 {
 	rpc_result_reset(res);
 	if (len == 0 || !body || !rpc_scan(table, body, body + len, res)) {
@@ -669,10 +677,10 @@ void rpc_classify(const struct methods *table, const uint8_t *body, size_t len,
 }
 
 static const char *const rpc_class_names[RPC_CLASS_COUNT] = {
-	[RPC_CLASS_READ] = "read",	   [RPC_CLASS_SUBSCRIBE] = "subscribe",
-	[RPC_CLASS_SUBMIT] = "submit",	   [RPC_CLASS_HEAVY] = "heavy",
-	[RPC_CLASS_UNKNOWN] = "unknown",   [RPC_CLASS_INVALID] = "invalid",
-	[RPC_CLASS_UNSAFE] = "unsafe",	   [RPC_CLASS_OVERSIZE] = "oversize",
+    [RPC_CLASS_READ] = "read",       [RPC_CLASS_SUBSCRIBE] = "subscribe",
+    [RPC_CLASS_SUBMIT] = "submit",   [RPC_CLASS_HEAVY] = "heavy",
+    [RPC_CLASS_UNKNOWN] = "unknown", [RPC_CLASS_INVALID] = "invalid",
+    [RPC_CLASS_UNSAFE] = "unsafe",   [RPC_CLASS_OVERSIZE] = "oversize",
 };
 
 const char *rpc_class_name(enum rpc_class cls)
@@ -686,8 +694,8 @@ const char *rpc_class_name(enum rpc_class cls)
 bool rpc_class_parse(const char *s, size_t len, enum rpc_class *out)
 {
 	static const enum rpc_class table_classes[] = {
-		RPC_CLASS_READ, RPC_CLASS_HEAVY, RPC_CLASS_SUBMIT, RPC_CLASS_SUBSCRIBE,
-		RPC_CLASS_UNSAFE,
+	    RPC_CLASS_READ,      RPC_CLASS_HEAVY,  RPC_CLASS_SUBMIT,
+	    RPC_CLASS_SUBSCRIBE, RPC_CLASS_UNSAFE,
 	};
 	size_t i;
 

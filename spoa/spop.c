@@ -11,14 +11,14 @@
  * It does not check the protocol state (which frame may come when), negotiate
  * versions or frame sizes, or reassemble fragmented payloads: the agent does.
  */
-#include "common/compiler.h"
+#include "spoa/spop.h"
 
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
-#include "spoa/spop.h"
+#include "common/compiler.h"
 
 /* type + flags + two one-byte varints: the smallest frame body */
 #define SPOP_FRAME_HDR_MIN (1 + 4 + 1 + 1)
@@ -106,8 +106,8 @@ size_t spop_varint_encode(uint8_t *out, uint64_t v)
 	return n;
 }
 
-int spop_frame_decode(const uint8_t *p, size_t len, uint32_t max_frame_size,
-		      struct spop_frame *f, enum spop_status *st)
+int spop_frame_decode(const uint8_t *p, size_t len, uint32_t max_frame_size, struct spop_frame *f,
+                      enum spop_status *st)
 {
 	struct spop_frame fr;
 	uint32_t flen;
@@ -378,7 +378,7 @@ bool spop_list_has(struct pf_slice list, const char *item)
  * a message that is not a string is SPOP_ST_INVALID.
  */
 int spop_disconnect_decode(struct pf_slice payload, uint32_t *status, struct pf_slice *message,
-			   enum spop_status *st)
+                           enum spop_status *st)
 {
 	struct spop_rd r = {payload.p, payload.len, 0};
 	uint32_t code = SPOP_ST_UNKNOWN;
@@ -417,7 +417,7 @@ invalid:
  * the payload <m> is not touched.
  */
 int spop_message_next(struct pf_slice payload, size_t *off, struct spop_message *m,
-		      enum spop_status *st)
+                      enum spop_status *st)
 {
 	struct spop_rd r = {payload.p, payload.len, *off};
 	uint8_t nargs;
@@ -475,7 +475,8 @@ const char *spop_status_str(uint32_t status)
 	    [SPOP_ST_BAD_FRAME_SIZE] = "max-frame-size too big or too small",
 	    [SPOP_ST_FRAG_NOT_SUPPORTED] = "payload fragmentation is not supported",
 	    [SPOP_ST_INTERLACED_FRAMES] = "invalid interlaced frames",
-	    [SPOP_ST_FRAMEID_NOTFOUND] = "frame-id not found (it does not match any referenced frame)",
+	    [SPOP_ST_FRAMEID_NOTFOUND] =
+	        "frame-id not found (it does not match any referenced frame)",
 	    [SPOP_ST_RES] = "resource allocation error",
 	};
 
@@ -540,7 +541,7 @@ static void spop_put_bytes(struct spop_buf *b, const void *s, size_t len)
 }
 
 size_t spop_frame_begin(struct spop_buf *b, enum spop_frame_type type, uint32_t flags,
-			uint64_t stream_id, uint64_t frame_id)
+                        uint64_t stream_id, uint64_t frame_id)
 {
 	size_t start = b->len;
 	uint8_t *p = spop_buf_claim(b, SPOP_FRAME_LEN_SIZE + 1 + 4);
@@ -597,7 +598,7 @@ void spop_put_kv_bool(struct spop_buf *b, const char *key, bool val)
 
 /* <ACTION-TYPE><NB-ARGS><VAR-SCOPE><VAR-NAME>, the part set-var and unset-var share. */
 static void spop_put_action_head(struct spop_buf *b, enum spop_action act, uint8_t nargs,
-				 enum spop_scope scope, const char *name)
+                                 enum spop_scope scope, const char *name)
 {
 	spop_put_u8(b, (uint8_t)act);
 	spop_put_u8(b, nargs);
@@ -606,7 +607,7 @@ static void spop_put_action_head(struct spop_buf *b, enum spop_action act, uint8
 }
 
 void spop_put_set_var_string(struct spop_buf *b, enum spop_scope scope, const char *name,
-			     const char *val, size_t len)
+                             const char *val, size_t len)
 {
 	spop_put_action_head(b, SPOP_ACT_SET_VAR, 3, scope, name);
 	spop_put_u8(b, SPOP_DATA_STRING);
@@ -614,7 +615,7 @@ void spop_put_set_var_string(struct spop_buf *b, enum spop_scope scope, const ch
 }
 
 void spop_put_set_var_uint32(struct spop_buf *b, enum spop_scope scope, const char *name,
-			     uint32_t val)
+                             uint32_t val)
 {
 	spop_put_action_head(b, SPOP_ACT_SET_VAR, 3, scope, name);
 	spop_put_u8(b, SPOP_DATA_UINT32);

@@ -16,13 +16,13 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char fuzz_table_tsv[] = "method\tclass\tnote\n"
-				     "system_health\tread\t\n"
-				     "chain_getHeader\tread\t\n"
-				     "chain_subscribeNewHeads\tsubscribe\t\n"
-				     "author_submitExtrinsic\tsubmit\t\n"
-				     "state_call\theavy\t\n"
-				     "author_insertKey\tunsafe\t\n"
-				     "a\tunsafe\t\n";
+                                     "system_health\tread\t\n"
+                                     "chain_getHeader\tread\t\n"
+                                     "chain_subscribeNewHeads\tsubscribe\t\n"
+                                     "author_submitExtrinsic\tsubmit\t\n"
+                                     "state_call\theavy\t\n"
+                                     "author_insertKey\tunsafe\t\n"
+                                     "a\tunsafe\t\n";
 
 static const struct methods *fuzz_table(void)
 {
@@ -50,7 +50,7 @@ static void check_result(const uint8_t *data, size_t size, const struct rpc_resu
 			abort();
 		if (r->method_truncated && r->cls != RPC_CLASS_UNKNOWN)
 			abort();
-	} else if (r->cls != RPC_CLASS_INVALID || r->method_truncated) {
+	} else if (r->cls != RPC_CLASS_INVALID || r->method_truncated || r->method_len != 0) {
 		/* Every valid request has a method; only invalid ones lack it. */
 		abort();
 	}

@@ -8,11 +8,10 @@
  * clang -fsanitize=fuzzer for `make fuzz` and linked with tests/fuzz/replay.c
  * to replay the corpus under gcc. No I/O.
  */
-#include "common/compiler.h"
-
 #include <stdint.h>
 #include <string.h>
 
+#include "common/compiler.h"
 #include "spoa/spop.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -36,7 +35,7 @@ static unsigned touch(struct pf_slice s)
 static bool inside(struct pf_slice s, struct pf_slice outer)
 {
 	return s.len == 0 || (s.p >= outer.p && s.len <= outer.len &&
-			      (size_t)(s.p - outer.p) <= outer.len - s.len);
+	                      (size_t)(s.p - outer.p) <= outer.len - s.len);
 }
 
 static unsigned fuzz_hello(struct pf_slice pl)

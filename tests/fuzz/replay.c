@@ -9,8 +9,6 @@
  * Exit 0 when done, 1 when out of memory, 2 on a bad argument or unreadable
  * directory or file.
  */
-#include "common/compiler.h"
-
 #include <sys/stat.h>
 
 #include <dirent.h>
@@ -20,11 +18,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/compiler.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define REPLAY_OK	0
-#define REPLAY_NOMEM	1
-#define REPLAY_BADARG	2
+#define REPLAY_OK     0
+#define REPLAY_NOMEM  1
+#define REPLAY_BADARG 2
 
 struct replay_names {
 	char **v; /* owned, each entry owned */

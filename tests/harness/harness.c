@@ -6,6 +6,7 @@
  */
 #include "common/compiler.h"
 
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -103,6 +104,8 @@ pid_t h_spawn(char *const argv[], char *const env[], const char *log_path)
 	if (pid != 0)
 		return pid;
 	setpgid(0, 0);
+	/* A failed assertion ends the test process at once: take the children with it. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (log_path != NULL) {
 		int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
 
@@ -366,7 +369,7 @@ static void make_certs(void)
 		 "-keyout ca.key -out ca.pem 2>/dev/null && "
 		 "openssl req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout site.key "
 		 "-out site.csr 2>/dev/null && "
-		 "printf 'subjectAltName=DNS:localhost,DNS:*.localhost,IP:127.0.0.1\\n' > san.ext && "
+		 "printf 'subjectAltName=DNS:localhost,DNS:polkadot.localhost,DNS:kusama.localhost,DNS:westend.localhost,DNS:example.localhost,IP:127.0.0.1\\n' > san.ext && "
 		 "openssl x509 -req -in site.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 "
 		 "-extfile san.ext -out site.crt 2>/dev/null && cat site.crt site.key > certs/site.pem",
 		 h_tmpdir());
@@ -635,4 +638,121 @@ char *h_backends_for(const struct h_nodesim *polkadot, const struct h_nodesim *k
 	}
 #undef ADD
 	return out;
+}
+
+/* ---- the whole stack ---- */
+
+bool h_stack_start(struct h_stack *s, char *const env[])
+{
+	char *backends;
+	bool ok;
+
+	memset(s, 0, sizeof(*s));
+	if (!h_nodesim_start(&s->polkadot, "polkadot", 2, NULL) ||
+	    !h_nodesim_start(&s->kusama, "kusama", 2, NULL))
+		return false;
+	if (!h_agent_start(&s->agent, NULL))
+		return false;
+	backends = h_backends_for(&s->polkadot, &s->kusama);
+	if (backends == NULL)
+		return false;
+	ok = h_haproxy_start(&s->haproxy, backends, s->agent.port, env);
+	free(backends);
+	if (!ok)
+		return false;
+	/* Ready when HAProxy's checks see every node and the agent up. */
+	for (double end = h_now() + 10; h_now() < end; nap()) {
+		char st[4][32];
+
+		h_server_status(&s->haproxy, "be_polkadot", "node1", st[0], sizeof(st[0]));
+		h_server_status(&s->haproxy, "be_kusama", "node2", st[1], sizeof(st[1]));
+		h_server_status(&s->haproxy, "polkfura-spoa", "agent1", st[2], sizeof(st[2]));
+		h_server_status(&s->haproxy, "be_polkadot", "node2", st[3], sizeof(st[3]));
+		if (strcmp(st[0], "UP") == 0 && strcmp(st[1], "UP") == 0 &&
+		    strcmp(st[2], "UP") == 0 && strcmp(st[3], "UP") == 0)
+			return true;
+	}
+	return false;
+}
+
+bool h_server_status(const struct h_haproxy *h, const char *backend, const char *server,
+		     char *out, size_t outlen)
+{
+	char *st = h_haproxy_cmd(h, "show stat");
+	char prefix[160];
+	bool found = false;
+
+	snprintf(out, outlen, "?");
+	snprintf(prefix, sizeof(prefix), "%s,%s,", backend, server);
+	for (char *p = st; p != NULL && (p = strstr(p, prefix)) != NULL; p++) {
+		char *eol;
+		int field = 0;
+
+		if (p != st && p[-1] != '\n')
+			continue;
+		eol = strchr(p, '\n');
+		if (eol != NULL)
+			*eol = '\0';
+		/* CSV column 18 (index 17) is "status". */
+		for (char *q = p; q != NULL; q = strchr(q, ','), q = q ? q + 1 : NULL) {
+			if (field++ == 17) {
+				snprintf(out, outlen, "%.*s", (int)strcspn(q, ","), q);
+				found = true;
+				break;
+			}
+		}
+		break;
+	}
+	free(st);
+	return found;
+}
+
+void h_stack_stop(struct h_stack *s)
+{
+	if (s->haproxy.pid > 0)
+		h_haproxy_stop(&s->haproxy);
+	if (s->agent.pid > 0)
+		h_agent_stop(&s->agent, SIGTERM);
+	h_nodesim_stop(&s->polkadot);
+	h_nodesim_stop(&s->kusama);
+}
+
+long h_stack_post(const struct h_stack *s, const char *chain, const char *body,
+		  struct h_resp *resp)
+{
+	char url[256];
+	struct h_req req = {.url = url, .body = body, .resolve_port = s->haproxy.https_port};
+
+	snprintf(url, sizeof(url), "https://%s.localhost:%d/", chain, s->haproxy.https_port);
+	return h_http(&req, resp);
+}
+
+int h_log_count(const char *path, const char *const needles[])
+{
+	char *log = h_read_file(path, NULL);
+	int count = 0;
+
+	for (char *line = log; line != NULL && *line != '\0';) {
+		char *eol = strchr(line, '\n');
+		bool all = true;
+
+		if (eol != NULL)
+			*eol = '\0';
+		for (int i = 0; needles[i] != NULL && all; i++)
+			all = strstr(line, needles[i]) != NULL;
+		count += all;
+		line = eol != NULL ? eol + 1 : NULL;
+	}
+	free(log);
+	return count;
+}
+
+int h_wait_log_count(const char *path, const char *const needles[], int n, double timeout_s)
+{
+	double end = h_now() + timeout_s;
+	int count;
+
+	while ((count = h_log_count(path, needles)) < n && h_now() < end)
+		nap();
+	return count;
 }

@@ -138,7 +138,34 @@ int h_haproxy_stop(struct h_haproxy *h);
 /* Sends one command to the runtime API and returns the malloc'd answer (NULL on error). */
 char *h_haproxy_cmd(const struct h_haproxy *h, const char *cmd);
 
+/* Status column of <backend>/<server> in "show stat" ("UP", "DOWN", "MAINT", "DRAIN"...). */
+bool h_server_status(const struct h_haproxy *h, const char *backend, const char *server,
+		     char *out, size_t outlen);
+
 /* Backends text for chains polkadot and kusama with <n> servers each at the sim ports. */
 char *h_backends_for(const struct h_nodesim *polkadot, const struct h_nodesim *kusama);
+
+
+
+/* The whole edge on loopback: two simulated nodes per chain, the agent, haproxy. */
+struct h_stack {
+	struct h_nodesim polkadot, kusama;
+	struct h_agent agent;
+	struct h_haproxy haproxy;
+};
+
+/* Starts everything; <env> goes to haproxy. False (with the logs left in h_tmpdir) on failure. */
+bool h_stack_start(struct h_stack *s, char *const env[]);
+void h_stack_stop(struct h_stack *s);
+
+/* POSTs <body> to https://<chain>.localhost/ through the stack's haproxy. */
+long h_stack_post(const struct h_stack *s, const char *chain, const char *body,
+		  struct h_resp *resp);
+
+/* Counts the lines of haproxy's log containing every one of the NULL-terminated <needles>. */
+int h_log_count(const char *path, const char *const needles[]);
+
+/* Polls until h_log_count reaches <n>; returns the last count seen. */
+int h_wait_log_count(const char *path, const char *const needles[], int n, double timeout_s);
 
 #endif

@@ -19,7 +19,7 @@
 #include "spoa/rpc.h"
 
 #define TABLE_PATH "tests/unit/data/methods.tsv"
-#define HDR	   "method\tclass\tnote\n"
+#define HDR        "method\tclass\tnote\n"
 
 static char errbuf[512];
 
@@ -53,10 +53,10 @@ static bool lookup_str(const struct methods *m, const char *name, enum rpc_class
 START_TEST(test_good_small)
 {
 	struct methods *m = parse_str(HDR "system_health\tread\tcheap\n"
-					  "state_call\theavy\t\n"
-					  "author_insertKey\tunsafe\n"
-					  "author_submitExtrinsic\tsubmit\tnote\twith\ttabs\n"
-					  "chain_subscribeNewHeads\tsubscribe\tx");
+	                                  "state_call\theavy\t\n"
+	                                  "author_insertKey\tunsafe\n"
+	                                  "author_submitExtrinsic\tsubmit\tnote\twith\ttabs\n"
+	                                  "chain_subscribeNewHeads\tsubscribe\tx");
 	enum rpc_class cls = RPC_CLASS_COUNT;
 
 	ck_assert_msg(m != NULL, "%s", errbuf);
@@ -100,9 +100,9 @@ END_TEST
 START_TEST(test_crlf)
 {
 	struct methods *m = parse_str("method\tclass\tnote\r\n"
-				      "system_health\tread\tcheap\r\n"
-				      "state_call\theavy\r\n"
-				      "author_insertKey\tunsafe\t\r\n");
+	                              "system_health\tread\tcheap\r\n"
+	                              "state_call\theavy\r\n"
+	                              "author_insertKey\tunsafe\t\r\n");
 	enum rpc_class cls = RPC_CLASS_COUNT;
 
 	ck_assert_msg(m != NULL, "%s", errbuf);
@@ -126,7 +126,7 @@ START_TEST(test_many_rows)
 	len = (size_t)snprintf(text, cap, HDR);
 	for (i = 0; i < 2000; i++)
 		len += (size_t)snprintf(text + len, cap - len, "m_%zu\t%s\t\n", i,
-					i % 2 ? "heavy" : "read");
+		                        i % 2 ? "heavy" : "read");
 	m = methods_parse(text, len, errbuf, sizeof(errbuf));
 	ck_assert_msg(m != NULL, "%s", errbuf);
 	ck_assert_uint_eq(methods_count(m), 2000);
@@ -201,15 +201,17 @@ END_TEST
 START_TEST(test_bad_unknown_class)
 {
 	expect_bad_str(HDR "system_health\tRead\t\n",
-		       "line 2: unknown class \"Read\" (read, heavy, submit, subscribe, unsafe)");
-	expect_bad_str(HDR "system_health\tunknown\n",
-		       "line 2: unknown class \"unknown\" (read, heavy, submit, subscribe, unsafe)");
-	expect_bad_str(HDR "system_health\tinvalid\n",
-		       "line 2: unknown class \"invalid\" (read, heavy, submit, subscribe, unsafe)");
+	               "line 2: unknown class \"Read\" (read, heavy, submit, subscribe, unsafe)");
+	expect_bad_str(
+	    HDR "system_health\tunknown\n",
+	    "line 2: unknown class \"unknown\" (read, heavy, submit, subscribe, unsafe)");
+	expect_bad_str(
+	    HDR "system_health\tinvalid\n",
+	    "line 2: unknown class \"invalid\" (read, heavy, submit, subscribe, unsafe)");
 	expect_bad_str(HDR "system_health\t\tnote\n",
-		       "line 2: unknown class \"\" (read, heavy, submit, subscribe, unsafe)");
+	               "line 2: unknown class \"\" (read, heavy, submit, subscribe, unsafe)");
 	expect_bad_str(HDR "system_health\tread \n",
-		       "line 2: unknown class \"read \" (read, heavy, submit, subscribe, unsafe)");
+	               "line 2: unknown class \"read \" (read, heavy, submit, subscribe, unsafe)");
 }
 END_TEST
 
@@ -233,7 +235,7 @@ END_TEST
 START_TEST(test_bad_duplicate)
 {
 	expect_bad_str(HDR "a_b\tread\nsystem_health\tread\t\nsystem_health\tunsafe\t\n",
-		       "line 4: duplicate method system_health (first on line 3)");
+	               "line 4: duplicate method system_health (first on line 3)");
 	/* Same class makes no difference. */
 	expect_bad_str(HDR "x\tread\nx\tread\n", "line 3: duplicate method x (first on line 2)");
 }
@@ -250,9 +252,11 @@ END_TEST
 
 START_TEST(test_bad_stray_cr)
 {
-	expect_bad_str(HDR "system_health\tread\rstate_call\theavy\n", "line 2: CR not followed by LF");
+	expect_bad_str(HDR "system_health\tread\rstate_call\theavy\n",
+	               "line 2: CR not followed by LF");
 	expect_bad_str(HDR "system_health\tread\r\r\n", "line 2: CR not followed by LF");
-	expect_bad_str("method\tclass\tnote\rsystem_health\tread\n", "line 1: CR not followed by LF");
+	expect_bad_str("method\tclass\tnote\rsystem_health\tread\n",
+	               "line 1: CR not followed by LF");
 }
 END_TEST
 
@@ -327,7 +331,7 @@ START_TEST(test_shipped_table)
 		ck_assert_ptr_nonnull(tab2);
 		ck_assert(rpc_class_parse(tab + 1, (size_t)(tab2 - tab - 1), &want));
 		ck_assert_msg(methods_lookup(m, line, (size_t)(tab - line), &got), "%.*s",
-			      (int)(tab - line), line);
+		              (int)(tab - line), line);
 		ck_assert_int_eq(got, want);
 		counts[got]++;
 		rows++;
@@ -375,9 +379,9 @@ START_TEST(test_load_errors)
 	path = write_tmp(HDR "system_health\tbogus\n", strlen(HDR) + 21);
 	m = methods_load_file(path, errbuf, sizeof(errbuf));
 	ck_assert_ptr_null(m);
-	(void)snprintf(want, sizeof(want),
-		       "%s: line 2: unknown class \"bogus\" (read, heavy, submit, subscribe, unsafe)",
-		       path);
+	(void)snprintf(
+	    want, sizeof(want),
+	    "%s: line 2: unknown class \"bogus\" (read, heavy, submit, subscribe, unsafe)", path);
 	ck_assert_str_eq(errbuf, want);
 	ck_assert_int_eq(unlink(path), 0);
 

@@ -25,7 +25,7 @@
 #define TABLE_PATH "tests/unit/data/methods.tsv"
 #define EDGE_PATH  "tests/data/requests/edge-cases.jsonl"
 #define INDEX_PATH "tests/data/requests/index.tsv"
-#define REQ_DIR	   "tests/data/requests/"
+#define REQ_DIR    "tests/data/requests/"
 #define SPLIT_MAX  4096 /* bodies up to this size are tried at every split point */
 
 /* A body to classify with what it must give. */
@@ -39,12 +39,12 @@ struct rpc_case {
 	size_t method_len;
 };
 
-static struct methods *table;	       /* loaded once in main(), inherited by forks */
-static struct rpc_case *edge_cases;    /* edge-cases.jsonl */
+static struct methods *table;       /* loaded once in main(), inherited by forks */
+static struct rpc_case *edge_cases; /* edge-cases.jsonl */
 static size_t n_edge;
-static struct rpc_case *real_cases;    /* real @polkadot/api requests, via index.tsv */
+static struct rpc_case *real_cases; /* real @polkadot/api requests, via index.tsv */
 static size_t n_real;
-static char *real_ids[64];	       /* id text of each real request */
+static char *real_ids[64]; /* id text of each real request */
 
 /* ---- helpers -------------------------------------------------------------- */
 
@@ -76,6 +76,16 @@ static uint8_t *read_all(const char *path, size_t *len)
 	buf[n] = '\0';
 	*len = n;
 	return buf;
+}
+
+/* Test-data loading runs before any test: out of memory just stops it. */
+static void *xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n);
+
+	if (!q)
+		abort();
+	return q;
 }
 
 static char *xstrndup(const char *s, size_t n)
@@ -130,18 +140,17 @@ static void assert_method(const struct rpc_result *r, const char *m)
 static void assert_case(const struct rpc_case *c, const struct rpc_result *r)
 {
 	ck_assert_msg(r->cls == c->cls, "%s: class %s, want %s", c->name, rpc_class_name(r->cls),
-		      rpc_class_name(c->cls));
-	ck_assert_msg(r->has_method == c->has_method, "%s: has_method %d", c->name,
-		      r->has_method);
+	              rpc_class_name(c->cls));
+	ck_assert_msg(r->has_method == c->has_method, "%s: has_method %d", c->name, r->has_method);
 	if (c->has_method) {
 		size_t keep = c->method_len > RPC_METHOD_MAX ? RPC_METHOD_MAX : c->method_len;
 
 		ck_assert_msg(r->method_truncated == (c->method_len > RPC_METHOD_MAX),
-			      "%s: truncated %d", c->name, r->method_truncated);
+		              "%s: truncated %d", c->name, r->method_truncated);
 		ck_assert_msg(r->method_len == keep, "%s: method_len %zu, want %zu", c->name,
-			      r->method_len, keep);
-		ck_assert_msg(memcmp(r->method, c->method, keep) == 0, "%s: method %.*s",
-			      c->name, (int)r->method_len, r->method);
+		              r->method_len, keep);
+		ck_assert_msg(memcmp(r->method, c->method, keep) == 0, "%s: method %.*s", c->name,
+		              (int)r->method_len, r->method);
 	}
 	if (r->cls == RPC_CLASS_INVALID)
 		ck_assert(!r->has_method);
@@ -163,7 +172,7 @@ static bool parse_class(const char *s, enum rpc_class *out)
 static bool b64_decode(const char *in, uint8_t **out, size_t *outlen)
 {
 	static const char alpha[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	size_t n = strlen(in), o = 0, i;
 	uint32_t acc = 0;
 	int bits = 0;
@@ -323,9 +332,7 @@ static void load_edge_cases(void)
 		}
 		if (n_edge == cap) {
 			cap = cap ? cap * 2 : 128;
-			edge_cases = realloc(edge_cases, cap * sizeof(*edge_cases));
-			if (!edge_cases)
-				abort();
+			edge_cases = xrealloc(edge_cases, cap * sizeof(*edge_cases));
 		}
 		c = &edge_cases[n_edge++];
 		memset(c, 0, sizeof(*c));
@@ -366,13 +373,13 @@ static void load_edge_cases(void)
 }
 
 static void add_real(const char *name, const uint8_t *body, size_t len, const char *method,
-		     const char *id)
+                     const char *id)
 {
 	struct rpc_case *c;
 
-	real_cases = realloc(real_cases, (n_real + 1) * sizeof(*real_cases));
-	if (!real_cases || n_real >= PF_ARRAY_SIZE(real_ids))
+	if (n_real >= PF_ARRAY_SIZE(real_ids))
 		abort();
+	real_cases = xrealloc(real_cases, (n_real + 1) * sizeof(*real_cases));
 	c = &real_cases[n_real];
 	memset(c, 0, sizeof(*c));
 	c->name = xstrndup(name, strlen(name));
@@ -498,7 +505,7 @@ static void check_prefixes(const struct rpc_case *c)
 	for (cut = 0; cut < c->len; cut += step) {
 		classify(c->body, cut, &r);
 		ck_assert_msg(r.cls == RPC_CLASS_INVALID, "%s: prefix %zu is %s", c->name, cut,
-			      rpc_class_name(r.cls));
+		              rpc_class_name(r.cls));
 		ck_assert_uint_eq(r.calls, 0);
 		ck_assert(!r.has_method && !r.has_id && !r.is_batch);
 	}
@@ -523,8 +530,8 @@ START_TEST(test_guard_page)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE), i, cut;
 	size_t map_len = 32 * page;
-	uint8_t *map = mmap(NULL, map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-			    -1, 0);
+	uint8_t *map =
+	    mmap(NULL, map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	uint8_t *guard;
 	struct rpc_result r;
 
@@ -557,7 +564,7 @@ END_TEST
 
 /* Builds "[m0,m1,...]" from <n> members produced by <member>; caller frees. */
 static char *make_batch(size_t n, const char *(*member)(size_t i, char *buf, size_t cap),
-			size_t *len)
+                        size_t *len)
 {
 	size_t cap = n * 160 + 16, o = 0, i;
 	char *b = malloc(cap), one[160];
@@ -582,22 +589,23 @@ static char *make_batch(size_t n, const char *(*member)(size_t i, char *buf, siz
 
 static const char *member_read(size_t i, char *buf, size_t cap)
 {
-	(void)snprintf(buf, cap, "{\"jsonrpc\":\"2.0\",\"id\":%zu,\"method\":\"system_health\"}", i);
+	(void)snprintf(buf, cap, "{\"jsonrpc\":\"2.0\",\"id\":%zu,\"method\":\"system_health\"}",
+	               i);
 	return buf;
 }
 
 static const char *member_mixed(size_t i, char *buf, size_t cap)
 {
 	static const char *const names[] = {"system_health", "chain_subscribeNewHeads",
-					    "author_submitExtrinsic", "state_call"};
+	                                    "author_submitExtrinsic", "state_call"};
 
 	if (i == 4999)
 		return "{\"jsonrpc\":\"2.0\",\"id\":\"last\",\"method\":\"author_insertKey\","
 		       "\"params\":[\"babe\",\"//Alice\",\"0x00\"]}";
 	(void)snprintf(buf, cap,
-		       "{\"params\":[{\"method\":\"author_insertKey\"}],\"method\":\"%s\","
-		       "\"jsonrpc\":\"2.0\",\"id\":%zu}",
-		       names[i % 4], i);
+	               "{\"params\":[{\"method\":\"author_insertKey\"}],\"method\":\"%s\","
+	               "\"jsonrpc\":\"2.0\",\"id\":%zu}",
+	               names[i % 4], i);
 	return buf;
 }
 
@@ -642,15 +650,16 @@ START_TEST(test_batch_rules)
 
 	/* The first member reaching the batch class gives the method. */
 	classify_str("[{\"jsonrpc\":\"2.0\",\"method\":\"state_call\"},"
-		     "{\"jsonrpc\":\"2.0\",\"method\":\"foo\"},"
-		     "{\"jsonrpc\":\"2.0\",\"method\":\"bar\"}]",
-		     &r);
+	             "{\"jsonrpc\":\"2.0\",\"method\":\"foo\"},"
+	             "{\"jsonrpc\":\"2.0\",\"method\":\"bar\"}]",
+	             &r);
 	ck_assert_int_eq(r.cls, RPC_CLASS_UNKNOWN);
 	assert_method(&r, "foo");
 	ck_assert_uint_eq(r.calls, 3);
 
 	/* An invalid member is worse than unknown; the method is then not reported. */
-	classify_str("[{\"jsonrpc\":\"2.0\",\"method\":\"foo\"},{\"method\":\"system_health\"}]", &r);
+	classify_str("[{\"jsonrpc\":\"2.0\",\"method\":\"foo\"},{\"method\":\"system_health\"}]",
+	             &r);
 	ck_assert_int_eq(r.cls, RPC_CLASS_INVALID);
 	ck_assert(!r.has_method);
 	ck_assert(r.is_batch);
@@ -658,8 +667,8 @@ START_TEST(test_batch_rules)
 
 	/* ... but unsafe beats invalid, wherever it is. */
 	classify_str("[null,{\"jsonrpc\":\"2.0\",\"method\":\"foo\"},[],"
-		     "{\"jsonrpc\":\"2.0\",\"method\":\"author_rotateKeys\"},\"x\"]",
-		     &r);
+	             "{\"jsonrpc\":\"2.0\",\"method\":\"author_rotateKeys\"},\"x\"]",
+	             &r);
 	ck_assert_int_eq(r.cls, RPC_CLASS_UNSAFE);
 	assert_method(&r, "author_rotateKeys");
 	ck_assert_uint_eq(r.calls, 5);
@@ -674,11 +683,11 @@ START_TEST(test_batch_rules)
 	ck_assert(!r.is_batch);
 	ck_assert_uint_eq(r.calls, 0);
 	ck_assert_int_eq(cls_of("[{\"jsonrpc\":\"2.0\",\"method\":\"system_health\"},]"),
-			 RPC_CLASS_INVALID);
+	                 RPC_CLASS_INVALID);
 	ck_assert_int_eq(cls_of("[,{\"jsonrpc\":\"2.0\",\"method\":\"system_health\"}]"),
-			 RPC_CLASS_INVALID);
+	                 RPC_CLASS_INVALID);
 	ck_assert_int_eq(cls_of("[{\"jsonrpc\":\"2.0\",\"method\":\"system_health\"}}"),
-			 RPC_CLASS_INVALID);
+	                 RPC_CLASS_INVALID);
 	/* Members' "id" is never reported, even for a batch of one. */
 	classify_str("[{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"system_health\"}]", &r);
 	ck_assert_int_eq(r.cls, RPC_CLASS_READ);
@@ -692,7 +701,7 @@ END_TEST
 static enum rpc_class with_params(const char *params)
 {
 	static const char head[] = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"system_health\","
-				   "\"params\":";
+	                           "\"params\":";
 	size_t hl = sizeof(head) - 1, pl = strlen(params);
 	char *body = malloc(hl + pl + 2);
 	enum rpc_class cls;
@@ -709,14 +718,28 @@ static enum rpc_class with_params(const char *params)
 START_TEST(test_numbers)
 {
 	static const char *const good[] = {
-		"[0]",	  "[-0]",	"[1]",	     "[-1]",	 "[10]",      "[0.5]",
-		"[-0.0]", "[1e5]",	"[1E5]",     "[1e+5]",	 "[1e-5]",    "[1.25e-005]",
-		"[0e0]",  "[9007199254740993]", "[1,2,3]", "[ 1 , 2 ]", "[-123.456E+789]",
+	    "[0]",
+	    "[-0]",
+	    "[1]",
+	    "[-1]",
+	    "[10]",
+	    "[0.5]",
+	    "[-0.0]",
+	    "[1e5]",
+	    "[1E5]",
+	    "[1e+5]",
+	    "[1e-5]",
+	    "[1.25e-005]",
+	    "[0e0]",
+	    "[9007199254740993]",
+	    "[1,2,3]",
+	    "[ 1 , 2 ]",
+	    "[-123.456E+789]",
 	};
 	static const char *const bad[] = {
-		"[01]", "[-01]", "[+1]", "[.5]",  "[1.]", "[1.e5]", "[1e]", "[1e+]", "[-]",
-		"[--1]", "[0x10]", "[1_000]", "[Infinity]", "[-Infinity]", "[NaN]", "[1 2]",
-		"[00]", "[0.]",	 "[1..2]", "[1ee5]", "[1e5.5]", "[-.5]",
+	    "[01]", "[-01]", "[+1]",   "[.5]",    "[1.]",       "[1.e5]",      "[1e]",  "[1e+]",
+	    "[-]",  "[--1]", "[0x10]", "[1_000]", "[Infinity]", "[-Infinity]", "[NaN]", "[1 2]",
+	    "[00]", "[0.]",  "[1..2]", "[1ee5]",  "[1e5.5]",    "[-.5]",
 	};
 	size_t i;
 
@@ -726,9 +749,9 @@ START_TEST(test_numbers)
 		ck_assert_msg(with_params(bad[i]) == RPC_CLASS_INVALID, "%s", bad[i]);
 	/* Numbers as ids, and at the very end of the body. */
 	ck_assert_int_eq(cls_of("{\"jsonrpc\":\"2.0\",\"method\":\"system_health\",\"id\":-0}"),
-			 RPC_CLASS_READ);
+	                 RPC_CLASS_READ);
 	ck_assert_int_eq(cls_of("{\"jsonrpc\":\"2.0\",\"method\":\"system_health\",\"id\":1"),
-			 RPC_CLASS_INVALID);
+	                 RPC_CLASS_INVALID);
 	ck_assert_int_eq(cls_of("1"), RPC_CLASS_INVALID);
 	ck_assert_int_eq(cls_of("-"), RPC_CLASS_INVALID);
 }
@@ -737,14 +760,19 @@ END_TEST
 START_TEST(test_literals_and_structure)
 {
 	static const char *const good[] = {
-		"[true,false,null]", "{}", "[]", "{\"a\":{\"b\":[{}]}}", " [ { } , [ ] ] ",
-		"[\"\"]", "{\"\":1}", "{\"a\":1,\"a\":2}",
+	    "[true,false,null]", "{}",     "[]",       "{\"a\":{\"b\":[{}]}}",
+	    " [ { } , [ ] ] ",   "[\"\"]", "{\"\":1}", "{\"a\":1,\"a\":2}",
 	};
 	static const char *const bad[] = {
-		"[tru]", "[nul]", "[falsee]", "[True]", "[NULL]", "[undefined]", "[,]",
-		"[1,]", "{,}", "{\"a\"}", "{\"a\":}", "{\"a\" 1}", "{a:1}", "{'a':1}", "['a']",
-		"{\"a\":1,}", "[}", "{]", "[[]", "[]]", "{\"a\":1\"b\":2}", "[1 ,, 2]",
-		"[/*c*/1]", "[\"a\"\"b\"]", "{\"a\":1}}",
+	    "[tru]",      "[nul]",    "[falsee]",
+	    "[True]",     "[NULL]",   "[undefined]",
+	    "[,]",        "[1,]",     "{,}",
+	    "{\"a\"}",    "{\"a\":}", "{\"a\" 1}",
+	    "{a:1}",      "{'a':1}",  "['a']",
+	    "{\"a\":1,}", "[}",       "{]",
+	    "[[]",        "[]]",      "{\"a\":1\"b\":2}",
+	    "[1 ,, 2]",   "[/*c*/1]", "[\"a\"\"b\"]",
+	    "{\"a\":1}}",
 	};
 	size_t i;
 
@@ -758,26 +786,52 @@ END_TEST
 START_TEST(test_strings)
 {
 	static const char *const good[] = {
-		"[\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"]", "[\"\\u0000\"]", "[\"\\uFFFF\\uabcd\"]",
-		"[\"\\ud83d\\ude00\"]", "[\"\xc2\x80\"]", "[\"\xdf\xbf\"]", "[\"\xe0\xa0\x80\"]",
-		"[\"\xed\x9f\xbf\"]", "[\"\xee\x80\x80\"]", "[\"\xef\xbf\xbf\"]",
-		"[\"\xf0\x90\x80\x80\"]", "[\"\xf4\x8f\xbf\xbf\"]", "[\"\x7f\"]",
-		/* Unpaired surrogate escapes are grammatical JSON: accepted in data. */
-		"[\"\\ud800\"]", "[\"\\udc00\"]", "[\"\\ud800\\u0041\"]", "[\"\\udbff\\ud800\"]",
-		"{\"\\ud800\":1}",
+	    "[\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"]",
+	    "[\"\\u0000\"]",
+	    "[\"\\uFFFF\\uabcd\"]",
+	    "[\"\\ud83d\\ude00\"]",
+	    "[\"\xc2\x80\"]",
+	    "[\"\xdf\xbf\"]",
+	    "[\"\xe0\xa0\x80\"]",
+	    "[\"\xed\x9f\xbf\"]",
+	    "[\"\xee\x80\x80\"]",
+	    "[\"\xef\xbf\xbf\"]",
+	    "[\"\xf0\x90\x80\x80\"]",
+	    "[\"\xf4\x8f\xbf\xbf\"]",
+	    "[\"\x7f\"]",
+	    /* Unpaired surrogate escapes are grammatical JSON: accepted in data. */
+	    "[\"\\ud800\"]",
+	    "[\"\\udc00\"]",
+	    "[\"\\ud800\\u0041\"]",
+	    "[\"\\udbff\\ud800\"]",
+	    "{\"\\ud800\":1}",
 	};
 	static const char *const bad[] = {
-		"[\"\\x41\"]", "[\"\\U0041\"]", "[\"\\u004\"]", "[\"\\u004G\"]", "[\"\\'\"]",
-		"[\"\\\"]", "[\"\t\"]", "[\"\n\"]", "[\"\x01\"]", "[\"\x1f\"]",
-		"[\"\xc0\x80\"]",	  /* overlong NUL */
-		"[\"\xc1\xbf\"]",	  /* overlong */
-		"[\"\xe0\x9f\xbf\"]",	  /* overlong 3-byte */
-		"[\"\xed\xa0\x80\"]",	  /* UTF-8-encoded surrogate */
-		"[\"\xf0\x8f\xbf\xbf\"]", /* overlong 4-byte */
-		"[\"\xf4\x90\x80\x80\"]", /* above U+10FFFF */
-		"[\"\xf5\x80\x80\x80\"]", "[\"\xff\"]", "[\"\x80\"]", "[\"\xc2\"]",
-		"[\"\xe2\x82\"]", "[\"\xc2\x41\"]", "[\"\xe2\x28\xa1\"]", "[\"abc]",
-		"[\"\\ud800\\u00G1\"]",
+	    "[\"\\x41\"]",
+	    "[\"\\U0041\"]",
+	    "[\"\\u004\"]",
+	    "[\"\\u004G\"]",
+	    "[\"\\'\"]",
+	    "[\"\\\"]",
+	    "[\"\t\"]",
+	    "[\"\n\"]",
+	    "[\"\x01\"]",
+	    "[\"\x1f\"]",
+	    "[\"\xc0\x80\"]",         /* overlong NUL */
+	    "[\"\xc1\xbf\"]",         /* overlong */
+	    "[\"\xe0\x9f\xbf\"]",     /* overlong 3-byte */
+	    "[\"\xed\xa0\x80\"]",     /* UTF-8-encoded surrogate */
+	    "[\"\xf0\x8f\xbf\xbf\"]", /* overlong 4-byte */
+	    "[\"\xf4\x90\x80\x80\"]", /* above U+10FFFF */
+	    "[\"\xf5\x80\x80\x80\"]",
+	    "[\"\xff\"]",
+	    "[\"\x80\"]",
+	    "[\"\xc2\"]",
+	    "[\"\xe2\x82\"]",
+	    "[\"\xc2\x41\"]",
+	    "[\"\xe2\x28\xa1\"]",
+	    "[\"abc]",
+	    "[\"\\ud800\\u00G1\"]",
 	};
 	size_t i;
 
@@ -798,8 +852,8 @@ START_TEST(test_string_offsets)
 	for (k = 0; k < PF_ARRAY_SIZE(specials); k++) {
 		for (off = 0; off < 24; off++) {
 			(void)snprintf(params, sizeof(params), "[\"%.*s%s%.*s\"]", (int)off,
-				       "abcdefghijklmnopqrstuvwxyz", specials[k], (int)(23 - off),
-				       "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+			               "abcdefghijklmnopqrstuvwxyz", specials[k], (int)(23 - off),
+			               "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
 			ck_assert_msg(with_params(params) == RPC_CLASS_READ, "%s", params);
 		}
 	}
@@ -833,14 +887,14 @@ END_TEST
 START_TEST(test_whitespace)
 {
 	ck_assert_int_eq(cls_of(" \t\r\n{\"jsonrpc\" : \"2.0\" , \"method\" :\"system_health\"}"
-				" \t\r\n"),
-			 RPC_CLASS_READ);
+	                        " \t\r\n"),
+	                 RPC_CLASS_READ);
 	ck_assert_int_eq(cls_of("\v{\"jsonrpc\":\"2.0\",\"method\":\"system_health\"}"),
-			 RPC_CLASS_INVALID);
+	                 RPC_CLASS_INVALID);
 	ck_assert_int_eq(cls_of("{\"jsonrpc\":\"2.0\",\"method\":\"system_health\"}\f"),
-			 RPC_CLASS_INVALID);
+	                 RPC_CLASS_INVALID);
 	ck_assert_int_eq(cls_of("{\"jsonrpc\":\"2.0\",\"method\":\"system_health\"}\0"),
-			 RPC_CLASS_READ); /* strlen stops at the NUL */
+	                 RPC_CLASS_READ); /* strlen stops at the NUL */
 	{
 		static const char nul[] = "{\"jsonrpc\":\"2.0\",\"method\":\"system_health\"}\0";
 		struct rpc_result r;
@@ -848,9 +902,8 @@ START_TEST(test_whitespace)
 		classify(nul, sizeof(nul), &r); /* with the NUL: trailing garbage */
 		ck_assert_int_eq(r.cls, RPC_CLASS_INVALID);
 	}
-	ck_assert_int_eq(
-		cls_of("{\"jsonrpc\":\"2.0\",\"method\":\"system_health\"}\xc2\xa0"),
-		RPC_CLASS_INVALID);
+	ck_assert_int_eq(cls_of("{\"jsonrpc\":\"2.0\",\"method\":\"system_health\"}\xc2\xa0"),
+	                 RPC_CLASS_INVALID);
 	ck_assert_int_eq(with_params("[\xc2\xa0]"), RPC_CLASS_INVALID);
 }
 END_TEST
@@ -861,7 +914,7 @@ END_TEST
 static char *nested_call(unsigned depth, size_t *len)
 {
 	static const char head[] = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"system_health\","
-				   "\"params\":";
+	                           "\"params\":";
 	size_t n = sizeof(head) - 1, i;
 	char *b = malloc(n + 2 * depth + 8);
 
@@ -935,66 +988,67 @@ START_TEST(test_method_keys_in_params)
 	struct rpc_result r;
 
 	classify_str("{\"params\":{\"method\":\"author_insertKey\",\"jsonrpc\":\"1.0\","
-		     "\"id\":{},\"params\":3},\"jsonrpc\":\"2.0\",\"method\":\"system_health\"}",
-		     &r);
+	             "\"id\":{},\"params\":3},\"jsonrpc\":\"2.0\",\"method\":\"system_health\"}",
+	             &r);
 	ck_assert_int_eq(r.cls, RPC_CLASS_READ);
 	assert_method(&r, "system_health");
 	classify_str("{\"jsonrpc\":\"2.0\",\"method\":\"system_health\",\"params\":[[{\"method\":"
-		     "\"author_insertKey\"}],{\"a\":{\"method\":\"x\",\"method\":\"y\"}}]}",
-		     &r);
+	             "\"author_insertKey\"}],{\"a\":{\"method\":\"x\",\"method\":\"y\"}}]}",
+	             &r);
 	ck_assert_int_eq(r.cls, RPC_CLASS_READ);
 	/* Nested only: there is no method. */
 	ck_assert_int_eq(cls_of("{\"jsonrpc\":\"2.0\",\"params\":{\"method\":\"system_health\"}}"),
-			 RPC_CLASS_INVALID);
+	                 RPC_CLASS_INVALID);
 	/* Inside a batch member's params, too. */
 	classify_str("[{\"jsonrpc\":\"2.0\",\"params\":[{\"method\":\"author_insertKey\"}],"
-		     "\"method\":\"chain_getHeader\"}]",
-		     &r);
+	             "\"method\":\"chain_getHeader\"}]",
+	             &r);
 	ck_assert_int_eq(r.cls, RPC_CLASS_READ);
 	assert_method(&r, "chain_getHeader");
 	/* Extra members are ignored, even named twice or holding anything. */
 	ck_assert_int_eq(cls_of("{\"x\":1,\"x\":[{\"method\":\"author_insertKey\"}],"
-				"\"jsonrpc\":\"2.0\",\"method\":\"system_health\",\"Id\":{}}"),
-			 RPC_CLASS_READ);
+	                        "\"jsonrpc\":\"2.0\",\"method\":\"system_health\",\"Id\":{}}"),
+	                 RPC_CLASS_READ);
 }
 END_TEST
 
 START_TEST(test_member_types)
 {
 	static const char *const bad[] = {
-		"{\"jsonrpc\":\"2.0\",\"method\":\"system_health\",\"params\":null}",
-		"{\"jsonrpc\":\"2.0\",\"method\":\"system_health\",\"params\":1}",
-		"{\"jsonrpc\":\"2.0\",\"method\":\"system_health\",\"params\":true}",
-		"{\"jsonrpc\":\"2.0\",\"method\":\"system_health\",\"id\":true}",
-		"{\"jsonrpc\":\"2.0\",\"method\":\"system_health\",\"id\":[1]}",
-		"{\"jsonrpc\":\"2.0\",\"method\":{},\"id\":1}",
-		"{\"jsonrpc\":\"2.0\",\"method\":true}",
-		"{\"jsonrpc\":null,\"method\":\"system_health\"}",
-		"{\"jsonrpc\":[\"2.0\"],\"method\":\"system_health\"}",
-		"{\"jsonrpc\":\"2.00\",\"method\":\"system_health\"}",
-		"{\"jsonrpc\":\"2.\",\"method\":\"system_health\"}",
-		"{\"jsonrpc\":\"2.0 \",\"method\":\"system_health\"}",
-		"{\"jsonrpc\":\"2.0\",\"jsonrpc\":\"2.0\",\"method\":\"system_health\"}",
-		"{\"jsonrpc\":\"2.0\",\"method\":\"system_health\",\"params\":[],\"params\":[]}",
-		"{\"jsonrpc\":\"2.0\",\"method\":\"system_health\",\"id\":1,\"id\":1}",
-		"{\"jsonrpc\":\"2.0\"}",
-		"{\"method\":\"system_health\"}",
-		/* Unpaired surrogates where serde_json decodes: names, jsonrpc, method, id. */
-		"{\"jsonrpc\":\"2.0\",\"method\":\"system_health\\ud800\"}",
-		"{\"jsonrpc\":\"2.0\",\"method\":\"system_health\",\"x\\udc00\":1}",
-		"{\"jsonrpc\":\"2.0\",\"method\":\"system_health\",\"id\":\"\\ud800\"}",
+	    "{\"jsonrpc\":\"2.0\",\"method\":\"system_health\",\"params\":null}",
+	    "{\"jsonrpc\":\"2.0\",\"method\":\"system_health\",\"params\":1}",
+	    "{\"jsonrpc\":\"2.0\",\"method\":\"system_health\",\"params\":true}",
+	    "{\"jsonrpc\":\"2.0\",\"method\":\"system_health\",\"id\":true}",
+	    "{\"jsonrpc\":\"2.0\",\"method\":\"system_health\",\"id\":[1]}",
+	    "{\"jsonrpc\":\"2.0\",\"method\":{},\"id\":1}",
+	    "{\"jsonrpc\":\"2.0\",\"method\":true}",
+	    "{\"jsonrpc\":null,\"method\":\"system_health\"}",
+	    "{\"jsonrpc\":[\"2.0\"],\"method\":\"system_health\"}",
+	    "{\"jsonrpc\":\"2.00\",\"method\":\"system_health\"}",
+	    "{\"jsonrpc\":\"2.\",\"method\":\"system_health\"}",
+	    "{\"jsonrpc\":\"2.0 \",\"method\":\"system_health\"}",
+	    "{\"jsonrpc\":\"2.0\",\"jsonrpc\":\"2.0\",\"method\":\"system_health\"}",
+	    "{\"jsonrpc\":\"2.0\",\"method\":\"system_health\",\"params\":[],\"params\":[]}",
+	    "{\"jsonrpc\":\"2.0\",\"method\":\"system_health\",\"id\":1,\"id\":1}",
+	    "{\"jsonrpc\":\"2.0\"}",
+	    "{\"method\":\"system_health\"}",
+	    /* Unpaired surrogates where serde_json decodes: names, jsonrpc, method, id. */
+	    "{\"jsonrpc\":\"2.0\",\"method\":\"system_health\\ud800\"}",
+	    "{\"jsonrpc\":\"2.0\",\"method\":\"system_health\",\"x\\udc00\":1}",
+	    "{\"jsonrpc\":\"2.0\",\"method\":\"system_health\",\"id\":\"\\ud800\"}",
 	};
 	size_t i;
 
 	for (i = 0; i < PF_ARRAY_SIZE(bad); i++)
 		ck_assert_msg(cls_of(bad[i]) == RPC_CLASS_INVALID, "%s", bad[i]);
 	/* Escapes everywhere in the names and values the rules read. */
-	ck_assert_int_eq(cls_of("{\"\\u006a\\u0073onrpc\":\"\\u0032.\\u0030\","
-				"\"\\u0070arams\":[],\"\\u0069d\":1,\"method\":\"system\\u005fhealth\"}"),
-			 RPC_CLASS_READ);
+	ck_assert_int_eq(
+	    cls_of("{\"\\u006a\\u0073onrpc\":\"\\u0032.\\u0030\","
+	           "\"\\u0070arams\":[],\"\\u0069d\":1,\"method\":\"system\\u005fhealth\"}"),
+	    RPC_CLASS_READ);
 	ck_assert_int_eq(cls_of("{\"jsonrpc\":\"2\\u002e0\",\"method\":\"system_health\","
-				"\"\\u0069d\":1,\"id\":2}"),
-			 RPC_CLASS_INVALID);
+	                        "\"\\u0069d\":1,\"id\":2}"),
+	                 RPC_CLASS_INVALID);
 	/* A surrogate pair in the method decodes to UTF-8. */
 	{
 		struct rpc_result r;
@@ -1112,11 +1166,13 @@ START_TEST(test_ids)
 	ck_assert(!r.has_id);
 	ck_assert_int_eq(r.cls, RPC_CLASS_READ);
 	/* A nested "id" is not the call's. */
-	classify_str("{\"jsonrpc\":\"2.0\",\"method\":\"system_health\",\"params\":{\"id\":5}}", &r);
+	classify_str("{\"jsonrpc\":\"2.0\",\"method\":\"system_health\",\"params\":{\"id\":5}}",
+	             &r);
 	ck_assert(!r.has_id);
 	/* The slice points into the body. */
 	{
-		static const char body[] = "{\"id\" : \"abc\" ,\"jsonrpc\":\"2.0\",\"method\":\"x\"}";
+		static const char body[] =
+		    "{\"id\" : \"abc\" ,\"jsonrpc\":\"2.0\",\"method\":\"x\"}";
 
 		rpc_classify(table, (const uint8_t *)body, sizeof(body) - 1, &r);
 		ck_assert(r.has_id);
@@ -1167,24 +1223,24 @@ END_TEST
 START_TEST(test_class_names)
 {
 	static const char *const names[RPC_CLASS_COUNT] = {
-		"read", "subscribe", "submit", "heavy", "unknown", "invalid", "unsafe", "oversize",
+	    "read", "subscribe", "submit", "heavy", "unknown", "invalid", "unsafe", "oversize",
 	};
-	static const char *const not_table[] = {"unknown", "invalid", "oversize", "Read", "",
-						"rea",	   "reads",   "unsafe "};
+	static const char *const not_table[] = {"unknown", "invalid", "oversize", "Read",
+	                                        "",        "rea",     "reads",    "unsafe "};
 	enum rpc_class c, got;
 	size_t i;
 
 	for (c = RPC_CLASS_READ; c < RPC_CLASS_COUNT; c++)
 		ck_assert_str_eq(rpc_class_name(c), names[c]);
 	ck_assert_str_eq(rpc_class_name(RPC_CLASS_COUNT), "invalid");
-	ck_assert_str_eq(rpc_class_name((enum rpc_class)-1), "invalid");
+	ck_assert_str_eq(rpc_class_name((enum rpc_class) - 1), "invalid");
 	/* The ordering the batch rule relies on. */
 	ck_assert(RPC_CLASS_UNSAFE > RPC_CLASS_INVALID && RPC_CLASS_INVALID > RPC_CLASS_UNKNOWN &&
-		  RPC_CLASS_UNKNOWN > RPC_CLASS_HEAVY && RPC_CLASS_HEAVY > RPC_CLASS_SUBMIT &&
-		  RPC_CLASS_SUBMIT > RPC_CLASS_SUBSCRIBE && RPC_CLASS_SUBSCRIBE > RPC_CLASS_READ);
+	          RPC_CLASS_UNKNOWN > RPC_CLASS_HEAVY && RPC_CLASS_HEAVY > RPC_CLASS_SUBMIT &&
+	          RPC_CLASS_SUBMIT > RPC_CLASS_SUBSCRIBE && RPC_CLASS_SUBSCRIBE > RPC_CLASS_READ);
 	for (c = RPC_CLASS_READ; c < RPC_CLASS_COUNT; c++) {
-		bool in_table = c != RPC_CLASS_UNKNOWN && c != RPC_CLASS_INVALID &&
-				c != RPC_CLASS_OVERSIZE;
+		bool in_table =
+		    c != RPC_CLASS_UNKNOWN && c != RPC_CLASS_INVALID && c != RPC_CLASS_OVERSIZE;
 
 		ck_assert_int_eq(rpc_class_parse(names[c], strlen(names[c]), &got), in_table);
 		if (in_table)
@@ -1195,6 +1251,33 @@ START_TEST(test_class_names)
 	ck_assert(!rpc_class_parse(NULL, 0, &got));
 	ck_assert(rpc_class_parse("readX", 4, &got));
 	ck_assert_int_eq(got, RPC_CLASS_READ);
+}
+END_TEST
+
+/* ---- regressions (fuzz findings) ------------------------------------------ */
+
+/*
+ * fuzz_rpc crash-3130db22: a batch whose first member has a method longer
+ * than RPC_METHOD_MAX (unknown, truncated) and whose second member is invalid
+ * came out invalid without a method but with method_truncated still set.
+ */
+START_TEST(test_regress_truncated_then_invalid)
+{
+	char body[512], name[RPC_METHOD_MAX + 20];
+	struct rpc_result r;
+
+	memset(name, 'm', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	(void)snprintf(body, sizeof(body),
+	               "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"%s\",\"params\":[]},"
+	               "{\"jsonrpc\":\"2tExtrinsic\",\"params\":[\"0x2804\"]}]",
+	               name);
+	classify_str(body, &r);
+	ck_assert_int_eq(r.cls, RPC_CLASS_INVALID);
+	ck_assert(!r.has_method);
+	ck_assert(!r.method_truncated);
+	ck_assert_uint_eq(r.method_len, 0);
+	ck_assert_uint_eq(r.calls, 2);
 }
 END_TEST
 
@@ -1242,6 +1325,10 @@ static Suite *rpc_suite(void)
 	tcase_add_test(tc, test_ids);
 	tcase_add_test(tc, test_result_fields);
 	tcase_add_test(tc, test_class_names);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("regressions");
+	tcase_add_test(tc, test_regress_truncated_then_invalid);
 	suite_add_tcase(s, tc);
 	return s;
 }

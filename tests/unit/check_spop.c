@@ -8,8 +8,6 @@
  * at the end of a page followed by a PROT_NONE page (an overread segfaults),
  * as picohttpparser's test.c does.
  */
-#include "common/compiler.h"
-
 #include <sys/mman.h>
 
 #include <stdint.h>
@@ -19,84 +17,86 @@
 
 #include <check.h>
 
+#include "common/compiler.h"
 #include "spoa/spop.h"
 
-#define U8(s)	  ((const uint8_t *)(s))
-#define LIT(s)	  U8(s), (sizeof(s) - 1)
+#define U8(s)     ((const uint8_t *)(s))
+#define LIT(s)    U8(s), (sizeof(s) - 1)
 #define MAX_FRAME 16380u /* HAProxy's default max-frame-size */
 
 /* ---- wire images ---------------------------------------------------------- */
 
 /* HAPROXY-HELLO of an agent with "option pipelining" and "option async" (engine-id set). */
 static const char HELLO_26[] = "\x00\x00\x00\x81"
-			       "\x01"
-			       "\x00\x00\x00\x01"
-			       "\x00\x00"
-			       "\x12"
-			       "supported-versions"
-			       "\x08\x03"
-			       "2.0"
-			       "\x0e"
-			       "max-frame-size"
-			       "\x03\xfc\xf0\x06"
-			       "\x0c"
-			       "capabilities"
-			       "\x08\x10"
-			       "pipelining,async"
-			       "\x09"
-			       "engine-id"
-			       "\x08\x24"
-			       "3b8e1a4c-5f2d-4c7e-9a61-0d2f8b7c6e15";
+                               "\x01"
+                               "\x00\x00\x00\x01"
+                               "\x00\x00"
+                               "\x12"
+                               "supported-versions"
+                               "\x08\x03"
+                               "2.0"
+                               "\x0e"
+                               "max-frame-size"
+                               "\x03\xfc\xf0\x06"
+                               "\x0c"
+                               "capabilities"
+                               "\x08\x10"
+                               "pipelining,async"
+                               "\x09"
+                               "engine-id"
+                               "\x08\x24"
+                               "3b8e1a4c-5f2d-4c7e-9a61-0d2f8b7c6e15";
 
 /* HAPROXY-HELLO of "option spop-check": 82 bytes, no capabilities, healthcheck=true. */
 static const char HELLO_HC[] = "\x00\x00\x00\x4e"
-			       "\x01"
-			       "\x00\x00\x00\x01"
-			       "\x00\x00"
-			       "\x12"
-			       "supported-versions"
-			       "\x08\x03"
-			       "2.0"
-			       "\x0e"
-			       "max-frame-size"
-			       "\x03\xfc\xf0\x06"
-			       "\x0c"
-			       "capabilities"
-			       "\x08\x00"
-			       "\x0b"
-			       "healthcheck"
-			       "\x11";
+                               "\x01"
+                               "\x00\x00\x00\x01"
+                               "\x00\x00"
+                               "\x12"
+                               "supported-versions"
+                               "\x08\x03"
+                               "2.0"
+                               "\x0e"
+                               "max-frame-size"
+                               "\x03\xfc\xf0\x06"
+                               "\x0c"
+                               "capabilities"
+                               "\x08\x00"
+                               "\x0b"
+                               "healthcheck"
+                               "\x11";
 
 /* HAPROXY-DISCONNECT after a timeout (spoe_prepare_hadiscon_frame). */
 static const char HA_DISCON[] = "\x00\x00\x00\x31"
-				"\x02"
-				"\x00\x00\x00\x01"
-				"\x00\x00"
-				"\x0b"
-				"status-code"
-				"\x03\x02"
-				"\x07"
-				"message"
-				"\x08\x12"
-				"a timeout occurred";
+                                "\x02"
+                                "\x00\x00\x00\x01"
+                                "\x00\x00"
+                                "\x0b"
+                                "status-code"
+                                "\x03\x02"
+                                "\x07"
+                                "message"
+                                "\x08\x12"
+                                "a timeout occurred";
 
 /* The AGENT-HELLO HAProxy's reg-test checks/spop-check.vtc sends as a good agent. */
 static const char AGENT_HELLO_VTC[] = "\x00\x00\x00\x36"
-				      "\x65"
-				      "\x00\x00\x00\x01"
-				      "\x00\x00"
-				      "\x07"
-				      "version"
-				      "\x08\x03"
-				      "2.0"
-				      "\x0e"
-				      "max-frame-size"
-				      "\x03\xfc\xf0\x06"
-				      "\x0c"
-				      "capabilities"
-				      "\x08\x00";
+                                      "\x65"
+                                      "\x00\x00\x00\x01"
+                                      "\x00\x00"
+                                      "\x07"
+                                      "version"
+                                      "\x08\x03"
+                                      "2.0"
+                                      "\x0e"
+                                      "max-frame-size"
+                                      "\x03\xfc\xf0\x06"
+                                      "\x0c"
+                                      "capabilities"
+                                      "\x08\x00";
 
-static const char BODY[] = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"system_health\",\"params\":[]}";
+static const char BODY[] =
+    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"system_health\",\"params\":[]}";
 
 /* ---- a test-side frame builder (independent of the encoders under test) ---- */
 
@@ -139,8 +139,15 @@ static void tb_str(struct tb *t, const char *s)
 
 static void tb_begin(struct tb *t, uint8_t type, uint32_t flags, uint64_t sid, uint64_t fid)
 {
-	uint8_t hdr[9] = {0, 0, 0, 0, type, (uint8_t)(flags >> 24), (uint8_t)(flags >> 16),
-			  (uint8_t)(flags >> 8), (uint8_t)flags};
+	uint8_t hdr[9] = {0,
+	                  0,
+	                  0,
+	                  0,
+	                  type,
+	                  (uint8_t)(flags >> 24),
+	                  (uint8_t)(flags >> 16),
+	                  (uint8_t)(flags >> 8),
+	                  (uint8_t)flags};
 
 	t->start = t->n;
 	tb_raw(t, hdr, sizeof(hdr));
@@ -350,9 +357,10 @@ END_TEST
 
 START_TEST(test_varint_boundaries_round_trip)
 {
-	static const uint64_t vals[] = {0,	   239,	       240,	   2287,      2288,
-					264431,	   264432,     33818863,   33818864,  UINT32_MAX,
-					UINT64_MAX, UINT64_MAX - 1, 1ull << 63, 1ull << 32, 0xdeadbeef};
+	static const uint64_t vals[] = {0,          239,        240,        2287,
+	                                2288,       264431,     264432,     33818863,
+	                                33818864,   UINT32_MAX, UINT64_MAX, UINT64_MAX - 1,
+	                                1ull << 63, 1ull << 32, 0xdeadbeef};
 	uint8_t out[SPOP_VARINT_MAX + 4];
 	size_t i;
 
@@ -379,7 +387,7 @@ START_TEST(test_varint_truncated_is_again)
 	for (i = 0; i < PF_ARRAY_SIZE(varint_known); i++) {
 		for (k = 0; k < varint_known[i].len; k++)
 			ck_assert_int_eq(spop_varint_decode(U8(varint_known[i].bytes), k, &v),
-					 PF_AGAIN);
+			                 PF_AGAIN);
 	}
 	ck_assert_uint_eq(v, 7); /* untouched on PF_AGAIN */
 }
@@ -403,9 +411,9 @@ START_TEST(test_varint_overflow_is_eproto)
 	for (i = 0; i < PF_ARRAY_SIZE(bad); i++)
 		ck_assert_int_eq(spop_varint_decode(U8(bad[i]), 10, &v), PF_EPROTO);
 	/* Overlong is reported even when more bytes follow. */
-	ck_assert_int_eq(spop_varint_decode(U8("\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x00"), 11,
-					    &v),
-			 PF_EPROTO);
+	ck_assert_int_eq(
+	    spop_varint_decode(U8("\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x00"), 11, &v),
+	    PF_EPROTO);
 }
 END_TEST
 
@@ -488,20 +496,20 @@ START_TEST(test_frame_too_short_or_ids_outside)
 	ck_assert_int_eq(frame_err(U8("\x00\x00\x00\x00"), 4, MAX_FRAME, &st), PF_EPROTO);
 	ck_assert_int_eq(st, SPOP_ST_INVALID);
 	/* stream-id varint runs past the frame end (its continuation is outside) */
-	ck_assert_int_eq(frame_err(LIT("\x00\x00\x00\x07\x03\x00\x00\x00\x01\xf0\x80\x00"),
-				   MAX_FRAME, &st),
-			 PF_EPROTO);
+	ck_assert_int_eq(
+	    frame_err(LIT("\x00\x00\x00\x07\x03\x00\x00\x00\x01\xf0\x80\x00"), MAX_FRAME, &st),
+	    PF_EPROTO);
 	ck_assert_int_eq(st, SPOP_ST_INVALID);
 	/* frame-id missing */
-	ck_assert_int_eq(frame_err(LIT("\x00\x00\x00\x07\x03\x00\x00\x00\x01\xf0\x00\x05"),
-				   MAX_FRAME, &st),
-			 PF_EPROTO);
+	ck_assert_int_eq(
+	    frame_err(LIT("\x00\x00\x00\x07\x03\x00\x00\x00\x01\xf0\x00\x05"), MAX_FRAME, &st),
+	    PF_EPROTO);
 	ck_assert_int_eq(st, SPOP_ST_INVALID);
 	/* overlong stream-id inside a frame */
 	ck_assert_int_eq(frame_err(LIT("\x00\x00\x00\x10\x03\x00\x00\x00\x01"
-				       "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x00\x00"),
-				   MAX_FRAME, &st),
-			 PF_EPROTO);
+	                               "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x00\x00"),
+	                           MAX_FRAME, &st),
+	                 PF_EPROTO);
 	ck_assert_int_eq(st, SPOP_ST_INVALID);
 	/* minimal frame: empty payload */
 	frame_ok(LIT("\x00\x00\x00\x07\x03\x00\x00\x00\x01\x05\x06"), &f);
@@ -696,6 +704,20 @@ START_TEST(test_hello_bad_values)
 	tb_varint(&t, 1);
 	ck_assert_int_eq(hello_of(&t, &h, &st), -1);
 	ck_assert_int_eq(st, SPOP_ST_INVALID);
+	/* capabilities as an integer, engine-id as a bool */
+	t.n = 0;
+	tb_hello_kv(&t, true, true, false);
+	tb_str(&t, "capabilities");
+	tb_u8(&t, SPOP_DATA_UINT32);
+	tb_varint(&t, 0);
+	ck_assert_int_eq(hello_of(&t, &h, &st), -1);
+	ck_assert_int_eq(st, SPOP_ST_INVALID);
+	t.n = 0;
+	tb_hello_kv(&t, true, true, true);
+	tb_str(&t, "engine-id");
+	tb_u8(&t, SPOP_DATA_BOOL);
+	ck_assert_int_eq(hello_of(&t, &h, &st), -1);
+	ck_assert_int_eq(st, SPOP_ST_INVALID);
 	/* empty key */
 	t.n = 0;
 	tb_hello_kv(&t, true, true, true);
@@ -806,8 +828,8 @@ END_TEST
 
 START_TEST(test_notify_typed_values)
 {
-	static const uint8_t ip6[17] = {SPOP_DATA_IPV6, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
-					0,		0,    0,    0,	  0,	0, 0, 1};
+	static const uint8_t ip6[17] = {
+	    SPOP_DATA_IPV6, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
 	struct tb t = {.n = 0};
 	struct spop_data d;
 	enum spop_status st;
@@ -878,16 +900,21 @@ START_TEST(test_notify_bad_values)
 		const char *val;
 		size_t n;
 	} bad[] = {
-	    {"\x0a", 1},				 /* reserved type 10 */
-	    {"\x0f", 1},				 /* reserved type 15 */
-	    {"\x02\xf0\x80\x80\x80\x80\x00", 7},	 /* INT32 above INT32_MAX */
-	    {"\x03\xf0\x80\x80\x80\x80\x00", 7},	 /* UINT32 above UINT32_MAX */
-	    {"\x03\xf0", 2},				 /* varint cut by the frame end */
-	    {"\x06\x7f\x00\x00", 4},			 /* IPV4 of 3 bytes */
+	    {"\x0a", 1},                                 /* reserved type 10 */
+	    {"\x0f", 1},                                 /* reserved type 15 */
+	    {"\x02\xf0\x80\x80\x80\x80\x00", 7},         /* INT32 above INT32_MAX */
+	    {"\x03\xf0\x80\x80\x80\x80\x00", 7},         /* UINT32 above UINT32_MAX */
+	    {"\x03\xf0", 2},                             /* varint cut by the frame end */
+	    {"\x02\xf0", 2},                             /* same, INT32 */
+	    {"\x04\xff\xff", 3},                         /* same, INT64 */
+	    {"\x05", 1},                                 /* UINT64 without its varint */
+	    {"\x06\x7f\x00\x00", 4},                     /* IPV4 of 3 bytes */
 	    {"\x07\x00\x00\x00\x00\x00\x00\x00\x00", 9}, /* IPV6 of 8 bytes */
-	    {"\x08\x05" "abcd", 6},			 /* string longer than the frame */
+	    {"\x08\x05"
+	     "abcd",
+	     6},                                              /* string longer than the frame */
 	    {"\x09\xff\xff\xff\xff\xff\xff\xff\xff\x0e", 10}, /* huge binary length */
-	    {"", 0},					     /* the value is missing */
+	    {"", 0},                                          /* the value is missing */
 	};
 	struct tb t = {.n = 0};
 	struct spop_data d;
@@ -1015,8 +1042,8 @@ START_TEST(test_disconnect_missing_and_bad)
 	ck_assert_int_eq(st, SPOP_ST_INVALID);
 	/* truncated */
 	frame_ok(LIT("\x00\x00\x00\x0a\x02\x00\x00\x00\x01\x00\x00\x0b"
-		     "st"),
-		 &f);
+	             "st"),
+	         &f);
 	ck_assert_int_eq(spop_disconnect_decode(f.payload, &code, &msg, &st), -1);
 	ck_assert_int_eq(st, SPOP_ST_INVALID);
 }
@@ -1050,20 +1077,20 @@ END_TEST
 START_TEST(test_encode_agent_hello_pipelining)
 {
 	static const char want[] = "\x00\x00\x00\x40"
-				   "\x65"
-				   "\x00\x00\x00\x01"
-				   "\x00\x00"
-				   "\x07"
-				   "version"
-				   "\x08\x03"
-				   "2.0"
-				   "\x0e"
-				   "max-frame-size"
-				   "\x03\xfc\xf0\x06"
-				   "\x0c"
-				   "capabilities"
-				   "\x08\x0a"
-				   "pipelining";
+	                           "\x65"
+	                           "\x00\x00\x00\x01"
+	                           "\x00\x00"
+	                           "\x07"
+	                           "version"
+	                           "\x08\x03"
+	                           "2.0"
+	                           "\x0e"
+	                           "max-frame-size"
+	                           "\x03\xfc\xf0\x06"
+	                           "\x0c"
+	                           "capabilities"
+	                           "\x08\x0a"
+	                           "pipelining";
 	uint8_t mem[256];
 	struct spop_buf b;
 
@@ -1078,16 +1105,16 @@ END_TEST
 START_TEST(test_encode_agent_disconnect)
 {
 	static const char want[] = "\x00\x00\x00\x35"
-				   "\x66"
-				   "\x00\x00\x00\x01"
-				   "\x00\x00"
-				   "\x0b"
-				   "status-code"
-				   "\x03\x04"
-				   "\x07"
-				   "message"
-				   "\x08\x16"
-				   "invalid frame received";
+	                           "\x66"
+	                           "\x00\x00\x00\x01"
+	                           "\x00\x00"
+	                           "\x0b"
+	                           "status-code"
+	                           "\x03\x04"
+	                           "\x07"
+	                           "message"
+	                           "\x08\x16"
+	                           "invalid frame received";
 	uint8_t mem[128];
 	struct spop_buf b;
 	const char *why = spop_status_str(SPOP_ST_INVALID);
@@ -1104,30 +1131,30 @@ START_TEST(test_encode_agent_disconnect)
 END_TEST
 
 static const char ACK_WANT[] = "\x00\x00\x00\x31"
-			       "\x67"
-			       "\x00\x00\x00\x01"
-			       "\xf0\x80\x00" /* stream-id 2288 */
-			       "\x01"	      /* frame-id 1 */
-			       /* set-var(txn.class) = "read" */
-			       "\x01\x03\x02"
-			       "\x05"
-			       "class"
-			       "\x08\x04"
-			       "read"
-			       /* set-var(txn.calls) = (uint32)70000 */
-			       "\x01\x03\x02"
-			       "\x05"
-			       "calls"
-			       "\x03\xf0\x88\x21"
-			       /* unset-var(sess.x) */
-			       "\x02\x02\x01"
-			       "\x01"
-			       "x"
-			       /* set-var(req.k) = "" (a NULL value of length 0) */
-			       "\x01\x03\x03"
-			       "\x01"
-			       "k"
-			       "\x08\x00";
+                               "\x67"
+                               "\x00\x00\x00\x01"
+                               "\xf0\x80\x00" /* stream-id 2288 */
+                               "\x01"         /* frame-id 1 */
+                               /* set-var(txn.class) = "read" */
+                               "\x01\x03\x02"
+                               "\x05"
+                               "class"
+                               "\x08\x04"
+                               "read"
+                               /* set-var(txn.calls) = (uint32)70000 */
+                               "\x01\x03\x02"
+                               "\x05"
+                               "calls"
+                               "\x03\xf0\x88\x21"
+                               /* unset-var(sess.x) */
+                               "\x02\x02\x01"
+                               "\x01"
+                               "x"
+                               /* set-var(req.k) = "" (a NULL value of length 0) */
+                               "\x01\x03\x03"
+                               "\x01"
+                               "k"
+                               "\x08\x00";
 
 static int ack(struct spop_buf *b)
 {
@@ -1327,12 +1354,12 @@ START_TEST(test_encode_kv_bool)
 	ck_assert(!b.failed);
 	ck_assert_uint_eq(b.len, 13 + 3);
 	ck_assert_mem_eq(mem,
-			 "\x0b"
-			 "healthcheck"
-			 "\x11\x01"
-			 "x"
-			 "\x01",
-			 b.len);
+	                 "\x0b"
+	                 "healthcheck"
+	                 "\x11\x01"
+	                 "x"
+	                 "\x01",
+	                 b.len);
 }
 END_TEST
 
@@ -1370,7 +1397,7 @@ START_TEST(test_status_str)
 	ck_assert_str_eq(spop_status_str(SPOP_ST_TOO_BIG), "frame is too big");
 	ck_assert_str_eq(spop_status_str(SPOP_ST_INVALID), "invalid frame received");
 	ck_assert_str_eq(spop_status_str(SPOP_ST_FRAG_NOT_SUPPORTED),
-			 "payload fragmentation is not supported");
+	                 "payload fragmentation is not supported");
 	ck_assert_str_eq(spop_status_str(SPOP_ST_RES), "resource allocation error");
 	ck_assert_str_eq(spop_status_str(SPOP_ST_UNKNOWN), "an unknown error occurred");
 	ck_assert_str_eq(spop_status_str(14), "unassigned status code");
@@ -1400,7 +1427,7 @@ START_TEST(test_every_split_point)
 				memcpy(p, s[i].p, k);
 			if (k < (size_t)first)
 				ck_assert_int_eq(spop_frame_decode(p, k, MAX_FRAME, &f, &st),
-						 PF_AGAIN);
+				                 PF_AGAIN);
 			(void)decode_all(p, k);
 			free(p);
 		}
@@ -1420,7 +1447,8 @@ static void guard_init(struct guard *g)
 
 	ck_assert_int_gt(pg, 0);
 	g->page = (size_t)pg;
-	g->base = mmap(NULL, 2 * g->page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	g->base =
+	    mmap(NULL, 2 * g->page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ck_assert_ptr_ne(g->base, MAP_FAILED);
 	ck_assert_int_eq(mprotect(g->base + g->page, g->page, PROT_NONE), 0);
 }
@@ -1451,14 +1479,15 @@ START_TEST(test_guard_page)
 			(void)decode_all(guard_put(&g, s[i].p, k), k);
 		/* every suffix too: frames that start mid-buffer */
 		for (k = 0; k < s[i].n; k++)
-			(void)decode_all_x(guard_put(&g, s[i].p + k, s[i].n - k), s[i].n - k, false);
+			(void)decode_all_x(guard_put(&g, s[i].p + k, s[i].n - k), s[i].n - k,
+			                   false);
 	}
 	/* a varint running into the guard page */
 	{
 		uint64_t v;
 
 		ck_assert_int_eq(spop_varint_decode(guard_put(&g, U8("\xff\xff\xff"), 3), 3, &v),
-				 PF_AGAIN);
+		                 PF_AGAIN);
 	}
 	ck_assert_int_eq(munmap(g.base, 2 * g.page), 0);
 }
@@ -1509,6 +1538,29 @@ START_TEST(test_guard_page_payload_truncations)
 			ck_assert_int_eq(r, 0);
 	}
 	ck_assert_int_eq(munmap(g.base, 2 * g.page), 0);
+}
+END_TEST
+
+/* ---- regressions ------------------------------------------------------------ */
+
+/*
+ * spop_message_next() once cleared <m->nargs> before seeing it was at the end
+ * of the payload, so a caller that looped to the 0 return lost the last message.
+ */
+START_TEST(test_regress_message_next_end_keeps_last_message)
+{
+	struct tb t = {.n = 0};
+	struct spop_frame f;
+	struct spop_message m;
+	enum spop_status st;
+	size_t off = 0;
+
+	tb_notify(&t, 1, 1, BODY, sizeof(BODY) - 1);
+	frame_ok(t.b, t.n, &f);
+	ck_assert_int_eq(spop_message_next(f.payload, &off, &m, &st), 1);
+	ck_assert_int_eq(spop_message_next(f.payload, &off, &m, &st), 0);
+	ck_assert_uint_eq(m.nargs, 3);
+	ck_assert_ptr_nonnull(spop_message_arg(&m, "body"));
 }
 END_TEST
 
@@ -1572,6 +1624,10 @@ static Suite *spop_suite(void)
 	tcase_add_test(tc, test_every_split_point);
 	tcase_add_test(tc, test_guard_page);
 	tcase_add_test(tc, test_guard_page_payload_truncations);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("regress");
+	tcase_add_test(tc, test_regress_message_next_end_keeps_last_message);
 	suite_add_tcase(s, tc);
 
 	return s;
