@@ -13,11 +13,11 @@
 #include <stdlib.h>
 #include <string.h> /* declared before the poison below, never used through it */
 
-#define PF_MUSTCHECK	   __attribute__((warn_unused_result))
+#define PF_MUSTCHECK       __attribute__((warn_unused_result))
 #define PF_PRINTF(fmt, va) __attribute__((format(printf, fmt, va)))
-#define PF_UNUSED	   __attribute__((unused))
-#define PF_LIKELY(x)	   __builtin_expect(!!(x), 1)
-#define PF_UNLIKELY(x)	   __builtin_expect(!!(x), 0)
+#define PF_UNUSED          __attribute__((unused))
+#define PF_LIKELY(x)       __builtin_expect(!!(x), 1)
+#define PF_UNLIKELY(x)     __builtin_expect(!!(x), 0)
 #define PF_ARRAY_SIZE(a)   (sizeof(a) / sizeof((a)[0]))
 
 #define pf_container_of(ptr, type, member) ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
@@ -30,19 +30,19 @@
  * Invariants whose violation would corrupt memory: stay on in production,
  * like HAProxy's BUG_ON, because continuing would be worse than a crash.
  */
-#define PF_BUG_ON(cond)                                                                           \
-	do {                                                                                      \
-		if (PF_UNLIKELY(cond)) {                                                          \
-			fprintf(stderr, "BUG %s:%d: %s\n", __FILE__, __LINE__, #cond);            \
-			abort();                                                                  \
-		}                                                                                 \
+#define PF_BUG_ON(cond)                                                                            \
+	do {                                                                                       \
+		if (PF_UNLIKELY(cond)) {                                                           \
+			fprintf(stderr, "BUG %s:%d: %s\n", __FILE__, __LINE__, #cond);             \
+			abort();                                                                   \
+		}                                                                                  \
 	} while (0)
 
 /* Frees *<pp> and sets it to NULL so a second free is harmless. */
-#define pf_free(pp)                                                                               \
-	do {                                                                                      \
-		free(*(pp));                                                                      \
-		*(pp) = NULL;                                                                     \
+#define pf_free(pp)                                                                                \
+	do {                                                                                       \
+		free(*(pp));                                                                       \
+		*(pp) = NULL;                                                                      \
 	} while (0)
 
 /* Unbounded or thread-unsafe calls: use snprintf, memcpy with a checked length, strtol. */

@@ -4,14 +4,14 @@
  * written with a single write(2), so lines from several threads never
  * interleave. Timestamps are UTC with milliseconds.
  */
-#include "compiler.h"
+#include "log.h"
 
 #include <stdarg.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "compiler.h"
 
 enum pf_log_level pf_log_threshold = PF_LOG_INFO;
 
@@ -41,7 +41,7 @@ void pf_log(enum pf_log_level lvl, const char *mod, const char *fmt, ...)
 	gmtime_r(&ts.tv_sec, &tm);
 	n = strftime(line, sizeof(line), "ts=%Y-%m-%dT%H:%M:%S", &tm);
 	r = snprintf(line + n, sizeof(line) - n, ".%03ldZ lvl=%s mod=%s ", ts.tv_nsec / 1000000L,
-		     level_names[lvl], mod);
+	             level_names[lvl], mod);
 	if (r > 0)
 		n += (size_t)r;
 	va_start(ap, fmt);

@@ -30,10 +30,10 @@ bool pf_log_level_parse(const char *s, enum pf_log_level *out);
 /* Writes one line for module <mod> with the printf-formatted rest; callback-safe. */
 void pf_log(enum pf_log_level lvl, const char *mod, const char *fmt, ...) PF_PRINTF(3, 4);
 
-#define PF_LOG_AT(lvl, mod, ...)                                                                  \
-	do {                                                                                      \
-		if ((lvl) <= pf_log_threshold)                                                    \
-			pf_log((lvl), (mod), __VA_ARGS__);                                        \
+#define PF_LOG_AT(lvl, mod, ...)                                                                   \
+	do {                                                                                       \
+		if ((lvl) <= pf_log_threshold)                                                     \
+			pf_log((lvl), (mod), __VA_ARGS__);                                         \
 	} while (0)
 
 #define log_err(mod, ...)   PF_LOG_AT(PF_LOG_ERR, mod, __VA_ARGS__)

@@ -4,14 +4,14 @@
  * addresses are accepted: a daemon that resolves names at boot would hide a
  * DNS dependency from the operator.
  */
-#include "compiler.h"
+#include "net.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <arpa/inet.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,7 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "net.h"
+#include "compiler.h"
 
 static int parse_port(const char *s, unsigned *port)
 {
@@ -51,8 +51,9 @@ int pf_addr_parse(const char *spec, struct pf_addr *addr, char *err, size_t errl
 		size_t plen = strlen(spec + 5);
 
 		if (plen == 0 || plen >= sizeof(sun->sun_path)) {
-			snprintf(err, errlen, "'%s': unix socket path empty or longer than %zu bytes",
-				 spec, sizeof(sun->sun_path) - 1);
+			snprintf(err, errlen,
+			         "'%s': unix socket path empty or longer than %zu bytes", spec,
+			         sizeof(sun->sun_path) - 1);
 			return -1;
 		}
 		sun->sun_family = AF_UNIX;

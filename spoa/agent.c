@@ -5,7 +5,7 @@
  * ev_prepare pass per loop iteration. Bytes are interpreted only by spop.c
  * and notify.c; this file owns fds, buffers, watchers and connection states.
  */
-#include "common/compiler.h"
+#include "agent.h"
 
 #include <sys/socket.h>
 
@@ -16,19 +16,19 @@
 
 #include <ev.h>
 
-#include "agent.h"
+#include "common/compiler.h"
 #include "common/log.h"
 #include "methods.h"
 
-#define MOD	       "agent"
+#define MOD            "agent"
 #define ACCEPT_BATCH   16
 #define LINGER_SECONDS 2.0 /* how long a closing connection may wait for the peer's close */
 
 enum conn_state {
 	CONN_HELLO = 0, /* waiting for HAPROXY-HELLO */
-	CONN_READY,	/* NOTIFY frames flow */
-	CONN_CLOSING,	/* AGENT-DISCONNECT queued; flush, then wait for the peer to close */
-	CONN_CLOSED,	/* fd closed, on the reap list */
+	CONN_READY,     /* NOTIFY frames flow */
+	CONN_CLOSING,   /* AGENT-DISCONNECT queued; flush, then wait for the peer to close */
+	CONN_CLOSED,    /* fd closed, on the reap list */
 };
 
 static const char *const conn_state_names[] = {"hello", "ready", "closing", "closed"};
@@ -40,24 +40,24 @@ struct agent_conn {
 	enum conn_state state;
 	ev_io rio;
 	ev_io wio;
-	ev_tstamp since;	 /* when the current state began */
-	uint32_t max_frame;	 /* negotiated in HELLO; before that, the agent's limit */
-	bool reading;		 /* rio is started */
-	bool queued;		 /* on the worker's flush list */
+	ev_tstamp since;         /* when the current state began */
+	uint32_t max_frame;      /* negotiated in HELLO; before that, the agent's limit */
+	bool reading;            /* rio is started */
+	bool queued;             /* on the worker's flush list */
 	bool disconnect_on_idle; /* stopping: say goodbye once no frame is half read */
-	uint8_t *rbuf;		 /* owned, rcap bytes */
+	uint8_t *rbuf;           /* owned, rcap bytes */
 	size_t rlen, rcap;
 	uint8_t *wbuf; /* owned, wcap bytes */
 	size_t wlen, woff, wcap;
 	struct agent_conn *prev, *next; /* the worker's live list */
-	struct agent_conn *flush_next;	/* the worker's flush list */
-	struct agent_conn *dead_next;	/* the worker's reap list */
+	struct agent_conn *flush_next;  /* the worker's flush list */
+	struct agent_conn *dead_next;   /* the worker's reap list */
 };
 
 struct agent_worker {
 	struct ev_loop *loop; /* owned */
 	const struct agent_settings *set;
-	struct agent_table *table;		    /* one reference owned */
+	struct agent_table *table;                   /* one reference owned */
 	_Atomic(struct agent_table *) pending_table; /* one reference owned, or NULL */
 	atomic_bool stop_requested;
 	bool stopping;
@@ -75,10 +75,10 @@ struct agent_worker {
 };
 
 /* Only the owning thread writes a counter, so a relaxed load+store is enough. */
-#define STAT_ADD(w, field, n)                                                                     \
-	atomic_store_explicit(&(w)->stats.field,                                                  \
-			      atomic_load_explicit(&(w)->stats.field, memory_order_relaxed) + (n), \
-			      memory_order_relaxed)
+#define STAT_ADD(w, field, n)                                                                      \
+	atomic_store_explicit(&(w)->stats.field,                                                   \
+	                      atomic_load_explicit(&(w)->stats.field, memory_order_relaxed) + (n), \
+	                      memory_order_relaxed)
 #define STAT_INC(w, field) STAT_ADD(w, field, 1)
 
 struct agent_table *agent_table_new(struct methods *m)
@@ -109,8 +109,8 @@ void agent_table_put(struct agent_table *t)
 
 static void conn_set_state(struct agent_conn *c, enum conn_state to, const char *why)
 {
-	log_debug(MOD, "conn=%u fd=%d state %s -> %s: %s", c->id, c->fd,
-		  conn_state_names[c->state], conn_state_names[to], why);
+	log_debug(MOD, "conn=%u fd=%d state %s -> %s: %s", c->id, c->fd, conn_state_names[c->state],
+	          conn_state_names[to], why);
 	c->state = to;
 	c->since = ev_now(c->w->loop);
 }
@@ -176,7 +176,8 @@ static void conn_disconnect(struct agent_conn *c, enum spop_status status)
 		return;
 	STAT_INC(w, disconnects_sent[slot]);
 	if (status != SPOP_ST_NONE)
-		log_warn(MOD, "conn=%u disconnect status=%d reason=\"%s\"", c->id, (int)status, msg);
+		log_warn(MOD, "conn=%u disconnect status=%d reason=\"%s\"", c->id, (int)status,
+		         msg);
 	spop_buf_init(&b, c->wbuf + c->wlen, c->wcap - c->wlen);
 	start = spop_frame_begin(&b, SPOP_FRAME_AGENT_DISCONNECT, SPOP_FLAG_FIN, 0, 0);
 	spop_put_kv_uint32(&b, "status-code", (uint32_t)status);
@@ -223,7 +224,7 @@ static void conn_on_hello(struct agent_conn *c, const struct spop_frame *f)
 		clen += (size_t)snprintf(caps + clen, sizeof(caps) - clen, "pipelining");
 	if (spop_list_has(h.capabilities, "async"))
 		clen += (size_t)snprintf(caps + clen, sizeof(caps) - clen, "%sasync",
-					 clen > 0 ? "," : "");
+		                         clen > 0 ? "," : "");
 	spop_buf_init(&b, c->wbuf + c->wlen, c->wcap - c->wlen);
 	start = spop_frame_begin(&b, SPOP_FRAME_AGENT_HELLO, SPOP_FLAG_FIN, 0, 0);
 	spop_put_kv_string(&b, "version", SPOP_VERSION, strlen(SPOP_VERSION));
@@ -241,7 +242,7 @@ static void conn_on_hello(struct agent_conn *c, const struct spop_frame *f)
 		STAT_INC(c->w, hello_healthchecks);
 	}
 	log_debug(MOD, "conn=%u hello max-frame-size=%u capabilities=%s healthcheck=%d", c->id,
-		  frame, caps, h.healthcheck);
+	          frame, caps, h.healthcheck);
 	conn_set_state(c, CONN_READY, "hello done");
 }
 
@@ -280,10 +281,11 @@ static void conn_on_notify(struct agent_conn *c, const struct spop_frame *f)
 		return;
 	}
 	if (spop_frame_end(&b, start, c->max_frame) == -1) {
-		/* The actions do not fit one frame: answer with none, HAProxy goes on unclassified. */
+		/* The actions do not fit one frame: answer with none, HAProxy goes on unclassified.
+		 */
 		spop_buf_init(&b, c->wbuf + c->wlen, c->wcap - c->wlen);
-		start = spop_frame_begin(&b, SPOP_FRAME_ACK, SPOP_FLAG_FIN, f->stream_id,
-					 f->frame_id);
+		start =
+		    spop_frame_begin(&b, SPOP_FRAME_ACK, SPOP_FLAG_FIN, f->stream_id, f->frame_id);
 		if (spop_frame_end(&b, start, c->max_frame) == -1) {
 			conn_disconnect(c, SPOP_ST_RES);
 			return;

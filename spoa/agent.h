@@ -40,8 +40,8 @@ struct agent_settings {
 	const struct notify_chains *chains; /* borrowed, read-only */
 	size_t max_body;
 	uint32_t max_frame_size; /* the most the agent accepts in HELLO negotiation */
-	double hello_timeout;	 /* seconds to wait for HAPROXY-HELLO */
-	double stop_timeout;	 /* seconds to let connections drain on stop */
+	double hello_timeout;    /* seconds to wait for HAPROXY-HELLO */
+	double stop_timeout;     /* seconds to let connections drain on stop */
 };
 
 /*
@@ -55,7 +55,7 @@ struct agent_stats {
 	_Atomic uint64_t acks_out;
 	_Atomic uint64_t messages;
 	_Atomic uint64_t by_class[RPC_CLASS_COUNT];
-	_Atomic uint64_t by_chain[NOTIFY_MAX_CHAINS + 1]; /* last slot: unknown */
+	_Atomic uint64_t by_chain[NOTIFY_MAX_CHAINS + 1];   /* last slot: unknown */
 	_Atomic uint64_t disconnects_sent[SPOP_ST_RES + 2]; /* last slot: other codes */
 	_Atomic uint64_t hello_healthchecks;
 	_Atomic uint64_t read_errors;

@@ -6,8 +6,6 @@
  * stop gracefully). Exit codes: 0 after a clean stop, 1 on a runtime
  * failure at boot (socket, memory), 2 on bad flags or an unreadable table.
  */
-#include "common/compiler.h"
-
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -17,6 +15,7 @@
 #include <ev.h>
 
 #include "agent.h"
+#include "common/compiler.h"
 #include "common/log.h"
 #include "methods.h"
 #include "metrics.h"
@@ -186,9 +185,10 @@ static int run(struct spoa *s)
 	ev_signal_start(loop, &s->sigterm);
 	ev_signal_start(loop, &s->sigint);
 	for (unsigned i = 0; i < s->cfg.n_listen; i++)
-		log_info(MOD, "listening on %s", pf_addr_str(&s->cfg.listen[i], name, sizeof(name)));
+		log_info(MOD, "listening on %s",
+		         pf_addr_str(&s->cfg.listen[i], name, sizeof(name)));
 	log_info(MOD, "polkfura-spoa %s ready: threads=%u methods=%zu max-body=%zu", PF_VERSION,
-		 s->cfg.threads, (size_t)atomic_load(&s->proc.methods), s->cfg.max_body);
+	         s->cfg.threads, (size_t)atomic_load(&s->proc.methods), s->cfg.max_body);
 	ev_run(loop, 0);
 	rc = 0;
 out:

@@ -22,8 +22,7 @@ struct methods;
  * <err>/<errlen>: bad header, missing column, unknown class, empty or
  * duplicate method, NUL byte, line too long, no rows.
  */
-PF_MUSTCHECK struct methods *methods_parse(const char *text, size_t len, char *err,
-					    size_t errlen);
+PF_MUSTCHECK struct methods *methods_parse(const char *text, size_t len, char *err, size_t errlen);
 
 /* Reads and parses <path>; errors are "<path>: reason" or "<path>: line N: reason". */
 PF_MUSTCHECK struct methods *methods_load_file(const char *path, char *err, size_t errlen);

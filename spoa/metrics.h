@@ -40,8 +40,8 @@ size_t metrics_render(const struct metrics_source *src, char *buf, size_t cap);
 
 /* Starts serving GET /metrics on <addr>. NULL with the reason in <err> on failure. */
 PF_MUSTCHECK struct metrics_server *metrics_start(const struct pf_addr *addr,
-						  const struct metrics_source *src, char *err,
-						  size_t errlen);
+                                                  const struct metrics_source *src, char *err,
+                                                  size_t errlen);
 
 /* Stops the server and frees it. NULL is a no-op. */
 void metrics_stop(struct metrics_server *s);

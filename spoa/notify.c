@@ -4,12 +4,12 @@
  * ACK actions. The variable names carry no prefix: the shipped SPOE config
  * sets "option var-prefix rpc", so HAProxy sees txn.rpc.class and so on.
  */
-#include "common/compiler.h"
+#include "notify.h"
 
 #include <ctype.h>
 #include <string.h>
 
-#include "notify.h"
+#include "common/compiler.h"
 
 static bool chain_char_ok(char c)
 {
@@ -26,13 +26,15 @@ int notify_chains_parse(const char *list, struct notify_chains *out, char *err, 
 		size_t len = end != NULL ? (size_t)(end - p) : strlen(p);
 
 		if (len == 0 || len > NOTIFY_CHAIN_MAX) {
-			snprintf(err, errlen, "chain names must be 1-%d characters", NOTIFY_CHAIN_MAX);
+			snprintf(err, errlen, "chain names must be 1-%d characters",
+			         NOTIFY_CHAIN_MAX);
 			return -1;
 		}
 		for (size_t i = 0; i < len; i++) {
 			if (!chain_char_ok(p[i])) {
-				snprintf(err, errlen, "'%.*s': use lower-case letters, digits and '-'",
-					 (int)len, p);
+				snprintf(err, errlen,
+				         "'%.*s': use lower-case letters, digits and '-'", (int)len,
+				         p);
 				return -1;
 			}
 		}
@@ -112,15 +114,15 @@ static bool data_as_u64(const struct spop_data *d, uint64_t *out)
 }
 
 void notify_decide(const struct spop_message *m, const struct methods *table,
-		   const struct notify_chains *chains, size_t max_body, struct notify_verdict *v)
+                   const struct notify_chains *chains, size_t max_body, struct notify_verdict *v)
 {
 	struct pf_slice host = {NULL, 0}, body = {NULL, 0};
 	uint64_t size;
 
 	memset(v, 0, sizeof(*v));
 	v->chain = data_as_bytes(spop_message_arg(m, "host"), &host)
-			   ? notify_chain_of_host(chains, host)
-			   : -1;
+	               ? notify_chain_of_host(chains, host)
+	               : -1;
 	(void)data_as_bytes(spop_message_arg(m, "body"), &body);
 	if (!data_as_u64(spop_message_arg(m, "size"), &size))
 		size = body.len; /* no size passed: trust the body as whole */
@@ -132,7 +134,7 @@ void notify_decide(const struct spop_message *m, const struct methods *table,
 }
 
 void notify_put_actions(const struct notify_verdict *v, const struct notify_chains *chains,
-			struct spop_buf *b)
+                        struct spop_buf *b)
 {
 	const char *chain = v->chain >= 0 ? chains->names[v->chain] : "unknown";
 	const char *cls = rpc_class_name(v->rpc.cls);
@@ -157,5 +159,5 @@ void notify_put_actions(const struct notify_verdict *v, const struct notify_chai
 id:
 	if (v->rpc.has_id && !v->rpc.is_batch)
 		spop_put_set_var_string(b, SPOP_SCOPE_TXN, "id", (const char *)v->rpc.id.p,
-					v->rpc.id.len);
+		                        v->rpc.id.len);
 }

@@ -16,10 +16,10 @@
 #include "rpc.h"
 #include "spop.h"
 
-#define NOTIFY_MESSAGE	   "rpc-request"
-#define NOTIFY_MAX_CHAINS  16
-#define NOTIFY_CHAIN_MAX   32 /* bytes of a chain name */
-#define NOTIFY_ACK_MAX	   512 /* upper bound of one ACK's actions for one message */
+#define NOTIFY_MESSAGE    "rpc-request"
+#define NOTIFY_MAX_CHAINS 16
+#define NOTIFY_CHAIN_MAX  32  /* bytes of a chain name */
+#define NOTIFY_ACK_MAX    512 /* upper bound of one ACK's actions for one message */
 
 struct notify_chains {
 	unsigned n;
@@ -37,7 +37,7 @@ struct notify_verdict {
  * Returns 0, or -1 with the reason in <err>.
  */
 PF_MUSTCHECK int notify_chains_parse(const char *list, struct notify_chains *out, char *err,
-				     size_t errlen);
+                                     size_t errlen);
 
 /*
  * Index of the chain named by the first label of <host> (case-insensitive,
@@ -51,7 +51,7 @@ int notify_chain_of_host(const struct notify_chains *chains, struct pf_slice hos
  * RPC_CLASS_OVERSIZE and is not scanned. <table> is borrowed.
  */
 void notify_decide(const struct spop_message *m, const struct methods *table,
-		   const struct notify_chains *chains, size_t max_body, struct notify_verdict *v);
+                   const struct notify_chains *chains, size_t max_body, struct notify_verdict *v);
 
 /*
  * Appends the SET-VAR actions of <v> (scope txn) to <b>, at most
@@ -59,6 +59,6 @@ void notify_decide(const struct spop_message *m, const struct methods *table,
  * them replaced by '?', so a crafted name cannot break a log line.
  */
 void notify_put_actions(const struct notify_verdict *v, const struct notify_chains *chains,
-			struct spop_buf *b);
+                        struct spop_buf *b);
 
 #endif

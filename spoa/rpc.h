@@ -41,9 +41,9 @@ enum rpc_class {
 
 struct rpc_result {
 	enum rpc_class cls;
-	bool is_batch;	     /* the body is an array */
-	uint32_t calls;	     /* calls in the body (1 for a single call); 0 when invalid */
-	bool has_method;     /* <method> is set */
+	bool is_batch;         /* the body is an array */
+	uint32_t calls;        /* calls in the body (1 for a single call); 0 when invalid */
+	bool has_method;       /* <method> is set */
 	bool method_truncated; /* the decoded name was longer than RPC_METHOD_MAX */
 	size_t method_len;
 	/*
@@ -67,6 +67,6 @@ bool rpc_class_parse(const char *s, size_t len, enum rpc_class *out);
  * a valid request is RPC_CLASS_INVALID. Thread-safe for a shared read-only table.
  */
 void rpc_classify(const struct methods *table, const uint8_t *body, size_t len,
-		  struct rpc_result *res);
+                  struct rpc_result *res);
 
 #endif

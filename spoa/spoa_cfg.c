@@ -4,44 +4,45 @@
  * defaults, ranges and one error line per bad flag. No I/O beyond printing
  * the usage text; the methods file is read by main.
  */
-#include "common/compiler.h"
+#include "spoa_cfg.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <string.h>
 
+#include "common/compiler.h"
 #include "common/log.h"
-#include "spoa_cfg.h"
 
 static const struct option long_opts[] = {
-	{"listen", required_argument, NULL, 'l'},  {"threads", required_argument, NULL, 't'},
-	{"methods", required_argument, NULL, 'm'}, {"chains", required_argument, NULL, 'c'},
-	{"max-body", required_argument, NULL, 'b'}, {"metrics", required_argument, NULL, 'M'},
-	{"log-level", required_argument, NULL, 'L'}, {"help", no_argument, NULL, 'h'},
-	{"version", no_argument, NULL, 'V'},	    {NULL, 0, NULL, 0},
+    {"listen", required_argument, NULL, 'l'},    {"threads", required_argument, NULL, 't'},
+    {"methods", required_argument, NULL, 'm'},   {"chains", required_argument, NULL, 'c'},
+    {"max-body", required_argument, NULL, 'b'},  {"metrics", required_argument, NULL, 'M'},
+    {"log-level", required_argument, NULL, 'L'}, {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},         {NULL, 0, NULL, 0},
 };
 
 void spoa_cfg_usage(FILE *out)
 {
-	fprintf(out,
-		"usage: polkfura-spoa [options]\n"
-		"HAProxy SPOE agent: classifies JSON-RPC requests by chain, method and class.\n\n"
-		"  --listen ADDR      HOST:PORT, [IPV6]:PORT or unix:PATH; repeatable\n"
-		"                     (default " SPOA_DEFAULT_LISTEN ")\n"
-		"  --threads N        worker threads, one event loop each (default 1, max %d)\n"
-		"  --methods FILE     methods table, method<TAB>class<TAB>note\n"
-		"                     (default " SPOA_DEFAULT_METHODS "); SIGHUP reloads it\n"
-		"  --chains LIST      chain names recognised in Host (default " SPOA_DEFAULT_CHAINS
-		")\n"
-		"  --max-body BYTES   largest body classified; larger is class oversize\n"
-		"                     (default %d, max %u)\n"
-		"  --metrics ADDR     serve Prometheus metrics on HOST:PORT /metrics (default off)\n"
-		"  --log-level LVL    err, warn, info or debug (default info)\n"
-		"  --help, --version\n\n"
-		"Signals: SIGHUP reloads the methods table; SIGTERM/SIGINT answer the frames in\n"
-		"flight, disconnect from HAProxy and exit 0.\n",
-		SPOA_MAX_THREADS, SPOA_DEFAULT_MAX_BODY, SPOA_MAX_MAX_BODY);
+	fprintf(
+	    out,
+	    "usage: polkfura-spoa [options]\n"
+	    "HAProxy SPOE agent: classifies JSON-RPC requests by chain, method and class.\n\n"
+	    "  --listen ADDR      HOST:PORT, [IPV6]:PORT or unix:PATH; repeatable\n"
+	    "                     (default " SPOA_DEFAULT_LISTEN ")\n"
+	    "  --threads N        worker threads, one event loop each (default 1, max %d)\n"
+	    "  --methods FILE     methods table, method<TAB>class<TAB>note\n"
+	    "                     (default " SPOA_DEFAULT_METHODS "); SIGHUP reloads it\n"
+	    "  --chains LIST      chain names recognised in Host (default " SPOA_DEFAULT_CHAINS
+	    ")\n"
+	    "  --max-body BYTES   largest body classified; larger is class oversize\n"
+	    "                     (default %d, max %u)\n"
+	    "  --metrics ADDR     serve Prometheus metrics on HOST:PORT /metrics (default off)\n"
+	    "  --log-level LVL    err, warn, info or debug (default info)\n"
+	    "  --help, --version\n\n"
+	    "Signals: SIGHUP reloads the methods table; SIGTERM/SIGINT answer the frames in\n"
+	    "flight, disconnect from HAProxy and exit 0.\n",
+	    SPOA_MAX_THREADS, SPOA_DEFAULT_MAX_BODY, SPOA_MAX_MAX_BODY);
 }
 
 static int parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *out)
@@ -60,7 +61,7 @@ static int parse_ulong(const char *s, unsigned long min, unsigned long max, unsi
 }
 
 enum spoa_cfg_result spoa_cfg_parse(int argc, char **argv, struct spoa_cfg *cfg, char *err,
-				    size_t errlen)
+                                    size_t errlen)
 {
 	char why[160];
 	unsigned long v;
@@ -83,7 +84,7 @@ enum spoa_cfg_result spoa_cfg_parse(int argc, char **argv, struct spoa_cfg *cfg,
 		case 'l':
 			if (cfg->n_listen == SPOA_CFG_MAX_LISTEN) {
 				snprintf(err, errlen, "--listen: at most %d addresses",
-					 SPOA_CFG_MAX_LISTEN);
+				         SPOA_CFG_MAX_LISTEN);
 				return SPOA_CFG_ERROR;
 			}
 			if (pf_addr_parse(optarg, &cfg->listen[cfg->n_listen], why, sizeof(why)) ==
@@ -96,7 +97,7 @@ enum spoa_cfg_result spoa_cfg_parse(int argc, char **argv, struct spoa_cfg *cfg,
 		case 't':
 			if (parse_ulong(optarg, 1, SPOA_MAX_THREADS, &v) == -1) {
 				snprintf(err, errlen, "--threads: '%s': expected 1-%d", optarg,
-					 SPOA_MAX_THREADS);
+				         SPOA_MAX_THREADS);
 				return SPOA_CFG_ERROR;
 			}
 			cfg->threads = (unsigned)v;
@@ -113,7 +114,7 @@ enum spoa_cfg_result spoa_cfg_parse(int argc, char **argv, struct spoa_cfg *cfg,
 		case 'b':
 			if (parse_ulong(optarg, 1, SPOA_MAX_MAX_BODY, &v) == -1) {
 				snprintf(err, errlen, "--max-body: '%s': expected 1-%u bytes",
-					 optarg, SPOA_MAX_MAX_BODY);
+				         optarg, SPOA_MAX_MAX_BODY);
 				return SPOA_CFG_ERROR;
 			}
 			cfg->max_body = v;
@@ -122,15 +123,16 @@ enum spoa_cfg_result spoa_cfg_parse(int argc, char **argv, struct spoa_cfg *cfg,
 			if (pf_addr_parse(optarg, &cfg->metrics, why, sizeof(why)) == -1 ||
 			    cfg->metrics.is_unix) {
 				snprintf(err, errlen, "--metrics: %s",
-					 cfg->metrics.is_unix ? "must be HOST:PORT" : why);
+				         cfg->metrics.is_unix ? "must be HOST:PORT" : why);
 				return SPOA_CFG_ERROR;
 			}
 			cfg->has_metrics = true;
 			break;
 		case 'L':
 			if (!pf_log_level_parse(optarg, &lvl)) {
-				snprintf(err, errlen, "--log-level: '%s': expected err, warn, info or debug",
-					 optarg);
+				snprintf(err, errlen,
+				         "--log-level: '%s': expected err, warn, info or debug",
+				         optarg);
 				return SPOA_CFG_ERROR;
 			}
 			cfg->log_level = (int)lvl;
@@ -151,9 +153,8 @@ enum spoa_cfg_result spoa_cfg_parse(int argc, char **argv, struct spoa_cfg *cfg,
 		snprintf(err, errlen, "'%s': unexpected argument (see --help)", argv[optind]);
 		return SPOA_CFG_ERROR;
 	}
-	if (cfg->n_listen == 0 &&
-	    pf_addr_parse(SPOA_DEFAULT_LISTEN, &cfg->listen[cfg->n_listen++], why, sizeof(why)) ==
-		    -1) {
+	if (cfg->n_listen == 0 && pf_addr_parse(SPOA_DEFAULT_LISTEN, &cfg->listen[cfg->n_listen++],
+	                                        why, sizeof(why)) == -1) {
 		snprintf(err, errlen, "default listen: %s", why);
 		return SPOA_CFG_ERROR;
 	}

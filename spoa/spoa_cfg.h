@@ -13,14 +13,14 @@
 #include "common/net.h"
 #include "notify.h"
 
-#define SPOA_CFG_MAX_LISTEN    8
-#define SPOA_DEFAULT_LISTEN    "127.0.0.1:12345"
-#define SPOA_DEFAULT_METHODS   "/etc/polkfura/methods.tsv"
-#define SPOA_DEFAULT_CHAINS    "polkadot,kusama,westend"
-#define SPOA_DEFAULT_MAX_BODY  65536
-#define SPOA_MAX_MAX_BODY      (16u << 20)
-#define SPOA_MAX_THREADS       64
-#define SPOA_FRAME_HEADROOM    4096 /* frame bytes beyond the body: host, names, ids */
+#define SPOA_CFG_MAX_LISTEN   8
+#define SPOA_DEFAULT_LISTEN   "127.0.0.1:12345"
+#define SPOA_DEFAULT_METHODS  "/etc/polkfura/methods.tsv"
+#define SPOA_DEFAULT_CHAINS   "polkadot,kusama,westend"
+#define SPOA_DEFAULT_MAX_BODY 65536
+#define SPOA_MAX_MAX_BODY     (16u << 20)
+#define SPOA_MAX_THREADS      64
+#define SPOA_FRAME_HEADROOM   4096 /* frame bytes beyond the body: host, names, ids */
 
 enum spoa_cfg_result {
 	SPOA_CFG_RUN = 0,
@@ -46,7 +46,7 @@ struct spoa_cfg {
  * SPOA_CFG_ERROR with "--flag: reason" in <err>.
  */
 enum spoa_cfg_result spoa_cfg_parse(int argc, char **argv, struct spoa_cfg *cfg, char *err,
-				    size_t errlen);
+                                    size_t errlen);
 
 /* Prints the usage text to <out>. */
 void spoa_cfg_usage(FILE *out);

@@ -17,13 +17,13 @@
 #include "common/compiler.h"
 #include "common/slice.h"
 
-#define SPOP_VERSION	       "2.0"
-#define SPOP_FRAME_LEN_SIZE    4  /* big-endian length prefix, not counted in the length */
-#define SPOP_VARINT_MAX	       10 /* bytes a 64-bit varint can take */
-#define SPOP_MIN_FRAME_SIZE    256 /* SPOE.txt: smallest max-frame-size allowed */
-#define SPOP_MAX_ARGS	       16  /* per message; more is a protocol error here */
-#define SPOP_FLAG_FIN	       0x00000001u
-#define SPOP_FLAG_ABORT	       0x00000002u
+#define SPOP_VERSION        "2.0"
+#define SPOP_FRAME_LEN_SIZE 4   /* big-endian length prefix, not counted in the length */
+#define SPOP_VARINT_MAX     10  /* bytes a 64-bit varint can take */
+#define SPOP_MIN_FRAME_SIZE 256 /* SPOE.txt: smallest max-frame-size allowed */
+#define SPOP_MAX_ARGS       16  /* per message; more is a protocol error here */
+#define SPOP_FLAG_FIN       0x00000001u
+#define SPOP_FLAG_ABORT     0x00000002u
 
 enum spop_frame_type {
 	SPOP_FRAME_UNSET = 0,
@@ -84,9 +84,9 @@ struct spop_data {
 	enum spop_data_type type;
 	union {
 		bool b;
-		int64_t i;	  /* INT32 and INT64 */
-		uint64_t u;	  /* UINT32 and UINT64 */
-		uint8_t ip[16];	  /* IPV4 uses the first 4 bytes */
+		int64_t i;         /* INT32 and INT64 */
+		uint64_t u;        /* UINT32 and UINT64 */
+		uint8_t ip[16];    /* IPV4 uses the first 4 bytes */
 		struct pf_slice s; /* STRING and BINARY, borrowed from the frame */
 	} v;
 };
@@ -147,7 +147,7 @@ size_t spop_varint_encode(uint8_t *out, uint64_t v);
  * caller decides (it is SPOP_ST_FRAG_NOT_SUPPORTED for this agent).
  */
 PF_MUSTCHECK int spop_frame_decode(const uint8_t *p, size_t len, uint32_t max_frame_size,
-				   struct spop_frame *f, enum spop_status *st);
+                                   struct spop_frame *f, enum spop_status *st);
 
 /*
  * Decodes a HAPROXY-HELLO payload into <h>. Unknown keys are skipped. Returns 0,
@@ -155,14 +155,14 @@ PF_MUSTCHECK int spop_frame_decode(const uint8_t *p, size_t len, uint32_t max_fr
  * mandatory key's status: NO_VSN, NO_FRAME_SIZE, NO_CAP).
  */
 PF_MUSTCHECK int spop_hello_decode(struct pf_slice payload, struct spop_hello *h,
-				   enum spop_status *st);
+                                   enum spop_status *st);
 
 /* True when the comma-separated <list> (spaces allowed around items) contains <item>. */
 bool spop_list_has(struct pf_slice list, const char *item);
 
 /* Decodes a HAPROXY-DISCONNECT payload. Returns 0, or -1 with <*st> = SPOP_ST_INVALID. */
 PF_MUSTCHECK int spop_disconnect_decode(struct pf_slice payload, uint32_t *status,
-					struct pf_slice *message, enum spop_status *st);
+                                        struct pf_slice *message, enum spop_status *st);
 
 /*
  * Iterates the messages of a NOTIFY payload: decodes the message starting at
@@ -170,7 +170,7 @@ PF_MUSTCHECK int spop_disconnect_decode(struct pf_slice payload, uint32_t *statu
  * the payload, -1 with <*st> set on malformed data or more than SPOP_MAX_ARGS args.
  */
 PF_MUSTCHECK int spop_message_next(struct pf_slice payload, size_t *off, struct spop_message *m,
-				   enum spop_status *st);
+                                   enum spop_status *st);
 
 /* Returns the argument named <name> in <m>, or NULL. */
 const struct spop_data *spop_message_arg(const struct spop_message *m, const char *name);
@@ -185,7 +185,7 @@ void spop_buf_init(struct spop_buf *b, uint8_t *mem, size_t cap);
  * frame ids) and returns its start offset for spop_frame_end().
  */
 size_t spop_frame_begin(struct spop_buf *b, enum spop_frame_type type, uint32_t flags,
-			uint64_t stream_id, uint64_t frame_id);
+                        uint64_t stream_id, uint64_t frame_id);
 
 /*
  * Closes the frame started at <start>: writes the length prefix. Fails the buffer
@@ -200,9 +200,9 @@ void spop_put_kv_bool(struct spop_buf *b, const char *key, bool val);
 
 /* ACK actions. The variable <name> is sent without prefix; HAProxy adds its var-prefix. */
 void spop_put_set_var_string(struct spop_buf *b, enum spop_scope scope, const char *name,
-			     const char *val, size_t len);
+                             const char *val, size_t len);
 void spop_put_set_var_uint32(struct spop_buf *b, enum spop_scope scope, const char *name,
-			     uint32_t val);
+                             uint32_t val);
 void spop_put_unset_var(struct spop_buf *b, enum spop_scope scope, const char *name);
 
 #endif

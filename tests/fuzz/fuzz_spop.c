@@ -9,6 +9,8 @@
  * to replay the corpus under gcc. No I/O.
  */
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/compiler.h"
@@ -18,8 +20,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define FUZZ_MAX_FRAME 16380u
 
-/* Fails loudly in both libFuzzer and replay builds. */
-#define FUZZ_CHECK(cond) PF_BUG_ON(!(cond))
+/* Fails loudly in both libFuzzer and replay builds: libFuzzer and ASan catch the abort. */
+#define FUZZ_CHECK(cond)                                                                           \
+	do {                                                                                       \
+		if (PF_UNLIKELY(!(cond)))                                                          \
+			fuzz_fail(#cond, __LINE__);                                                \
+	} while (0)
+
+static void fuzz_fail(const char *what, int line)
+{
+	(void)fprintf(stderr, "fuzz_spop.c:%d: check failed: %s\n", line, what);
+	abort();
+}
 
 /* Reads every byte of <s> so a slice reaching outside its input shows under ASan. */
 static unsigned touch(struct pf_slice s)
@@ -71,6 +83,24 @@ static unsigned fuzz_disconnect(struct pf_slice pl)
 	return touch(msg) + (unsigned)strlen(spop_status_str(code));
 }
 
+static unsigned fuzz_arg(const struct spop_arg *a, struct pf_slice pl)
+{
+	const struct spop_data *d = &a->val;
+	unsigned sum = touch(a->name);
+
+	FUZZ_CHECK(inside(a->name, pl));
+	FUZZ_CHECK(d->type <= SPOP_DATA_BINARY);
+	if (d->type == SPOP_DATA_STRING || d->type == SPOP_DATA_BINARY) {
+		FUZZ_CHECK(inside(d->v.s, pl));
+		sum += touch(d->v.s);
+	}
+	if (d->type == SPOP_DATA_UINT32)
+		FUZZ_CHECK(d->v.u <= UINT32_MAX);
+	if (d->type == SPOP_DATA_INT32)
+		FUZZ_CHECK(d->v.i >= INT32_MIN && d->v.i <= INT32_MAX);
+	return sum;
+}
+
 static unsigned fuzz_notify(struct pf_slice pl)
 {
 	struct spop_message m;
@@ -85,21 +115,8 @@ static unsigned fuzz_notify(struct pf_slice pl)
 		FUZZ_CHECK(m.nargs <= SPOP_MAX_ARGS);
 		FUZZ_CHECK(inside(m.name, pl));
 		sum += touch(m.name);
-		for (i = 0; i < m.nargs; i++) {
-			const struct spop_data *d = &m.args[i].val;
-
-			FUZZ_CHECK(inside(m.args[i].name, pl));
-			sum += touch(m.args[i].name);
-			FUZZ_CHECK(d->type <= SPOP_DATA_BINARY);
-			if (d->type == SPOP_DATA_STRING || d->type == SPOP_DATA_BINARY) {
-				FUZZ_CHECK(inside(d->v.s, pl));
-				sum += touch(d->v.s);
-			}
-			if (d->type == SPOP_DATA_UINT32)
-				FUZZ_CHECK(d->v.u <= UINT32_MAX);
-			if (d->type == SPOP_DATA_INT32)
-				FUZZ_CHECK(d->v.i >= INT32_MIN && d->v.i <= INT32_MAX);
-		}
+		for (i = 0; i < m.nargs; i++)
+			sum += fuzz_arg(&m.args[i], pl);
 		sum += spop_message_arg(&m, "body") != NULL;
 	}
 	if (r == -1)

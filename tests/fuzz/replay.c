@@ -90,14 +90,16 @@ static int replay_read(const char *path, uint8_t **out, size_t *len)
 	size = (size_t)sb.st_size;
 	buf = malloc(size);
 	if (buf == NULL && size > 0) {
-		fprintf(stderr, "replay: %s: out of memory\n", path);
+		(void)fprintf(stderr, "replay: %s: out of memory\n", path);
 		ret = REPLAY_NOMEM;
 		goto out;
 	}
-	if (size > 0 && fread(buf, 1, size, f) != size)
-		goto io_err;
+	if (size > 0 && fread(buf, 1, size, f) != size) {
+		(void)fprintf(stderr, "replay: %s: short read\n", path);
+		goto out;
+	}
 	if (getc(f) != EOF) {
-		fprintf(stderr, "replay: %s: file changed while read\n", path);
+		(void)fprintf(stderr, "replay: %s: file changed while read\n", path);
 		goto out;
 	}
 	*out = buf;
@@ -107,11 +109,11 @@ static int replay_read(const char *path, uint8_t **out, size_t *len)
 	goto out;
 
 io_err:
-	fprintf(stderr, "replay: %s: %s\n", path, strerror(errno));
+	(void)fprintf(stderr, "replay: %s: %s\n", path, strerror(errno));
 out:
 	free(buf);
 	if (f != NULL)
-		fclose(f);
+		(void)fclose(f); /* read-only: nothing to lose */
 	return ret;
 }
 
@@ -127,7 +129,7 @@ static int replay_dir(const char *dir, size_t *count)
 
 	d = opendir(dir);
 	if (d == NULL) {
-		fprintf(stderr, "replay: %s: %s\n", dir, strerror(errno));
+		(void)fprintf(stderr, "replay: %s: %s\n", dir, strerror(errno));
 		return REPLAY_BADARG;
 	}
 	errno = 0;
@@ -139,7 +141,7 @@ static int replay_dir(const char *dir, size_t *count)
 		errno = 0;
 	}
 	if (errno != 0) {
-		fprintf(stderr, "replay: %s: %s\n", dir, strerror(errno));
+		(void)fprintf(stderr, "replay: %s: %s\n", dir, strerror(errno));
 		ret = REPLAY_BADARG;
 		goto out;
 	}
@@ -157,9 +159,9 @@ static int replay_dir(const char *dir, size_t *count)
 		path = malloc(plen);
 		if (path == NULL)
 			goto nomem;
-		snprintf(path, plen, "%s/%s", dir, ns.v[i]);
+		(void)snprintf(path, plen, "%s/%s", dir, ns.v[i]);
 		if (stat(path, &sb) == -1) {
-			fprintf(stderr, "replay: %s: %s\n", path, strerror(errno));
+			(void)fprintf(stderr, "replay: %s: %s\n", path, strerror(errno));
 			ret = REPLAY_BADARG;
 			goto out;
 		}
@@ -178,11 +180,11 @@ static int replay_dir(const char *dir, size_t *count)
 	goto out;
 
 nomem:
-	fprintf(stderr, "replay: %s: out of memory\n", dir);
+	(void)fprintf(stderr, "replay: %s: out of memory\n", dir);
 out:
 	free(path);
 	replay_names_free(&ns);
-	closedir(d);
+	(void)closedir(d);
 	return ret;
 }
 
@@ -192,7 +194,7 @@ int main(int argc, char **argv)
 	int i;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: %s DIR...\n", argv[0]);
+		(void)fprintf(stderr, "usage: %s DIR...\n", argv[0]);
 		return REPLAY_BADARG;
 	}
 	for (i = 1; i < argc; i++) {
@@ -201,6 +203,6 @@ int main(int argc, char **argv)
 		if (r != REPLAY_OK)
 			return r;
 	}
-	printf("replay: %zu inputs, 0 crashes\n", count);
+	(void)printf("replay: %zu inputs, 0 crashes\n", count);
 	return REPLAY_OK;
 }

@@ -4,15 +4,15 @@
  * get their own process group so a stop also reaches their children (node
  * spawns helpers); every wait is a poll loop with a deadline.
  */
-#include "common/compiler.h"
+#include "harness.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -26,7 +26,7 @@
 
 #include <curl/curl.h>
 
-#include "harness.h"
+#include "common/compiler.h"
 
 static char tmpdir[128];
 static char ca_file[512];
@@ -281,11 +281,11 @@ long h_http(const struct h_req *req, struct h_resp *resp)
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, &hdrs);
 	curl_easy_setopt(c, CURLOPT_CAINFO, req->cainfo != NULL ? req->cainfo : h_ca_file());
 	curl_easy_setopt(c, CURLOPT_HTTP_VERSION,
-			 req->http2 ? CURL_HTTP_VERSION_2TLS : CURL_HTTP_VERSION_1_1);
+	                 req->http2 ? CURL_HTTP_VERSION_2TLS : CURL_HTTP_VERSION_1_1);
 	if (req->body != NULL) {
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
-				 (curl_off_t)(req->body_len ? req->body_len : strlen(req->body)));
+		                 (curl_off_t)(req->body_len ? req->body_len : strlen(req->body)));
 		hl = curl_slist_append(hl, "Content-Type: application/json");
 	}
 	if (req->method != NULL)
@@ -364,15 +364,18 @@ static void make_certs(void)
 	snprintf(cert_dir, sizeof(cert_dir), "%s/certs", h_tmpdir());
 	snprintf(ca_file, sizeof(ca_file), "%s/ca.pem", h_tmpdir());
 	mkdir(cert_dir, 0755);
-	snprintf(cmd, sizeof(cmd),
-		 "cd '%s' && openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=pf-test-ca "
-		 "-keyout ca.key -out ca.pem 2>/dev/null && "
-		 "openssl req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout site.key "
-		 "-out site.csr 2>/dev/null && "
-		 "printf 'subjectAltName=DNS:localhost,DNS:polkadot.localhost,DNS:kusama.localhost,DNS:westend.localhost,DNS:example.localhost,IP:127.0.0.1\\n' > san.ext && "
-		 "openssl x509 -req -in site.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 "
-		 "-extfile san.ext -out site.crt 2>/dev/null && cat site.crt site.key > certs/site.pem",
-		 h_tmpdir());
+	snprintf(
+	    cmd, sizeof(cmd),
+	    "cd '%s' && openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=pf-test-ca "
+	    "-keyout ca.key -out ca.pem 2>/dev/null && "
+	    "openssl req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout site.key "
+	    "-out site.csr 2>/dev/null && "
+	    "printf "
+	    "'subjectAltName=DNS:localhost,DNS:polkadot.localhost,DNS:kusama.localhost,DNS:westend."
+	    "localhost,DNS:example.localhost,IP:127.0.0.1\\n' > san.ext && "
+	    "openssl x509 -req -in site.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 "
+	    "-extfile san.ext -out site.crt 2>/dev/null && cat site.crt site.key > certs/site.pem",
+	    h_tmpdir());
 	if (system(cmd) != 0) {
 		fprintf(stderr, "harness: openssl failed\n");
 		abort();
@@ -404,7 +407,7 @@ static const char *node_path_env(char *buf, size_t len)
 		snprintf(buf, len, "NODE_PATH=%s/npm/node_modules", cache);
 	else
 		snprintf(buf, len, "NODE_PATH=%s/.cache/polkfura/npm/node_modules",
-			 home ? home : "/root");
+		         home ? home : "/root");
 	return buf;
 }
 
@@ -431,14 +434,14 @@ bool h_nodesim_start(struct h_nodesim *sim, const char *chain, int n, const char
 		}
 	}
 	snprintf(sim->log, sizeof(sim->log), "%s/nodesim-%s-%d.log", h_tmpdir(), chain,
-		 sim->control_port);
+	         sim->control_port);
 	snprintf(nstr, sizeof(nstr), "%d", n);
 	snprintf(bstr, sizeof(bstr), "%d", sim->base_port);
 	snprintf(cstr, sizeof(cstr), "%d", sim->control_port);
 	snprintf(cmd, sizeof(cmd),
-		 "exec node tests/harness/nodesim.js --listen 127.0.0.1 --base-port %s --nodes %s "
-		 "--chain %s --control %s %s",
-		 bstr, nstr, chain, cstr, extra_args != NULL ? extra_args : "");
+	         "exec node tests/harness/nodesim.js --listen 127.0.0.1 --base-port %s --nodes %s "
+	         "--chain %s --control %s %s",
+	         bstr, nstr, chain, cstr, extra_args != NULL ? extra_args : "");
 	{
 		char *argv[] = {"/bin/sh", "-c", cmd, NULL};
 
@@ -459,7 +462,7 @@ bool h_nodesim_start(struct h_nodesim *sim, const char *chain, int n, const char
 }
 
 long h_nodesim_control(const struct h_nodesim *sim, const char *path, const char *json,
-		       struct h_resp *out)
+                       struct h_resp *out)
 {
 	char url[256];
 	struct h_req req = {.url = url, .body = json, .method = json ? "POST" : "GET"};
@@ -520,7 +523,7 @@ int h_agent_stop(struct h_agent *a, int sig)
 /* ---- haproxy ---- */
 
 bool h_haproxy_start(struct h_haproxy *h, const char *backends_cfg, int agent_port,
-		     char *const env[])
+                     char *const env[])
 {
 	static char e[H_MAX_ENV + 16][600];
 	char *envp[H_MAX_ENV + 16];
@@ -625,7 +628,8 @@ char *h_backends_for(const struct h_nodesim *polkadot, const struct h_nodesim *k
 	out[0] = '\0';
 #define ADD(...) len += (size_t)snprintf(out + len, cap - len, __VA_ARGS__)
 	for (int c = 0; c < 2; c++) {
-		ADD("backend be_%s\n    balance roundrobin\n    option httpchk GET /health/readiness\n"
+		ADD("backend be_%s\n    balance roundrobin\n    option httpchk GET "
+		    "/health/readiness\n"
 		    "    default-server check inter 500ms fall 2 rise 1 maxconn 500\n",
 		    names[c]);
 		for (int i = 0; sims[c] != NULL && i < sims[c]->n; i++)
@@ -675,8 +679,8 @@ bool h_stack_start(struct h_stack *s, char *const env[])
 	return false;
 }
 
-bool h_server_status(const struct h_haproxy *h, const char *backend, const char *server,
-		     char *out, size_t outlen)
+bool h_server_status(const struct h_haproxy *h, const char *backend, const char *server, char *out,
+                     size_t outlen)
 {
 	char *st = h_haproxy_cmd(h, "show stat");
 	char prefix[160];
@@ -717,8 +721,7 @@ void h_stack_stop(struct h_stack *s)
 	h_nodesim_stop(&s->kusama);
 }
 
-long h_stack_post(const struct h_stack *s, const char *chain, const char *body,
-		  struct h_resp *resp)
+long h_stack_post(const struct h_stack *s, const char *chain, const char *body, struct h_resp *resp)
 {
 	char url[256];
 	struct h_req req = {.url = url, .body = body, .resolve_port = s->haproxy.https_port};

@@ -57,8 +57,8 @@ int h_write_file(const char *path, const char *data);
 double h_now(void);
 
 struct h_resp {
-	long status;   /* 0 when the transfer failed */
-	char *body;    /* malloc'd, NUL-terminated */
+	long status; /* 0 when the transfer failed */
+	char *body;  /* malloc'd, NUL-terminated */
 	size_t len;
 	char *headers; /* malloc'd raw response headers */
 	char err[256]; /* curl error text when status == 0 */
@@ -68,11 +68,11 @@ struct h_req {
 	const char *method; /* default GET, or POST when body is set */
 	const char *url;    /* e.g. https://polkadot.localhost:PORT/ */
 	const char *body;
-	size_t body_len; /* 0: strlen(body) */
+	size_t body_len;            /* 0: strlen(body) */
 	const char *const *headers; /* NULL-terminated, may be NULL */
-	int resolve_port;   /* >0: resolve the URL's host to 127.0.0.1 on this port */
-	const char *cainfo; /* CA file for HTTPS, NULL: h_ca_file() */
-	long timeout_ms;    /* default 5000 */
+	int resolve_port;           /* >0: resolve the URL's host to 127.0.0.1 on this port */
+	const char *cainfo;         /* CA file for HTTPS, NULL: h_ca_file() */
+	long timeout_ms;            /* default 5000 */
 	bool http2;
 };
 
@@ -101,7 +101,7 @@ struct h_nodesim {
 bool h_nodesim_start(struct h_nodesim *sim, const char *chain, int n, const char *extra_args);
 /* POSTs <json> to the control API path <path> ("/nodes/polkadot-0"). Returns HTTP status. */
 long h_nodesim_control(const struct h_nodesim *sim, const char *path, const char *json,
-		       struct h_resp *out);
+                       struct h_resp *out);
 void h_nodesim_stop(struct h_nodesim *sim);
 
 struct h_agent {
@@ -132,20 +132,18 @@ struct h_haproxy {
  * environment <env> ("PF_RATE_HEAVY=3", NULL-terminated). Waits for readiness.
  */
 bool h_haproxy_start(struct h_haproxy *h, const char *backends_cfg, int agent_port,
-		     char *const env[]);
+                     char *const env[]);
 int h_haproxy_stop(struct h_haproxy *h);
 
 /* Sends one command to the runtime API and returns the malloc'd answer (NULL on error). */
 char *h_haproxy_cmd(const struct h_haproxy *h, const char *cmd);
 
 /* Status column of <backend>/<server> in "show stat" ("UP", "DOWN", "MAINT", "DRAIN"...). */
-bool h_server_status(const struct h_haproxy *h, const char *backend, const char *server,
-		     char *out, size_t outlen);
+bool h_server_status(const struct h_haproxy *h, const char *backend, const char *server, char *out,
+                     size_t outlen);
 
 /* Backends text for chains polkadot and kusama with <n> servers each at the sim ports. */
 char *h_backends_for(const struct h_nodesim *polkadot, const struct h_nodesim *kusama);
-
-
 
 /* The whole edge on loopback: two simulated nodes per chain, the agent, haproxy. */
 struct h_stack {
@@ -160,7 +158,7 @@ void h_stack_stop(struct h_stack *s);
 
 /* POSTs <body> to https://<chain>.localhost/ through the stack's haproxy. */
 long h_stack_post(const struct h_stack *s, const char *chain, const char *body,
-		  struct h_resp *resp);
+                  struct h_resp *resp);
 
 /* Counts the lines of haproxy's log containing every one of the NULL-terminated <needles>. */
 int h_log_count(const char *path, const char *const needles[]);

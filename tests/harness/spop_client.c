@@ -4,19 +4,19 @@
  * generator (see spop_client.h). Varints follow SPOE.txt §3.1 as HAProxy's
  * encode_varint/decode_varint do.
  */
-#include "common/compiler.h"
+#include "spop_client.h"
 
-#include <sys/socket.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <arpa/inet.h>
+#include <sys/socket.h>
 
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "spop_client.h"
+#include "common/compiler.h"
 
 struct w {
 	uint8_t *p;
@@ -94,7 +94,7 @@ static size_t finish(struct w *w)
 }
 
 size_t spc_hello(uint8_t *buf, size_t cap, const char *versions, uint32_t max_frame,
-		 const char *caps, bool healthcheck)
+                 const char *caps, bool healthcheck)
 {
 	struct w w;
 
@@ -116,8 +116,8 @@ size_t spc_hello(uint8_t *buf, size_t cap, const char *versions, uint32_t max_fr
 }
 
 size_t spc_notify(uint8_t *buf, size_t cap, uint64_t stream_id, uint64_t frame_id,
-		  const char *msg_name, const char *host, const uint8_t *body, size_t body_len,
-		  int64_t size)
+                  const char *msg_name, const char *host, const uint8_t *body, size_t body_len,
+                  int64_t size)
 {
 	struct w w;
 

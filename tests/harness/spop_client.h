@@ -32,12 +32,13 @@ struct spc_reply {
 	uint64_t batch;
 };
 
-/* Each builder writes one whole frame (length prefix included) and returns its size, 0 if it does not fit. */
+/* Each builder writes one whole frame (length prefix included) and returns its size, 0 if it does
+ * not fit. */
 size_t spc_hello(uint8_t *buf, size_t cap, const char *versions, uint32_t max_frame,
-		 const char *caps, bool healthcheck);
+                 const char *caps, bool healthcheck);
 size_t spc_notify(uint8_t *buf, size_t cap, uint64_t stream_id, uint64_t frame_id,
-		  const char *msg_name, const char *host, const uint8_t *body, size_t body_len,
-		  int64_t size);
+                  const char *msg_name, const char *host, const uint8_t *body, size_t body_len,
+                  int64_t size);
 size_t spc_disconnect(uint8_t *buf, size_t cap, uint32_t status, const char *msg);
 
 /*

@@ -6,13 +6,12 @@
  * rate limit, invalid/oversize answers, CORS, /health, the port-80 redirect,
  * HTTP/2, and fail-open when the agent dies and comes back.
  */
-#include "common/compiler.h"
-
 #include <signal.h>
 #include <string.h>
 
 #include <check.h>
 
+#include "common/compiler.h"
 #include "tests/harness/harness.h"
 
 static struct h_stack stack;
@@ -61,12 +60,13 @@ START_TEST(test_classified_end_to_end)
 {
 	struct h_resp r;
 	const char *needles[] = {"be_polkadot/", "chain=polkadot", "method=system_health",
-				 "class=read", "batch=1", NULL};
+	                         "class=read",   "batch=1",        NULL};
 
-	ck_assert_int_eq(h_stack_post(&stack, "polkadot",
-				      "{\"id\":1,\"jsonrpc\":\"2.0\",\"method\":\"system_health\",\"params\":[]}",
-				      &r),
-			 200);
+	ck_assert_int_eq(
+	    h_stack_post(
+	        &stack, "polkadot",
+	        "{\"id\":1,\"jsonrpc\":\"2.0\",\"method\":\"system_health\",\"params\":[]}", &r),
+	    200);
 	ck_assert_str_eq(hdr(&r, "X-Polkfura-Class"), "read");
 	ck_assert_ptr_nonnull(strstr(r.body, "\"isSyncing\":false"));
 	ck_assert_str_eq(hdr(&r, "Access-Control-Allow-Origin"), "*");
@@ -74,11 +74,13 @@ START_TEST(test_classified_end_to_end)
 	ck_assert_int_eq(h_wait_log_count(stack.haproxy.log, needles, 1, 5), 1);
 
 	/* A batch on kusama, escapes decoded. */
-	ck_assert_int_eq(h_stack_post(&stack, "kusama",
-				      "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"chain_getHeader\"},"
-				      "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"author_submit\\u0045xtrinsic\",\"params\":[\"0x00\"]}]",
-				      &r),
-			 200);
+	ck_assert_int_eq(
+	    h_stack_post(&stack, "kusama",
+	                 "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"chain_getHeader\"},"
+	                 "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"author_"
+	                 "submit\\u0045xtrinsic\",\"params\":[\"0x00\"]}]",
+	                 &r),
+	    200);
 	ck_assert_str_eq(hdr(&r, "X-Polkfura-Class"), "submit");
 	h_resp_free(&r);
 	{
@@ -93,33 +95,36 @@ START_TEST(test_unsafe_denied_with_id)
 {
 	struct h_resp r;
 	int before = node_calls(&stack.polkadot, "polkadot", 0, "author_insertKey") +
-		     node_calls(&stack.polkadot, "polkadot", 1, "author_insertKey");
+	             node_calls(&stack.polkadot, "polkadot", 1, "author_insertKey");
 
-	ck_assert_int_eq(h_stack_post(&stack, "polkadot",
-				      "{\"jsonrpc\":\"2.0\",\"id\":\"call-7\",\"method\":\"author_insertKey\","
-				      "\"params\":[\"babe\",\"//Alice\",\"0x00\"]}",
-				      &r),
-			 200);
-	ck_assert_str_eq(r.body, "{\"jsonrpc\":\"2.0\",\"id\":\"call-7\",\"error\":{\"code\":-32601,"
-				 "\"message\":\"RPC call is unsafe to be called externally\"}}");
+	ck_assert_int_eq(
+	    h_stack_post(&stack, "polkadot",
+	                 "{\"jsonrpc\":\"2.0\",\"id\":\"call-7\",\"method\":\"author_insertKey\","
+	                 "\"params\":[\"babe\",\"//Alice\",\"0x00\"]}",
+	                 &r),
+	    200);
+	ck_assert_str_eq(r.body,
+	                 "{\"jsonrpc\":\"2.0\",\"id\":\"call-7\",\"error\":{\"code\":-32601,"
+	                 "\"message\":\"RPC call is unsafe to be called externally\"}}");
 	h_resp_free(&r);
 	/* Numeric id and an escaped method name. */
-	ck_assert_int_eq(h_stack_post(&stack, "polkadot",
-				      "{\"jsonrpc\":\"2.0\",\"id\":99,\"method\":\"author_insert\\u004bey\"}",
-				      &r),
-			 200);
+	ck_assert_int_eq(
+	    h_stack_post(&stack, "polkadot",
+	                 "{\"jsonrpc\":\"2.0\",\"id\":99,\"method\":\"author_insert\\u004bey\"}",
+	                 &r),
+	    200);
 	ck_assert_ptr_nonnull(strstr(r.body, "\"id\":99,\"error\":{\"code\":-32601"));
 	h_resp_free(&r);
 	ck_assert_int_eq(node_calls(&stack.polkadot, "polkadot", 0, "author_insertKey") +
-				 node_calls(&stack.polkadot, "polkadot", 1, "author_insertKey"),
-			 before);
+	                     node_calls(&stack.polkadot, "polkadot", 1, "author_insertKey"),
+	                 before);
 }
 END_TEST
 
 START_TEST(test_heavy_backend_and_rate_limit)
 {
 	const char *body = "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"state_getKeysPaged\","
-			   "\"params\":[\"0x26aa\",10]}";
+	                   "\"params\":[\"0x26aa\",10]}";
 	const char *needles[] = {"be_polkadot_heavy/", "class=heavy", NULL};
 	struct h_resp r;
 
@@ -131,12 +136,13 @@ START_TEST(test_heavy_backend_and_rate_limit)
 	ck_assert_int_eq(h_wait_log_count(stack.haproxy.log, needles, 3, 5), 3);
 	ck_assert_int_eq(h_stack_post(&stack, "polkadot", body, &r), 429);
 	ck_assert_str_eq(r.body, "{\"jsonrpc\":\"2.0\",\"id\":5,\"error\":{\"code\":-32029,"
-				 "\"message\":\"Too many requests\"}}");
+	                         "\"message\":\"Too many requests\"}}");
 	h_resp_free(&r);
 	/* Other classes are not limited by the heavy budget. */
-	ck_assert_int_eq(h_stack_post(&stack, "polkadot",
-				      "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"chain_getHeader\"}", &r),
-			 200);
+	ck_assert_int_eq(
+	    h_stack_post(&stack, "polkadot",
+	                 "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"chain_getHeader\"}", &r),
+	    200);
 	h_resp_free(&r);
 }
 END_TEST
@@ -147,13 +153,14 @@ START_TEST(test_invalid_and_oversize)
 	char *big;
 	size_t n = 70000;
 
-	ck_assert_int_eq(h_stack_post(&stack, "polkadot", "{\"jsonrpc\":\"2.0\",\"id\":3,", &r), 400);
+	ck_assert_int_eq(h_stack_post(&stack, "polkadot", "{\"jsonrpc\":\"2.0\",\"id\":3,", &r),
+	                 400);
 	ck_assert_ptr_nonnull(strstr(r.body, "\"code\":-32700"));
 	h_resp_free(&r);
-	ck_assert_int_eq(h_stack_post(&stack, "polkadot",
-				      "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"a\",\"method\":\"b\"}",
-				      &r),
-			 400);
+	ck_assert_int_eq(
+	    h_stack_post(&stack, "polkadot",
+	                 "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"a\",\"method\":\"b\"}", &r),
+	    400);
 	ck_assert_ptr_nonnull(strstr(r.body, "\"id\":4,\"error\":{\"code\":-32700"));
 	h_resp_free(&r);
 
@@ -161,7 +168,8 @@ START_TEST(test_invalid_and_oversize)
 	big = malloc(n + 1);
 	ck_assert_ptr_nonnull(big);
 	memset(big, ' ', n);
-	memcpy(big, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"system_health\",\"params\":[\"", 59);
+	memcpy(big, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"system_health\",\"params\":[\"",
+	       59);
 	memcpy(big + n - 3, "\"]}", 3);
 	big[n] = '\0';
 	ck_assert_int_eq(h_stack_post(&stack, "polkadot", big, &r), 400);
@@ -176,8 +184,8 @@ START_TEST(test_cors_health_redirect_h2)
 {
 	char url[256];
 	struct h_resp r;
-	const char *origin[] = {"Origin: https://dapp.example", "Access-Control-Request-Method: POST",
-				NULL};
+	const char *origin[] = {"Origin: https://dapp.example",
+	                        "Access-Control-Request-Method: POST", NULL};
 	struct h_req req = {.url = url, .resolve_port = stack.haproxy.https_port};
 
 	snprintf(url, sizeof(url), "https://polkadot.localhost:%d/", stack.haproxy.https_port);
@@ -204,7 +212,8 @@ START_TEST(test_cors_health_redirect_h2)
 		}
 		ck_assert_int_eq(st, 503);
 	}
-	snprintf(url, sizeof(url), "https://polkadot.localhost:%d/health", stack.haproxy.https_port);
+	snprintf(url, sizeof(url), "https://polkadot.localhost:%d/health",
+	         stack.haproxy.https_port);
 	ck_assert_int_eq(h_http(&req, &r), 200);
 	h_resp_free(&r);
 

@@ -5,8 +5,6 @@
  * writes, protocol errors answered with the right DISCONNECT status, SIGHUP
  * reload, SIGTERM exit 0, bad flags exit 2, and /metrics.
  */
-#include "common/compiler.h"
-
 #include <sys/socket.h>
 #include <sys/wait.h>
 
@@ -16,6 +14,7 @@
 
 #include <check.h>
 
+#include "common/compiler.h"
 #include "tests/harness/harness.h"
 #include "tests/harness/spop_client.h"
 
@@ -53,7 +52,7 @@ static void notify(int fd, uint64_t sid, uint64_t fid, const char *host, const c
 {
 	uint8_t buf[70000];
 	size_t n = spc_notify(buf, sizeof(buf), sid, fid, "rpc-request", host,
-			      (const uint8_t *)body, strlen(body), (int64_t)strlen(body));
+	                      (const uint8_t *)body, strlen(body), (int64_t)strlen(body));
 
 	ck_assert_uint_gt(n, 0);
 	ck_assert_int_eq(spc_send_all(fd, buf, n), 0);
@@ -118,7 +117,7 @@ START_TEST(test_oversize)
 	ck_assert_int_eq(hello(fd, 16380, &r), 1);
 	/* HAProxy passed fewer bytes than Content-Length: the body was not seen whole. */
 	n = spc_notify(buf, sizeof(buf), 1, 1, "rpc-request", "polkadot.x", (const uint8_t *)body,
-		       strlen(body), 100000);
+	               strlen(body), 100000);
 	ck_assert_int_eq(spc_send_all(fd, buf, n), 0);
 	ck_assert_int_eq(spc_read_reply(fd, &r, 3000), 1);
 	ck_assert_str_eq(r.cls, "oversize");
@@ -139,10 +138,11 @@ START_TEST(test_pipelined_and_partial)
 	fd = spc_connect(agent.port);
 	ck_assert_int_eq(hello(fd, 16380, &r), 1);
 	for (unsigned i = 0; i < N; i++) {
-		const char *b = (i % 2) ? "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"chain_getHeader\"}"
-					: "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"state_call\"}";
+		const char *b =
+		    (i % 2) ? "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"chain_getHeader\"}"
+		            : "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"state_call\"}";
 		len += spc_notify(out + len, sizeof(out) - len, i + 1, 1, "rpc-request",
-				  "polkadot.x", (const uint8_t *)b, strlen(b), (int64_t)strlen(b));
+		                  "polkadot.x", (const uint8_t *)b, strlen(b), (int64_t)strlen(b));
 	}
 	/* The first 300 bytes one at a time, then the rest in one go. */
 	for (size_t i = 0; i < 300; i++)
@@ -159,8 +159,7 @@ START_TEST(test_pipelined_and_partial)
 END_TEST
 
 /* Sends <frame> after a good HELLO and expects AGENT-DISCONNECT with <status>. */
-static void expect_disconnect(const uint8_t *frame, size_t len, bool after_hello,
-			      uint32_t status)
+static void expect_disconnect(const uint8_t *frame, size_t len, bool after_hello, uint32_t status)
 {
 	struct spc_reply r;
 	int fd = spc_connect(agent.port);
@@ -189,8 +188,8 @@ START_TEST(test_protocol_errors)
 	n = spc_hello(buf, sizeof(buf), "2.0", 100, "pipelining", false);
 	expect_disconnect(buf, n, false, 9);
 	/* NOTIFY before HELLO. */
-	n = spc_notify(buf, sizeof(buf), 1, 1, "rpc-request", "polkadot.x",
-		       (const uint8_t *)"{}", 2, 2);
+	n = spc_notify(buf, sizeof(buf), 1, 1, "rpc-request", "polkadot.x", (const uint8_t *)"{}",
+	               2, 2);
 	expect_disconnect(buf, n, false, 4);
 	/* A frame announcing more than the negotiated max-frame-size. */
 	{
@@ -199,8 +198,8 @@ START_TEST(test_protocol_errors)
 		expect_disconnect(big, sizeof(big), true, 3);
 	}
 	/* A fragmented NOTIFY (no FIN bit) is refused: fragmentation is not offered. */
-	n = spc_notify(buf, sizeof(buf), 1, 1, "rpc-request", "polkadot.x",
-		       (const uint8_t *)"{}", 2, 2);
+	n = spc_notify(buf, sizeof(buf), 1, 1, "rpc-request", "polkadot.x", (const uint8_t *)"{}",
+	               2, 2);
 	buf[8] = 0; /* clear FIN in the flags' last byte */
 	expect_disconnect(buf, n, true, 10);
 	/* HAProxy's own DISCONNECT gets a normal goodbye. */
@@ -257,7 +256,8 @@ START_TEST(test_sighup_reload)
 	ck_assert_int_eq(h_write_file(path, "method\tclass\tnote\nstate_call\tbogus\t\n"), 0);
 	kill(agent.pid, SIGHUP);
 	ck_assert(h_wait_file_contains(agent.log, "reload failed", 5));
-	notify(fd, 2, 1, "polkadot.x", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"system_health\"}");
+	notify(fd, 2, 1, "polkadot.x",
+	       "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"system_health\"}");
 	ck_assert_int_eq(spc_read_reply(fd, &r, 3000), 1);
 	ck_assert_str_eq(r.cls, "read");
 
@@ -273,7 +273,8 @@ START_TEST(test_sighup_reload)
 	ck_assert_int_eq(h_http(&req, &resp), 200);
 	ck_assert_ptr_nonnull(strstr(resp.body, "polkfura_spoa_reloads_total 1\n"));
 	ck_assert_ptr_nonnull(strstr(resp.body, "polkfura_spoa_reload_failures_total 1\n"));
-	ck_assert_ptr_nonnull(strstr(resp.body, "polkfura_spoa_requests_total{class=\"heavy\"} 1\n"));
+	ck_assert_ptr_nonnull(
+	    strstr(resp.body, "polkfura_spoa_requests_total{class=\"heavy\"} 1\n"));
 	ck_assert_ptr_nonnull(strstr(resp.body, "polkfura_spoa_methods 1\n"));
 	h_resp_free(&resp);
 	close(fd);
@@ -316,13 +317,13 @@ static int run_cmd(const char *cmd, char *out, size_t outlen)
 START_TEST(test_bad_flags_exit_2)
 {
 	static const char *const cases[][2] = {
-		{"--threads 0", "--threads"},
-		{"--listen nowhere", "--listen"},
-		{"--methods /nonexistent/methods.tsv", "--methods"},
-		{"--chains Polkadot", "--chains"},
-		{"--max-body -1", "--max-body"},
-		{"--bogus", "--bogus"},
-		{"--metrics unix:/x", "--metrics"},
+	    {"--threads 0", "--threads"},
+	    {"--listen nowhere", "--listen"},
+	    {"--methods /nonexistent/methods.tsv", "--methods"},
+	    {"--chains Polkadot", "--chains"},
+	    {"--max-body -1", "--max-body"},
+	    {"--bogus", "--bogus"},
+	    {"--metrics unix:/x", "--metrics"},
 	};
 	char cmd[512], out[1024];
 
@@ -330,12 +331,12 @@ START_TEST(test_bad_flags_exit_2)
 		int st;
 
 		snprintf(cmd, sizeof(cmd), "%s/polkfura-spoa --methods haproxy/methods.tsv %s 2>&1",
-			 h_build_dir(), cases[i][0]);
+		         h_build_dir(), cases[i][0]);
 		st = run_cmd(cmd, out, sizeof(out));
 		ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 2, "%s: exit %d", cases[i][0],
-			      WEXITSTATUS(st));
+		              WEXITSTATUS(st));
 		ck_assert_msg(strstr(out, cases[i][1]) != NULL, "%s: message '%s'", cases[i][0],
-			      out);
+		              out);
 		ck_assert_msg(strchr(out, '\n') == out + strlen(out) - 1, "one line: '%s'", out);
 	}
 	snprintf(cmd, sizeof(cmd), "%s/polkfura-spoa --help", h_build_dir());

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `haproxy -c` on every shipped configuration: the edge config with the
+ * production backends template, and with the backends the tests generate.
+ * A broken rule in haproxy/ fails here before it fails in production.
+ */
+#include "common/compiler.h"
+
+#include <sys/wait.h>
+
+#include <string.h>
+#include <unistd.h>
+
+#include <check.h>
+
+#include "tests/harness/harness.h"
+
+static int haproxy_check(const char *backends, char *out, size_t outlen)
+{
+	char cmd[2048], cwd[512];
+	FILE *p;
+	size_t n;
+
+	ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
+	snprintf(cmd, sizeof(cmd),
+		 "PF_CERT_DIR='%s' PF_SPOE_CONF='%s/haproxy/spoe-polkfura.conf' "
+		 "PF_ADMIN_SOCKET='%s/check.sock' haproxy -c -f haproxy/haproxy.cfg -f '%s' 2>&1",
+		 h_cert_dir(), cwd, h_tmpdir(), backends);
+	p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	n = fread(out, 1, outlen - 1, p);
+	out[n] = '\0';
+	return pclose(p);
+}
+
+START_TEST(test_shipped_config_is_valid)
+{
+	char out[8192];
+	int st = haproxy_check("haproxy/backends.cfg", out, sizeof(out));
+
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "haproxy -c failed:\n%s", out);
+	ck_assert_ptr_nonnull(strstr(out, "Configuration file is valid"));
+	/* No warnings either: a warning in production config is a bug waiting. */
+	ck_assert_msg(strstr(out, "[WARNING]") == NULL, "warnings:\n%s", out);
+}
+END_TEST
+
+START_TEST(test_generated_backends_are_valid)
+{
+	struct h_nodesim p = {.n = 2, .base_port = 30001}, k = {.n = 3, .base_port = 31001};
+	char path[512], out[8192];
+	char *text = h_backends_for(&p, &k);
+	int st;
+
+	ck_assert_ptr_nonnull(text);
+	snprintf(path, sizeof(path), "%s/gen-backends.cfg", h_tmpdir());
+	ck_assert_int_eq(h_write_file(path, text), 0);
+	free(text);
+	st = haproxy_check(path, out, sizeof(out));
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "haproxy -c failed:\n%s", out);
+}
+END_TEST
+
+START_TEST(test_broken_config_is_refused)
+{
+	char path[512], out[8192];
+	int st;
+
+	/* A backend the frontend names is missing: haproxy -c must say so. */
+	snprintf(path, sizeof(path), "%s/missing-backends.cfg", h_tmpdir());
+	ck_assert_int_eq(h_write_file(path, "backend be_polkadot\n    server n1 127.0.0.1:1\n"), 0);
+	st = haproxy_check(path, out, sizeof(out));
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) != 0);
+	ck_assert_ptr_nonnull(strstr(out, "be_kusama"));
+}
+END_TEST
+
+static Suite *config_suite(void)
+{
+	Suite *s = suite_create("haproxy_config");
+	TCase *tc = tcase_create("haproxy -c");
+
+	tcase_add_test(tc, test_shipped_config_is_valid);
+	tcase_add_test(tc, test_generated_backends_are_valid);
+	tcase_add_test(tc, test_broken_config_is_refused);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr;
+	int failed;
+
+	h_cert_dir();
+	sr = srunner_create(config_suite());
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	h_tmp_cleanup();
+	return failed == 0 ? 0 : 1;
+}

@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Load and long-lived traffic through the shipped edge: 2,000 concurrent
+ * HTTPS requests, every one classified correctly and answered with its own
+ * id over a handful of pipelined agent connections; a WebSocket upgrade
+ * passing through untouched with a live new-heads subscription.
+ */
+#include "common/compiler.h"
+
+#include <sys/resource.h>
+#include <sys/wait.h>
+
+#include <string.h>
+
+#include <check.h>
+#include <curl/curl.h>
+
+#include "tests/harness/harness.h"
+
+#define N_REQ 2000
+
+static struct h_stack stack;
+
+static void setup(void)
+{
+	static char *env[] = {"PF_RATE_ALL=100000", "PF_RATE_READ=100000", "PF_RATE_HEAVY=100000",
+			      "PF_RATE_SUBMIT=100000", NULL};
+
+	if (!h_stack_start(&stack, env)) {
+		h_stack_stop(&stack);
+		ck_abort_msg("stack did not start; logs in %s", h_tmpdir());
+	}
+}
+
+static void teardown(void)
+{
+	h_stack_stop(&stack);
+}
+
+struct call {
+	CURL *easy;
+	char body[160];
+	char expect_class[16];
+	char expect_id[32];
+	char resp[1024];
+	size_t resp_len;
+	char cls[32];
+};
+
+static size_t on_body(char *d, size_t size, size_t n, void *userp)
+{
+	struct call *c = userp;
+	size_t k = size * n;
+
+	if (c->resp_len + k < sizeof(c->resp)) {
+		memcpy(c->resp + c->resp_len, d, k);
+		c->resp_len += k;
+		c->resp[c->resp_len] = '\0';
+	}
+	return k;
+}
+
+static size_t on_header(char *d, size_t size, size_t n, void *userp)
+{
+	struct call *c = userp;
+	size_t k = size * n;
+	static const char name[] = "x-polkfura-class: ";
+
+	if (k > sizeof(name) - 1 && strncasecmp(d, name, sizeof(name) - 1) == 0)
+		snprintf(c->cls, sizeof(c->cls), "%.*s", (int)strcspn(d + sizeof(name) - 1, "\r\n"),
+			 d + sizeof(name) - 1);
+	return k;
+}
+
+START_TEST(test_2000_concurrent_classified)
+{
+	static struct call calls[N_REQ];
+	static const char *const kinds[][2] = {
+		{"chain_getHeader", "read"},	    {"state_getKeysPaged", "heavy"},
+		{"author_insertKey", "unsafe"},	    {"author_submitExtrinsic", "submit"},
+		{"system_health", "read"},	    {"state_getStorage", "read"},
+		{"chain_getBlockHash", "read"},	    {"system_version", "read"},
+	};
+	char url[128], resolve[128], metrics[128];
+	struct curl_slist *rl, *hl;
+	CURLM *multi = curl_multi_init();
+	int running = 0, ok = 0, max_agent_conns;
+	struct rlimit rl_nofile;
+
+	/* 2,000 client sockets need more than the default 1,024 descriptors. */
+	getrlimit(RLIMIT_NOFILE, &rl_nofile);
+	rl_nofile.rlim_cur = rl_nofile.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &rl_nofile);
+	ck_assert_int_ge((long)rl_nofile.rlim_cur, N_REQ + 200);
+
+	snprintf(url, sizeof(url), "https://polkadot.localhost:%d/", stack.haproxy.https_port);
+	snprintf(resolve, sizeof(resolve), "polkadot.localhost:%d:127.0.0.1",
+		 stack.haproxy.https_port);
+	rl = curl_slist_append(NULL, resolve);
+	hl = curl_slist_append(NULL, "Content-Type: application/json");
+	curl_multi_setopt(multi, CURLMOPT_PIPELINING, CURLPIPE_NOTHING);
+	curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, 0L);
+	for (int i = 0; i < N_REQ; i++) {
+		struct call *c = &calls[i];
+		const char *const *k = kinds[i % PF_ARRAY_SIZE(kinds)];
+
+		snprintf(c->expect_id, sizeof(c->expect_id), "\"req-%d\"", i);
+		snprintf(c->body, sizeof(c->body),
+			 "{\"jsonrpc\":\"2.0\",\"id\":%s,\"method\":\"%s\",\"params\":[]}",
+			 c->expect_id, k[0]);
+		snprintf(c->expect_class, sizeof(c->expect_class), "%s", k[1]);
+		c->easy = curl_easy_init();
+		curl_easy_setopt(c->easy, CURLOPT_URL, url);
+		curl_easy_setopt(c->easy, CURLOPT_RESOLVE, rl);
+		curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, hl);
+		curl_easy_setopt(c->easy, CURLOPT_POSTFIELDS, c->body);
+		curl_easy_setopt(c->easy, CURLOPT_CAINFO, h_ca_file());
+		curl_easy_setopt(c->easy, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
+		curl_easy_setopt(c->easy, CURLOPT_FORBID_REUSE, 1L);
+		curl_easy_setopt(c->easy, CURLOPT_TIMEOUT, 60L);
+		curl_easy_setopt(c->easy, CURLOPT_WRITEFUNCTION, on_body);
+		curl_easy_setopt(c->easy, CURLOPT_WRITEDATA, c);
+		curl_easy_setopt(c->easy, CURLOPT_HEADERFUNCTION, on_header);
+		curl_easy_setopt(c->easy, CURLOPT_HEADERDATA, c);
+		curl_easy_setopt(c->easy, CURLOPT_PRIVATE, c);
+		curl_multi_add_handle(multi, c->easy);
+	}
+	do {
+		curl_multi_perform(multi, &running);
+		if (running > 0)
+			curl_multi_poll(multi, NULL, 0, 200, NULL);
+	} while (running > 0);
+
+	for (int i = 0; i < N_REQ; i++) {
+		struct call *c = &calls[i];
+		long status = 0;
+
+		curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &status);
+		ck_assert_msg(status == 200, "request %d: status %ld", i, status);
+		ck_assert_msg(strcmp(c->cls, c->expect_class) == 0, "request %d: class '%s' != '%s'",
+			      i, c->cls, c->expect_class);
+		/* The answer carries this request's own id: no crossed wires under load. */
+		ck_assert_msg(strstr(c->resp, c->expect_id) != NULL, "request %d: id %s not in %s", i,
+			      c->expect_id, c->resp);
+		ok++;
+		curl_multi_remove_handle(multi, c->easy);
+		curl_easy_cleanup(c->easy);
+	}
+	ck_assert_int_eq(ok, N_REQ);
+	curl_multi_cleanup(multi);
+	curl_slist_free_all(rl);
+	curl_slist_free_all(hl);
+
+	/* Pipelining: the 2,000 classifications rode on a few agent connections. */
+	{
+		char *st = h_haproxy_cmd(&stack.haproxy, "show stat");
+		char *line = st != NULL ? strstr(st, "polkfura-spoa,BACKEND,") : NULL;
+		int field = 0;
+
+		ck_assert_ptr_nonnull(line);
+		/* CSV column 8 (index 7) is "stot", index 5 "smax". */
+		max_agent_conns = -1;
+		for (char *q = line; q != NULL; q = strchr(q, ','), q = q ? q + 1 : NULL) {
+			if (field++ == 5) {
+				max_agent_conns = (int)strtol(q, NULL, 10);
+				break;
+			}
+		}
+		free(st);
+	}
+	snprintf(metrics, sizeof(metrics), "max agent connections %d", max_agent_conns);
+	fprintf(stderr, "2000 concurrent requests: %s\n", metrics);
+	ck_assert_msg(max_agent_conns > 0 && max_agent_conns < 100, "%s", metrics);
+}
+END_TEST
+
+START_TEST(test_websocket_subscription)
+{
+	char url[128], cmd[1024], out[2048];
+	const char *cache = getenv("PF_CACHE");
+	FILE *p;
+	size_t n;
+	int st;
+
+	/* Blocks every 200 ms so a notification comes quickly. */
+	ck_assert_int_eq(h_nodesim_control(&stack.polkadot, "/all", "{\"block_time_ms\":200}", NULL),
+			 200);
+	snprintf(url, sizeof(url), "wss://polkadot.localhost:%d/", stack.haproxy.https_port);
+	snprintf(cmd, sizeof(cmd),
+		 "NODE_PATH='%s/npm/node_modules' node tests/harness/ws_subscribe.js --url %s "
+		 "--ca %s --notifications 2 --timeout-ms 20000 2>&1",
+		 cache != NULL ? cache : "", url, h_ca_file());
+	p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	n = fread(out, 1, sizeof(out) - 1, p);
+	out[n] = '\0';
+	st = pclose(p);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "ws check failed: %s", out);
+	ck_assert_ptr_nonnull(strstr(out, "\"upgraded\":true"));
+	ck_assert_ptr_nonnull(strstr(out, "\"notifications\":2"));
+	ck_assert_ptr_nonnull(strstr(out, "\"node\":\"polkadot-"));
+	/* The upgrade is a GET: no SPOE message, logged as a 101 to a chain backend. */
+	{
+		const char *needles[] = {"be_polkadot/", " 101 ", "class=-", NULL};
+
+		ck_assert_int_eq(h_wait_log_count(stack.haproxy.log, needles, 1, 10), 1);
+	}
+}
+END_TEST
+
+static Suite *load_suite(void)
+{
+	Suite *s = suite_create("ws_concurrency");
+	TCase *tc = tcase_create("edge");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 180);
+	tcase_add_test(tc, test_2000_concurrent_classified);
+	tcase_add_test(tc, test_websocket_subscription);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr;
+	int failed;
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	h_ca_file();
+	sr = srunner_create(load_suite());
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	h_tmp_cleanup();
+	return failed == 0 ? 0 : 1;
+}
