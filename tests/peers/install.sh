@@ -30,7 +30,7 @@ for a in "$@"; do
 	case "$a" in
 	--print-node-path) print_path=1 ;;
 	--force) force=1 ;;
-	-h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+	-h|--help) sed -n "2,17p" "$0" | sed "s/^# \{0,1\}//"; exit 0 ;;
 	*) echo "install.sh: FAILED: unknown argument '$a' (see --help)" >&2; exit 2 ;;
 	esac
 done

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# make check-docs: fails when a flag, environment knob or Makefile target
+# exists in the code but not in the documentation (pgbouncer's optscan idea).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+missing=0
+
+# Every long option of polkfura-spoa appears as `--name` in README.md.
+for flag in $(grep -o '{"[a-z-]*", [a-z_]*_argument' spoa/spoa_cfg.c | cut -d'"' -f2); do
+	if ! grep -q -- "--$flag" README.md; then
+		echo "check-docs: README.md does not document polkfura-spoa --$flag"
+		missing=1
+	fi
+done
+
+# Every PF_* knob of the shipped HAProxy configs appears in haproxy/README.md.
+for var in $(grep -oh '\${PF_[A-Z_]*' haproxy/*.cfg haproxy/*.conf | cut -c3- | sort -u); do
+	if ! grep -q "$var" haproxy/README.md; then
+		echo "check-docs: haproxy/README.md does not document $var"
+		missing=1
+	fi
+done
+
+# Every public Makefile target appears in README.md.
+for t in test demo deps unit integration asan fuzz bench lint format install clean check-docs; do
+	if ! grep -q "make $t" README.md; then
+		echo "check-docs: README.md does not mention make $t"
+		missing=1
+	fi
+done
+
+exit $missing
