@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A real client against a real Substrate runtime through the shipped edge:
+ * @polkadot/api 16.5.6 (tests/peers/client.js) over HTTPS and WSS through
+ * haproxy + polkfura-spoa to chopsticks 1.5.1 running the rococo asset-hub
+ * genesis offline. It reads headers, subscribes to new heads and must get a
+ * clean -32601 JSON-RPC error for an unsafe method (HAProxy's answer).
+ */
+#include "common/compiler.h"
+
+#include <sys/wait.h>
+
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <check.h>
+
+#include "tests/harness/harness.h"
+
+static pid_t chopsticks_pid;
+static int chopsticks_port;
+static struct h_agent agent;
+static struct h_haproxy haproxy;
+
+static void node_path(char *buf, size_t len)
+{
+	const char *cache = getenv("PF_CACHE");
+	const char *home = getenv("HOME");
+
+	if (cache != NULL)
+		snprintf(buf, len, "NODE_PATH=%s/npm/node_modules", cache);
+	else
+		snprintf(buf, len, "NODE_PATH=%s/.cache/polkfura/npm/node_modules",
+			 home != NULL ? home : "/root");
+}
+
+static void setup(void)
+{
+	static char np[600];
+	char log[512], port[16], backends[2048];
+	char *env[] = {np, NULL};
+	int p = 0;
+
+	node_path(np, sizeof(np));
+	chopsticks_port = h_free_port();
+	snprintf(port, sizeof(port), "%d", chopsticks_port);
+	snprintf(log, sizeof(log), "%s/chopsticks-%d.log", h_tmpdir(), chopsticks_port);
+	{
+		char *argv[] = {"node", "tests/peers/chopsticks-node.js", "--port", port, NULL};
+
+		chopsticks_pid = h_spawn(argv, env, log);
+	}
+	ck_assert_msg(h_wait_file_contains(log, "READY", 90), "chopsticks did not start: %s", log);
+	ck_assert(h_agent_start(&agent, NULL));
+	for (int c = 0; c < 2; c++) {
+		const char *chain = c == 0 ? "polkadot" : "kusama";
+
+		p += snprintf(backends + p, sizeof(backends) - (size_t)p,
+			      "backend be_%s\n    option httpchk GET /health/readiness\n"
+			      "    server node1 127.0.0.1:%d check inter 1s\n"
+			      "backend be_%s_heavy\n"
+			      "    server node1 127.0.0.1:%d track be_%s/node1\n",
+			      chain, chopsticks_port, chain, chopsticks_port, chain);
+	}
+	ck_assert_msg(h_haproxy_start(&haproxy, backends, agent.port, NULL), "haproxy: %s",
+		      haproxy.log);
+}
+
+static void teardown(void)
+{
+	if (haproxy.pid > 0)
+		h_haproxy_stop(&haproxy);
+	if (agent.pid > 0)
+		h_agent_stop(&agent, SIGTERM);
+	if (chopsticks_pid > 0)
+		h_stop(chopsticks_pid, SIGTERM, 10);
+}
+
+START_TEST(test_polkadot_api_through_edge)
+{
+	char cmd[2048], np[600], cwd[512];
+	static char out[16384];
+	FILE *p;
+	size_t n;
+	int st;
+
+	node_path(np, sizeof(np));
+	ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
+	snprintf(cmd, sizeof(cmd),
+		 "%s NODE_OPTIONS='--require %s/tests/harness/resolve-localhost.js' "
+		 "node tests/peers/client.js --http https://polkadot.localhost:%d/ "
+		 "--ws wss://polkadot.localhost:%d/ --ca %s --dev-rpc http://127.0.0.1:%d/ "
+		 "--unsafe-code -32601 --timeout 90 2>&1",
+		 np, cwd, haproxy.https_port, haproxy.https_port, h_ca_file(), chopsticks_port);
+	p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	n = fread(out, 1, sizeof(out) - 1, p);
+	out[n] = '\0';
+	st = pclose(p);
+	fputs(out, stderr);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "client failed:\n%s", out);
+	ck_assert_ptr_nonnull(strstr(out, " 0 failed"));
+	ck_assert_ptr_null(strstr(out, "not ok"));
+	/* The unsafe call never reached chopsticks: HAProxy answered it. */
+	{
+		const char *needles[] = {"class=unsafe", "rpc/<NOSRV>", NULL};
+
+		ck_assert_int_ge(h_wait_log_count(haproxy.log, needles, 1, 5), 1);
+	}
+}
+END_TEST
+
+static Suite *client_suite(void)
+{
+	Suite *s = suite_create("client");
+	TCase *tc = tcase_create("polkadot-api+chopsticks");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 240);
+	tcase_add_test(tc, test_polkadot_api_through_edge);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr;
+	int failed;
+
+	h_ca_file();
+	sr = srunner_create(client_suite());
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	h_tmp_cleanup();
+	return failed == 0 ? 0 : 1;
+}
