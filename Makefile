@@ -26,6 +26,7 @@ ALL_CFLAGS := $(CFLAGS_BASE) $(OPT) $(CFLAGS)
 LDFLAGS   ?=
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt -lm)
 SPOA_LIBS := -lev -lmicrohttpd -lpthread -lm
+CTL_LIBS  := -lev -lcurl -lcjson -lmicrohttpd -lpthread -lm
 
 ifeq ($(V),1)
   Q :=
@@ -37,10 +38,13 @@ COMMON_SRC := $(wildcard common/*.c)
 SPOA_SRC   := $(filter-out spoa/main.c,$(wildcard spoa/*.c))
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
 SPOA_OBJ   := $(SPOA_SRC:%.c=$(BUILD)/%.o)
+CTL_SRC    := $(filter-out ctl/main.c,$(wildcard ctl/*.c))
+CTL_OBJ    := $(CTL_SRC:%.c=$(BUILD)/%.o)
 LIBCOMMON  := $(BUILD)/libpfcommon.a
 
 SPOA_BIN   := $(BUILD)/polkfura-spoa
-BINS       := $(SPOA_BIN)
+CTL_BIN    := $(BUILD)/polkfura-ctl
+BINS       := $(SPOA_BIN) $(if $(wildcard ctl/main.c),$(CTL_BIN))
 
 # Unit tests: tests/unit/check_<mod>.c links <mod>.o (found in spoa/, ctl/ or
 # common/), the objects in UNIT_DEPS_<mod>, and libpfcommon.a.
@@ -66,7 +70,8 @@ REPLAY_BINS := $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz/replay_%)
 
 BENCH_SRC  := $(wildcard tests/bench/*.c)
 
-.PHONY: all test unit integration fuzz-replay asan fuzz bench demo deps install clean \
+.PHONY: all test unit integration fuzz-replay asan asan-short fuzz fuzz-smoke bench demo deps \
+	install clean \
 	format format-check lint check-docs
 
 all: $(BINS)
@@ -84,11 +89,15 @@ $(SPOA_BIN): $(BUILD)/spoa/main.o $(SPOA_OBJ) $(LIBCOMMON)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(SPOA_LIBS)
 
+$(CTL_BIN): $(BUILD)/ctl/main.o $(CTL_OBJ) $(LIBCOMMON)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(CTL_LIBS)
+
 .SECONDEXPANSION:
 $(BUILD)/tests/unit/check_%: $(BUILD)/tests/unit/check_%.o \
 		$$(call objs_of,$$(basename $$(call unit_mod,$$*)) $$(UNIT_DEPS_$$*)) $(LIBCOMMON)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) -lev -lcjson -lpthread
+	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) -lev -lcjson -lcurl -lpthread
 
 $(BUILD)/tests/integration/test_%: $(BUILD)/tests/integration/test_%.o $(HARNESS_OBJ) $(LIBCOMMON)
 	@$(if $(Q),echo "  LD      $@")
@@ -96,7 +105,7 @@ $(BUILD)/tests/integration/test_%: $(BUILD)/tests/integration/test_%.o $(HARNESS
 
 $(BUILD)/tests/fuzz/replay_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay.o \
 		$$(call objs_of,$$(FUZZ_DEPS_$$*)) $(LIBCOMMON)
-	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^
+	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ -lcjson
 
 $(BUILD)/tests/bench/%: $(BUILD)/tests/bench/%.o $(SPOA_OBJ) $(LIBCOMMON)
 	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ -lev -lpthread -lm
@@ -107,7 +116,7 @@ ifeq ($(CI),true)
 CI_CHECKS := format-check lint check-docs
 endif
 
-test: deps all unit fuzz-replay integration asan-short $(CI_CHECKS)
+test: deps all unit fuzz-replay integration asan-short fuzz-smoke $(CI_CHECKS)
 	@echo "make test: all suites passed"
 
 unit: $(UNIT_BINS)
@@ -120,21 +129,26 @@ fuzz-replay: $(REPLAY_BINS)
 integration: all $(INTEG_BINS)
 	$(Q)PF_BUILD=$(BUILD) PF_CACHE=$(PF_CACHE) tests/run-integration.sh $(INTEG_BINS)
 
-# The short sanitizer run inside `make test`: unit tests and fuzz replay under ASan+UBSan.
+# The short sanitizer run inside `make test`: unit tests, fuzz replay and the
+# agent's own integration suite under ASan+UBSan.
 asan-short:
-	$(Q)$(MAKE) --no-print-directory VARIANT=asan unit fuzz-replay
+	$(Q)$(MAKE) --no-print-directory VARIANT=asan all unit fuzz-replay \
+		INTEG_BINS=build/asan/tests/integration/test_spoa_agent integration
+
+fuzz-smoke:
+	$(Q)$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=30
 
 asan:
 	$(Q)$(MAKE) --no-print-directory VARIANT=asan all unit fuzz-replay integration
 
 FUZZ_CC    ?= clang
 FUZZ_FLAGS := -std=gnu11 -D_GNU_SOURCE -g -O1 -I. -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+export FUZZ_DEPS_spop FUZZ_DEPS_rpc
 fuzz:
 	$(Q)mkdir -p build/fuzz
 	$(Q)for t in $(FUZZ_NAMES); do \
-		srcs="tests/fuzz/fuzz_$$t.c common/*.c"; \
-		case $$t in spop) srcs="$$srcs spoa/spop.c";; rpc) srcs="$$srcs spoa/rpc.c spoa/methods.c";; esac; \
-		$(FUZZ_CC) $(FUZZ_FLAGS) -o build/fuzz/fuzz_$$t $$srcs || exit 1; \
+		$(FUZZ_CC) $(FUZZ_FLAGS) -o build/fuzz/fuzz_$$t tests/fuzz/fuzz_$$t.c common/*.c \
+			$$(for d in $$(eval echo \$$FUZZ_DEPS_$$t); do echo $$d.c; done) || exit 1; \
 		mkdir -p build/fuzz/corpus_$$t; \
 		echo "fuzz $$t for $(FUZZ_SECONDS) s"; \
 		build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
@@ -153,6 +167,7 @@ deps:
 install:
 	@test -x $(SPOA_BIN) || { echo "install: build first (make all)"; exit 1; }
 	install -D -m 0755 $(SPOA_BIN) $(DESTDIR)$(BINDIR)/polkfura-spoa
+	$(if $(wildcard ctl/main.c),install -D -m 0755 $(CTL_BIN) $(DESTDIR)$(BINDIR)/polkfura-ctl)
 
 C_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 format:

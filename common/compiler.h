@@ -33,7 +33,7 @@
 #define PF_BUG_ON(cond)                                                                            \
 	do {                                                                                       \
 		if (PF_UNLIKELY(cond)) {                                                           \
-			fprintf(stderr, "BUG %s:%d: %s\n", __FILE__, __LINE__, #cond);             \
+			(void)fprintf(stderr, "BUG %s:%d: %s\n", __FILE__, __LINE__, #cond);       \
 			abort();                                                                   \
 		}                                                                                  \
 	} while (0)
@@ -46,7 +46,8 @@
 	} while (0)
 
 /* Unbounded or thread-unsafe calls: use snprintf, memcpy with a checked length, strtol. */
-#if defined(__GNUC__) && !defined(PF_NO_POISON)
+/* clang refuses to poison names glibc's _FORTIFY_SOURCE defines as macros; gcc covers them. */
+#if defined(__GNUC__) && !defined(PF_NO_POISON) && !(defined(__clang__) && defined(_FORTIFY_SOURCE))
 #pragma GCC poison strcpy strcat sprintf vsprintf strtok gets atoi atol
 #endif
 

@@ -68,8 +68,13 @@ struct rpc_call {
 	bool id_ok;   /* <id> holds a string/number/null id */
 	bool id_dup;  /* "id" was named twice: report none */
 	size_t mlen;  /* decoded method length, may exceed RPC_METHOD_MAX */
+	/*
+	 * The decoded method: borrowed from the body when it has no escapes
+	 * (the common case, no copy), else <mbuf>. Valid up to the call's end.
+	 */
+	const char *mptr;
 	struct pf_slice id;
-	char mbuf[RPC_METHOD_MAX]; /* first RPC_METHOD_MAX decoded bytes of the method */
+	char mbuf[RPC_METHOD_MAX]; /* first RPC_METHOD_MAX decoded bytes of an escaped method */
 };
 
 /* ---- lexical helpers: each gets a pointer to a byte < end ---------------- */
@@ -192,54 +197,51 @@ static const uint8_t *rpc_escape(const uint8_t *p, const uint8_t *end, int32_t *
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define RPC_SWAR 1
 #define RPC_ONES (~(uint64_t)0 / 255)
-/*
- * Flags (0x80 in the byte) every byte of <w> that is < 0x20, '"', '\\' or
- * >= 0x80. The lowest flag is always exact (borrows only run upwards), which
- * is all rpc_skip_plain() needs.
- */
-static inline uint64_t rpc_swar_special(uint64_t w)
-{
-	uint64_t q = w ^ (RPC_ONES * '"'), b = w ^ (RPC_ONES * '\\');
-	uint64_t m = (w - RPC_ONES * 0x20) & ~w;
-
-	m |= (q - RPC_ONES) & ~q;
-	m |= (b - RPC_ONES) & ~b;
-	return (m | w) & (RPC_ONES * 0x80);
-}
+#define RPC_HIGH (RPC_ONES * 0x80)
 #else
 #define RPC_SWAR 0
 #endif
 
-/* Skips plain string bytes 8 at a time; never reads at or past <end>. */
-static inline const uint8_t *rpc_skip_plain(const uint8_t *p, const uint8_t *end)
-{
-#if RPC_SWAR
-	uint64_t w, m;
-
-	while (end - p >= 8) {
-		memcpy(&w, p, 8);
-		m = rpc_swar_special(w);
-		if (m)
-			return p + (__builtin_ctzll(m) >> 3);
-		p += 8;
-	}
-#endif
-	while (p < end && rpc_sbyte[*p] == SB_PLAIN)
-		p++;
-	return p;
-}
+/* What rpc_skip_string() met on its way, besides plain bytes. */
+#define RPC_STR_ESC  0x1u /* an escape: the raw bytes are not the decoded string */
+#define RPC_STR_LONE 0x2u /* an unpaired surrogate escape */
 
 /*
  * Validates a string; <p> is just past the opening quote. Returns the byte
- * after the closing quote or NULL. Sets <*lone> if an unpaired surrogate
- * escape was seen.
+ * after the closing quote or NULL. ORs RPC_STR_* into <*flags>.
+ *
+ * Plain bytes go 8 at a time (SWAR): <m> flags (0x80 in the byte) every byte
+ * that is < 0x20, '"', '\\' or >= 0x80. Borrows only run upwards, so the
+ * lowest flag is exact, and so is the quote mask's bit at that position: the
+ * common "closing quote" exit needs no second look at the byte. The word
+ * loop never reads at or past <end>; the tail goes byte by byte.
  */
-static const uint8_t *rpc_skip_string(const uint8_t *p, const uint8_t *end, bool *lone)
+static const uint8_t *rpc_skip_string(const uint8_t *p, const uint8_t *end, unsigned *flags)
 {
 	int32_t cp;
 
 	for (;;) {
-		p = rpc_skip_plain(p, end);
+#if RPC_SWAR
+		while (end - p >= 8) {
+			uint64_t w, q, b, mq, m;
+
+			memcpy(&w, p, 8);
+			q = w ^ (RPC_ONES * '"');
+			b = w ^ (RPC_ONES * '\\');
+			mq = (q - RPC_ONES) & ~q & RPC_HIGH;
+			m = ((w - RPC_ONES * 0x20) & ~w) | ((b - RPC_ONES) & ~b) | w;
+			m = (m & RPC_HIGH) | mq;
+			if (m) {
+				p += __builtin_ctzll(m) >> 3;
+				if (mq & m & -m)
+					return p + 1;
+				break;
+			}
+			p += 8;
+		}
+#endif
+		while (p < end && rpc_sbyte[*p] == SB_PLAIN)
+			p++;
 		if (p >= end)
 			return NULL;
 		switch (rpc_sbyte[*p]) {
@@ -249,15 +251,14 @@ static const uint8_t *rpc_skip_string(const uint8_t *p, const uint8_t *end, bool
 			p = rpc_escape(p, end, &cp);
 			if (!p)
 				return NULL;
-			if (cp < 0)
-				*lone = true;
+			*flags |= cp < 0 ? RPC_STR_ESC | RPC_STR_LONE : RPC_STR_ESC;
 			break;
 		case SB_HIGH:
 			p = rpc_utf8(p, end);
 			if (!p)
 				return NULL;
 			break;
-		default: /* SB_CTRL; SB_PLAIN cannot stop rpc_skip_plain */
+		default: /* SB_CTRL */
 			return NULL;
 		}
 	}
@@ -272,65 +273,43 @@ static inline void rpc_put(uint8_t *buf, size_t cap, size_t *len, uint8_t c)
 }
 
 /*
- * Like rpc_skip_string() but also decodes the string (escapes resolved) into
- * <buf>/<cap>; <*len> gets the full decoded length, which may exceed <cap>.
- * An unpaired surrogate is written as its 3-byte (WTF-8) form.
+ * Decodes the contents <s>..<q> of a string that rpc_skip_string() already
+ * validated (<q> is its closing quote) into <buf>/<cap>. Returns the full
+ * decoded length, which may exceed <cap>. Only strings with escapes get
+ * here. An unpaired surrogate becomes U+FFFD (its call is invalid anyway).
  */
-static const uint8_t *rpc_decode_string(const uint8_t *p, const uint8_t *end, uint8_t *buf,
-                                        size_t cap, size_t *len, bool *lone)
+static size_t rpc_unescape(const uint8_t *s, const uint8_t *q, uint8_t *buf, size_t cap)
 {
-	const uint8_t *q;
+	size_t len = 0;
 	int32_t cp;
-	size_t n;
 
-	*len = 0;
-	for (;;) {
-		q = rpc_skip_plain(p, end);
-		n = (size_t)(q - p);
-		if (*len < cap)
-			memcpy(buf + *len, p, n < cap - *len ? n : cap - *len);
-		*len += n;
-		p = q;
-		if (p >= end)
-			return NULL;
-		switch (rpc_sbyte[*p]) {
-		case SB_QUOTE:
-			return p + 1;
-		case SB_HIGH:
-			q = rpc_utf8(p, end);
-			if (!q)
-				return NULL;
-			for (; p < q; p++)
-				rpc_put(buf, cap, len, *p);
+	while (s < q) {
+		if (*s != '\\') {
+			rpc_put(buf, cap, &len, *s++);
 			continue;
-		case SB_ESC:
-			break;
-		default:
-			return NULL;
 		}
-		p = rpc_escape(p, end, &cp);
-		if (!p)
-			return NULL;
-		if (cp < 0) {
-			*lone = true;
-			cp = 0xfffd; /* the call is invalid anyway; keep the length sane */
-		}
+		s = rpc_escape(s, q, &cp);
+		if (!s)
+			return len; /* cannot happen: the string was validated */
+		if (cp < 0)
+			cp = 0xfffd;
 		if (cp < 0x80) {
-			rpc_put(buf, cap, len, (uint8_t)cp);
+			rpc_put(buf, cap, &len, (uint8_t)cp);
 		} else if (cp < 0x800) {
-			rpc_put(buf, cap, len, (uint8_t)(0xc0 | (cp >> 6)));
-			rpc_put(buf, cap, len, (uint8_t)(0x80 | (cp & 0x3f)));
+			rpc_put(buf, cap, &len, (uint8_t)(0xc0 | (cp >> 6)));
+			rpc_put(buf, cap, &len, (uint8_t)(0x80 | (cp & 0x3f)));
 		} else if (cp < 0x10000) {
-			rpc_put(buf, cap, len, (uint8_t)(0xe0 | (cp >> 12)));
-			rpc_put(buf, cap, len, (uint8_t)(0x80 | ((cp >> 6) & 0x3f)));
-			rpc_put(buf, cap, len, (uint8_t)(0x80 | (cp & 0x3f)));
+			rpc_put(buf, cap, &len, (uint8_t)(0xe0 | (cp >> 12)));
+			rpc_put(buf, cap, &len, (uint8_t)(0x80 | ((cp >> 6) & 0x3f)));
+			rpc_put(buf, cap, &len, (uint8_t)(0x80 | (cp & 0x3f)));
 		} else {
-			rpc_put(buf, cap, len, (uint8_t)(0xf0 | (cp >> 18)));
-			rpc_put(buf, cap, len, (uint8_t)(0x80 | ((cp >> 12) & 0x3f)));
-			rpc_put(buf, cap, len, (uint8_t)(0x80 | ((cp >> 6) & 0x3f)));
-			rpc_put(buf, cap, len, (uint8_t)(0x80 | (cp & 0x3f)));
+			rpc_put(buf, cap, &len, (uint8_t)(0xf0 | (cp >> 18)));
+			rpc_put(buf, cap, &len, (uint8_t)(0x80 | ((cp >> 12) & 0x3f)));
+			rpc_put(buf, cap, &len, (uint8_t)(0x80 | ((cp >> 6) & 0x3f)));
+			rpc_put(buf, cap, &len, (uint8_t)(0x80 | (cp & 0x3f)));
 		}
 	}
+	return len;
 }
 
 /* Validates a number (RFC 8259 §6); <p> is at '-' or a digit. */
@@ -406,7 +385,7 @@ static enum rpc_class rpc_call_class(const struct methods *table, const struct r
 
 	if (c->bad || !(c->seen & (1u << MB_JSONRPC)) || !(c->seen & (1u << MB_METHOD)))
 		return RPC_CLASS_INVALID;
-	if (c->mlen > RPC_METHOD_MAX || !methods_lookup(table, c->mbuf, c->mlen, &cls))
+	if (c->mlen > RPC_METHOD_MAX || !methods_lookup(table, c->mptr, c->mlen, &cls))
 		return RPC_CLASS_UNKNOWN;
 	return cls;
 }
@@ -425,7 +404,7 @@ static void rpc_fold(struct rpc_result *res, int *best, enum rpc_class cls,
 		return;
 	res->method_len = c->mlen > RPC_METHOD_MAX ? RPC_METHOD_MAX : c->mlen;
 	res->method_truncated = c->mlen > RPC_METHOD_MAX;
-	memcpy(res->method, c->mbuf, res->method_len);
+	memcpy(res->method, c->mptr, res->method_len);
 }
 
 /*
@@ -437,9 +416,10 @@ static void rpc_fold(struct rpc_result *res, int *best, enum rpc_class cls,
 static const uint8_t *rpc_member_value(const uint8_t *p, const uint8_t *end, enum rpc_member mb,
                                        struct rpc_call *c)
 {
-	const uint8_t *start = p;
+	const uint8_t *start = p, *s;
+	unsigned flags = 0;
 	uint8_t v[4];
-	bool lone = false, is_null;
+	bool is_null;
 	size_t n;
 
 	switch (*p) {
@@ -449,20 +429,32 @@ static const uint8_t *rpc_member_value(const uint8_t *p, const uint8_t *end, enu
 			c->bad = true;
 		return p;
 	case '"':
-		if (mb == MB_METHOD) {
-			p = rpc_decode_string(p + 1, end, (uint8_t *)c->mbuf, sizeof(c->mbuf),
-			                      &c->mlen, &lone);
-		} else if (mb == MB_JSONRPC) {
-			p = rpc_decode_string(p + 1, end, v, sizeof(v), &n, &lone);
-			if (p && (n != 3 || memcmp(v, "2.0", 3) != 0))
-				c->bad = true;
-		} else {
-			p = rpc_skip_string(p + 1, end, &lone);
-			if (mb == MB_PARAMS)
-				c->bad = true;
-		}
-		if (lone)
+		s = p + 1;
+		p = rpc_skip_string(s, end, &flags);
+		if (!p)
+			return NULL;
+		n = (size_t)(p - 1 - s);
+		if (flags & RPC_STR_LONE)
 			c->bad = true;
+		if (mb == MB_METHOD) {
+			if (flags & RPC_STR_ESC) {
+				c->mlen =
+				    rpc_unescape(s, p - 1, (uint8_t *)c->mbuf, sizeof(c->mbuf));
+				c->mptr = c->mbuf;
+			} else {
+				c->mlen = n;
+				c->mptr = (const char *)s;
+			}
+		} else if (mb == MB_JSONRPC) {
+			if (flags & RPC_STR_ESC) {
+				n = rpc_unescape(s, p - 1, v, sizeof(v));
+				s = v;
+			}
+			if (n != 3 || s[0] != '2' || s[1] != '.' || s[2] != '0')
+				c->bad = true;
+		} else if (mb == MB_PARAMS) {
+			c->bad = true;
+		}
 		break;
 	case 't':
 	case 'f':
@@ -487,28 +479,95 @@ static const uint8_t *rpc_member_value(const uint8_t *p, const uint8_t *end, enu
 	return p;
 }
 
+/*
+ * Reads a member name of a call object; <p> is at its opening quote. Sets
+ * <*mb> to the member it names (after decoding escapes) and marks the call
+ * bad for a repeated member or an unpaired surrogate. Returns the byte after
+ * the closing quote or NULL.
+ */
+static const uint8_t *rpc_call_key(const uint8_t *p, const uint8_t *end, struct rpc_call *c,
+                                   enum rpc_member *mb)
+{
+	const uint8_t *s = p + 1;
+	unsigned flags = 0;
+	uint8_t key[8];
+	size_t klen;
+
+	p = rpc_skip_string(s, end, &flags);
+	if (!p)
+		return NULL;
+	klen = (size_t)(p - 1 - s);
+	if (flags & RPC_STR_ESC) {
+		klen = rpc_unescape(s, p - 1, key, sizeof(key));
+		s = key;
+	}
+	*mb = klen <= sizeof(key) ? rpc_member_of(s, klen) : MB_NONE;
+	if (flags & RPC_STR_LONE)
+		c->bad = true;
+	if (*mb != MB_NONE) {
+		if (c->seen & (1u << *mb)) {
+			c->bad = true;
+			c->id_dup |= *mb == MB_ID;
+		}
+		c->seen |= (uint8_t)(1u << *mb);
+	}
+	return p;
+}
+
+/* A call object just closed: fold its class in; a single call also gives its id. */
+static void rpc_call_end(const struct methods *table, struct rpc_result *res, int *best,
+                         const struct rpc_call *c)
+{
+	rpc_fold(res, best, rpc_call_class(table, c), c);
+	if (!res->is_batch && c->id_ok && !c->id_dup && c->id.len <= RPC_ID_MAX) {
+		res->has_id = true;
+		res->id = c->id;
+	}
+}
+
+/* The whole body was one JSON text: settle class, calls and method. */
+static void rpc_finish(struct rpc_result *res, bool top_obj, int best)
+{
+	if (top_obj)
+		res->calls = 1;
+	else if (!res->is_batch || res->calls == 0)
+		best = RPC_CLASS_INVALID; /* a scalar, or an empty batch */
+	res->cls = (enum rpc_class)best;
+	res->has_method = res->cls != RPC_CLASS_INVALID;
+	if (!res->has_method) {
+		/* A batch member folded before an invalid one may have left these. */
+		res->method_len = 0;
+		res->method_truncated = false;
+	}
+}
+
 /* ---- the scanner --------------------------------------------------------- */
 
-static bool rpc_is_value_start(uint8_t c)
+static inline bool rpc_is_value_start(uint8_t c)
 {
 	return c == '{' || c == '[' || c == '"' || c == 't' || c == 'f' || c == 'n' || c == '-' ||
 	       rpc_is_digit(c);
 }
 
+/* Whether the container at nesting level <depth> - 1 is an object. */
+static inline bool rpc_in_object(const uint64_t *stack, unsigned depth)
+{
+	return (stack[(depth - 1) / 64] >> ((depth - 1) % 64)) & 1;
+}
+
 /*
- * Scans the whole body. Returns false if it is not one JSON text; otherwise
- * fills <res> (class, calls, method, id).
+ * Scans the whole body: a loop of labelled states instead of recursion, with
+ * the container kinds on a bit stack. Returns false if the body is not one
+ * JSON text; otherwise fills <res> (class, calls, method, id).
  */
 static bool rpc_scan(const struct methods *table, const uint8_t *p, const uint8_t *end,
                      struct rpc_result *res)
 {
 	uint64_t stack[RPC_STACK_WORDS] = {0}; /* bit set: object, clear: array */
-	unsigned depth = 0, call_depth = 1;
+	unsigned depth = 0, call_depth = 1, flags;
 	enum rpc_member mb = MB_NONE;
-	bool top_obj = false, lone, is_null;
+	bool top_obj = false, is_null;
 	struct rpc_call call;
-	size_t klen;
-	uint8_t key[8];
 	int best = -1;
 
 	memset(&call, 0, offsetof(struct rpc_call, mbuf));
@@ -556,14 +615,14 @@ value:
 			return false;
 		if (*p == '}' || *p == ']')
 			goto close;
-		if (*p == '"' && (stack[(depth - 1) / 64] >> ((depth - 1) % 64) & 1))
-			goto key;
-		if (stack[(depth - 1) / 64] >> ((depth - 1) % 64) & 1)
+		if (!rpc_in_object(stack, depth))
+			goto value;
+		if (*p != '"')
 			return false;
-		goto value;
+		goto key;
 	case '"':
-		lone = false;
-		p = rpc_skip_string(p + 1, end, &lone);
+		flags = 0;
+		p = rpc_skip_string(p + 1, end, &flags);
 		break;
 	case 't':
 	case 'f':
@@ -579,15 +638,19 @@ value:
 
 after:
 	p = rpc_skip_ws(p, end);
-	if (depth == 0)
-		goto done;
+	if (depth == 0) {
+		if (p != end)
+			return false;
+		rpc_finish(res, top_obj, best);
+		return true;
+	}
 	if (p == end)
 		return false;
 	if (*p == ',') {
 		p = rpc_skip_ws(p + 1, end);
 		if (p == end)
 			return false;
-		if (!(stack[(depth - 1) / 64] >> ((depth - 1) % 64) & 1))
+		if (!rpc_in_object(stack, depth))
 			goto value;
 		if (*p != '"')
 			return false;
@@ -597,64 +660,28 @@ after:
 		return false;
 
 close: /* <p> is at '}' or ']' which must match the innermost container */
-	if ((*p == '}') != (bool)(stack[(depth - 1) / 64] >> ((depth - 1) % 64) & 1))
+	if ((*p == '}') != rpc_in_object(stack, depth))
 		return false;
+	if (depth == call_depth && *p == '}')
+		rpc_call_end(table, res, &best, &call);
 	p++;
-	if (depth == call_depth && p[-1] == '}') {
-		enum rpc_class cls = rpc_call_class(table, &call);
-
-		rpc_fold(res, &best, cls, &call);
-		if (!res->is_batch && call.id_ok && !call.id_dup && call.id.len <= RPC_ID_MAX) {
-			res->has_id = true;
-			res->id = call.id;
-		}
-	}
 	depth--;
 	goto after;
 
 key: /* <p> is at the opening quote of a member name */
-	lone = false;
 	if (depth == call_depth) {
-		p = rpc_decode_string(p + 1, end, key, sizeof(key), &klen, &lone);
-		if (!p)
-			return false;
-		mb = klen <= sizeof(key) ? rpc_member_of(key, klen) : MB_NONE;
-		if (lone)
-			call.bad = true;
-		if (mb != MB_NONE) {
-			if (call.seen & (1u << mb)) {
-				call.bad = true;
-				call.id_dup |= mb == MB_ID;
-			}
-			call.seen |= (uint8_t)(1u << mb);
-		}
+		p = rpc_call_key(p, end, &call, &mb);
 	} else {
-		p = rpc_skip_string(p + 1, end, &lone);
-		if (!p)
-			return false;
+		flags = 0;
+		p = rpc_skip_string(p + 1, end, &flags);
 	}
+	if (!p)
+		return false;
 	p = rpc_skip_ws(p, end);
 	if (p == end || *p != ':')
 		return false;
 	p++;
 	goto value;
-
-done:
-	if (p != end)
-		return false;
-	if (top_obj) {
-		res->calls = 1;
-	} else if (!res->is_batch || res->calls == 0) {
-		best = RPC_CLASS_INVALID;
-	}
-	res->cls = (enum rpc_class)best;
-	res->has_method = res->cls != RPC_CLASS_INVALID;
-	if (!res->has_method) {
-		/* A batch member folded before an invalid one may have left these. */
-		res->method_len = 0;
-		res->method_truncated = false;
-	}
-	return true;
 }
 
 /* Everything but the method bytes, which are only meaningful up to <method_len>. */

@@ -20,6 +20,18 @@
 #define BENCH_BODIES 11
 #define BENCH_BATCH  100
 
+/* Larger single calls, as in tests/data/requests/edge-cases.jsonl (plain-unsafe) and a ~200 B call.
+ */
+static const char *const bench_extra[][2] = {
+    {"insertKey",
+     "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"author_insertKey\",\"params\":[\"babe\","
+     "\"//Alice\",\"0xd43593c715fdd31c61141abd04a99fd6822c8558854ccde39a5684e7a56da27d\"]}"},
+    {"getStorage",
+     "{\"id\":42,\"jsonrpc\":\"2.0\",\"method\":\"state_getStorage\",\"params\":["
+     "\"0x26aa394eea5630e07c48ae0c9558cef7b99d880ec681799c0cf30e8886371da9de1e86a9a8c739864cf3cc5"
+     "ec2bea59fd43593c715fdd31c61141abd04a99fd6822c8558854ccde39a5684e7a56da27d\",null]}"},
+};
+
 /* Results land here so the compiler cannot drop the calls. */
 volatile unsigned bench_rpc_sink;
 
@@ -111,7 +123,7 @@ static int bench_make_batch(struct bench_body *out, const struct bench_body *par
 
 int main(int argc, char **argv)
 {
-	struct bench_body bodies[BENCH_BODIES + 2];
+	struct bench_body bodies[BENCH_BODIES + 2 + PF_ARRAY_SIZE(bench_extra)];
 	long base_iters = argc > 1 ? strtol(argv[1], NULL, 10) : 1000000;
 	size_t n = 0, i;
 	struct methods *table;
@@ -134,6 +146,17 @@ int main(int argc, char **argv)
 			return EXIT_FAILURE;
 		}
 		(void)snprintf(bodies[n].name, sizeof(bodies[n].name), "http-%02zu", i);
+		n++;
+	}
+	for (i = 0; i < PF_ARRAY_SIZE(bench_extra); i++) {
+		bodies[n].len = strlen(bench_extra[i][1]);
+		bodies[n].p = malloc(bodies[n].len);
+		if (!bodies[n].p) {
+			fprintf(stderr, "bench_rpc: out of memory\n");
+			return EXIT_FAILURE;
+		}
+		memcpy(bodies[n].p, bench_extra[i][1], bodies[n].len);
+		(void)snprintf(bodies[n].name, sizeof(bodies[n].name), "%s", bench_extra[i][0]);
 		n++;
 	}
 	if (bench_make_batch(&bodies[n++], bodies, BENCH_BODIES, BENCH_BATCH) != 0 ||

@@ -6,8 +6,6 @@
  * genesis offline. It reads headers, subscribes to new heads and must get a
  * clean -32601 JSON-RPC error for an unsafe method (HAProxy's answer).
  */
-#include "common/compiler.h"
-
 #include <sys/wait.h>
 
 #include <signal.h>
@@ -16,6 +14,7 @@
 
 #include <check.h>
 
+#include "common/compiler.h"
 #include "tests/harness/harness.h"
 
 static pid_t chopsticks_pid;
@@ -32,7 +31,7 @@ static void node_path(char *buf, size_t len)
 		snprintf(buf, len, "NODE_PATH=%s/npm/node_modules", cache);
 	else
 		snprintf(buf, len, "NODE_PATH=%s/.cache/polkfura/npm/node_modules",
-			 home != NULL ? home : "/root");
+		         home != NULL ? home : "/root");
 }
 
 static void setup(void)
@@ -57,14 +56,14 @@ static void setup(void)
 		const char *chain = c == 0 ? "polkadot" : "kusama";
 
 		p += snprintf(backends + p, sizeof(backends) - (size_t)p,
-			      "backend be_%s\n    option httpchk GET /health/readiness\n"
-			      "    server node1 127.0.0.1:%d check inter 1s\n"
-			      "backend be_%s_heavy\n"
-			      "    server node1 127.0.0.1:%d track be_%s/node1\n",
-			      chain, chopsticks_port, chain, chopsticks_port, chain);
+		              "backend be_%s\n    option httpchk GET /health/readiness\n"
+		              "    server node1 127.0.0.1:%d check inter 1s\n"
+		              "backend be_%s_heavy\n"
+		              "    server node1 127.0.0.1:%d track be_%s/node1\n",
+		              chain, chopsticks_port, chain, chopsticks_port, chain);
 	}
 	ck_assert_msg(h_haproxy_start(&haproxy, backends, agent.port, NULL), "haproxy: %s",
-		      haproxy.log);
+	              haproxy.log);
 }
 
 static void teardown(void)
@@ -88,11 +87,11 @@ START_TEST(test_polkadot_api_through_edge)
 	node_path(np, sizeof(np));
 	ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
 	snprintf(cmd, sizeof(cmd),
-		 "%s NODE_OPTIONS='--require %s/tests/harness/resolve-localhost.js' "
-		 "node tests/peers/client.js --http https://polkadot.localhost:%d/ "
-		 "--ws wss://polkadot.localhost:%d/ --ca %s --dev-rpc http://127.0.0.1:%d/ "
-		 "--unsafe-code -32601 --timeout 90 2>&1",
-		 np, cwd, haproxy.https_port, haproxy.https_port, h_ca_file(), chopsticks_port);
+	         "%s NODE_OPTIONS='--require %s/tests/harness/resolve-localhost.js' "
+	         "node tests/peers/client.js --http https://polkadot.localhost:%d/ "
+	         "--ws wss://polkadot.localhost:%d/ --ca %s --dev-rpc http://127.0.0.1:%d/ "
+	         "--unsafe-code -32601 --timeout 90 2>&1",
+	         np, cwd, haproxy.https_port, haproxy.https_port, h_ca_file(), chopsticks_port);
 	p = popen(cmd, "r");
 	ck_assert_ptr_nonnull(p);
 	n = fread(out, 1, sizeof(out) - 1, p);

@@ -4,8 +4,6 @@
  * production backends template, and with the backends the tests generate.
  * A broken rule in haproxy/ fails here before it fails in production.
  */
-#include "common/compiler.h"
-
 #include <sys/wait.h>
 
 #include <string.h>
@@ -13,6 +11,7 @@
 
 #include <check.h>
 
+#include "common/compiler.h"
 #include "tests/harness/harness.h"
 
 static int haproxy_check(const char *backends, char *out, size_t outlen)
@@ -23,9 +22,9 @@ static int haproxy_check(const char *backends, char *out, size_t outlen)
 
 	ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
 	snprintf(cmd, sizeof(cmd),
-		 "PF_CERT_DIR='%s' PF_SPOE_CONF='%s/haproxy/spoe-polkfura.conf' "
-		 "PF_ADMIN_SOCKET='%s/check.sock' haproxy -c -f haproxy/haproxy.cfg -f '%s' 2>&1",
-		 h_cert_dir(), cwd, h_tmpdir(), backends);
+	         "PF_CERT_DIR='%s' PF_SPOE_CONF='%s/haproxy/spoe-polkfura.conf' "
+	         "PF_ADMIN_SOCKET='%s/check.sock' haproxy -c -f haproxy/haproxy.cfg -f '%s' 2>&1",
+	         h_cert_dir(), cwd, h_tmpdir(), backends);
 	p = popen(cmd, "r");
 	ck_assert_ptr_nonnull(p);
 	n = fread(out, 1, outlen - 1, p);

@@ -5,8 +5,6 @@
  * id over a handful of pipelined agent connections; a WebSocket upgrade
  * passing through untouched with a live new-heads subscription.
  */
-#include "common/compiler.h"
-
 #include <sys/resource.h>
 #include <sys/wait.h>
 
@@ -15,6 +13,7 @@
 #include <check.h>
 #include <curl/curl.h>
 
+#include "common/compiler.h"
 #include "tests/harness/harness.h"
 
 #define N_REQ 2000
@@ -24,7 +23,7 @@ static struct h_stack stack;
 static void setup(void)
 {
 	static char *env[] = {"PF_RATE_ALL=100000", "PF_RATE_READ=100000", "PF_RATE_HEAVY=100000",
-			      "PF_RATE_SUBMIT=100000", NULL};
+	                      "PF_RATE_SUBMIT=100000", NULL};
 
 	if (!h_stack_start(&stack, env)) {
 		h_stack_stop(&stack);
@@ -68,7 +67,7 @@ static size_t on_header(char *d, size_t size, size_t n, void *userp)
 
 	if (k > sizeof(name) - 1 && strncasecmp(d, name, sizeof(name) - 1) == 0)
 		snprintf(c->cls, sizeof(c->cls), "%.*s", (int)strcspn(d + sizeof(name) - 1, "\r\n"),
-			 d + sizeof(name) - 1);
+		         d + sizeof(name) - 1);
 	return k;
 }
 
@@ -76,10 +75,10 @@ START_TEST(test_2000_concurrent_classified)
 {
 	static struct call calls[N_REQ];
 	static const char *const kinds[][2] = {
-		{"chain_getHeader", "read"},	    {"state_getKeysPaged", "heavy"},
-		{"author_insertKey", "unsafe"},	    {"author_submitExtrinsic", "submit"},
-		{"system_health", "read"},	    {"state_getStorage", "read"},
-		{"chain_getBlockHash", "read"},	    {"system_version", "read"},
+	    {"chain_getHeader", "read"},    {"state_getKeysPaged", "heavy"},
+	    {"author_insertKey", "unsafe"}, {"author_submitExtrinsic", "submit"},
+	    {"system_health", "read"},      {"state_getStorage", "read"},
+	    {"chain_getBlockHash", "read"}, {"system_version", "read"},
 	};
 	char url[128], resolve[128], metrics[128];
 	struct curl_slist *rl, *hl;
@@ -95,7 +94,7 @@ START_TEST(test_2000_concurrent_classified)
 
 	snprintf(url, sizeof(url), "https://polkadot.localhost:%d/", stack.haproxy.https_port);
 	snprintf(resolve, sizeof(resolve), "polkadot.localhost:%d:127.0.0.1",
-		 stack.haproxy.https_port);
+	         stack.haproxy.https_port);
 	rl = curl_slist_append(NULL, resolve);
 	hl = curl_slist_append(NULL, "Content-Type: application/json");
 	curl_multi_setopt(multi, CURLMOPT_PIPELINING, CURLPIPE_NOTHING);
@@ -106,8 +105,8 @@ START_TEST(test_2000_concurrent_classified)
 
 		snprintf(c->expect_id, sizeof(c->expect_id), "\"req-%d\"", i);
 		snprintf(c->body, sizeof(c->body),
-			 "{\"jsonrpc\":\"2.0\",\"id\":%s,\"method\":\"%s\",\"params\":[]}",
-			 c->expect_id, k[0]);
+		         "{\"jsonrpc\":\"2.0\",\"id\":%s,\"method\":\"%s\",\"params\":[]}",
+		         c->expect_id, k[0]);
 		snprintf(c->expect_class, sizeof(c->expect_class), "%s", k[1]);
 		c->easy = curl_easy_init();
 		curl_easy_setopt(c->easy, CURLOPT_URL, url);
@@ -137,11 +136,11 @@ START_TEST(test_2000_concurrent_classified)
 
 		curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &status);
 		ck_assert_msg(status == 200, "request %d: status %ld", i, status);
-		ck_assert_msg(strcmp(c->cls, c->expect_class) == 0, "request %d: class '%s' != '%s'",
-			      i, c->cls, c->expect_class);
+		ck_assert_msg(strcmp(c->cls, c->expect_class) == 0,
+		              "request %d: class '%s' != '%s'", i, c->cls, c->expect_class);
 		/* The answer carries this request's own id: no crossed wires under load. */
-		ck_assert_msg(strstr(c->resp, c->expect_id) != NULL, "request %d: id %s not in %s", i,
-			      c->expect_id, c->resp);
+		ck_assert_msg(strstr(c->resp, c->expect_id) != NULL, "request %d: id %s not in %s",
+		              i, c->expect_id, c->resp);
 		ok++;
 		curl_multi_remove_handle(multi, c->easy);
 		curl_easy_cleanup(c->easy);
@@ -183,13 +182,13 @@ START_TEST(test_websocket_subscription)
 	int st;
 
 	/* Blocks every 200 ms so a notification comes quickly. */
-	ck_assert_int_eq(h_nodesim_control(&stack.polkadot, "/all", "{\"block_time_ms\":200}", NULL),
-			 200);
+	ck_assert_int_eq(
+	    h_nodesim_control(&stack.polkadot, "/all", "{\"block_time_ms\":200}", NULL), 200);
 	snprintf(url, sizeof(url), "wss://polkadot.localhost:%d/", stack.haproxy.https_port);
 	snprintf(cmd, sizeof(cmd),
-		 "NODE_PATH='%s/npm/node_modules' node tests/harness/ws_subscribe.js --url %s "
-		 "--ca %s --notifications 2 --timeout-ms 20000 2>&1",
-		 cache != NULL ? cache : "", url, h_ca_file());
+	         "NODE_PATH='%s/npm/node_modules' node tests/harness/ws_subscribe.js --url %s "
+	         "--ca %s --notifications 2 --timeout-ms 20000 2>&1",
+	         cache != NULL ? cache : "", url, h_ca_file());
 	p = popen(cmd, "r");
 	ck_assert_ptr_nonnull(p);
 	n = fread(out, 1, sizeof(out) - 1, p);
