@@ -97,7 +97,7 @@ $(CTL_BIN): $(BUILD)/ctl/main.o $(CTL_OBJ) $(LIBCOMMON)
 $(BUILD)/tests/unit/check_%: $(BUILD)/tests/unit/check_%.o \
 		$$(call objs_of,$$(basename $$(call unit_mod,$$*)) $$(UNIT_DEPS_$$*)) $(LIBCOMMON)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) -lev -lcjson -lcurl -lpthread
+	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) -lev -lcjson -lcurl -lmicrohttpd -lpthread
 
 $(BUILD)/tests/integration/test_%: $(BUILD)/tests/integration/test_%.o $(HARNESS_OBJ) $(LIBCOMMON)
 	@$(if $(Q),echo "  LD      $@")

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * HTTP POSTs to nodes with libcurl multi driven by the controller's libev
+ * loop (curl_multi_socket_action, as curl's evhiperfifo.c): every request is
+ * in flight at once and nothing blocks. The poller owns the easy handles and
+ * reuses them, so steady polling allocates nothing per request once warm.
+ */
+#ifndef PF_CTL_POLLER_H
+#define PF_CTL_POLLER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common/compiler.h"
+
+struct ev_loop;
+struct poller;
+
+enum poller_outcome {
+	POLLER_OK = 0,	/* a 2xx answer */
+	POLLER_TIMEOUT, /* no complete answer within the timeout */
+	POLLER_CONNECT, /* refused, unreachable, reset, DNS */
+	POLLER_HTTP,	/* a non-2xx status */
+	POLLER_OTHER,	/* TLS, too large an answer, out of memory ... */
+};
+
+struct poller_result {
+	enum poller_outcome outcome;
+	long http_status;
+	const char *body; /* borrowed, valid only during the callback; NUL-terminated */
+	size_t len;
+	double elapsed_ms;
+	const char *error; /* curl's text when outcome != OK, borrowed */
+};
+
+/* Called once per request, from the loop; may start new requests. */
+typedef void (*poller_done_cb_fn)(void *ctx, const struct poller_result *res);
+
+/* Creates a poller on <loop> (borrowed). NULL on allocation failure. */
+PF_MUSTCHECK struct poller *poller_new(struct ev_loop *loop);
+
+/*
+ * Starts a POST of <body>/<len> (copied) to <url> with Content-Type
+ * application/json, giving up after <timeout_ms>. <cb> runs exactly once,
+ * unless the poller is freed first. Returns 0, or -1 (allocation or curl
+ * refused the handle) without calling <cb>.
+ */
+PF_MUSTCHECK int poller_post(struct poller *p, const char *url, const char *body, size_t len,
+			     long timeout_ms, poller_done_cb_fn cb, void *ctx);
+
+/* Requests in flight. */
+unsigned poller_in_flight(const struct poller *p);
+
+/* Cancels what is in flight (callbacks are not called) and frees everything. NULL is a no-op. */
+void poller_free(struct poller *p);
+
+#endif
