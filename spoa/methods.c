@@ -65,10 +65,9 @@ static void methods_seterr(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (!err || errlen == 0)
-		return;
 	va_start(ap, fmt);
-	(void)vsnprintf(err, errlen, fmt, ap);
+	if (err && errlen > 0)
+		(void)vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
 }
 

@@ -514,21 +514,118 @@ static const uint8_t *rpc_call_key(const uint8_t *p, const uint8_t *end, struct 
 	return p;
 }
 
-/* A call object just closed: fold its class in; a single call also gives its id. */
-static void rpc_call_end(const struct methods *table, struct rpc_result *res, int *best,
-                         const struct rpc_call *c)
+/* ---- the scanner --------------------------------------------------------- */
+
+/* State of one rpc_classify() run besides the read position. */
+struct rpc_scanner {
+	const struct methods *table;     /* borrowed, may be NULL */
+	struct rpc_result *res;          /* borrowed: the caller's result */
+	unsigned depth;                  /* open containers */
+	unsigned call_depth;             /* depth inside a call object: 1 single, 2 batch */
+	int best;                        /* most restrictive class folded so far, -1 none */
+	bool top_obj;                    /* the body's value is an object */
+	enum rpc_member mb;              /* the call member whose value comes next */
+	uint64_t stack[RPC_STACK_WORDS]; /* bit set: object, clear: array */
+	struct rpc_call call;
+};
+
+static inline bool rpc_is_value_start(uint8_t c)
 {
-	rpc_fold(res, best, rpc_call_class(table, c), c);
-	if (!res->is_batch && c->id_ok && !c->id_dup && c->id.len <= RPC_ID_MAX) {
-		res->has_id = true;
-		res->id = c->id;
+	return c == '{' || c == '[' || c == '"' || c == 't' || c == 'f' || c == 'n' || c == '-' ||
+	       rpc_is_digit(c);
+}
+
+/* Whether the innermost open container is an object. */
+static inline bool rpc_in_object(const struct rpc_scanner *sc)
+{
+	unsigned top = sc->depth - 1;
+
+	return (sc->stack[top / 64] >> (top % 64)) & 1;
+}
+
+/* Skips a string, literal or number at <p>. */
+static const uint8_t *rpc_skip_scalar(const uint8_t *p, const uint8_t *end)
+{
+	unsigned flags = 0;
+	bool is_null;
+
+	if (*p == '"')
+		return rpc_skip_string(p + 1, end, &flags);
+	if (*p == 't' || *p == 'f' || *p == 'n')
+		return rpc_skip_literal(p, end, &is_null);
+	return rpc_skip_number(p, end);
+}
+
+/*
+ * A value starts with byte <c>: notes what the body is (at the top) or
+ * counts a batch member, which is invalid unless an object.
+ */
+static bool rpc_value_begin(struct rpc_scanner *sc, uint8_t c)
+{
+	struct rpc_result *res = sc->res;
+
+	if (sc->depth == 0) {
+		res->is_batch = c == '[';
+		sc->top_obj = c == '{';
+		sc->call_depth = res->is_batch ? 2 : 1;
+	} else if (sc->depth == 1 && res->is_batch) {
+		if (res->calls == UINT32_MAX)
+			return false; /* cannot be counted; far above any body limit */
+		res->calls++;
+		if (c != '{')
+			rpc_fold(res, &sc->best, RPC_CLASS_INVALID, NULL);
 	}
+	return true;
+}
+
+/* Opens the container <c> ('{' or '['); false past RPC_MAX_DEPTH. */
+static bool rpc_open(struct rpc_scanner *sc, uint8_t c)
+{
+	uint64_t bit = (uint64_t)1 << (sc->depth % 64);
+
+	if (sc->depth == RPC_MAX_DEPTH)
+		return false;
+	if (c == '{') {
+		sc->stack[sc->depth / 64] |= bit;
+		if (sc->depth + 1 == sc->call_depth)
+			memset(&sc->call, 0, offsetof(struct rpc_call, mbuf));
+	} else {
+		sc->stack[sc->depth / 64] &= ~bit;
+	}
+	sc->depth++;
+	return true;
+}
+
+/*
+ * Closes the innermost container with <c> ('}' or ']'); false if it does
+ * not match. A call object closing folds its class in; a single call also
+ * gives its id.
+ */
+static bool rpc_close(struct rpc_scanner *sc, uint8_t c)
+{
+	const struct rpc_call *call = &sc->call;
+	struct rpc_result *res = sc->res;
+
+	if ((c == '}') != rpc_in_object(sc))
+		return false;
+	if (sc->depth == sc->call_depth && c == '}') {
+		rpc_fold(res, &sc->best, rpc_call_class(sc->table, call), call);
+		if (!res->is_batch && call->id_ok && !call->id_dup && call->id.len <= RPC_ID_MAX) {
+			res->has_id = true;
+			res->id = call->id;
+		}
+	}
+	sc->depth--;
+	return true;
 }
 
 /* The whole body was one JSON text: settle class, calls and method. */
-static void rpc_finish(struct rpc_result *res, bool top_obj, int best)
+static void rpc_finish(const struct rpc_scanner *sc)
 {
-	if (top_obj)
+	struct rpc_result *res = sc->res;
+	int best = sc->best;
+
+	if (sc->top_obj)
 		res->calls = 1;
 	else if (!res->is_batch || res->calls == 0)
 		best = RPC_CLASS_INVALID; /* a scalar, or an empty batch */
@@ -541,136 +638,74 @@ static void rpc_finish(struct rpc_result *res, bool top_obj, int best)
 	}
 }
 
-/* ---- the scanner --------------------------------------------------------- */
-
-static inline bool rpc_is_value_start(uint8_t c)
-{
-	return c == '{' || c == '[' || c == '"' || c == 't' || c == 'f' || c == 'n' || c == '-' ||
-	       rpc_is_digit(c);
-}
-
-/* Whether the container at nesting level <depth> - 1 is an object. */
-static inline bool rpc_in_object(const uint64_t *stack, unsigned depth)
-{
-	return (stack[(depth - 1) / 64] >> ((depth - 1) % 64)) & 1;
-}
-
 /*
- * Scans the whole body: a loop of labelled states instead of recursion, with
- * the container kinds on a bit stack. Returns false if the body is not one
- * JSON text; otherwise fills <res> (class, calls, method, id).
+ * Scans the whole body: labelled states instead of recursion, with the
+ * container kinds on a bit stack. Returns false if the body is not one JSON
+ * text; otherwise the result is complete.
  */
-static bool rpc_scan(const struct methods *table, const uint8_t *p, const uint8_t *end,
-                     struct rpc_result *res)
+static bool rpc_scan(struct rpc_scanner *sc, const uint8_t *p, const uint8_t *end)
 {
-	uint64_t stack[RPC_STACK_WORDS] = {0}; /* bit set: object, clear: array */
-	unsigned depth = 0, call_depth = 1, flags;
-	enum rpc_member mb = MB_NONE;
-	bool top_obj = false, is_null;
-	struct rpc_call call;
-	int best = -1;
-
-	memset(&call, 0, offsetof(struct rpc_call, mbuf));
+	unsigned flags;
 
 value:
 	p = rpc_skip_ws(p, end);
-	if (p == end || !rpc_is_value_start(*p))
+	if (p == end || !rpc_is_value_start(*p) || !rpc_value_begin(sc, *p))
 		return false;
-	if (depth == 0) {
-		res->is_batch = *p == '[';
-		top_obj = *p == '{';
-		call_depth = res->is_batch ? 2 : 1;
-	} else if (depth == 1 && res->is_batch) {
-		if (res->calls == UINT32_MAX)
-			return false; /* cannot be counted; far above any body limit */
-		res->calls++;
-		if (*p != '{')
-			rpc_fold(res, &best, RPC_CLASS_INVALID, NULL);
-	}
-	if (mb != MB_NONE) {
+	if (sc->mb != MB_NONE) {
 		bool container = *p == '{' || *p == '[';
 
-		p = rpc_member_value(p, end, mb, &call);
-		mb = MB_NONE;
+		p = rpc_member_value(p, end, sc->mb, &sc->call);
+		sc->mb = MB_NONE;
 		if (!p)
 			return false;
 		if (!container)
 			goto after;
 	}
-	switch (*p) {
-	case '{':
-	case '[':
-		if (depth == RPC_MAX_DEPTH)
+	if (*p != '{' && *p != '[') {
+		p = rpc_skip_scalar(p, end);
+		if (!p)
 			return false;
-		if (*p == '{') {
-			stack[depth / 64] |= (uint64_t)1 << (depth % 64);
-			if (depth + 1 == call_depth)
-				memset(&call, 0, offsetof(struct rpc_call, mbuf));
-		} else {
-			stack[depth / 64] &= ~((uint64_t)1 << (depth % 64));
-		}
-		depth++;
-		p = rpc_skip_ws(p + 1, end);
-		if (p == end)
-			return false;
-		if (*p == '}' || *p == ']')
-			goto close;
-		if (!rpc_in_object(stack, depth))
-			goto value;
-		if (*p != '"')
-			return false;
-		goto key;
-	case '"':
-		flags = 0;
-		p = rpc_skip_string(p + 1, end, &flags);
-		break;
-	case 't':
-	case 'f':
-	case 'n':
-		p = rpc_skip_literal(p, end, &is_null);
-		break;
-	default:
-		p = rpc_skip_number(p, end);
-		break;
+		goto after;
 	}
-	if (!p)
+	if (!rpc_open(sc, *p))
 		return false;
+	p = rpc_skip_ws(p + 1, end);
+	if (p == end)
+		return false;
+	if (*p == '}' || *p == ']')
+		goto close;
+	if (!rpc_in_object(sc))
+		goto value;
+	goto key;
 
 after:
 	p = rpc_skip_ws(p, end);
-	if (depth == 0) {
+	if (sc->depth == 0) {
 		if (p != end)
 			return false;
-		rpc_finish(res, top_obj, best);
+		rpc_finish(sc);
 		return true;
 	}
 	if (p == end)
 		return false;
 	if (*p == ',') {
 		p = rpc_skip_ws(p + 1, end);
-		if (p == end)
-			return false;
-		if (!rpc_in_object(stack, depth))
+		if (!rpc_in_object(sc))
 			goto value;
-		if (*p != '"')
-			return false;
 		goto key;
 	}
-	if (*p != '}' && *p != ']')
-		return false;
 
-close: /* <p> is at '}' or ']' which must match the innermost container */
-	if ((*p == '}') != rpc_in_object(stack, depth))
+close:
+	if ((*p != '}' && *p != ']') || !rpc_close(sc, *p))
 		return false;
-	if (depth == call_depth && *p == '}')
-		rpc_call_end(table, res, &best, &call);
 	p++;
-	depth--;
 	goto after;
 
-key: /* <p> is at the opening quote of a member name */
-	if (depth == call_depth) {
-		p = rpc_call_key(p, end, &call, &mb);
+key: /* a member name must come next */
+	if (p == end || *p != '"')
+		return false;
+	if (sc->depth == sc->call_depth) {
+		p = rpc_call_key(p, end, &sc->call, &sc->mb);
 	} else {
 		flags = 0;
 		p = rpc_skip_string(p + 1, end, &flags);
@@ -696,8 +731,16 @@ static void rpc_result_reset(struct rpc_result *res)
 void rpc_classify(const struct methods *table, const uint8_t *body, size_t len,
                   struct rpc_result *res)
 {
+	struct rpc_scanner sc;
+
 	rpc_result_reset(res);
-	if (len == 0 || !body || !rpc_scan(table, body, body + len, res)) {
+	memset(&sc, 0, offsetof(struct rpc_scanner, call));
+	sc.table = table;
+	sc.res = res;
+	sc.call_depth = 1;
+	sc.best = -1;
+	sc.mb = MB_NONE;
+	if (len == 0 || !body || !rpc_scan(&sc, body, body + len)) {
 		rpc_result_reset(res);
 		res->cls = RPC_CLASS_INVALID;
 	}

@@ -20,7 +20,7 @@ struct methods;
 
 #define RPC_METHOD_MAX 128 /* decoded bytes kept; longer names are unknown */
 #define RPC_ID_MAX     64  /* raw id text longer than this is not reported */
-#define RPC_MAX_DEPTH  128 /* deeper nesting is invalid (serde_json's limit) */
+#define RPC_MAX_DEPTH  128 /* containers, outermost included; deeper is invalid */
 
 /*
  * Ordered by restriction: a batch takes the numerically largest class of its
@@ -41,18 +41,30 @@ enum rpc_class {
 
 struct rpc_result {
 	enum rpc_class cls;
-	bool is_batch;         /* the body is an array */
-	uint32_t calls;        /* calls in the body (1 for a single call); 0 when invalid */
-	bool has_method;       /* <method> is set */
-	bool method_truncated; /* the decoded name was longer than RPC_METHOD_MAX */
-	size_t method_len;
+	bool is_batch; /* the body is an array (false when the body is not JSON) */
+	/*
+	 * Calls in the body: 1 for an object (valid request or not), the number of
+	 * members for an array (invalid members included); 0 when the body is not
+	 * one JSON text, is a scalar or is an empty array.
+	 */
+	uint32_t calls;
+	bool has_method;       /* <method> is set; always false when <cls> is INVALID */
+	bool method_truncated; /* the decoded name was longer than RPC_METHOD_MAX (class unknown) */
+	size_t method_len;     /* bytes of <method> in use, <= RPC_METHOD_MAX; 0 without a method */
 	/*
 	 * Decoded method name (escapes resolved) of a single call, or for a batch
 	 * of the first member whose class equals the batch class. Not NUL-terminated.
 	 */
 	char method[RPC_METHOD_MAX];
+	/*
+	 * Set for a single call (not a batch) whose "id" is a string, number or
+	 * null of at most RPC_ID_MAX raw bytes, named once, in a body that is
+	 * valid JSON, even when the call is otherwise invalid (for the error answer).
+	 * <id> is then the raw JSON text of that id, borrowed from the body;
+	 * otherwise it is {NULL, 0}.
+	 */
 	bool has_id;
-	struct pf_slice id; /* raw JSON text of a single call's id, borrowed from the body */
+	struct pf_slice id;
 };
 
 /* Lower-case class name ("read", ..., "oversize"); never NULL. */

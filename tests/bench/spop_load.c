@@ -12,10 +12,9 @@
  * threaded (epoll), one process. Exit 0, 1 on any bad ACK or I/O error, 2 on
  * bad flags.
  */
-#include "common/compiler.h"
-
 #include <sys/epoll.h>
 #include <sys/resource.h>
+#include <sys/un.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -28,16 +27,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/compiler.h"
 #include "tests/harness/spop_client.c" /* the test SPOP client, built into this binary */
 
 #define LG_DEFAULT_BODIES "tests/data/requests/polkadot-api-http-*.json"
-#define LG_DEFAULT_HOST	  "polkadot.example.org"
-#define LG_MAX_BODIES	  64
-#define LG_MAX_BODY	  60000 /* a NOTIFY must fit HAProxy's max-frame-size 65532 */
-#define LG_FRAME_EXTRA	  128	/* frame bytes beyond the body: header, names, host */
-#define LG_MAX_FRAME	  65532
-#define LG_RBUF		  (256u * 1024u)
-#define LG_MSG		  "rpc-request"
+#define LG_DEFAULT_HOST   "polkadot.example.org"
+#define LG_MAX_BODIES     64
+#define LG_MAX_BODY       60000 /* a NOTIFY must fit HAProxy's max-frame-size 65532 */
+#define LG_FRAME_EXTRA    128   /* frame bytes beyond the body: header, names, host */
+#define LG_MAX_FRAME      65532
+#define LG_RBUF           (256u * 1024u)
+#define LG_MSG            "rpc-request"
 #define LG_DRAIN_SECONDS  5.0
 
 /* Latency histogram, ns: exact below 128, then 64 sub-buckets per power of two (~1.6%). */
@@ -46,6 +46,7 @@
 
 struct lg_opts {
 	int port;
+	const char *unix_path; /* instead of <port> */
 	unsigned conns;
 	unsigned depth;
 	double duration;
@@ -62,7 +63,7 @@ struct lg_body {
 	char name[64];
 	uint8_t *p; /* owned */
 	size_t len;
-	char cls[SPC_STR_MAX];	  /* the agent's answer before the run */
+	char cls[SPC_STR_MAX];    /* the agent's answer before the run */
 	char method[SPC_STR_MAX]; /* idem, for the report */
 };
 
@@ -81,8 +82,8 @@ struct lg_conn {
 	size_t rlen;
 	uint8_t *wbuf; /* owned, wcap bytes */
 	size_t wlen, woff, wcap;
-	struct lg_slot *slots;	/* owned, depth entries */
-	unsigned *free_slots;	/* owned stack of free slot indexes */
+	struct lg_slot *slots; /* owned, depth entries */
+	unsigned *free_slots;  /* owned stack of free slot indexes */
 	unsigned n_free;
 };
 
@@ -95,7 +96,7 @@ struct lg_run {
 	uint64_t next_stream;
 	bool measuring, sending;
 	uint64_t sent_measured; /* frames sent while measuring (for --frames) */
-	uint64_t acked;		/* ACKs received while measuring */
+	uint64_t acked;         /* ACKs received while measuring */
 	uint64_t errors;
 	uint64_t inflight;
 	uint64_t last_ack_ns;
@@ -181,6 +182,25 @@ static double lg_proc_cpu(long pid, double *user, double *sys)
 	return *user + *sys;
 }
 
+/* Busy CPU time of the whole machine (all CPUs, /proc/stat), seconds; 0 when unreadable. */
+static double lg_box_busy(void)
+{
+	unsigned long long v[8] = {0};
+	long tck = sysconf(_SC_CLK_TCK);
+	FILE *f = fopen("/proc/stat", "r");
+	int n;
+
+	if (f == NULL)
+		return 0;
+	n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
+	           &v[4], &v[5], &v[6], &v[7]);
+	(void)fclose(f);
+	if (n != 8 || tck <= 0)
+		return 0;
+	/* user nice system [idle iowait] irq softirq steal */
+	return (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / (double)tck;
+}
+
 static double lg_self_cpu(void)
 {
 	struct rusage ru;
@@ -257,7 +277,7 @@ static int lg_hello(int fd)
 	}
 	if (rep.type != 101 || strcmp(rep.version, "2.0") != 0) {
 		fprintf(stderr, "spop_load: HELLO: got frame type %d (status %u \"%s\")\n",
-			rep.type, rep.status_code, rep.message);
+		        rep.type, rep.status_code, rep.message);
 		return -1;
 	}
 	return 0;
@@ -276,7 +296,7 @@ static int lg_preflight(struct lg_run *r, int fd)
 		struct lg_body *b = &r->bodies[i];
 		struct spc_reply rep;
 		size_t n = spc_notify(buf, cap, 1, i + 1, LG_MSG, r->o->host, b->p, b->len,
-				      (int64_t)b->len);
+		                      (int64_t)b->len);
 
 		if (n == 0 || spc_send_all(fd, buf, n) == -1 ||
 		    spc_read_reply(fd, &rep, 2000) != 1) {
@@ -284,7 +304,7 @@ static int lg_preflight(struct lg_run *r, int fd)
 			rc = -1;
 		} else if (rep.type != 103 || !rep.has_class || rep.frame_id != i + 1) {
 			fprintf(stderr, "spop_load: %s: bad ACK (type %d, class %s)\n", b->name,
-				rep.type, rep.has_class ? rep.cls : "-");
+			        rep.type, rep.has_class ? rep.cls : "-");
 			rc = -1;
 		} else {
 			memcpy(b->cls, rep.cls, sizeof(b->cls));
@@ -293,6 +313,43 @@ static int lg_preflight(struct lg_run *r, int fd)
 	}
 	free(buf);
 	return rc;
+}
+
+/* A blocking connection to the agent: 127.0.0.1:<port> (TCP_NODELAY) or a unix socket. */
+static int lg_connect(const struct lg_opts *o)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	size_t n;
+	int fd;
+
+	if (o->unix_path == NULL)
+		return spc_connect(o->port);
+	n = strlen(o->unix_path);
+	if (n >= sizeof(sun.sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(sun.sun_path, o->unix_path, n + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* "127.0.0.1:PORT" or "unix:PATH", for messages. */
+static const char *lg_target(const struct lg_opts *o)
+{
+	static char buf[160];
+
+	if (o->unix_path != NULL)
+		(void)snprintf(buf, sizeof(buf), "unix:%s", o->unix_path);
+	else
+		(void)snprintf(buf, sizeof(buf), "127.0.0.1:%d", o->port);
+	return buf;
 }
 
 static int lg_conn_open(struct lg_run *r, struct lg_conn *c, unsigned idx)
@@ -315,9 +372,9 @@ static int lg_conn_open(struct lg_run *r, struct lg_conn *c, unsigned idx)
 	}
 	for (unsigned i = 0; i < o->depth; i++)
 		c->free_slots[c->n_free++] = o->depth - 1 - i;
-	c->fd = spc_connect(o->port);
+	c->fd = lg_connect(o);
 	if (c->fd == -1) {
-		fprintf(stderr, "spop_load: connect 127.0.0.1:%d: %s\n", o->port, strerror(errno));
+		fprintf(stderr, "spop_load: connect %s: %s\n", lg_target(o), strerror(errno));
 		return -1;
 	}
 	if (lg_hello(c->fd) == -1)
@@ -402,7 +459,7 @@ static int lg_fill(struct lg_run *r, struct lg_conn *c, uint64_t now)
 		/* Slot <s> carries frame ids s+1, s+1+depth, ...: the ACK names its slot. */
 		sl->frame_id = sl->frame_id == 0 ? s + 1 : sl->frame_id + o->depth;
 		n = spc_notify(c->wbuf + c->wlen, c->wcap - c->wlen, sl->stream_id, sl->frame_id,
-			       LG_MSG, o->host, b->p, b->len, (int64_t)b->len);
+		               LG_MSG, o->host, b->p, b->len, (int64_t)b->len);
 		PF_BUG_ON(n == 0); /* wcap holds <depth> of the largest frame */
 		c->wlen += n;
 		c->n_free--;
@@ -415,7 +472,7 @@ static int lg_fill(struct lg_run *r, struct lg_conn *c, uint64_t now)
 }
 
 static void lg_on_ack(struct lg_run *r, struct lg_conn *c, const struct spc_reply *rep,
-		      uint64_t now)
+                      uint64_t now)
 {
 	const struct lg_opts *o = r->o;
 	unsigned s = (unsigned)((rep->frame_id - 1) % o->depth);
@@ -426,16 +483,16 @@ static void lg_on_ack(struct lg_run *r, struct lg_conn *c, const struct spc_repl
 	    sl->stream_id != rep->stream_id) {
 		if (r->errors++ < 5)
 			fprintf(stderr,
-				"spop_load: conn %u: ACK for unknown stream %" PRIu64
-				" frame %" PRIu64 "\n",
-				c->idx, rep->stream_id, rep->frame_id);
+			        "spop_load: conn %u: ACK for unknown stream %" PRIu64
+			        " frame %" PRIu64 "\n",
+			        c->idx, rep->stream_id, rep->frame_id);
 		return;
 	}
 	if (!rep->has_class || strcmp(rep->cls, r->bodies[sl->body].cls) != 0) {
 		if (r->errors++ < 5)
 			fprintf(stderr, "spop_load: %s: class %s, expected %s\n",
-				r->bodies[sl->body].name, rep->has_class ? rep->cls : "(none)",
-				r->bodies[sl->body].cls);
+			        r->bodies[sl->body].name, rep->has_class ? rep->cls : "(none)",
+			        r->bodies[sl->body].cls);
 	}
 	sl->busy = false;
 	c->free_slots[c->n_free++] = s;
@@ -461,7 +518,7 @@ static int lg_read(struct lg_run *r, struct lg_conn *c, uint64_t now)
 		return 0;
 	if (n <= 0) {
 		fprintf(stderr, "spop_load: conn %u: %s\n", c->idx,
-			n == 0 ? "agent closed the connection" : strerror(errno));
+		        n == 0 ? "agent closed the connection" : strerror(errno));
 		return -1;
 	}
 	c->rlen += (size_t)n;
@@ -473,8 +530,8 @@ static int lg_read(struct lg_run *r, struct lg_conn *c, uint64_t now)
 			break;
 		if (k < 0 || rep.type != 103) {
 			fprintf(stderr, "spop_load: conn %u: %s (type %d, status %u \"%s\")\n",
-				c->idx, k < 0 ? "malformed frame" : "unexpected frame", rep.type,
-				rep.status_code, rep.message);
+			        c->idx, k < 0 ? "malformed frame" : "unexpected frame", rep.type,
+			        rep.status_code, rep.message);
 			r->errors++;
 			return -1;
 		}
@@ -506,12 +563,27 @@ static void lg_goodbye(struct lg_run *r)
 }
 
 /* The event loop: warm-up, measured run, drain. Returns -1 on an I/O error. */
-static int lg_loop(struct lg_run *r, uint64_t *t_start, double *cpu0)
+/* CPU counters at the start of the measured run, seconds. */
+struct lg_snap {
+	double agent; /* -1: not measured */
+	double self;
+	double box;
+};
+
+static void lg_snap_take(const struct lg_opts *o, struct lg_snap *sn)
+{
+	double u, s;
+
+	sn->agent = o->agent_pid > 0 ? lg_proc_cpu(o->agent_pid, &u, &s) : -1;
+	sn->self = lg_self_cpu();
+	sn->box = lg_box_busy();
+}
+
+static int lg_loop(struct lg_run *r, uint64_t *t_start, struct lg_snap *sn)
 {
 	const struct lg_opts *o = r->o;
 	uint64_t t0 = lg_now_ns(), warm_end, run_end = UINT64_MAX, drain_end = UINT64_MAX;
 	struct epoll_event evs[64];
-	double u, s;
 
 	warm_end = t0 + (uint64_t)(o->warmup * 1e9);
 	r->sending = true;
@@ -536,7 +608,7 @@ static int lg_loop(struct lg_run *r, uint64_t *t_start, double *cpu0)
 		if (!r->measuring && now >= warm_end) {
 			r->measuring = true;
 			*t_start = now;
-			*cpu0 = o->agent_pid > 0 ? lg_proc_cpu(o->agent_pid, &u, &s) : 0;
+			lg_snap_take(o, sn);
 			if (o->frames == 0)
 				run_end = now + (uint64_t)(o->duration * 1e9);
 		}
@@ -548,7 +620,7 @@ static int lg_loop(struct lg_run *r, uint64_t *t_start, double *cpu0)
 			return 0;
 		if (now >= drain_end) {
 			fprintf(stderr, "spop_load: %" PRIu64 " frames never answered\n",
-				r->inflight);
+			        r->inflight);
 			r->errors += r->inflight;
 			return 0;
 		}
@@ -558,67 +630,75 @@ static int lg_loop(struct lg_run *r, uint64_t *t_start, double *cpu0)
 	}
 }
 
-static void lg_report(const struct lg_run *r, uint64_t t_start, double cpu0, double self0)
+static void lg_report(const struct lg_run *r, uint64_t t_start, const struct lg_snap *sn)
 {
 	const struct lg_opts *o = r->o;
 	double secs = (double)(r->last_ack_ns - t_start) / 1e9;
-	double fps = secs > 0 ? (double)r->acked / secs : 0, self = lg_self_cpu() - self0;
+	double fps = secs > 0 ? (double)r->acked / secs : 0, self = lg_self_cpu() - sn->self;
 	double p50 = lg_hist_quantile_us(r, 0.50), p99 = lg_hist_quantile_us(r, 0.99);
 	double p999 = lg_hist_quantile_us(r, 0.999), cpu = -1, fpc = 0, u = 0, s = 0;
+	double box = lg_box_busy() - sn->box;
 	size_t minb = SIZE_MAX, maxb = 0;
 
 	for (unsigned i = 0; i < r->n_bodies; i++) {
 		minb = r->bodies[i].len < minb ? r->bodies[i].len : minb;
 		maxb = r->bodies[i].len > maxb ? r->bodies[i].len : maxb;
 	}
-	if (o->agent_pid > 0 && cpu0 >= 0) {
+	if (sn->agent >= 0) {
 		cpu = lg_proc_cpu(o->agent_pid, &u, &s);
 		if (cpu >= 0)
-			cpu -= cpu0;
+			cpu -= sn->agent;
 		fpc = cpu > 0 ? (double)r->acked / cpu : 0;
 	}
-	printf("spop_load: 127.0.0.1:%d conns=%u depth=%u bodies=%u (%zu..%zu bytes) "
+	printf("spop_load: %s conns=%u depth=%u bodies=%u (%zu..%zu bytes) "
 	       "measured %.2f s after %.1f s warm-up\n",
-	       o->port, o->conns, o->depth, r->n_bodies, minb, maxb, secs, o->warmup);
+	       lg_target(o), o->conns, o->depth, r->n_bodies, minb, maxb, secs, o->warmup);
 	printf("  frames       %" PRIu64 " acked, %.0f frames/s, %" PRIu64 " bad\n", r->acked, fps,
 	       r->errors);
-	printf("  latency      p50 %.1f us  p99 %.1f us  p99.9 %.1f us  mean %.1f us  max %.1f us\n",
-	       p50, p99, p999, r->acked ? (double)r->lat_sum_ns / (double)r->acked / 1e3 : 0.0,
-	       (double)r->lat_max_ns / 1e3);
+	printf(
+	    "  latency      p50 %.1f us  p99 %.1f us  p99.9 %.1f us  mean %.1f us  max %.1f us\n",
+	    p50, p99, p999, r->acked ? (double)r->lat_sum_ns / (double)r->acked / 1e3 : 0.0,
+	    (double)r->lat_max_ns / 1e3);
 	if (cpu >= 0)
-		printf("  agent CPU    %.2f s = %.0f frames per agent CPU-second (%.2f cores busy)\n",
-		       cpu, fpc, secs > 0 ? cpu / secs : 0.0);
+		printf(
+		    "  agent CPU    %.2f s = %.0f frames per agent CPU-second (%.2f cores busy)\n",
+		    cpu, fpc, secs > 0 ? cpu / secs : 0.0);
 	printf("  loadgen CPU  %.2f s (%.2f cores busy%s)\n", self, secs > 0 ? self / secs : 0.0,
 	       secs > 0 && self / secs > 0.95 ? ": the load generator may be the bottleneck" : "");
+	printf("  machine CPU  %.2f of %ld cores busy (other processes: %.2f)\n",
+	       secs > 0 ? box / secs : 0.0, sysconf(_SC_NPROCESSORS_ONLN),
+	       secs > 0 ? (box - self - (cpu > 0 ? cpu : 0)) / secs : 0.0);
 	printf("RESULT frames=%" PRIu64 " secs=%.3f fps=%.0f p50_us=%.1f p99_us=%.1f "
 	       "p999_us=%.1f agent_cpu_s=%.3f frames_per_agent_cpu_s=%.0f loadgen_cpu_s=%.3f "
-	       "bad=%" PRIu64 "\n",
-	       r->acked, secs, fps, p50, p99, p999, cpu, fpc, self, r->errors);
+	       "box_busy_cores=%.2f bad=%" PRIu64 "\n",
+	       r->acked, secs, fps, p50, p99, p999, cpu, fpc, self, secs > 0 ? box / secs : 0.0,
+	       r->errors);
 }
 
 static void lg_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: spop_load --port PORT [options]\n"
-		"Drives polkfura-spoa over SPOP like HAProxy: HELLO, then pipelined NOTIFY\n"
-		"frames (message rpc-request: host, body, size); checks every ACK.\n\n"
-		"  --port PORT       agent port on 127.0.0.1 (required)\n"
-		"  --conns N         connections (default 4)\n"
-		"  --depth D         NOTIFY frames in flight per connection (default 64)\n"
-		"  --duration S      measured seconds (default 5)\n"
-		"  --frames N        measure N frames instead of a duration\n"
-		"  --warmup S        unmeasured seconds first (default 0.5)\n"
-		"  --bodies GLOB     request bodies, sent round-robin\n"
-		"                    (default %s)\n"
-		"  --body FILE       send this one body only\n"
-		"  --host NAME       the host argument (default %s)\n"
-		"  --agent-pid PID   report the agent's CPU time (/proc/PID/stat) and\n"
-		"                    frames per agent CPU-second\n"
-		"  --verbose         print each body's class and method before the run\n"
-		"  --help\n\n"
-		"Output ends with one machine-readable line: RESULT key=value ...\n"
-		"Exit status: 0 ok, 1 a bad ACK or I/O error, 2 bad flags.\n",
-		LG_DEFAULT_BODIES, LG_DEFAULT_HOST);
+	        "usage: spop_load --port PORT | --unix PATH [options]\n"
+	        "Drives polkfura-spoa over SPOP like HAProxy: HELLO, then pipelined NOTIFY\n"
+	        "frames (message rpc-request: host, body, size); checks every ACK.\n\n"
+	        "  --port PORT       agent port on 127.0.0.1\n"
+	        "  --unix PATH       or the agent's unix socket (its --listen unix:PATH)\n"
+	        "  --conns N         connections (default 4)\n"
+	        "  --depth D         NOTIFY frames in flight per connection (default 64)\n"
+	        "  --duration S      measured seconds (default 5)\n"
+	        "  --frames N        measure N frames instead of a duration\n"
+	        "  --warmup S        unmeasured seconds first (default 0.5)\n"
+	        "  --bodies GLOB     request bodies, sent round-robin\n"
+	        "                    (default %s)\n"
+	        "  --body FILE       send this one body only\n"
+	        "  --host NAME       the host argument (default %s)\n"
+	        "  --agent-pid PID   report the agent's CPU time (/proc/PID/stat) and\n"
+	        "                    frames per agent CPU-second\n"
+	        "  --verbose         print each body's class and method before the run\n"
+	        "  --help\n\n"
+	        "Output ends with one machine-readable line: RESULT key=value ...\n"
+	        "Exit status: 0 ok, 1 a bad ACK or I/O error, 2 bad flags.\n",
+	        LG_DEFAULT_BODIES, LG_DEFAULT_HOST);
 }
 
 static bool lg_num(const char *s, double min, double max, double *out)
@@ -648,13 +728,20 @@ static bool lg_uint(const char *s, double min, double max, uint64_t *out)
 static int lg_parse(int argc, char **argv, struct lg_opts *o)
 {
 	static const struct option longopts[] = {
-		{"port", required_argument, NULL, 'p'},	  {"conns", required_argument, NULL, 'c'},
-		{"depth", required_argument, NULL, 'd'},  {"duration", required_argument, NULL, 't'},
-		{"frames", required_argument, NULL, 'n'}, {"warmup", required_argument, NULL, 'w'},
-		{"bodies", required_argument, NULL, 'g'}, {"body", required_argument, NULL, 'b'},
-		{"host", required_argument, NULL, 'H'},	  {"agent-pid", required_argument, NULL, 'a'},
-		{"verbose", no_argument, NULL, 'v'},	  {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"port", required_argument, NULL, 'p'},
+	    {"unix", required_argument, NULL, 'u'},
+	    {"conns", required_argument, NULL, 'c'},
+	    {"depth", required_argument, NULL, 'd'},
+	    {"duration", required_argument, NULL, 't'},
+	    {"frames", required_argument, NULL, 'n'},
+	    {"warmup", required_argument, NULL, 'w'},
+	    {"bodies", required_argument, NULL, 'g'},
+	    {"body", required_argument, NULL, 'b'},
+	    {"host", required_argument, NULL, 'H'},
+	    {"agent-pid", required_argument, NULL, 'a'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int ch, li = -1;
 	uint64_t u = 0;
@@ -666,6 +753,9 @@ static int lg_parse(int argc, char **argv, struct lg_opts *o)
 		case 'p':
 			ok = lg_uint(optarg, 1, 65535, &u);
 			o->port = (int)u;
+			break;
+		case 'u':
+			o->unix_path = optarg;
 			break;
 		case 'c':
 			ok = lg_uint(optarg, 1, 1024, &u);
@@ -709,13 +799,13 @@ static int lg_parse(int argc, char **argv, struct lg_opts *o)
 		}
 		if (!ok) {
 			fprintf(stderr, "spop_load: --%s: bad value \"%s\"\n", longopts[li].name,
-				optarg);
+			        optarg);
 			return 2;
 		}
 	}
-	if (optind != argc || o->port == 0) {
+	if (optind != argc || (o->port == 0) == (o->unix_path == NULL)) {
 		fprintf(stderr, "spop_load: %s\n",
-			o->port == 0 ? "--port is required" : "unexpected argument");
+		        optind != argc ? "unexpected argument" : "give one of --port and --unix");
 		return 2;
 	}
 	return 0;
@@ -725,15 +815,15 @@ int main(int argc, char **argv)
 {
 	static struct lg_run run; /* the histogram is large: keep it off the stack */
 	struct lg_opts o = {
-		.conns = 4,
-		.depth = 64,
-		.duration = 5,
-		.warmup = 0.5,
-		.bodies_glob = LG_DEFAULT_BODIES,
-		.host = LG_DEFAULT_HOST,
+	    .conns = 4,
+	    .depth = 64,
+	    .duration = 5,
+	    .warmup = 0.5,
+	    .bodies_glob = LG_DEFAULT_BODIES,
+	    .host = LG_DEFAULT_HOST,
 	};
+	struct lg_snap sn = {.agent = -1};
 	uint64_t t_start = 0;
-	double cpu0 = -1, self0;
 	int rc = lg_parse(argc, argv, &o);
 
 	if (rc != 0)
@@ -754,11 +844,10 @@ int main(int argc, char **argv)
 			printf("  body %-32s %5zu bytes  class %-9s method %s\n",
 			       run.bodies[i].name, run.bodies[i].len, run.bodies[i].cls,
 			       run.bodies[i].method);
-	self0 = lg_self_cpu();
 	if (rc == 0)
-		rc = lg_loop(&run, &t_start, &cpu0);
+		rc = lg_loop(&run, &t_start, &sn);
 	if (rc == 0) {
-		lg_report(&run, t_start, cpu0, self0);
+		lg_report(&run, t_start, &sn);
 		lg_goodbye(&run);
 	}
 	for (unsigned i = 0; i < o.conns; i++)

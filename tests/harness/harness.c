@@ -411,37 +411,40 @@ static const char *node_path_env(char *buf, size_t len)
 	return buf;
 }
 
+/* Reads the node ports from the simulator's READY line in <log>. */
+static bool nodesim_ports(struct h_nodesim *sim)
+{
+	char *log = h_read_file(sim->log, NULL);
+	const char *p = log != NULL ? strstr(log, "READY ") : NULL;
+	int i = 0;
+
+	while (p != NULL && i < sim->n && (p = strstr(p, "\"port\":")) != NULL) {
+		p += 7;
+		sim->port[i++] = (int)strtol(p, NULL, 10);
+	}
+	free(log);
+	return i == sim->n;
+}
+
 bool h_nodesim_start(struct h_nodesim *sim, const char *chain, int n, const char *extra_args)
 {
 	static char node_path[600];
 	char *env[] = {(char *)node_path_env(node_path, sizeof(node_path)), NULL};
-	char cmd[1024], nstr[16], bstr[16], cstr[16];
+	char cmd[1024];
 	double end;
 
 	memset(sim, 0, sizeof(*sim));
+	if (n > (int)PF_ARRAY_SIZE(sim->port))
+		return false;
 	sim->n = n;
 	sim->control_port = h_free_port();
-	/* A run of free ports: probe upward from a random-ish base. */
-	for (int tries = 0; tries < 50; tries++) {
-		int base = 20000 + (int)((unsigned)(getpid() * 131 + tries * 977) % 30000);
-		bool ok = true;
-
-		for (int i = 0; i < n && ok; i++)
-			ok = !h_port_open(base + i) && base + i != sim->control_port;
-		if (ok) {
-			sim->base_port = base;
-			break;
-		}
-	}
 	snprintf(sim->log, sizeof(sim->log), "%s/nodesim-%s-%d.log", h_tmpdir(), chain,
-	         sim->control_port);
-	snprintf(nstr, sizeof(nstr), "%d", n);
-	snprintf(bstr, sizeof(bstr), "%d", sim->base_port);
-	snprintf(cstr, sizeof(cstr), "%d", sim->control_port);
+		 sim->control_port);
+	/* Base port 0: every node binds a port the kernel picks, so nothing can collide. */
 	snprintf(cmd, sizeof(cmd),
-	         "exec node tests/harness/nodesim.js --listen 127.0.0.1 --base-port %s --nodes %s "
-	         "--chain %s --control %s %s",
-	         bstr, nstr, chain, cstr, extra_args != NULL ? extra_args : "");
+		 "exec node tests/harness/nodesim.js --listen 127.0.0.1 --base-port 0 --nodes %d "
+		 "--chain %s --control %d %s",
+		 n, chain, sim->control_port, extra_args != NULL ? extra_args : "");
 	{
 		char *argv[] = {"/bin/sh", "-c", cmd, NULL};
 
@@ -452,7 +455,7 @@ bool h_nodesim_start(struct h_nodesim *sim, const char *chain, int n, const char
 	end = h_now() + 20;
 	while (h_now() < end) {
 		if (h_wait_file_contains(sim->log, "READY ", 0.1))
-			return h_wait_port(sim->control_port, 5);
+			return nodesim_ports(sim) && h_wait_port(sim->control_port, 5);
 		if (waitpid(sim->pid, NULL, WNOHANG) == sim->pid) {
 			sim->pid = 0;
 			return false;
@@ -633,12 +636,12 @@ char *h_backends_for(const struct h_nodesim *polkadot, const struct h_nodesim *k
 		    "    default-server check inter 500ms fall 2 rise 1 maxconn 500\n",
 		    names[c]);
 		for (int i = 0; sims[c] != NULL && i < sims[c]->n; i++)
-			ADD("    server node%d 127.0.0.1:%d\n", i + 1, sims[c]->base_port + i);
+			ADD("    server node%d 127.0.0.1:%d\n", i + 1, sims[c]->port[i]);
 		ADD("backend be_%s_heavy\n    balance roundrobin\n    default-server maxconn 20\n",
 		    names[c]);
 		for (int i = 0; sims[c] != NULL && i < sims[c]->n; i++)
 			ADD("    server node%d 127.0.0.1:%d track be_%s/node%d\n", i + 1,
-			    sims[c]->base_port + i, names[c], i + 1);
+			    sims[c]->port[i], names[c], i + 1);
 	}
 #undef ADD
 	return out;
@@ -758,4 +761,102 @@ int h_wait_log_count(const char *path, const char *const needles[], int n, doubl
 	while ((count = h_log_count(path, needles)) < n && h_now() < end)
 		nap();
 	return count;
+}
+
+/* ---- polkfura-ctl ---- */
+
+bool h_ctl_start(struct h_ctl *c, const char *config_json)
+{
+	char bin[512];
+	struct h_resp r;
+
+	if (c->http_port == 0)
+		c->http_port = h_free_port();
+	snprintf(c->config, sizeof(c->config), "%s/ctl-%d.json", h_tmpdir(), c->http_port);
+	snprintf(c->log, sizeof(c->log), "%s/ctl-%d.log", h_tmpdir(), c->http_port);
+	if (h_write_file(c->config, config_json) == -1)
+		return false;
+	snprintf(bin, sizeof(bin), "%s/polkfura-ctl", h_build_dir());
+	{
+		char *argv[] = {bin, "run", "--config", c->config, NULL};
+
+		c->pid = h_spawn(argv, NULL, c->log);
+	}
+	if (c->pid <= 0)
+		return false;
+	for (double end = h_now() + 10; h_now() < end; nap()) {
+		long st = h_ctl_http(c, "/healthz", NULL, &r);
+
+		h_resp_free(&r);
+		if (st == 200)
+			return true;
+		if (waitpid(c->pid, NULL, WNOHANG) == c->pid) {
+			c->pid = 0;
+			return false;
+		}
+	}
+	return false;
+}
+
+int h_ctl_stop(struct h_ctl *c, int sig)
+{
+	int st = h_stop(c->pid, sig, 10);
+
+	c->pid = 0;
+	return st;
+}
+
+long h_ctl_http(const struct h_ctl *c, const char *path, const char *post, struct h_resp *out)
+{
+	char url[256];
+	struct h_req req = {.url = url, .body = post};
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", c->http_port, path);
+	return h_http(&req, out);
+}
+
+int h_server_admin(const struct h_haproxy *h, const char *backend, const char *server,
+		   char *addr, size_t addrlen, int *port)
+{
+	char *st = h_haproxy_cmd(h, "show servers state");
+	int admin = -1;
+
+	for (char *line = st; line != NULL && *line != '\0';) {
+		char *eol = strchr(line, '\n');
+		char *f[32];
+		int nf = 0;
+
+		if (eol != NULL)
+			*eol = '\0';
+		for (char *tok = strtok_r(line, " ", &line); tok != NULL && nf < 32;
+		     tok = strtok_r(NULL, " ", &line))
+			f[nf++] = tok;
+		/* be_id be_name srv_id srv_name srv_addr op admin ... srv_port is column 19 */
+		if (nf >= 19 && strcmp(f[1], backend) == 0 && strcmp(f[3], server) == 0) {
+			admin = (int)strtol(f[6], NULL, 10);
+			if (addr != NULL)
+				snprintf(addr, addrlen, "%s", f[4]);
+			if (port != NULL)
+				*port = (int)strtol(f[18], NULL, 10);
+			break;
+		}
+		line = eol != NULL ? eol + 1 : NULL;
+	}
+	free(st);
+	return admin;
+}
+
+int h_wait_admin(const struct h_haproxy *h, const char *backend, const char *server,
+		 unsigned mask, unsigned want, double timeout_s)
+{
+	double end = h_now() + timeout_s;
+	int admin;
+
+	while ((admin = h_server_admin(h, backend, server, NULL, 0, NULL)) < 0 ||
+	       ((unsigned)admin & mask) != want) {
+		if (h_now() >= end)
+			break;
+		nap();
+	}
+	return admin;
 }

@@ -92,12 +92,12 @@ const char *h_cert_dir(void);
 struct h_nodesim {
 	pid_t pid;
 	int control_port;
-	int base_port;
 	int n;
+	int port[64]; /* node i listens on port[i] (from the READY line) */
 	char log[512];
 };
 
-/* Starts the node simulator with <n> nodes of <chain> on consecutive ports. */
+/* Starts the node simulator with <n> (<= 64) nodes of <chain> on ports it picks itself. */
 bool h_nodesim_start(struct h_nodesim *sim, const char *chain, int n, const char *extra_args);
 /* POSTs <json> to the control API path <path> ("/nodes/polkadot-0"). Returns HTTP status. */
 long h_nodesim_control(const struct h_nodesim *sim, const char *path, const char *json,
@@ -165,5 +165,37 @@ int h_log_count(const char *path, const char *const needles[]);
 
 /* Polls until h_log_count reaches <n>; returns the last count seen. */
 int h_wait_log_count(const char *path, const char *const needles[], int n, double timeout_s);
+
+/* ---- polkfura-ctl ---- */
+
+struct h_ctl {
+	pid_t pid;
+	int http_port;
+	char config[512];
+	char state_file[512];
+	char log[512];
+};
+
+/*
+ * Writes <config_json> (a printf format whose single %d is replaced by the
+ * controller's http_listen port... see h_ctl_config) to a file and starts
+ * `polkfura-ctl run`; waits until /healthz answers 200 (a round happened).
+ */
+bool h_ctl_start(struct h_ctl *c, const char *config_json);
+int h_ctl_stop(struct h_ctl *c, int sig);
+
+/* GETs or POSTs <path> on the controller's HTTP listener. */
+long h_ctl_http(const struct h_ctl *c, const char *path, const char *post, struct h_resp *out);
+
+/*
+ * The admin-state bits and address of <backend>/<server> from "show servers
+ * state" (column srv_admin_state); -1 when the server is not there.
+ */
+int h_server_admin(const struct h_haproxy *h, const char *backend, const char *server,
+		   char *addr, size_t addrlen, int *port);
+
+/* Polls until (admin & mask) == want for <backend>/<server>; returns the last admin value. */
+int h_wait_admin(const struct h_haproxy *h, const char *backend, const char *server,
+		 unsigned mask, unsigned want, double timeout_s);
 
 #endif

@@ -1,0 +1,1022 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The controller's rounds (see ctl.h). A round: the tick starts one poll per
+ * node (a batch, or single calls for nodes that refuse batches, then the
+ * finalized header when the finalized hash moved); when the last poll ends,
+ * node_decide() runs per chain and each HAProxy instance is reconciled:
+ * "show info; show servers state", then the commands hapi_diff() asks for,
+ * in one line. Nothing here blocks; all I/O is on the loop.
+ */
+#include "common/compiler.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <ev.h>
+
+#include "common/log.h"
+#include "ctl.h"
+#include "hapi.h"
+#include "http.h"
+#include "poller.h"
+#include "status.h"
+
+#define MOD "ctl"
+
+const double ctl_lat_bounds_ms[CTL_LAT_BUCKETS] = {5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000};
+
+int64_t ctl_now_ms(const struct ctl *c)
+{
+	(void)c;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- runtime objects from the config ---- */
+
+static void node_limits_from_cfg(struct node_limits *lim, const struct ctl_cfg *cfg)
+{
+	node_limits_default(lim);
+	lim->max_lag = cfg->max_lag;
+	lim->max_lag_seconds = cfg->max_lag_seconds;
+	lim->max_finalized_lag = cfg->max_finalized_lag;
+	lim->min_peers = cfg->min_peers;
+	lim->rise = cfg->rise;
+	lim->fall = cfg->fall;
+	lim->min_drain_ms = cfg->min_drain_ms;
+	lim->min_ready = cfg->min_ready;
+	lim->stall_ms = cfg->stall_ms;
+}
+
+static struct ctl_node *take_node(struct ctl_chain *old, unsigned n_old, const char *name)
+{
+	for (unsigned c = 0; c < n_old; c++) {
+		for (unsigned i = 0; i < old[c].n_nodes; i++) {
+			struct ctl_node *nd = old[c].nodes[i];
+
+			if (nd != NULL && strcmp(nd->name, name) == 0) {
+				old[c].nodes[i] = NULL;
+				return nd;
+			}
+		}
+	}
+	return NULL;
+}
+
+static void free_chains(struct ctl_chain *chains, unsigned n)
+{
+	for (unsigned c = 0; c < n; c++) {
+		for (unsigned i = 0; i < chains[c].n_nodes; i++)
+			free(chains[c].nodes[i]);
+		free(chains[c].nodes);
+	}
+	free(chains);
+}
+
+/*
+ * Builds chains and nodes for <cfg>, moving over the state of nodes that
+ * keep their name from <old> (what was polled and decided survives a
+ * reload). Slots of template nodes that disappear are queued for MAINT.
+ */
+static struct ctl_chain *build_chains(const struct ctl_cfg *cfg, struct ctl_chain *old,
+				      unsigned n_old)
+{
+	struct ctl_chain *chains = calloc(cfg->n_chains ? cfg->n_chains : 1, sizeof(*chains));
+
+	if (chains == NULL)
+		return NULL;
+	for (unsigned c = 0; c < cfg->n_chains; c++) {
+		const struct ctl_chain_cfg *cc = &cfg->chains[c];
+		struct ctl_chain *ch = &chains[c];
+
+		snprintf(ch->name, sizeof(ch->name), "%s", cc->name);
+		snprintf(ch->backend, sizeof(ch->backend), "%s", cc->backend);
+		ch->n_heavy = cc->n_heavy;
+		for (unsigned h = 0; h < cc->n_heavy; h++)
+			snprintf(ch->heavy[h], sizeof(ch->heavy[h]), "%s", cc->heavy_backends[h]);
+		node_chain_init(&ch->track);
+		for (unsigned o = 0; o < n_old; o++) {
+			if (strcmp(old[o].name, ch->name) == 0) {
+				ch->track = old[o].track;
+				memcpy(ch->released, old[o].released, sizeof(ch->released));
+				ch->n_released = old[o].n_released;
+			}
+		}
+		ch->nodes = calloc(cc->n_nodes ? cc->n_nodes : 1, sizeof(*ch->nodes));
+		if (ch->nodes == NULL)
+			goto fail;
+		for (unsigned i = 0; i < cc->n_nodes; i++) {
+			struct ctl_node *nd = take_node(old, n_old, cc->nodes[i].name);
+
+			if (nd == NULL) {
+				nd = calloc(1, sizeof(*nd));
+				if (nd == NULL)
+					goto fail;
+				snprintf(nd->name, sizeof(nd->name), "%s", cc->nodes[i].name);
+				noderpc_poll_reset(&nd->poll);
+			} else if (strcmp(nd->cfg.server, cc->nodes[i].server) != 0 ||
+				   strcmp(nd->cfg.addr, cc->nodes[i].addr) != 0 ||
+				   nd->cfg.port != cc->nodes[i].port) {
+				nd->server[0] = '\0'; /* server or address changed: pick again */
+			}
+			nd->cfg = cc->nodes[i];
+			nd->chain = ch;
+			nd->single_mode = !nd->cfg.batch;
+			if (!ctl_node_cfg_is_template(&nd->cfg))
+				snprintf(nd->server, sizeof(nd->server), "%s", nd->cfg.server);
+			ch->nodes[ch->n_nodes++] = nd;
+		}
+	}
+	/* Nodes left in <old> are gone: give their template slots back. */
+	for (unsigned o = 0; o < n_old; o++) {
+		for (unsigned i = 0; i < old[o].n_nodes; i++) {
+			struct ctl_node *nd = old[o].nodes[i];
+
+			if (nd == NULL)
+				continue;
+			log_info(MOD, "node=%s removed from the config", nd->name);
+			if (ctl_node_cfg_is_template(&nd->cfg) && nd->server[0] != '\0') {
+				for (unsigned c = 0; c < cfg->n_chains; c++) {
+					struct ctl_chain *ch = &chains[c];
+
+					if (strcmp(ch->name, old[o].name) == 0 &&
+					    ch->n_released < CTL_CFG_MAX_CHAIN_NODE)
+						snprintf(ch->released[ch->n_released++],
+							 HAPI_NAME_MAX, "%s", nd->server);
+				}
+			}
+		}
+	}
+	return chains;
+fail:
+	free_chains(chains, cfg->n_chains);
+	return NULL;
+}
+
+/* ---- the state file: admin drains survive restarts ---- */
+
+static int save_state(struct ctl *c)
+{
+	char tmp[CTL_CFG_PATH_MAX + 8];
+	cJSON *root = cJSON_CreateObject(), *drains = cJSON_AddObjectToObject(root, "admin_drains");
+	char *text;
+	FILE *f;
+	int rc = -1;
+
+	for (unsigned ch = 0; ch < c->n_chains; ch++)
+		for (unsigned i = 0; i < c->chains[ch].n_nodes; i++) {
+			const struct ctl_node *nd = c->chains[ch].nodes[i];
+
+			if (nd->track.admin_drain)
+				cJSON_AddStringToObject(drains, nd->name, nd->track.admin_reason);
+		}
+	text = cJSON_Print(root);
+	cJSON_Delete(root);
+	if (text == NULL)
+		return -1;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", c->cfg.state_file);
+	f = fopen(tmp, "w");
+	if (f != NULL) {
+		bool ok = fputs(text, f) >= 0 && fputc('\n', f) != EOF && fflush(f) == 0 &&
+			  fsync(fileno(f)) == 0;
+
+		if (fclose(f) == 0 && ok && rename(tmp, c->cfg.state_file) == 0)
+			rc = 0;
+	}
+	if (rc == -1)
+		log_err(MOD, "state file %s: cannot write: %s (admin drains will not survive a "
+			     "restart)",
+			c->cfg.state_file, strerror(errno));
+	free(text);
+	return rc;
+}
+
+static void load_state(struct ctl *c)
+{
+	FILE *f = fopen(c->cfg.state_file, "r");
+	char buf[65536];
+	size_t n;
+	cJSON *root, *drains, *it;
+
+	if (f == NULL) {
+		if (errno != ENOENT)
+			log_warn(MOD, "state file %s: %s", c->cfg.state_file, strerror(errno));
+		return;
+	}
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	root = cJSON_Parse(buf);
+	drains = cJSON_GetObjectItemCaseSensitive(root, "admin_drains");
+	if (root == NULL || !cJSON_IsObject(drains)) {
+		log_warn(MOD, "state file %s: not a polkfura state file, ignored", c->cfg.state_file);
+		cJSON_Delete(root);
+		return;
+	}
+	cJSON_ArrayForEach(it, drains)
+	{
+		struct ctl_node *nd = ctl_find_node(c, it->string);
+
+		if (nd == NULL || !cJSON_IsString(it)) {
+			log_warn(MOD, "state file: admin drain of unknown node %s dropped",
+				 it->string);
+			continue;
+		}
+		nd->track.admin_drain = true;
+		snprintf(nd->track.admin_reason, sizeof(nd->track.admin_reason), "%s",
+			 it->valuestring);
+		log_info(MOD, "node=%s admin drain restored: %s", nd->name, it->valuestring);
+	}
+	cJSON_Delete(root);
+}
+
+struct ctl_node *ctl_find_node(struct ctl *c, const char *name)
+{
+	for (unsigned ch = 0; ch < c->n_chains; ch++)
+		for (unsigned i = 0; i < c->chains[ch].n_nodes; i++)
+			if (strcmp(c->chains[ch].nodes[i]->name, name) == 0)
+				return c->chains[ch].nodes[i];
+	return NULL;
+}
+
+/* ---- polling ---- */
+
+static void finish_round(struct ctl *c);
+static void poll_send(struct ctl *c, struct ctl_node *nd, const char *body, int len,
+		      long timeout_ms);
+static void handle_answer(struct ctl *c, struct ctl_node *nd, const struct poller_result *res);
+
+struct poll_ctx {
+	struct ctl *c;
+	struct ctl_node *nd;
+};
+
+static void node_poll_done(struct ctl *c, struct ctl_node *nd)
+{
+	double ms = (ev_now(c->loop) - nd->started) * 1000.0;
+	unsigned b = 0;
+
+	nd->in_flight = false;
+	nd->cur.latency_ms = (uint32_t)(ms < 0 ? 0 : ms);
+	if (nd->cur.err == NODE_POLL_OK && nd->cur.has_finalized_hash) {
+		snprintf(nd->fin_hash, sizeof(nd->fin_hash), "%s", nd->cur.finalized_hash);
+		if (nd->cur.has_finalized)
+			nd->fin_number = nd->cur.finalized;
+	}
+	nd->poll = nd->cur;
+	nd->polls++;
+	nd->poll_failures[nd->cur.err]++;
+	while (b < CTL_LAT_BUCKETS && ms > ctl_lat_bounds_ms[b])
+		b++;
+	nd->lat_hist[b]++;
+	nd->lat_sum_ms += ms;
+	nd->lat_count++;
+	if (--c->outstanding == 0 && c->round_open)
+		finish_round(c);
+}
+
+/* Fills the finalized number from the cache, or asks the node for that header. */
+static bool need_finalized_header(struct ctl_node *nd)
+{
+	if (nd->cur.err != NODE_POLL_OK || !noderpc_needs_finalized_header(&nd->cur))
+		return false;
+	if (strcmp(nd->fin_hash, nd->cur.finalized_hash) == 0 && nd->fin_hash[0] != '\0') {
+		nd->cur.has_finalized = true;
+		nd->cur.finalized = nd->fin_number;
+		return false;
+	}
+	return true;
+}
+
+static void handle_answer(struct ctl *c, struct ctl_node *nd, const struct poller_result *res)
+{
+	long left = (long)c->cfg.timeout_ms - (long)((ev_now(c->loop) - nd->started) * 1000.0);
+
+	switch (res->outcome) {
+	case POLLER_OK:
+		if (noderpc_parse(res->body, res->len, &nd->cur) == -1 &&
+		    nd->cur.batch_refused && !nd->single_mode) {
+			log_warn(MOD, "node=%s refuses JSON-RPC batches: polling with single calls",
+				 nd->name);
+			nd->single_mode = true;
+		}
+		break;
+	case POLLER_TIMEOUT:
+		noderpc_poll_fail(&nd->cur, NODE_POLL_TIMEOUT, "timeout %u ms", c->cfg.timeout_ms);
+		break;
+	case POLLER_CONNECT:
+		noderpc_poll_fail(&nd->cur, NODE_POLL_CONNECT, "connect: %.80s",
+				  res->error ? res->error : "failed");
+		break;
+	case POLLER_HTTP:
+		noderpc_poll_fail(&nd->cur, NODE_POLL_HTTP, "HTTP %ld", res->http_status);
+		break;
+	case POLLER_OTHER:
+		noderpc_poll_fail(&nd->cur, NODE_POLL_CONNECT, "%.90s",
+				  res->error ? res->error : "transfer failed");
+		break;
+	}
+	if (nd->singles_left > 0 && --nd->singles_left > 0)
+		return; /* more single answers to come */
+	if (need_finalized_header(nd) && left > 10) {
+		char body[NODERPC_POLL_CAP];
+		int len = noderpc_build_header_at(body, sizeof(body), nd->cur.finalized_hash);
+
+		if (len > 0) {
+			poll_send(c, nd, body, len, left);
+			return;
+		}
+	}
+	if (nd->cur.err == NODE_POLL_OK && !nd->cur.has_best)
+		noderpc_poll_fail(&nd->cur, NODE_POLL_MALFORMED, "malformed: no best header");
+	node_poll_done(c, nd);
+}
+
+static void on_answer(void *ctx, const struct poller_result *res)
+{
+	struct poll_ctx *pc = ctx;
+	struct ctl *c = pc->c;
+	struct ctl_node *nd = pc->nd;
+
+	free(pc);
+	handle_answer(c, nd, res);
+}
+
+static void poll_send(struct ctl *c, struct ctl_node *nd, const char *body, int len,
+		      long timeout_ms)
+{
+	struct poll_ctx *pc = malloc(sizeof(*pc));
+
+	if (pc != NULL) {
+		pc->c = c;
+		pc->nd = nd;
+		if (poller_post(c->poller, nd->cfg.rpc_url, body, (size_t)len, timeout_ms, on_answer,
+				pc) == 0)
+			return;
+		free(pc);
+	}
+	{
+		/* Counts as a failed answer, so single-call bookkeeping stays right. */
+		struct poller_result fake = {.outcome = POLLER_OTHER,
+					     .error = "out of memory starting the poll",
+					     .body = ""};
+
+		handle_answer(c, nd, &fake);
+	}
+}
+
+static void poll_node(struct ctl *c, struct ctl_node *nd)
+{
+	char body[NODERPC_POLL_CAP];
+	int len;
+
+	noderpc_poll_reset(&nd->cur);
+	nd->in_flight = true;
+	nd->started = ev_now(c->loop);
+	c->outstanding++;
+	if (!nd->single_mode) {
+		len = noderpc_build_poll(body, sizeof(body));
+		nd->singles_left = 0;
+		poll_send(c, nd, body, len, c->cfg.timeout_ms);
+		return;
+	}
+	/* Single calls, all in flight at once; the answers merge into <cur>. */
+	nd->singles_left = 3;
+	for (unsigned id = NODERPC_ID_HEALTH; id <= NODERPC_ID_FINALIZED_HEAD; id++) {
+		len = noderpc_build_single(body, sizeof(body), id);
+		poll_send(c, nd, body, len, c->cfg.timeout_ms);
+	}
+}
+
+static void apply_reload(struct ctl *c)
+{
+	struct ctl_chain *chains = build_chains(&c->next_cfg, c->chains, c->n_chains);
+
+	c->reload_pending = false;
+	if (chains == NULL) {
+		log_err(MOD, "reload: out of memory, keeping the current config");
+		ctl_cfg_free(&c->next_cfg);
+		c->reload_failures++;
+		return;
+	}
+	free_chains(c->chains, c->n_chains);
+	ctl_cfg_free(&c->cfg);
+	c->cfg = c->next_cfg;
+	memset(&c->next_cfg, 0, sizeof(c->next_cfg));
+	c->chains = chains;
+	c->n_chains = c->cfg.n_chains;
+	node_limits_from_cfg(&c->limits, &c->cfg);
+	pf_log_threshold = c->cfg.log_level;
+	ev_timer_set(&c->tick, 0., (double)c->cfg.interval_ms / 1000.0);
+	c->reloads++;
+	log_info(MOD, "reloaded %s: %u chains, %u nodes", c->cfg_path, c->n_chains, c->cfg.n_nodes);
+}
+
+static void on_tick(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct ctl *c = pf_container_of(t, struct ctl, tick);
+
+	(void)loop;
+	(void)revents;
+	if (c->round_open) {
+		log_warn(MOD, "round %llu still running at the next tick: polls slower than the "
+			      "interval",
+			 (unsigned long long)c->rounds);
+		return;
+	}
+	if (c->reload_pending)
+		apply_reload(c);
+	c->round_open = true;
+	c->rounds++;
+	c->round_started = ev_now(c->loop);
+	c->outstanding++; /* held while starting, so a synchronous failure cannot end the round */
+	for (unsigned ch = 0; ch < c->n_chains; ch++)
+		for (unsigned i = 0; i < c->chains[ch].n_nodes; i++)
+			if (!c->chains[ch].nodes[i]->in_flight)
+				poll_node(c, c->chains[ch].nodes[i]);
+	if (--c->outstanding == 0)
+		finish_round(c);
+}
+
+/* ---- decisions ---- */
+
+/* What HAProxy shows for <nd>'s server now, to preset a node never decided before. */
+static enum node_state preset_from_haproxy(const struct ctl *c, const struct ctl_node *nd)
+{
+	for (unsigned h = 0; h < c->n_haproxy; h++) {
+		const struct ctl_haproxy *hp = &c->haproxy[h];
+
+		for (size_t i = 0; i < hp->n_have; i++)
+			if (strcmp(hp->have[i].backend, nd->chain->backend) == 0 &&
+			    strcmp(hp->have[i].server, nd->server) == 0)
+				return (hp->have[i].admin_state & HAPI_ADMF_FDRAIN) ? NODE_DRAIN
+										   : NODE_READY;
+	}
+	return NODE_READY;
+}
+
+static void decide(struct ctl *c)
+{
+	int64_t now = ctl_now_ms(c);
+
+	for (unsigned ch = 0; ch < c->n_chains; ch++) {
+		struct ctl_chain *chain = &c->chains[ch];
+		struct node_poll *polls = calloc(chain->n_nodes ? chain->n_nodes : 1, sizeof(*polls));
+		struct node_track *tracks = calloc(chain->n_nodes ? chain->n_nodes : 1,
+						   sizeof(*tracks));
+
+		if (polls == NULL || tracks == NULL) {
+			log_err(MOD, "out of memory deciding chain %s: keeping last round's states",
+				chain->name);
+			free(polls);
+			free(tracks);
+			continue;
+		}
+		for (unsigned i = 0; i < chain->n_nodes; i++) {
+			struct ctl_node *nd = chain->nodes[i];
+
+			if (!nd->track.initialised) {
+				bool admin = nd->track.admin_drain;
+				char reason[NODE_REASON_MAX];
+
+				memcpy(reason, nd->track.admin_reason, sizeof(reason));
+				node_track_init(&nd->track, preset_from_haproxy(c, nd));
+				nd->track.admin_drain = admin;
+				memcpy(nd->track.admin_reason, reason, sizeof(reason));
+			}
+			polls[i] = nd->poll;
+			tracks[i] = nd->track;
+		}
+		node_decide(&c->limits, &chain->track, polls, tracks, chain->n_nodes, now);
+		for (unsigned i = 0; i < chain->n_nodes; i++) {
+			struct ctl_node *nd = chain->nodes[i];
+
+			nd->track = tracks[i];
+			if (nd->track.changed) {
+				log_info(MOD, "chain=%s node=%s %s -> %s: %s", chain->name, nd->name,
+					 node_state_name(nd->track.prev),
+					 node_state_name(nd->track.state), nd->track.why);
+				if (nd->track.state == NODE_DRAIN) {
+					nd->drain_since_ms = now;
+					nd->shut_mask = 0;
+				}
+			}
+		}
+		if (chain->track.stall_changed)
+			log_warn(MOD, "chain=%s %s at height %llu", chain->name,
+				 chain->track.stalled ? "stalled: no node advances"
+						      : "advancing again",
+				 (unsigned long long)chain->track.ref_best);
+		free(polls);
+		free(tracks);
+	}
+}
+
+/* ---- reconciliation ---- */
+
+static void hap_read_cb(void *ctx, int status, const char *answer, size_t len, const char *err);
+
+static void hap_fail(struct ctl_haproxy *hp, enum ctl_act_err kind, const char *what)
+{
+	hp->errors[kind]++;
+	if (hp->up || strcmp(hp->last_error, what) != 0)
+		log_warn(MOD, "haproxy=%s %s", hp->name, what);
+	snprintf(hp->last_error, sizeof(hp->last_error), "%s", what);
+	hp->up = kind != CTL_ERR_IO && kind != CTL_ERR_PARSE;
+	hp->phase = CTL_HAP_IDLE;
+}
+
+static void reconcile_start(struct ctl *c, struct ctl_haproxy *hp)
+{
+	if (hp->phase != CTL_HAP_IDLE) {
+		hp->errors[CTL_ERR_BUSY]++;
+		return;
+	}
+	hp->phase = CTL_HAP_READING;
+	(void)c;
+	if (hapi_send(hp->api, "show info; show servers state", hap_read_cb, hp) == -1)
+		hap_fail(hp, CTL_ERR_IO, "out of memory");
+}
+
+static const struct hapi_server *find_have(const struct ctl_haproxy *hp, const char *backend,
+					   const char *server)
+{
+	for (size_t i = 0; i < hp->n_have; i++)
+		if (strcmp(hp->have[i].backend, backend) == 0 &&
+		    strcmp(hp->have[i].server, server) == 0)
+			return &hp->have[i];
+	return NULL;
+}
+
+static bool slot_taken(const struct ctl_chain *ch, const char *server)
+{
+	for (unsigned i = 0; i < ch->n_nodes; i++)
+		if (strcmp(ch->nodes[i]->server, server) == 0 ||
+		    strcmp(ch->nodes[i]->cfg.server, server) == 0)
+			return true;
+	return false;
+}
+
+/* Gives template nodes without a server a slot of their backend, by address first. */
+static void assign_slots(struct ctl *c, const struct ctl_haproxy *hp, struct ctl_chain *ch)
+{
+	for (unsigned i = 0; i < ch->n_nodes; i++) {
+		struct ctl_node *nd = ch->nodes[i];
+		const struct hapi_server *pick = NULL;
+
+		if (!ctl_node_cfg_is_template(&nd->cfg) || nd->server[0] != '\0')
+			continue;
+		for (size_t k = 0; k < hp->n_have && pick == NULL; k++) {
+			const struct hapi_server *s = &hp->have[k];
+
+			if (strcmp(s->backend, ch->backend) == 0 && !slot_taken(ch, s->server) &&
+			    strcmp(s->addr, nd->cfg.addr) == 0 && s->port == nd->cfg.port)
+				pick = s;
+		}
+		for (size_t k = 0; k < hp->n_have && pick == NULL; k++) {
+			const struct hapi_server *s = &hp->have[k];
+
+			if (strcmp(s->backend, ch->backend) == 0 && !slot_taken(ch, s->server) &&
+			    (s->admin_state & (HAPI_ADMF_CMAINT | HAPI_ADMF_FMAINT)) != 0)
+				pick = s;
+		}
+		if (pick == NULL) {
+			c->haproxy[0].errors[CTL_ERR_NO_SLOT]++;
+			log_warn(MOD, "chain=%s node=%s: no free server-template slot in %s",
+				 ch->name, nd->name, ch->backend);
+			continue;
+		}
+		snprintf(nd->server, sizeof(nd->server), "%s", pick->server);
+		nd->slot_fresh = true;
+		/* A slot handed out again is no longer released. */
+		for (unsigned r = 0; r < ch->n_released; r++)
+			if (strcmp(ch->released[r], pick->server) == 0)
+				memmove(ch->released[r], ch->released[r + 1],
+					(--ch->n_released - r) * sizeof(ch->released[0]));
+		log_info(MOD, "chain=%s node=%s takes slot %s/%s (%s port %u)", ch->name, nd->name,
+			 ch->backend, nd->server, nd->cfg.addr, nd->cfg.port);
+	}
+}
+
+static void want_for(struct hapi_want *w, const char *backend, const struct ctl_node *nd,
+		     enum hapi_want_state state)
+{
+	memset(w, 0, sizeof(*w));
+	snprintf(w->backend, sizeof(w->backend), "%s", backend);
+	snprintf(w->server, sizeof(w->server), "%s", nd->server);
+	w->state = state;
+	if (ctl_node_cfg_is_template(&nd->cfg)) {
+		w->has_addr = true;
+		snprintf(w->addr, sizeof(w->addr), "%s", nd->cfg.addr);
+		w->port = nd->cfg.port;
+		w->own_maint = nd->slot_fresh;
+	}
+}
+
+/* Builds every want of this instance into <w> (capacity <cap>); returns the count. */
+static size_t build_wants(struct ctl *c, struct ctl_haproxy *hp, struct hapi_want *w, size_t cap)
+{
+	size_t n = 0;
+
+	for (unsigned ch = 0; ch < c->n_chains; ch++) {
+		struct ctl_chain *chain = &c->chains[ch];
+
+		assign_slots(c, hp, chain);
+		for (unsigned i = 0; i < chain->n_nodes && n < cap; i++) {
+			struct ctl_node *nd = chain->nodes[i];
+
+			if (nd->server[0] == '\0')
+				continue;
+			want_for(&w[n++], chain->backend, nd,
+				 nd->track.state == NODE_READY ? HAPI_WANT_READY : HAPI_WANT_DRAIN);
+			/* Heavy twins track this server: mirror only its address. */
+			for (unsigned h = 0; h < chain->n_heavy && n < cap; h++) {
+				const struct hapi_server *s =
+					find_have(hp, chain->heavy[h], nd->server);
+
+				if (s == NULL || !ctl_node_cfg_is_template(&nd->cfg))
+					continue;
+				want_for(&w[n], chain->heavy[h], nd,
+					 hapi_admin_to_state(s->admin_state));
+				w[n++].own_maint = true;
+			}
+		}
+		for (unsigned r = 0; r < chain->n_released && n < cap; r++) {
+			memset(&w[n], 0, sizeof(w[n]));
+			snprintf(w[n].backend, sizeof(w[n].backend), "%s", chain->backend);
+			snprintf(w[n].server, sizeof(w[n].server), "%s", chain->released[r]);
+			w[n].state = HAPI_WANT_MAINT;
+			n++;
+		}
+	}
+	return n;
+}
+
+static void hap_apply_cb(void *ctx, int status, const char *answer, size_t len, const char *err);
+
+/* Appends "shutdown sessions" for drained nodes past their grace period. */
+static size_t add_shutdowns(struct ctl *c, char *line, size_t used, size_t cap, unsigned *count,
+			    struct ctl_haproxy *hp)
+{
+	int64_t now = ctl_now_ms(c);
+
+	if (c->cfg.drain_grace_ms == 0)
+		return used;
+	for (unsigned ch = 0; ch < c->n_chains; ch++) {
+		struct ctl_chain *chain = &c->chains[ch];
+
+		for (unsigned i = 0; i < chain->n_nodes; i++) {
+			struct ctl_node *nd = chain->nodes[i];
+			char cmd[HAPI_CMD_MAX];
+
+			if (nd->track.state != NODE_DRAIN || (nd->shut_mask & (1u << hp->index)) ||
+			    nd->server[0] == '\0' || nd->hand_maint ||
+			    now - nd->drain_since_ms < (int64_t)c->cfg.drain_grace_ms)
+				continue;
+			for (unsigned b = 0; b <= chain->n_heavy; b++) {
+				const char *be = b == 0 ? chain->backend : chain->heavy[b - 1];
+				size_t k;
+
+				if (find_have(hp, be, nd->server) == NULL)
+					continue;
+				k = hapi_cmd_shutdown_sessions(cmd, sizeof(cmd), be, nd->server);
+				if (k == 0 || used + k + 3 > cap)
+					continue;
+				used += (size_t)snprintf(line + used, cap - used, "%s%s",
+							 used ? "; " : "", cmd);
+				hp->sent_kinds[(*count)++] = HAPI_ACT_SET_ADDR + 1;
+			}
+			nd->shut_mask |= 1u << hp->index;
+			log_info(MOD, "haproxy=%s chain=%s node=%s drained for %u ms: shutting its "
+				      "sessions so subscribers reconnect elsewhere",
+				 hp->name, chain->name, nd->name, c->cfg.drain_grace_ms);
+		}
+	}
+	return used;
+}
+
+static void reconcile_apply(struct ctl *c, struct ctl_haproxy *hp)
+{
+	size_t cap = 1, nwant, nact = 0, nskip = 0, line_cap, used = 0, shut_max = 0;
+	struct hapi_want *want;
+	struct hapi_action *act;
+	struct hapi_skip *skip;
+	char *line = NULL;
+	unsigned count = 0;
+
+	for (unsigned ch = 0; ch < c->n_chains; ch++) {
+		cap += (size_t)c->chains[ch].n_nodes * (1 + c->chains[ch].n_heavy) +
+		       c->chains[ch].n_released;
+		shut_max += (size_t)c->chains[ch].n_nodes * (1 + c->chains[ch].n_heavy);
+	}
+	want = calloc(cap, sizeof(*want));
+	act = calloc(cap * 3, sizeof(*act));
+	skip = calloc(cap, sizeof(*skip));
+	if (want == NULL || act == NULL || skip == NULL) {
+		hap_fail(hp, CTL_ERR_IO, "out of memory reconciling");
+		goto out;
+	}
+	nwant = build_wants(c, hp, want, cap);
+	if (hapi_diff(want, nwant, hp->have, hp->n_have, act, cap * 3, &nact, skip, cap, &nskip) ==
+	    -1) {
+		hap_fail(hp, CTL_ERR_PARSE, "too many actions for one round");
+		goto out;
+	}
+	line_cap = (nact + shut_max) * (HAPI_CMD_MAX + 2) + 1;
+	line = malloc(line_cap);
+	free(hp->sent_kinds);
+	hp->sent_kinds = calloc(nact + shut_max + 1, sizeof(*hp->sent_kinds));
+	if (line == NULL || hp->sent_kinds == NULL) {
+		hap_fail(hp, CTL_ERR_IO, "out of memory reconciling");
+		goto out;
+	}
+	for (unsigned ch = 0; ch < c->n_chains; ch++)
+		for (unsigned i = 0; i < c->chains[ch].n_nodes; i++)
+			c->chains[ch].nodes[i]->hand_maint = false;
+	for (size_t i = 0; i < nskip; i++) {
+		const struct hapi_want *w = skip[i].want;
+
+		if (skip[i].reason == HAPI_SKIP_HAND_MAINT) {
+			for (unsigned ch = 0; ch < c->n_chains; ch++)
+				for (unsigned k = 0; k < c->chains[ch].n_nodes; k++) {
+					struct ctl_node *nd = c->chains[ch].nodes[k];
+
+					if (strcmp(nd->server, w->server) == 0 &&
+					    strcmp(c->chains[ch].backend, w->backend) == 0)
+						nd->hand_maint = true;
+				}
+		} else if (skip[i].reason == HAPI_SKIP_NO_SERVER) {
+			hp->errors[CTL_ERR_NO_SERVER]++;
+			log_warn(MOD, "haproxy=%s has no server %s/%s", hp->name, w->backend,
+				 w->server);
+		}
+	}
+	for (size_t i = 0; i < nact; i++) {
+		used += (size_t)snprintf(line + used, line_cap - used, "%s%s", used ? "; " : "",
+					 act[i].cmd);
+		hp->sent_kinds[count++] = act[i].kind;
+		log_info(MOD, "haproxy=%s %s", hp->name, act[i].cmd);
+	}
+	used = add_shutdowns(c, line, used, line_cap, &count, hp);
+	hp->n_sent = count;
+	if (count == 0) {
+		hp->phase = CTL_HAP_IDLE;
+		hp->reconciles++;
+		goto out;
+	}
+	hp->phase = CTL_HAP_APPLYING;
+	if (hapi_send(hp->api, line, hap_apply_cb, hp) == -1)
+		hap_fail(hp, CTL_ERR_IO, "out of memory sending commands");
+	/* Slots we filled are ours now: an FMAINT on them later is somebody else's. */
+	for (unsigned ch = 0; ch < c->n_chains; ch++)
+		for (unsigned i = 0; i < c->chains[ch].n_nodes; i++)
+			c->chains[ch].nodes[i]->slot_fresh = false;
+out:
+	free(want);
+	free(act);
+	free(skip);
+	free(line);
+}
+
+static void hap_apply_cb(void *ctx, int status, const char *answer, size_t len, const char *err)
+{
+	struct ctl_haproxy *hp = ctx;
+	struct pf_slice *parts;
+	size_t n = 0;
+	char why[256];
+
+	if (status == -1) {
+		hap_fail(hp, CTL_ERR_IO, err);
+		return;
+	}
+	parts = calloc(hp->n_sent + 1, sizeof(*parts));
+	if (parts == NULL) {
+		hap_fail(hp, CTL_ERR_IO, "out of memory reading answers");
+		return;
+	}
+	if (hapi_split_answers(answer, len, parts, hp->n_sent + 1, &n, why, sizeof(why)) != 0) {
+		free(parts);
+		hap_fail(hp, CTL_ERR_PARSE, why);
+		return;
+	}
+	for (size_t i = 0; i < hp->n_sent; i++) {
+		enum hapi_act_kind kind = hp->sent_kinds[i];
+		int ok;
+
+		if (i >= n) {
+			hp->actions[kind]++; /* trailing empty answers may be folded away */
+			continue;
+		}
+		ok = kind == HAPI_ACT_SET_ADDR
+			     ? hapi_addr_answer_ok((const char *)parts[i].p, parts[i].len, why,
+						   sizeof(why))
+			     : hapi_answer_ok((const char *)parts[i].p, parts[i].len, why,
+					      sizeof(why));
+		if (ok == 0) {
+			hp->actions[kind]++;
+		} else {
+			hp->errors[CTL_ERR_REFUSED]++;
+			log_warn(MOD, "haproxy=%s refused a command: %s", hp->name, why);
+		}
+	}
+	free(parts);
+	hp->up = true;
+	hp->last_error[0] = '\0';
+	hp->reconciles++;
+	hp->phase = CTL_HAP_IDLE;
+}
+
+static void hap_read_cb(void *ctx, int status, const char *answer, size_t len, const char *err)
+{
+	struct ctl_haproxy *hp = ctx;
+	struct ctl *c = hp->owner;
+	struct pf_slice parts[2];
+	struct hapi_info info;
+	size_t n = 0;
+	char why[256];
+
+	if (status == -1) {
+		hap_fail(hp, CTL_ERR_IO, err);
+		return;
+	}
+	if (hapi_split_answers(answer, len, parts, 2, &n, why, sizeof(why)) != 0 || n < 2) {
+		hap_fail(hp, CTL_ERR_PARSE, n < 2 ? "short answer to show info; show servers state"
+						   : why);
+		return;
+	}
+	if (hapi_parse_info((const char *)parts[0].p, parts[0].len, &info, why, sizeof(why)) ==
+	    -1) {
+		hap_fail(hp, CTL_ERR_PARSE, why);
+		return;
+	}
+	for (;;) {
+		size_t got = 0;
+
+		if (hapi_parse_servers_state((const char *)parts[1].p, parts[1].len, hp->have,
+					     hp->cap_have, &got, why, sizeof(why)) == 0) {
+			hp->n_have = got;
+			break;
+		}
+		if (hp->cap_have < 65536 && strstr(why, "capacity") != NULL) {
+			size_t cap = hp->cap_have ? hp->cap_have * 2 : 256;
+			struct hapi_server *nh = realloc(hp->have, cap * sizeof(*nh));
+
+			if (nh != NULL) {
+				hp->have = nh;
+				hp->cap_have = cap;
+				continue;
+			}
+		}
+		hap_fail(hp, CTL_ERR_PARSE, why);
+		return;
+	}
+	if (hp->has_info && (info.pid != hp->info.pid || info.uptime_sec < hp->info.uptime_sec)) {
+		hp->restarts++;
+		log_warn(MOD, "haproxy=%s restarted or reloaded (pid %ld -> %ld): re-applying the "
+			      "whole desired state",
+			 hp->name, hp->info.pid, info.pid);
+	}
+	if (!hp->up)
+		log_info(MOD, "haproxy=%s answers (pid %ld, %s)", hp->name, info.pid, info.version);
+	hp->info = info;
+	hp->has_info = true;
+	hp->up = true;
+	if (!c->first_decision_done) {
+		hp->phase = CTL_HAP_IDLE; /* startup read: only to preset node states */
+		return;
+	}
+	reconcile_apply(c, hp);
+}
+
+static void finish_round(struct ctl *c)
+{
+	c->round_open = false;
+	c->last_round_ms = (ev_now(c->loop) - c->round_started) * 1000.0;
+	decide(c);
+	c->first_decision_done = true;
+	for (unsigned h = 0; h < c->n_haproxy; h++)
+		reconcile_start(c, &c->haproxy[h]);
+}
+
+/* ---- admin, reload, lifecycle ---- */
+
+int ctl_admin_drain(struct ctl *c, const char *name, bool drain, const char *reason)
+{
+	struct ctl_node *nd = ctl_find_node(c, name);
+
+	if (nd == NULL)
+		return -1;
+	nd->track.admin_drain = drain;
+	snprintf(nd->track.admin_reason, sizeof(nd->track.admin_reason), "%s",
+		 drain ? (reason && *reason ? reason : "no reason given") : "");
+	log_info(MOD, "chain=%s node=%s admin %s%s%s", nd->chain->name, nd->name,
+		 drain ? "drain" : "undrain", drain ? ": " : "", drain ? nd->track.admin_reason : "");
+	(void)save_state(c);
+	/* Act now rather than at the next round. */
+	if (!c->round_open && c->first_decision_done) {
+		decide(c);
+		for (unsigned h = 0; h < c->n_haproxy; h++)
+			reconcile_start(c, &c->haproxy[h]);
+	}
+	return 0;
+}
+
+void ctl_reload(struct ctl *c)
+{
+	char err[512];
+	struct ctl_cfg next;
+
+	if (ctl_cfg_load(c->cfg_path, &next, err, sizeof(err)) == -1) {
+		c->reload_failures++;
+		log_err(MOD, "reload refused, keeping the current config: %s", err);
+		return;
+	}
+	if (ctl_cfg_reload_check(&c->cfg, &next, err, sizeof(err)) == -1) {
+		c->reload_failures++;
+		log_err(MOD, "reload refused, keeping the current config: %s", err);
+		ctl_cfg_free(&next);
+		return;
+	}
+	if (c->reload_pending)
+		ctl_cfg_free(&c->next_cfg);
+	c->next_cfg = next;
+	c->reload_pending = true;
+	log_info(MOD, "reload of %s accepted: applied at the next round", c->cfg_path);
+}
+
+int ctl_start(struct ctl *c, struct ev_loop *loop, struct ctl_cfg *cfg, const char *cfg_path,
+	      char *err, size_t errlen)
+{
+	memset(c, 0, sizeof(*c));
+	c->loop = loop;
+	c->cfg = *cfg;
+	memset(cfg, 0, sizeof(*cfg));
+	snprintf(c->cfg_path, sizeof(c->cfg_path), "%s", cfg_path);
+	node_limits_from_cfg(&c->limits, &c->cfg);
+	c->started_ms = ctl_now_ms(c);
+	c->chains = build_chains(&c->cfg, NULL, 0);
+	c->n_chains = c->cfg.n_chains;
+	c->poller = poller_new(loop);
+	if (c->chains == NULL || c->poller == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	c->n_haproxy = c->cfg.n_haproxy;
+	for (unsigned h = 0; h < c->n_haproxy; h++) {
+		struct ctl_haproxy *hp = &c->haproxy[h];
+
+		hp->api = hapi_new(loop, &c->cfg.haproxy[h], (double)c->cfg.timeout_ms / 1000.0);
+		if (hp->api == NULL) {
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
+		snprintf(hp->name, sizeof(hp->name), "%s", hapi_name(hp->api));
+		hp->owner = c;
+		hp->index = h;
+		hp->up = true; /* until proven otherwise, so the first failure is logged */
+	}
+	c->http = http_server_new(loop, &c->cfg.http_listen, status_http_handler, c, err, errlen);
+	if (c->http == NULL)
+		goto fail;
+	load_state(c);
+	/* Read HAProxy first so the first decision starts from what it shows. */
+	for (unsigned h = 0; h < c->n_haproxy; h++)
+		reconcile_start(c, &c->haproxy[h]);
+	ev_timer_init(&c->tick, on_tick, (double)c->cfg.interval_ms / 1000.0 / 4,
+		      (double)c->cfg.interval_ms / 1000.0);
+	ev_timer_start(loop, &c->tick);
+	return 0;
+fail:
+	ctl_stop(c);
+	return -1;
+}
+
+void ctl_stop(struct ctl *c)
+{
+	if (c->loop != NULL)
+		ev_timer_stop(c->loop, &c->tick);
+	http_server_free(c->http);
+	c->http = NULL;
+	poller_free(c->poller);
+	c->poller = NULL;
+	for (unsigned h = 0; h < c->n_haproxy; h++) {
+		hapi_free(c->haproxy[h].api);
+		free(c->haproxy[h].have);
+		free(c->haproxy[h].sent_kinds);
+	}
+	c->n_haproxy = 0;
+	free_chains(c->chains, c->n_chains);
+	c->chains = NULL;
+	c->n_chains = 0;
+	if (c->reload_pending)
+		ctl_cfg_free(&c->next_cfg);
+	ctl_cfg_free(&c->cfg);
+}

@@ -1,0 +1,1104 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * polkfura-ctl's JSON config: cJSON DOM -> struct ctl_cfg. Three tables of
+ * {key, type, offset, default, min, max, flags} (top level, chains[],
+ * chains[].nodes[]) drive one generic object walker (pgbouncer
+ * bouncer_params[] style); the arrays and the rules that span keys
+ * (timeout < interval, unique names, template nodes) are code. Errors name
+ * the key path. Parsing is pure: no I/O, clock or logging; only
+ * ctl_cfg_load reads a file. The DOM is freed before returning, so cJSON
+ * never escapes this file.
+ */
+#include "ctl_cfg.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "common/compiler.h"
+#include "common/log.h"
+#include "common/net.h"
+
+enum cfg_type {
+	CFG_UINT = 0,
+	CFG_BOOL,
+	CFG_NAME,      /* string of <cs> characters, length min..max, into char[max + 1] */
+	CFG_PATH,      /* absolute file path, length min..max */
+	CFG_LOG_LEVEL, /* enum pf_log_level */
+	CFG_LISTEN,    /* TCP HOST:PORT into struct pf_addr */
+	CFG_SOCKETS,   /* haproxy: array of runtime-API addresses */
+	CFG_BACKENDS,  /* heavy_backends: array of backend names */
+	CFG_URL,       /* a node's rpc URL, split into its parts */
+	CFG_CHAINS,    /* array of chain objects */
+	CFG_NODES,     /* array of node objects */
+};
+
+enum cfg_charset {
+	CS_LOWER = 0, /* region, chain names */
+	CS_BACKEND,   /* HAProxy backend names */
+	CS_NODE,      /* node and server names */
+};
+
+static const char *const cs_desc[] = {"[a-z0-9-]", "[A-Za-z0-9_.:-]", "[A-Za-z0-9_.-]"};
+
+#define CFG_REQUIRED  0x1u
+#define CFG_NO_RELOAD 0x2u /* refused by ctl_cfg_reload_check: needs a restart */
+
+struct cfg_key {
+	const char *key;
+	enum cfg_type type;
+	size_t offset;       /* into the level's struct; the array types write their own fields */
+	long long def;       /* CFG_UINT, CFG_BOOL */
+	const char *def_str; /* CFG_NAME, CFG_PATH, CFG_LOG_LEVEL, CFG_LISTEN; NULL: "" */
+	long long min, max;  /* value range; string length; array items */
+	enum cfg_charset cs; /* CFG_NAME, CFG_BACKENDS */
+	unsigned flags;
+};
+
+#define TOP(f)   offsetof(struct ctl_cfg, f)
+#define CHAIN(f) offsetof(struct ctl_chain_cfg, f)
+#define NODE(f)  offsetof(struct ctl_node_cfg, f)
+
+static const struct cfg_key top_keys[] = {
+    {"region", CFG_NAME, TOP(region), 0, NULL, 1, CTL_CFG_REGION_MAX, CS_LOWER, CFG_REQUIRED},
+    {"interval_ms", CFG_UINT, TOP(interval_ms), 1000, NULL, 100, 60000, 0, 0},
+    {"timeout_ms", CFG_UINT, TOP(timeout_ms), 800, NULL, 50, 60000, 0, 0},
+    {"max_lag", CFG_UINT, TOP(max_lag), 5, NULL, 0, 100000, 0, 0},
+    {"max_lag_seconds", CFG_UINT, TOP(max_lag_seconds), 0, NULL, 0, 86400, 0, 0},
+    {"max_finalized_lag", CFG_UINT, TOP(max_finalized_lag), 0, NULL, 0, 100000, 0, 0},
+    {"min_peers", CFG_UINT, TOP(min_peers), 2, NULL, 0, 10000, 0, 0},
+    {"rise", CFG_UINT, TOP(rise), 2, NULL, 1, 100, 0, 0},
+    {"fall", CFG_UINT, TOP(fall), 2, NULL, 1, 100, 0, 0},
+    {"min_drain_ms", CFG_UINT, TOP(min_drain_ms), 30000, NULL, 0, 86400000, 0, 0},
+    {"min_ready", CFG_UINT, TOP(min_ready), 1, NULL, 0, 1000, 0, 0},
+    {"stall_ms", CFG_UINT, TOP(stall_ms), 60000, NULL, 0, 86400000, 0, 0},
+    {"drain_grace_ms", CFG_UINT, TOP(drain_grace_ms), 60000, NULL, 0, 86400000, 0, 0},
+    {"haproxy", CFG_SOCKETS, TOP(haproxy), 0, NULL, 1, CTL_CFG_MAX_HAPROXY, 0, CFG_REQUIRED},
+    {"http_listen", CFG_LISTEN, TOP(http_listen), 0, CTL_CFG_DEFAULT_HTTP_LISTEN, 0, 0, 0,
+     CFG_NO_RELOAD},
+    {"state_file", CFG_PATH, TOP(state_file), 0, CTL_CFG_DEFAULT_STATE_FILE, 1, CTL_CFG_PATH_MAX, 0,
+     CFG_NO_RELOAD},
+    {"log_level", CFG_LOG_LEVEL, TOP(log_level), 0, "info", 0, 0, 0, 0},
+    {"chains", CFG_CHAINS, TOP(chains), 0, NULL, 1, CTL_CFG_MAX_CHAINS, 0, CFG_REQUIRED},
+};
+
+static const struct cfg_key chain_keys[] = {
+    {"name", CFG_NAME, CHAIN(name), 0, NULL, 1, CTL_CFG_CHAIN_NAME_MAX, CS_LOWER, CFG_REQUIRED},
+    {"backend", CFG_NAME, CHAIN(backend), 0, NULL, 1, CTL_CFG_NAME_MAX, CS_BACKEND, CFG_REQUIRED},
+    {"heavy_backends", CFG_BACKENDS, CHAIN(heavy_backends), 0, NULL, 0, CTL_CFG_MAX_HEAVY,
+     CS_BACKEND, 0},
+    {"nodes", CFG_NODES, CHAIN(nodes), 0, NULL, 1, CTL_CFG_MAX_CHAIN_NODE, 0, CFG_REQUIRED},
+};
+
+/* "server" comes before "rpc": the rpc rules depend on whether the node has a server. */
+static const struct cfg_key node_keys[] = {
+    {"name", CFG_NAME, NODE(name), 0, NULL, 1, CTL_CFG_NAME_MAX, CS_NODE, CFG_REQUIRED},
+    {"server", CFG_NAME, NODE(server), 0, NULL, 1, CTL_CFG_NAME_MAX, CS_NODE, 0},
+    {"rpc", CFG_URL, NODE(rpc_url), 0, NULL, 1, CTL_CFG_URL_MAX, 0, CFG_REQUIRED},
+    {"batch", CFG_BOOL, NODE(batch), 1, NULL, 0, 1, 0, 0},
+};
+
+#define CFG_MAX_KEYS 24 /* per table: the size of parse_object's seen[] */
+
+struct cfg_level {
+	const char *where; /* for the "belongs ..." hint */
+	const struct cfg_key *keys;
+	size_t n;
+};
+
+static const struct cfg_level levels[] = {
+    {"at the top level", top_keys, PF_ARRAY_SIZE(top_keys)},
+    {"in a chain", chain_keys, PF_ARRAY_SIZE(chain_keys)},
+    {"in a node", node_keys, PF_ARRAY_SIZE(node_keys)},
+};
+
+_Static_assert(PF_ARRAY_SIZE(top_keys) <= CFG_MAX_KEYS, "raise CFG_MAX_KEYS");
+_Static_assert(PF_ARRAY_SIZE(chain_keys) <= CFG_MAX_KEYS, "raise CFG_MAX_KEYS");
+_Static_assert(PF_ARRAY_SIZE(node_keys) <= CFG_MAX_KEYS, "raise CFG_MAX_KEYS");
+
+struct cfg_ctx {
+	char *err;
+	size_t errlen;
+	unsigned n_nodes; /* nodes seen so far across chains */
+};
+
+/* ---- error messages ------------------------------------------------------ */
+
+/* Writes "<path>.<key>: <fmt...>" (either part may be empty) into the error buffer; returns -1. */
+PF_PRINTF(4, 5)
+static int fail(struct cfg_ctx *c, const char *path, const char *key, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	const char *dot = (path[0] != '\0' && key[0] != '\0') ? "." : "";
+
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (path[0] == '\0' && key[0] == '\0')
+		(void)snprintf(c->err, c->errlen, "%s", msg);
+	else
+		(void)snprintf(c->err, c->errlen, "%s%s%s: %s", path, dot, key, msg);
+	return -1;
+}
+
+/* Masks bytes that would garble a log line. */
+static char printable(char ch)
+{
+	if (ch < 0x20 || ch >= 0x7f)
+		return '?';
+	return ch;
+}
+
+/* Quotes <s> for a message: at most 40 bytes, non-printable bytes as '?'. */
+static const char *quote(const char *s, char *buf, size_t len)
+{
+	size_t n = 0, i;
+
+	PF_BUG_ON(len < 48);
+	buf[n++] = '"';
+	for (i = 0; i < 40 && s[i] != '\0'; i++)
+		buf[n++] = printable(s[i]);
+	if (s[i] != '\0') {
+		memcpy(buf + n, "...", 3);
+		n += 3;
+	}
+	buf[n++] = '"';
+	buf[n] = '\0';
+	return buf;
+}
+
+/* Describes a JSON value for "got ...": a quoted string, a number, true, an array... */
+static const char *describe(const cJSON *v, char *buf, size_t len)
+{
+	double d;
+
+	if (cJSON_IsString(v) && v->valuestring != NULL)
+		return quote(v->valuestring, buf, len);
+	if (cJSON_IsNumber(v)) {
+		d = v->valuedouble;
+		if (d > -1e15 && d < 1e15 && d == (double)(long long)d)
+			(void)snprintf(buf, len, "%lld", (long long)d);
+		else
+			(void)snprintf(buf, len, "%g", d);
+		return buf;
+	}
+	if (cJSON_IsBool(v))
+		return cJSON_IsTrue(v) ? "true" : "false";
+	if (cJSON_IsNull(v))
+		return "null";
+	if (cJSON_IsArray(v))
+		return "an array";
+	return cJSON_IsObject(v) ? "an object" : "an unknown value";
+}
+
+/* Levenshtein distance, ignoring case, of two keys of at most 64 bytes. */
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t row[65], la = strlen(a), lb = strlen(b), i, j, diag, up;
+
+	PF_BUG_ON(la > 64 || lb > 64);
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		diag = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			up = row[j];
+			row[j] = diag + (tolower((unsigned char)a[i - 1]) !=
+			                 tolower((unsigned char)b[j - 1]));
+			if (up + 1 < row[j])
+				row[j] = up + 1;
+			if (row[j - 1] + 1 < row[j])
+				row[j] = row[j - 1] + 1;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+/* Names the key an unknown <key> was probably meant to be, or where it belongs, or "". */
+static void suggest(const struct cfg_level *lvl, const char *key, char *buf, size_t len)
+{
+	size_t best = SIZE_MAX, d;
+	const char *best_key = NULL;
+
+	buf[0] = '\0';
+	if (strlen(key) > 64)
+		return;
+	for (size_t i = 0; i < lvl->n; i++) {
+		d = edit_distance(key, lvl->keys[i].key);
+		if (d < best) {
+			best = d;
+			best_key = lvl->keys[i].key;
+		}
+	}
+	if (best_key != NULL && best <= 2 && best < strlen(best_key)) {
+		(void)snprintf(buf, len, " (did you mean \"%s\"?)", best_key);
+		return;
+	}
+	for (size_t l = 0; l < PF_ARRAY_SIZE(levels); l++) {
+		for (size_t i = 0; i < levels[l].n && &levels[l] != lvl; i++) {
+			if (strcmp(key, levels[l].keys[i].key) == 0) {
+				(void)snprintf(buf, len, " (\"%s\" belongs %s)", key,
+				               levels[l].where);
+				return;
+			}
+		}
+	}
+}
+
+/* ---- scalar values ------------------------------------------------------- */
+
+static bool cs_ok(enum cfg_charset cs, unsigned char ch)
+{
+	if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-')
+		return true;
+	if (cs == CS_LOWER)
+		return false;
+	if ((ch >= 'A' && ch <= 'Z') || ch == '_' || ch == '.')
+		return true;
+	return cs == CS_BACKEND && ch == ':';
+}
+
+static bool name_ok(const char *s, const struct cfg_key *k)
+{
+	size_t n = strlen(s);
+
+	if (n < (size_t)k->min || n > (size_t)k->max)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!cs_ok(k->cs, (unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+/* Checks that <v> is a string; on failure writes the "expected a string" error. */
+static int need_string(struct cfg_ctx *c, const char *path, const char *key, const cJSON *v)
+{
+	char got[64];
+
+	if (cJSON_IsString(v) && v->valuestring != NULL)
+		return 0;
+	return fail(c, path, key, "expected a string, got %s", describe(v, got, sizeof(got)));
+}
+
+static int parse_name(struct cfg_ctx *c, const char *path, const char *key, const struct cfg_key *k,
+                      const cJSON *v, char *dst)
+{
+	char got[64];
+
+	if (need_string(c, path, key, v) == -1)
+		return -1;
+	if (!name_ok(v->valuestring, k))
+		return fail(c, path, key, "%s must be %lld-%lld characters of %s",
+		            quote(v->valuestring, got, sizeof(got)), k->min, k->max,
+		            cs_desc[k->cs]);
+	memcpy(dst, v->valuestring, strlen(v->valuestring) + 1);
+	return 0;
+}
+
+static int parse_uint(struct cfg_ctx *c, const char *path, const struct cfg_key *k, const cJSON *v,
+                      unsigned *dst)
+{
+	char got[64];
+	double d = cJSON_IsNumber(v) ? v->valuedouble : -1.0;
+
+	/* The range test comes first so the cast below is defined. */
+	if (!cJSON_IsNumber(v) || !(d >= (double)k->min && d <= (double)k->max) ||
+	    d != (double)(long long)d)
+		return fail(c, path, k->key, "expected an integer %lld..%lld, got %s", k->min,
+		            k->max, describe(v, got, sizeof(got)));
+	*dst = (unsigned)d;
+	return 0;
+}
+
+static int parse_path(struct cfg_ctx *c, const char *path, const struct cfg_key *k, const cJSON *v,
+                      char *dst)
+{
+	char got[64];
+	const char *s;
+	size_t n;
+
+	if (need_string(c, path, k->key, v) == -1)
+		return -1;
+	s = v->valuestring;
+	n = strlen(s);
+	if (n < (size_t)k->min || n > (size_t)k->max || s[0] != '/' || s[n - 1] == '/')
+		return fail(c, path, k->key,
+		            "%s must be an absolute file path of at most %lld characters",
+		            quote(s, got, sizeof(got)), k->max);
+	memcpy(dst, s, n + 1);
+	return 0;
+}
+
+static int parse_listen(struct cfg_ctx *c, const char *path, const struct cfg_key *k, const char *s,
+                        struct pf_addr *dst)
+{
+	char why[256], got[64];
+
+	if (pf_addr_parse(s, dst, why, sizeof(why)) == -1)
+		return fail(c, path, k->key, "%s", why);
+	if (dst->is_unix)
+		return fail(c, path, k->key, "%s is a unix socket; expected HOST:PORT",
+		            quote(s, got, sizeof(got)));
+	return 0;
+}
+
+/* ---- rpc URL ------------------------------------------------------------- */
+
+static bool all_digits_dots(const char *s)
+{
+	return s[strspn(s, "0123456789.")] == '\0';
+}
+
+static const char *url_host(struct ctl_node_cfg *node, bool bracketed);
+
+/*
+ * Splits <url> into <node>'s tls, host, port, path and (numeric hosts) addr.
+ * <explicit_port> tells whether the URL named the port. Returns NULL or the
+ * reason it is refused (a literal).
+ */
+static const char *url_split(const char *url, struct ctl_node_cfg *node, bool *explicit_port)
+{
+	const char *auth, *end, *after, *h;
+	size_t hlen;
+	unsigned long port = 0;
+	bool bracketed;
+
+	for (const char *p = url; *p != '\0'; p++)
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
+			return "must not contain spaces, control or non-ASCII characters";
+	if (strncmp(url, "http://", 7) == 0) {
+		node->tls = false;
+		auth = url + 7;
+	} else if (strncmp(url, "https://", 8) == 0) {
+		node->tls = true;
+		auth = url + 8;
+	} else {
+		return "must start with http:// or https://";
+	}
+	if (strchr(url, '#') != NULL)
+		return "must not contain a #fragment";
+	end = auth + strcspn(auth, "/?");
+	if (memchr(auth, '@', (size_t)(end - auth)) != NULL)
+		return "must not contain user:password@ credentials";
+	bracketed = *auth == '[';
+	if (bracketed) {
+		const char *close = memchr(auth, ']', (size_t)(end - auth));
+
+		if (close == NULL)
+			return "host: unterminated [IPv6] address";
+		h = auth + 1;
+		hlen = (size_t)(close - h);
+		after = close + 1;
+		if (after != end && *after != ':')
+			return "host: expected :PORT after the [IPv6] address";
+	} else {
+		const char *colon = memchr(auth, ':', (size_t)(end - auth));
+
+		h = auth;
+		after = colon != NULL ? colon : end;
+		hlen = (size_t)(after - auth);
+	}
+	memcpy(node->host, h, hlen);
+	node->host[hlen] = '\0';
+	if (after != end) {
+		char *pend;
+
+		if (after[1] < '0' || after[1] > '9' || end - after > 6)
+			return "port must be 1-65535";
+		port = strtoul(after + 1, &pend, 10);
+		if (pend != end || port < 1 || port > 65535)
+			return "port must be 1-65535";
+	}
+	*explicit_port = port != 0;
+	node->port = (uint16_t)(port != 0 ? port : node->tls ? 443 : 80);
+	if (*end == '/')
+		memcpy(node->path, end, strlen(end) + 1);
+	else
+		(void)snprintf(node->path, sizeof(node->path), "/%s", end);
+	return url_host(node, bracketed);
+}
+
+/* Checks the host of a split URL and fills <node>->addr when it is numeric. */
+static const char *url_host(struct ctl_node_cfg *node, bool bracketed)
+{
+	unsigned char bin[sizeof(struct in6_addr)];
+
+	if (node->host[0] == '\0')
+		return "missing host";
+	if (bracketed) {
+		if (inet_pton(AF_INET6, node->host, bin) != 1)
+			return "host: not a numeric IPv6 address inside []";
+		node->addr_family = AF_INET6;
+	} else {
+		for (const char *p = node->host; *p != '\0'; p++)
+			if (!cs_ok(CS_NODE, (unsigned char)*p)) /* the hostname characters */
+				return "host: only letters, digits, '.', '-' and '_' are allowed";
+		if (inet_pton(AF_INET, node->host, bin) != 1) {
+			if (all_digits_dots(node->host))
+				return "host: not a valid IPv4 address";
+			return NULL;
+		}
+		node->addr_family = AF_INET;
+	}
+	/* Canonical text, as HAProxy prints it in "show servers state". */
+	if (inet_ntop(node->addr_family, bin, node->addr, sizeof(node->addr)) == NULL)
+		return "host: cannot format the address";
+	return NULL;
+}
+
+static int parse_url(struct cfg_ctx *c, const char *path, const struct cfg_key *k, const cJSON *v,
+                     struct ctl_node_cfg *node)
+{
+	const char *s, *why;
+	bool explicit_port = false;
+	size_t n;
+
+	if (need_string(c, path, k->key, v) == -1)
+		return -1;
+	s = v->valuestring;
+	n = strlen(s);
+	if (n < (size_t)k->min || n > (size_t)k->max)
+		return fail(c, path, k->key, "expected a URL of 1..%lld characters, got %zu",
+		            k->max, n);
+	memcpy(node->rpc_url, s, n + 1);
+	why = url_split(s, node, &explicit_port);
+	if (why != NULL)
+		return fail(c, path, k->key, "%s", why);
+	if (ctl_node_cfg_is_template(node) && (node->addr_family == 0 || !explicit_port))
+		return fail(c, path, k->key,
+		            "a node without \"server\" takes a server-template slot, so its host "
+		            "must be a numeric IPv4 or [IPv6] address with an explicit port");
+	return 0;
+}
+
+/* ---- objects and arrays -------------------------------------------------- */
+
+/* The value of a level's array of objects (chains, nodes): parse_object's caller walks it. */
+struct cfg_sub {
+	const struct cfg_key *k;
+	const cJSON *v;
+};
+
+static int parse_object(struct cfg_ctx *c, const cJSON *obj, const char *path,
+                        const struct cfg_level *lvl, void *dst, struct cfg_sub *sub);
+
+/* Checks that <v> is an array of k->min..k->max items; returns the count or -1. */
+static int array_items(struct cfg_ctx *c, const char *path, const struct cfg_key *k, const cJSON *v)
+{
+	char got[64];
+	int n;
+
+	if (!cJSON_IsArray(v))
+		return fail(c, path, k->key, "expected an array of %lld..%lld items, got %s",
+		            k->min, k->max, describe(v, got, sizeof(got)));
+	n = cJSON_GetArraySize(v);
+	if (n < k->min || n > k->max)
+		return fail(c, path, k->key, "expected an array of %lld..%lld items, got %d items",
+		            k->min, k->max, n);
+	return n;
+}
+
+static bool addr_eq(const struct pf_addr *a, const struct pf_addr *b)
+{
+	return a->len == b->len && a->is_unix == b->is_unix && memcmp(&a->ss, &b->ss, a->len) == 0;
+}
+
+static bool addr_is_wildcard(const struct pf_addr *a)
+{
+	const struct sockaddr_in *s4 = (const struct sockaddr_in *)&a->ss;
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&a->ss;
+
+	if (a->ss.ss_family == AF_INET)
+		return s4->sin_addr.s_addr == htonl(INADDR_ANY);
+	return a->ss.ss_family == AF_INET6 && IN6_IS_ADDR_UNSPECIFIED(&s6->sin6_addr);
+}
+
+static int parse_sockets(struct cfg_ctx *c, const char *path, const struct cfg_key *k,
+                         const cJSON *v, struct ctl_cfg *cfg)
+{
+	char key[48], why[256], got[64];
+	const cJSON *it;
+	int n = array_items(c, path, k, v), i = 0;
+
+	if (n == -1)
+		return -1;
+	cJSON_ArrayForEach(it, v)
+	{
+		struct pf_addr *a = &cfg->haproxy[i];
+
+		(void)snprintf(key, sizeof(key), "%s[%d]", k->key, i);
+		if (need_string(c, path, key, it) == -1)
+			return -1;
+		if (pf_addr_parse(it->valuestring, a, why, sizeof(why)) == -1)
+			return fail(c, path, key, "%s", why);
+		if (addr_is_wildcard(a))
+			return fail(c, path, key,
+			            "%s is a wildcard address; name the host to connect to",
+			            quote(it->valuestring, got, sizeof(got)));
+		for (int j = 0; j < i; j++)
+			if (addr_eq(a, &cfg->haproxy[j]))
+				return fail(c, path, key, "%s used twice (first at %s[%d])",
+				            quote(it->valuestring, got, sizeof(got)), k->key, j);
+		cfg->n_haproxy = (unsigned)++i;
+	}
+	return 0;
+}
+
+static int parse_backends(struct cfg_ctx *c, const char *path, const struct cfg_key *k,
+                          const cJSON *v, struct ctl_chain_cfg *chain)
+{
+	/* Each item is a backend name, like "backend". */
+	const struct cfg_key item = {k->key, CFG_NAME, 0, 0, NULL, 1, CTL_CFG_NAME_MAX, k->cs, 0};
+	char key[48];
+	const cJSON *it;
+	int n = array_items(c, path, k, v);
+
+	if (n == -1)
+		return -1;
+	chain->n_heavy = 0;
+	cJSON_ArrayForEach(it, v)
+	{
+		(void)snprintf(key, sizeof(key), "%s[%u]", k->key, chain->n_heavy);
+		if (parse_name(c, path, key, &item, it, chain->heavy_backends[chain->n_heavy]) ==
+		    -1)
+			return -1;
+		chain->n_heavy++;
+	}
+	return 0;
+}
+
+static int parse_nodes(struct cfg_ctx *c, const char *path, const struct cfg_key *k, const cJSON *v,
+                       struct ctl_chain_cfg *chain)
+{
+	char ipath[128];
+	const cJSON *it;
+	struct cfg_sub none;
+	int n;
+
+	PF_BUG_ON(k == NULL || v == NULL); /* "nodes" is required */
+	n = array_items(c, path, k, v);
+
+	if (n == -1)
+		return -1;
+	if (c->n_nodes + (unsigned)n > CTL_CFG_MAX_NODES)
+		return fail(c, path, k->key, "%u nodes in all chains, at most %d",
+		            c->n_nodes + (unsigned)n, CTL_CFG_MAX_NODES);
+	c->n_nodes += (unsigned)n;
+	chain->nodes = calloc((size_t)n, sizeof(*chain->nodes));
+	if (chain->nodes == NULL)
+		return fail(c, path, k->key, "out of memory");
+	chain->n_nodes = (unsigned)n;
+	n = 0;
+	cJSON_ArrayForEach(it, v)
+	{
+		(void)snprintf(ipath, sizeof(ipath), "%s.%s[%d]", path, k->key, n);
+		if (parse_object(c, it, ipath, &levels[2], &chain->nodes[n], &none) == -1)
+			return -1;
+		n++;
+	}
+	return 0;
+}
+
+static int parse_chains(struct cfg_ctx *c, const struct cfg_key *k, const cJSON *v,
+                        struct ctl_cfg *cfg)
+{
+	char ipath[96];
+	const cJSON *it;
+	struct cfg_sub sub;
+	int n;
+
+	PF_BUG_ON(k == NULL || v == NULL); /* "chains" is required */
+	n = array_items(c, "", k, v);
+
+	if (n == -1)
+		return -1;
+	cfg->chains = calloc((size_t)n, sizeof(*cfg->chains));
+	if (cfg->chains == NULL)
+		return fail(c, "", k->key, "out of memory");
+	cfg->n_chains = (unsigned)n;
+	n = 0;
+	cJSON_ArrayForEach(it, v)
+	{
+		(void)snprintf(ipath, sizeof(ipath), "%s[%d]", k->key, n);
+		if (parse_object(c, it, ipath, &levels[1], &cfg->chains[n], &sub) == -1 ||
+		    parse_nodes(c, ipath, sub.k, sub.v, &cfg->chains[n]) == -1)
+			return -1;
+		n++;
+	}
+	cfg->n_nodes = c->n_nodes;
+	return 0;
+}
+
+static int parse_value(struct cfg_ctx *c, const char *path, const struct cfg_key *k, const cJSON *v,
+                       void *dst)
+{
+	char *field = (char *)dst + k->offset, got[64];
+
+	switch (k->type) {
+	case CFG_UINT:
+		return parse_uint(c, path, k, v, (unsigned *)(void *)field);
+	case CFG_BOOL:
+		if (!cJSON_IsBool(v))
+			return fail(c, path, k->key, "expected true or false, got %s",
+			            describe(v, got, sizeof(got)));
+		*(bool *)field = cJSON_IsTrue(v);
+		return 0;
+	case CFG_NAME:
+		return parse_name(c, path, k->key, k, v, field);
+	case CFG_PATH:
+		return parse_path(c, path, k, v, field);
+	case CFG_LOG_LEVEL:
+		if (need_string(c, path, k->key, v) == -1)
+			return -1;
+		if (!pf_log_level_parse(v->valuestring, (enum pf_log_level *)(void *)field))
+			return fail(c, path, k->key,
+			            "expected \"err\", \"warn\", \"info\" or \"debug\", got %s",
+			            describe(v, got, sizeof(got)));
+		return 0;
+	case CFG_LISTEN:
+		if (need_string(c, path, k->key, v) == -1)
+			return -1;
+		return parse_listen(c, path, k, v->valuestring, (struct pf_addr *)(void *)field);
+	case CFG_SOCKETS:
+		return parse_sockets(c, path, k, v, dst);
+	case CFG_BACKENDS:
+		return parse_backends(c, path, k, v, dst);
+	case CFG_URL:
+		return parse_url(c, path, k, v, dst);
+	case CFG_CHAINS: /* walked by parse_object's caller */
+	case CFG_NODES:
+		break;
+	}
+	return 0;
+}
+
+/* Stores the default of an absent optional key. Defaults are valid by construction. */
+static int apply_default(struct cfg_ctx *c, const char *path, const struct cfg_key *k, void *dst)
+{
+	char *field = (char *)dst + k->offset;
+
+	switch (k->type) {
+	case CFG_UINT:
+		*(unsigned *)(void *)field = (unsigned)k->def;
+		return 0;
+	case CFG_BOOL:
+		*(bool *)field = k->def != 0;
+		return 0;
+	case CFG_NAME:
+	case CFG_PATH:
+		(void)snprintf(field, (size_t)k->max + 1, "%s", k->def_str ? k->def_str : "");
+		return 0;
+	case CFG_LOG_LEVEL:
+		PF_BUG_ON(!pf_log_level_parse(k->def_str, (enum pf_log_level *)(void *)field));
+		return 0;
+	case CFG_LISTEN:
+		return parse_listen(c, path, k, k->def_str, (struct pf_addr *)(void *)field);
+	case CFG_SOCKETS:
+	case CFG_BACKENDS: /* empty: the struct is zeroed */
+	case CFG_URL:
+	case CFG_CHAINS:
+	case CFG_NODES:
+		return 0;
+	}
+	return 0;
+}
+
+/*
+ * Parses the JSON object <obj> at <path> into <dst> along the table of
+ * <lvl>: unknown and duplicate keys are errors, absent optional keys get
+ * their defaults. The one array of objects of the level (chains, nodes) is
+ * returned in <sub> for the caller to walk, which keeps this non-recursive.
+ */
+static int parse_object(struct cfg_ctx *c, const cJSON *obj, const char *path,
+                        const struct cfg_level *lvl, void *dst, struct cfg_sub *sub)
+{
+	const cJSON *seen[CFG_MAX_KEYS] = {NULL}, *it;
+	char got[64], hint[96];
+	size_t i;
+
+	sub->k = NULL;
+	sub->v = NULL;
+	if (!cJSON_IsObject(obj))
+		return fail(c, path, "", "expected an object, got %s",
+		            describe(obj, got, sizeof(got)));
+	cJSON_ArrayForEach(it, obj)
+	{
+		const char *name = it->string != NULL ? it->string : "";
+
+		for (i = 0; i < lvl->n && strcmp(name, lvl->keys[i].key) != 0; i++)
+			;
+		if (i == lvl->n) {
+			suggest(lvl, name, hint, sizeof(hint));
+			return fail(c, path, "", "unknown key %s%s", quote(name, got, sizeof(got)),
+			            hint);
+		}
+		if (seen[i] != NULL)
+			return fail(c, path, "", "duplicate key \"%s\"", lvl->keys[i].key);
+		seen[i] = it;
+	}
+	for (i = 0; i < lvl->n; i++) {
+		const struct cfg_key *k = &lvl->keys[i];
+		int rc;
+
+		if (k->type == CFG_CHAINS || k->type == CFG_NODES) {
+			sub->k = k;
+			sub->v = seen[i];
+		}
+		if (seen[i] != NULL)
+			rc = parse_value(c, path, k, seen[i], dst);
+		else if (k->flags & CFG_REQUIRED)
+			rc = fail(c, path, k->key, "required");
+		else
+			rc = apply_default(c, path, k, dst);
+		if (rc == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- rules across keys --------------------------------------------------- */
+
+static int check_timing(struct cfg_ctx *c, const struct ctl_cfg *cfg)
+{
+	if (cfg->timeout_ms >= cfg->interval_ms)
+		return fail(c, "", "timeout_ms", "%u must be less than interval_ms (%u)",
+		            cfg->timeout_ms, cfg->interval_ms);
+	/* A head is sampled once per interval: a shorter stall cannot be told from a slow poll. */
+	if (cfg->stall_ms != 0 && cfg->stall_ms < cfg->interval_ms)
+		return fail(c, "", "stall_ms", "%u must be 0 (off) or at least interval_ms (%u)",
+		            cfg->stall_ms, cfg->interval_ms);
+	return 0;
+}
+
+/* The <k>th backend name of chain <i>: 0 is "backend", then "heavy_backends". */
+static const char *backend_at(const struct ctl_cfg *cfg, unsigned i, unsigned k, char *where,
+                              size_t len)
+{
+	const struct ctl_chain_cfg *ch = &cfg->chains[i];
+
+	if (k == 0) {
+		(void)snprintf(where, len, "chains[%u].backend", i);
+		return ch->backend;
+	}
+	(void)snprintf(where, len, "chains[%u].heavy_backends[%u]", i, k - 1);
+	return ch->heavy_backends[k - 1];
+}
+
+/* Every HAProxy backend named in the config, main or heavy, is named once. */
+static int check_backends(struct cfg_ctx *c, const struct ctl_cfg *cfg)
+{
+	char where[64], first[64];
+
+	for (unsigned i = 0; i < cfg->n_chains; i++) {
+		for (unsigned k = 0; k <= cfg->chains[i].n_heavy; k++) {
+			const char *name = backend_at(cfg, i, k, where, sizeof(where));
+
+			for (unsigned i2 = 0; i2 <= i; i2++) {
+				unsigned k2_end = i2 == i ? k : cfg->chains[i2].n_heavy + 1;
+
+				for (unsigned k2 = 0; k2 < k2_end; k2++)
+					if (strcmp(name, backend_at(cfg, i2, k2, first,
+					                            sizeof(first))) == 0)
+						return fail(c, where, "",
+						            "\"%s\" used twice (first at %s)", name,
+						            first);
+			}
+		}
+	}
+	return 0;
+}
+
+static int check_nodes(struct cfg_ctx *c, const struct ctl_cfg *cfg, unsigned i)
+{
+	const struct ctl_chain_cfg *ch = &cfg->chains[i];
+	char where[64];
+
+	for (unsigned j = 0; j < ch->n_nodes; j++) {
+		const struct ctl_node_cfg *n = &ch->nodes[j];
+
+		(void)snprintf(where, sizeof(where), "chains[%u].nodes[%u]", i, j);
+		for (unsigned i2 = 0; i2 <= i; i2++) {
+			const struct ctl_chain_cfg *ch2 = &cfg->chains[i2];
+
+			for (unsigned j2 = 0; j2 < (i2 == i ? j : ch2->n_nodes); j2++)
+				if (strcmp(n->name, ch2->nodes[j2].name) == 0)
+					return fail(c, where, "name",
+					            "\"%s\" used twice (first at "
+					            "chains[%u].nodes[%u].name)",
+					            n->name, i2, j2);
+		}
+		for (unsigned j2 = 0; j2 < j && !ctl_node_cfg_is_template(n); j2++)
+			if (strcmp(n->server, ch->nodes[j2].server) == 0)
+				return fail(c, where, "server",
+				            "\"%s\" used twice in backend %s (first at "
+				            "chains[%u].nodes[%u].server)",
+				            n->server, ch->backend, i, j2);
+	}
+	return 0;
+}
+
+static int check_unique(struct cfg_ctx *c, const struct ctl_cfg *cfg)
+{
+	char where[32];
+
+	if (cfg->chains == NULL)
+		return 0;
+	for (unsigned i = 0; i < cfg->n_chains; i++) {
+		(void)snprintf(where, sizeof(where), "chains[%u]", i);
+		for (unsigned i2 = 0; i2 < i; i2++)
+			if (strcmp(cfg->chains[i].name, cfg->chains[i2].name) == 0)
+				return fail(c, where, "name",
+				            "\"%s\" used twice (first at chains[%u].name)",
+				            cfg->chains[i].name, i2);
+	}
+	if (check_backends(c, cfg) == -1)
+		return -1;
+	for (unsigned i = 0; i < cfg->n_chains; i++)
+		if (check_nodes(c, cfg, i) == -1)
+			return -1;
+	return 0;
+}
+
+/* ---- entry points -------------------------------------------------------- */
+
+/*
+ * Reports the JSON syntax error at byte <pos> of <json> as a line, a column
+ * and the text around it on that line (cJSON stops at or just past the fault).
+ */
+static int fail_syntax(struct cfg_ctx *c, const char *what, const char *json, size_t len,
+                       size_t pos)
+{
+	size_t line = 1, bol = 0, from, to, i, n = 0;
+	char near[32];
+
+	if (pos > len)
+		pos = len;
+	for (i = 0; i < pos; i++) {
+		if (json[i] == '\n') {
+			line++;
+			bol = i + 1;
+		}
+	}
+	from = pos - bol > 12 ? pos - 12 : bol;
+	for (to = pos; to < len && to < pos + 12 && json[to] != '\n' && json[to] != '\r'; to++)
+		;
+	for (i = from; i < to; i++)
+		near[n++] = printable(json[i]);
+	near[n] = '\0';
+	return fail(c, "", "", "%s at line %zu, column %zu (near \"%s\")", what, line,
+	            pos - bol + 1, near);
+}
+
+static size_t skip_ws(const char *s, size_t len, size_t pos)
+{
+	while (pos < len && (s[pos] == ' ' || s[pos] == '\t' || s[pos] == '\n' || s[pos] == '\r'))
+		pos++;
+	return pos;
+}
+
+static int parse_root(struct cfg_ctx *c, const cJSON *root, struct ctl_cfg *out)
+{
+	struct cfg_sub sub;
+	char got[64];
+
+	if (!cJSON_IsObject(root))
+		return fail(c, "", "", "expected a JSON object at the top level, got %s",
+		            describe(root, got, sizeof(got)));
+	if (parse_object(c, root, "", &levels[0], out, &sub) == -1 ||
+	    parse_chains(c, sub.k, sub.v, out) == -1 || check_timing(c, out) == -1 ||
+	    check_unique(c, out) == -1)
+		return -1;
+	return 0;
+}
+
+int ctl_cfg_parse(const char *json, size_t len, struct ctl_cfg *out, char *err, size_t errlen)
+{
+	struct cfg_ctx c = {err, errlen, 0};
+	const char *end = NULL;
+	size_t pos;
+	cJSON *root;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (len == 0 || skip_ws(json, len, 0) == len)
+		return fail(&c, "", "", "empty config: expected a JSON object");
+	root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
+	pos = end != NULL && end >= json ? (size_t)(end - json) : 0;
+	if (root == NULL)
+		return fail_syntax(&c, "invalid JSON", json, len, pos);
+	if (skip_ws(json, len, pos) != len)
+		rc = fail_syntax(&c, "unexpected text after the JSON value", json, len,
+		                 skip_ws(json, len, pos));
+	else
+		rc = parse_root(&c, root, out);
+	cJSON_Delete(root);
+	if (rc == -1)
+		ctl_cfg_free(out);
+	return rc;
+}
+
+int ctl_cfg_load(const char *path, struct ctl_cfg *out, char *err, size_t errlen)
+{
+	char why[600];
+	char *buf = NULL, *nbuf;
+	size_t len = 0, cap = 0, n;
+	FILE *f;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	f = fopen(path, "re");
+	if (f == NULL) {
+		(void)snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	for (;;) {
+		if (len == cap) {
+			if (cap > CTL_CFG_FILE_MAX) {
+				(void)snprintf(err, errlen, "%s: larger than %u bytes", path,
+				               CTL_CFG_FILE_MAX);
+				goto out;
+			}
+			/* Up to one byte past the limit, to tell "too large" from "exactly". */
+			cap = cap == 0 ? 65536 : cap * 2;
+			if (cap > CTL_CFG_FILE_MAX + 1)
+				cap = CTL_CFG_FILE_MAX + 1;
+			nbuf = realloc(buf, cap);
+			if (nbuf == NULL) {
+				(void)snprintf(err, errlen, "%s: out of memory", path);
+				goto out;
+			}
+			buf = nbuf;
+		}
+		n = fread(buf + len, 1, cap - len, f);
+		len += n;
+		if (n == 0)
+			break;
+	}
+	if (ferror(f)) {
+		(void)snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	rc = ctl_cfg_parse(buf, len, out, why, sizeof(why));
+	if (rc == -1)
+		(void)snprintf(err, errlen, "%s: %s", path, why);
+out:
+	free(buf);
+	(void)fclose(f);
+	return rc;
+}
+
+void ctl_cfg_free(struct ctl_cfg *cfg)
+{
+	if (cfg == NULL)
+		return;
+	for (unsigned i = 0; cfg->chains != NULL && i < cfg->n_chains; i++)
+		free(cfg->chains[i].nodes);
+	free(cfg->chains);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+int ctl_cfg_reload_check(const struct ctl_cfg *old, const struct ctl_cfg *new_cfg, char *err,
+                         size_t errlen)
+{
+	char a[128], b[128];
+
+	for (size_t i = 0; i < PF_ARRAY_SIZE(top_keys); i++) {
+		const struct cfg_key *k = &top_keys[i];
+		const char *fo = (const char *)old + k->offset,
+		           *fn = (const char *)new_cfg + k->offset;
+
+		if (!(k->flags & CFG_NO_RELOAD))
+			continue;
+		if (k->type == CFG_LISTEN) {
+			const struct pf_addr *ao = (const void *)fo, *an = (const void *)fn;
+
+			if (addr_eq(ao, an))
+				continue;
+			(void)pf_addr_str(ao, a, sizeof(a));
+			(void)pf_addr_str(an, b, sizeof(b));
+		} else {
+			PF_BUG_ON(k->type != CFG_PATH);
+			if (strcmp(fo, fn) == 0)
+				continue;
+			(void)snprintf(a, sizeof(a), "%.120s", fo);
+			(void)snprintf(b, sizeof(b), "%.120s", fn);
+		}
+		(void)snprintf(err, errlen,
+		               "%s: cannot change on reload (\"%s\" -> \"%s\"); restart "
+		               "polkfura-ctl to apply it",
+		               k->key, a, b);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- documentation ------------------------------------------------------- */
+
+static const char *const type_names[] = {
+    [CFG_UINT] = "integer",      [CFG_BOOL] = "bool",      [CFG_NAME] = "string",
+    [CFG_PATH] = "path",         [CFG_LOG_LEVEL] = "enum", [CFG_LISTEN] = "address",
+    [CFG_SOCKETS] = "addresses", [CFG_BACKENDS] = "names", [CFG_URL] = "url",
+    [CFG_CHAINS] = "objects",    [CFG_NODES] = "objects",
+};
+
+static void dump_level(FILE *out, const char *prefix, const struct cfg_level *lvl)
+{
+	char def[64], range[64];
+
+	for (size_t i = 0; i < lvl->n; i++) {
+		const struct cfg_key *k = &lvl->keys[i];
+
+		if (k->flags & CFG_REQUIRED)
+			(void)snprintf(def, sizeof(def), "required");
+		else if (k->type == CFG_UINT)
+			(void)snprintf(def, sizeof(def), "%lld", k->def);
+		else if (k->type == CFG_BOOL)
+			(void)snprintf(def, sizeof(def), "%s", k->def ? "true" : "false");
+		else if (k->type == CFG_BACKENDS)
+			(void)snprintf(def, sizeof(def), "[]");
+		else
+			(void)snprintf(def, sizeof(def), "%s", k->def_str ? k->def_str : "(none)");
+		if (k->type == CFG_UINT)
+			(void)snprintf(range, sizeof(range), "%lld..%lld", k->min, k->max);
+		else if (k->type == CFG_NAME)
+			(void)snprintf(range, sizeof(range), "%lld-%lld chars %s", k->min, k->max,
+			               cs_desc[k->cs]);
+		else if (k->type == CFG_BACKENDS)
+			(void)snprintf(range, sizeof(range), "%lld..%lld items of 1-%d chars %s",
+			               k->min, k->max, CTL_CFG_NAME_MAX, cs_desc[k->cs]);
+		else if (k->type == CFG_SOCKETS || k->type == CFG_CHAINS || k->type == CFG_NODES)
+			(void)snprintf(range, sizeof(range), "%lld..%lld items", k->min, k->max);
+		else if (k->type == CFG_PATH || k->type == CFG_URL)
+			(void)snprintf(range, sizeof(range), "at most %lld chars", k->max);
+		else if (k->type == CFG_BOOL)
+			(void)snprintf(range, sizeof(range), "true|false");
+		else if (k->type == CFG_LOG_LEVEL)
+			(void)snprintf(range, sizeof(range), "err|warn|info|debug");
+		else
+			(void)snprintf(range, sizeof(range), "HOST:PORT");
+		(void)fprintf(out, "%s%s\t%s\t%s\t%s\t%s\n", prefix, k->key, type_names[k->type],
+		              def, range, (k->flags & CFG_NO_RELOAD) ? "restart" : "yes");
+	}
+}
+
+void ctl_cfg_dump_keys(FILE *out)
+{
+	/* Each level's array of objects is its last key: nested keys follow their parent. */
+	dump_level(out, "", &levels[0]);
+	dump_level(out, "chains[].", &levels[1]);
+	dump_level(out, "chains[].nodes[].", &levels[2]);
+}

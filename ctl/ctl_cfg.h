@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * polkfura-ctl's JSON config as a typed struct: parsed and validated in one
+ * place, so main() and the SIGHUP handler either get a complete struct or
+ * one line "key.path: reason". cJSON never leaves ctl_cfg.c. Parsing is pure
+ * (no I/O, no clock, no logging); only ctl_cfg_load reads a file. The keys,
+ * defaults and ranges are documented in ctl/CONFIG.md.
+ */
+#ifndef PF_CTL_CTL_CFG_H
+#define PF_CTL_CTL_CFG_H
+
+#include <netinet/in.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "common/compiler.h"
+#include "common/log.h"
+#include "common/net.h"
+
+#define CTL_CFG_REGION_MAX     32   /* [a-z0-9-] */
+#define CTL_CFG_CHAIN_NAME_MAX 32   /* [a-z0-9-] */
+#define CTL_CFG_NAME_MAX       63   /* backend, node and server names */
+#define CTL_CFG_URL_MAX        255  /* rpc URL, and so its host and path */
+#define CTL_CFG_PATH_MAX       1023 /* state_file */
+#define CTL_CFG_MAX_HAPROXY    8
+#define CTL_CFG_MAX_HEAVY      8 /* heavy_backends per chain */
+#define CTL_CFG_MAX_CHAINS     64
+#define CTL_CFG_MAX_CHAIN_NODE 1024
+#define CTL_CFG_MAX_NODES      4096 /* across all chains */
+#define CTL_CFG_FILE_MAX       (4u << 20)
+
+#define CTL_CFG_DEFAULT_HTTP_LISTEN "127.0.0.1:9465"
+#define CTL_CFG_DEFAULT_STATE_FILE  "/var/lib/polkfura/ctl-state.json"
+
+struct ctl_node_cfg {
+	char name[CTL_CFG_NAME_MAX + 1]; /* unique across the whole config */
+	char server[CTL_CFG_NAME_MAX +
+	            1]; /* "" when absent: the node takes a server-template slot */
+	bool batch;     /* poll with one JSON-RPC batch */
+	char rpc_url[CTL_CFG_URL_MAX + 1]; /* as written; what curl is given */
+	/* The URL's parts: */
+	bool tls;                       /* https:// */
+	char host[CTL_CFG_URL_MAX + 1]; /* as written, without the [] of an IPv6 literal */
+	uint16_t port;                  /* explicit, or 80/443 from the scheme */
+	char path[CTL_CFG_URL_MAX + 1]; /* path and query; "/" when the URL has none */
+	/*
+	 * Set when the host is a numeric IPv4/IPv6 literal (always for a
+	 * template node): the canonical text of the address and its family, for
+	 * "set server <backend>/<slot> addr <addr> port <port>".
+	 */
+	int addr_family; /* AF_INET, AF_INET6, or 0 for a host name */
+	char addr[INET6_ADDRSTRLEN];
+};
+
+struct ctl_chain_cfg {
+	char name[CTL_CFG_CHAIN_NAME_MAX + 1];
+	char backend[CTL_CFG_NAME_MAX + 1];
+	/* Backends whose servers "track" this backend's servers; addresses are mirrored into them.
+	 */
+	char heavy_backends[CTL_CFG_MAX_HEAVY][CTL_CFG_NAME_MAX + 1];
+	unsigned n_heavy;
+	struct ctl_node_cfg *nodes; /* owned, n_nodes entries, in config order */
+	unsigned n_nodes;
+};
+
+struct ctl_cfg {
+	char region[CTL_CFG_REGION_MAX + 1];
+	unsigned interval_ms;
+	unsigned timeout_ms;        /* < interval_ms */
+	unsigned max_lag;           /* blocks behind the chain's reference head */
+	unsigned max_lag_seconds;   /* 0 = off */
+	unsigned max_finalized_lag; /* blocks, 0 = off */
+	unsigned min_peers;
+	unsigned rise;
+	unsigned fall;
+	unsigned min_drain_ms;
+	unsigned min_ready;      /* per backend */
+	unsigned stall_ms;       /* 0 = off, else >= interval_ms */
+	unsigned drain_grace_ms; /* 0 = never shut sessions */
+	struct pf_addr haproxy[CTL_CFG_MAX_HAPROXY];
+	unsigned n_haproxy;
+	struct pf_addr http_listen;            /* TCP only; NO_RELOAD */
+	char state_file[CTL_CFG_PATH_MAX + 1]; /* absolute path; NO_RELOAD */
+	enum pf_log_level log_level;
+	struct ctl_chain_cfg *chains; /* owned, n_chains entries, in config order */
+	unsigned n_chains;
+	unsigned n_nodes; /* sum of the chains' n_nodes */
+};
+
+/* A node without a "server" is placed in a free server-template slot of its backend. */
+static inline bool ctl_node_cfg_is_template(const struct ctl_node_cfg *node)
+{
+	return node->server[0] == '\0';
+}
+
+/*
+ * Parses and validates the JSON text <json> (<len> bytes, need not be
+ * NUL-terminated) into <out>, applying defaults. Returns 0, or -1 with
+ * "key.path: reason" in <err> and <out> left empty (nothing to free). On
+ * success the arrays in <out> are owned by it: release them with
+ * ctl_cfg_free. <out> may then be moved by value (SIGHUP swap). Pure (no
+ * I/O, clock or logging) but not thread-safe: cJSON keeps its last error
+ * in a global.
+ */
+PF_MUSTCHECK int ctl_cfg_parse(const char *json, size_t len, struct ctl_cfg *out, char *err,
+                               size_t errlen);
+
+/*
+ * Reads the file at <path> (at most CTL_CFG_FILE_MAX bytes) and parses it
+ * as ctl_cfg_parse does; every error in <err> starts with "<path>: ".
+ * Blocking I/O: call at boot or from the SIGHUP handler's deferred work.
+ */
+PF_MUSTCHECK int ctl_cfg_load(const char *path, struct ctl_cfg *out, char *err, size_t errlen);
+
+/* Frees what <cfg> owns and zeroes it. NULL and an already freed or zeroed struct are fine. */
+void ctl_cfg_free(struct ctl_cfg *cfg);
+
+/*
+ * For SIGHUP: returns 0 when the running config <old> may be replaced by
+ * the validated <new_cfg>, or -1 naming the first NO_RELOAD key
+ * (http_listen, state_file) that differs, both values, and that a restart
+ * applies it. Every other key may change.
+ */
+PF_MUSTCHECK int ctl_cfg_reload_check(const struct ctl_cfg *old, const struct ctl_cfg *new_cfg,
+                                      char *err, size_t errlen);
+
+/*
+ * Writes one line per config key to <out>, nested keys as
+ * "chains[].nodes[].rpc": "key<TAB>type<TAB>default<TAB>range<TAB>reload",
+ * reload being "yes" or "restart". For `make check-docs` and `--keys`.
+ */
+void ctl_cfg_dump_keys(FILE *out);
+
+#endif

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Which nodes of one chain deserve traffic. Each round the controller hands
+ * over every node's latest poll (noderpc.h), the persistent per-node and
+ * per-chain tracks it owns, and the time; node_decide() updates the chain's
+ * reference heights and stall flag and each node's desired state (READY or
+ * DRAIN), reason and change flag. Pure: no I/O, no clock, no logging, no
+ * allocation; turning a change into HAProxy commands and log lines is the
+ * caller's job.
+ */
+#ifndef PF_CTL_NODE_H
+#define PF_CTL_NODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "noderpc.h"
+
+#define NODE_RING_SIZE  256 /* reference advances remembered for lag in seconds */
+#define NODE_REASON_MAX 128
+
+struct node_limits {
+	uint64_t max_lag;           /* blocks behind the reference best; default 5 */
+	uint32_t max_lag_seconds;   /* 0 = off */
+	uint64_t max_finalized_lag; /* blocks behind the reference finalized; 0 = off */
+	uint32_t min_peers;
+	unsigned rise, fall; /* consecutive rounds; 0 counts as 1 */
+	uint32_t min_drain_ms; /* shortest health drain before rise can bring a node back */
+	unsigned min_ready;    /* per-chain floor of READY nodes (fail open); 0 = no floor */
+	uint32_t stall_ms;     /* reference best unchanged this long = stalled; 0 = off */
+};
+
+enum node_state {
+	NODE_READY = 0,
+	NODE_DRAIN,
+	NODE_STATE_COUNT
+};
+
+/*
+ * Per node, owned by the caller, kept across rounds. Before the first round
+ * call node_track_init() (or zero it and set <state>); the caller sets
+ * <admin_drain>/<admin_reason>; node_decide() writes the rest.
+ */
+struct node_track {
+	enum node_state state; /* desired state after this round */
+	unsigned good, bad;    /* consecutive rounds deserving / not deserving traffic */
+	int64_t since_ms;      /* when <state> was entered (the first round for a preset state) */
+	bool admin_drain;      /* input: force DRAIN */
+	char admin_reason[NODE_REASON_MAX]; /* input: shown as "admin: <admin_reason>" */
+	bool admin_held;  /* this DRAIN period saw an admin drain: min_drain_ms is waived */
+	bool kept_in;     /* READY only because of the min_ready floor / all-unreachable freeze */
+	bool deserves;    /* this round's health verdict */
+	bool reachable;   /* this round: poll OK with a best block */
+	uint64_t lag_blocks;    /* behind the reference best, 0 when at or ahead */
+	uint32_t lag_seconds;   /* since the reference first reached best + 1 */
+	uint64_t finalized_lag; /* behind the reference finalized (0 when unknown) */
+	char why[NODE_REASON_MAX]; /* reason for <state> (see node_decide()) */
+	bool changed;              /* <state> differs from <prev> */
+	enum node_state prev;      /* <state> before this round */
+	bool initialised;          /* set by the first node_decide() */
+};
+
+/* Reference heights seen (strictly increasing), with when each was first reached. */
+struct node_ref_mark {
+	uint64_t height;
+	int64_t first_seen_ms;
+};
+
+/* Per chain, owned by the caller, kept across rounds; start with node_chain_init(). */
+struct chain_track {
+	bool has_ref;             /* some round had a reachable node */
+	uint64_t ref_best;        /* this round's reference best (2nd-highest reachable best) */
+	bool has_ref_finalized;   /* some round had a reachable node with has_finalized */
+	uint64_t ref_finalized;   /* same for finalized; kept when nobody reports it */
+	uint64_t ref_top;         /* highest reference best so far */
+	int64_t ref_changed_ms;   /* when <ref_top> last advanced */
+	bool stalled;             /* <ref_top> unchanged for stall_ms while nodes answer */
+	int64_t stalled_since_ms; /* round the stall was detected */
+	bool stall_changed;       /* <stalled> flipped this round (for one log line) */
+	unsigned reachable;       /* nodes reachable this round */
+	unsigned ready;           /* nodes READY after this round */
+	struct node_ref_mark ring[NODE_RING_SIZE];
+	unsigned ring_start, ring_len; /* oldest entry, entries in use */
+};
+
+/* "ready", "drain", or "?". */
+const char *node_state_name(enum node_state s);
+
+/* Defaults: max_lag 5, min_peers 1, rise 2, fall 2, min_drain 30 s, min_ready 1, stall 60 s. */
+void node_limits_default(struct node_limits *lim);
+
+/*
+ * Zeroes <t> with <preset> as its state: what HAProxy shows for the server
+ * right now, so a controller restart keeps healthy servers where they are.
+ */
+void node_track_init(struct node_track *t, enum node_state preset);
+
+/* Zeroes <c>: no reference yet, not stalled. */
+void node_chain_init(struct chain_track *c);
+
+/*
+ * One round for one chain of <n> nodes at time <now_ms>: <polls>[i] is node
+ * i's poll (borrowed, read only), <tracks>[i] its track (updated). Rules:
+ * - reference best = 2nd-highest best among reachable nodes (poll OK with
+ *   has_best), the only one's when one is reachable, unchanged when none is;
+ *   reference finalized likewise among those with has_finalized;
+ * - a node deserves traffic iff reachable, has health, not syncing,
+ *   peers >= min_peers, lag_blocks <= max_lag, lag_seconds <= max_lag_seconds
+ *   and finalized_lag <= max_finalized_lag (when those are set); <why> is
+ *   the first failing rule ("timeout 800 ms", "syncing", "peers 0 < 2",
+ *   "lag 61 blocks > 5", "lag 75 s > 60 s", "finalized lag 30 blocks > 20"),
+ *   "ok", or for a node drained by health that now deserves traffic
+ *   "recovering: good 1/3" / "recovering: min_drain 12 s left";
+ * - READY -> DRAIN after <fall> bad rounds; DRAIN -> READY after <rise> good
+ *   rounds and min_drain_ms in DRAIN (waived once an admin drain is cleared);
+ * - admin_drain forces DRAIN ("admin: <admin_reason>"), floor or not;
+ * - fewer than min_ready READY: the best other non-admin nodes are kept or
+ *   put in READY with kept_in ("kept in: min_ready 2 (<why>)"); when no node
+ *   is reachable, no READY node is drained ("kept in: no node reachable (<why>)");
+ * - the chain is stalled once the reference has not advanced for stall_ms
+ *   while some node is reachable; a stall drains nobody by itself.
+ * Callback-safe; does nothing when <n> is 0.
+ */
+void node_decide(const struct node_limits *lim, struct chain_track *chain,
+                 const struct node_poll *polls, struct node_track *tracks, size_t n,
+                 int64_t now_ms);
+
+#endif

@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Shared set-up of the controller scenarios: simulated polkadot nodes, the
+ * shipped haproxy.cfg with plain (unchecked) backends so only the controller
+ * moves server state, and polkfura-ctl with a fast interval. Included by the
+ * test_ctl_*.c files, one scenario family per file.
+ */
+#ifndef PF_TESTS_CTL_FIXTURE_H
+#define PF_TESTS_CTL_FIXTURE_H
+
+#include <string.h>
+
+#include <check.h>
+
+#include "tests/harness/harness.h"
+
+#define FX_NODES 3
+#define FX_SLOTS 3
+
+struct fixture {
+	struct h_nodesim sim;
+	struct h_agent agent;
+	struct h_haproxy hap;
+	struct h_ctl ctl;
+	char state_file[512];
+};
+
+static struct fixture fx;
+
+/* Backends: node1..3 for the configured nodes, slot1..3 as a server-template. */
+static char *fx_backends(void)
+{
+	char *b = malloc(4096);
+	int n = 0;
+
+	ck_assert_ptr_nonnull(b);
+	/* TCP checks only because "track" needs them; server state is the controller's. */
+	n += snprintf(b + n, 4096 - (size_t)n,
+		      "backend be_polkadot\n    balance roundrobin\n"
+		      "    default-server check inter 1s\n");
+	for (int i = 0; i < FX_NODES; i++)
+		n += snprintf(b + n, 4096 - (size_t)n, "    server node%d 127.0.0.1:%d\n", i + 1,
+			      fx.sim.port[i]);
+	n += snprintf(b + n, 4096 - (size_t)n,
+		      "    server-template slot %d 127.0.0.1:1 disabled\n"
+		      "backend be_polkadot_heavy\n    balance roundrobin\n",
+		      FX_SLOTS);
+	for (int i = 0; i < FX_NODES; i++)
+		n += snprintf(b + n, 4096 - (size_t)n,
+			      "    server node%d 127.0.0.1:%d track be_polkadot/node%d\n", i + 1,
+			      fx.sim.port[i], i + 1);
+	for (int i = 0; i < FX_SLOTS; i++)
+		n += snprintf(b + n, 4096 - (size_t)n,
+			      "    server slot%d 127.0.0.1:1 track be_polkadot/slot%d\n", i + 1, i + 1);
+	snprintf(b + n, 4096 - (size_t)n,
+		 "backend be_kusama\n    server k1 127.0.0.1:1 check\n"
+		 "backend be_kusama_heavy\n    server k1 127.0.0.1:1 track be_kusama/k1\n");
+	return b;
+}
+
+/*
+ * The controller config: <extra_nodes> is JSON appended to the node list
+ * (e.g. a template node), <sockets> the "haproxy" array items.
+ */
+static char *fx_ctl_config(const char *sockets, const char *extra_nodes, const char *tuning)
+{
+	char *c = malloc(8192);
+	int n;
+
+	ck_assert_ptr_nonnull(c);
+	n = snprintf(c, 8192,
+		     "{\"region\": \"test\", \"interval_ms\": 200, \"timeout_ms\": 150,"
+		     " \"max_lag\": 5, \"min_peers\": 2, \"rise\": 2, \"fall\": 2,"
+		     " \"min_drain_ms\": 0, \"min_ready\": 1, \"stall_ms\": 1000,"
+		     " \"drain_grace_ms\": 0, %s%s"
+		     " \"haproxy\": [%s], \"http_listen\": \"127.0.0.1:%d\","
+		     " \"state_file\": \"%s\", \"log_level\": \"debug\","
+		     " \"chains\": [{\"name\": \"polkadot\", \"backend\": \"be_polkadot\","
+		     " \"heavy_backends\": [\"be_polkadot_heavy\"], \"nodes\": [",
+		     tuning != NULL ? tuning : "", tuning != NULL ? "," : "", sockets,
+		     fx.ctl.http_port, fx.state_file);
+	for (int i = 0; i < FX_NODES; i++)
+		n += snprintf(c + n, 8192 - (size_t)n,
+			      "%s{\"name\": \"p%d\", \"server\": \"node%d\","
+			      " \"rpc\": \"http://127.0.0.1:%d/\"}",
+			      i ? ", " : "", i, i + 1, fx.sim.port[i]);
+	snprintf(c + n, 8192 - (size_t)n, "%s%s]}]}", extra_nodes != NULL ? ", " : "",
+		 extra_nodes != NULL ? extra_nodes : "");
+	return c;
+}
+
+static char fx_socket_item[600];
+
+static void fx_start(const char *tuning)
+{
+	char *backends, *cfg;
+
+	memset(&fx, 0, sizeof(fx));
+	snprintf(fx.state_file, sizeof(fx.state_file), "%s/ctl-state-%d.json", h_tmpdir(),
+		 (int)getpid());
+	/* Static heights: the tests move them; one extra node is spare for template tests. */
+	ck_assert_msg(h_nodesim_start(&fx.sim, "polkadot", FX_NODES + 1,
+				      "--block-time-ms 0 --height 1000"),
+		      "nodesim: %s", fx.sim.log);
+	ck_assert(h_agent_start(&fx.agent, NULL));
+	backends = fx_backends();
+	ck_assert_msg(h_haproxy_start(&fx.hap, backends, fx.agent.port, NULL), "haproxy: %s",
+		      fx.hap.log);
+	free(backends);
+	fx.ctl.http_port = h_free_port();
+	snprintf(fx_socket_item, sizeof(fx_socket_item), "\"unix:%s\"", fx.hap.admin_sock);
+	cfg = fx_ctl_config(fx_socket_item, NULL, tuning);
+	ck_assert_msg(h_ctl_start(&fx.ctl, cfg), "ctl did not start: %s", fx.ctl.log);
+	free(cfg);
+}
+
+static void fx_stop(void)
+{
+	if (fx.ctl.pid > 0)
+		h_ctl_stop(&fx.ctl, SIGTERM);
+	if (fx.hap.pid > 0)
+		h_haproxy_stop(&fx.hap);
+	if (fx.agent.pid > 0)
+		h_agent_stop(&fx.agent, SIGTERM);
+	h_nodesim_stop(&fx.sim);
+}
+
+/* Steers simulated node <i> with JSON <steer>. */
+static void fx_steer(int i, const char *steer)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/nodes/polkadot-%d", i);
+	ck_assert_int_eq(h_nodesim_control(&fx.sim, path, steer, NULL), 200);
+}
+
+#define FDRAIN 0x08u
+#define FMAINT 0x01u
+
+/* Waits for node<i>'s server to be drained (or not). */
+static void fx_expect_drain(int i, bool drained, double timeout_s)
+{
+	char srv[16];
+	int admin;
+
+	snprintf(srv, sizeof(srv), "node%d", i + 1);
+	admin = h_wait_admin(&fx.hap, "be_polkadot", srv, FDRAIN, drained ? FDRAIN : 0, timeout_s);
+	ck_assert_msg(admin >= 0 && (((unsigned)admin & FDRAIN) != 0) == drained,
+		      "%s: admin state %d, wanted %s; ctl log %s", srv, admin,
+		      drained ? "DRAIN" : "READY", fx.ctl.log);
+}
+
+/* True when node<i> is not drained right now. */
+static bool fx_ready_now(int i)
+{
+	char srv[16];
+	int admin;
+
+	snprintf(srv, sizeof(srv), "node%d", i + 1);
+	admin = h_server_admin(&fx.hap, "be_polkadot", srv, NULL, 0, NULL);
+	return admin >= 0 && ((unsigned)admin & (FDRAIN | FMAINT)) == 0;
+}
+
+static int fx_main(Suite *s)
+{
+	SRunner *sr;
+	int failed;
+
+	h_tmpdir();
+	h_cert_dir();
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	h_tmp_cleanup();
+	return failed == 0 ? 0 : 1;
+}
+
+#endif

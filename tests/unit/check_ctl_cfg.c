@@ -1,0 +1,1262 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests of ctl/ctl_cfg.c: the shipped example configs, defaults, one
+ * test per key (wrong type, out of range, missing when required), unknown
+ * and duplicate keys, duplicate names, the rpc URL rules, template nodes,
+ * cross-key rules, JSON syntax errors with line and column, file loading,
+ * the SIGHUP reload check and the key dump. Every error is compared with
+ * the exact message. Run from the repository root.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <check.h>
+
+#include "common/compiler.h"
+#include "ctl/ctl_cfg.h"
+
+#define DATA_DIR "tests/unit/data/ctl/"
+
+/* The parts of a small valid config; the builders below swap one part. */
+#define REGION  "\"eu1\""
+#define HAPROXY "[\"unix:/run/haproxy.sock\"]"
+#define NODE    "{\"name\": \"n1\", \"server\": \"s1\", \"rpc\": \"http://10.0.0.1:9944\"}"
+#define CHAIN   "{\"name\": \"polkadot\", \"backend\": \"be_polkadot\", \"nodes\": [" NODE "]}"
+#define CHAINS  "[" CHAIN "]"
+
+static char errbuf[512];
+static char doc[16384];
+static struct ctl_cfg cfg;
+
+/* Builds a config into doc[]: NULL omits that key; <extra> is more "key": value text. */
+static const char *build(const char *region, const char *haproxy, const char *chains,
+                         const char *extra)
+{
+	size_t n = 0;
+
+	n += (size_t)snprintf(doc + n, sizeof(doc) - n, "{");
+	if (region)
+		n += (size_t)snprintf(doc + n, sizeof(doc) - n, "\"region\": %s, ", region);
+	if (haproxy)
+		n += (size_t)snprintf(doc + n, sizeof(doc) - n, "\"haproxy\": %s, ", haproxy);
+	if (chains)
+		n += (size_t)snprintf(doc + n, sizeof(doc) - n, "\"chains\": %s, ", chains);
+	n += (size_t)snprintf(doc + n, sizeof(doc) - n, "%s}", extra ? extra : "");
+	ck_assert_uint_lt(n, sizeof(doc));
+	/* Drop the trailing ", " when nothing followed it. */
+	if (n >= 3 && doc[n - 3] == ',' && doc[n - 2] == ' ')
+		memmove(doc + n - 3, "}", 2);
+	return doc;
+}
+
+/* A config whose top level is <extra> plus the required keys. */
+static const char *top(const char *extra)
+{
+	return build(REGION, HAPROXY, CHAINS, extra);
+}
+
+/* A config with one chain made of <fields> (name, backend, ... text). */
+static const char *chain(const char *fields)
+{
+	static char chains[8200];
+
+	(void)snprintf(chains, sizeof(chains), "[{%s}]", fields);
+	return build(REGION, HAPROXY, chains, NULL);
+}
+
+/* A config with one chain holding the nodes <nodes> (the text inside [...]). */
+static const char *nodes(const char *list)
+{
+	static char fields[8000];
+
+	(void)snprintf(fields, sizeof(fields),
+	               "\"name\": \"polkadot\", \"backend\": \"be_polkadot\", \"nodes\": [%s]",
+	               list);
+	return chain(fields);
+}
+
+static int parse(const char *json)
+{
+	errbuf[0] = '\0';
+	return ctl_cfg_parse(json, strlen(json), &cfg, errbuf, sizeof(errbuf));
+}
+
+/* Asserts <json> parses; the result stays in cfg (freed by the fixture teardown). */
+static void expect_ok(const char *json)
+{
+	int rc = parse(json);
+
+	ck_assert_msg(rc == 0, "refused: %s\nconfig: %s", errbuf, json);
+}
+
+/* Asserts <json> is refused with exactly <want>, leaving cfg empty. */
+static void expect_err(const char *json, const char *want)
+{
+	int rc = parse(json);
+
+	ck_assert_msg(rc == -1, "accepted: %s", json);
+	ck_assert_str_eq(errbuf, want);
+	ck_assert_ptr_null(cfg.chains);
+	ck_assert_uint_eq(cfg.n_chains, 0);
+}
+
+static void teardown(void)
+{
+	ctl_cfg_free(&cfg);
+}
+
+/* A string of <n> copies of <ch>, quoted for JSON, in a static buffer. */
+static const char *quoted_run(char ch, size_t n)
+{
+	static char s[2048];
+
+	ck_assert_uint_lt(n + 3, sizeof(s));
+	s[0] = '"';
+	memset(s + 1, ch, n);
+	s[n + 1] = '"';
+	s[n + 2] = '\0';
+	return s;
+}
+
+static unsigned uint_at(size_t off)
+{
+	return *(const unsigned *)(const void *)((const char *)&cfg + off);
+}
+
+/*
+ * The checks every integer key gets: wrong JSON types, a fraction, both
+ * ends of the range accepted and stored, one past each end refused. <ctx>
+ * is extra top-level text that makes the ends valid (timeout < interval).
+ */
+static void check_uint_key(const char *key, size_t off, long long min, long long max,
+                           const char *ctx, bool max_ok)
+{
+	char extra[256], want[256];
+	const char *bad[] = {"\"five\"", "true", "null", "1.5", "[1]", "{}"};
+	const char *got[] = {"\"five\"", "true", "null", "1.5", "an array", "an object"};
+	const char *sep = ctx[0] ? ", " : "";
+
+	for (size_t i = 0; i < PF_ARRAY_SIZE(bad); i++) {
+		(void)snprintf(extra, sizeof(extra), "%s%s\"%s\": %s", ctx, sep, key, bad[i]);
+		(void)snprintf(want, sizeof(want), "%s: expected an integer %lld..%lld, got %s",
+		               key, min, max, got[i]);
+		expect_err(top(extra), want);
+	}
+	for (int end = 0; end < 2; end++) {
+		long long v = end == 0 ? min - 1 : max + 1;
+
+		(void)snprintf(extra, sizeof(extra), "%s%s\"%s\": %lld", ctx, sep, key, v);
+		(void)snprintf(want, sizeof(want), "%s: expected an integer %lld..%lld, got %lld",
+		               key, min, max, v);
+		expect_err(top(extra), want);
+	}
+	(void)snprintf(extra, sizeof(extra), "%s%s\"%s\": %lld", ctx, sep, key, min);
+	expect_ok(top(extra));
+	ck_assert_uint_eq(uint_at(off), (unsigned)min);
+	ctl_cfg_free(&cfg);
+	if (max_ok) {
+		/* Written with an exponent: JSON numbers are integers when they have no fraction.
+		 */
+		(void)snprintf(extra, sizeof(extra), "%s%s\"%s\": %lld.0e0", ctx, sep, key, max);
+		expect_ok(top(extra));
+		ck_assert_uint_eq(uint_at(off), (unsigned)max);
+		ctl_cfg_free(&cfg);
+	}
+}
+
+#define UINT_KEY(key, min, max, ctx, max_ok)                                                       \
+	check_uint_key(#key, offsetof(struct ctl_cfg, key), min, max, ctx, max_ok)
+
+/* ---- whole configs ------------------------------------------------------- */
+
+START_TEST(test_valid_file)
+{
+	const struct ctl_node_cfg *n;
+	char a[64];
+
+	ck_assert_msg(ctl_cfg_load(DATA_DIR "valid.json", &cfg, errbuf, sizeof(errbuf)) == 0, "%s",
+	              errbuf);
+	ck_assert_str_eq(cfg.region, "eu-west-1");
+	ck_assert_uint_eq(cfg.interval_ms, 2000);
+	ck_assert_uint_eq(cfg.timeout_ms, 1500);
+	ck_assert_uint_eq(cfg.max_lag, 3);
+	ck_assert_uint_eq(cfg.max_lag_seconds, 60);
+	ck_assert_uint_eq(cfg.max_finalized_lag, 20);
+	ck_assert_uint_eq(cfg.min_peers, 4);
+	ck_assert_uint_eq(cfg.rise, 3);
+	ck_assert_uint_eq(cfg.fall, 2);
+	ck_assert_uint_eq(cfg.min_drain_ms, 45000);
+	ck_assert_uint_eq(cfg.min_ready, 2);
+	ck_assert_uint_eq(cfg.stall_ms, 90000);
+	ck_assert_uint_eq(cfg.drain_grace_ms, 30000);
+	ck_assert_uint_eq(cfg.n_haproxy, 2);
+	ck_assert(cfg.haproxy[0].is_unix);
+	ck_assert_str_eq(pf_addr_str(&cfg.haproxy[0], a, sizeof(a)),
+	                 "unix:/run/haproxy/admin.sock");
+	ck_assert_str_eq(pf_addr_str(&cfg.haproxy[1], a, sizeof(a)), "127.0.0.1:9999");
+	ck_assert_str_eq(pf_addr_str(&cfg.http_listen, a, sizeof(a)), "127.0.0.1:9465");
+	ck_assert_str_eq(cfg.state_file, "/var/lib/polkfura/ctl-state.json");
+	ck_assert_int_eq(cfg.log_level, PF_LOG_DEBUG);
+	ck_assert_uint_eq(cfg.n_chains, 2);
+	ck_assert_uint_eq(cfg.n_nodes, 5);
+
+	ck_assert_str_eq(cfg.chains[0].name, "polkadot");
+	ck_assert_str_eq(cfg.chains[0].backend, "be_polkadot");
+	ck_assert_uint_eq(cfg.chains[0].n_heavy, 1);
+	ck_assert_str_eq(cfg.chains[0].heavy_backends[0], "be_polkadot_heavy");
+	ck_assert_uint_eq(cfg.chains[0].n_nodes, 3);
+	n = &cfg.chains[0].nodes[0];
+	ck_assert_str_eq(n->name, "dot-a1");
+	ck_assert(ctl_node_cfg_is_template(n));
+	ck_assert(n->batch);
+	ck_assert_str_eq(n->rpc_url, "http://10.0.1.11:9944");
+	ck_assert(!n->tls);
+	ck_assert_str_eq(n->host, "10.0.1.11");
+	ck_assert_uint_eq(n->port, 9944);
+	ck_assert_str_eq(n->path, "/");
+	ck_assert_int_eq(n->addr_family, AF_INET);
+	ck_assert_str_eq(n->addr, "10.0.1.11");
+	ck_assert(!cfg.chains[0].nodes[1].batch);
+	n = &cfg.chains[0].nodes[2];
+	ck_assert(!ctl_node_cfg_is_template(n));
+	ck_assert_str_eq(n->server, "archive1");
+	ck_assert(n->tls);
+	ck_assert_str_eq(n->host, "dot-archive.internal");
+	ck_assert_uint_eq(n->port, 8443);
+	ck_assert_str_eq(n->path, "/rpc");
+	ck_assert_int_eq(n->addr_family, 0);
+	ck_assert_str_eq(n->addr, "");
+
+	ck_assert_str_eq(cfg.chains[1].name, "kusama");
+	n = &cfg.chains[1].nodes[1];
+	ck_assert_str_eq(n->name, "ksm-a2");
+	ck_assert_str_eq(n->host, "fd00::2:12");
+	ck_assert_int_eq(n->addr_family, AF_INET6);
+	ck_assert_str_eq(n->addr, "fd00::2:12");
+	ck_assert(n->batch);
+}
+END_TEST
+
+START_TEST(test_defaults)
+{
+	char a[64];
+
+	ck_assert_msg(ctl_cfg_load(DATA_DIR "minimal.json", &cfg, errbuf, sizeof(errbuf)) == 0,
+	              "%s", errbuf);
+	ck_assert_str_eq(cfg.region, "dev");
+	ck_assert_uint_eq(cfg.interval_ms, 1000);
+	ck_assert_uint_eq(cfg.timeout_ms, 800);
+	ck_assert_uint_eq(cfg.max_lag, 5);
+	ck_assert_uint_eq(cfg.max_lag_seconds, 0);
+	ck_assert_uint_eq(cfg.max_finalized_lag, 0);
+	ck_assert_uint_eq(cfg.min_peers, 2);
+	ck_assert_uint_eq(cfg.rise, 2);
+	ck_assert_uint_eq(cfg.fall, 2);
+	ck_assert_uint_eq(cfg.min_drain_ms, 30000);
+	ck_assert_uint_eq(cfg.min_ready, 1);
+	ck_assert_uint_eq(cfg.stall_ms, 60000);
+	ck_assert_uint_eq(cfg.drain_grace_ms, 60000);
+	ck_assert_str_eq(pf_addr_str(&cfg.http_listen, a, sizeof(a)), CTL_CFG_DEFAULT_HTTP_LISTEN);
+	ck_assert(!cfg.http_listen.is_unix);
+	ck_assert_str_eq(cfg.state_file, CTL_CFG_DEFAULT_STATE_FILE);
+	ck_assert_int_eq(cfg.log_level, PF_LOG_INFO);
+	ck_assert_uint_eq(cfg.n_chains, 1);
+	ck_assert_uint_eq(cfg.chains[0].n_heavy, 0);
+	ck_assert_uint_eq(cfg.chains[0].n_nodes, 1);
+	ck_assert(cfg.chains[0].nodes[0].batch);
+	ck_assert_str_eq(cfg.chains[0].nodes[0].server, "");
+	ck_assert_uint_eq(cfg.n_nodes, 1);
+}
+END_TEST
+
+/* A buffer need not end at the config: bytes past <len> are never read. */
+START_TEST(test_length_bounded)
+{
+	const char *json = top("");
+	size_t len = strlen(json);
+	char *buf = malloc(len + 16);
+
+	ck_assert_ptr_nonnull(buf);
+	memcpy(buf, json, len);
+	memcpy(buf + len, "garbage{{{{{{{{", 16);
+	ck_assert_int_eq(ctl_cfg_parse(buf, len, &cfg, errbuf, sizeof(errbuf)), 0);
+	ctl_cfg_free(&cfg);
+	/* A NUL inside the length is not the end of the text. */
+	buf[len] = '\0';
+	ck_assert_int_eq(ctl_cfg_parse(buf, len + 1, &cfg, errbuf, sizeof(errbuf)), -1);
+	ck_assert_msg(strncmp(errbuf, "unexpected text after the JSON value at line 1", 46) == 0,
+	              "%s", errbuf);
+	free(buf);
+}
+END_TEST
+
+/* ---- one test per top-level key ------------------------------------------ */
+
+START_TEST(test_key_region)
+{
+	expect_err(build(NULL, HAPROXY, CHAINS, NULL), "region: required");
+	expect_err(build("3", HAPROXY, CHAINS, NULL), "region: expected a string, got 3");
+	expect_err(build("\"\"", HAPROXY, CHAINS, NULL),
+	           "region: \"\" must be 1-32 characters of [a-z0-9-]");
+	expect_err(build("\"EU\"", HAPROXY, CHAINS, NULL),
+	           "region: \"EU\" must be 1-32 characters of [a-z0-9-]");
+	expect_err(build("\"eu_1\"", HAPROXY, CHAINS, NULL),
+	           "region: \"eu_1\" must be 1-32 characters of [a-z0-9-]");
+	expect_err(build(quoted_run('a', 33), HAPROXY, CHAINS, NULL),
+	           "region: \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\" must be 1-32 characters of "
+	           "[a-z0-9-]");
+	expect_ok(build(quoted_run('a', 32), HAPROXY, CHAINS, NULL));
+	ck_assert_uint_eq(strlen(cfg.region), 32);
+	ctl_cfg_free(&cfg);
+	expect_ok(build("\"eu-west-1\"", HAPROXY, CHAINS, NULL));
+	ck_assert_str_eq(cfg.region, "eu-west-1");
+}
+END_TEST
+
+START_TEST(test_key_interval_ms)
+{
+	UINT_KEY(interval_ms, 100, 60000, "\"timeout_ms\": 50", true);
+	/* Defaults: timeout 800 is too long for a 500 ms interval. */
+	expect_err(top("\"interval_ms\": 500"),
+	           "timeout_ms: 800 must be less than interval_ms (500)");
+}
+END_TEST
+
+START_TEST(test_key_timeout_ms)
+{
+	UINT_KEY(timeout_ms, 50, 60000, "", false);
+	expect_err(top("\"interval_ms\": 800, \"timeout_ms\": 900"),
+	           "timeout_ms: 900 must be less than interval_ms (800)");
+	expect_err(top("\"timeout_ms\": 1000"),
+	           "timeout_ms: 1000 must be less than interval_ms (1000)");
+	expect_ok(top("\"interval_ms\": 60000, \"timeout_ms\": 59999"));
+	ck_assert_uint_eq(cfg.timeout_ms, 59999);
+}
+END_TEST
+
+START_TEST(test_key_max_lag)
+{
+	UINT_KEY(max_lag, 0, 100000, "", true);
+	expect_err(top("\"max_lag\": \"five\""),
+	           "max_lag: expected an integer 0..100000, got \"five\"");
+}
+END_TEST
+
+START_TEST(test_key_max_lag_seconds)
+{
+	UINT_KEY(max_lag_seconds, 0, 86400, "", true);
+}
+END_TEST
+
+START_TEST(test_key_max_finalized_lag)
+{
+	UINT_KEY(max_finalized_lag, 0, 100000, "", true);
+}
+END_TEST
+
+START_TEST(test_key_min_peers)
+{
+	UINT_KEY(min_peers, 0, 10000, "", true);
+}
+END_TEST
+
+START_TEST(test_key_rise)
+{
+	UINT_KEY(rise, 1, 100, "", true);
+}
+END_TEST
+
+START_TEST(test_key_fall)
+{
+	UINT_KEY(fall, 1, 100, "", true);
+}
+END_TEST
+
+START_TEST(test_key_min_drain_ms)
+{
+	UINT_KEY(min_drain_ms, 0, 86400000, "", true);
+}
+END_TEST
+
+START_TEST(test_key_min_ready)
+{
+	UINT_KEY(min_ready, 0, 1000, "", true);
+}
+END_TEST
+
+START_TEST(test_key_stall_ms)
+{
+	UINT_KEY(stall_ms, 0, 86400000, "", true);
+	expect_err(top("\"stall_ms\": 999"),
+	           "stall_ms: 999 must be 0 (off) or at least interval_ms (1000)");
+	expect_ok(top("\"stall_ms\": 1000"));
+	ck_assert_uint_eq(cfg.stall_ms, 1000);
+}
+END_TEST
+
+START_TEST(test_key_drain_grace_ms)
+{
+	UINT_KEY(drain_grace_ms, 0, 86400000, "", true);
+}
+END_TEST
+
+START_TEST(test_key_haproxy)
+{
+	char a[64];
+
+	expect_err(build(REGION, NULL, CHAINS, NULL), "haproxy: required");
+	expect_err(build(REGION, "\"unix:/x\"", CHAINS, NULL),
+	           "haproxy: expected an array of 1..8 items, got \"unix:/x\"");
+	expect_err(build(REGION, "[]", CHAINS, NULL),
+	           "haproxy: expected an array of 1..8 items, got 0 items");
+	expect_err(build(REGION,
+	                 "[\"unix:/1\",\"unix:/2\",\"unix:/3\",\"unix:/4\",\"unix:/5\","
+	                 "\"unix:/6\",\"unix:/7\",\"unix:/8\",\"unix:/9\"]",
+	                 CHAINS, NULL),
+	           "haproxy: expected an array of 1..8 items, got 9 items");
+	expect_err(build(REGION, "[\"unix:/a\", 3]", CHAINS, NULL),
+	           "haproxy[1]: expected a string, got 3");
+	expect_err(build(REGION, "[\"nope\"]", CHAINS, NULL),
+	           "haproxy[0]: 'nope': expected HOST:PORT or unix:PATH");
+	expect_err(build(REGION, "[\"localhost:9999\"]", CHAINS, NULL),
+	           "haproxy[0]: 'localhost:9999': not a numeric IPv4 address");
+	expect_err(build(REGION, "[\"127.0.0.1:0\"]", CHAINS, NULL),
+	           "haproxy[0]: '127.0.0.1:0': port must be 1-65535");
+	expect_err(build(REGION, "[\"*:9999\"]", CHAINS, NULL),
+	           "haproxy[0]: \"*:9999\" is a wildcard address; name the host to connect to");
+	expect_err(build(REGION, "[\"[::]:9999\"]", CHAINS, NULL),
+	           "haproxy[0]: \"[::]:9999\" is a wildcard address; name the host to connect to");
+	expect_err(build(REGION, "[\"unix:/a\", \"unix:/a\"]", CHAINS, NULL),
+	           "haproxy[1]: \"unix:/a\" used twice (first at haproxy[0])");
+	/* Duplicates are the same address, however it is written. */
+	expect_err(
+	    build(REGION, "[\"127.0.0.1:80\", \"unix:/a\", \"127.0.0.1:080\"]", CHAINS, NULL),
+	    "haproxy[2]: \"127.0.0.1:080\" used twice (first at haproxy[0])");
+	expect_ok(build(REGION, "[\"127.0.0.1:9999\", \"[::1]:9999\", \"unix:/run/h.sock\"]",
+	                CHAINS, NULL));
+	ck_assert_uint_eq(cfg.n_haproxy, 3);
+	ck_assert_str_eq(pf_addr_str(&cfg.haproxy[1], a, sizeof(a)), "[::1]:9999");
+	ck_assert(cfg.haproxy[2].is_unix);
+	ctl_cfg_free(&cfg);
+	expect_ok(build(REGION,
+	                "[\"unix:/1\",\"unix:/2\",\"unix:/3\",\"unix:/4\",\"unix:/5\","
+	                "\"unix:/6\",\"unix:/7\",\"unix:/8\"]",
+	                CHAINS, NULL));
+	ck_assert_uint_eq(cfg.n_haproxy, 8);
+}
+END_TEST
+
+START_TEST(test_key_http_listen)
+{
+	char a[64];
+
+	expect_err(top("\"http_listen\": 9465"), "http_listen: expected a string, got 9465");
+	expect_err(top("\"http_listen\": \"unix:/run/ctl.sock\""),
+	           "http_listen: \"unix:/run/ctl.sock\" is a unix socket; expected HOST:PORT");
+	expect_err(top("\"http_listen\": \"9465\""),
+	           "http_listen: '9465': expected HOST:PORT or unix:PATH");
+	expect_err(top("\"http_listen\": \"0.0.0.0:70000\""),
+	           "http_listen: '0.0.0.0:70000': port must be 1-65535");
+	expect_ok(top("\"http_listen\": \"[::]:9465\""));
+	ck_assert_str_eq(pf_addr_str(&cfg.http_listen, a, sizeof(a)), "[::]:9465");
+	ctl_cfg_free(&cfg);
+	expect_ok(top("\"http_listen\": \"*:9000\""));
+	ck_assert_str_eq(pf_addr_str(&cfg.http_listen, a, sizeof(a)), "0.0.0.0:9000");
+}
+END_TEST
+
+START_TEST(test_key_state_file)
+{
+	char extra[1200];
+
+	expect_err(top("\"state_file\": false"), "state_file: expected a string, got false");
+	expect_err(top("\"state_file\": \"\""),
+	           "state_file: \"\" must be an absolute file path of at most 1023 characters");
+	expect_err(top("\"state_file\": \"state.json\""),
+	           "state_file: \"state.json\" must be an absolute file path of at most 1023 "
+	           "characters");
+	expect_err(top("\"state_file\": \"/var/lib/polkfura/\""),
+	           "state_file: \"/var/lib/polkfura/\" must be an absolute file path of at most "
+	           "1023 characters");
+	(void)snprintf(extra, sizeof(extra), "\"state_file\": \"/%s", quoted_run('s', 1023) + 1);
+	expect_err(top(extra), "state_file: \"/sssssssssssssssssssssssssssssssssssssss...\" must "
+	                       "be an absolute file path of at most 1023 characters");
+	(void)snprintf(extra, sizeof(extra), "\"state_file\": \"/%s", quoted_run('s', 1022) + 1);
+	expect_ok(top(extra));
+	ck_assert_uint_eq(strlen(cfg.state_file), 1023);
+	ctl_cfg_free(&cfg);
+	expect_ok(top("\"state_file\": \"/tmp/ctl state.json\""));
+	ck_assert_str_eq(cfg.state_file, "/tmp/ctl state.json");
+}
+END_TEST
+
+START_TEST(test_key_log_level)
+{
+	static const char *const names[] = {"err", "warn", "info", "debug"};
+	char extra[64];
+
+	expect_err(top("\"log_level\": 3"), "log_level: expected a string, got 3");
+	expect_err(top("\"log_level\": \"verbose\""),
+	           "log_level: expected \"err\", \"warn\", \"info\" or \"debug\", got \"verbose\"");
+	expect_err(top("\"log_level\": \"INFO\""),
+	           "log_level: expected \"err\", \"warn\", \"info\" or \"debug\", got \"INFO\"");
+	for (int i = 0; i < 4; i++) {
+		(void)snprintf(extra, sizeof(extra), "\"log_level\": \"%s\"", names[i]);
+		expect_ok(top(extra));
+		ck_assert_int_eq(cfg.log_level, (enum pf_log_level)i);
+		ctl_cfg_free(&cfg);
+	}
+}
+END_TEST
+
+/* JSON text of a chains array with <n> chains of <per> nodes each. */
+static char *many_chains(unsigned n, unsigned per)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	ck_assert_ptr_nonnull(f);
+	(void)fputc('[', f);
+	for (unsigned i = 0; i < n; i++) {
+		(void)fprintf(f, "%s{\"name\": \"c%u\", \"backend\": \"be_c%u\", \"nodes\": [",
+		              i ? "," : "", i, i);
+		for (unsigned j = 0; j < per; j++)
+			(void)fprintf(
+			    f, "%s{\"name\": \"c%u-n%u\", \"rpc\": \"http://10.%u.%u.%u:9944\"}",
+			    j ? "," : "", i, j, i, j / 256, j % 256);
+		(void)fputs("]}", f);
+	}
+	(void)fputc(']', f);
+	ck_assert_int_eq(fclose(f), 0);
+	return buf;
+}
+
+/* Like build(), but into a heap buffer large enough for <chains>. */
+static char *big_config(const char *chains)
+{
+	size_t len = strlen(chains) + 128;
+	char *json = malloc(len);
+
+	ck_assert_ptr_nonnull(json);
+	(void)snprintf(json, len, "{\"region\": \"eu1\", \"haproxy\": %s, \"chains\": %s}", HAPROXY,
+	               chains);
+	return json;
+}
+
+START_TEST(test_key_chains)
+{
+	char *chains, *json;
+
+	expect_err(build(REGION, HAPROXY, NULL, NULL), "chains: required");
+	expect_err(build(REGION, HAPROXY, CHAIN, NULL),
+	           "chains: expected an array of 1..64 items, got an object");
+	expect_err(build(REGION, HAPROXY, "[]", NULL),
+	           "chains: expected an array of 1..64 items, got 0 items");
+	expect_err(build(REGION, HAPROXY, "[" CHAIN ", 3]", NULL),
+	           "chains[1]: expected an object, got 3");
+
+	chains = many_chains(65, 1);
+	json = big_config(chains);
+	expect_err(json, "chains: expected an array of 1..64 items, got 65 items");
+	free(json);
+	free(chains);
+
+	chains = many_chains(64, 1);
+	json = big_config(chains);
+	expect_ok(json);
+	ck_assert_uint_eq(cfg.n_chains, 64);
+	ck_assert_str_eq(cfg.chains[63].name, "c63");
+	ck_assert_str_eq(cfg.chains[63].nodes[0].addr, "10.63.0.0");
+	free(json);
+	free(chains);
+}
+END_TEST
+
+/* ---- one test per chain key ---------------------------------------------- */
+
+START_TEST(test_key_chain_name)
+{
+	char fields[256];
+
+	expect_err(chain("\"backend\": \"be_polkadot\", \"nodes\": [" NODE "]"),
+	           "chains[0].name: required");
+	expect_err(chain("\"name\": 1, \"backend\": \"be_polkadot\", \"nodes\": [" NODE "]"),
+	           "chains[0].name: expected a string, got 1");
+	expect_err(
+	    chain("\"name\": \"Polkadot\", \"backend\": \"be_polkadot\", \"nodes\": [" NODE "]"),
+	    "chains[0].name: \"Polkadot\" must be 1-32 characters of [a-z0-9-]");
+	(void)snprintf(fields, sizeof(fields),
+	               "\"name\": %s, \"backend\": \"b\", \"nodes\": [" NODE "]",
+	               quoted_run('x', 33));
+	expect_err(chain(fields), "chains[0].name: \"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\" must be "
+	                          "1-32 characters of [a-z0-9-]");
+	expect_err(build(REGION, HAPROXY,
+	                 "[" CHAIN ", {\"name\": \"polkadot\", \"backend\": \"be_2\", \"nodes\": "
+	                 "[{\"name\": \"n2\", \"server\": \"s1\", \"rpc\": \"http://h:1\"}]}]",
+	                 NULL),
+	           "chains[1].name: \"polkadot\" used twice (first at chains[0].name)");
+	(void)snprintf(fields, sizeof(fields),
+	               "\"name\": %s, \"backend\": \"b\", \"nodes\": [" NODE "]",
+	               quoted_run('x', 32));
+	expect_ok(chain(fields));
+	ck_assert_uint_eq(strlen(cfg.chains[0].name), 32);
+}
+END_TEST
+
+START_TEST(test_key_chain_backend)
+{
+	char fields[256];
+
+	expect_err(chain("\"name\": \"polkadot\", \"nodes\": [" NODE "]"),
+	           "chains[0].backend: required");
+	expect_err(chain("\"name\": \"polkadot\", \"backend\": [], \"nodes\": [" NODE "]"),
+	           "chains[0].backend: expected a string, got an array");
+	expect_err(
+	    chain("\"name\": \"polkadot\", \"backend\": \"be polkadot\", \"nodes\": [" NODE "]"),
+	    "chains[0].backend: \"be polkadot\" must be 1-63 characters of [A-Za-z0-9_.:-]");
+	expect_err(chain("\"name\": \"polkadot\", \"backend\": \"\", \"nodes\": [" NODE "]"),
+	           "chains[0].backend: \"\" must be 1-63 characters of [A-Za-z0-9_.:-]");
+	(void)snprintf(fields, sizeof(fields),
+	               "\"name\": \"p\", \"backend\": %s, \"nodes\": [" NODE "]",
+	               quoted_run('B', 64));
+	expect_err(chain(fields),
+	           "chains[0].backend: \"BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB...\" "
+	           "must be 1-63 characters of [A-Za-z0-9_.:-]");
+	expect_err(build(REGION, HAPROXY,
+	                 "[" CHAIN
+	                 ", {\"name\": \"kusama\", \"backend\": \"be_polkadot\", \"nodes\": "
+	                 "[{\"name\": \"n2\", \"server\": \"s1\", \"rpc\": \"http://h:1\"}]}]",
+	                 NULL),
+	           "chains[1].backend: \"be_polkadot\" used twice (first at chains[0].backend)");
+	(void)snprintf(fields, sizeof(fields),
+	               "\"name\": \"p\", \"backend\": %s, \"nodes\": [" NODE "]",
+	               quoted_run('B', 63));
+	expect_ok(chain(fields));
+	ctl_cfg_free(&cfg);
+	expect_ok(chain("\"name\": \"p\", \"backend\": \"Be:x.y-z_1\", \"nodes\": [" NODE "]"));
+	ck_assert_str_eq(cfg.chains[0].backend, "Be:x.y-z_1");
+}
+END_TEST
+
+#define CHAIN_WITH_HEAVY(h)                                                                        \
+	"\"name\": \"polkadot\", \"backend\": \"be_polkadot\", \"heavy_backends\": " h             \
+	", \"nodes\": [" NODE "]"
+
+START_TEST(test_key_chain_heavy_backends)
+{
+	expect_err(chain(CHAIN_WITH_HEAVY("\"be_heavy\"")),
+	           "chains[0].heavy_backends: expected an array of 0..8 items, got \"be_heavy\"");
+	expect_err(
+	    chain(CHAIN_WITH_HEAVY("[\"a\",\"b\",\"c\",\"d\",\"e\",\"f\",\"g\",\"h\",\"i\"]")),
+	    "chains[0].heavy_backends: expected an array of 0..8 items, got 9 items");
+	expect_err(chain(CHAIN_WITH_HEAVY("[\"a\", 1]")),
+	           "chains[0].heavy_backends[1]: expected a string, got 1");
+	expect_err(chain(CHAIN_WITH_HEAVY("[\"\"]")),
+	           "chains[0].heavy_backends[0]: \"\" must be 1-63 characters of [A-Za-z0-9_.:-]");
+	expect_err(chain(CHAIN_WITH_HEAVY("[\"be heavy\"]")),
+	           "chains[0].heavy_backends[0]: \"be heavy\" must be 1-63 characters of "
+	           "[A-Za-z0-9_.:-]");
+	expect_err(chain(CHAIN_WITH_HEAVY("[\"h1\", \"h1\"]")),
+	           "chains[0].heavy_backends[1]: \"h1\" used twice (first at "
+	           "chains[0].heavy_backends[0])");
+	expect_err(chain(CHAIN_WITH_HEAVY("[\"be_polkadot\"]")),
+	           "chains[0].heavy_backends[0]: \"be_polkadot\" used twice (first at "
+	           "chains[0].backend)");
+	/* Heavy backends are HAProxy backends too: one name, one owner. */
+	expect_err(
+	    build(REGION, HAPROXY,
+	          "[{" CHAIN_WITH_HEAVY("[\"be_heavy\"]") "}, {\"name\": \"kusama\", "
+	                                                  "\"backend\": \"be_heavy\", "
+	                                                  "\"nodes\": [" NODE "]}]",
+	          NULL),
+	    "chains[1].backend: \"be_heavy\" used twice (first at chains[0].heavy_backends[0])");
+	expect_ok(chain(CHAIN_WITH_HEAVY("[]")));
+	ck_assert_uint_eq(cfg.chains[0].n_heavy, 0);
+	ctl_cfg_free(&cfg);
+	expect_ok(
+	    chain(CHAIN_WITH_HEAVY("[\"a\",\"b\",\"c\",\"d\",\"e\",\"f\",\"g\",\"be:h.8\"]")));
+	ck_assert_uint_eq(cfg.chains[0].n_heavy, 8);
+	ck_assert_str_eq(cfg.chains[0].heavy_backends[7], "be:h.8");
+}
+END_TEST
+
+START_TEST(test_key_chain_nodes)
+{
+	char *chains, *json;
+
+	expect_err(chain("\"name\": \"polkadot\", \"backend\": \"be_polkadot\""),
+	           "chains[0].nodes: required");
+	expect_err(chain("\"name\": \"polkadot\", \"backend\": \"be_polkadot\", \"nodes\": " NODE),
+	           "chains[0].nodes: expected an array of 1..1024 items, got an object");
+	expect_err(nodes(""), "chains[0].nodes: expected an array of 1..1024 items, got 0 items");
+	expect_err(nodes(NODE ", \"n2\""), "chains[0].nodes[1]: expected an object, got \"n2\"");
+
+	chains = many_chains(1, 1025);
+	json = big_config(chains);
+	expect_err(json, "chains[0].nodes: expected an array of 1..1024 items, got 1025 items");
+	free(json);
+	free(chains);
+
+	/* 4 x 1024 fills the config; a fifth chain's one node is one too many. */
+	chains = many_chains(5, 1024);
+	json = big_config(chains);
+	expect_err(json, "chains[4].nodes: 5120 nodes in all chains, at most 4096");
+	free(json);
+	free(chains);
+
+	chains = many_chains(4, 1024);
+	json = big_config(chains);
+	expect_ok(json);
+	ck_assert_uint_eq(cfg.n_nodes, 4096);
+	ck_assert_uint_eq(cfg.chains[3].n_nodes, 1024);
+	ck_assert_str_eq(cfg.chains[3].nodes[1023].name, "c3-n1023");
+	ck_assert_str_eq(cfg.chains[3].nodes[1023].addr, "10.3.3.255");
+	free(json);
+	free(chains);
+}
+END_TEST
+
+/* ---- one test per node key ----------------------------------------------- */
+
+#define RPC "\"rpc\": \"http://10.0.0.1:9944\""
+
+START_TEST(test_key_node_name)
+{
+	char list[256];
+
+	expect_err(nodes("{\"server\": \"s1\", " RPC "}"), "chains[0].nodes[0].name: required");
+	expect_err(nodes("{\"name\": 7, " RPC "}"),
+	           "chains[0].nodes[0].name: expected a string, got 7");
+	expect_err(nodes("{\"name\": \"n 1\", " RPC "}"),
+	           "chains[0].nodes[0].name: \"n 1\" must be 1-63 characters of [A-Za-z0-9_.-]");
+	expect_err(nodes("{\"name\": \"n:1\", " RPC "}"),
+	           "chains[0].nodes[0].name: \"n:1\" must be 1-63 characters of [A-Za-z0-9_.-]");
+	(void)snprintf(list, sizeof(list), "{\"name\": %s, " RPC "}", quoted_run('n', 64));
+	expect_err(nodes(list),
+	           "chains[0].nodes[0].name: \"nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn...\" "
+	           "must be 1-63 characters of [A-Za-z0-9_.-]");
+	expect_err(
+	    nodes("{\"name\": \"n1\", " RPC "}, {\"name\": \"n2\", \"rpc\": "
+	          "\"http://10.0.0.2:1\"}, {\"name\": \"n1\", \"rpc\": \"http://10.0.0.3:1\"}"),
+	    "chains[0].nodes[2].name: \"n1\" used twice (first at chains[0].nodes[0].name)");
+	/* Names are unique across chains, not only within one. */
+	expect_err(build(REGION, HAPROXY,
+	                 "[" CHAIN
+	                 ", {\"name\": \"kusama\", \"backend\": \"be_kusama\", \"nodes\": "
+	                 "[{\"name\": \"n1\", \"server\": \"s1\", \"rpc\": \"http://h:1\"}]}]",
+	                 NULL),
+	           "chains[1].nodes[0].name: \"n1\" used twice (first at chains[0].nodes[0].name)");
+	(void)snprintf(list, sizeof(list), "{\"name\": %s, " RPC "}", quoted_run('N', 63));
+	expect_ok(nodes(list));
+	ctl_cfg_free(&cfg);
+	expect_ok(nodes("{\"name\": \"Dot_A.1-x\", " RPC "}"));
+	ck_assert_str_eq(cfg.chains[0].nodes[0].name, "Dot_A.1-x");
+}
+END_TEST
+
+START_TEST(test_key_node_server)
+{
+	expect_err(nodes("{\"name\": \"n1\", \"server\": null, " RPC "}"),
+	           "chains[0].nodes[0].server: expected a string, got null");
+	expect_err(nodes("{\"name\": \"n1\", \"server\": \"\", " RPC "}"),
+	           "chains[0].nodes[0].server: \"\" must be 1-63 characters of [A-Za-z0-9_.-]");
+	expect_err(
+	    nodes("{\"name\": \"n1\", \"server\": \"be/s1\", " RPC "}"),
+	    "chains[0].nodes[0].server: \"be/s1\" must be 1-63 characters of [A-Za-z0-9_.-]");
+	expect_err(nodes("{\"name\": \"n1\", \"server\": \"s1\", " RPC "}, {\"name\": \"n2\", "
+	                 "\"server\": \"s1\", \"rpc\": \"http://h:1\"}"),
+	           "chains[0].nodes[1].server: \"s1\" used twice in backend be_polkadot (first at "
+	           "chains[0].nodes[0].server)");
+	/* The same server name in two backends is two servers. */
+	expect_ok(build(REGION, HAPROXY,
+	                "[" CHAIN ", {\"name\": \"kusama\", \"backend\": \"be_kusama\", \"nodes\": "
+	                "[{\"name\": \"n2\", \"server\": \"s1\", \"rpc\": \"http://h:1\"}]}]",
+	                NULL));
+	ck_assert_str_eq(cfg.chains[1].nodes[0].server, "s1");
+	ctl_cfg_free(&cfg);
+	/* Several template nodes share the empty server name. */
+	expect_ok(nodes("{\"name\": \"n1\", " RPC "}, {\"name\": \"n2\", " RPC "}"));
+	ck_assert(ctl_node_cfg_is_template(&cfg.chains[0].nodes[0]));
+	ck_assert(ctl_node_cfg_is_template(&cfg.chains[0].nodes[1]));
+}
+END_TEST
+
+/* Parses a one-node config with server s1 and the given rpc URL text (JSON-quoted). */
+static const char *server_node(const char *url)
+{
+	static char list[1024];
+
+	(void)snprintf(list, sizeof(list), "{\"name\": \"n1\", \"server\": \"s1\", \"rpc\": %s}",
+	               url);
+	return nodes(list);
+}
+
+START_TEST(test_key_node_rpc)
+{
+	static const struct {
+		const char *url, *want;
+	} bad[] = {
+	    {"\"ftp://h/\"", "must start with http:// or https://"},
+	    {"\"HTTP://h/\"", "must start with http:// or https://"},
+	    {"\"10.0.0.1:9944\"", "must start with http:// or https://"},
+	    {"\"http://h /\"", "must not contain spaces, control or non-ASCII characters"},
+	    {"\"http://h/\\u00e9\"", "must not contain spaces, control or non-ASCII characters"},
+	    {"\"http://h/\\t\"", "must not contain spaces, control or non-ASCII characters"},
+	    {"\"http://h/#x\"", "must not contain a #fragment"},
+	    {"\"http://u:p@h/\"", "must not contain user:password@ credentials"},
+	    {"\"http://\"", "missing host"},
+	    {"\"http:///rpc\"", "missing host"},
+	    {"\"http://:9944\"", "missing host"},
+	    {"\"http://h:0\"", "port must be 1-65535"},
+	    {"\"http://h:65536\"", "port must be 1-65535"},
+	    {"\"http://h:123456\"", "port must be 1-65535"},
+	    {"\"http://h:\"", "port must be 1-65535"},
+	    {"\"http://h:+80\"", "port must be 1-65535"},
+	    {"\"http://h:80x/\"", "port must be 1-65535"},
+	    {"\"http://h:1:2\"", "port must be 1-65535"},
+	    {"\"http://[::1\"", "host: unterminated [IPv6] address"},
+	    {"\"http://[::1]x\"", "host: expected :PORT after the [IPv6] address"},
+	    {"\"http://[zz]:1\"", "host: not a numeric IPv6 address inside []"},
+	    {"\"http://[]:1\"", "missing host"},
+	    {"\"http://[fe80::1%25eth0]:1\"", "host: not a numeric IPv6 address inside []"},
+	    {"\"http://999.1.1.1:1\"", "host: not a valid IPv4 address"},
+	    {"\"http://10.1:1\"", "host: not a valid IPv4 address"},
+	    {"\"http://h*st:1\"", "host: only letters, digits, '.', '-' and '_' are allowed"},
+	};
+	char want[256], url[300];
+	const struct ctl_node_cfg *n;
+
+	expect_err(nodes("{\"name\": \"n1\", \"server\": \"s1\"}"),
+	           "chains[0].nodes[0].rpc: required");
+	expect_err(server_node("9944"), "chains[0].nodes[0].rpc: expected a string, got 9944");
+	for (size_t i = 0; i < PF_ARRAY_SIZE(bad); i++) {
+		(void)snprintf(want, sizeof(want), "chains[0].nodes[0].rpc: %s", bad[i].want);
+		expect_err(server_node(bad[i].url), want);
+	}
+	/* 255 characters is the limit. */
+	(void)snprintf(url, sizeof(url), "\"http://h/%s", quoted_run('p', 247) + 1);
+	expect_err(server_node(url),
+	           "chains[0].nodes[0].rpc: expected a URL of 1..255 characters, got 256");
+	expect_err(server_node("\"\""),
+	           "chains[0].nodes[0].rpc: expected a URL of 1..255 characters, got 0");
+	(void)snprintf(url, sizeof(url), "\"http://h/%s", quoted_run('p', 246) + 1);
+	expect_ok(server_node(url));
+	n = &cfg.chains[0].nodes[0];
+	ck_assert_uint_eq(strlen(n->rpc_url), 255);
+	ck_assert_uint_eq(strlen(n->path), 247);
+	ck_assert_uint_eq(n->port, 80);
+	ctl_cfg_free(&cfg);
+
+	expect_ok(server_node("\"https://rpc.example.com?x=1\""));
+	n = &cfg.chains[0].nodes[0];
+	ck_assert(n->tls);
+	ck_assert_str_eq(n->host, "rpc.example.com");
+	ck_assert_uint_eq(n->port, 443);
+	ck_assert_str_eq(n->path, "/?x=1");
+	ck_assert_int_eq(n->addr_family, 0);
+	ctl_cfg_free(&cfg);
+
+	expect_ok(server_node("\"http://[2001:DB8:0::1]:9933/a/b?c=d\""));
+	n = &cfg.chains[0].nodes[0];
+	ck_assert_str_eq(n->rpc_url, "http://[2001:DB8:0::1]:9933/a/b?c=d");
+	ck_assert_str_eq(n->host, "2001:DB8:0::1");
+	ck_assert_int_eq(n->addr_family, AF_INET6);
+	ck_assert_str_eq(n->addr, "2001:db8::1");
+	ck_assert_uint_eq(n->port, 9933);
+	ck_assert_str_eq(n->path, "/a/b?c=d");
+	ctl_cfg_free(&cfg);
+
+	/* A numeric host fills addr for a named server too. */
+	expect_ok(server_node("\"http://127.0.0.1\""));
+	n = &cfg.chains[0].nodes[0];
+	ck_assert_int_eq(n->addr_family, AF_INET);
+	ck_assert_str_eq(n->addr, "127.0.0.1");
+	ck_assert_uint_eq(n->port, 80);
+	ck_assert_str_eq(n->path, "/");
+}
+END_TEST
+
+#define TEMPLATE_ERR                                                                               \
+	"chains[0].nodes[0].rpc: a node without \"server\" takes a server-template slot, so its "  \
+	"host must be a numeric IPv4 or [IPv6] address with an explicit port"
+
+START_TEST(test_template_node_numeric_host)
+{
+	expect_err(nodes("{\"name\": \"n1\", \"rpc\": \"http://node1.example:9944\"}"),
+	           TEMPLATE_ERR);
+	expect_err(nodes("{\"name\": \"n1\", \"rpc\": \"http://10.0.0.1\"}"), TEMPLATE_ERR);
+	expect_err(nodes("{\"name\": \"n1\", \"rpc\": \"https://[::1]/\"}"), TEMPLATE_ERR);
+	expect_ok(nodes("{\"name\": \"n1\", \"rpc\": \"https://[::ffff:10.0.0.1]:8443/x\"}"));
+	ck_assert(ctl_node_cfg_is_template(&cfg.chains[0].nodes[0]));
+	ck_assert_str_eq(cfg.chains[0].nodes[0].addr, "::ffff:10.0.0.1");
+	ck_assert_uint_eq(cfg.chains[0].nodes[0].port, 8443);
+	ctl_cfg_free(&cfg);
+	/* Leading zeros read as octal elsewhere: refused rather than guessed. */
+	expect_err(nodes("{\"name\": \"n1\", \"rpc\": \"http://192.168.001.002:9944\"}"),
+	           "chains[0].nodes[0].rpc: host: not a valid IPv4 address");
+}
+END_TEST
+
+START_TEST(test_key_node_batch)
+{
+	expect_err(nodes("{\"name\": \"n1\", " RPC ", \"batch\": \"no\"}"),
+	           "chains[0].nodes[0].batch: expected true or false, got \"no\"");
+	expect_err(nodes("{\"name\": \"n1\", " RPC ", \"batch\": 0}"),
+	           "chains[0].nodes[0].batch: expected true or false, got 0");
+	expect_err(nodes("{\"name\": \"n1\", " RPC ", \"batch\": null}"),
+	           "chains[0].nodes[0].batch: expected true or false, got null");
+	expect_ok(nodes("{\"name\": \"n1\", " RPC ", \"batch\": false}, {\"name\": \"n2\", " RPC
+	                ", \"batch\": true}, {\"name\": \"n3\", " RPC "}"));
+	ck_assert(!cfg.chains[0].nodes[0].batch);
+	ck_assert(cfg.chains[0].nodes[1].batch);
+	ck_assert(cfg.chains[0].nodes[2].batch);
+}
+END_TEST
+
+/* ---- keys and structure -------------------------------------------------- */
+
+START_TEST(test_unknown_keys)
+{
+	expect_err(top("\"intervl_ms\": 1000"),
+	           "unknown key \"intervl_ms\" (did you mean \"interval_ms\"?)");
+	expect_err(top("\"Region\": \"x\""), "unknown key \"Region\" (did you mean \"region\"?)");
+	expect_err(top("\"max_lags\": 1"), "unknown key \"max_lags\" (did you mean \"max_lag\"?)");
+	expect_err(top("\"zzz\": 1"), "unknown key \"zzz\"");
+	expect_err(top("\"\": 1"), "unknown key \"\"");
+	expect_err(top("\"rpc\": \"http://h:1\""),
+	           "unknown key \"rpc\" (\"rpc\" belongs in a node)");
+	expect_err(chain("\"name\": \"p\", \"backend\": \"b\", \"node\": [" NODE "]"),
+	           "chains[0]: unknown key \"node\" (did you mean \"nodes\"?)");
+	expect_err(
+	    chain("\"name\": \"p\", \"backend\": \"b\", \"interval_ms\": 1, \"nodes\": [" NODE "]"),
+	    "chains[0]: unknown key \"interval_ms\" (\"interval_ms\" belongs at the top level)");
+	expect_err(nodes("{\"name\": \"n1\", \"sever\": \"s1\", " RPC "}"),
+	           "chains[0].nodes[0]: unknown key \"sever\" (did you mean \"server\"?)");
+	expect_err(nodes("{\"name\": \"n1\", \"backend\": \"s1\", " RPC "}"),
+	           "chains[0].nodes[0]: unknown key \"backend\" (\"backend\" belongs in a chain)");
+	/* Long and unprintable keys are cut and masked in the message. */
+	expect_err(
+	    top("\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\": 1"),
+	    "unknown key \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...\"");
+	expect_err(top("\"a\\nb\": 1"), "unknown key \"a?b\"");
+}
+END_TEST
+
+START_TEST(test_duplicate_json_keys)
+{
+	expect_err(top("\"rise\": 2, \"rise\": 3"), "duplicate key \"rise\"");
+	expect_err(build(REGION, HAPROXY, CHAINS, "\"region\": \"eu2\""),
+	           "duplicate key \"region\"");
+	expect_err(
+	    chain("\"name\": \"p\", \"backend\": \"b\", \"name\": \"q\", \"nodes\": [" NODE "]"),
+	    "chains[0]: duplicate key \"name\"");
+	expect_err(nodes("{\"name\": \"n1\", " RPC ", " RPC "}"),
+	           "chains[0].nodes[0]: duplicate key \"rpc\"");
+}
+END_TEST
+
+START_TEST(test_broken_json)
+{
+	expect_err("{\n  \"region\": \"eu1\",\n  \"rise\": 2,\n}\n",
+	           "invalid JSON at line 4, column 2 (near \"}\")");
+	expect_err("{\"region\": \"eu1\" \"rise\": 2}",
+	           "invalid JSON at line 1, column 18 (near \"ion\": \"eu1\" \"rise\": 2}\")");
+	expect_err("{\"rise\": tru}",
+	           "invalid JSON at line 1, column 10 (near \"{\"rise\": tru}\")");
+	expect_err("{\"region\": \"eu1",
+	           "invalid JSON at line 1, column 13 (near \"{\"region\": \"eu1\")");
+	expect_err("{", "invalid JSON at line 1, column 1 (near \"{\")");
+	expect_err("{\"a\": [1, 2,, 3]}",
+	           "invalid JSON at line 1, column 13 (near \"{\"a\": [1, 2,, 3]}\")");
+	expect_err("{}\n{}",
+	           "unexpected text after the JSON value at line 2, column 1 (near \"{}\")");
+	expect_err("{} x",
+	           "unexpected text after the JSON value at line 1, column 4 (near \"{} x\")");
+	/* Nesting deeper than cJSON's limit is a syntax error, not a stack overflow. */
+	{
+		char deep[2100];
+
+		memset(deep, '[', 2000);
+		deep[2000] = '\0';
+		ck_assert_int_eq(parse(deep), -1);
+		ck_assert_msg(strncmp(errbuf, "invalid JSON at line 1, column ", 31) == 0, "%s",
+		              errbuf);
+	}
+}
+END_TEST
+
+START_TEST(test_empty_and_non_object)
+{
+	expect_err("", "empty config: expected a JSON object");
+	expect_err(" \n\t\r\n", "empty config: expected a JSON object");
+	expect_err("[]", "expected a JSON object at the top level, got an array");
+	expect_err("\"config\"", "expected a JSON object at the top level, got \"config\"");
+	expect_err("42", "expected a JSON object at the top level, got 42");
+	expect_err("null", "expected a JSON object at the top level, got null");
+	/* The first missing required key, in table order. */
+	expect_err("{}", "region: required");
+	ck_assert_int_eq(ctl_cfg_parse(NULL, 0, &cfg, errbuf, sizeof(errbuf)), -1);
+	ck_assert_str_eq(errbuf, "empty config: expected a JSON object");
+}
+END_TEST
+
+/* Errors go nowhere or are cut when the caller's buffer is missing or short. */
+START_TEST(test_small_error_buffer)
+{
+	char small[8];
+
+	ck_assert_int_eq(ctl_cfg_parse("{}", 2, &cfg, NULL, 0), -1);
+	ck_assert_int_eq(ctl_cfg_parse("{}", 2, &cfg, small, sizeof(small)), -1);
+	ck_assert_str_eq(small, "region:");
+	ck_assert_int_eq(ctl_cfg_load("/nonexistent/ctl.json", &cfg, NULL, 0), -1);
+}
+END_TEST
+
+/* ---- files ---------------------------------------------------------------- */
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fputs(text, f) >= 0, 1);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+START_TEST(test_load_errors)
+{
+	char dir[] = "/tmp/check_ctl_cfg.XXXXXX", path[128], want[256];
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	expect_err("", "empty config: expected a JSON object");
+	ck_assert_int_eq(ctl_cfg_load("/nonexistent/ctl.json", &cfg, errbuf, sizeof(errbuf)), -1);
+	ck_assert_str_eq(errbuf, "/nonexistent/ctl.json: No such file or directory");
+
+	ck_assert_int_eq(ctl_cfg_load(dir, &cfg, errbuf, sizeof(errbuf)), -1);
+	(void)snprintf(want, sizeof(want), "%s: Is a directory", dir);
+	ck_assert_str_eq(errbuf, want);
+
+	(void)snprintf(path, sizeof(path), "%s/empty.json", dir);
+	write_file(path, "");
+	ck_assert_int_eq(ctl_cfg_load(path, &cfg, errbuf, sizeof(errbuf)), -1);
+	(void)snprintf(want, sizeof(want), "%s: empty config: expected a JSON object", path);
+	ck_assert_str_eq(errbuf, want);
+
+	write_file(path, "{\n\t\"region\": \"eu1\",\n\t\"rise\": 0\n}\n");
+	ck_assert_int_eq(ctl_cfg_load(path, &cfg, errbuf, sizeof(errbuf)), -1);
+	(void)snprintf(want, sizeof(want), "%s: rise: expected an integer 1..100, got 0", path);
+	ck_assert_str_eq(errbuf, want);
+
+	write_file(path, "{\n\t\"region\": \"eu1\",,\n}\n");
+	ck_assert_int_eq(ctl_cfg_load(path, &cfg, errbuf, sizeof(errbuf)), -1);
+	(void)snprintf(want, sizeof(want),
+	               "%s: invalid JSON at line 2, column 19 (near \"on\": \"eu1\",,\")", path);
+	ck_assert_str_eq(errbuf, want);
+	ck_assert_ptr_null(cfg.chains);
+
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
+/* A file one byte over the limit is refused before parsing; whitespace keeps it cheap. */
+START_TEST(test_load_too_large)
+{
+	char path[] = "/tmp/check_ctl_cfg_big.XXXXXX", want[128];
+	int fd = mkstemp(path);
+	FILE *f;
+
+	ck_assert_int_ne(fd, -1);
+	f = fdopen(fd, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fputs(top(""), f) >= 0, 1);
+	ck_assert_int_eq(fseek(f, CTL_CFG_FILE_MAX, SEEK_SET), 0);
+	ck_assert_int_eq(fputc(' ', f), ' ');
+	ck_assert_int_eq(fclose(f), 0);
+	/* Holes read as NUL bytes: that is 4 MiB + 1 of text. */
+	ck_assert_int_eq(ctl_cfg_load(path, &cfg, errbuf, sizeof(errbuf)), -1);
+	(void)snprintf(want, sizeof(want), "%s: larger than %u bytes", path, CTL_CFG_FILE_MAX);
+	ck_assert_str_eq(errbuf, want);
+	ck_assert_int_eq(truncate(path, CTL_CFG_FILE_MAX), 0);
+	ck_assert_int_eq(ctl_cfg_load(path, &cfg, errbuf, sizeof(errbuf)), -1);
+	ck_assert_msg(strstr(errbuf, "unexpected text after the JSON value") != NULL, "%s", errbuf);
+	ck_assert_int_eq(unlink(path), 0);
+}
+END_TEST
+
+/* ---- reload ---------------------------------------------------------------- */
+
+START_TEST(test_reload_check)
+{
+	struct ctl_cfg old;
+
+	expect_ok(top("\"http_listen\": \"127.0.0.1:9465\", \"state_file\": \"/var/lib/a.json\""));
+	old = cfg;
+	memset(&cfg, 0, sizeof(cfg));
+
+	/* Everything else may change, including the chains and the sockets. */
+	expect_ok(build("\"eu2\"", "[\"127.0.0.1:9999\"]",
+	                "[{\"name\": \"kusama\", \"backend\": \"be_k\", \"nodes\": [" NODE "]}]",
+	                "\"interval_ms\": 5000, \"log_level\": \"debug\", \"http_listen\": "
+	                "\"127.0.0.1:09465\", \"state_file\": \"/var/lib/a.json\""));
+	ck_assert_int_eq(ctl_cfg_reload_check(&old, &cfg, errbuf, sizeof(errbuf)), 0);
+	ck_assert_int_eq(ctl_cfg_reload_check(&old, &old, errbuf, sizeof(errbuf)), 0);
+	ctl_cfg_free(&cfg);
+
+	expect_ok(top("\"http_listen\": \"127.0.0.1:9466\", \"state_file\": \"/var/lib/a.json\""));
+	ck_assert_int_eq(ctl_cfg_reload_check(&old, &cfg, errbuf, sizeof(errbuf)), -1);
+	ck_assert_str_eq(errbuf, "http_listen: cannot change on reload (\"127.0.0.1:9465\" -> "
+	                         "\"127.0.0.1:9466\"); restart polkfura-ctl to apply it");
+	ctl_cfg_free(&cfg);
+
+	expect_ok(top("\"state_file\": \"/var/lib/b.json\""));
+	ck_assert_int_eq(ctl_cfg_reload_check(&old, &cfg, errbuf, sizeof(errbuf)), -1);
+	ck_assert_str_eq(errbuf, "state_file: cannot change on reload (\"/var/lib/a.json\" -> "
+	                         "\"/var/lib/b.json\"); restart polkfura-ctl to apply it");
+	ctl_cfg_free(&old);
+}
+END_TEST
+
+START_TEST(test_free)
+{
+	ctl_cfg_free(NULL);
+	expect_ok(top(""));
+	ctl_cfg_free(&cfg);
+	ck_assert_ptr_null(cfg.chains);
+	ctl_cfg_free(&cfg);
+}
+END_TEST
+
+/* Every key appears once in the dump, with its default and reload mode. */
+START_TEST(test_dump_keys)
+{
+	static const char *const lines[] = {
+	    "region\tstring\trequired\t1-32 chars [a-z0-9-]\tyes\n",
+	    "interval_ms\tinteger\t1000\t100..60000\tyes\n",
+	    "timeout_ms\tinteger\t800\t50..60000\tyes\n",
+	    "max_lag\tinteger\t5\t0..100000\tyes\n",
+	    "max_lag_seconds\tinteger\t0\t0..86400\tyes\n",
+	    "max_finalized_lag\tinteger\t0\t0..100000\tyes\n",
+	    "min_peers\tinteger\t2\t0..10000\tyes\n",
+	    "rise\tinteger\t2\t1..100\tyes\n",
+	    "fall\tinteger\t2\t1..100\tyes\n",
+	    "min_drain_ms\tinteger\t30000\t0..86400000\tyes\n",
+	    "min_ready\tinteger\t1\t0..1000\tyes\n",
+	    "stall_ms\tinteger\t60000\t0..86400000\tyes\n",
+	    "drain_grace_ms\tinteger\t60000\t0..86400000\tyes\n",
+	    "haproxy\taddresses\trequired\t1..8 items\tyes\n",
+	    "http_listen\taddress\t127.0.0.1:9465\tHOST:PORT\trestart\n",
+	    "state_file\tpath\t/var/lib/polkfura/ctl-state.json\tat most 1023 chars\trestart\n",
+	    "log_level\tenum\tinfo\terr|warn|info|debug\tyes\n",
+	    "chains\tobjects\trequired\t1..64 items\tyes\n",
+	    "chains[].name\tstring\trequired\t1-32 chars [a-z0-9-]\tyes\n",
+	    "chains[].backend\tstring\trequired\t1-63 chars [A-Za-z0-9_.:-]\tyes\n",
+	    "chains[].heavy_backends\tnames\t[]\t0..8 items of 1-63 chars [A-Za-z0-9_.:-]\tyes\n",
+	    "chains[].nodes\tobjects\trequired\t1..1024 items\tyes\n",
+	    "chains[].nodes[].name\tstring\trequired\t1-63 chars [A-Za-z0-9_.-]\tyes\n",
+	    "chains[].nodes[].server\tstring\t(none)\t1-63 chars [A-Za-z0-9_.-]\tyes\n",
+	    "chains[].nodes[].rpc\turl\trequired\tat most 255 chars\tyes\n",
+	    "chains[].nodes[].batch\tbool\ttrue\ttrue|false\tyes\n",
+	};
+	char *buf = NULL, *p;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	ck_assert_ptr_nonnull(f);
+	ctl_cfg_dump_keys(f);
+	ck_assert_int_eq(fclose(f), 0);
+	p = buf;
+	for (size_t i = 0; i < PF_ARRAY_SIZE(lines); i++) {
+		ck_assert_msg(strncmp(p, lines[i], strlen(lines[i])) == 0,
+		              "line %zu: want %s got %s", i, lines[i], p);
+		p += strlen(lines[i]);
+	}
+	ck_assert_str_eq(p, "");
+	free(buf);
+}
+END_TEST
+
+static Suite *ctl_cfg_suite(void)
+{
+	Suite *s = suite_create("ctl_cfg");
+	TCase *tc = tcase_create("configs");
+
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_add_test(tc, test_valid_file);
+	tcase_add_test(tc, test_defaults);
+	tcase_add_test(tc, test_length_bounded);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("keys");
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_key_region);
+	tcase_add_test(tc, test_key_interval_ms);
+	tcase_add_test(tc, test_key_timeout_ms);
+	tcase_add_test(tc, test_key_max_lag);
+	tcase_add_test(tc, test_key_max_lag_seconds);
+	tcase_add_test(tc, test_key_max_finalized_lag);
+	tcase_add_test(tc, test_key_min_peers);
+	tcase_add_test(tc, test_key_rise);
+	tcase_add_test(tc, test_key_fall);
+	tcase_add_test(tc, test_key_min_drain_ms);
+	tcase_add_test(tc, test_key_min_ready);
+	tcase_add_test(tc, test_key_stall_ms);
+	tcase_add_test(tc, test_key_drain_grace_ms);
+	tcase_add_test(tc, test_key_haproxy);
+	tcase_add_test(tc, test_key_http_listen);
+	tcase_add_test(tc, test_key_state_file);
+	tcase_add_test(tc, test_key_log_level);
+	tcase_add_test(tc, test_key_chains);
+	tcase_add_test(tc, test_key_chain_name);
+	tcase_add_test(tc, test_key_chain_backend);
+	tcase_add_test(tc, test_key_chain_heavy_backends);
+	tcase_add_test(tc, test_key_chain_nodes);
+	tcase_add_test(tc, test_key_node_name);
+	tcase_add_test(tc, test_key_node_server);
+	tcase_add_test(tc, test_key_node_rpc);
+	tcase_add_test(tc, test_template_node_numeric_host);
+	tcase_add_test(tc, test_key_node_batch);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("structure");
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_add_test(tc, test_unknown_keys);
+	tcase_add_test(tc, test_duplicate_json_keys);
+	tcase_add_test(tc, test_broken_json);
+	tcase_add_test(tc, test_empty_and_non_object);
+	tcase_add_test(tc, test_small_error_buffer);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("files");
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_add_test(tc, test_load_errors);
+	tcase_add_test(tc, test_load_too_large);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("reload");
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_add_test(tc, test_reload_check);
+	tcase_add_test(tc, test_free);
+	tcase_add_test(tc, test_dump_keys);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(ctl_cfg_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
