@@ -7,7 +7,7 @@
  * "show info; show servers state", then the commands hapi_diff() asks for,
  * in one line. Nothing here blocks; all I/O is on the loop.
  */
-#include "common/compiler.h"
+#include "ctl.h"
 
 #include <sys/stat.h>
 
@@ -20,8 +20,8 @@
 #include <cjson/cJSON.h>
 #include <ev.h>
 
+#include "common/compiler.h"
 #include "common/log.h"
-#include "ctl.h"
 #include "hapi.h"
 #include "http.h"
 #include "poller.h"
@@ -87,7 +87,7 @@ static void free_chains(struct ctl_chain *chains, unsigned n)
  * reload). Slots of template nodes that disappear are queued for MAINT.
  */
 static struct ctl_chain *build_chains(const struct ctl_cfg *cfg, struct ctl_chain *old,
-				      unsigned n_old)
+                                      unsigned n_old)
 {
 	struct ctl_chain *chains = calloc(cfg->n_chains ? cfg->n_chains : 1, sizeof(*chains));
 
@@ -123,8 +123,8 @@ static struct ctl_chain *build_chains(const struct ctl_cfg *cfg, struct ctl_chai
 				snprintf(nd->name, sizeof(nd->name), "%s", cc->nodes[i].name);
 				noderpc_poll_reset(&nd->poll);
 			} else if (strcmp(nd->cfg.server, cc->nodes[i].server) != 0 ||
-				   strcmp(nd->cfg.addr, cc->nodes[i].addr) != 0 ||
-				   nd->cfg.port != cc->nodes[i].port) {
+			           strcmp(nd->cfg.addr, cc->nodes[i].addr) != 0 ||
+			           nd->cfg.port != cc->nodes[i].port) {
 				nd->server[0] = '\0'; /* server or address changed: pick again */
 			}
 			nd->cfg = cc->nodes[i];
@@ -150,7 +150,7 @@ static struct ctl_chain *build_chains(const struct ctl_cfg *cfg, struct ctl_chai
 					if (strcmp(ch->name, old[o].name) == 0 &&
 					    ch->n_released < CTL_CFG_MAX_CHAIN_NODE)
 						snprintf(ch->released[ch->n_released++],
-							 HAPI_NAME_MAX, "%s", nd->server);
+						         HAPI_NAME_MAX, "%s", nd->server);
 				}
 			}
 		}
@@ -186,15 +186,16 @@ static int save_state(struct ctl *c)
 	f = fopen(tmp, "w");
 	if (f != NULL) {
 		bool ok = fputs(text, f) >= 0 && fputc('\n', f) != EOF && fflush(f) == 0 &&
-			  fsync(fileno(f)) == 0;
+		          fsync(fileno(f)) == 0;
 
 		if (fclose(f) == 0 && ok && rename(tmp, c->cfg.state_file) == 0)
 			rc = 0;
 	}
 	if (rc == -1)
-		log_err(MOD, "state file %s: cannot write: %s (admin drains will not survive a "
-			     "restart)",
-			c->cfg.state_file, strerror(errno));
+		log_err(MOD,
+		        "state file %s: cannot write: %s (admin drains will not survive a "
+		        "restart)",
+		        c->cfg.state_file, strerror(errno));
 	free(text);
 	return rc;
 }
@@ -217,7 +218,8 @@ static void load_state(struct ctl *c)
 	root = cJSON_Parse(buf);
 	drains = cJSON_GetObjectItemCaseSensitive(root, "admin_drains");
 	if (root == NULL || !cJSON_IsObject(drains)) {
-		log_warn(MOD, "state file %s: not a polkfura state file, ignored", c->cfg.state_file);
+		log_warn(MOD, "state file %s: not a polkfura state file, ignored",
+		         c->cfg.state_file);
 		cJSON_Delete(root);
 		return;
 	}
@@ -227,12 +229,12 @@ static void load_state(struct ctl *c)
 
 		if (nd == NULL || !cJSON_IsString(it)) {
 			log_warn(MOD, "state file: admin drain of unknown node %s dropped",
-				 it->string);
+			         it->string);
 			continue;
 		}
 		nd->track.admin_drain = true;
 		snprintf(nd->track.admin_reason, sizeof(nd->track.admin_reason), "%s",
-			 it->valuestring);
+		         it->valuestring);
 		log_info(MOD, "node=%s admin drain restored: %s", nd->name, it->valuestring);
 	}
 	cJSON_Delete(root);
@@ -251,7 +253,7 @@ struct ctl_node *ctl_find_node(struct ctl *c, const char *name)
 
 static void finish_round(struct ctl *c);
 static void poll_send(struct ctl *c, struct ctl_node *nd, const char *body, int len,
-		      long timeout_ms);
+                      long timeout_ms);
 static void handle_answer(struct ctl *c, struct ctl_node *nd, const struct poller_result *res);
 
 struct poll_ctx {
@@ -302,10 +304,10 @@ static void handle_answer(struct ctl *c, struct ctl_node *nd, const struct polle
 
 	switch (res->outcome) {
 	case POLLER_OK:
-		if (noderpc_parse(res->body, res->len, &nd->cur) == -1 &&
-		    nd->cur.batch_refused && !nd->single_mode) {
+		if (noderpc_parse(res->body, res->len, &nd->cur) == -1 && nd->cur.batch_refused &&
+		    !nd->single_mode) {
 			log_warn(MOD, "node=%s refuses JSON-RPC batches: polling with single calls",
-				 nd->name);
+			         nd->name);
 			nd->single_mode = true;
 		}
 		break;
@@ -314,14 +316,14 @@ static void handle_answer(struct ctl *c, struct ctl_node *nd, const struct polle
 		break;
 	case POLLER_CONNECT:
 		noderpc_poll_fail(&nd->cur, NODE_POLL_CONNECT, "connect: %.80s",
-				  res->error ? res->error : "failed");
+		                  res->error ? res->error : "failed");
 		break;
 	case POLLER_HTTP:
 		noderpc_poll_fail(&nd->cur, NODE_POLL_HTTP, "HTTP %ld", res->http_status);
 		break;
 	case POLLER_OTHER:
 		noderpc_poll_fail(&nd->cur, NODE_POLL_CONNECT, "%.90s",
-				  res->error ? res->error : "transfer failed");
+		                  res->error ? res->error : "transfer failed");
 		break;
 	}
 	if (nd->singles_left > 0 && --nd->singles_left > 0)
@@ -351,23 +353,23 @@ static void on_answer(void *ctx, const struct poller_result *res)
 }
 
 static void poll_send(struct ctl *c, struct ctl_node *nd, const char *body, int len,
-		      long timeout_ms)
+                      long timeout_ms)
 {
 	struct poll_ctx *pc = malloc(sizeof(*pc));
 
 	if (pc != NULL) {
 		pc->c = c;
 		pc->nd = nd;
-		if (poller_post(c->poller, nd->cfg.rpc_url, body, (size_t)len, timeout_ms, on_answer,
-				pc) == 0)
+		if (poller_post(c->poller, nd->cfg.rpc_url, body, (size_t)len, timeout_ms,
+		                on_answer, pc) == 0)
 			return;
 		free(pc);
 	}
 	{
 		/* Counts as a failed answer, so single-call bookkeeping stays right. */
 		struct poller_result fake = {.outcome = POLLER_OTHER,
-					     .error = "out of memory starting the poll",
-					     .body = ""};
+		                             .error = "out of memory starting the poll",
+		                             .body = ""};
 
 		handle_answer(c, nd, &fake);
 	}
@@ -427,9 +429,10 @@ static void on_tick(struct ev_loop *loop, ev_timer *t, int revents)
 	(void)loop;
 	(void)revents;
 	if (c->round_open) {
-		log_warn(MOD, "round %llu still running at the next tick: polls slower than the "
-			      "interval",
-			 (unsigned long long)c->rounds);
+		log_warn(MOD,
+		         "round %llu still running at the next tick: polls slower than the "
+		         "interval",
+		         (unsigned long long)c->rounds);
 		return;
 	}
 	if (c->reload_pending)
@@ -458,7 +461,7 @@ static enum node_state preset_from_haproxy(const struct ctl *c, const struct ctl
 			if (strcmp(hp->have[i].backend, nd->chain->backend) == 0 &&
 			    strcmp(hp->have[i].server, nd->server) == 0)
 				return (hp->have[i].admin_state & HAPI_ADMF_FDRAIN) ? NODE_DRAIN
-										   : NODE_READY;
+				                                                    : NODE_READY;
 	}
 	return NODE_READY;
 }
@@ -469,13 +472,14 @@ static void decide(struct ctl *c)
 
 	for (unsigned ch = 0; ch < c->n_chains; ch++) {
 		struct ctl_chain *chain = &c->chains[ch];
-		struct node_poll *polls = calloc(chain->n_nodes ? chain->n_nodes : 1, sizeof(*polls));
-		struct node_track *tracks = calloc(chain->n_nodes ? chain->n_nodes : 1,
-						   sizeof(*tracks));
+		struct node_poll *polls =
+		    calloc(chain->n_nodes ? chain->n_nodes : 1, sizeof(*polls));
+		struct node_track *tracks =
+		    calloc(chain->n_nodes ? chain->n_nodes : 1, sizeof(*tracks));
 
 		if (polls == NULL || tracks == NULL) {
 			log_err(MOD, "out of memory deciding chain %s: keeping last round's states",
-				chain->name);
+			        chain->name);
 			free(polls);
 			free(tracks);
 			continue;
@@ -501,9 +505,9 @@ static void decide(struct ctl *c)
 
 			nd->track = tracks[i];
 			if (nd->track.changed) {
-				log_info(MOD, "chain=%s node=%s %s -> %s: %s", chain->name, nd->name,
-					 node_state_name(nd->track.prev),
-					 node_state_name(nd->track.state), nd->track.why);
+				log_info(MOD, "chain=%s node=%s %s -> %s: %s", chain->name,
+				         nd->name, node_state_name(nd->track.prev),
+				         node_state_name(nd->track.state), nd->track.why);
 				if (nd->track.state == NODE_DRAIN) {
 					nd->drain_since_ms = now;
 					nd->shut_mask = 0;
@@ -512,9 +516,9 @@ static void decide(struct ctl *c)
 		}
 		if (chain->track.stall_changed)
 			log_warn(MOD, "chain=%s %s at height %llu", chain->name,
-				 chain->track.stalled ? "stalled: no node advances"
-						      : "advancing again",
-				 (unsigned long long)chain->track.ref_best);
+			         chain->track.stalled ? "stalled: no node advances"
+			                              : "advancing again",
+			         (unsigned long long)chain->track.ref_best);
 		free(polls);
 		free(tracks);
 	}
@@ -547,7 +551,7 @@ static void reconcile_start(struct ctl *c, struct ctl_haproxy *hp)
 }
 
 static const struct hapi_server *find_have(const struct ctl_haproxy *hp, const char *backend,
-					   const char *server)
+                                           const char *server)
 {
 	for (size_t i = 0; i < hp->n_have; i++)
 		if (strcmp(hp->have[i].backend, backend) == 0 &&
@@ -591,7 +595,7 @@ static void assign_slots(struct ctl *c, const struct ctl_haproxy *hp, struct ctl
 		if (pick == NULL) {
 			c->haproxy[0].errors[CTL_ERR_NO_SLOT]++;
 			log_warn(MOD, "chain=%s node=%s: no free server-template slot in %s",
-				 ch->name, nd->name, ch->backend);
+			         ch->name, nd->name, ch->backend);
 			continue;
 		}
 		snprintf(nd->server, sizeof(nd->server), "%s", pick->server);
@@ -600,14 +604,14 @@ static void assign_slots(struct ctl *c, const struct ctl_haproxy *hp, struct ctl
 		for (unsigned r = 0; r < ch->n_released; r++)
 			if (strcmp(ch->released[r], pick->server) == 0)
 				memmove(ch->released[r], ch->released[r + 1],
-					(--ch->n_released - r) * sizeof(ch->released[0]));
+				        (--ch->n_released - r) * sizeof(ch->released[0]));
 		log_info(MOD, "chain=%s node=%s takes slot %s/%s (%s port %u)", ch->name, nd->name,
-			 ch->backend, nd->server, nd->cfg.addr, nd->cfg.port);
+		         ch->backend, nd->server, nd->cfg.addr, nd->cfg.port);
 	}
 }
 
 static void want_for(struct hapi_want *w, const char *backend, const struct ctl_node *nd,
-		     enum hapi_want_state state)
+                     enum hapi_want_state state)
 {
 	memset(w, 0, sizeof(*w));
 	snprintf(w->backend, sizeof(w->backend), "%s", backend);
@@ -636,16 +640,16 @@ static size_t build_wants(struct ctl *c, struct ctl_haproxy *hp, struct hapi_wan
 			if (nd->server[0] == '\0')
 				continue;
 			want_for(&w[n++], chain->backend, nd,
-				 nd->track.state == NODE_READY ? HAPI_WANT_READY : HAPI_WANT_DRAIN);
+			         nd->track.state == NODE_READY ? HAPI_WANT_READY : HAPI_WANT_DRAIN);
 			/* Heavy twins track this server: mirror only its address. */
 			for (unsigned h = 0; h < chain->n_heavy && n < cap; h++) {
 				const struct hapi_server *s =
-					find_have(hp, chain->heavy[h], nd->server);
+				    find_have(hp, chain->heavy[h], nd->server);
 
 				if (s == NULL || !ctl_node_cfg_is_template(&nd->cfg))
 					continue;
 				want_for(&w[n], chain->heavy[h], nd,
-					 hapi_admin_to_state(s->admin_state));
+				         hapi_admin_to_state(s->admin_state));
 				w[n++].own_maint = true;
 			}
 		}
@@ -664,7 +668,7 @@ static void hap_apply_cb(void *ctx, int status, const char *answer, size_t len, 
 
 /* Appends "shutdown sessions" for drained nodes past their grace period. */
 static size_t add_shutdowns(struct ctl *c, char *line, size_t used, size_t cap, unsigned *count,
-			    struct ctl_haproxy *hp)
+                            struct ctl_haproxy *hp)
 {
 	int64_t now = ctl_now_ms(c);
 
@@ -691,13 +695,14 @@ static size_t add_shutdowns(struct ctl *c, char *line, size_t used, size_t cap, 
 				if (k == 0 || used + k + 3 > cap)
 					continue;
 				used += (size_t)snprintf(line + used, cap - used, "%s%s",
-							 used ? "; " : "", cmd);
+				                         used ? "; " : "", cmd);
 				hp->sent_kinds[(*count)++] = HAPI_ACT_SET_ADDR + 1;
 			}
 			nd->shut_mask |= 1u << hp->index;
-			log_info(MOD, "haproxy=%s chain=%s node=%s drained for %u ms: shutting its "
-				      "sessions so subscribers reconnect elsewhere",
-				 hp->name, chain->name, nd->name, c->cfg.drain_grace_ms);
+			log_info(MOD,
+			         "haproxy=%s chain=%s node=%s drained for %u ms: shutting its "
+			         "sessions so subscribers reconnect elsewhere",
+			         hp->name, chain->name, nd->name, c->cfg.drain_grace_ms);
 		}
 	}
 	return used;
@@ -756,12 +761,12 @@ static void reconcile_apply(struct ctl *c, struct ctl_haproxy *hp)
 		} else if (skip[i].reason == HAPI_SKIP_NO_SERVER) {
 			hp->errors[CTL_ERR_NO_SERVER]++;
 			log_warn(MOD, "haproxy=%s has no server %s/%s", hp->name, w->backend,
-				 w->server);
+			         w->server);
 		}
 	}
 	for (size_t i = 0; i < nact; i++) {
 		used += (size_t)snprintf(line + used, line_cap - used, "%s%s", used ? "; " : "",
-					 act[i].cmd);
+		                         act[i].cmd);
 		hp->sent_kinds[count++] = act[i].kind;
 		log_info(MOD, "haproxy=%s %s", hp->name, act[i].cmd);
 	}
@@ -816,10 +821,9 @@ static void hap_apply_cb(void *ctx, int status, const char *answer, size_t len, 
 			continue;
 		}
 		ok = kind == HAPI_ACT_SET_ADDR
-			     ? hapi_addr_answer_ok((const char *)parts[i].p, parts[i].len, why,
-						   sizeof(why))
-			     : hapi_answer_ok((const char *)parts[i].p, parts[i].len, why,
-					      sizeof(why));
+		         ? hapi_addr_answer_ok((const char *)parts[i].p, parts[i].len, why,
+		                               sizeof(why))
+		         : hapi_answer_ok((const char *)parts[i].p, parts[i].len, why, sizeof(why));
 		if (ok == 0) {
 			hp->actions[kind]++;
 		} else {
@@ -848,8 +852,8 @@ static void hap_read_cb(void *ctx, int status, const char *answer, size_t len, c
 		return;
 	}
 	if (hapi_split_answers(answer, len, parts, 2, &n, why, sizeof(why)) != 0 || n < 2) {
-		hap_fail(hp, CTL_ERR_PARSE, n < 2 ? "short answer to show info; show servers state"
-						   : why);
+		hap_fail(hp, CTL_ERR_PARSE,
+		         n < 2 ? "short answer to show info; show servers state" : why);
 		return;
 	}
 	if (hapi_parse_info((const char *)parts[0].p, parts[0].len, &info, why, sizeof(why)) ==
@@ -861,7 +865,7 @@ static void hap_read_cb(void *ctx, int status, const char *answer, size_t len, c
 		size_t got = 0;
 
 		if (hapi_parse_servers_state((const char *)parts[1].p, parts[1].len, hp->have,
-					     hp->cap_have, &got, why, sizeof(why)) == 0) {
+		                             hp->cap_have, &got, why, sizeof(why)) == 0) {
 			hp->n_have = got;
 			break;
 		}
@@ -880,9 +884,10 @@ static void hap_read_cb(void *ctx, int status, const char *answer, size_t len, c
 	}
 	if (hp->has_info && (info.pid != hp->info.pid || info.uptime_sec < hp->info.uptime_sec)) {
 		hp->restarts++;
-		log_warn(MOD, "haproxy=%s restarted or reloaded (pid %ld -> %ld): re-applying the "
-			      "whole desired state",
-			 hp->name, hp->info.pid, info.pid);
+		log_warn(MOD,
+		         "haproxy=%s restarted or reloaded (pid %ld -> %ld): re-applying the "
+		         "whole desired state",
+		         hp->name, hp->info.pid, info.pid);
 	}
 	if (!hp->up)
 		log_info(MOD, "haproxy=%s answers (pid %ld, %s)", hp->name, info.pid, info.version);
@@ -916,9 +921,10 @@ int ctl_admin_drain(struct ctl *c, const char *name, bool drain, const char *rea
 		return -1;
 	nd->track.admin_drain = drain;
 	snprintf(nd->track.admin_reason, sizeof(nd->track.admin_reason), "%s",
-		 drain ? (reason && *reason ? reason : "no reason given") : "");
+	         drain ? (reason && *reason ? reason : "no reason given") : "");
 	log_info(MOD, "chain=%s node=%s admin %s%s%s", nd->chain->name, nd->name,
-		 drain ? "drain" : "undrain", drain ? ": " : "", drain ? nd->track.admin_reason : "");
+	         drain ? "drain" : "undrain", drain ? ": " : "",
+	         drain ? nd->track.admin_reason : "");
 	(void)save_state(c);
 	/* Act now rather than at the next round. */
 	if (!c->round_open && c->first_decision_done) {
@@ -953,7 +959,7 @@ void ctl_reload(struct ctl *c)
 }
 
 int ctl_start(struct ctl *c, struct ev_loop *loop, struct ctl_cfg *cfg, const char *cfg_path,
-	      char *err, size_t errlen)
+              char *err, size_t errlen)
 {
 	memset(c, 0, sizeof(*c));
 	c->loop = loop;
@@ -991,7 +997,7 @@ int ctl_start(struct ctl *c, struct ev_loop *loop, struct ctl_cfg *cfg, const ch
 	for (unsigned h = 0; h < c->n_haproxy; h++)
 		reconcile_start(c, &c->haproxy[h]);
 	ev_timer_init(&c->tick, on_tick, (double)c->cfg.interval_ms / 1000.0 / 4,
-		      (double)c->cfg.interval_ms / 1000.0);
+	              (double)c->cfg.interval_ms / 1000.0);
 	ev_timer_start(loop, &c->tick);
 	return 0;
 fail:

@@ -30,22 +30,23 @@ extern const double ctl_lat_bounds_ms[CTL_LAT_BUCKETS];
 
 struct ctl_node {
 	char name[CTL_CFG_NAME_MAX + 1];
-	struct ctl_node_cfg cfg; /* copy: survives config reloads */
-	struct ctl_chain *chain; /* borrowed, the chain that owns this node */
-	char server[HAPI_NAME_MAX]; /* configured server, or the template slot taken; "" = none yet */
-	bool slot_fresh;	    /* slot taken this run: our own FMAINT may be on it */
-	struct node_poll poll;	    /* last completed poll */
-	struct node_poll cur;	    /* poll in progress */
+	struct ctl_node_cfg cfg;    /* copy: survives config reloads */
+	struct ctl_chain *chain;    /* borrowed, the chain that owns this node */
+	char server[HAPI_NAME_MAX]; /* configured server, or the template slot taken; "" = none yet
+	                             */
+	bool slot_fresh;            /* slot taken this run: our own FMAINT may be on it */
+	struct node_poll poll;      /* last completed poll */
+	struct node_poll cur;       /* poll in progress */
 	bool in_flight;
-	unsigned singles_left; /* single-call fallback: answers still expected */
-	bool single_mode;      /* node refused the batch (or cfg batch=false) */
-	double started;	       /* ev_now() when the poll started */
+	unsigned singles_left;               /* single-call fallback: answers still expected */
+	bool single_mode;                    /* node refused the batch (or cfg batch=false) */
+	double started;                      /* ev_now() when the poll started */
 	char fin_hash[NODERPC_HASH_LEN + 1]; /* finalized hash whose number is cached */
 	uint64_t fin_number;
 	struct node_track track;
-	bool hand_maint;	 /* an admin put its server in MAINT by hand */
-	int64_t drain_since_ms;	 /* DRAIN entered (for drain_grace_ms) */
-	unsigned shut_mask;	 /* bit h: instance h got shutdown sessions for this drain */
+	bool hand_maint;        /* an admin put its server in MAINT by hand */
+	int64_t drain_since_ms; /* DRAIN entered (for drain_grace_ms) */
+	unsigned shut_mask;     /* bit h: instance h got shutdown sessions for this drain */
 	uint64_t polls;
 	uint64_t poll_failures[NODE_POLL_ERR_COUNT];
 	uint64_t lat_hist[CTL_LAT_BUCKETS + 1]; /* last slot: +Inf */
@@ -72,29 +73,29 @@ enum ctl_hap_phase {
 };
 
 enum ctl_act_err {
-	CTL_ERR_IO = 0,	     /* socket error or timeout */
-	CTL_ERR_PARSE,	     /* unreadable show servers state / show info */
-	CTL_ERR_REFUSED,     /* HAProxy answered a command with an error */
-	CTL_ERR_NO_SERVER,   /* a wanted server does not exist */
-	CTL_ERR_NO_SLOT,     /* a template node found no free slot */
-	CTL_ERR_BUSY,	     /* previous round still running on this instance */
+	CTL_ERR_IO = 0,    /* socket error or timeout */
+	CTL_ERR_PARSE,     /* unreadable show servers state / show info */
+	CTL_ERR_REFUSED,   /* HAProxy answered a command with an error */
+	CTL_ERR_NO_SERVER, /* a wanted server does not exist */
+	CTL_ERR_NO_SLOT,   /* a template node found no free slot */
+	CTL_ERR_BUSY,      /* previous round still running on this instance */
 	CTL_ERR_COUNT
 };
 
 struct ctl_haproxy {
 	struct ctl *owner; /* borrowed: the controller this instance belongs to */
-	unsigned index;	   /* position in ctl.haproxy[] */
+	unsigned index;    /* position in ctl.haproxy[] */
 	struct hapi *api;  /* owned */
 	char name[128];
 	enum ctl_hap_phase phase;
-	bool up;	       /* last exchange worked */
+	bool up; /* last exchange worked */
 	bool has_info;
 	struct hapi_info info; /* last show info */
 	char last_error[256];
 	struct hapi_server *have; /* owned, last show servers state */
 	size_t n_have, cap_have;
-	unsigned n_sent;		      /* commands in the batch in flight */
-	enum hapi_act_kind *sent_kinds;	      /* owned, kinds of those commands */
+	unsigned n_sent;                /* commands in the batch in flight */
+	enum hapi_act_kind *sent_kinds; /* owned, kinds of those commands */
 	uint64_t restarts;
 	uint64_t actions[HAPI_ACT_SET_ADDR + 2]; /* by hapi_act_kind; last: shutdown sessions */
 	uint64_t errors[CTL_ERR_COUNT];
@@ -106,9 +107,9 @@ struct ctl {
 	struct ctl_cfg cfg;   /* owned */
 	char cfg_path[1024];
 	struct node_limits limits;
-	struct poller *poller;	    /* owned */
-	struct http_server *http;   /* owned */
-	struct ctl_chain *chains;   /* owned */
+	struct poller *poller;    /* owned */
+	struct http_server *http; /* owned */
+	struct ctl_chain *chains; /* owned */
 	unsigned n_chains;
 	struct ctl_haproxy haproxy[CTL_CFG_MAX_HAPROXY];
 	unsigned n_haproxy;
@@ -134,7 +135,7 @@ int64_t ctl_now_ms(const struct ctl *c);
  * for SIGHUP. Returns 0, or -1 with the reason in <err> (the cfg is freed).
  */
 PF_MUSTCHECK int ctl_start(struct ctl *c, struct ev_loop *loop, struct ctl_cfg *cfg,
-			   const char *cfg_path, char *err, size_t errlen);
+                           const char *cfg_path, char *err, size_t errlen);
 
 /* SIGHUP: re-reads the config; applied between rounds. Logs and keeps the old one on error. */
 void ctl_reload(struct ctl *c);

@@ -5,7 +5,7 @@
  * request. The answer is accumulated until HAProxy closes the connection,
  * which is how the non-interactive CLI says "done".
  */
-#include "common/compiler.h"
+#include "hapi.h"
 
 #include <sys/socket.h>
 
@@ -15,7 +15,7 @@
 
 #include <ev.h>
 
-#include "hapi.h"
+#include "common/compiler.h"
 
 #define MAX_ANSWER (8u << 20) /* show servers state for thousands of servers fits easily */
 
@@ -88,7 +88,7 @@ static void on_read(struct ev_loop *loop, ev_io *io, int revents)
 			char err[256];
 
 			snprintf(err, sizeof(err), "%s: answer larger than %u bytes", h->name,
-				 MAX_ANSWER);
+			         MAX_ANSWER);
 			finish(h, -1, err);
 			return;
 		}
@@ -128,7 +128,8 @@ static void on_write(struct ev_loop *loop, ev_io *io, int revents)
 
 	(void)loop;
 	(void)revents;
-	if (r->off == 0 && getsockopt(h->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0 && soerr != 0) {
+	if (r->off == 0 && getsockopt(h->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0 &&
+	    soerr != 0) {
 		errno = soerr;
 		fail_errno(h, "connect");
 		return;

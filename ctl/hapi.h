@@ -24,11 +24,11 @@ struct hapi;
  * the reason in <err>. <answer> is borrowed for the duration of the call.
  */
 typedef void (*hapi_done_cb_fn)(void *ctx, int status, const char *answer, size_t len,
-				const char *err);
+                                const char *err);
 
 /* A client for the socket at <addr> (copied); <timeout_s> bounds each request. */
 PF_MUSTCHECK struct hapi *hapi_new(struct ev_loop *loop, const struct pf_addr *addr,
-				   double timeout_s);
+                                   double timeout_s);
 
 /*
  * Queues <cmdline> (copied; no newline needed). Returns 0, or -1 on

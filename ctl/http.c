@@ -5,14 +5,14 @@
  * so every handler runs on the controller's loop. Request bodies are
  * accumulated per connection up to HTTP_MAX_BODY.
  */
-#include "common/compiler.h"
+#include "http.h"
 
 #include <string.h>
 
 #include <ev.h>
 #include <microhttpd.h>
 
-#include "http.h"
+#include "common/compiler.h"
 
 struct http_server {
 	struct ev_loop *loop; /* borrowed */
@@ -82,8 +82,8 @@ static enum MHD_Result queue(struct MHD_Connection *conn, const struct http_repl
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-				  const char *method, const char *version, const char *upload_data,
-				  size_t *upload_data_size, void **req_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **req_cls)
 {
 	struct http_server *s = cls;
 	struct upload *u = *req_cls;
@@ -121,7 +121,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
-			 enum MHD_RequestTerminationCode toe)
+                         enum MHD_RequestTerminationCode toe)
 {
 	(void)cls;
 	(void)conn;
@@ -131,7 +131,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 }
 
 struct http_server *http_server_new(struct ev_loop *loop, const struct pf_addr *addr,
-				    http_handler_fn handler, void *ctx, char *err, size_t errlen)
+                                    http_handler_fn handler, void *ctx, char *err, size_t errlen)
 {
 	struct http_server *s = calloc(1, sizeof(*s));
 	const union MHD_DaemonInfo *info;
@@ -148,12 +148,12 @@ struct http_server *http_server_new(struct ev_loop *loop, const struct pf_addr *
 	s->handler = handler;
 	s->ctx = ctx;
 	s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
-				  &addr->ss, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-				  MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_CONNECTION_LIMIT,
-				  256u, MHD_OPTION_END);
+	                          &addr->ss, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+	                          MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_CONNECTION_LIMIT,
+	                          256u, MHD_OPTION_END);
 	if (s->mhd == NULL) {
 		snprintf(err, errlen, "cannot listen on %s (address in use?)",
-			 pf_addr_str(addr, name, sizeof(name)));
+		         pf_addr_str(addr, name, sizeof(name)));
 		free(s);
 		return NULL;
 	}

@@ -21,7 +21,7 @@ struct http_server;
 struct http_reply {
 	unsigned status;
 	const char *content_type; /* static string */
-	char *body;		  /* malloc'd by the handler; freed by the server */
+	char *body;               /* malloc'd by the handler; freed by the server */
 	size_t len;
 };
 
@@ -29,13 +29,13 @@ struct http_reply {
  * Answers one request. <body> holds the whole request body (NUL-terminated).
  * Runs on the loop thread. Fill <out>; a NULL body means an empty one.
  */
-typedef void (*http_handler_fn)(void *ctx, const char *method, const char *url,
-				const char *body, size_t len, struct http_reply *out);
+typedef void (*http_handler_fn)(void *ctx, const char *method, const char *url, const char *body,
+                                size_t len, struct http_reply *out);
 
 /* Listens on <addr>. NULL with the reason in <err> on failure. */
 PF_MUSTCHECK struct http_server *http_server_new(struct ev_loop *loop, const struct pf_addr *addr,
-						 http_handler_fn handler, void *ctx, char *err,
-						 size_t errlen);
+                                                 http_handler_fn handler, void *ctx, char *err,
+                                                 size_t errlen);
 
 /* Stops listening and frees. NULL is a no-op. */
 void http_server_free(struct http_server *s);

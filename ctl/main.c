@@ -5,8 +5,6 @@
  * Exit codes: 0 success, 1 runtime failure (cannot listen, controller not
  * answering, unknown node), 2 bad usage or bad config.
  */
-#include "common/compiler.h"
-
 #include <getopt.h>
 #include <signal.h>
 #include <string.h>
@@ -16,6 +14,7 @@
 #include <curl/curl.h>
 #include <ev.h>
 
+#include "common/compiler.h"
 #include "common/log.h"
 #include "ctl.h"
 #include "ctl_cfg.h"
@@ -30,19 +29,19 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: polkfura-ctl COMMAND --config FILE [options]\n"
-		"Keeps HAProxy's servers in step with the health and block lag of each node.\n\n"
-		"commands:\n"
-		"  run                      run the controller (SIGHUP re-reads the config)\n"
-		"  check                    validate the config and exit (0 ok, 2 bad)\n"
-		"  status [--json]          table of every node from the running controller\n"
-		"  drain NODE --reason TEXT keep NODE out of rotation until undrained\n"
-		"  undrain NODE             let NODE back (after rise good polls)\n\n"
-		"options:\n"
-		"  --config FILE            the JSON config (default /etc/polkfura/ctl.json)\n"
-		"  --reason TEXT            why a node is drained (shown in status and logs)\n"
-		"  --json                   status: print the raw /status.json\n"
-		"  --help, --version\n");
+	        "usage: polkfura-ctl COMMAND --config FILE [options]\n"
+	        "Keeps HAProxy's servers in step with the health and block lag of each node.\n\n"
+	        "commands:\n"
+	        "  run                      run the controller (SIGHUP re-reads the config)\n"
+	        "  check                    validate the config and exit (0 ok, 2 bad)\n"
+	        "  status [--json]          table of every node from the running controller\n"
+	        "  drain NODE --reason TEXT keep NODE out of rotation until undrained\n"
+	        "  undrain NODE             let NODE back (after rise good polls)\n\n"
+	        "options:\n"
+	        "  --config FILE            the JSON config (default /etc/polkfura/ctl.json)\n"
+	        "  --reason TEXT            why a node is drained (shown in status and logs)\n"
+	        "  --json                   status: print the raw /status.json\n"
+	        "  --help, --version\n");
 }
 
 struct http_buf {
@@ -66,7 +65,7 @@ static size_t collect(char *d, size_t size, size_t n, void *userp)
 
 /* A blocking request to the running controller (CLI only, never inside the loop). */
 static long call_controller(const struct ctl_cfg *cfg, const char *path, const char *post,
-			    struct http_buf *out, char *err, size_t errlen)
+                            struct http_buf *out, char *err, size_t errlen)
 {
 	char url[256], addr[128];
 	CURL *c = curl_easy_init();
@@ -78,8 +77,8 @@ static long call_controller(const struct ctl_cfg *cfg, const char *path, const c
 		snprintf(err, errlen, "out of memory");
 		return 0;
 	}
-	snprintf(url, sizeof(url), "http://%s%s", pf_addr_str(&cfg->http_listen, addr, sizeof(addr)),
-		 path);
+	snprintf(url, sizeof(url), "http://%s%s",
+	         pf_addr_str(&cfg->http_listen, addr, sizeof(addr)), path);
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
@@ -92,7 +91,7 @@ static long call_controller(const struct ctl_cfg *cfg, const char *path, const c
 	rc = curl_easy_perform(c);
 	if (rc != CURLE_OK)
 		snprintf(err, errlen, "controller at %s: %s (is `polkfura-ctl run` running?)", url,
-			 curl_easy_strerror(rc));
+		         curl_easy_strerror(rc));
 	else
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	curl_slist_free_all(h);
@@ -138,10 +137,11 @@ static int cmd_run(struct ctl_cfg *cfg, const char *path)
 	ev_signal_start(loop, &hup);
 	ev_signal_start(loop, &term);
 	ev_signal_start(loop, &intr);
-	log_info(MOD, "polkfura-ctl %s running: region=%s chains=%u nodes=%u haproxy=%u "
-		      "interval=%u ms",
-		 PF_VERSION, c.cfg.region, c.n_chains, c.cfg.n_nodes, c.n_haproxy,
-		 c.cfg.interval_ms);
+	log_info(MOD,
+	         "polkfura-ctl %s running: region=%s chains=%u nodes=%u haproxy=%u "
+	         "interval=%u ms",
+	         PF_VERSION, c.cfg.region, c.n_chains, c.cfg.n_nodes, c.n_haproxy,
+	         c.cfg.interval_ms);
 	ev_run(loop, 0);
 	ev_signal_stop(loop, &hup);
 	ev_signal_stop(loop, &term);
@@ -169,7 +169,7 @@ static int cmd_status(const struct ctl_cfg *cfg, bool raw)
 		fputc('\n', stdout);
 		rc = 0;
 	} else if (status_print_table(b.p, b.len, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000,
-				      stdout, err, sizeof(err)) == -1) {
+	                              stdout, err, sizeof(err)) == -1) {
 		fprintf(stderr, "polkfura-ctl: %s\n", err);
 	} else {
 		rc = 0;
@@ -195,7 +195,7 @@ static int cmd_drain(const struct ctl_cfg *cfg, const char *node, bool drain, co
 		return 1;
 	}
 	st = call_controller(cfg, drain ? "/admin/drain" : "/admin/undrain", body, &b, err,
-			     sizeof(err));
+	                     sizeof(err));
 	free(body);
 	if (st == 200) {
 		printf("%s %s\n", node, drain ? "drained" : "undrained");
@@ -211,9 +211,9 @@ static int cmd_drain(const struct ctl_cfg *cfg, const char *node, bool drain, co
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"config", required_argument, NULL, 'c'}, {"reason", required_argument, NULL, 'r'},
-		{"json", no_argument, NULL, 'j'},	  {"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},	  {NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'}, {"reason", required_argument, NULL, 'r'},
+	    {"json", no_argument, NULL, 'j'},         {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
 	};
 	const char *config = "/etc/polkfura/ctl.json", *reason = NULL, *cmd = NULL, *node = NULL;
 	struct ctl_cfg cfg;
@@ -244,7 +244,7 @@ int main(int argc, char **argv)
 			return 2;
 		default:
 			fprintf(stderr, "polkfura-ctl: %s: unknown option (see --help)\n",
-				argv[optind - 1]);
+			        argv[optind - 1]);
 			return 2;
 		}
 	}
@@ -262,12 +262,13 @@ int main(int argc, char **argv)
 	}
 	if ((strcmp(cmd, "drain") == 0 || strcmp(cmd, "undrain") == 0) == (node == NULL)) {
 		fprintf(stderr, "polkfura-ctl: %s\n",
-			node == NULL ? "drain and undrain take a NODE"
-				     : "only drain and undrain take a NODE");
+		        node == NULL ? "drain and undrain take a NODE"
+		                     : "only drain and undrain take a NODE");
 		return 2;
 	}
 	if (strcmp(cmd, "drain") == 0 && reason == NULL) {
-		fprintf(stderr, "polkfura-ctl: drain needs --reason TEXT (it is shown to the team)\n");
+		fprintf(stderr,
+		        "polkfura-ctl: drain needs --reason TEXT (it is shown to the team)\n");
 		return 2;
 	}
 	if (strcmp(cmd, "run") != 0 && strcmp(cmd, "check") != 0 && strcmp(cmd, "status") != 0 &&

@@ -8,6 +8,8 @@
  * the caller logs the changes this module flags. O(n * min_ready) per round,
  * no allocation.
  */
+#include "node.h"
+
 #include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -16,7 +18,6 @@
 #include <string.h>
 
 #include "common/compiler.h"
-#include "node.h"
 
 #define NODE_DEFAULT_MAX_LAG   5
 #define NODE_DEFAULT_MIN_PEERS 1
@@ -285,7 +286,8 @@ static void node_step(const struct node_limits *lim, struct node_track *t, bool 
 	} else if (t->good < rise) {
 		node_why(t->why, "recovering: good %u/%u", t->good, rise);
 	} else {
-		node_why(t->why, "recovering: min_drain %lld s left", (long long)((left + 999) / 1000));
+		node_why(t->why, "recovering: min_drain %lld s left",
+		         (long long)((left + 999) / 1000));
 	}
 }
 
@@ -343,8 +345,7 @@ static void node_floor(const struct node_limits *lim, const struct node_poll *po
 }
 
 void node_decide(const struct node_limits *lim, struct chain_track *chain,
-                 const struct node_poll *polls, struct node_track *tracks, size_t n,
-                 int64_t now_ms)
+                 const struct node_poll *polls, struct node_track *tracks, size_t n, int64_t now_ms)
 {
 	size_t i;
 	bool frozen;

@@ -25,17 +25,13 @@ struct node_limits {
 	uint32_t max_lag_seconds;   /* 0 = off */
 	uint64_t max_finalized_lag; /* blocks behind the reference finalized; 0 = off */
 	uint32_t min_peers;
-	unsigned rise, fall; /* consecutive rounds; 0 counts as 1 */
+	unsigned rise, fall;   /* consecutive rounds; 0 counts as 1 */
 	uint32_t min_drain_ms; /* shortest health drain before rise can bring a node back */
 	unsigned min_ready;    /* per-chain floor of READY nodes (fail open); 0 = no floor */
 	uint32_t stall_ms;     /* reference best unchanged this long = stalled; 0 = off */
 };
 
-enum node_state {
-	NODE_READY = 0,
-	NODE_DRAIN,
-	NODE_STATE_COUNT
-};
+enum node_state { NODE_READY = 0, NODE_DRAIN, NODE_STATE_COUNT };
 
 /*
  * Per node, owned by the caller, kept across rounds. Before the first round
@@ -48,13 +44,13 @@ struct node_track {
 	int64_t since_ms;      /* when <state> was entered (the first round for a preset state) */
 	bool admin_drain;      /* input: force DRAIN */
 	char admin_reason[NODE_REASON_MAX]; /* input: shown as "admin: <admin_reason>" */
-	bool admin_held;  /* this DRAIN period saw an admin drain: min_drain_ms is waived */
-	bool kept_in;     /* READY only because of the min_ready floor / all-unreachable freeze */
-	bool deserves;    /* this round's health verdict */
-	bool reachable;   /* this round: poll OK with a best block */
-	uint64_t lag_blocks;    /* behind the reference best, 0 when at or ahead */
-	uint32_t lag_seconds;   /* since the reference first reached best + 1 */
-	uint64_t finalized_lag; /* behind the reference finalized (0 when unknown) */
+	bool admin_held; /* this DRAIN period saw an admin drain: min_drain_ms is waived */
+	bool kept_in;    /* READY only because of the min_ready floor / all-unreachable freeze */
+	bool deserves;   /* this round's health verdict */
+	bool reachable;  /* this round: poll OK with a best block */
+	uint64_t lag_blocks;       /* behind the reference best, 0 when at or ahead */
+	uint32_t lag_seconds;      /* since the reference first reached best + 1 */
+	uint64_t finalized_lag;    /* behind the reference finalized (0 when unknown) */
 	char why[NODE_REASON_MAX]; /* reason for <state> (see node_decide()) */
 	bool changed;              /* <state> differs from <prev> */
 	enum node_state prev;      /* <state> before this round */

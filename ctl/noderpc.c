@@ -6,6 +6,8 @@
  * named reason for the first thing that is wrong. Does not talk to nodes,
  * read the clock or log: the poller does the I/O, node.c the deciding.
  */
+#include "noderpc.h"
+
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -15,34 +17,33 @@
 #include <cjson/cJSON.h>
 
 #include "common/compiler.h"
-#include "noderpc.h"
 
 #define NODERPC_METHOD_MAX 64
-#define NODERPC_QUOTE_MAX  24 /* bytes of an offending value shown in <detail> */
+#define NODERPC_QUOTE_MAX  24                 /* bytes of an offending value shown in <detail> */
 #define NODERPC_U53_MAX    9007199254740992.0 /* 2^53: exact doubles end here */
 
 static const char *const noderpc_err_names[NODE_POLL_ERR_COUNT] = {
-	[NODE_POLL_OK] = "ok",
-	[NODE_POLL_TIMEOUT] = "timeout",
-	[NODE_POLL_CONNECT] = "connect",
-	[NODE_POLL_HTTP] = "http",
-	[NODE_POLL_RPC_ERROR] = "rpc_error",
-	[NODE_POLL_MALFORMED] = "malformed",
+    [NODE_POLL_OK] = "ok",
+    [NODE_POLL_TIMEOUT] = "timeout",
+    [NODE_POLL_CONNECT] = "connect",
+    [NODE_POLL_HTTP] = "http",
+    [NODE_POLL_RPC_ERROR] = "rpc_error",
+    [NODE_POLL_MALFORMED] = "malformed",
 };
 
 /* Indexed by request id; [0] is unused. */
 static const char *const noderpc_methods[NODERPC_ID_MAX + 1] = {
-	[NODERPC_ID_HEALTH] = "system_health",
-	[NODERPC_ID_HEADER] = "chain_getHeader",
-	[NODERPC_ID_FINALIZED_HEAD] = "chain_getFinalizedHead",
-	[NODERPC_ID_FINALIZED_HEADER] = "chain_getHeader",
-	[NODERPC_ID_SYNC_STATE] = "system_syncState",
+    [NODERPC_ID_HEALTH] = "system_health",
+    [NODERPC_ID_HEADER] = "chain_getHeader",
+    [NODERPC_ID_FINALIZED_HEAD] = "chain_getFinalizedHead",
+    [NODERPC_ID_FINALIZED_HEADER] = "chain_getHeader",
+    [NODERPC_ID_SYNC_STATE] = "system_syncState",
 };
 
 static const char noderpc_poll_body[] =
-	"[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"system_health\",\"params\":[]},"
-	"{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"chain_getHeader\",\"params\":[]},"
-	"{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"chain_getFinalizedHead\",\"params\":[]}]";
+    "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"system_health\",\"params\":[]},"
+    "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"chain_getHeader\",\"params\":[]},"
+    "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"chain_getFinalizedHead\",\"params\":[]}]";
 
 const char *node_poll_err_name(enum node_poll_err err)
 {
@@ -104,7 +105,7 @@ static void noderpc_quote(char *out, size_t cap, const char *s)
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		out[i] = (c < 0x20 || c > 0x7e || c == '"' || c == '\\') ? '?' : (char)c;
+		out[i] = (char)((c < 0x20 || c > 0x7e || c == '"' || c == '\\') ? '?' : c);
 	}
 	if (cut && cap >= n + 4) {
 		memcpy(out + n, "...", 3);
@@ -153,8 +154,8 @@ int noderpc_build_call(char *buf, size_t cap, unsigned id, const char *method,
 
 	if (!buf || cap == 0 || !method || !noderpc_method_ok(method))
 		return -1;
-	n = snprintf(buf, cap, "{\"jsonrpc\":\"2.0\",\"id\":%u,\"method\":\"%s\",\"params\":%s}", id,
-	             method, params_json ? params_json : "[]");
+	n = snprintf(buf, cap, "{\"jsonrpc\":\"2.0\",\"id\":%u,\"method\":\"%s\",\"params\":%s}",
+	             id, method, params_json ? params_json : "[]");
 	return noderpc_finish(n, cap);
 }
 
@@ -288,7 +289,7 @@ static int noderpc_get_hash(struct node_poll *p, const cJSON *it, const char *na
 	for (i = 0; i < NODERPC_HASH_LEN; i++) {
 		char c = it->valuestring[i];
 
-		dst[i] = (c >= 'A' && c <= 'F') ? (char)(c - 'A' + 'a') : c;
+		dst[i] = (char)((c >= 'A' && c <= 'F') ? c - 'A' + 'a' : c);
 	}
 	dst[NODERPC_HASH_LEN] = '\0';
 	return 0;
@@ -370,7 +371,7 @@ static int noderpc_sync_num(struct node_poll *p, const cJSON *res, const char *n
 
 static int noderpc_sync_state(struct node_poll *p, const cJSON *res)
 {
-	uint64_t start, cur, high = 0;
+	uint64_t start = 0, cur = 0, high = 0;
 	bool have, have_high;
 
 	if (cJSON_IsNull(res))
@@ -391,8 +392,8 @@ static int noderpc_sync_state(struct node_poll *p, const cJSON *res)
 
 static int noderpc_result(struct node_poll *p, unsigned id, const cJSON *res)
 {
-	uint64_t num;
-	char parent[NODERPC_HASH_LEN + 1];
+	uint64_t num = 0;
+	char parent[NODERPC_HASH_LEN + 1] = "";
 
 	switch (id) {
 	case NODERPC_ID_HEALTH:
@@ -497,7 +498,8 @@ static int noderpc_batch(struct node_poll *p, const cJSON *root)
 	}
 	for (id = NODERPC_ID_HEALTH; id <= NODERPC_ID_FINALIZED_HEAD; id++)
 		if (!(seen & (1u << id)))
-			return noderpc_bad(p, "batch reply lacks id %u (%s)", id, noderpc_methods[id]);
+			return noderpc_bad(p, "batch reply lacks id %u (%s)", id,
+			                   noderpc_methods[id]);
 	return 0;
 }
 

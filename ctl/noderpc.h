@@ -101,7 +101,7 @@ void noderpc_poll_reset(struct node_poll *p);
  * replaced by '?'). For the poller's transport errors. Callback-safe.
  */
 void noderpc_poll_fail(struct node_poll *p, enum node_poll_err err, const char *fmt, ...)
-	PF_PRINTF(3, 4);
+    PF_PRINTF(3, 4);
 
 /*
  * Writes the poll batch (ids 1, 2, 3) into <buf>/<cap>, NUL-terminated.

@@ -6,14 +6,14 @@
  * A request's easy handle points back to it through CURLOPT_PRIVATE; it is
  * removed from the multi before it is reset for reuse or cleaned up.
  */
-#include "common/compiler.h"
+#include "poller.h"
 
 #include <string.h>
 
 #include <curl/curl.h>
 #include <ev.h>
 
-#include "poller.h"
+#include "common/compiler.h"
 
 #define MAX_ANSWER (1u << 20) /* a poll answer is a few KiB; more is a broken node */
 
@@ -28,7 +28,7 @@ struct poll_req {
 	struct poller *p;
 	poller_done_cb_fn cb;
 	void *ctx;
-	char *body;  /* owned copy of the POST body */
+	char *body;   /* owned copy of the POST body */
 	char *answer; /* owned, grows up to MAX_ANSWER */
 	size_t alen, acap;
 	bool too_large;
@@ -39,10 +39,10 @@ struct poll_req {
 
 struct poller {
 	struct ev_loop *loop; /* borrowed */
-	CURLM *multi;	      /* owned */
+	CURLM *multi;         /* owned */
 	ev_timer timer;
-	struct poll_req *idle;	   /* reusable requests */
-	struct poll_req *active;   /* in flight */
+	struct poll_req *idle;      /* reusable requests */
+	struct poll_req *active;    /* in flight */
 	struct curl_slist *headers; /* owned */
 	unsigned in_flight;
 };
@@ -81,7 +81,7 @@ static void sock_cb(struct ev_loop *loop, ev_io *io, int revents)
 	struct poll_sock *s = pf_container_of(io, struct poll_sock, io);
 	struct poller *p = s->p; /* <s> may be freed by curl inside socket_action */
 	int action = ((revents & EV_READ) ? CURL_CSELECT_IN : 0) |
-		     ((revents & EV_WRITE) ? CURL_CSELECT_OUT : 0);
+	             ((revents & EV_WRITE) ? CURL_CSELECT_OUT : 0);
 	int running;
 
 	(void)loop;
@@ -93,7 +93,8 @@ static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *
 {
 	struct poller *p = userp;
 	struct poll_sock *s = sockp;
-	int events = ((what & CURL_POLL_IN) ? EV_READ : 0) | ((what & CURL_POLL_OUT) ? EV_WRITE : 0);
+	int events =
+	    ((what & CURL_POLL_IN) ? EV_READ : 0) | ((what & CURL_POLL_OUT) ? EV_WRITE : 0);
 
 	(void)easy;
 	if (what == CURL_POLL_REMOVE) {
@@ -253,7 +254,7 @@ static struct poll_req *req_get(struct poller *p)
 }
 
 int poller_post(struct poller *p, const char *url, const char *body, size_t len, long timeout_ms,
-		poller_done_cb_fn cb, void *ctx)
+                poller_done_cb_fn cb, void *ctx)
 {
 	struct poll_req *r = req_get(p);
 

@@ -17,11 +17,11 @@ struct ev_loop;
 struct poller;
 
 enum poller_outcome {
-	POLLER_OK = 0,	/* a 2xx answer */
+	POLLER_OK = 0,  /* a 2xx answer */
 	POLLER_TIMEOUT, /* no complete answer within the timeout */
 	POLLER_CONNECT, /* refused, unreachable, reset, DNS */
-	POLLER_HTTP,	/* a non-2xx status */
-	POLLER_OTHER,	/* TLS, too large an answer, out of memory ... */
+	POLLER_HTTP,    /* a non-2xx status */
+	POLLER_OTHER,   /* TLS, too large an answer, out of memory ... */
 };
 
 struct poller_result {
@@ -46,7 +46,7 @@ PF_MUSTCHECK struct poller *poller_new(struct ev_loop *loop);
  * refused the handle) without calling <cb>.
  */
 PF_MUSTCHECK int poller_post(struct poller *p, const char *url, const char *body, size_t len,
-			     long timeout_ms, poller_done_cb_fn cb, void *ctx);
+                             long timeout_ms, poller_done_cb_fn cb, void *ctx);
 
 /* Requests in flight. */
 unsigned poller_in_flight(const struct poller *p);

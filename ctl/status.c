@@ -5,15 +5,15 @@
  * into a growing buffer. The admin endpoints take a small JSON body
  * {"node": "...", "reason": "..."} and answer JSON.
  */
-#include "common/compiler.h"
+#include "status.h"
 
 #include <stdarg.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
 
+#include "common/compiler.h"
 #include "ctl.h"
-#include "status.h"
 
 struct out {
 	char *p;
@@ -65,7 +65,8 @@ char *status_render_metrics(const struct ctl *c, size_t *len)
 {
 	struct out o = {malloc(65536), 0, 65536, false};
 	static const char *const kinds[] = {"state", "weight", "addr", "shutdown_sessions"};
-	static const char *const errs[] = {"io", "parse", "refused", "no_server", "no_slot", "busy"};
+	static const char *const errs[] = {"io",        "parse",   "refused",
+	                                   "no_server", "no_slot", "busy"};
 
 	if (o.p == NULL)
 		return NULL;
@@ -76,8 +77,11 @@ char *status_render_metrics(const struct ctl *c, size_t *len)
 			const struct ctl_node *nd = c->chains[ch].nodes[i];
 
 			if (nd->poll.has_best)
-				outf(&o, "polkfura_ctl_node_best_height{chain=\"%s\",node=\"%s\"} %llu\n",
-				     c->chains[ch].name, nd->name, (unsigned long long)nd->poll.best);
+				outf(&o,
+				     "polkfura_ctl_node_best_height{chain=\"%s\",node=\"%s\"} "
+				     "%llu\n",
+				     c->chains[ch].name, nd->name,
+				     (unsigned long long)nd->poll.best);
 		}
 	FAMILY("polkfura_ctl_node_finalized_height", "gauge", "Finalized block the node reported.");
 	for (unsigned ch = 0; ch < c->n_chains; ch++)
@@ -86,23 +90,26 @@ char *status_render_metrics(const struct ctl *c, size_t *len)
 
 			if (nd->poll.has_finalized)
 				outf(&o,
-				     "polkfura_ctl_node_finalized_height{chain=\"%s\",node=\"%s\"} %llu\n",
+				     "polkfura_ctl_node_finalized_height{chain=\"%s\",node=\"%s\"} "
+				     "%llu\n",
 				     c->chains[ch].name, nd->name,
 				     (unsigned long long)nd->poll.finalized);
 		}
-	FAMILY("polkfura_ctl_node_lag_blocks", "gauge", "Blocks behind the chain's reference head.");
+	FAMILY("polkfura_ctl_node_lag_blocks", "gauge",
+	       "Blocks behind the chain's reference head.");
 	FAMILY("polkfura_ctl_node_lag_seconds", "gauge",
 	       "Seconds since the reference head passed the node's best block.");
 	FAMILY("polkfura_ctl_node_peers", "gauge", "Peers the node reported.");
-	FAMILY("polkfura_ctl_node_in_rotation", "gauge", "1 when the node's server should be READY.");
+	FAMILY("polkfura_ctl_node_in_rotation", "gauge",
+	       "1 when the node's server should be READY.");
 	FAMILY("polkfura_ctl_node_admin_drain", "gauge", "1 when an admin drained the node.");
 	for (unsigned ch = 0; ch < c->n_chains; ch++)
 		for (unsigned i = 0; i < c->chains[ch].n_nodes; i++) {
 			const struct ctl_node *nd = c->chains[ch].nodes[i];
 			const char *cn = c->chains[ch].name;
 
-			outf(&o, "polkfura_ctl_node_lag_blocks{chain=\"%s\",node=\"%s\"} %llu\n", cn,
-			     nd->name, (unsigned long long)nd->track.lag_blocks);
+			outf(&o, "polkfura_ctl_node_lag_blocks{chain=\"%s\",node=\"%s\"} %llu\n",
+			     cn, nd->name, (unsigned long long)nd->track.lag_blocks);
 			outf(&o, "polkfura_ctl_node_lag_seconds{chain=\"%s\",node=\"%s\"} %u\n", cn,
 			     nd->name, nd->track.lag_seconds);
 			outf(&o, "polkfura_ctl_node_peers{chain=\"%s\",node=\"%s\"} %u\n", cn,
@@ -121,22 +128,26 @@ char *status_render_metrics(const struct ctl *c, size_t *len)
 			for (unsigned b = 0; b <= CTL_LAT_BUCKETS; b++) {
 				cum += nd->lat_hist[b];
 				if (b < CTL_LAT_BUCKETS)
-					outf(&o,
-					     "polkfura_ctl_poll_latency_seconds_bucket{chain=\"%s\","
-					     "node=\"%s\",le=\"%g\"} %llu\n",
-					     c->chains[ch].name, nd->name,
-					     ctl_lat_bounds_ms[b] / 1000.0, (unsigned long long)cum);
+					outf(
+					    &o,
+					    "polkfura_ctl_poll_latency_seconds_bucket{chain=\"%s\","
+					    "node=\"%s\",le=\"%g\"} %llu\n",
+					    c->chains[ch].name, nd->name,
+					    ctl_lat_bounds_ms[b] / 1000.0, (unsigned long long)cum);
 				else
-					outf(&o,
-					     "polkfura_ctl_poll_latency_seconds_bucket{chain=\"%s\","
-					     "node=\"%s\",le=\"+Inf\"} %llu\n",
-					     c->chains[ch].name, nd->name, (unsigned long long)cum);
+					outf(
+					    &o,
+					    "polkfura_ctl_poll_latency_seconds_bucket{chain=\"%s\","
+					    "node=\"%s\",le=\"+Inf\"} %llu\n",
+					    c->chains[ch].name, nd->name, (unsigned long long)cum);
 			}
-			outf(&o,
-			     "polkfura_ctl_poll_latency_seconds_sum{chain=\"%s\",node=\"%s\"} %.6f\n"
-			     "polkfura_ctl_poll_latency_seconds_count{chain=\"%s\",node=\"%s\"} %llu\n",
-			     c->chains[ch].name, nd->name, nd->lat_sum_ms / 1000.0,
-			     c->chains[ch].name, nd->name, (unsigned long long)nd->lat_count);
+			outf(
+			    &o,
+			    "polkfura_ctl_poll_latency_seconds_sum{chain=\"%s\",node=\"%s\"} %.6f\n"
+			    "polkfura_ctl_poll_latency_seconds_count{chain=\"%s\",node=\"%s\"} "
+			    "%llu\n",
+			    c->chains[ch].name, nd->name, nd->lat_sum_ms / 1000.0,
+			    c->chains[ch].name, nd->name, (unsigned long long)nd->lat_count);
 		}
 	FAMILY("polkfura_ctl_poll_failures_total", "counter", "Failed polls by reason.");
 	for (unsigned ch = 0; ch < c->n_chains; ch++)
@@ -161,7 +172,7 @@ char *status_render_metrics(const struct ctl *c, size_t *len)
 
 		for (unsigned i = 0; i < chain->n_nodes; i++)
 			ready += chain->nodes[i]->track.state == NODE_READY &&
-				 !chain->nodes[i]->hand_maint;
+			         !chain->nodes[i]->hand_maint;
 		outf(&o, "polkfura_ctl_chain_reference_height{chain=\"%s\"} %llu\n", chain->name,
 		     (unsigned long long)chain->track.ref_best);
 		outf(&o, "polkfura_ctl_chain_stalled{chain=\"%s\"} %d\n", chain->name,
@@ -170,7 +181,8 @@ char *status_render_metrics(const struct ctl *c, size_t *len)
 	}
 	FAMILY("polkfura_ctl_reconcile_actions_total", "counter",
 	       "Runtime API commands HAProxy accepted, by kind.");
-	FAMILY("polkfura_ctl_reconcile_errors_total", "counter", "Reconciliation errors by reason.");
+	FAMILY("polkfura_ctl_reconcile_errors_total", "counter",
+	       "Reconciliation errors by reason.");
 	FAMILY("polkfura_ctl_haproxy_up", "gauge", "1 when the last runtime API exchange worked.");
 	FAMILY("polkfura_ctl_haproxy_restarts_total", "counter",
 	       "HAProxy restarts or reloads seen (pid or uptime changed).");
@@ -178,10 +190,14 @@ char *status_render_metrics(const struct ctl *c, size_t *len)
 		const struct ctl_haproxy *hp = &c->haproxy[h];
 
 		for (unsigned k = 0; k < PF_ARRAY_SIZE(kinds); k++)
-			outf(&o, "polkfura_ctl_reconcile_actions_total{haproxy=\"%s\",kind=\"%s\"} %llu\n",
+			outf(&o,
+			     "polkfura_ctl_reconcile_actions_total{haproxy=\"%s\",kind=\"%s\"} "
+			     "%llu\n",
 			     hp->name, kinds[k], (unsigned long long)hp->actions[k]);
 		for (unsigned e = 0; e < CTL_ERR_COUNT; e++)
-			outf(&o, "polkfura_ctl_reconcile_errors_total{haproxy=\"%s\",reason=\"%s\"} %llu\n",
+			outf(&o,
+			     "polkfura_ctl_reconcile_errors_total{haproxy=\"%s\",reason=\"%s\"} "
+			     "%llu\n",
 			     hp->name, errs[e], (unsigned long long)hp->errors[e]);
 		outf(&o, "polkfura_ctl_haproxy_up{haproxy=\"%s\"} %d\n", hp->name,
 		     hp->up && hp->has_info);
@@ -190,12 +206,14 @@ char *status_render_metrics(const struct ctl *c, size_t *len)
 	}
 	FAMILY("polkfura_ctl_rounds_total", "counter", "Poll rounds started.");
 	outf(&o, "polkfura_ctl_rounds_total %llu\n", (unsigned long long)c->rounds);
-	FAMILY("polkfura_ctl_round_duration_seconds", "gauge", "How long the last round's polls took.");
+	FAMILY("polkfura_ctl_round_duration_seconds", "gauge",
+	       "How long the last round's polls took.");
 	outf(&o, "polkfura_ctl_round_duration_seconds %.6f\n", c->last_round_ms / 1000.0);
 	FAMILY("polkfura_ctl_reloads_total", "counter", "Config reloads accepted.");
 	outf(&o, "polkfura_ctl_reloads_total %llu\n", (unsigned long long)c->reloads);
 	FAMILY("polkfura_ctl_reload_failures_total", "counter", "Config reloads refused.");
-	outf(&o, "polkfura_ctl_reload_failures_total %llu\n", (unsigned long long)c->reload_failures);
+	outf(&o, "polkfura_ctl_reload_failures_total %llu\n",
+	     (unsigned long long)c->reload_failures);
 #undef FAMILY
 	if (o.failed) {
 		free(o.p);
@@ -225,7 +243,7 @@ char *status_render_json(const struct ctl *c)
 		cJSON_AddStringToObject(cj, "backend", chain->backend);
 		cJSON_AddNumberToObject(cj, "reference_best", (double)chain->track.ref_best);
 		cJSON_AddNumberToObject(cj, "reference_finalized",
-					(double)chain->track.ref_finalized);
+		                        (double)chain->track.ref_finalized);
 		cJSON_AddBoolToObject(cj, "stalled", chain->track.stalled);
 		nodes = cJSON_AddArrayToObject(cj, "nodes");
 		for (unsigned i = 0; i < chain->n_nodes; i++) {
@@ -237,15 +255,16 @@ char *status_render_json(const struct ctl *c)
 			cJSON_AddStringToObject(nj, "server", nd->server);
 			cJSON_AddStringToObject(nj, "state", node_state_label(nd));
 			cJSON_AddStringToObject(nj, "why",
-						nd->hand_maint ? "maint by hand (left alone)"
-							       : nd->track.why);
+			                        nd->hand_maint ? "maint by hand (left alone)"
+			                                       : nd->track.why);
 			cJSON_AddBoolToObject(nj, "reachable", nd->track.reachable);
 			cJSON_AddBoolToObject(nj, "admin_drain", nd->track.admin_drain);
 			cJSON_AddBoolToObject(nj, "kept_in", nd->track.kept_in);
 			if (nd->poll.has_best)
 				cJSON_AddNumberToObject(nj, "best", (double)nd->poll.best);
 			if (nd->poll.has_finalized)
-				cJSON_AddNumberToObject(nj, "finalized", (double)nd->poll.finalized);
+				cJSON_AddNumberToObject(nj, "finalized",
+				                        (double)nd->poll.finalized);
 			cJSON_AddNumberToObject(nj, "lag_blocks", (double)nd->track.lag_blocks);
 			cJSON_AddNumberToObject(nj, "lag_seconds", nd->track.lag_seconds);
 			if (nd->poll.has_health) {
@@ -295,9 +314,9 @@ static void admin(struct ctl *c, bool drain, const char *body, size_t len, struc
 
 	if (!cJSON_IsString(node) || (reason != NULL && !cJSON_IsString(reason))) {
 		reply_text(out, 400, "application/json",
-			   "{\"error\":\"expected {\\\"node\\\": NAME, \\\"reason\\\": TEXT}\"}\n");
+		           "{\"error\":\"expected {\\\"node\\\": NAME, \\\"reason\\\": TEXT}\"}\n");
 	} else if (ctl_admin_drain(c, node->valuestring, drain,
-				   reason != NULL ? reason->valuestring : NULL) == -1) {
+	                           reason != NULL ? reason->valuestring : NULL) == -1) {
 		cJSON *e = cJSON_CreateObject();
 		char *t;
 
@@ -322,7 +341,7 @@ static void admin(struct ctl *c, bool drain, const char *body, size_t len, struc
 }
 
 void status_http_handler(void *ctx, const char *method, const char *url, const char *body,
-			 size_t len, struct http_reply *out)
+                         size_t len, struct http_reply *out)
 {
 	struct ctl *c = ctx;
 	bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
@@ -344,15 +363,15 @@ void status_http_handler(void *ctx, const char *method, const char *url, const c
 	} else if (get && strcmp(url, "/healthz") == 0) {
 		/* Alive and polling: the loop answered, and rounds happen. */
 		reply_text(out, c->rounds > 0 ? 200 : 503, "text/plain",
-			   c->rounds > 0 ? "ok\n" : "starting\n");
+		           c->rounds > 0 ? "ok\n" : "starting\n");
 	} else if (post && strcmp(url, "/admin/drain") == 0) {
 		admin(c, true, body, len, out);
 	} else if (post && strcmp(url, "/admin/undrain") == 0) {
 		admin(c, false, body, len, out);
 	} else if (get || post) {
 		reply_text(out, 404, "text/plain",
-			   "not found: /metrics /status.json /healthz, POST /admin/drain "
-			   "/admin/undrain\n");
+		           "not found: /metrics /status.json /healthz, POST /admin/drain "
+		           "/admin/undrain\n");
 	} else {
 		reply_text(out, 405, "text/plain", "method not allowed\n");
 	}
@@ -387,7 +406,7 @@ static const char *str(const cJSON *o, const char *key)
 }
 
 int status_print_table(const char *json, size_t len, int64_t now_ms, FILE *out, char *err,
-		       size_t errlen)
+                       size_t errlen)
 {
 	cJSON *root = cJSON_ParseWithLength(json, len);
 	const cJSON *chains = cJSON_GetObjectItemCaseSensitive(root, "chains"), *ch, *nd;
@@ -398,7 +417,7 @@ int status_print_table(const char *json, size_t len, int64_t now_ms, FILE *out, 
 		return -1;
 	}
 	fprintf(out, "%-10s %-16s %-6s %-10s %-10s %-6s %-6s %-8s %-7s %s\n", "CHAIN", "NODE",
-		"STATE", "BEST", "FINALIZED", "LAG", "PEERS", "POLL", "SINCE", "WHY");
+	        "STATE", "BEST", "FINALIZED", "LAG", "PEERS", "POLL", "SINCE", "WHY");
 	cJSON_ArrayForEach(ch, chains)
 	{
 		const cJSON *nodes = cJSON_GetObjectItemCaseSensitive(ch, "nodes");
@@ -420,12 +439,12 @@ int status_print_table(const char *json, size_t len, int64_t now_ms, FILE *out, 
 				snprintf(poll, sizeof(poll), "%s", str(nd, "poll"));
 			fmt_since(since, sizeof(since), num(nd, "since_ms", 0), now_ms);
 			fprintf(out, "%-10s %-16s %-6s %-10s %-10s %-6.0f %-6s %-8s %-7s %s\n",
-				str(ch, "name"), str(nd, "name"), str(nd, "state"), best, fin,
-				num(nd, "lag_blocks", 0), peers, poll, since, str(nd, "why"));
+			        str(ch, "name"), str(nd, "name"), str(nd, "state"), best, fin,
+			        num(nd, "lag_blocks", 0), peers, poll, since, str(nd, "why"));
 		}
 		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ch, "stalled")))
 			fprintf(out, "%-10s chain stalled at %.0f\n", str(ch, "name"),
-				num(ch, "reference_best", 0));
+			        num(ch, "reference_best", 0));
 	}
 	cJSON_Delete(root);
 	return 0;

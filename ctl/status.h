@@ -18,7 +18,7 @@ struct ctl;
 
 /* The http_handler_fn of the controller; <ctx> is the struct ctl. */
 void status_http_handler(void *ctx, const char *method, const char *url, const char *body,
-			 size_t len, struct http_reply *out);
+                         size_t len, struct http_reply *out);
 
 /* /status.json as a malloc'd string, or NULL on allocation failure. */
 char *status_render_json(const struct ctl *c);
@@ -32,6 +32,6 @@ char *status_render_metrics(const struct ctl *c, size_t *len);
  * Returns 0, or -1 with the reason in <err> for a document it cannot read.
  */
 PF_MUSTCHECK int status_print_table(const char *json, size_t len, int64_t now_ms, FILE *out,
-				    char *err, size_t errlen);
+                                    char *err, size_t errlen);
 
 #endif

@@ -439,12 +439,12 @@ bool h_nodesim_start(struct h_nodesim *sim, const char *chain, int n, const char
 	sim->n = n;
 	sim->control_port = h_free_port();
 	snprintf(sim->log, sizeof(sim->log), "%s/nodesim-%s-%d.log", h_tmpdir(), chain,
-		 sim->control_port);
+	         sim->control_port);
 	/* Base port 0: every node binds a port the kernel picks, so nothing can collide. */
 	snprintf(cmd, sizeof(cmd),
-		 "exec node tests/harness/nodesim.js --listen 127.0.0.1 --base-port 0 --nodes %d "
-		 "--chain %s --control %d %s",
-		 n, chain, sim->control_port, extra_args != NULL ? extra_args : "");
+	         "exec node tests/harness/nodesim.js --listen 127.0.0.1 --base-port 0 --nodes %d "
+	         "--chain %s --control %d %s",
+	         n, chain, sim->control_port, extra_args != NULL ? extra_args : "");
 	{
 		char *argv[] = {"/bin/sh", "-c", cmd, NULL};
 
@@ -555,8 +555,12 @@ bool h_haproxy_start(struct h_haproxy *h, const char *backends_cfg, int agent_po
 	SETENV("PF_SPOE_CONF=%s/haproxy/spoe-polkfura.conf", cwd);
 	SETENV("PF_AGENT_ADDR=127.0.0.1:%d", agent_port);
 #undef SETENV
-	for (int i = 0; env != NULL && env[i] != NULL && ne < H_MAX_ENV + 15; i++)
+	for (int i = 0; env != NULL && env[i] != NULL && ne < H_MAX_ENV + 15; i++) {
 		envp[ne++] = env[i];
+		/* A caller's own admin socket (a restart on the same path) wins. */
+		if (strncmp(env[i], "PF_ADMIN_SOCKET=", 16) == 0)
+			snprintf(h->admin_sock, sizeof(h->admin_sock), "%s", env[i] + 16);
+	}
 	envp[ne] = NULL;
 	{
 		char cfg[512];
@@ -815,8 +819,8 @@ long h_ctl_http(const struct h_ctl *c, const char *path, const char *post, struc
 	return h_http(&req, out);
 }
 
-int h_server_admin(const struct h_haproxy *h, const char *backend, const char *server,
-		   char *addr, size_t addrlen, int *port)
+int h_server_admin(const struct h_haproxy *h, const char *backend, const char *server, char *addr,
+                   size_t addrlen, int *port)
 {
 	char *st = h_haproxy_cmd(h, "show servers state");
 	int admin = -1;
@@ -846,8 +850,8 @@ int h_server_admin(const struct h_haproxy *h, const char *backend, const char *s
 	return admin;
 }
 
-int h_wait_admin(const struct h_haproxy *h, const char *backend, const char *server,
-		 unsigned mask, unsigned want, double timeout_s)
+int h_wait_admin(const struct h_haproxy *h, const char *backend, const char *server, unsigned mask,
+                 unsigned want, double timeout_s)
 {
 	double end = h_now() + timeout_s;
 	int admin;

@@ -191,11 +191,11 @@ long h_ctl_http(const struct h_ctl *c, const char *path, const char *post, struc
  * The admin-state bits and address of <backend>/<server> from "show servers
  * state" (column srv_admin_state); -1 when the server is not there.
  */
-int h_server_admin(const struct h_haproxy *h, const char *backend, const char *server,
-		   char *addr, size_t addrlen, int *port);
+int h_server_admin(const struct h_haproxy *h, const char *backend, const char *server, char *addr,
+                   size_t addrlen, int *port);
 
 /* Polls until (admin & mask) == want for <backend>/<server>; returns the last admin value. */
-int h_wait_admin(const struct h_haproxy *h, const char *backend, const char *server,
-		 unsigned mask, unsigned want, double timeout_s);
+int h_wait_admin(const struct h_haproxy *h, const char *backend, const char *server, unsigned mask,
+                 unsigned want, double timeout_s);
 
 #endif

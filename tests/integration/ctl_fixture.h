@@ -36,25 +36,26 @@ static char *fx_backends(void)
 	ck_assert_ptr_nonnull(b);
 	/* TCP checks only because "track" needs them; server state is the controller's. */
 	n += snprintf(b + n, 4096 - (size_t)n,
-		      "backend be_polkadot\n    balance roundrobin\n"
-		      "    default-server check inter 1s\n");
+	              "backend be_polkadot\n    balance roundrobin\n"
+	              "    default-server check inter 1s\n");
 	for (int i = 0; i < FX_NODES; i++)
 		n += snprintf(b + n, 4096 - (size_t)n, "    server node%d 127.0.0.1:%d\n", i + 1,
-			      fx.sim.port[i]);
+		              fx.sim.port[i]);
 	n += snprintf(b + n, 4096 - (size_t)n,
-		      "    server-template slot %d 127.0.0.1:1 disabled\n"
-		      "backend be_polkadot_heavy\n    balance roundrobin\n",
-		      FX_SLOTS);
+	              "    server-template slot %d 127.0.0.1:1 disabled\n"
+	              "backend be_polkadot_heavy\n    balance roundrobin\n",
+	              FX_SLOTS);
 	for (int i = 0; i < FX_NODES; i++)
 		n += snprintf(b + n, 4096 - (size_t)n,
-			      "    server node%d 127.0.0.1:%d track be_polkadot/node%d\n", i + 1,
-			      fx.sim.port[i], i + 1);
+		              "    server node%d 127.0.0.1:%d track be_polkadot/node%d\n", i + 1,
+		              fx.sim.port[i], i + 1);
 	for (int i = 0; i < FX_SLOTS; i++)
 		n += snprintf(b + n, 4096 - (size_t)n,
-			      "    server slot%d 127.0.0.1:1 track be_polkadot/slot%d\n", i + 1, i + 1);
+		              "    server slot%d 127.0.0.1:1 track be_polkadot/slot%d\n", i + 1,
+		              i + 1);
 	snprintf(b + n, 4096 - (size_t)n,
-		 "backend be_kusama\n    server k1 127.0.0.1:1 check\n"
-		 "backend be_kusama_heavy\n    server k1 127.0.0.1:1 track be_kusama/k1\n");
+	         "backend be_kusama\n    server k1 127.0.0.1:1 check\n"
+	         "backend be_kusama_heavy\n    server k1 127.0.0.1:1 track be_kusama/k1\n");
 	return b;
 }
 
@@ -69,23 +70,23 @@ static char *fx_ctl_config(const char *sockets, const char *extra_nodes, const c
 
 	ck_assert_ptr_nonnull(c);
 	n = snprintf(c, 8192,
-		     "{\"region\": \"test\", \"interval_ms\": 200, \"timeout_ms\": 150,"
-		     " \"max_lag\": 5, \"min_peers\": 2, \"rise\": 2, \"fall\": 2,"
-		     " \"min_drain_ms\": 0, \"min_ready\": 1, \"stall_ms\": 1000,"
-		     " \"drain_grace_ms\": 0, %s%s"
-		     " \"haproxy\": [%s], \"http_listen\": \"127.0.0.1:%d\","
-		     " \"state_file\": \"%s\", \"log_level\": \"debug\","
-		     " \"chains\": [{\"name\": \"polkadot\", \"backend\": \"be_polkadot\","
-		     " \"heavy_backends\": [\"be_polkadot_heavy\"], \"nodes\": [",
-		     tuning != NULL ? tuning : "", tuning != NULL ? "," : "", sockets,
-		     fx.ctl.http_port, fx.state_file);
+	             "{\"region\": \"test\", \"interval_ms\": 200, \"timeout_ms\": 150,"
+	             " \"max_lag\": 5, \"min_peers\": 2, \"rise\": 2, \"fall\": 2,"
+	             " \"min_drain_ms\": 0, \"min_ready\": 1, \"stall_ms\": 1000,"
+	             " \"drain_grace_ms\": 0, %s%s"
+	             " \"haproxy\": [%s], \"http_listen\": \"127.0.0.1:%d\","
+	             " \"state_file\": \"%s\", \"log_level\": \"debug\","
+	             " \"chains\": [{\"name\": \"polkadot\", \"backend\": \"be_polkadot\","
+	             " \"heavy_backends\": [\"be_polkadot_heavy\"], \"nodes\": [",
+	             tuning != NULL ? tuning : "", tuning != NULL ? "," : "", sockets,
+	             fx.ctl.http_port, fx.state_file);
 	for (int i = 0; i < FX_NODES; i++)
 		n += snprintf(c + n, 8192 - (size_t)n,
-			      "%s{\"name\": \"p%d\", \"server\": \"node%d\","
-			      " \"rpc\": \"http://127.0.0.1:%d/\"}",
-			      i ? ", " : "", i, i + 1, fx.sim.port[i]);
+		              "%s{\"name\": \"p%d\", \"server\": \"node%d\","
+		              " \"rpc\": \"http://127.0.0.1:%d/\"}",
+		              i ? ", " : "", i, i + 1, fx.sim.port[i]);
 	snprintf(c + n, 8192 - (size_t)n, "%s%s]}]}", extra_nodes != NULL ? ", " : "",
-		 extra_nodes != NULL ? extra_nodes : "");
+	         extra_nodes != NULL ? extra_nodes : "");
 	return c;
 }
 
@@ -97,15 +98,15 @@ static void fx_start(const char *tuning)
 
 	memset(&fx, 0, sizeof(fx));
 	snprintf(fx.state_file, sizeof(fx.state_file), "%s/ctl-state-%d.json", h_tmpdir(),
-		 (int)getpid());
+	         (int)getpid());
 	/* Static heights: the tests move them; one extra node is spare for template tests. */
-	ck_assert_msg(h_nodesim_start(&fx.sim, "polkadot", FX_NODES + 1,
-				      "--block-time-ms 0 --height 1000"),
-		      "nodesim: %s", fx.sim.log);
+	ck_assert_msg(
+	    h_nodesim_start(&fx.sim, "polkadot", FX_NODES + 1, "--block-time-ms 0 --height 1000"),
+	    "nodesim: %s", fx.sim.log);
 	ck_assert(h_agent_start(&fx.agent, NULL));
 	backends = fx_backends();
 	ck_assert_msg(h_haproxy_start(&fx.hap, backends, fx.agent.port, NULL), "haproxy: %s",
-		      fx.hap.log);
+	              fx.hap.log);
 	free(backends);
 	fx.ctl.http_port = h_free_port();
 	snprintf(fx_socket_item, sizeof(fx_socket_item), "\"unix:%s\"", fx.hap.admin_sock);
@@ -146,8 +147,8 @@ static void fx_expect_drain(int i, bool drained, double timeout_s)
 	snprintf(srv, sizeof(srv), "node%d", i + 1);
 	admin = h_wait_admin(&fx.hap, "be_polkadot", srv, FDRAIN, drained ? FDRAIN : 0, timeout_s);
 	ck_assert_msg(admin >= 0 && (((unsigned)admin & FDRAIN) != 0) == drained,
-		      "%s: admin state %d, wanted %s; ctl log %s", srv, admin,
-		      drained ? "DRAIN" : "READY", fx.ctl.log);
+	              "%s: admin state %d, wanted %s; ctl log %s", srv, admin,
+	              drained ? "DRAIN" : "READY", fx.ctl.log);
 }
 
 /* True when node<i> is not drained right now. */

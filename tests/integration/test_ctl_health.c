@@ -5,11 +5,10 @@
  * back after catching up; syncing, low-peer and hung nodes go out; all nodes
  * down keeps min_ready in; a whole-chain stall drains nobody.
  */
-#include "common/compiler.h"
-
 #include <signal.h>
 #include <unistd.h>
 
+#include "common/compiler.h"
 #include "ctl_fixture.h"
 
 static void setup(void)
@@ -35,7 +34,7 @@ START_TEST(test_lagging_node_drained_then_back)
 	ck_assert(h_wait_file_contains(fx.ctl.log, "node=p2 ready -> drain: lag 61 blocks > 5", 2));
 	/* The heavy backend's twin follows through track (inherited drain, 0x10). */
 	ck_assert_int_ne(h_wait_admin(&fx.hap, "be_polkadot_heavy", "node3", 0x10, 0x10, 5) & 0x10,
-			 0);
+	                 0);
 	/* Caught up: back after rise good rounds. */
 	fx_steer(2, "{\"height\": 1061}");
 	fx_expect_drain(2, false, 5);
@@ -139,7 +138,8 @@ START_TEST(test_chain_stall_drains_nobody)
 		ck_assert(fx_ready_now(i));
 	ck_assert_int_eq(h_ctl_http(&fx.ctl, "/metrics", NULL, &r), 200);
 	ck_assert_ptr_nonnull(strstr(r.body, "polkfura_ctl_chain_stalled{chain=\"polkadot\"} 1"));
-	ck_assert_ptr_nonnull(strstr(r.body, "polkfura_ctl_chain_ready_nodes{chain=\"polkadot\"} 3"));
+	ck_assert_ptr_nonnull(
+	    strstr(r.body, "polkfura_ctl_chain_ready_nodes{chain=\"polkadot\"} 3"));
 	h_resp_free(&r);
 	/* It moves again: no longer stalled. */
 	for (int i = 0; i < FX_NODES; i++)

@@ -46,7 +46,8 @@ END_TEST
 
 START_TEST(test_generated_backends_are_valid)
 {
-	struct h_nodesim p = {.n = 2, .port = {30001, 30002}}, k = {.n = 3, .port = {31001, 31002, 31003}};
+	struct h_nodesim p = {.n = 2, .port = {30001, 30002}},
+	                 k = {.n = 3, .port = {31001, 31002, 31003}};
 	char path[512], out[8192];
 	char *text = h_backends_for(&p, &k);
 	int st;

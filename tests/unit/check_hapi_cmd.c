@@ -422,6 +422,89 @@ START_TEST(test_ss_bad_row)
 }
 END_TEST
 
+/*
+ * Regression: parse_ulong() checked overflow as v > (max - d) / 10, which
+ * wraps when the digit itself is above <max>: op_state "4" (max 3) passed.
+ */
+START_TEST(test_regress_digit_above_max)
+{
+	static const char *const rows[] = {
+	    "3 be_polkadot 1 node1 127.0.0.1 4 4 1 1 10 15 3 3 6 0 0 0 - 19944 - 0 0 - - 0",
+	    "3 be_polkadot 1 node1 127.0.0.1 9 4 1 1 10 15 3 3 6 0 0 0 - 19944 - 0 0 - - 0",
+	    "3 be_polkadot 1 node1 127.0.0.1 39 4 1 1 10 15 3 3 6 0 0 0 - 19944 - 0 0 - - 0",
+	};
+	struct hapi_server s;
+	char err[128];
+	size_t i;
+
+	for (i = 0; i < PF_ARRAY_SIZE(rows); i++) {
+		ck_assert_int_eq(parse_one_row(rows[i], &s, err, sizeof(err)), -1);
+		ck_assert_str_eq(err, "line 3: bad number in srv_op_state");
+	}
+	ck_assert_int_eq(
+	    parse_one_row(
+	        "3 be_polkadot 1 node1 127.0.0.1 3 4 1 1 10 15 3 3 6 0 0 0 - 19944 - 0 0 - - 0", &s,
+	        err, sizeof(err)),
+	    0);
+	ck_assert_int_eq(s.op_state, HAPI_OP_STOPPING);
+}
+END_TEST
+
+/*
+ * Pseudo-random garbage, and real answers with bytes flipped, through every
+ * parser and checker at a guard page: a clean answer each time, no crash.
+ */
+START_TEST(test_garbage_no_crash)
+{
+	static const char alphabet[] = "1 #\n\n0-:.be_polkadotnode9x\t\r\377\0';/";
+	struct hapi_server rows[MAX_ROWS];
+	struct pf_slice ans[8];
+	struct hapi_info info;
+	struct guard g;
+	char buf[2048], err[128];
+	uint32_t seed = 12345;
+	size_t len, n, i, iter;
+	char *real = load("servers_state.txt", &len);
+
+	guard_init(&g);
+	for (iter = 0; iter < 20000; iter++) {
+		size_t blen;
+
+		seed = seed * 1103515245u + 12345u;
+		if (iter % 2 == 0) {
+			blen = (seed >> 8) % sizeof(buf);
+			for (i = 0; i < blen; i++) {
+				seed = seed * 1103515245u + 12345u;
+				buf[i] = alphabet[(seed >> 16) % (sizeof(alphabet) - 1)];
+			}
+		} else {
+			blen = len;
+			memcpy(buf, real, len);
+			for (i = 0; i < 4; i++) {
+				seed = seed * 1103515245u + 12345u;
+				buf[(seed >> 8) % len] = (char)(seed >> 24);
+			}
+		}
+		{
+			const char *p = guard_put(&g, buf, blen);
+			int r = parse_ss(p, blen, rows, MAX_ROWS, &n, err, sizeof(err));
+
+			ck_assert(r == 0 || (r == -1 && n == 0 && strncmp(err, "line ", 5) == 0));
+			r = hapi_parse_info(p, blen, &info, err, sizeof(err));
+			ck_assert(r == 0 || (r == -1 && strncmp(err, "line ", 5) == 0));
+			r = hapi_split_answers(p, blen, ans, 8, &n, err, sizeof(err));
+			ck_assert(r == 0 || r == -1 || r == PF_AGAIN);
+			r = hapi_answer_ok(p, blen, err, sizeof(err));
+			ck_assert(r == 0 || r == -1);
+			r = hapi_addr_answer_ok(p, blen, err, sizeof(err));
+			ck_assert(r == 0 || r == -1);
+		}
+	}
+	guard_fini(&g);
+	free(real);
+}
+END_TEST
+
 /* A name of exactly 63 bytes fits; the row with the longest names still parses. */
 START_TEST(test_ss_longest_names)
 {
@@ -1500,6 +1583,8 @@ static Suite *hapi_cmd_suite(void)
 	tcase_add_test(tc, test_ss_empty_and_comments);
 	tcase_add_loop_test(tc, test_ss_bad_row, 0, (int)PF_ARRAY_SIZE(bad_rows));
 	tcase_add_test(tc, test_ss_longest_names);
+	tcase_add_test(tc, test_regress_digit_above_max);
+	tcase_add_test(tc, test_garbage_no_crash);
 	tcase_add_test(tc, test_ss_bad_head);
 	tcase_add_test(tc, test_ss_capacity_and_duplicates);
 	suite_add_tcase(s, tc);

@@ -173,9 +173,9 @@ struct health_case {
 };
 
 static const struct health_case health_cases[] = {
-	{"system_health.json", 40, false},
-	{"system_health-syncing.json", 12, true},
-	{"system_health-no-peers.json", 0, false},
+    {"system_health.json", 40, false},
+    {"system_health-syncing.json", 12, true},
+    {"system_health-no-peers.json", 0, false},
 };
 
 START_TEST(test_real_health)
@@ -248,16 +248,18 @@ START_TEST(test_real_sync_state)
 	ck_assert_uint_eq(p.sync_current, 21037548);
 	ck_assert_uint_eq(p.sync_highest, 21037668);
 	/* Older nodes omit highestBlock while it is unknown. */
-	ck_assert_int_eq(parse_fresh("{\"jsonrpc\":\"2.0\",\"id\":5,\"result\":{\"startingBlock\":0,"
-	                             "\"currentBlock\":7}}",
-	                             &p),
-	                 0);
+	ck_assert_int_eq(
+	    parse_fresh("{\"jsonrpc\":\"2.0\",\"id\":5,\"result\":{\"startingBlock\":0,"
+	                "\"currentBlock\":7}}",
+	                &p),
+	    0);
 	ck_assert(p.has_sync && !p.has_sync_highest);
 	ck_assert_uint_eq(p.sync_current, 7);
-	ck_assert_int_eq(parse_fresh("{\"jsonrpc\":\"2.0\",\"id\":5,\"result\":{\"startingBlock\":0,"
-	                             "\"currentBlock\":7,\"highestBlock\":null}}",
-	                             &p),
-	                 0);
+	ck_assert_int_eq(
+	    parse_fresh("{\"jsonrpc\":\"2.0\",\"id\":5,\"result\":{\"startingBlock\":0,"
+	                "\"currentBlock\":7,\"highestBlock\":null}}",
+	                &p),
+	    0);
 	ck_assert(p.has_sync && !p.has_sync_highest);
 	free(ok);
 	free(lag);
@@ -271,14 +273,14 @@ struct error_case {
 };
 
 static const struct error_case error_cases[] = {
-	{"error-invalid-request.json", "rpc error -32600 Invalid request", true},
-	{"error-invalid-transaction.json", "rpc error 1010 Invalid Transaction", false},
-	{"error-method-not-found.json", "rpc error -32601 Method not found", false},
-	{"error-parse.json", "rpc error -32700 Parse error", true},
-	{"error-request-too-big.json", "rpc error -32007 Request is too big", true},
-	{"error-too-many-subscriptions.json",
-	 "rpc error -32006 Too many subscriptions on the connection", false},
-	{"error-unsafe.json", "rpc error -32601 RPC call is unsafe to be called externally", false},
+    {"error-invalid-request.json", "rpc error -32600 Invalid request", true},
+    {"error-invalid-transaction.json", "rpc error 1010 Invalid Transaction", false},
+    {"error-method-not-found.json", "rpc error -32601 Method not found", false},
+    {"error-parse.json", "rpc error -32700 Parse error", true},
+    {"error-request-too-big.json", "rpc error -32007 Request is too big", true},
+    {"error-too-many-subscriptions.json",
+     "rpc error -32006 Too many subscriptions on the connection", false},
+    {"error-unsafe.json", "rpc error -32601 RPC call is unsafe to be called externally", false},
 };
 
 START_TEST(test_real_errors)
@@ -395,11 +397,11 @@ START_TEST(test_batch_whitespace_and_finalized_not_parent)
 {
 	struct node_poll p;
 	const char *body =
-		" \r\n[ {\"jsonrpc\":\"2.0\",\"id\":3,\"result\":"
-		"\"0x7C8DC11DFF851D5D7C94EBD3072A45202100257D3F8A4FA39156FBE3D5E18642\"} ,\n"
-		"{\"id\":1,\"jsonrpc\":\"2.0\",\"result\":{\"isSyncing\":false,\"peers\":3}},"
-		"{\"result\":{\"number\":\"0x10\",\"parentHash\":\"" BEST_PARENT "\",\"extra\":[1,2]},"
-		"\"jsonrpc\":\"2.0\",\"id\":2}\t]\n\n";
+	    " \r\n[ {\"jsonrpc\":\"2.0\",\"id\":3,\"result\":"
+	    "\"0x7C8DC11DFF851D5D7C94EBD3072A45202100257D3F8A4FA39156FBE3D5E18642\"} ,\n"
+	    "{\"id\":1,\"jsonrpc\":\"2.0\",\"result\":{\"isSyncing\":false,\"peers\":3}},"
+	    "{\"result\":{\"number\":\"0x10\",\"parentHash\":\"" BEST_PARENT "\",\"extra\":[1,2]},"
+	    "\"jsonrpc\":\"2.0\",\"id\":2}\t]\n\n";
 
 	ck_assert_int_eq(parse_fresh(body, &p), 0);
 	ck_assert_uint_eq(p.peers, 3);
@@ -469,17 +471,17 @@ END_TEST
 
 /* ---- malformed replies ---------------------------------------------------- */
 
-#define ENV(id, res)  "{\"jsonrpc\":\"2.0\",\"id\":" #id ",\"result\":" res "}"
-#define HEALTH(res)   ENV(1, res)
-#define HEADER(res)   ENV(2, res)
-#define FINHEAD(res)  ENV(3, res)
-#define FINHDR(res)   ENV(4, res)
-#define SYNC(res)     ENV(5, res)
-#define HDR_NUM(num)  HEADER("{\"parentHash\":\"" BEST_PARENT "\",\"number\":" num "}")
-#define HASH64        "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
-#define H1            HEALTH("{\"peers\":1,\"isSyncing\":false}")
-#define H2            HDR_NUM("\"0x1\"")
-#define H3            FINHEAD("\"0x" HASH64 "\"")
+#define ENV(id, res) "{\"jsonrpc\":\"2.0\",\"id\":" #id ",\"result\":" res "}"
+#define HEALTH(res)  ENV(1, res)
+#define HEADER(res)  ENV(2, res)
+#define FINHEAD(res) ENV(3, res)
+#define FINHDR(res)  ENV(4, res)
+#define SYNC(res)    ENV(5, res)
+#define HDR_NUM(num) HEADER("{\"parentHash\":\"" BEST_PARENT "\",\"number\":" num "}")
+#define HASH64       "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define H1           HEALTH("{\"peers\":1,\"isSyncing\":false}")
+#define H2           HDR_NUM("\"0x1\"")
+#define H3           FINHEAD("\"0x" HASH64 "\"")
 
 struct bad_case {
 	const char *name;
@@ -489,192 +491,195 @@ struct bad_case {
 };
 
 static const struct bad_case bad_cases[] = {
-	/* JSON itself */
-	{"empty", "", NODE_POLL_MALFORMED, "malformed: empty body"},
-	{"spaces", "  \n", NODE_POLL_MALFORMED, "malformed: invalid JSON at byte 2"},
-	{"truncated", "{\"jsonrpc\":\"2.0\",\"id\":1,\"res", NODE_POLL_MALFORMED,
-	 "malformed: invalid JSON at byte 25"},
-	{"trailing", H1 "x", NODE_POLL_MALFORMED, "malformed: trailing data at byte 63"},
-	{"two objects", H1 H1, NODE_POLL_MALFORMED, "malformed: trailing data at byte 63"},
-	{"scalar", "42", NODE_POLL_MALFORMED, "malformed: reply is not an object or array"},
-	{"null", "null", NODE_POLL_MALFORMED, "malformed: reply is not an object or array"},
-	{"string", "\"ok\"", NODE_POLL_MALFORMED, "malformed: reply is not an object or array"},
-	{"html", "<html>502</html>", NODE_POLL_MALFORMED, "malformed: invalid JSON at byte 0"},
-	/* envelope */
-	{"no jsonrpc", "{\"id\":1,\"result\":{}}", NODE_POLL_MALFORMED,
-	 "malformed: jsonrpc is not \"2.0\""},
-	{"jsonrpc 1.0", "{\"jsonrpc\":\"1.0\",\"id\":1,\"result\":{}}", NODE_POLL_MALFORMED,
-	 "malformed: jsonrpc is not \"2.0\""},
-	{"jsonrpc number", "{\"jsonrpc\":2.0,\"id\":1,\"result\":{}}", NODE_POLL_MALFORMED,
-	 "malformed: jsonrpc is not \"2.0\""},
-	{"no id", "{\"jsonrpc\":\"2.0\",\"result\":{}}", NODE_POLL_MALFORMED,
-	 "malformed: reply has no id"},
-	{"id null result", "{\"jsonrpc\":\"2.0\",\"id\":null,\"result\":1}", NODE_POLL_MALFORMED,
-	 "malformed: unexpected id"},
-	{"id string", "{\"jsonrpc\":\"2.0\",\"id\":\"1\",\"result\":{}}", NODE_POLL_MALFORMED,
-	 "malformed: unexpected id"},
-	{"id 0", ENV(0, "{}"), NODE_POLL_MALFORMED, "malformed: unexpected id"},
-	{"id 6", ENV(6, "{}"), NODE_POLL_MALFORMED, "malformed: unexpected id"},
-	{"id -1", ENV(-1, "{}"), NODE_POLL_MALFORMED, "malformed: unexpected id"},
-	{"id 1.5", ENV(1.5, "{}"), NODE_POLL_MALFORMED, "malformed: unexpected id"},
-	{"id huge", ENV(1e400, "{}"), NODE_POLL_MALFORMED, "malformed: unexpected id"},
-	{"neither", "{\"jsonrpc\":\"2.0\",\"id\":1}", NODE_POLL_MALFORMED,
-	 "malformed: reply has neither result nor error"},
-	{"both", "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{},\"error\":{\"code\":1,"
-	         "\"message\":\"x\"}}",
-	 NODE_POLL_MALFORMED, "malformed: reply has both result and error"},
-	/* error member */
-	{"error string", "{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":\"boom\"}", NODE_POLL_MALFORMED,
-	 "malformed: error is not an object"},
-	{"error null", "{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":null}", NODE_POLL_MALFORMED,
-	 "malformed: error is not an object"},
-	{"error code string", "{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":\"-1\","
-	                      "\"message\":\"x\"}}",
-	 NODE_POLL_MALFORMED, "malformed: error code is not a number"},
-	{"error code frac", "{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":1.5,"
-	                    "\"message\":\"x\"}}",
-	 NODE_POLL_MALFORMED, "malformed: error code is not an integer"},
-	{"error code huge", "{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":1e300,"
-	                    "\"message\":\"x\"}}",
-	 NODE_POLL_MALFORMED, "malformed: error code is not an integer"},
-	{"error no message", "{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":-32000}}",
-	 NODE_POLL_MALFORMED, "malformed: error message is not a string"},
-	{"error message null", "{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":-1,"
-	                       "\"message\":null}}",
-	 NODE_POLL_MALFORMED, "malformed: error message is not a string"},
-	{"error sanitized", "{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":-1,"
-	                    "\"message\":\"a\\nb\\u00e9\\\"c\"}}",
-	 NODE_POLL_RPC_ERROR, "rpc error -1 a?b??\"c"},
-	/* system_health */
-	{"health null", HEALTH("null"), NODE_POLL_MALFORMED, "malformed: health is null"},
-	{"health array", HEALTH("[]"), NODE_POLL_MALFORMED, "malformed: health is not an object"},
-	{"peers missing", HEALTH("{\"isSyncing\":false}"), NODE_POLL_MALFORMED,
-	 "malformed: peers missing"},
-	{"peers string", HEALTH("{\"peers\":\"40\",\"isSyncing\":false}"), NODE_POLL_MALFORMED,
-	 "malformed: peers is not a number"},
-	{"peers null", HEALTH("{\"peers\":null,\"isSyncing\":false}"), NODE_POLL_MALFORMED,
-	 "malformed: peers is not a number"},
-	{"peers bool", HEALTH("{\"peers\":true,\"isSyncing\":false}"), NODE_POLL_MALFORMED,
-	 "malformed: peers is not a number"},
-	{"peers negative", HEALTH("{\"peers\":-1,\"isSyncing\":false}"), NODE_POLL_MALFORMED,
-	 "malformed: peers is not an integer in 0..4294967295"},
-	{"peers fraction", HEALTH("{\"peers\":1.5,\"isSyncing\":false}"), NODE_POLL_MALFORMED,
-	 "malformed: peers is not an integer in 0..4294967295"},
-	{"peers 2^32", HEALTH("{\"peers\":4294967296,\"isSyncing\":false}"), NODE_POLL_MALFORMED,
-	 "malformed: peers is not an integer in 0..4294967295"},
-	{"peers huge", HEALTH("{\"peers\":1e400,\"isSyncing\":false}"), NODE_POLL_MALFORMED,
-	 "malformed: peers is not an integer in 0..4294967295"},
-	{"isSyncing missing", HEALTH("{\"peers\":1}"), NODE_POLL_MALFORMED,
-	 "malformed: isSyncing missing"},
-	{"isSyncing string", HEALTH("{\"peers\":1,\"isSyncing\":\"false\"}"), NODE_POLL_MALFORMED,
-	 "malformed: isSyncing is not a boolean"},
-	{"isSyncing number", HEALTH("{\"peers\":1,\"isSyncing\":0}"), NODE_POLL_MALFORMED,
-	 "malformed: isSyncing is not a boolean"},
-	{"isSyncing null", HEALTH("{\"peers\":1,\"isSyncing\":null}"), NODE_POLL_MALFORMED,
-	 "malformed: isSyncing is not a boolean"},
-	{"shouldHavePeers null", HEALTH("{\"peers\":1,\"isSyncing\":false,\"shouldHavePeers\":null}"),
-	 NODE_POLL_MALFORMED, "malformed: shouldHavePeers is not a boolean"},
-	{"keys case", HEALTH("{\"Peers\":1,\"isSyncing\":false}"), NODE_POLL_MALFORMED,
-	 "malformed: peers missing"},
-	/* chain_getHeader */
-	{"header null", HEADER("null"), NODE_POLL_MALFORMED, "malformed: header is null"},
-	{"header string", HEADER("\"0x1\""), NODE_POLL_MALFORMED,
-	 "malformed: header is not an object"},
-	{"number missing", HEADER("{\"parentHash\":\"" BEST_PARENT "\"}"), NODE_POLL_MALFORMED,
-	 "malformed: number missing"},
-	{"number json number", HDR_NUM("21037668"), NODE_POLL_MALFORMED,
-	 "malformed: number is not a string"},
-	{"number null", HDR_NUM("null"), NODE_POLL_MALFORMED, "malformed: number is not a string"},
-	{"number empty", HDR_NUM("\"\""), NODE_POLL_MALFORMED,
-	 "malformed: number \"\" lacks the 0x prefix"},
-	{"number decimal", HDR_NUM("\"21037668\""), NODE_POLL_MALFORMED,
-	 "malformed: number \"21037668\" lacks the 0x prefix"},
-	{"number 0X", HDR_NUM("\"0X10\""), NODE_POLL_MALFORMED,
-	 "malformed: number \"0X10\" lacks the 0x prefix"},
-	{"number plus", HDR_NUM("\"+0x10\""), NODE_POLL_MALFORMED,
-	 "malformed: number \"+0x10\" lacks the 0x prefix"},
-	{"number minus", HDR_NUM("\"-0x10\""), NODE_POLL_MALFORMED,
-	 "malformed: number \"-0x10\" lacks the 0x prefix"},
-	{"number 0x", HDR_NUM("\"0x\""), NODE_POLL_MALFORMED,
-	 "malformed: number \"0x\" has no digits"},
-	{"number ZZ", HDR_NUM("\"0xZZ\""), NODE_POLL_MALFORMED,
-	 "malformed: number \"0xZZ\" is not hex"},
-	{"number inner minus", HDR_NUM("\"0x-1\""), NODE_POLL_MALFORMED,
-	 "malformed: number \"0x-1\" is not hex"},
-	{"number space", HDR_NUM("\"0x1 \""), NODE_POLL_MALFORMED,
-	 "malformed: number \"0x1 \" is not hex"},
-	{"number nul", HDR_NUM("\"0x1\\u0000\""), NODE_POLL_MALFORMED,
-	 "malformed: string holds \\u0000 at byte 129"},
-	{"nul upper", HEALTH("{\"peers\":1,\"isSyncing\":false,\"x\":\"\\U0000\"}"),
-	 NODE_POLL_MALFORMED, "malformed: invalid JSON at byte 67"},
-	{"nul in key", HEALTH("{\"peers\":1,\"isSyncing\":false,\"\\u0000\":1}"),
-	 NODE_POLL_MALFORMED, "malformed: string holds \\u0000 at byte 63"},
-	{"escaped backslash then u0000", HEALTH("{\"peers\":1,\"isSyncing\":false,\"x\":\"\\\\u0000\"}"),
-	 NODE_POLL_OK, ""},
-	{"number 17 digits", HDR_NUM("\"0x10000000000000000\""), NODE_POLL_MALFORMED,
-	 "malformed: number \"0x10000000000000000\" has more than 16 digits"},
-	{"number long", HDR_NUM("\"0x111111111111111111111111111111111\""), NODE_POLL_MALFORMED,
-	 "malformed: number \"0x1111111111111111111111...\" has more than 16 digits"},
-	{"number quote", HDR_NUM("\"0x\\\"1\""), NODE_POLL_MALFORMED,
-	 "malformed: number \"0x?1\" is not hex"},
-	{"parentHash missing", HEADER("{\"number\":\"0x1\"}"), NODE_POLL_MALFORMED,
-	 "malformed: parentHash missing"},
-	{"parentHash short", HEADER("{\"number\":\"0x1\",\"parentHash\":\"0x12\"}"),
-	 NODE_POLL_MALFORMED, "malformed: parentHash is not a 0x-prefixed 32-byte hex hash"},
-	{"parentHash number", HEADER("{\"number\":\"0x1\",\"parentHash\":12}"), NODE_POLL_MALFORMED,
-	 "malformed: parentHash is not a 0x-prefixed 32-byte hex hash"},
-	/* chain_getFinalizedHead and the finalized header */
-	{"finalized null", FINHEAD("null"), NODE_POLL_MALFORMED,
-	 "malformed: finalized head is null"},
-	{"finalized object", FINHEAD("{}"), NODE_POLL_MALFORMED,
-	 "malformed: finalized head is not a 0x-prefixed 32-byte hex hash"},
-	{"finalized 63 digits",
-	 FINHEAD("\"0x0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde\""),
-	 NODE_POLL_MALFORMED, "malformed: finalized head is not a 0x-prefixed 32-byte hex hash"},
-	{"finalized no 0x", FINHEAD("\"00" HASH64 "\""), NODE_POLL_MALFORMED,
-	 "malformed: finalized head is not a 0x-prefixed 32-byte hex hash"},
-	{"finalized upper case",
-	 FINHEAD("\"0x0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789ABCDEF\""),
-	 NODE_POLL_OK, ""},
-	{"finalized 65 digits", FINHEAD("\"0x0" HASH64 "\""), NODE_POLL_MALFORMED,
-	 "malformed: finalized head is not a 0x-prefixed 32-byte hex hash"},
-	{"finalized g", FINHEAD("\"0xg" HASH64 "\""), NODE_POLL_MALFORMED,
-	 "malformed: finalized head is not a 0x-prefixed 32-byte hex hash"},
-	{"finalized header null", FINHDR("null"), NODE_POLL_MALFORMED,
-	 "malformed: finalized header is null"},
-	{"finalized header bad", FINHDR("{\"number\":\"0xZZ\",\"parentHash\":\"" BEST_PARENT "\"}"),
-	 NODE_POLL_MALFORMED, "malformed: number \"0xZZ\" is not hex"},
-	/* system_syncState */
-	{"sync null", SYNC("null"), NODE_POLL_MALFORMED, "malformed: syncState is null"},
-	{"sync missing", SYNC("{\"startingBlock\":1}"), NODE_POLL_MALFORMED,
-	 "malformed: currentBlock missing"},
-	{"sync hex", SYNC("{\"startingBlock\":\"0x1\",\"currentBlock\":1}"), NODE_POLL_MALFORMED,
-	 "malformed: startingBlock is not a non-negative integer"},
-	{"sync negative", SYNC("{\"startingBlock\":1,\"currentBlock\":-1}"), NODE_POLL_MALFORMED,
-	 "malformed: currentBlock is not a non-negative integer"},
-	{"sync 2^54", SYNC("{\"startingBlock\":1,\"currentBlock\":18014398509481984}"),
-	 NODE_POLL_MALFORMED, "malformed: currentBlock is not a non-negative integer"},
-	{"sync highest string", SYNC("{\"startingBlock\":1,\"currentBlock\":1,\"highestBlock\":\"\"}"),
-	 NODE_POLL_MALFORMED, "malformed: highestBlock is not a non-negative integer"},
-	/* batches */
-	{"empty batch", "[]", NODE_POLL_MALFORMED, "malformed: empty batch reply"},
-	{"batch of null", "[null]", NODE_POLL_MALFORMED, "malformed: batch member is not an object"},
-	{"batch nested", "[[" H1 "]]", NODE_POLL_MALFORMED,
-	 "malformed: batch member is not an object"},
-	{"batch lacks 3", "[" H1 "," H2 "]", NODE_POLL_MALFORMED,
-	 "malformed: batch reply lacks id 3 (chain_getFinalizedHead)"},
-	{"batch lacks 1", "[" H3 "," H2 "]", NODE_POLL_MALFORMED,
-	 "malformed: batch reply lacks id 1 (system_health)"},
-	{"batch duplicate", "[" H1 "," H2 "," H1 "," H3 "]", NODE_POLL_MALFORMED,
-	 "malformed: duplicate id 1"},
-	{"batch unknown id", "[" H1 "," H2 "," H3 "," ENV(9, "1") "]", NODE_POLL_MALFORMED,
-	 "malformed: unexpected id"},
-	{"batch refused member", "[" H1 "," H2 ",{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":"
-	                         "{\"code\":-32600,\"message\":\"Invalid request\"}}]",
-	 NODE_POLL_RPC_ERROR, "rpc error -32600 Invalid request"},
-	{"batch ok", "[" H3 "," H1 "," H2 "]", NODE_POLL_OK, ""},
-	{"batch trailing comma", "[" H1 "," H2 "," H3 ",]", NODE_POLL_MALFORMED,
-	 "malformed: invalid JSON at byte 301"},
+    /* JSON itself */
+    {"empty", "", NODE_POLL_MALFORMED, "malformed: empty body"},
+    {"spaces", "  \n", NODE_POLL_MALFORMED, "malformed: invalid JSON at byte 2"},
+    {"truncated", "{\"jsonrpc\":\"2.0\",\"id\":1,\"res", NODE_POLL_MALFORMED,
+     "malformed: invalid JSON at byte 25"},
+    {"trailing", H1 "x", NODE_POLL_MALFORMED, "malformed: trailing data at byte 63"},
+    {"two objects", H1 H1, NODE_POLL_MALFORMED, "malformed: trailing data at byte 63"},
+    {"scalar", "42", NODE_POLL_MALFORMED, "malformed: reply is not an object or array"},
+    {"null", "null", NODE_POLL_MALFORMED, "malformed: reply is not an object or array"},
+    {"string", "\"ok\"", NODE_POLL_MALFORMED, "malformed: reply is not an object or array"},
+    {"html", "<html>502</html>", NODE_POLL_MALFORMED, "malformed: invalid JSON at byte 0"},
+    /* envelope */
+    {"no jsonrpc", "{\"id\":1,\"result\":{}}", NODE_POLL_MALFORMED,
+     "malformed: jsonrpc is not \"2.0\""},
+    {"jsonrpc 1.0", "{\"jsonrpc\":\"1.0\",\"id\":1,\"result\":{}}", NODE_POLL_MALFORMED,
+     "malformed: jsonrpc is not \"2.0\""},
+    {"jsonrpc number", "{\"jsonrpc\":2.0,\"id\":1,\"result\":{}}", NODE_POLL_MALFORMED,
+     "malformed: jsonrpc is not \"2.0\""},
+    {"no id", "{\"jsonrpc\":\"2.0\",\"result\":{}}", NODE_POLL_MALFORMED,
+     "malformed: reply has no id"},
+    {"id null result", "{\"jsonrpc\":\"2.0\",\"id\":null,\"result\":1}", NODE_POLL_MALFORMED,
+     "malformed: unexpected id"},
+    {"id string", "{\"jsonrpc\":\"2.0\",\"id\":\"1\",\"result\":{}}", NODE_POLL_MALFORMED,
+     "malformed: unexpected id"},
+    {"id 0", ENV(0, "{}"), NODE_POLL_MALFORMED, "malformed: unexpected id"},
+    {"id 6", ENV(6, "{}"), NODE_POLL_MALFORMED, "malformed: unexpected id"},
+    {"id -1", ENV(-1, "{}"), NODE_POLL_MALFORMED, "malformed: unexpected id"},
+    {"id 1.5", ENV(1.5, "{}"), NODE_POLL_MALFORMED, "malformed: unexpected id"},
+    {"id huge", ENV(1e400, "{}"), NODE_POLL_MALFORMED, "malformed: unexpected id"},
+    {"neither", "{\"jsonrpc\":\"2.0\",\"id\":1}", NODE_POLL_MALFORMED,
+     "malformed: reply has neither result nor error"},
+    {"both",
+     "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{},\"error\":{\"code\":1,"
+     "\"message\":\"x\"}}",
+     NODE_POLL_MALFORMED, "malformed: reply has both result and error"},
+    /* error member */
+    {"error string", "{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":\"boom\"}", NODE_POLL_MALFORMED,
+     "malformed: error is not an object"},
+    {"error null", "{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":null}", NODE_POLL_MALFORMED,
+     "malformed: error is not an object"},
+    {"error code string",
+     "{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":\"-1\","
+     "\"message\":\"x\"}}",
+     NODE_POLL_MALFORMED, "malformed: error code is not a number"},
+    {"error code frac",
+     "{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":1.5,"
+     "\"message\":\"x\"}}",
+     NODE_POLL_MALFORMED, "malformed: error code is not an integer"},
+    {"error code huge",
+     "{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":1e300,"
+     "\"message\":\"x\"}}",
+     NODE_POLL_MALFORMED, "malformed: error code is not an integer"},
+    {"error no message", "{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":-32000}}",
+     NODE_POLL_MALFORMED, "malformed: error message is not a string"},
+    {"error message null",
+     "{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":-1,"
+     "\"message\":null}}",
+     NODE_POLL_MALFORMED, "malformed: error message is not a string"},
+    {"error sanitized",
+     "{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":-1,"
+     "\"message\":\"a\\nb\\u00e9\\\"c\"}}",
+     NODE_POLL_RPC_ERROR, "rpc error -1 a?b??\"c"},
+    /* system_health */
+    {"health null", HEALTH("null"), NODE_POLL_MALFORMED, "malformed: health is null"},
+    {"health array", HEALTH("[]"), NODE_POLL_MALFORMED, "malformed: health is not an object"},
+    {"peers missing", HEALTH("{\"isSyncing\":false}"), NODE_POLL_MALFORMED,
+     "malformed: peers missing"},
+    {"peers string", HEALTH("{\"peers\":\"40\",\"isSyncing\":false}"), NODE_POLL_MALFORMED,
+     "malformed: peers is not a number"},
+    {"peers null", HEALTH("{\"peers\":null,\"isSyncing\":false}"), NODE_POLL_MALFORMED,
+     "malformed: peers is not a number"},
+    {"peers bool", HEALTH("{\"peers\":true,\"isSyncing\":false}"), NODE_POLL_MALFORMED,
+     "malformed: peers is not a number"},
+    {"peers negative", HEALTH("{\"peers\":-1,\"isSyncing\":false}"), NODE_POLL_MALFORMED,
+     "malformed: peers is not an integer in 0..4294967295"},
+    {"peers fraction", HEALTH("{\"peers\":1.5,\"isSyncing\":false}"), NODE_POLL_MALFORMED,
+     "malformed: peers is not an integer in 0..4294967295"},
+    {"peers 2^32", HEALTH("{\"peers\":4294967296,\"isSyncing\":false}"), NODE_POLL_MALFORMED,
+     "malformed: peers is not an integer in 0..4294967295"},
+    {"peers huge", HEALTH("{\"peers\":1e400,\"isSyncing\":false}"), NODE_POLL_MALFORMED,
+     "malformed: peers is not an integer in 0..4294967295"},
+    {"isSyncing missing", HEALTH("{\"peers\":1}"), NODE_POLL_MALFORMED,
+     "malformed: isSyncing missing"},
+    {"isSyncing string", HEALTH("{\"peers\":1,\"isSyncing\":\"false\"}"), NODE_POLL_MALFORMED,
+     "malformed: isSyncing is not a boolean"},
+    {"isSyncing number", HEALTH("{\"peers\":1,\"isSyncing\":0}"), NODE_POLL_MALFORMED,
+     "malformed: isSyncing is not a boolean"},
+    {"isSyncing null", HEALTH("{\"peers\":1,\"isSyncing\":null}"), NODE_POLL_MALFORMED,
+     "malformed: isSyncing is not a boolean"},
+    {"shouldHavePeers null", HEALTH("{\"peers\":1,\"isSyncing\":false,\"shouldHavePeers\":null}"),
+     NODE_POLL_MALFORMED, "malformed: shouldHavePeers is not a boolean"},
+    {"keys case", HEALTH("{\"Peers\":1,\"isSyncing\":false}"), NODE_POLL_MALFORMED,
+     "malformed: peers missing"},
+    /* chain_getHeader */
+    {"header null", HEADER("null"), NODE_POLL_MALFORMED, "malformed: header is null"},
+    {"header string", HEADER("\"0x1\""), NODE_POLL_MALFORMED, "malformed: header is not an object"},
+    {"number missing", HEADER("{\"parentHash\":\"" BEST_PARENT "\"}"), NODE_POLL_MALFORMED,
+     "malformed: number missing"},
+    {"number json number", HDR_NUM("21037668"), NODE_POLL_MALFORMED,
+     "malformed: number is not a string"},
+    {"number null", HDR_NUM("null"), NODE_POLL_MALFORMED, "malformed: number is not a string"},
+    {"number empty", HDR_NUM("\"\""), NODE_POLL_MALFORMED,
+     "malformed: number \"\" lacks the 0x prefix"},
+    {"number decimal", HDR_NUM("\"21037668\""), NODE_POLL_MALFORMED,
+     "malformed: number \"21037668\" lacks the 0x prefix"},
+    {"number 0X", HDR_NUM("\"0X10\""), NODE_POLL_MALFORMED,
+     "malformed: number \"0X10\" lacks the 0x prefix"},
+    {"number plus", HDR_NUM("\"+0x10\""), NODE_POLL_MALFORMED,
+     "malformed: number \"+0x10\" lacks the 0x prefix"},
+    {"number minus", HDR_NUM("\"-0x10\""), NODE_POLL_MALFORMED,
+     "malformed: number \"-0x10\" lacks the 0x prefix"},
+    {"number 0x", HDR_NUM("\"0x\""), NODE_POLL_MALFORMED, "malformed: number \"0x\" has no digits"},
+    {"number ZZ", HDR_NUM("\"0xZZ\""), NODE_POLL_MALFORMED,
+     "malformed: number \"0xZZ\" is not hex"},
+    {"number inner minus", HDR_NUM("\"0x-1\""), NODE_POLL_MALFORMED,
+     "malformed: number \"0x-1\" is not hex"},
+    {"number space", HDR_NUM("\"0x1 \""), NODE_POLL_MALFORMED,
+     "malformed: number \"0x1 \" is not hex"},
+    {"number nul", HDR_NUM("\"0x1\\u0000\""), NODE_POLL_MALFORMED,
+     "malformed: string holds \\u0000 at byte 129"},
+    {"nul upper", HEALTH("{\"peers\":1,\"isSyncing\":false,\"x\":\"\\U0000\"}"),
+     NODE_POLL_MALFORMED, "malformed: invalid JSON at byte 67"},
+    {"nul in key", HEALTH("{\"peers\":1,\"isSyncing\":false,\"\\u0000\":1}"), NODE_POLL_MALFORMED,
+     "malformed: string holds \\u0000 at byte 63"},
+    {"escaped backslash then u0000",
+     HEALTH("{\"peers\":1,\"isSyncing\":false,\"x\":\"\\\\u0000\"}"), NODE_POLL_OK, ""},
+    {"number 17 digits", HDR_NUM("\"0x10000000000000000\""), NODE_POLL_MALFORMED,
+     "malformed: number \"0x10000000000000000\" has more than 16 digits"},
+    {"number long", HDR_NUM("\"0x111111111111111111111111111111111\""), NODE_POLL_MALFORMED,
+     "malformed: number \"0x1111111111111111111111...\" has more than 16 digits"},
+    {"number quote", HDR_NUM("\"0x\\\"1\""), NODE_POLL_MALFORMED,
+     "malformed: number \"0x?1\" is not hex"},
+    {"parentHash missing", HEADER("{\"number\":\"0x1\"}"), NODE_POLL_MALFORMED,
+     "malformed: parentHash missing"},
+    {"parentHash short", HEADER("{\"number\":\"0x1\",\"parentHash\":\"0x12\"}"),
+     NODE_POLL_MALFORMED, "malformed: parentHash is not a 0x-prefixed 32-byte hex hash"},
+    {"parentHash number", HEADER("{\"number\":\"0x1\",\"parentHash\":12}"), NODE_POLL_MALFORMED,
+     "malformed: parentHash is not a 0x-prefixed 32-byte hex hash"},
+    /* chain_getFinalizedHead and the finalized header */
+    {"finalized null", FINHEAD("null"), NODE_POLL_MALFORMED, "malformed: finalized head is null"},
+    {"finalized object", FINHEAD("{}"), NODE_POLL_MALFORMED,
+     "malformed: finalized head is not a 0x-prefixed 32-byte hex hash"},
+    {"finalized 63 digits",
+     FINHEAD("\"0x0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde\""),
+     NODE_POLL_MALFORMED, "malformed: finalized head is not a 0x-prefixed 32-byte hex hash"},
+    {"finalized no 0x", FINHEAD("\"00" HASH64 "\""), NODE_POLL_MALFORMED,
+     "malformed: finalized head is not a 0x-prefixed 32-byte hex hash"},
+    {"finalized upper case",
+     FINHEAD("\"0x0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789ABCDEF\""),
+     NODE_POLL_OK, ""},
+    {"finalized 65 digits", FINHEAD("\"0x0" HASH64 "\""), NODE_POLL_MALFORMED,
+     "malformed: finalized head is not a 0x-prefixed 32-byte hex hash"},
+    {"finalized g", FINHEAD("\"0xg" HASH64 "\""), NODE_POLL_MALFORMED,
+     "malformed: finalized head is not a 0x-prefixed 32-byte hex hash"},
+    {"finalized header null", FINHDR("null"), NODE_POLL_MALFORMED,
+     "malformed: finalized header is null"},
+    {"finalized header bad", FINHDR("{\"number\":\"0xZZ\",\"parentHash\":\"" BEST_PARENT "\"}"),
+     NODE_POLL_MALFORMED, "malformed: number \"0xZZ\" is not hex"},
+    /* system_syncState */
+    {"sync null", SYNC("null"), NODE_POLL_MALFORMED, "malformed: syncState is null"},
+    {"sync missing", SYNC("{\"startingBlock\":1}"), NODE_POLL_MALFORMED,
+     "malformed: currentBlock missing"},
+    {"sync hex", SYNC("{\"startingBlock\":\"0x1\",\"currentBlock\":1}"), NODE_POLL_MALFORMED,
+     "malformed: startingBlock is not a non-negative integer"},
+    {"sync negative", SYNC("{\"startingBlock\":1,\"currentBlock\":-1}"), NODE_POLL_MALFORMED,
+     "malformed: currentBlock is not a non-negative integer"},
+    {"sync 2^54", SYNC("{\"startingBlock\":1,\"currentBlock\":18014398509481984}"),
+     NODE_POLL_MALFORMED, "malformed: currentBlock is not a non-negative integer"},
+    {"sync highest string", SYNC("{\"startingBlock\":1,\"currentBlock\":1,\"highestBlock\":\"\"}"),
+     NODE_POLL_MALFORMED, "malformed: highestBlock is not a non-negative integer"},
+    /* batches */
+    {"empty batch", "[]", NODE_POLL_MALFORMED, "malformed: empty batch reply"},
+    {"batch of null", "[null]", NODE_POLL_MALFORMED, "malformed: batch member is not an object"},
+    {"batch nested", "[[" H1 "]]", NODE_POLL_MALFORMED, "malformed: batch member is not an object"},
+    {"batch lacks 3", "[" H1 "," H2 "]", NODE_POLL_MALFORMED,
+     "malformed: batch reply lacks id 3 (chain_getFinalizedHead)"},
+    {"batch lacks 1", "[" H3 "," H2 "]", NODE_POLL_MALFORMED,
+     "malformed: batch reply lacks id 1 (system_health)"},
+    {"batch duplicate", "[" H1 "," H2 "," H1 "," H3 "]", NODE_POLL_MALFORMED,
+     "malformed: duplicate id 1"},
+    {"batch unknown id", "[" H1 "," H2 "," H3 "," ENV(9, "1") "]", NODE_POLL_MALFORMED,
+     "malformed: unexpected id"},
+    {"batch refused member",
+     "[" H1 "," H2 ",{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":"
+     "{\"code\":-32600,\"message\":\"Invalid request\"}}]",
+     NODE_POLL_RPC_ERROR, "rpc error -32600 Invalid request"},
+    {"batch ok", "[" H3 "," H1 "," H2 "]", NODE_POLL_OK, ""},
+    {"batch trailing comma", "[" H1 "," H2 "," H3 ",]", NODE_POLL_MALFORMED,
+     "malformed: invalid JSON at byte 301"},
 };
 
 START_TEST(test_bad_reply)
@@ -790,9 +795,9 @@ END_TEST
 START_TEST(test_every_truncation_files)
 {
 	static const char *const files[] = {
-		"system_health.json",      "chain_getHeader.json",   "chain_getFinalizedHead.json",
-		"system_syncState.json",   "error-unsafe.json",      "error-invalid-transaction.json",
-		"error-request-too-big.json"};
+	    "system_health.json",        "chain_getHeader.json", "chain_getFinalizedHead.json",
+	    "system_syncState.json",     "error-unsafe.json",    "error-invalid-transaction.json",
+	    "error-request-too-big.json"};
 	char path[256], *body, detail[NODERPC_DETAIL_MAX];
 	struct node_poll p;
 	enum node_poll_err whole;
@@ -834,45 +839,45 @@ struct hex_case {
 };
 
 static const struct hex_case hex_cases[] = {
-	{"0x0", 0, true, 0},
-	{"0x1", 0, true, 1},
-	{"0xa", 0, true, 10},
-	{"0xA", 0, true, 10},
-	{"0xDeadBeef", 0, true, 0xdeadbeefu},
-	{"0x1410264", 0, true, 21037668},
-	{"0x1e3", 0, true, 0x1e3},
-	{"0x0000000000000001", 0, true, 1},
-	{"0x7fffffffffffffff", 0, true, 0x7fffffffffffffffu},
-	{"0xffffffffffffffff", 0, true, UINT64_MAX},
-	{"0xFFFFFFFFFFFFFFFF", 0, true, UINT64_MAX},
-	{"0x123", 4, true, 0x12}, /* only <len> bytes count */
-	{"", 0, false, 0},
-	{"0", 0, false, 0},
-	{"x", 0, false, 0},
-	{"0x", 0, false, 0},
-	{"x1", 0, false, 0},
-	{"1", 0, false, 0},
-	{"10", 0, false, 0},
-	{"0X1", 0, false, 0},
-	{"0x1", 2, false, 0},
-	{"+0x1", 0, false, 0},
-	{"-0x1", 0, false, 0},
-	{"0x-1", 0, false, 0},
-	{"0x+1", 0, false, 0},
-	{" 0x1", 0, false, 0},
-	{"0x1 ", 0, false, 0},
-	{"0x 1", 0, false, 0},
-	{"0x1g", 0, false, 0},
-	{"0xZZ", 0, false, 0},
-	{"0x1.0", 0, false, 0},
-	{"0x1\0", 4, false, 0},
-	{"0x\xc3\xa4", 0, false, 0},
-	{"00x1", 0, false, 0},
-	{"0x0x1", 0, false, 0},
-	{"0x10000000000000000", 0, false, 0},
-	{"0x00000000000000000", 0, false, 0},
-	{"0xffffffffffffffffff", 0, false, 0},
-	{"1e3", 0, false, 0},
+    {"0x0", 0, true, 0},
+    {"0x1", 0, true, 1},
+    {"0xa", 0, true, 10},
+    {"0xA", 0, true, 10},
+    {"0xDeadBeef", 0, true, 0xdeadbeefu},
+    {"0x1410264", 0, true, 21037668},
+    {"0x1e3", 0, true, 0x1e3},
+    {"0x0000000000000001", 0, true, 1},
+    {"0x7fffffffffffffff", 0, true, 0x7fffffffffffffffu},
+    {"0xffffffffffffffff", 0, true, UINT64_MAX},
+    {"0xFFFFFFFFFFFFFFFF", 0, true, UINT64_MAX},
+    {"0x123", 4, true, 0x12}, /* only <len> bytes count */
+    {"", 0, false, 0},
+    {"0", 0, false, 0},
+    {"x", 0, false, 0},
+    {"0x", 0, false, 0},
+    {"x1", 0, false, 0},
+    {"1", 0, false, 0},
+    {"10", 0, false, 0},
+    {"0X1", 0, false, 0},
+    {"0x1", 2, false, 0},
+    {"+0x1", 0, false, 0},
+    {"-0x1", 0, false, 0},
+    {"0x-1", 0, false, 0},
+    {"0x+1", 0, false, 0},
+    {" 0x1", 0, false, 0},
+    {"0x1 ", 0, false, 0},
+    {"0x 1", 0, false, 0},
+    {"0x1g", 0, false, 0},
+    {"0xZZ", 0, false, 0},
+    {"0x1.0", 0, false, 0},
+    {"0x1\0", 4, false, 0},
+    {"0x\xc3\xa4", 0, false, 0},
+    {"00x1", 0, false, 0},
+    {"0x0x1", 0, false, 0},
+    {"0x10000000000000000", 0, false, 0},
+    {"0x00000000000000000", 0, false, 0},
+    {"0xffffffffffffffffff", 0, false, 0},
+    {"1e3", 0, false, 0},
 };
 
 START_TEST(test_hex_table)
@@ -944,14 +949,14 @@ START_TEST(test_is_hash)
 {
 	ck_assert(noderpc_is_hash("0x" HASH64, 66));
 	ck_assert(noderpc_is_hash(
-		"0xA3D4AA9E1C54B967D638EFD7F26C2DF67FB5CED4D54294C8F167FB6FADEFC8B8", 66));
+	    "0xA3D4AA9E1C54B967D638EFD7F26C2DF67FB5CED4D54294C8F167FB6FADEFC8B8", 66));
 	ck_assert(!noderpc_is_hash("0x" HASH64, 65));
 	ck_assert(!noderpc_is_hash("0x" HASH64 "0", 67));
 	ck_assert(!noderpc_is_hash("0X" HASH64, 66));
 	ck_assert(!noderpc_is_hash("0x" HASH64, 0));
 	ck_assert(!noderpc_is_hash(NULL, 66));
-	ck_assert(!noderpc_is_hash("0x0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdeg",
-	                           66));
+	ck_assert(!noderpc_is_hash(
+	    "0x0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdeg", 66));
 }
 END_TEST
 
@@ -968,7 +973,8 @@ static void assert_request(const char *body, const unsigned *ids, const char *co
 	if (cJSON_IsObject(root)) {
 		ck_assert_uint_eq(k, 1);
 		m = root;
-		ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(m, "jsonrpc")->valuestring, "2.0");
+		ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(m, "jsonrpc")->valuestring,
+		                 "2.0");
 		ck_assert_int_eq(cJSON_GetObjectItemCaseSensitive(m, "id")->valueint, (int)ids[0]);
 		ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(m, "method")->valuestring,
 		                 methods[0]);
@@ -978,8 +984,8 @@ static void assert_request(const char *body, const unsigned *ids, const char *co
 		cJSON_ArrayForEach(m, root)
 		{
 			ck_assert_uint_lt(i, k);
-			ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(m, "jsonrpc")->valuestring,
-			                 "2.0");
+			ck_assert_str_eq(
+			    cJSON_GetObjectItemCaseSensitive(m, "jsonrpc")->valuestring, "2.0");
 			ck_assert_int_eq(cJSON_GetObjectItemCaseSensitive(m, "id")->valueint,
 			                 (int)ids[i]);
 			ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(m, "method")->valuestring,
@@ -995,9 +1001,9 @@ static void assert_request(const char *body, const unsigned *ids, const char *co
 START_TEST(test_build_poll)
 {
 	static const char want[] =
-		"[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"system_health\",\"params\":[]},"
-		"{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"chain_getHeader\",\"params\":[]},"
-		"{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"chain_getFinalizedHead\",\"params\":[]}]";
+	    "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"system_health\",\"params\":[]},"
+	    "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"chain_getHeader\",\"params\":[]},"
+	    "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"chain_getFinalizedHead\",\"params\":[]}]";
 	static const unsigned ids[] = {1, 2, 3};
 	static const char *const methods[] = {"system_health", "chain_getHeader",
 	                                      "chain_getFinalizedHead"};
@@ -1055,11 +1061,12 @@ START_TEST(test_build_calls)
 	ck_assert_int_eq(noderpc_build_call(buf, sizeof(buf), 1, "a\"b", NULL), -1);
 	ck_assert_int_eq(noderpc_build_call(buf, sizeof(buf), 1, "a b", NULL), -1);
 	ck_assert_int_eq(noderpc_build_call(buf, sizeof(buf), 1, NULL, NULL), -1);
-	ck_assert_int_eq(noderpc_build_call(buf, sizeof(buf), 1,
-	                                    "m123456789012345678901234567890123456789012345678901234"
-	                                    "5678901234", /* 65 bytes */
-	                                    NULL),
-	                 -1);
+	ck_assert_int_eq(
+	    noderpc_build_call(buf, sizeof(buf), 1,
+	                       "m123456789012345678901234567890123456789012345678901234"
+	                       "5678901234", /* 65 bytes */
+	                       NULL),
+	    -1);
 	ck_assert_int_gt(noderpc_build_call(buf, sizeof(buf), 1,
 	                                    "m12345678901234567890123456789012345678901234567890123"
 	                                    "4567890123",
@@ -1081,7 +1088,7 @@ START_TEST(test_err_names)
 	ck_assert_str_eq(node_poll_err_name(NODE_POLL_RPC_ERROR), "rpc_error");
 	ck_assert_str_eq(node_poll_err_name(NODE_POLL_MALFORMED), "malformed");
 	ck_assert_str_eq(node_poll_err_name(NODE_POLL_ERR_COUNT), "?");
-	ck_assert_str_eq(node_poll_err_name((enum node_poll_err)-1), "?");
+	ck_assert_str_eq(node_poll_err_name((enum node_poll_err) - 1), "?");
 }
 END_TEST
 
@@ -1115,9 +1122,10 @@ START_TEST(test_poll_fail)
 	/* A long error message is cut to fit, never overflows. */
 	memset(long_msg, '7', 150);
 	long_msg[150] = '\0';
-	(void)snprintf(body, sizeof(body),
-	               "{\"jsonrpc\":\"2.0\",\"id\":2,\"error\":{\"code\":-32603,\"message\":\"%s\"}}",
-	               long_msg);
+	(void)snprintf(
+	    body, sizeof(body),
+	    "{\"jsonrpc\":\"2.0\",\"id\":2,\"error\":{\"code\":-32603,\"message\":\"%s\"}}",
+	    long_msg);
 	noderpc_poll_reset(&p);
 	ck_assert_int_eq(parse_n(body, strlen(body), &p), -1);
 	ck_assert_uint_eq(strlen(p.detail), sizeof(p.detail) - 1);

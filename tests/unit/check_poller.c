@@ -5,11 +5,9 @@
  * a timeout; a closed port gives a connect error. Every test ends with no
  * watcher left on the loop.
  */
-#include "common/compiler.h"
-
-#include <sys/socket.h>
-#include <netinet/in.h>
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <string.h>
 #include <unistd.h>
@@ -19,14 +17,15 @@
 #include <ev.h>
 #include <microhttpd.h>
 
+#include "common/compiler.h"
 #include "ctl/poller.h"
 
 static struct MHD_Daemon *server;
 static int server_port;
 
 static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char *url,
-			      const char *method, const char *version, const char *upload_data,
-			      size_t *upload_data_size, void **req_cls)
+                              const char *method, const char *version, const char *upload_data,
+                              size_t *upload_data_size, void **req_cls)
 {
 	static int first;
 	struct MHD_Response *resp;
@@ -92,7 +91,7 @@ static void setup(void)
 
 	server_port = port_of(fd);
 	server = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, answer, NULL,
-				  MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_END);
+	                          MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_END);
 	ck_assert_ptr_nonnull(server);
 }
 

@@ -1,0 +1,287 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * polkfura-ctl operations against real haproxy instances: HAProxy restarted
+ * gets the whole desired state back; two instances kept in step; drain and
+ * undrain by hand through the CLI (persisted across a controller restart);
+ * SIGHUP adds a node into a server-template slot; the controller killed and
+ * restarted converges without flapping healthy servers; a server put in
+ * MAINT by hand is left alone; `check` rejects a bad config with exit 2.
+ */
+#include "common/compiler.h"
+
+#include <sys/wait.h>
+
+#include <signal.h>
+#include <unistd.h>
+
+#include "ctl_fixture.h"
+
+static void setup(void)
+{
+	fx_start(NULL);
+}
+
+static void teardown(void)
+{
+	fx_stop();
+}
+
+static int run_ctl(const char *args, char *out, size_t outlen)
+{
+	char cmd[1024];
+	FILE *p;
+	size_t n;
+
+	snprintf(cmd, sizeof(cmd), "%s/polkfura-ctl %s 2>&1", h_build_dir(), args);
+	p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	n = fread(out, 1, outlen - 1, p);
+	out[n] = '\0';
+	return pclose(p);
+}
+
+START_TEST(test_haproxy_restart_reapplied)
+{
+	struct h_haproxy old = fx.hap;
+	char *backends;
+	int admin;
+
+	/* p2 falls behind and is drained. */
+	fx_steer(0, "{\"height\": 1061}");
+	fx_steer(1, "{\"height\": 1061}");
+	fx_expect_drain(2, true, 5);
+	/* HAProxy restarts on the same admin socket, knowing nothing of the drain. */
+	h_haproxy_stop(&fx.hap);
+	backends = fx_backends();
+	{
+		char env_sock[600];
+		char *env[] = {env_sock, NULL};
+
+		snprintf(env_sock, sizeof(env_sock), "PF_ADMIN_SOCKET=%s", old.admin_sock);
+		ck_assert(h_haproxy_start(&fx.hap, backends, fx.agent.port, env));
+	}
+	free(backends);
+	/* Drained again within a round or two, and the restart is noticed. */
+	admin = h_wait_admin(&fx.hap, "be_polkadot", "node3", FDRAIN, FDRAIN, 5);
+	ck_assert_int_ne(admin & (int)FDRAIN, 0);
+	ck_assert(h_wait_file_contains(fx.ctl.log, "restarted or reloaded", 5));
+	ck_assert(fx_ready_now(0) && fx_ready_now(1));
+}
+END_TEST
+
+START_TEST(test_two_haproxy_in_step)
+{
+	struct h_haproxy second;
+	char *backends = fx_backends(), *cfg, sockets[1300];
+
+	ck_assert(h_haproxy_start(&second, backends, fx.agent.port, NULL));
+	free(backends);
+	/* Restart the controller with both sockets. */
+	h_ctl_stop(&fx.ctl, SIGTERM);
+	snprintf(sockets, sizeof(sockets), "\"unix:%s\", \"unix:%s\"", fx.hap.admin_sock,
+		 second.admin_sock);
+	cfg = fx_ctl_config(sockets, NULL, NULL);
+	ck_assert(h_ctl_start(&fx.ctl, cfg));
+	free(cfg);
+	fx_steer(1, "{\"syncing\": true}");
+	fx_expect_drain(1, true, 5);
+	ck_assert_int_ne(h_wait_admin(&second, "be_polkadot", "node2", FDRAIN, FDRAIN, 5) &
+				 (int)FDRAIN,
+			 0);
+	fx_steer(1, "{\"syncing\": false}");
+	fx_expect_drain(1, false, 5);
+	ck_assert_int_eq(h_wait_admin(&second, "be_polkadot", "node2", FDRAIN, 0, 5) & (int)FDRAIN,
+			 0);
+	h_haproxy_stop(&second);
+}
+END_TEST
+
+START_TEST(test_drain_undrain_by_hand)
+{
+	char args[1024], out[4096];
+	int st;
+
+	snprintf(args, sizeof(args), "drain p0 --reason 'disk swap' --config %s", fx.ctl.config);
+	st = run_ctl(args, out, sizeof(out));
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "drain: %s", out);
+	fx_expect_drain(0, true, 5);
+	ck_assert(h_wait_file_contains(fx.ctl.log, "node=p0 admin drain: disk swap", 2));
+
+	/* status shows it, with the reason. */
+	snprintf(args, sizeof(args), "status --config %s", fx.ctl.config);
+	ck_assert_int_eq(run_ctl(args, out, sizeof(out)), 0);
+	ck_assert_ptr_nonnull(strstr(out, "CHAIN"));
+	ck_assert_ptr_nonnull(strstr(out, "admin: disk swap"));
+
+	/* A healthy node stays out while drained, across a controller restart too. */
+	h_ctl_stop(&fx.ctl, SIGKILL);
+	{
+		char *cfg = fx_ctl_config(fx_socket_item, NULL, NULL);
+
+		ck_assert(h_ctl_start(&fx.ctl, cfg));
+		free(cfg);
+	}
+	ck_assert(h_wait_file_contains(fx.ctl.log, "admin drain restored: disk swap", 5));
+	ck_assert(!fx_ready_now(0));
+
+	/* Unknown node: exit 1 and a message. */
+	snprintf(args, sizeof(args), "drain nosuch --reason x --config %s", fx.ctl.config);
+	st = run_ctl(args, out, sizeof(out));
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1);
+	ck_assert_ptr_nonnull(strstr(out, "no node named nosuch"));
+
+	snprintf(args, sizeof(args), "undrain p0 --config %s", fx.ctl.config);
+	ck_assert_int_eq(run_ctl(args, out, sizeof(out)), 0);
+	fx_expect_drain(0, false, 5);
+}
+END_TEST
+
+START_TEST(test_sighup_adds_template_node)
+{
+	char node[256], addr[64];
+	int port = 0;
+	char *cfg;
+	bool reached = false;
+
+	/* The fourth simulated node joins without a server name: it takes a slot. */
+	snprintf(node, sizeof(node), "{\"name\": \"p3\", \"rpc\": \"http://127.0.0.1:%d/\"}",
+		 fx.sim.port[3]);
+	cfg = fx_ctl_config(fx_socket_item, node, NULL);
+	ck_assert_int_eq(h_write_file(fx.ctl.config, cfg), 0);
+	free(cfg);
+	kill(fx.ctl.pid, SIGHUP);
+	ck_assert(h_wait_file_contains(fx.ctl.log, "reloaded", 5));
+	ck_assert(h_wait_file_contains(fx.ctl.log, "node=p3 takes slot be_polkadot/slot", 5));
+	/* The slot has the node's address and is in rotation. */
+	for (double end = h_now() + 5; h_now() < end && port != fx.sim.port[3];)
+		(void)h_server_admin(&fx.hap, "be_polkadot", "slot1", addr, sizeof(addr), &port);
+	ck_assert_int_eq(port, fx.sim.port[3]);
+	ck_assert_str_eq(addr, "127.0.0.1");
+	ck_assert_int_eq(h_wait_admin(&fx.hap, "be_polkadot", "slot1", FMAINT | FDRAIN, 0, 5) &
+				 (int)(FMAINT | FDRAIN),
+			 0);
+	/* The heavy twin got the same address. */
+	(void)h_server_admin(&fx.hap, "be_polkadot_heavy", "slot1", addr, sizeof(addr), &port);
+	ck_assert_int_eq(port, fx.sim.port[3]);
+	/* Traffic reaches it. */
+	for (int i = 0; i < 40 && !reached; i++) {
+		struct h_resp r;
+		char who[64];
+
+		ck_assert_int_eq(h_stack_post(&(struct h_stack){.haproxy = fx.hap}, "polkadot",
+					      "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"system_health\"}",
+					      &r),
+				 200);
+		reached = h_resp_header(&r, "X-Node", who, sizeof(who)) &&
+			  strcmp(who, "polkadot-3") == 0;
+		h_resp_free(&r);
+	}
+	ck_assert(reached);
+	/* Removing it again puts the slot back in maintenance. */
+	cfg = fx_ctl_config(fx_socket_item, NULL, NULL);
+	ck_assert_int_eq(h_write_file(fx.ctl.config, cfg), 0);
+	free(cfg);
+	kill(fx.ctl.pid, SIGHUP);
+	ck_assert_int_ne(h_wait_admin(&fx.hap, "be_polkadot", "slot1", FMAINT, FMAINT, 5) &
+				 (int)FMAINT,
+			 0);
+}
+END_TEST
+
+START_TEST(test_restart_does_not_flap)
+{
+	char *cfg, *log;
+	size_t log_before = 0, log_len = 0;
+
+	/* One drained (lag), two ready. */
+	fx_steer(0, "{\"height\": 1061}");
+	fx_steer(1, "{\"height\": 1061}");
+	fx_expect_drain(2, true, 5);
+	h_ctl_stop(&fx.ctl, SIGKILL);
+	{
+		char *before = h_read_file(fx.ctl.log, &log_before);
+
+		free(before);
+	}
+	/* A restart must neither put node3 back nor take node1 and node2 out. */
+	cfg = fx_ctl_config(fx_socket_item, NULL, NULL);
+	ck_assert(h_ctl_start(&fx.ctl, cfg));
+	free(cfg);
+	for (double end = h_now() + 2; h_now() < end;) {
+		ck_assert(fx_ready_now(0));
+		ck_assert(fx_ready_now(1));
+		ck_assert(!fx_ready_now(2));
+	}
+	/* The new run wrote nothing: the state HAProxy had was already right. */
+	log = h_read_file(fx.ctl.log, &log_len);
+	ck_assert_ptr_nonnull(log);
+	ck_assert_uint_gt(log_len, log_before);
+	ck_assert_ptr_nonnull(strstr(log + log_before, "running"));
+	ck_assert_msg(strstr(log + log_before, "set server") == NULL, "%s", log + log_before);
+	free(log);
+}
+END_TEST
+
+START_TEST(test_hand_maint_left_alone)
+{
+	char *r = h_haproxy_cmd(&fx.hap, "set server be_polkadot/node1 state maint");
+	struct h_resp st;
+
+	free(r);
+	/* Several rounds later it is still in maint, and status says why. */
+	for (double end = h_now() + 2; h_now() < end;)
+		ck_assert_int_ne(h_server_admin(&fx.hap, "be_polkadot", "node1", NULL, 0, NULL) &
+					 (int)FMAINT,
+				 0);
+	ck_assert_int_eq(h_ctl_http(&fx.ctl, "/status.json", NULL, &st), 200);
+	ck_assert_ptr_nonnull(strstr(st.body, "maint by hand"));
+	h_resp_free(&st);
+	r = h_haproxy_cmd(&fx.hap, "set server be_polkadot/node1 state ready");
+	free(r);
+	fx_expect_drain(0, false, 5);
+}
+END_TEST
+
+START_TEST(test_check_bad_config)
+{
+	char path[512], args[700], out[2048];
+	int st;
+
+	snprintf(path, sizeof(path), "%s/bad-ctl.json", h_tmpdir());
+	ck_assert_int_eq(h_write_file(path, "{\"region\": \"x\", \"intervl_ms\": 5}"), 0);
+	snprintf(args, sizeof(args), "check --config %s", path);
+	st = run_ctl(args, out, sizeof(out));
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 2);
+	ck_assert_ptr_nonnull(strstr(out, "intervl_ms"));
+	snprintf(args, sizeof(args), "run --config %s", path);
+	st = run_ctl(args, out, sizeof(out));
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 2);
+	snprintf(args, sizeof(args), "check --config %s", fx.ctl.config);
+	st = run_ctl(args, out, sizeof(out));
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s", out);
+	ck_assert_ptr_nonnull(strstr(out, ": ok ("));
+}
+END_TEST
+
+static Suite *ctl_ops_suite(void)
+{
+	Suite *s = suite_create("ctl_ops");
+	TCase *tc = tcase_create("ops");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 90);
+	tcase_add_test(tc, test_haproxy_restart_reapplied);
+	tcase_add_test(tc, test_two_haproxy_in_step);
+	tcase_add_test(tc, test_drain_undrain_by_hand);
+	tcase_add_test(tc, test_sighup_adds_template_node);
+	tcase_add_test(tc, test_restart_does_not_flap);
+	tcase_add_test(tc, test_hand_maint_left_alone);
+	tcase_add_test(tc, test_check_bad_config);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return fx_main(ctl_ops_suite());
+}
