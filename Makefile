@@ -66,6 +66,9 @@ FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_NAMES := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=%)
 FUZZ_DEPS_spop := spoa/spop
 FUZZ_DEPS_rpc  := spoa/rpc spoa/methods
+FUZZ_DEPS_hapi_cmd := ctl/hapi_cmd
+FUZZ_DEPS_noderpc  := ctl/noderpc
+FUZZ_DEPS_ctl_cfg  := ctl/ctl_cfg
 REPLAY_BINS := $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz/replay_%)
 
 BENCH_SRC  := $(wildcard tests/bench/*.c)
@@ -143,12 +146,12 @@ asan:
 
 FUZZ_CC    ?= clang
 FUZZ_FLAGS := -std=gnu11 -D_GNU_SOURCE -g -O1 -I. -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-export FUZZ_DEPS_spop FUZZ_DEPS_rpc
+export FUZZ_DEPS_spop FUZZ_DEPS_rpc FUZZ_DEPS_hapi_cmd FUZZ_DEPS_noderpc FUZZ_DEPS_ctl_cfg
 fuzz:
 	$(Q)mkdir -p build/fuzz
 	$(Q)for t in $(FUZZ_NAMES); do \
 		$(FUZZ_CC) $(FUZZ_FLAGS) -o build/fuzz/fuzz_$$t tests/fuzz/fuzz_$$t.c common/*.c \
-			$$(for d in $$(eval echo \$$FUZZ_DEPS_$$t); do echo $$d.c; done) || exit 1; \
+			$$(for d in $$(eval echo \$$FUZZ_DEPS_$$t); do echo $$d.c; done) -lcjson || exit 1; \
 		mkdir -p build/fuzz/corpus_$$t; \
 		echo "fuzz $$t for $(FUZZ_SECONDS) s"; \
 		build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \

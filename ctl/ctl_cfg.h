@@ -37,9 +37,9 @@
 
 struct ctl_node_cfg {
 	char name[CTL_CFG_NAME_MAX + 1]; /* unique across the whole config */
-	char server[CTL_CFG_NAME_MAX +
-	            1]; /* "" when absent: the node takes a server-template slot */
-	bool batch;     /* poll with one JSON-RPC batch */
+	/* "" when absent: the node takes a free server-template slot. */
+	char server[CTL_CFG_NAME_MAX + 1];
+	bool batch;                        /* poll with one JSON-RPC batch */
 	char rpc_url[CTL_CFG_URL_MAX + 1]; /* as written; what curl is given */
 	/* The URL's parts: */
 	bool tls;                       /* https:// */
@@ -58,8 +58,7 @@ struct ctl_node_cfg {
 struct ctl_chain_cfg {
 	char name[CTL_CFG_CHAIN_NAME_MAX + 1];
 	char backend[CTL_CFG_NAME_MAX + 1];
-	/* Backends whose servers "track" this backend's servers; addresses are mirrored into them.
-	 */
+	/* Backends whose servers "track" this backend's; addresses are mirrored into them. */
 	char heavy_backends[CTL_CFG_MAX_HEAVY][CTL_CFG_NAME_MAX + 1];
 	unsigned n_heavy;
 	struct ctl_node_cfg *nodes; /* owned, n_nodes entries, in config order */

@@ -250,6 +250,10 @@ int main(int argc, char **argv)
 	}
 	if (optind < argc)
 		cmd = argv[optind++];
+	if (cmd != NULL && strcmp(cmd, "keys") == 0 && optind == argc) {
+		ctl_cfg_dump_keys(stdout);
+		return 0;
+	}
 	if (optind < argc)
 		node = argv[optind++];
 	if (cmd == NULL) {

@@ -147,7 +147,8 @@ bool noderpc_needs_finalized_header(const struct node_poll *p);
  * NODE_POLL_RPC_ERROR (an error member; <batch_refused> too when its id is
  * null) or NODE_POLL_MALFORMED (invalid JSON, wrong shape or type, bad hex,
  * a missing, duplicated or unknown id). Fields of members read before the
- * failure may be set. Never reads past <len>; frees everything it allocates.
+ * failure may be set; a failure already in <p> stays (the return value is
+ * about this body only). Never reads past <len>; frees everything it allocates.
  */
 PF_MUSTCHECK int noderpc_parse(const char *body, size_t len, struct node_poll *p);
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# make demo: the edge on loopback. Two simulated nodes per chain, the agent,
-# and HAProxy running the shipped haproxy/haproxy.cfg over TLS with a
-# throw-away CA. Prints the endpoints and a curl line; Ctrl-C stops it all.
+# make demo: the edge on loopback. Three simulated nodes per chain, the
+# agent, HAProxy running the shipped haproxy/haproxy.cfg over TLS with a
+# throw-away CA, and the controller keeping HAProxy's servers in step with
+# the nodes. Prints the endpoints and lines to try; Ctrl-C stops it all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,9 +14,10 @@ AGENT_PORT=${DEMO_AGENT_PORT:-12345}
 METRICS_PORT=${DEMO_METRICS_PORT:-9464}
 SIM_BASE=${DEMO_SIM_BASE:-19944}
 SIM_CONTROL=${DEMO_SIM_CONTROL:-19900}
+CTL_PORT=${DEMO_CTL_PORT:-9465}
 
-for p in "$HTTPS_PORT" "$HTTP_PORT" "$AGENT_PORT" "$METRICS_PORT" "$SIM_CONTROL" \
-	$((SIM_BASE)) $((SIM_BASE + 1)) $((SIM_BASE + 2)) $((SIM_BASE + 3)); do
+for p in "$HTTPS_PORT" "$HTTP_PORT" "$AGENT_PORT" "$METRICS_PORT" "$SIM_CONTROL" "$CTL_PORT" \
+	$(seq "$SIM_BASE" $((SIM_BASE + 5))); do
 	if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
 		echo "demo: port $p is in use (set DEMO_*_PORT to move it)" >&2
 		exit 1
@@ -59,15 +61,19 @@ wait_for() { # wait_for SECONDS DESCRIPTION COMMAND...
 	mkdir certs && cat site.crt site.key >certs/site.pem
 )
 
-# Simulated nodes: polkadot-0/1 and kusama-0/1.
-cat >"$dir/nodes.json" <<JSON
-{"control": $SIM_CONTROL, "nodes": [
- {"name": "polkadot-0", "chain": "polkadot", "port": $SIM_BASE, "block_time_ms": 6000},
- {"name": "polkadot-1", "chain": "polkadot", "port": $((SIM_BASE + 1)), "block_time_ms": 6000},
- {"name": "kusama-0", "chain": "kusama", "port": $((SIM_BASE + 2)), "block_time_ms": 6000, "height": 30000000},
- {"name": "kusama-1", "chain": "kusama", "port": $((SIM_BASE + 3)), "block_time_ms": 6000, "height": 30000000}
-]}
-JSON
+# Simulated nodes: polkadot-0/1/2 and kusama-0/1/2, a block every 6 s.
+{
+	echo "{\"control\": $SIM_CONTROL, \"nodes\": ["
+	for i in 0 1 2; do
+		echo " {\"name\": \"polkadot-$i\", \"chain\": \"polkadot\", \"port\": $((SIM_BASE + i)), \"block_time_ms\": 6000},"
+	done
+	for i in 0 1 2; do
+		sep=,
+		[[ $i == 2 ]] && sep=
+		echo " {\"name\": \"kusama-$i\", \"chain\": \"kusama\", \"port\": $((SIM_BASE + 3 + i)), \"block_time_ms\": 6000, \"height\": 30000000}$sep"
+	done
+	echo "]}"
+} >"$dir/nodes.json"
 NODE_PATH="$PF_CACHE/npm/node_modules" node tests/harness/nodesim.js --config "$dir/nodes.json" \
 	>"$dir/nodesim.log" 2>&1 &
 pids+=($!)
@@ -78,30 +84,18 @@ wait_for 20 "node simulator" grep -q READY "$dir/nodesim.log"
 pids+=($!)
 wait_for 10 "polkfura-spoa" grep -q "ready:" "$dir/agent.log"
 
-cat >"$dir/backends.cfg" <<CFG
-backend be_polkadot
-    balance roundrobin
-    option httpchk GET /health/readiness
-    default-server check inter 1s fall 2 rise 1 maxconn 500
-    server node1 127.0.0.1:$SIM_BASE
-    server node2 127.0.0.1:$((SIM_BASE + 1))
-backend be_polkadot_heavy
-    balance roundrobin
-    default-server maxconn 20
-    server node1 127.0.0.1:$SIM_BASE track be_polkadot/node1
-    server node2 127.0.0.1:$((SIM_BASE + 1)) track be_polkadot/node2
-backend be_kusama
-    balance roundrobin
-    option httpchk GET /health/readiness
-    default-server check inter 1s fall 2 rise 1 maxconn 500
-    server node1 127.0.0.1:$((SIM_BASE + 2))
-    server node2 127.0.0.1:$((SIM_BASE + 3))
-backend be_kusama_heavy
-    balance roundrobin
-    default-server maxconn 20
-    server node1 127.0.0.1:$((SIM_BASE + 2)) track be_kusama/node1
-    server node2 127.0.0.1:$((SIM_BASE + 3)) track be_kusama/node2
-CFG
+backend() { # backend CHAIN FIRST_PORT
+	echo "backend be_$1"
+	echo "    balance roundrobin"
+	echo "    option httpchk GET /health/readiness"
+	echo "    default-server check inter 2s fall 2 rise 1 maxconn 500"
+	for i in 1 2 3; do echo "    server node$i 127.0.0.1:$(($2 + i - 1))"; done
+	echo "backend be_$1_heavy"
+	echo "    balance roundrobin"
+	echo "    default-server maxconn 20"
+	for i in 1 2 3; do echo "    server node$i 127.0.0.1:$(($2 + i - 1)) track be_$1/node$i"; done
+}
+{ backend polkadot "$SIM_BASE"; backend kusama $((SIM_BASE + 3)); } >"$dir/backends.cfg"
 PF_LOG_TARGET=stdout PF_LOG_FORMAT=raw PF_ADMIN_SOCKET="$dir/admin.sock" \
 	PF_HTTP_BIND="127.0.0.1:$HTTP_PORT" PF_HTTPS_BIND="127.0.0.1:$HTTPS_PORT" \
 	PF_CERT_DIR="$dir/certs" PF_SPOE_CONF="$PWD/haproxy/spoe-polkfura.conf" \
@@ -110,6 +104,29 @@ PF_LOG_TARGET=stdout PF_LOG_FORMAT=raw PF_ADMIN_SOCKET="$dir/admin.sock" \
 pids+=($!)
 wait_for 10 "haproxy" curl -sf --cacert "$dir/ca.pem" "https://polkadot.localhost:$HTTPS_PORT/health"
 
+nodes() { # nodes CHAIN FIRST_PORT
+	for i in 0 1 2; do
+		sep=,
+		[[ $i == 2 ]] && sep=
+		echo "{\"name\": \"$1-$i\", \"server\": \"node$((i + 1))\", \"rpc\": \"http://127.0.0.1:$(($2 + i))/\"}$sep"
+	done
+}
+cat >"$dir/ctl.json" <<JSON
+{"region": "demo", "interval_ms": 1000, "timeout_ms": 800, "max_lag": 5, "max_lag_seconds": 12,
+ "min_peers": 2,
+ "rise": 2, "fall": 2, "min_drain_ms": 5000, "min_ready": 1, "stall_ms": 30000,
+ "drain_grace_ms": 30000, "haproxy": ["unix:$dir/admin.sock"],
+ "http_listen": "127.0.0.1:$CTL_PORT", "state_file": "$dir/ctl-state.json",
+ "chains": [
+  {"name": "polkadot", "backend": "be_polkadot", "heavy_backends": ["be_polkadot_heavy"],
+   "nodes": [$(nodes polkadot "$SIM_BASE")]},
+  {"name": "kusama", "backend": "be_kusama", "heavy_backends": ["be_kusama_heavy"],
+   "nodes": [$(nodes kusama $((SIM_BASE + 3)))]}]}
+JSON
+"$BUILD/polkfura-ctl" run --config "$dir/ctl.json" >"$dir/ctl.log" 2>&1 &
+pids+=($!)
+wait_for 10 "polkfura-ctl" curl -sf "http://127.0.0.1:$CTL_PORT/healthz"
+
 cat <<TXT
 
 polkfura demo is running (logs in $dir):
@@ -117,13 +134,19 @@ polkfura demo is running (logs in $dir):
   kusama     https://kusama.localhost:$HTTPS_PORT/     wss://kusama.localhost:$HTTPS_PORT/
   health     https://polkadot.localhost:$HTTPS_PORT/health
   agent      http://127.0.0.1:$METRICS_PORT/metrics
-  nodes      http://127.0.0.1:$SIM_CONTROL/nodes   (steer: curl -d '{"syncing":true}' http://127.0.0.1:$SIM_CONTROL/nodes/polkadot-0)
+  status     http://127.0.0.1:$CTL_PORT/status.json   http://127.0.0.1:$CTL_PORT/metrics
+  nodes      http://127.0.0.1:$SIM_CONTROL/nodes   (the node simulator's control API)
   TLS CA     $dir/ca.pem
 
 Try:
   curl --cacert $dir/ca.pem -H 'Content-Type: application/json' -d '{"id":1,"jsonrpc":"2.0","method":"chain_getHeader","params":[]}' -i https://polkadot.localhost:$HTTPS_PORT/
   curl --cacert $dir/ca.pem -H 'Content-Type: application/json' -d '{"id":2,"jsonrpc":"2.0","method":"author_insertKey","params":[]}' https://polkadot.localhost:$HTTPS_PORT/
   tail -f $dir/haproxy.log
+
+Watch a node drain: stop polkadot-2's progress, then look at the controller:
+  curl -d '{"stall":true}' http://127.0.0.1:$SIM_CONTROL/nodes/polkadot-2
+  $BUILD/polkfura-ctl status --config $dir/ctl.json      (within ~20 s: polkadot-2 drain, lag 13 s > 12 s)
+  tail -f $dir/ctl.log
 
 Ctrl-C stops everything.
 TXT

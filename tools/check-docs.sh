@@ -21,6 +21,26 @@ for var in $(grep -oh '\${PF_[A-Z_]*' haproxy/*.cfg haproxy/*.conf | cut -c3- | 
 	fi
 done
 
+# Every polkfura-ctl config key appears as `key` in ctl/CONFIG.md, every command in README.md.
+ctl=${PF_BUILD:-build/release}/polkfura-ctl
+if [[ -x $ctl ]]; then
+	for key in $("$ctl" keys | cut -f1 | sed 's/.*\.//' | sort -u); do
+		if ! grep -q "\`$key\`" ctl/CONFIG.md; then
+			echo "check-docs: ctl/CONFIG.md does not document config key $key"
+			missing=1
+		fi
+	done
+else
+	echo "check-docs: $ctl not built; run make first"
+	missing=1
+fi
+for cmd in run check status drain undrain keys; do
+	if ! grep -q "polkfura-ctl $cmd" README.md; then
+		echo "check-docs: README.md does not document polkfura-ctl $cmd"
+		missing=1
+	fi
+done
+
 # Every public Makefile target appears in README.md.
 for t in test demo deps unit integration asan fuzz bench lint format install clean check-docs; do
 	if ! grep -q "make $t" README.md; then

@@ -3,6 +3,7 @@
 // trusting --ca, resolve every host to 127.0.0.1, call a method, subscribe to new
 // heads, wait for --notifications notifications, unsubscribe. Prints one JSON line
 // with what happened; exits 0 only when every step worked, 1 otherwise, within --timeout-ms.
+// With --until-close it instead waits for the server side to end the connection.
 'use strict';
 const fs = require('fs');
 let WebSocket;
@@ -14,7 +15,12 @@ try {
 }
 
 const args = {};
-for (let i = 2; i < process.argv.length; i += 2) args[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
+for (let i = 2; i < process.argv.length; i++) {
+	const key = process.argv[i].replace(/^--/, '');
+	const next = process.argv[i + 1];
+	if (next === undefined || next.startsWith('--')) args[key] = true; // a flag, e.g. --until-close
+	else args[key] = process.argv[++i];
+}
 const want = parseInt(args.notifications || '1', 10);
 const result = { upgraded: false, health: null, subscription: null, notifications: 0, unsubscribed: null, node: null };
 
@@ -37,6 +43,11 @@ ws.on('upgrade', (res) => {
 	result.node = res.headers['x-node'] || null;
 });
 ws.on('error', (e) => done(false, String(e.message || e)));
+// --until-close: succeed when the server side ends the upgraded connection.
+ws.on('close', (code) => {
+	result.closed = code;
+	done(args['until-close'] !== undefined && result.upgraded, args['until-close'] !== undefined ? undefined : 'closed ' + code);
+});
 ws.on('open', () => {
 	ws.send(JSON.stringify({ id: 1, jsonrpc: '2.0', method: 'system_health', params: [] }));
 	ws.send(JSON.stringify({ id: 2, jsonrpc: '2.0', method: 'chain_subscribeNewHead', params: [] }));

@@ -65,21 +65,32 @@ static char *fx_backends(void)
  */
 static char *fx_ctl_config(const char *sockets, const char *extra_nodes, const char *tuning)
 {
+	static const char *const defaults[][2] = {
+	    {"interval_ms", "200"},  {"timeout_ms", "150"}, {"max_lag", "5"},
+	    {"min_peers", "2"},      {"rise", "2"},         {"fall", "2"},
+	    {"min_drain_ms", "0"},   {"min_ready", "1"},    {"stall_ms", "1000"},
+	    {"drain_grace_ms", "0"},
+	};
 	char *c = malloc(8192);
 	int n;
 
 	ck_assert_ptr_nonnull(c);
-	n = snprintf(c, 8192,
-	             "{\"region\": \"test\", \"interval_ms\": 200, \"timeout_ms\": 150,"
-	             " \"max_lag\": 5, \"min_peers\": 2, \"rise\": 2, \"fall\": 2,"
-	             " \"min_drain_ms\": 0, \"min_ready\": 1, \"stall_ms\": 1000,"
-	             " \"drain_grace_ms\": 0, %s%s"
-	             " \"haproxy\": [%s], \"http_listen\": \"127.0.0.1:%d\","
-	             " \"state_file\": \"%s\", \"log_level\": \"debug\","
-	             " \"chains\": [{\"name\": \"polkadot\", \"backend\": \"be_polkadot\","
-	             " \"heavy_backends\": [\"be_polkadot_heavy\"], \"nodes\": [",
-	             tuning != NULL ? tuning : "", tuning != NULL ? "," : "", sockets,
-	             fx.ctl.http_port, fx.state_file);
+	n = snprintf(c, 8192, "{\"region\": \"test\", ");
+	/* <tuning> ("\"key\": value, ...") replaces the defaults it names. */
+	for (size_t i = 0; i < PF_ARRAY_SIZE(defaults); i++) {
+		char quoted[64];
+
+		snprintf(quoted, sizeof(quoted), "\"%s\"", defaults[i][0]);
+		if (tuning == NULL || strstr(tuning, quoted) == NULL)
+			n += snprintf(c + n, 8192 - (size_t)n, "%s: %s, ", quoted, defaults[i][1]);
+	}
+	n += snprintf(c + n, 8192 - (size_t)n,
+	              "%s%s \"haproxy\": [%s], \"http_listen\": \"127.0.0.1:%d\","
+	              " \"state_file\": \"%s\", \"log_level\": \"debug\","
+	              " \"chains\": [{\"name\": \"polkadot\", \"backend\": \"be_polkadot\","
+	              " \"heavy_backends\": [\"be_polkadot_heavy\"], \"nodes\": [",
+	              tuning != NULL ? tuning : "", tuning != NULL ? "," : "", sockets,
+	              fx.ctl.http_port, fx.state_file);
 	for (int i = 0; i < FX_NODES; i++)
 		n += snprintf(c + n, 8192 - (size_t)n,
 		              "%s{\"name\": \"p%d\", \"server\": \"node%d\","
@@ -127,7 +138,7 @@ static void fx_stop(void)
 }
 
 /* Steers simulated node <i> with JSON <steer>. */
-static void fx_steer(int i, const char *steer)
+static PF_UNUSED void fx_steer(int i, const char *steer)
 {
 	char path[64];
 
@@ -139,7 +150,7 @@ static void fx_steer(int i, const char *steer)
 #define FMAINT 0x01u
 
 /* Waits for node<i>'s server to be drained (or not). */
-static void fx_expect_drain(int i, bool drained, double timeout_s)
+static PF_UNUSED void fx_expect_drain(int i, bool drained, double timeout_s)
 {
 	char srv[16];
 	int admin;
@@ -152,7 +163,7 @@ static void fx_expect_drain(int i, bool drained, double timeout_s)
 }
 
 /* True when node<i> is not drained right now. */
-static bool fx_ready_now(int i)
+static PF_UNUSED bool fx_ready_now(int i)
 {
 	char srv[16];
 	int admin;

@@ -7,13 +7,12 @@
  * restarted converges without flapping healthy servers; a server put in
  * MAINT by hand is left alone; `check` rejects a bad config with exit 2.
  */
-#include "common/compiler.h"
-
 #include <sys/wait.h>
 
 #include <signal.h>
 #include <unistd.h>
 
+#include "common/compiler.h"
 #include "ctl_fixture.h"
 
 static void setup(void)
@@ -79,19 +78,18 @@ START_TEST(test_two_haproxy_in_step)
 	/* Restart the controller with both sockets. */
 	h_ctl_stop(&fx.ctl, SIGTERM);
 	snprintf(sockets, sizeof(sockets), "\"unix:%s\", \"unix:%s\"", fx.hap.admin_sock,
-		 second.admin_sock);
+	         second.admin_sock);
 	cfg = fx_ctl_config(sockets, NULL, NULL);
 	ck_assert(h_ctl_start(&fx.ctl, cfg));
 	free(cfg);
 	fx_steer(1, "{\"syncing\": true}");
 	fx_expect_drain(1, true, 5);
-	ck_assert_int_ne(h_wait_admin(&second, "be_polkadot", "node2", FDRAIN, FDRAIN, 5) &
-				 (int)FDRAIN,
-			 0);
+	ck_assert_int_ne(
+	    h_wait_admin(&second, "be_polkadot", "node2", FDRAIN, FDRAIN, 5) & (int)FDRAIN, 0);
 	fx_steer(1, "{\"syncing\": false}");
 	fx_expect_drain(1, false, 5);
 	ck_assert_int_eq(h_wait_admin(&second, "be_polkadot", "node2", FDRAIN, 0, 5) & (int)FDRAIN,
-			 0);
+	                 0);
 	h_haproxy_stop(&second);
 }
 END_TEST
@@ -145,7 +143,7 @@ START_TEST(test_sighup_adds_template_node)
 
 	/* The fourth simulated node joins without a server name: it takes a slot. */
 	snprintf(node, sizeof(node), "{\"name\": \"p3\", \"rpc\": \"http://127.0.0.1:%d/\"}",
-		 fx.sim.port[3]);
+	         fx.sim.port[3]);
 	cfg = fx_ctl_config(fx_socket_item, node, NULL);
 	ck_assert_int_eq(h_write_file(fx.ctl.config, cfg), 0);
 	free(cfg);
@@ -158,8 +156,8 @@ START_TEST(test_sighup_adds_template_node)
 	ck_assert_int_eq(port, fx.sim.port[3]);
 	ck_assert_str_eq(addr, "127.0.0.1");
 	ck_assert_int_eq(h_wait_admin(&fx.hap, "be_polkadot", "slot1", FMAINT | FDRAIN, 0, 5) &
-				 (int)(FMAINT | FDRAIN),
-			 0);
+	                     (int)(FMAINT | FDRAIN),
+	                 0);
 	/* The heavy twin got the same address. */
 	(void)h_server_admin(&fx.hap, "be_polkadot_heavy", "slot1", addr, sizeof(addr), &port);
 	ck_assert_int_eq(port, fx.sim.port[3]);
@@ -168,12 +166,12 @@ START_TEST(test_sighup_adds_template_node)
 		struct h_resp r;
 		char who[64];
 
-		ck_assert_int_eq(h_stack_post(&(struct h_stack){.haproxy = fx.hap}, "polkadot",
-					      "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"system_health\"}",
-					      &r),
-				 200);
-		reached = h_resp_header(&r, "X-Node", who, sizeof(who)) &&
-			  strcmp(who, "polkadot-3") == 0;
+		ck_assert_int_eq(
+		    h_stack_post(&(struct h_stack){.haproxy = fx.hap}, "polkadot",
+		                 "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"system_health\"}", &r),
+		    200);
+		reached =
+		    h_resp_header(&r, "X-Node", who, sizeof(who)) && strcmp(who, "polkadot-3") == 0;
 		h_resp_free(&r);
 	}
 	ck_assert(reached);
@@ -182,9 +180,8 @@ START_TEST(test_sighup_adds_template_node)
 	ck_assert_int_eq(h_write_file(fx.ctl.config, cfg), 0);
 	free(cfg);
 	kill(fx.ctl.pid, SIGHUP);
-	ck_assert_int_ne(h_wait_admin(&fx.hap, "be_polkadot", "slot1", FMAINT, FMAINT, 5) &
-				 (int)FMAINT,
-			 0);
+	ck_assert_int_ne(
+	    h_wait_admin(&fx.hap, "be_polkadot", "slot1", FMAINT, FMAINT, 5) & (int)FMAINT, 0);
 }
 END_TEST
 
@@ -231,8 +228,8 @@ START_TEST(test_hand_maint_left_alone)
 	/* Several rounds later it is still in maint, and status says why. */
 	for (double end = h_now() + 2; h_now() < end;)
 		ck_assert_int_ne(h_server_admin(&fx.hap, "be_polkadot", "node1", NULL, 0, NULL) &
-					 (int)FMAINT,
-				 0);
+		                     (int)FMAINT,
+		                 0);
 	ck_assert_int_eq(h_ctl_http(&fx.ctl, "/status.json", NULL, &st), 200);
 	ck_assert_ptr_nonnull(strstr(st.body, "maint by hand"));
 	h_resp_free(&st);

@@ -1,0 +1,504 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Benchmark of polkfura-ctl at scale: 1,000 nodes polled every second.
+#
+#  1. one nodesim process serving CHAINS x NODES simulated nodes (c0..c9,
+#     c<k>-n<i>, kernel-chosen ports, a block a second);
+#  2. haproxy with a bench config: a level-admin stats socket and one backend
+#     be_c<k> per chain with servers s0..s<N-1> (plain, no checks, so only the
+#     controller moves server state);
+#  3. polkfura-ctl run (interval 1000 ms, timeout 800, fall 2, rise 2,
+#     min_drain_ms 0), waited for on /healthz;
+#  4. after a warm-up, a measured window: controller CPU % of one core
+#     (utime+stime from /proc/PID/stat over wall time), VmRSS/VmHWM, rounds
+#     and poll failures from /metrics, TCP connects made during the window
+#     (keep-alive check), nodesim's and haproxy's CPU for context;
+#  5. time-to-drain: node c3-n42 is put 100 blocks behind (height = current
+#     - 100, so the lag is over max_lag at once), and `show servers state
+#     be_c3` is read every 20 ms until s42 has the FDRAIN bit (0x08); then the
+#     node is reset and the script waits for the drain to be lifted. Each
+#     repetition steers at a different offset after the previous recovery was
+#     seen (0, 1/R, 2/R ... of an interval), so the phase of the step against
+#     the controller's 1 s tick is sampled evenly rather than always landing
+#     at the same place;
+#  6. one summary line, also written to build/bench-ctl.txt.
+# Everything listens on 127.0.0.1 and is stopped on exit; the temp dir is
+# removed (PF_KEEP_TMP=1 keeps it: configs, logs, metrics snapshots).
+#
+# Usage: tests/bench/ctl_bench.sh [BUILD_DIR]     (default build/release; run
+#        `make all` first)
+# Knobs: PF_CTL_BENCH_CHAINS (10), PF_CTL_BENCH_NODES (100 per chain),
+#        PF_CTL_BENCH_WARMUP (5 s), PF_CTL_BENCH_SECONDS (30 s),
+#        PF_CTL_BENCH_DRAINS (5), PF_CTL_BENCH_STRACE=SECONDS (after the
+#        window, `strace -c -f` the controller for that long; off by default),
+#        PF_CACHE (npm cache holding ws, default ~/.cache/polkfura),
+#        PF_KEEP_TMP=1.
+# Exit status: 0 when the run worked (targets missed are reported, not
+# fatal), 1 when something did not start or a measurement failed.
+set -euo pipefail
+
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+BUILD=${1:-build/release}
+CTL_BIN=$BUILD/polkfura-ctl
+RESULTS=build/bench-ctl.txt
+CHAINS=${PF_CTL_BENCH_CHAINS:-10}
+NODES=${PF_CTL_BENCH_NODES:-100}
+WARMUP=${PF_CTL_BENCH_WARMUP:-5}
+SECONDS_RUN=${PF_CTL_BENCH_SECONDS:-30}
+DRAINS=${PF_CTL_BENCH_DRAINS:-5}
+STRACE_SECONDS=${PF_CTL_BENCH_STRACE:-0}
+PF_CACHE=${PF_CACHE:-$HOME/.cache/polkfura}
+INTERVAL_MS=1000
+TIMEOUT_MS=800
+FALL=2
+RISE=2
+MAX_LAG=5
+TARGET_CPU=10   # % of one core
+TARGET_RSS=50   # MB
+# The node steered for time-to-drain (clamped to the configured size).
+DRAIN_CHAIN=$((3 < CHAINS ? 3 : CHAINS - 1))
+DRAIN_IDX=$((42 < NODES ? 42 : NODES - 1))
+DRAIN_NODE=c$DRAIN_CHAIN-n$DRAIN_IDX
+DRAIN_BACKEND=be_c$DRAIN_CHAIN
+DRAIN_SERVER=s$DRAIN_IDX
+CLK_TCK=$(getconf CLK_TCK)
+
+die() {
+	echo "ctl-bench: $*" >&2
+	exit 1
+}
+
+[[ -x $CTL_BIN ]] || die "$CTL_BIN missing: run \`make all\` first"
+for tool in node haproxy curl awk; do
+	command -v "$tool" >/dev/null || die "$tool not found (make deps installs it)"
+done
+((CHAINS >= 1 && CHAINS <= 64 && NODES >= 1 && NODES <= 1024 && CHAINS * NODES <= 4096)) ||
+	die "PF_CTL_BENCH_CHAINS x PF_CTL_BENCH_NODES must fit the controller (64 x 1024, 4096 in all)"
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/pf-ctl-bench-XXXXXX")
+PIDS=()
+USED_PORTS=" "
+SIM_PID= HAP_PID= CTL_PID=
+
+cleanup() {
+	local rc=$? pid
+	trap - EXIT INT TERM
+	for pid in "${PIDS[@]}"; do
+		kill "$pid" 2>/dev/null || true
+	done
+	for pid in "${PIDS[@]}"; do
+		wait "$pid" 2>/dev/null || true
+	done
+	if [[ -n ${PF_KEEP_TMP:-} ]]; then
+		echo "kept $TMP"
+	else
+		rm -rf "$TMP"
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+mkdir -p build
+
+# free_port VAR: a port below the ephemeral range that nothing listens on.
+free_port() {
+	local p
+	while :; do
+		p=$((20000 + RANDOM % 12000))
+		[[ $USED_PORTS == *" $p "* ]] && continue
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			USED_PORTS+="$p "
+			printf -v "$1" '%s' "$p"
+			return
+		fi
+	done
+}
+
+now_ns() { date +%s%N; }
+
+# cpu_ticks PID: utime+stime of every thread, in clock ticks. Fields counted
+# after the ")" that ends comm, so a comm with spaces cannot shift them.
+cpu_ticks() {
+	local s
+	s=$(<"/proc/$1/stat")
+	s=${s##*) }
+	awk '{ print $12 + $13 }' <<<"$s"
+}
+
+# status_kb PID KEY: a "Vm..." line of /proc/PID/status, in kB.
+status_kb() {
+	awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"
+}
+
+# tcp_active_opens: connect()s made by the whole machine so far (/proc/net/snmp).
+tcp_active_opens() {
+	awk '$1 == "Tcp:" && !h { for (i = 1; i <= NF; i++) col[$i] = i; h = 1; next }
+	     $1 == "Tcp:" && h { print $col["ActiveOpens"]; exit }' /proc/net/snmp
+}
+
+alive() {
+	kill -0 "$1" 2>/dev/null
+}
+
+# metric FILE NAME: the sum of every sample of NAME (any labels) in a scrape.
+metric() {
+	awk -v n="$2" '$1 == n || index($1, n "{") == 1 { s += $2; f = 1 }
+	               END { if (f) printf "%.6f\n", s; else print "nan" }' "$1"
+}
+
+# scrape WHAT FILE: GET /metrics into FILE.
+scrape() {
+	curl -s --max-time 10 -o "$2" "http://127.0.0.1:$CTL_PORT/metrics" ||
+		die "GET /metrics failed"
+	[[ -s $2 ]] || die "GET /metrics ($1): empty answer"
+}
+
+# ---- helper (node: JSON, the READY line, the admin-socket drain timer) ----
+cat >"$TMP/helper.js" <<'EOF'
+'use strict';
+const fs = require('fs');
+const net = require('net');
+const http = require('http');
+const [cmd, ...args] = process.argv.slice(2);
+
+function die(msg) {
+	process.stderr.write(`ctl-bench helper: ${msg}\n`);
+	process.exit(1);
+}
+
+function request(port, method, path, body) {
+	return new Promise((resolve, reject) => {
+		const req = http.request(
+			{ host: '127.0.0.1', port, method, path, agent: false,
+			  headers: body ? { 'Content-Type': 'application/json' } : {} },
+			(res) => {
+				let data = '';
+				res.setEncoding('utf8');
+				res.on('data', (d) => (data += d));
+				res.on('end', () => {
+					if (res.statusCode !== 200) reject(new Error(`${method} ${path}: HTTP ${res.statusCode} ${data}`));
+					else resolve(JSON.parse(data));
+				});
+			});
+		req.on('error', reject);
+		req.setTimeout(5000, () => req.destroy(new Error(`${method} ${path}: timeout`)));
+		req.end(body ? JSON.stringify(body) : undefined);
+	});
+}
+
+// One runtime-API command on a fresh connection (non-interactive mode).
+function admin(sock, line) {
+	return new Promise((resolve, reject) => {
+		const s = net.createConnection(sock);
+		let data = '';
+		s.setEncoding('utf8');
+		s.on('connect', () => s.write(line + '\n'));
+		s.on('data', (d) => (data += d));
+		s.on('end', () => resolve(data));
+		s.on('error', reject);
+		s.setTimeout(2000, () => s.destroy(new Error(`admin socket: timeout on ${line}`)));
+	});
+}
+
+// srv_admin_state of BACKEND/SERVER (show servers state: field 7).
+async function adminState(sock, backend, server) {
+	const text = await admin(sock, `show servers state ${backend}`);
+	for (const l of text.split('\n')) {
+		const f = l.split(' ');
+		if (f.length > 7 && f[1] === backend && f[3] === server) return Number(f[6]);
+	}
+	throw new Error(`no ${backend}/${server} in show servers state: ${text.slice(0, 200)}`);
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const now = () => Number(process.hrtime.bigint()) / 1e6;
+const FDRAIN = 0x08;
+
+// Waits until (state & FDRAIN) is <want>, sampling every <every> ms; returns the time seen.
+async function waitDrain(sock, backend, server, want, every, timeoutMs) {
+	const end = now() + timeoutMs;
+	for (;;) {
+		const st = await adminState(sock, backend, server);
+		const t = now();
+		if (((st & FDRAIN) !== 0) === want) return t;
+		if (t > end) throw new Error(`${backend}/${server}: admin state ${st} after ${timeoutMs} ms (wanted drain=${want})`);
+		await sleep(every);
+	}
+}
+
+// drain SOCK CONTROL NODE BACKEND SERVER REPEATS INTERVAL_MS BEHIND
+// Prints "sample I OFFSET_MS DRAIN_MS RECOVER_MS" per repetition.
+async function drain(sock, control, node, backend, server, repeats, intervalMs, behind) {
+	repeats = Number(repeats);
+	intervalMs = Number(intervalMs);
+	behind = Number(behind);
+	// Start from a server in rotation.
+	await waitDrain(sock, backend, server, false, 20, 15000);
+	let seen = now();
+	for (let i = 0; i < repeats; i++) {
+		const offset = Math.round((i * intervalMs) / repeats);
+		await sleep(Math.max(0, seen + offset - now()));
+		const h = (await request(control, 'GET', `/nodes/${node}`)).height;
+		const t0 = now();
+		await request(control, 'POST', `/nodes/${node}`, { height: Math.max(0, h - behind) });
+		const t1 = await waitDrain(sock, backend, server, true, 20, 10 * intervalMs);
+		const r0 = now();
+		await request(control, 'POST', `/nodes/${node}/reset`);
+		seen = await waitDrain(sock, backend, server, false, 20, 20 * intervalMs);
+		process.stdout.write(`sample ${i + 1} ${offset} ${Math.round(t1 - t0)} ${Math.round(seen - r0)}\n`);
+	}
+}
+
+if (cmd === 'simcfg') {
+	// simcfg CHAINS NODES BLOCK_MS: the nodesim config, every port 0.
+	const [chains, nodes, blockMs] = args.map(Number);
+	const list = [];
+	for (let c = 0; c < chains; c++)
+		for (let i = 0; i < nodes; i++)
+			list.push({ name: `c${c}-n${i}`, chain: `c${c}`, port: 0, block_time_ms: blockMs });
+	process.stdout.write(JSON.stringify({ control: 0, listen: '127.0.0.1', nodes: list }) + '\n');
+} else if (cmd === 'ready') {
+	// ready FILE: "control PORT" then "NAME PORT" per node, from the READY line.
+	const line = fs.readFileSync(args[0], 'utf8').split('\n').find((l) => l.startsWith('READY '));
+	if (!line) die('no READY line');
+	const r = JSON.parse(line.slice(6));
+	const out = [`control ${r.control}`];
+	for (const n of r.nodes) out.push(`${n.name} ${n.port}`);
+	process.stdout.write(out.join('\n') + '\n');
+} else if (cmd === 'drain') {
+	drain(...args).catch((e) => die(e.stack || String(e)));
+} else {
+	die(`unknown command ${cmd}`);
+}
+EOF
+HELPER=(node "$TMP/helper.js")
+
+echo "ctl-bench: $CHAINS chains x $NODES nodes, interval ${INTERVAL_MS} ms, warm-up ${WARMUP} s," \
+	"window ${SECONDS_RUN} s, $DRAINS drains of $DRAIN_NODE; temp dir $TMP"
+
+# ---- 1. the simulated nodes ----
+"${HELPER[@]}" simcfg "$CHAINS" "$NODES" 1000 >"$TMP/nodesim.json"
+NODE_PATH="$PF_CACHE/npm/node_modules" node tests/harness/nodesim.js \
+	--config "$TMP/nodesim.json" --block-time-ms 1000 \
+	>"$TMP/nodesim.out" 2>"$TMP/nodesim.log" &
+SIM_PID=$!
+PIDS+=("$SIM_PID")
+for ((i = 0; i < 600; i++)); do
+	grep -q '^READY ' "$TMP/nodesim.out" 2>/dev/null && break
+	alive "$SIM_PID" || { cat "$TMP/nodesim.log" >&2; die "nodesim exited at start"; }
+	sleep 0.05
+done
+grep -q '^READY ' "$TMP/nodesim.out" || { cat "$TMP/nodesim.log" >&2; die "nodesim: no READY line in 30 s"; }
+"${HELPER[@]}" ready "$TMP/nodesim.out" >"$TMP/ports.txt"
+SIM_CONTROL=$(awk '$1 == "control" { print $2 }' "$TMP/ports.txt")
+declare -A PORT
+while read -r name port; do
+	[[ $name == control ]] || PORT[$name]=$port
+done <"$TMP/ports.txt"
+((${#PORT[@]} == CHAINS * NODES)) || die "nodesim READY lists ${#PORT[@]} nodes, expected $((CHAINS * NODES))"
+echo "nodesim: pid $SIM_PID, ${#PORT[@]} nodes, control on :$SIM_CONTROL"
+
+# ---- 2. haproxy ----
+ADMIN_SOCK=$TMP/admin.sock
+{
+	cat <<EOF
+global
+    stats socket $ADMIN_SOCK level admin mode 600
+    stats timeout 10s
+    maxconn 4096
+
+defaults
+    mode http
+    timeout connect 2s
+    timeout client 30s
+    timeout server 30s
+EOF
+	for ((c = 0; c < CHAINS; c++)); do
+		printf '\nbackend be_c%d\n    balance roundrobin\n' "$c"
+		for ((i = 0; i < NODES; i++)); do
+			printf '    server s%d 127.0.0.1:%d\n' "$i" "${PORT[c$c-n$i]}"
+		done
+	done
+} >"$TMP/haproxy.cfg"
+haproxy -c -q -f "$TMP/haproxy.cfg" >"$TMP/haproxy-check.log" 2>&1 ||
+	{ cat "$TMP/haproxy-check.log" >&2; die "haproxy -c refused the bench config"; }
+haproxy -db -f "$TMP/haproxy.cfg" >"$TMP/haproxy.log" 2>&1 &
+HAP_PID=$!
+PIDS+=("$HAP_PID")
+for ((i = 0; i < 200; i++)); do
+	[[ -S $ADMIN_SOCK ]] && break
+	alive "$HAP_PID" || { cat "$TMP/haproxy.log" >&2; die "haproxy exited at start"; }
+	sleep 0.05
+done
+[[ -S $ADMIN_SOCK ]] || die "haproxy: no admin socket $ADMIN_SOCK"
+echo "haproxy: pid $HAP_PID, $CHAINS backends x $NODES servers, admin socket $ADMIN_SOCK"
+
+# ---- 3. polkfura-ctl ----
+free_port CTL_PORT
+{
+	printf '{"region": "bench", "interval_ms": %d, "timeout_ms": %d, "max_lag": %d,' \
+		"$INTERVAL_MS" "$TIMEOUT_MS" "$MAX_LAG"
+	printf ' "min_peers": 2, "rise": %d, "fall": %d, "min_drain_ms": 0, "min_ready": 1,' "$RISE" "$FALL"
+	printf ' "stall_ms": 60000, "drain_grace_ms": 0,'
+	printf ' "haproxy": ["unix:%s"], "http_listen": "127.0.0.1:%d",' "$ADMIN_SOCK" "$CTL_PORT"
+	printf ' "state_file": "%s/ctl-state.json", "log_level": "info",\n "chains": [' "$TMP"
+	for ((c = 0; c < CHAINS; c++)); do
+		((c)) && printf ','
+		printf '\n  {"name": "c%d", "backend": "be_c%d", "nodes": [' "$c" "$c"
+		for ((i = 0; i < NODES; i++)); do
+			((i)) && printf ', '
+			printf '{"name": "c%d-n%d", "server": "s%d", "rpc": "http://127.0.0.1:%d/"}' \
+				"$c" "$i" "$i" "${PORT[c$c-n$i]}"
+		done
+		printf ']}'
+	done
+	printf '\n]}\n'
+} >"$TMP/ctl.json"
+"$CTL_BIN" check --config "$TMP/ctl.json" >"$TMP/ctl-check.log" 2>&1 ||
+	{ cat "$TMP/ctl-check.log" >&2; die "polkfura-ctl check refused the bench config"; }
+"$CTL_BIN" run --config "$TMP/ctl.json" >"$TMP/ctl.log" 2>&1 &
+CTL_PID=$!
+PIDS+=("$CTL_PID")
+T_START=$(now_ns)
+for ((i = 0; i < 200; i++)); do
+	code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$CTL_PORT/healthz" || true)
+	[[ $code == 200 ]] && break
+	alive "$CTL_PID" || { cat "$TMP/ctl.log" >&2; die "polkfura-ctl exited at start"; }
+	sleep 0.05
+done
+[[ $code == 200 ]] || { tail -20 "$TMP/ctl.log" >&2; die "polkfura-ctl /healthz: $code after 10 s"; }
+echo "polkfura-ctl: pid $CTL_PID, /healthz 200 after $((($(now_ns) - T_START) / 1000000)) ms," \
+	"http on :$CTL_PORT"
+
+# ---- 4. the measured window ----
+sleep "$WARMUP"
+alive "$CTL_PID" || { tail -20 "$TMP/ctl.log" >&2; die "polkfura-ctl died during the warm-up"; }
+scrape start "$TMP/metrics-start.txt"
+LOG_LINES0=$(wc -l <"$TMP/ctl.log")
+OPENS0=$(tcp_active_opens)
+W0=$(now_ns)
+CTL0=$(cpu_ticks "$CTL_PID")
+SIM0=$(cpu_ticks "$SIM_PID")
+HAP0=$(cpu_ticks "$HAP_PID")
+RSS_MIN= RSS_MAX=0
+for ((s = 0; s < SECONDS_RUN; s++)); do
+	sleep 1
+	alive "$CTL_PID" || { tail -20 "$TMP/ctl.log" >&2; die "polkfura-ctl died during the window"; }
+	rss=$(status_kb "$CTL_PID" VmRSS)
+	if ((rss > RSS_MAX)); then RSS_MAX=$rss; fi
+	if [[ -z $RSS_MIN ]] || ((rss < RSS_MIN)); then RSS_MIN=$rss; fi
+done
+CTL1=$(cpu_ticks "$CTL_PID")
+SIM1=$(cpu_ticks "$SIM_PID")
+HAP1=$(cpu_ticks "$HAP_PID")
+W1=$(now_ns)
+OPENS1=$(tcp_active_opens)
+RSS_KB=$(status_kb "$CTL_PID" VmRSS)
+HWM_KB=$(status_kb "$CTL_PID" VmHWM)
+CTL_FDS=$(find "/proc/$CTL_PID/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
+scrape end "$TMP/metrics-end.txt"
+SIM_RSS_KB=$(status_kb "$SIM_PID" VmRSS)
+
+pct() { # ticks0 ticks1: % of one core over the window
+	awk -v a="$1" -v b="$2" -v t="$CLK_TCK" -v w0="$W0" -v w1="$W1" \
+		'BEGIN { printf "%.1f", (b - a) / t / ((w1 - w0) / 1e9) * 100 }'
+}
+CTL_CPU=$(pct "$CTL0" "$CTL1")
+SIM_CPU=$(pct "$SIM0" "$SIM1")
+HAP_CPU=$(pct "$HAP0" "$HAP1")
+WALL_S=$(awk -v a="$W0" -v b="$W1" 'BEGIN { printf "%.1f", (b - a) / 1e9 }')
+ROUNDS0=$(metric "$TMP/metrics-start.txt" polkfura_ctl_rounds_total)
+ROUNDS1=$(metric "$TMP/metrics-end.txt" polkfura_ctl_rounds_total)
+ROUNDS=$(awk -v a="$ROUNDS0" -v b="$ROUNDS1" 'BEGIN { printf "%d", b - a }')
+ROUNDS_ALL=$(awk -v b="$ROUNDS1" 'BEGIN { printf "%d", b }')
+FAIL0=$(metric "$TMP/metrics-start.txt" polkfura_ctl_poll_failures_total)
+FAIL1=$(metric "$TMP/metrics-end.txt" polkfura_ctl_poll_failures_total)
+FAILURES=$(awk -v a="$FAIL0" -v b="$FAIL1" 'BEGIN { printf "%d", b - a }')
+FAILURES_ALL=$(awk -v b="$FAIL1" 'BEGIN { printf "%d", b }')
+ROUND_S=$(metric "$TMP/metrics-end.txt" polkfura_ctl_round_duration_seconds)
+LAT_SUM0=$(metric "$TMP/metrics-start.txt" polkfura_ctl_poll_latency_seconds_sum)
+LAT_SUM1=$(metric "$TMP/metrics-end.txt" polkfura_ctl_poll_latency_seconds_sum)
+LAT_N0=$(metric "$TMP/metrics-start.txt" polkfura_ctl_poll_latency_seconds_count)
+LAT_N1=$(metric "$TMP/metrics-end.txt" polkfura_ctl_poll_latency_seconds_count)
+POLLS=$(awk -v a="$LAT_N0" -v b="$LAT_N1" 'BEGIN { printf "%d", b - a }')
+LAT_MEAN_MS=$(awk -v a="$LAT_SUM0" -v b="$LAT_SUM1" -v n="$POLLS" \
+	'BEGIN { if (n > 0) printf "%.1f", (b - a) / n * 1000; else print "nan" }')
+# Polls over 100 ms in the window (histogram bucket le=0.1, summed over nodes).
+slow_polls() {
+	awk '/^polkfura_ctl_poll_latency_seconds_bucket/ && /le="0.1"/ { b += $2 }
+	     /^polkfura_ctl_poll_latency_seconds_count/ { n += $2 }
+	     END { printf "%d\n", n - b }' "$1"
+}
+SLOW=$(($(slow_polls "$TMP/metrics-end.txt") - $(slow_polls "$TMP/metrics-start.txt")))
+READY_NODES=$(metric "$TMP/metrics-end.txt" polkfura_ctl_chain_ready_nodes | awk '{ printf "%d", $1 }')
+HAP_UP=$(metric "$TMP/metrics-end.txt" polkfura_ctl_haproxy_up | awk '{ printf "%d", $1 }')
+REC_ERR=$(metric "$TMP/metrics-end.txt" polkfura_ctl_reconcile_errors_total | awk '{ printf "%d", $1 }')
+LATE_TICKS=$(tail -n +"$((LOG_LINES0 + 1))" "$TMP/ctl.log" | grep -c 'still running at the next tick' || true)
+WARN_LINES=$(tail -n +"$((LOG_LINES0 + 1))" "$TMP/ctl.log" | grep -c 'lvl=\(warn\|err\)' || true)
+CONNECTS=$((OPENS1 - OPENS0))
+METRICS_BYTES=$(wc -c <"$TMP/metrics-end.txt")
+
+echo
+echo "window: ${WALL_S} s of wall time"
+echo "  polkfura-ctl  CPU ${CTL_CPU} % of one core, VmRSS $((RSS_KB / 1024)) MB" \
+	"(window min $((RSS_MIN / 1024)) / max $((RSS_MAX / 1024)) MB), VmHWM $((HWM_KB / 1024)) MB, $CTL_FDS fds"
+echo "  nodesim       CPU ${SIM_CPU} % of one core, VmRSS $((SIM_RSS_KB / 1024)) MB (context)"
+echo "  haproxy       CPU ${HAP_CPU} % of one core (context: one runtime-API read a second)"
+echo "  rounds        $ROUNDS in the window ($(awk -v r="$ROUNDS" -v w="$WALL_S" 'BEGIN { printf "%.2f", r / w }')/s)," \
+	"$ROUNDS_ALL since start; ticks skipped (round still running): $LATE_TICKS"
+echo "  polls         $POLLS in the window, failures $FAILURES ($FAILURES_ALL since start)," \
+	"mean latency ${LAT_MEAN_MS} ms, over 100 ms: $SLOW"
+echo "  last round    $(awk -v s="$ROUND_S" 'BEGIN { printf "%.1f", s * 1000 }') ms from tick to last answer" \
+	"(polkfura_ctl_round_duration_seconds)"
+echo "  in rotation   $READY_NODES of $((CHAINS * NODES)); haproxy_up $HAP_UP; reconcile errors $REC_ERR;" \
+	"warn/err log lines in the window: $WARN_LINES"
+echo "  TCP connects  $CONNECTS during the window, whole machine (0 means every poll reused a keep-alive connection)"
+echo "  /metrics      $((METRICS_BYTES / 1024)) KiB per scrape"
+
+if ((STRACE_SECONDS > 0)); then
+	if command -v strace >/dev/null; then
+		echo
+		echo "strace -c -f -p $CTL_PID for $STRACE_SECONDS s (not in the measured window):"
+		timeout -s INT "$STRACE_SECONDS" strace -c -f -p "$CTL_PID" -o "$TMP/strace.txt" 2>/dev/null || true
+		sed -n '1,25p' "$TMP/strace.txt"
+	else
+		echo "strace not installed: PF_CTL_BENCH_STRACE ignored"
+	fi
+fi
+
+# ---- 5. time-to-drain ----
+echo
+echo "time-to-drain: $DRAIN_NODE ($DRAIN_BACKEND/$DRAIN_SERVER) set 100 blocks behind; FDRAIN polled every 20 ms"
+"${HELPER[@]}" drain "$ADMIN_SOCK" "$SIM_CONTROL" "$DRAIN_NODE" "$DRAIN_BACKEND" "$DRAIN_SERVER" \
+	"$DRAINS" "$INTERVAL_MS" 100 >"$TMP/drain.txt" 2>"$TMP/drain.log" ||
+	{ cat "$TMP/drain.log" >&2; tail -20 "$TMP/ctl.log" >&2; die "time-to-drain measurement failed"; }
+while read -r _ i off ms rec; do
+	printf '  #%d  steered %4d ms after the recovery was seen: drained after %5d ms (back in rotation %d ms after reset)\n' \
+		"$i" "$off" "$ms" "$rec"
+done <"$TMP/drain.txt"
+read -r D_MIN D_MED D_MAX < <(awk '{ print $4 }' "$TMP/drain.txt" | sort -n |
+	awk '{ v[NR] = $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%d %d %d\n", v[1], m, v[NR] }')
+D_BOUND=$((FALL * INTERVAL_MS))
+echo "  bound: fall x interval = $D_BOUND ms + the poll round and one runtime-API exchange;" \
+	"the step lands anywhere in the tick, so expect ~$(((FALL - 1) * INTERVAL_MS))..$D_BOUND ms plus that"
+
+# ---- 6. summary ----
+RSS_MB=$(awk -v k="$RSS_KB" 'BEGIN { printf "%.1f", k / 1024 }')
+HWM_MB=$(awk -v k="$HWM_KB" 'BEGIN { printf "%.1f", k / 1024 }')
+verdict() { # value target
+	awk -v v="$1" -v t="$2" 'BEGIN { print (v + 0 < t + 0) ? "ok" : "MISSED" }'
+}
+SUMMARY="ctl: $((CHAINS * NODES)) nodes @1s: CPU ${CTL_CPU} % of one core, RSS ${RSS_MB} MB (peak ${HWM_MB} MB);"
+SUMMARY+=" time-to-drain min/median/max ${D_MIN}/${D_MED}/${D_MAX} ms; rounds ${ROUNDS}, failures ${FAILURES}"
+{
+	echo "# tests/bench/ctl_bench.sh, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) CPUs, $("$CTL_BIN" --version)"
+	echo "$SUMMARY"
+	echo "targets: CPU < ${TARGET_CPU} % $(verdict "$CTL_CPU" "$TARGET_CPU"); RSS < ${TARGET_RSS} MB" \
+		"$(verdict "$HWM_MB" "$TARGET_RSS"); drain max <= ${D_BOUND} ms + round" \
+		"$(verdict "$D_MAX" "$((D_BOUND + 500))"); failures $( ((FAILURES == 0)) && echo ok || echo NONZERO)"
+	echo "context: nodesim CPU ${SIM_CPU} %, haproxy CPU ${HAP_CPU} %, mean poll ${LAT_MEAN_MS} ms," \
+		"last round ${ROUND_S} s, TCP connects in window ${CONNECTS}, skipped ticks ${LATE_TICKS}"
+} | tee "$RESULTS"
+echo "(written to $RESULTS)"
