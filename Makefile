@@ -119,7 +119,7 @@ ifeq ($(CI),true)
 CI_CHECKS := format-check lint check-docs
 endif
 
-test: deps all unit fuzz-replay integration asan-short fuzz-smoke $(CI_CHECKS)
+test: deps all $(CI_CHECKS) unit fuzz-replay integration asan-short fuzz-smoke
 	@echo "make test: all suites passed"
 
 unit: $(UNIT_BINS)
@@ -153,9 +153,12 @@ fuzz:
 		$(FUZZ_CC) $(FUZZ_FLAGS) -o build/fuzz/fuzz_$$t tests/fuzz/fuzz_$$t.c common/*.c \
 			$$(for d in $$(eval echo \$$FUZZ_DEPS_$$t); do echo $$d.c; done) -lcjson || exit 1; \
 		mkdir -p build/fuzz/corpus_$$t; \
-		echo "fuzz $$t for $(FUZZ_SECONDS) s"; \
 		build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-			-artifact_prefix=build/fuzz/ build/fuzz/corpus_$$t tests/fuzz/corpus/$$t || exit 1; \
+			-artifact_prefix=build/fuzz/ build/fuzz/corpus_$$t tests/fuzz/corpus/$$t \
+			>build/fuzz/fuzz_$$t.log 2>&1 || { tail -40 build/fuzz/fuzz_$$t.log; \
+			echo "fuzz $$t: FAILED, crash input in build/fuzz/"; exit 1; }; \
+		echo "fuzz $$t: $(FUZZ_SECONDS) s, $$(sed -n 's/^stat::number_of_executed_units: //p' \
+			build/fuzz/fuzz_$$t.log) inputs, no crash"; \
 	done
 
 bench: all
@@ -184,7 +187,7 @@ lint:
 		--error-exitcode=1 --std=c11 -I. --suppress=missingIncludeSystem \
 		common spoa ctl tests/unit tests/fuzz
 
-check-docs:
+check-docs: all
 	$(Q)tools/check-docs.sh
 
 clean:

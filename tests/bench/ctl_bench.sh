@@ -127,6 +127,14 @@ cpu_ticks() {
 	awk '{ print $12 + $13 }' <<<"$s"
 }
 
+# cpu_split PID: "utime stime" in clock ticks.
+cpu_split() {
+	local s
+	s=$(<"/proc/$1/stat")
+	s=${s##*) }
+	awk '{ print $12, $13 }' <<<"$s"
+}
+
 # status_kb PID KEY: a "Vm..." line of /proc/PID/status, in kB.
 status_kb() {
 	awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"
@@ -228,26 +236,69 @@ async function waitDrain(sock, backend, server, want, every, timeoutMs) {
 	}
 }
 
-// drain SOCK CONTROL NODE BACKEND SERVER REPEATS INTERVAL_MS BEHIND
-// Prints "sample I OFFSET_MS DRAIN_MS RECOVER_MS" per repetition.
-async function drain(sock, control, node, backend, server, repeats, intervalMs, behind) {
+// The controller's tick, on this process's monotonic clock: node <probe>, the
+// first of the config and so the first polled in a round, counts requests;
+// the first move after a quiet spell is a tick (to within the 5 ms step and
+// the control API's answer time).
+async function findTick(control, probe, intervalMs) {
+	let last = (await request(control, 'GET', `/nodes/${probe}`)).requests;
+	let lastMove = now();
+	const end = now() + 4 * intervalMs;
+	const ticks = [];
+	while (now() < end && ticks.length < 2) {
+		await sleep(5);
+		const t = now();
+		const r = (await request(control, 'GET', `/nodes/${probe}`)).requests;
+		if (r !== last) {
+			if (t - lastMove > intervalMs / 2) ticks.push(t);
+			last = r;
+			lastMove = t;
+		}
+	}
+	if (ticks.length < 2) throw new Error(`no tick seen on ${probe} in ${4 * intervalMs} ms`);
+	return { tick: ticks[1], period: ticks[1] - ticks[0] };
+}
+
+// When the controller decided <node> -> drain (its log), as a wall-clock ms, or NaN.
+function decidedAt(log, node, sinceWall) {
+	let best = NaN;
+	for (const l of fs.readFileSync(log, 'utf8').split('\n')) {
+		if (!l.includes(` node=${node} `) || !l.includes('-> drain')) continue;
+		const m = /^ts=(\S+)/.exec(l);
+		const t = m ? Date.parse(m[1]) : NaN;
+		if (t >= sinceWall - 2) best = t;
+	}
+	return best;
+}
+
+// drain SOCK CONTROL NODE BACKEND SERVER REPEATS INTERVAL_MS BEHIND PROBE CTL_LOG
+// Steers NODE <behind> blocks back at phase i*interval/repeats after a tick,
+// waits for FDRAIN, resets it and waits for the drain to be lifted. Prints
+// "tick PERIOD_MS" then "sample I PHASE_MS DECIDED_MS DRAIN_MS RECOVER_MS".
+async function drain(sock, control, node, backend, server, repeats, intervalMs, behind, probe, log) {
 	repeats = Number(repeats);
 	intervalMs = Number(intervalMs);
 	behind = Number(behind);
-	// Start from a server in rotation.
 	await waitDrain(sock, backend, server, false, 20, 15000);
-	let seen = now();
+	const { tick, period } = await findTick(control, probe, intervalMs);
+	process.stdout.write(`tick ${period.toFixed(0)}\n`);
 	for (let i = 0; i < repeats; i++) {
-		const offset = Math.round((i * intervalMs) / repeats);
-		await sleep(Math.max(0, seen + offset - now()));
+		const phase = Math.round((i * intervalMs) / repeats) + 10;
+		// The next time at <phase> after a tick, at least 100 ms from now.
+		let at = tick + phase;
+		while (at < now() + 100) at += intervalMs;
 		const h = (await request(control, 'GET', `/nodes/${node}`)).height;
+		await sleep(Math.max(0, at - now()));
 		const t0 = now();
+		const t0wall = Date.now();
 		await request(control, 'POST', `/nodes/${node}`, { height: Math.max(0, h - behind) });
 		const t1 = await waitDrain(sock, backend, server, true, 20, 10 * intervalMs);
+		const decided = decidedAt(log, node, t0wall) - t0wall;
 		const r0 = now();
 		await request(control, 'POST', `/nodes/${node}/reset`);
-		seen = await waitDrain(sock, backend, server, false, 20, 20 * intervalMs);
-		process.stdout.write(`sample ${i + 1} ${offset} ${Math.round(t1 - t0)} ${Math.round(seen - r0)}\n`);
+		const back = await waitDrain(sock, backend, server, false, 20, 20 * intervalMs);
+		process.stdout.write(`sample ${i + 1} ${Math.round(t0 - tick) % intervalMs} ` +
+			`${Number.isNaN(decided) ? -1 : decided} ${Math.round(t1 - t0)} ${Math.round(back - r0)}\n`);
 	}
 }
 
@@ -380,6 +431,7 @@ LOG_LINES0=$(wc -l <"$TMP/ctl.log")
 OPENS0=$(tcp_active_opens)
 W0=$(now_ns)
 CTL0=$(cpu_ticks "$CTL_PID")
+read -r CTL0U CTL0S < <(cpu_split "$CTL_PID")
 SIM0=$(cpu_ticks "$SIM_PID")
 HAP0=$(cpu_ticks "$HAP_PID")
 RSS_MIN= RSS_MAX=0
@@ -391,6 +443,7 @@ for ((s = 0; s < SECONDS_RUN; s++)); do
 	if [[ -z $RSS_MIN ]] || ((rss < RSS_MIN)); then RSS_MIN=$rss; fi
 done
 CTL1=$(cpu_ticks "$CTL_PID")
+read -r CTL1U CTL1S < <(cpu_split "$CTL_PID")
 SIM1=$(cpu_ticks "$SIM_PID")
 HAP1=$(cpu_ticks "$HAP_PID")
 W1=$(now_ns)
@@ -406,6 +459,8 @@ pct() { # ticks0 ticks1: % of one core over the window
 		'BEGIN { printf "%.1f", (b - a) / t / ((w1 - w0) / 1e9) * 100 }'
 }
 CTL_CPU=$(pct "$CTL0" "$CTL1")
+CTL_USR=$(pct "$CTL0U" "$CTL1U")
+CTL_SYS=$(pct "$CTL0S" "$CTL1S")
 SIM_CPU=$(pct "$SIM0" "$SIM1")
 HAP_CPU=$(pct "$HAP0" "$HAP1")
 WALL_S=$(awk -v a="$W0" -v b="$W1" 'BEGIN { printf "%.1f", (b - a) / 1e9 }')
@@ -442,7 +497,7 @@ METRICS_BYTES=$(wc -c <"$TMP/metrics-end.txt")
 
 echo
 echo "window: ${WALL_S} s of wall time"
-echo "  polkfura-ctl  CPU ${CTL_CPU} % of one core, VmRSS $((RSS_KB / 1024)) MB" \
+echo "  polkfura-ctl  CPU ${CTL_CPU} % of one core (user ${CTL_USR} %, sys ${CTL_SYS} %), VmRSS $((RSS_KB / 1024)) MB" \
 	"(window min $((RSS_MIN / 1024)) / max $((RSS_MAX / 1024)) MB), VmHWM $((HWM_KB / 1024)) MB, $CTL_FDS fds"
 echo "  nodesim       CPU ${SIM_CPU} % of one core, VmRSS $((SIM_RSS_KB / 1024)) MB (context)"
 echo "  haproxy       CPU ${HAP_CPU} % of one core (context: one runtime-API read a second)"
@@ -472,13 +527,16 @@ fi
 echo
 echo "time-to-drain: $DRAIN_NODE ($DRAIN_BACKEND/$DRAIN_SERVER) set 100 blocks behind; FDRAIN polled every 20 ms"
 "${HELPER[@]}" drain "$ADMIN_SOCK" "$SIM_CONTROL" "$DRAIN_NODE" "$DRAIN_BACKEND" "$DRAIN_SERVER" \
-	"$DRAINS" "$INTERVAL_MS" 100 >"$TMP/drain.txt" 2>"$TMP/drain.log" ||
+	"$DRAINS" "$INTERVAL_MS" 100 c0-n0 "$TMP/ctl.log" >"$TMP/drain.txt" 2>"$TMP/drain.log" ||
 	{ cat "$TMP/drain.log" >&2; tail -20 "$TMP/ctl.log" >&2; die "time-to-drain measurement failed"; }
-while read -r _ i off ms rec; do
-	printf '  #%d  steered %4d ms after the recovery was seen: drained after %5d ms (back in rotation %d ms after reset)\n' \
-		"$i" "$off" "$ms" "$rec"
-done <"$TMP/drain.txt"
-read -r D_MIN D_MED D_MAX < <(awk '{ print $4 }' "$TMP/drain.txt" | sort -n |
+TICK_MS=$(awk '$1 == "tick" { print $2 }' "$TMP/drain.txt")
+echo "  controller tick found on c0-n0's request counter (period ${TICK_MS} ms); each step lands at a set phase after a tick"
+awk '$1 == "sample"' "$TMP/drain.txt" >"$TMP/drain-samples.txt"
+while read -r _ i phase dec ms rec; do
+	printf '  #%d  steered %4d ms after a tick: decided after %5d ms, FDRAIN seen after %5d ms (back in rotation %d ms after reset)\n' \
+		"$i" "$phase" "$dec" "$ms" "$rec"
+done <"$TMP/drain-samples.txt"
+read -r D_MIN D_MED D_MAX < <(awk '{ print $5 }' "$TMP/drain-samples.txt" | sort -n |
 	awk '{ v[NR] = $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%d %d %d\n", v[1], m, v[NR] }')
 D_BOUND=$((FALL * INTERVAL_MS))
 echo "  bound: fall x interval = $D_BOUND ms + the poll round and one runtime-API exchange;" \

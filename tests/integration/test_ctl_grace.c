@@ -4,13 +4,12 @@
  * drain_grace_ms, then the controller shuts its sessions so subscribers
  * reconnect to a healthy node instead of sitting on a stale one.
  */
-#include "common/compiler.h"
-
 #include <sys/wait.h>
 
 #include <signal.h>
 #include <unistd.h>
 
+#include "common/compiler.h"
 #include "ctl_fixture.h"
 
 static void setup(void)
@@ -46,9 +45,9 @@ START_TEST(test_sessions_shut_after_grace)
 	hcmd("set server be_polkadot/node3 state maint");
 	snprintf(url, sizeof(url), "wss://polkadot.localhost:%d/", fx.hap.https_port);
 	snprintf(cmd, sizeof(cmd),
-		 "NODE_PATH='%s/npm/node_modules' node tests/harness/ws_subscribe.js --url %s "
-		 "--ca %s --notifications 1000000 --until-close --timeout-ms 20000 2>&1",
-		 cache != NULL ? cache : "", url, h_ca_file());
+	         "NODE_PATH='%s/npm/node_modules' node tests/harness/ws_subscribe.js --url %s "
+	         "--ca %s --notifications 1000000 --until-close --timeout-ms 20000 2>&1",
+	         cache != NULL ? cache : "", url, h_ca_file());
 	p = popen(cmd, "r");
 	ck_assert_ptr_nonnull(p);
 	/* Wait until the upgraded connection is established on node1. */
