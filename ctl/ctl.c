@@ -926,9 +926,23 @@ int ctl_admin_drain(struct ctl *c, const char *name, bool drain, const char *rea
 	         drain ? "drain" : "undrain", drain ? ": " : "",
 	         drain ? nd->track.admin_reason : "");
 	(void)save_state(c);
-	/* Act now rather than at the next round. */
-	if (!c->round_open && c->first_decision_done) {
-		decide(c);
+	/*
+	 * A drain acts now rather than at the next round; node_decide() is not
+	 * re-run (that would count this round's polls twice for rise/fall).
+	 * An undrain waits for the next round's rise rule.
+	 */
+	if (drain && nd->track.initialised && nd->track.state == NODE_READY) {
+		nd->track.prev = NODE_READY;
+		nd->track.state = NODE_DRAIN;
+		nd->track.changed = true;
+		nd->track.kept_in = false;
+		nd->track.since_ms = ctl_now_ms(c);
+		snprintf(nd->track.why, sizeof(nd->track.why), "admin: %.100s",
+		         nd->track.admin_reason);
+		nd->drain_since_ms = nd->track.since_ms;
+		nd->shut_mask = 0;
+		log_info(MOD, "chain=%s node=%s ready -> drain: %s", nd->chain->name, nd->name,
+		         nd->track.why);
 		for (unsigned h = 0; h < c->n_haproxy; h++)
 			reconcile_start(c, &c->haproxy[h]);
 	}

@@ -10,29 +10,38 @@
 #  3. polkfura-ctl run (interval 1000 ms, timeout 800, fall 2, rise 2,
 #     min_drain_ms 0), waited for on /healthz;
 #  4. after a warm-up, a measured window: controller CPU % of one core
-#     (utime+stime from /proc/PID/stat over wall time), VmRSS/VmHWM, rounds
-#     and poll failures from /metrics, TCP connects made during the window
-#     (keep-alive check), nodesim's and haproxy's CPU for context;
+#     (utime+stime from /proc/PID/stat over wall time, user/sys split),
+#     VmRSS/VmHWM, rounds, poll failures (by reason), poll latency and round
+#     duration from /metrics, TCP connects made during the window (keep-alive
+#     check, /proc/net/snmp ActiveOpens), nodesim's and haproxy's CPU and the
+#     rest of the machine's load for context (the box may be shared: a run
+#     where other processes used > 25 % of a core is flagged NOISY);
 #  5. time-to-drain: node c3-n42 is put 100 blocks behind (height = current
-#     - 100, so the lag is over max_lag at once), and `show servers state
+#     - 100, so its lag is over max_lag at once), and `show servers state
 #     be_c3` is read every 20 ms until s42 has the FDRAIN bit (0x08); then the
-#     node is reset and the script waits for the drain to be lifted. Each
-#     repetition steers at a different offset after the previous recovery was
-#     seen (0, 1/R, 2/R ... of an interval), so the phase of the step against
-#     the controller's 1 s tick is sampled evenly rather than always landing
-#     at the same place;
+#     node is reset and the script waits for the drain to be lifted. The
+#     controller's tick is found first (the request counter of c0-n0, the
+#     first node polled in a round), and repetition i steers at phase
+#     i/R of an interval (+10 ms) after a tick, so the jitter the tick adds
+#     is sampled evenly instead of always landing at the same place. The
+#     controller's own log gives when it decided, next to when HAProxy showed
+#     it;
 #  6. one summary line, also written to build/bench-ctl.txt.
 # Everything listens on 127.0.0.1 and is stopped on exit; the temp dir is
 # removed (PF_KEEP_TMP=1 keeps it: configs, logs, metrics snapshots).
+# A run takes about 75 s with the defaults. See tests/bench/CTL_BENCH.md.
 #
 # Usage: tests/bench/ctl_bench.sh [BUILD_DIR]     (default build/release; run
-#        `make all` first)
+#        `make all` first; BUILD_DIR is any directory with a polkfura-ctl)
 # Knobs: PF_CTL_BENCH_CHAINS (10), PF_CTL_BENCH_NODES (100 per chain),
 #        PF_CTL_BENCH_WARMUP (5 s), PF_CTL_BENCH_SECONDS (30 s),
-#        PF_CTL_BENCH_DRAINS (5), PF_CTL_BENCH_STRACE=SECONDS (after the
-#        window, `strace -c -f` the controller for that long; off by default),
-#        PF_CACHE (npm cache holding ws, default ~/.cache/polkfura),
-#        PF_KEEP_TMP=1.
+#        PF_CTL_BENCH_DRAINS (5), PF_CTL_BENCH_BLOCK_MS (1000: nodesim block
+#        time; 6000 is Polkadot's), PF_CTL_BENCH_HANG=NODE (that node hangs,
+#        never answering, from before the time-to-drain runs: every round
+#        then waits timeout_ms for it), PF_CTL_BENCH_STRACE=SECONDS (after
+#        the window, `strace -c -f` the controller for that long; off by
+#        default), PF_CACHE (npm cache holding ws, default
+#        ~/.cache/polkfura), PF_KEEP_TMP=1.
 # Exit status: 0 when the run worked (targets missed are reported, not
 # fatal), 1 when something did not start or a measurement failed.
 set -euo pipefail
@@ -48,6 +57,8 @@ WARMUP=${PF_CTL_BENCH_WARMUP:-5}
 SECONDS_RUN=${PF_CTL_BENCH_SECONDS:-30}
 DRAINS=${PF_CTL_BENCH_DRAINS:-5}
 STRACE_SECONDS=${PF_CTL_BENCH_STRACE:-0}
+BLOCK_MS=${PF_CTL_BENCH_BLOCK_MS:-1000}
+HANG_NODE=${PF_CTL_BENCH_HANG:-}
 PF_CACHE=${PF_CACHE:-$HOME/.cache/polkfura}
 INTERVAL_MS=1000
 TIMEOUT_MS=800
@@ -138,6 +149,18 @@ cpu_split() {
 # status_kb PID KEY: a "Vm..." line of /proc/PID/status, in kB.
 status_kb() {
 	awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"
+}
+
+# box_ticks: "busy total" clock ticks of the whole machine, all CPUs (/proc/stat).
+box_ticks() {
+	awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9; exit }' /proc/stat
+}
+
+# failures_by_reason FILE: "reason count" per poll failure reason in a scrape.
+failures_by_reason() {
+	awk '/^polkfura_ctl_poll_failures_total\{/ {
+		match($1, /reason="[^"]*"/); r = substr($1, RSTART + 8, RLENGTH - 9); n[r] += $2 }
+	     END { for (r in n) print r, n[r] }' "$1" | sort
 }
 
 # tcp_active_opens: connect()s made by the whole machine so far (/proc/net/snmp).
@@ -237,26 +260,27 @@ async function waitDrain(sock, backend, server, want, every, timeoutMs) {
 }
 
 // The controller's tick, on this process's monotonic clock: node <probe>, the
-// first of the config and so the first polled in a round, counts requests;
-// the first move after a quiet spell is a tick (to within the 5 ms step and
-// the control API's answer time).
+// first of the config and so the first polled in a round, counts requests
+// (its poll, then maybe a finalized-header call a little later). A move after
+// a quiet spell of over half an interval, the spell itself seen, is a tick;
+// to within the 5 ms step and the control API's answer time.
 async function findTick(control, probe, intervalMs) {
 	let last = (await request(control, 'GET', `/nodes/${probe}`)).requests;
-	let lastMove = now();
-	const end = now() + 4 * intervalMs;
-	const ticks = [];
-	while (now() < end && ticks.length < 2) {
+	const end = now() + 3.5 * intervalMs;
+	const moves = [];
+	while (now() < end) {
 		await sleep(5);
 		const t = now();
 		const r = (await request(control, 'GET', `/nodes/${probe}`)).requests;
-		if (r !== last) {
-			if (t - lastMove > intervalMs / 2) ticks.push(t);
-			last = r;
-			lastMove = t;
-		}
+		if (r !== last) moves.push(t);
+		last = r;
 	}
-	if (ticks.length < 2) throw new Error(`no tick seen on ${probe} in ${4 * intervalMs} ms`);
-	return { tick: ticks[1], period: ticks[1] - ticks[0] };
+	const ticks = moves.filter((t, k) => k > 0 && t - moves[k - 1] > intervalMs / 2);
+	if (ticks.length < 2) throw new Error(`no two ticks seen on ${probe}: moves at ${moves.map(Math.round)}`);
+	const period = (ticks[ticks.length - 1] - ticks[0]) / (ticks.length - 1);
+	if (Math.abs(period - intervalMs) > intervalMs / 20)
+		throw new Error(`tick period ${period} ms is not the interval: moves at ${moves.map(Math.round)}`);
+	return { tick: ticks[ticks.length - 1], period };
 }
 
 // When the controller decided <node> -> drain (its log), as a wall-clock ms, or NaN.
@@ -330,9 +354,9 @@ echo "ctl-bench: $CHAINS chains x $NODES nodes, interval ${INTERVAL_MS} ms, warm
 	"window ${SECONDS_RUN} s, $DRAINS drains of $DRAIN_NODE; temp dir $TMP"
 
 # ---- 1. the simulated nodes ----
-"${HELPER[@]}" simcfg "$CHAINS" "$NODES" 1000 >"$TMP/nodesim.json"
+"${HELPER[@]}" simcfg "$CHAINS" "$NODES" "$BLOCK_MS" >"$TMP/nodesim.json"
 NODE_PATH="$PF_CACHE/npm/node_modules" node tests/harness/nodesim.js \
-	--config "$TMP/nodesim.json" --block-time-ms 1000 \
+	--config "$TMP/nodesim.json" --block-time-ms "$BLOCK_MS" \
 	>"$TMP/nodesim.out" 2>"$TMP/nodesim.log" &
 SIM_PID=$!
 PIDS+=("$SIM_PID")
@@ -434,6 +458,7 @@ CTL0=$(cpu_ticks "$CTL_PID")
 read -r CTL0U CTL0S < <(cpu_split "$CTL_PID")
 SIM0=$(cpu_ticks "$SIM_PID")
 HAP0=$(cpu_ticks "$HAP_PID")
+read -r BOX0 ALL0 < <(box_ticks)
 RSS_MIN= RSS_MAX=0
 for ((s = 0; s < SECONDS_RUN; s++)); do
 	sleep 1
@@ -446,6 +471,7 @@ CTL1=$(cpu_ticks "$CTL_PID")
 read -r CTL1U CTL1S < <(cpu_split "$CTL_PID")
 SIM1=$(cpu_ticks "$SIM_PID")
 HAP1=$(cpu_ticks "$HAP_PID")
+read -r BOX1 ALL1 < <(box_ticks)
 W1=$(now_ns)
 OPENS1=$(tcp_active_opens)
 RSS_KB=$(status_kb "$CTL_PID" VmRSS)
@@ -463,6 +489,13 @@ CTL_USR=$(pct "$CTL0U" "$CTL1U")
 CTL_SYS=$(pct "$CTL0S" "$CTL1S")
 SIM_CPU=$(pct "$SIM0" "$SIM1")
 HAP_CPU=$(pct "$HAP0" "$HAP1")
+# Machine-wide busy time over the window, in % of one core, and what is left
+# once polkfura-ctl, nodesim and haproxy are taken out: other load that
+# competes for the CPUs and skews latencies.
+BOX_CPU=$(awk -v a="$BOX0" -v b="$BOX1" -v t="$CLK_TCK" -v w0="$W0" -v w1="$W1" \
+	'BEGIN { printf "%.1f", (b - a) / t / ((w1 - w0) / 1e9) * 100 }')
+OTHER_CPU=$(awk -v b="$BOX_CPU" -v c="$CTL_CPU" -v s="$SIM_CPU" -v h="$HAP_CPU" \
+	'BEGIN { o = b - c - s - h; printf "%.1f", o < 0 ? 0 : o }')
 WALL_S=$(awk -v a="$W0" -v b="$W1" 'BEGIN { printf "%.1f", (b - a) / 1e9 }')
 ROUNDS0=$(metric "$TMP/metrics-start.txt" polkfura_ctl_rounds_total)
 ROUNDS1=$(metric "$TMP/metrics-end.txt" polkfura_ctl_rounds_total)
@@ -501,10 +534,26 @@ echo "  polkfura-ctl  CPU ${CTL_CPU} % of one core (user ${CTL_USR} %, sys ${CTL
 	"(window min $((RSS_MIN / 1024)) / max $((RSS_MAX / 1024)) MB), VmHWM $((HWM_KB / 1024)) MB, $CTL_FDS fds"
 echo "  nodesim       CPU ${SIM_CPU} % of one core, VmRSS $((SIM_RSS_KB / 1024)) MB (context)"
 echo "  haproxy       CPU ${HAP_CPU} % of one core (context: one runtime-API read a second)"
+echo "  machine       ${BOX_CPU} % of one core busy in all ($(nproc) CPUs), ${OTHER_CPU} % of it other processes"
+NOISY=
+if awk -v o="$OTHER_CPU" 'BEGIN { exit !(o > 25) }'; then
+	NOISY=" (NOISY: other processes used ${OTHER_CPU} % of a core during the window)"
+	echo "  WARNING: other processes competed for the CPUs: latencies and round times are skewed; rerun on a quiet machine"
+fi
 echo "  rounds        $ROUNDS in the window ($(awk -v r="$ROUNDS" -v w="$WALL_S" 'BEGIN { printf "%.2f", r / w }')/s)," \
 	"$ROUNDS_ALL since start; ticks skipped (round still running): $LATE_TICKS"
 echo "  polls         $POLLS in the window, failures $FAILURES ($FAILURES_ALL since start)," \
 	"mean latency ${LAT_MEAN_MS} ms, over 100 ms: $SLOW"
+if ((FAILURES > 0)); then
+	join -a1 -e 0 -o 0,1.2,2.2 <(failures_by_reason "$TMP/metrics-end.txt") \
+		<(failures_by_reason "$TMP/metrics-start.txt") |
+		awk '$2 - $3 > 0 { printf "  failed polls  in the window, %s: %d\n", $1, $2 - $3 }'
+fi
+if ((FAILURES_ALL > FAILURES)); then
+	failures_by_reason "$TMP/metrics-start.txt" |
+		awk '$2 > 0 { printf "  failed polls  before the window (start-up, warm-up), %s: %d\n", $1, $2 }'
+	grep -- '-> drain' "$TMP/ctl.log" | head -3 | sed 's/^/  drain before the time-to-drain runs: /'
+fi
 echo "  last round    $(awk -v s="$ROUND_S" 'BEGIN { printf "%.1f", s * 1000 }') ms from tick to last answer" \
 	"(polkfura_ctl_round_duration_seconds)"
 echo "  in rotation   $READY_NODES of $((CHAINS * NODES)); haproxy_up $HAP_UP; reconcile errors $REC_ERR;" \
@@ -526,6 +575,12 @@ fi
 # ---- 5. time-to-drain ----
 echo
 echo "time-to-drain: $DRAIN_NODE ($DRAIN_BACKEND/$DRAIN_SERVER) set 100 blocks behind; FDRAIN polled every 20 ms"
+if [[ -n $HANG_NODE ]]; then
+	curl -sf -o /dev/null -d '{"hang": true}' "http://127.0.0.1:$SIM_CONTROL/nodes/$HANG_NODE" ||
+		die "cannot hang $HANG_NODE"
+	sleep "$(((FALL + 2) * INTERVAL_MS / 1000))"
+	echo "  $HANG_NODE hangs (never answers): every round now lasts timeout_ms ($TIMEOUT_MS ms)"
+fi
 "${HELPER[@]}" drain "$ADMIN_SOCK" "$SIM_CONTROL" "$DRAIN_NODE" "$DRAIN_BACKEND" "$DRAIN_SERVER" \
 	"$DRAINS" "$INTERVAL_MS" 100 c0-n0 "$TMP/ctl.log" >"$TMP/drain.txt" 2>"$TMP/drain.log" ||
 	{ cat "$TMP/drain.log" >&2; tail -20 "$TMP/ctl.log" >&2; die "time-to-drain measurement failed"; }
@@ -549,14 +604,14 @@ verdict() { # value target
 	awk -v v="$1" -v t="$2" 'BEGIN { print (v + 0 < t + 0) ? "ok" : "MISSED" }'
 }
 SUMMARY="ctl: $((CHAINS * NODES)) nodes @1s: CPU ${CTL_CPU} % of one core, RSS ${RSS_MB} MB (peak ${HWM_MB} MB);"
-SUMMARY+=" time-to-drain min/median/max ${D_MIN}/${D_MED}/${D_MAX} ms; rounds ${ROUNDS}, failures ${FAILURES}"
+SUMMARY+=" time-to-drain min/median/max ${D_MIN}/${D_MED}/${D_MAX} ms; rounds ${ROUNDS}, failures ${FAILURES}${NOISY}"
 {
 	echo "# tests/bench/ctl_bench.sh, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) CPUs, $("$CTL_BIN" --version)"
 	echo "$SUMMARY"
 	echo "targets: CPU < ${TARGET_CPU} % $(verdict "$CTL_CPU" "$TARGET_CPU"); RSS < ${TARGET_RSS} MB" \
 		"$(verdict "$HWM_MB" "$TARGET_RSS"); drain max <= ${D_BOUND} ms + round" \
 		"$(verdict "$D_MAX" "$((D_BOUND + 500))"); failures $( ((FAILURES == 0)) && echo ok || echo NONZERO)"
-	echo "context: nodesim CPU ${SIM_CPU} %, haproxy CPU ${HAP_CPU} %, mean poll ${LAT_MEAN_MS} ms," \
+	echo "context: nodesim CPU ${SIM_CPU} %, haproxy CPU ${HAP_CPU} %, other processes ${OTHER_CPU} %, mean poll ${LAT_MEAN_MS} ms," \
 		"last round ${ROUND_S} s, TCP connects in window ${CONNECTS}, skipped ticks ${LATE_TICKS}"
 } | tee "$RESULTS"
 echo "(written to $RESULTS)"

@@ -32,6 +32,9 @@ HAPROXY_THREADS=1
 BODY200=tests/bench/body-state_getStorage.json
 HOST=polkadot.example.org
 CLK_TCK=$(getconf CLK_TCK)
+[[ $SPOP_SECONDS =~ ^[0-9]+(\.[0-9]+)?$ ]] || { echo "PF_BENCH_SPOP_SECONDS: a number" >&2; exit 2; }
+[[ $WRK_SECONDS =~ ^[1-9][0-9]*$ ]] || { echo "PF_BENCH_WRK_SECONDS: whole seconds (wrk)" >&2; exit 2; }
+[[ $WRK_ROUNDS =~ ^[1-9][0-9]*$ ]] || { echo "PF_BENCH_WRK_ROUNDS: a count" >&2; exit 2; }
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/pf-bench-XXXXXX")
 chmod 755 "$TMP"
@@ -40,7 +43,7 @@ USED_PORTS=" "
 TEE_PID=
 
 cleanup() {
-	local pid
+	local pid i
 	for pid in "${PIDS[@]}"; do
 		kill "$pid" 2>/dev/null || true
 	done
@@ -53,8 +56,13 @@ cleanup() {
 		rm -rf "$TMP"
 	fi
 	if [[ -n $TEE_PID ]]; then
+		# Let tee print the last lines. Exiting inside a redirected block leaves a
+		# saved copy of its pipe open in this shell, so the wait is bounded.
 		exec >&- 2>&-
-		wait "$TEE_PID" 2>/dev/null || true
+		for ((i = 0; i < 40; i++)); do
+			kill -0 "$TEE_PID" 2>/dev/null || break
+			sleep 0.05
+		done
 	fi
 }
 trap cleanup EXIT
@@ -187,7 +195,7 @@ spop_run() { # THREADS LABEL DEPTH VIA(tcp|unix) spop_load-args...
 	fi
 	other=$(awk -v b="$(kv box_busy_cores "$res")" -v a="$(kv agent_cpu_s "$res")" \
 		-v l="$(kv loadgen_cpu_s "$res")" -v s="$(kv secs "$res")" \
-		'BEGIN { printf("%.2f", s > 0 ? b - (a + l) / s : 0) }')
+		'BEGIN { o = s > 0 ? b - (a + l) / s : 0; printf("%.2f", o > 0 ? o : 0) }')
 	loadgen=$(awk -v l="$(kv loadgen_cpu_s "$res")" -v s="$(kv secs "$res")" \
 		'BEGIN { printf("%.2f", s > 0 ? l / s : 0) }')
 	SPOP_ROWS+=("$(printf '%-4s %-15s %5s %-4s %9s %7s %7s %8s %6s %12s %5s %5s  %s' "$threads" \
@@ -398,7 +406,8 @@ measure() {
 	s0=$(cpu_ticks "$STUB_PID")
 	c0=$(hastat "$sp" be_classified BACKEND 8)
 	u0=$(hastat "$sp" be_unclassified BACKEND 8)
-	{ time wrk_load "$v" "$WRK_SECONDS" --latency >"$out"; } 2>"$out.time"
+	{ time wrk_load "$v" "$WRK_SECONDS" --latency >"$out"; } 2>"$out.time" ||
+		{ cat "$out" "$out.time" >&2; die "wrk failed ($v)"; }
 	h1=$(cpu_ticks "${HA_PID[$v]}")
 	a1=$(cpu_ticks "$AGENT_PID")
 	s1=$(cpu_ticks "$STUB_PID")
@@ -422,7 +431,7 @@ for v in "${VARIANTS[@]}"; do
 	start_haproxy "$v"
 done
 for v in "${VARIANTS[@]}"; do
-	wrk_load "$v" 2 >/dev/null
+	wrk_load "$v" 2 >"$TMP/wrk-$v-warmup.txt" 2>&1 || { cat "$TMP/wrk-$v-warmup.txt"; die "wrk failed ($v)"; }
 done
 : >"$TMP/http-rounds.txt"
 for ((r = 1; r <= WRK_ROUNDS; r++)); do
@@ -503,7 +512,7 @@ END {
 			ceil > 0 ? rps / ceil : 0, vcpu > 0 ? ceilcpu / vcpu : 0,
 			v == "ceiling" ? "-" : all[v] - cls[v], bad[v],
 			h[v] * per, v == "agent" ? sprintf("%.1f", a[v] * per) : "-", s[v] * per,
-			w[v] / wall[v], o[v] / wall[v])
+			w[v] / wall[v], o[v] > 0 ? o[v] / wall[v] : 0)
 		print v, rps, h[v] * per + (v == "agent" ? a[v] * per : 0) >"'"$TMP"'/http-summary.txt"
 	}
 }' "$TMP/http-rounds.txt"
