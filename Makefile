@@ -123,14 +123,14 @@ test: deps all $(CI_CHECKS) unit fuzz-replay integration asan-short fuzz-smoke
 	@echo "make test: all suites passed"
 
 unit: $(UNIT_BINS)
-	$(Q)tests/run-unit.sh $(UNIT_BINS)
+	$(Q)tests/run-suites.sh 30 $(UNIT_BINS)
 
 fuzz-replay: $(REPLAY_BINS)
 	$(Q)for t in $(FUZZ_NAMES); do \
 		$(BUILD)/tests/fuzz/replay_$$t tests/fuzz/corpus/$$t || exit 1; done
 
 integration: all $(INTEG_BINS)
-	$(Q)PF_BUILD=$(BUILD) PF_CACHE=$(PF_CACHE) tests/run-integration.sh $(INTEG_BINS)
+	$(Q)PF_BUILD=$(BUILD) PF_CACHE=$(PF_CACHE) tests/run-suites.sh 120 $(INTEG_BINS)
 
 # The short sanitizer run inside `make test`: unit tests, fuzz replay and the
 # agent's own integration suite under ASan+UBSan.

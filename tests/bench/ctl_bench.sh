@@ -12,10 +12,11 @@
 #  4. after a warm-up, a measured window: controller CPU % of one core
 #     (utime+stime from /proc/PID/stat over wall time, user/sys split),
 #     VmRSS/VmHWM, rounds, poll failures (by reason), poll latency and round
-#     duration from /metrics, TCP connects made during the window (keep-alive
-#     check, /proc/net/snmp ActiveOpens), nodesim's and haproxy's CPU and the
-#     rest of the machine's load for context (the box may be shared: a run
-#     where other processes used > 25 % of a core is flagged NOISY);
+#     duration from /metrics, new sockets of the controller during the
+#     window (keep-alive check: its socket fds sampled each second),
+#     nodesim's and haproxy's CPU and the rest of the machine's load for
+#     context (the box may be shared: a run where other processes used over
+#     25 % of a core is flagged NOISY);
 #  5. time-to-drain: node c3-n42 is put 100 blocks behind (height = current
 #     - 100, so its lag is over max_lag at once), and `show servers state
 #     be_c3` is read every 20 ms until s42 has the FDRAIN bit (0x08); then the
@@ -163,10 +164,10 @@ failures_by_reason() {
 	     END { for (r in n) print r, n[r] }' "$1" | sort
 }
 
-# tcp_active_opens: connect()s made by the whole machine so far (/proc/net/snmp).
-tcp_active_opens() {
-	awk '$1 == "Tcp:" && !h { for (i = 1; i <= NF; i++) col[$i] = i; h = 1; next }
-	     $1 == "Tcp:" && h { print $col["ActiveOpens"]; exit }' /proc/net/snmp
+# sock_inodes PID: the inodes of PID's open sockets, sorted. find fails on
+# an fd closed while it reads the directory: that is not an error here.
+sock_inodes() {
+	{ find "/proc/$1/fd" -mindepth 1 -maxdepth 1 -lname 'socket:*' -printf '%l\n' 2>/dev/null || true; } | sort
 }
 
 alive() {
@@ -259,28 +260,45 @@ async function waitDrain(sock, backend, server, want, every, timeoutMs) {
 	}
 }
 
-// The controller's tick, on this process's monotonic clock: node <probe>, the
-// first of the config and so the first polled in a round, counts requests
-// (its poll, then maybe a finalized-header call a little later). A move after
-// a quiet spell of over half an interval, the spell itself seen, is a tick;
-// to within the 5 ms step and the control API's answer time.
+// The controller's tick, on this process's monotonic clock. Node <probe>,
+// the first of the config and so the first polled in a round, counts its
+// system_health calls: one per round, in the poll batch (the finalized-header
+// call that may follow is another method). A count that moved between two
+// samples puts that round's poll between the send of the first sample and
+// the answer of the second; the tick is periodic (a libev repeat timer), so
+// the bounds of every round seen are shifted onto one and intersected.
+// Returns the latest tick and the half-width of the bound.
 async function findTick(control, probe, intervalMs) {
-	let last = (await request(control, 'GET', `/nodes/${probe}`)).requests;
-	const end = now() + 3.5 * intervalMs;
-	const moves = [];
+	const count = async () => {
+		const ts = now();
+		const v = (await request(control, 'GET', `/nodes/${probe}`)).methods.system_health || 0;
+		return { ts, tr: now(), v };
+	};
+	let prev = await count();
+	const end = prev.ts + 4.5 * intervalMs;
+	const bounds = [];
 	while (now() < end) {
 		await sleep(5);
-		const t = now();
-		const r = (await request(control, 'GET', `/nodes/${probe}`)).requests;
-		if (r !== last) moves.push(t);
-		last = r;
+		const cur = await count();
+		if (cur.v !== prev.v) bounds.push([prev.ts, cur.tr]);
+		prev = cur;
 	}
-	const ticks = moves.filter((t, k) => k > 0 && t - moves[k - 1] > intervalMs / 2);
-	if (ticks.length < 2) throw new Error(`no two ticks seen on ${probe}: moves at ${moves.map(Math.round)}`);
-	const period = (ticks[ticks.length - 1] - ticks[0]) / (ticks.length - 1);
-	if (Math.abs(period - intervalMs) > intervalMs / 20)
-		throw new Error(`tick period ${period} ms is not the interval: moves at ${moves.map(Math.round)}`);
-	return { tick: ticks[ticks.length - 1], period };
+	if (bounds.length < 2) throw new Error(`${probe}: ${bounds.length} polls seen in ${4.5 * intervalMs} ms`);
+	const ref = bounds[0][0];
+	let lo = -Infinity, hi = Infinity, k = 0;
+	for (const [a, b] of bounds) {
+		k = Math.round((a - ref) / intervalMs);
+		lo = Math.max(lo, a - k * intervalMs);
+		hi = Math.min(hi, b - k * intervalMs);
+	}
+	if (lo > hi) { // not periodic to within the bounds: keep the narrowest
+		const [a, b] = bounds.reduce((m, x) => (x[1] - x[0] < m[1] - m[0] ? x : m));
+		k = Math.round((a - ref) / intervalMs);
+		lo = a - k * intervalMs;
+		hi = b - k * intervalMs;
+		k = Math.round((bounds[bounds.length - 1][0] - ref) / intervalMs);
+	}
+	return { tick: (lo + hi) / 2 + k * intervalMs, error: (hi - lo) / 2 };
 }
 
 // When the controller decided <node> -> drain (its log), as a wall-clock ms, or NaN.
@@ -298,14 +316,14 @@ function decidedAt(log, node, sinceWall) {
 // drain SOCK CONTROL NODE BACKEND SERVER REPEATS INTERVAL_MS BEHIND PROBE CTL_LOG
 // Steers NODE <behind> blocks back at phase i*interval/repeats after a tick,
 // waits for FDRAIN, resets it and waits for the drain to be lifted. Prints
-// "tick PERIOD_MS" then "sample I PHASE_MS DECIDED_MS DRAIN_MS RECOVER_MS".
+// "tick ERROR_MS" then "sample I PHASE_MS DECIDED_MS DRAIN_MS RECOVER_MS".
 async function drain(sock, control, node, backend, server, repeats, intervalMs, behind, probe, log) {
 	repeats = Number(repeats);
 	intervalMs = Number(intervalMs);
 	behind = Number(behind);
 	await waitDrain(sock, backend, server, false, 20, 15000);
-	const { tick, period } = await findTick(control, probe, intervalMs);
-	process.stdout.write(`tick ${period.toFixed(0)}\n`);
+	const { tick, error } = await findTick(control, probe, intervalMs);
+	process.stdout.write(`tick ${Math.ceil(error)}\n`);
 	for (let i = 0; i < repeats; i++) {
 		const phase = Math.round((i * intervalMs) / repeats) + 10;
 		// The next time at <phase> after a tick, at least 100 ms from now.
@@ -452,7 +470,8 @@ sleep "$WARMUP"
 alive "$CTL_PID" || { tail -20 "$TMP/ctl.log" >&2; die "polkfura-ctl died during the warm-up"; }
 scrape start "$TMP/metrics-start.txt"
 LOG_LINES0=$(wc -l <"$TMP/ctl.log")
-OPENS0=$(tcp_active_opens)
+SOCKS_PREV=$(sock_inodes "$CTL_PID")
+NEW_SOCKS=0
 W0=$(now_ns)
 CTL0=$(cpu_ticks "$CTL_PID")
 read -r CTL0U CTL0S < <(cpu_split "$CTL_PID")
@@ -464,6 +483,9 @@ for ((s = 0; s < SECONDS_RUN; s++)); do
 	sleep 1
 	alive "$CTL_PID" || { tail -20 "$TMP/ctl.log" >&2; die "polkfura-ctl died during the window"; }
 	rss=$(status_kb "$CTL_PID" VmRSS)
+	socks=$(sock_inodes "$CTL_PID")
+	NEW_SOCKS=$((NEW_SOCKS + $(comm -13 <(echo "$SOCKS_PREV") <(echo "$socks") | grep -c . || true)))
+	SOCKS_PREV=$socks
 	if ((rss > RSS_MAX)); then RSS_MAX=$rss; fi
 	if [[ -z $RSS_MIN ]] || ((rss < RSS_MIN)); then RSS_MIN=$rss; fi
 done
@@ -473,7 +495,6 @@ SIM1=$(cpu_ticks "$SIM_PID")
 HAP1=$(cpu_ticks "$HAP_PID")
 read -r BOX1 ALL1 < <(box_ticks)
 W1=$(now_ns)
-OPENS1=$(tcp_active_opens)
 RSS_KB=$(status_kb "$CTL_PID" VmRSS)
 HWM_KB=$(status_kb "$CTL_PID" VmHWM)
 CTL_FDS=$(find "/proc/$CTL_PID/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
@@ -525,7 +546,7 @@ HAP_UP=$(metric "$TMP/metrics-end.txt" polkfura_ctl_haproxy_up | awk '{ printf "
 REC_ERR=$(metric "$TMP/metrics-end.txt" polkfura_ctl_reconcile_errors_total | awk '{ printf "%d", $1 }')
 LATE_TICKS=$(tail -n +"$((LOG_LINES0 + 1))" "$TMP/ctl.log" | grep -c 'still running at the next tick' || true)
 WARN_LINES=$(tail -n +"$((LOG_LINES0 + 1))" "$TMP/ctl.log" | grep -c 'lvl=\(warn\|err\)' || true)
-CONNECTS=$((OPENS1 - OPENS0))
+CONNECTS=$NEW_SOCKS
 METRICS_BYTES=$(wc -c <"$TMP/metrics-end.txt")
 
 echo
@@ -558,7 +579,8 @@ echo "  last round    $(awk -v s="$ROUND_S" 'BEGIN { printf "%.1f", s * 1000 }')
 	"(polkfura_ctl_round_duration_seconds)"
 echo "  in rotation   $READY_NODES of $((CHAINS * NODES)); haproxy_up $HAP_UP; reconcile errors $REC_ERR;" \
 	"warn/err log lines in the window: $WARN_LINES"
-echo "  TCP connects  $CONNECTS during the window, whole machine (0 means every poll reused a keep-alive connection)"
+echo "  new sockets   $CONNECTS seen in the controller during the window (its fds, sampled each second;" \
+	"~0 when every poll reuses its node's keep-alive connection)"
 echo "  /metrics      $((METRICS_BYTES / 1024)) KiB per scrape"
 
 if ((STRACE_SECONDS > 0)); then
@@ -585,7 +607,7 @@ fi
 	"$DRAINS" "$INTERVAL_MS" 100 c0-n0 "$TMP/ctl.log" >"$TMP/drain.txt" 2>"$TMP/drain.log" ||
 	{ cat "$TMP/drain.log" >&2; tail -20 "$TMP/ctl.log" >&2; die "time-to-drain measurement failed"; }
 TICK_MS=$(awk '$1 == "tick" { print $2 }' "$TMP/drain.txt")
-echo "  controller tick found on c0-n0's request counter (period ${TICK_MS} ms); each step lands at a set phase after a tick"
+echo "  controller tick located to +-${TICK_MS} ms (c0-n0's system_health count); each step lands at a set phase after a tick"
 awk '$1 == "sample"' "$TMP/drain.txt" >"$TMP/drain-samples.txt"
 while read -r _ i phase dec ms rec; do
 	printf '  #%d  steered %4d ms after a tick: decided after %5d ms, FDRAIN seen after %5d ms (back in rotation %d ms after reset)\n' \
@@ -612,6 +634,6 @@ SUMMARY+=" time-to-drain min/median/max ${D_MIN}/${D_MED}/${D_MAX} ms; rounds ${
 		"$(verdict "$HWM_MB" "$TARGET_RSS"); drain max <= ${D_BOUND} ms + round" \
 		"$(verdict "$D_MAX" "$((D_BOUND + 500))"); failures $( ((FAILURES == 0)) && echo ok || echo NONZERO)"
 	echo "context: nodesim CPU ${SIM_CPU} %, haproxy CPU ${HAP_CPU} %, other processes ${OTHER_CPU} %, mean poll ${LAT_MEAN_MS} ms," \
-		"last round ${ROUND_S} s, TCP connects in window ${CONNECTS}, skipped ticks ${LATE_TICKS}"
+		"last round ${ROUND_S} s, new sockets in window ${CONNECTS}, skipped ticks ${LATE_TICKS}"
 } | tee "$RESULTS"
 echo "(written to $RESULTS)"

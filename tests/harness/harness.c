@@ -398,7 +398,7 @@ const char *h_cert_dir(void)
 
 /* ---- node simulator ---- */
 
-static const char *node_path_env(char *buf, size_t len)
+const char *h_node_path_env(char *buf, size_t len)
 {
 	const char *cache = getenv("PF_CACHE");
 	const char *home = getenv("HOME");
@@ -429,7 +429,7 @@ static bool nodesim_ports(struct h_nodesim *sim)
 bool h_nodesim_start(struct h_nodesim *sim, const char *chain, int n, const char *extra_args)
 {
 	static char node_path[600];
-	char *env[] = {(char *)node_path_env(node_path, sizeof(node_path)), NULL};
+	char *env[] = {(char *)h_node_path_env(node_path, sizeof(node_path)), NULL};
 	char cmd[1024];
 	double end;
 

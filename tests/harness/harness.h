@@ -87,6 +87,9 @@ bool h_resp_header(const struct h_resp *resp, const char *name, char *out, size_
 const char *h_ca_file(void);
 const char *h_cert_dir(void);
 
+/* "NODE_PATH=<PF_CACHE>/npm/node_modules" (PF_CACHE defaults to ~/.cache/polkfura) into <buf>. */
+const char *h_node_path_env(char *buf, size_t len);
+
 /* ---- the parts ---- */
 
 struct h_nodesim {

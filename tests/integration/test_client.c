@@ -22,18 +22,6 @@ static int chopsticks_port;
 static struct h_agent agent;
 static struct h_haproxy haproxy;
 
-static void node_path(char *buf, size_t len)
-{
-	const char *cache = getenv("PF_CACHE");
-	const char *home = getenv("HOME");
-
-	if (cache != NULL)
-		snprintf(buf, len, "NODE_PATH=%s/npm/node_modules", cache);
-	else
-		snprintf(buf, len, "NODE_PATH=%s/.cache/polkfura/npm/node_modules",
-		         home != NULL ? home : "/root");
-}
-
 static void setup(void)
 {
 	static char np[600];
@@ -41,7 +29,7 @@ static void setup(void)
 	char *env[] = {np, NULL};
 	int p = 0;
 
-	node_path(np, sizeof(np));
+	h_node_path_env(np, sizeof(np));
 	chopsticks_port = h_free_port();
 	snprintf(port, sizeof(port), "%d", chopsticks_port);
 	snprintf(log, sizeof(log), "%s/chopsticks-%d.log", h_tmpdir(), chopsticks_port);
@@ -84,7 +72,7 @@ START_TEST(test_polkadot_api_through_edge)
 	size_t n;
 	int st;
 
-	node_path(np, sizeof(np));
+	h_node_path_env(np, sizeof(np));
 	ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
 	snprintf(cmd, sizeof(cmd),
 	         "%s NODE_OPTIONS='--require %s/tests/harness/resolve-localhost.js' "
