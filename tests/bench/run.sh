@@ -130,19 +130,11 @@ kv() {
 	sed -n "s/.* $1=\\([^ ]*\\).*/\\1/p" <<<"$2"
 }
 
-# build NAME: make the bench binary NAME. The Makefile's bench link rule links
-# every spoa/*.o, metrics.o among them, without -lmicrohttpd: add it if needed.
+# build NAME: make the bench binary NAME.
 build() {
 	local target=$BUILD/tests/bench/$1 log=$TMP/make-$1.log
 	if make --no-print-directory VARIANT="$VARIANT" "$target" >"$log" 2>&1; then
 		return 0
-	fi
-	if grep -q "undefined reference to .MHD_" "$log"; then
-		echo "note: the Makefile's \$(BUILD)/tests/bench/% rule does not link -lmicrohttpd" \
-			"(needed by spoa/metrics.o); linking $1 with it through LDFLAGS"
-		make --no-print-directory VARIANT="$VARIANT" \
-			LDFLAGS="${LDFLAGS:-} -Wl,--push-state,--no-as-needed -lmicrohttpd -Wl,--pop-state" \
-			"$target" >"$log" 2>&1 && return 0
 	fi
 	cat "$log" >&2
 	die "cannot build $target"
