@@ -418,6 +418,7 @@ static void apply_reload(struct ctl *c)
 	node_limits_from_cfg(&c->limits, &c->cfg);
 	pf_log_threshold = c->cfg.log_level;
 	ev_timer_set(&c->tick, 0., (double)c->cfg.interval_ms / 1000.0);
+	poller_set_max_connections(c->poller, (long)c->cfg.n_nodes * 2 + 16);
 	c->reloads++;
 	log_info(MOD, "reloaded %s: %u chains, %u nodes", c->cfg_path, c->n_chains, c->cfg.n_nodes);
 }
@@ -989,6 +990,8 @@ int ctl_start(struct ctl *c, struct ev_loop *loop, struct ctl_cfg *cfg, const ch
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
+	/* Single-call nodes may hold a few connections each: room for two per node. */
+	poller_set_max_connections(c->poller, (long)c->cfg.n_nodes * 2 + 16);
 	c->n_haproxy = c->cfg.n_haproxy;
 	for (unsigned h = 0; h < c->n_haproxy; h++) {
 		struct ctl_haproxy *hp = &c->haproxy[h];

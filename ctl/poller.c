@@ -300,6 +300,11 @@ fail:
 	return -1;
 }
 
+void poller_set_max_connections(struct poller *p, long n)
+{
+	curl_multi_setopt(p->multi, CURLMOPT_MAXCONNECTS, n);
+}
+
 unsigned poller_in_flight(const struct poller *p)
 {
 	return p->in_flight;

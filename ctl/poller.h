@@ -48,6 +48,12 @@ PF_MUSTCHECK struct poller *poller_new(struct ev_loop *loop);
 PF_MUSTCHECK int poller_post(struct poller *p, const char *url, const char *body, size_t len,
                              long timeout_ms, poller_done_cb_fn cb, void *ctx);
 
+/*
+ * Keeps up to <n> idle connections open for reuse (one per node polled, so
+ * each poll rides an open keep-alive connection instead of a new one).
+ */
+void poller_set_max_connections(struct poller *p, long n);
+
 /* Requests in flight. */
 unsigned poller_in_flight(const struct poller *p);
 
