@@ -96,6 +96,7 @@ $(CTL_BIN): $(BUILD)/ctl/main.o $(CTL_OBJ) $(LIBCOMMON)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(CTL_LIBS)
 
+.SECONDARY: # keep objects that pattern chains would delete as intermediates
 .SECONDEXPANSION:
 $(BUILD)/tests/unit/check_%: $(BUILD)/tests/unit/check_%.o \
 		$$(call objs_of,$$(basename $$(call unit_mod,$$*)) $$(UNIT_DEPS_$$*)) $(LIBCOMMON)
@@ -132,11 +133,12 @@ fuzz-replay: $(REPLAY_BINS)
 integration: all $(INTEG_BINS)
 	$(Q)PF_BUILD=$(BUILD) PF_CACHE=$(PF_CACHE) tests/run-suites.sh 120 $(INTEG_BINS)
 
-# The short sanitizer run inside `make test`: unit tests, fuzz replay and the
-# agent's own integration suite under ASan+UBSan.
+# The short sanitizer run inside `make test`: unit tests, fuzz replay, the
+# agent's own integration suite and the controller's health suite under ASan+UBSan.
 asan-short:
 	$(Q)$(MAKE) --no-print-directory VARIANT=asan all unit fuzz-replay \
-		INTEG_BINS=build/asan/tests/integration/test_spoa_agent integration
+		INTEG_BINS="build/asan/tests/integration/test_spoa_agent \
+			    build/asan/tests/integration/test_ctl_health" integration
 
 fuzz-smoke:
 	$(Q)$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=30
