@@ -97,6 +97,23 @@ static int lines_next(struct lines *it, const char **line, size_t *llen)
 	return 1;
 }
 
+/*
+ * The next line of an answer that must end with an empty line: 0 with the
+ * line, or -1 with "line N: ..." in <err> when the answer is cut short.
+ */
+static int answer_line(struct lines *it, const char **line, size_t *llen, char *err,
+                       size_t errlen)
+{
+	int r = lines_next(it, line, llen);
+
+	if (r == 1)
+		return 0;
+	set_err(err, errlen, "line %u: %s", it->lineno + (r == 0),
+	        r == 0 ? "no empty line at the end (truncated answer)"
+	               : "unterminated line (truncated answer)");
+	return -1;
+}
+
 /* Parses all of <s> (<n> bytes) as a decimal number no larger than <max>. */
 static bool parse_ulong(const char *s, size_t n, unsigned long max, unsigned long *out)
 {
@@ -341,19 +358,13 @@ int hapi_parse_servers_state(const char *text, size_t len, struct hapi_server *o
 	struct lines it = {text, len, 0, 0};
 	const char *line, *why;
 	size_t llen, i;
-	int r;
 
 	*n = 0;
 	if (ss_head(&it, err, errlen) == -1)
 		return -1;
 	for (;;) {
-		r = lines_next(&it, &line, &llen);
-		if (r != 1) {
-			set_err(err, errlen, "line %u: %s", it.lineno + (r == 0),
-			        r == 0 ? "no empty line at the end (truncated answer)"
-			               : "unterminated line (truncated answer)");
+		if (answer_line(&it, &line, &llen, err, errlen) == -1)
 			goto fail;
-		}
 		if (llen == 0)
 			break;
 		if (line[0] == '#')
@@ -444,17 +455,11 @@ int hapi_parse_info(const char *text, size_t len, struct hapi_info *out, char *e
 	const char *line, *why;
 	unsigned seen = 0;
 	size_t llen;
-	int r;
 
 	memset(out, 0, sizeof(*out));
 	for (;;) {
-		r = lines_next(&it, &line, &llen);
-		if (r != 1) {
-			set_err(err, errlen, "line %u: %s", it.lineno + (r == 0),
-			        r == 0 ? "no empty line at the end (truncated answer)"
-			               : "unterminated line (truncated answer)");
+		if (answer_line(&it, &line, &llen, err, errlen) == -1)
 			goto fail;
-		}
 		if (llen == 0)
 			break;
 		why = info_line(line, llen, out, &seen);
