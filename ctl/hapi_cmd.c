@@ -101,8 +101,7 @@ static int lines_next(struct lines *it, const char **line, size_t *llen)
  * The next line of an answer that must end with an empty line: 0 with the
  * line, or -1 with "line N: ..." in <err> when the answer is cut short.
  */
-static int answer_line(struct lines *it, const char **line, size_t *llen, char *err,
-                       size_t errlen)
+static int answer_line(struct lines *it, const char **line, size_t *llen, char *err, size_t errlen)
 {
 	int r = lines_next(it, line, llen);
 

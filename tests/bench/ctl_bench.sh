@@ -34,7 +34,7 @@
 #
 # Usage: tests/bench/ctl_bench.sh [BUILD_DIR]     (default build/release; run
 #        `make all` first; BUILD_DIR is any directory with a polkfura-ctl)
-# Knobs: PF_CTL_BENCH_CHAINS (10), PF_CTL_BENCH_NODES (100 per chain),
+# Knobs: PF_CTL_BENCH_OUT (build/bench-ctl.txt), PF_CTL_BENCH_CHAINS (10), PF_CTL_BENCH_NODES (100 per chain),
 #        PF_CTL_BENCH_WARMUP (5 s), PF_CTL_BENCH_SECONDS (30 s),
 #        PF_CTL_BENCH_DRAINS (5), PF_CTL_BENCH_BLOCK_MS (1000: nodesim block
 #        time; 6000 is Polkadot's), PF_CTL_BENCH_HANG=NODE (that node hangs,
@@ -48,10 +48,9 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."
-ROOT=$PWD
 BUILD=${1:-build/release}
 CTL_BIN=$BUILD/polkfura-ctl
-RESULTS=build/bench-ctl.txt
+RESULTS=${PF_CTL_BENCH_OUT:-build/bench-ctl.txt}
 CHAINS=${PF_CTL_BENCH_CHAINS:-10}
 NODES=${PF_CTL_BENCH_NODES:-100}
 WARMUP=${PF_CTL_BENCH_WARMUP:-5}
@@ -75,6 +74,14 @@ DRAIN_NODE=c$DRAIN_CHAIN-n$DRAIN_IDX
 DRAIN_BACKEND=be_c$DRAIN_CHAIN
 DRAIN_SERVER=s$DRAIN_IDX
 CLK_TCK=$(getconf CLK_TCK)
+# Anything not the default goes into the summary line, so that a figure from a
+# variant run is never read as the standard one.
+VARIANT=()
+[[ $BUILD == build/release ]] || VARIANT+=("binary $CTL_BIN")
+((CHAINS == 10 && NODES == 100)) || VARIANT+=("$CHAINS x $NODES nodes")
+((BLOCK_MS == 1000)) || VARIANT+=("block time $BLOCK_MS ms")
+((SECONDS_RUN == 30 && WARMUP == 5)) || VARIANT+=("window $SECONDS_RUN s after $WARMUP s")
+[[ -z $HANG_NODE ]] || VARIANT+=("$HANG_NODE hung during the drains")
 
 die() {
 	echo "ctl-bench: $*" >&2
@@ -91,7 +98,7 @@ done
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/pf-ctl-bench-XXXXXX")
 PIDS=()
 USED_PORTS=" "
-SIM_PID= HAP_PID= CTL_PID=
+SIM_PID='' HAP_PID='' CTL_PID=''
 
 cleanup() {
 	local rc=$? pid
@@ -152,9 +159,25 @@ status_kb() {
 	awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"
 }
 
-# box_ticks: "busy total" clock ticks of the whole machine, all CPUs (/proc/stat).
+# box_ticks: busy clock ticks of the whole machine, all CPUs (/proc/stat:
+# user, nice, system, irq, softirq; not idle, iowait or steal).
 box_ticks() {
-	awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9; exit }' /proc/stat
+	awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8; exit }' /proc/stat
+}
+
+# speed_ms: wall time of a fixed CPU-bound loop, best of 3, in ms. The VM's
+# host can be slower or faster from one run to the next (the controller's and
+# nodesim's CPU for the same work moved by up to 30 %); this puts a number on
+# it, to compare runs with.
+speed_ms() {
+	local best='' t0 t1 i
+	for i in 1 2 3; do
+		t0=$(now_ns)
+		awk 'BEGIN { for (i = 0; i < 3000000; i++) s += i % 7; if (s < 0) print s }'
+		t1=$(now_ns)
+		if [[ -z $best ]] || (((t1 - t0) / 1000000 < best)); then best=$(((t1 - t0) / 1000000)); fi
+	done
+	echo "$best"
 }
 
 # failures_by_reason FILE: "reason count" per poll failure reason in a scrape.
@@ -371,6 +394,8 @@ HELPER=(node "$TMP/helper.js")
 echo "ctl-bench: $CHAINS chains x $NODES nodes, interval ${INTERVAL_MS} ms, warm-up ${WARMUP} s," \
 	"window ${SECONDS_RUN} s, $DRAINS drains of $DRAIN_NODE; temp dir $TMP"
 
+SPEED0=$(speed_ms)
+
 # ---- 1. the simulated nodes ----
 "${HELPER[@]}" simcfg "$CHAINS" "$NODES" "$BLOCK_MS" >"$TMP/nodesim.json"
 NODE_PATH="$PF_CACHE/npm/node_modules" node tests/harness/nodesim.js \
@@ -477,8 +502,8 @@ CTL0=$(cpu_ticks "$CTL_PID")
 read -r CTL0U CTL0S < <(cpu_split "$CTL_PID")
 SIM0=$(cpu_ticks "$SIM_PID")
 HAP0=$(cpu_ticks "$HAP_PID")
-read -r BOX0 ALL0 < <(box_ticks)
-RSS_MIN= RSS_MAX=0
+BOX0=$(box_ticks)
+RSS_MIN='' RSS_MAX=0
 for ((s = 0; s < SECONDS_RUN; s++)); do
 	sleep 1
 	alive "$CTL_PID" || { tail -20 "$TMP/ctl.log" >&2; die "polkfura-ctl died during the window"; }
@@ -493,13 +518,14 @@ CTL1=$(cpu_ticks "$CTL_PID")
 read -r CTL1U CTL1S < <(cpu_split "$CTL_PID")
 SIM1=$(cpu_ticks "$SIM_PID")
 HAP1=$(cpu_ticks "$HAP_PID")
-read -r BOX1 ALL1 < <(box_ticks)
+BOX1=$(box_ticks)
 W1=$(now_ns)
 RSS_KB=$(status_kb "$CTL_PID" VmRSS)
 HWM_KB=$(status_kb "$CTL_PID" VmHWM)
 CTL_FDS=$(find "/proc/$CTL_PID/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
 scrape end "$TMP/metrics-end.txt"
 SIM_RSS_KB=$(status_kb "$SIM_PID" VmRSS)
+SPEED1=$(speed_ms)
 
 pct() { # ticks0 ticks1: % of one core over the window
 	awk -v a="$1" -v b="$2" -v t="$CLK_TCK" -v w0="$W0" -v w1="$W1" \
@@ -555,7 +581,8 @@ echo "  polkfura-ctl  CPU ${CTL_CPU} % of one core (user ${CTL_USR} %, sys ${CTL
 	"(window min $((RSS_MIN / 1024)) / max $((RSS_MAX / 1024)) MB), VmHWM $((HWM_KB / 1024)) MB, $CTL_FDS fds"
 echo "  nodesim       CPU ${SIM_CPU} % of one core, VmRSS $((SIM_RSS_KB / 1024)) MB (context)"
 echo "  haproxy       CPU ${HAP_CPU} % of one core (context: one runtime-API read a second)"
-echo "  machine       ${BOX_CPU} % of one core busy in all ($(nproc) CPUs), ${OTHER_CPU} % of it other processes"
+echo "  machine       ${BOX_CPU} % of one core busy in all ($(nproc) CPUs), ${OTHER_CPU} % of it other processes;" \
+	"reference loop ${SPEED0} ms before the run, ${SPEED1} ms after the window (host speed: compare runs)"
 NOISY=
 if awk -v o="$OTHER_CPU" 'BEGIN { exit !(o > 25) }'; then
 	NOISY=" (NOISY: other processes used ${OTHER_CPU} % of a core during the window)"
@@ -632,15 +659,22 @@ HWM_MB=$(awk -v k="$HWM_KB" 'BEGIN { printf "%.1f", k / 1024 }')
 verdict() { # value target
 	awk -v v="$1" -v t="$2" 'BEGIN { print (v + 0 < t + 0) ? "ok" : "MISSED" }'
 }
-SUMMARY="ctl: $((CHAINS * NODES)) nodes @1s: CPU ${CTL_CPU} % of one core, RSS ${RSS_MB} MB (peak ${HWM_MB} MB);"
+VARIANT_TXT=
+if ((${#VARIANT[@]} > 0)); then
+	VARIANT_TXT=$(IFS=';' && echo "${VARIANT[*]}")
+	VARIANT_TXT=" [VARIANT: ${VARIANT_TXT//;/; }]"
+fi
+SUMMARY="ctl: $((CHAINS * NODES)) nodes @1s${VARIANT_TXT}: CPU ${CTL_CPU} % of one core, RSS ${RSS_MB} MB (peak ${HWM_MB} MB);"
 SUMMARY+=" time-to-drain min/median/max ${D_MIN}/${D_MED}/${D_MAX} ms; rounds ${ROUNDS}, failures ${FAILURES}${NOISY}"
 {
-	echo "# tests/bench/ctl_bench.sh, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) CPUs, $("$CTL_BIN" --version)"
+	echo "# tests/bench/ctl_bench.sh, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) CPUs," \
+		"$("$CTL_BIN" --version 2>/dev/null) ($CTL_BIN, git $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- ctl common 2>/dev/null || echo ' + local changes'))"
 	echo "$SUMMARY"
 	echo "targets: CPU < ${TARGET_CPU} % $(verdict "$CTL_CPU" "$TARGET_CPU"); RSS < ${TARGET_RSS} MB" \
 		"$(verdict "$HWM_MB" "$TARGET_RSS"); drain max <= ${D_BOUND} + 500 ms for the round" \
 		"$(verdict "$D_MAX" "$((D_BOUND + 501))"); failures $( ((FAILURES == 0)) && echo ok || echo NONZERO)"
-	echo "context: nodesim CPU ${SIM_CPU} %, haproxy CPU ${HAP_CPU} %, other processes ${OTHER_CPU} %, mean poll ${LAT_MEAN_MS} ms," \
+	echo "context: nodesim CPU ${SIM_CPU} %, haproxy CPU ${HAP_CPU} %, other processes ${OTHER_CPU} %," \
+		"reference loop ${SPEED0}/${SPEED1} ms before/after, mean poll ${LAT_MEAN_MS} ms," \
 		"last round $(awk -v s="$ROUND_S" 'BEGIN { printf "%.0f", s * 1000 }') ms, new sockets in window ${CONNECTS}, skipped ticks ${LATE_TICKS}"
 } | tee "$RESULTS"
 echo "(written to $RESULTS)"
