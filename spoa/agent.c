@@ -365,6 +365,11 @@ static void conn_read_cb(struct ev_loop *loop, ev_io *io, int revents)
 			conn_close(c, "peer closed after disconnect");
 		return;
 	}
+	if (c->rlen == c->rcap) {
+		/* A whole frame waits for room to answer: read nothing until it is handled. */
+		conn_pause_read(c);
+		return;
+	}
 	n = read(c->fd, c->rbuf + c->rlen, c->rcap - c->rlen);
 	if (n == 0) {
 		conn_close(c, "peer closed");
