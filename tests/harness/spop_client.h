@@ -49,6 +49,7 @@ long spc_parse(const uint8_t *buf, size_t len, struct spc_reply *r);
 
 /* Blocking helpers on a connected socket. */
 int spc_connect(int port);
+int spc_connect_unix(const char *path);
 int spc_send_all(int fd, const uint8_t *buf, size_t len);
 /* Reads one frame within <timeout_ms>: 1 got one, 0 EOF, -1 error or timeout. */
 int spc_read_reply(int fd, struct spc_reply *r, int timeout_ms);

@@ -345,6 +345,40 @@ START_TEST(test_bad_flags_exit_2)
 }
 END_TEST
 
+START_TEST(test_threads_and_unix_listener)
+{
+	char sock[300], listen_unix[320];
+	const char *extra[] = {"--threads", "2", "--listen", listen_unix, NULL};
+	struct spc_reply r;
+	int fds[8];
+
+	snprintf(sock, sizeof(sock), "%s/agent-%d.sock", h_tmpdir(), (int)getpid());
+	snprintf(listen_unix, sizeof(listen_unix), "unix:%s", sock);
+	memset(&agent, 0, sizeof(agent));
+	/* Both listeners: the TCP one h_agent_start adds and the unix socket. */
+	ck_assert_msg(h_agent_start(&agent, extra), "agent: %s", agent.log);
+	ck_assert(h_wait_file_contains(agent.log, "threads=2", 1));
+	for (int i = 0; i < 8; i++) {
+		fds[i] = i % 2 ? spc_connect_unix(sock) : spc_connect(agent.port);
+		ck_assert_int_ge(fds[i], 0);
+		ck_assert_int_eq(hello(fds[i], 16380, &r), 1);
+	}
+	/* Every connection, whichever thread took it, classifies. */
+	for (int round = 0; round < 3; round++)
+		for (int i = 0; i < 8; i++) {
+			notify(
+			    fds[i], (uint64_t)(round * 8 + i + 1), 1, "kusama.example.org",
+			    "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"author_submitExtrinsic\"}");
+			ck_assert_int_eq(spc_read_reply(fds[i], &r, 3000), 1);
+			ck_assert_uint_eq(r.stream_id, (uint64_t)(round * 8 + i + 1));
+			ck_assert_str_eq(r.cls, "submit");
+			ck_assert_str_eq(r.chain, "kusama");
+		}
+	for (int i = 0; i < 8; i++)
+		close(fds[i]);
+}
+END_TEST
+
 static Suite *agent_suite(void)
 {
 	Suite *s = suite_create("spoa_agent");
@@ -360,6 +394,7 @@ static Suite *agent_suite(void)
 	tcase_add_test(tc, test_sighup_reload);
 	tcase_add_test(tc, test_sigterm_goodbye);
 	tcase_add_test(tc, test_bad_flags_exit_2);
+	tcase_add_test(tc, test_threads_and_unix_listener);
 	suite_add_tcase(s, tc);
 	return s;
 }
