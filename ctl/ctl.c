@@ -268,11 +268,6 @@ static void node_poll_done(struct ctl *c, struct ctl_node *nd)
 
 	nd->in_flight = false;
 	nd->cur.latency_ms = (uint32_t)(ms < 0 ? 0 : ms);
-	if (nd->cur.err == NODE_POLL_OK && nd->cur.has_finalized_hash) {
-		snprintf(nd->fin_hash, sizeof(nd->fin_hash), "%s", nd->cur.finalized_hash);
-		if (nd->cur.has_finalized)
-			nd->fin_number = nd->cur.finalized;
-	}
 	nd->poll = nd->cur;
 	nd->polls++;
 	nd->poll_failures[nd->cur.err]++;
@@ -285,16 +280,57 @@ static void node_poll_done(struct ctl *c, struct ctl_node *nd)
 		finish_round(c);
 }
 
-/* Fills the finalized number from the cache, or asks the node for that header. */
+static bool fin_lookup(const struct ctl_chain *ch, const char *hash, uint64_t *number)
+{
+	for (unsigned i = 0; i < CTL_FIN_CACHE; i++) {
+		if (ch->fin[i].hash[0] != '\0' && strcmp(ch->fin[i].hash, hash) == 0) {
+			*number = ch->fin[i].number;
+			return true;
+		}
+	}
+	return false;
+}
+
+static void fin_store(struct ctl_chain *ch, const char *hash, uint64_t number)
+{
+	uint64_t known;
+
+	if (fin_lookup(ch, hash, &known))
+		return;
+	snprintf(ch->fin[ch->fin_next].hash, sizeof(ch->fin[0].hash), "%s", hash);
+	ch->fin[ch->fin_next].number = number;
+	ch->fin_next = (ch->fin_next + 1) % CTL_FIN_CACHE;
+	if (strcmp(ch->fin_pending, hash) == 0)
+		ch->fin_pending[0] = '\0';
+}
+
+/*
+ * The finalized number for <nd>'s poll: from the chain's cache, later from
+ * the node that is already asking (fin_wait, filled in at the end of the
+ * round), or by asking this node (returns true: send the request).
+ */
 static bool need_finalized_header(struct ctl_node *nd)
 {
-	if (nd->cur.err != NODE_POLL_OK || !noderpc_needs_finalized_header(&nd->cur))
+	struct ctl_chain *ch = nd->chain;
+	uint64_t number;
+
+	if (nd->cur.err != NODE_POLL_OK)
 		return false;
-	if (strcmp(nd->fin_hash, nd->cur.finalized_hash) == 0 && nd->fin_hash[0] != '\0') {
+	if (nd->fin_asked && nd->cur.has_finalized)
+		fin_store(ch, nd->cur.finalized_hash, nd->cur.finalized);
+	if (!noderpc_needs_finalized_header(&nd->cur))
+		return false;
+	if (fin_lookup(ch, nd->cur.finalized_hash, &number)) {
 		nd->cur.has_finalized = true;
-		nd->cur.finalized = nd->fin_number;
+		nd->cur.finalized = number;
 		return false;
 	}
+	if (strcmp(ch->fin_pending, nd->cur.finalized_hash) == 0) {
+		nd->fin_wait = true;
+		return false;
+	}
+	snprintf(ch->fin_pending, sizeof(ch->fin_pending), "%s", nd->cur.finalized_hash);
+	nd->fin_asked = true;
 	return true;
 }
 
@@ -381,6 +417,8 @@ static void poll_node(struct ctl *c, struct ctl_node *nd)
 	int len;
 
 	noderpc_poll_reset(&nd->cur);
+	nd->fin_asked = false;
+	nd->fin_wait = false;
 	nd->in_flight = true;
 	nd->started = ev_now(c->loop);
 	c->outstanding++;
@@ -396,6 +434,21 @@ static void poll_node(struct ctl *c, struct ctl_node *nd)
 		len = noderpc_build_single(body, sizeof(body), id);
 		poll_send(c, nd, body, len, c->cfg.timeout_ms);
 	}
+}
+
+/*
+ * Idle connections to keep: one per batch node, three per single-call node
+ * (its calls are in flight together), doubled for the finalized-header call
+ * and reconnects, so steady polling never opens a new connection.
+ */
+static long max_connections(const struct ctl_cfg *cfg)
+{
+	long n = 16;
+
+	for (unsigned ch = 0; ch < cfg->n_chains; ch++)
+		for (unsigned i = 0; i < cfg->chains[ch].n_nodes; i++)
+			n += cfg->chains[ch].nodes[i].batch ? 2 : 6;
+	return n;
 }
 
 static void apply_reload(struct ctl *c)
@@ -418,7 +471,7 @@ static void apply_reload(struct ctl *c)
 	node_limits_from_cfg(&c->limits, &c->cfg);
 	pf_log_threshold = c->cfg.log_level;
 	ev_timer_set(&c->tick, 0., (double)c->cfg.interval_ms / 1000.0);
-	poller_set_max_connections(c->poller, (long)c->cfg.n_nodes * 2 + 16);
+	poller_set_max_connections(c->poller, max_connections(&c->cfg));
 	c->reloads++;
 	log_info(MOD, "reloaded %s: %u chains, %u nodes", c->cfg_path, c->n_chains, c->cfg.n_nodes);
 }
@@ -525,10 +578,33 @@ static void decide(struct ctl *c)
 	}
 }
 
+/* Gives the nodes that waited on another node's finalized header its number. */
+static void fill_finalized(struct ctl *c)
+{
+	for (unsigned ch = 0; ch < c->n_chains; ch++) {
+		struct ctl_chain *chain = &c->chains[ch];
+
+		for (unsigned i = 0; i < chain->n_nodes; i++) {
+			struct ctl_node *nd = chain->nodes[i];
+			uint64_t number;
+
+			if (nd->fin_wait && !nd->poll.has_finalized &&
+			    fin_lookup(chain, nd->poll.finalized_hash, &number)) {
+				nd->poll.has_finalized = true;
+				nd->poll.finalized = number;
+			}
+			nd->fin_wait = false;
+		}
+		chain->fin_pending[0] =
+		    '\0'; /* an asker that failed must not block the next round */
+	}
+}
+
 static void finish_round(struct ctl *c)
 {
 	c->round_open = false;
 	c->last_round_ms = (ev_now(c->loop) - c->round_started) * 1000.0;
+	fill_finalized(c);
 	decide(c);
 	c->first_decision_done = true;
 	for (unsigned h = 0; h < c->n_haproxy; h++)
@@ -613,8 +689,7 @@ int ctl_start(struct ctl *c, struct ev_loop *loop, struct ctl_cfg *cfg, const ch
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	/* Single-call nodes may hold a few connections each: room for two per node. */
-	poller_set_max_connections(c->poller, (long)c->cfg.n_nodes * 2 + 16);
+	poller_set_max_connections(c->poller, max_connections(&c->cfg));
 	c->n_haproxy = c->cfg.n_haproxy;
 	for (unsigned h = 0; h < c->n_haproxy; h++) {
 		struct ctl_haproxy *hp = &c->haproxy[h];

@@ -38,11 +38,11 @@ struct ctl_node {
 	struct node_poll poll;      /* last completed poll */
 	struct node_poll cur;       /* poll in progress */
 	bool in_flight;
-	unsigned singles_left;               /* single-call fallback: answers still expected */
-	bool single_mode;                    /* node refused the batch (or cfg batch=false) */
-	double started;                      /* ev_now() when the poll started */
-	char fin_hash[NODERPC_HASH_LEN + 1]; /* finalized hash whose number is cached */
-	uint64_t fin_number;
+	unsigned singles_left; /* single-call fallback: answers still expected */
+	bool single_mode;      /* node refused the batch (or cfg batch=false) */
+	double started;        /* ev_now() when the poll started */
+	bool fin_asked;        /* this poll asked the node for the finalized header */
+	bool fin_wait; /* another node of the chain is asking for this poll's finalized header */
 	struct node_track track;
 	bool hand_maint;        /* an admin put its server in MAINT by hand */
 	int64_t drain_since_ms; /* DRAIN entered (for drain_grace_ms) */
@@ -54,8 +54,22 @@ struct ctl_node {
 	uint64_t lat_count;
 };
 
+#define CTL_FIN_CACHE 8 /* finalized (hash, number) pairs remembered per chain */
+
+struct ctl_fin {
+	char hash[NODERPC_HASH_LEN + 1];
+	uint64_t number;
+};
+
 struct ctl_chain {
 	char name[CTL_CFG_CHAIN_NAME_MAX + 1];
+	/*
+	 * Every node of a chain reports the same few finalized hashes: one node
+	 * asks for a new hash's header, the others take the number from here.
+	 */
+	struct ctl_fin fin[CTL_FIN_CACHE];
+	unsigned fin_next;
+	char fin_pending[NODERPC_HASH_LEN + 1]; /* hash some node is asking for this round */
 	char backend[CTL_CFG_NAME_MAX + 1];
 	char heavy[CTL_CFG_MAX_HEAVY][CTL_CFG_NAME_MAX + 1];
 	unsigned n_heavy;

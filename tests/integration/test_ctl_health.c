@@ -32,6 +32,24 @@ START_TEST(test_lagging_node_drained_then_back)
 	fx_expect_drain(2, true, 5);
 	ck_assert(fx_ready_now(0) && fx_ready_now(1));
 	ck_assert(h_wait_file_contains(fx.ctl.log, "node=p2 ready -> drain: lag 61 blocks > 5", 2));
+	/*
+	 * Finalized numbers: the simulator finalizes 2 behind best, so the
+	 * controller learns them through chain_getHeader(hash), asked once per
+	 * chain per new hash and shared with the other nodes.
+	 */
+	{
+		struct h_resp r;
+		bool seen = false;
+
+		for (double end = h_now() + 5; h_now() < end && !seen;) {
+			ck_assert_int_eq(h_ctl_http(&fx.ctl, "/status.json", NULL, &r), 200);
+			seen = strstr(r.body, "\"name\":\"p0\"") != NULL &&
+			       strstr(r.body, "\"best\":1061,\"finalized\":1059") != NULL &&
+			       strstr(r.body, "\"best\":1000,\"finalized\":998") != NULL;
+			h_resp_free(&r);
+		}
+		ck_assert_msg(seen, "finalized numbers not 2 behind best in /status.json");
+	}
 	/* The heavy backend's twin follows through track (inherited drain, 0x10). */
 	ck_assert_int_ne(h_wait_admin(&fx.hap, "be_polkadot_heavy", "node3", 0x10, 0x10, 5) & 0x10,
 	                 0);
