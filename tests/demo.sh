@@ -35,7 +35,8 @@ cleanup() {
 	wait 2>/dev/null || true
 	rm -rf "$dir"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'cleanup; exit 0' INT TERM
 
 wait_for() { # wait_for SECONDS DESCRIPTION COMMAND...
 	local end=$((SECONDS + $1)) what=$2
