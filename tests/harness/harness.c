@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <check.h>
 #include <curl/curl.h>
 
 #include "common/compiler.h"
@@ -155,6 +156,34 @@ int h_stop(pid_t pid, int sig, double timeout_s)
 	}
 	kill(-pid, SIGKILL); /* whatever the child left in its group */
 	return status;
+}
+
+int h_run(const char *cmd, char *out, size_t outlen)
+{
+	FILE *p = popen(cmd, "r");
+	size_t n;
+
+	if (p == NULL)
+		return -1;
+	n = fread(out, 1, outlen - 1, p);
+	out[n] = '\0';
+	return pclose(p);
+}
+
+int h_run_suite(Suite *s)
+{
+	SRunner *sr;
+	int failed;
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	h_ca_file();
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	h_tmp_cleanup();
+	curl_global_cleanup();
+	return failed == 0 ? 0 : 1;
 }
 
 bool h_port_open(int port)

@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <check.h>
+
 #include "common/compiler.h"
 
 #define H_MAX_ENV 32
@@ -52,6 +54,20 @@ char *h_read_file(const char *path, size_t *len);
 
 /* Writes <data> to <path>. Returns 0 or -1. */
 int h_write_file(const char *path, const char *data);
+
+/*
+ * Runs <cmd> through /bin/sh, capturing its stdout (add 2>&1 for stderr) into
+ * <out>, NUL-terminated and cut at <outlen> - 1 bytes. Returns the wait
+ * status, or -1 if it could not be started.
+ */
+int h_run(const char *cmd, char *out, size_t outlen);
+
+/*
+ * The main() of an integration binary: makes the temp dir and TLS material
+ * once (forked tests share them), runs <s>, removes the temp dir. Returns the
+ * exit status: 0 when every test passed.
+ */
+int h_run_suite(Suite *s);
 
 /* Monotonic seconds. */
 double h_now(void);

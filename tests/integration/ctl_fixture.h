@@ -173,19 +173,4 @@ static PF_UNUSED bool fx_ready_now(int i)
 	return admin >= 0 && ((unsigned)admin & (FDRAIN | FMAINT)) == 0;
 }
 
-static int fx_main(Suite *s)
-{
-	SRunner *sr;
-	int failed;
-
-	h_tmpdir();
-	h_cert_dir();
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	h_tmp_cleanup();
-	return failed == 0 ? 0 : 1;
-}
-
 #endif

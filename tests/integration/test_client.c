@@ -68,8 +68,6 @@ START_TEST(test_polkadot_api_through_edge)
 {
 	char cmd[2048], np[600], cwd[512];
 	static char out[16384];
-	FILE *p;
-	size_t n;
 	int st;
 
 	h_node_path_env(np, sizeof(np));
@@ -80,11 +78,7 @@ START_TEST(test_polkadot_api_through_edge)
 	         "--ws wss://polkadot.localhost:%d/ --ca %s --dev-rpc http://127.0.0.1:%d/ "
 	         "--unsafe-code -32601 --timeout 90 2>&1",
 	         np, cwd, haproxy.https_port, haproxy.https_port, h_ca_file(), chopsticks_port);
-	p = popen(cmd, "r");
-	ck_assert_ptr_nonnull(p);
-	n = fread(out, 1, sizeof(out) - 1, p);
-	out[n] = '\0';
-	st = pclose(p);
+	st = h_run(cmd, out, sizeof(out));
 	fputs(out, stderr);
 	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "client failed:\n%s", out);
 	ck_assert_ptr_nonnull(strstr(out, " 0 failed"));
@@ -112,14 +106,5 @@ static Suite *client_suite(void)
 
 int main(void)
 {
-	SRunner *sr;
-	int failed;
-
-	h_ca_file();
-	sr = srunner_create(client_suite());
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	h_tmp_cleanup();
-	return failed == 0 ? 0 : 1;
+	return h_run_suite(client_suite());
 }

@@ -33,8 +33,7 @@ static void hcmd(const char *cmd)
 
 START_TEST(test_sessions_shut_after_grace)
 {
-	char cmd[1400], out[2048], url[128];
-	const char *cache = getenv("PF_CACHE");
+	char cmd[1400], out[2048], url[128], np[600];
 	double t0, t_closed;
 	FILE *p;
 	size_t n;
@@ -45,9 +44,9 @@ START_TEST(test_sessions_shut_after_grace)
 	hcmd("set server be_polkadot/node3 state maint");
 	snprintf(url, sizeof(url), "wss://polkadot.localhost:%d/", fx.hap.https_port);
 	snprintf(cmd, sizeof(cmd),
-	         "NODE_PATH='%s/npm/node_modules' node tests/harness/ws_subscribe.js --url %s "
-	         "--ca %s --notifications 1000000 --until-close --timeout-ms 20000 2>&1",
-	         cache != NULL ? cache : "", url, h_ca_file());
+	         "%s node tests/harness/ws_subscribe.js --url %s --ca %s --notifications 1000000 "
+	         "--until-close --timeout-ms 20000 2>&1",
+	         h_node_path_env(np, sizeof(np)), url, h_ca_file());
 	p = popen(cmd, "r");
 	ck_assert_ptr_nonnull(p);
 	/* Wait until the upgraded connection is established on node1. */
@@ -94,5 +93,5 @@ static Suite *ctl_grace_suite(void)
 
 int main(void)
 {
-	return fx_main(ctl_grace_suite());
+	return h_run_suite(ctl_grace_suite());
 }

@@ -183,5 +183,5 @@ static Suite *ctl_health_suite(void)
 
 int main(void)
 {
-	return fx_main(ctl_health_suite());
+	return h_run_suite(ctl_health_suite());
 }

@@ -27,16 +27,10 @@ static void teardown(void)
 
 static int run_ctl(const char *args, char *out, size_t outlen)
 {
-	char cmd[1024];
-	FILE *p;
-	size_t n;
+	char cmd[2200];
 
 	snprintf(cmd, sizeof(cmd), "%s/polkfura-ctl %s 2>&1", h_build_dir(), args);
-	p = popen(cmd, "r");
-	ck_assert_ptr_nonnull(p);
-	n = fread(out, 1, outlen - 1, p);
-	out[n] = '\0';
-	return pclose(p);
+	return h_run(cmd, out, outlen);
 }
 
 START_TEST(test_haproxy_restart_reapplied)
@@ -280,5 +274,5 @@ static Suite *ctl_ops_suite(void)
 
 int main(void)
 {
-	return fx_main(ctl_ops_suite());
+	return h_run_suite(ctl_ops_suite());
 }

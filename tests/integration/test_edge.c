@@ -291,14 +291,5 @@ static Suite *edge_suite(void)
 
 int main(void)
 {
-	SRunner *sr;
-	int failed;
-
-	h_ca_file(); /* TLS material made once, shared by the forked tests */
-	sr = srunner_create(edge_suite());
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	h_tmp_cleanup();
-	return failed == 0 ? 0 : 1;
+	return h_run_suite(edge_suite());
 }

@@ -17,19 +17,13 @@
 static int haproxy_check(const char *backends, char *out, size_t outlen)
 {
 	char cmd[2048], cwd[512];
-	FILE *p;
-	size_t n;
 
 	ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
 	snprintf(cmd, sizeof(cmd),
 	         "PF_CERT_DIR='%s' PF_SPOE_CONF='%s/haproxy/spoe-polkfura.conf' "
 	         "PF_ADMIN_SOCKET='%s/check.sock' haproxy -c -f haproxy/haproxy.cfg -f '%s' 2>&1",
 	         h_cert_dir(), cwd, h_tmpdir(), backends);
-	p = popen(cmd, "r");
-	ck_assert_ptr_nonnull(p);
-	n = fread(out, 1, outlen - 1, p);
-	out[n] = '\0';
-	return pclose(p);
+	return h_run(cmd, out, outlen);
 }
 
 START_TEST(test_shipped_config_is_valid)
@@ -89,14 +83,5 @@ static Suite *config_suite(void)
 
 int main(void)
 {
-	SRunner *sr;
-	int failed;
-
-	h_cert_dir();
-	sr = srunner_create(config_suite());
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	h_tmp_cleanup();
-	return failed == 0 ? 0 : 1;
+	return h_run_suite(config_suite());
 }

@@ -303,17 +303,6 @@ START_TEST(test_sigterm_goodbye)
 }
 END_TEST
 
-static int run_cmd(const char *cmd, char *out, size_t outlen)
-{
-	FILE *p = popen(cmd, "r");
-	size_t n;
-
-	ck_assert_ptr_nonnull(p);
-	n = fread(out, 1, outlen - 1, p);
-	out[n] = '\0';
-	return pclose(p);
-}
-
 START_TEST(test_bad_flags_exit_2)
 {
 	static const char *const cases[][2] = {
@@ -332,7 +321,7 @@ START_TEST(test_bad_flags_exit_2)
 
 		snprintf(cmd, sizeof(cmd), "%s/polkfura-spoa --methods haproxy/methods.tsv %s 2>&1",
 		         h_build_dir(), cases[i][0]);
-		st = run_cmd(cmd, out, sizeof(out));
+		st = h_run(cmd, out, sizeof(out));
 		ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 2, "%s: exit %d", cases[i][0],
 		              WEXITSTATUS(st));
 		ck_assert_msg(strstr(out, cases[i][1]) != NULL, "%s: message '%s'", cases[i][0],
@@ -340,7 +329,7 @@ START_TEST(test_bad_flags_exit_2)
 		ck_assert_msg(strchr(out, '\n') == out + strlen(out) - 1, "one line: '%s'", out);
 	}
 	snprintf(cmd, sizeof(cmd), "%s/polkfura-spoa --help", h_build_dir());
-	ck_assert_int_eq(run_cmd(cmd, out, sizeof(out)), 0);
+	ck_assert_int_eq(h_run(cmd, out, sizeof(out)), 0);
 	ck_assert_ptr_nonnull(strstr(out, "--max-body"));
 }
 END_TEST
@@ -401,15 +390,5 @@ static Suite *agent_suite(void)
 
 int main(void)
 {
-	SRunner *sr;
-
-	h_tmpdir(); /* made once here so forked tests share it and it is removed at the end */
-	sr = srunner_create(agent_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	h_tmp_cleanup();
-	return failed == 0 ? 0 : 1;
+	return h_run_suite(agent_suite());
 }

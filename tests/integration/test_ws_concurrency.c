@@ -187,10 +187,7 @@ END_TEST
 
 START_TEST(test_websocket_subscription)
 {
-	char url[128], cmd[1024], out[2048];
-	const char *cache = getenv("PF_CACHE");
-	FILE *p;
-	size_t n;
+	char url[128], cmd[1024], out[2048], np[600];
 	int st;
 
 	/* Blocks every 200 ms so a notification comes quickly. */
@@ -198,14 +195,10 @@ START_TEST(test_websocket_subscription)
 	    h_nodesim_control(&stack.polkadot, "/all", "{\"block_time_ms\":200}", NULL), 200);
 	snprintf(url, sizeof(url), "wss://polkadot.localhost:%d/", stack.haproxy.https_port);
 	snprintf(cmd, sizeof(cmd),
-	         "NODE_PATH='%s/npm/node_modules' node tests/harness/ws_subscribe.js --url %s "
-	         "--ca %s --notifications 2 --timeout-ms 20000 2>&1",
-	         cache != NULL ? cache : "", url, h_ca_file());
-	p = popen(cmd, "r");
-	ck_assert_ptr_nonnull(p);
-	n = fread(out, 1, sizeof(out) - 1, p);
-	out[n] = '\0';
-	st = pclose(p);
+	         "%s node tests/harness/ws_subscribe.js --url %s --ca %s --notifications 2 "
+	         "--timeout-ms 20000 2>&1",
+	         h_node_path_env(np, sizeof(np)), url, h_ca_file());
+	st = h_run(cmd, out, sizeof(out));
 	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "ws check failed: %s", out);
 	ck_assert_ptr_nonnull(strstr(out, "\"upgraded\":true"));
 	ck_assert_ptr_nonnull(strstr(out, "\"notifications\":2"));
@@ -234,15 +227,5 @@ static Suite *load_suite(void)
 
 int main(void)
 {
-	SRunner *sr;
-	int failed;
-
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	h_ca_file();
-	sr = srunner_create(load_suite());
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	h_tmp_cleanup();
-	return failed == 0 ? 0 : 1;
+	return h_run_suite(load_suite());
 }
