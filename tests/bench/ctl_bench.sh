@@ -97,7 +97,8 @@ done
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/pf-ctl-bench-XXXXXX")
 PIDS=()
-USED_PORTS=" "
+# shellcheck source=tests/bench/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 SIM_PID='' HAP_PID='' CTL_PID=''
 
 cleanup() {
@@ -121,30 +122,9 @@ trap 'exit 130' INT TERM
 
 mkdir -p build
 
-# free_port VAR: a port below the ephemeral range that nothing listens on.
-free_port() {
-	local p
-	while :; do
-		p=$((20000 + RANDOM % 12000))
-		[[ $USED_PORTS == *" $p "* ]] && continue
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-			USED_PORTS+="$p "
-			printf -v "$1" '%s' "$p"
-			return
-		fi
-	done
-}
 
 now_ns() { date +%s%N; }
 
-# cpu_ticks PID: utime+stime of every thread, in clock ticks. Fields counted
-# after the ")" that ends comm, so a comm with spaces cannot shift them.
-cpu_ticks() {
-	local s
-	s=$(<"/proc/$1/stat")
-	s=${s##*) }
-	awk '{ print $12 + $13 }' <<<"$s"
-}
 
 # cpu_split PID: "utime stime" in clock ticks.
 cpu_split() {

@@ -39,7 +39,8 @@ CLK_TCK=$(getconf CLK_TCK)
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/pf-bench-XXXXXX")
 chmod 755 "$TMP"
 PIDS=()
-USED_PORTS=" "
+# shellcheck source=tests/bench/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 TEE_PID=
 
 cleanup() {
@@ -77,19 +78,6 @@ die() {
 	exit 1
 }
 
-# free_port VAR: a port below the ephemeral range that nothing listens on.
-free_port() {
-	local p
-	while :; do
-		p=$((20000 + RANDOM % 12000))
-		[[ $USED_PORTS == *" $p "* ]] && continue
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-			USED_PORTS+="$p "
-			printf -v "$1" '%s' "$p"
-			return
-		fi
-	done
-}
 
 # wait_port PORT PID WHAT LOG: poll until PORT accepts, fail if PID dies.
 wait_port() {
@@ -120,10 +108,6 @@ box_ticks() {
 	awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat
 }
 
-# cpu_ticks PID: utime+stime in clock ticks (all threads).
-cpu_ticks() {
-	awk '{ print $14 + $15 }' "/proc/$1/stat"
-}
 
 # kv KEY LINE: the value of KEY=value in a RESULT line.
 kv() {
