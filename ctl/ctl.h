@@ -80,6 +80,10 @@ struct ctl_chain {
 	unsigned n_released;
 };
 
+/* Kinds of the commands a reconciliation sends: hapi_diff()'s, then shutdown sessions. */
+#define CTL_CMD_SHUTDOWN (HAPI_ACT_SET_ADDR + 1)
+#define CTL_CMD_COUNT    (CTL_CMD_SHUTDOWN + 1)
+
 enum ctl_hap_phase {
 	CTL_HAP_IDLE = 0,
 	CTL_HAP_READING,
@@ -108,10 +112,10 @@ struct ctl_haproxy {
 	char last_error[256];
 	struct hapi_server *have; /* owned, last show servers state */
 	size_t n_have, cap_have;
-	unsigned n_sent;                /* commands in the batch in flight */
-	enum hapi_act_kind *sent_kinds; /* owned, kinds of those commands */
+	unsigned n_sent;      /* commands in the batch in flight */
+	unsigned *sent_kinds; /* owned, CTL_CMD_* kind of each of those commands */
 	uint64_t restarts;
-	uint64_t actions[HAPI_ACT_SET_ADDR + 2]; /* by hapi_act_kind; last: shutdown sessions */
+	uint64_t actions[CTL_CMD_COUNT]; /* accepted commands by CTL_CMD_* kind */
 	uint64_t errors[CTL_ERR_COUNT];
 	uint64_t reconciles;
 };

@@ -188,7 +188,7 @@ static size_t add_shutdowns(struct ctl *c, char *line, size_t used, size_t cap, 
 					continue;
 				used += (size_t)snprintf(line + used, cap - used, "%s%s",
 				                         used ? "; " : "", cmd);
-				hp->sent_kinds[(*count)++] = HAPI_ACT_SET_ADDR + 1;
+				hp->sent_kinds[(*count)++] = CTL_CMD_SHUTDOWN;
 			}
 			nd->shut_mask |= 1u << hp->index;
 			log_info(MOD,
@@ -259,7 +259,7 @@ static void reconcile_apply(struct ctl *c, struct ctl_haproxy *hp)
 	for (size_t i = 0; i < nact; i++) {
 		used += (size_t)snprintf(line + used, line_cap - used, "%s%s", used ? "; " : "",
 		                         act[i].cmd);
-		hp->sent_kinds[count++] = act[i].kind;
+		hp->sent_kinds[count++] = (unsigned)act[i].kind;
 		log_info(MOD, "haproxy=%s %s", hp->name, act[i].cmd);
 	}
 	used = add_shutdowns(c, line, used, line_cap, &count, hp);
@@ -299,23 +299,26 @@ static void hap_apply_cb(void *ctx, int status, const char *answer, size_t len, 
 		hap_fail(hp, CTL_ERR_IO, "out of memory reading answers");
 		return;
 	}
-	if (hapi_split_answers(answer, len, parts, hp->n_sent + 1, &n, why, sizeof(why)) != 0) {
+	if (hapi_split_answers(answer, len, parts, hp->n_sent + 1, &n, why, sizeof(why)) != 0 ||
+	    n != hp->n_sent) {
+		/*
+		 * HAProxy 2.6 drops the terminator of a few error texts, merging two
+		 * answers: when the count is off, none of them can be trusted. The
+		 * next round reads the state back and repairs whatever did not apply.
+		 */
+		if (n != hp->n_sent)
+			snprintf(why, sizeof(why), "%zu answers to %u commands", n, hp->n_sent);
 		free(parts);
 		hap_fail(hp, CTL_ERR_PARSE, why);
 		return;
 	}
 	for (size_t i = 0; i < hp->n_sent; i++) {
-		enum hapi_act_kind kind = hp->sent_kinds[i];
-		int ok;
-
-		if (i >= n) {
-			hp->actions[kind]++; /* trailing empty answers may be folded away */
-			continue;
-		}
-		ok = kind == HAPI_ACT_SET_ADDR
-		         ? hapi_addr_answer_ok((const char *)parts[i].p, parts[i].len, why,
-		                               sizeof(why))
-		         : hapi_answer_ok((const char *)parts[i].p, parts[i].len, why, sizeof(why));
+		unsigned kind = hp->sent_kinds[i];
+		int ok =
+		    kind == HAPI_ACT_SET_ADDR
+		        ? hapi_addr_answer_ok((const char *)parts[i].p, parts[i].len, why,
+		                              sizeof(why))
+		        : hapi_answer_ok((const char *)parts[i].p, parts[i].len, why, sizeof(why));
 		if (ok == 0) {
 			hp->actions[kind]++;
 		} else {

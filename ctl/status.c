@@ -65,6 +65,7 @@ char *status_render_metrics(const struct ctl *c, size_t *len)
 {
 	struct out o = {malloc(65536), 0, 65536, false};
 	static const char *const kinds[] = {"state", "weight", "addr", "shutdown_sessions"};
+	_Static_assert(PF_ARRAY_SIZE(kinds) == CTL_CMD_COUNT, "a name per command kind");
 	static const char *const errs[] = {"io",        "parse",   "refused",
 	                                   "no_server", "no_slot", "busy"};
 

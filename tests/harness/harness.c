@@ -656,27 +656,32 @@ char *h_backends_for(const struct h_nodesim *polkadot, const struct h_nodesim *k
 {
 	const struct h_nodesim *sims[2] = {polkadot, kusama};
 	const char *names[2] = {"polkadot", "kusama"};
-	size_t cap = 8192, len = 0;
-	char *out = malloc(cap);
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len); /* grows as needed: no fixed buffer to overrun */
 
-	if (out == NULL)
+	if (f == NULL)
 		return NULL;
-	out[0] = '\0';
-#define ADD(...) len += (size_t)snprintf(out + len, cap - len, __VA_ARGS__)
 	for (int c = 0; c < 2; c++) {
-		ADD("backend be_%s\n    balance roundrobin\n    option httpchk GET "
-		    "/health/readiness\n"
-		    "    default-server check inter 500ms fall 2 rise 1 maxconn 500\n",
+		fprintf(f,
+		        "backend be_%s\n    balance roundrobin\n    option httpchk GET "
+		        "/health/readiness\n"
+		        "    default-server check inter 500ms fall 2 rise 1 maxconn 500\n",
+		        names[c]);
+		for (int i = 0; sims[c] != NULL && i < sims[c]->n; i++)
+			fprintf(f, "    server node%d 127.0.0.1:%d\n", i + 1, sims[c]->port[i]);
+		fprintf(
+		    f,
+		    "backend be_%s_heavy\n    balance roundrobin\n    default-server maxconn 20\n",
 		    names[c]);
 		for (int i = 0; sims[c] != NULL && i < sims[c]->n; i++)
-			ADD("    server node%d 127.0.0.1:%d\n", i + 1, sims[c]->port[i]);
-		ADD("backend be_%s_heavy\n    balance roundrobin\n    default-server maxconn 20\n",
-		    names[c]);
-		for (int i = 0; sims[c] != NULL && i < sims[c]->n; i++)
-			ADD("    server node%d 127.0.0.1:%d track be_%s/node%d\n", i + 1,
-			    sims[c]->port[i], names[c], i + 1);
+			fprintf(f, "    server node%d 127.0.0.1:%d track be_%s/node%d\n", i + 1,
+			        sims[c]->port[i], names[c], i + 1);
 	}
-#undef ADD
+	if (fclose(f) != 0) {
+		free(out);
+		return NULL;
+	}
 	return out;
 }
 

@@ -125,6 +125,24 @@ START_TEST(test_drain_undrain_by_hand)
 	snprintf(args, sizeof(args), "undrain p0 --config %s", fx.ctl.config);
 	ck_assert_int_eq(run_ctl(args, out, sizeof(out)), 0);
 	fx_expect_drain(0, false, 5);
+	/* HAProxy's answers were read command by command and counted, none refused or garbled. */
+	{
+		struct h_resp m;
+		const char *state;
+
+		for (double end = h_now() + 5; h_now() < end;) {
+			ck_assert_int_eq(h_ctl_http(&fx.ctl, "/metrics", NULL, &m), 200);
+			state = strstr(m.body, ",kind=\"state\"} ");
+			if (state != NULL && strtol(state + 15, NULL, 10) >= 1)
+				break;
+			h_resp_free(&m);
+			m.body = NULL;
+		}
+		ck_assert_ptr_nonnull(m.body);
+		ck_assert_ptr_nonnull(strstr(m.body, ",reason=\"refused\"} 0\n"));
+		ck_assert_ptr_nonnull(strstr(m.body, ",reason=\"parse\"} 0\n"));
+		h_resp_free(&m);
+	}
 }
 END_TEST
 
