@@ -30,32 +30,29 @@ static struct fixture fx;
 /* Backends: node1..3 for the configured nodes, slot1..3 as a server-template. */
 static char *fx_backends(void)
 {
-	char *b = malloc(4096);
-	int n = 0;
+	char *b = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&b, &len);
 
-	ck_assert_ptr_nonnull(b);
+	ck_assert_ptr_nonnull(f);
 	/* TCP checks only because "track" needs them; server state is the controller's. */
-	n += snprintf(b + n, 4096 - (size_t)n,
-	              "backend be_polkadot\n    balance roundrobin\n"
-	              "    default-server check inter 1s\n");
+	fprintf(f, "backend be_polkadot\n    balance roundrobin\n"
+	           "    default-server check inter 1s\n");
 	for (int i = 0; i < FX_NODES; i++)
-		n += snprintf(b + n, 4096 - (size_t)n, "    server node%d 127.0.0.1:%d\n", i + 1,
-		              fx.sim.port[i]);
-	n += snprintf(b + n, 4096 - (size_t)n,
-	              "    server-template slot %d 127.0.0.1:1 disabled\n"
-	              "backend be_polkadot_heavy\n    balance roundrobin\n",
-	              FX_SLOTS);
+		fprintf(f, "    server node%d 127.0.0.1:%d\n", i + 1, fx.sim.port[i]);
+	fprintf(f,
+	        "    server-template slot %d 127.0.0.1:1 disabled\n"
+	        "backend be_polkadot_heavy\n    balance roundrobin\n",
+	        FX_SLOTS);
 	for (int i = 0; i < FX_NODES; i++)
-		n += snprintf(b + n, 4096 - (size_t)n,
-		              "    server node%d 127.0.0.1:%d track be_polkadot/node%d\n", i + 1,
-		              fx.sim.port[i], i + 1);
+		fprintf(f, "    server node%d 127.0.0.1:%d track be_polkadot/node%d\n", i + 1,
+		        fx.sim.port[i], i + 1);
 	for (int i = 0; i < FX_SLOTS; i++)
-		n += snprintf(b + n, 4096 - (size_t)n,
-		              "    server slot%d 127.0.0.1:1 track be_polkadot/slot%d\n", i + 1,
-		              i + 1);
-	snprintf(b + n, 4096 - (size_t)n,
-	         "backend be_kusama\n    server k1 127.0.0.1:1 check\n"
-	         "backend be_kusama_heavy\n    server k1 127.0.0.1:1 track be_kusama/k1\n");
+		fprintf(f, "    server slot%d 127.0.0.1:1 track be_polkadot/slot%d\n", i + 1,
+		        i + 1);
+	fprintf(f, "backend be_kusama\n    server k1 127.0.0.1:1 check\n"
+	           "backend be_kusama_heavy\n    server k1 127.0.0.1:1 track be_kusama/k1\n");
+	ck_assert_int_eq(fclose(f), 0);
 	return b;
 }
 
@@ -71,33 +68,35 @@ static char *fx_ctl_config(const char *sockets, const char *extra_nodes, const c
 	    {"min_drain_ms", "0"},   {"min_ready", "1"},    {"stall_ms", "1000"},
 	    {"drain_grace_ms", "0"},
 	};
-	char *c = malloc(8192);
-	int n;
+	char *c = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&c, &len);
 
-	ck_assert_ptr_nonnull(c);
-	n = snprintf(c, 8192, "{\"region\": \"test\", ");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "{\"region\": \"test\", ");
 	/* <tuning> ("\"key\": value, ...") replaces the defaults it names. */
 	for (size_t i = 0; i < PF_ARRAY_SIZE(defaults); i++) {
 		char quoted[64];
 
 		snprintf(quoted, sizeof(quoted), "\"%s\"", defaults[i][0]);
 		if (tuning == NULL || strstr(tuning, quoted) == NULL)
-			n += snprintf(c + n, 8192 - (size_t)n, "%s: %s, ", quoted, defaults[i][1]);
+			fprintf(f, "%s: %s, ", quoted, defaults[i][1]);
 	}
-	n += snprintf(c + n, 8192 - (size_t)n,
-	              "%s%s \"haproxy\": [%s], \"http_listen\": \"127.0.0.1:%d\","
-	              " \"state_file\": \"%s\", \"log_level\": \"debug\","
-	              " \"chains\": [{\"name\": \"polkadot\", \"backend\": \"be_polkadot\","
-	              " \"heavy_backends\": [\"be_polkadot_heavy\"], \"nodes\": [",
-	              tuning != NULL ? tuning : "", tuning != NULL ? "," : "", sockets,
-	              fx.ctl.http_port, fx.state_file);
+	fprintf(f,
+	        "%s%s \"haproxy\": [%s], \"http_listen\": \"127.0.0.1:%d\","
+	        " \"state_file\": \"%s\", \"log_level\": \"debug\","
+	        " \"chains\": [{\"name\": \"polkadot\", \"backend\": \"be_polkadot\","
+	        " \"heavy_backends\": [\"be_polkadot_heavy\"], \"nodes\": [",
+	        tuning != NULL ? tuning : "", tuning != NULL ? "," : "", sockets, fx.ctl.http_port,
+	        fx.state_file);
 	for (int i = 0; i < FX_NODES; i++)
-		n += snprintf(c + n, 8192 - (size_t)n,
-		              "%s{\"name\": \"p%d\", \"server\": \"node%d\","
-		              " \"rpc\": \"http://127.0.0.1:%d/\"}",
-		              i ? ", " : "", i, i + 1, fx.sim.port[i]);
-	snprintf(c + n, 8192 - (size_t)n, "%s%s]}]}", extra_nodes != NULL ? ", " : "",
-	         extra_nodes != NULL ? extra_nodes : "");
+		fprintf(f,
+		        "%s{\"name\": \"p%d\", \"server\": \"node%d\","
+		        " \"rpc\": \"http://127.0.0.1:%d/\"}",
+		        i ? ", " : "", i, i + 1, fx.sim.port[i]);
+	fprintf(f, "%s%s]}]}", extra_nodes != NULL ? ", " : "",
+	        extra_nodes != NULL ? extra_nodes : "");
+	ck_assert_int_eq(fclose(f), 0);
 	return c;
 }
 
