@@ -30,14 +30,13 @@ static void hap_fail(struct ctl_haproxy *hp, enum ctl_act_err kind, const char *
 	hp->phase = CTL_HAP_IDLE;
 }
 
-void reconcile_start(struct ctl *c, struct ctl_haproxy *hp)
+void reconcile_start(struct ctl_haproxy *hp)
 {
 	if (hp->phase != CTL_HAP_IDLE) {
 		hp->errors[CTL_ERR_BUSY]++;
 		return;
 	}
 	hp->phase = CTL_HAP_READING;
-	(void)c;
 	if (hapi_send(hp->api, "show info; show servers state", hap_read_cb, hp) == -1)
 		hap_fail(hp, CTL_ERR_IO, "out of memory");
 }
