@@ -38,7 +38,7 @@ COMMON_SRC := $(wildcard common/*.c)
 SPOA_SRC   := $(filter-out spoa/main.c,$(wildcard spoa/*.c))
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
 SPOA_OBJ   := $(SPOA_SRC:%.c=$(BUILD)/%.o)
-CTL_SRC    := $(filter-out ctl/main.c,$(wildcard ctl/*.c))
+CTL_SRC    := $(filter-out ctl/main.c,$(wildcard ctl/*.c ctl/*/*.c))
 CTL_OBJ    := $(CTL_SRC:%.c=$(BUILD)/%.o)
 LIBCOMMON  := $(BUILD)/libpfcommon.a
 
@@ -50,10 +50,10 @@ BINS       := $(SPOA_BIN) $(if $(wildcard ctl/main.c),$(CTL_BIN))
 # common/), the objects in UNIT_DEPS_<mod>, and libpfcommon.a.
 UNIT_SRC   := $(wildcard tests/unit/check_*.c)
 UNIT_BINS  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
-UNIT_DEPS_rpc := spoa/methods
-UNIT_DEPS_methods := spoa/rpc
+UNIT_DEPS_rpc := spoa/methods spoa/rpc_class
+UNIT_DEPS_methods := spoa/rpc_class
 objs_of = $(addprefix $(BUILD)/,$(addsuffix .o,$(1)))
-unit_mod = $(firstword $(wildcard spoa/$(1).c ctl/$(1).c common/$(1).c))
+unit_mod = $(firstword $(wildcard spoa/$(1).c ctl/$(1).c ctl/*/$(1).c common/$(1).c))
 
 # Integration tests: Check binaries linked with the harness library.
 HARNESS_SRC := $(wildcard tests/harness/*.c)
@@ -65,9 +65,9 @@ INTEG_BINS := $(INTEG_SRC:tests/integration/%.c=$(BUILD)/tests/integration/%)
 FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_NAMES := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=%)
 FUZZ_DEPS_spop := spoa/spop
-FUZZ_DEPS_rpc  := spoa/rpc spoa/methods
-FUZZ_DEPS_hapi_cmd := ctl/hapi_cmd
-FUZZ_DEPS_noderpc  := ctl/noderpc
+FUZZ_DEPS_rpc  := spoa/rpc spoa/methods spoa/rpc_class
+FUZZ_DEPS_hapi_cmd := ctl/hapi/hapi_cmd
+FUZZ_DEPS_noderpc  := ctl/poll/noderpc
 FUZZ_DEPS_ctl_cfg  := ctl/ctl_cfg
 REPLAY_BINS := $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz/replay_%)
 

@@ -6,7 +6,7 @@
  * node_decide() runs per chain and each HAProxy instance is reconciled
  * (reconcile.c). Nothing here blocks; all I/O is on the loop.
  */
-#include "ctl.h"
+#include "ctl/ctl.h"
 
 #include <sys/stat.h>
 
@@ -19,26 +19,21 @@
 #include <cjson/cJSON.h>
 #include <ev.h>
 
+#include "common/clock.h"
 #include "common/compiler.h"
+#include "common/file.h"
 #include "common/log.h"
-#include "hapi.h"
-#include "http.h"
-#include "poller.h"
-#include "reconcile.h"
-#include "status.h"
+#include "ctl/hapi/hapi.h"
+#include "ctl/hapi/reconcile.h"
+#include "ctl/poll/poller.h"
+#include "ctl/web/http.h"
+#include "ctl/web/status.h"
 
 #define MOD "ctl"
 
+#define CTL_STATE_FILE_MAX (1u << 20) /* admin drains of 4,096 nodes with long reasons fit */
+
 const double ctl_lat_bounds_ms[CTL_LAT_BUCKETS] = {5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000};
-
-int64_t ctl_now_ms(const struct ctl *c)
-{
-	struct timespec ts;
-
-	(void)c; /* wall clock for every controller alike; <c> keeps call sites uniform */
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- runtime objects from the config ---- */
 
@@ -202,20 +197,18 @@ static int save_state(struct ctl *c)
 
 static void load_state(struct ctl *c)
 {
-	FILE *f = fopen(c->cfg.state_file, "r");
-	char buf[65536];
+	char err[CTL_CFG_PATH_MAX + 128];
 	size_t n;
+	char *buf = pf_read_file(c->cfg.state_file, CTL_STATE_FILE_MAX, &n, err, sizeof(err));
 	cJSON *root, *drains, *it;
 
-	if (f == NULL) {
+	if (buf == NULL) {
 		if (errno != ENOENT)
-			log_warn(MOD, "state file %s: %s", c->cfg.state_file, strerror(errno));
+			log_warn(MOD, "state file %s, admin drains not restored", err);
 		return;
 	}
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	root = cJSON_Parse(buf);
+	root = cJSON_ParseWithLength(buf, n);
+	free(buf);
 	drains = cJSON_GetObjectItemCaseSensitive(root, "admin_drains");
 	if (root == NULL || !cJSON_IsObject(drains)) {
 		log_warn(MOD, "state file %s: not a polkfura state file, ignored",
@@ -522,7 +515,7 @@ static enum node_state preset_from_haproxy(const struct ctl *c, const struct ctl
 
 static void decide(struct ctl *c)
 {
-	int64_t now = ctl_now_ms(c);
+	int64_t now = pf_wall_ms();
 
 	for (unsigned ch = 0; ch < c->n_chains; ch++) {
 		struct ctl_chain *chain = &c->chains[ch];
@@ -636,7 +629,7 @@ int ctl_admin_drain(struct ctl *c, const char *name, bool drain, const char *rea
 		nd->track.state = NODE_DRAIN;
 		nd->track.changed = true;
 		nd->track.kept_in = false;
-		nd->track.since_ms = ctl_now_ms(c);
+		nd->track.since_ms = pf_wall_ms();
 		snprintf(nd->track.why, sizeof(nd->track.why), "admin: %.100s",
 		         nd->track.admin_reason);
 		nd->drain_since_ms = nd->track.since_ms;
@@ -681,7 +674,7 @@ int ctl_start(struct ctl *c, struct ev_loop *loop, struct ctl_cfg *cfg, const ch
 	memset(cfg, 0, sizeof(*cfg));
 	snprintf(c->cfg_path, sizeof(c->cfg_path), "%s", cfg_path);
 	node_limits_from_cfg(&c->limits, &c->cfg);
-	c->started_ms = ctl_now_ms(c);
+	c->started_ms = pf_wall_ms();
 	c->chains = build_chains(&c->cfg, NULL, 0);
 	c->n_chains = c->cfg.n_chains;
 	c->poller = poller_new(loop);

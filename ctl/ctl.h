@@ -15,10 +15,10 @@
 #include <ev.h>
 
 #include "common/compiler.h"
-#include "ctl_cfg.h"
-#include "hapi_cmd.h"
-#include "node.h"
-#include "noderpc.h"
+#include "ctl/ctl_cfg.h"
+#include "ctl/hapi/hapi_cmd.h"
+#include "ctl/node.h"
+#include "ctl/poll/noderpc.h"
 
 struct hapi;
 struct poller;
@@ -143,9 +143,6 @@ struct ctl {
 	uint64_t reloads, reload_failures;
 	int64_t started_ms;
 };
-
-/* Milliseconds on the loop's clock as wall time (for logs and status). */
-int64_t ctl_now_ms(const struct ctl *c);
 
 /*
  * Builds the controller from <cfg> (ownership moves in) on <loop>: loads the

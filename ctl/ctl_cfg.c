@@ -9,7 +9,7 @@
  * ctl_cfg_load reads a file. The DOM is freed before returning, so cJSON
  * never escapes this file.
  */
-#include "ctl_cfg.h"
+#include "ctl/ctl_cfg.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -27,8 +27,10 @@
 #include <cjson/cJSON.h>
 
 #include "common/compiler.h"
+#include "common/file.h"
 #include "common/log.h"
 #include "common/net.h"
+#include "common/text.h"
 
 enum cfg_type {
 	CFG_UINT = 0,
@@ -153,24 +155,15 @@ static int fail(struct cfg_ctx *c, const char *path, const char *key, const char
 	return -1;
 }
 
-/* Masks bytes that would garble a log line. */
-static char printable(char ch)
-{
-	if (ch < 0x20 || ch >= 0x7f)
-		return '?';
-	return ch;
-}
-
 /* Quotes <s> for a message: at most 40 bytes, non-printable bytes as '?'. */
 static const char *quote(const char *s, char *buf, size_t len)
 {
-	size_t n = 0, i;
+	size_t n;
 
 	PF_BUG_ON(len < 48);
-	buf[n++] = '"';
-	for (i = 0; i < 40 && s[i] != '\0'; i++)
-		buf[n++] = printable(s[i]);
-	if (s[i] != '\0') {
+	buf[0] = '"';
+	n = 1 + pf_printable(buf + 1, 41, s, strlen(s), NULL);
+	if (s[n - 1] != '\0') {
 		memcpy(buf + n, "...", 3);
 		n += 3;
 	}
@@ -301,7 +294,8 @@ static int parse_name(struct cfg_ctx *c, const char *path, const char *key, cons
 
 	if (need_string(c, path, key, v) == -1)
 		return -1;
-	if (!name_ok(v->valuestring, k))
+	if (!name_ok(v->valuestring, k) ||
+	    (k->cs == CS_LOWER && !pf_chain_name_is_valid(v->valuestring, strlen(v->valuestring))))
 		return fail(c, path, key, "%s must be %lld-%lld characters of %s",
 		            quote(v->valuestring, got, sizeof(got)), k->min, k->max,
 		            cs_desc[k->cs]);
@@ -882,7 +876,7 @@ static int check_unique(struct cfg_ctx *c, const struct ctl_cfg *cfg)
 static int fail_syntax(struct cfg_ctx *c, const char *what, const char *json, size_t len,
                        size_t pos)
 {
-	size_t line = 1, bol = 0, from, to, i, n = 0;
+	size_t line = 1, bol = 0, from, to, i;
 	char near[32];
 
 	if (pos > len)
@@ -896,9 +890,7 @@ static int fail_syntax(struct cfg_ctx *c, const char *what, const char *json, si
 	from = pos - bol > 12 ? pos - 12 : bol;
 	for (to = pos; to < len && to < pos + 12 && json[to] != '\n' && json[to] != '\r'; to++)
 		;
-	for (i = from; i < to; i++)
-		near[n++] = printable(json[i]);
-	near[n] = '\0';
+	(void)pf_printable(near, sizeof(near), json + from, to - from, NULL);
 	return fail(c, "", "", "%s at line %zu, column %zu (near \"%s\")", what, line,
 	            pos - bol + 1, near);
 }
@@ -943,6 +935,9 @@ int ctl_cfg_parse(const char *json, size_t len, struct ctl_cfg *out, char *err, 
 	if (skip_ws(json, len, pos) != len)
 		rc = fail_syntax(&c, "unexpected text after the JSON value", json, len,
 		                 skip_ws(json, len, pos));
+	else if (pf_json_nul_escape_at(json, len) < len)
+		rc = fail_syntax(&c, "\\u0000 in a string (it would cut the string short)", json,
+		                 len, pf_json_nul_escape_at(json, len));
 	else
 		rc = parse_root(&c, root, out);
 	cJSON_Delete(root);
@@ -954,50 +949,18 @@ int ctl_cfg_parse(const char *json, size_t len, struct ctl_cfg *out, char *err, 
 int ctl_cfg_load(const char *path, struct ctl_cfg *out, char *err, size_t errlen)
 {
 	char why[600];
-	char *buf = NULL, *nbuf;
-	size_t len = 0, cap = 0, n;
-	FILE *f;
-	int rc = -1;
+	size_t len;
+	char *buf;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
-	f = fopen(path, "re");
-	if (f == NULL) {
-		(void)snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	buf = pf_read_file(path, CTL_CFG_FILE_MAX, &len, err, errlen);
+	if (buf == NULL)
 		return -1;
-	}
-	for (;;) {
-		if (len == cap) {
-			if (cap > CTL_CFG_FILE_MAX) {
-				(void)snprintf(err, errlen, "%s: larger than %u bytes", path,
-				               CTL_CFG_FILE_MAX);
-				goto out;
-			}
-			/* Up to one byte past the limit, to tell "too large" from "exactly". */
-			cap = cap == 0 ? 65536 : cap * 2;
-			if (cap > CTL_CFG_FILE_MAX + 1)
-				cap = CTL_CFG_FILE_MAX + 1;
-			nbuf = realloc(buf, cap);
-			if (nbuf == NULL) {
-				(void)snprintf(err, errlen, "%s: out of memory", path);
-				goto out;
-			}
-			buf = nbuf;
-		}
-		n = fread(buf + len, 1, cap - len, f);
-		len += n;
-		if (n == 0)
-			break;
-	}
-	if (ferror(f)) {
-		(void)snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		goto out;
-	}
 	rc = ctl_cfg_parse(buf, len, out, why, sizeof(why));
 	if (rc == -1)
-		(void)snprintf(err, errlen, "%s: %s", path, why);
-out:
+		pf_errf(err, errlen, "%s: %s", path, why);
 	free(buf);
-	(void)fclose(f);
 	return rc;
 }
 

@@ -19,12 +19,13 @@
 #include "common/compiler.h"
 #include "common/log.h"
 #include "common/net.h"
+#include "common/text.h"
 
-#define CTL_CFG_REGION_MAX     32   /* [a-z0-9-] */
-#define CTL_CFG_CHAIN_NAME_MAX 32   /* [a-z0-9-] */
-#define CTL_CFG_NAME_MAX       63   /* backend, node and server names */
-#define CTL_CFG_URL_MAX        255  /* rpc URL, and so its host and path */
-#define CTL_CFG_PATH_MAX       1023 /* state_file */
+#define CTL_CFG_REGION_MAX     32                /* [a-z0-9-] */
+#define CTL_CFG_CHAIN_NAME_MAX PF_CHAIN_NAME_MAX /* [a-z0-9-], the rule of common/text.h */
+#define CTL_CFG_NAME_MAX       63                /* backend, node and server names */
+#define CTL_CFG_URL_MAX        255               /* rpc URL, and so its host and path */
+#define CTL_CFG_PATH_MAX       1023              /* state_file */
 #define CTL_CFG_MAX_HAPROXY    8
 #define CTL_CFG_MAX_HEAVY      8 /* heavy_backends per chain */
 #define CTL_CFG_MAX_CHAINS     64

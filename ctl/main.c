@@ -14,11 +14,12 @@
 #include <curl/curl.h>
 #include <ev.h>
 
+#include "common/clock.h"
 #include "common/compiler.h"
 #include "common/log.h"
-#include "ctl.h"
-#include "ctl_cfg.h"
-#include "status.h"
+#include "ctl/ctl.h"
+#include "ctl/ctl_cfg.h"
+#include "ctl/web/status.h"
 
 #ifndef PF_VERSION
 #define PF_VERSION "0.1.0"
@@ -155,11 +156,9 @@ static int cmd_status(const struct ctl_cfg *cfg, bool raw)
 {
 	struct http_buf b = {NULL, 0};
 	char err[512];
-	struct timespec ts;
 	long st = call_controller(cfg, "/status.json", NULL, &b, err, sizeof(err));
 	int rc = 1;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
 	if (st != 200) {
 		if (st != 0)
 			snprintf(err, sizeof(err), "controller answered HTTP %ld", st);
@@ -168,8 +167,7 @@ static int cmd_status(const struct ctl_cfg *cfg, bool raw)
 		fputs(b.p, stdout);
 		fputc('\n', stdout);
 		rc = 0;
-	} else if (status_print_table(b.p, b.len, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000,
-	                              stdout, err, sizeof(err)) == -1) {
+	} else if (status_print_table(b.p, b.len, pf_wall_ms(), stdout, err, sizeof(err)) == -1) {
 		fprintf(stderr, "polkfura-ctl: %s\n", err);
 	} else {
 		rc = 0;

@@ -8,7 +8,7 @@
  * the caller logs the changes this module flags. O(n * min_ready) per round,
  * no allocation.
  */
-#include "node.h"
+#include "ctl/node.h"
 
 #include <limits.h>
 #include <stdarg.h>

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "noderpc.h"
+#include "ctl/poll/noderpc.h"
 
 #define NODE_RING_SIZE  256 /* reference advances remembered for lag in seconds */
 #define NODE_REASON_MAX 128

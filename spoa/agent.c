@@ -5,7 +5,7 @@
  * ev_prepare pass per loop iteration. Bytes are interpreted only by spop.c
  * and notify.c; this file owns fds, buffers, watchers and connection states.
  */
-#include "agent.h"
+#include "spoa/agent.h"
 
 #include <sys/socket.h>
 
@@ -18,7 +18,7 @@
 
 #include "common/compiler.h"
 #include "common/log.h"
-#include "methods.h"
+#include "spoa/methods.h"
 
 #define MOD            "agent"
 #define ACCEPT_BATCH   16

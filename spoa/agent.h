@@ -15,9 +15,9 @@
 #include <stdint.h>
 
 #include "common/compiler.h"
-#include "notify.h"
-#include "rpc.h"
-#include "spop.h"
+#include "spoa/notify.h"
+#include "spoa/rpc.h"
+#include "spoa/spop.h"
 
 struct agent_worker;
 struct methods;

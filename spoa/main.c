@@ -14,12 +14,12 @@
 
 #include <ev.h>
 
-#include "agent.h"
 #include "common/compiler.h"
 #include "common/log.h"
-#include "methods.h"
-#include "metrics.h"
-#include "spoa_cfg.h"
+#include "spoa/agent.h"
+#include "spoa/methods.h"
+#include "spoa/metrics.h"
+#include "spoa/spoa_cfg.h"
 
 #ifndef PF_VERSION
 #define PF_VERSION "0.1.0"

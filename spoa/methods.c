@@ -20,9 +20,7 @@
  *     a NUL byte, an empty line or a line over METHODS_LINE_MAX bytes is an
  *     error; a method named twice is an error; at least one row is required.
  */
-#include "methods.h"
-
-#include <sys/stat.h>
+#include "spoa/methods.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -32,6 +30,8 @@
 #include <string.h>
 
 #include "common/compiler.h"
+#include "common/file.h"
+#include "common/text.h"
 
 #define METHODS_LINE_MAX 4096               /* bytes per line, line end excluded */
 #define METHODS_FILE_MAX (4u * 1024 * 1024) /* methods_load_file() refuses bigger files */
@@ -58,18 +58,6 @@ struct methods_row {
 	size_t name_len;
 	enum rpc_class cls;
 };
-
-static void methods_seterr(char *err, size_t errlen, const char *fmt, ...) PF_PRINTF(3, 4);
-
-static void methods_seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (err && errlen > 0)
-		(void)vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static inline uint64_t methods_load64(const char *s)
 {
@@ -128,30 +116,29 @@ static bool methods_parse_row(const char *line, size_t n, size_t lineno, struct 
 	size_t i;
 
 	if (n == 0) {
-		methods_seterr(err, errlen, "line %zu: empty line", lineno);
+		pf_errf(err, errlen, "line %zu: empty line", lineno);
 		return false;
 	}
 	if (!tab1) {
-		methods_seterr(err, errlen, "line %zu: missing class column", lineno);
+		pf_errf(err, errlen, "line %zu: missing class column", lineno);
 		return false;
 	}
 	row->name = line;
 	row->name_len = (size_t)(tab1 - line);
 	if (row->name_len == 0) {
-		methods_seterr(err, errlen, "line %zu: empty method", lineno);
+		pf_errf(err, errlen, "line %zu: empty method", lineno);
 		return false;
 	}
 	if (row->name_len > RPC_METHOD_MAX) {
-		methods_seterr(err, errlen, "line %zu: method longer than %d bytes", lineno,
-		               RPC_METHOD_MAX);
+		pf_errf(err, errlen, "line %zu: method longer than %d bytes", lineno,
+		        RPC_METHOD_MAX);
 		return false;
 	}
 	for (i = 0; i < row->name_len; i++) {
 		unsigned char c = (unsigned char)line[i];
 
 		if (c <= 0x20 || c == 0x7f) {
-			methods_seterr(err, errlen, "line %zu: space or control byte in method",
-			               lineno);
+			pf_errf(err, errlen, "line %zu: space or control byte in method", lineno);
 			return false;
 		}
 	}
@@ -160,10 +147,10 @@ static bool methods_parse_row(const char *line, size_t n, size_t lineno, struct 
 	if (!cls_end)
 		cls_end = line + n;
 	if (!rpc_class_parse(cls, (size_t)(cls_end - cls), &row->cls)) {
-		methods_seterr(err, errlen,
-		               "line %zu: unknown class \"%.*s\" (read, heavy, submit, subscribe, "
-		               "unsafe)",
-		               lineno, (int)((cls_end - cls) > 32 ? 32 : (cls_end - cls)), cls);
+		pf_errf(err, errlen,
+		        "line %zu: unknown class \"%.*s\" (read, heavy, submit, subscribe, "
+		        "unsafe)",
+		        lineno, (int)((cls_end - cls) > 32 ? 32 : (cls_end - cls)), cls);
 		return false;
 	}
 	return true;
@@ -183,9 +170,8 @@ static bool methods_insert(struct methods *m, size_t *arena_used, const struct m
 			break;
 		if (e->hash == (uint32_t)(h >> 32) && e->name_len == row->name_len &&
 		    memcmp(m->arena + e->name_off, row->name, row->name_len) == 0) {
-			methods_seterr(err, errlen,
-			               "line %zu: duplicate method %.*s (first on line %u)", lineno,
-			               (int)row->name_len, row->name, e->line);
+			pf_errf(err, errlen, "line %zu: duplicate method %.*s (first on line %u)",
+			        lineno, (int)row->name_len, row->name, e->line);
 			return false;
 		}
 	}
@@ -223,23 +209,22 @@ static bool methods_walk(const char *text, size_t len, struct methods *m, size_t
 		if (n > 0 && p[n - 1] == '\r')
 			n--;
 		if (n > METHODS_LINE_MAX) {
-			methods_seterr(err, errlen, "line %zu: longer than %d bytes", lineno,
-			               METHODS_LINE_MAX);
+			pf_errf(err, errlen, "line %zu: longer than %d bytes", lineno,
+			        METHODS_LINE_MAX);
 			return false;
 		}
 		if (memchr(p, '\0', n)) {
-			methods_seterr(err, errlen, "line %zu: NUL byte", lineno);
+			pf_errf(err, errlen, "line %zu: NUL byte", lineno);
 			return false;
 		}
 		if (memchr(p, '\r', n)) {
-			methods_seterr(err, errlen, "line %zu: CR not followed by LF", lineno);
+			pf_errf(err, errlen, "line %zu: CR not followed by LF", lineno);
 			return false;
 		}
 		if (lineno == 1) {
 			if (n != sizeof(METHODS_HEADER) - 1 || memcmp(p, METHODS_HEADER, n) != 0) {
-				methods_seterr(
-				    err, errlen,
-				    "line 1: bad header (want method<TAB>class<TAB>note)");
+				pf_errf(err, errlen,
+				        "line 1: bad header (want method<TAB>class<TAB>note)");
 				return false;
 			}
 		} else {
@@ -253,11 +238,11 @@ static bool methods_walk(const char *text, size_t len, struct methods *m, size_t
 		p = nl ? nl + 1 : end;
 	}
 	if (lineno == 0) {
-		methods_seterr(err, errlen, "line 1: empty file, missing header");
+		pf_errf(err, errlen, "line 1: empty file, missing header");
 		return false;
 	}
 	if (*rows == 0) {
-		methods_seterr(err, errlen, "line %zu: no method rows", lineno + 1);
+		pf_errf(err, errlen, "line %zu: no method rows", lineno + 1);
 		return false;
 	}
 	return true;
@@ -269,7 +254,7 @@ struct methods *methods_parse(const char *text, size_t len, char *err, size_t er
 	struct methods *m;
 
 	if (!text && len > 0) {
-		methods_seterr(err, errlen, "line 1: no text");
+		pf_errf(err, errlen, "line 1: no text");
 		return NULL;
 	}
 	if (!methods_walk(text ? text : "", len, NULL, &rows, &bytes, err, errlen))
@@ -278,13 +263,13 @@ struct methods *methods_parse(const char *text, size_t len, char *err, size_t er
 	while (cap < 2 * rows)
 		cap *= 2;
 	if (bytes > UINT32_MAX || cap > SIZE_MAX / 2 / sizeof(struct methods_entry)) {
-		methods_seterr(err, errlen, "line 1: table too large");
+		pf_errf(err, errlen, "line 1: table too large");
 		return NULL;
 	}
 	size = sizeof(*m) + cap * sizeof(struct methods_entry) + bytes;
 	m = calloc(1, size);
 	if (!m) {
-		methods_seterr(err, errlen, "out of memory (%zu bytes)", size);
+		pf_errf(err, errlen, "out of memory (%zu bytes)", size);
 		return NULL;
 	}
 	m->mask = cap - 1;
@@ -300,51 +285,16 @@ struct methods *methods_parse(const char *text, size_t len, char *err, size_t er
 struct methods *methods_load_file(const char *path, char *err, size_t errlen)
 {
 	char sub[256];
-	struct methods *m = NULL;
-	struct stat st;
-	char *buf = NULL;
-	size_t n, size;
-	FILE *f;
+	struct methods *m;
+	size_t n;
+	char *buf = pf_read_file(path, METHODS_FILE_MAX, &n, err, errlen);
 
-	f = fopen(path, "rb");
-	if (!f) {
-		methods_seterr(err, errlen, "%s: %s", path, strerror(errno));
+	if (buf == NULL)
 		return NULL;
-	}
-	if (fstat(fileno(f), &st) == -1) {
-		methods_seterr(err, errlen, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		methods_seterr(err, errlen, "%s: not a regular file", path);
-		goto out;
-	}
-	if (st.st_size > (off_t)METHODS_FILE_MAX) {
-		methods_seterr(err, errlen, "%s: larger than %u bytes", path, METHODS_FILE_MAX);
-		goto out;
-	}
-	/* One byte more than fstat() said, so a file growing under us is caught. */
-	size = (size_t)st.st_size + 1;
-	buf = malloc(size);
-	if (!buf) {
-		methods_seterr(err, errlen, "%s: out of memory", path);
-		goto out;
-	}
-	n = fread(buf, 1, size, f);
-	if (ferror(f)) {
-		methods_seterr(err, errlen, "%s: read error", path);
-		goto out;
-	}
-	if (n == size) {
-		methods_seterr(err, errlen, "%s: file changed while being read", path);
-		goto out;
-	}
 	m = methods_parse(buf, n, sub, sizeof(sub));
 	if (!m)
-		methods_seterr(err, errlen, "%s: %s", path, sub);
-out:
+		pf_errf(err, errlen, "%s: %s", path, sub);
 	free(buf);
-	(void)fclose(f);
 	return m;
 }
 

@@ -12,7 +12,7 @@
 #include <stddef.h>
 
 #include "common/compiler.h"
-#include "rpc.h"
+#include "spoa/rpc_class.h"
 
 struct methods;
 

@@ -4,7 +4,7 @@
  * from each worker and summed; a scrape never blocks a worker. The HTTP side
  * is libmicrohttpd (internal polling thread), not a hand-written parser.
  */
-#include "metrics.h"
+#include "spoa/metrics.h"
 
 #include <stdarg.h>
 #include <string.h>

@@ -11,9 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "agent.h"
 #include "common/compiler.h"
 #include "common/net.h"
+#include "spoa/agent.h"
 
 struct metrics_server;
 

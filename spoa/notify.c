@@ -4,17 +4,12 @@
  * ACK actions. The variable names carry no prefix: the shipped SPOE config
  * sets "option var-prefix rpc", so HAProxy sees txn.rpc.class and so on.
  */
-#include "notify.h"
+#include "spoa/notify.h"
 
 #include <ctype.h>
 #include <string.h>
 
 #include "common/compiler.h"
-
-static bool chain_char_ok(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-}
 
 int notify_chains_parse(const char *list, struct notify_chains *out, char *err, size_t errlen)
 {
@@ -30,13 +25,10 @@ int notify_chains_parse(const char *list, struct notify_chains *out, char *err, 
 			         NOTIFY_CHAIN_MAX);
 			return -1;
 		}
-		for (size_t i = 0; i < len; i++) {
-			if (!chain_char_ok(p[i])) {
-				snprintf(err, errlen,
-				         "'%.*s': use lower-case letters, digits and '-'", (int)len,
-				         p);
-				return -1;
-			}
+		if (!pf_chain_name_is_valid(p, len)) {
+			snprintf(err, errlen, "'%.*s': use lower-case letters, digits and '-'",
+			         (int)len, p);
+			return -1;
 		}
 		for (unsigned i = 0; i < out->n; i++) {
 			if (strlen(out->names[i]) == len && memcmp(out->names[i], p, len) == 0) {

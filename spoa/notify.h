@@ -13,13 +13,14 @@
 #include <stdint.h>
 
 #include "common/compiler.h"
-#include "rpc.h"
-#include "spop.h"
+#include "common/text.h"
+#include "spoa/rpc.h"
+#include "spoa/spop.h"
 
 #define NOTIFY_MESSAGE    "rpc-request"
 #define NOTIFY_MAX_CHAINS 16
-#define NOTIFY_CHAIN_MAX  32  /* bytes of a chain name */
-#define NOTIFY_ACK_MAX    512 /* upper bound of one ACK's actions for one message */
+#define NOTIFY_CHAIN_MAX  PF_CHAIN_NAME_MAX /* bytes of a chain name (common/text.h) */
+#define NOTIFY_ACK_MAX    512               /* upper bound of one ACK's actions for one message */
 
 struct notify_chains {
 	unsigned n;

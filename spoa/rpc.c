@@ -17,13 +17,13 @@
  *     jsonrpsee) fails to decode them there.
  *   - Nesting: up to RPC_MAX_DEPTH containers counting the outermost one.
  */
-#include "rpc.h"
+#include "spoa/rpc.h"
 
 #include <stdint.h>
 #include <string.h>
 
 #include "common/compiler.h"
-#include "methods.h"
+#include "spoa/methods.h"
 
 #define RPC_STACK_WORDS ((RPC_MAX_DEPTH + 63) / 64)
 
@@ -744,40 +744,4 @@ void rpc_classify(const struct methods *table, const uint8_t *body, size_t len,
 		rpc_result_reset(res);
 		res->cls = RPC_CLASS_INVALID;
 	}
-}
-
-static const char *const rpc_class_names[RPC_CLASS_COUNT] = {
-    [RPC_CLASS_READ] = "read",       [RPC_CLASS_SUBSCRIBE] = "subscribe",
-    [RPC_CLASS_SUBMIT] = "submit",   [RPC_CLASS_HEAVY] = "heavy",
-    [RPC_CLASS_UNKNOWN] = "unknown", [RPC_CLASS_INVALID] = "invalid",
-    [RPC_CLASS_UNSAFE] = "unsafe",   [RPC_CLASS_OVERSIZE] = "oversize",
-};
-
-const char *rpc_class_name(enum rpc_class cls)
-{
-	/* An out-of-range value is a bug elsewhere; "invalid" makes HAProxy deny it. */
-	if ((unsigned)cls >= RPC_CLASS_COUNT)
-		return "invalid";
-	return rpc_class_names[cls];
-}
-
-bool rpc_class_parse(const char *s, size_t len, enum rpc_class *out)
-{
-	static const enum rpc_class table_classes[] = {
-	    RPC_CLASS_READ,      RPC_CLASS_HEAVY,  RPC_CLASS_SUBMIT,
-	    RPC_CLASS_SUBSCRIBE, RPC_CLASS_UNSAFE,
-	};
-	size_t i;
-
-	if (!s)
-		return false;
-	for (i = 0; i < PF_ARRAY_SIZE(table_classes); i++) {
-		const char *name = rpc_class_names[table_classes[i]];
-
-		if (strlen(name) == len && memcmp(name, s, len) == 0) {
-			*out = table_classes[i];
-			return true;
-		}
-	}
-	return false;
 }

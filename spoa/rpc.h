@@ -15,29 +15,12 @@
 #include <stdint.h>
 
 #include "common/slice.h"
+#include "spoa/rpc_class.h"
 
 struct methods;
 
-#define RPC_METHOD_MAX 128 /* decoded bytes kept; longer names are unknown */
-#define RPC_ID_MAX     64  /* raw id text longer than this is not reported */
-#define RPC_MAX_DEPTH  128 /* containers, outermost included; deeper is invalid */
-
-/*
- * Ordered by restriction: a batch takes the numerically largest class of its
- * members. OVERSIZE is never produced by rpc_classify(); the agent sets it
- * when HAProxy passed less body than the request has.
- */
-enum rpc_class {
-	RPC_CLASS_READ = 0,
-	RPC_CLASS_SUBSCRIBE,
-	RPC_CLASS_SUBMIT,
-	RPC_CLASS_HEAVY,
-	RPC_CLASS_UNKNOWN,
-	RPC_CLASS_INVALID,
-	RPC_CLASS_UNSAFE,
-	RPC_CLASS_OVERSIZE,
-	RPC_CLASS_COUNT
-};
+#define RPC_ID_MAX    64  /* raw id text longer than this is not reported */
+#define RPC_MAX_DEPTH 128 /* containers, outermost included; deeper is invalid */
 
 struct rpc_result {
 	enum rpc_class cls;
@@ -66,12 +49,6 @@ struct rpc_result {
 	bool has_id;
 	struct pf_slice id;
 };
-
-/* Lower-case class name ("read", ..., "oversize"); never NULL. */
-const char *rpc_class_name(enum rpc_class cls);
-
-/* Parses a class name of methods.tsv (the five request classes only). */
-bool rpc_class_parse(const char *s, size_t len, enum rpc_class *out);
 
 /*
  * Classifies <body>/<len> against <table> (borrowed, may be NULL: every

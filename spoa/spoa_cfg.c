@@ -4,7 +4,7 @@
  * defaults, ranges and one error line per bad flag. No I/O beyond printing
  * the usage text; the methods file is read by main.
  */
-#include "spoa_cfg.h"
+#include "spoa/spoa_cfg.h"
 
 #include <errno.h>
 #include <getopt.h>

@@ -11,7 +11,7 @@
 
 #include "common/compiler.h"
 #include "common/net.h"
-#include "notify.h"
+#include "spoa/notify.h"
 
 #define SPOA_CFG_MAX_LISTEN   8
 #define SPOA_DEFAULT_LISTEN   "127.0.0.1:12345"

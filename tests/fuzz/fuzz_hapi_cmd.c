@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * libFuzzer target for ctl/hapi_cmd.c. Feeds the input to every parser and
+ * libFuzzer target for ctl/hapi/hapi_cmd.c. Feeds the input to every parser and
  * checker and asserts their invariants; when it parses as "show servers
  * state", runs hapi_diff() with fixed wants plus wants made from the rows,
  * checks the actions, applies them to the rows the way HAProxy 2.6 does and
@@ -15,7 +15,7 @@
 
 #include "common/compiler.h"
 #include "common/slice.h"
-#include "ctl/hapi_cmd.h"
+#include "ctl/hapi/hapi_cmd.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * libFuzzer target for ctl/noderpc.c. Parses the input as a node's reply and
+ * libFuzzer target for ctl/poll/noderpc.c. Parses the input as a node's reply and
  * checks the result's invariants (check_poll), that a second parse agrees,
  * and that parsing into an already-filled poll is safe; then compares
  * noderpc_parse_hex_u64() and noderpc_is_hash() on the raw input with
@@ -15,7 +15,7 @@
 #include <cjson/cJSON.h>
 
 #include "common/compiler.h"
-#include "ctl/noderpc.h"
+#include "ctl/poll/noderpc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

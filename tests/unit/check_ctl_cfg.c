@@ -1040,7 +1040,7 @@ START_TEST(test_load_errors)
 	ck_assert_str_eq(errbuf, "/nonexistent/ctl.json: No such file or directory");
 
 	ck_assert_int_eq(ctl_cfg_load(dir, &cfg, errbuf, sizeof(errbuf)), -1);
-	(void)snprintf(want, sizeof(want), "%s: Is a directory", dir);
+	(void)snprintf(want, sizeof(want), "%s: not a regular file", dir);
 	ck_assert_str_eq(errbuf, want);
 
 	(void)snprintf(path, sizeof(path), "%s/empty.json", dir);

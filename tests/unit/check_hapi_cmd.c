@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests of ctl/hapi_cmd.c: the parsers on real HAProxy 2.6 answers
+ * Unit tests of ctl/hapi/hapi_cmd.c: the parsers on real HAProxy 2.6 answers
  * (tests/unit/data/hapi/, see its README for how each was captured), on
  * broken rows, and at every truncation point with the text ending at a
  * PROT_NONE guard page; the answer checks and the multi-command splitter on
@@ -21,7 +21,7 @@
 
 #include "common/compiler.h"
 #include "common/slice.h"
-#include "ctl/hapi_cmd.h"
+#include "ctl/hapi/hapi_cmd.h"
 
 #define DATA_DIR        "tests/unit/data/hapi/"
 #define MAX_ROWS        64

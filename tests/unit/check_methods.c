@@ -16,7 +16,7 @@
 
 #include "common/compiler.h"
 #include "spoa/methods.h"
-#include "spoa/rpc.h"
+#include "spoa/rpc_class.h"
 
 #define TABLE_PATH "tests/unit/data/methods.tsv"
 #define HDR        "method\tclass\tnote\n"

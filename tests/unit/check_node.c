@@ -16,7 +16,7 @@
 
 #include "common/compiler.h"
 #include "ctl/node.h"
-#include "ctl/noderpc.h"
+#include "ctl/poll/noderpc.h"
 
 #define MAXN   5
 #define MAXR   14

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests of ctl/noderpc.c: every real node reply of tests/data/responses/
+ * Unit tests of ctl/poll/noderpc.c: every real node reply of tests/data/responses/
  * (health, headers, finalized head, sync state, errors), batches assembled
  * from them in every member order, single-call accumulation, a table of
  * malformed replies with their exact reason, strict hex numbers (table plus a
@@ -20,7 +20,7 @@
 #include <cjson/cJSON.h>
 
 #include "common/compiler.h"
-#include "ctl/noderpc.h"
+#include "ctl/poll/noderpc.h"
 
 #define RESP_DIR "tests/data/responses/"
 

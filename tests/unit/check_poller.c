@@ -18,7 +18,7 @@
 #include <microhttpd.h>
 
 #include "common/compiler.h"
-#include "ctl/poller.h"
+#include "ctl/poll/poller.h"
 
 static struct MHD_Daemon *server;
 static int server_port;

@@ -5,54 +5,17 @@
  * into a growing buffer. The admin endpoints take a small JSON body
  * {"node": "...", "reason": "..."} and answer JSON.
  */
-#include "status.h"
+#include "ctl/web/status.h"
 
 #include <stdarg.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
 
+#include "common/buf.h"
+#include "common/clock.h"
 #include "common/compiler.h"
-#include "ctl.h"
-
-struct out {
-	char *p;
-	size_t len, cap;
-	bool failed;
-};
-
-static void PF_PRINTF(2, 3) outf(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (o->failed)
-		return;
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(o->p + o->len, o->cap - o->len, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			o->failed = true;
-			return;
-		}
-		if ((size_t)n < o->cap - o->len) {
-			o->len += (size_t)n;
-			return;
-		}
-		{
-			size_t cap = (o->cap + (size_t)n + 1) * 2;
-			char *np = realloc(o->p, cap);
-
-			if (np == NULL) {
-				o->failed = true;
-				return;
-			}
-			o->p = np;
-			o->cap = cap;
-		}
-	}
-}
+#include "ctl/ctl.h"
 
 static const char *node_state_label(const struct ctl_node *nd)
 {
@@ -63,26 +26,26 @@ static const char *node_state_label(const struct ctl_node *nd)
 
 char *status_render_metrics(const struct ctl *c, size_t *len)
 {
-	struct out o = {malloc(65536), 0, 65536, false};
+	struct pf_buf o = {0};
 	static const char *const kinds[] = {"state", "weight", "addr", "shutdown_sessions"};
 	_Static_assert(PF_ARRAY_SIZE(kinds) == CTL_CMD_COUNT, "a name per command kind");
 	static const char *const errs[] = {"io",        "parse",   "refused",
 	                                   "no_server", "no_slot", "busy"};
 
-	if (o.p == NULL)
-		return NULL;
-#define FAMILY(name, type, help) outf(&o, "# HELP " name " " help "\n# TYPE " name " " type "\n")
+#define FAMILY(name, type, help)                                                                   \
+	pf_buf_printf(&o, "# HELP " name " " help "\n# TYPE " name " " type "\n")
 	FAMILY("polkfura_ctl_node_best_height", "gauge", "Best block the node reported.");
 	for (unsigned ch = 0; ch < c->n_chains; ch++)
 		for (unsigned i = 0; i < c->chains[ch].n_nodes; i++) {
 			const struct ctl_node *nd = c->chains[ch].nodes[i];
 
 			if (nd->poll.has_best)
-				outf(&o,
-				     "polkfura_ctl_node_best_height{chain=\"%s\",node=\"%s\"} "
-				     "%llu\n",
-				     c->chains[ch].name, nd->name,
-				     (unsigned long long)nd->poll.best);
+				pf_buf_printf(
+				    &o,
+				    "polkfura_ctl_node_best_height{chain=\"%s\",node=\"%s\"} "
+				    "%llu\n",
+				    c->chains[ch].name, nd->name,
+				    (unsigned long long)nd->poll.best);
 		}
 	FAMILY("polkfura_ctl_node_finalized_height", "gauge", "Finalized block the node reported.");
 	for (unsigned ch = 0; ch < c->n_chains; ch++)
@@ -90,11 +53,12 @@ char *status_render_metrics(const struct ctl *c, size_t *len)
 			const struct ctl_node *nd = c->chains[ch].nodes[i];
 
 			if (nd->poll.has_finalized)
-				outf(&o,
-				     "polkfura_ctl_node_finalized_height{chain=\"%s\",node=\"%s\"} "
-				     "%llu\n",
-				     c->chains[ch].name, nd->name,
-				     (unsigned long long)nd->poll.finalized);
+				pf_buf_printf(
+				    &o,
+				    "polkfura_ctl_node_finalized_height{chain=\"%s\",node=\"%s\"} "
+				    "%llu\n",
+				    c->chains[ch].name, nd->name,
+				    (unsigned long long)nd->poll.finalized);
 		}
 	FAMILY("polkfura_ctl_node_lag_blocks", "gauge",
 	       "Blocks behind the chain's reference head.");
@@ -109,16 +73,20 @@ char *status_render_metrics(const struct ctl *c, size_t *len)
 			const struct ctl_node *nd = c->chains[ch].nodes[i];
 			const char *cn = c->chains[ch].name;
 
-			outf(&o, "polkfura_ctl_node_lag_blocks{chain=\"%s\",node=\"%s\"} %llu\n",
-			     cn, nd->name, (unsigned long long)nd->track.lag_blocks);
-			outf(&o, "polkfura_ctl_node_lag_seconds{chain=\"%s\",node=\"%s\"} %u\n", cn,
-			     nd->name, nd->track.lag_seconds);
-			outf(&o, "polkfura_ctl_node_peers{chain=\"%s\",node=\"%s\"} %u\n", cn,
-			     nd->name, nd->poll.peers);
-			outf(&o, "polkfura_ctl_node_in_rotation{chain=\"%s\",node=\"%s\"} %d\n", cn,
-			     nd->name, nd->track.state == NODE_READY && !nd->hand_maint);
-			outf(&o, "polkfura_ctl_node_admin_drain{chain=\"%s\",node=\"%s\"} %d\n", cn,
-			     nd->name, nd->track.admin_drain);
+			pf_buf_printf(
+			    &o, "polkfura_ctl_node_lag_blocks{chain=\"%s\",node=\"%s\"} %llu\n", cn,
+			    nd->name, (unsigned long long)nd->track.lag_blocks);
+			pf_buf_printf(
+			    &o, "polkfura_ctl_node_lag_seconds{chain=\"%s\",node=\"%s\"} %u\n", cn,
+			    nd->name, nd->track.lag_seconds);
+			pf_buf_printf(&o, "polkfura_ctl_node_peers{chain=\"%s\",node=\"%s\"} %u\n",
+			              cn, nd->name, nd->poll.peers);
+			pf_buf_printf(
+			    &o, "polkfura_ctl_node_in_rotation{chain=\"%s\",node=\"%s\"} %d\n", cn,
+			    nd->name, nd->track.state == NODE_READY && !nd->hand_maint);
+			pf_buf_printf(
+			    &o, "polkfura_ctl_node_admin_drain{chain=\"%s\",node=\"%s\"} %d\n", cn,
+			    nd->name, nd->track.admin_drain);
 		}
 	FAMILY("polkfura_ctl_poll_latency_seconds", "histogram", "Node poll round-trip time.");
 	for (unsigned ch = 0; ch < c->n_chains; ch++)
@@ -129,20 +97,20 @@ char *status_render_metrics(const struct ctl *c, size_t *len)
 			for (unsigned b = 0; b <= CTL_LAT_BUCKETS; b++) {
 				cum += nd->lat_hist[b];
 				if (b < CTL_LAT_BUCKETS)
-					outf(
+					pf_buf_printf(
 					    &o,
 					    "polkfura_ctl_poll_latency_seconds_bucket{chain=\"%s\","
 					    "node=\"%s\",le=\"%g\"} %llu\n",
 					    c->chains[ch].name, nd->name,
 					    ctl_lat_bounds_ms[b] / 1000.0, (unsigned long long)cum);
 				else
-					outf(
+					pf_buf_printf(
 					    &o,
 					    "polkfura_ctl_poll_latency_seconds_bucket{chain=\"%s\","
 					    "node=\"%s\",le=\"+Inf\"} %llu\n",
 					    c->chains[ch].name, nd->name, (unsigned long long)cum);
 			}
-			outf(
+			pf_buf_printf(
 			    &o,
 			    "polkfura_ctl_poll_latency_seconds_sum{chain=\"%s\",node=\"%s\"} %.6f\n"
 			    "polkfura_ctl_poll_latency_seconds_count{chain=\"%s\",node=\"%s\"} "
@@ -156,12 +124,13 @@ char *status_render_metrics(const struct ctl *c, size_t *len)
 			const struct ctl_node *nd = c->chains[ch].nodes[i];
 
 			for (unsigned e = 1; e < NODE_POLL_ERR_COUNT; e++)
-				outf(&o,
-				     "polkfura_ctl_poll_failures_total{chain=\"%s\",node=\"%s\","
-				     "reason=\"%s\"} %llu\n",
-				     c->chains[ch].name, nd->name,
-				     node_poll_err_name((enum node_poll_err)e),
-				     (unsigned long long)nd->poll_failures[e]);
+				pf_buf_printf(
+				    &o,
+				    "polkfura_ctl_poll_failures_total{chain=\"%s\",node=\"%s\","
+				    "reason=\"%s\"} %llu\n",
+				    c->chains[ch].name, nd->name,
+				    node_poll_err_name((enum node_poll_err)e),
+				    (unsigned long long)nd->poll_failures[e]);
 		}
 	FAMILY("polkfura_ctl_chain_reference_height", "gauge",
 	       "Height at least two reachable nodes reached.");
@@ -174,11 +143,12 @@ char *status_render_metrics(const struct ctl *c, size_t *len)
 		for (unsigned i = 0; i < chain->n_nodes; i++)
 			ready += chain->nodes[i]->track.state == NODE_READY &&
 			         !chain->nodes[i]->hand_maint;
-		outf(&o, "polkfura_ctl_chain_reference_height{chain=\"%s\"} %llu\n", chain->name,
-		     (unsigned long long)chain->track.ref_best);
-		outf(&o, "polkfura_ctl_chain_stalled{chain=\"%s\"} %d\n", chain->name,
-		     chain->track.stalled);
-		outf(&o, "polkfura_ctl_chain_ready_nodes{chain=\"%s\"} %u\n", chain->name, ready);
+		pf_buf_printf(&o, "polkfura_ctl_chain_reference_height{chain=\"%s\"} %llu\n",
+		              chain->name, (unsigned long long)chain->track.ref_best);
+		pf_buf_printf(&o, "polkfura_ctl_chain_stalled{chain=\"%s\"} %d\n", chain->name,
+		              chain->track.stalled);
+		pf_buf_printf(&o, "polkfura_ctl_chain_ready_nodes{chain=\"%s\"} %u\n", chain->name,
+		              ready);
 	}
 	FAMILY("polkfura_ctl_reconcile_actions_total", "counter",
 	       "Runtime API commands HAProxy accepted, by kind.");
@@ -191,37 +161,34 @@ char *status_render_metrics(const struct ctl *c, size_t *len)
 		const struct ctl_haproxy *hp = &c->haproxy[h];
 
 		for (unsigned k = 0; k < PF_ARRAY_SIZE(kinds); k++)
-			outf(&o,
-			     "polkfura_ctl_reconcile_actions_total{haproxy=\"%s\",kind=\"%s\"} "
-			     "%llu\n",
-			     hp->name, kinds[k], (unsigned long long)hp->actions[k]);
+			pf_buf_printf(
+			    &o,
+			    "polkfura_ctl_reconcile_actions_total{haproxy=\"%s\",kind=\"%s\"} "
+			    "%llu\n",
+			    hp->name, kinds[k], (unsigned long long)hp->actions[k]);
 		for (unsigned e = 0; e < CTL_ERR_COUNT; e++)
-			outf(&o,
-			     "polkfura_ctl_reconcile_errors_total{haproxy=\"%s\",reason=\"%s\"} "
-			     "%llu\n",
-			     hp->name, errs[e], (unsigned long long)hp->errors[e]);
-		outf(&o, "polkfura_ctl_haproxy_up{haproxy=\"%s\"} %d\n", hp->name,
-		     hp->up && hp->has_info);
-		outf(&o, "polkfura_ctl_haproxy_restarts_total{haproxy=\"%s\"} %llu\n", hp->name,
-		     (unsigned long long)hp->restarts);
+			pf_buf_printf(
+			    &o,
+			    "polkfura_ctl_reconcile_errors_total{haproxy=\"%s\",reason=\"%s\"} "
+			    "%llu\n",
+			    hp->name, errs[e], (unsigned long long)hp->errors[e]);
+		pf_buf_printf(&o, "polkfura_ctl_haproxy_up{haproxy=\"%s\"} %d\n", hp->name,
+		              hp->up && hp->has_info);
+		pf_buf_printf(&o, "polkfura_ctl_haproxy_restarts_total{haproxy=\"%s\"} %llu\n",
+		              hp->name, (unsigned long long)hp->restarts);
 	}
 	FAMILY("polkfura_ctl_rounds_total", "counter", "Poll rounds started.");
-	outf(&o, "polkfura_ctl_rounds_total %llu\n", (unsigned long long)c->rounds);
+	pf_buf_printf(&o, "polkfura_ctl_rounds_total %llu\n", (unsigned long long)c->rounds);
 	FAMILY("polkfura_ctl_round_duration_seconds", "gauge",
 	       "How long the last round's polls took.");
-	outf(&o, "polkfura_ctl_round_duration_seconds %.6f\n", c->last_round_ms / 1000.0);
+	pf_buf_printf(&o, "polkfura_ctl_round_duration_seconds %.6f\n", c->last_round_ms / 1000.0);
 	FAMILY("polkfura_ctl_reloads_total", "counter", "Config reloads accepted.");
-	outf(&o, "polkfura_ctl_reloads_total %llu\n", (unsigned long long)c->reloads);
+	pf_buf_printf(&o, "polkfura_ctl_reloads_total %llu\n", (unsigned long long)c->reloads);
 	FAMILY("polkfura_ctl_reload_failures_total", "counter", "Config reloads refused.");
-	outf(&o, "polkfura_ctl_reload_failures_total %llu\n",
-	     (unsigned long long)c->reload_failures);
+	pf_buf_printf(&o, "polkfura_ctl_reload_failures_total %llu\n",
+	              (unsigned long long)c->reload_failures);
 #undef FAMILY
-	if (o.failed) {
-		free(o.p);
-		return NULL;
-	}
-	*len = o.len;
-	return o.p;
+	return pf_buf_take(&o, len);
 }
 
 char *status_render_json(const struct ctl *c)
@@ -232,7 +199,7 @@ char *status_render_json(const struct ctl *c)
 	if (root == NULL)
 		return NULL;
 	cJSON_AddStringToObject(root, "region", c->cfg.region);
-	cJSON_AddNumberToObject(root, "now_ms", (double)ctl_now_ms(c));
+	cJSON_AddNumberToObject(root, "now_ms", (double)pf_wall_ms());
 	cJSON_AddNumberToObject(root, "rounds", (double)c->rounds);
 	chains = cJSON_AddArrayToObject(root, "chains");
 	for (unsigned ch = 0; ch < c->n_chains; ch++) {

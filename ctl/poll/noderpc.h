@@ -9,8 +9,8 @@
  * everything it allocates. Transport results (timeout, connect, HTTP status,
  * latency) are written into the same struct by the poller.
  */
-#ifndef PF_CTL_NODERPC_H
-#define PF_CTL_NODERPC_H
+#ifndef PF_CTL_POLL_NODERPC_H
+#define PF_CTL_POLL_NODERPC_H
 
 #include <stdbool.h>
 #include <stddef.h>

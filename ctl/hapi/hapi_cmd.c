@@ -8,7 +8,7 @@
  * allocates; inet_pton() is the only libc call beyond string and memory
  * functions, and it makes no syscall.
  */
-#include "ctl/hapi_cmd.h"
+#include "ctl/hapi/hapi_cmd.h"
 
 #include <arpa/inet.h>
 
@@ -20,6 +20,7 @@
 
 #include "common/compiler.h"
 #include "common/slice.h"
+#include "common/text.h"
 
 #define SS_MIN_COLS   25 /* columns of format version 1 in HAProxy 2.6 */
 #define EXCERPT_MAX   48 /* bytes of a bad line quoted in an error */
@@ -44,32 +45,11 @@ static const char ss_header[] =
 
 /* ---- small helpers ---------------------------------------------------------- */
 
-PF_PRINTF(3, 4) static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	(void)vsnprintf(err, errlen, fmt, ap); /* truncation is fine for a message */
-	va_end(ap);
-}
-
 /* Copies at most <dstlen> - 1 bytes of <s> (<n> bytes) to <dst>, non-printables as '?'. */
 static void excerpt(char *dst, size_t dstlen, const char *s, size_t n)
 {
-	size_t i;
-
-	if (dst == NULL || dstlen == 0)
-		return;
-	if (n > dstlen - 1)
-		n = dstlen - 1;
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		dst[i] = (c >= 0x20 && c < 0x7f) ? (char)c : (char)'?';
-	}
-	dst[n] = '\0';
+	if (dst != NULL && dstlen > 0)
+		(void)pf_printable(dst, dstlen, s, n, NULL);
 }
 
 /* Line walker over an answer: lines end with '\n', which is not part of the line. */
@@ -107,7 +87,7 @@ static int answer_line(struct lines *it, const char **line, size_t *llen, char *
 
 	if (r == 1)
 		return 0;
-	set_err(err, errlen, "line %u: %s", it->lineno + (r == 0),
+	pf_errf(err, errlen, "line %u: %s", it->lineno + (r == 0),
 	        r == 0 ? "no empty line at the end (truncated answer)"
 	               : "unterminated line (truncated answer)");
 	return -1;
@@ -329,23 +309,23 @@ static int ss_head(struct lines *it, char *err, size_t errlen)
 	int r = lines_next(it, &line, &llen);
 
 	if (r != 1) {
-		set_err(err, errlen, "line 1: %s", r == 0 ? "empty answer" : "unterminated line");
+		pf_errf(err, errlen, "line 1: %s", r == 0 ? "empty answer" : "unterminated line");
 		return -1;
 	}
 	if (llen != 1 || line[0] != '1') {
 		excerpt(ex, sizeof(ex), line, llen);
-		set_err(err, errlen, "line 1: not a version 1 servers state dump: \"%s\"", ex);
+		pf_errf(err, errlen, "line 1: not a version 1 servers state dump: \"%s\"", ex);
 		return -1;
 	}
 	r = lines_next(it, &line, &llen);
 	if (r != 1) {
-		set_err(err, errlen, "line 2: %s",
+		pf_errf(err, errlen, "line 2: %s",
 		        r == 0 ? "missing column header" : "unterminated line");
 		return -1;
 	}
 	if (llen < hlen || memcmp(line, ss_header, hlen) != 0 ||
 	    (llen > hlen && line[hlen] != ' ')) {
-		set_err(err, errlen, "line 2: unexpected column header");
+		pf_errf(err, errlen, "line 2: unexpected column header");
 		return -1;
 	}
 	return 0;
@@ -369,25 +349,25 @@ int hapi_parse_servers_state(const char *text, size_t len, struct hapi_server *o
 		if (line[0] == '#')
 			continue; /* comment, per the management guide */
 		if (*n == cap) {
-			set_err(err, errlen, "line %u: more rows than capacity (%zu)", it.lineno,
+			pf_errf(err, errlen, "line %u: more rows than capacity (%zu)", it.lineno,
 			        cap);
 			goto fail;
 		}
 		why = ss_row(line, llen, &out[*n]);
 		if (why != NULL) {
-			set_err(err, errlen, "line %u: %s", it.lineno, why);
+			pf_errf(err, errlen, "line %u: %s", it.lineno, why);
 			goto fail;
 		}
 		for (i = 0; i < *n; i++) {
 			if (same_server(&out[i], &out[*n])) {
-				set_err(err, errlen, "line %u: duplicate server", it.lineno);
+				pf_errf(err, errlen, "line %u: duplicate server", it.lineno);
 				goto fail;
 			}
 		}
 		(*n)++;
 	}
 	if (it.pos != len) {
-		set_err(err, errlen, "line %u: data after the end of the answer", it.lineno + 1);
+		pf_errf(err, errlen, "line %u: data after the end of the answer", it.lineno + 1);
 		goto fail;
 	}
 	return 0;
@@ -463,16 +443,16 @@ int hapi_parse_info(const char *text, size_t len, struct hapi_info *out, char *e
 			break;
 		why = info_line(line, llen, out, &seen);
 		if (why != NULL) {
-			set_err(err, errlen, "line %u: %s", it.lineno, why);
+			pf_errf(err, errlen, "line %u: %s", it.lineno, why);
 			goto fail;
 		}
 	}
 	if (it.pos != len) {
-		set_err(err, errlen, "line %u: data after the end of the answer", it.lineno + 1);
+		pf_errf(err, errlen, "line %u: data after the end of the answer", it.lineno + 1);
 		goto fail;
 	}
 	if ((seen & 3u) != 3u) {
-		set_err(err, errlen, "line %u: end of answer without %s", it.lineno,
+		pf_errf(err, errlen, "line %u: end of answer without %s", it.lineno,
 		        (seen & 1u) ? "Uptime_sec" : "Pid");
 		goto fail;
 	}
@@ -579,7 +559,7 @@ int hapi_addr_answer_ok(const char *text, size_t len, char *err, size_t errlen)
 	size_t rest;
 
 	if (is_blank(text, len)) {
-		set_err(err, errlen, "empty answer to set server addr");
+		pf_errf(err, errlen, "empty answer to set server addr");
 		return -1;
 	}
 	nl = memchr(text, '\n', len);
@@ -613,7 +593,7 @@ int hapi_split_answers(const char *text, size_t len, struct pf_slice *out, size_
 			break;
 		if ((size_t)(nl - text) == pos) { /* the empty line that ends an answer */
 			if (*n == cap) {
-				set_err(err, errlen, "more than %zu answers", cap);
+				pf_errf(err, errlen, "more than %zu answers", cap);
 				return -1;
 			}
 			out[*n].p = (const uint8_t *)(text + start);
@@ -624,7 +604,7 @@ int hapi_split_answers(const char *text, size_t len, struct pf_slice *out, size_
 		pos = (size_t)(nl - text) + 1;
 	}
 	if (start != len) {
-		set_err(err, errlen, "answer %zu has no empty line at its end (truncated)", *n + 1);
+		pf_errf(err, errlen, "answer %zu has no empty line at its end (truncated)", *n + 1);
 		return PF_AGAIN;
 	}
 	return 0;

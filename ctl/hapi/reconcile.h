@@ -3,8 +3,8 @@
  * Makes one HAProxy instance agree with the controller's desired state; the
  * I/O goes through hapi.c, the decisions about bytes through hapi_cmd.c.
  */
-#ifndef PF_CTL_RECONCILE_H
-#define PF_CTL_RECONCILE_H
+#ifndef PF_CTL_HAPI_RECONCILE_H
+#define PF_CTL_HAPI_RECONCILE_H
 
 struct ctl_haproxy;
 

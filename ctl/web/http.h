@@ -5,8 +5,8 @@
  * own libev loop: one thread, so handlers read controller state without
  * locks. Routing and bodies are the caller's; this file only moves bytes.
  */
-#ifndef PF_CTL_HTTP_H
-#define PF_CTL_HTTP_H
+#ifndef PF_CTL_WEB_HTTP_H
+#define PF_CTL_WEB_HTTP_H
 
 #include <stddef.h>
 

@@ -7,14 +7,15 @@
  * sessions" after the drain grace) in one line. The answers are checked
  * command by command and counted by kind and error.
  */
-#include "reconcile.h"
+#include "ctl/hapi/reconcile.h"
 
 #include <string.h>
 
+#include "common/clock.h"
 #include "common/compiler.h"
 #include "common/log.h"
-#include "ctl.h"
-#include "hapi.h"
+#include "ctl/ctl.h"
+#include "ctl/hapi/hapi.h"
 
 #define MOD "ctl"
 
@@ -161,7 +162,7 @@ static void hap_apply_cb(void *ctx, int status, const char *answer, size_t len, 
 static size_t add_shutdowns(struct ctl *c, char *line, size_t used, size_t cap, unsigned *count,
                             struct ctl_haproxy *hp)
 {
-	int64_t now = ctl_now_ms(c);
+	int64_t now = pf_wall_ms();
 
 	if (c->cfg.drain_grace_ms == 0)
 		return used;

@@ -6,8 +6,8 @@
  * builders that refuse anything able to inject a command, and hapi_diff(),
  * wanted state per server -> commands. No I/O, clock, logging or allocation.
  */
-#ifndef PF_CTL_HAPI_CMD_H
-#define PF_CTL_HAPI_CMD_H
+#ifndef PF_CTL_HAPI_HAPI_CMD_H
+#define PF_CTL_HAPI_HAPI_CMD_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -5,8 +5,8 @@
  * in flight at once and nothing blocks. The poller owns the easy handles and
  * reuses them, so steady polling allocates nothing per request once warm.
  */
-#ifndef PF_CTL_POLLER_H
-#define PF_CTL_POLLER_H
+#ifndef PF_CTL_POLL_POLLER_H
+#define PF_CTL_POLL_POLLER_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -6,7 +6,7 @@
  * A request's easy handle points back to it through CURLOPT_PRIVATE; it is
  * removed from the multi before it is reset for reuse or cleaned up.
  */
-#include "poller.h"
+#include "ctl/poll/poller.h"
 
 #include <string.h>
 

@@ -5,14 +5,14 @@
  * `polkfura-ctl status` prints from /status.json. Reads controller state only
  * on the loop thread (http.c runs handlers there).
  */
-#ifndef PF_CTL_STATUS_H
-#define PF_CTL_STATUS_H
+#ifndef PF_CTL_WEB_STATUS_H
+#define PF_CTL_WEB_STATUS_H
 
 #include <stddef.h>
 #include <stdio.h>
 
 #include "common/compiler.h"
-#include "http.h"
+#include "ctl/web/http.h"
 
 struct ctl;
 

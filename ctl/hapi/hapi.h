@@ -7,8 +7,8 @@
  * to one instance run one at a time, in order. Bytes are not interpreted
  * here: hapi_cmd.c builds commands and parses answers.
  */
-#ifndef PF_CTL_HAPI_H
-#define PF_CTL_HAPI_H
+#ifndef PF_CTL_HAPI_HAPI_H
+#define PF_CTL_HAPI_HAPI_H
 
 #include <stddef.h>
 

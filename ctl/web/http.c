@@ -5,7 +5,7 @@
  * so every handler runs on the controller's loop. Request bodies are
  * accumulated per connection up to HTTP_MAX_BODY.
  */
-#include "http.h"
+#include "ctl/web/http.h"
 
 #include <string.h>
 

@@ -5,7 +5,7 @@
  * request. The answer is accumulated until HAProxy closes the connection,
  * which is how the non-interactive CLI says "done".
  */
-#include "hapi.h"
+#include "ctl/hapi/hapi.h"
 
 #include <sys/socket.h>
 

@@ -6,7 +6,7 @@
  * named reason for the first thing that is wrong. Does not talk to nodes,
  * read the clock or log: the poller does the I/O, node.c the deciding.
  */
-#include "noderpc.h"
+#include "ctl/poll/noderpc.h"
 
 #include <stdarg.h>
 #include <stdbool.h>
@@ -17,6 +17,7 @@
 #include <cjson/cJSON.h>
 
 #include "common/compiler.h"
+#include "common/text.h"
 
 #define NODERPC_METHOD_MAX 64
 #define NODERPC_QUOTE_MAX  24                 /* bytes of an offending value shown in <detail> */
@@ -65,17 +66,6 @@ void noderpc_poll_reset(struct node_poll *p)
 	p->err = NODE_POLL_OK;
 }
 
-/* Replaces every byte outside printable ASCII so <s> is safe in a log line. */
-static void noderpc_sanitize(char *s)
-{
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c < 0x20 || c > 0x7e)
-			*s = '?';
-	}
-}
-
 void noderpc_poll_fail(struct node_poll *p, enum node_poll_err err, const char *fmt, ...)
 {
 	va_list ap;
@@ -89,29 +79,18 @@ void noderpc_poll_fail(struct node_poll *p, enum node_poll_err err, const char *
 	va_end(ap);
 	if (n < 0)
 		p->detail[0] = '\0';
-	noderpc_sanitize(p->detail);
+	(void)pf_printable(p->detail, sizeof(p->detail), p->detail, strlen(p->detail), NULL);
 }
 
 /* Copies at most NODERPC_QUOTE_MAX bytes of <s> for quoting, '"' and '\\' replaced. */
 static void noderpc_quote(char *out, size_t cap, const char *s)
 {
-	size_t i, n = strlen(s);
-	bool cut = n > NODERPC_QUOTE_MAX;
+	size_t n = strlen(s), max = cap > 4 ? cap - 3 : 1;
 
-	if (cut)
-		n = NODERPC_QUOTE_MAX;
-	if (n + 4 > cap)
-		n = cap > 4 ? cap - 4 : 0;
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		out[i] = (char)((c < 0x20 || c > 0x7e || c == '"' || c == '\\') ? '?' : c);
-	}
-	if (cut && cap >= n + 4) {
-		memcpy(out + n, "...", 3);
-		n += 3;
-	}
-	out[n] = '\0';
+	if (max > NODERPC_QUOTE_MAX + 1)
+		max = NODERPC_QUOTE_MAX + 1;
+	if (pf_printable(out, max, s, n, "\"\\") < n && cap >= max + 3)
+		memcpy(out + strlen(out), "...", 4);
 }
 
 /* ---- building ------------------------------------------------------------- */
@@ -509,20 +488,6 @@ static int noderpc_batch(struct node_poll *p, const cJSON *root)
  * starts an escape inside a string, so pairs are skipped without tracking
  * string state. Returns the offset of the first \u0000, or <len>.
  */
-static size_t noderpc_find_nul_escape(const char *s, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < len; i++) {
-		if (s[i] != '\\')
-			continue;
-		if (s[i + 1] == 'u' && len - i >= 6 && memcmp(s + i + 2, "0000", 4) == 0)
-			return i;
-		i++; /* the escaped character */
-	}
-	return len;
-}
-
 static bool noderpc_ws(char c)
 {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
@@ -549,7 +514,7 @@ int noderpc_parse(const char *body, size_t len, struct node_poll *p)
 		at++;
 	if (at < len) {
 		rc = noderpc_bad(p, "trailing data at byte %zu", at);
-	} else if ((at = noderpc_find_nul_escape(body, len)) < len) {
+	} else if ((at = pf_json_nul_escape_at(body, len)) < len) {
 		rc = noderpc_bad(p, "string holds \\u0000 at byte %zu", at);
 	} else if (cJSON_IsArray(root)) {
 		rc = noderpc_batch(p, root);
