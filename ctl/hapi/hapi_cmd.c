@@ -153,7 +153,7 @@ static bool addr_literal_ok(const char *addr)
 }
 
 /* Same address? Binary comparison so "::1" equals "0:0::1"; text otherwise. */
-static bool addr_eq(const char *a, const char *b)
+bool hapi_addr_eq(const char *a, const char *b)
 {
 	unsigned char x[16], y[16];
 
@@ -700,6 +700,80 @@ size_t hapi_cmd_shutdown_sessions(char *buf, size_t cap, const char *backend, co
 	return emit(buf, cap, "shutdown sessions server %s/%s", backend, server);
 }
 
+static bool var_name_ok(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n <= 5 || n > 64 || strncmp(name, "proc.", 5) != 0)
+		return false;
+	for (size_t i = 5; i < n; i++)
+		if (!((name[i] >= 'a' && name[i] <= 'z') || name[i] == '_'))
+			return false;
+	return true;
+}
+
+static bool var_value_ok(const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n == 0 || n > 128)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = v[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == '/' || c == ':' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+size_t hapi_cmd_set_var_str(char *buf, size_t cap, const char *name, const char *value)
+{
+	if (!var_name_ok(name) || !var_value_ok(value))
+		return refuse(buf, cap);
+	return emit(buf, cap, "experimental-mode on; set var %s str(%s)", name, value);
+}
+
+size_t hapi_cmd_get_var(char *buf, size_t cap, const char *name)
+{
+	if (!var_name_ok(name))
+		return refuse(buf, cap);
+	return emit(buf, cap, "get var %s", name);
+}
+
+int hapi_parse_var(const char *text, size_t len, const char *name, char *out, size_t outlen,
+                   char *err, size_t errlen)
+{
+	static const char missing[] = "Variable not found.";
+	char head[96];
+	const char *nl = memchr(text, '\n', len), *v, *end;
+	size_t line, hl;
+
+	if (nl == NULL) {
+		pf_errf(err, errlen, "get var: truncated answer");
+		return -1;
+	}
+	line = (size_t)(nl - text);
+	if (line == sizeof(missing) - 1 && memcmp(text, missing, line) == 0)
+		return 0;
+	hl = (size_t)snprintf(head, sizeof(head), "%s: type=str value=<", name);
+	if (line < hl + 1 || memcmp(text, head, hl) != 0 || text[line - 1] != '>') {
+		excerpt(head, sizeof(head), text, line);
+		pf_errf(err, errlen, "get var: unexpected answer \"%s\"", head);
+		return -1;
+	}
+	v = text + hl;
+	end = text + line - 1;
+	if ((size_t)(end - v) >= outlen) {
+		pf_errf(err, errlen, "get var: value longer than %zu bytes", outlen - 1);
+		return -1;
+	}
+	memcpy(out, v, (size_t)(end - v));
+	out[end - v] = '\0';
+	return 1;
+}
+
 size_t hapi_cmd_show_servers_state(char *buf, size_t cap, const char *backend)
 {
 	if (backend == NULL)
@@ -761,7 +835,7 @@ static int diff_actions(const struct hapi_want *w, const struct hapi_server *h,
 	int k = 0;
 
 	memset(acts, 0, 3 * sizeof(*acts)); /* whole structs, padding and cmd tails included */
-	if (w->has_addr && (!addr_eq(w->addr, h->addr) || w->port != h->port)) {
+	if (w->has_addr && (!hapi_addr_eq(w->addr, h->addr) || w->port != h->port)) {
 		acts[k].kind = HAPI_ACT_SET_ADDR;
 		acts[k].want = w;
 		if (hapi_cmd_set_addr(acts[k].cmd, sizeof(acts[k].cmd), w->backend, w->server,

@@ -161,11 +161,33 @@ size_t hapi_cmd_set_weight(char *buf, size_t cap, const char *backend, const cha
 size_t hapi_cmd_set_addr(char *buf, size_t cap, const char *backend, const char *server,
                          const char *addr, uint16_t port);
 size_t hapi_cmd_shutdown_sessions(char *buf, size_t cap, const char *backend, const char *server);
+/*
+ * "experimental-mode on; set var <name> str(<value>)": a process-wide
+ * variable (HAProxy 2.6 allows "set var" in experimental mode only). <name>
+ * is "proc." + [a-z_]; <value> 1..128 bytes of [A-Za-z0-9._/:-], because the
+ * CLI takes no quotes and str() no comma or parenthesis.
+ */
+size_t hapi_cmd_set_var_str(char *buf, size_t cap, const char *name, const char *value);
+/* "get var <name>". */
+size_t hapi_cmd_get_var(char *buf, size_t cap, const char *name);
+
+/*
+ * Parses the answer to "get var <name>": returns 1 with the string value in
+ * <out> ("<name>: type=str value=<...>"), 0 for "Variable not found.", -1 with
+ * the reason in <err> for anything else (another type, a value longer than
+ * <outlen> - 1, a truncated answer). Pure.
+ */
+PF_MUSTCHECK int hapi_parse_var(const char *text, size_t len, const char *name, char *out,
+                                size_t outlen, char *err, size_t errlen);
+
 /* "show servers state", or "show servers state <backend>" unless <backend> is NULL. */
 size_t hapi_cmd_show_servers_state(char *buf, size_t cap, const char *backend);
 size_t hapi_cmd_show_info(char *buf, size_t cap);
 
 bool hapi_name_is_valid(const char *name); /* what the builders accept as a name */
+
+/* Same address: equal as binary IPv4 or IPv6 ("::1" is "0:0::1"), else as text. */
+bool hapi_addr_eq(const char *a, const char *b);
 
 /*
  * The state "set server ... state" last forced: FMAINT gives MAINT, else

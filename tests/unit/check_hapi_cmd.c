@@ -1567,6 +1567,60 @@ END_TEST
 
 /* ---- runner -------------------------------------------------------------------- */
 
+/*
+ * Process variables (the controllers' lease): answers captured from HAProxy
+ * 2.6.12 for "get var proc.polkfura_ctl" after "experimental-mode on; set var
+ * proc.polkfura_ctl str(host-a.x_y/123/1765000000000)", and before any set.
+ */
+START_TEST(test_var_lease)
+{
+	char buf[HAPI_CMD_MAX], val[64], err[128];
+	static const char found[] =
+	    "proc.polkfura_ctl: type=str value=<host-a.x_y/123/1765000000000>\n\n";
+	static const char missing[] = "Variable not found.\n\n";
+
+	ck_assert_int_eq(hapi_parse_var(found, sizeof(found) - 1, "proc.polkfura_ctl", val,
+	                                sizeof(val), err, sizeof(err)),
+	                 1);
+	ck_assert_str_eq(val, "host-a.x_y/123/1765000000000");
+	ck_assert_int_eq(hapi_parse_var(missing, sizeof(missing) - 1, "proc.polkfura_ctl", val,
+	                                sizeof(val), err, sizeof(err)),
+	                 0);
+	/* Another variable's answer, a short buffer, a truncated answer, an error text. */
+	ck_assert_int_eq(hapi_parse_var(found, sizeof(found) - 1, "proc.other", val, sizeof(val),
+	                                err, sizeof(err)),
+	                 -1);
+	ck_assert_int_eq(hapi_parse_var(found, sizeof(found) - 1, "proc.polkfura_ctl", val, 10, err,
+	                                sizeof(err)),
+	                 -1);
+	ck_assert_ptr_nonnull(strstr(err, "longer than 9 bytes"));
+	ck_assert_int_eq(
+	    hapi_parse_var(found, 20, "proc.polkfura_ctl", val, sizeof(val), err, sizeof(err)), -1);
+	ck_assert_int_eq(hapi_parse_var("Unknown command.\n\n", 18, "proc.polkfura_ctl", val,
+	                                sizeof(val), err, sizeof(err)),
+	                 -1);
+	ck_assert_ptr_nonnull(strstr(err, "Unknown command."));
+
+	ck_assert_uint_gt(hapi_cmd_set_var_str(buf, sizeof(buf), "proc.polkfura_ctl",
+	                                       "host-a.x_y/123/1765000000000"),
+	                  0);
+	ck_assert_str_eq(buf, "experimental-mode on; set var proc.polkfura_ctl "
+	                      "str(host-a.x_y/123/1765000000000)");
+	ck_assert_uint_gt(hapi_cmd_get_var(buf, sizeof(buf), "proc.polkfura_ctl"), 0);
+	ck_assert_str_eq(buf, "get var proc.polkfura_ctl");
+	/* What str() or the CLI would read as syntax is refused. */
+	ck_assert_uint_eq(hapi_cmd_set_var_str(buf, sizeof(buf), "proc.x", "a,b"), 0);
+	ck_assert_str_eq(buf, "");
+	ck_assert_uint_eq(hapi_cmd_set_var_str(buf, sizeof(buf), "proc.x", "a b"), 0);
+	ck_assert_uint_eq(hapi_cmd_set_var_str(buf, sizeof(buf), "proc.x", "a)"), 0);
+	ck_assert_uint_eq(hapi_cmd_set_var_str(buf, sizeof(buf), "proc.x", "a;b"), 0);
+	ck_assert_uint_eq(hapi_cmd_set_var_str(buf, sizeof(buf), "proc.x", ""), 0);
+	ck_assert_uint_eq(hapi_cmd_set_var_str(buf, sizeof(buf), "txn.x", "a"), 0);
+	ck_assert_uint_eq(hapi_cmd_set_var_str(buf, sizeof(buf), "proc.X", "a"), 0);
+	ck_assert_uint_eq(hapi_cmd_get_var(buf, sizeof(buf), "proc.x; shutdown"), 0);
+}
+END_TEST
+
 static Suite *hapi_cmd_suite(void)
 {
 	Suite *s = suite_create("hapi_cmd");
@@ -1616,6 +1670,7 @@ static Suite *hapi_cmd_suite(void)
 	tcase_add_test(tc, test_build_addr_port_weight_state_checks);
 	tcase_add_test(tc, test_build_every_cap);
 	tcase_add_test(tc, test_state_strings);
+	tcase_add_test(tc, test_var_lease);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("diff");

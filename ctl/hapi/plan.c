@@ -1,0 +1,556 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The planner of plan.h. One pass builds the new seats (kept, newly assigned
+ * slots, released slots), a second turns them into hapi_want rows that
+ * hapi_diff() compares with the instance, a third adds the shutdowns of
+ * drains past their grace. It allocates only its scratch arrays (freed before
+ * it returns); it never logs: events go out as notes.
+ */
+#include "ctl/hapi/plan.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/compiler.h"
+#include "ctl/hapi/hapi_cmd.h"
+
+struct plan_ctx {
+	const struct plan_input *in;
+	struct plan_output *out;
+	struct hapi_want *wants; /* scratch */
+	size_t *want_seat;       /* seat index of each want; SIZE_MAX for a heavy twin */
+	size_t n_wants, cap_wants;
+};
+
+const struct plan_seat *plan_seat_find(const struct plan_seat *seats, size_t n, const char *node)
+{
+	for (size_t i = 0; i < n; i++)
+		if (seats[i].node[0] != '\0' && strcmp(seats[i].node, node) == 0)
+			return &seats[i];
+	return NULL;
+}
+
+const char *plan_act_kind_str(enum plan_act_kind kind)
+{
+	static const char *const names[PLAN_ACT_COUNT] = {"state", "weight", "addr",
+	                                                  "shutdown_sessions"};
+
+	return (unsigned)kind < PLAN_ACT_COUNT ? names[kind] : "?";
+}
+
+const char *plan_note_kind_str(enum plan_note_kind kind)
+{
+	static const char *const names[PLAN_NOTE_COUNT] = {
+	    "slot_taken", "no_slot", "released", "hand_maint",
+	    "hand_maint_end", "missing", "found", "shutdown"};
+
+	return (unsigned)kind < PLAN_NOTE_COUNT ? names[kind] : "?";
+}
+
+void plan_capacity(const struct plan_input *in, size_t *seats, size_t *acts, size_t *notes)
+{
+	size_t twins = 0;
+
+	for (size_t i = 0; i < in->n_nodes; i++)
+		twins += 1 + in->nodes[i].n_heavy;
+	*seats = in->n_nodes + in->n_seats + 1;
+	/* Per server: addr, weight, state; plus a shutdown per server. */
+	*acts = (twins + in->n_seats) * 4 + 1;
+	/* Per node at most: taken/no-slot, hand maint or its end, missing or found, shutdown;
+	 * per old seat a release. */
+	*notes = in->n_nodes * 4 + in->n_seats + 1;
+}
+
+static const struct hapi_server *plan_find(const struct hapi_server *have, size_t nhave,
+                                           const char *backend, const char *server)
+{
+	for (size_t i = 0; i < nhave; i++)
+		if (strcmp(have[i].backend, backend) == 0 && strcmp(have[i].server, server) == 0)
+			return &have[i];
+	return NULL;
+}
+
+static const struct hapi_server *plan_have(const struct plan_input *in, const char *backend,
+                                           const char *server)
+{
+	return plan_find(in->have, in->n_have, backend, server);
+}
+
+static void plan_note(struct plan_ctx *x, enum plan_note_kind kind, const char *node,
+                      const char *backend, const char *server)
+{
+	struct plan_output *o = x->out;
+	struct plan_note *n;
+
+	if (o->n_notes == o->cap_notes)
+		return; /* plan_capacity() sizes this; a lost note is only a lost log line */
+	n = &o->notes[o->n_notes++];
+	n->kind = kind;
+	snprintf(n->node, sizeof(n->node), "%s", node);
+	snprintf(n->backend, sizeof(n->backend), "%s", backend);
+	snprintf(n->server, sizeof(n->server), "%s", server);
+}
+
+/* True when some seat of the new set, or a configured server, is <backend>/<server>. */
+static bool plan_server_taken(const struct plan_ctx *x, const char *backend, const char *server)
+{
+	const struct plan_input *in = x->in;
+	const struct plan_output *o = x->out;
+
+	for (size_t i = 0; i < o->n_seats; i++)
+		if (o->seats[i].node[0] != '\0' && strcmp(o->seats[i].backend, backend) == 0 &&
+		    strcmp(o->seats[i].server, server) == 0)
+			return true;
+	for (size_t i = 0; i < in->n_nodes; i++)
+		if (in->nodes[i].server != NULL && strcmp(in->nodes[i].backend, backend) == 0 &&
+		    strcmp(in->nodes[i].server, server) == 0)
+			return true;
+	return false;
+}
+
+static bool plan_addr_is(const struct hapi_server *h, const struct plan_node *nd)
+{
+	return h->port == nd->port && hapi_addr_eq(h->addr, nd->addr);
+}
+
+static struct plan_seat *plan_seat_add(struct plan_ctx *x, const struct plan_node *nd,
+                                       const char *server, bool slot)
+{
+	struct plan_output *o = x->out;
+	struct plan_seat *s;
+
+	if (o->n_seats == o->cap_seats)
+		return NULL;
+	s = &o->seats[o->n_seats++];
+	memset(s, 0, sizeof(*s));
+	snprintf(s->node, sizeof(s->node), "%s", nd != NULL ? nd->name : "");
+	snprintf(s->backend, sizeof(s->backend), "%s", nd != NULL ? nd->backend : "");
+	snprintf(s->server, sizeof(s->server), "%s", server);
+	s->slot = slot;
+	return s;
+}
+
+/* A slot for template node <nd>: the one with its address, else a free one in MAINT. */
+static const struct hapi_server *plan_pick_slot(const struct plan_ctx *x,
+                                                const struct plan_node *nd, bool *own_addr)
+{
+	const struct plan_input *in = x->in;
+
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t k = 0; k < in->n_have; k++) {
+			const struct hapi_server *h = &in->have[k];
+
+			if (strcmp(h->backend, nd->backend) != 0 ||
+			    plan_server_taken(x, h->backend, h->server))
+				continue;
+			if (pass == 0 ? plan_addr_is(h, nd) : (h->admin_state & HAPI_ADMF_FMAINT) != 0) {
+				*own_addr = pass == 0;
+				return h;
+			}
+		}
+	}
+	return NULL;
+}
+
+/* Kept seats first (so their slots count as taken), then new ones for the rest. */
+static int plan_seats(struct plan_ctx *x)
+{
+	const struct plan_input *in = x->in;
+
+	for (size_t i = 0; i < in->n_nodes; i++) {
+		const struct plan_node *nd = &in->nodes[i];
+		const struct plan_seat *old = plan_seat_find(in->seats, in->n_seats, nd->name);
+		bool slot = nd->server == NULL;
+		struct plan_seat *s;
+
+		if (old == NULL || old->no_slot || old->slot != slot ||
+		    strcmp(old->backend, nd->backend) != 0 ||
+		    (!slot && strcmp(old->server, nd->server) != 0) ||
+		    (slot && plan_server_taken(x, nd->backend, old->server)))
+			continue; /* placed below */
+		s = plan_seat_add(x, nd, old->server, slot);
+		if (s == NULL)
+			return -1;
+		*s = *old;
+	}
+	for (size_t i = 0; i < in->n_nodes; i++) {
+		const struct plan_node *nd = &in->nodes[i];
+		const struct hapi_server *pick;
+		bool own_addr = false;
+		struct plan_seat *s;
+
+		if (plan_seat_find(x->out->seats, x->out->n_seats, nd->name) != NULL)
+			continue;
+		if (nd->server != NULL) {
+			if (plan_seat_add(x, nd, nd->server, false) == NULL)
+				return -1;
+			continue;
+		}
+		pick = plan_pick_slot(x, nd, &own_addr);
+		if (pick == NULL) {
+			const struct plan_seat *old = plan_seat_find(in->seats, in->n_seats, nd->name);
+
+			if (old == NULL || !old->no_slot)
+				plan_note(x, PLAN_NOTE_NO_SLOT, nd->name, nd->backend, "");
+			s = plan_seat_add(x, nd, "", true);
+			if (s == NULL)
+				return -1;
+			s->no_slot = true;
+			continue;
+		}
+		s = plan_seat_add(x, nd, pick->server, true);
+		if (s == NULL)
+			return -1;
+		/* A slot with the node's address (a restart of ours): maybe MAINT by hand. */
+		s->seen_serving = own_addr;
+		plan_note(x, PLAN_NOTE_SLOT_TAKEN, nd->name, nd->backend, pick->server);
+	}
+	return 0;
+}
+
+/* Old slots no node holds any more go back to MAINT; their seat stays until HAProxy shows it. */
+static int plan_releases(struct plan_ctx *x)
+{
+	const struct plan_input *in = x->in;
+
+	for (size_t i = 0; i < in->n_seats; i++) {
+		const struct plan_seat *old = &in->seats[i];
+		const struct hapi_server *h;
+		struct plan_seat *s;
+
+		if (!old->slot || old->no_slot || plan_server_taken(x, old->backend, old->server))
+			continue;
+		h = plan_have(in, old->backend, old->server);
+		if (old->node[0] != '\0')
+			plan_note(x, PLAN_NOTE_RELEASED, old->node, old->backend, old->server);
+		if (h == NULL || (h->admin_state & HAPI_ADMF_FMAINT))
+			continue; /* gone from the config, or back in MAINT: done */
+		s = plan_seat_add(x, NULL, old->server, true);
+		if (s == NULL)
+			return -1;
+		snprintf(s->backend, sizeof(s->backend), "%s", old->backend);
+	}
+	return 0;
+}
+
+static struct hapi_want *plan_want(struct plan_ctx *x, size_t seat, const char *backend,
+                                   const char *server)
+{
+	struct hapi_want *w;
+
+	if (x->n_wants == x->cap_wants)
+		return NULL;
+	x->want_seat[x->n_wants] = seat;
+	w = &x->wants[x->n_wants++];
+	memset(w, 0, sizeof(*w));
+	snprintf(w->backend, sizeof(w->backend), "%s", backend);
+	snprintf(w->server, sizeof(w->server), "%s", server);
+	return w;
+}
+
+/* The wants of seat <si>: its server, and for a slot the address of its heavy twins. */
+static int plan_seat_wants(struct plan_ctx *x, size_t si)
+{
+	struct plan_seat *s = &x->out->seats[si];
+	const struct plan_node *nd = NULL;
+	const struct hapi_server *h = plan_have(x->in, s->backend, s->server);
+	struct hapi_want *w;
+
+	for (size_t i = 0; i < x->in->n_nodes && s->node[0] != '\0'; i++)
+		if (strcmp(x->in->nodes[i].name, s->node) == 0)
+			nd = &x->in->nodes[i];
+	w = plan_want(x, si, s->backend, s->server);
+	if (w == NULL)
+		return -1;
+	if (nd == NULL) {
+		w->state = HAPI_WANT_MAINT; /* a released slot */
+		return 0;
+	}
+	w->state = nd->want;
+	if (!s->slot)
+		return 0;
+	w->has_addr = true;
+	snprintf(w->addr, sizeof(w->addr), "%s", nd->addr);
+	w->port = nd->port;
+	if (h != NULL && !plan_addr_is(h, nd))
+		s->seen_serving = false; /* lost its address (a reload without state): refill */
+	w->own_maint = !s->seen_serving;
+	for (unsigned b = 0; b < nd->n_heavy; b++) {
+		const struct hapi_server *t = plan_have(x->in, nd->heavy[b], s->server);
+		struct hapi_want *tw;
+
+		if (t == NULL)
+			continue;
+		tw = plan_want(x, SIZE_MAX, nd->heavy[b], s->server);
+		if (tw == NULL)
+			return -1;
+		/* "track" carries the state; only the address must be copied. */
+		tw->state = hapi_admin_to_state(t->admin_state);
+		tw->has_addr = true;
+		snprintf(tw->addr, sizeof(tw->addr), "%s", nd->addr);
+		tw->port = nd->port;
+		tw->own_maint = true;
+	}
+	return 0;
+}
+
+static void plan_flag(struct plan_ctx *x, struct plan_seat *s, bool *flag, bool now,
+                      enum plan_note_kind on, enum plan_note_kind off)
+{
+	if (*flag != now && s->node[0] != '\0')
+		plan_note(x, now ? on : off, s->node, s->backend, s->server);
+	*flag = now;
+}
+
+static int plan_add_act(struct plan_output *o, enum plan_act_kind kind, const char *cmd)
+{
+	if (o->n_acts == o->cap_acts)
+		return -1;
+	o->acts[o->n_acts].kind = kind;
+	snprintf(o->acts[o->n_acts].cmd, sizeof(o->acts[0].cmd), "%s", cmd);
+	o->n_acts++;
+	return 0;
+}
+
+static int plan_diff(struct plan_ctx *x, size_t cap_acts)
+{
+	struct hapi_action *acts = calloc(cap_acts, sizeof(*acts));
+	struct hapi_skip *skips = calloc(x->n_wants + 1, sizeof(*skips));
+	size_t nacts = 0, nskips = 0, k = 0;
+	int rc = -1;
+
+	if (acts == NULL || skips == NULL ||
+	    hapi_diff(x->wants, x->n_wants, x->in->have, x->in->n_have, acts, cap_acts, &nacts,
+	              skips, x->n_wants + 1, &nskips) == -1)
+		goto out;
+	for (size_t i = 0; i < nacts; i++) {
+		enum plan_act_kind kind = acts[i].kind == HAPI_ACT_SET_ADDR     ? PLAN_ACT_SET_ADDR
+		                          : acts[i].kind == HAPI_ACT_SET_WEIGHT ? PLAN_ACT_SET_WEIGHT
+		                                                                : PLAN_ACT_SET_STATE;
+
+		if (plan_add_act(x->out, kind, acts[i].cmd) == -1)
+			goto out;
+	}
+	for (size_t w = 0; w < x->n_wants; w++) {
+		size_t si = x->want_seat[w];
+		enum hapi_skip_reason why = HAPI_SKIP_INVALID;
+		bool skipped = k < nskips && skips[k].want == &x->wants[w];
+		struct plan_seat *s;
+
+		if (skipped)
+			why = skips[k++].reason;
+		if (si == SIZE_MAX)
+			continue;
+		s = &x->out->seats[si];
+		plan_flag(x, s, &s->hand_maint, skipped && why == HAPI_SKIP_HAND_MAINT,
+		          PLAN_NOTE_HAND_MAINT, PLAN_NOTE_HAND_MAINT_END);
+		plan_flag(x, s, &s->missing, skipped && why == HAPI_SKIP_NO_SERVER,
+		          PLAN_NOTE_MISSING, PLAN_NOTE_FOUND);
+	}
+	rc = 0;
+out:
+	free(acts);
+	free(skips);
+	return rc;
+}
+
+/* A slot counts as serving its node once HAProxy shows it out of MAINT at that address. */
+static void plan_seen(struct plan_ctx *x)
+{
+	for (size_t i = 0; i < x->out->n_seats; i++) {
+		struct plan_seat *s = &x->out->seats[i];
+		const struct hapi_server *h = plan_have(x->in, s->backend, s->server);
+
+		for (size_t n = 0; n < x->in->n_nodes && s->slot && h != NULL; n++)
+			if (strcmp(x->in->nodes[n].name, s->node) == 0 &&
+			    !(h->admin_state & HAPI_ADMF_FMAINT) && plan_addr_is(h, &x->in->nodes[n]))
+				s->seen_serving = true;
+	}
+}
+
+static int plan_shutdowns(struct plan_ctx *x)
+{
+	const struct plan_input *in = x->in;
+
+	for (size_t i = 0; i < x->out->n_seats; i++) {
+		struct plan_seat *s = &x->out->seats[i];
+		const struct plan_node *nd = NULL;
+		char cmd[HAPI_CMD_MAX];
+
+		for (size_t n = 0; n < in->n_nodes && s->node[0] != '\0'; n++)
+			if (strcmp(in->nodes[n].name, s->node) == 0)
+				nd = &in->nodes[n];
+		if (nd == NULL || s->no_slot)
+			continue;
+		if (nd->want != HAPI_WANT_DRAIN) {
+			s->shut_drain_ms = 0;
+			continue;
+		}
+		if (in->drain_grace_ms == 0 || s->hand_maint || s->missing ||
+		    s->shut_drain_ms == nd->drain_since_ms ||
+		    in->now_ms - nd->drain_since_ms < (int64_t)in->drain_grace_ms)
+			continue;
+		for (unsigned b = 0; b <= nd->n_heavy; b++) {
+			const char *be = b == 0 ? s->backend : nd->heavy[b - 1];
+
+			if (plan_have(in, be, s->server) == NULL ||
+			    hapi_cmd_shutdown_sessions(cmd, sizeof(cmd), be, s->server) == 0)
+				continue;
+			if (plan_add_act(x->out, PLAN_ACT_SHUTDOWN, cmd) == -1)
+				return -1;
+		}
+		s->shut_drain_ms = nd->drain_since_ms;
+		plan_note(x, PLAN_NOTE_SHUTDOWN, s->node, s->backend, s->server);
+	}
+	return 0;
+}
+
+int plan_make(const struct plan_input *in, struct plan_output *out)
+{
+	struct plan_ctx x = {in, out, NULL, NULL, 0, 0};
+	size_t cap_acts = 0;
+	int rc = -1;
+
+	out->n_seats = out->n_acts = out->n_notes = 0;
+	for (size_t i = 0; i < in->n_nodes; i++)
+		x.cap_wants += 1 + in->nodes[i].n_heavy;
+	x.cap_wants += in->n_seats + 1;
+	cap_acts = x.cap_wants * 3;
+	x.wants = calloc(x.cap_wants, sizeof(*x.wants));
+	x.want_seat = calloc(x.cap_wants, sizeof(*x.want_seat));
+	if (x.wants == NULL || x.want_seat == NULL)
+		goto out;
+	if (plan_seats(&x) == -1 || plan_releases(&x) == -1)
+		goto out;
+	for (size_t i = 0; i < out->n_seats; i++)
+		if (!out->seats[i].no_slot && plan_seat_wants(&x, i) == -1)
+			goto out;
+	if (plan_diff(&x, cap_acts) == -1)
+		goto out;
+	plan_seen(&x);
+	rc = plan_shutdowns(&x);
+out:
+	free(x.wants);
+	free(x.want_seat);
+	return rc;
+}
+
+enum plan_lease_verdict plan_lease(const char *value, const char *me, int64_t now_ms,
+                                   char *holder, size_t holderlen, int64_t *expires_ms)
+{
+	const char *slash = strrchr(value, '/');
+	char *end = NULL;
+	long long exp;
+
+	holder[0] = '\0';
+	*expires_ms = 0;
+	if (slash == NULL || slash == value || slash[1] == '\0')
+		return PLAN_LEASE_TAKE; /* unset, or nothing a controller wrote */
+	exp = strtoll(slash + 1, &end, 10);
+	if (end == NULL || *end != '\0' || exp <= 0)
+		return PLAN_LEASE_TAKE;
+	snprintf(holder, holderlen, "%.*s", (int)(slash - value), value);
+	*expires_ms = exp;
+	if (strlen(me) == (size_t)(slash - value) && strncmp(value, me, strlen(me)) == 0)
+		return PLAN_LEASE_OURS;
+	return exp <= now_ms ? PLAN_LEASE_TAKE : PLAN_LEASE_OTHER;
+}
+
+static bool plan_have_backend(const struct hapi_server *have, size_t nhave, const char *backend)
+{
+	for (size_t i = 0; i < nhave; i++)
+		if (strcmp(have[i].backend, backend) == 0)
+			return true;
+	return false;
+}
+
+static bool plan_named(const struct plan_node *nodes, size_t n, const char *backend,
+                       const char *server)
+{
+	for (size_t i = 0; i < n; i++)
+		if (nodes[i].server != NULL && strcmp(nodes[i].backend, backend) == 0 &&
+		    strcmp(nodes[i].server, server) == 0)
+			return true;
+	return false;
+}
+
+PF_PRINTF(3, 4) static void plan_problem(plan_problem_cb_fn cb, void *ctx, const char *fmt, ...)
+{
+	char line[384];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	cb(ctx, line);
+}
+
+/* The checks of one chain backend, whose first node is nodes[first]. */
+static size_t plan_verify_backend(const struct plan_node *nodes, size_t n, size_t first,
+                                  const struct hapi_server *have, size_t nhave,
+                                  plan_problem_cb_fn cb, void *ctx)
+{
+	const struct plan_node *f = &nodes[first];
+	size_t problems = 0, templates = 0, slots = 0;
+
+	if (!plan_have_backend(have, nhave, f->backend)) {
+		plan_problem(cb, ctx, "backend %s (chain of node %s) is not in HAProxy", f->backend,
+		             f->name);
+		return 1;
+	}
+	for (size_t i = first; i < n; i++) {
+		if (strcmp(nodes[i].backend, f->backend) != 0)
+			continue;
+		if (nodes[i].server == NULL) {
+			templates++;
+		} else if (plan_find(have, nhave, f->backend, nodes[i].server) == NULL) {
+			plan_problem(cb, ctx, "server %s/%s (node %s) is not in HAProxy", f->backend,
+			             nodes[i].server, nodes[i].name);
+			problems++;
+		}
+	}
+	for (size_t k = 0; k < nhave; k++) {
+		if (strcmp(have[k].backend, f->backend) != 0)
+			continue;
+		if (!plan_named(nodes, n, f->backend, have[k].server))
+			slots++;
+		for (unsigned b = 0; b < f->n_heavy; b++)
+			if (plan_have_backend(have, nhave, f->heavy[b]) &&
+			    plan_find(have, nhave, f->heavy[b], have[k].server) == NULL) {
+				plan_problem(cb, ctx, "heavy backend %s has no server %s to track %s/%s",
+				             f->heavy[b], have[k].server, f->backend, have[k].server);
+				problems++;
+			}
+	}
+	for (unsigned b = 0; b < f->n_heavy; b++)
+		if (!plan_have_backend(have, nhave, f->heavy[b])) {
+			plan_problem(cb, ctx, "heavy backend %s (of %s) is not in HAProxy", f->heavy[b],
+			             f->backend);
+			problems++;
+		}
+	if (templates > slots) {
+		plan_problem(cb, ctx,
+		             "backend %s has %zu server-template slots for %zu nodes without a server",
+		             f->backend, slots, templates);
+		problems++;
+	}
+	return problems;
+}
+
+size_t plan_verify(const struct plan_node *nodes, size_t n, const struct hapi_server *have,
+                   size_t nhave, plan_problem_cb_fn cb, void *ctx)
+{
+	size_t problems = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		bool seen = false;
+
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = strcmp(nodes[j].backend, nodes[i].backend) == 0;
+		if (!seen)
+			problems += plan_verify_backend(nodes, n, i, have, nhave, cb, ctx);
+	}
+	return problems;
+}
