@@ -3,17 +3,14 @@
  * The controller's rounds (see ctl.h). A round: the tick starts one poll per
  * node (a batch, or single calls for nodes that refuse batches, then the
  * finalized header when the finalized hash moved); when the last poll ends,
- * node_decide() runs per chain and each HAProxy instance is reconciled
- * (reconcile.c). Nothing here blocks; all I/O is on the loop.
+ * node_decide() runs per chain, every change goes through node_changed(),
+ * and each HAProxy instance gets the wanted state of every node. Nothing
+ * here blocks; all I/O is on the loop.
  */
 #include "ctl/ctl.h"
 
-#include <sys/stat.h>
-
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -23,17 +20,64 @@
 #include "common/compiler.h"
 #include "common/file.h"
 #include "common/log.h"
-#include "ctl/hapi/hapi.h"
 #include "ctl/hapi/reconcile.h"
 #include "ctl/poll/poller.h"
+#include "ctl/view.h"
 #include "ctl/web/http.h"
-#include "ctl/web/status.h"
 
 #define MOD "ctl"
 
 #define CTL_STATE_FILE_MAX (1u << 20) /* admin drains of 4,096 nodes with long reasons fit */
 
-const double ctl_lat_bounds_ms[CTL_LAT_BUCKETS] = {5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000};
+/* ---- the one place a node's state changes -------------------------------------- */
+
+static const char *const source_names[] = {"decision", "admin", "config"};
+
+/* The default hook: one log line per change. */
+static void log_node_changed(void *ctx, const struct ctl_node_event *ev)
+{
+	(void)ctx;
+	if (ev->added)
+		log_info(MOD, "chain=%s node=%s added (%s): %s", ev->chain, ev->node,
+		         node_state_name(ev->to), ev->reason);
+	else if (ev->removed)
+		log_info(MOD, "chain=%s node=%s removed from the config", ev->chain, ev->node);
+	else
+		log_info(MOD, "chain=%s node=%s %s -> %s: %s", ev->chain, ev->node,
+		         node_state_name(ev->from), node_state_name(ev->to), ev->reason);
+}
+
+/*
+ * Every change of a node's state (a decision, an admin action, a config
+ * reload) comes through here: the drain clock for the grace starts, and the
+ * hook hears it with the facts of the moment.
+ */
+static void node_changed(struct ctl *c, struct ctl_node *nd, enum ctl_change_source src, bool added,
+                         bool removed)
+{
+	struct ctl_node_event ev = {
+	    .chain = nd->chain != NULL ? nd->chain->name : "-",
+	    .node = nd->name,
+	    .added = added,
+	    .removed = removed,
+	    .from = nd->track.prev,
+	    .to = nd->track.state,
+	    .reason = nd->track.why[0] != '\0' ? nd->track.why : "-",
+	    .source = src,
+	    .at_ms = pf_wall_ms(),
+	    .has_best = nd->poll.has_best,
+	    .has_finalized = nd->poll.has_finalized,
+	    .best = nd->poll.best,
+	    .finalized = nd->poll.finalized,
+	    .lag_blocks = nd->track.lag_blocks,
+	    .peers = nd->poll.peers,
+	};
+
+	if (!added && !removed && nd->track.state == NODE_DRAIN)
+		nd->drain_since_ms = ev.at_ms;
+	log_debug(MOD, "node=%s change from %s", nd->name, source_names[src]);
+	c->on_node_changed(c->on_node_changed_ctx, &ev);
+}
 
 /* ---- runtime objects from the config ---- */
 
@@ -51,35 +95,58 @@ static void node_limits_from_cfg(struct node_limits *lim, const struct ctl_cfg *
 	lim->stall_ms = cfg->stall_ms;
 }
 
-static struct ctl_node *take_node(struct ctl_chain *old, unsigned n_old, const char *name)
+/* The node named <name> in <old>, or NULL; <old> keeps it until the reload commits. */
+static struct ctl_node **find_old(struct ctl_chain *old, unsigned n_old, const char *name)
 {
-	for (unsigned c = 0; c < n_old; c++) {
-		for (unsigned i = 0; i < old[c].n_nodes; i++) {
-			struct ctl_node *nd = old[c].nodes[i];
-
-			if (nd != NULL && strcmp(nd->name, name) == 0) {
-				old[c].nodes[i] = NULL;
-				return nd;
-			}
-		}
-	}
+	for (unsigned c = 0; c < n_old; c++)
+		for (unsigned i = 0; i < old[c].n_nodes; i++)
+			if (old[c].nodes[i] != NULL && strcmp(old[c].nodes[i]->name, name) == 0)
+				return &old[c].nodes[i];
 	return NULL;
 }
 
-static void free_chains(struct ctl_chain *chains, unsigned n)
+/* Frees <chains> and the nodes they own; nodes also in <keep> (may be NULL) are not freed. */
+static void free_chains_but(struct ctl_chain *chains, unsigned n, struct ctl_chain *keep,
+                            unsigned n_keep)
 {
 	for (unsigned c = 0; c < n; c++) {
-		for (unsigned i = 0; i < chains[c].n_nodes; i++)
-			free(chains[c].nodes[i]);
+		for (unsigned i = 0; i < chains[c].n_nodes; i++) {
+			struct ctl_node **o = find_old(keep, n_keep, chains[c].nodes[i]->name);
+
+			if (o == NULL || *o != chains[c].nodes[i])
+				free(chains[c].nodes[i]);
+		}
 		free(chains[c].nodes);
 	}
 	free(chains);
 }
 
+static void free_chains(struct ctl_chain *chains, unsigned n)
+{
+	free_chains_but(chains, n, NULL, 0);
+}
+
+static void chain_from_cfg(struct ctl_chain *ch, const struct ctl_chain_cfg *cc,
+                           const struct ctl_chain *old, unsigned n_old)
+{
+	snprintf(ch->name, sizeof(ch->name), "%s", cc->name);
+	snprintf(ch->backend, sizeof(ch->backend), "%s", cc->backend);
+	ch->n_heavy = cc->n_heavy;
+	for (unsigned h = 0; h < cc->n_heavy; h++) {
+		snprintf(ch->heavy[h], sizeof(ch->heavy[h]), "%s", cc->heavy_backends[h]);
+		ch->heavy_ptrs[h] = ch->heavy[h];
+	}
+	node_chain_init(&ch->track);
+	for (unsigned o = 0; o < n_old; o++)
+		if (strcmp(old[o].name, ch->name) == 0)
+			ch->track = old[o].track;
+}
+
 /*
- * Builds chains and nodes for <cfg>, moving over the state of nodes that
- * keep their name from <old> (what was polled and decided survives a
- * reload). Slots of template nodes that disappear are queued for MAINT.
+ * Builds chains and nodes for <cfg>, reusing the nodes of <old> that keep
+ * their name (what was polled and decided survives a reload). <old> is not
+ * changed: on failure it is still whole; on success the caller detaches the
+ * reused nodes from it (detach_reused()).
  */
 static struct ctl_chain *build_chains(const struct ctl_cfg *cfg, struct ctl_chain *old,
                                       unsigned n_old)
@@ -92,24 +159,13 @@ static struct ctl_chain *build_chains(const struct ctl_cfg *cfg, struct ctl_chai
 		const struct ctl_chain_cfg *cc = &cfg->chains[c];
 		struct ctl_chain *ch = &chains[c];
 
-		snprintf(ch->name, sizeof(ch->name), "%s", cc->name);
-		snprintf(ch->backend, sizeof(ch->backend), "%s", cc->backend);
-		ch->n_heavy = cc->n_heavy;
-		for (unsigned h = 0; h < cc->n_heavy; h++)
-			snprintf(ch->heavy[h], sizeof(ch->heavy[h]), "%s", cc->heavy_backends[h]);
-		node_chain_init(&ch->track);
-		for (unsigned o = 0; o < n_old; o++) {
-			if (strcmp(old[o].name, ch->name) == 0) {
-				ch->track = old[o].track;
-				memcpy(ch->released, old[o].released, sizeof(ch->released));
-				ch->n_released = old[o].n_released;
-			}
-		}
+		chain_from_cfg(ch, cc, old, n_old);
 		ch->nodes = calloc(cc->n_nodes ? cc->n_nodes : 1, sizeof(*ch->nodes));
 		if (ch->nodes == NULL)
 			goto fail;
 		for (unsigned i = 0; i < cc->n_nodes; i++) {
-			struct ctl_node *nd = take_node(old, n_old, cc->nodes[i].name);
+			struct ctl_node **o = find_old(old, n_old, cc->nodes[i].name);
+			struct ctl_node *nd = o != NULL ? *o : NULL;
 
 			if (nd == NULL) {
 				nd = calloc(1, sizeof(*nd));
@@ -117,42 +173,38 @@ static struct ctl_chain *build_chains(const struct ctl_cfg *cfg, struct ctl_chai
 					goto fail;
 				snprintf(nd->name, sizeof(nd->name), "%s", cc->nodes[i].name);
 				noderpc_poll_reset(&nd->poll);
-			} else if (strcmp(nd->cfg.server, cc->nodes[i].server) != 0 ||
-			           strcmp(nd->cfg.addr, cc->nodes[i].addr) != 0 ||
-			           nd->cfg.port != cc->nodes[i].port) {
-				nd->server[0] = '\0'; /* server or address changed: pick again */
 			}
 			nd->cfg = cc->nodes[i];
 			nd->chain = ch;
 			nd->single_mode = !nd->cfg.batch;
-			if (!ctl_node_cfg_is_template(&nd->cfg))
-				snprintf(nd->server, sizeof(nd->server), "%s", nd->cfg.server);
 			ch->nodes[ch->n_nodes++] = nd;
-		}
-	}
-	/* Nodes left in <old> are gone: give their template slots back. */
-	for (unsigned o = 0; o < n_old; o++) {
-		for (unsigned i = 0; i < old[o].n_nodes; i++) {
-			struct ctl_node *nd = old[o].nodes[i];
-
-			if (nd == NULL)
-				continue;
-			log_info(MOD, "node=%s removed from the config", nd->name);
-			if (ctl_node_cfg_is_template(&nd->cfg) && nd->server[0] != '\0') {
-				for (unsigned c = 0; c < cfg->n_chains; c++) {
-					struct ctl_chain *ch = &chains[c];
-
-					if (strcmp(ch->name, old[o].name) == 0 &&
-					    ch->n_released < CTL_CFG_MAX_CHAIN_NODE)
-						snprintf(ch->released[ch->n_released++],
-						         HAPI_NAME_MAX, "%s", nd->server);
-				}
-			}
 		}
 	}
 	return chains;
 fail:
-	free_chains(chains, cfg->n_chains);
+	free_chains_but(chains, cfg->n_chains, old, n_old);
+	return NULL;
+}
+
+/* After a reload committed: the nodes <chains> reuse leave <old>; what is left is gone. */
+static void detach_reused(struct ctl_chain *old, unsigned n_old, const struct ctl_chain *chains,
+                          unsigned n)
+{
+	for (unsigned c = 0; c < n; c++)
+		for (unsigned i = 0; i < chains[c].n_nodes; i++) {
+			struct ctl_node **o = find_old(old, n_old, chains[c].nodes[i]->name);
+
+			if (o != NULL && *o == chains[c].nodes[i])
+				*o = NULL;
+		}
+}
+
+struct ctl_node *ctl_find_node(struct ctl *c, const char *name)
+{
+	for (unsigned ch = 0; ch < c->n_chains; ch++)
+		for (unsigned i = 0; i < c->chains[ch].n_nodes; i++)
+			if (strcmp(c->chains[ch].nodes[i]->name, name) == 0)
+				return c->chains[ch].nodes[i];
 	return NULL;
 }
 
@@ -233,15 +285,6 @@ static void load_state(struct ctl *c)
 	cJSON_Delete(root);
 }
 
-struct ctl_node *ctl_find_node(struct ctl *c, const char *name)
-{
-	for (unsigned ch = 0; ch < c->n_chains; ch++)
-		for (unsigned i = 0; i < c->chains[ch].n_nodes; i++)
-			if (strcmp(c->chains[ch].nodes[i]->name, name) == 0)
-				return c->chains[ch].nodes[i];
-	return NULL;
-}
-
 /* ---- polling ---- */
 
 static void finish_round(struct ctl *c);
@@ -264,7 +307,7 @@ static void node_poll_done(struct ctl *c, struct ctl_node *nd)
 	nd->poll = nd->cur;
 	nd->polls++;
 	nd->poll_failures[nd->cur.err]++;
-	while (b < CTL_LAT_BUCKETS && ms > ctl_lat_bounds_ms[b])
+	while (b < STATUS_LAT_BUCKETS && ms > status_lat_bounds_ms[b])
 		b++;
 	nd->lat_hist[b]++;
 	nd->lat_sum_ms += ms;
@@ -444,29 +487,181 @@ static long max_connections(const struct ctl_cfg *cfg)
 	return n;
 }
 
-static void apply_reload(struct ctl *c)
-{
-	struct ctl_chain *chains = build_chains(&c->next_cfg, c->chains, c->n_chains);
+/* ---- HAProxy instances ---- */
 
-	c->reload_pending = false;
-	if (chains == NULL) {
-		log_err(MOD, "reload: out of memory, keeping the current config");
-		ctl_cfg_free(&c->next_cfg);
-		c->reload_failures++;
+static struct recon_cfg recon_cfg_for(const struct ctl *c, const struct ctl_cfg *cfg, unsigned h)
+{
+	uint32_t lease = 3 * cfg->interval_ms;
+
+	/* A claim outlives two missed rounds, so a slow round never hands it over. */
+	if (lease < 3000)
+		lease = 3000;
+	return (struct recon_cfg){(double)cfg->timeout_ms / 1000.0, lease, c->owner_id,
+	                          cfg->haproxy_state_file[h][0] ? cfg->haproxy_state_file[h]
+	                                                        : NULL};
+}
+
+/* Frees the objects of <next> (<n>) that are not running instances of <c>. */
+static void haproxy_discard(struct ctl *c, struct recon *next[CTL_CFG_MAX_HAPROXY], unsigned n)
+{
+	for (unsigned k = 0; k < n; k++) {
+		bool running = false;
+
+		for (unsigned o = 0; o < c->n_haproxy; o++)
+			running = running || next[k] == c->haproxy[o];
+		if (!running)
+			recon_free(next[k]);
+	}
+}
+
+/*
+ * Instances for <cfg> into <next>: an instance whose socket stays keeps its
+ * object (its slots, its MAINT by hand), a new socket gets a new one. <c> is
+ * not changed. Returns 0, or -1 on allocation failure (nothing to undo).
+ */
+static int haproxy_prepare(struct ctl *c, const struct ctl_cfg *cfg,
+                           struct recon *next[CTL_CFG_MAX_HAPROXY])
+{
+	bool used[CTL_CFG_MAX_HAPROXY] = {false};
+
+	memset(next, 0, CTL_CFG_MAX_HAPROXY * sizeof(*next));
+	for (unsigned h = 0; h < cfg->n_haproxy; h++) {
+		struct recon_cfg rc = recon_cfg_for(c, cfg, h);
+
+		for (unsigned o = 0; o < c->n_haproxy && next[h] == NULL; o++)
+			if (!used[o] && recon_is_at(c->haproxy[o], &cfg->haproxy[h])) {
+				next[h] = c->haproxy[o];
+				used[o] = true;
+			}
+		if (next[h] == NULL &&
+		    (next[h] = recon_new(c->loop, &cfg->haproxy[h], &rc)) == NULL) {
+			haproxy_discard(c, next, h);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Makes <next> (from haproxy_prepare() with c->cfg) the instances; frees the dropped ones. */
+static void haproxy_commit(struct ctl *c, struct recon *next[CTL_CFG_MAX_HAPROXY])
+{
+	for (unsigned o = 0; o < c->n_haproxy; o++) {
+		bool kept = false;
+
+		for (unsigned h = 0; h < c->cfg.n_haproxy; h++)
+			kept = kept || next[h] == c->haproxy[o];
+		if (!kept) {
+			log_info(MOD, "haproxy=%s no longer in the config",
+			         recon_name(c->haproxy[o]));
+			recon_free(c->haproxy[o]);
+		}
+	}
+	for (unsigned h = 0; h < c->cfg.n_haproxy; h++) {
+		struct recon_cfg rc = recon_cfg_for(c, &c->cfg, h);
+
+		recon_set_cfg(next[h], &rc);
+		c->haproxy[h] = next[h];
+	}
+	c->n_haproxy = c->cfg.n_haproxy;
+}
+
+/* Every node as the planner wants it; NULL on allocation failure. The strings are borrowed. */
+static struct plan_node *plan_nodes(const struct ctl *c, size_t *n)
+{
+	struct plan_node *out = calloc(c->cfg.n_nodes + 1, sizeof(*out));
+	size_t k = 0;
+
+	if (out == NULL)
+		return NULL;
+	for (unsigned ch = 0; ch < c->n_chains; ch++) {
+		const struct ctl_chain *chain = &c->chains[ch];
+
+		for (unsigned i = 0; i < chain->n_nodes; i++) {
+			const struct ctl_node *nd = chain->nodes[i];
+			bool tpl = ctl_node_cfg_is_template(&nd->cfg);
+
+			out[k++] = (struct plan_node){
+			    nd->name,
+			    chain->backend,
+			    chain->heavy_ptrs,
+			    chain->n_heavy,
+			    tpl ? NULL : nd->cfg.server,
+			    tpl ? nd->cfg.addr : NULL,
+			    nd->cfg.port,
+			    nd->track.state == NODE_READY ? HAPI_WANT_READY : HAPI_WANT_DRAIN,
+			    nd->drain_since_ms,
+			    chain->name,
+			};
+		}
+	}
+	*n = k;
+	return out;
+}
+
+/* Reads every instance and, once decisions exist, writes what differs. */
+static void reconcile_all(struct ctl *c)
+{
+	size_t n = 0;
+	struct plan_node *nodes = plan_nodes(c, &n);
+
+	if (nodes == NULL) {
+		log_err(MOD, "out of memory: HAProxy not reconciled this round");
 		return;
 	}
-	free_chains(c->chains, c->n_chains);
+	for (unsigned h = 0; h < c->n_haproxy; h++)
+		recon_round(c->haproxy[h], nodes, n, pf_wall_ms(), c->cfg.drain_grace_ms,
+		            c->first_decision_done);
+	free(nodes);
+}
+
+/* ---- reload and ticks ---- */
+
+static void apply_reload(struct ctl *c)
+{
+	struct ctl_chain *old = c->chains, *chains = NULL;
+	unsigned n_old = c->n_chains;
+	struct recon *next[CTL_CFG_MAX_HAPROXY];
+
+	c->reload_pending = false;
+	if (haproxy_prepare(c, &c->next_cfg, next) == -1)
+		goto fail;
+	chains = build_chains(&c->next_cfg, old, n_old);
+	if (chains == NULL) {
+		haproxy_discard(c, next, c->next_cfg.n_haproxy);
+		goto fail;
+	}
+	detach_reused(old, n_old, chains, c->next_cfg.n_chains);
 	ctl_cfg_free(&c->cfg);
 	c->cfg = c->next_cfg;
 	memset(&c->next_cfg, 0, sizeof(c->next_cfg));
+	haproxy_commit(c, next);
 	c->chains = chains;
 	c->n_chains = c->cfg.n_chains;
+	/* Nodes left in <old> were not taken over: they are gone. */
+	for (unsigned o = 0; o < n_old; o++)
+		for (unsigned i = 0; i < old[o].n_nodes; i++)
+			if (old[o].nodes[i] != NULL)
+				node_changed(c, old[o].nodes[i], CTL_CHANGE_CONFIG, false, true);
+	for (unsigned ch = 0; ch < c->n_chains; ch++)
+		for (unsigned i = 0; i < chains[ch].n_nodes; i++)
+			if (!chains[ch].nodes[i]->track.initialised &&
+			    chains[ch].nodes[i]->polls == 0)
+				node_changed(c, chains[ch].nodes[i], CTL_CHANGE_CONFIG, true,
+				             false);
+	free_chains(old, n_old);
 	node_limits_from_cfg(&c->limits, &c->cfg);
 	pf_log_threshold = c->cfg.log_level;
-	ev_timer_set(&c->tick, 0., (double)c->cfg.interval_ms / 1000.0);
+	c->tick.repeat = (double)c->cfg.interval_ms / 1000.0;
+	ev_timer_again(c->loop, &c->tick);
 	poller_set_max_connections(c->poller, max_connections(&c->cfg));
 	c->reloads++;
-	log_info(MOD, "reloaded %s: %u chains, %u nodes", c->cfg_path, c->n_chains, c->cfg.n_nodes);
+	log_info(MOD, "reloaded %s: %u chains, %u nodes, %u haproxy", c->cfg_path, c->n_chains,
+	         c->cfg.n_nodes, c->n_haproxy);
+	return;
+fail:
+	log_err(MOD, "reload: out of memory, keeping the current config");
+	ctl_cfg_free(&c->next_cfg);
+	c->reload_failures++;
 }
 
 static void on_tick(struct ev_loop *loop, ev_timer *t, int revents)
@@ -476,10 +671,10 @@ static void on_tick(struct ev_loop *loop, ev_timer *t, int revents)
 	(void)loop;
 	(void)revents;
 	if (c->round_open) {
-		log_warn(MOD,
-		         "round %llu still running at the next tick: polls slower than the "
-		         "interval",
-		         (unsigned long long)c->rounds);
+		c->late_ticks++;
+		log_warn(
+		    MOD, "round %llu still polling after %.0f ms: polls slower than the interval",
+		    (unsigned long long)c->rounds, (ev_now(c->loop) - c->round_started) * 1000.0);
 		return;
 	}
 	if (c->reload_pending)
@@ -502,73 +697,54 @@ static void on_tick(struct ev_loop *loop, ev_timer *t, int revents)
 static enum node_state preset_from_haproxy(const struct ctl *c, const struct ctl_node *nd)
 {
 	for (unsigned h = 0; h < c->n_haproxy; h++) {
-		const struct ctl_haproxy *hp = &c->haproxy[h];
+		struct recon_view v;
 
-		for (size_t i = 0; i < hp->n_have; i++)
-			if (strcmp(hp->have[i].backend, nd->chain->backend) == 0 &&
-			    strcmp(hp->have[i].server, nd->server) == 0)
-				return (hp->have[i].admin_state & HAPI_ADMF_FDRAIN) ? NODE_DRAIN
-				                                                    : NODE_READY;
+		if (recon_view_node(c->haproxy[h], nd->name, &v) && v.present)
+			return (v.admin_state & HAPI_ADMF_FDRAIN) ? NODE_DRAIN : NODE_READY;
 	}
 	return NODE_READY;
 }
 
-static void decide(struct ctl *c)
+static void decide_chain(struct ctl *c, struct ctl_chain *chain, int64_t now)
 {
-	int64_t now = pf_wall_ms();
+	struct node_poll *polls = calloc(chain->n_nodes ? chain->n_nodes : 1, sizeof(*polls));
+	struct node_track *tracks = calloc(chain->n_nodes ? chain->n_nodes : 1, sizeof(*tracks));
 
-	for (unsigned ch = 0; ch < c->n_chains; ch++) {
-		struct ctl_chain *chain = &c->chains[ch];
-		struct node_poll *polls =
-		    calloc(chain->n_nodes ? chain->n_nodes : 1, sizeof(*polls));
-		struct node_track *tracks =
-		    calloc(chain->n_nodes ? chain->n_nodes : 1, sizeof(*tracks));
-
-		if (polls == NULL || tracks == NULL) {
-			log_err(MOD, "out of memory deciding chain %s: keeping last round's states",
-			        chain->name);
-			free(polls);
-			free(tracks);
-			continue;
-		}
-		for (unsigned i = 0; i < chain->n_nodes; i++) {
-			struct ctl_node *nd = chain->nodes[i];
-
-			if (!nd->track.initialised) {
-				bool admin = nd->track.admin_drain;
-				char reason[NODE_REASON_MAX];
-
-				memcpy(reason, nd->track.admin_reason, sizeof(reason));
-				node_track_init(&nd->track, preset_from_haproxy(c, nd));
-				nd->track.admin_drain = admin;
-				memcpy(nd->track.admin_reason, reason, sizeof(reason));
-			}
-			polls[i] = nd->poll;
-			tracks[i] = nd->track;
-		}
-		node_decide(&c->limits, &chain->track, polls, tracks, chain->n_nodes, now);
-		for (unsigned i = 0; i < chain->n_nodes; i++) {
-			struct ctl_node *nd = chain->nodes[i];
-
-			nd->track = tracks[i];
-			if (nd->track.changed) {
-				log_info(MOD, "chain=%s node=%s %s -> %s: %s", chain->name,
-				         nd->name, node_state_name(nd->track.prev),
-				         node_state_name(nd->track.state), nd->track.why);
-				if (nd->track.state == NODE_DRAIN) {
-					nd->drain_since_ms = now;
-					nd->shut_mask = 0;
-				}
-			}
-		}
-		if (chain->track.stall_changed)
-			log_warn(MOD, "chain=%s %s at height %llu", chain->name,
-			         chain->track.stalled ? "stalled: no node advances"
-			                              : "advancing again",
-			         (unsigned long long)chain->track.ref_best);
-		free(polls);
-		free(tracks);
+	if (polls == NULL || tracks == NULL) {
+		log_err(MOD, "out of memory deciding chain %s: keeping last round's states",
+		        chain->name);
+		goto out;
 	}
+	for (unsigned i = 0; i < chain->n_nodes; i++) {
+		struct ctl_node *nd = chain->nodes[i];
+
+		if (!nd->track.initialised) {
+			bool admin = nd->track.admin_drain;
+			char reason[NODE_REASON_MAX];
+
+			memcpy(reason, nd->track.admin_reason, sizeof(reason));
+			node_track_init(&nd->track, preset_from_haproxy(c, nd));
+			nd->track.admin_drain = admin;
+			memcpy(nd->track.admin_reason, reason, sizeof(reason));
+		}
+		polls[i] = nd->poll;
+		tracks[i] = nd->track;
+	}
+	node_decide(&c->limits, &chain->track, polls, tracks, chain->n_nodes, now);
+	for (unsigned i = 0; i < chain->n_nodes; i++) {
+		struct ctl_node *nd = chain->nodes[i];
+
+		nd->track = tracks[i];
+		if (nd->track.changed)
+			node_changed(c, nd, CTL_CHANGE_DECISION, false, false);
+	}
+	if (chain->track.stall_changed)
+		log_warn(MOD, "chain=%s %s at height %llu", chain->name,
+		         chain->track.stalled ? "stalled: no node advances" : "advancing again",
+		         (unsigned long long)chain->track.ref_best);
+out:
+	free(polls);
+	free(tracks);
 }
 
 /* Gives the nodes that waited on another node's finalized header its number. */
@@ -595,13 +771,15 @@ static void fill_finalized(struct ctl *c)
 
 static void finish_round(struct ctl *c)
 {
+	int64_t now = pf_wall_ms();
+
 	c->round_open = false;
 	c->last_round_ms = (ev_now(c->loop) - c->round_started) * 1000.0;
 	fill_finalized(c);
-	decide(c);
+	for (unsigned ch = 0; ch < c->n_chains; ch++)
+		decide_chain(c, &c->chains[ch], now);
 	c->first_decision_done = true;
-	for (unsigned h = 0; h < c->n_haproxy; h++)
-		reconcile_start(&c->haproxy[h]);
+	reconcile_all(c);
 }
 
 /* ---- admin, reload, lifecycle ---- */
@@ -612,33 +790,18 @@ int ctl_admin_drain(struct ctl *c, const char *name, bool drain, const char *rea
 
 	if (nd == NULL)
 		return -1;
-	nd->track.admin_drain = drain;
-	snprintf(nd->track.admin_reason, sizeof(nd->track.admin_reason), "%s",
-	         drain ? (reason && *reason ? reason : "no reason given") : "");
 	log_info(MOD, "chain=%s node=%s admin %s%s%s", nd->chain->name, nd->name,
 	         drain ? "drain" : "undrain", drain ? ": " : "",
-	         drain ? nd->track.admin_reason : "");
-	(void)save_state(c);
+	         drain ? (reason && *reason ? reason : "no reason given") : "");
 	/*
 	 * A drain acts now rather than at the next round; node_decide() is not
 	 * re-run (that would count this round's polls twice for rise/fall).
-	 * An undrain waits for the next round's rise rule.
 	 */
-	if (drain && nd->track.initialised && nd->track.state == NODE_READY) {
-		nd->track.prev = NODE_READY;
-		nd->track.state = NODE_DRAIN;
-		nd->track.changed = true;
-		nd->track.kept_in = false;
-		nd->track.since_ms = pf_wall_ms();
-		snprintf(nd->track.why, sizeof(nd->track.why), "admin: %.100s",
-		         nd->track.admin_reason);
-		nd->drain_since_ms = nd->track.since_ms;
-		nd->shut_mask = 0;
-		log_info(MOD, "chain=%s node=%s ready -> drain: %s", nd->chain->name, nd->name,
-		         nd->track.why);
-		for (unsigned h = 0; h < c->n_haproxy; h++)
-			reconcile_start(&c->haproxy[h]);
+	if (node_admin(&nd->track, drain, reason, pf_wall_ms())) {
+		node_changed(c, nd, CTL_CHANGE_ADMIN, false, false);
+		reconcile_all(c);
 	}
+	(void)save_state(c);
 	return 0;
 }
 
@@ -665,45 +828,69 @@ void ctl_reload(struct ctl *c)
 	log_info(MOD, "reload of %s accepted: applied at the next round", c->cfg_path);
 }
 
+static int web_build(void *ctx, struct status_view *out)
+{
+	return ctl_view_build(ctx, out);
+}
+
+static void web_release(void *ctx, struct status_view *view)
+{
+	(void)ctx;
+	ctl_view_release(view);
+}
+
+static int web_admin(void *ctx, const char *node, bool drain, const char *reason)
+{
+	return ctl_admin_drain(ctx, node, drain, reason);
+}
+
+/* "host/pid/start_ms", host reduced to what HAProxy's str() takes. */
+static void make_owner_id(struct ctl *c)
+{
+	char host[64] = "";
+
+	if (gethostname(host, sizeof(host)) == -1 || host[0] == '\0')
+		snprintf(host, sizeof(host), "localhost");
+	host[sizeof(host) - 1] = '\0';
+	for (char *p = host; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '.' || *p == '-'))
+			*p = '_';
+	snprintf(c->owner_id, sizeof(c->owner_id), "%s/%ld/%lld", host, (long)getpid(),
+	         (long long)c->started_ms);
+}
+
 int ctl_start(struct ctl *c, struct ev_loop *loop, struct ctl_cfg *cfg, const char *cfg_path,
               char *err, size_t errlen)
 {
+	struct recon *next[CTL_CFG_MAX_HAPROXY];
+
 	memset(c, 0, sizeof(*c));
 	c->loop = loop;
 	c->cfg = *cfg;
 	memset(cfg, 0, sizeof(*cfg));
 	snprintf(c->cfg_path, sizeof(c->cfg_path), "%s", cfg_path);
+	c->on_node_changed = log_node_changed;
 	node_limits_from_cfg(&c->limits, &c->cfg);
 	c->started_ms = pf_wall_ms();
+	make_owner_id(c);
 	c->chains = build_chains(&c->cfg, NULL, 0);
 	c->n_chains = c->cfg.n_chains;
 	c->poller = poller_new(loop);
-	if (c->chains == NULL || c->poller == NULL) {
+	if (c->chains == NULL || c->poller == NULL || haproxy_prepare(c, &c->cfg, next) == -1) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
+	haproxy_commit(c, next);
 	poller_set_max_connections(c->poller, max_connections(&c->cfg));
-	c->n_haproxy = c->cfg.n_haproxy;
-	for (unsigned h = 0; h < c->n_haproxy; h++) {
-		struct ctl_haproxy *hp = &c->haproxy[h];
-
-		hp->api = hapi_new(loop, &c->cfg.haproxy[h], (double)c->cfg.timeout_ms / 1000.0);
-		if (hp->api == NULL) {
-			snprintf(err, errlen, "out of memory");
-			goto fail;
-		}
-		snprintf(hp->name, sizeof(hp->name), "%s", hapi_name(hp->api));
-		hp->owner = c;
-		hp->index = h;
-		hp->up = true; /* until proven otherwise, so the first failure is logged */
-	}
-	c->http = http_server_new(loop, &c->cfg.http_listen, status_http_handler, c, err, errlen);
+	c->web = (struct status_ops){c, web_build, web_release, web_admin};
+	c->http =
+	    http_server_new(loop, &c->cfg.http_listen, status_http_handler, &c->web, err, errlen);
 	if (c->http == NULL)
 		goto fail;
 	load_state(c);
 	/* Read HAProxy first so the first decision starts from what it shows. */
-	for (unsigned h = 0; h < c->n_haproxy; h++)
-		reconcile_start(&c->haproxy[h]);
+	reconcile_all(c);
 	ev_timer_init(&c->tick, on_tick, (double)c->cfg.interval_ms / 1000.0 / 4,
 	              (double)c->cfg.interval_ms / 1000.0);
 	ev_timer_start(loop, &c->tick);
@@ -721,11 +908,8 @@ void ctl_stop(struct ctl *c)
 	c->http = NULL;
 	poller_free(c->poller);
 	c->poller = NULL;
-	for (unsigned h = 0; h < c->n_haproxy; h++) {
-		hapi_free(c->haproxy[h].api);
-		free(c->haproxy[h].have);
-		free(c->haproxy[h].sent_kinds);
-	}
+	for (unsigned h = 0; h < c->n_haproxy; h++)
+		recon_free(c->haproxy[h]);
 	c->n_haproxy = 0;
 	free_chains(c->chains, c->n_chains);
 	c->chains = NULL;

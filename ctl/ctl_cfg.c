@@ -521,33 +521,79 @@ static bool addr_is_wildcard(const struct pf_addr *a)
 	return a->ss.ss_family == AF_INET6 && IN6_IS_ADDR_UNSPECIFIED(&s6->sin6_addr);
 }
 
+/* One "haproxy" item: "ADDR", or {"socket": "ADDR", "server_state_file": "/abs/path"}. */
+static int parse_socket_item(struct cfg_ctx *c, const char *path, const char *key, const cJSON *it,
+                             struct ctl_cfg *cfg, unsigned i)
+{
+	char where[64], why[256], got[64];
+	const cJSON *sock = it, *file = NULL, *k;
+	struct pf_addr *a = &cfg->haproxy[i];
+
+	if (cJSON_IsObject(it)) {
+		if (path[0] != '\0')
+			(void)snprintf(where, sizeof(where), "%s.%s", path, key);
+		else
+			(void)snprintf(where, sizeof(where), "%s", key);
+		sock = NULL;
+		cJSON_ArrayForEach(k, it)
+		{
+			if (strcmp(k->string, "socket") == 0 && sock == NULL)
+				sock = k;
+			else if (strcmp(k->string, "server_state_file") == 0 && file == NULL)
+				file = k;
+			else
+				return fail(c, where, k->string,
+				            "unknown or repeated key (expected \"socket\" and "
+				            "\"server_state_file\")");
+		}
+		if (sock == NULL)
+			return fail(c, where, "socket", "required");
+		if (file != NULL) {
+			if (need_string(c, where, "server_state_file", file) == -1)
+				return -1;
+			if (file->valuestring[0] != '/' ||
+			    strlen(file->valuestring) > CTL_CFG_PATH_MAX ||
+			    !pf_text_has_no_controls(file->valuestring, strlen(file->valuestring)))
+				return fail(c, where, "server_state_file",
+				            "%s must be an absolute path of at most %d characters",
+				            quote(file->valuestring, got, sizeof(got)),
+				            CTL_CFG_PATH_MAX);
+			memcpy(cfg->haproxy_state_file[i], file->valuestring,
+			       strlen(file->valuestring) + 1);
+		}
+		(void)snprintf(where, sizeof(where), "%s.socket", key);
+		key = where;
+	}
+	if (need_string(c, path, key, sock) == -1)
+		return -1;
+	if (pf_addr_parse(sock->valuestring, a, why, sizeof(why)) == -1)
+		return fail(c, path, key, "%s", why);
+	if (addr_is_wildcard(a))
+		return fail(c, path, key, "%s is a wildcard address; name the host to connect to",
+		            quote(sock->valuestring, got, sizeof(got)));
+	for (unsigned j = 0; j < i; j++)
+		if (addr_eq(a, &cfg->haproxy[j]))
+			return fail(c, path, key, "%s used twice (first at haproxy[%u])",
+			            quote(sock->valuestring, got, sizeof(got)), j);
+	return 0;
+}
+
 static int parse_sockets(struct cfg_ctx *c, const char *path, const struct cfg_key *k,
                          const cJSON *v, struct ctl_cfg *cfg)
 {
-	char key[48], why[256], got[64];
+	char key[48];
 	const cJSON *it;
-	int n = array_items(c, path, k, v), i = 0;
+	int n = array_items(c, path, k, v);
+	unsigned i = 0;
 
 	if (n == -1)
 		return -1;
 	cJSON_ArrayForEach(it, v)
 	{
-		struct pf_addr *a = &cfg->haproxy[i];
-
-		(void)snprintf(key, sizeof(key), "%s[%d]", k->key, i);
-		if (need_string(c, path, key, it) == -1)
+		(void)snprintf(key, sizeof(key), "%s[%u]", k->key, i);
+		if (parse_socket_item(c, path, key, it, cfg, i) == -1)
 			return -1;
-		if (pf_addr_parse(it->valuestring, a, why, sizeof(why)) == -1)
-			return fail(c, path, key, "%s", why);
-		if (addr_is_wildcard(a))
-			return fail(c, path, key,
-			            "%s is a wildcard address; name the host to connect to",
-			            quote(it->valuestring, got, sizeof(got)));
-		for (int j = 0; j < i; j++)
-			if (addr_eq(a, &cfg->haproxy[j]))
-				return fail(c, path, key, "%s used twice (first at %s[%d])",
-				            quote(it->valuestring, got, sizeof(got)), k->key, j);
-		cfg->n_haproxy = (unsigned)++i;
+		cfg->n_haproxy = ++i;
 	}
 	return 0;
 }
@@ -1062,6 +1108,10 @@ void ctl_cfg_dump_keys(FILE *out)
 {
 	/* Each level's array of objects is its last key: nested keys follow their parent. */
 	dump_level(out, "", &levels[0]);
+	(void)fprintf(out,
+	              "haproxy[].socket\taddress\trequired\tunix:PATH|HOST:PORT\tyes\n"
+	              "haproxy[].server_state_file\tpath\t(none)\tat most %d chars\tyes\n",
+	              CTL_CFG_PATH_MAX);
 	dump_level(out, "chains[].", &levels[1]);
 	dump_level(out, "chains[].nodes[].", &levels[2]);
 }

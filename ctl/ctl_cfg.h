@@ -81,6 +81,8 @@ struct ctl_cfg {
 	unsigned stall_ms;       /* 0 = off, else >= interval_ms */
 	unsigned drain_grace_ms; /* 0 = never shut sessions */
 	struct pf_addr haproxy[CTL_CFG_MAX_HAPROXY];
+	/* HAProxy's server-state-file of haproxy[i], kept current by the controller; "" = none. */
+	char haproxy_state_file[CTL_CFG_MAX_HAPROXY][CTL_CFG_PATH_MAX + 1];
 	unsigned n_haproxy;
 	struct pf_addr http_listen;            /* TCP only; NO_RELOAD */
 	char state_file[CTL_CFG_PATH_MAX + 1]; /* absolute path; NO_RELOAD */

@@ -398,3 +398,20 @@ void node_decide(const struct node_limits *lim, struct chain_track *chain,
 		}
 	}
 }
+
+bool node_admin(struct node_track *t, bool drain, const char *reason, int64_t now_ms)
+{
+	t->admin_drain = drain;
+	node_why(t->admin_reason, "%s",
+	         drain ? (reason && *reason ? reason : "no reason given") : "");
+	if (!drain || !t->initialised || t->state != NODE_READY)
+		return false;
+	t->prev = NODE_READY;
+	t->state = NODE_DRAIN;
+	t->changed = true;
+	t->kept_in = false;
+	t->admin_held = true;
+	t->since_ms = now_ms;
+	node_why(t->why, "admin: %s", t->admin_reason);
+	return true;
+}

@@ -122,4 +122,13 @@ void node_decide(const struct node_limits *lim, struct chain_track *chain,
                  const struct node_poll *polls, struct node_track *tracks, size_t n,
                  int64_t now_ms);
 
+/*
+ * An admin drain (<drain> true, with <reason>) or its end, applied between
+ * rounds: sets <t>'s admin fields and, for a drain of a READY node, moves it
+ * to DRAIN at once (reason "admin: <reason>", <changed> set, <since_ms> =
+ * <now_ms>) without counting a round for rise/fall. An undrain waits for the
+ * next round's rise rule. Returns true when <t>'s state changed.
+ */
+bool node_admin(struct node_track *t, bool drain, const char *reason, int64_t now_ms);
+
 #endif

@@ -43,8 +43,8 @@ const char *plan_act_kind_str(enum plan_act_kind kind)
 const char *plan_note_kind_str(enum plan_note_kind kind)
 {
 	static const char *const names[PLAN_NOTE_COUNT] = {
-	    "slot_taken", "no_slot", "released", "hand_maint",
-	    "hand_maint_end", "missing", "found", "shutdown"};
+	    "slot_taken",     "no_slot", "released", "hand_maint",
+	    "hand_maint_end", "missing", "found",    "shutdown"};
 
 	return (unsigned)kind < PLAN_NOTE_COUNT ? names[kind] : "?";
 }
@@ -145,7 +145,8 @@ static const struct hapi_server *plan_pick_slot(const struct plan_ctx *x,
 			if (strcmp(h->backend, nd->backend) != 0 ||
 			    plan_server_taken(x, h->backend, h->server))
 				continue;
-			if (pass == 0 ? plan_addr_is(h, nd) : (h->admin_state & HAPI_ADMF_FMAINT) != 0) {
+			if (pass == 0 ? plan_addr_is(h, nd)
+			              : (h->admin_state & HAPI_ADMF_FMAINT) != 0) {
 				*own_addr = pass == 0;
 				return h;
 			}
@@ -190,7 +191,8 @@ static int plan_seats(struct plan_ctx *x)
 		}
 		pick = plan_pick_slot(x, nd, &own_addr);
 		if (pick == NULL) {
-			const struct plan_seat *old = plan_seat_find(in->seats, in->n_seats, nd->name);
+			const struct plan_seat *old =
+			    plan_seat_find(in->seats, in->n_seats, nd->name);
 
 			if (old == NULL || !old->no_slot)
 				plan_note(x, PLAN_NOTE_NO_SLOT, nd->name, nd->backend, "");
@@ -326,9 +328,10 @@ static int plan_diff(struct plan_ctx *x, size_t cap_acts)
 	              skips, x->n_wants + 1, &nskips) == -1)
 		goto out;
 	for (size_t i = 0; i < nacts; i++) {
-		enum plan_act_kind kind = acts[i].kind == HAPI_ACT_SET_ADDR     ? PLAN_ACT_SET_ADDR
-		                          : acts[i].kind == HAPI_ACT_SET_WEIGHT ? PLAN_ACT_SET_WEIGHT
-		                                                                : PLAN_ACT_SET_STATE;
+		enum plan_act_kind kind = acts[i].kind == HAPI_ACT_SET_ADDR ? PLAN_ACT_SET_ADDR
+		                          : acts[i].kind == HAPI_ACT_SET_WEIGHT
+		                              ? PLAN_ACT_SET_WEIGHT
+		                              : PLAN_ACT_SET_STATE;
 
 		if (plan_add_act(x->out, kind, acts[i].cmd) == -1)
 			goto out;
@@ -365,7 +368,8 @@ static void plan_seen(struct plan_ctx *x)
 
 		for (size_t n = 0; n < x->in->n_nodes && s->slot && h != NULL; n++)
 			if (strcmp(x->in->nodes[n].name, s->node) == 0 &&
-			    !(h->admin_state & HAPI_ADMF_FMAINT) && plan_addr_is(h, &x->in->nodes[n]))
+			    !(h->admin_state & HAPI_ADMF_FMAINT) &&
+			    plan_addr_is(h, &x->in->nodes[n]))
 				s->seen_serving = true;
 	}
 }
@@ -437,8 +441,8 @@ out:
 	return rc;
 }
 
-enum plan_lease_verdict plan_lease(const char *value, const char *me, int64_t now_ms,
-                                   char *holder, size_t holderlen, int64_t *expires_ms)
+enum plan_lease_verdict plan_lease(const char *value, const char *me, int64_t now_ms, char *holder,
+                                   size_t holderlen, int64_t *expires_ms)
 {
 	const char *slash = strrchr(value, '/');
 	char *end = NULL;
@@ -506,8 +510,8 @@ static size_t plan_verify_backend(const struct plan_node *nodes, size_t n, size_
 		if (nodes[i].server == NULL) {
 			templates++;
 		} else if (plan_find(have, nhave, f->backend, nodes[i].server) == NULL) {
-			plan_problem(cb, ctx, "server %s/%s (node %s) is not in HAProxy", f->backend,
-			             nodes[i].server, nodes[i].name);
+			plan_problem(cb, ctx, "server %s/%s (node %s) is not in HAProxy",
+			             f->backend, nodes[i].server, nodes[i].name);
 			problems++;
 		}
 	}
@@ -519,21 +523,23 @@ static size_t plan_verify_backend(const struct plan_node *nodes, size_t n, size_
 		for (unsigned b = 0; b < f->n_heavy; b++)
 			if (plan_have_backend(have, nhave, f->heavy[b]) &&
 			    plan_find(have, nhave, f->heavy[b], have[k].server) == NULL) {
-				plan_problem(cb, ctx, "heavy backend %s has no server %s to track %s/%s",
-				             f->heavy[b], have[k].server, f->backend, have[k].server);
+				plan_problem(
+				    cb, ctx, "heavy backend %s has no server %s to track %s/%s",
+				    f->heavy[b], have[k].server, f->backend, have[k].server);
 				problems++;
 			}
 	}
 	for (unsigned b = 0; b < f->n_heavy; b++)
 		if (!plan_have_backend(have, nhave, f->heavy[b])) {
-			plan_problem(cb, ctx, "heavy backend %s (of %s) is not in HAProxy", f->heavy[b],
-			             f->backend);
+			plan_problem(cb, ctx, "heavy backend %s (of %s) is not in HAProxy",
+			             f->heavy[b], f->backend);
 			problems++;
 		}
 	if (templates > slots) {
-		plan_problem(cb, ctx,
-		             "backend %s has %zu server-template slots for %zu nodes without a server",
-		             f->backend, slots, templates);
+		plan_problem(
+		    cb, ctx,
+		    "backend %s has %zu server-template slots for %zu nodes without a server",
+		    f->backend, slots, templates);
 		problems++;
 	}
 	return problems;

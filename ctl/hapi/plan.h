@@ -31,7 +31,8 @@
 struct plan_node {
 	const char *name;    /* unique across the controller */
 	const char *backend; /* the chain's backend */
-	const char *const *heavy; /* backends whose servers "track" <backend>'s; <n_heavy> of them */
+	const char *const
+	    *heavy; /* backends whose servers "track" <backend>'s; <n_heavy> of them */
 	unsigned n_heavy;
 	const char *server; /* the configured server, or NULL: the node takes a template slot */
 	const char *addr;   /* template nodes: numeric IPv4/IPv6 address for the slot */
@@ -47,11 +48,11 @@ struct plan_seat {
 	char backend[HAPI_NAME_MAX]; /* the backend the server is in */
 	char server[HAPI_NAME_MAX];  /* configured server or the slot held in this instance */
 	bool slot;                   /* a template slot the controller assigned */
-	bool seen_serving; /* the slot showed the node's address outside forced MAINT */
-	bool hand_maint;   /* last plan: forced MAINT the controller did not ask for */
-	bool missing;      /* last plan: the server is not in "show servers state" */
-	bool no_slot;      /* last plan: no free slot (<server> is ""); noted once */
-	int64_t shut_drain_ms; /* drain_since_ms the sessions were shut for; 0: not shut */
+	bool seen_serving;           /* the slot showed the node's address outside forced MAINT */
+	bool hand_maint;             /* last plan: forced MAINT the controller did not ask for */
+	bool missing;                /* last plan: the server is not in "show servers state" */
+	bool no_slot;                /* last plan: no free slot (<server> is ""); noted once */
+	int64_t shut_drain_ms;       /* drain_since_ms the sessions were shut for; 0: not shut */
 };
 
 enum plan_act_kind {
@@ -134,8 +135,8 @@ enum plan_lease_verdict {
  * <value> is the variable ("" when unset); <me> this controller's owner id.
  * The holder's id and expiry go to <holder>/<expires_ms> when known. Pure.
  */
-enum plan_lease_verdict plan_lease(const char *value, const char *me, int64_t now_ms,
-                                   char *holder, size_t holderlen, int64_t *expires_ms);
+enum plan_lease_verdict plan_lease(const char *value, const char *me, int64_t now_ms, char *holder,
+                                   size_t holderlen, int64_t *expires_ms);
 
 /* Called by plan_verify() with one problem per call (a complete sentence, no newline). */
 typedef void (*plan_problem_cb_fn)(void *ctx, const char *problem);

@@ -1,155 +1,132 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Rendering of the controller's state (see status.h). JSON goes through
- * cJSON (not a hot path: a scrape or a status call); metrics are printf'd
+ * Rendering of the controller's view (see status.h). JSON goes through
+ * cJSON (not a hot path: a scrape or a status call); metrics are printed
  * into a growing buffer. The admin endpoints take a small JSON body
  * {"node": "...", "reason": "..."} and answer JSON.
  */
 #include "ctl/web/status.h"
 
-#include <stdarg.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
 
 #include "common/buf.h"
-#include "common/clock.h"
 #include "common/compiler.h"
-#include "ctl/ctl.h"
 
-static const char *node_state_label(const struct ctl_node *nd)
+const double status_lat_bounds_ms[STATUS_LAT_BUCKETS] = {5,   10,  25,   50,   100,
+                                                         250, 500, 1000, 2500, 5000};
+
+/* Label of every (chain, node) series. */
+#define NODE_LABELS "chain=\"%s\",node=\"%s\""
+
+static void metrics_nodes(struct pf_buf *o, const struct status_view *v)
 {
-	if (nd->hand_maint)
-		return "maint";
-	return node_state_name(nd->track.state);
-}
-
-char *status_render_metrics(const struct ctl *c, size_t *len)
-{
-	struct pf_buf o = {0};
-	static const char *const kinds[] = {"state", "weight", "addr", "shutdown_sessions"};
-	_Static_assert(PF_ARRAY_SIZE(kinds) == CTL_CMD_COUNT, "a name per command kind");
-	static const char *const errs[] = {"io",        "parse",   "refused",
-	                                   "no_server", "no_slot", "busy"};
-
 #define FAMILY(name, type, help)                                                                   \
-	pf_buf_printf(&o, "# HELP " name " " help "\n# TYPE " name " " type "\n")
+	pf_buf_printf(o, "# HELP " name " " help "\n# TYPE " name " " type "\n")
+#define EACH_NODE(body)                                                                            \
+	for (unsigned c = 0; c < v->n_chains; c++)                                                 \
+		for (unsigned i = 0; i < v->chains[c].n_nodes; i++) {                              \
+			const struct status_chain *ch = &v->chains[c];                             \
+			const struct status_node *nd = &ch->nodes[i];                              \
+			body                                                                       \
+		}
 	FAMILY("polkfura_ctl_node_best_height", "gauge", "Best block the node reported.");
-	for (unsigned ch = 0; ch < c->n_chains; ch++)
-		for (unsigned i = 0; i < c->chains[ch].n_nodes; i++) {
-			const struct ctl_node *nd = c->chains[ch].nodes[i];
-
-			if (nd->poll.has_best)
-				pf_buf_printf(
-				    &o,
-				    "polkfura_ctl_node_best_height{chain=\"%s\",node=\"%s\"} "
-				    "%llu\n",
-				    c->chains[ch].name, nd->name,
-				    (unsigned long long)nd->poll.best);
-		}
+	EACH_NODE(if (nd->has_best)
+	              pf_buf_printf(o, "polkfura_ctl_node_best_height{" NODE_LABELS "} %llu\n",
+	                            ch->name, nd->name, (unsigned long long)nd->best);)
 	FAMILY("polkfura_ctl_node_finalized_height", "gauge", "Finalized block the node reported.");
-	for (unsigned ch = 0; ch < c->n_chains; ch++)
-		for (unsigned i = 0; i < c->chains[ch].n_nodes; i++) {
-			const struct ctl_node *nd = c->chains[ch].nodes[i];
-
-			if (nd->poll.has_finalized)
-				pf_buf_printf(
-				    &o,
-				    "polkfura_ctl_node_finalized_height{chain=\"%s\",node=\"%s\"} "
-				    "%llu\n",
-				    c->chains[ch].name, nd->name,
-				    (unsigned long long)nd->poll.finalized);
-		}
+	EACH_NODE(if (nd->has_finalized)
+	              pf_buf_printf(o, "polkfura_ctl_node_finalized_height{" NODE_LABELS "} %llu\n",
+	                            ch->name, nd->name, (unsigned long long)nd->finalized);)
 	FAMILY("polkfura_ctl_node_lag_blocks", "gauge",
 	       "Blocks behind the chain's reference head.");
+	EACH_NODE(pf_buf_printf(o, "polkfura_ctl_node_lag_blocks{" NODE_LABELS "} %llu\n", ch->name,
+	                        nd->name, (unsigned long long)nd->lag_blocks);)
 	FAMILY("polkfura_ctl_node_lag_seconds", "gauge",
 	       "Seconds since the reference head passed the node's best block.");
+	EACH_NODE(pf_buf_printf(o, "polkfura_ctl_node_lag_seconds{" NODE_LABELS "} %u\n", ch->name,
+	                        nd->name, nd->lag_seconds);)
 	FAMILY("polkfura_ctl_node_peers", "gauge", "Peers the node reported.");
+	EACH_NODE(pf_buf_printf(o, "polkfura_ctl_node_peers{" NODE_LABELS "} %u\n", ch->name,
+	                        nd->name, nd->peers);)
 	FAMILY("polkfura_ctl_node_in_rotation", "gauge",
-	       "1 when the node's server should be READY.");
+	       "1 when the controller decided the node should be READY.");
+	EACH_NODE(pf_buf_printf(o, "polkfura_ctl_node_in_rotation{" NODE_LABELS "} %d\n", ch->name,
+	                        nd->name, strcmp(nd->state, "ready") == 0);)
 	FAMILY("polkfura_ctl_node_admin_drain", "gauge", "1 when an admin drained the node.");
-	for (unsigned ch = 0; ch < c->n_chains; ch++)
-		for (unsigned i = 0; i < c->chains[ch].n_nodes; i++) {
-			const struct ctl_node *nd = c->chains[ch].nodes[i];
-			const char *cn = c->chains[ch].name;
+	EACH_NODE(pf_buf_printf(o, "polkfura_ctl_node_admin_drain{" NODE_LABELS "} %d\n", ch->name,
+	                        nd->name, nd->admin_drain);)
+	FAMILY("polkfura_ctl_node_haproxy_in_rotation", "gauge",
+	       "1 when this HAProxy instance shows the node's server READY and up.");
+	FAMILY("polkfura_ctl_node_haproxy_differs", "gauge",
+	       "1 when this HAProxy instance does not show what the controller decided.");
+	EACH_NODE(for (unsigned h = 0; h < v->n_haproxy; h++) {
+		const struct status_server *s = &nd->servers[h];
 
-			pf_buf_printf(
-			    &o, "polkfura_ctl_node_lag_blocks{chain=\"%s\",node=\"%s\"} %llu\n", cn,
-			    nd->name, (unsigned long long)nd->track.lag_blocks);
-			pf_buf_printf(
-			    &o, "polkfura_ctl_node_lag_seconds{chain=\"%s\",node=\"%s\"} %u\n", cn,
-			    nd->name, nd->track.lag_seconds);
-			pf_buf_printf(&o, "polkfura_ctl_node_peers{chain=\"%s\",node=\"%s\"} %u\n",
-			              cn, nd->name, nd->poll.peers);
-			pf_buf_printf(
-			    &o, "polkfura_ctl_node_in_rotation{chain=\"%s\",node=\"%s\"} %d\n", cn,
-			    nd->name, nd->track.state == NODE_READY && !nd->hand_maint);
-			pf_buf_printf(
-			    &o, "polkfura_ctl_node_admin_drain{chain=\"%s\",node=\"%s\"} %d\n", cn,
-			    nd->name, nd->track.admin_drain);
-		}
+		pf_buf_printf(
+		    o,
+		    "polkfura_ctl_node_haproxy_in_rotation{haproxy=\"%s\"," NODE_LABELS "} %d\n"
+		    "polkfura_ctl_node_haproxy_differs{haproxy=\"%s\"," NODE_LABELS "} %d\n",
+		    v->haproxy[h].name, ch->name, nd->name,
+		    s->present && strcmp(s->state, "ready") == 0 && s->up, v->haproxy[h].name,
+		    ch->name, nd->name, s->differs);
+	})
 	FAMILY("polkfura_ctl_poll_latency_seconds", "histogram", "Node poll round-trip time.");
-	for (unsigned ch = 0; ch < c->n_chains; ch++)
-		for (unsigned i = 0; i < c->chains[ch].n_nodes; i++) {
-			const struct ctl_node *nd = c->chains[ch].nodes[i];
-			uint64_t cum = 0;
-
-			for (unsigned b = 0; b <= CTL_LAT_BUCKETS; b++) {
-				cum += nd->lat_hist[b];
-				if (b < CTL_LAT_BUCKETS)
-					pf_buf_printf(
-					    &o,
-					    "polkfura_ctl_poll_latency_seconds_bucket{chain=\"%s\","
-					    "node=\"%s\",le=\"%g\"} %llu\n",
-					    c->chains[ch].name, nd->name,
-					    ctl_lat_bounds_ms[b] / 1000.0, (unsigned long long)cum);
-				else
-					pf_buf_printf(
-					    &o,
-					    "polkfura_ctl_poll_latency_seconds_bucket{chain=\"%s\","
-					    "node=\"%s\",le=\"+Inf\"} %llu\n",
-					    c->chains[ch].name, nd->name, (unsigned long long)cum);
-			}
-			pf_buf_printf(
-			    &o,
-			    "polkfura_ctl_poll_latency_seconds_sum{chain=\"%s\",node=\"%s\"} %.6f\n"
-			    "polkfura_ctl_poll_latency_seconds_count{chain=\"%s\",node=\"%s\"} "
-			    "%llu\n",
-			    c->chains[ch].name, nd->name, nd->lat_sum_ms / 1000.0,
-			    c->chains[ch].name, nd->name, (unsigned long long)nd->lat_count);
-		}
+	EACH_NODE(uint64_t cum = 0; for (unsigned b = 0; b <= STATUS_LAT_BUCKETS; b++) {
+		cum += nd->lat_hist[b];
+		if (b < STATUS_LAT_BUCKETS)
+			pf_buf_printf(o,
+			              "polkfura_ctl_poll_latency_seconds_bucket{" NODE_LABELS
+			              ",le=\"%g\"} %llu\n",
+			              ch->name, nd->name, status_lat_bounds_ms[b] / 1000.0,
+			              (unsigned long long)cum);
+		else
+			pf_buf_printf(o,
+			              "polkfura_ctl_poll_latency_seconds_bucket{" NODE_LABELS
+			              ",le=\"+Inf\"} %llu\n",
+			              ch->name, nd->name, (unsigned long long)cum);
+	} pf_buf_printf(o,
+	                "polkfura_ctl_poll_latency_seconds_sum{" NODE_LABELS "} %.6f\n"
+	                "polkfura_ctl_poll_latency_seconds_count{" NODE_LABELS "} %llu\n",
+	                ch->name, nd->name, nd->lat_sum_ms / 1000.0, ch->name, nd->name,
+	                (unsigned long long)nd->lat_count);)
 	FAMILY("polkfura_ctl_poll_failures_total", "counter", "Failed polls by reason.");
-	for (unsigned ch = 0; ch < c->n_chains; ch++)
-		for (unsigned i = 0; i < c->chains[ch].n_nodes; i++) {
-			const struct ctl_node *nd = c->chains[ch].nodes[i];
+	EACH_NODE(for (unsigned e = 1; e < NODE_POLL_ERR_COUNT; e++) pf_buf_printf(
+	              o, "polkfura_ctl_poll_failures_total{" NODE_LABELS ",reason=\"%s\"} %llu\n",
+	              ch->name, nd->name, node_poll_err_name((enum node_poll_err)e),
+	              (unsigned long long)nd->poll_failures[e]);)
+#undef EACH_NODE
+}
 
-			for (unsigned e = 1; e < NODE_POLL_ERR_COUNT; e++)
-				pf_buf_printf(
-				    &o,
-				    "polkfura_ctl_poll_failures_total{chain=\"%s\",node=\"%s\","
-				    "reason=\"%s\"} %llu\n",
-				    c->chains[ch].name, nd->name,
-				    node_poll_err_name((enum node_poll_err)e),
-				    (unsigned long long)nd->poll_failures[e]);
-		}
+static void metrics_chains(struct pf_buf *o, const struct status_view *v)
+{
 	FAMILY("polkfura_ctl_chain_reference_height", "gauge",
-	       "Height at least two reachable nodes reached.");
+	       "The chain's reference head (see the README's lag rule).");
 	FAMILY("polkfura_ctl_chain_stalled", "gauge", "1 while no node of the chain advances.");
-	FAMILY("polkfura_ctl_chain_ready_nodes", "gauge", "Nodes in rotation.");
-	for (unsigned ch = 0; ch < c->n_chains; ch++) {
-		const struct ctl_chain *chain = &c->chains[ch];
+	FAMILY("polkfura_ctl_chain_ready_nodes", "gauge", "Nodes the controller decided READY.");
+	for (unsigned c = 0; c < v->n_chains; c++) {
+		const struct status_chain *ch = &v->chains[c];
 		unsigned ready = 0;
 
-		for (unsigned i = 0; i < chain->n_nodes; i++)
-			ready += chain->nodes[i]->track.state == NODE_READY &&
-			         !chain->nodes[i]->hand_maint;
-		pf_buf_printf(&o, "polkfura_ctl_chain_reference_height{chain=\"%s\"} %llu\n",
-		              chain->name, (unsigned long long)chain->track.ref_best);
-		pf_buf_printf(&o, "polkfura_ctl_chain_stalled{chain=\"%s\"} %d\n", chain->name,
-		              chain->track.stalled);
-		pf_buf_printf(&o, "polkfura_ctl_chain_ready_nodes{chain=\"%s\"} %u\n", chain->name,
+		for (unsigned i = 0; i < ch->n_nodes; i++)
+			ready += strcmp(ch->nodes[i].state, "ready") == 0;
+		pf_buf_printf(o, "polkfura_ctl_chain_reference_height{chain=\"%s\"} %llu\n",
+		              ch->name, (unsigned long long)ch->ref_best);
+		pf_buf_printf(o, "polkfura_ctl_chain_stalled{chain=\"%s\"} %d\n", ch->name,
+		              ch->stalled);
+		pf_buf_printf(o, "polkfura_ctl_chain_ready_nodes{chain=\"%s\"} %u\n", ch->name,
 		              ready);
 	}
+}
+
+static void metrics_haproxy(struct pf_buf *o, const struct status_view *v)
+{
+	static const char *const kinds[STATUS_ACT_KINDS] = {"state", "weight", "addr",
+	                                                    "shutdown_sessions"};
+	static const char *const errs[STATUS_ERR_KINDS] = {"io",        "parse",   "refused",
+	                                                   "no_server", "no_slot", "busy"};
+
 	FAMILY("polkfura_ctl_reconcile_actions_total", "counter",
 	       "Runtime API commands HAProxy accepted, by kind.");
 	FAMILY("polkfura_ctl_reconcile_errors_total", "counter",
@@ -157,108 +134,145 @@ char *status_render_metrics(const struct ctl *c, size_t *len)
 	FAMILY("polkfura_ctl_haproxy_up", "gauge", "1 when the last runtime API exchange worked.");
 	FAMILY("polkfura_ctl_haproxy_restarts_total", "counter",
 	       "HAProxy restarts or reloads seen (pid or uptime changed).");
-	for (unsigned h = 0; h < c->n_haproxy; h++) {
-		const struct ctl_haproxy *hp = &c->haproxy[h];
+	FAMILY("polkfura_ctl_haproxy_standby", "gauge",
+	       "1 while another controller holds this instance's write claim.");
+	FAMILY("polkfura_ctl_haproxy_config_problems", "gauge",
+	       "What the instance's config lacks for the controller's config (see the log).");
+	FAMILY("polkfura_ctl_haproxy_state_file_writes_total", "counter",
+	       "Writes of HAProxy's server-state file.");
+	for (unsigned h = 0; h < v->n_haproxy; h++) {
+		const struct status_haproxy *hp = &v->haproxy[h];
 
-		for (unsigned k = 0; k < PF_ARRAY_SIZE(kinds); k++)
+		for (unsigned k = 0; k < STATUS_ACT_KINDS; k++)
 			pf_buf_printf(
-			    &o,
+			    o,
 			    "polkfura_ctl_reconcile_actions_total{haproxy=\"%s\",kind=\"%s\"} "
 			    "%llu\n",
 			    hp->name, kinds[k], (unsigned long long)hp->actions[k]);
-		for (unsigned e = 0; e < CTL_ERR_COUNT; e++)
+		for (unsigned e = 0; e < STATUS_ERR_KINDS; e++)
 			pf_buf_printf(
-			    &o,
+			    o,
 			    "polkfura_ctl_reconcile_errors_total{haproxy=\"%s\",reason=\"%s\"} "
 			    "%llu\n",
 			    hp->name, errs[e], (unsigned long long)hp->errors[e]);
-		pf_buf_printf(&o, "polkfura_ctl_haproxy_up{haproxy=\"%s\"} %d\n", hp->name,
+		pf_buf_printf(o, "polkfura_ctl_haproxy_up{haproxy=\"%s\"} %d\n", hp->name,
 		              hp->up && hp->has_info);
-		pf_buf_printf(&o, "polkfura_ctl_haproxy_restarts_total{haproxy=\"%s\"} %llu\n",
+		pf_buf_printf(o, "polkfura_ctl_haproxy_restarts_total{haproxy=\"%s\"} %llu\n",
 		              hp->name, (unsigned long long)hp->restarts);
+		pf_buf_printf(o, "polkfura_ctl_haproxy_standby{haproxy=\"%s\"} %d\n", hp->name,
+		              hp->standby);
+		pf_buf_printf(o, "polkfura_ctl_haproxy_config_problems{haproxy=\"%s\"} %zu\n",
+		              hp->name, hp->problems);
+		pf_buf_printf(o,
+		              "polkfura_ctl_haproxy_state_file_writes_total{haproxy=\"%s\"} %llu\n",
+		              hp->name, (unsigned long long)hp->state_file_writes);
 	}
-	FAMILY("polkfura_ctl_rounds_total", "counter", "Poll rounds started.");
-	pf_buf_printf(&o, "polkfura_ctl_rounds_total %llu\n", (unsigned long long)c->rounds);
-	FAMILY("polkfura_ctl_round_duration_seconds", "gauge",
-	       "How long the last round's polls took.");
-	pf_buf_printf(&o, "polkfura_ctl_round_duration_seconds %.6f\n", c->last_round_ms / 1000.0);
-	FAMILY("polkfura_ctl_reloads_total", "counter", "Config reloads accepted.");
-	pf_buf_printf(&o, "polkfura_ctl_reloads_total %llu\n", (unsigned long long)c->reloads);
-	FAMILY("polkfura_ctl_reload_failures_total", "counter", "Config reloads refused.");
-	pf_buf_printf(&o, "polkfura_ctl_reload_failures_total %llu\n",
-	              (unsigned long long)c->reload_failures);
-#undef FAMILY
-	return pf_buf_take(&o, len);
 }
 
-char *status_render_json(const struct ctl *c)
+char *status_render_metrics(const struct status_view *v, size_t *len)
+{
+	struct pf_buf buf = {0}, *o = &buf;
+
+	metrics_nodes(o, v);
+	metrics_chains(o, v);
+	metrics_haproxy(o, v);
+	FAMILY("polkfura_ctl_rounds_total", "counter", "Poll rounds started.");
+	pf_buf_printf(o, "polkfura_ctl_rounds_total %llu\n", (unsigned long long)v->rounds);
+	FAMILY("polkfura_ctl_round_duration_seconds", "gauge",
+	       "How long the last round's polls took.");
+	pf_buf_printf(o, "polkfura_ctl_round_duration_seconds %.6f\n", v->last_round_ms / 1000.0);
+	FAMILY("polkfura_ctl_reloads_total", "counter", "Config reloads accepted.");
+	pf_buf_printf(o, "polkfura_ctl_reloads_total %llu\n", (unsigned long long)v->reloads);
+	FAMILY("polkfura_ctl_reload_failures_total", "counter", "Config reloads refused.");
+	pf_buf_printf(o, "polkfura_ctl_reload_failures_total %llu\n",
+	              (unsigned long long)v->reload_failures);
+	return pf_buf_take(o, len);
+}
+#undef FAMILY
+
+static void json_node(cJSON *nodes, const struct status_view *v, const struct status_node *nd)
+{
+	cJSON *nj = cJSON_CreateObject(), *haps;
+
+	cJSON_AddItemToArray(nodes, nj);
+	cJSON_AddStringToObject(nj, "name", nd->name);
+	cJSON_AddStringToObject(nj, "state", nd->state);
+	cJSON_AddStringToObject(nj, "why", nd->why);
+	cJSON_AddBoolToObject(nj, "reachable", nd->reachable);
+	cJSON_AddBoolToObject(nj, "admin_drain", nd->admin_drain);
+	cJSON_AddBoolToObject(nj, "kept_in", nd->kept_in);
+	if (nd->has_best)
+		cJSON_AddNumberToObject(nj, "best", (double)nd->best);
+	if (nd->has_finalized)
+		cJSON_AddNumberToObject(nj, "finalized", (double)nd->finalized);
+	cJSON_AddNumberToObject(nj, "lag_blocks", (double)nd->lag_blocks);
+	cJSON_AddNumberToObject(nj, "lag_seconds", nd->lag_seconds);
+	if (nd->has_health) {
+		cJSON_AddNumberToObject(nj, "peers", nd->peers);
+		cJSON_AddBoolToObject(nj, "syncing", nd->syncing);
+	}
+	cJSON_AddNumberToObject(nj, "poll_ms", nd->poll_ms);
+	cJSON_AddStringToObject(nj, "poll", nd->poll);
+	cJSON_AddNumberToObject(nj, "since_ms", (double)nd->since_ms);
+	haps = cJSON_AddArrayToObject(nj, "haproxy");
+	for (unsigned h = 0; h < v->n_haproxy; h++) {
+		const struct status_server *s = &nd->servers[h];
+		cJSON *sj = cJSON_CreateObject();
+
+		cJSON_AddItemToArray(haps, sj);
+		cJSON_AddStringToObject(sj, "socket", v->haproxy[h].name);
+		cJSON_AddStringToObject(sj, "server", s->server);
+		cJSON_AddStringToObject(sj, "state", s->state);
+		cJSON_AddBoolToObject(sj, "up", s->up);
+		cJSON_AddBoolToObject(sj, "hand_maint", s->hand_maint);
+		cJSON_AddBoolToObject(sj, "differs", s->differs);
+	}
+}
+
+char *status_render_json(const struct status_view *v)
 {
 	cJSON *root = cJSON_CreateObject(), *chains, *haps;
 	char *text;
 
 	if (root == NULL)
 		return NULL;
-	cJSON_AddStringToObject(root, "region", c->cfg.region);
-	cJSON_AddNumberToObject(root, "now_ms", (double)pf_wall_ms());
-	cJSON_AddNumberToObject(root, "rounds", (double)c->rounds);
+	cJSON_AddStringToObject(root, "region", v->region);
+	cJSON_AddNumberToObject(root, "now_ms", (double)v->now_ms);
+	cJSON_AddNumberToObject(root, "rounds", (double)v->rounds);
 	chains = cJSON_AddArrayToObject(root, "chains");
-	for (unsigned ch = 0; ch < c->n_chains; ch++) {
-		const struct ctl_chain *chain = &c->chains[ch];
+	for (unsigned c = 0; c < v->n_chains; c++) {
+		const struct status_chain *ch = &v->chains[c];
 		cJSON *cj = cJSON_CreateObject(), *nodes;
 
 		cJSON_AddItemToArray(chains, cj);
-		cJSON_AddStringToObject(cj, "name", chain->name);
-		cJSON_AddStringToObject(cj, "backend", chain->backend);
-		cJSON_AddNumberToObject(cj, "reference_best", (double)chain->track.ref_best);
-		cJSON_AddNumberToObject(cj, "reference_finalized",
-		                        (double)chain->track.ref_finalized);
-		cJSON_AddBoolToObject(cj, "stalled", chain->track.stalled);
+		cJSON_AddStringToObject(cj, "name", ch->name);
+		cJSON_AddStringToObject(cj, "backend", ch->backend);
+		cJSON_AddNumberToObject(cj, "reference_best", (double)ch->ref_best);
+		cJSON_AddNumberToObject(cj, "reference_finalized", (double)ch->ref_finalized);
+		cJSON_AddBoolToObject(cj, "stalled", ch->stalled);
 		nodes = cJSON_AddArrayToObject(cj, "nodes");
-		for (unsigned i = 0; i < chain->n_nodes; i++) {
-			const struct ctl_node *nd = chain->nodes[i];
-			cJSON *nj = cJSON_CreateObject();
-
-			cJSON_AddItemToArray(nodes, nj);
-			cJSON_AddStringToObject(nj, "name", nd->name);
-			cJSON_AddStringToObject(nj, "server", nd->server);
-			cJSON_AddStringToObject(nj, "state", node_state_label(nd));
-			cJSON_AddStringToObject(nj, "why",
-			                        nd->hand_maint ? "maint by hand (left alone)"
-			                                       : nd->track.why);
-			cJSON_AddBoolToObject(nj, "reachable", nd->track.reachable);
-			cJSON_AddBoolToObject(nj, "admin_drain", nd->track.admin_drain);
-			cJSON_AddBoolToObject(nj, "kept_in", nd->track.kept_in);
-			if (nd->poll.has_best)
-				cJSON_AddNumberToObject(nj, "best", (double)nd->poll.best);
-			if (nd->poll.has_finalized)
-				cJSON_AddNumberToObject(nj, "finalized",
-				                        (double)nd->poll.finalized);
-			cJSON_AddNumberToObject(nj, "lag_blocks", (double)nd->track.lag_blocks);
-			cJSON_AddNumberToObject(nj, "lag_seconds", nd->track.lag_seconds);
-			if (nd->poll.has_health) {
-				cJSON_AddNumberToObject(nj, "peers", nd->poll.peers);
-				cJSON_AddBoolToObject(nj, "syncing", nd->poll.syncing);
-			}
-			cJSON_AddNumberToObject(nj, "poll_ms", nd->poll.latency_ms);
-			cJSON_AddStringToObject(nj, "poll", node_poll_err_name(nd->poll.err));
-			cJSON_AddNumberToObject(nj, "since_ms", (double)nd->track.since_ms);
-		}
+		for (unsigned i = 0; i < ch->n_nodes; i++)
+			json_node(nodes, v, &ch->nodes[i]);
 	}
 	haps = cJSON_AddArrayToObject(root, "haproxy");
-	for (unsigned h = 0; h < c->n_haproxy; h++) {
-		const struct ctl_haproxy *hp = &c->haproxy[h];
+	for (unsigned h = 0; h < v->n_haproxy; h++) {
+		const struct status_haproxy *hp = &v->haproxy[h];
 		cJSON *hj = cJSON_CreateObject();
 
 		cJSON_AddItemToArray(haps, hj);
 		cJSON_AddStringToObject(hj, "socket", hp->name);
 		cJSON_AddBoolToObject(hj, "up", hp->up && hp->has_info);
 		if (hp->has_info) {
-			cJSON_AddNumberToObject(hj, "pid", (double)hp->info.pid);
-			cJSON_AddNumberToObject(hj, "uptime_sec", (double)hp->info.uptime_sec);
-			cJSON_AddStringToObject(hj, "version", hp->info.version);
+			cJSON_AddNumberToObject(hj, "pid", (double)hp->pid);
+			cJSON_AddNumberToObject(hj, "uptime_sec", (double)hp->uptime_sec);
+			cJSON_AddStringToObject(hj, "version", hp->version);
 		}
 		cJSON_AddStringToObject(hj, "last_error", hp->last_error);
 		cJSON_AddNumberToObject(hj, "restarts", (double)hp->restarts);
+		cJSON_AddBoolToObject(hj, "standby", hp->standby);
+		if (hp->standby)
+			cJSON_AddStringToObject(hj, "held_by", hp->holder);
+		cJSON_AddNumberToObject(hj, "config_problems", (double)hp->problems);
 	}
 	text = cJSON_PrintUnformatted(root);
 	cJSON_Delete(root);
@@ -273,7 +287,8 @@ static void reply_text(struct http_reply *out, unsigned status, const char *ct, 
 	out->len = out->body != NULL ? strlen(out->body) : 0;
 }
 
-static void admin(struct ctl *c, bool drain, const char *body, size_t len, struct http_reply *out)
+static void admin(const struct status_ops *ops, bool drain, const char *body, size_t len,
+                  struct http_reply *out)
 {
 	cJSON *req = cJSON_ParseWithLength(body, len);
 	const cJSON *node = cJSON_GetObjectItemCaseSensitive(req, "node");
@@ -283,8 +298,8 @@ static void admin(struct ctl *c, bool drain, const char *body, size_t len, struc
 	if (!cJSON_IsString(node) || (reason != NULL && !cJSON_IsString(reason))) {
 		reply_text(out, 400, "application/json",
 		           "{\"error\":\"expected {\\\"node\\\": NAME, \\\"reason\\\": TEXT}\"}\n");
-	} else if (ctl_admin_drain(c, node->valuestring, drain,
-	                           reason != NULL ? reason->valuestring : NULL) == -1) {
+	} else if (ops->admin_drain(ops->ctx, node->valuestring, drain,
+	                            reason != NULL ? reason->valuestring : NULL) == -1) {
 		cJSON *e = cJSON_CreateObject();
 		char *t;
 
@@ -308,34 +323,55 @@ static void admin(struct ctl *c, bool drain, const char *body, size_t len, struc
 	cJSON_Delete(req);
 }
 
+/* Alive, polling, and some HAProxy instance answers: what a supervisor should check. */
+static void healthz(const struct status_view *v, struct http_reply *out)
+{
+	bool any_up = false;
+
+	for (unsigned h = 0; h < v->n_haproxy; h++)
+		any_up = any_up || (v->haproxy[h].up && v->haproxy[h].has_info);
+	if (v->rounds == 0)
+		reply_text(out, 503, "text/plain", "starting\n");
+	else if (!any_up)
+		reply_text(out, 503, "text/plain", "no HAProxy instance answers\n");
+	else
+		reply_text(out, 200, "text/plain", "ok\n");
+}
+
 void status_http_handler(void *ctx, const char *method, const char *url, const char *body,
                          size_t len, struct http_reply *out)
 {
-	struct ctl *c = ctx;
+	const struct status_ops *ops = ctx;
 	bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
 	bool post = strcmp(method, "POST") == 0;
+	bool view_page = get && (strcmp(url, "/metrics") == 0 || strcmp(url, "/status.json") == 0 ||
+	                         strcmp(url, "/healthz") == 0);
+	struct status_view v;
 
-	if (get && strcmp(url, "/metrics") == 0) {
-		out->status = 200;
-		out->content_type = "text/plain; version=0.0.4";
-		out->body = status_render_metrics(c, &out->len);
+	if (view_page) {
+		if (ops->build(ops->ctx, &v) == -1) {
+			reply_text(out, 500, "text/plain", "out of memory\n");
+			return;
+		}
+		if (strcmp(url, "/metrics") == 0) {
+			out->status = 200;
+			out->content_type = "text/plain; version=0.0.4";
+			out->body = status_render_metrics(&v, &out->len);
+		} else if (strcmp(url, "/status.json") == 0) {
+			out->status = 200;
+			out->content_type = "application/json";
+			out->body = status_render_json(&v);
+			out->len = out->body != NULL ? strlen(out->body) : 0;
+		} else {
+			healthz(&v, out);
+		}
+		ops->release(ops->ctx, &v);
 		if (out->body == NULL)
 			reply_text(out, 500, "text/plain", "out of memory\n");
-	} else if (get && strcmp(url, "/status.json") == 0) {
-		out->status = 200;
-		out->content_type = "application/json";
-		out->body = status_render_json(c);
-		out->len = out->body != NULL ? strlen(out->body) : 0;
-		if (out->body == NULL)
-			reply_text(out, 500, "text/plain", "out of memory\n");
-	} else if (get && strcmp(url, "/healthz") == 0) {
-		/* Alive and polling: the loop answered, and rounds happen. */
-		reply_text(out, c->rounds > 0 ? 200 : 503, "text/plain",
-		           c->rounds > 0 ? "ok\n" : "starting\n");
 	} else if (post && strcmp(url, "/admin/drain") == 0) {
-		admin(c, true, body, len, out);
+		admin(ops, true, body, len, out);
 	} else if (post && strcmp(url, "/admin/undrain") == 0) {
-		admin(c, false, body, len, out);
+		admin(ops, false, body, len, out);
 	} else if (get || post) {
 		reply_text(out, 404, "text/plain",
 		           "not found: /metrics /status.json /healthz, POST /admin/drain "
@@ -373,6 +409,35 @@ static const char *str(const cJSON *o, const char *key)
 	return cJSON_IsString(v) ? v->valuestring : "-";
 }
 
+/*
+ * One letter per HAProxy instance for a node's server: R ready, D drain, M
+ * maint, - absent, ? unknown; a trailing '!' when some instance differs from
+ * the decision.
+ */
+static void haproxy_letters(const cJSON *nd, char *buf, size_t len)
+{
+	const cJSON *haps = cJSON_GetObjectItemCaseSensitive(nd, "haproxy"), *h;
+	size_t n = 0;
+	bool differs = false;
+
+	cJSON_ArrayForEach(h, haps)
+	{
+		const char *st = str(h, "state");
+		char c = strcmp(st, "ready") == 0    ? 'R'
+		         : strcmp(st, "drain") == 0  ? 'D'
+		         : strcmp(st, "maint") == 0  ? 'M'
+		         : strcmp(st, "absent") == 0 ? '-'
+		                                     : '?';
+
+		if (n + 2 < len)
+			buf[n++] = c;
+		differs = differs || cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(h, "differs"));
+	}
+	if (differs && n + 2 < len)
+		buf[n++] = '!';
+	buf[n] = '\0';
+}
+
 int status_print_table(const char *json, size_t len, int64_t now_ms, FILE *out, char *err,
                        size_t errlen)
 {
@@ -384,8 +449,8 @@ int status_print_table(const char *json, size_t len, int64_t now_ms, FILE *out, 
 		cJSON_Delete(root);
 		return -1;
 	}
-	fprintf(out, "%-10s %-16s %-6s %-10s %-10s %-6s %-6s %-8s %-7s %s\n", "CHAIN", "NODE",
-	        "STATE", "BEST", "FINALIZED", "LAG", "PEERS", "POLL", "SINCE", "WHY");
+	fprintf(out, "%-10s %-16s %-6s %-8s %-10s %-10s %-6s %-6s %-8s %-7s %s\n", "CHAIN", "NODE",
+	        "STATE", "HAPROXY", "BEST", "FINALIZED", "LAG", "PEERS", "POLL", "SINCE", "WHY");
 	cJSON_ArrayForEach(ch, chains)
 	{
 		const cJSON *nodes = cJSON_GetObjectItemCaseSensitive(ch, "nodes");
@@ -393,6 +458,7 @@ int status_print_table(const char *json, size_t len, int64_t now_ms, FILE *out, 
 		cJSON_ArrayForEach(nd, nodes)
 		{
 			char best[24] = "-", fin[24] = "-", peers[16] = "-", since[16], poll[16];
+			char haps[16];
 			double b = num(nd, "best", -1), f = num(nd, "finalized", -1);
 
 			if (b >= 0)
@@ -406,8 +472,9 @@ int status_print_table(const char *json, size_t len, int64_t now_ms, FILE *out, 
 			else
 				snprintf(poll, sizeof(poll), "%s", str(nd, "poll"));
 			fmt_since(since, sizeof(since), num(nd, "since_ms", 0), now_ms);
-			fprintf(out, "%-10s %-16s %-6s %-10s %-10s %-6.0f %-6s %-8s %-7s %s\n",
-			        str(ch, "name"), str(nd, "name"), str(nd, "state"), best, fin,
+			haproxy_letters(nd, haps, sizeof(haps));
+			fprintf(out, "%-10s %-16s %-6s %-8s %-10s %-10s %-6.0f %-6s %-8s %-7s %s\n",
+			        str(ch, "name"), str(nd, "name"), str(nd, "state"), haps, best, fin,
 			        num(nd, "lag_blocks", 0), peers, poll, since, str(nd, "why"));
 		}
 		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ch, "stalled")))

@@ -1,35 +1,115 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What the controller shows: /metrics (Prometheus text), /status.json, /healthz
- * and the admin endpoints (POST /admin/drain, /admin/undrain), plus the table
- * `polkfura-ctl status` prints from /status.json. Reads controller state only
- * on the loop thread (http.c runs handlers there).
+ * What the controller shows: /metrics (Prometheus text), /status.json,
+ * /healthz, the routing of the admin endpoints, and the table `polkfura-ctl
+ * status` prints from /status.json. It renders a view the controller builds
+ * on request (struct status_view), so this folder never includes the
+ * controller's header: the controller hands over plain values and callbacks.
  */
 #ifndef PF_CTL_WEB_STATUS_H
 #define PF_CTL_WEB_STATUS_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "common/compiler.h"
+#include "ctl/poll/noderpc.h"
 #include "ctl/web/http.h"
 
-struct ctl;
+#define STATUS_LAT_BUCKETS 10 /* poll latency histogram buckets, see status_lat_bounds_ms */
+#define STATUS_ACT_KINDS   4  /* state, weight, addr, shutdown_sessions */
+#define STATUS_ERR_KINDS   6  /* io, parse, refused, no_server, no_slot, busy */
 
-/* The http_handler_fn of the controller; <ctx> is the struct ctl. */
+extern const double status_lat_bounds_ms[STATUS_LAT_BUCKETS];
+
+/* One node's server in one HAProxy instance, as that instance shows it. */
+struct status_server {
+	bool known;         /* the instance answered at least once */
+	bool present;       /* it has a server (or slot) for the node */
+	const char *server; /* "" when not present */
+	const char *state;  /* "ready", "drain", "maint", "absent", "unknown" */
+	bool up;            /* HAProxy's health: running */
+	bool hand_maint;
+	bool differs; /* HAProxy's state is not the decision */
+};
+
+struct status_node {
+	const char *name;
+	const char *state; /* the decision: "ready" or "drain" */
+	const char *why;
+	bool reachable, admin_drain, kept_in;
+	bool has_best, has_finalized, has_health;
+	uint64_t best, finalized, lag_blocks;
+	uint32_t lag_seconds, peers, poll_ms;
+	bool syncing;
+	const char *poll; /* "ok" or the failure class */
+	int64_t since_ms;
+	uint64_t polls;
+	uint64_t poll_failures[NODE_POLL_ERR_COUNT];
+	uint64_t lat_hist[STATUS_LAT_BUCKETS + 1]; /* last: +Inf */
+	double lat_sum_ms;
+	uint64_t lat_count;
+	struct status_server *servers; /* one per instance, in instance order */
+};
+
+struct status_chain {
+	const char *name, *backend;
+	uint64_t ref_best, ref_finalized;
+	bool stalled;
+	struct status_node *nodes;
+	unsigned n_nodes;
+};
+
+struct status_haproxy {
+	const char *name;
+	bool up, has_info, standby;
+	long pid, uptime_sec;
+	const char *version, *last_error, *holder;
+	uint64_t restarts, state_file_writes;
+	size_t problems;
+	uint64_t actions[STATUS_ACT_KINDS];
+	uint64_t errors[STATUS_ERR_KINDS];
+};
+
+struct status_view {
+	const char *region;
+	int64_t now_ms;
+	uint64_t rounds, reloads, reload_failures;
+	double last_round_ms;
+	struct status_chain *chains;
+	unsigned n_chains;
+	struct status_haproxy *haproxy;
+	unsigned n_haproxy;
+	void *priv; /* the builder's, for its release callback */
+};
+
+/* What the HTTP handler needs from the controller; all called on the loop thread. */
+struct status_ops {
+	void *ctx;
+	/* Fills <out> (the controller owns what it points to until <release>). 0 or -1 (memory). */
+	int (*build)(void *ctx, struct status_view *out);
+	void (*release)(void *ctx, struct status_view *view);
+	/* Admin drain/undrain of <node>: 0, or -1 when there is no such node. */
+	int (*admin_drain)(void *ctx, const char *node, bool drain, const char *reason);
+};
+
+/* The http_handler_fn of the controller; <ctx> is a struct status_ops. */
 void status_http_handler(void *ctx, const char *method, const char *url, const char *body,
                          size_t len, struct http_reply *out);
 
-/* /status.json as a malloc'd string, or NULL on allocation failure. */
-char *status_render_json(const struct ctl *c);
+/* /status.json of <v> as a malloc'd string, or NULL on allocation failure. */
+char *status_render_json(const struct status_view *v);
 
-/* /metrics as a malloc'd string (length in <*len>), or NULL on allocation failure. */
-char *status_render_metrics(const struct ctl *c, size_t *len);
+/* /metrics of <v> as a malloc'd string (length in <*len>), or NULL on allocation failure. */
+char *status_render_metrics(const struct status_view *v, size_t *len);
 
 /*
  * Prints the node table of a /status.json document <json>/<len> to <out>:
- * chain, node, state, why, best, finalized, lag, peers, poll latency, since.
- * Returns 0, or -1 with the reason in <err> for a document it cannot read.
+ * chain, node, state, what HAProxy shows (a letter per instance), best,
+ * finalized, lag, peers, poll latency, since, why. Returns 0, or -1 with the
+ * reason in <err> for a document it cannot read.
  */
 PF_MUSTCHECK int status_print_table(const char *json, size_t len, int64_t now_ms, FILE *out,
                                     char *err, size_t errlen);

@@ -443,6 +443,33 @@ START_TEST(test_key_haproxy)
 	ck_assert_uint_eq(cfg.n_haproxy, 3);
 	ck_assert_str_eq(pf_addr_str(&cfg.haproxy[1], a, sizeof(a)), "[::1]:9999");
 	ck_assert(cfg.haproxy[2].is_unix);
+	ck_assert_str_eq(cfg.haproxy_state_file[0], "");
+	ctl_cfg_free(&cfg);
+	/* The object form names HAProxy's server-state file the controller keeps. */
+	expect_ok(build(REGION,
+	                "[{\"socket\": \"unix:/run/h.sock\", \"server_state_file\": "
+	                "\"/var/lib/polkfura/haproxy-state\"}, \"127.0.0.1:9999\", "
+	                "{\"socket\": \"127.0.0.1:9998\"}]",
+	                CHAINS, NULL));
+	ck_assert_uint_eq(cfg.n_haproxy, 3);
+	ck_assert(cfg.haproxy[0].is_unix);
+	ck_assert_str_eq(cfg.haproxy_state_file[0], "/var/lib/polkfura/haproxy-state");
+	ck_assert_str_eq(cfg.haproxy_state_file[1], "");
+	ck_assert_str_eq(pf_addr_str(&cfg.haproxy[2], a, sizeof(a)), "127.0.0.1:9998");
+	ctl_cfg_free(&cfg);
+	expect_err(build(REGION, "[{\"server_state_file\": \"/x\"}]", CHAINS, NULL),
+	           "haproxy[0].socket: required");
+	expect_err(build(REGION, "[{\"socket\": \"unix:/a\", \"state\": \"/x\"}]", CHAINS, NULL),
+	           "haproxy[0].state: unknown or repeated key (expected \"socket\" and "
+	           "\"server_state_file\")");
+	expect_err(build(REGION, "[{\"socket\": \"unix:/a\", \"server_state_file\": \"rel\"}]",
+	                 CHAINS, NULL),
+	           "haproxy[0].server_state_file: \"rel\" must be an absolute path of at most 1023 "
+	           "characters");
+	expect_err(build(REGION, "[{\"socket\": 7}]", CHAINS, NULL),
+	           "haproxy[0].socket: expected a string, got 7");
+	expect_err(build(REGION, "[\"unix:/a\", {\"socket\": \"unix:/a\"}]", CHAINS, NULL),
+	           "haproxy[1].socket: \"unix:/a\" used twice (first at haproxy[0])");
 	ctl_cfg_free(&cfg);
 	expect_ok(build(REGION,
 	                "[\"unix:/1\",\"unix:/2\",\"unix:/3\",\"unix:/4\",\"unix:/5\","
@@ -1156,6 +1183,8 @@ START_TEST(test_dump_keys)
 	    "state_file\tpath\t/var/lib/polkfura/ctl-state.json\tat most 1023 chars\trestart\n",
 	    "log_level\tenum\tinfo\terr|warn|info|debug\tyes\n",
 	    "chains\tobjects\trequired\t1..64 items\tyes\n",
+	    "haproxy[].socket\taddress\trequired\tunix:PATH|HOST:PORT\tyes\n",
+	    "haproxy[].server_state_file\tpath\t(none)\tat most 1023 chars\tyes\n",
 	    "chains[].name\tstring\trequired\t1-32 chars [a-z0-9-]\tyes\n",
 	    "chains[].backend\tstring\trequired\t1-63 chars [A-Za-z0-9_.:-]\tyes\n",
 	    "chains[].heavy_backends\tnames\t[]\t0..8 items of 1-63 chars [A-Za-z0-9_.:-]\tyes\n",

@@ -26,8 +26,8 @@ static size_t have_rows(struct hapi_server *out, const char *const *rows)
 		unsigned port, admin;
 		char *slash;
 
-		ck_assert_int_eq(sscanf(rows[n], "%129s %63[^:]:%u %x", be_srv, addr, &port, &admin),
-		                 4);
+		ck_assert_int_eq(
+		    sscanf(rows[n], "%129s %63[^:]:%u %x", be_srv, addr, &port, &admin), 4);
 		slash = strchr(be_srv, '/');
 		ck_assert_ptr_nonnull(slash);
 		*slash = '\0';
@@ -48,7 +48,8 @@ static const char *const heavy_polkadot[] = {"be_polkadot_heavy"};
 /* A template node of be_polkadot at 10.0.0.<n>:9944. */
 static struct plan_node tnode(const char *name, const char *addr, enum hapi_want_state want)
 {
-	struct plan_node nd = {name, "be_polkadot", heavy_polkadot, 1, NULL, addr, 9944, want, 0, "polkadot"};
+	struct plan_node nd = {name, "be_polkadot", heavy_polkadot, 1, NULL,
+	                       addr, 9944,          want,           0, "polkadot"};
 
 	return nd;
 }
@@ -67,8 +68,8 @@ static void plan_once(struct run *r, const struct plan_node *nodes, size_t n,
                       const char *const *rows, int64_t now_ms, uint32_t grace_ms)
 {
 	struct hapi_server have[MAXS];
-	struct plan_input in = {nodes, n, have, have_rows(have, rows), r->seats, r->n_seats,
-	                        now_ms, grace_ms};
+	struct plan_input in = {nodes,    n,          have,   have_rows(have, rows),
+	                        r->seats, r->n_seats, now_ms, grace_ms};
 	size_t cs, ca, cn;
 
 	plan_capacity(&in, &cs, &ca, &cn);
@@ -119,7 +120,8 @@ static const struct plan_seat *seat(const struct run *r, const char *node)
 /* The shipped backends.cfg: three slots, "disabled", the heavy twins tracking them. */
 #define FRESH                                                                                      \
 	"be_polkadot/node1 127.0.0.1:9944 0x05", "be_polkadot/node2 127.0.0.1:9944 0x05",          \
-	    "be_polkadot/node3 127.0.0.1:9944 0x05", "be_polkadot_heavy/node1 127.0.0.1:9944 0x02", \
+	    "be_polkadot/node3 127.0.0.1:9944 0x05",                                               \
+	    "be_polkadot_heavy/node1 127.0.0.1:9944 0x02",                                         \
 	    "be_polkadot_heavy/node2 127.0.0.1:9944 0x02",                                         \
 	    "be_polkadot_heavy/node3 127.0.0.1:9944 0x02"
 
@@ -139,7 +141,8 @@ START_TEST(test_slots_on_two_instances)
 	                     "set server be_polkadot_heavy/node2 addr 10.0.0.2 port 9944"));
 	ck_assert(has_note(&x, PLAN_NOTE_SLOT_TAKEN, "a1", "node1"));
 	plan_once(&y, nodes, 2,
-	          ROWS("be_polkadot/node1 10.0.0.2:9944 0x04", "be_polkadot/node2 127.0.0.1:9944 0x05",
+	          ROWS("be_polkadot/node1 10.0.0.2:9944 0x04",
+	               "be_polkadot/node2 127.0.0.1:9944 0x05",
 	               "be_polkadot/node3 127.0.0.1:9944 0x05",
 	               "be_polkadot_heavy/node1 10.0.0.2:9944 0x00",
 	               "be_polkadot_heavy/node2 127.0.0.1:9944 0x02",
@@ -155,7 +158,8 @@ START_TEST(test_slots_on_two_instances)
 	ck_assert_str_eq(seat(&x, "a2")->server, "node2");
 	/* The next round on x, now serving: nothing to write. */
 	plan_once(&x, nodes, 2,
-	          ROWS("be_polkadot/node1 10.0.0.1:9944 0x04", "be_polkadot/node2 10.0.0.2:9944 0x04",
+	          ROWS("be_polkadot/node1 10.0.0.1:9944 0x04",
+	               "be_polkadot/node2 10.0.0.2:9944 0x04",
 	               "be_polkadot/node3 127.0.0.1:9944 0x05",
 	               "be_polkadot_heavy/node1 10.0.0.1:9944 0x00",
 	               "be_polkadot_heavy/node2 10.0.0.2:9944 0x00",
@@ -183,7 +187,8 @@ START_TEST(test_hand_maint_per_instance)
 	plan_once(&y, nodes, 2, ROWS(SERVING), 0, 0);
 	/* An admin puts node1 in MAINT on x only ("set server ... state maint": 0x05). */
 	plan_once(&x, nodes, 2,
-	          ROWS("be_polkadot/node1 10.0.0.1:9944 0x05", "be_polkadot/node2 10.0.0.2:9944 0x04",
+	          ROWS("be_polkadot/node1 10.0.0.1:9944 0x05",
+	               "be_polkadot/node2 10.0.0.2:9944 0x04",
 	               "be_polkadot/node3 127.0.0.1:9944 0x05",
 	               "be_polkadot_heavy/node1 10.0.0.1:9944 0x02"),
 	          1000, 0);
@@ -194,16 +199,18 @@ START_TEST(test_hand_maint_per_instance)
 	ck_assert(!seat(&y, "a1")->hand_maint);
 	/* Drained by a decision meanwhile: x leaves the hand MAINT alone, y drains. */
 	nodes[0].want = HAPI_WANT_DRAIN;
-	plan_once(&x, nodes, 2,
-	          ROWS("be_polkadot/node1 10.0.0.1:9944 0x05", "be_polkadot/node2 10.0.0.2:9944 0x04"),
-	          2000, 0);
+	plan_once(
+	    &x, nodes, 2,
+	    ROWS("be_polkadot/node1 10.0.0.1:9944 0x05", "be_polkadot/node2 10.0.0.2:9944 0x04"),
+	    2000, 0);
 	plan_once(&y, nodes, 2, ROWS(SERVING), 2000, 0);
 	expect_cmds(&x, NONE);
 	expect_cmds(&y, CMDS("set server be_polkadot/node1 state drain"));
 	/* The admin takes it out of MAINT: the controller's drain applies there too. */
-	plan_once(&x, nodes, 2,
-	          ROWS("be_polkadot/node1 10.0.0.1:9944 0x04", "be_polkadot/node2 10.0.0.2:9944 0x04"),
-	          3000, 0);
+	plan_once(
+	    &x, nodes, 2,
+	    ROWS("be_polkadot/node1 10.0.0.1:9944 0x04", "be_polkadot/node2 10.0.0.2:9944 0x04"),
+	    3000, 0);
 	expect_cmds(&x, CMDS("set server be_polkadot/node1 state drain"));
 	ck_assert(has_note(&x, PLAN_NOTE_HAND_MAINT_END, "a1", "node1"));
 }
@@ -217,7 +224,8 @@ START_TEST(test_reload_brings_slots_back_disabled)
 
 	nodes[1].drain_since_ms = 1;
 	plan_once(&x, nodes, 2,
-	          ROWS("be_polkadot/node1 10.0.0.1:9944 0x04", "be_polkadot/node2 10.0.0.2:9944 0x0c",
+	          ROWS("be_polkadot/node1 10.0.0.1:9944 0x04",
+	               "be_polkadot/node2 10.0.0.2:9944 0x0c",
 	               "be_polkadot/node3 127.0.0.1:9944 0x05"),
 	          0, 0);
 	expect_cmds(&x, NONE);
@@ -236,7 +244,8 @@ START_TEST(test_reload_brings_slots_back_disabled)
 	ck_assert(!has_note(&x, PLAN_NOTE_HAND_MAINT, "a1", NULL));
 	/* With a state file HAProxy restores address and state: nothing to write. */
 	plan_once(&x, nodes, 2,
-	          ROWS("be_polkadot/node1 10.0.0.1:9944 0x04", "be_polkadot/node2 10.0.0.2:9944 0x0c",
+	          ROWS("be_polkadot/node1 10.0.0.1:9944 0x04",
+	               "be_polkadot/node2 10.0.0.2:9944 0x0c",
 	               "be_polkadot/node3 127.0.0.1:9944 0x05"),
 	          2000, 0);
 	expect_cmds(&x, NONE);
@@ -251,7 +260,8 @@ START_TEST(test_restart_of_the_controller)
 
 	/* No memory; HAProxy serves a1 in node2 and has a2's slot node1 in MAINT by hand. */
 	plan_once(&x, nodes, 2,
-	          ROWS("be_polkadot/node1 10.0.0.2:9944 0x05", "be_polkadot/node2 10.0.0.1:9944 0x04",
+	          ROWS("be_polkadot/node1 10.0.0.2:9944 0x05",
+	               "be_polkadot/node2 10.0.0.1:9944 0x04",
 	               "be_polkadot/node3 127.0.0.1:9944 0x05"),
 	          0, 0);
 	ck_assert_str_eq(seat(&x, "a1")->server, "node2");
@@ -273,20 +283,22 @@ START_TEST(test_released_slot_back_to_maint)
 	expect_cmds(&x, CMDS("set server be_polkadot/node2 state maint"));
 	ck_assert(has_note(&x, PLAN_NOTE_RELEASED, "a2", "node2"));
 	ck_assert_ptr_null(plan_seat_find(x.seats, x.n_seats, "a2"));
-	ck_assert_uint_eq(x.n_seats, 2); /* a1 and the released slot */
+	ck_assert_uint_eq(x.n_seats, 2);                 /* a1 and the released slot */
 	plan_once(&x, nodes, 1, ROWS(SERVING), 2000, 0); /* the command was lost: again */
 	expect_cmds(&x, CMDS("set server be_polkadot/node2 state maint"));
 	ck_assert(!has_note(&x, PLAN_NOTE_RELEASED, "a2", NULL));
-	plan_once(&x, nodes, 1,
-	          ROWS("be_polkadot/node1 10.0.0.1:9944 0x04", "be_polkadot/node2 10.0.0.2:9944 0x05"),
-	          3000, 0);
+	plan_once(
+	    &x, nodes, 1,
+	    ROWS("be_polkadot/node1 10.0.0.1:9944 0x04", "be_polkadot/node2 10.0.0.2:9944 0x05"),
+	    3000, 0);
 	expect_cmds(&x, NONE);
 	ck_assert_uint_eq(x.n_seats, 1);
 	/* A new node takes the free slot again. */
 	nodes[1] = tnode("a3", "10.0.0.3", HAPI_WANT_READY);
-	plan_once(&x, nodes, 2,
-	          ROWS("be_polkadot/node1 10.0.0.1:9944 0x04", "be_polkadot/node2 10.0.0.2:9944 0x05"),
-	          4000, 0);
+	plan_once(
+	    &x, nodes, 2,
+	    ROWS("be_polkadot/node1 10.0.0.1:9944 0x04", "be_polkadot/node2 10.0.0.2:9944 0x05"),
+	    4000, 0);
 	expect_cmds(&x, CMDS("set server be_polkadot/node2 addr 10.0.0.3 port 9944",
 	                     "set server be_polkadot/node2 state ready"));
 }
@@ -350,14 +362,16 @@ START_TEST(test_named_servers_missing_and_no_slot)
 	ck_assert(!has_note(&x, PLAN_NOTE_NO_SLOT, "a1", NULL));
 	/* The config gains it: found, and drained. A named server in MAINT is the admin's. */
 	plan_once(&x, nodes, 3,
-	          ROWS("be_polkadot/archive1 10.9.9.9:443 0x01", "be_polkadot/archive2 10.9.9.8:443 0x00"),
+	          ROWS("be_polkadot/archive1 10.9.9.9:443 0x01",
+	               "be_polkadot/archive2 10.9.9.8:443 0x00"),
 	          2000, 0);
 	ck_assert(has_note(&x, PLAN_NOTE_FOUND, "p2", "archive2"));
 	ck_assert(seat(&x, "p1")->hand_maint);
 	expect_cmds(&x, CMDS("set server be_polkadot/archive2 state drain"));
 	/* A slot appears for a1 (a config reload of HAProxy): taken and filled. */
 	plan_once(&x, nodes, 3,
-	          ROWS("be_polkadot/archive1 10.9.9.9:443 0x01", "be_polkadot/archive2 10.9.9.8:443 0x08",
+	          ROWS("be_polkadot/archive1 10.9.9.9:443 0x01",
+	               "be_polkadot/archive2 10.9.9.8:443 0x08",
 	               "be_polkadot/node1 127.0.0.1:9944 0x05"),
 	          3000, 0);
 	ck_assert(has_note(&x, PLAN_NOTE_SLOT_TAKEN, "a1", "node1"));
@@ -374,26 +388,26 @@ START_TEST(test_lease)
 	ck_assert_int_eq(plan_lease("", "ctl-a/1/5", 1000, holder, sizeof(holder), &exp),
 	                 PLAN_LEASE_TAKE);
 	ck_assert_str_eq(holder, "");
-	ck_assert_int_eq(plan_lease("ctl-a/1/5/3000", "ctl-a/1/5", 1000, holder, sizeof(holder),
-	                            &exp),
-	                 PLAN_LEASE_OURS);
+	ck_assert_int_eq(
+	    plan_lease("ctl-a/1/5/3000", "ctl-a/1/5", 1000, holder, sizeof(holder), &exp),
+	    PLAN_LEASE_OURS);
 	ck_assert_int_eq(exp, 3000);
 	/* Ours even once expired: nobody else claimed it. */
-	ck_assert_int_eq(plan_lease("ctl-a/1/5/3000", "ctl-a/1/5", 9000, holder, sizeof(holder),
-	                            &exp),
-	                 PLAN_LEASE_OURS);
-	ck_assert_int_eq(plan_lease("ctl-b/7/9/3000", "ctl-a/1/5", 2999, holder, sizeof(holder),
-	                            &exp),
-	                 PLAN_LEASE_OTHER);
+	ck_assert_int_eq(
+	    plan_lease("ctl-a/1/5/3000", "ctl-a/1/5", 9000, holder, sizeof(holder), &exp),
+	    PLAN_LEASE_OURS);
+	ck_assert_int_eq(
+	    plan_lease("ctl-b/7/9/3000", "ctl-a/1/5", 2999, holder, sizeof(holder), &exp),
+	    PLAN_LEASE_OTHER);
 	ck_assert_str_eq(holder, "ctl-b/7/9");
-	ck_assert_int_eq(plan_lease("ctl-b/7/9/3000", "ctl-a/1/5", 3000, holder, sizeof(holder),
-	                            &exp),
-	                 PLAN_LEASE_TAKE);
+	ck_assert_int_eq(
+	    plan_lease("ctl-b/7/9/3000", "ctl-a/1/5", 3000, holder, sizeof(holder), &exp),
+	    PLAN_LEASE_TAKE);
 	ck_assert_str_eq(holder, "ctl-b/7/9");
 	/* A prefix of our id is somebody else. */
-	ck_assert_int_eq(plan_lease("ctl-a/1/3000", "ctl-a/1/5", 1000, holder, sizeof(holder),
-	                            &exp),
-	                 PLAN_LEASE_OTHER);
+	ck_assert_int_eq(
+	    plan_lease("ctl-a/1/3000", "ctl-a/1/5", 1000, holder, sizeof(holder), &exp),
+	    PLAN_LEASE_OTHER);
 	/* Not a controller's value: claim it. */
 	ck_assert_int_eq(plan_lease("garbage", "ctl-a/1/5", 1000, holder, sizeof(holder), &exp),
 	                 PLAN_LEASE_TAKE);
@@ -423,7 +437,8 @@ START_TEST(test_verify)
 	struct plan_node nodes[] = {
 	    tnode("a1", "10.0.0.1", HAPI_WANT_READY),
 	    tnode("a2", "10.0.0.2", HAPI_WANT_READY),
-	    {"p1", "be_polkadot", heavy_polkadot, 1, "archive1", NULL, 0, HAPI_WANT_READY, 0, "polkadot"},
+	    {"p1", "be_polkadot", heavy_polkadot, 1, "archive1", NULL, 0, HAPI_WANT_READY, 0,
+	     "polkadot"},
 	    {"k1", "be_kusama", NULL, 0, "k1", NULL, 0, HAPI_WANT_READY, 0, "polkadot"},
 	};
 	struct hapi_server have[MAXS];
@@ -441,16 +456,19 @@ START_TEST(test_verify)
 	                         "be_polkadot_heavy/archive1 10.9.9.9:443 0x00"));
 	ck_assert_uint_eq(plan_verify(nodes, 3, have, n, collect, &p), 3);
 	ck_assert_str_eq(p.text[0], "server be_polkadot/archive1 (node p1) is not in HAProxy");
-	ck_assert_str_eq(p.text[1],
-	                 "heavy backend be_polkadot_heavy has no server node1 to track be_polkadot/node1");
-	ck_assert_str_eq(p.text[2],
-	                 "backend be_polkadot has 1 server-template slots for 2 nodes without a server");
+	ck_assert_str_eq(
+	    p.text[1],
+	    "heavy backend be_polkadot_heavy has no server node1 to track be_polkadot/node1");
+	ck_assert_str_eq(
+	    p.text[2],
+	    "backend be_polkadot has 1 server-template slots for 2 nodes without a server");
 	p.n = 0;
 	nodes[0].heavy = heavy_typo;
 	n = have_rows(have, ROWS(FRESH, "be_polkadot/archive1 10.9.9.9:443 0x00",
 	                         "be_polkadot_heavy/archive1 10.9.9.9:443 0x00"));
 	ck_assert_uint_eq(plan_verify(nodes, 3, have, n, collect, &p), 1);
-	ck_assert_str_eq(p.text[0], "heavy backend be_polkadot_hevy (of be_polkadot) is not in HAProxy");
+	ck_assert_str_eq(p.text[0],
+	                 "heavy backend be_polkadot_hevy (of be_polkadot) is not in HAProxy");
 }
 END_TEST
 

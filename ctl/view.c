@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ctl_view_build(): one allocation per kind of row (chains, nodes, servers,
+ * instances), the server names copied because an instance's view is a value.
+ */
+#include "ctl/view.h"
+
+#include <string.h>
+
+#include "common/clock.h"
+#include "ctl/ctl.h"
+#include "ctl/hapi/reconcile.h"
+
+struct view_mem {
+	struct status_chain *chains;
+	struct status_node *nodes;
+	struct status_server *servers;
+	char (*names)[HAPI_NAME_MAX];
+	struct status_haproxy *haproxy;
+};
+
+/* What instance <r> shows for node <nd>, and whether that is what was decided. */
+static void view_server(const struct recon *r, const struct ctl_node *nd, struct status_server *s,
+                        char *name)
+{
+	struct recon_view v;
+	bool decided_ready = nd->track.state == NODE_READY;
+
+	s->server = name;
+	name[0] = '\0';
+	if (!recon_view_node(r, nd->name, &v)) {
+		s->state = "unknown";
+		return;
+	}
+	s->known = true;
+	s->present = v.seated && v.present;
+	if (!s->present) {
+		s->state = "absent";
+		s->differs = true;
+		return;
+	}
+	snprintf(name, HAPI_NAME_MAX, "%s", v.server);
+	s->up = v.op_state == HAPI_OP_RUNNING;
+	s->hand_maint = v.hand_maint;
+	switch (hapi_admin_to_state(v.admin_state)) {
+	case HAPI_WANT_READY:
+		s->state = "ready";
+		s->differs = !decided_ready;
+		break;
+	case HAPI_WANT_DRAIN:
+		s->state = "drain";
+		s->differs = decided_ready;
+		break;
+	case HAPI_WANT_MAINT:
+		s->state = "maint";
+		s->differs = true;
+		break;
+	}
+}
+
+static void view_node(const struct ctl *c, const struct ctl_node *nd, struct status_node *o,
+                      struct status_server *servers, char (*names)[HAPI_NAME_MAX])
+{
+	o->name = nd->name;
+	o->state = node_state_name(nd->track.state);
+	o->why = nd->track.why;
+	o->reachable = nd->track.reachable;
+	o->admin_drain = nd->track.admin_drain;
+	o->kept_in = nd->track.kept_in;
+	o->has_best = nd->poll.has_best;
+	o->best = nd->poll.best;
+	o->has_finalized = nd->poll.has_finalized;
+	o->finalized = nd->poll.finalized;
+	o->has_health = nd->poll.has_health;
+	o->peers = nd->poll.peers;
+	o->syncing = nd->poll.syncing;
+	o->lag_blocks = nd->track.lag_blocks;
+	o->lag_seconds = nd->track.lag_seconds;
+	o->poll_ms = nd->poll.latency_ms;
+	o->poll = node_poll_err_name(nd->poll.err);
+	o->since_ms = nd->track.since_ms;
+	o->polls = nd->polls;
+	memcpy(o->poll_failures, nd->poll_failures, sizeof(o->poll_failures));
+	memcpy(o->lat_hist, nd->lat_hist, sizeof(o->lat_hist));
+	o->lat_sum_ms = nd->lat_sum_ms;
+	o->lat_count = nd->lat_count;
+	o->servers = servers;
+	for (unsigned h = 0; h < c->n_haproxy; h++)
+		view_server(c->haproxy[h], nd, &servers[h], names[h]);
+}
+
+static void view_haproxy(const struct recon *r, struct status_haproxy *o)
+{
+	const struct recon_stats *st = recon_stats(r);
+
+	_Static_assert(STATUS_ACT_KINDS == PLAN_ACT_COUNT, "a metric label per command kind");
+	_Static_assert(STATUS_ERR_KINDS == RECON_ERR_COUNT, "a metric label per error kind");
+	o->name = recon_name(r);
+	o->up = st->up;
+	o->has_info = st->has_info;
+	o->standby = st->standby;
+	o->pid = st->pid;
+	o->uptime_sec = st->uptime_sec;
+	o->version = st->version;
+	o->last_error = st->last_error;
+	o->holder = st->holder;
+	o->restarts = st->restarts;
+	o->state_file_writes = st->state_file_writes;
+	o->problems = st->problems;
+	memcpy(o->actions, st->actions, sizeof(o->actions));
+	memcpy(o->errors, st->errors, sizeof(o->errors));
+}
+
+int ctl_view_build(struct ctl *c, struct status_view *out)
+{
+	struct view_mem *m = calloc(1, sizeof(*m));
+	size_t n_nodes = c->cfg.n_nodes + 1, n_srv = n_nodes * (c->n_haproxy + 1);
+	size_t k = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (m == NULL)
+		return -1;
+	m->chains = calloc(c->n_chains + 1, sizeof(*m->chains));
+	m->nodes = calloc(n_nodes, sizeof(*m->nodes));
+	m->servers = calloc(n_srv, sizeof(*m->servers));
+	m->names = calloc(n_srv, sizeof(*m->names));
+	m->haproxy = calloc(c->n_haproxy + 1, sizeof(*m->haproxy));
+	out->priv = m;
+	if (m->chains == NULL || m->nodes == NULL || m->servers == NULL || m->names == NULL ||
+	    m->haproxy == NULL) {
+		ctl_view_release(out);
+		return -1;
+	}
+	out->region = c->cfg.region;
+	out->now_ms = pf_wall_ms();
+	out->rounds = c->rounds;
+	out->reloads = c->reloads;
+	out->reload_failures = c->reload_failures;
+	out->last_round_ms = c->last_round_ms;
+	out->chains = m->chains;
+	out->n_chains = c->n_chains;
+	out->haproxy = m->haproxy;
+	out->n_haproxy = c->n_haproxy;
+	for (unsigned h = 0; h < c->n_haproxy; h++)
+		view_haproxy(c->haproxy[h], &m->haproxy[h]);
+	for (unsigned ch = 0; ch < c->n_chains; ch++) {
+		const struct ctl_chain *chain = &c->chains[ch];
+		struct status_chain *sc = &m->chains[ch];
+
+		sc->name = chain->name;
+		sc->backend = chain->backend;
+		sc->ref_best = chain->track.ref_best;
+		sc->ref_finalized = chain->track.ref_finalized;
+		sc->stalled = chain->track.stalled;
+		sc->nodes = &m->nodes[k];
+		sc->n_nodes = chain->n_nodes;
+		for (unsigned i = 0; i < chain->n_nodes; i++, k++)
+			view_node(c, chain->nodes[i], &m->nodes[k], &m->servers[k * c->n_haproxy],
+			          &m->names[k * c->n_haproxy]);
+	}
+	return 0;
+}
+
+void ctl_view_release(struct status_view *v)
+{
+	struct view_mem *m = v->priv;
+
+	if (m == NULL)
+		return;
+	free(m->chains);
+	free(m->nodes);
+	free(m->servers);
+	free(m->names);
+	free(m->haproxy);
+	free(m);
+	v->priv = NULL;
+}
