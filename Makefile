@@ -186,10 +186,14 @@ format:
 format-check:
 	$(Q)clang-format --dry-run --Werror $(C_FILES)
 
+SRC_C = $(shell git ls-files 'common/*.c' 'spoa/*.c' 'ctl/*.c' 'ctl/*/*.c' 2>/dev/null)
 lint:
 	$(Q)cppcheck --quiet --enable=warning,performance,portability --inline-suppr \
 		--error-exitcode=1 --std=c11 -I. --suppress=missingIncludeSystem \
 		common spoa ctl tests/unit tests/fuzz
+	$(Q)tools/check-structure.sh
+	$(Q)for f in $(SRC_C); do clang-tidy --quiet $$f -- -std=gnu11 -D_GNU_SOURCE -I. \
+		2>/dev/null || exit 1; done; echo "clang-tidy: function sizes ok"
 
 check-docs: all
 	$(Q)tools/check-docs.sh

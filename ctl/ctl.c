@@ -22,7 +22,6 @@
 #include "common/log.h"
 #include "ctl/hapi/reconcile.h"
 #include "ctl/poll/poller.h"
-#include "ctl/view.h"
 #include "ctl/web/http.h"
 
 #define MOD "ctl"
@@ -828,22 +827,6 @@ void ctl_reload(struct ctl *c)
 	log_info(MOD, "reload of %s accepted: applied at the next round", c->cfg_path);
 }
 
-static int web_build(void *ctx, struct status_view *out)
-{
-	return ctl_view_build(ctx, out);
-}
-
-static void web_release(void *ctx, struct status_view *view)
-{
-	(void)ctx;
-	ctl_view_release(view);
-}
-
-static int web_admin(void *ctx, const char *node, bool drain, const char *reason)
-{
-	return ctl_admin_drain(ctx, node, drain, reason);
-}
-
 /* "host/pid/start_ms", host reduced to what HAProxy's str() takes. */
 static void make_owner_id(struct ctl *c)
 {
@@ -861,7 +844,7 @@ static void make_owner_id(struct ctl *c)
 }
 
 int ctl_start(struct ctl *c, struct ev_loop *loop, struct ctl_cfg *cfg, const char *cfg_path,
-              char *err, size_t errlen)
+              const struct status_ops *web, char *err, size_t errlen)
 {
 	struct recon *next[CTL_CFG_MAX_HAPROXY];
 
@@ -883,7 +866,7 @@ int ctl_start(struct ctl *c, struct ev_loop *loop, struct ctl_cfg *cfg, const ch
 	}
 	haproxy_commit(c, next);
 	poller_set_max_connections(c->poller, max_connections(&c->cfg));
-	c->web = (struct status_ops){c, web_build, web_release, web_admin};
+	c->web = *web;
 	c->http =
 	    http_server_new(loop, &c->cfg.http_listen, status_http_handler, &c->web, err, errlen);
 	if (c->http == NULL)

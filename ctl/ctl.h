@@ -125,12 +125,14 @@ struct ctl {
 
 /*
  * Builds the controller from <cfg> (ownership moves in) on <loop>: loads the
- * state file, opens the HTTP listener, reads every HAProxy instance, starts
- * polling. <cfg_path> is kept for SIGHUP. Returns 0, or -1 with the reason
- * in <err> (the cfg is freed).
+ * state file, opens the HTTP listener answering through <web> (copied; its
+ * ctx is usually <c>), reads every HAProxy instance, starts polling.
+ * <cfg_path> is kept for SIGHUP. Returns 0, or -1 with the reason in <err>
+ * (the cfg is freed).
  */
 PF_MUSTCHECK int ctl_start(struct ctl *c, struct ev_loop *loop, struct ctl_cfg *cfg,
-                           const char *cfg_path, char *err, size_t errlen);
+                           const char *cfg_path, const struct status_ops *web, char *err,
+                           size_t errlen);
 
 /* SIGHUP: re-reads the config; applied between rounds. Logs and keeps the old one on error. */
 void ctl_reload(struct ctl *c);

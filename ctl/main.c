@@ -19,6 +19,7 @@
 #include "common/log.h"
 #include "ctl/ctl.h"
 #include "ctl/ctl_cfg.h"
+#include "ctl/view.h"
 #include "ctl/web/status.h"
 
 #ifndef PF_VERSION
@@ -114,10 +115,27 @@ static void on_stop(struct ev_loop *loop, ev_signal *w, int revents)
 	ev_break(loop, EVBREAK_ALL);
 }
 
+static int web_build(void *ctx, struct status_view *out)
+{
+	return ctl_view_build(ctx, out);
+}
+
+static void web_release(void *ctx, struct status_view *view)
+{
+	(void)ctx;
+	ctl_view_release(view);
+}
+
+static int web_admin(void *ctx, const char *node, bool drain, const char *reason)
+{
+	return ctl_admin_drain(ctx, node, drain, reason);
+}
+
 static int cmd_run(struct ctl_cfg *cfg, const char *path)
 {
 	static struct ctl c; /* large; static keeps it off the stack */
 	struct ev_loop *loop = ev_default_loop(EVFLAG_AUTO);
+	struct status_ops web = {&c, web_build, web_release, web_admin};
 	ev_signal hup, term, intr;
 	char err[512];
 
@@ -127,7 +145,7 @@ static int cmd_run(struct ctl_cfg *cfg, const char *path)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	pf_log_threshold = cfg->log_level;
-	if (ctl_start(&c, loop, cfg, path, err, sizeof(err)) == -1) {
+	if (ctl_start(&c, loop, cfg, path, &web, err, sizeof(err)) == -1) {
 		fprintf(stderr, "polkfura-ctl: %s\n", err);
 		return 1;
 	}

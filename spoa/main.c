@@ -145,10 +145,37 @@ static void stop_and_join(struct spoa *s)
 	s->n_started = 0;
 }
 
+static int start_metrics(struct spoa *s)
+{
+	struct metrics_source src = {s->workers, s->n_started, &s->cfg.chains, &s->proc};
+	char err[256];
+
+	if (!s->cfg.has_metrics)
+		return 0;
+	s->metrics = metrics_start(&s->cfg.metrics, &src, err, sizeof(err));
+	if (s->metrics == NULL) {
+		log_err(MOD, "metrics: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
+static void watch_signals(struct ev_loop *loop, struct spoa *s)
+{
+	ev_signal_init(&s->sighup, on_sighup, SIGHUP);
+	ev_signal_init(&s->sigterm, on_stop, SIGTERM);
+	ev_signal_init(&s->sigint, on_stop, SIGINT);
+	s->sigterm.data = s;
+	s->sigint.data = s;
+	ev_signal_start(loop, &s->sighup);
+	ev_signal_start(loop, &s->sigterm);
+	ev_signal_start(loop, &s->sigint);
+}
+
 static int run(struct spoa *s)
 {
 	struct ev_loop *loop = ev_default_loop(EVFLAG_AUTO);
-	char err[256], name[128];
+	char name[128];
 	int rc = 1;
 
 	if (loop == NULL) {
@@ -165,25 +192,9 @@ static int run(struct spoa *s)
 	s->proc.threads = s->cfg.threads;
 	if (open_listeners(s) == -1)
 		goto out;
-	if (start_workers(s) == -1)
+	if (start_workers(s) == -1 || start_metrics(s) == -1)
 		goto out;
-	if (s->cfg.has_metrics) {
-		struct metrics_source src = {s->workers, s->n_started, &s->cfg.chains, &s->proc};
-
-		s->metrics = metrics_start(&s->cfg.metrics, &src, err, sizeof(err));
-		if (s->metrics == NULL) {
-			log_err(MOD, "metrics: %s", err);
-			goto out;
-		}
-	}
-	ev_signal_init(&s->sighup, on_sighup, SIGHUP);
-	ev_signal_init(&s->sigterm, on_stop, SIGTERM);
-	ev_signal_init(&s->sigint, on_stop, SIGINT);
-	s->sigterm.data = s;
-	s->sigint.data = s;
-	ev_signal_start(loop, &s->sighup);
-	ev_signal_start(loop, &s->sigterm);
-	ev_signal_start(loop, &s->sigint);
+	watch_signals(loop, s);
 	for (unsigned i = 0; i < s->cfg.n_listen; i++)
 		log_info(MOD, "listening on %s",
 		         pf_addr_str(&s->cfg.listen[i], name, sizeof(name)));

@@ -20,8 +20,6 @@ const double status_lat_bounds_ms[STATUS_LAT_BUCKETS] = {5,   10,  25,   50,   1
 /* Label of every (chain, node) series. */
 #define NODE_LABELS "chain=\"%s\",node=\"%s\""
 
-static void metrics_nodes(struct pf_buf *o, const struct status_view *v)
-{
 #define FAMILY(name, type, help)                                                                   \
 	pf_buf_printf(o, "# HELP " name " " help "\n# TYPE " name " " type "\n")
 #define EACH_NODE(body)                                                                            \
@@ -31,6 +29,9 @@ static void metrics_nodes(struct pf_buf *o, const struct status_view *v)
 			const struct status_node *nd = &ch->nodes[i];                              \
 			body                                                                       \
 		}
+
+static void metrics_node_heights(struct pf_buf *o, const struct status_view *v)
+{
 	FAMILY("polkfura_ctl_node_best_height", "gauge", "Best block the node reported.");
 	EACH_NODE(if (nd->has_best)
 	              pf_buf_printf(o, "polkfura_ctl_node_best_height{" NODE_LABELS "} %llu\n",
@@ -50,6 +51,10 @@ static void metrics_nodes(struct pf_buf *o, const struct status_view *v)
 	FAMILY("polkfura_ctl_node_peers", "gauge", "Peers the node reported.");
 	EACH_NODE(pf_buf_printf(o, "polkfura_ctl_node_peers{" NODE_LABELS "} %u\n", ch->name,
 	                        nd->name, nd->peers);)
+}
+
+static void metrics_node_state(struct pf_buf *o, const struct status_view *v)
+{
 	FAMILY("polkfura_ctl_node_in_rotation", "gauge",
 	       "1 when the controller decided the node should be READY.");
 	EACH_NODE(pf_buf_printf(o, "polkfura_ctl_node_in_rotation{" NODE_LABELS "} %d\n", ch->name,
@@ -72,6 +77,10 @@ static void metrics_nodes(struct pf_buf *o, const struct status_view *v)
 		    s->present && strcmp(s->state, "ready") == 0 && s->up, v->haproxy[h].name,
 		    ch->name, nd->name, s->differs);
 	})
+}
+
+static void metrics_node_polls(struct pf_buf *o, const struct status_view *v)
+{
 	FAMILY("polkfura_ctl_poll_latency_seconds", "histogram", "Node poll round-trip time.");
 	EACH_NODE(uint64_t cum = 0; for (unsigned b = 0; b <= STATUS_LAT_BUCKETS; b++) {
 		cum += nd->lat_hist[b];
@@ -96,7 +105,14 @@ static void metrics_nodes(struct pf_buf *o, const struct status_view *v)
 	              o, "polkfura_ctl_poll_failures_total{" NODE_LABELS ",reason=\"%s\"} %llu\n",
 	              ch->name, nd->name, node_poll_err_name((enum node_poll_err)e),
 	              (unsigned long long)nd->poll_failures[e]);)
+}
 #undef EACH_NODE
+
+static void metrics_nodes(struct pf_buf *o, const struct status_view *v)
+{
+	metrics_node_heights(o, v);
+	metrics_node_state(o, v);
+	metrics_node_polls(o, v);
 }
 
 static void metrics_chains(struct pf_buf *o, const struct status_view *v)
