@@ -252,7 +252,39 @@ static struct hapi_want *plan_want(struct plan_ctx *x, size_t seat, const char *
 	return w;
 }
 
-/* The wants of seat <si>: its server, and for a slot the address of its heavy twins. */
+/*
+ * The heavy twins of seat <s> (servers of the same name in the heavy
+ * backends): the same state as the server <w> wants, MAINT while the server
+ * is in MAINT by hand, and a slot's address. The controller sets the state
+ * itself because "track" cannot follow a server-template slot: a slot keeps
+ * the config's "disabled" flag (CMAINT) after "state ready", and HAProxy
+ * keeps every tracker of it in maintenance. Twins that do track a named
+ * server take the same state from both sides, which is harmless.
+ */
+static int plan_twin_wants(struct plan_ctx *x, const struct plan_seat *s,
+                           const struct plan_node *nd, const struct hapi_want *w,
+                           const struct hapi_server *h)
+{
+	bool hand = h != NULL && (h->admin_state & HAPI_ADMF_FMAINT) && !w->own_maint;
+
+	for (unsigned b = 0; b < nd->n_heavy; b++) {
+		struct hapi_want *tw;
+
+		if (plan_have(x->in, nd->heavy[b], s->server) == NULL)
+			continue;
+		tw = plan_want(x, SIZE_MAX, nd->heavy[b], s->server);
+		if (tw == NULL)
+			return -1;
+		tw->state = hand ? HAPI_WANT_MAINT : w->state;
+		tw->has_addr = w->has_addr;
+		snprintf(tw->addr, sizeof(tw->addr), "%s", w->addr);
+		tw->port = w->port;
+		tw->own_maint = true;
+	}
+	return 0;
+}
+
+/* The wants of seat <si>: its server, and its heavy twins. */
 static int plan_seat_wants(struct plan_ctx *x, size_t si)
 {
 	struct plan_seat *s = &x->out->seats[si];
@@ -267,35 +299,24 @@ static int plan_seat_wants(struct plan_ctx *x, size_t si)
 	if (w == NULL)
 		return -1;
 	if (nd == NULL) {
-		w->state = HAPI_WANT_MAINT; /* a released slot */
+		/* A released slot: its twins go back to MAINT with it (they are listed by any
+		 * node of the same backend; with none left, the twins stay as they are). */
+		w->state = HAPI_WANT_MAINT;
+		for (size_t i = 0; i < x->in->n_nodes; i++)
+			if (strcmp(x->in->nodes[i].backend, s->backend) == 0)
+				return plan_twin_wants(x, s, &x->in->nodes[i], w, NULL);
 		return 0;
 	}
 	w->state = nd->want;
 	if (!s->slot)
-		return 0;
+		return plan_twin_wants(x, s, nd, w, h);
 	w->has_addr = true;
 	snprintf(w->addr, sizeof(w->addr), "%s", nd->addr);
 	w->port = nd->port;
 	if (h != NULL && !plan_addr_is(h, nd))
 		s->seen_serving = false; /* lost its address (a reload without state): refill */
 	w->own_maint = !s->seen_serving;
-	for (unsigned b = 0; b < nd->n_heavy; b++) {
-		const struct hapi_server *t = plan_have(x->in, nd->heavy[b], s->server);
-		struct hapi_want *tw;
-
-		if (t == NULL)
-			continue;
-		tw = plan_want(x, SIZE_MAX, nd->heavy[b], s->server);
-		if (tw == NULL)
-			return -1;
-		/* "track" carries the state; only the address must be copied. */
-		tw->state = hapi_admin_to_state(t->admin_state);
-		tw->has_addr = true;
-		snprintf(tw->addr, sizeof(tw->addr), "%s", nd->addr);
-		tw->port = nd->port;
-		tw->own_maint = true;
-	}
-	return 0;
+	return plan_twin_wants(x, s, nd, w, h);
 }
 
 static void plan_flag(struct plan_ctx *x, struct plan_seat *s, bool *flag, bool now,
@@ -523,9 +544,9 @@ static size_t plan_verify_backend(const struct plan_node *nodes, size_t n, size_
 		for (unsigned b = 0; b < f->n_heavy; b++)
 			if (plan_have_backend(have, nhave, f->heavy[b]) &&
 			    plan_find(have, nhave, f->heavy[b], have[k].server) == NULL) {
-				plan_problem(
-				    cb, ctx, "heavy backend %s has no server %s to track %s/%s",
-				    f->heavy[b], have[k].server, f->backend, have[k].server);
+				plan_problem(cb, ctx, "heavy backend %s has no twin %s of %s/%s",
+				             f->heavy[b], have[k].server, f->backend,
+				             have[k].server);
 				problems++;
 			}
 	}

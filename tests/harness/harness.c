@@ -554,15 +554,50 @@ int h_agent_stop(struct h_agent *a, int sig)
 
 /* ---- haproxy ---- */
 
-bool h_haproxy_start(struct h_haproxy *h, const char *backends_cfg, int agent_port,
-                     char *const env[])
+/* Spawns haproxy on <h>'s files and environment with <extra> arguments (NULL-terminated). */
+static pid_t haproxy_spawn(struct h_haproxy *h, const char *const *extra)
 {
-	static char e[H_MAX_ENV + 16][600];
-	char *envp[H_MAX_ENV + 16];
-	int ne = 0;
+	char cfg[512], cwd[400];
+	char *argv[16], *envp[H_MAX_ENV + 17];
+	int n = 0;
+
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		return -1;
+	snprintf(cfg, sizeof(cfg), "%s/haproxy/haproxy.cfg", cwd);
+	argv[n++] = "haproxy";
+	argv[n++] = "-db";
+	if (h->master_worker)
+		argv[n++] = "-W";
+	argv[n++] = "-f";
+	argv[n++] = cfg;
+	argv[n++] = "-f";
+	argv[n++] = h->backends;
+	for (int i = 0; extra != NULL && extra[i] != NULL && n < 15; i++)
+		argv[n++] = (char *)extra[i];
+	argv[n] = NULL;
+	for (int i = 0; i < h->n_env; i++)
+		envp[i] = h->env[i];
+	envp[h->n_env] = NULL;
+	return h_spawn(argv, envp, h->log);
+}
+
+long h_haproxy_info_pid(const struct h_haproxy *h)
+{
+	char *r = h_haproxy_cmd(h, "show info");
+	const char *p = r != NULL ? strstr(r, "\nPid: ") : NULL;
+	long pid = p != NULL ? strtol(p + 6, NULL, 10) : -1;
+
+	free(r);
+	return pid;
+}
+
+static bool haproxy_start(struct h_haproxy *h, const char *backends_cfg, int agent_port,
+                          char *const env[], bool master_worker)
+{
 	char cwd[400];
 
 	memset(h, 0, sizeof(*h));
+	h->master_worker = master_worker;
 	if (getcwd(cwd, sizeof(cwd)) == NULL)
 		return false;
 	h->http_port = h_free_port();
@@ -574,7 +609,7 @@ bool h_haproxy_start(struct h_haproxy *h, const char *backends_cfg, int agent_po
 	snprintf(h->backends, sizeof(h->backends), "%s/backends.cfg", h->dir);
 	if (h_write_file(h->backends, backends_cfg) == -1)
 		return false;
-#define SETENV(...) snprintf(e[ne], sizeof(e[ne]), __VA_ARGS__), envp[ne] = e[ne], ne++
+#define SETENV(...) snprintf(h->env[h->n_env], sizeof(h->env[0]), __VA_ARGS__), h->n_env++
 	SETENV("PF_LOG_TARGET=stdout");
 	SETENV("PF_LOG_FORMAT=raw");
 	SETENV("PF_ADMIN_SOCKET=%s", h->admin_sock);
@@ -583,36 +618,69 @@ bool h_haproxy_start(struct h_haproxy *h, const char *backends_cfg, int agent_po
 	SETENV("PF_CERT_DIR=%s", h_cert_dir());
 	SETENV("PF_SPOE_CONF=%s/haproxy/spoe-polkfura.conf", cwd);
 	SETENV("PF_AGENT_ADDR=127.0.0.1:%d", agent_port);
-#undef SETENV
-	for (int i = 0; env != NULL && env[i] != NULL && ne < H_MAX_ENV + 15; i++) {
-		envp[ne++] = env[i];
+	SETENV("PF_SERVER_STATE_FILE=%s/server-state", h->dir);
+	for (int i = 0; env != NULL && env[i] != NULL && h->n_env < H_MAX_ENV + 15; i++) {
+		SETENV("%s", env[i]);
 		/* A caller's own admin socket (a restart on the same path) wins. */
 		if (strncmp(env[i], "PF_ADMIN_SOCKET=", 16) == 0)
 			snprintf(h->admin_sock, sizeof(h->admin_sock), "%s", env[i] + 16);
 	}
-	envp[ne] = NULL;
-	{
-		char cfg[512];
-		char *argv[] = {"haproxy", "-db", "-f", cfg, "-f", h->backends, NULL};
-
-		snprintf(cfg, sizeof(cfg), "%s/haproxy/haproxy.cfg", cwd);
-		h->pid = h_spawn(argv, envp, h->log);
-	}
+#undef SETENV
+	h->pid = haproxy_spawn(h, NULL);
 	if (h->pid <= 0)
 		return false;
 	if (!h_wait_port(h->https_port, 10) || !h_wait_port(h->http_port, 5))
 		return false;
 	/* The runtime API answers once the process is fully up. */
-	for (double end = h_now() + 5; h_now() < end; nap()) {
-		char *r = h_haproxy_cmd(h, "show info");
-
-		if (r != NULL && strstr(r, "Pid:") != NULL) {
-			free(r);
+	for (double end = h_now() + 5; h_now() < end; nap())
+		if (h_haproxy_info_pid(h) > 0)
 			return true;
-		}
-		free(r);
-	}
 	return false;
+}
+
+bool h_haproxy_start(struct h_haproxy *h, const char *backends_cfg, int agent_port,
+                     char *const env[])
+{
+	return haproxy_start(h, backends_cfg, agent_port, env, false);
+}
+
+bool h_haproxy_start_master_worker(struct h_haproxy *h, const char *backends_cfg, int agent_port,
+                                   char *const env[])
+{
+	return haproxy_start(h, backends_cfg, agent_port, env, true);
+}
+
+int h_haproxy_reload(struct h_haproxy *h, double timeout_s)
+{
+	long before = h_haproxy_info_pid(h);
+	double end = h_now() + timeout_s;
+	int status = 0;
+
+	if (before <= 0)
+		return -1;
+	if (h->master_worker) {
+		if (kill(h->pid, SIGUSR2) == -1)
+			return -1;
+	} else {
+		char old[16];
+		const char *extra[] = {"-x", h->admin_sock, "-sf", old, NULL};
+		pid_t prev = h->pid;
+
+		snprintf(old, sizeof(old), "%d", (int)prev);
+		h->pid = haproxy_spawn(h, extra);
+		if (h->pid <= 0)
+			return -1;
+		status = h_wait_exit(prev, timeout_s);
+		if (status == -1)
+			return -1;
+	}
+	for (; h_now() < end; nap()) {
+		long now = h_haproxy_info_pid(h);
+
+		if (now > 0 && now != before)
+			return status;
+	}
+	return -1;
 }
 
 int h_haproxy_stop(struct h_haproxy *h)

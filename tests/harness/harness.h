@@ -136,13 +136,16 @@ bool h_agent_start(struct h_agent *a, const char *const extra[]);
 int h_agent_stop(struct h_agent *a, int sig);
 
 struct h_haproxy {
-	pid_t pid;
+	pid_t pid; /* the process to signal: the master in master-worker mode */
+	bool master_worker;
 	int http_port;
 	int https_port;
 	char dir[256];
 	char log[512];
 	char admin_sock[512];
 	char backends[512];
+	char env[H_MAX_ENV + 16][600]; /* its environment, kept for reloads */
+	int n_env;
 };
 
 /*
@@ -153,6 +156,22 @@ struct h_haproxy {
 bool h_haproxy_start(struct h_haproxy *h, const char *backends_cfg, int agent_port,
                      char *const env[]);
 int h_haproxy_stop(struct h_haproxy *h);
+
+/* The same in master-worker mode (-W), as systemd runs it; reloads by SIGUSR2. */
+bool h_haproxy_start_master_worker(struct h_haproxy *h, const char *backends_cfg, int agent_port,
+                                   char *const env[]);
+
+/* The pid "show info" reports (the worker's), or -1 when the runtime API does not answer. */
+long h_haproxy_info_pid(const struct h_haproxy *h);
+
+/*
+ * Reloads <h> as an operator would: master-worker mode gets SIGUSR2; otherwise
+ * a new process takes the listeners over (-x admin socket) and the old one
+ * finishes (-sf). Waits until the runtime API answers from a new pid. Returns
+ * the old process's wait status (-sf; 0 means a clean exit), 0 after a
+ * master-worker reload, or -1 when the reload did not happen in <timeout_s>.
+ */
+int h_haproxy_reload(struct h_haproxy *h, double timeout_s);
 
 /* Sends one command to the runtime API and returns the malloc'd answer (NULL on error). */
 char *h_haproxy_cmd(const struct h_haproxy *h, const char *cmd);

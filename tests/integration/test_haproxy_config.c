@@ -14,6 +14,26 @@
 #include "common/compiler.h"
 #include "tests/harness/harness.h"
 
+/*
+ * A server-state file as polkfura-ctl writes it for an instance with no
+ * server yet: the version line and the header of "show servers state".
+ */
+static const char *state_file(void)
+{
+	static char path[512];
+
+	snprintf(path, sizeof(path), "%s/server-state", h_tmpdir());
+	ck_assert_int_eq(
+	    h_write_file(path,
+	                 "1\n# be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state "
+	                 "srv_uweight srv_iweight srv_time_since_last_change srv_check_status "
+	                 "srv_check_result srv_check_health srv_check_state srv_agent_state "
+	                 "bk_f_forced_id srv_f_forced_id srv_fqdn srv_port srvrecord srv_use_ssl "
+	                 "srv_check_port srv_check_addr srv_agent_addr srv_agent_port\n"),
+	    0);
+	return path;
+}
+
 static int haproxy_check(const char *backends, char *out, size_t outlen)
 {
 	char cmd[2048], cwd[512];
@@ -21,8 +41,9 @@ static int haproxy_check(const char *backends, char *out, size_t outlen)
 	ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
 	snprintf(cmd, sizeof(cmd),
 	         "PF_CERT_DIR='%s' PF_SPOE_CONF='%s/haproxy/spoe-polkfura.conf' "
-	         "PF_ADMIN_SOCKET='%s/check.sock' haproxy -c -f haproxy/haproxy.cfg -f '%s' 2>&1",
-	         h_cert_dir(), cwd, h_tmpdir(), backends);
+	         "PF_ADMIN_SOCKET='%s/check.sock' PF_SERVER_STATE_FILE='%s' "
+	         "haproxy -c -f haproxy/haproxy.cfg -f '%s' 2>&1",
+	         h_cert_dir(), cwd, h_tmpdir(), state_file(), backends);
 	return h_run(cmd, out, outlen);
 }
 

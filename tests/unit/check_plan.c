@@ -117,13 +117,13 @@ static const struct plan_seat *seat(const struct run *r, const char *node)
 #define CMDS(...) ((const char *const[]){__VA_ARGS__, NULL})
 #define NONE      ((const char *const[]){NULL})
 
-/* The shipped backends.cfg: three slots, "disabled", the heavy twins tracking them. */
+/* The shipped backends.cfg: three slots and their heavy twins, all "disabled". */
 #define FRESH                                                                                      \
 	"be_polkadot/node1 127.0.0.1:9944 0x05", "be_polkadot/node2 127.0.0.1:9944 0x05",          \
 	    "be_polkadot/node3 127.0.0.1:9944 0x05",                                               \
-	    "be_polkadot_heavy/node1 127.0.0.1:9944 0x02",                                         \
-	    "be_polkadot_heavy/node2 127.0.0.1:9944 0x02",                                         \
-	    "be_polkadot_heavy/node3 127.0.0.1:9944 0x02"
+	    "be_polkadot_heavy/node1 127.0.0.1:9944 0x05",                                         \
+	    "be_polkadot_heavy/node2 127.0.0.1:9944 0x05",                                         \
+	    "be_polkadot_heavy/node3 127.0.0.1:9944 0x05"
 
 START_TEST(test_slots_on_two_instances)
 {
@@ -136,24 +136,27 @@ START_TEST(test_slots_on_two_instances)
 	expect_cmds(&x, CMDS("set server be_polkadot/node1 addr 10.0.0.1 port 9944",
 	                     "set server be_polkadot/node1 state ready",
 	                     "set server be_polkadot_heavy/node1 addr 10.0.0.1 port 9944",
+	                     "set server be_polkadot_heavy/node1 state ready",
 	                     "set server be_polkadot/node2 addr 10.0.0.2 port 9944",
 	                     "set server be_polkadot/node2 state ready",
-	                     "set server be_polkadot_heavy/node2 addr 10.0.0.2 port 9944"));
+	                     "set server be_polkadot_heavy/node2 addr 10.0.0.2 port 9944",
+	                     "set server be_polkadot_heavy/node2 state ready"));
 	ck_assert(has_note(&x, PLAN_NOTE_SLOT_TAKEN, "a1", "node1"));
 	plan_once(&y, nodes, 2,
 	          ROWS("be_polkadot/node1 10.0.0.2:9944 0x04",
 	               "be_polkadot/node2 127.0.0.1:9944 0x05",
 	               "be_polkadot/node3 127.0.0.1:9944 0x05",
-	               "be_polkadot_heavy/node1 10.0.0.2:9944 0x00",
-	               "be_polkadot_heavy/node2 127.0.0.1:9944 0x02",
-	               "be_polkadot_heavy/node3 127.0.0.1:9944 0x02"),
+	               "be_polkadot_heavy/node1 10.0.0.2:9944 0x04",
+	               "be_polkadot_heavy/node2 127.0.0.1:9944 0x05",
+	               "be_polkadot_heavy/node3 127.0.0.1:9944 0x05"),
 	          0, 0);
 	/* a2 keeps node1 there (its address); a1 takes the first free slot, node2. */
 	ck_assert_str_eq(seat(&y, "a2")->server, "node1");
 	ck_assert_str_eq(seat(&y, "a1")->server, "node2");
 	expect_cmds(&y, CMDS("set server be_polkadot/node2 addr 10.0.0.1 port 9944",
 	                     "set server be_polkadot/node2 state ready",
-	                     "set server be_polkadot_heavy/node2 addr 10.0.0.1 port 9944"));
+	                     "set server be_polkadot_heavy/node2 addr 10.0.0.1 port 9944",
+	                     "set server be_polkadot_heavy/node2 state ready"));
 	/* Each instance remembers its own slot: x still has a2 in node2. */
 	ck_assert_str_eq(seat(&x, "a2")->server, "node2");
 	/* The next round on x, now serving: nothing to write. */
@@ -161,9 +164,9 @@ START_TEST(test_slots_on_two_instances)
 	          ROWS("be_polkadot/node1 10.0.0.1:9944 0x04",
 	               "be_polkadot/node2 10.0.0.2:9944 0x04",
 	               "be_polkadot/node3 127.0.0.1:9944 0x05",
-	               "be_polkadot_heavy/node1 10.0.0.1:9944 0x00",
-	               "be_polkadot_heavy/node2 10.0.0.2:9944 0x00",
-	               "be_polkadot_heavy/node3 127.0.0.1:9944 0x02"),
+	               "be_polkadot_heavy/node1 10.0.0.1:9944 0x04",
+	               "be_polkadot_heavy/node2 10.0.0.2:9944 0x04",
+	               "be_polkadot_heavy/node3 127.0.0.1:9944 0x05"),
 	          1000, 0);
 	expect_cmds(&x, NONE);
 	ck_assert(seat(&x, "a1")->seen_serving);
@@ -173,9 +176,9 @@ END_TEST
 
 #define SERVING                                                                                    \
 	"be_polkadot/node1 10.0.0.1:9944 0x04", "be_polkadot/node2 10.0.0.2:9944 0x04",            \
-	    "be_polkadot/node3 127.0.0.1:9944 0x05", "be_polkadot_heavy/node1 10.0.0.1:9944 0x00", \
-	    "be_polkadot_heavy/node2 10.0.0.2:9944 0x00",                                          \
-	    "be_polkadot_heavy/node3 127.0.0.1:9944 0x02"
+	    "be_polkadot/node3 127.0.0.1:9944 0x05", "be_polkadot_heavy/node1 10.0.0.1:9944 0x04", \
+	    "be_polkadot_heavy/node2 10.0.0.2:9944 0x04",                                          \
+	    "be_polkadot_heavy/node3 127.0.0.1:9944 0x05"
 
 START_TEST(test_hand_maint_per_instance)
 {
@@ -185,15 +188,16 @@ START_TEST(test_hand_maint_per_instance)
 
 	plan_once(&x, nodes, 2, ROWS(SERVING), 0, 0);
 	plan_once(&y, nodes, 2, ROWS(SERVING), 0, 0);
-	/* An admin puts node1 in MAINT on x only ("set server ... state maint": 0x05). */
+	/* An admin puts node1 in MAINT on x only ("set server ... state maint": 0x05);
+	 * the controller puts its heavy twin in MAINT too. */
 	plan_once(&x, nodes, 2,
 	          ROWS("be_polkadot/node1 10.0.0.1:9944 0x05",
 	               "be_polkadot/node2 10.0.0.2:9944 0x04",
 	               "be_polkadot/node3 127.0.0.1:9944 0x05",
-	               "be_polkadot_heavy/node1 10.0.0.1:9944 0x02"),
+	               "be_polkadot_heavy/node1 10.0.0.1:9944 0x04"),
 	          1000, 0);
 	plan_once(&y, nodes, 2, ROWS(SERVING), 1000, 0);
-	expect_cmds(&x, NONE);
+	expect_cmds(&x, CMDS("set server be_polkadot_heavy/node1 state maint"));
 	ck_assert(seat(&x, "a1")->hand_maint);
 	ck_assert(has_note(&x, PLAN_NOTE_HAND_MAINT, "a1", "node1"));
 	ck_assert(!seat(&y, "a1")->hand_maint);
@@ -205,7 +209,8 @@ START_TEST(test_hand_maint_per_instance)
 	    2000, 0);
 	plan_once(&y, nodes, 2, ROWS(SERVING), 2000, 0);
 	expect_cmds(&x, NONE);
-	expect_cmds(&y, CMDS("set server be_polkadot/node1 state drain"));
+	expect_cmds(&y, CMDS("set server be_polkadot/node1 state drain",
+	                     "set server be_polkadot_heavy/node1 state drain"));
 	/* The admin takes it out of MAINT: the controller's drain applies there too. */
 	plan_once(
 	    &x, nodes, 2,
@@ -238,9 +243,11 @@ START_TEST(test_reload_brings_slots_back_disabled)
 	expect_cmds(&x, CMDS("set server be_polkadot/node1 addr 10.0.0.1 port 9944",
 	                     "set server be_polkadot/node1 state ready",
 	                     "set server be_polkadot_heavy/node1 addr 10.0.0.1 port 9944",
+	                     "set server be_polkadot_heavy/node1 state ready",
 	                     "set server be_polkadot/node2 addr 10.0.0.2 port 9944",
 	                     "set server be_polkadot/node2 state drain",
-	                     "set server be_polkadot_heavy/node2 addr 10.0.0.2 port 9944"));
+	                     "set server be_polkadot_heavy/node2 addr 10.0.0.2 port 9944",
+	                     "set server be_polkadot_heavy/node2 state drain"));
 	ck_assert(!has_note(&x, PLAN_NOTE_HAND_MAINT, "a1", NULL));
 	/* With a state file HAProxy restores address and state: nothing to write. */
 	plan_once(&x, nodes, 2,
@@ -278,14 +285,16 @@ START_TEST(test_released_slot_back_to_maint)
 	struct run x = {0};
 
 	plan_once(&x, nodes, 2, ROWS(SERVING), 0, 0);
-	/* a2 leaves the config: node2 goes back to MAINT, until HAProxy shows it. */
+	/* a2 leaves the config: node2 and its twin go back to MAINT, until HAProxy shows it. */
 	plan_once(&x, nodes, 1, ROWS(SERVING), 1000, 0);
-	expect_cmds(&x, CMDS("set server be_polkadot/node2 state maint"));
+	expect_cmds(&x, CMDS("set server be_polkadot/node2 state maint",
+	                     "set server be_polkadot_heavy/node2 state maint"));
 	ck_assert(has_note(&x, PLAN_NOTE_RELEASED, "a2", "node2"));
 	ck_assert_ptr_null(plan_seat_find(x.seats, x.n_seats, "a2"));
 	ck_assert_uint_eq(x.n_seats, 2);                 /* a1 and the released slot */
-	plan_once(&x, nodes, 1, ROWS(SERVING), 2000, 0); /* the command was lost: again */
-	expect_cmds(&x, CMDS("set server be_polkadot/node2 state maint"));
+	plan_once(&x, nodes, 1, ROWS(SERVING), 2000, 0); /* the commands were lost: again */
+	expect_cmds(&x, CMDS("set server be_polkadot/node2 state maint",
+	                     "set server be_polkadot_heavy/node2 state maint"));
 	ck_assert(!has_note(&x, PLAN_NOTE_RELEASED, "a2", NULL));
 	plan_once(
 	    &x, nodes, 1,
@@ -310,8 +319,8 @@ START_TEST(test_shutdown_after_grace_once_per_drain)
 	                            tnode("a2", "10.0.0.2", HAPI_WANT_DRAIN)};
 	const char *const *drained =
 	    ROWS("be_polkadot/node1 10.0.0.1:9944 0x04", "be_polkadot/node2 10.0.0.2:9944 0x0c",
-	         "be_polkadot_heavy/node1 10.0.0.1:9944 0x00",
-	         "be_polkadot_heavy/node2 10.0.0.2:9944 0x10");
+	         "be_polkadot_heavy/node1 10.0.0.1:9944 0x04",
+	         "be_polkadot_heavy/node2 10.0.0.2:9944 0x0c");
 	struct run x = {0};
 
 	nodes[1].drain_since_ms = 10000;
@@ -456,9 +465,8 @@ START_TEST(test_verify)
 	                         "be_polkadot_heavy/archive1 10.9.9.9:443 0x00"));
 	ck_assert_uint_eq(plan_verify(nodes, 3, have, n, collect, &p), 3);
 	ck_assert_str_eq(p.text[0], "server be_polkadot/archive1 (node p1) is not in HAProxy");
-	ck_assert_str_eq(
-	    p.text[1],
-	    "heavy backend be_polkadot_heavy has no server node1 to track be_polkadot/node1");
+	ck_assert_str_eq(p.text[1],
+	                 "heavy backend be_polkadot_heavy has no twin node1 of be_polkadot/node1");
 	ck_assert_str_eq(
 	    p.text[2],
 	    "backend be_polkadot has 1 server-template slots for 2 nodes without a server");
