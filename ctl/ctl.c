@@ -827,10 +827,16 @@ void ctl_reload(struct ctl *c)
 	log_info(MOD, "reload of %s accepted: applied at the next round", c->cfg_path);
 }
 
-/* "host/pid/start_ms", host reduced to what HAProxy's str() takes. */
+/*
+ * "host/region/port": who holds an instance's write claim. Stable across
+ * restarts, so a restarted controller takes its own claim back at once; two
+ * live controllers never share it (one http_listen port per host). Reduced
+ * to what HAProxy's str() takes.
+ */
 static void make_owner_id(struct ctl *c)
 {
-	char host[64] = "";
+	char host[64] = "", addr[128];
+	const char *port;
 
 	if (gethostname(host, sizeof(host)) == -1 || host[0] == '\0')
 		snprintf(host, sizeof(host), "localhost");
@@ -839,8 +845,9 @@ static void make_owner_id(struct ctl *c)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 		      (*p >= '0' && *p <= '9') || *p == '.' || *p == '-'))
 			*p = '_';
-	snprintf(c->owner_id, sizeof(c->owner_id), "%s/%ld/%lld", host, (long)getpid(),
-	         (long long)c->started_ms);
+	port = strrchr(pf_addr_str(&c->cfg.http_listen, addr, sizeof(addr)), ':');
+	snprintf(c->owner_id, sizeof(c->owner_id), "%s/%s/%s", host, c->cfg.region,
+	         port != NULL ? port + 1 : "0");
 }
 
 int ctl_start(struct ctl *c, struct ev_loop *loop, struct ctl_cfg *cfg, const char *cfg_path,

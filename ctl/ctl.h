@@ -98,7 +98,7 @@ struct ctl {
 	struct ev_loop *loop; /* borrowed */
 	struct ctl_cfg cfg;   /* owned */
 	char cfg_path[1024];
-	char owner_id[96]; /* this controller in HAProxy's write claim: host/pid/start */
+	char owner_id[96]; /* this controller in HAProxy's write claim: host/region/port */
 	struct node_limits limits;
 	struct poller *poller;    /* owned */
 	struct http_server *http; /* owned */

@@ -17,6 +17,7 @@
 #include "common/clock.h"
 #include "common/compiler.h"
 #include "common/log.h"
+#include "ctl/check.h"
 #include "ctl/ctl.h"
 #include "ctl/ctl_cfg.h"
 #include "ctl/view.h"
@@ -35,7 +36,9 @@ static void usage(FILE *out)
 	        "Keeps HAProxy's servers in step with the health and block lag of each node.\n\n"
 	        "commands:\n"
 	        "  run                      run the controller (SIGHUP re-reads the config)\n"
-	        "  check                    validate the config and exit (0 ok, 2 bad)\n"
+	        "  check [--haproxy]        validate the config and exit (0 ok, 2 bad); with\n"
+	        "                           --haproxy also read every HAProxy instance and name\n"
+	        "                           what it lacks (2), or that it cannot be read (1)\n"
 	        "  status [--json]          table of every node from the running controller\n"
 	        "  drain NODE --reason TEXT keep NODE out of rotation until undrained\n"
 	        "  undrain NODE             let NODE back (after rise good polls)\n\n"
@@ -224,17 +227,42 @@ static int cmd_drain(const struct ctl_cfg *cfg, const char *node, bool drain, co
 	return st == 200 ? 0 : 1;
 }
 
+static int cmd_check(const struct ctl_cfg *cfg, const char *config, bool with_haproxy)
+{
+	unsigned problems, unreadable;
+
+	if (!with_haproxy) {
+		printf("%s: ok (%u chains, %u nodes, %u haproxy sockets)\n", config, cfg->n_chains,
+		       cfg->n_nodes, cfg->n_haproxy);
+		return 0;
+	}
+	problems = ctl_check_haproxy(cfg, stdout, &unreadable);
+	if (problems == 0 && unreadable == 0) {
+		printf("%s: ok, and every HAProxy instance has what it names (%u chains, %u nodes, "
+		       "%u haproxy sockets)\n",
+		       config, cfg->n_chains, cfg->n_nodes, cfg->n_haproxy);
+		return 0;
+	}
+	fprintf(stderr, "polkfura-ctl: %s: %u problem(s) in HAProxy, %u instance(s) not read\n",
+	        config, problems, unreadable);
+	return problems > 0 ? 2 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"config", required_argument, NULL, 'c'}, {"reason", required_argument, NULL, 'r'},
-	    {"json", no_argument, NULL, 'j'},         {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'},
+	    {"reason", required_argument, NULL, 'r'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"haproxy", no_argument, NULL, 'H'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *config = "/etc/polkfura/ctl.json", *reason = NULL, *cmd = NULL, *node = NULL;
 	struct ctl_cfg cfg;
 	char err[1024];
-	bool raw = false;
+	bool raw = false, check_haproxy = false;
 	int opt, rc;
 
 	opterr = 0;
@@ -248,6 +276,9 @@ int main(int argc, char **argv)
 			break;
 		case 'j':
 			raw = true;
+			break;
+		case 'H':
+			check_haproxy = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -286,6 +317,10 @@ int main(int argc, char **argv)
 		                     : "only drain and undrain take a NODE");
 		return 2;
 	}
+	if (check_haproxy && strcmp(cmd, "check") != 0) {
+		fprintf(stderr, "polkfura-ctl: --haproxy goes with check\n");
+		return 2;
+	}
 	if (strcmp(cmd, "drain") == 0 && reason == NULL) {
 		fprintf(stderr,
 		        "polkfura-ctl: drain needs --reason TEXT (it is shown to the team)\n");
@@ -302,9 +337,7 @@ int main(int argc, char **argv)
 	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (strcmp(cmd, "check") == 0) {
-		printf("%s: ok (%u chains, %u nodes, %u haproxy sockets)\n", config, cfg.n_chains,
-		       cfg.n_nodes, cfg.n_haproxy);
-		rc = 0;
+		rc = cmd_check(&cfg, config, check_haproxy);
 	} else if (strcmp(cmd, "run") == 0) {
 		rc = cmd_run(&cfg, config);
 	} else if (strcmp(cmd, "status") == 0) {

@@ -275,6 +275,52 @@ START_TEST(test_check_bad_config)
 }
 END_TEST
 
+/* check --haproxy reads the instance and names what the config wants that it lacks. */
+START_TEST(test_check_haproxy)
+{
+	char path[512], args[700], out[4096], *cfg, *typo;
+	int st;
+
+	snprintf(args, sizeof(args), "check --haproxy --config %s", fx.ctl.config);
+	st = run_ctl(args, out, sizeof(out));
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s", out);
+	ck_assert_ptr_nonnull(strstr(out, "every HAProxy instance has what it names"));
+	/* The backend misspelt: named, exit 2. */
+	cfg = fx_ctl_config(fx_socket_item, NULL, NULL);
+	typo = strstr(cfg, "\"backend\": \"be_polkadot\"");
+	ck_assert_ptr_nonnull(typo);
+	memcpy(typo + 12, "be_polkadto", 11);
+	snprintf(path, sizeof(path), "%s/typo-ctl.json", h_tmpdir());
+	ck_assert_int_eq(h_write_file(path, cfg), 0);
+	free(cfg);
+	snprintf(args, sizeof(args), "check --haproxy --config %s", path);
+	st = run_ctl(args, out, sizeof(out));
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 2, "%s", out);
+	ck_assert_msg(strstr(out, "backend be_polkadto (chain of node p0) is not in HAProxy") !=
+	                  NULL,
+	              "%s", out);
+	/* A stopped HAProxy cannot be read: exit 1. */
+	h_haproxy_stop(&fx.hap);
+	snprintf(args, sizeof(args), "check --haproxy --config %s", fx.ctl.config);
+	st = run_ctl(args, out, sizeof(out));
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 1, "%s", out);
+	ck_assert_ptr_nonnull(strstr(out, "cannot read it"));
+	/* /healthz says the controller cannot reach any instance. */
+	{
+		struct h_resp r;
+		long code = 0;
+
+		for (double end = h_now() + 1; h_now() < end && code != 503;) {
+			code = h_ctl_http(&fx.ctl, "/healthz", NULL, &r);
+			if (code == 503)
+				ck_assert_str_eq(r.body, "no HAProxy instance answers\n");
+			h_resp_free(&r);
+		}
+		ck_assert_int_eq(code, 503);
+	}
+}
+END_TEST
+
 static Suite *ctl_ops_suite(void)
 {
 	Suite *s = suite_create("ctl_ops");
@@ -289,6 +335,7 @@ static Suite *ctl_ops_suite(void)
 	tcase_add_test(tc, test_restart_does_not_flap);
 	tcase_add_test(tc, test_hand_maint_left_alone);
 	tcase_add_test(tc, test_check_bad_config);
+	tcase_add_test(tc, test_check_haproxy);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -51,9 +51,10 @@ static void *traffic_run(void *arg)
 		bool heavy = i % 4 == 3;
 		struct h_req req = {
 		    .url = url,
-		    .body = heavy ? "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"state_getKeysPaged\","
-		                    "\"params\":[\"0x\",10]}"
-		                  : "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"system_health\"}",
+		    .body = heavy
+		                ? "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"state_getKeysPaged\","
+		                  "\"params\":[\"0x\",10]}"
+		                : "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"system_health\"}",
 		    .resolve_port = t->port,
 		    .timeout_ms = 5000,
 		};
@@ -72,7 +73,8 @@ static void *traffic_run(void *arg)
 		} else {
 			if (atomic_fetch_add(&t->failed, 1) == 0)
 				snprintf(t->first_failure, sizeof(t->first_failure),
-				         "status %ld %.100s %.120s", st, r.err, r.body ? r.body : "");
+				         "status %ld %.100s %.120s", st, r.err,
+				         r.body ? r.body : "");
 		}
 		h_resp_free(&r);
 	}
@@ -92,7 +94,8 @@ static void traffic_stop_after(struct traffic *t, int n)
 	int until = atomic_load(&t->sent) + n;
 
 	for (double end = h_now() + 30; h_now() < end && atomic_load(&t->sent) < until;)
-		usleep(10000); /* a client's pace, not a synchronisation: the count is the condition */
+		usleep(
+		    10000); /* a client's pace, not a synchronisation: the count is the condition */
 	atomic_store(&t->stop, true);
 	ck_assert_int_eq(pthread_join(t->thread, NULL), 0);
 	ck_assert_int_ge(atomic_load(&t->sent), until);
@@ -106,34 +109,48 @@ static char *backends_shipped(void)
 	return b;
 }
 
-static void start_controller(void)
+/* Starts a controller <c> on the instances <sockets> (JSON items) deciding with <max_lag>. */
+static void start_controller_on(struct h_ctl *c, const char *sockets, int max_lag)
 {
 	char *cfg = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&cfg, &len);
 
 	ck_assert_ptr_nonnull(f);
-	rx.ctl.http_port = h_free_port();
-	fprintf(f,
-	        "{\"region\": \"test\", \"interval_ms\": 200, \"timeout_ms\": 150, \"max_lag\": 5,"
-	        " \"min_peers\": 2, \"rise\": 2, \"fall\": 2, \"min_drain_ms\": 0, \"min_ready\": 1,"
-	        " \"stall_ms\": 0, \"drain_grace_ms\": 0, \"log_level\": \"debug\","
-	        " \"haproxy\": [{\"socket\": \"unix:%s\", \"server_state_file\": \"%s\"}],"
-	        " \"http_listen\": \"127.0.0.1:%d\", \"state_file\": \"%s/ctl-state-%d.json\","
-	        " \"chains\": [{\"name\": \"polkadot\", \"backend\": \"be_polkadot\","
-	        " \"heavy_backends\": [\"be_polkadot_heavy\"], \"nodes\": [",
-	        rx.hap.admin_sock, rx.state_file, rx.ctl.http_port, h_tmpdir(), (int)getpid());
+	if (c->http_port == 0) /* a restart keeps its port, and so its claim on HAProxy */
+		c->http_port = h_free_port();
+	fprintf(
+	    f,
+	    "{\"region\": \"test\", \"interval_ms\": 200, \"timeout_ms\": 150, \"max_lag\": %d,"
+	    " \"min_peers\": 2, \"rise\": 2, \"fall\": 2, \"min_drain_ms\": 0, \"min_ready\": 1,"
+	    " \"stall_ms\": 0, \"drain_grace_ms\": 0, \"log_level\": \"debug\","
+	    " \"haproxy\": [%s],"
+	    " \"http_listen\": \"127.0.0.1:%d\", \"state_file\": \"%s/ctl-state-%d.json\","
+	    " \"chains\": [{\"name\": \"polkadot\", \"backend\": \"be_polkadot\","
+	    " \"heavy_backends\": [\"be_polkadot_heavy\"], \"nodes\": [",
+	    max_lag, sockets, c->http_port, h_tmpdir(), c->http_port);
 	for (int i = 0; i < NODES; i++)
-		fprintf(f, "%s{\"name\": \"p%d\", \"rpc\": \"http://127.0.0.1:%d/\"}", i ? ", " : "",
-		        i, rx.sim.port[i]);
+		fprintf(f, "%s{\"name\": \"p%d\", \"rpc\": \"http://127.0.0.1:%d/\"}",
+		        i ? ", " : "", i, rx.sim.port[i]);
 	fprintf(f, "]}]}");
 	ck_assert_int_eq(fclose(f), 0);
-	ck_assert_msg(h_ctl_start(&rx.ctl, cfg), "ctl: %s", rx.ctl.log);
+	ck_assert_msg(h_ctl_start(c, cfg), "ctl: %s", c->log);
 	free(cfg);
 }
 
-/* The slot HAProxy shows at <port>: its admin state, or -1 when no slot has that port. */
-static int slot_admin_at(int port)
+static char socket_item[1200];
+
+static void start_controller(void)
+{
+	rx.ctl.http_port = 0;
+	snprintf(socket_item, sizeof(socket_item),
+	         "{\"socket\": \"unix:%s\", \"server_state_file\": \"%s\"}", rx.hap.admin_sock,
+	         rx.state_file);
+	start_controller_on(&rx.ctl, socket_item, 5);
+}
+
+/* The slot <h> shows at <port> in <backend>: its admin state, or -1 when no slot has it. */
+static int slot_admin_in(const struct h_haproxy *h, const char *backend, int port)
 {
 	char srv[16], addr[64];
 
@@ -141,11 +158,16 @@ static int slot_admin_at(int port)
 		int p = 0, admin;
 
 		snprintf(srv, sizeof(srv), "node%d", s);
-		admin = h_server_admin(&rx.hap, "be_polkadot", srv, addr, sizeof(addr), &p);
+		admin = h_server_admin(h, backend, srv, addr, sizeof(addr), &p);
 		if (admin >= 0 && p == port)
 			return admin;
 	}
 	return -1;
+}
+
+static int slot_admin_at(int port)
+{
+	return slot_admin_in(&rx.hap, "be_polkadot", port);
 }
 
 /* The state file holds a row for the slot at <port> with a forced drain (0x08) set. */
@@ -179,8 +201,9 @@ static void setup_with(bool master_worker)
 	bool up;
 
 	memset(&rx, 0, sizeof(rx));
-	ck_assert_msg(h_nodesim_start(&rx.sim, "polkadot", NODES, "--block-time-ms 0 --height 1000"),
-	              "nodesim: %s", rx.sim.log);
+	ck_assert_msg(
+	    h_nodesim_start(&rx.sim, "polkadot", NODES, "--block-time-ms 0 --height 1000"),
+	    "nodesim: %s", rx.sim.log);
 	ck_assert(h_agent_start(&rx.agent, NULL));
 	up = master_worker ? h_haproxy_start_master_worker(&rx.hap, backends, rx.agent.port, NULL)
 	                   : h_haproxy_start(&rx.hap, backends, rx.agent.port, NULL);
@@ -244,8 +267,7 @@ static void expect_after_reload(void)
 	ck_assert_int_eq(slot_admin_at(rx.sim.port[1]), 0x04);
 	ck_assert_int_eq(slot_admin_at(rx.sim.port[2]), 0x0c);
 	/* No "maint by hand" for slots the controller owns. */
-	ck_assert_msg(!h_wait_file_contains(rx.ctl.log, "in maint by hand", 0.1), "%s",
-	              rx.ctl.log);
+	ck_assert_msg(!h_wait_file_contains(rx.ctl.log, "in maint by hand", 0.1), "%s", rx.ctl.log);
 }
 
 static void expect_clean(const struct traffic *t)
@@ -334,8 +356,103 @@ START_TEST(test_restart_without_state_file_refills)
 	ck_assert_int_eq(slot_admin_at(rx.sim.port[0]), 0x04);
 	ck_assert_int_eq(slot_admin_at(rx.sim.port[1]), 0x04);
 	ck_assert_int_eq(slot_admin_at(rx.sim.port[2]), 0x0c);
-	ck_assert_msg(!h_wait_file_contains(rx.ctl.log, "in maint by hand", 0.1), "%s",
-	              rx.ctl.log);
+	ck_assert_msg(!h_wait_file_contains(rx.ctl.log, "in maint by hand", 0.1), "%s", rx.ctl.log);
+}
+END_TEST
+
+/*
+ * Two HAProxy instances with template slots: each fills its own slots (the
+ * slot numbers may differ) and both follow every decision, heavy twins too.
+ */
+START_TEST(test_two_instances_template_slots)
+{
+	struct h_haproxy second;
+	char *backends = backends_shipped(), sockets[2600];
+	int st;
+
+	ck_assert(h_haproxy_start(&second, backends, rx.agent.port, NULL));
+	free(backends);
+	/* On the second instance an admin uses slot 1 for something else: its numbers differ. */
+	free(h_haproxy_cmd(&second, "set server be_polkadot/node1 addr 127.0.0.9 port 9"));
+	free(h_haproxy_cmd(&second, "set server be_polkadot/node1 state ready"));
+	st = h_ctl_stop(&rx.ctl, SIGTERM);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "ctl exit %d", st);
+	snprintf(sockets, sizeof(sockets), "%s, \"unix:%s\"", socket_item, second.admin_sock);
+	start_controller_on(&rx.ctl, sockets, 5);
+	for (double end = h_now() + 3; h_now() < end;)
+		if (slot_admin_in(&second, "be_polkadot", rx.sim.port[2]) == 0x0c &&
+		    slot_admin_in(&second, "be_polkadot", rx.sim.port[1]) == 0x04)
+			break;
+	for (int i = 0; i < NODES; i++) {
+		int want = i == 2 ? 0x0c : 0x04;
+
+		ck_assert_int_eq(slot_admin_in(&rx.hap, "be_polkadot", rx.sim.port[i]), want);
+		ck_assert_int_eq(slot_admin_in(&second, "be_polkadot", rx.sim.port[i]), want);
+		ck_assert_int_eq(slot_admin_in(&second, "be_polkadot_heavy", rx.sim.port[i]), want);
+	}
+	{
+		char addr[64];
+		int port = 0;
+
+		/* ... and the controller left that slot alone. */
+		ck_assert_int_eq(
+		    h_server_admin(&second, "be_polkadot", "node1", addr, sizeof(addr), &port),
+		    0x04);
+		ck_assert_str_eq(addr, "127.0.0.9");
+		ck_assert_int_eq(port, 9);
+	}
+	/* p2 catches up: in again on both; p0 falls behind: out on both. */
+	ck_assert_int_eq(
+	    h_nodesim_control(&rx.sim, "/nodes/polkadot-2", "{\"height\": 1061}", NULL), 200);
+	ck_assert_int_eq(
+	    h_nodesim_control(&rx.sim, "/nodes/polkadot-1", "{\"height\": 1070}", NULL), 200);
+	ck_assert_int_eq(
+	    h_nodesim_control(&rx.sim, "/nodes/polkadot-2", "{\"height\": 1070}", NULL), 200);
+	/* fall 2 x 200 ms, rise 2: a second is a round trip of margin on a loaded machine. */
+	for (double end = h_now() + 2; h_now() < end;)
+		if (slot_admin_in(&second, "be_polkadot", rx.sim.port[0]) == 0x0c &&
+		    slot_admin_in(&rx.hap, "be_polkadot", rx.sim.port[0]) == 0x0c &&
+		    slot_admin_in(&second, "be_polkadot", rx.sim.port[2]) == 0x04 &&
+		    slot_admin_in(&rx.hap, "be_polkadot", rx.sim.port[2]) == 0x04)
+			break;
+	ck_assert_int_eq(slot_admin_in(&rx.hap, "be_polkadot", rx.sim.port[0]), 0x0c);
+	ck_assert_int_eq(slot_admin_in(&second, "be_polkadot", rx.sim.port[0]), 0x0c);
+	ck_assert_int_eq(slot_admin_in(&second, "be_polkadot_heavy", rx.sim.port[0]), 0x0c);
+	ck_assert_int_eq(slot_admin_in(&rx.hap, "be_polkadot", rx.sim.port[2]), 0x04);
+	ck_assert_int_eq(slot_admin_in(&second, "be_polkadot", rx.sim.port[2]), 0x04);
+	st = h_haproxy_stop(&second);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "haproxy exit %d", st);
+}
+END_TEST
+
+/*
+ * A second controller on the same HAProxy, deciding differently (max_lag 100
+ * keeps p2 in): it only reads, says so, and never writes while the first
+ * holds the claim; when the first stops, it takes over once the claim ends.
+ */
+START_TEST(test_second_controller_stands_by)
+{
+	struct h_ctl other = {0};
+	struct h_resp r;
+	int st;
+
+	start_controller_on(&other, socket_item, 100);
+	ck_assert(h_wait_file_contains(other.log, "is driven by another controller", 3));
+	for (double end = h_now() + 1.5; h_now() < end;)
+		ck_assert_int_eq(slot_admin_at(rx.sim.port[2]), 0x0c);
+	ck_assert_int_eq(h_ctl_http(&other, "/status.json", NULL, &r), 200);
+	ck_assert_msg(strstr(r.body, "\"standby\":true,\"held_by\":") != NULL, "%s", r.body);
+	h_resp_free(&r);
+	ck_assert_msg(!h_wait_file_contains(other.log, "set server", 0.1), "%s", other.log);
+	/* The holder stops: its claim (3 s at least) runs out, the other takes over. */
+	st = h_ctl_stop(&rx.ctl, SIGTERM);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "ctl exit %d", st);
+	ck_assert(h_wait_file_contains(other.log, "write claim taken over", 4.5));
+	for (double end = h_now() + 1; h_now() < end && slot_admin_at(rx.sim.port[2]) != 0x04;)
+		;
+	ck_assert_int_eq(slot_admin_at(rx.sim.port[2]), 0x04);
+	st = h_ctl_stop(&other, SIGTERM);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "ctl exit %d", st);
 }
 END_TEST
 
@@ -349,6 +466,8 @@ static Suite *ctl_reload_suite(void)
 	tcase_add_test(sf, test_reload_sf_under_traffic);
 	tcase_add_test(sf, test_restart_under_traffic);
 	tcase_add_test(sf, test_restart_without_state_file_refills);
+	tcase_add_test(sf, test_two_instances_template_slots);
+	tcase_add_test(sf, test_second_controller_stands_by);
 	suite_add_tcase(s, sf);
 	tcase_add_checked_fixture(mw, setup_mw, teardown);
 	tcase_set_timeout(mw, 90);
