@@ -61,6 +61,10 @@ HARNESS_SRC := $(wildcard tests/harness/*.c)
 HARNESS_OBJ := $(HARNESS_SRC:%.c=$(BUILD)/%.o)
 INTEG_SRC  := $(wildcard tests/integration/test_*.c)
 INTEG_BINS := $(INTEG_SRC:tests/integration/%.c=$(BUILD)/tests/integration/%)
+# The suites run against Debian's haproxy (2.6) first, then every suite that
+# starts haproxy again against 3.4, built by `make deps` (tests/peers/).
+HAPROXY_34 := $(PF_CACHE)/haproxy-3.4.0/haproxy
+HAP34_BINS ?= $(filter-out %/test_spoa_agent,$(INTEG_BINS))
 
 # Fuzz targets: tests/fuzz/fuzz_<t>.c with UNIT-style deps; replayed by a gcc driver.
 FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
@@ -131,15 +135,21 @@ fuzz-replay: $(REPLAY_BINS)
 	$(Q)for t in $(FUZZ_NAMES); do \
 		$(BUILD)/tests/fuzz/replay_$$t tests/fuzz/corpus/$$t || exit 1; done
 
-integration: all $(INTEG_BINS)
+integration: all $(INTEG_BINS) $(HAP34_BINS)
 	$(Q)PF_BUILD=$(BUILD) PF_CACHE=$(PF_CACHE) tests/run-suites.sh 120 $(INTEG_BINS)
+ifneq ($(strip $(HAP34_BINS)),)
+	$(Q)test -x $(HAPROXY_34) || { echo "integration: no $(HAPROXY_34); run make deps"; exit 1; }
+	$(Q)PF_HAPROXY=$(HAPROXY_34) PF_BUILD=$(BUILD) PF_CACHE=$(PF_CACHE) \
+		tests/run-suites.sh 120 $(HAP34_BINS)
+endif
 
 # The short sanitizer run inside `make test`: unit tests, fuzz replay, the
-# agent's own integration suite and the controller's health suite under ASan+UBSan.
+# agent's own integration suite and the controller's health suite under ASan+UBSan,
+# against Debian's haproxy only (the 3.4 pass checks HAProxy, not our memory).
 asan-short:
 	$(Q)$(MAKE) --no-print-directory VARIANT=asan all unit fuzz-replay \
 		INTEG_BINS="build/asan/tests/integration/test_spoa_agent \
-			    build/asan/tests/integration/test_ctl_health" integration
+			    build/asan/tests/integration/test_ctl_health" HAP34_BINS= integration
 
 fuzz-smoke:
 	$(Q)$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=30

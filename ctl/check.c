@@ -40,19 +40,23 @@ unsigned ctl_check_haproxy(const struct ctl_cfg *cfg, FILE *out, unsigned *unrea
 			const struct ctl_node_cfg *nd = &ch->nodes[i];
 			bool tpl = ctl_node_cfg_is_template(nd);
 
-			nodes[n++] = (struct plan_node){nd->name,     ch->backend,
-			                                heavy[c],     ch->n_heavy,
+			nodes[n++] = (struct plan_node){nd->name,
+			                                ch->backend,
+			                                heavy[c],
+			                                ch->n_heavy,
 			                                tpl ? NULL : nd->server,
 			                                tpl ? nd->addr : NULL,
-			                                nd->port,     HAPI_WANT_READY,
-			                                0,            ch->name};
+			                                nd->port,
+			                                HAPI_WANT_READY,
+			                                0,
+			                                ch->name};
 		}
 	}
 	for (unsigned h = 0; h < cfg->n_haproxy; h++) {
 		char name[128], err[256];
 		struct check_out o = {out, pf_addr_str(&cfg->haproxy[h], name, sizeof(name))};
-		long k = recon_verify_once(&cfg->haproxy[h], timeout_s, nodes, n,
-		                           print_problem, &o, err, sizeof(err));
+		long k = recon_verify_once(&cfg->haproxy[h], timeout_s, nodes, n, print_problem, &o,
+		                           err, sizeof(err));
 
 		if (k < 0) {
 			fprintf(out, "haproxy %s: cannot read it: %s\n", name, err);

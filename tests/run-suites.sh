@@ -8,7 +8,7 @@ export CK_FORK=yes CK_DEFAULT_TIMEOUT=${CK_DEFAULT_TIMEOUT:-$1}
 shift
 failed=0
 for t in "$@"; do
-	echo "== ${t##*/}"
+	echo "== ${t##*/}${PF_HAPROXY:+ (PF_HAPROXY=$PF_HAPROXY)}"
 	"$t" || { echo "FAILED: $t"; failed=1; }
 done
 exit $failed

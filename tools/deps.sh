@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what `make test` and `make demo` need and the machine lacks:
 # Debian 12 packages (apt-get update once, then only the missing ones, with
-# sudo when not root) and the pinned npm test peers (tests/peers/install.sh,
-# into $PF_CACHE, never into the repository).
+# sudo when not root), the pinned npm test peers (tests/peers/install.sh) and
+# HAProxy 3.4 built from tests/peers/haproxy-3.4.0.tar.gz
+# (tests/peers/build-haproxy.sh), both into $PF_CACHE, never into the repository.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +14,8 @@ PKGS=(
 	check libsubunit-dev clang libclang-rt-14-dev clang-format cppcheck
 	# integration tests and demo
 	haproxy openssl curl
+	# HAProxy 3.4 built from tests/peers/ (USE_OPENSSL=1 USE_ZLIB=1)
+	libssl-dev zlib1g-dev
 	# benchmarks: wrk load, Lua classifier baseline
 	wrk lua-cjson
 )
@@ -43,3 +46,4 @@ fi
 if [[ -x tests/peers/install.sh ]]; then
 	tests/peers/install.sh
 fi
+tests/peers/build-haproxy.sh

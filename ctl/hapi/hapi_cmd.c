@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * HAProxy 2.6 runtime API, pure part: answer parsers, command builders and
- * the desired-vs-actual diff (see hapi_cmd.h for the contracts). Every text
- * format handled here was checked against a running HAProxy 2.6.12; the
- * captures are in tests/unit/data/hapi/ with notes on what was observed.
+ * HAProxy runtime API (2.6 to 3.4), pure part: answer parsers, command
+ * builders and the desired-vs-actual diff (see hapi_cmd.h for the contracts).
+ * Every text format handled here was checked against a running HAProxy
+ * 2.6.12 and 3.4.0; the captures are in tests/unit/data/hapi/ (2.6) and
+ * tests/unit/data/hapi/3.4/, with notes on what was observed and what differs.
  * Nothing here reads a socket, the clock or the environment, logs, or
  * allocates; inet_pton() is the only libc call beyond string and memory
  * functions, and it makes no syscall.
@@ -22,7 +23,7 @@
 #include "common/slice.h"
 #include "common/text.h"
 
-#define SS_MIN_COLS   25 /* columns of format version 1 in HAProxy 2.6 */
+#define SS_MIN_COLS   25 /* columns of format version 1 in HAProxy 2.6, and still in 3.4 */
 #define EXCERPT_MAX   48 /* bytes of a bad line quoted in an error */
 #define COL_BE_ID     0
 #define COL_BE_NAME   1
@@ -35,7 +36,7 @@
 #define COL_IWEIGHT   8
 #define COL_SRV_PORT  18
 
-/* The column header HAProxy 2.6 prints on line 2; later versions append names. */
+/* The column header HAProxy 2.6 and 3.4 print on line 2; later ones may append names. */
 static const char ss_header[] =
     "# be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state srv_uweight "
     "srv_iweight srv_time_since_last_change srv_check_status srv_check_result "
@@ -524,28 +525,45 @@ static bool eat_port_rest(const char **p, const char *end)
 	return true;
 }
 
+/* Consumes "<digits>' to '<digits>'", the rest of "port changed from '". */
+static bool eat_port_change_rest(const char **p, const char *end)
+{
+	return eat_port_rest(p, end) && eat(p, end, " to '") && eat_port_rest(p, end);
+}
+
 /*
- * The success line of srv_update_addr_port() in HAProxy 2.6:
- *   ("IP changed from '<a>' to '<b>'" | "no need to change the addr")
- *   [", " ("port changed from '<n>' to '<m>'" | "no need to change the port")]
- *   " by '<updater>'"
+ * The success line of srv_update_addr_port(), in either wording:
+ *   2.6: ("IP changed from '<a>' to '<b>'" | "no need to change the addr")
+ *        [", " ("port changed from '<n>' to '<m>'" | "no need to change the port")]
+ *        " by '<updater>'"
+ *   3.x: "nothing changed" (no updater), or
+ *        ("IP changed from '<a>' to '<b>'" [", port changed from '<n>' to '<m>'"]
+ *         | "port changed from '<n>' to '<m>'") " by '<updater>'"
+ * (tests/unit/data/hapi/ and 3.4/, addr_*.txt). The union is accepted: the
+ * controller talks to both versions and none of the phrases means failure.
  */
 static bool addr_success_line(const char *p, const char *end)
 {
-	if (eat(&p, end, "IP changed from '")) {
-		if (!eat_quoted_rest(&p, end) || !eat(&p, end, " to '") ||
-		    !eat_quoted_rest(&p, end))
+	if (eat(&p, end, "nothing changed"))
+		return p == end;
+	if (eat(&p, end, "port changed from '")) {
+		if (!eat_port_change_rest(&p, end))
 			return false;
-	} else if (!eat(&p, end, "no need to change the addr")) {
-		return false;
-	}
-	if (eat(&p, end, ", ")) {
-		if (eat(&p, end, "port changed from '")) {
-			if (!eat_port_rest(&p, end) || !eat(&p, end, " to '") ||
-			    !eat_port_rest(&p, end))
+	} else {
+		if (eat(&p, end, "IP changed from '")) {
+			if (!eat_quoted_rest(&p, end) || !eat(&p, end, " to '") ||
+			    !eat_quoted_rest(&p, end))
 				return false;
-		} else if (!eat(&p, end, "no need to change the port")) {
+		} else if (!eat(&p, end, "no need to change the addr")) {
 			return false;
+		}
+		if (eat(&p, end, ", ")) {
+			if (eat(&p, end, "port changed from '")) {
+				if (!eat_port_change_rest(&p, end))
+					return false;
+			} else if (!eat(&p, end, "no need to change the port")) {
+				return false;
+			}
 		}
 	}
 	if (!eat(&p, end, " by '") || !eat_quoted_rest(&p, end))

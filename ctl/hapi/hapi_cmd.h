@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The pure half of polkfura-ctl's HAProxy 2.6 runtime-API client (the socket
- * is hapi.c's): parsers of "show servers state" and "show info", checks of
+ * The pure half of polkfura-ctl's HAProxy runtime-API client, for 2.6 to 3.4
+ * (the socket is hapi.c's): parsers of "show servers state" and "show info", checks of
  * command answers, a splitter for ';'-separated commands' answers, command
  * builders that refuse anything able to inject a command, and hapi_diff(),
  * wanted state per server -> commands. No I/O, clock, logging or allocation.
@@ -21,7 +21,7 @@
 #define HAPI_CMD_MAX    256 /* fits the longest command a valid want can need */
 #define HAPI_WEIGHT_MAX 256 /* HAProxy's SRV_UWGHT_MAX */
 
-/* srv_admin_state bits (HAProxy 2.6 include/haproxy/server-t.h, enum srv_admin). */
+/* srv_admin_state bits (include/haproxy/server-t.h, enum srv_admin; the same in 2.6 and 3.4). */
 #define HAPI_ADMF_FMAINT 0x01u /* forced maint: "set server state maint", or config "disabled" */
 #define HAPI_ADMF_IMAINT 0x02u /* maint inherited from the tracked server */
 #define HAPI_ADMF_CMAINT 0x04u /* config "disabled"; stays set after "state ready" */
@@ -106,7 +106,7 @@ struct hapi_skip {
 /*
  * The parsers return 0, or -1 with "line N: reason" in <err>. This one
  * parses the answer to "show servers state" (format 1, the 25 columns of
- * HAProxy 2.6, extra trailing columns accepted) from <text> (<len> bytes,
+ * HAProxy 2.6 and 3.4, extra trailing columns accepted) from <text> (<len> bytes,
  * ending with the empty line) into <out> (room for <cap> rows), <*n> rows.
  * Bad version, header, number, name, address or column count, duplicate
  * rows, more rows than <cap> and a missing empty line (truncated answer) are
@@ -129,7 +129,8 @@ PF_MUSTCHECK int hapi_answer_ok(const char *text, size_t len, char *err, size_t 
 /*
  * The same for ONE "set server ... addr": HAProxy words its successes ("IP
  * changed from 'a' to 'b', port changed from 'p' to 'q' by 'stats socket
- * command'", "no need to change ..."): success is one line of that grammar.
+ * command'"; 2.6 "no need to change ...", 3.x "nothing changed"): success is
+ * one line of either version's grammar.
  */
 PF_MUSTCHECK int hapi_addr_answer_ok(const char *text, size_t len, char *err, size_t errlen);
 
@@ -140,8 +141,8 @@ PF_MUSTCHECK int hapi_addr_answer_ok(const char *text, size_t len, char *err, si
  * an answer boundary, PF_AGAIN when trailing bytes lack their empty line
  * (truncated), -1 past <cap> answers; <*n> counts complete answers. HAProxy
  * 2.6 drops the empty line after a few errors ("Trailing garbage in weight
- * string"), merging two answers: when <*n> differs from the number of
- * commands sent, trust none of them.
+ * string"; 3.4 no longer does), merging two answers: when <*n> differs from
+ * the number of commands sent, trust none of them.
  */
 PF_MUSTCHECK int hapi_split_answers(const char *text, size_t len, struct pf_slice *out, size_t cap,
                                     size_t *n, char *err, size_t errlen);
@@ -151,8 +152,8 @@ PF_MUSTCHECK int hapi_split_answers(const char *text, size_t len, struct pf_slic
  * length, or 0 and "" (when <cap> > 0) if refused or <cap> is short. Names
  * are 1..63 bytes of HAProxy's name set [A-Za-z0-9._:-], so no space, ';',
  * '/', '\\', '#' or control byte reaches the CLI. <addr> is an IPv4 or IPv6
- * literal (no brackets, no zone), <port> 1..65535 (HAProxy 2.6 itself takes
- * "99999" as 34463), <weight> 0..256.
+ * literal (no brackets, no zone), <port> 1..65535 (HAProxy 2.6 and 3.4
+ * themselves take "99999" as 34463), <weight> 0..256.
  */
 size_t hapi_cmd_set_state(char *buf, size_t cap, const char *backend, const char *server,
                           enum hapi_want_state state);
@@ -203,7 +204,7 @@ enum hapi_want_state hapi_admin_to_state(unsigned admin_state);
  * (no action at all) when the server has FMAINT, the want is not MAINT and
  * <own_maint> is false. Else: addr if <has_addr> and address (as binary) or
  * port differ, then weight if nonzero and unlike uweight, then state if
- * unlike hapi_admin_to_state(). HAProxy 2.6 shows an untouched "disabled"
+ * unlike hapi_admin_to_state(). HAProxy (2.6, 3.4) shows an untouched "disabled"
  * slot as 0x05 (FMAINT|CMAINT), like a slot set ready then put in maint by
  * hand, so filling a slot needs <own_maint>. Fills <out> (<cap>) and
  * <skipped> (<skipcap>), both pointing into <want>. Returns 0, or -1 when an

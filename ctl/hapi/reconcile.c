@@ -510,7 +510,7 @@ static void recon_write_cb(void *ctx, int status, const char *answer, size_t len
 	if (hapi_split_answers(answer, len, parts, r->n_sent + 1, &n, why, sizeof(why)) != 0 ||
 	    n != r->n_sent) {
 		/*
-		 * HAProxy 2.6 drops the terminator of a few error texts, merging two
+		 * HAProxy 2.6 (not 3.4) drops the terminator of a few error texts, merging two
 		 * answers: when the count is off, none of them can be trusted. The
 		 * next read shows what applied and the next round repairs the rest.
 		 */

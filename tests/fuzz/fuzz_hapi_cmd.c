@@ -3,10 +3,10 @@
  * libFuzzer target for ctl/hapi/hapi_cmd.c. Feeds the input to every parser and
  * checker and asserts their invariants; when it parses as "show servers
  * state", runs hapi_diff() with fixed wants plus wants made from the rows,
- * checks the actions, applies them to the rows the way HAProxy 2.6 does and
+ * checks the actions, applies them to the rows the way HAProxy 2.6 and 3.4 do and
  * checks that a second diff then has nothing left to do. Also builds every
  * command from names cut out of the input. Corpus: tests/fuzz/corpus/hapi_cmd/
- * (real HAProxy 2.6 answers from tests/unit/data/hapi/).
+ * (real HAProxy 2.6 answers from tests/unit/data/hapi/, 3.4 ones prefixed 34_).
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -127,7 +127,7 @@ static void check_diff(const struct hapi_want *w, size_t nw, const struct hapi_a
 			abort();
 }
 
-/* What HAProxy 2.6.12 does with each command (seen in tests/unit/data/hapi/). */
+/* What HAProxy 2.6.12 and 3.4.0 do with each command (seen in tests/unit/data/hapi/). */
 static void apply(struct hapi_server *rows, size_t n, const struct hapi_action *a)
 {
 	size_t i;

@@ -83,6 +83,13 @@ const char *h_build_dir(void)
 	return b != NULL ? b : "build/release";
 }
 
+const char *h_haproxy_bin(void)
+{
+	const char *b = getenv("PF_HAPROXY");
+
+	return b != NULL && b[0] != '\0' ? b : "/usr/sbin/haproxy";
+}
+
 int h_free_port(void)
 {
 	struct sockaddr_in sin = {.sin_family = AF_INET};
@@ -177,6 +184,14 @@ int h_run_suite(Suite *s)
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	h_ca_file();
+	if (getenv("PF_HAPROXY") != NULL) {
+		char cmd[600], ver[256];
+
+		/* Say which haproxy this pass runs: the logs of both passes look alike. */
+		snprintf(cmd, sizeof(cmd), "'%s' -v 2>&1 | head -n 1", h_haproxy_bin());
+		if (h_run(cmd, ver, sizeof(ver)) == 0)
+			fprintf(stderr, "harness: PF_HAPROXY=%s: %s", h_haproxy_bin(), ver);
+	}
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
@@ -564,7 +579,7 @@ static pid_t haproxy_spawn(struct h_haproxy *h, const char *const *extra)
 	if (getcwd(cwd, sizeof(cwd)) == NULL)
 		return -1;
 	snprintf(cfg, sizeof(cfg), "%s/haproxy/haproxy.cfg", cwd);
-	argv[n++] = "haproxy";
+	argv[n++] = (char *)h_haproxy_bin();
 	argv[n++] = "-db";
 	if (h->master_worker)
 		argv[n++] = "-W";

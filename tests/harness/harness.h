@@ -26,6 +26,13 @@ void h_tmp_cleanup(void);
 /* Repository root (cwd of the test run) and build dir ($PF_BUILD, default build/release). */
 const char *h_build_dir(void);
 
+/*
+ * The haproxy binary every test runs: $PF_HAPROXY, default Debian's
+ * /usr/sbin/haproxy. `make integration` runs the HAProxy suites a second time
+ * with the 3.4 build of tests/peers/ (see the Makefile, HAPROXY_34).
+ */
+const char *h_haproxy_bin(void);
+
 /* A loopback TCP port nobody listens on now (bound to 0 and released). */
 int h_free_port(void);
 

@@ -34,6 +34,7 @@ static const char *state_file(void)
 	return path;
 }
 
+/* -V: 3.x prints "Configuration file is valid" only in verbose mode, 2.6 always. */
 static int haproxy_check(const char *backends, char *out, size_t outlen)
 {
 	char cmd[2048], cwd[512];
@@ -42,8 +43,8 @@ static int haproxy_check(const char *backends, char *out, size_t outlen)
 	snprintf(cmd, sizeof(cmd),
 	         "PF_CERT_DIR='%s' PF_SPOE_CONF='%s/haproxy/spoe-polkfura.conf' "
 	         "PF_ADMIN_SOCKET='%s/check.sock' PF_SERVER_STATE_FILE='%s' "
-	         "haproxy -c -f haproxy/haproxy.cfg -f '%s' 2>&1",
-	         h_cert_dir(), cwd, h_tmpdir(), state_file(), backends);
+	         "'%s' -c -V -f haproxy/haproxy.cfg -f '%s' 2>&1",
+	         h_cert_dir(), cwd, h_tmpdir(), state_file(), h_haproxy_bin(), backends);
 	return h_run(cmd, out, outlen);
 }
 

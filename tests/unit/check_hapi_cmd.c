@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests of ctl/hapi/hapi_cmd.c: the parsers on real HAProxy 2.6 answers
- * (tests/unit/data/hapi/, see its README for how each was captured), on
+ * Unit tests of ctl/hapi/hapi_cmd.c: the parsers on real HAProxy 2.6 and 3.4
+ * answers (tests/unit/data/hapi/ and its 3.4/; the README there says how each
+ * was captured and what differs; loop tests run once per version), on
  * broken rows, and at every truncation point with the text ending at a
  * PROT_NONE guard page; the answer checks and the multi-command splitter on
  * real answers; the command builders (exact text, injection refused, every
@@ -27,17 +28,25 @@
 #define MAX_ROWS        64
 #define GUARD_MAP_PAGES 4
 
+/* The captures of each HAProxy version, under DATA_DIR; loop tests take <_i> as the index. */
+enum { V26 = 0, V34, N_VERSIONS };
+static const char *const version_dir[N_VERSIONS] = {"", "3.4/"};
+
 /* ---- helpers ------------------------------------------------------------------ */
 
-/* Reads DATA_DIR<name> into a heap block of exactly its size (+1 NUL not counted). */
-static char *load(const char *name, size_t *len)
+/*
+ * Reads DATA_DIR<version_dir[v]><name> into a heap block of exactly its size
+ * (+1 NUL not counted).
+ */
+static char *loadv(int v, const char *name, size_t *len)
 {
 	char path[256];
 	FILE *f;
 	char *buf;
 	long size;
 
-	(void)snprintf(path, sizeof(path), DATA_DIR "%s", name);
+	ck_assert(v >= 0 && v < N_VERSIONS);
+	(void)snprintf(path, sizeof(path), DATA_DIR "%s%s", version_dir[v], name);
 	f = fopen(path, "rb");
 	ck_assert_msg(f != NULL, "cannot open %s (run from the repository root)", path);
 	ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
@@ -51,6 +60,12 @@ static char *load(const char *name, size_t *len)
 	buf[size] = '\0';
 	*len = (size_t)size;
 	return buf;
+}
+
+/* The 2.6 capture <name>. */
+static char *load(const char *name, size_t *len)
+{
+	return loadv(V26, name, len);
 }
 
 /* A mapping whose last page is PROT_NONE: text copied to end at it faults on any overread. */
@@ -143,12 +158,13 @@ static int parse_one_row(const char *rowtext, struct hapi_server *out, char *err
 
 /* ---- show servers state -------------------------------------------------------- */
 
+/* The same values in both captures: 3.4 shows the same states, addresses and weights. */
 START_TEST(test_ss_real_full)
 {
 	struct hapi_server rows[MAX_ROWS];
 	char err[128] = "";
 	size_t len, n;
-	char *text = load("servers_state.txt", &len);
+	char *text = loadv(_i, "servers_state.txt", &len);
 
 	ck_assert_msg(parse_ss(text, len, rows, MAX_ROWS, &n, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_uint_eq(n, 16);
@@ -191,7 +207,7 @@ START_TEST(test_ss_real_one_backend)
 	struct hapi_server rows[MAX_ROWS];
 	char err[128] = "";
 	size_t len, n;
-	char *text = load("servers_state_polkadot.txt", &len);
+	char *text = loadv(_i, "servers_state_polkadot.txt", &len);
 
 	ck_assert_msg(parse_ss(text, len, rows, MAX_ROWS, &n, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_uint_eq(n, 6);
@@ -207,7 +223,7 @@ START_TEST(test_ss_real_unresolved)
 	struct hapi_server rows[MAX_ROWS];
 	char err[128] = "";
 	size_t len, n;
-	char *text = load("servers_state_unresolved.txt", &len);
+	char *text = loadv(_i, "servers_state_unresolved.txt", &len);
 
 	ck_assert_msg(parse_ss(text, len, rows, MAX_ROWS, &n, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_uint_eq(n, 3);
@@ -229,7 +245,7 @@ START_TEST(test_ss_other_answers_rejected)
 	size_t i, len, n;
 
 	for (i = 0; i < PF_ARRAY_SIZE(files); i++) {
-		char *text = load(files[i], &len);
+		char *text = loadv(_i, files[i], &len);
 
 		n = 99;
 		err[0] = '\0';
@@ -243,7 +259,7 @@ START_TEST(test_ss_other_answers_rejected)
 	ck_assert_str_eq(err, "line 1: empty answer");
 	ck_assert_int_eq(parse_ss(NULL, 0, rows, MAX_ROWS, &n, err, sizeof(err)), -1);
 	{
-		char *text = load("servers_state_nobackend.txt", &len);
+		char *text = loadv(_i, "servers_state_nobackend.txt", &len);
 
 		ck_assert_int_eq(parse_ss(text, len, rows, MAX_ROWS, &n, err, sizeof(err)), -1);
 		ck_assert_str_eq(
@@ -269,7 +285,7 @@ START_TEST(test_ss_every_truncation)
 
 	guard_init(&g);
 	for (f = 0; f < PF_ARRAY_SIZE(files); f++) {
-		char *text = load(files[f], &len);
+		char *text = loadv(_i, files[f], &len);
 		int full;
 
 		for (cut = 0; cut < len; cut++) {
@@ -589,17 +605,26 @@ END_TEST
 
 /* ---- show info ----------------------------------------------------------------- */
 
+/* Pid, Uptime_sec and Version as each info.txt shows them. */
+static const struct {
+	long pid, uptime_sec;
+	const char *version;
+} info_want[N_VERSIONS] = {
+    {30296, 10, "2.6.12-1+deb12u4"},
+    {24018, 1, "3.4.0-64a335366"},
+};
+
 START_TEST(test_info_real)
 {
 	struct hapi_info info;
 	char err[128] = "";
 	size_t len;
-	char *text = load("info.txt", &len);
+	char *text = loadv(_i, "info.txt", &len);
 
 	ck_assert_msg(hapi_parse_info(text, len, &info, err, sizeof(err)) == 0, "%s", err);
-	ck_assert_int_eq(info.pid, 30296);
-	ck_assert_int_eq(info.uptime_sec, 10);
-	ck_assert_str_eq(info.version, "2.6.12-1+deb12u4");
+	ck_assert_int_eq(info.pid, info_want[_i].pid);
+	ck_assert_int_eq(info.uptime_sec, info_want[_i].uptime_sec);
+	ck_assert_str_eq(info.version, info_want[_i].version);
 	ck_assert_str_eq(info.node, "lab-edge-1");
 	free(text);
 }
@@ -701,7 +726,7 @@ START_TEST(test_info_every_truncation)
 
 	guard_init(&g);
 	for (f = 0; f < PF_ARRAY_SIZE(files); f++) {
-		char *text = load(files[f], &len);
+		char *text = loadv(_i, files[f], &len);
 
 		for (cut = 0; cut <= len; cut++) {
 			int r =
@@ -727,7 +752,7 @@ START_TEST(test_answer_ok_real)
 	size_t i, len;
 
 	for (i = 0; i < PF_ARRAY_SIZE(files); i++) {
-		char *text = load(files[i], &len);
+		char *text = loadv(_i, files[i], &len);
 
 		ck_assert_int_eq(hapi_answer_ok(text, len, err, sizeof(err)), 0);
 		free(text);
@@ -739,23 +764,38 @@ START_TEST(test_answer_ok_real)
 }
 END_TEST
 
-/* Real error answers, with the command that produced each. */
+/*
+ * Real error answers, with the command that produced each (capture.js has
+ * them all) and the first line of the answer of 2.6 and of 3.4.
+ */
 static const struct {
 	const char *file;
-	const char *first_line;
+	const char *first_line[N_VERSIONS];
 } real_errors[] = {
-    {"err_no_server.txt", "No such server."},         /* set server be_polkadot/nope state drain */
-    {"err_no_backend.txt", "No such backend."},       /* set server nope/node1 state drain */
-    {"err_require.txt", "Require 'backend/server'."}, /* set server be_polkadot state drain */
-    {"err_state.txt", "'set server <srv> state' expects 'ready', 'drain' and 'maint'."},
-    {"err_weight.txt", "Absolute weight can only be between 0 and 256 inclusive."}, /* 999 */
-    {"err_weight_garbage.txt", "Empty weight string empty or preceded by garbage"}, /* abc */
-    {"err_require_weight.txt", "Require <weight> or <weight%>."},
-    {"err_unknown_cmd.txt",
-     "Unknown command, but maybe one of the following ones is a better match:"}, /* frobnicate */
-    {"err_shutdown_no_server.txt", "No such server."},
-    {"servers_state_nobackend.txt", "Can't find backend."},
-    {"addr_invalid.txt", "Invalid addr '1.2.3.4.5' by 'stats socket command'"},
+    /* set server be_polkadot/nope state drain */
+    {"err_no_server.txt", {"No such server.", "No such server."}},
+    /* set server nope/node1 state drain */
+    {"err_no_backend.txt", {"No such backend.", "No such backend."}},
+    /* set server be_polkadot state drain */
+    {"err_require.txt", {"Require 'backend/server'.", "Require 'backend/server'."}},
+    {"err_state.txt", /* state bogus */
+     {"'set server <srv> state' expects 'ready', 'drain' and 'maint'.",
+      "'set server <srv> state' expects 'ready', 'drain' and 'maint'."}},
+    {"err_weight.txt", /* weight 999 */
+     {"Absolute weight can only be between 0 and 256 inclusive.",
+      "Absolute weight can only be between 0 and 256 inclusive."}},
+    {"err_weight_garbage.txt", /* weight abc */
+     {"Empty weight string empty or preceded by garbage",
+      "Empty weight string empty or preceded by garbage"}},
+    {"err_require_weight.txt",
+     {"Require <weight> or <weight%>.", "Require <weight> or <weight%>."}},
+    {"err_unknown_cmd.txt", /* frobnicate */
+     {"Unknown command, but maybe one of the following ones is a better match:",
+      "Unknown command: 'frobnicate', but maybe one of the following ones is a better match:"}},
+    {"err_shutdown_no_server.txt", {"No such server.", "No such server."}},
+    {"servers_state_nobackend.txt", {"Can't find backend.", "Can't find backend."}},
+    {"addr_invalid.txt",
+     {"Invalid addr '1.2.3.4.5' by 'stats socket command'", "Invalid addr '1.2.3.4.5'"}},
 };
 
 START_TEST(test_answer_errors_real)
@@ -764,16 +804,16 @@ START_TEST(test_answer_errors_real)
 	size_t i, len;
 
 	for (i = 0; i < PF_ARRAY_SIZE(real_errors); i++) {
-		char *text = load(real_errors[i].file, &len);
+		char *text = loadv(_i, real_errors[i].file, &len);
+		const char *want = real_errors[i].first_line[_i];
 
 		err[0] = '\0';
 		ck_assert_int_eq(hapi_answer_ok(text, len, err, sizeof(err)), -1);
-		ck_assert_msg(strcmp(err, real_errors[i].first_line) == 0, "%s: %s",
-		              real_errors[i].file, err);
+		ck_assert_msg(strcmp(err, want) == 0, "%s: %s", real_errors[i].file, err);
 		/* An addr answer checker says no to all of them too. */
 		err[0] = '\0';
 		ck_assert_int_eq(hapi_addr_answer_ok(text, len, err, sizeof(err)), -1);
-		ck_assert_str_eq(err, real_errors[i].first_line);
+		ck_assert_str_eq(err, want);
 		free(text);
 	}
 }
@@ -795,6 +835,11 @@ START_TEST(test_answer_err_buffer)
 }
 END_TEST
 
+/*
+ * The successes of both versions (3.4 words three of them differently:
+ * addr_same "nothing changed", addr_badport2 "port changed from '34463' to
+ * '12' by ...", addr_bracket "... to '::1' by ..."), then the errors.
+ */
 START_TEST(test_addr_answer_real)
 {
 	static const char *const ok_files[] = {
@@ -808,22 +853,28 @@ START_TEST(test_addr_answer_real)
 	};
 	static const struct {
 		const char *file;
-		const char *err;
+		const char *err[N_VERSIONS];
 	} bad[] = {
-	    {"addr_invalid.txt", "Invalid addr '1.2.3.4.5' by 'stats socket command'"},
-	    {"addr_hostname.txt", "Invalid addr 'localhost' by 'stats socket command'"},
-	    {"addr_family_err.txt", "Update for the current server address family is only "
-	                            "supported through configuration file by 'stats socket "
-	                            "command'"},
+	    {"addr_invalid.txt",
+	     {"Invalid addr '1.2.3.4.5' by 'stats socket command'", "Invalid addr '1.2.3.4.5'"}},
+	    {"addr_hostname.txt",
+	     {"Invalid addr 'localhost' by 'stats socket command'", "Invalid addr 'localhost'"}},
+	    {"addr_family_err.txt",
+	     {"Update for the current server address family is only supported through "
+	      "configuration file by 'stats socket command'",
+	      "Update for the current server address family is only supported through "
+	      "configuration file."}},
 	    {"addr_require.txt",
-	     "set server <b>/<s> addr requires an address and optionally a port."},
-	    {"ok_shutdown.txt", "empty answer to set server addr"},
+	     {"set server <b>/<s> addr requires an address and optionally a port.",
+	      "set server <b>/<s> addr requires an address and optionally a port."}},
+	    {"ok_shutdown.txt",
+	     {"empty answer to set server addr", "empty answer to set server addr"}},
 	};
 	char err[256];
 	size_t i, len;
 
 	for (i = 0; i < PF_ARRAY_SIZE(ok_files); i++) {
-		char *text = load(ok_files[i], &len);
+		char *text = loadv(_i, ok_files[i], &len);
 
 		err[0] = '\0';
 		ck_assert_msg(hapi_addr_answer_ok(text, len, err, sizeof(err)) == 0, "%s: %s",
@@ -833,11 +884,11 @@ START_TEST(test_addr_answer_real)
 		free(text);
 	}
 	for (i = 0; i < PF_ARRAY_SIZE(bad); i++) {
-		char *text = load(bad[i].file, &len);
+		char *text = loadv(_i, bad[i].file, &len);
 
 		err[0] = '\0';
 		ck_assert_int_eq(hapi_addr_answer_ok(text, len, err, sizeof(err)), -1);
-		ck_assert_msg(strcmp(err, bad[i].err) == 0, "%s: %s", bad[i].file, err);
+		ck_assert_msg(strcmp(err, bad[i].err[_i]) == 0, "%s: %s", bad[i].file, err);
 		free(text);
 	}
 }
@@ -848,7 +899,7 @@ START_TEST(test_addr_answer_partial_failure)
 {
 	char err[256];
 	size_t len;
-	char *text = load("addr_portmap_err.txt", &len);
+	char *text = loadv(_i, "addr_portmap_err.txt", &len);
 
 	ck_assert_int_eq(hapi_addr_answer_ok(text, len, err, sizeof(err)), -1);
 	ck_assert(strncmp(err, "IP changed from '127.0.0.1' to '127.0.0.9', can't change <port>",
@@ -865,6 +916,11 @@ START_TEST(test_addr_answer_grammar)
 	    "IP changed from 'a' to 'b' by 'stats socket command'\n",
 	    "no need to change the addr, no need to change the port by 'x'\n",
 	    "no need to change the addr, port changed from '1' to '65535' by 'x'\n",
+	    /* 3.x wording */
+	    "nothing changed\n",
+	    "nothing changed\n\n",
+	    "port changed from '34463' to '12' by 'stats socket command'\n",
+	    "IP changed from 'a' to 'b', port changed from '1' to '2' by 'x'\n",
 	};
 	static const char *const bad[] = {
 	    "no need to change the addr by 'x'",         /* unterminated */
@@ -881,6 +937,16 @@ START_TEST(test_addr_answer_grammar)
 	    "no need to change the addr, port changed from '1' to '' by 'x'\n",
 	    "no need to change the addr, problem converting port 'x' to an int by 'y'\n",
 	    "ip changed from 'a' to 'b' by 'x'\n", /* case matters */
+	    /* 3.x wording, broken */
+	    "nothing changed",                        /* unterminated */
+	    "nothing changed by 'x'\n",               /* 3.x names no updater here */
+	    "nothing changed \n",                     /* trailing space */
+	    "Nothing changed\n",                      /* case matters */
+	    "nothing changed\nmore\n",                /* a second line */
+	    "port changed from '1' to '2'\n",         /* no updater */
+	    "port changed from '+1' to '2' by 'x'\n", /* a port map: never sent */
+	    "port changed from '1' to '2', no need to change the addr by 'x'\n", /* order */
+	    "port changed from '1' to '2', port changed from '2' to '3' by 'x'\n",
 	};
 	char err[128];
 	size_t i;
@@ -923,7 +989,7 @@ START_TEST(test_split_two_successes)
 	struct pf_slice ans[8];
 	char err[128];
 	size_t len, n;
-	char *text = load("multi_drain_weight.txt", &len);
+	char *text = loadv(_i, "multi_drain_weight.txt", &len);
 
 	ck_assert_str_eq(text, "\n\n");
 	ck_assert_int_eq(split(text, len, ans, 8, &n), 0);
@@ -937,15 +1003,16 @@ START_TEST(test_split_two_successes)
 END_TEST
 
 /*
- * addr (ok, in words); state on a missing server; weight 1; shutdown
- * sessions; weight 999; state ready: six commands, six answers.
+ * addr (ok, in words: 2.6 "no need to change ...", 3.4 "nothing changed");
+ * state on a missing server; weight 1; shutdown sessions; weight 999; state
+ * ready: six commands, six answers.
  */
 START_TEST(test_split_mixed)
 {
 	struct pf_slice ans[8];
 	char err[128];
 	size_t len, n;
-	char *text = load("multi_mixed.txt", &len);
+	char *text = loadv(_i, "multi_mixed.txt", &len);
 
 	ck_assert_int_eq(split(text, len, ans, 8, &n), 0);
 	ck_assert_uint_eq(n, 6);
@@ -999,6 +1066,83 @@ START_TEST(test_split_haproxy_merged_answers)
 }
 END_TEST
 
+/*
+ * HAProxy 3.4 ends those errors with their empty line: the same commands
+ * give one answer each (3.4/multi_garbage_weight.txt: weight abc; state on
+ * a missing server; weight 1. 3.4/multi_trailing_garbage.txt: weight 1x;
+ * weight 1).
+ */
+START_TEST(test_split_34_answers_not_merged)
+{
+	struct pf_slice ans[8];
+	char err[128];
+	size_t len, n;
+	char *text = loadv(V34, "multi_garbage_weight.txt", &len);
+
+	ck_assert_int_eq(split(text, len, ans, 8, &n), 0);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_int_eq(slice_ok(ans[0], err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "Empty weight string empty or preceded by garbage");
+	ck_assert_int_eq(slice_ok(ans[1], err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "No such server.");
+	ck_assert_int_eq(slice_ok(ans[2], err, sizeof(err)), 0);
+	free(text);
+	text = loadv(V34, "multi_trailing_garbage.txt", &len);
+	ck_assert_int_eq(split(text, len, ans, 8, &n), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_int_eq(slice_ok(ans[0], err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "Trailing garbage in weight string");
+	ck_assert_int_eq(slice_ok(ans[1], err, sizeof(err)), 0);
+	free(text);
+	/* Alone, a complete answer. */
+	text = loadv(V34, "err_weight_garbage.txt", &len);
+	ck_assert_int_eq(split(text, len, ans, 8, &n), 0);
+	ck_assert_uint_eq(n, 1);
+	free(text);
+	text = loadv(V34, "multi_semicolon_escape.txt", &len);
+	ck_assert_int_eq(split(text, len, ans, 8, &n), 0);
+	ck_assert_uint_eq(n, 2);
+	free(text);
+}
+END_TEST
+
+/*
+ * What the controller sends every round, "show info; show servers state",
+ * split and parsed (multi_info_state.txt, one capture per version): Pid and
+ * Version as the capture shows them, the 16 rows of lab.cfg.
+ */
+START_TEST(test_split_info_then_state)
+{
+	static const struct {
+		long pid;
+		const char *version;
+	} want[N_VERSIONS] = {{23948, "2.6.12-1+deb12u4"}, {24018, "3.4.0-64a335366"}};
+	struct hapi_server rows[MAX_ROWS];
+	struct hapi_info info;
+	struct pf_slice ans[4];
+	char err[128] = "";
+	size_t len, n;
+	char *text = loadv(_i, "multi_info_state.txt", &len);
+
+	ck_assert_int_eq(split(text, len, ans, 4, &n), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_msg(
+	    hapi_parse_info((const char *)ans[0].p, ans[0].len, &info, err, sizeof(err)) == 0, "%s",
+	    err);
+	ck_assert_int_eq(info.pid, want[_i].pid);
+	ck_assert_int_eq(info.uptime_sec, 1);
+	ck_assert_str_eq(info.version, want[_i].version);
+	ck_assert_msg(
+	    parse_ss((const char *)ans[1].p, ans[1].len, rows, MAX_ROWS, &n, err, sizeof(err)) == 0,
+	    "%s", err);
+	ck_assert_uint_eq(n, 16);
+	assert_row(row(rows, n, "be_polkadot", "node5"), "::1", 19944, HAPI_OP_RUNNING, 0x04, 7, 1);
+	assert_row(row(rows, n, "be_static", "static4"), "127.0.0.1", 19945, HAPI_OP_STOPPED, 0, 1,
+	           1);
+	free(text);
+}
+END_TEST
+
 START_TEST(test_split_truncated)
 {
 	struct pf_slice ans[4];
@@ -1022,14 +1166,15 @@ END_TEST
 START_TEST(test_split_every_prefix)
 {
 	static const char *const files[] = {"multi_mixed.txt", "multi_garbage_weight.txt",
-	                                    "servers_state.txt", "err_unknown_cmd.txt"};
+	                                    "servers_state.txt", "err_unknown_cmd.txt",
+	                                    "multi_info_state.txt"};
 	struct pf_slice ans[16];
 	struct guard g;
 	size_t f, cut, len, n;
 
 	guard_init(&g);
 	for (f = 0; f < PF_ARRAY_SIZE(files); f++) {
-		char *text = load(files[f], &len);
+		char *text = loadv(_i, files[f], &len);
 		size_t last = 0;
 
 		for (cut = 0; cut <= len; cut++) {
@@ -1628,11 +1773,11 @@ static Suite *hapi_cmd_suite(void)
 	TCase *tc;
 
 	tc = tcase_create("servers_state");
-	tcase_add_test(tc, test_ss_real_full);
-	tcase_add_test(tc, test_ss_real_one_backend);
-	tcase_add_test(tc, test_ss_real_unresolved);
-	tcase_add_test(tc, test_ss_other_answers_rejected);
-	tcase_add_test(tc, test_ss_every_truncation);
+	tcase_add_loop_test(tc, test_ss_real_full, 0, N_VERSIONS);
+	tcase_add_loop_test(tc, test_ss_real_one_backend, 0, N_VERSIONS);
+	tcase_add_loop_test(tc, test_ss_real_unresolved, 0, N_VERSIONS);
+	tcase_add_loop_test(tc, test_ss_other_answers_rejected, 0, N_VERSIONS);
+	tcase_add_loop_test(tc, test_ss_every_truncation, 0, N_VERSIONS);
 	tcase_add_test(tc, test_ss_truncation_messages);
 	tcase_add_test(tc, test_ss_extra_columns_accepted);
 	tcase_add_test(tc, test_ss_empty_and_comments);
@@ -1645,24 +1790,26 @@ static Suite *hapi_cmd_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("info");
-	tcase_add_test(tc, test_info_real);
+	tcase_add_loop_test(tc, test_info_real, 0, N_VERSIONS);
 	tcase_add_test(tc, test_info_missing_fields);
 	tcase_add_test(tc, test_info_bad);
-	tcase_add_test(tc, test_info_every_truncation);
+	tcase_add_loop_test(tc, test_info_every_truncation, 0, N_VERSIONS);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("answers");
-	tcase_add_test(tc, test_answer_ok_real);
-	tcase_add_test(tc, test_answer_errors_real);
+	tcase_add_loop_test(tc, test_answer_ok_real, 0, N_VERSIONS);
+	tcase_add_loop_test(tc, test_answer_errors_real, 0, N_VERSIONS);
 	tcase_add_test(tc, test_answer_err_buffer);
-	tcase_add_test(tc, test_addr_answer_real);
-	tcase_add_test(tc, test_addr_answer_partial_failure);
+	tcase_add_loop_test(tc, test_addr_answer_real, 0, N_VERSIONS);
+	tcase_add_loop_test(tc, test_addr_answer_partial_failure, 0, N_VERSIONS);
 	tcase_add_test(tc, test_addr_answer_grammar);
-	tcase_add_test(tc, test_split_two_successes);
-	tcase_add_test(tc, test_split_mixed);
+	tcase_add_loop_test(tc, test_split_two_successes, 0, N_VERSIONS);
+	tcase_add_loop_test(tc, test_split_mixed, 0, N_VERSIONS);
 	tcase_add_test(tc, test_split_haproxy_merged_answers);
+	tcase_add_test(tc, test_split_34_answers_not_merged);
+	tcase_add_loop_test(tc, test_split_info_then_state, 0, N_VERSIONS);
 	tcase_add_test(tc, test_split_truncated);
-	tcase_add_test(tc, test_split_every_prefix);
+	tcase_add_loop_test(tc, test_split_every_prefix, 0, N_VERSIONS);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("builders");
