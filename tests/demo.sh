@@ -85,38 +85,30 @@ wait_for 20 "node simulator" grep -q READY "$dir/nodesim.log"
 pids+=($!)
 wait_for 10 "polkfura-spoa" grep -q "ready:" "$dir/agent.log"
 
-backend() { # backend CHAIN FIRST_PORT
-	echo "backend be_$1"
-	echo "    balance roundrobin"
-	echo "    option httpchk GET /health/readiness"
-	echo "    default-server check inter 2s fall 2 rise 1 maxconn 500"
-	for i in 1 2 3; do echo "    server node$i 127.0.0.1:$(($2 + i - 1))"; done
-	echo "backend be_$1_heavy"
-	echo "    balance roundrobin"
-	echo "    default-server maxconn 20"
-	for i in 1 2 3; do echo "    server node$i 127.0.0.1:$(($2 + i - 1)) track be_$1/node$i"; done
-}
-{ backend polkadot "$SIM_BASE"; backend kusama $((SIM_BASE + 3)); } >"$dir/backends.cfg"
+# The shipped backends.cfg as production runs it: server-template slots the
+# controller fills, HAProxy's server-state file kept by the controller.
 PF_LOG_TARGET=stdout PF_LOG_FORMAT=raw PF_ADMIN_SOCKET="$dir/admin.sock" \
 	PF_HTTP_BIND="127.0.0.1:$HTTP_PORT" PF_HTTPS_BIND="127.0.0.1:$HTTPS_PORT" \
 	PF_CERT_DIR="$dir/certs" PF_SPOE_CONF="$PWD/haproxy/spoe-polkfura.conf" \
-	PF_AGENT_ADDR="127.0.0.1:$AGENT_PORT" \
-	haproxy -db -f haproxy/haproxy.cfg -f "$dir/backends.cfg" >"$dir/haproxy.log" 2>&1 &
+	PF_AGENT_ADDR="127.0.0.1:$AGENT_PORT" PF_SERVER_STATE_FILE="$dir/haproxy-server-state" \
+	haproxy -db -f haproxy/haproxy.cfg -f haproxy/backends.cfg >"$dir/haproxy.log" 2>&1 &
 pids+=($!)
-wait_for 10 "haproxy" curl -sf --cacert "$dir/ca.pem" "https://polkadot.localhost:$HTTPS_PORT/health"
+# Answering at all is enough here: /health says "down" until the controller fills a slot.
+wait_for 10 "haproxy" curl -s -o /dev/null --cacert "$dir/ca.pem" "https://polkadot.localhost:$HTTPS_PORT/health"
 
 nodes() { # nodes CHAIN FIRST_PORT
 	for i in 0 1 2; do
 		sep=,
 		[[ $i == 2 ]] && sep=
-		echo "{\"name\": \"$1-$i\", \"server\": \"node$((i + 1))\", \"rpc\": \"http://127.0.0.1:$(($2 + i))/\"}$sep"
+		echo "{\"name\": \"$1-$i\", \"rpc\": \"http://127.0.0.1:$(($2 + i))/\"}$sep"
 	done
 }
 cat >"$dir/ctl.json" <<JSON
 {"region": "demo", "interval_ms": 1000, "timeout_ms": 800, "max_lag": 5, "max_lag_seconds": 12,
  "min_peers": 2,
  "rise": 2, "fall": 2, "min_drain_ms": 5000, "min_ready": 1, "stall_ms": 30000,
- "drain_grace_ms": 30000, "haproxy": ["unix:$dir/admin.sock"],
+ "drain_grace_ms": 30000,
+ "haproxy": [{"socket": "unix:$dir/admin.sock", "server_state_file": "$dir/haproxy-server-state"}],
  "http_listen": "127.0.0.1:$CTL_PORT", "state_file": "$dir/ctl-state.json",
  "chains": [
   {"name": "polkadot", "backend": "be_polkadot", "heavy_backends": ["be_polkadot_heavy"],
@@ -127,6 +119,7 @@ JSON
 "$BUILD/polkfura-ctl" run --config "$dir/ctl.json" >"$dir/ctl.log" 2>&1 &
 pids+=($!)
 wait_for 10 "polkfura-ctl" curl -sf "http://127.0.0.1:$CTL_PORT/healthz"
+wait_for 10 "template slots filled" curl -sf --cacert "$dir/ca.pem" "https://polkadot.localhost:$HTTPS_PORT/health"
 
 cat <<TXT
 

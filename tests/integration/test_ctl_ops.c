@@ -205,7 +205,41 @@ START_TEST(test_sighup_adds_template_node)
 	kill(fx.ctl.pid, SIGHUP);
 	ck_assert_int_ne(
 	    h_wait_admin(&fx.hap, "be_polkadot", "slot1", FMAINT, FMAINT, 5) & (int)FMAINT, 0);
+	/* Two reloads and not one false "round still polling" alarm. */
+	ck_assert_msg(!h_wait_file_contains(fx.ctl.log, "still polling", 0.3), "%s", fx.ctl.log);
 }
+
+/* "haproxy" is reloadable: a socket added on SIGHUP gets the whole desired state. */
+START_TEST(test_sighup_adds_haproxy)
+{
+	struct h_haproxy second;
+	char *backends = fx_backends(), *cfg, sockets[1300];
+	int st;
+
+	fx_steer(1, "{\"syncing\": true}");
+	fx_expect_drain(1, true, 2);
+	ck_assert(h_haproxy_start(&second, backends, fx.agent.port, NULL));
+	free(backends);
+	snprintf(sockets, sizeof(sockets), "%s, \"unix:%s\"", fx_socket_item, second.admin_sock);
+	cfg = fx_ctl_config(sockets, NULL, NULL);
+	ck_assert_int_eq(h_write_file(fx.ctl.config, cfg), 0);
+	free(cfg);
+	kill(fx.ctl.pid, SIGHUP);
+	ck_assert(h_wait_file_contains(fx.ctl.log, "2 haproxy", 2));
+	/* interval 200 ms: the next round reads and writes the new instance. */
+	ck_assert_int_ne(
+	    h_wait_admin(&second, "be_polkadot", "node2", FDRAIN, FDRAIN, 1) & (int)FDRAIN, 0);
+	ck_assert_int_eq(h_server_admin(&second, "be_polkadot", "node1", NULL, 0, NULL), 0);
+	/* And removed again: the controller lets it be (its state stays as it was left). */
+	cfg = fx_ctl_config(fx_socket_item, NULL, NULL);
+	ck_assert_int_eq(h_write_file(fx.ctl.config, cfg), 0);
+	free(cfg);
+	kill(fx.ctl.pid, SIGHUP);
+	ck_assert(h_wait_file_contains(fx.ctl.log, "no longer in the config", 2));
+	st = h_haproxy_stop(&second);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "haproxy exit %d", st);
+}
+END_TEST
 END_TEST
 
 START_TEST(test_restart_does_not_flap)
@@ -343,6 +377,7 @@ static Suite *ctl_ops_suite(void)
 	tcase_add_test(tc, test_two_haproxy_in_step);
 	tcase_add_test(tc, test_drain_undrain_by_hand);
 	tcase_add_test(tc, test_sighup_adds_template_node);
+	tcase_add_test(tc, test_sighup_adds_haproxy);
 	tcase_add_test(tc, test_restart_does_not_flap);
 	tcase_add_test(tc, test_hand_maint_left_alone);
 	tcase_add_test(tc, test_check_bad_config);
