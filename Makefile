@@ -53,6 +53,9 @@ UNIT_BINS  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
 UNIT_DEPS_rpc := spoa/methods spoa/rpc_class
 UNIT_DEPS_methods := spoa/rpc_class
 UNIT_DEPS_plan := ctl/hapi/hapi_cmd
+# Unit tests link their module, libpfcommon and cJSON only: a pure module that
+# reached for libev, libcurl or libmicrohttpd would not link. The poller is I/O.
+UNIT_LIBS_poller := -lev -lcurl -lmicrohttpd -lpthread
 objs_of = $(addprefix $(BUILD)/,$(addsuffix .o,$(1)))
 unit_mod = $(firstword $(wildcard spoa/$(1).c ctl/$(1).c ctl/*/$(1).c common/$(1).c))
 
@@ -106,7 +109,7 @@ $(CTL_BIN): $(BUILD)/ctl/main.o $(CTL_OBJ) $(LIBCOMMON)
 $(BUILD)/tests/unit/check_%: $(BUILD)/tests/unit/check_%.o \
 		$$(call objs_of,$$(basename $$(call unit_mod,$$*)) $$(UNIT_DEPS_$$*)) $(LIBCOMMON)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) -lev -lcjson -lcurl -lmicrohttpd -lpthread
+	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) -lcjson $(UNIT_LIBS_$*)
 
 $(BUILD)/tests/integration/test_%: $(BUILD)/tests/integration/test_%.o $(HARNESS_OBJ) $(LIBCOMMON)
 	@$(if $(Q),echo "  LD      $@")
