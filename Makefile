@@ -147,12 +147,15 @@ ifneq ($(strip $(HAP34_BINS)),)
 endif
 
 # The short sanitizer run inside `make test`: unit tests, fuzz replay, the
-# agent's own integration suite and the controller's health suite under ASan+UBSan,
-# against Debian's haproxy only (the 3.4 pass checks HAProxy, not our memory).
+# agent's own integration suite and the controller's health, ops and reload
+# suites under ASan+UBSan, against Debian's haproxy only (the 3.4 pass checks
+# HAProxy, not our memory).
 asan-short:
 	$(Q)$(MAKE) --no-print-directory VARIANT=asan all unit fuzz-replay \
 		INTEG_BINS="build/asan/tests/integration/test_spoa_agent \
-			    build/asan/tests/integration/test_ctl_health" HAP34_BINS= integration
+			    build/asan/tests/integration/test_ctl_health \
+			    build/asan/tests/integration/test_ctl_ops \
+			    build/asan/tests/integration/test_ctl_reload" HAP34_BINS= integration
 
 fuzz-smoke:
 	$(Q)$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=30

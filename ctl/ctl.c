@@ -104,16 +104,20 @@ static struct ctl_node **find_old(struct ctl_chain *old, unsigned n_old, const c
 	return NULL;
 }
 
-/* Frees <chains> and the nodes they own; nodes also in <keep> (may be NULL) are not freed. */
+/*
+ * Frees <chains> and the nodes they own; nodes also in <keep> (may be NULL)
+ * are not freed, and slots a reload emptied (detach_reused()) are skipped.
+ */
 static void free_chains_but(struct ctl_chain *chains, unsigned n, struct ctl_chain *keep,
                             unsigned n_keep)
 {
 	for (unsigned c = 0; c < n; c++) {
 		for (unsigned i = 0; i < chains[c].n_nodes; i++) {
-			struct ctl_node **o = find_old(keep, n_keep, chains[c].nodes[i]->name);
+			struct ctl_node *nd = chains[c].nodes[i];
+			struct ctl_node **o = nd != NULL ? find_old(keep, n_keep, nd->name) : NULL;
 
-			if (o == NULL || *o != chains[c].nodes[i])
-				free(chains[c].nodes[i]);
+			if (nd != NULL && (o == NULL || *o != nd))
+				free(nd);
 		}
 		free(chains[c].nodes);
 	}
