@@ -171,6 +171,8 @@ START_TEST(test_sighup_adds_template_node)
 	kill(fx.ctl.pid, SIGHUP);
 	ck_assert(h_wait_file_contains(fx.ctl.log, "reloaded", 5));
 	ck_assert(h_wait_file_contains(fx.ctl.log, "node=p3 takes slot be_polkadot/slot", 5));
+	/* The one "node changed" point heard the config add it. */
+	ck_assert(h_wait_file_contains(fx.ctl.log, "chain=polkadot node=p3 added (ready)", 1));
 	/* The slot has the node's address and is in rotation. */
 	for (double end = h_now() + 5; h_now() < end && port != fx.sim.port[3];)
 		(void)h_server_admin(&fx.hap, "be_polkadot", "slot1", addr, sizeof(addr), &port);
@@ -205,6 +207,8 @@ START_TEST(test_sighup_adds_template_node)
 	kill(fx.ctl.pid, SIGHUP);
 	ck_assert_int_ne(
 	    h_wait_admin(&fx.hap, "be_polkadot", "slot1", FMAINT, FMAINT, 5) & (int)FMAINT, 0);
+	ck_assert(
+	    h_wait_file_contains(fx.ctl.log, "chain=polkadot node=p3 removed from the config", 1));
 	/* Two reloads and not one false "round still polling" alarm. */
 	ck_assert_msg(!h_wait_file_contains(fx.ctl.log, "still polling", 0.3), "%s", fx.ctl.log);
 }
