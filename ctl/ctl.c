@@ -368,6 +368,8 @@ static void handle_answer(struct ctl *c, struct ctl_node *nd, const struct polle
 	}
 	if (nd->cur.err == NODE_POLL_OK && !nd->cur.has_best)
 		noderpc_poll_fail(&nd->cur, NODE_POLL_MALFORMED, "malformed: no best header");
+	if (nd->cur.err == NODE_POLL_OK && !nd->cur.has_genesis)
+		noderpc_poll_fail(&nd->cur, NODE_POLL_MALFORMED, "malformed: no genesis hash");
 	node_poll_done(c, nd);
 }
 
@@ -404,6 +406,10 @@ static void poll_send(struct ctl *c, struct ctl_node *nd, const char *body, int 
 	}
 }
 
+/* The calls of the poll batch, sent one by one to a node that refuses batches. */
+static const unsigned ctl_single_ids[] = {NODERPC_ID_HEALTH, NODERPC_ID_HEADER,
+                                          NODERPC_ID_FINALIZED_HEAD, NODERPC_ID_GENESIS};
+
 static void poll_node(struct ctl *c, struct ctl_node *nd)
 {
 	char body[NODERPC_POLL_CAP];
@@ -422,15 +428,15 @@ static void poll_node(struct ctl *c, struct ctl_node *nd)
 		return;
 	}
 	/* Single calls, all in flight at once; the answers merge into <cur>. */
-	nd->singles_left = 3;
-	for (unsigned id = NODERPC_ID_HEALTH; id <= NODERPC_ID_FINALIZED_HEAD; id++) {
-		len = noderpc_build_single(body, sizeof(body), id);
+	nd->singles_left = PF_ARRAY_SIZE(ctl_single_ids);
+	for (size_t k = 0; k < PF_ARRAY_SIZE(ctl_single_ids); k++) {
+		len = noderpc_build_single(body, sizeof(body), ctl_single_ids[k]);
 		poll_send(c, nd, body, len, c->cfg.timeout_ms);
 	}
 }
 
 /*
- * Idle connections to keep: one per batch node, three per single-call node
+ * Idle connections to keep: one per batch node, four per single-call node
  * (its calls are in flight together), doubled for the finalized-header call
  * and reconnects, so steady polling never opens a new connection.
  */
@@ -440,7 +446,9 @@ static long max_connections(const struct ctl_cfg *cfg)
 
 	for (unsigned ch = 0; ch < cfg->n_chains; ch++)
 		for (unsigned i = 0; i < cfg->chains[ch].n_nodes; i++)
-			n += cfg->chains[ch].nodes[i].batch ? 2 : 6;
+			n += cfg->chains[ch].nodes[i].batch
+			         ? 2
+			         : 2 * (long)PF_ARRAY_SIZE(ctl_single_ids);
 	return n;
 }
 
