@@ -37,9 +37,11 @@ const double ctl_lat_bounds_ms[CTL_LAT_BUCKETS] = {5, 10, 25, 50, 100, 250, 500,
 
 /* ---- runtime objects from the config ---- */
 
+_Static_assert(CTL_CFG_HASH_LEN == NODERPC_HASH_LEN, "a configured genesis is a node hash");
+
 static void node_limits_from_cfg(struct node_limits *lim, const struct ctl_cfg *cfg)
 {
-	node_limits_default(lim);
+	memset(lim, 0, sizeof(*lim));
 	lim->max_lag = cfg->max_lag;
 	lim->max_lag_seconds = cfg->max_lag_seconds;
 	lim->max_finalized_lag = cfg->max_finalized_lag;
@@ -521,6 +523,26 @@ static enum node_state preset_from_haproxy(const struct ctl *c, const struct ctl
 	return NODE_READY;
 }
 
+/* The chain's facts for node_decide(): chains[] is built in config order. */
+static void chain_params(const struct ctl *c, unsigned ch, struct node_chain_params *cp)
+{
+	const struct ctl_chain_cfg *cc = &c->cfg.chains[ch];
+
+	memset(cp, 0, sizeof(*cp));
+	cp->has_genesis = cc->genesis[0] != '\0';
+	memcpy(cp->genesis, cc->genesis, sizeof(cp->genesis));
+	cp->block_time_ms = cc->block_time_ms;
+}
+
+/* One line when a node turns out to be on another network (its reason has the hashes too). */
+static void log_network(const struct ctl_chain *chain, const struct ctl_node *nd,
+                        const struct node_track *t)
+{
+	if (t->foreign && !nd->track.foreign)
+		log_warn(MOD, "chain=%s node=%s is on another network: genesis %s, expected %s",
+		         chain->name, nd->name, nd->poll.genesis_hash, chain->track.genesis);
+}
+
 static void decide(struct ctl *c)
 {
 	int64_t now = pf_wall_ms();
@@ -531,6 +553,8 @@ static void decide(struct ctl *c)
 		    calloc(chain->n_nodes ? chain->n_nodes : 1, sizeof(*polls));
 		struct node_track *tracks =
 		    calloc(chain->n_nodes ? chain->n_nodes : 1, sizeof(*tracks));
+		struct node_chain_params cp;
+		bool conflict = chain->track.genesis_conflict;
 
 		if (polls == NULL || tracks == NULL) {
 			log_err(MOD, "out of memory deciding chain %s: keeping last round's states",
@@ -554,10 +578,17 @@ static void decide(struct ctl *c)
 			polls[i] = nd->poll;
 			tracks[i] = nd->track;
 		}
-		node_decide(&c->limits, &chain->track, polls, tracks, chain->n_nodes, now);
+		chain_params(c, ch, &cp);
+		node_decide(&c->limits, &cp, &chain->track, polls, tracks, chain->n_nodes, now);
+		if (chain->track.genesis_conflict && !conflict)
+			log_warn(MOD,
+			         "chain=%s nodes report different genesis hashes and none has a "
+			         "majority: nobody is out for it; set \"genesis\" in the config",
+			         chain->name);
 		for (unsigned i = 0; i < chain->n_nodes; i++) {
 			struct ctl_node *nd = chain->nodes[i];
 
+			log_network(chain, nd, &tracks[i]);
 			nd->track = tracks[i];
 			if (nd->track.changed) {
 				log_info(MOD, "chain=%s node=%s %s -> %s: %s", chain->name,

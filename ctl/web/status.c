@@ -133,7 +133,7 @@ char *status_render_metrics(const struct ctl *c, size_t *len)
 				    (unsigned long long)nd->poll_failures[e]);
 		}
 	FAMILY("polkfura_ctl_chain_reference_height", "gauge",
-	       "Height at least two reachable nodes reached.");
+	       "Reference head: the nodes' vote, or a lone node above it once the others stopped.");
 	FAMILY("polkfura_ctl_chain_stalled", "gauge", "1 while no node of the chain advances.");
 	FAMILY("polkfura_ctl_chain_ready_nodes", "gauge", "Nodes in rotation.");
 	for (unsigned ch = 0; ch < c->n_chains; ch++) {
