@@ -169,6 +169,7 @@ static void node_forget_heights(struct chain_track *c)
 	c->has_ref_finalized = false;
 	c->has_anchor = false;
 	c->has_base = false;
+	c->has_watch = false;
 	c->ring_len = 0;
 }
 
@@ -321,6 +322,32 @@ static int64_t node_ring_first_seen(const struct chain_track *c, uint64_t height
 }
 
 /*
+ * Before the candidates ever agreed (a node far above since the first round
+ * keeps them from it), the vote confirms a tip on its own once it has moved
+ * at the block time for NODE_STOP_BLOCKS block times: a vote that keeps the
+ * chain's pace is at the tip. A vote that stops, lags, jumps or drops starts
+ * the watch again.
+ */
+static bool node_vote_paced(const struct node_chain_params *cp, struct chain_track *c,
+                            int64_t now_ms)
+{
+	int64_t bt = node_block_ms(cp), dt = now_ms - c->watch_ms;
+	uint64_t made, lo, hi;
+
+	if (c->has_watch && dt >= 0 && c->vote >= c->watch_vote) {
+		made = c->vote - c->watch_vote;
+		lo = (uint64_t)(dt / bt);
+		hi = lo + (dt % bt != 0) + 1; /* one more for where in its slot the watch began */
+		if (made + 1 >= lo && made <= hi)
+			return dt >= NODE_STOP_BLOCKS * bt;
+	}
+	c->has_watch = true;
+	c->watch_vote = c->vote;
+	c->watch_ms = now_ms;
+	return false;
+}
+
+/*
  * Moves the anchor up to the highest candidate still plausible under last
  * round's ceiling, when it is within max_lag of the vote (the vote confirms
  * it); the anchor keeps the time it was first confirmed, so a chain whose
@@ -332,7 +359,7 @@ static void node_anchor(const struct node_limits *lim, const struct node_chain_p
                         const struct node_track *tracks, size_t n, int64_t now_ms)
 {
 	uint64_t bound = UINT64_MAX, top = 0;
-	bool agree;
+	bool agree, paced;
 	size_t i;
 
 	if (node_ceiling(lim, cp, c, now_ms, &bound) && c->vote > bound)
@@ -341,7 +368,13 @@ static void node_anchor(const struct node_limits *lim, const struct node_chain_p
 		if (node_candidate(&tracks[i]) && polls[i].best <= bound && polls[i].best > top)
 			top = polls[i].best;
 	agree = top <= node_add(c->vote, lim->max_lag);
-	if (agree && (!c->has_anchor || top > c->anchor)) {
+	paced = !agree && !c->has_anchor && node_vote_paced(cp, c, now_ms);
+	if (paced) /* the lone node above stays out of the tip */
+		for (top = 0, i = 0; i < n; i++)
+			if (node_candidate(&tracks[i]) &&
+			    polls[i].best <= node_add(c->vote, lim->max_lag) && polls[i].best > top)
+				top = polls[i].best;
+	if ((agree || paced) && (!c->has_anchor || top > c->anchor)) {
 		c->has_anchor = true;
 		c->anchor = top;
 		c->anchor_ms = now_ms;

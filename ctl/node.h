@@ -113,6 +113,10 @@ struct chain_track {
 	bool has_base;
 	uint64_t base_vote;
 	int64_t base_ms; /* when <base_vote> was first seen */
+	/* Without an anchor: the vote since <watch_ms>, to tell a vote that keeps the pace. */
+	bool has_watch;
+	uint64_t watch_vote;
+	int64_t watch_ms;
 	struct node_ref_mark ring[NODE_RING_SIZE];
 	unsigned ring_start, ring_len; /* oldest entry, entries in use */
 };
@@ -149,7 +153,10 @@ void node_chain_init(struct chain_track *c);
  * - candidates: reachable (poll OK with has_best), not foreign, not stuck.
  *   The vote V is their 2nd-highest best (the only one's when one);
  * - anchor: the highest candidate under last round's ceiling, when within
- *   max_lag of V and above the anchor, with the time it was first confirmed.
+ *   max_lag of V and above the anchor, with the time it was first confirmed;
+ *   before there is one, also the highest candidate within max_lag of V once
+ *   V has moved at the block time for 3 block times (a node far above since
+ *   the start keeps the others from agreeing).
  *   Ceiling P = anchor + ceil(elapsed / block time) + max_lag. A candidate
  *   above max(P, V) is implausible ("height 999999 is more than the chain
  *   can have made (at most 112)"): it never makes the reference;

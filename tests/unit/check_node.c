@@ -138,11 +138,13 @@ struct scenario {
 
 static const struct scenario scenarios[] = {
     /*
-     * There from the first round, the bogus node never lets the others confirm
-     * a tip, so there is no ceiling to call it implausible: it stays in, but
-     * never sets the reference (bogus_N_nodes: one that appears later is out).
+     * There from the first round, the bogus node keeps the others from
+     * agreeing, and their vote moves a block a second, faster than the block
+     * time: no tip is confirmed, no ceiling calls it implausible. It stays in,
+     * but never sets the reference (bogus_from_the_start: a vote at the block
+     * time confirms a tip; bogus_N_nodes: a node that jumps later).
      */
-    {"bogus_high_node_from_the_start",
+    {"bogus_high_node",
      LIM(5, 0, 0, 2, 2, 2, 10000, 1, 60000),
      3,
      NULL,
@@ -1295,6 +1297,46 @@ static const struct scenario scenarios[] = {
          {0, {NULL}, NULL, NULL, {NULL}, 0, 0, 0, 0},
      },
      {0}},
+    /* Row "one bogus height from the first round": the others never agree with it, but their vote
+       keeps the block time for 3 block times: that confirms their tip, and the bogus node is
+       implausible. */
+    {"bogus_from_the_start",
+     LIM(5, 0, 0, 2, 2, 2, 10000, 1, 60000),
+     3,
+     NULL,
+     {
+         {0, {"b=1000", "b=1000", "b=999999"}, "RRR", "...", {"ok", "ok", "ok"}, 1000, 0, 0, 0},
+         {6000, {"b=1001", "b=1001", "b=1000000"}, "RRR", "...", {"ok", "ok", "ok"}, 1001, 0, 0, 0},
+         {12000,
+          {"b=1002", "b=1002", "b=1000001"},
+          "RRR",
+          "...",
+          {"ok", "ok", "ok"},
+          1002,
+          0,
+          0,
+          0},
+         {18000,
+          {"b=1003", "b=1003", "b=1000002"},
+          "RRR",
+          "...",
+          {"ok", "ok", "height 1000002 is more than the chain can have made (at most 1008)"},
+          1003,
+          0,
+          0,
+          0},
+         {24000,
+          {"b=1004", "b=1004", "b=1000003"},
+          "RRD",
+          "..x",
+          {"ok", "ok", "height 1000003 is more than the chain can have made (at most 1009)"},
+          1004,
+          0,
+          0,
+          0},
+         {0, {NULL}, NULL, NULL, {NULL}, 0, 0, 0, 0},
+     },
+     {0}},
     /* Row "two nodes agree on a high height": a height two nodes reached is trusted, ceiling or
        not. */
     {"two_agree_on_a_high_height",
@@ -1389,6 +1431,21 @@ static const struct scenario scenarios[] = {
           0,
           0,
           0},
+         {0, {NULL}, NULL, NULL, {NULL}, 0, 0, 0, 0},
+     },
+     {0}},
+    /* A vote faster than the block time is a node catching up, not the tip: it confirms nothing,
+       and the node above is not called implausible. */
+    {"fresh_start_2_nodes_lower_catching_up",
+     LIM(5, 0, 0, 2, 2, 2, 10000, 1, 60000),
+     2,
+     NULL,
+     {
+         {0, {"b=1100", "b=1000"}, "RR", "..", {"ok", "ok"}, 1000, 0, 0, 0},
+         {6000, {"b=1101", "b=1003"}, "RR", "..", {"ok", "ok"}, 1003, 0, 0, 0},
+         {12000, {"b=1102", "b=1006"}, "RR", "..", {"ok", "ok"}, 1006, 0, 0, 0},
+         {18000, {"b=1103", "b=1009"}, "RR", "..", {"ok", "ok"}, 1009, 0, 0, 0},
+         {24000, {"b=1104", "b=1012"}, "RR", "..", {"ok", "ok"}, 1012, 0, 0, 0},
          {0, {NULL}, NULL, NULL, {NULL}, 0, 0, 0, 0},
      },
      {0}},
