@@ -80,9 +80,11 @@ static void node_changed(struct ctl *c, struct ctl_node *nd, enum ctl_change_sou
 
 /* ---- runtime objects from the config ---- */
 
+_Static_assert(CTL_CFG_HASH_LEN == NODERPC_HASH_LEN, "a configured genesis is a node hash");
+
 static void node_limits_from_cfg(struct node_limits *lim, const struct ctl_cfg *cfg)
 {
-	node_limits_default(lim);
+	memset(lim, 0, sizeof(*lim));
 	lim->max_lag = cfg->max_lag;
 	lim->max_lag_seconds = cfg->max_lag_seconds;
 	lim->max_finalized_lag = cfg->max_finalized_lag;
@@ -414,6 +416,8 @@ static void handle_answer(struct ctl *c, struct ctl_node *nd, const struct polle
 	}
 	if (nd->cur.err == NODE_POLL_OK && !nd->cur.has_best)
 		noderpc_poll_fail(&nd->cur, NODE_POLL_MALFORMED, "malformed: no best header");
+	if (nd->cur.err == NODE_POLL_OK && !nd->cur.has_genesis)
+		noderpc_poll_fail(&nd->cur, NODE_POLL_MALFORMED, "malformed: no genesis hash");
 	node_poll_done(c, nd);
 }
 
@@ -450,6 +454,10 @@ static void poll_send(struct ctl *c, struct ctl_node *nd, const char *body, int 
 	}
 }
 
+/* The calls of the poll batch, sent one by one to a node that refuses batches. */
+static const unsigned ctl_single_ids[] = {NODERPC_ID_HEALTH, NODERPC_ID_HEADER,
+                                          NODERPC_ID_FINALIZED_HEAD, NODERPC_ID_GENESIS};
+
 static void poll_node(struct ctl *c, struct ctl_node *nd)
 {
 	char body[NODERPC_POLL_CAP];
@@ -468,15 +476,15 @@ static void poll_node(struct ctl *c, struct ctl_node *nd)
 		return;
 	}
 	/* Single calls, all in flight at once; the answers merge into <cur>. */
-	nd->singles_left = 3;
-	for (unsigned id = NODERPC_ID_HEALTH; id <= NODERPC_ID_FINALIZED_HEAD; id++) {
-		len = noderpc_build_single(body, sizeof(body), id);
+	nd->singles_left = PF_ARRAY_SIZE(ctl_single_ids);
+	for (size_t k = 0; k < PF_ARRAY_SIZE(ctl_single_ids); k++) {
+		len = noderpc_build_single(body, sizeof(body), ctl_single_ids[k]);
 		poll_send(c, nd, body, len, c->cfg.timeout_ms);
 	}
 }
 
 /*
- * Idle connections to keep: one per batch node, three per single-call node
+ * Idle connections to keep: one per batch node, four per single-call node
  * (its calls are in flight together), doubled for the finalized-header call
  * and reconnects, so steady polling never opens a new connection.
  */
@@ -486,7 +494,9 @@ static long max_connections(const struct ctl_cfg *cfg)
 
 	for (unsigned ch = 0; ch < cfg->n_chains; ch++)
 		for (unsigned i = 0; i < cfg->chains[ch].n_nodes; i++)
-			n += cfg->chains[ch].nodes[i].batch ? 2 : 6;
+			n += cfg->chains[ch].nodes[i].batch
+			         ? 2
+			         : 2 * (long)PF_ARRAY_SIZE(ctl_single_ids);
 	return n;
 }
 
@@ -708,10 +718,33 @@ static enum node_state preset_from_haproxy(const struct ctl *c, const struct ctl
 	return NODE_READY;
 }
 
-static void decide_chain(struct ctl *c, struct ctl_chain *chain, int64_t now)
+/* The chain's facts for node_decide(): chains[] is built in config order. */
+static void chain_params(const struct ctl *c, unsigned ch, struct node_chain_params *cp)
 {
+	const struct ctl_chain_cfg *cc = &c->cfg.chains[ch];
+
+	memset(cp, 0, sizeof(*cp));
+	cp->has_genesis = cc->genesis[0] != '\0';
+	memcpy(cp->genesis, cc->genesis, sizeof(cp->genesis));
+	cp->block_time_ms = cc->block_time_ms;
+}
+
+/* One line when a node turns out to be on another network (its reason has the hashes too). */
+static void log_network(const struct ctl_chain *chain, const struct ctl_node *nd,
+                        const struct node_track *t)
+{
+	if (t->foreign && !nd->track.foreign)
+		log_warn(MOD, "chain=%s node=%s is on another network: genesis %s, expected %s",
+		         chain->name, nd->name, nd->poll.genesis_hash, chain->track.genesis);
+}
+
+static void decide_chain(struct ctl *c, unsigned ch, int64_t now)
+{
+	struct ctl_chain *chain = &c->chains[ch];
 	struct node_poll *polls = calloc(chain->n_nodes ? chain->n_nodes : 1, sizeof(*polls));
 	struct node_track *tracks = calloc(chain->n_nodes ? chain->n_nodes : 1, sizeof(*tracks));
+	bool conflict = chain->track.genesis_conflict;
+	struct node_chain_params cp;
 
 	if (polls == NULL || tracks == NULL) {
 		log_err(MOD, "out of memory deciding chain %s: keeping last round's states",
@@ -733,10 +766,17 @@ static void decide_chain(struct ctl *c, struct ctl_chain *chain, int64_t now)
 		polls[i] = nd->poll;
 		tracks[i] = nd->track;
 	}
-	node_decide(&c->limits, &chain->track, polls, tracks, chain->n_nodes, now);
+	chain_params(c, ch, &cp);
+	node_decide(&c->limits, &cp, &chain->track, polls, tracks, chain->n_nodes, now);
+	if (chain->track.genesis_conflict && !conflict)
+		log_warn(MOD,
+		         "chain=%s nodes report different genesis hashes and none has a majority: "
+		         "nobody is out for it; set \"genesis\" in the config",
+		         chain->name);
 	for (unsigned i = 0; i < chain->n_nodes; i++) {
 		struct ctl_node *nd = chain->nodes[i];
 
+		log_network(chain, nd, &tracks[i]);
 		nd->track = tracks[i];
 		if (nd->track.changed)
 			node_changed(c, nd, CTL_CHANGE_DECISION, false, false);
@@ -780,7 +820,7 @@ static void finish_round(struct ctl *c)
 	c->last_round_ms = (ev_now(c->loop) - c->round_started) * 1000.0;
 	fill_finalized(c);
 	for (unsigned ch = 0; ch < c->n_chains; ch++)
-		decide_chain(c, &c->chains[ch], now);
+		decide_chain(c, ch, now);
 	c->first_decision_done = true;
 	reconcile_all(c);
 }

@@ -42,6 +42,7 @@ enum cfg_type {
 	CFG_SOCKETS,   /* haproxy: array of runtime-API addresses */
 	CFG_BACKENDS,  /* heavy_backends: array of backend names */
 	CFG_URL,       /* a node's rpc URL, split into its parts */
+	CFG_HASH,      /* "0x" + 64 hex digits, stored lower-case into char[max + 1] */
 	CFG_CHAINS,    /* array of chain objects */
 	CFG_NODES,     /* array of node objects */
 };
@@ -100,6 +101,8 @@ static const struct cfg_key chain_keys[] = {
     {"backend", CFG_NAME, CHAIN(backend), 0, NULL, 1, CTL_CFG_NAME_MAX, CS_BACKEND, CFG_REQUIRED},
     {"heavy_backends", CFG_BACKENDS, CHAIN(heavy_backends), 0, NULL, 0, CTL_CFG_MAX_HEAVY,
      CS_BACKEND, 0},
+    {"genesis", CFG_HASH, CHAIN(genesis), 0, NULL, CTL_CFG_HASH_LEN, CTL_CFG_HASH_LEN, 0, 0},
+    {"block_time_ms", CFG_UINT, CHAIN(block_time_ms), 6000, NULL, 100, 600000, 0, 0},
     {"nodes", CFG_NODES, CHAIN(nodes), 0, NULL, 1, CTL_CFG_MAX_CHAIN_NODE, 0, CFG_REQUIRED},
 };
 
@@ -300,6 +303,28 @@ static int parse_name(struct cfg_ctx *c, const char *path, const char *key, cons
 		            quote(v->valuestring, got, sizeof(got)), k->min, k->max,
 		            cs_desc[k->cs]);
 	memcpy(dst, v->valuestring, strlen(v->valuestring) + 1);
+	return 0;
+}
+
+/* A block hash as the nodes print it: "0x" and 64 hex digits of either case; stored lower-case. */
+static int parse_hash(struct cfg_ctx *c, const char *path, const struct cfg_key *k, const cJSON *v,
+                      char *dst)
+{
+	char got[64];
+	const char *s;
+	size_t n, i;
+
+	if (need_string(c, path, k->key, v) == -1)
+		return -1;
+	s = v->valuestring;
+	n = strlen(s);
+	for (i = 2; i < n && isxdigit((unsigned char)s[i]); i++)
+		;
+	if (n != (size_t)k->max || s[0] != '0' || s[1] != 'x' || i != n)
+		return fail(c, path, k->key, "%s must be 0x followed by 64 hex digits",
+		            quote(s, got, sizeof(got)));
+	for (i = 0; i <= n; i++)
+		dst[i] = (char)tolower((unsigned char)s[i]);
 	return 0;
 }
 
@@ -719,6 +744,8 @@ static int parse_value(struct cfg_ctx *c, const char *path, const struct cfg_key
 		return parse_backends(c, path, k, v, dst);
 	case CFG_URL:
 		return parse_url(c, path, k, v, dst);
+	case CFG_HASH:
+		return parse_hash(c, path, k, v, field);
 	case CFG_CHAINS: /* walked by parse_object's caller */
 	case CFG_NODES:
 		break;
@@ -740,6 +767,7 @@ static int apply_default(struct cfg_ctx *c, const char *path, const struct cfg_k
 		return 0;
 	case CFG_NAME:
 	case CFG_PATH:
+	case CFG_HASH:
 		(void)snprintf(field, (size_t)k->max + 1, "%s", k->def_str ? k->def_str : "");
 		return 0;
 	case CFG_LOG_LEVEL:
@@ -1061,7 +1089,7 @@ static const char *const type_names[] = {
     [CFG_UINT] = "integer",      [CFG_BOOL] = "bool",      [CFG_NAME] = "string",
     [CFG_PATH] = "path",         [CFG_LOG_LEVEL] = "enum", [CFG_LISTEN] = "address",
     [CFG_SOCKETS] = "addresses", [CFG_BACKENDS] = "names", [CFG_URL] = "url",
-    [CFG_CHAINS] = "objects",    [CFG_NODES] = "objects",
+    [CFG_HASH] = "hash",         [CFG_CHAINS] = "objects", [CFG_NODES] = "objects",
 };
 
 static void dump_level(FILE *out, const char *prefix, const struct cfg_level *lvl)
@@ -1091,6 +1119,8 @@ static void dump_level(FILE *out, const char *prefix, const struct cfg_level *lv
 			               k->min, k->max, CTL_CFG_NAME_MAX, cs_desc[k->cs]);
 		else if (k->type == CFG_SOCKETS || k->type == CFG_CHAINS || k->type == CFG_NODES)
 			(void)snprintf(range, sizeof(range), "%lld..%lld items", k->min, k->max);
+		else if (k->type == CFG_HASH)
+			(void)snprintf(range, sizeof(range), "0x + 64 hex digits");
 		else if (k->type == CFG_PATH || k->type == CFG_URL)
 			(void)snprintf(range, sizeof(range), "at most %lld chars", k->max);
 		else if (k->type == CFG_BOOL)

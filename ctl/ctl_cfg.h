@@ -26,6 +26,7 @@
 #define CTL_CFG_NAME_MAX       63                /* backend, node and server names */
 #define CTL_CFG_URL_MAX        255               /* rpc URL, and so its host and path */
 #define CTL_CFG_PATH_MAX       1023              /* state_file */
+#define CTL_CFG_HASH_LEN       66                /* genesis: "0x" + 64 hex digits */
 #define CTL_CFG_MAX_HAPROXY    8
 #define CTL_CFG_MAX_HEAVY      8 /* heavy_backends per chain */
 #define CTL_CFG_MAX_CHAINS     64
@@ -62,6 +63,9 @@ struct ctl_chain_cfg {
 	/* Backends whose servers "track" this backend's; addresses are mirrored into them. */
 	char heavy_backends[CTL_CFG_MAX_HEAVY][CTL_CFG_NAME_MAX + 1];
 	unsigned n_heavy;
+	/* Hash of block 0, lower-case; "" = take the one most nodes report. */
+	char genesis[CTL_CFG_HASH_LEN + 1];
+	unsigned block_time_ms;     /* shortest time between two blocks of the chain */
 	struct ctl_node_cfg *nodes; /* owned, n_nodes entries, in config order */
 	unsigned n_nodes;
 };

@@ -39,12 +39,23 @@ static const char *const noderpc_methods[NODERPC_ID_MAX + 1] = {
     [NODERPC_ID_FINALIZED_HEAD] = "chain_getFinalizedHead",
     [NODERPC_ID_FINALIZED_HEADER] = "chain_getHeader",
     [NODERPC_ID_SYNC_STATE] = "system_syncState",
+    [NODERPC_ID_GENESIS] = "chain_getBlockHash",
 };
+
+/* Params of the single calls; NULL is []. */
+static const char *const noderpc_params[NODERPC_ID_MAX + 1] = {
+    [NODERPC_ID_GENESIS] = "[0]",
+};
+
+/* Ids a poll batch must answer: the calls of noderpc_poll_body. */
+static const unsigned noderpc_batch_ids[] = {NODERPC_ID_HEALTH, NODERPC_ID_HEADER,
+                                             NODERPC_ID_FINALIZED_HEAD, NODERPC_ID_GENESIS};
 
 static const char noderpc_poll_body[] =
     "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"system_health\",\"params\":[]},"
     "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"chain_getHeader\",\"params\":[]},"
-    "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"chain_getFinalizedHead\",\"params\":[]}]";
+    "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"chain_getFinalizedHead\",\"params\":[]},"
+    "{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"chain_getBlockHash\",\"params\":[0]}]";
 
 const char *node_poll_err_name(enum node_poll_err err)
 {
@@ -142,7 +153,7 @@ int noderpc_build_single(char *buf, size_t cap, unsigned id)
 {
 	if (id == NODERPC_ID_FINALIZED_HEADER || !noderpc_method(id))
 		return -1;
-	return noderpc_build_call(buf, cap, id, noderpc_method(id), NULL);
+	return noderpc_build_call(buf, cap, id, noderpc_method(id), noderpc_params[id]);
 }
 
 int noderpc_build_header_at(char *buf, size_t cap, const char *hash)
@@ -399,6 +410,13 @@ static int noderpc_result(struct node_poll *p, unsigned id, const cJSON *res)
 		return 0;
 	case NODERPC_ID_SYNC_STATE:
 		return noderpc_sync_state(p, res);
+	case NODERPC_ID_GENESIS:
+		if (cJSON_IsNull(res))
+			return noderpc_bad(p, "genesis hash is null");
+		if (noderpc_get_hash(p, res, "genesis hash", p->genesis_hash) < 0)
+			return -1;
+		p->has_genesis = true;
+		return 0;
 	default:
 		return noderpc_bad(p, "unexpected id %u", id);
 	}
@@ -466,7 +484,8 @@ static int noderpc_member(struct node_poll *p, const cJSON *m, unsigned *seen, b
 static int noderpc_batch(struct node_poll *p, const cJSON *root)
 {
 	const cJSON *m;
-	unsigned seen = 0, id;
+	unsigned seen = 0;
+	size_t i;
 
 	if (!root->child)
 		return noderpc_bad(p, "empty batch reply");
@@ -475,10 +494,10 @@ static int noderpc_batch(struct node_poll *p, const cJSON *root)
 		if (noderpc_member(p, m, &seen, false) < 0)
 			return -1;
 	}
-	for (id = NODERPC_ID_HEALTH; id <= NODERPC_ID_FINALIZED_HEAD; id++)
-		if (!(seen & (1u << id)))
-			return noderpc_bad(p, "batch reply lacks id %u (%s)", id,
-			                   noderpc_methods[id]);
+	for (i = 0; i < PF_ARRAY_SIZE(noderpc_batch_ids); i++)
+		if (!(seen & (1u << noderpc_batch_ids[i])))
+			return noderpc_bad(p, "batch reply lacks id %u (%s)", noderpc_batch_ids[i],
+			                   noderpc_methods[noderpc_batch_ids[i]]);
 	return 0;
 }
 

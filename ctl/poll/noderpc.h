@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The controller's poll of one node: builds the JSON-RPC request bodies
- * (one batch of system_health, chain_getHeader, chain_getFinalizedHead, or
- * the same calls one by one for nodes that refuse batches, plus
- * chain_getHeader(<finalized hash>) and system_syncState) and parses the
+ * (one batch of system_health, chain_getHeader, chain_getFinalizedHead and
+ * chain_getBlockHash(0), or the same calls one by one for nodes that refuse
+ * batches, plus chain_getHeader(<finalized hash>) and system_syncState) and parses the
  * replies into a struct node_poll. No I/O, no clock, no logging; parsing
  * uses cJSON (not a hot path: a few replies per node per interval) and frees
  * everything it allocates. Transport results (timeout, connect, HTTP status,
@@ -24,12 +24,13 @@
 #define NODERPC_ID_FINALIZED_HEAD   3 /* chain_getFinalizedHead */
 #define NODERPC_ID_FINALIZED_HEADER 4 /* chain_getHeader(<finalized hash>) */
 #define NODERPC_ID_SYNC_STATE       5 /* system_syncState */
-#define NODERPC_ID_MAX              5
+#define NODERPC_ID_GENESIS          6 /* chain_getBlockHash(0): which network the node is on */
+#define NODERPC_ID_MAX              6
 
 #define NODERPC_HASH_LEN   66    /* "0x" + 64 hex digits */
 #define NODERPC_DETAIL_MAX 96    /* sizeof(node_poll.detail) */
 #define NODERPC_BODY_MAX   65536 /* longer replies are malformed (a header is ~1 KiB) */
-#define NODERPC_POLL_CAP   256   /* enough for noderpc_build_poll() and every single call */
+#define NODERPC_POLL_CAP   512   /* enough for noderpc_build_poll() and every single call */
 
 enum node_poll_err {
 	NODE_POLL_OK = 0,
@@ -79,6 +80,9 @@ struct node_poll {
 	bool has_finalized;
 	uint64_t finalized;
 
+	bool has_genesis; /* chain_getBlockHash(0): the hash of block 0 names the network */
+	char genesis_hash[NODERPC_HASH_LEN + 1];
+
 	bool has_sync; /* system_syncState (optional call) */
 	bool has_sync_highest;
 	uint64_t sync_starting, sync_current, sync_highest;
@@ -104,7 +108,7 @@ void noderpc_poll_fail(struct node_poll *p, enum node_poll_err err, const char *
     PF_PRINTF(3, 4);
 
 /*
- * Writes the poll batch (ids 1, 2, 3) into <buf>/<cap>, NUL-terminated.
+ * Writes the poll batch (ids 1, 2, 3 and 6) into <buf>/<cap>, NUL-terminated.
  * Returns its length without the NUL, or -1 when <cap> is too small
  * (NODERPC_POLL_CAP always suffices).
  */
@@ -120,9 +124,9 @@ PF_MUSTCHECK int noderpc_build_call(char *buf, size_t cap, unsigned id, const ch
                                     const char *params_json);
 
 /*
- * The single-call fallback for id <id> (HEALTH, HEADER, FINALIZED_HEAD or
- * SYNC_STATE, without params). Returns as noderpc_build_call(); -1 for
- * FINALIZED_HEADER (use noderpc_build_header_at()) or an unknown id.
+ * The single-call fallback for id <id> (HEALTH, HEADER, FINALIZED_HEAD,
+ * SYNC_STATE without params, GENESIS with [0]). Returns as noderpc_build_call();
+ * -1 for FINALIZED_HEADER (use noderpc_build_header_at()) or an unknown id.
  */
 PF_MUSTCHECK int noderpc_build_single(char *buf, size_t cap, unsigned id);
 
@@ -141,8 +145,8 @@ bool noderpc_needs_finalized_header(const struct node_poll *p);
 
 /*
  * Parses one reply body <body>/<len> (need not be NUL-terminated) into <p>.
- * Accepts a batch (an array whose members are matched by id 1..5, in any
- * order; ids 1, 2 and 3 must all be there) or a single reply object (matched
+ * Accepts a batch (an array whose members are matched by id 1..6, in any
+ * order; ids 1, 2, 3 and 6 must all be there) or a single reply object (matched
  * by its id). Returns 0, or -1 after noderpc_poll_fail() with
  * NODE_POLL_RPC_ERROR (an error member; <batch_refused> too when its id is
  * null) or NODE_POLL_MALFORMED (invalid JSON, wrong shape or type, bad hex,

@@ -118,7 +118,7 @@ static void metrics_nodes(struct pf_buf *o, const struct status_view *v)
 static void metrics_chains(struct pf_buf *o, const struct status_view *v)
 {
 	FAMILY("polkfura_ctl_chain_reference_height", "gauge",
-	       "The chain's reference head (see the README's lag rule).");
+	       "Reference head: the nodes' vote, or a lone node above it once the others stopped.");
 	FAMILY("polkfura_ctl_chain_stalled", "gauge", "1 while no node of the chain advances.");
 	FAMILY("polkfura_ctl_chain_ready_nodes", "gauge", "Nodes the controller decided READY.");
 	for (unsigned c = 0; c < v->n_chains; c++) {

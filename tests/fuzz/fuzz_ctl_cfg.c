@@ -46,6 +46,15 @@ static void check_cfg(const struct ctl_cfg *cfg)
 			abort();
 		if (ch->n_heavy > CTL_CFG_MAX_HEAVY || ch->backend[0] == '\0')
 			abort();
+		if (ch->block_time_ms < 100 || ch->block_time_ms > 600000)
+			abort();
+		/* A genesis is absent or "0x" and 64 lower-case hex digits, as the poller stores
+		 * it. */
+		if (ch->genesis[0] != '\0' &&
+		    (strlen(ch->genesis) != CTL_CFG_HASH_LEN ||
+		     strspn(ch->genesis + 2, "0123456789abcdef") != CTL_CFG_HASH_LEN - 2 ||
+		     strncmp(ch->genesis, "0x", 2) != 0))
+			abort();
 		for (unsigned j = 0; j < ch->n_nodes; j++)
 			check_node(&ch->nodes[j]);
 		nodes += ch->n_nodes;

@@ -63,6 +63,8 @@ static void fz_check_poll(const struct node_poll *p, int rc)
 		fz_check_hash(p->best_parent_hash);
 	if (p->has_finalized_hash)
 		fz_check_hash(p->finalized_hash);
+	if (p->has_genesis)
+		fz_check_hash(p->genesis_hash);
 	if (p->has_sync_highest && !p->has_sync)
 		abort();
 	if (!p->has_health && (p->peers != 0 || p->syncing))
@@ -135,7 +137,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rc2 = noderpc_parse((const char *)data, size, &q);
 	if (rc != rc2 || p.err != q.err || strcmp(p.detail, q.detail) != 0 ||
 	    p.has_health != q.has_health || p.has_best != q.has_best || p.best != q.best ||
-	    p.has_finalized != q.has_finalized || p.finalized != q.finalized)
+	    p.has_finalized != q.has_finalized || p.finalized != q.finalized ||
+	    p.has_genesis != q.has_genesis || strcmp(p.genesis_hash, q.genesis_hash) != 0)
 		abort();
 
 	/* Adding into a filled poll (the single-call path) is safe; the first error stays. */

@@ -297,12 +297,25 @@ class Chain {
   }
 }
 
+// Networks by name: a node answers with the hashes of its network, which is its chain unless the
+// steer key `network` names another one (a node of another network posing as one of this chain).
+const networks = new Map();
+
+function networkOf(name) {
+  let net = networks.get(name);
+  if (!net) {
+    net = new Chain(name, D);
+    networks.set(name, net);
+  }
+  return net;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Node state and steering
 
 const STEER_KEYS = [
   'height', 'block_time_ms', 'finalized_lag', 'syncing', 'peers', 'should_have_peers', 'latency_ms',
-  'http_error', 'rpc_error', 'hang', 'down', 'stall', 'highest_block', 'starting_block',
+  'http_error', 'rpc_error', 'hang', 'down', 'stall', 'highest_block', 'starting_block', 'network',
 ];
 
 function isInt(v, min = 0, max = Number.MAX_SAFE_INTEGER) {
@@ -355,6 +368,10 @@ function validateSteer(obj) {
         else if (isInt(v)) out[k] = v;
         else return bad('expected a non-negative integer or null (automatic)');
         break;
+      case 'network':
+        if (v === null || (typeof v === 'string' && /^[A-Za-z0-9_.-]{1,64}$/.test(v))) out[k] = v;
+        else return bad("expected a network name of [A-Za-z0-9_.-], or null for the node's chain");
+        break;
       default:
         return { error: `unknown steer key '${k}' (known: ${STEER_KEYS.join(', ')})` };
     }
@@ -378,6 +395,7 @@ function defaultState(opts) {
     stall: false,
     highest_block: null,
     starting_block: null,
+    network: null,
   };
 }
 
@@ -393,6 +411,7 @@ class SimNode {
     this.chain = chain;
     this.port = port; // requested port; the bound one after listen
     this.s = state;
+    this.net = state.network === null ? chain : networkOf(state.network); // hashes come from here
     this.initial = Object.assign({}, state);
     this.baseHeight = state.height;
     this.baseTime = startTime;
@@ -462,6 +481,7 @@ class SimNode {
     return {
       name: this.name,
       chain: this.chain.name,
+      network: this.net.name,
       port: this.port,
       height: this.height(now),
       finalized: this.finalized(now),
@@ -666,7 +686,7 @@ function dispatch(node, method, params, ws, now) {
   const cls = D.methodClass.get(method);
   if (cls === undefined) return ['error', D.errNotFound];
   if (cls === 'unsafe') return ['error', D.errUnsafe];
-  const chain = node.chain;
+  const chain = node.net;
   const p0 = Array.isArray(params) ? params[0] : params && typeof params === 'object' ? Object.values(params)[0] : undefined;
   switch (method) {
     case 'system_health':
@@ -893,7 +913,7 @@ function pushSub(node, ws, sub, now) {
   else return;
   if (n === sub.last) return;
   sub.last = n;
-  wsSend(ws, notifyText(sub, node.chain.header(n)));
+  wsSend(ws, notifyText(sub, node.net.header(n)));
 }
 
 // A new subscription first gets the current head (substrate sends it right away); a runtime
@@ -1064,6 +1084,7 @@ async function applySteer(node, v, now) {
     if (!wasAdvancing || !advancing || v.block_time_ms !== undefined) node.baseTime = now;
   }
   node.rpcErrorText = s.rpc_error ? JSON.stringify(s.rpc_error) : null;
+  node.net = s.network === null ? node.chain : networkOf(s.network);
   if (v.down !== undefined && v.down !== s.down) {
     s.down = v.down;
     if (v.down) await closeNode(node);
@@ -1260,14 +1281,9 @@ async function main() {
   }
 
   startTime = Date.now();
-  const chains = new Map();
   for (const sp of specs) {
     if (nodesByName.has(sp.name)) die(`duplicate node name '${sp.name}'`);
-    let chain = chains.get(sp.chain);
-    if (!chain) {
-      chain = new Chain(sp.chain, D);
-      chains.set(sp.chain, chain);
-    }
+    const chain = networkOf(sp.chain);
     const state = defaultState(opts);
     for (const k of Object.keys(sp.steer)) if (k !== 'down') state[k] = sp.steer[k];
     const node = new SimNode(sp.name, chain, sp.port, state, startTime);

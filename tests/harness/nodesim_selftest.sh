@@ -127,6 +127,24 @@ check "genesis hash is Polkadot's" \
   '{"jsonrpc":"2.0","id":1,"result":"0x91b171bb158e2d3848fa23a9f1c25182fb8e20313b2c1eb49219da7a70ce90c3"}' \
   "$(rpc $P2 '{"id":1,"jsonrpc":"2.0","method":"chain_getBlockHash","params":[0]}')"
 
+# network: the node answers with another network's hashes, its chain stays what it was.
+v="$(steer polkadot-2 '{"network":"kusama","height":1000}')"
+check "steered network in the view" 'polkadot kusama' "$(jfield "$v" 'j.chain + " " + j.network')"
+g2="$(jfield "$(rpc $P2 '{"id":1,"jsonrpc":"2.0","method":"chain_getBlockHash","params":[0]}')" 'j.result')"
+check_re "another network: genesis is a 32-byte hash" '^0x[0-9a-f]{64}$' "$g2"
+check "another network: not Polkadot's genesis" no \
+  "$([[ $g2 == 0x91b171bb158e2d3848fa23a9f1c25182fb8e20313b2c1eb49219da7a70ce90c3 ]] && echo yes || echo no)"
+check "another network: the header's parent is its own block 999" \
+  "$(jfield "$(rpc $P2 '{"id":1,"jsonrpc":"2.0","method":"chain_getBlockHash","params":[999]}')" 'j.result')" \
+  "$(jfield "$(rpc $P2 '{"id":1,"jsonrpc":"2.0","method":"chain_getHeader","params":[]}')" 'j.result.parentHash')"
+check "another network: system_chain names it" '"Kusama"' \
+  "$(jfield "$(rpc $P2 '{"id":1,"jsonrpc":"2.0","method":"system_chain","params":[]}')" 'JSON.stringify(j.result)')"
+check "bad network is 400" 400 "$(ctl_status nodes/polkadot-2 '{"network":"no/slash"}')"
+steer polkadot-2 '{"network":null}' >/dev/null
+check "network null: back to the chain's genesis" \
+  '{"jsonrpc":"2.0","id":1,"result":"0x91b171bb158e2d3848fa23a9f1c25182fb8e20313b2c1eb49219da7a70ce90c3"}' \
+  "$(rpc $P2 '{"id":1,"jsonrpc":"2.0","method":"chain_getBlockHash","params":[0]}')"
+
 # --- HTTP method handling and health paths -------------------------------------------------------
 check "GET / is 405" 405 "$(status "http://127.0.0.1:$P0/")"
 check "405 body" 'Used HTTP Method is not allowed. POST is required' "$(curl -sS "http://127.0.0.1:$P0/")"

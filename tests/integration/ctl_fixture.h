@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Shared set-up of the controller scenarios: simulated polkadot nodes, the
- * shipped haproxy.cfg with plain (unchecked) backends so only the controller
- * moves server state, and polkfura-ctl with a fast interval. Included by the
- * test_ctl_*.c files, one scenario family per file.
+ * Shared set-up of the controller scenarios: simulated polkadot nodes (3 by
+ * default, fx_start_with() picks the count, the simulator's flags and
+ * chain-level keys), the shipped haproxy.cfg with plain (unchecked) backends
+ * so only the controller moves server state, and polkfura-ctl with a fast
+ * interval. Included by the test_ctl_*.c files, one scenario family per file.
  */
 #ifndef PF_TESTS_CTL_FIXTURE_H
 #define PF_TESTS_CTL_FIXTURE_H
@@ -14,8 +15,9 @@
 
 #include "tests/harness/harness.h"
 
-#define FX_NODES 3
+#define FX_NODES 3 /* configured nodes unless fx_start_with() says otherwise */
 #define FX_SLOTS 3
+#define FX_MAX   8
 
 struct fixture {
 	struct h_nodesim sim;
@@ -23,11 +25,14 @@ struct fixture {
 	struct h_haproxy hap;
 	struct h_ctl ctl;
 	char state_file[512];
+	int n;             /* configured nodes p0..p<n-1> on servers node1..node<n> */
+	const char *chain; /* extra keys of the chain object, each with its comma; borrowed */
+	unsigned singles;  /* bit i: node p<i> polled with single calls ("batch": false) */
 };
 
 static struct fixture fx;
 
-/* Backends: node1..3 for the configured nodes, slot1..3 as a server-template. */
+/* Backends: node1..n for the configured nodes, slot1..3 as a server-template. */
 static char *fx_backends(void)
 {
 	char *b = NULL;
@@ -38,13 +43,13 @@ static char *fx_backends(void)
 	/* TCP checks only because "track" needs them; server state is the controller's. */
 	fprintf(f, "backend be_polkadot\n    balance roundrobin\n"
 	           "    default-server check inter 1s\n");
-	for (int i = 0; i < FX_NODES; i++)
+	for (int i = 0; i < fx.n; i++)
 		fprintf(f, "    server node%d 127.0.0.1:%d\n", i + 1, fx.sim.port[i]);
 	fprintf(f,
 	        "    server-template slot %d 127.0.0.1:1 disabled\n"
 	        "backend be_polkadot_heavy\n    balance roundrobin\n",
 	        FX_SLOTS);
-	for (int i = 0; i < FX_NODES; i++)
+	for (int i = 0; i < fx.n; i++)
 		fprintf(f, "    server node%d 127.0.0.1:%d track be_polkadot/node%d\n", i + 1,
 		        fx.sim.port[i], i + 1);
 	for (int i = 0; i < FX_SLOTS; i++)
@@ -85,15 +90,16 @@ static char *fx_ctl_config(const char *sockets, const char *extra_nodes, const c
 	fprintf(f,
 	        "%s%s \"haproxy\": [%s], \"http_listen\": \"127.0.0.1:%d\","
 	        " \"state_file\": \"%s\", \"log_level\": \"debug\","
-	        " \"chains\": [{\"name\": \"polkadot\", \"backend\": \"be_polkadot\","
+	        " \"chains\": [{\"name\": \"polkadot\", \"backend\": \"be_polkadot\", %s"
 	        " \"heavy_backends\": [\"be_polkadot_heavy\"], \"nodes\": [",
 	        tuning != NULL ? tuning : "", tuning != NULL ? "," : "", sockets, fx.ctl.http_port,
-	        fx.state_file);
-	for (int i = 0; i < FX_NODES; i++)
+	        fx.state_file, fx.chain != NULL ? fx.chain : "");
+	for (int i = 0; i < fx.n; i++)
 		fprintf(f,
 		        "%s{\"name\": \"p%d\", \"server\": \"node%d\","
-		        " \"rpc\": \"http://127.0.0.1:%d/\"}",
-		        i ? ", " : "", i, i + 1, fx.sim.port[i]);
+		        " \"rpc\": \"http://127.0.0.1:%d/\"%s}",
+		        i ? ", " : "", i, i + 1, fx.sim.port[i],
+		        (fx.singles >> i) & 1u ? ", \"batch\": false" : "");
 	fprintf(f, "%s%s]}]}", extra_nodes != NULL ? ", " : "",
 	        extra_nodes != NULL ? extra_nodes : "");
 	ck_assert_int_eq(fclose(f), 0);
@@ -102,17 +108,26 @@ static char *fx_ctl_config(const char *sockets, const char *extra_nodes, const c
 
 static char fx_socket_item[600];
 
-static void fx_start(const char *tuning)
+/*
+ * <n> configured nodes (one more simulated, spare for template tests), the
+ * simulator started with <sim_args>, <chain> added to the chain object (kept
+ * by pointer: a literal), node p<i> polled with single calls when bit i of
+ * <singles> is set, <tuning> as in fx_ctl_config().
+ */
+static void fx_start_with(int n, const char *sim_args, const char *chain, unsigned singles,
+                          const char *tuning)
 {
 	char *backends, *cfg;
 
 	memset(&fx, 0, sizeof(fx));
+	ck_assert_int_le(n, FX_MAX);
+	fx.n = n;
+	fx.chain = chain;
+	fx.singles = singles;
 	snprintf(fx.state_file, sizeof(fx.state_file), "%s/ctl-state-%d.json", h_tmpdir(),
 	         (int)getpid());
-	/* Static heights: the tests move them; one extra node is spare for template tests. */
-	ck_assert_msg(
-	    h_nodesim_start(&fx.sim, "polkadot", FX_NODES + 1, "--block-time-ms 0 --height 1000"),
-	    "nodesim: %s", fx.sim.log);
+	ck_assert_msg(h_nodesim_start(&fx.sim, "polkadot", n + 1, sim_args), "nodesim: %s",
+	              fx.sim.log);
 	ck_assert(h_agent_start(&fx.agent, NULL));
 	backends = fx_backends();
 	ck_assert_msg(h_haproxy_start(&fx.hap, backends, fx.agent.port, NULL), "haproxy: %s",
@@ -123,6 +138,12 @@ static void fx_start(const char *tuning)
 	cfg = fx_ctl_config(fx_socket_item, NULL, tuning);
 	ck_assert_msg(h_ctl_start(&fx.ctl, cfg), "ctl did not start: %s", fx.ctl.log);
 	free(cfg);
+}
+
+/* Three nodes at static heights (the tests move them). */
+static PF_UNUSED void fx_start(const char *tuning)
+{
+	fx_start_with(FX_NODES, "--block-time-ms 0 --height 1000", NULL, 0, tuning);
 }
 
 static void fx_stop(void)
@@ -159,6 +180,21 @@ static PF_UNUSED void fx_expect_drain(int i, bool drained, double timeout_s)
 	ck_assert_msg(admin >= 0 && (((unsigned)admin & FDRAIN) != 0) == drained,
 	              "%s: admin state %d, wanted %s; ctl log %s", srv, admin,
 	              drained ? "DRAIN" : "READY", fx.ctl.log);
+}
+
+/* polkfura_ctl_rounds_total from /metrics, -1 when absent. */
+static PF_UNUSED long fx_rounds(void)
+{
+	struct h_resp r;
+	const char *p;
+	long n = -1;
+
+	ck_assert_int_eq(h_ctl_http(&fx.ctl, "/metrics", NULL, &r), 200);
+	p = strstr(r.body, "\npolkfura_ctl_rounds_total ");
+	if (p != NULL)
+		n = strtol(p + 27, NULL, 10);
+	h_resp_free(&r);
+	return n;
 }
 
 /* True when node<i> is not drained right now. */

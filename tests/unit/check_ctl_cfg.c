@@ -210,6 +210,9 @@ START_TEST(test_valid_file)
 	ck_assert_str_eq(cfg.chains[0].backend, "be_polkadot");
 	ck_assert_uint_eq(cfg.chains[0].n_heavy, 1);
 	ck_assert_str_eq(cfg.chains[0].heavy_backends[0], "be_polkadot_heavy");
+	ck_assert_str_eq(cfg.chains[0].genesis,
+	                 "0x91b171bb158e2d3848fa23a9f1c25182fb8e20313b2c1eb49219da7a70ce90c3");
+	ck_assert_uint_eq(cfg.chains[0].block_time_ms, 6000);
 	ck_assert_uint_eq(cfg.chains[0].n_nodes, 3);
 	n = &cfg.chains[0].nodes[0];
 	ck_assert_str_eq(n->name, "dot-a1");
@@ -234,6 +237,7 @@ START_TEST(test_valid_file)
 	ck_assert_str_eq(n->addr, "");
 
 	ck_assert_str_eq(cfg.chains[1].name, "kusama");
+	ck_assert_str_eq(cfg.chains[1].genesis, "");
 	n = &cfg.chains[1].nodes[1];
 	ck_assert_str_eq(n->name, "ksm-a2");
 	ck_assert_str_eq(n->host, "fd00::2:12");
@@ -268,6 +272,8 @@ START_TEST(test_defaults)
 	ck_assert_int_eq(cfg.log_level, PF_LOG_INFO);
 	ck_assert_uint_eq(cfg.n_chains, 1);
 	ck_assert_uint_eq(cfg.chains[0].n_heavy, 0);
+	ck_assert_str_eq(cfg.chains[0].genesis, "");
+	ck_assert_uint_eq(cfg.chains[0].block_time_ms, 6000);
 	ck_assert_uint_eq(cfg.chains[0].n_nodes, 1);
 	ck_assert(cfg.chains[0].nodes[0].batch);
 	ck_assert_str_eq(cfg.chains[0].nodes[0].server, "");
@@ -714,6 +720,85 @@ START_TEST(test_key_chain_heavy_backends)
 }
 END_TEST
 
+#define CHAIN_WITH(kv)                                                                             \
+	"\"name\": \"polkadot\", \"backend\": \"be_polkadot\", " kv ", \"nodes\": [" NODE "]"
+#define GENESIS_LOWER "0x91b171bb158e2d3848fa23a9f1c25182fb8e20313b2c1eb49219da7a70ce90c3"
+
+START_TEST(test_key_chain_genesis)
+{
+	expect_err(chain(CHAIN_WITH("\"genesis\": 1")),
+	           "chains[0].genesis: expected a string, got 1");
+	expect_err(chain(CHAIN_WITH("\"genesis\": null")),
+	           "chains[0].genesis: expected a string, got null");
+	expect_err(chain(CHAIN_WITH("\"genesis\": \"\"")),
+	           "chains[0].genesis: \"\" must be 0x followed by 64 hex digits");
+	/* 63 and 65 digits, no 0x, 0X, a non-hex digit, a block number. */
+	expect_err(
+	    chain(CHAIN_WITH("\"genesis\": \"0x91b171bb158e2d3848fa23a9f1c25182fb8e20313b2c1eb4"
+	                     "9219da7a70ce90c\"")),
+	    "chains[0].genesis: \"0x91b171bb158e2d3848fa23a9f1c25182fb8e20...\" must be 0x "
+	    "followed by 64 hex digits");
+	expect_err(chain(CHAIN_WITH("\"genesis\": \"" GENESIS_LOWER "0\"")),
+	           "chains[0].genesis: \"0x91b171bb158e2d3848fa23a9f1c25182fb8e20...\" must be 0x "
+	           "followed by 64 hex digits");
+	expect_err(
+	    chain(CHAIN_WITH("\"genesis\": \"0091b171bb158e2d3848fa23a9f1c25182fb8e20313b2c1eb4"
+	                     "9219da7a70ce90c3\"")),
+	    "chains[0].genesis: \"0091b171bb158e2d3848fa23a9f1c25182fb8e20...\" must be 0x "
+	    "followed by 64 hex digits");
+	expect_err(
+	    chain(CHAIN_WITH("\"genesis\": \"0X91b171bb158e2d3848fa23a9f1c25182fb8e20313b2c1eb4"
+	                     "9219da7a70ce90c3\"")),
+	    "chains[0].genesis: \"0X91b171bb158e2d3848fa23a9f1c25182fb8e20...\" must be 0x "
+	    "followed by 64 hex digits");
+	expect_err(
+	    chain(CHAIN_WITH("\"genesis\": \"0x91b171bb158e2d3848fa23a9f1c25182fb8e20313b2c1eb4"
+	                     "9219da7a70ce90cg\"")),
+	    "chains[0].genesis: \"0x91b171bb158e2d3848fa23a9f1c25182fb8e20...\" must be 0x "
+	    "followed by 64 hex digits");
+	expect_err(chain(CHAIN_WITH("\"genesis\": \"0x0\"")),
+	           "chains[0].genesis: \"0x0\" must be 0x followed by 64 hex digits");
+	/* Upper-case digits are accepted and stored lower-case, as the poller stores hashes. */
+	expect_ok(
+	    chain(CHAIN_WITH("\"genesis\": \"0x91B171BB158E2D3848FA23A9F1C25182FB8E20313B2C1EB4"
+	                     "9219DA7A70CE90C3\"")));
+	ck_assert_str_eq(cfg.chains[0].genesis, GENESIS_LOWER);
+	ctl_cfg_free(&cfg);
+	expect_ok(chain(CHAIN_WITH("\"genesis\": \"" GENESIS_LOWER "\"")));
+	ck_assert_str_eq(cfg.chains[0].genesis, GENESIS_LOWER);
+}
+END_TEST
+
+START_TEST(test_key_chain_block_time_ms)
+{
+	static const char *const bad[][2] = {
+	    {"\"6000\"", "\"6000\""},
+	    {"true", "true"},
+	    {"null", "null"},
+	    {"1.5", "1.5"},
+	    {"99", "99"},
+	    {"600001", "600001"},
+	    {"-1", "-1"},
+	    {"[]", "an array"},
+	};
+	char fields[256], want[128];
+
+	for (size_t i = 0; i < PF_ARRAY_SIZE(bad); i++) {
+		(void)snprintf(fields, sizeof(fields), CHAIN_WITH("\"block_time_ms\": %s"),
+		               bad[i][0]);
+		(void)snprintf(want, sizeof(want),
+		               "chains[0].block_time_ms: expected an integer 100..600000, got %s",
+		               bad[i][1]);
+		expect_err(chain(fields), want);
+	}
+	expect_ok(chain(CHAIN_WITH("\"block_time_ms\": 100")));
+	ck_assert_uint_eq(cfg.chains[0].block_time_ms, 100);
+	ctl_cfg_free(&cfg);
+	expect_ok(chain(CHAIN_WITH("\"block_time_ms\": 600000")));
+	ck_assert_uint_eq(cfg.chains[0].block_time_ms, 600000);
+}
+END_TEST
+
 START_TEST(test_key_chain_nodes)
 {
 	char *chains, *json;
@@ -1130,7 +1215,8 @@ START_TEST(test_reload_check)
 
 	/* Everything else may change, including the chains and the sockets. */
 	expect_ok(build("\"eu2\"", "[\"127.0.0.1:9999\"]",
-	                "[{\"name\": \"kusama\", \"backend\": \"be_k\", \"nodes\": [" NODE "]}]",
+	                "[{\"name\": \"kusama\", \"backend\": \"be_k\", \"block_time_ms\": 2000, "
+	                "\"genesis\": \"" GENESIS_LOWER "\", \"nodes\": [" NODE "]}]",
 	                "\"interval_ms\": 5000, \"log_level\": \"debug\", \"http_listen\": "
 	                "\"127.0.0.1:09465\", \"state_file\": \"/var/lib/a.json\""));
 	ck_assert_int_eq(ctl_cfg_reload_check(&old, &cfg, errbuf, sizeof(errbuf)), 0);
@@ -1188,6 +1274,8 @@ START_TEST(test_dump_keys)
 	    "chains[].name\tstring\trequired\t1-32 chars [a-z0-9-]\tyes\n",
 	    "chains[].backend\tstring\trequired\t1-63 chars [A-Za-z0-9_.:-]\tyes\n",
 	    "chains[].heavy_backends\tnames\t[]\t0..8 items of 1-63 chars [A-Za-z0-9_.:-]\tyes\n",
+	    "chains[].genesis\thash\t(none)\t0x + 64 hex digits\tyes\n",
+	    "chains[].block_time_ms\tinteger\t6000\t100..600000\tyes\n",
 	    "chains[].nodes\tobjects\trequired\t1..1024 items\tyes\n",
 	    "chains[].nodes[].name\tstring\trequired\t1-63 chars [A-Za-z0-9_.-]\tyes\n",
 	    "chains[].nodes[].server\tstring\t(none)\t1-63 chars [A-Za-z0-9_.-]\tyes\n",
@@ -1247,6 +1335,8 @@ static Suite *ctl_cfg_suite(void)
 	tcase_add_test(tc, test_key_chain_name);
 	tcase_add_test(tc, test_key_chain_backend);
 	tcase_add_test(tc, test_key_chain_heavy_backends);
+	tcase_add_test(tc, test_key_chain_genesis);
+	tcase_add_test(tc, test_key_chain_block_time_ms);
 	tcase_add_test(tc, test_key_chain_nodes);
 	tcase_add_test(tc, test_key_node_name);
 	tcase_add_test(tc, test_key_node_server);

@@ -27,6 +27,8 @@
 #define BEST_NUMBER 21037668u /* 0x1410264, the header of chain_getHeader.json */
 #define BEST_PARENT "0xa3d4aa9e1c54b967d638efd7f26c2df67fb5ced4d54294c8f167fb6fadefc8b8"
 #define FIN_HASH    BEST_PARENT /* chain_getFinalizedHead.json is that parent */
+/* Polkadot's genesis, chain_getBlockHash-0.json. */
+#define GENESIS     "0x91b171bb158e2d3848fa23a9f1c25182fb8e20313b2c1eb49219da7a70ce90c3"
 
 /* ---- helpers -------------------------------------------------------------- */
 
@@ -104,8 +106,8 @@ static int parse_fresh(const char *body, struct node_poll *p)
 	return parse_n(body, strlen(body), p);
 }
 
-/* The five real replies with ids 1..5, for batches. */
-static char *members[6];
+/* The six real replies with ids 1..6, for batches. */
+static char *members[7];
 
 static void load_members(void)
 {
@@ -114,13 +116,14 @@ static void load_members(void)
 	members[3] = reply_with_id("chain_getFinalizedHead.json", 3);
 	members[4] = reply_with_id("chain_getHeader.json", 4);
 	members[5] = reply_with_id("system_syncState-lagging.json", 5);
+	members[6] = reply_with_id("chain_getBlockHash-0.json", 6);
 }
 
 static void free_members(void)
 {
 	unsigned i;
 
-	for (i = 1; i <= 5; i++)
+	for (i = 1; i <= 6; i++)
 		free(members[i]);
 }
 
@@ -162,6 +165,8 @@ static void assert_full_poll(const struct node_poll *p)
 	ck_assert_str_eq(p->best_parent_hash, BEST_PARENT);
 	ck_assert(p->has_finalized_hash);
 	ck_assert_str_eq(p->finalized_hash, FIN_HASH);
+	ck_assert(p->has_genesis);
+	ck_assert_str_eq(p->genesis_hash, GENESIS);
 }
 
 /* ---- real replies --------------------------------------------------------- */
@@ -190,6 +195,7 @@ START_TEST(test_real_health)
 	ck_assert_int_eq(p.syncing, c->syncing);
 	ck_assert(p.should_have_peers);
 	ck_assert(!p.has_best && !p.has_finalized_hash && !p.has_finalized && !p.has_sync);
+	ck_assert(!p.has_genesis);
 	free(body);
 }
 END_TEST
@@ -203,6 +209,25 @@ START_TEST(test_real_header)
 	ck_assert(p.has_best && !p.has_health && !p.has_finalized);
 	ck_assert_uint_eq(p.best, BEST_NUMBER);
 	ck_assert_str_eq(p.best_parent_hash, BEST_PARENT);
+	free(body);
+}
+END_TEST
+
+/* chain_getBlockHash(0) of a real Polkadot node, then the same hash in upper case. */
+START_TEST(test_real_genesis)
+{
+	char *body = reply_with_id("chain_getBlockHash-0.json", NODERPC_ID_GENESIS);
+	struct node_poll p;
+
+	ck_assert_int_eq(parse_fresh(body, &p), 0);
+	ck_assert(p.has_genesis && !p.has_best && !p.has_health && !p.has_finalized_hash);
+	ck_assert_str_eq(p.genesis_hash, GENESIS);
+	ck_assert_int_eq(
+	    parse_fresh("{\"jsonrpc\":\"2.0\",\"id\":6,\"result\":"
+	                "\"0x91B171BB158E2D3848FA23A9F1C25182FB8E20313B2C1EB49219DA7A70CE90C3\"}",
+	                &p),
+	    0);
+	ck_assert_str_eq(p.genesis_hash, GENESIS);
 	free(body);
 }
 END_TEST
@@ -342,14 +367,38 @@ END_TEST
 
 /* ---- batches -------------------------------------------------------------- */
 
-/* All 6 orders of ids 1, 2, 3. */
-static const unsigned orders3[6][3] = {{1, 2, 3}, {1, 3, 2}, {2, 1, 3},
-                                       {2, 3, 1}, {3, 1, 2}, {3, 2, 1}};
+/* The <k>-th (0-based) order, lexicographic, of the <n> ids <ids> into <order>. */
+static void nth_order(const unsigned *ids, unsigned n, unsigned k, unsigned *order)
+{
+	unsigned pool[8], f = 1, i, j, left = n;
 
+	ck_assert_uint_le(n, 8);
+	memcpy(pool, ids, n * sizeof(*ids));
+	for (i = 2; i < n; i++)
+		f *= i; /* (n - 1)! */
+	for (i = 0; i < n; i++) {
+		unsigned q = k / f;
+
+		order[i] = pool[q];
+		for (j = q; j + 1 < left; j++)
+			pool[j] = pool[j + 1];
+		left--;
+		k %= f;
+		if (left)
+			f /= left;
+	}
+}
+
+/* All 24 orders of the batch's ids 1, 2, 3, 6. */
 START_TEST(test_batch_orders)
 {
-	char *body = batch_of(orders3[_i], 3);
+	static const unsigned ids[4] = {1, 2, 3, 6};
+	unsigned order[4];
 	struct node_poll p;
+	char *body;
+
+	nth_order(ids, 4, (unsigned)_i, order);
+	body = batch_of(order, 4);
 
 	ck_assert_int_eq(parse_fresh(body, &p), 0);
 	assert_full_poll(&p);
@@ -362,26 +411,16 @@ START_TEST(test_batch_orders)
 }
 END_TEST
 
-/* Every order of all five ids: 120 permutations, the i-th in lexicographic order. */
-START_TEST(test_batch_orders5)
+/* Every order of all six ids: 720 permutations. */
+START_TEST(test_batch_orders6)
 {
-	unsigned pool[5] = {1, 2, 3, 4, 5}, order[5];
-	unsigned k = (unsigned)_i, f = 24, i, j, left = 5;
+	static const unsigned ids[6] = {1, 2, 3, 4, 5, 6};
+	unsigned order[6];
 	struct node_poll p;
 	char *body;
 
-	for (i = 0; i < 5; i++) {
-		unsigned q = k / f;
-
-		order[i] = pool[q];
-		for (j = q; j + 1 < left; j++)
-			pool[j] = pool[j + 1];
-		left--;
-		k %= f;
-		if (left)
-			f /= left;
-	}
-	body = batch_of(order, 5);
+	nth_order(ids, 6, (unsigned)_i, order);
+	body = batch_of(order, 6);
 	ck_assert_int_eq(parse_fresh(body, &p), 0);
 	assert_full_poll(&p);
 	/* An explicit id-4 answer wins over the parent shortcut. */
@@ -401,7 +440,8 @@ START_TEST(test_batch_whitespace_and_finalized_not_parent)
 	    "\"0x7C8DC11DFF851D5D7C94EBD3072A45202100257D3F8A4FA39156FBE3D5E18642\"} ,\n"
 	    "{\"id\":1,\"jsonrpc\":\"2.0\",\"result\":{\"isSyncing\":false,\"peers\":3}},"
 	    "{\"result\":{\"number\":\"0x10\",\"parentHash\":\"" BEST_PARENT "\",\"extra\":[1,2]},"
-	    "\"jsonrpc\":\"2.0\",\"id\":2}\t]\n\n";
+	    "\"jsonrpc\":\"2.0\",\"id\":2},{\"jsonrpc\":\"2.0\",\"id\":6,\"result\":\"" GENESIS
+	    "\"}\t]\n\n";
 
 	ck_assert_int_eq(parse_fresh(body, &p), 0);
 	ck_assert_uint_eq(p.peers, 3);
@@ -420,12 +460,12 @@ START_TEST(test_batch_member_error)
 {
 	struct node_poll p;
 	char *body;
-	unsigned order[3] = {1, 2, 3};
+	unsigned order[4] = {1, 2, 3, 6};
 	char *saved = members[2];
 
 	members[2] = (char *)"{\"jsonrpc\":\"2.0\",\"id\":2,\"error\":{\"code\":-32603,"
 	                     "\"message\":\"Internal error\"}}";
-	body = batch_of(order, 3);
+	body = batch_of(order, 4);
 	members[2] = saved;
 	ck_assert_int_eq(parse_fresh(body, &p), -1);
 	ck_assert_int_eq(p.err, NODE_POLL_RPC_ERROR);
@@ -460,7 +500,9 @@ START_TEST(test_batch_refused_then_singles)
 	ck_assert(p.batch_refused);
 
 	noderpc_poll_reset(&p);
-	for (id = NODERPC_ID_HEALTH; id <= NODERPC_ID_FINALIZED_HEAD; id++) {
+	for (id = NODERPC_ID_HEALTH; id <= NODERPC_ID_GENESIS; id++) {
+		if (id == NODERPC_ID_FINALIZED_HEADER || id == NODERPC_ID_SYNC_STATE)
+			continue; /* not part of the poll */
 		ck_assert_int_gt(noderpc_build_single(buf, sizeof(buf), id), 0);
 		ck_assert_int_eq(parse_n(members[id], strlen(members[id]), &p), 0);
 	}
@@ -477,11 +519,13 @@ END_TEST
 #define FINHEAD(res) ENV(3, res)
 #define FINHDR(res)  ENV(4, res)
 #define SYNC(res)    ENV(5, res)
+#define GEN(res)     ENV(6, res)
 #define HDR_NUM(num) HEADER("{\"parentHash\":\"" BEST_PARENT "\",\"number\":" num "}")
 #define HASH64       "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define H1           HEALTH("{\"peers\":1,\"isSyncing\":false}")
 #define H2           HDR_NUM("\"0x1\"")
 #define H3           FINHEAD("\"0x" HASH64 "\"")
+#define H6           GEN("\"" GENESIS "\"")
 
 struct bad_case {
 	const char *name;
@@ -516,7 +560,7 @@ static const struct bad_case bad_cases[] = {
     {"id string", "{\"jsonrpc\":\"2.0\",\"id\":\"1\",\"result\":{}}", NODE_POLL_MALFORMED,
      "malformed: unexpected id"},
     {"id 0", ENV(0, "{}"), NODE_POLL_MALFORMED, "malformed: unexpected id"},
-    {"id 6", ENV(6, "{}"), NODE_POLL_MALFORMED, "malformed: unexpected id"},
+    {"id 7", ENV(7, "{}"), NODE_POLL_MALFORMED, "malformed: unexpected id"},
     {"id -1", ENV(-1, "{}"), NODE_POLL_MALFORMED, "malformed: unexpected id"},
     {"id 1.5", ENV(1.5, "{}"), NODE_POLL_MALFORMED, "malformed: unexpected id"},
     {"id huge", ENV(1e400, "{}"), NODE_POLL_MALFORMED, "malformed: unexpected id"},
@@ -649,6 +693,14 @@ static const struct bad_case bad_cases[] = {
      "malformed: finalized header is null"},
     {"finalized header bad", FINHDR("{\"number\":\"0xZZ\",\"parentHash\":\"" BEST_PARENT "\"}"),
      NODE_POLL_MALFORMED, "malformed: number \"0xZZ\" is not hex"},
+    /* chain_getBlockHash(0) */
+    {"genesis null", GEN("null"), NODE_POLL_MALFORMED, "malformed: genesis hash is null"},
+    {"genesis number", GEN("0"), NODE_POLL_MALFORMED,
+     "malformed: genesis hash is not a 0x-prefixed 32-byte hex hash"},
+    {"genesis array", GEN("[\"" GENESIS "\"]"), NODE_POLL_MALFORMED,
+     "malformed: genesis hash is not a 0x-prefixed 32-byte hex hash"},
+    {"genesis short", GEN("\"0x91b171bb\""), NODE_POLL_MALFORMED,
+     "malformed: genesis hash is not a 0x-prefixed 32-byte hex hash"},
     /* system_syncState */
     {"sync null", SYNC("null"), NODE_POLL_MALFORMED, "malformed: syncState is null"},
     {"sync missing", SYNC("{\"startingBlock\":1}"), NODE_POLL_MALFORMED,
@@ -677,7 +729,9 @@ static const struct bad_case bad_cases[] = {
      "[" H1 "," H2 ",{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":"
      "{\"code\":-32600,\"message\":\"Invalid request\"}}]",
      NODE_POLL_RPC_ERROR, "rpc error -32600 Invalid request"},
-    {"batch ok", "[" H3 "," H1 "," H2 "]", NODE_POLL_OK, ""},
+    {"batch lacks 6", "[" H3 "," H1 "," H2 "]", NODE_POLL_MALFORMED,
+     "malformed: batch reply lacks id 6 (chain_getBlockHash)"},
+    {"batch ok", "[" H3 "," H6 "," H1 "," H2 "]", NODE_POLL_OK, ""},
     {"batch trailing comma", "[" H1 "," H2 "," H3 ",]", NODE_POLL_MALFORMED,
      "malformed: invalid JSON at byte 301"},
 };
@@ -773,8 +827,8 @@ static int parse_at_guard(const char *body, size_t len, struct node_poll *p)
 
 START_TEST(test_every_truncation)
 {
-	unsigned order[5] = {2, 5, 1, 4, 3};
-	char *body = batch_of(order, 5);
+	unsigned order[6] = {2, 5, 6, 1, 4, 3};
+	char *body = batch_of(order, 6);
 	size_t len = strlen(body), cut;
 	struct node_poll p;
 
@@ -795,9 +849,10 @@ END_TEST
 START_TEST(test_every_truncation_files)
 {
 	static const char *const files[] = {
-	    "system_health.json",        "chain_getHeader.json", "chain_getFinalizedHead.json",
-	    "system_syncState.json",     "error-unsafe.json",    "error-invalid-transaction.json",
-	    "error-request-too-big.json"};
+	    "system_health.json",          "chain_getHeader.json",
+	    "chain_getFinalizedHead.json", "system_syncState.json",
+	    "error-unsafe.json",           "error-invalid-transaction.json",
+	    "error-request-too-big.json",  "chain_getBlockHash-0.json"};
 	char path[256], *body, detail[NODERPC_DETAIL_MAX];
 	struct node_poll p;
 	enum node_poll_err whole;
@@ -1003,16 +1058,17 @@ START_TEST(test_build_poll)
 	static const char want[] =
 	    "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"system_health\",\"params\":[]},"
 	    "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"chain_getHeader\",\"params\":[]},"
-	    "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"chain_getFinalizedHead\",\"params\":[]}]";
-	static const unsigned ids[] = {1, 2, 3};
+	    "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"chain_getFinalizedHead\",\"params\":[]},"
+	    "{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"chain_getBlockHash\",\"params\":[0]}]";
+	static const unsigned ids[] = {1, 2, 3, 6};
 	static const char *const methods[] = {"system_health", "chain_getHeader",
-	                                      "chain_getFinalizedHead"};
+	                                      "chain_getFinalizedHead", "chain_getBlockHash"};
 	char buf[NODERPC_POLL_CAP];
 	size_t cap;
 
 	ck_assert_int_eq(noderpc_build_poll(buf, sizeof(buf)), (int)strlen(want));
 	ck_assert_str_eq(buf, want);
-	assert_request(buf, ids, methods, 3);
+	assert_request(buf, ids, methods, 4);
 	for (cap = 0; cap <= strlen(want); cap++)
 		ck_assert_int_eq(noderpc_build_poll(buf, cap), -1);
 	ck_assert_int_eq(noderpc_build_poll(buf, strlen(want) + 1), (int)strlen(want));
@@ -1038,8 +1094,12 @@ START_TEST(test_build_calls)
 		assert_request(buf, &id, &m, 1);
 	}
 	ck_assert_ptr_null(noderpc_method(0));
-	ck_assert_ptr_null(noderpc_method(6));
+	ck_assert_ptr_null(noderpc_method(7));
 	ck_assert_str_eq(noderpc_method(4), "chain_getHeader");
+	/* The genesis call asks for block 0, the others take no params. */
+	ck_assert_int_gt(noderpc_build_single(buf, sizeof(buf), NODERPC_ID_GENESIS), 0);
+	ck_assert_str_eq(buf, "{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"chain_getBlockHash\","
+	                      "\"params\":[0]}");
 	ck_assert_int_eq(noderpc_build_single(buf, sizeof(buf), 1), 61);
 	ck_assert_str_eq(buf, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"system_health\","
 	                      "\"params\":[]}");
@@ -1142,7 +1202,7 @@ START_TEST(test_reset)
 	ck_assert_int_eq(p.err, NODE_POLL_OK);
 	ck_assert_str_eq(p.detail, "");
 	ck_assert(!p.has_health && !p.has_best && !p.has_finalized_hash && !p.has_finalized &&
-	          !p.has_sync && !p.batch_refused);
+	          !p.has_sync && !p.batch_refused && !p.has_genesis);
 	ck_assert_uint_eq(p.latency_ms, 0);
 }
 END_TEST
@@ -1155,6 +1215,7 @@ static Suite *noderpc_suite(void)
 	tc = tcase_create("real_replies");
 	tcase_add_loop_test(tc, test_real_health, 0, (int)PF_ARRAY_SIZE(health_cases));
 	tcase_add_test(tc, test_real_header);
+	tcase_add_test(tc, test_real_genesis);
 	tcase_add_test(tc, test_real_finalized);
 	tcase_add_test(tc, test_real_sync_state);
 	tcase_add_loop_test(tc, test_real_errors, 0, (int)PF_ARRAY_SIZE(error_cases));
@@ -1162,8 +1223,8 @@ static Suite *noderpc_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("batches");
-	tcase_add_loop_test(tc, test_batch_orders, 0, 6);
-	tcase_add_loop_test(tc, test_batch_orders5, 0, 120);
+	tcase_add_loop_test(tc, test_batch_orders, 0, 24);
+	tcase_add_loop_test(tc, test_batch_orders6, 0, 720);
 	tcase_add_test(tc, test_batch_whitespace_and_finalized_not_parent);
 	tcase_add_test(tc, test_batch_member_error);
 	tcase_add_test(tc, test_batch_refused_then_singles);
