@@ -67,6 +67,9 @@ static void view_node(const struct ctl *c, const struct ctl_node *nd, struct sta
 	o->reachable = nd->track.reachable;
 	o->admin_drain = nd->track.admin_drain;
 	o->kept_in = nd->track.kept_in;
+	o->foreign = nd->track.foreign;
+	o->implausible = nd->track.implausible;
+	o->stuck = nd->track.stuck;
 	o->has_best = nd->poll.has_best;
 	o->best = nd->poll.best;
 	o->has_finalized = nd->poll.has_finalized;
@@ -152,6 +155,10 @@ int ctl_view_build(struct ctl *c, struct status_view *out)
 		sc->ref_best = chain->track.ref_best;
 		sc->ref_finalized = chain->track.ref_finalized;
 		sc->stalled = chain->track.stalled;
+		sc->genesis = chain->track.has_genesis ? chain->track.genesis : "";
+		sc->genesis_conflict = chain->track.genesis_conflict;
+		sc->has_ceiling = chain->track.has_ceiling;
+		sc->ceiling = chain->track.ceiling;
 		sc->nodes = &m->nodes[k];
 		sc->n_nodes = chain->n_nodes;
 		for (unsigned i = 0; i < chain->n_nodes; i++, k++)

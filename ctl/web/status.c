@@ -217,6 +217,9 @@ static void json_node(cJSON *nodes, const struct status_view *v, const struct st
 	cJSON_AddBoolToObject(nj, "reachable", nd->reachable);
 	cJSON_AddBoolToObject(nj, "admin_drain", nd->admin_drain);
 	cJSON_AddBoolToObject(nj, "kept_in", nd->kept_in);
+	cJSON_AddBoolToObject(nj, "foreign", nd->foreign);
+	cJSON_AddBoolToObject(nj, "implausible", nd->implausible);
+	cJSON_AddBoolToObject(nj, "stuck", nd->stuck);
 	if (nd->has_best)
 		cJSON_AddNumberToObject(nj, "best", (double)nd->best);
 	if (nd->has_finalized)
@@ -266,6 +269,10 @@ char *status_render_json(const struct status_view *v)
 		cJSON_AddNumberToObject(cj, "reference_best", (double)ch->ref_best);
 		cJSON_AddNumberToObject(cj, "reference_finalized", (double)ch->ref_finalized);
 		cJSON_AddBoolToObject(cj, "stalled", ch->stalled);
+		cJSON_AddStringToObject(cj, "genesis", ch->genesis);
+		cJSON_AddBoolToObject(cj, "genesis_conflict", ch->genesis_conflict);
+		if (ch->has_ceiling)
+			cJSON_AddNumberToObject(cj, "ceiling", (double)ch->ceiling);
 		nodes = cJSON_AddArrayToObject(cj, "nodes");
 		for (unsigned i = 0; i < ch->n_nodes; i++)
 			json_node(nodes, v, &ch->nodes[i]);

@@ -40,6 +40,7 @@ struct status_node {
 	const char *state; /* the decision: "ready" or "drain" */
 	const char *why;
 	bool reachable, admin_drain, kept_in;
+	bool foreign, implausible, stuck; /* the decision's findings (see the README's rule) */
 	bool has_best, has_finalized, has_health;
 	uint64_t best, finalized, lag_blocks;
 	uint32_t lag_seconds, peers, poll_ms;
@@ -58,6 +59,10 @@ struct status_chain {
 	const char *name, *backend;
 	uint64_t ref_best, ref_finalized;
 	bool stalled;
+	const char *genesis;   /* what nodes are checked against; "" when nothing yet */
+	bool genesis_conflict; /* nodes disagree and no genesis is configured */
+	bool has_ceiling;
+	uint64_t ceiling; /* the highest block the chain can have made */
 	struct status_node *nodes;
 	unsigned n_nodes;
 };

@@ -75,6 +75,24 @@ static bool status_why_has(int i, const char *needle)
 	return found;
 }
 
+/* Node p<i>'s object in /status.json has <field> (e.g. "\"foreign\":true"). */
+static bool status_node_has(int i, const char *field)
+{
+	char name[32];
+	struct h_resp r;
+	const char *at, *next, *hit;
+	bool found;
+
+	snprintf(name, sizeof(name), "\"name\":\"p%d\"", i);
+	ck_assert_int_eq(h_ctl_http(&fx.ctl, "/status.json", NULL, &r), 200);
+	at = strstr(r.body, name);
+	next = at != NULL ? strstr(at + 1, "\"name\":\"p") : NULL;
+	hit = at != NULL ? strstr(at, field) : NULL;
+	found = hit != NULL && (next == NULL || hit < next);
+	h_resp_free(&r);
+	return found;
+}
+
 START_TEST(test_two_nodes_laggard_drained)
 {
 	double t0, after;
@@ -166,6 +184,8 @@ START_TEST(test_other_network_out)
 	ck_assert_msg(after <= (double)3 * INTERVAL_MS / 1000, "p2 drained after %.2f s", after);
 	snprintf(why, sizeof(why), "another network: genesis %s, expected %s", theirs, POLKADOT);
 	ck_assert_msg(status_why_has(2, why), "no \"%s\" in /status.json", why);
+	ck_assert(status_node_has(2, "\"foreign\":true"));
+	ck_assert(status_node_has(1, "\"foreign\":false"));
 	ck_assert(fx_ready_now(0) && fx_ready_now(1));
 	/* Logged once, not once per round. */
 	ck_assert_int_eq(h_wait_log_count(fx.ctl.log, foreign, 1, 2), 1);
