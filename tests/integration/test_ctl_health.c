@@ -90,21 +90,6 @@ START_TEST(test_syncing_lowpeers_hung_out)
 }
 END_TEST
 
-/* polkfura_ctl_rounds_total from /metrics. */
-static long ctl_rounds(void)
-{
-	struct h_resp r;
-	const char *p;
-	long n = -1;
-
-	ck_assert_int_eq(h_ctl_http(&fx.ctl, "/metrics", NULL, &r), 200);
-	p = strstr(r.body, "\npolkfura_ctl_rounds_total ");
-	if (p != NULL)
-		n = strtol(p + 27, NULL, 10);
-	h_resp_free(&r);
-	return n;
-}
-
 START_TEST(test_all_down_keeps_min_ready)
 {
 	struct h_resp r;
@@ -123,10 +108,10 @@ START_TEST(test_all_down_keeps_min_ready)
 	}
 	/* Give the controller a few more rounds to make its mind up. */
 	{
-		long start = ctl_rounds(), now = start;
+		long start = fx_rounds(), now = start;
 
 		for (double end = h_now() + 10; h_now() < end && now < start + 5;)
-			now = ctl_rounds();
+			now = fx_rounds();
 		ck_assert_int_ge(now, start + 5);
 	}
 	for (int i = 0; i < FX_NODES; i++)

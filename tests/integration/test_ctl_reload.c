@@ -308,21 +308,27 @@ START_TEST(test_reload_master_worker_usr2_under_traffic)
 }
 END_TEST
 
-START_TEST(test_restart_under_traffic)
+/* Stops HAProxy and starts a new process on the same admin socket, reading <state_file>. */
+static void restart_haproxy(const char *state_file)
 {
 	char *backends = backends_shipped();
 	char env_sock[600], env_state[600];
 	char *env[] = {env_sock, env_state, NULL};
-	struct traffic t;
-	int st;
+	int st = h_haproxy_stop(&rx.hap);
 
-	st = h_haproxy_stop(&rx.hap);
 	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "haproxy exit %d", st);
-	/* A new process on the same socket and state file knows only its config and that file. */
 	snprintf(env_sock, sizeof(env_sock), "PF_ADMIN_SOCKET=%s", rx.hap.admin_sock);
-	snprintf(env_state, sizeof(env_state), "PF_SERVER_STATE_FILE=%s", rx.state_file);
+	snprintf(env_state, sizeof(env_state), "PF_SERVER_STATE_FILE=%s", state_file);
 	ck_assert(h_haproxy_start(&rx.hap, backends, rx.agent.port, env));
 	free(backends);
+}
+
+START_TEST(test_restart_under_traffic)
+{
+	struct traffic t;
+
+	/* A new process on the same socket and state file knows only its config and that file. */
+	restart_haproxy(rx.state_file);
 	/* Clients at once, before the controller has read the new process. */
 	traffic_start(&t);
 	traffic_stop_after(&t, 100);
@@ -339,17 +345,10 @@ END_TEST
  */
 START_TEST(test_restart_without_state_file_refills)
 {
-	char *backends = backends_shipped();
-	char env_sock[600], env_state[600];
-	char *env[] = {env_sock, env_state, NULL};
-	int st;
+	char none[512];
 
-	st = h_haproxy_stop(&rx.hap);
-	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "haproxy exit %d", st);
-	snprintf(env_sock, sizeof(env_sock), "PF_ADMIN_SOCKET=%s", rx.hap.admin_sock);
-	snprintf(env_state, sizeof(env_state), "PF_SERVER_STATE_FILE=%s/none", h_tmpdir());
-	ck_assert(h_haproxy_start(&rx.hap, backends, rx.agent.port, env));
-	free(backends);
+	snprintf(none, sizeof(none), "%s/none", h_tmpdir());
+	restart_haproxy(none);
 	/* interval 200 ms: the restart is read within a round, the slots filled in the next. */
 	for (double end = h_now() + 1.5; h_now() < end && slot_admin_at(rx.sim.port[2]) != 0x0c;)
 		;

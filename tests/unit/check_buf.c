@@ -5,6 +5,7 @@
 #include <check.h>
 
 #include "common/buf.h"
+#include "tests/unit/check_main.h"
 
 START_TEST(test_grows_and_keeps_every_byte)
 {
@@ -66,16 +67,10 @@ int main(void)
 {
 	Suite *s = suite_create("buf");
 	TCase *tc = tcase_create("buf");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_grows_and_keeps_every_byte);
 	tcase_add_test(tc, test_long_single_format);
 	tcase_add_test(tc, test_empty_take_and_free);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return check_run_suite(s);
 }

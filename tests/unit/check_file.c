@@ -9,6 +9,7 @@
 #include <check.h>
 
 #include "common/file.h"
+#include "tests/unit/check_main.h"
 
 static char dir[] = "/tmp/pf-check-file-XXXXXX";
 
@@ -85,16 +86,10 @@ int main(void)
 {
 	Suite *s = suite_create("file");
 	TCase *tc = tcase_create("file");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_limit_edges);
 	tcase_add_test(tc, test_failures_named);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return check_run_suite(s);
 }

@@ -13,6 +13,7 @@
 #include <check.h>
 
 #include "ctl/hapi/plan.h"
+#include "tests/unit/check_main.h"
 
 #define MAXS 16
 
@@ -484,8 +485,6 @@ int main(void)
 {
 	Suite *s = suite_create("plan");
 	TCase *tc = tcase_create("plan");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_slots_on_two_instances);
 	tcase_add_test(tc, test_hand_maint_per_instance);
@@ -497,9 +496,5 @@ int main(void)
 	tcase_add_test(tc, test_lease);
 	tcase_add_test(tc, test_verify);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return check_run_suite(s);
 }

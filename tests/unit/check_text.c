@@ -8,6 +8,7 @@
 #include <check.h>
 
 #include "common/text.h"
+#include "tests/unit/check_main.h"
 
 START_TEST(test_printable_every_byte)
 {
@@ -111,8 +112,6 @@ int main(void)
 {
 	Suite *s = suite_create("text");
 	TCase *tc = tcase_create("text");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_printable_every_byte);
 	tcase_add_test(tc, test_printable_also_and_cut);
@@ -120,9 +119,5 @@ int main(void)
 	tcase_add_test(tc, test_json_nul_escape);
 	tcase_add_test(tc, test_controls_and_errf);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return check_run_suite(s);
 }
