@@ -308,12 +308,13 @@ static void admin(struct ctl *c, bool drain, const char *body, size_t len, struc
 	cJSON_Delete(req);
 }
 
-void status_http_handler(void *ctx, const char *method, const char *url, const char *body,
-                         size_t len, struct http_reply *out)
+void status_http_handler(void *ctx, const struct http_request *req, struct http_reply *out)
 {
 	struct ctl *c = ctx;
-	bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
-	bool post = strcmp(method, "POST") == 0;
+	const char *url = req->url, *body = req->body;
+	size_t len = req->len;
+	bool get = strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0;
+	bool post = strcmp(req->method, "POST") == 0;
 
 	if (get && strcmp(url, "/metrics") == 0) {
 		out->status = 200;

@@ -17,8 +17,7 @@
 struct ctl;
 
 /* The http_handler_fn of the controller; <ctx> is the struct ctl. */
-void status_http_handler(void *ctx, const char *method, const char *url, const char *body,
-                         size_t len, struct http_reply *out);
+void status_http_handler(void *ctx, const struct http_request *req, struct http_reply *out);
 
 /* /status.json as a malloc'd string, or NULL on allocation failure. */
 char *status_render_json(const struct ctl *c);
