@@ -623,8 +623,8 @@ static const char *host_entry_why(const char *s)
 	return NULL;
 }
 
-static int parse_hosts(struct cfg_ctx *c, const char *path, const struct cfg_key *k,
-                       const cJSON *v, struct ctl_cfg *cfg)
+static int parse_hosts(struct cfg_ctx *c, const char *path, const struct cfg_key *k, const cJSON *v,
+                       struct ctl_cfg *cfg)
 {
 	char key[48], got[64];
 	const cJSON *it;
@@ -1085,7 +1085,8 @@ int ctl_cfg_parse_client(const char *json, size_t len, struct ctl_cfg_client *ou
 			if (strcmp(k->key, wanted[w]) != 0)
 				continue;
 			v = cJSON_GetObjectItemCaseSensitive(root, k->key);
-			rc = v != NULL ? parse_value(&c, "", k, v, tmp) : apply_default(&c, "", k, tmp);
+			rc = v != NULL ? parse_value(&c, "", k, v, tmp)
+			               : apply_default(&c, "", k, tmp);
 		}
 	}
 	if (rc == 0) {

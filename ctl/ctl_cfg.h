@@ -84,11 +84,11 @@ struct ctl_cfg {
 	unsigned drain_grace_ms; /* 0 = never shut sessions */
 	struct pf_addr haproxy[CTL_CFG_MAX_HAPROXY];
 	unsigned n_haproxy;
-	struct pf_addr http_listen;            /* TCP only; NO_RELOAD */
+	struct pf_addr http_listen; /* TCP only; NO_RELOAD */
 	/* Host headers served besides http_listen's own: "name", "name:port", "[v6]:port". */
 	char http_hosts[CTL_CFG_MAX_HOSTS][CTL_CFG_HOST_MAX + 1]; /* NO_RELOAD */
 	unsigned n_http_hosts;
-	char state_file[CTL_CFG_PATH_MAX + 1]; /* absolute path; NO_RELOAD */
+	char state_file[CTL_CFG_PATH_MAX + 1];       /* absolute path; NO_RELOAD */
 	char admin_token_file[CTL_CFG_PATH_MAX + 1]; /* "" = admin endpoints off; NO_RELOAD */
 	enum pf_log_level log_level;
 	struct ctl_chain_cfg *chains; /* owned, n_chains entries, in config order */
@@ -147,8 +147,8 @@ PF_MUSTCHECK int ctl_cfg_load_client(const char *path, struct ctl_cfg_client *ou
 /*
  * For SIGHUP: returns 0 when the running config <old> may be replaced by
  * the validated <new_cfg>, or -1 naming the first NO_RELOAD key
- * (http_listen, http_hosts, state_file, admin_token_file) that differs, both values, and that a restart
- * applies it. Every other key may change.
+ * (http_listen, http_hosts, state_file, admin_token_file) that differs, both values, and that a
+ * restart applies it. Every other key may change.
  */
 PF_MUSTCHECK int ctl_cfg_reload_check(const struct ctl_cfg *old, const struct ctl_cfg *new_cfg,
                                       char *err, size_t errlen);

@@ -88,8 +88,8 @@ bool state_entry_check(const struct state_entry *e, char *err, size_t errlen)
 		return false;
 	}
 	if (!text_ok(e->reason, STATE_REASON_MAX)) {
-		pf_errf(err, errlen, "%s: reason: at most %d bytes, no control characters",
-		        e->node, STATE_REASON_MAX);
+		pf_errf(err, errlen, "%s: reason: at most %d bytes, no control characters", e->node,
+		        STATE_REASON_MAX);
 		return false;
 	}
 	if (!text_ok(e->by, STATE_BY_MAX) || !text_ok(e->peer, STATE_PEER_MAX)) {
@@ -179,7 +179,8 @@ int state_parse(const char *json, size_t len, struct state_entry **out, size_t *
 	root = cJSON_ParseWithLength(json, len);
 	drains = cJSON_GetObjectItemCaseSensitive(root, "admin_drains");
 	if (root == NULL || !cJSON_IsObject(drains)) {
-		pf_errf(err, errlen, "not a polkfura-ctl state file (expected {\"admin_drains\": {}})");
+		pf_errf(err, errlen,
+		        "not a polkfura-ctl state file (expected {\"admin_drains\": {}})");
 		goto fail;
 	}
 	count = (size_t)cJSON_GetArraySize(drains);
@@ -253,8 +254,7 @@ char *state_render(const struct state_entry *e, size_t n, size_t *len)
 
 /* ---- blocking file work: boot, `check`, the writer thread ---- */
 
-int state_read_file(const char *path, struct state_entry **out, size_t *n, char *err,
-                    size_t errlen)
+int state_read_file(const char *path, struct state_entry **out, size_t *n, char *err, size_t errlen)
 {
 	char why[STATE_PATH_MAX + 128];
 	size_t len;
@@ -343,7 +343,8 @@ static int write_file(const char *path, const char *text, size_t len, char *err,
 		if (w == -1 && errno == EINTR)
 			continue;
 		if (w <= 0) {
-			pf_errf(err, errlen, "%s: write: %s", tmp, w == 0 ? "no progress" : strerror(errno));
+			pf_errf(err, errlen, "%s: write: %s", tmp,
+			        w == 0 ? "no progress" : strerror(errno));
 			goto fail;
 		}
 		off += (size_t)w;
@@ -593,7 +594,8 @@ int state_change(struct state *st, const char *node, const struct state_entry *s
 	if (set != NULL && !state_entry_check(set, err, errlen))
 		return -1;
 	if (st->queued >= STATE_QUEUE_MAX) {
-		pf_errf(err, errlen, "%d admin changes already waiting for the disk", STATE_QUEUE_MAX);
+		pf_errf(err, errlen, "%d admin changes already waiting for the disk",
+		        STATE_QUEUE_MAX);
 		return -1;
 	}
 	job = calloc(1, sizeof(*job));

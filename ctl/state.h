@@ -70,7 +70,8 @@ bool state_entry_check(const struct state_entry *e, char *err, size_t errlen);
 PF_MUSTCHECK int state_parse(const char *json, size_t len, struct state_entry **out, size_t *n,
                              char *err, size_t errlen);
 
-/* The current-format text of <n> entries <e>, malloc'd, length in <*len>; NULL when out of memory. */
+/* The current-format text of <n> entries <e>, malloc'd, length in <*len>; NULL when out of memory.
+ */
 char *state_render(const struct state_entry *e, size_t n, size_t *len);
 
 /*

@@ -15,9 +15,9 @@
  */
 #include "ctl/web/http.h"
 
+#include <arpa/inet.h>
 #include <sys/socket.h>
 
-#include <arpa/inet.h>
 #include <stdarg.h>
 #include <string.h>
 #include <strings.h>
@@ -43,7 +43,7 @@ struct http_server {
 	ev_io io;
 	ev_timer timer;
 	ev_timer janitor;
-	struct http_conn *conns; /* every open connection, owned (MHD socket contexts) */
+	struct http_conn *conns;        /* every open connection, owned (MHD socket contexts) */
 	struct http_pending *suspended; /* deferred requests not yet answered */
 	struct http_stats stats;
 	double log_second;  /* ev_now() second of the libmicrohttpd lines counted in <log_count> */
@@ -189,7 +189,8 @@ static void on_lib_log(void *cls, const char *fmt, va_list ap)
 	s->stats.lib_messages++;
 	if (sec != s->log_second) {
 		if (s->log_count > HTTP_LOG_BURST)
-			log_warn(MOD, "libmicrohttpd: %u more messages in the last second not logged",
+			log_warn(MOD,
+			         "libmicrohttpd: %u more messages in the last second not logged",
 			         s->log_count - HTTP_LOG_BURST);
 		s->log_second = sec;
 		s->log_count = 0;
@@ -212,7 +213,8 @@ static void on_lib_panic(void *cls, const char *file, unsigned int line, const c
 	char why[256];
 
 	(void)cls;
-	(void)pf_printable(why, sizeof(why), reason != NULL ? reason : "", reason != NULL ? strlen(reason) : 0, NULL);
+	(void)pf_printable(why, sizeof(why), reason != NULL ? reason : "",
+	                   reason != NULL ? strlen(reason) : 0, NULL);
 	log_err(MOD, "libmicrohttpd panic at %s:%u: %s", file != NULL ? file : "?", line, why);
 	abort();
 }
@@ -348,8 +350,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (u->too_large) {
 		reply_text(&r, MHD_HTTP_CONTENT_TOO_LARGE, "request body too large\n");
 	} else {
-		struct http_request req = {.method = method, .url = url, .body = u->buf,
-		                           .len = u->len, .priv = u};
+		struct http_request req = {
+		    .method = method, .url = url, .body = u->buf, .len = u->len, .priv = u};
 		struct header_scan hs = {&req, NULL};
 
 		(void)MHD_get_connection_values(conn, MHD_HEADER_KIND, scan_header, &hs);

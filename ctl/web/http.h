@@ -42,14 +42,14 @@ struct http_pending;
 #define HTTP_CONN_MEMORY     (16 * 1024) /* libmicrohttpd's pool per connection: headers, buffers */
 
 struct http_request {
-	const char *method;        /* borrowed, valid during the handler call */
-	const char *url;           /* path, without the query; borrowed likewise */
-	const char *body;          /* the whole body, NUL-terminated; borrowed likewise */
-	size_t len;                /* of <body> */
-	const char *host;          /* headers, NULL when absent; borrowed likewise */
-	const char *content_type;  /* ... */
-	const char *authorization; /* ... */
-	const char *origin;        /* ... */
+	const char *method;          /* borrowed, valid during the handler call */
+	const char *url;             /* path, without the query; borrowed likewise */
+	const char *body;            /* the whole body, NUL-terminated; borrowed likewise */
+	size_t len;                  /* of <body> */
+	const char *host;            /* headers, NULL when absent; borrowed likewise */
+	const char *content_type;    /* ... */
+	const char *authorization;   /* ... */
+	const char *origin;          /* ... */
 	char peer[INET6_ADDRSTRLEN]; /* numeric client address, "" when unknown */
 	void *priv;                  /* http.c's, for http_defer */
 };
@@ -71,10 +71,10 @@ typedef void (*http_handler_fn)(void *ctx, const struct http_request *req, struc
 
 /* Connection counters, for metrics. */
 struct http_stats {
-	unsigned open;             /* connections now */
-	uint64_t expired;          /* closed for missing HTTP_REQUEST_S / HTTP_REPLY_S */
-	uint64_t lib_messages;     /* libmicrohttpd messages (refused connections, errors...) */
-	uint64_t lib_suppressed;   /* of those, not logged (rate limit) */
+	unsigned open;           /* connections now */
+	uint64_t expired;        /* closed for missing HTTP_REQUEST_S / HTTP_REPLY_S */
+	uint64_t lib_messages;   /* libmicrohttpd messages (refused connections, errors...) */
+	uint64_t lib_suppressed; /* of those, not logged (rate limit) */
 };
 
 /* Listens on <addr>. NULL with the reason in <err> on failure. */

@@ -1116,12 +1116,14 @@ START_TEST(test_key_http_hosts)
 	expect_err(top("\"http_hosts\": [\"a b\"]"),
 	           "http_hosts[0]: \"a b\" host: only letters, digits, '.', '-' and '_' are "
 	           "allowed");
-	expect_err(top("\"http_hosts\": [\"ctl:0\"]"), "http_hosts[0]: \"ctl:0\" port must be 1-65535");
+	expect_err(top("\"http_hosts\": [\"ctl:0\"]"),
+	           "http_hosts[0]: \"ctl:0\" port must be 1-65535");
 	expect_err(top("\"http_hosts\": [\"ctl:09465\"]"),
 	           "http_hosts[0]: \"ctl:09465\" port must be 1-65535");
 	expect_err(top("\"http_hosts\": [\"ctl:65536\"]"),
 	           "http_hosts[0]: \"ctl:65536\" port must be 1-65535");
-	expect_err(top("\"http_hosts\": [\":9465\"]"), "http_hosts[0]: \":9465\" missing host name");
+	expect_err(top("\"http_hosts\": [\":9465\"]"),
+	           "http_hosts[0]: \":9465\" missing host name");
 	expect_err(top("\"http_hosts\": [\"[::1\"]"),
 	           "http_hosts[0]: \"[::1\" expected [IPv6] or [IPv6]:PORT");
 	expect_err(top("\"http_hosts\": [\"[zz::1]\"]"),
@@ -1181,17 +1183,20 @@ START_TEST(test_client_keys)
 		ck_assert_int_eq(ctl_cfg_parse_client(bad_listen, strlen(bad_listen), &cc, errbuf,
 		                                      sizeof(errbuf)),
 		                 -1);
-		ck_assert_str_eq(errbuf, "http_listen: \"unix:/x\" is a unix socket; expected HOST:PORT");
-		ck_assert_int_eq(ctl_cfg_parse_client(bad_token, strlen(bad_token), &cc, errbuf,
-		                                      sizeof(errbuf)),
-		                 -1);
-		ck_assert_str_eq(errbuf, "admin_token_file: \"rel\" must be an absolute file path of "
-		                         "at most 1023 characters");
+		ck_assert_str_eq(errbuf,
+		                 "http_listen: \"unix:/x\" is a unix socket; expected HOST:PORT");
 		ck_assert_int_eq(
-		    ctl_cfg_parse_client(not_json, strlen(not_json), &cc, errbuf, sizeof(errbuf)), -1);
+		    ctl_cfg_parse_client(bad_token, strlen(bad_token), &cc, errbuf, sizeof(errbuf)),
+		    -1);
+		ck_assert_str_eq(errbuf,
+		                 "admin_token_file: \"rel\" must be an absolute file path of "
+		                 "at most 1023 characters");
+		ck_assert_int_eq(
+		    ctl_cfg_parse_client(not_json, strlen(not_json), &cc, errbuf, sizeof(errbuf)),
+		    -1);
 		ck_assert_str_eq(errbuf, "invalid JSON at line 2, column 4 (near \"  oops\")");
-		ck_assert_int_eq(ctl_cfg_parse_client(nul, strlen(nul), &cc, errbuf, sizeof(errbuf)),
-		                 -1);
+		ck_assert_int_eq(
+		    ctl_cfg_parse_client(nul, strlen(nul), &cc, errbuf, sizeof(errbuf)), -1);
 		ck_assert_ptr_nonnull(strstr(errbuf, "\\u0000"));
 		ck_assert_int_eq(ctl_cfg_parse_client("[]", 2, &cc, errbuf, sizeof(errbuf)), -1);
 		ck_assert_str_eq(errbuf, "expected a JSON object at the top level");
@@ -1234,8 +1239,9 @@ START_TEST(test_reload_check)
 	expect_ok(top("\"http_listen\": \"127.0.0.1:9465\", \"state_file\": \"/var/lib/a.json\", "
 	              "\"http_hosts\": [\"ctl.a\", \"ctl.b:1\"]"));
 	ck_assert_int_eq(ctl_cfg_reload_check(&old, &cfg, errbuf, sizeof(errbuf)), -1);
-	ck_assert_str_eq(errbuf, "http_hosts: cannot change on reload (\"\" -> \"ctl.a, ctl.b:1\"); "
-	                         "restart polkfura-ctl to apply it");
+	ck_assert_str_eq(errbuf,
+	                 "http_hosts: cannot change on reload (\"\" -> \"ctl.a, ctl.b:1\"); "
+	                 "restart polkfura-ctl to apply it");
 	ctl_cfg_free(&cfg);
 
 	expect_ok(top("\"http_listen\": \"127.0.0.1:9465\", \"state_file\": \"/var/lib/a.json\", "

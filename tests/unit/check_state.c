@@ -76,7 +76,8 @@ START_TEST(test_first_format_loads)
 	{
 		char doc[800];
 
-		snprintf(doc, sizeof(doc), "{\"admin_drains\": {\"p0\": \"%s\"}}", run_of('r', 300));
+		snprintf(doc, sizeof(doc), "{\"admin_drains\": {\"p0\": \"%s\"}}",
+		         run_of('r', 300));
 		ck_assert_int_eq(parse(doc), 0);
 		ck_assert_uint_eq(strlen(ents[0].reason), STATE_REASON_MAX);
 	}
@@ -149,7 +150,8 @@ END_TEST
 
 START_TEST(test_entry_check)
 {
-	struct state_entry e = {.node = "p0", .reason = "ok", .by = "a@b", .peer = "::1", .at_ms = 1};
+	struct state_entry e = {
+	    .node = "p0", .reason = "ok", .by = "a@b", .peer = "::1", .at_ms = 1};
 
 	ck_assert(state_entry_check(&e, errbuf, sizeof(errbuf)));
 	e.node[0] = '\0';
@@ -168,7 +170,10 @@ END_TEST
 START_TEST(test_render_round_trip)
 {
 	struct state_entry in[2] = {
-	    {.node = "a", .reason = "quote \" and \\ back", .by = "x@y", .peer = "10.0.0.1",
+	    {.node = "a",
+	     .reason = "quote \" and \\ back",
+	     .by = "x@y",
+	     .peer = "10.0.0.1",
 	     .at_ms = 1700000000000LL},
 	    {.node = "b", .reason = "", .by = "", .peer = "", .at_ms = 0},
 	};
@@ -196,7 +201,8 @@ static char dir[256];
 
 static void dir_setup(void)
 {
-	snprintf(dir, sizeof(dir), "%s/pf-state-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	snprintf(dir, sizeof(dir), "%s/pf-state-XXXXXX",
+	         getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 }
 
@@ -424,9 +430,9 @@ START_TEST(test_queue_order_limits_and_free)
 		                 0);
 	}
 	e = entry("late", "q");
-	ck_assert_int_eq(state_change(st, "late", &e, on_done, &d[STATE_QUEUE_MAX + 1], errbuf,
-	                              sizeof(errbuf)),
-	                 -1);
+	ck_assert_int_eq(
+	    state_change(st, "late", &e, on_done, &d[STATE_QUEUE_MAX + 1], errbuf, sizeof(errbuf)),
+	    -1);
 	ck_assert_str_eq(errbuf, "32 admin changes already waiting for the disk");
 	/* The first two complete in order; the rest are reported by state_free. */
 	run_until(loop, &d[0]);
