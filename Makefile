@@ -52,6 +52,7 @@ UNIT_SRC   := $(wildcard tests/unit/check_*.c)
 UNIT_BINS  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
 UNIT_DEPS_rpc := spoa/methods spoa/rpc_class
 UNIT_DEPS_methods := spoa/rpc_class
+UNIT_DEPS_admin := ctl/web/http ctl/state
 objs_of = $(addprefix $(BUILD)/,$(addsuffix .o,$(1)))
 unit_mod = $(firstword $(wildcard spoa/$(1).c ctl/$(1).c ctl/*/$(1).c common/$(1).c))
 

@@ -2,8 +2,8 @@
 /*
  * Rendering of the controller's state (see status.h). JSON goes through
  * cJSON (not a hot path: a scrape or a status call); metrics are printf'd
- * into a growing buffer. The admin endpoints take a small JSON body
- * {"node": "...", "reason": "..."} and answer JSON.
+ * into a growing buffer. The admin endpoints are web/admin.c's, in front
+ * of status_http_handler.
  */
 #include "ctl/web/status.h"
 
@@ -16,6 +16,7 @@
 #include "common/clock.h"
 #include "common/compiler.h"
 #include "ctl/ctl.h"
+#include "ctl/state.h"
 
 static const char *node_state_label(const struct ctl_node *nd)
 {
@@ -227,6 +228,20 @@ char *status_render_json(const struct ctl *c)
 			                                       : nd->track.why);
 			cJSON_AddBoolToObject(nj, "reachable", nd->track.reachable);
 			cJSON_AddBoolToObject(nj, "admin_drain", nd->track.admin_drain);
+			/* web/admin: who drained it, from where, when (ctl/state.h). */
+			{
+				const struct state_entry *ae = state_find(c->state, nd->name);
+				char by[STATE_BY_MAX + STATE_PEER_MAX + 8];
+
+				if (ae != NULL) {
+					snprintf(by, sizeof(by), "%s from %s",
+					         ae->by[0] ? ae->by : "?",
+					         ae->peer[0] ? ae->peer : "?");
+					cJSON_AddStringToObject(nj, "admin_by", by);
+					cJSON_AddNumberToObject(nj, "admin_at_ms",
+					                        (double)ae->at_ms);
+				}
+			}
 			cJSON_AddBoolToObject(nj, "kept_in", nd->track.kept_in);
 			if (nd->poll.has_best)
 				cJSON_AddNumberToObject(nj, "best", (double)nd->poll.best);
@@ -273,46 +288,10 @@ static void reply_text(struct http_reply *out, unsigned status, const char *ct, 
 	out->len = out->body != NULL ? strlen(out->body) : 0;
 }
 
-static void admin(struct ctl *c, bool drain, const char *body, size_t len, struct http_reply *out)
-{
-	cJSON *req = cJSON_ParseWithLength(body, len);
-	const cJSON *node = cJSON_GetObjectItemCaseSensitive(req, "node");
-	const cJSON *reason = cJSON_GetObjectItemCaseSensitive(req, "reason");
-	char msg[512];
-
-	if (!cJSON_IsString(node) || (reason != NULL && !cJSON_IsString(reason))) {
-		reply_text(out, 400, "application/json",
-		           "{\"error\":\"expected {\\\"node\\\": NAME, \\\"reason\\\": TEXT}\"}\n");
-	} else if (ctl_admin_drain(c, node->valuestring, drain,
-	                           reason != NULL ? reason->valuestring : NULL) == -1) {
-		cJSON *e = cJSON_CreateObject();
-		char *t;
-
-		snprintf(msg, sizeof(msg), "no node named %s", node->valuestring);
-		cJSON_AddStringToObject(e, "error", msg);
-		t = cJSON_PrintUnformatted(e);
-		cJSON_Delete(e);
-		reply_text(out, 404, "application/json", t != NULL ? t : "{}");
-		free(t);
-	} else {
-		cJSON *r = cJSON_CreateObject();
-		char *t;
-
-		cJSON_AddStringToObject(r, "node", node->valuestring);
-		cJSON_AddBoolToObject(r, "admin_drain", drain);
-		t = cJSON_PrintUnformatted(r);
-		cJSON_Delete(r);
-		reply_text(out, 200, "application/json", t != NULL ? t : "{}");
-		free(t);
-	}
-	cJSON_Delete(req);
-}
-
 void status_http_handler(void *ctx, const struct http_request *req, struct http_reply *out)
 {
 	struct ctl *c = ctx;
-	const char *url = req->url, *body = req->body;
-	size_t len = req->len;
+	const char *url = req->url;
 	bool get = strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0;
 	bool post = strcmp(req->method, "POST") == 0;
 
@@ -333,10 +312,6 @@ void status_http_handler(void *ctx, const struct http_request *req, struct http_
 		/* Alive and polling: the loop answered, and rounds happen. */
 		reply_text(out, c->rounds > 0 ? 200 : 503, "text/plain",
 		           c->rounds > 0 ? "ok\n" : "starting\n");
-	} else if (post && strcmp(url, "/admin/drain") == 0) {
-		admin(c, true, body, len, out);
-	} else if (post && strcmp(url, "/admin/undrain") == 0) {
-		admin(c, false, body, len, out);
 	} else if (get || post) {
 		reply_text(out, 404, "text/plain",
 		           "not found: /metrics /status.json /healthz, POST /admin/drain "

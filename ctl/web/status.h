@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What the controller shows: /metrics (Prometheus text), /status.json, /healthz
- * and the admin endpoints (POST /admin/drain, /admin/undrain), plus the table
+ * What the controller shows: /metrics (Prometheus text), /status.json and
+ * /healthz (the admin endpoints are web/admin.c's), plus the table
  * `polkfura-ctl status` prints from /status.json. Reads controller state only
  * on the loop thread (http.c runs handlers there).
  */
@@ -16,7 +16,7 @@
 
 struct ctl;
 
-/* The http_handler_fn of the controller; <ctx> is the struct ctl. */
+/* The http_handler_fn behind the admin gate (web/admin.h); <ctx> is the struct ctl. */
 void status_http_handler(void *ctx, const struct http_request *req, struct http_reply *out);
 
 /* /status.json as a malloc'd string, or NULL on allocation failure. */

@@ -8,6 +8,8 @@
 #ifndef PF_TESTS_CTL_FIXTURE_H
 #define PF_TESTS_CTL_FIXTURE_H
 
+#include <sys/stat.h>
+
 #include <string.h>
 
 #include <check.h>
@@ -23,7 +25,11 @@ struct fixture {
 	struct h_haproxy hap;
 	struct h_ctl ctl;
 	char state_file[512];
+	char token_file[512]; /* admin_token_file; "" leaves the key out */
 };
+
+/* The admin token of the fixture's controller (in fx.token_file, mode 0600). */
+#define FX_TOKEN "fixture-admin-token-0123456789"
 
 static struct fixture fx;
 
@@ -82,6 +88,8 @@ static char *fx_ctl_config(const char *sockets, const char *extra_nodes, const c
 		if (tuning == NULL || strstr(tuning, quoted) == NULL)
 			fprintf(f, "%s: %s, ", quoted, defaults[i][1]);
 	}
+	if (fx.token_file[0] != '\0')
+		fprintf(f, "\"admin_token_file\": \"%s\", ", fx.token_file);
 	fprintf(f,
 	        "%s%s \"haproxy\": [%s], \"http_listen\": \"127.0.0.1:%d\","
 	        " \"state_file\": \"%s\", \"log_level\": \"debug\","
@@ -109,6 +117,10 @@ static void fx_start(const char *tuning)
 	memset(&fx, 0, sizeof(fx));
 	snprintf(fx.state_file, sizeof(fx.state_file), "%s/ctl-state-%d.json", h_tmpdir(),
 	         (int)getpid());
+	snprintf(fx.token_file, sizeof(fx.token_file), "%s/ctl-token-%d", h_tmpdir(),
+	         (int)getpid());
+	ck_assert_int_eq(h_write_file(fx.token_file, FX_TOKEN "\n"), 0);
+	ck_assert_int_eq(chmod(fx.token_file, 0600), 0);
 	/* Static heights: the tests move them; one extra node is spare for template tests. */
 	ck_assert_msg(
 	    h_nodesim_start(&fx.sim, "polkadot", FX_NODES + 1, "--block-time-ms 0 --height 1000"),
@@ -125,7 +137,7 @@ static void fx_start(const char *tuning)
 	free(cfg);
 }
 
-static void fx_stop(void)
+static PF_UNUSED void fx_stop(void)
 {
 	if (fx.ctl.pid > 0)
 		h_ctl_stop(&fx.ctl, SIGTERM);
