@@ -11,7 +11,9 @@
  * HTTP_REQUEST_S, reply HTTP_REPLY_S) checked by a 1 s janitor, which
  * shutdown(2)s the socket of a late one: MHD then sees the end of the stream
  * and closes it in its own time (the fd stays MHD's, so it cannot be reused
- * under it). Suspended (deferred) requests carry no deadline.
+ * under it). Suspended (deferred) requests carry no deadline. The janitor
+ * also runs MHD each second, so a listening socket MHD left out of its epoll
+ * set at the connection limit is back within a second (see on_janitor).
  */
 #include "ctl/web/http.h"
 
@@ -106,7 +108,14 @@ static void on_timer(struct ev_loop *loop, ev_timer *t, int revents)
 	rearm(s);
 }
 
-/* Shuts the sockets of connections past their deadline; MHD closes them. */
+/*
+ * Every second: shuts the sockets of connections past their deadline (MHD
+ * then closes them), and runs MHD once. Past HTTP_MAX_CONNECTIONS, MHD takes
+ * its listening socket out of its epoll set and puts it back only at the
+ * start of a later MHD_run, once a connection has gone: when nothing else is
+ * due then, no run would come and queued clients would wait forever. This
+ * run bounds that wait to a second (on_connection schedules one sooner).
+ */
 static void on_janitor(struct ev_loop *loop, ev_timer *t, int revents)
 {
 	struct http_server *s = pf_container_of(t, struct http_server, janitor);
@@ -120,6 +129,8 @@ static void on_janitor(struct ev_loop *loop, ev_timer *t, int revents)
 		s->stats.expired++;
 		(void)shutdown(hc->fd, SHUT_RDWR);
 	}
+	MHD_run(s->mhd);
+	rearm(s);
 }
 
 static void set_deadline(struct http_conn *hc, double seconds)
@@ -150,8 +161,6 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 			s->conns->prev = hc;
 		s->conns = hc;
 		s->stats.open++;
-		if (!ev_is_active(&s->janitor))
-			ev_timer_again(s->loop, &s->janitor);
 		return;
 	}
 	if (hc == NULL)
@@ -165,14 +174,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 	s->stats.open--;
 	free(hc);
 	*socket_context = NULL;
-	if (s->conns == NULL)
-		ev_timer_stop(s->loop, &s->janitor);
-	/*
-	 * Past HTTP_MAX_CONNECTIONS, MHD takes its listening socket out of its
-	 * epoll set and puts it back only at the start of a later MHD_run: with
-	 * nothing else due, that run would never come and queued clients would
-	 * wait forever. A closed connection may have freed the slot: run again.
-	 */
+	/* A slot may be free: run MHD again soon (see on_janitor). */
 	if (!s->stopping)
 		ev_feed_event(s->loop, &s->io, EV_READ);
 }
@@ -471,6 +473,7 @@ struct http_server *http_server_new(struct ev_loop *loop, const struct pf_addr *
 	ev_io_start(loop, &s->io);
 	ev_init(&s->timer, on_timer);
 	rearm(s);
+	ev_timer_again(loop, &s->janitor);
 	return s;
 }
 

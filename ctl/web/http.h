@@ -26,17 +26,19 @@ struct http_pending;
 #define HTTP_MAX_BODY 8192 /* request bodies (admin JSON) beyond this are refused with 413 */
 
 /*
- * What one client can hold (README "HTTP limits"). Connections past
- * HTTP_MAX_CONNECTIONS wait in the kernel's listen queue; past
+ * What one client can hold (README "HTTP limits"). Past
+ * HTTP_MAX_CONNECTIONS, new connections wait in the kernel's listen queue
+ * (or are closed at once when libmicrohttpd was already accepting); past
  * HTTP_MAX_PER_IP from one address they are closed at once. A connection
  * must deliver a whole request (head and body) within HTTP_REQUEST_S of
- * opening or of its previous reply, and take a reply within HTTP_REPLY_S,
- * however slowly it trickles bytes; HTTP_IDLE_S of silence closes it sooner.
- * A reply deferred with http_defer does not count against these.
+ * opening or of its previous reply, and take its reply within HTTP_REPLY_S,
+ * however slowly it trickles bytes (checked every second). libmicrohttpd's
+ * own idle timeout, HTTP_IDLE_S, is a backstop behind those deadlines. A
+ * reply deferred with http_defer does not count against them.
  */
 #define HTTP_MAX_CONNECTIONS 64
 #define HTTP_MAX_PER_IP      8
-#define HTTP_IDLE_S          5
+#define HTTP_IDLE_S          10
 #define HTTP_REQUEST_S       5
 #define HTTP_REPLY_S         30
 #define HTTP_CONN_MEMORY     (16 * 1024) /* libmicrohttpd's pool per connection: headers, buffers */

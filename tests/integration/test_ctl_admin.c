@@ -751,8 +751,8 @@ START_TEST(test_slow_connections_bounded)
 	open = still_open(idle, FLOOD);
 	ck_assert_msg(open >= 1 && open <= HTTP_MAX_PER_IP, "%d flood connections open", open);
 	/* A client on the flood's own address waits until the idle ones expire. */
-	took = healthz_from("127.0.0.1", HTTP_IDLE_S + 3.0);
-	ck_assert_msg(took >= 0, "/healthz from 127.0.0.1 not within %d s", HTTP_IDLE_S + 3);
+	took = healthz_from("127.0.0.1", HTTP_REQUEST_S + 3.0);
+	ck_assert_msg(took >= 0, "/healthz from 127.0.0.1 not within %d s", HTTP_REQUEST_S + 3);
 	for (int i = 0; i < FLOOD; i++)
 		close(idle[i]);
 
@@ -791,6 +791,32 @@ START_TEST(test_slow_connections_bounded)
 	for (int i = 0; i < HTTP_MAX_CONNECTIONS; i++)
 		close(wide[i]);
 	ck_assert_int_eq(healthz_from(NULL, 2.0) >= 0, 1);
+
+	/* Every slot taken, a client queued, then the slots freed at once: it is served at once. */
+	for (int i = 0; i < HTTP_MAX_CONNECTIONS; i++) {
+		char src[32];
+
+		snprintf(src, sizeof(src), "127.0.1.%d", 1 + i / HTTP_MAX_PER_IP);
+		wide[i] = conn_from(src);
+	}
+	{
+		char req[256], resp[1024];
+		int fd = conn_from("127.0.2.2"), n;
+
+		n = snprintf(
+		    req, sizeof(req),
+		    "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n\r\n",
+		    fx.ctl.http_port);
+		ck_assert_int_eq(send(fd, req, (size_t)n, MSG_NOSIGNAL), n);
+		for (int i = 0; i < HTTP_MAX_CONNECTIONS; i++)
+			close(wide[i]);
+		t0 = h_now();
+		(void)read_to_eof(fd, resp, sizeof(resp), 3.0);
+		close(fd);
+		ck_assert_msg(strncmp(resp, "HTTP/1.1 200", 12) == 0,
+		              "queued client not served %.1f s after the slots freed: '%.40s'",
+		              h_now() - t0, resp);
+	}
 
 	/* libmicrohttpd spoke through the log, one printable key=value line each. */
 	log = ctl_log();
