@@ -202,7 +202,8 @@ int state_parse(const char *json, size_t len, struct state_entry **out, size_t *
 			goto fail;
 		i++;
 	}
-	qsort(e, count, sizeof(*e), entry_cmp);
+	if (count > 1)
+		qsort(e, count, sizeof(*e), entry_cmp);
 	for (i = 1; i < count; i++) {
 		if (strcmp(e[i - 1].node, e[i].node) == 0) {
 			pf_errf(err, errlen, "admin_drains: node %s twice", e[i].node);
