@@ -559,16 +559,16 @@ struct state *state_open(struct ev_loop *loop, const char *path, char *err, size
 	return st;
 }
 
+static int key_cmp(const void *key, const void *entry)
+{
+	return strcmp(key, ((const struct state_entry *)entry)->node);
+}
+
 const struct state_entry *state_find(const struct state *st, const char *node)
 {
-	struct state_entry key;
-	size_t n = strnlen(node, sizeof(key.node));
-
-	if (st->n == 0 || n > STATE_NAME_MAX)
+	if (st->n == 0 || strnlen(node, STATE_NAME_MAX + 1) > STATE_NAME_MAX)
 		return NULL;
-	memcpy(key.node, node, n);
-	key.node[n] = '\0';
-	return bsearch(&key, st->entries, st->n, sizeof(*st->entries), entry_cmp);
+	return bsearch(node, st->entries, st->n, sizeof(*st->entries), key_cmp);
 }
 
 size_t state_count(const struct state *st)
