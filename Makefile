@@ -56,6 +56,9 @@ UNIT_DEPS_plan := ctl/hapi/hapi_cmd
 # Unit tests link their module, libpfcommon and cJSON only: a pure module that
 # reached for libev, libcurl or libmicrohttpd would not link. The poller is I/O.
 UNIT_LIBS_poller := -lev -lcurl -lmicrohttpd -lpthread
+UNIT_DEPS_admin := ctl/web/http ctl/state
+UNIT_LIBS_admin := -lev -lmicrohttpd -lpthread
+UNIT_LIBS_state := -lev -lpthread
 objs_of = $(addprefix $(BUILD)/,$(addsuffix .o,$(1)))
 unit_mod = $(firstword $(wildcard spoa/$(1).c ctl/$(1).c ctl/*/$(1).c common/$(1).c))
 
@@ -67,7 +70,8 @@ INTEG_BINS := $(INTEG_SRC:tests/integration/%.c=$(BUILD)/tests/integration/%)
 # The suites run against Debian's haproxy (2.6) first, then every suite that
 # starts haproxy again against 3.4, built by `make deps` (tests/peers/).
 HAPROXY_34 := $(PF_CACHE)/haproxy-3.4.0/haproxy
-HAP34_BINS ?= $(filter-out %/test_spoa_agent,$(INTEG_BINS))
+# test_spoa_agent starts no HAProxy; test_ctl_admin tests the controller's own HTTP server.
+HAP34_BINS ?= $(filter-out %/test_spoa_agent %/test_ctl_admin,$(INTEG_BINS))
 
 # Fuzz targets: tests/fuzz/fuzz_<t>.c with UNIT-style deps; replayed by a gcc driver.
 FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)

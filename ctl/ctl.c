@@ -9,24 +9,22 @@
  */
 #include "ctl/ctl.h"
 
-#include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <cjson/cJSON.h>
 #include <ev.h>
 
 #include "common/clock.h"
 #include "common/compiler.h"
-#include "common/file.h"
 #include "common/log.h"
+#include "common/text.h"
 #include "ctl/hapi/reconcile.h"
 #include "ctl/poll/poller.h"
+#include "ctl/state.h"
+#include "ctl/web/admin.h"
 #include "ctl/web/http.h"
 
 #define MOD "ctl"
-
-#define CTL_STATE_FILE_MAX (1u << 20) /* admin drains of 4,096 nodes with long reasons fit */
 
 /* ---- the one place a node's state changes -------------------------------------- */
 
@@ -213,81 +211,148 @@ struct ctl_node *ctl_find_node(struct ctl *c, const char *name)
 	return NULL;
 }
 
-/* ---- the state file: admin drains survive restarts ---- */
+/* Defined with the HAProxy instances below. */
+static void reconcile_all(struct ctl *c);
 
-static int save_state(struct ctl *c)
+/* ---- admin drains: the store (ctl/state.c) and the admin endpoints (ctl/web/admin.c) ---- */
+
+/* The admin inputs of every node's track, from the store: before each decision. */
+static void admin_sync_tracks(struct ctl *c)
 {
-	char tmp[CTL_CFG_PATH_MAX + 8];
-	cJSON *root = cJSON_CreateObject(), *drains = cJSON_AddObjectToObject(root, "admin_drains");
-	char *text;
-	FILE *f;
-	int rc = -1;
-
 	for (unsigned ch = 0; ch < c->n_chains; ch++)
 		for (unsigned i = 0; i < c->chains[ch].n_nodes; i++) {
-			const struct ctl_node *nd = c->chains[ch].nodes[i];
+			struct ctl_node *nd = c->chains[ch].nodes[i];
+			const struct state_entry *e = state_find(c->state, nd->name);
 
-			if (nd->track.admin_drain)
-				cJSON_AddStringToObject(drains, nd->name, nd->track.admin_reason);
+			nd->track.admin_drain = e != NULL;
+			snprintf(nd->track.admin_reason, sizeof(nd->track.admin_reason), "%s",
+			         e != NULL ? e->reason : "");
 		}
-	text = cJSON_Print(root);
-	cJSON_Delete(root);
-	if (text == NULL)
-		return -1;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", c->cfg.state_file);
-	f = fopen(tmp, "w");
-	if (f != NULL) {
-		bool ok = fputs(text, f) >= 0 && fputc('\n', f) != EOF && fflush(f) == 0 &&
-		          fsync(fileno(f)) == 0;
-
-		if (fclose(f) == 0 && ok && rename(tmp, c->cfg.state_file) == 0)
-			rc = 0;
-	}
-	if (rc == -1)
-		log_err(MOD,
-		        "state file %s: cannot write: %s (admin drains will not survive a "
-		        "restart)",
-		        c->cfg.state_file, strerror(errno));
-	free(text);
-	return rc;
 }
 
-static void load_state(struct ctl *c)
+/* Decided READY: what min_ready counts (what each HAProxy shows is in the status). */
+static bool in_rotation(const struct ctl_node *nd)
 {
-	char err[CTL_CFG_PATH_MAX + 128];
-	size_t n;
-	char *buf = pf_read_file(c->cfg.state_file, CTL_STATE_FILE_MAX, &n, err, sizeof(err));
-	cJSON *root, *drains, *it;
+	return nd->track.state == NODE_READY;
+}
 
-	if (buf == NULL) {
-		if (errno != ENOENT)
-			log_warn(MOD, "state file %s, admin drains not restored", err);
-		return;
-	}
-	root = cJSON_ParseWithLength(buf, n);
-	free(buf);
-	drains = cJSON_GetObjectItemCaseSensitive(root, "admin_drains");
-	if (root == NULL || !cJSON_IsObject(drains)) {
-		log_warn(MOD, "state file %s: not a polkfura state file, ignored",
-		         c->cfg.state_file);
-		cJSON_Delete(root);
-		return;
-	}
-	cJSON_ArrayForEach(it, drains)
-	{
-		struct ctl_node *nd = ctl_find_node(c, it->string);
+/* admin_ops.check: the node exists (exact name); a drain keeps min_ready of its chain. */
+static unsigned admin_check(void *ctx, const struct admin_request *req, char *msg, size_t msglen)
+{
+	struct ctl *c = ctx;
+	struct ctl_node *nd = ctl_find_node(c, req->node);
+	unsigned ready = 0;
 
-		if (nd == NULL || !cJSON_IsString(it)) {
-			log_warn(MOD, "state file: admin drain of unknown node %s dropped",
-			         it->string);
-			continue;
-		}
-		nd->track.admin_drain = true;
-		snprintf(nd->track.admin_reason, sizeof(nd->track.admin_reason), "%s",
-		         it->valuestring);
-		log_info(MOD, "node=%s admin drain restored: %s", nd->name, it->valuestring);
+	if (nd == NULL) {
+		if (req->action == ADMIN_UNDRAIN && state_find(c->state, req->node) != NULL)
+			return 0; /* a drain kept for a node no longer configured */
+		snprintf(msg, msglen, "no node named %s", req->node);
+		return 404;
 	}
-	cJSON_Delete(root);
+	if (req->action != ADMIN_DRAIN || req->force || state_find(c->state, nd->name) != NULL)
+		return 0;
+	for (unsigned i = 0; i < nd->chain->n_nodes; i++)
+		ready += nd->chain->nodes[i] != nd && in_rotation(nd->chain->nodes[i]);
+	if (ready >= c->limits.min_ready)
+		return 0;
+	snprintf(msg, msglen,
+	         "draining %s would leave %u server%s in rotation in chain %s, fewer than "
+	         "min_ready %u; use --force (JSON \"force\": true) to drain it anyway",
+	         nd->name, ready, ready == 1 ? "" : "s", nd->chain->name, c->limits.min_ready);
+	return 409;
+}
+
+/* admin_ops.applied: the change is in the state file; it acts now. */
+static void admin_applied(void *ctx, const struct admin_request *req)
+{
+	struct ctl *c = ctx;
+	struct ctl_node *nd = ctl_find_node(c, req->node);
+	bool drain = req->action == ADMIN_DRAIN;
+	char reason[STATE_REASON_MAX + 1], by[STATE_BY_MAX + 1];
+
+	(void)pf_printable(reason, sizeof(reason), req->reason, strlen(req->reason), "\"\\");
+	(void)pf_printable(by, sizeof(by), req->by[0] ? req->by : "-",
+	                   req->by[0] ? strlen(req->by) : 1, " \"\\");
+	log_info(MOD, "chain=%s node=%s admin %s by=%s peer=%s reason=\"%s\"",
+	         nd != NULL ? nd->chain->name : "-", req->node, drain ? "drain" : "undrain", by,
+	         req->peer, reason);
+	if (nd == NULL)
+		return;
+	/*
+	 * A drain acts now rather than at the next round; node_decide() is not
+	 * re-run (that would count this round's polls twice for rise/fall).
+	 * An undrain waits for the next round's rise rule.
+	 */
+	if (node_admin(&nd->track, drain, req->reason, pf_wall_ms())) {
+		node_changed(c, nd, CTL_CHANGE_ADMIN, false, false);
+		reconcile_all(c);
+	}
+}
+
+static const struct admin_ops ctl_admin_ops = {admin_check, admin_applied};
+
+/* Opens the store and the gate in front of status_http_handler. */
+static int admin_start(struct ctl *c, char *err, size_t errlen)
+{
+	struct admin_policy p;
+	char why[CTL_CFG_PATH_MAX + 256];
+	bool on;
+
+	_Static_assert(CTL_CFG_MAX_HOSTS <= ADMIN_MAX_HOSTS && CTL_CFG_HOST_MAX <= ADMIN_HOST_MAX,
+	               "http_hosts fit the admin policy");
+	_Static_assert(CTL_CFG_NAME_MAX == STATE_NAME_MAX &&
+	                   NODE_REASON_MAX >= STATE_REASON_MAX + 1,
+	               "node names and reasons fit the store");
+	c->state = state_open(c->loop, c->cfg.state_file, why, sizeof(why));
+	if (c->state == NULL) {
+		snprintf(err, errlen, "state_file: %s", why);
+		return -1;
+	}
+	memset(&p, 0, sizeof(p));
+	p.listen = c->cfg.http_listen;
+	for (unsigned i = 0; i < c->cfg.n_http_hosts; i++)
+		memcpy(p.hosts[i], c->cfg.http_hosts[i], sizeof(c->cfg.http_hosts[i]));
+	p.n_hosts = c->cfg.n_http_hosts;
+	if (c->cfg.admin_token_file[0] != '\0' &&
+	    admin_token_load(c->cfg.admin_token_file, true, p.token, &p.token_len, why,
+	                     sizeof(why)) == -1) {
+		snprintf(err, errlen, "admin_token_file: %s", why);
+		return -1;
+	}
+	on = p.token_len > 0;
+	c->admin = admin_new(&p, c->state, &ctl_admin_ops, c, status_http_handler, &c->web);
+	explicit_bzero(&p, sizeof(p));
+	if (c->admin == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < state_count(c->state); i++) {
+		const struct state_entry *e = state_at(c->state, i);
+		struct ctl_node *nd = ctl_find_node(c, e->node);
+		char reason[STATE_REASON_MAX + 1];
+
+		(void)pf_printable(reason, sizeof(reason), e->reason, strlen(e->reason), "\"\\");
+		if (nd == NULL)
+			log_warn(MOD,
+			         "node=%s admin drain of a node not in the config kept (undrain "
+			         "it to forget it)",
+			         e->node);
+		else
+			log_info(MOD,
+			         "chain=%s node=%s admin drain restored at_ms=%lld reason=\"%s\"",
+			         nd->chain->name, nd->name, (long long)e->at_ms, reason);
+	}
+	log_info(MOD, "admin endpoints %s", on ? "on" : "off (no admin_token_file)");
+	return 0;
+}
+
+/* Before the HTTP server goes: pending changes complete (replied 503), then the gate. */
+static void admin_stop(struct ctl *c)
+{
+	state_free(c->state);
+	c->state = NULL;
+	admin_free(c->admin);
+	c->admin = NULL;
 }
 
 /* ---- polling ---- */
@@ -819,6 +884,7 @@ static void finish_round(struct ctl *c)
 	c->round_open = false;
 	c->last_round_ms = (ev_now(c->loop) - c->round_started) * 1000.0;
 	fill_finalized(c);
+	admin_sync_tracks(c);
 	for (unsigned ch = 0; ch < c->n_chains; ch++)
 		decide_chain(c, ch, now);
 	c->first_decision_done = true;
@@ -826,27 +892,6 @@ static void finish_round(struct ctl *c)
 }
 
 /* ---- admin, reload, lifecycle ---- */
-
-int ctl_admin_drain(struct ctl *c, const char *name, bool drain, const char *reason)
-{
-	struct ctl_node *nd = ctl_find_node(c, name);
-
-	if (nd == NULL)
-		return -1;
-	log_info(MOD, "chain=%s node=%s admin %s%s%s", nd->chain->name, nd->name,
-	         drain ? "drain" : "undrain", drain ? ": " : "",
-	         drain ? (reason && *reason ? reason : "no reason given") : "");
-	/*
-	 * A drain acts now rather than at the next round; node_decide() is not
-	 * re-run (that would count this round's polls twice for rise/fall).
-	 */
-	if (node_admin(&nd->track, drain, reason, pf_wall_ms())) {
-		node_changed(c, nd, CTL_CHANGE_ADMIN, false, false);
-		reconcile_all(c);
-	}
-	(void)save_state(c);
-	return 0;
-}
 
 void ctl_reload(struct ctl *c)
 {
@@ -918,11 +963,12 @@ int ctl_start(struct ctl *c, struct ev_loop *loop, struct ctl_cfg *cfg, const ch
 	haproxy_commit(c, next);
 	poller_set_max_connections(c->poller, max_connections(&c->cfg));
 	c->web = *web;
+	if (admin_start(c, err, errlen) == -1)
+		goto fail;
 	c->http =
-	    http_server_new(loop, &c->cfg.http_listen, status_http_handler, &c->web, err, errlen);
+	    http_server_new(loop, &c->cfg.http_listen, admin_http_handler, c->admin, err, errlen);
 	if (c->http == NULL)
 		goto fail;
-	load_state(c);
 	/* Read HAProxy first so the first decision starts from what it shows. */
 	reconcile_all(c);
 	ev_timer_init(&c->tick, on_tick, (double)c->cfg.interval_ms / 1000.0 / 4,
@@ -938,6 +984,7 @@ void ctl_stop(struct ctl *c)
 {
 	if (c->loop != NULL)
 		ev_timer_stop(c->loop, &c->tick);
+	admin_stop(c);
 	http_server_free(c->http);
 	c->http = NULL;
 	poller_free(c->poller);

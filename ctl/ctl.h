@@ -24,6 +24,8 @@
 struct recon;
 struct poller;
 struct http_server;
+struct state; /* admin drains: ctl/state.h */
+struct admin; /* the HTTP gate and admin endpoints: ctl/web/admin.h */
 
 struct ctl_node {
 	char name[CTL_CFG_NAME_MAX + 1];
@@ -103,6 +105,8 @@ struct ctl {
 	struct poller *poller;    /* owned */
 	struct http_server *http; /* owned */
 	struct status_ops web;    /* what the HTTP handler calls back */
+	struct state *state;      /* owned: admin drains and their file */
+	struct admin *admin;      /* owned: in front of status_http_handler */
 	struct ctl_chain *chains; /* owned */
 	unsigned n_chains;
 	struct recon *haproxy[CTL_CFG_MAX_HAPROXY]; /* owned, one per instance */
@@ -136,9 +140,6 @@ PF_MUSTCHECK int ctl_start(struct ctl *c, struct ev_loop *loop, struct ctl_cfg *
 
 /* SIGHUP: re-reads the config; applied between rounds. Logs and keeps the old one on error. */
 void ctl_reload(struct ctl *c);
-
-/* Admin drain / undrain of node <name>. Returns 0, or -1 if there is no such node. */
-PF_MUSTCHECK int ctl_admin_drain(struct ctl *c, const char *name, bool drain, const char *reason);
 
 /* Finds a node by exact name, or NULL. */
 struct ctl_node *ctl_find_node(struct ctl *c, const char *name);

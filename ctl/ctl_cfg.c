@@ -45,6 +45,7 @@ enum cfg_type {
 	CFG_HASH,      /* "0x" + 64 hex digits, stored lower-case into char[max + 1] */
 	CFG_CHAINS,    /* array of chain objects */
 	CFG_NODES,     /* array of node objects */
+	CFG_HOSTS,     /* http_hosts: array of "name[:port]" */
 };
 
 enum cfg_charset {
@@ -90,7 +91,10 @@ static const struct cfg_key top_keys[] = {
     {"haproxy", CFG_SOCKETS, TOP(haproxy), 0, NULL, 1, CTL_CFG_MAX_HAPROXY, 0, CFG_REQUIRED},
     {"http_listen", CFG_LISTEN, TOP(http_listen), 0, CTL_CFG_DEFAULT_HTTP_LISTEN, 0, 0, 0,
      CFG_NO_RELOAD},
+    {"http_hosts", CFG_HOSTS, TOP(http_hosts), 0, NULL, 0, CTL_CFG_MAX_HOSTS, 0, CFG_NO_RELOAD},
     {"state_file", CFG_PATH, TOP(state_file), 0, CTL_CFG_DEFAULT_STATE_FILE, 1, CTL_CFG_PATH_MAX, 0,
+     CFG_NO_RELOAD},
+    {"admin_token_file", CFG_PATH, TOP(admin_token_file), 0, NULL, 1, CTL_CFG_PATH_MAX, 0,
      CFG_NO_RELOAD},
     {"log_level", CFG_LOG_LEVEL, TOP(log_level), 0, "info", 0, 0, 0, 0},
     {"chains", CFG_CHAINS, TOP(chains), 0, NULL, 1, CTL_CFG_MAX_CHAINS, 0, CFG_REQUIRED},
@@ -646,6 +650,77 @@ static int parse_backends(struct cfg_ctx *c, const char *path, const struct cfg_
 	return 0;
 }
 
+/* Why an http_hosts entry is refused, or NULL: "name", "name:port", "[v6]" or "[v6]:port". */
+static const char *host_entry_why(const char *s)
+{
+	unsigned char bin[sizeof(struct in6_addr)];
+	char v6[INET6_ADDRSTRLEN];
+	const char *port = NULL, *colon;
+	size_t n = strlen(s), hlen;
+
+	if (n == 0 || n > CTL_CFG_HOST_MAX)
+		return "must be 1-255 characters";
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+
+		hlen = close != NULL ? (size_t)(close - s - 1) : 0;
+		if (close == NULL || hlen == 0 || hlen >= sizeof(v6))
+			return "expected [IPv6] or [IPv6]:PORT";
+		memcpy(v6, s + 1, hlen);
+		v6[hlen] = '\0';
+		if (inet_pton(AF_INET6, v6, bin) != 1)
+			return "not a numeric IPv6 address inside []";
+		if (close[1] == ':')
+			port = close + 2;
+		else if (close[1] != '\0')
+			return "expected :PORT after the [IPv6] address";
+	} else {
+		colon = strchr(s, ':');
+		hlen = colon != NULL ? (size_t)(colon - s) : n;
+		port = colon != NULL ? colon + 1 : NULL;
+		if (hlen == 0)
+			return "missing host name";
+		for (size_t i = 0; i < hlen; i++)
+			if (!cs_ok(CS_NODE, (unsigned char)s[i]))
+				return "host: only letters, digits, '.', '-' and '_' are allowed";
+	}
+	if (port != NULL) {
+		size_t d = strspn(port, "0123456789");
+		unsigned long p = strtoul(port, NULL, 10);
+
+		if (d == 0 || d > 5 || port[d] != '\0' || port[0] == '0' || p < 1 || p > 65535)
+			return "port must be 1-65535";
+	}
+	return NULL;
+}
+
+static int parse_hosts(struct cfg_ctx *c, const char *path, const struct cfg_key *k, const cJSON *v,
+                       struct ctl_cfg *cfg)
+{
+	char key[48], got[64];
+	const cJSON *it;
+	const char *why;
+	int n = array_items(c, path, k, v);
+
+	if (n == -1)
+		return -1;
+	cfg->n_http_hosts = 0;
+	cJSON_ArrayForEach(it, v)
+	{
+		(void)snprintf(key, sizeof(key), "%s[%u]", k->key, cfg->n_http_hosts);
+		if (need_string(c, path, key, it) == -1)
+			return -1;
+		why = host_entry_why(it->valuestring);
+		if (why != NULL)
+			return fail(c, path, key, "%s %s", quote(it->valuestring, got, sizeof(got)),
+			            why);
+		memcpy(cfg->http_hosts[cfg->n_http_hosts], it->valuestring,
+		       strlen(it->valuestring) + 1);
+		cfg->n_http_hosts++;
+	}
+	return 0;
+}
+
 static int parse_nodes(struct cfg_ctx *c, const char *path, const struct cfg_key *k, const cJSON *v,
                        struct ctl_chain_cfg *chain)
 {
@@ -746,6 +821,8 @@ static int parse_value(struct cfg_ctx *c, const char *path, const struct cfg_key
 		return parse_url(c, path, k, v, dst);
 	case CFG_HASH:
 		return parse_hash(c, path, k, v, field);
+	case CFG_HOSTS:
+		return parse_hosts(c, path, k, v, dst);
 	case CFG_CHAINS: /* walked by parse_object's caller */
 	case CFG_NODES:
 		break;
@@ -777,6 +854,7 @@ static int apply_default(struct cfg_ctx *c, const char *path, const struct cfg_k
 		return parse_listen(c, path, k, k->def_str, (struct pf_addr *)(void *)field);
 	case CFG_SOCKETS:
 	case CFG_BACKENDS: /* empty: the struct is zeroed */
+	case CFG_HOSTS:
 	case CFG_URL:
 	case CFG_CHAINS:
 	case CFG_NODES:
@@ -1038,6 +1116,80 @@ int ctl_cfg_load(const char *path, struct ctl_cfg *out, char *err, size_t errlen
 	return rc;
 }
 
+/*
+ * The CLI's keys only: each is parsed (or defaulted) by its own table entry,
+ * into a scratch struct ctl_cfg; the rest of the file is not looked at
+ * beyond being JSON.
+ */
+int ctl_cfg_parse_client(const char *json, size_t len, struct ctl_cfg_client *out, char *err,
+                         size_t errlen)
+{
+	static const char *const wanted[] = {"http_listen", "admin_token_file"};
+	struct cfg_ctx c = {err, errlen, 0};
+	struct ctl_cfg *tmp = calloc(1, sizeof(*tmp));
+	const char *end = NULL;
+	size_t pos;
+	cJSON *root;
+	int rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (tmp == NULL)
+		return fail(&c, "", "", "out of memory");
+	if (len == 0 || skip_ws(json, len, 0) == len) {
+		free(tmp);
+		return fail(&c, "", "", "empty config: expected a JSON object");
+	}
+	root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
+	pos = end != NULL && end >= json ? (size_t)(end - json) : 0;
+	if (root == NULL)
+		rc = fail_syntax(&c, "invalid JSON", json, len, pos);
+	else if (skip_ws(json, len, pos) != len)
+		rc = fail_syntax(&c, "unexpected text after the JSON value", json, len,
+		                 skip_ws(json, len, pos));
+	else if (pf_json_nul_escape_at(json, len) < len)
+		rc = fail_syntax(&c, "\\u0000 in a string (it would cut the string short)", json,
+		                 len, pf_json_nul_escape_at(json, len));
+	else if (!cJSON_IsObject(root))
+		rc = fail(&c, "", "", "expected a JSON object at the top level");
+	for (size_t w = 0; rc == 0 && w < PF_ARRAY_SIZE(wanted); w++) {
+		for (size_t i = 0; i < PF_ARRAY_SIZE(top_keys); i++) {
+			const struct cfg_key *k = &top_keys[i];
+			const cJSON *v;
+
+			if (strcmp(k->key, wanted[w]) != 0)
+				continue;
+			v = cJSON_GetObjectItemCaseSensitive(root, k->key);
+			rc = v != NULL ? parse_value(&c, "", k, v, tmp)
+			               : apply_default(&c, "", k, tmp);
+		}
+	}
+	if (rc == 0) {
+		out->http_listen = tmp->http_listen;
+		memcpy(out->admin_token_file, tmp->admin_token_file, sizeof(out->admin_token_file));
+	}
+	cJSON_Delete(root);
+	free(tmp);
+	return rc;
+}
+
+int ctl_cfg_load_client(const char *path, struct ctl_cfg_client *out, char *err, size_t errlen)
+{
+	char why[600];
+	size_t len;
+	char *buf;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	buf = pf_read_file(path, CTL_CFG_FILE_MAX, &len, err, errlen);
+	if (buf == NULL)
+		return -1;
+	rc = ctl_cfg_parse_client(buf, len, out, why, sizeof(why));
+	if (rc == -1)
+		pf_errf(err, errlen, "%s: %s", path, why);
+	free(buf);
+	return rc;
+}
+
 void ctl_cfg_free(struct ctl_cfg *cfg)
 {
 	if (cfg == NULL)
@@ -1046,6 +1198,31 @@ void ctl_cfg_free(struct ctl_cfg *cfg)
 		free(cfg->chains[i].nodes);
 	free(cfg->chains);
 	memset(cfg, 0, sizeof(*cfg));
+}
+
+static bool hosts_eq(const struct ctl_cfg *a, const struct ctl_cfg *b)
+{
+	if (a->n_http_hosts != b->n_http_hosts)
+		return false;
+	for (unsigned i = 0; i < a->n_http_hosts; i++)
+		if (strcmp(a->http_hosts[i], b->http_hosts[i]) != 0)
+			return false;
+	return true;
+}
+
+/* The http_hosts list as "a, b" for a message (cut to <len>). */
+static void hosts_str(const struct ctl_cfg *cfg, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; i < cfg->n_http_hosts && n < len; i++) {
+		int w = snprintf(buf + n, len - n, "%s%s", i ? ", " : "", cfg->http_hosts[i]);
+
+		if (w < 0)
+			break;
+		n += (size_t)w;
+	}
 }
 
 int ctl_cfg_reload_check(const struct ctl_cfg *old, const struct ctl_cfg *new_cfg, char *err,
@@ -1067,6 +1244,11 @@ int ctl_cfg_reload_check(const struct ctl_cfg *old, const struct ctl_cfg *new_cf
 				continue;
 			(void)pf_addr_str(ao, a, sizeof(a));
 			(void)pf_addr_str(an, b, sizeof(b));
+		} else if (k->type == CFG_HOSTS) {
+			if (hosts_eq(old, new_cfg))
+				continue;
+			hosts_str(old, a, sizeof(a));
+			hosts_str(new_cfg, b, sizeof(b));
 		} else {
 			PF_BUG_ON(k->type != CFG_PATH);
 			if (strcmp(fo, fn) == 0)
@@ -1090,6 +1272,7 @@ static const char *const type_names[] = {
     [CFG_PATH] = "path",         [CFG_LOG_LEVEL] = "enum", [CFG_LISTEN] = "address",
     [CFG_SOCKETS] = "addresses", [CFG_BACKENDS] = "names", [CFG_URL] = "url",
     [CFG_HASH] = "hash",         [CFG_CHAINS] = "objects", [CFG_NODES] = "objects",
+    [CFG_HOSTS] = "hosts",
 };
 
 static void dump_level(FILE *out, const char *prefix, const struct cfg_level *lvl)
@@ -1105,7 +1288,7 @@ static void dump_level(FILE *out, const char *prefix, const struct cfg_level *lv
 			(void)snprintf(def, sizeof(def), "%lld", k->def);
 		else if (k->type == CFG_BOOL)
 			(void)snprintf(def, sizeof(def), "%s", k->def ? "true" : "false");
-		else if (k->type == CFG_BACKENDS)
+		else if (k->type == CFG_BACKENDS || k->type == CFG_HOSTS)
 			(void)snprintf(def, sizeof(def), "[]");
 		else
 			(void)snprintf(def, sizeof(def), "%s", k->def_str ? k->def_str : "(none)");
@@ -1117,6 +1300,9 @@ static void dump_level(FILE *out, const char *prefix, const struct cfg_level *lv
 		else if (k->type == CFG_BACKENDS)
 			(void)snprintf(range, sizeof(range), "%lld..%lld items of 1-%d chars %s",
 			               k->min, k->max, CTL_CFG_NAME_MAX, cs_desc[k->cs]);
+		else if (k->type == CFG_HOSTS)
+			(void)snprintf(range, sizeof(range), "%lld..%lld items HOST[:PORT]", k->min,
+			               k->max);
 		else if (k->type == CFG_SOCKETS || k->type == CFG_CHAINS || k->type == CFG_NODES)
 			(void)snprintf(range, sizeof(range), "%lld..%lld items", k->min, k->max);
 		else if (k->type == CFG_HASH)

@@ -33,6 +33,8 @@
 #define CTL_CFG_MAX_CHAIN_NODE 1024
 #define CTL_CFG_MAX_NODES      4096 /* across all chains */
 #define CTL_CFG_FILE_MAX       (4u << 20)
+#define CTL_CFG_MAX_HOSTS      16  /* http_hosts entries */
+#define CTL_CFG_HOST_MAX       255 /* bytes of one http_hosts entry, "name[:port]" */
 
 #define CTL_CFG_DEFAULT_HTTP_LISTEN "127.0.0.1:9465"
 #define CTL_CFG_DEFAULT_STATE_FILE  "/var/lib/polkfura/ctl-state.json"
@@ -88,8 +90,12 @@ struct ctl_cfg {
 	/* HAProxy's server-state-file of haproxy[i], kept current by the controller; "" = none. */
 	char haproxy_state_file[CTL_CFG_MAX_HAPROXY][CTL_CFG_PATH_MAX + 1];
 	unsigned n_haproxy;
-	struct pf_addr http_listen;            /* TCP only; NO_RELOAD */
-	char state_file[CTL_CFG_PATH_MAX + 1]; /* absolute path; NO_RELOAD */
+	struct pf_addr http_listen; /* TCP only; NO_RELOAD */
+	/* Host headers served besides http_listen's own: "name", "name:port", "[v6]:port". */
+	char http_hosts[CTL_CFG_MAX_HOSTS][CTL_CFG_HOST_MAX + 1]; /* NO_RELOAD */
+	unsigned n_http_hosts;
+	char state_file[CTL_CFG_PATH_MAX + 1];       /* absolute path; NO_RELOAD */
+	char admin_token_file[CTL_CFG_PATH_MAX + 1]; /* "" = admin endpoints off; NO_RELOAD */
 	enum pf_log_level log_level;
 	struct ctl_chain_cfg *chains; /* owned, n_chains entries, in config order */
 	unsigned n_chains;
@@ -124,11 +130,31 @@ PF_MUSTCHECK int ctl_cfg_load(const char *path, struct ctl_cfg *out, char *err, 
 /* Frees what <cfg> owns and zeroes it. NULL and an already freed or zeroed struct are fine. */
 void ctl_cfg_free(struct ctl_cfg *cfg);
 
+/* What the CLI (status, drain, undrain) needs from the config. */
+struct ctl_cfg_client {
+	struct pf_addr http_listen;
+	char admin_token_file[CTL_CFG_PATH_MAX + 1]; /* "" when not set */
+};
+
+/*
+ * Parses only http_listen and admin_token_file out of the config text
+ * <json>/<len>, with the same rules and defaults as ctl_cfg_parse; every
+ * other key is ignored, so a mistake elsewhere in the file does not keep the
+ * CLI from a running controller. Returns 0, or -1 with "key: reason" (or the
+ * JSON syntax error) in <err>. Pure, not thread-safe (cJSON).
+ */
+PF_MUSTCHECK int ctl_cfg_parse_client(const char *json, size_t len, struct ctl_cfg_client *out,
+                                      char *err, size_t errlen);
+
+/* ctl_cfg_parse_client on the file <path>; errors start with "<path>: ". Blocking. */
+PF_MUSTCHECK int ctl_cfg_load_client(const char *path, struct ctl_cfg_client *out, char *err,
+                                     size_t errlen);
+
 /*
  * For SIGHUP: returns 0 when the running config <old> may be replaced by
  * the validated <new_cfg>, or -1 naming the first NO_RELOAD key
- * (http_listen, state_file) that differs, both values, and that a restart
- * applies it. Every other key may change.
+ * (http_listen, http_hosts, state_file, admin_token_file) that differs, both values, and that a
+ * restart applies it. Every other key may change.
  */
 PF_MUSTCHECK int ctl_cfg_reload_check(const struct ctl_cfg *old, const struct ctl_cfg *new_cfg,
                                       char *err, size_t errlen);

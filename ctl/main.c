@@ -1,14 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * polkfura-ctl: `run` the controller, `check` a config, or talk to a running
- * controller over its http_listen address: `status`, `drain`, `undrain`.
- * Exit codes: 0 success, 1 runtime failure (cannot listen, controller not
- * answering, unknown node), 2 bad usage or bad config.
+ * controller: `status`, `drain`, `undrain`, at --url or its http_listen
+ * address, drain and undrain with the admin token of admin_token_file or
+ * --token-file. Those three read only the keys they use, so a mistake
+ * elsewhere in the config does not lock an operator out. Exit codes: 0
+ * success, 1 runtime failure (cannot listen, controller not answering or
+ * refusing), 2 bad usage or bad config.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <getopt.h>
+#include <pwd.h>
 #include <signal.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
@@ -17,10 +25,13 @@
 #include "common/clock.h"
 #include "common/compiler.h"
 #include "common/log.h"
+#include "common/text.h"
 #include "ctl/check.h"
 #include "ctl/ctl.h"
 #include "ctl/ctl_cfg.h"
+#include "ctl/state.h"
 #include "ctl/view.h"
+#include "ctl/web/admin.h"
 #include "ctl/web/status.h"
 
 #ifndef PF_VERSION
@@ -29,24 +40,39 @@
 
 #define MOD "main"
 
+#define CLI_URL_MAX    512
+#define CLI_TIMEOUT_S  15L /* a drain waits for the state file's fsync */
+#define DEFAULT_CONFIG "/etc/polkfura/ctl.json"
+
 static void usage(FILE *out)
 {
 	fprintf(out,
-	        "usage: polkfura-ctl COMMAND --config FILE [options]\n"
+	        "usage: polkfura-ctl COMMAND [--config FILE] [options]\n"
 	        "Keeps HAProxy's servers in step with the health and block lag of each node.\n\n"
 	        "commands:\n"
 	        "  run                      run the controller (SIGHUP re-reads the config)\n"
-	        "  check [--haproxy]        validate the config and exit (0 ok, 2 bad); with\n"
-	        "                           --haproxy also read every HAProxy instance and name\n"
-	        "                           what it lacks (2), or that it cannot be read (1)\n"
+	        "  check [--haproxy]        validate the config, token file and state directory\n"
+	        "                           (exit 0 ok, 2 bad); with --haproxy also read every\n"
+	        "                           HAProxy instance and name what it lacks (2), or that\n"
+	        "                           it cannot be read (1)\n"
 	        "  status [--json]          table of every node from the running controller\n"
 	        "  drain NODE --reason TEXT keep NODE out of rotation until undrained\n"
-	        "  undrain NODE             let NODE back (after rise good polls)\n\n"
+	        "  undrain NODE             let NODE back (after rise good polls)\n"
+	        "  keys                     every config key with type, default and range\n\n"
 	        "options:\n"
-	        "  --config FILE            the JSON config (default /etc/polkfura/ctl.json)\n"
+	        "  --config FILE            the JSON config (default " DEFAULT_CONFIG ");\n"
+	        "                           status/drain/undrain read only http_listen and\n"
+	        "                           admin_token_file from it\n"
 	        "  --reason TEXT            why a node is drained (shown in status and logs)\n"
+	        "  --force                  drain even below min_ready servers in rotation\n"
+	        "  --url URL                the controller's base URL (instead of http_listen)\n"
+	        "  --token-file FILE        the admin token (instead of admin_token_file); a\n"
+	        "                           file mode 0600, never the token itself on the line\n"
 	        "  --json                   status: print the raw /status.json\n"
-	        "  --help, --version\n");
+	        "  --help, --version\n\n"
+	        "exit codes: 0 done, 1 runtime failure (controller not answering, or it refused:\n"
+	        "401 token, 403 refused, 404 no such node or admin off, 409 min_ready), 2 usage\n"
+	        "or config\n");
 }
 
 struct http_buf {
@@ -68,11 +94,22 @@ static size_t collect(char *d, size_t size, size_t n, void *userp)
 	return size * n;
 }
 
-/* A blocking request to the running controller (CLI only, never inside the loop). */
-static long call_controller(const struct ctl_cfg *cfg, const char *path, const char *post,
+/* Where and how the CLI reaches the controller. Holds the token: wipe it after use. */
+struct target {
+	char base[CLI_URL_MAX]; /* "http://127.0.0.1:9465", no trailing '/' */
+	char token[ADMIN_TOKEN_MAX + 1];
+	size_t token_len; /* 0: none */
+};
+
+/*
+ * A blocking request to the running controller (CLI only, never inside the
+ * loop). Never through a proxy from the environment: the controller is
+ * named directly. Returns the HTTP status, or 0 with the reason in <err>.
+ */
+static long call_controller(const struct target *t, const char *path, const char *post,
                             struct http_buf *out, char *err, size_t errlen)
 {
-	char url[256], addr[128];
+	char url[CLI_URL_MAX + 64], auth[ADMIN_TOKEN_MAX + 32];
 	CURL *c = curl_easy_init();
 	struct curl_slist *h = NULL;
 	long status = 0;
@@ -82,26 +119,160 @@ static long call_controller(const struct ctl_cfg *cfg, const char *path, const c
 		snprintf(err, errlen, "out of memory");
 		return 0;
 	}
-	snprintf(url, sizeof(url), "http://%s%s",
-	         pf_addr_str(&cfg->http_listen, addr, sizeof(addr)), path);
+	snprintf(url, sizeof(url), "%s%s", t->base, path);
 	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+	curl_easy_setopt(c, CURLOPT_PROXY, "");
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, CLI_TIMEOUT_S);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
 	if (post != NULL) {
-		h = curl_slist_append(NULL, "Content-Type: application/json");
-		curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+		h = curl_slist_append(h, "Content-Type: application/json");
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, post);
 	}
+	if (t->token_len > 0) {
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", t->token);
+		h = curl_slist_append(h, auth);
+		explicit_bzero(auth, sizeof(auth));
+	}
+	if (h != NULL)
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
 	rc = curl_easy_perform(c);
 	if (rc != CURLE_OK)
 		snprintf(err, errlen, "controller at %s: %s (is `polkfura-ctl run` running?)", url,
 		         curl_easy_strerror(rc));
 	else
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	curl_slist_free_all(h);
+	curl_slist_free_all(h); /* curl's copy of the header: the list is all there is */
 	curl_easy_cleanup(c);
 	return status;
+}
+
+/* One line for a refusal: the controller's "error" text (sanitized), the status, a hint. */
+static void print_refusal(const char *what, long st, const struct http_buf *b)
+{
+	cJSON *j = b->p != NULL ? cJSON_ParseWithLength(b->p, b->len) : NULL;
+	const cJSON *e = cJSON_GetObjectItemCaseSensitive(j, "error");
+	const char *text = cJSON_IsString(e) ? e->valuestring : b->p != NULL ? b->p : "";
+	const char *hint = "";
+	char msg[400];
+	size_t n = strlen(text);
+
+	while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r'))
+		n--;
+	(void)pf_printable(msg, sizeof(msg), text, n, NULL);
+	if (st == 401)
+		hint = "; is the token of --token-file / admin_token_file the controller's?";
+	else if (st == 421)
+		hint = "; --url must name the controller as http_listen or http_hosts do";
+	fprintf(stderr, "polkfura-ctl: %s: %s (HTTP %ld)%s\n", what, msg[0] ? msg : "refused", st,
+	        hint);
+	cJSON_Delete(j);
+}
+
+static void base_from_listen(const struct pf_addr *listen, char *out, size_t len)
+{
+	struct pf_addr a = *listen;
+	char addr[128];
+
+	/* A wildcard listener is reached, and named in Host, as loopback. */
+	if (a.ss.ss_family == AF_INET) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)(void *)&a.ss;
+
+		if (s4->sin_addr.s_addr == htonl(INADDR_ANY))
+			s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	} else if (a.ss.ss_family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)(void *)&a.ss;
+
+		if (IN6_IS_ADDR_UNSPECIFIED(&s6->sin6_addr))
+			s6->sin6_addr = in6addr_loopback;
+	}
+	snprintf(out, len, "http://%s", pf_addr_str(&a, addr, sizeof(addr)));
+}
+
+static bool url_ok(const char *u)
+{
+	size_t n = strlen(u);
+
+	if (n >= CLI_URL_MAX - 1 ||
+	    (strncmp(u, "http://", 7) != 0 && strncmp(u, "https://", 8) != 0))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)u[i] <= 0x20 || (unsigned char)u[i] >= 0x7f)
+			return false;
+	return true;
+}
+
+/*
+ * Fills <t> for status (<need_token> false), drain and undrain: --url and
+ * --token-file when given, the rest from the config's http_listen and
+ * admin_token_file. Returns 0, or the exit code (2) after a message.
+ */
+static int resolve_target(const char *config, const char *url, const char *token_file,
+                          bool need_token, struct target *t)
+{
+	struct ctl_cfg_client cc;
+	char err[1400];
+
+	memset(t, 0, sizeof(*t));
+	if (url == NULL || (need_token && token_file == NULL)) {
+		if (ctl_cfg_load_client(config, &cc, err, sizeof(err)) == -1) {
+			fprintf(
+			    stderr,
+			    "polkfura-ctl: %s\n(--url URL and --token-file FILE make the config "
+			    "unnecessary)\n",
+			    err);
+			return 2;
+		}
+		if (url == NULL)
+			base_from_listen(&cc.http_listen, t->base, sizeof(t->base));
+		if (token_file == NULL && cc.admin_token_file[0] != '\0')
+			token_file = cc.admin_token_file;
+		if (need_token && token_file == NULL) {
+			fprintf(
+			    stderr,
+			    "polkfura-ctl: %s has no admin_token_file: pass --token-file FILE (the "
+			    "controller's token)\n",
+			    config);
+			return 2;
+		}
+	}
+	if (url != NULL) {
+		if (!url_ok(url)) {
+			fprintf(stderr, "polkfura-ctl: --url: expected http://HOST:PORT or "
+			                "https://..., without spaces\n");
+			return 2;
+		}
+		snprintf(t->base, sizeof(t->base), "%s", url);
+		for (size_t n = strlen(t->base); n > 0 && t->base[n - 1] == '/'; n--)
+			t->base[n - 1] = '\0';
+	}
+	/* root may read any file; anyone else must own the token file, like the controller. */
+	if (need_token && admin_token_load(token_file, geteuid() != 0, t->token, &t->token_len, err,
+	                                   sizeof(err)) == -1) {
+		fprintf(stderr, "polkfura-ctl: token: %s\n", err);
+		return 2;
+	}
+	return 0;
+}
+
+/* "user@host" of the caller (the sudo user when root runs it through sudo), sanitized. */
+static void caller_id(char *out, size_t len)
+{
+	const char *user = getuid() == 0 ? getenv("SUDO_USER") : NULL;
+	const struct passwd *pw = user == NULL ? getpwuid(getuid()) : NULL;
+	char host[256] = "?", raw[320];
+
+	if (user == NULL && pw != NULL)
+		user = pw->pw_name;
+	if (gethostname(host, sizeof(host)) == -1)
+		snprintf(host, sizeof(host), "?");
+	host[sizeof(host) - 1] = '\0';
+	if (user != NULL)
+		snprintf(raw, sizeof(raw), "%s@%s", user, host);
+	else
+		snprintf(raw, sizeof(raw), "uid%u@%s", (unsigned)getuid(), host);
+	(void)pf_printable(out, len, raw, strlen(raw), NULL);
 }
 
 static void on_hup(struct ev_loop *loop, ev_signal *w, int revents)
@@ -129,16 +300,11 @@ static void web_release(void *ctx, struct status_view *view)
 	ctl_view_release(view);
 }
 
-static int web_admin(void *ctx, const char *node, bool drain, const char *reason)
-{
-	return ctl_admin_drain(ctx, node, drain, reason);
-}
-
 static int cmd_run(struct ctl_cfg *cfg, const char *path)
 {
 	static struct ctl c; /* large; static keeps it off the stack */
 	struct ev_loop *loop = ev_default_loop(EVFLAG_AUTO);
-	struct status_ops web = {&c, web_build, web_release, web_admin};
+	struct status_ops web = {&c, web_build, web_release};
 	ev_signal hup, term, intr;
 	char err[512];
 
@@ -173,17 +339,17 @@ static int cmd_run(struct ctl_cfg *cfg, const char *path)
 	return 0;
 }
 
-static int cmd_status(const struct ctl_cfg *cfg, bool raw)
+static int cmd_status(const struct target *t, bool raw)
 {
 	struct http_buf b = {NULL, 0};
-	char err[512];
-	long st = call_controller(cfg, "/status.json", NULL, &b, err, sizeof(err));
+	char err[1024];
+	long st = call_controller(t, "/status.json", NULL, &b, err, sizeof(err));
 	int rc = 1;
 
-	if (st != 200) {
-		if (st != 0)
-			snprintf(err, sizeof(err), "controller answered HTTP %ld", st);
+	if (st == 0) {
 		fprintf(stderr, "polkfura-ctl: %s\n", err);
+	} else if (st != 200) {
+		print_refusal("status", st, &b);
 	} else if (raw) {
 		fputs(b.p, stdout);
 		fputc('\n', stdout);
@@ -197,55 +363,135 @@ static int cmd_status(const struct ctl_cfg *cfg, bool raw)
 	return rc;
 }
 
-static int cmd_drain(const struct ctl_cfg *cfg, const char *node, bool drain, const char *reason)
+static int cmd_drain(const struct target *t, const char *node, bool drain, const char *reason,
+                     bool force)
 {
 	cJSON *req = cJSON_CreateObject();
 	struct http_buf b = {NULL, 0};
-	char err[512], *body;
+	char err[1024], by[STATE_BY_MAX + 1], what[128];
+	char *body = NULL;
 	long st;
 
-	cJSON_AddStringToObject(req, "node", node);
-	if (reason != NULL)
-		cJSON_AddStringToObject(req, "reason", reason);
-	body = cJSON_PrintUnformatted(req);
+	caller_id(by, sizeof(by));
+	if (req != NULL && cJSON_AddStringToObject(req, "node", node) != NULL &&
+	    (reason == NULL || cJSON_AddStringToObject(req, "reason", reason) != NULL) &&
+	    cJSON_AddStringToObject(req, "by", by) != NULL &&
+	    (!force || cJSON_AddTrueToObject(req, "force") != NULL))
+		body = cJSON_PrintUnformatted(req);
 	cJSON_Delete(req);
 	if (body == NULL) {
 		fprintf(stderr, "polkfura-ctl: out of memory\n");
 		return 1;
 	}
-	st = call_controller(cfg, drain ? "/admin/drain" : "/admin/undrain", body, &b, err,
+	st = call_controller(t, drain ? "/admin/drain" : "/admin/undrain", body, &b, err,
 	                     sizeof(err));
 	free(body);
-	if (st == 200) {
+	snprintf(what, sizeof(what), "%s %.63s", drain ? "drain" : "undrain", node);
+	if (st == 200)
 		printf("%s %s\n", node, drain ? "drained" : "undrained");
-	} else if (st != 0) {
-		fprintf(stderr, "polkfura-ctl: %s: %s\n", node, b.p != NULL ? b.p : "refused");
-	} else {
+	else if (st != 0)
+		print_refusal(what, st, &b);
+	else
 		fprintf(stderr, "polkfura-ctl: %s\n", err);
-	}
 	free(b.p);
 	return st == 200 ? 0 : 1;
+}
+
+/* `check` and `run`: the token file and the state directory and file, beyond the config. */
+static int preflight(const struct ctl_cfg *cfg, const char *config, char *err, size_t errlen)
+{
+	char why[1400], token[ADMIN_TOKEN_MAX + 1];
+	struct state_entry *e = NULL;
+	size_t n = 0;
+	int rc = 0;
+
+	if (cfg->admin_token_file[0] != '\0') {
+		rc = admin_token_load(cfg->admin_token_file, true, token, &n, why, sizeof(why));
+		explicit_bzero(token, sizeof(token));
+		if (rc == -1) {
+			pf_errf(err, errlen, "%s: admin_token_file: %s", config, why);
+			return -1;
+		}
+	}
+	if (state_check_dir(cfg->state_file, why, sizeof(why)) == -1 ||
+	    state_read_file(cfg->state_file, &e, &n, why, sizeof(why)) == -1) {
+		pf_errf(err, errlen, "%s: state_file: %s", config, why);
+		return -1;
+	}
+	free(e);
+	return 0;
 }
 
 static int cmd_check(const struct ctl_cfg *cfg, const char *config, bool with_haproxy)
 {
 	unsigned problems, unreadable;
+	const char *admin = cfg->admin_token_file[0] != '\0' ? "on" : "off";
 
 	if (!with_haproxy) {
-		printf("%s: ok (%u chains, %u nodes, %u haproxy sockets)\n", config, cfg->n_chains,
-		       cfg->n_nodes, cfg->n_haproxy);
+		printf("%s: ok (%u chains, %u nodes, %u haproxy sockets, admin endpoints %s)\n",
+		       config, cfg->n_chains, cfg->n_nodes, cfg->n_haproxy, admin);
 		return 0;
 	}
 	problems = ctl_check_haproxy(cfg, stdout, &unreadable);
 	if (problems == 0 && unreadable == 0) {
 		printf("%s: ok, and every HAProxy instance has what it names (%u chains, %u nodes, "
-		       "%u haproxy sockets)\n",
-		       config, cfg->n_chains, cfg->n_nodes, cfg->n_haproxy);
+		       "%u haproxy sockets, admin endpoints %s)\n",
+		       config, cfg->n_chains, cfg->n_nodes, cfg->n_haproxy, admin);
 		return 0;
 	}
 	fprintf(stderr, "polkfura-ctl: %s: %u problem(s) in HAProxy, %u instance(s) not read\n",
 	        config, problems, unreadable);
 	return problems > 0 ? 2 : 1;
+}
+
+/* Checks the command line; returns 0, or the exit code (2) after a message. */
+static int check_usage(const char *cmd, const char *node, const char *reason, bool force)
+{
+	static const char *const cmds[] = {"run", "check", "status", "drain", "undrain"};
+	bool known = false, takes_node = strcmp(cmd, "drain") == 0 || strcmp(cmd, "undrain") == 0;
+
+	for (size_t i = 0; i < PF_ARRAY_SIZE(cmds); i++)
+		known = known || strcmp(cmd, cmds[i]) == 0;
+	if (!known) {
+		fprintf(stderr, "polkfura-ctl: '%s': unknown command (see --help)\n", cmd);
+		return 2;
+	}
+	if (takes_node == (node == NULL)) {
+		fprintf(stderr, "polkfura-ctl: %s\n",
+		        node == NULL ? "drain and undrain take a NODE"
+		                     : "only drain and undrain take a NODE");
+		return 2;
+	}
+	if (strcmp(cmd, "drain") == 0 && reason == NULL) {
+		fprintf(stderr,
+		        "polkfura-ctl: drain needs --reason TEXT (it is shown to the team)\n");
+		return 2;
+	}
+	if (force && strcmp(cmd, "drain") != 0) {
+		fprintf(stderr, "polkfura-ctl: only drain takes --force\n");
+		return 2;
+	}
+	return 0;
+}
+
+/* status, drain, undrain: the running controller. */
+static int cmd_client(const char *cmd, const char *config, const char *url, const char *token_file,
+                      const char *node, const char *reason, bool force, bool raw)
+{
+	bool status = strcmp(cmd, "status") == 0;
+	struct target t;
+	int rc = resolve_target(config, url, token_file, !status, &t);
+
+	if (rc != 0)
+		return rc;
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (status)
+		rc = cmd_status(&t, raw);
+	else
+		rc = cmd_drain(&t, node, strcmp(cmd, "drain") == 0, reason, force);
+	explicit_bzero(&t, sizeof(t));
+	curl_global_cleanup();
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -255,14 +501,18 @@ int main(int argc, char **argv)
 	    {"reason", required_argument, NULL, 'r'},
 	    {"json", no_argument, NULL, 'j'},
 	    {"help", no_argument, NULL, 'h'},
-	    {"haproxy", no_argument, NULL, 'H'},
 	    {"version", no_argument, NULL, 'V'},
+	    {"url", required_argument, NULL, 'u'},
+	    {"token-file", required_argument, NULL, 't'},
+	    {"force", no_argument, NULL, 'f'},
+	    {"haproxy", no_argument, NULL, 'H'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *config = "/etc/polkfura/ctl.json", *reason = NULL, *cmd = NULL, *node = NULL;
+	const char *config = DEFAULT_CONFIG, *reason = NULL, *cmd = NULL, *node = NULL;
+	const char *url = NULL, *token_file = NULL;
 	struct ctl_cfg cfg;
-	char err[1024];
-	bool raw = false, check_haproxy = false;
+	char err[2048];
+	bool raw = false, force = false, check_haproxy = false;
 	int opt, rc;
 
 	opterr = 0;
@@ -276,6 +526,15 @@ int main(int argc, char **argv)
 			break;
 		case 'j':
 			raw = true;
+			break;
+		case 'u':
+			url = optarg;
+			break;
+		case 't':
+			token_file = optarg;
+			break;
+		case 'f':
+			force = true;
 			break;
 		case 'H':
 			check_haproxy = true;
@@ -311,39 +570,31 @@ int main(int argc, char **argv)
 		fprintf(stderr, "polkfura-ctl: '%s': unexpected argument\n", argv[optind]);
 		return 2;
 	}
-	if ((strcmp(cmd, "drain") == 0 || strcmp(cmd, "undrain") == 0) == (node == NULL)) {
-		fprintf(stderr, "polkfura-ctl: %s\n",
-		        node == NULL ? "drain and undrain take a NODE"
-		                     : "only drain and undrain take a NODE");
-		return 2;
-	}
+	rc = check_usage(cmd, node, reason, force);
+	if (rc != 0)
+		return rc;
 	if (check_haproxy && strcmp(cmd, "check") != 0) {
 		fprintf(stderr, "polkfura-ctl: --haproxy goes with check\n");
 		return 2;
 	}
-	if (strcmp(cmd, "drain") == 0 && reason == NULL) {
-		fprintf(stderr,
-		        "polkfura-ctl: drain needs --reason TEXT (it is shown to the team)\n");
+	if (strcmp(cmd, "run") != 0 && strcmp(cmd, "check") != 0)
+		return cmd_client(cmd, config, url, token_file, node, reason, force, raw);
+	if ((url != NULL || token_file != NULL)) {
+		fprintf(stderr, "polkfura-ctl: --url and --token-file are for status, drain and "
+		                "undrain\n");
 		return 2;
 	}
-	if (strcmp(cmd, "run") != 0 && strcmp(cmd, "check") != 0 && strcmp(cmd, "status") != 0 &&
-	    strcmp(cmd, "drain") != 0 && strcmp(cmd, "undrain") != 0) {
-		fprintf(stderr, "polkfura-ctl: '%s': unknown command (see --help)\n", cmd);
-		return 2;
-	}
-	if (ctl_cfg_load(config, &cfg, err, sizeof(err)) == -1) {
+	if (ctl_cfg_load(config, &cfg, err, sizeof(err)) == -1 ||
+	    preflight(&cfg, config, err, sizeof(err)) == -1) {
 		fprintf(stderr, "polkfura-ctl: %s\n", err);
+		ctl_cfg_free(&cfg);
 		return 2;
 	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (strcmp(cmd, "check") == 0) {
 		rc = cmd_check(&cfg, config, check_haproxy);
-	} else if (strcmp(cmd, "run") == 0) {
-		rc = cmd_run(&cfg, config);
-	} else if (strcmp(cmd, "status") == 0) {
-		rc = cmd_status(&cfg, raw);
 	} else {
-		rc = cmd_drain(&cfg, node, strcmp(cmd, "drain") == 0, reason);
+		rc = cmd_run(&cfg, config);
 	}
 	ctl_cfg_free(&cfg);
 	curl_global_cleanup();

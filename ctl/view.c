@@ -10,8 +10,10 @@
 #include "common/clock.h"
 #include "ctl/ctl.h"
 #include "ctl/hapi/reconcile.h"
+#include "ctl/state.h"
 
 struct view_mem {
+	char (*by)[STATE_BY_MAX + STATE_PEER_MAX + 8]; /* "user@host from peer" per node */
 	struct status_chain *chains;
 	struct status_node *nodes;
 	struct status_server *servers;
@@ -59,8 +61,17 @@ static void view_server(const struct recon *r, const struct ctl_node *nd, struct
 }
 
 static void view_node(const struct ctl *c, const struct ctl_node *nd, struct status_node *o,
-                      struct status_server *servers, char (*names)[HAPI_NAME_MAX])
+                      struct status_server *servers, char (*names)[HAPI_NAME_MAX], char *by,
+                      size_t bylen)
 {
+	const struct state_entry *e = state_find(c->state, nd->name);
+
+	if (e != NULL) {
+		snprintf(by, bylen, "%s from %s", e->by[0] ? e->by : "?",
+		         e->peer[0] ? e->peer : "?");
+		o->admin_by = by;
+		o->admin_at_ms = e->at_ms;
+	}
 	o->name = nd->name;
 	o->state = node_state_name(nd->track.state);
 	o->why = nd->track.why;
@@ -128,9 +139,10 @@ int ctl_view_build(struct ctl *c, struct status_view *out)
 	m->servers = calloc(n_srv, sizeof(*m->servers));
 	m->names = calloc(n_srv, sizeof(*m->names));
 	m->haproxy = calloc(c->n_haproxy + 1, sizeof(*m->haproxy));
+	m->by = calloc(n_nodes, sizeof(*m->by));
 	out->priv = m;
 	if (m->chains == NULL || m->nodes == NULL || m->servers == NULL || m->names == NULL ||
-	    m->haproxy == NULL) {
+	    m->haproxy == NULL || m->by == NULL) {
 		ctl_view_release(out);
 		return -1;
 	}
@@ -163,7 +175,7 @@ int ctl_view_build(struct ctl *c, struct status_view *out)
 		sc->n_nodes = chain->n_nodes;
 		for (unsigned i = 0; i < chain->n_nodes; i++, k++)
 			view_node(c, chain->nodes[i], &m->nodes[k], &m->servers[k * c->n_haproxy],
-			          &m->names[k * c->n_haproxy]);
+			          &m->names[k * c->n_haproxy], m->by[k], sizeof(m->by[k]));
 	}
 	return 0;
 }
@@ -179,6 +191,7 @@ void ctl_view_release(struct status_view *v)
 	free(m->servers);
 	free(m->names);
 	free(m->haproxy);
+	free(m->by);
 	free(m);
 	v->priv = NULL;
 }

@@ -284,6 +284,8 @@ int poller_post(struct poller *p, const char *url, const char *body, size_t len,
 	curl_easy_setopt(r->easy, CURLOPT_PRIVATE, r);
 	curl_easy_setopt(r->easy, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(r->easy, CURLOPT_TCP_KEEPALIVE, 1L);
+	/* Nodes are reached directly: never through http_proxy & co. from the environment. */
+	curl_easy_setopt(r->easy, CURLOPT_PROXY, "");
 	if (curl_multi_add_handle(p->multi, r->easy) != CURLM_OK)
 		goto fail;
 	r->next = p->active;

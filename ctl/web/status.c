@@ -216,6 +216,10 @@ static void json_node(cJSON *nodes, const struct status_view *v, const struct st
 	cJSON_AddStringToObject(nj, "why", nd->why);
 	cJSON_AddBoolToObject(nj, "reachable", nd->reachable);
 	cJSON_AddBoolToObject(nj, "admin_drain", nd->admin_drain);
+	if (nd->admin_by != NULL) {
+		cJSON_AddStringToObject(nj, "admin_by", nd->admin_by);
+		cJSON_AddNumberToObject(nj, "admin_at_ms", (double)nd->admin_at_ms);
+	}
 	cJSON_AddBoolToObject(nj, "kept_in", nd->kept_in);
 	cJSON_AddBoolToObject(nj, "foreign", nd->foreign);
 	cJSON_AddBoolToObject(nj, "implausible", nd->implausible);
@@ -310,42 +314,6 @@ static void reply_text(struct http_reply *out, unsigned status, const char *ct, 
 	out->len = out->body != NULL ? strlen(out->body) : 0;
 }
 
-static void admin(const struct status_ops *ops, bool drain, const char *body, size_t len,
-                  struct http_reply *out)
-{
-	cJSON *req = cJSON_ParseWithLength(body, len);
-	const cJSON *node = cJSON_GetObjectItemCaseSensitive(req, "node");
-	const cJSON *reason = cJSON_GetObjectItemCaseSensitive(req, "reason");
-	char msg[512];
-
-	if (!cJSON_IsString(node) || (reason != NULL && !cJSON_IsString(reason))) {
-		reply_text(out, 400, "application/json",
-		           "{\"error\":\"expected {\\\"node\\\": NAME, \\\"reason\\\": TEXT}\"}\n");
-	} else if (ops->admin_drain(ops->ctx, node->valuestring, drain,
-	                            reason != NULL ? reason->valuestring : NULL) == -1) {
-		cJSON *e = cJSON_CreateObject();
-		char *t;
-
-		snprintf(msg, sizeof(msg), "no node named %s", node->valuestring);
-		cJSON_AddStringToObject(e, "error", msg);
-		t = cJSON_PrintUnformatted(e);
-		cJSON_Delete(e);
-		reply_text(out, 404, "application/json", t != NULL ? t : "{}");
-		free(t);
-	} else {
-		cJSON *r = cJSON_CreateObject();
-		char *t;
-
-		cJSON_AddStringToObject(r, "node", node->valuestring);
-		cJSON_AddBoolToObject(r, "admin_drain", drain);
-		t = cJSON_PrintUnformatted(r);
-		cJSON_Delete(r);
-		reply_text(out, 200, "application/json", t != NULL ? t : "{}");
-		free(t);
-	}
-	cJSON_Delete(req);
-}
-
 /* Alive, polling, and some HAProxy instance answers: what a supervisor should check. */
 static void healthz(const struct status_view *v, struct http_reply *out)
 {
@@ -361,47 +329,42 @@ static void healthz(const struct status_view *v, struct http_reply *out)
 		reply_text(out, 200, "text/plain", "ok\n");
 }
 
-void status_http_handler(void *ctx, const char *method, const char *url, const char *body,
-                         size_t len, struct http_reply *out)
+void status_http_handler(void *ctx, const struct http_request *req, struct http_reply *out)
 {
 	const struct status_ops *ops = ctx;
-	bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
-	bool post = strcmp(method, "POST") == 0;
+	const char *url = req->url;
+	bool get = strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0;
 	bool view_page = get && (strcmp(url, "/metrics") == 0 || strcmp(url, "/status.json") == 0 ||
 	                         strcmp(url, "/healthz") == 0);
 	struct status_view v;
 
-	if (view_page) {
-		if (ops->build(ops->ctx, &v) == -1) {
-			reply_text(out, 500, "text/plain", "out of memory\n");
-			return;
-		}
-		if (strcmp(url, "/metrics") == 0) {
-			out->status = 200;
-			out->content_type = "text/plain; version=0.0.4";
-			out->body = status_render_metrics(&v, &out->len);
-		} else if (strcmp(url, "/status.json") == 0) {
-			out->status = 200;
-			out->content_type = "application/json";
-			out->body = status_render_json(&v);
-			out->len = out->body != NULL ? strlen(out->body) : 0;
-		} else {
-			healthz(&v, out);
-		}
-		ops->release(ops->ctx, &v);
-		if (out->body == NULL)
-			reply_text(out, 500, "text/plain", "out of memory\n");
-	} else if (post && strcmp(url, "/admin/drain") == 0) {
-		admin(ops, true, body, len, out);
-	} else if (post && strcmp(url, "/admin/undrain") == 0) {
-		admin(ops, false, body, len, out);
-	} else if (get || post) {
-		reply_text(out, 404, "text/plain",
-		           "not found: /metrics /status.json /healthz, POST /admin/drain "
-		           "/admin/undrain\n");
-	} else {
-		reply_text(out, 405, "text/plain", "method not allowed\n");
+	if (!view_page) {
+		reply_text(out, get || strcmp(req->method, "POST") == 0 ? 404 : 405, "text/plain",
+		           get || strcmp(req->method, "POST") == 0
+		               ? "not found: /metrics /status.json /healthz, POST /admin/drain "
+		                 "/admin/undrain\n"
+		               : "method not allowed\n");
+		return;
 	}
+	if (ops->build(ops->ctx, &v) == -1) {
+		reply_text(out, 500, "text/plain", "out of memory\n");
+		return;
+	}
+	if (strcmp(url, "/metrics") == 0) {
+		out->status = 200;
+		out->content_type = "text/plain; version=0.0.4";
+		out->body = status_render_metrics(&v, &out->len);
+	} else if (strcmp(url, "/status.json") == 0) {
+		out->status = 200;
+		out->content_type = "application/json";
+		out->body = status_render_json(&v);
+		out->len = out->body != NULL ? strlen(out->body) : 0;
+	} else {
+		healthz(&v, out);
+	}
+	ops->release(ops->ctx, &v);
+	if (out->body == NULL)
+		reply_text(out, 500, "text/plain", "out of memory\n");
 }
 
 static void fmt_since(char *buf, size_t len, double since_ms, int64_t now_ms)

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What the controller shows: /metrics (Prometheus text), /status.json,
- * /healthz, the routing of the admin endpoints, and the table `polkfura-ctl
- * status` prints from /status.json. It renders a view the controller builds
+ * What the controller shows: /metrics (Prometheus text), /status.json and
+ * /healthz (the admin endpoints are web/admin.c's, in front of these), and
+ * the table `polkfura-ctl status` prints from /status.json. It renders a view the controller builds
  * on request (struct status_view), so this folder never includes the
  * controller's header: the controller hands over plain values and callbacks.
  */
@@ -45,7 +45,9 @@ struct status_node {
 	uint64_t best, finalized, lag_blocks;
 	uint32_t lag_seconds, peers, poll_ms;
 	bool syncing;
-	const char *poll; /* "ok" or the failure class */
+	const char *poll;     /* "ok" or the failure class */
+	const char *admin_by; /* who drained it ("user@host from peer"); NULL when not drained */
+	int64_t admin_at_ms;  /* when, with <admin_by> */
 	int64_t since_ms;
 	uint64_t polls;
 	uint64_t poll_failures[NODE_POLL_ERR_COUNT];
@@ -96,13 +98,10 @@ struct status_ops {
 	/* Fills <out> (the controller owns what it points to until <release>). 0 or -1 (memory). */
 	int (*build)(void *ctx, struct status_view *out);
 	void (*release)(void *ctx, struct status_view *view);
-	/* Admin drain/undrain of <node>: 0, or -1 when there is no such node. */
-	int (*admin_drain)(void *ctx, const char *node, bool drain, const char *reason);
 };
 
-/* The http_handler_fn of the controller; <ctx> is a struct status_ops. */
-void status_http_handler(void *ctx, const char *method, const char *url, const char *body,
-                         size_t len, struct http_reply *out);
+/* The http_handler_fn behind the admin gate (web/admin.h); <ctx> is a struct status_ops. */
+void status_http_handler(void *ctx, const struct http_request *req, struct http_reply *out);
 
 /* /status.json of <v> as a malloc'd string, or NULL on allocation failure. */
 char *status_render_json(const struct status_view *v);

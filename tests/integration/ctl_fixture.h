@@ -9,6 +9,8 @@
 #ifndef PF_TESTS_CTL_FIXTURE_H
 #define PF_TESTS_CTL_FIXTURE_H
 
+#include <sys/stat.h>
+
 #include <string.h>
 
 #include <check.h>
@@ -25,10 +27,14 @@ struct fixture {
 	struct h_haproxy hap;
 	struct h_ctl ctl;
 	char state_file[512];
-	int n;             /* configured nodes p0..p<n-1> on servers node1..node<n> */
-	const char *chain; /* extra keys of the chain object, each with its comma; borrowed */
-	unsigned singles;  /* bit i: node p<i> polled with single calls ("batch": false) */
+	int n;                /* configured nodes p0..p<n-1> on servers node1..node<n> */
+	const char *chain;    /* extra keys of the chain object, each with its comma; borrowed */
+	unsigned singles;     /* bit i: node p<i> polled with single calls ("batch": false) */
+	char token_file[512]; /* admin_token_file; "" leaves the key out */
 };
+
+/* The admin token of the fixture's controller (in fx.token_file, mode 0600). */
+#define FX_TOKEN "fixture-admin-token-0123456789"
 
 static struct fixture fx;
 
@@ -87,6 +93,8 @@ static char *fx_ctl_config(const char *sockets, const char *extra_nodes, const c
 		if (tuning == NULL || strstr(tuning, quoted) == NULL)
 			fprintf(f, "%s: %s, ", quoted, defaults[i][1]);
 	}
+	if (fx.token_file[0] != '\0')
+		fprintf(f, "\"admin_token_file\": \"%s\", ", fx.token_file);
 	fprintf(f,
 	        "%s%s \"haproxy\": [%s], \"http_listen\": \"127.0.0.1:%d\","
 	        " \"state_file\": \"%s\", \"log_level\": \"debug\","
@@ -126,6 +134,10 @@ static void fx_start_with(int n, const char *sim_args, const char *chain, unsign
 	fx.singles = singles;
 	snprintf(fx.state_file, sizeof(fx.state_file), "%s/ctl-state-%d.json", h_tmpdir(),
 	         (int)getpid());
+	snprintf(fx.token_file, sizeof(fx.token_file), "%s/ctl-token-%d", h_tmpdir(),
+	         (int)getpid());
+	ck_assert_int_eq(h_write_file(fx.token_file, FX_TOKEN "\n"), 0);
+	ck_assert_int_eq(chmod(fx.token_file, 0600), 0);
 	ck_assert_msg(h_nodesim_start(&fx.sim, "polkadot", n + 1, sim_args), "nodesim: %s",
 	              fx.sim.log);
 	ck_assert(h_agent_start(&fx.agent, NULL));
@@ -146,7 +158,7 @@ static PF_UNUSED void fx_start(const char *tuning)
 	fx_start_with(FX_NODES, "--block-time-ms 0 --height 1000", NULL, 0, tuning);
 }
 
-static void fx_stop(void)
+static PF_UNUSED void fx_stop(void)
 {
 	if (fx.ctl.pid > 0)
 		h_ctl_stop(&fx.ctl, SIGTERM);

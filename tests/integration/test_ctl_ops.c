@@ -123,7 +123,8 @@ START_TEST(test_drain_undrain_by_hand)
 	st = run_ctl(args, out, sizeof(out));
 	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "drain: %s", out);
 	fx_expect_drain(0, true, 5);
-	ck_assert(h_wait_file_contains(fx.ctl.log, "node=p0 admin drain: disk swap", 2));
+	ck_assert(h_wait_file_contains(fx.ctl.log, "node=p0 admin drain by=", 2));
+	ck_assert(h_wait_file_contains(fx.ctl.log, "peer=127.0.0.1 reason=\"disk swap\"", 2));
 
 	/* status shows it, with the reason. */
 	snprintf(args, sizeof(args), "status --config %s", fx.ctl.config);
@@ -139,7 +140,7 @@ START_TEST(test_drain_undrain_by_hand)
 		ck_assert(h_ctl_start(&fx.ctl, cfg));
 		free(cfg);
 	}
-	ck_assert(h_wait_file_contains(fx.ctl.log, "admin drain restored: disk swap", 5));
+	ck_assert(h_wait_file_contains(fx.ctl.log, "node=p0 admin drain restored at_ms=", 5));
 	ck_assert(!fx_ready_now(0));
 
 	/* Unknown node: exit 1 and a message. */

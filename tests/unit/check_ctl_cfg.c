@@ -1205,6 +1205,120 @@ END_TEST
 
 /* ---- reload ---------------------------------------------------------------- */
 
+/* ---- the admin and HTTP keys: http_hosts, admin_token_file, the CLI's reading ---- */
+
+START_TEST(test_key_http_hosts)
+{
+	expect_ok(top(""));
+	ck_assert_uint_eq(cfg.n_http_hosts, 0);
+	ctl_cfg_free(&cfg);
+	expect_ok(top("\"http_hosts\": [\"ctl.example\", \"ctl.example:8080\", \"[::1]\", "
+	              "\"[fd00::1]:9465\", \"Ctl_2.example\"]"));
+	ck_assert_uint_eq(cfg.n_http_hosts, 5);
+	ck_assert_str_eq(cfg.http_hosts[0], "ctl.example");
+	ck_assert_str_eq(cfg.http_hosts[3], "[fd00::1]:9465");
+	ctl_cfg_free(&cfg);
+	expect_err(top("\"http_hosts\": \"ctl.example\""),
+	           "http_hosts: expected an array of 0..16 items, got \"ctl.example\"");
+	expect_err(top("\"http_hosts\": [1]"), "http_hosts[0]: expected a string, got 1");
+	expect_err(top("\"http_hosts\": [\"\"]"), "http_hosts[0]: \"\" must be 1-255 characters");
+	expect_err(top("\"http_hosts\": [\"a\", \"evil.example/x\"]"),
+	           "http_hosts[1]: \"evil.example/x\" host: only letters, digits, '.', '-' and "
+	           "'_' are allowed");
+	expect_err(top("\"http_hosts\": [\"a b\"]"),
+	           "http_hosts[0]: \"a b\" host: only letters, digits, '.', '-' and '_' are "
+	           "allowed");
+	expect_err(top("\"http_hosts\": [\"ctl:0\"]"),
+	           "http_hosts[0]: \"ctl:0\" port must be 1-65535");
+	expect_err(top("\"http_hosts\": [\"ctl:09465\"]"),
+	           "http_hosts[0]: \"ctl:09465\" port must be 1-65535");
+	expect_err(top("\"http_hosts\": [\"ctl:65536\"]"),
+	           "http_hosts[0]: \"ctl:65536\" port must be 1-65535");
+	expect_err(top("\"http_hosts\": [\":9465\"]"),
+	           "http_hosts[0]: \":9465\" missing host name");
+	expect_err(top("\"http_hosts\": [\"[::1\"]"),
+	           "http_hosts[0]: \"[::1\" expected [IPv6] or [IPv6]:PORT");
+	expect_err(top("\"http_hosts\": [\"[zz::1]\"]"),
+	           "http_hosts[0]: \"[zz::1]\" not a numeric IPv6 address inside []");
+	expect_err(top("\"http_hosts\": [\"[::1]x\"]"),
+	           "http_hosts[0]: \"[::1]x\" expected :PORT after the [IPv6] address");
+	expect_err(top("\"http_hosts\": [\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\","
+	               "\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\"]"),
+	           "http_hosts: expected an array of 0..16 items, got 17 items");
+}
+END_TEST
+
+START_TEST(test_key_admin_token_file)
+{
+	expect_ok(top(""));
+	ck_assert_str_eq(cfg.admin_token_file, "");
+	ctl_cfg_free(&cfg);
+	expect_ok(top("\"admin_token_file\": \"/etc/polkfura/admin.token\""));
+	ck_assert_str_eq(cfg.admin_token_file, "/etc/polkfura/admin.token");
+	ctl_cfg_free(&cfg);
+	expect_err(top("\"admin_token_file\": \"\""),
+	           "admin_token_file: \"\" must be an absolute file path of at most 1023 "
+	           "characters");
+	expect_err(top("\"admin_token_file\": \"token\""),
+	           "admin_token_file: \"token\" must be an absolute file path of at most 1023 "
+	           "characters");
+	expect_err(top("\"admin_token_file\": true"),
+	           "admin_token_file: expected a string, got true");
+}
+END_TEST
+
+/* The CLI reads http_listen and admin_token_file only: mistakes elsewhere do not matter. */
+START_TEST(test_client_keys)
+{
+	struct ctl_cfg_client cc;
+	char a[64];
+
+	ck_assert_int_eq(ctl_cfg_parse_client("{}", 2, &cc, errbuf, sizeof(errbuf)), 0);
+	ck_assert_str_eq(pf_addr_str(&cc.http_listen, a, sizeof(a)), "127.0.0.1:9465");
+	ck_assert_str_eq(cc.admin_token_file, "");
+	{
+		static const char doc_ok[] =
+		    "{\"intervl_ms\": 5, \"max_lag\": \"five\", \"chains\": 3, "
+		    "\"http_listen\": \"127.0.0.1:9500\", \"admin_token_file\": \"/etc/t\"}";
+
+		ck_assert_int_eq(
+		    ctl_cfg_parse_client(doc_ok, strlen(doc_ok), &cc, errbuf, sizeof(errbuf)), 0);
+		ck_assert_str_eq(pf_addr_str(&cc.http_listen, a, sizeof(a)), "127.0.0.1:9500");
+		ck_assert_str_eq(cc.admin_token_file, "/etc/t");
+	}
+	{
+		static const char bad_listen[] = "{\"http_listen\": \"unix:/x\"}";
+		static const char bad_token[] = "{\"admin_token_file\": \"rel\"}";
+		static const char not_json[] = "{\"http_listen\": \"127.0.0.1:1\",\n  oops";
+		static const char nul[] = "{\"admin_token_file\": \"/etc/t\\u0000x\"}";
+
+		ck_assert_int_eq(ctl_cfg_parse_client(bad_listen, strlen(bad_listen), &cc, errbuf,
+		                                      sizeof(errbuf)),
+		                 -1);
+		ck_assert_str_eq(errbuf,
+		                 "http_listen: \"unix:/x\" is a unix socket; expected HOST:PORT");
+		ck_assert_int_eq(
+		    ctl_cfg_parse_client(bad_token, strlen(bad_token), &cc, errbuf, sizeof(errbuf)),
+		    -1);
+		ck_assert_str_eq(errbuf,
+		                 "admin_token_file: \"rel\" must be an absolute file path of "
+		                 "at most 1023 characters");
+		ck_assert_int_eq(
+		    ctl_cfg_parse_client(not_json, strlen(not_json), &cc, errbuf, sizeof(errbuf)),
+		    -1);
+		ck_assert_str_eq(errbuf, "invalid JSON at line 2, column 4 (near \"  oops\")");
+		ck_assert_int_eq(
+		    ctl_cfg_parse_client(nul, strlen(nul), &cc, errbuf, sizeof(errbuf)), -1);
+		ck_assert_ptr_nonnull(strstr(errbuf, "\\u0000"));
+		ck_assert_int_eq(ctl_cfg_parse_client("[]", 2, &cc, errbuf, sizeof(errbuf)), -1);
+		ck_assert_str_eq(errbuf, "expected a JSON object at the top level");
+	}
+	ck_assert_int_eq(ctl_cfg_load_client("/nonexistent/ctl.json", &cc, errbuf, sizeof(errbuf)),
+	                 -1);
+	ck_assert_str_eq(errbuf, "/nonexistent/ctl.json: No such file or directory");
+}
+END_TEST
+
 START_TEST(test_reload_check)
 {
 	struct ctl_cfg old;
@@ -1233,6 +1347,21 @@ START_TEST(test_reload_check)
 	ck_assert_int_eq(ctl_cfg_reload_check(&old, &cfg, errbuf, sizeof(errbuf)), -1);
 	ck_assert_str_eq(errbuf, "state_file: cannot change on reload (\"/var/lib/a.json\" -> "
 	                         "\"/var/lib/b.json\"); restart polkfura-ctl to apply it");
+	ctl_cfg_free(&cfg);
+
+	expect_ok(top("\"http_listen\": \"127.0.0.1:9465\", \"state_file\": \"/var/lib/a.json\", "
+	              "\"http_hosts\": [\"ctl.a\", \"ctl.b:1\"]"));
+	ck_assert_int_eq(ctl_cfg_reload_check(&old, &cfg, errbuf, sizeof(errbuf)), -1);
+	ck_assert_str_eq(errbuf,
+	                 "http_hosts: cannot change on reload (\"\" -> \"ctl.a, ctl.b:1\"); "
+	                 "restart polkfura-ctl to apply it");
+	ctl_cfg_free(&cfg);
+
+	expect_ok(top("\"http_listen\": \"127.0.0.1:9465\", \"state_file\": \"/var/lib/a.json\", "
+	              "\"admin_token_file\": \"/etc/t\""));
+	ck_assert_int_eq(ctl_cfg_reload_check(&old, &cfg, errbuf, sizeof(errbuf)), -1);
+	ck_assert_str_eq(errbuf, "admin_token_file: cannot change on reload (\"\" -> \"/etc/t\"); "
+	                         "restart polkfura-ctl to apply it");
 	ctl_cfg_free(&old);
 }
 END_TEST
@@ -1266,7 +1395,9 @@ START_TEST(test_dump_keys)
 	    "drain_grace_ms\tinteger\t60000\t0..86400000\tyes\n",
 	    "haproxy\taddresses\trequired\t1..8 items\tyes\n",
 	    "http_listen\taddress\t127.0.0.1:9465\tHOST:PORT\trestart\n",
+	    "http_hosts\thosts\t[]\t0..16 items HOST[:PORT]\trestart\n",
 	    "state_file\tpath\t/var/lib/polkfura/ctl-state.json\tat most 1023 chars\trestart\n",
+	    "admin_token_file\tpath\t(none)\tat most 1023 chars\trestart\n",
 	    "log_level\tenum\tinfo\terr|warn|info|debug\tyes\n",
 	    "chains\tobjects\trequired\t1..64 items\tyes\n",
 	    "haproxy[].socket\taddress\trequired\tunix:PATH|HOST:PORT\tyes\n",
@@ -1330,6 +1461,9 @@ static Suite *ctl_cfg_suite(void)
 	tcase_add_test(tc, test_key_haproxy);
 	tcase_add_test(tc, test_key_http_listen);
 	tcase_add_test(tc, test_key_state_file);
+	tcase_add_test(tc, test_key_http_hosts);
+	tcase_add_test(tc, test_key_admin_token_file);
+	tcase_add_test(tc, test_client_keys);
 	tcase_add_test(tc, test_key_log_level);
 	tcase_add_test(tc, test_key_chains);
 	tcase_add_test(tc, test_key_chain_name);
