@@ -53,6 +53,7 @@ UNIT_BINS  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
 UNIT_DEPS_rpc := spoa/methods spoa/rpc_class
 UNIT_DEPS_methods := spoa/rpc_class
 UNIT_DEPS_plan := ctl/hapi/hapi_cmd
+UNIT_DEPS_ctl_cfg := ctl/cfg_url
 # Unit tests link their module, libpfcommon and cJSON only: a pure module that
 # reached for libev, libcurl or libmicrohttpd would not link. The poller is I/O.
 UNIT_LIBS_poller := -lev -lcurl -lmicrohttpd -lpthread
@@ -80,7 +81,7 @@ FUZZ_DEPS_spop := spoa/spop
 FUZZ_DEPS_rpc  := spoa/rpc spoa/methods spoa/rpc_class
 FUZZ_DEPS_hapi_cmd := ctl/hapi/hapi_cmd
 FUZZ_DEPS_noderpc  := ctl/poll/noderpc
-FUZZ_DEPS_ctl_cfg  := ctl/ctl_cfg
+FUZZ_DEPS_ctl_cfg  := ctl/ctl_cfg ctl/cfg_url
 REPLAY_BINS := $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz/replay_%)
 
 BENCH_SRC  := $(wildcard tests/bench/*.c)

@@ -31,6 +31,7 @@
 #include "common/log.h"
 #include "common/net.h"
 #include "common/text.h"
+#include "ctl/cfg_url.h"
 
 enum cfg_type {
 	CFG_UINT = 0,
@@ -381,115 +382,20 @@ static int parse_listen(struct cfg_ctx *c, const char *path, const struct cfg_ke
 
 /* ---- rpc URL ------------------------------------------------------------- */
 
-static bool all_digits_dots(const char *s)
-{
-	return s[strspn(s, "0123456789.")] == '\0';
-}
-
-static const char *url_host(struct ctl_node_cfg *node, bool bracketed);
-
-/*
- * Splits <url> into <node>'s tls, host, port, path and (numeric hosts) addr.
- * <explicit_port> tells whether the URL named the port. Returns NULL or the
- * reason it is refused (a literal).
- */
-static const char *url_split(const char *url, struct ctl_node_cfg *node, bool *explicit_port)
-{
-	const char *auth, *end, *after, *h;
-	size_t hlen;
-	unsigned long port = 0;
-	bool bracketed;
-
-	for (const char *p = url; *p != '\0'; p++)
-		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
-			return "must not contain spaces, control or non-ASCII characters";
-	if (strncmp(url, "http://", 7) == 0) {
-		node->tls = false;
-		auth = url + 7;
-	} else if (strncmp(url, "https://", 8) == 0) {
-		node->tls = true;
-		auth = url + 8;
-	} else {
-		return "must start with http:// or https://";
-	}
-	if (strchr(url, '#') != NULL)
-		return "must not contain a #fragment";
-	end = auth + strcspn(auth, "/?");
-	if (memchr(auth, '@', (size_t)(end - auth)) != NULL)
-		return "must not contain user:password@ credentials";
-	bracketed = *auth == '[';
-	if (bracketed) {
-		const char *close = memchr(auth, ']', (size_t)(end - auth));
-
-		if (close == NULL)
-			return "host: unterminated [IPv6] address";
-		h = auth + 1;
-		hlen = (size_t)(close - h);
-		after = close + 1;
-		if (after != end && *after != ':')
-			return "host: expected :PORT after the [IPv6] address";
-	} else {
-		const char *colon = memchr(auth, ':', (size_t)(end - auth));
-
-		h = auth;
-		after = colon != NULL ? colon : end;
-		hlen = (size_t)(after - auth);
-	}
-	memcpy(node->host, h, hlen);
-	node->host[hlen] = '\0';
-	if (after != end) {
-		char *pend;
-
-		if (after[1] < '0' || after[1] > '9' || end - after > 6)
-			return "port must be 1-65535";
-		port = strtoul(after + 1, &pend, 10);
-		if (pend != end || port < 1 || port > 65535)
-			return "port must be 1-65535";
-	}
-	*explicit_port = port != 0;
-	node->port = (uint16_t)(port != 0 ? port : node->tls ? 443 : 80);
-	if (*end == '/')
-		memcpy(node->path, end, strlen(end) + 1);
-	else
-		(void)snprintf(node->path, sizeof(node->path), "/%s", end);
-	return url_host(node, bracketed);
-}
-
-/* Checks the host of a split URL and fills <node>->addr when it is numeric. */
-static const char *url_host(struct ctl_node_cfg *node, bool bracketed)
-{
-	unsigned char bin[sizeof(struct in6_addr)];
-
-	if (node->host[0] == '\0')
-		return "missing host";
-	if (bracketed) {
-		if (inet_pton(AF_INET6, node->host, bin) != 1)
-			return "host: not a numeric IPv6 address inside []";
-		node->addr_family = AF_INET6;
-	} else {
-		for (const char *p = node->host; *p != '\0'; p++)
-			if (!cs_ok(CS_NODE, (unsigned char)*p)) /* the hostname characters */
-				return "host: only letters, digits, '.', '-' and '_' are allowed";
-		if (inet_pton(AF_INET, node->host, bin) != 1) {
-			if (all_digits_dots(node->host))
-				return "host: not a valid IPv4 address";
-			return NULL;
-		}
-		node->addr_family = AF_INET;
-	}
-	/* Canonical text, as HAProxy prints it in "show servers state". */
-	if (inet_ntop(node->addr_family, bin, node->addr, sizeof(node->addr)) == NULL)
-		return "host: cannot format the address";
-	return NULL;
-}
-
 static int parse_url(struct cfg_ctx *c, const char *path, const struct cfg_key *k, const cJSON *v,
                      struct ctl_node_cfg *node)
 {
 	const char *s, *why;
 	bool explicit_port = false;
+	struct cfg_url_parts parts;
 	size_t n;
 
+	_Static_assert(CFG_URL_MAX == CTL_CFG_URL_MAX && CFG_HOST_MAX == CTL_CFG_HOST_MAX,
+	               "the grammars' limits are the config's");
+	_Static_assert(sizeof(parts.host) == sizeof(((struct ctl_node_cfg *)0)->host) &&
+	                   sizeof(parts.path) == sizeof(((struct ctl_node_cfg *)0)->path) &&
+	                   sizeof(parts.addr) == sizeof(((struct ctl_node_cfg *)0)->addr),
+	               "URL parts fit a node's fields");
 	if (need_string(c, path, k->key, v) == -1)
 		return -1;
 	s = v->valuestring;
@@ -498,9 +404,16 @@ static int parse_url(struct cfg_ctx *c, const char *path, const struct cfg_key *
 		return fail(c, path, k->key, "expected a URL of 1..%lld characters, got %zu",
 		            k->max, n);
 	memcpy(node->rpc_url, s, n + 1);
-	why = url_split(s, node, &explicit_port);
+	memset(&parts, 0, sizeof(parts));
+	why = ctl_cfg_url_split(s, &parts, &explicit_port);
 	if (why != NULL)
 		return fail(c, path, k->key, "%s", why);
+	node->tls = parts.tls;
+	memcpy(node->host, parts.host, sizeof(node->host));
+	node->port = parts.port;
+	memcpy(node->path, parts.path, sizeof(node->path));
+	node->addr_family = parts.addr_family;
+	memcpy(node->addr, parts.addr, sizeof(node->addr));
 	if (ctl_node_cfg_is_template(node) && (node->addr_family == 0 || !explicit_port))
 		return fail(c, path, k->key,
 		            "a node without \"server\" takes a server-template slot, so its host "
@@ -650,50 +563,6 @@ static int parse_backends(struct cfg_ctx *c, const char *path, const struct cfg_
 	return 0;
 }
 
-/* Why an http_hosts entry is refused, or NULL: "name", "name:port", "[v6]" or "[v6]:port". */
-static const char *host_entry_why(const char *s)
-{
-	unsigned char bin[sizeof(struct in6_addr)];
-	char v6[INET6_ADDRSTRLEN];
-	const char *port = NULL, *colon;
-	size_t n = strlen(s), hlen;
-
-	if (n == 0 || n > CTL_CFG_HOST_MAX)
-		return "must be 1-255 characters";
-	if (s[0] == '[') {
-		const char *close = strchr(s, ']');
-
-		hlen = close != NULL ? (size_t)(close - s - 1) : 0;
-		if (close == NULL || hlen == 0 || hlen >= sizeof(v6))
-			return "expected [IPv6] or [IPv6]:PORT";
-		memcpy(v6, s + 1, hlen);
-		v6[hlen] = '\0';
-		if (inet_pton(AF_INET6, v6, bin) != 1)
-			return "not a numeric IPv6 address inside []";
-		if (close[1] == ':')
-			port = close + 2;
-		else if (close[1] != '\0')
-			return "expected :PORT after the [IPv6] address";
-	} else {
-		colon = strchr(s, ':');
-		hlen = colon != NULL ? (size_t)(colon - s) : n;
-		port = colon != NULL ? colon + 1 : NULL;
-		if (hlen == 0)
-			return "missing host name";
-		for (size_t i = 0; i < hlen; i++)
-			if (!cs_ok(CS_NODE, (unsigned char)s[i]))
-				return "host: only letters, digits, '.', '-' and '_' are allowed";
-	}
-	if (port != NULL) {
-		size_t d = strspn(port, "0123456789");
-		unsigned long p = strtoul(port, NULL, 10);
-
-		if (d == 0 || d > 5 || port[d] != '\0' || port[0] == '0' || p < 1 || p > 65535)
-			return "port must be 1-65535";
-	}
-	return NULL;
-}
-
 static int parse_hosts(struct cfg_ctx *c, const char *path, const struct cfg_key *k, const cJSON *v,
                        struct ctl_cfg *cfg)
 {
@@ -710,7 +579,7 @@ static int parse_hosts(struct cfg_ctx *c, const char *path, const struct cfg_key
 		(void)snprintf(key, sizeof(key), "%s[%u]", k->key, cfg->n_http_hosts);
 		if (need_string(c, path, key, it) == -1)
 			return -1;
-		why = host_entry_why(it->valuestring);
+		why = ctl_cfg_host_entry_why(it->valuestring);
 		if (why != NULL)
 			return fail(c, path, key, "%s %s", quote(it->valuestring, got, sizeof(got)),
 			            why);
