@@ -103,6 +103,8 @@ nodes() { # nodes CHAIN FIRST_PORT
 		echo "{\"name\": \"$1-$i\", \"rpc\": \"http://127.0.0.1:$(($2 + i))/\"}$sep"
 	done
 }
+# The admin token: only the controller's user may read it (check refuses it otherwise).
+(umask 077 && openssl rand -hex 24 >"$dir/admin-token")
 cat >"$dir/ctl.json" <<JSON
 {"region": "demo", "interval_ms": 1000, "timeout_ms": 800, "max_lag": 5, "max_lag_seconds": 12,
  "min_peers": 2,
@@ -110,6 +112,7 @@ cat >"$dir/ctl.json" <<JSON
  "drain_grace_ms": 30000,
  "haproxy": [{"socket": "unix:$dir/admin.sock", "server_state_file": "$dir/haproxy-server-state"}],
  "http_listen": "127.0.0.1:$CTL_PORT", "state_file": "$dir/ctl-state.json",
+ "admin_token_file": "$dir/admin-token",
  "chains": [
   {"name": "polkadot", "backend": "be_polkadot", "heavy_backends": ["be_polkadot_heavy"],
    "nodes": [$(nodes polkadot "$SIM_BASE")]},
@@ -141,6 +144,10 @@ Watch a node drain: stop polkadot-2's progress, then look at the controller:
   curl -d '{"stall":true}' http://127.0.0.1:$SIM_CONTROL/nodes/polkadot-2
   $BUILD/polkfura-ctl status --config $dir/ctl.json      (within ~20 s: polkadot-2 drain, lag 13 s > 12 s)
   tail -f $dir/ctl.log
+
+Drain a node by hand (admin token in $dir/admin-token, read through the config):
+  $BUILD/polkfura-ctl drain kusama-1 --reason "disk swap" --config $dir/ctl.json
+  $BUILD/polkfura-ctl undrain kusama-1 --config $dir/ctl.json
 
 Ctrl-C stops everything.
 TXT
