@@ -16,13 +16,76 @@
 #include "common/compiler.h"
 #include "ctl/hapi/hapi_cmd.h"
 
+/*
+ * Open-addressing indexes (index + 1 per slot, 0 empty), so a round over
+ * thousands of servers looks each one up once instead of scanning: names are
+ * compared only on a hash match.
+ */
+struct plan_map {
+	uint32_t *slot;
+	size_t mask;
+};
+
+/* Servers a seat or a configured node holds, for plan_server_taken(). */
+struct plan_taken {
+	const char **backend, **server;
+	size_t n, cap;
+	struct plan_map map;
+};
+
 struct plan_ctx {
 	const struct plan_input *in;
 	struct plan_output *out;
 	struct hapi_want *wants; /* scratch */
 	size_t *want_seat;       /* seat index of each want; SIZE_MAX for a heavy twin */
 	size_t n_wants, cap_wants;
+	struct plan_map have;  /* in->have by backend/server */
+	struct plan_map nodes; /* in->nodes by name */
+	struct plan_map seats; /* in->seats by node */
+	struct plan_taken taken;
 };
+
+static uint64_t plan_hash(const char *a, const char *b)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (; *a != '\0'; a++)
+		h = (h ^ (unsigned char)*a) * 1099511628211ull;
+	h = (h ^ '/') * 1099511628211ull;
+	for (; b != NULL && *b != '\0'; b++)
+		h = (h ^ (unsigned char)*b) * 1099511628211ull;
+	return h ^ (h >> 29);
+}
+
+static int plan_map_init(struct plan_map *m, size_t n)
+{
+	size_t cap = 16;
+
+	while (cap < 2 * n + 2)
+		cap *= 2;
+	m->slot = calloc(cap, sizeof(*m->slot));
+	m->mask = cap - 1;
+	return m->slot != NULL ? 0 : -1;
+}
+
+static void plan_map_put(struct plan_map *m, uint64_t h, size_t idx)
+{
+	size_t i = (size_t)h & m->mask;
+
+	while (m->slot[i] != 0)
+		i = (i + 1) & m->mask;
+	m->slot[i] = (uint32_t)idx + 1;
+}
+
+/* Walks the indexes hashed like <h>: pass <*at> = (size_t)h first; -1 when done. */
+static long plan_map_next(const struct plan_map *m, size_t *at)
+{
+	size_t i = *at & m->mask;
+	uint32_t v = m->slot[i];
+
+	*at = (i + 1) & m->mask;
+	return v == 0 ? -1 : (long)v - 1;
+}
 
 const struct plan_seat *plan_seat_find(const struct plan_seat *seats, size_t n, const char *node)
 {
@@ -72,10 +135,91 @@ static const struct hapi_server *plan_find(const struct hapi_server *have, size_
 	return NULL;
 }
 
-static const struct hapi_server *plan_have(const struct plan_input *in, const char *backend,
+static const struct hapi_server *plan_have(const struct plan_ctx *x, const char *backend,
                                            const char *server)
 {
-	return plan_find(in->have, in->n_have, backend, server);
+	size_t at = (size_t)plan_hash(backend, server);
+	long i;
+
+	while ((i = plan_map_next(&x->have, &at)) >= 0) {
+		const struct hapi_server *h = &x->in->have[i];
+
+		if (strcmp(h->server, server) == 0 && strcmp(h->backend, backend) == 0)
+			return h;
+	}
+	return NULL;
+}
+
+/* The wanted node named <name>, or NULL. */
+static const struct plan_node *plan_node_named(const struct plan_ctx *x, const char *name)
+{
+	size_t at = (size_t)plan_hash(name, NULL);
+	long i;
+
+	while ((i = plan_map_next(&x->nodes, &at)) >= 0)
+		if (strcmp(x->in->nodes[i].name, name) == 0)
+			return &x->in->nodes[i];
+	return NULL;
+}
+
+/* <node>'s seat in the instance's memory before this plan, or NULL. */
+static const struct plan_seat *plan_old_seat(const struct plan_ctx *x, const char *node)
+{
+	size_t at = (size_t)plan_hash(node, NULL);
+	long i;
+
+	while ((i = plan_map_next(&x->seats, &at)) >= 0)
+		if (strcmp(x->in->seats[i].node, node) == 0)
+			return &x->in->seats[i];
+	return NULL;
+}
+
+static void plan_take(struct plan_ctx *x, const char *backend, const char *server)
+{
+	struct plan_taken *t = &x->taken;
+
+	if (t->n == t->cap)
+		return; /* sized in plan_index(): cannot happen */
+	t->backend[t->n] = backend;
+	t->server[t->n] = server;
+	plan_map_put(&t->map, plan_hash(backend, server), t->n);
+	t->n++;
+}
+
+static int plan_index(struct plan_ctx *x)
+{
+	const struct plan_input *in = x->in;
+	struct plan_taken *t = &x->taken;
+
+	t->cap = in->n_nodes + x->out->cap_seats + 1;
+	t->backend = calloc(t->cap, sizeof(*t->backend));
+	t->server = calloc(t->cap, sizeof(*t->server));
+	if (t->backend == NULL || t->server == NULL || plan_map_init(&t->map, t->cap) == -1 ||
+	    plan_map_init(&x->have, in->n_have) == -1 ||
+	    plan_map_init(&x->nodes, in->n_nodes) == -1 ||
+	    plan_map_init(&x->seats, in->n_seats) == -1)
+		return -1;
+	for (size_t i = 0; i < in->n_have; i++)
+		plan_map_put(&x->have, plan_hash(in->have[i].backend, in->have[i].server), i);
+	for (size_t i = 0; i < in->n_nodes; i++) {
+		plan_map_put(&x->nodes, plan_hash(in->nodes[i].name, NULL), i);
+		if (in->nodes[i].server != NULL)
+			plan_take(x, in->nodes[i].backend, in->nodes[i].server);
+	}
+	for (size_t i = 0; i < in->n_seats; i++)
+		if (in->seats[i].node[0] != '\0')
+			plan_map_put(&x->seats, plan_hash(in->seats[i].node, NULL), i);
+	return 0;
+}
+
+static void plan_unindex(struct plan_ctx *x)
+{
+	free(x->taken.backend);
+	free(x->taken.server);
+	free(x->taken.map.slot);
+	free(x->have.slot);
+	free(x->nodes.slot);
+	free(x->seats.slot);
 }
 
 static void plan_note(struct plan_ctx *x, enum plan_note_kind kind, const char *node,
@@ -96,16 +240,12 @@ static void plan_note(struct plan_ctx *x, enum plan_note_kind kind, const char *
 /* True when some seat of the new set, or a configured server, is <backend>/<server>. */
 static bool plan_server_taken(const struct plan_ctx *x, const char *backend, const char *server)
 {
-	const struct plan_input *in = x->in;
-	const struct plan_output *o = x->out;
+	size_t at = (size_t)plan_hash(backend, server);
+	long i;
 
-	for (size_t i = 0; i < o->n_seats; i++)
-		if (o->seats[i].node[0] != '\0' && strcmp(o->seats[i].backend, backend) == 0 &&
-		    strcmp(o->seats[i].server, server) == 0)
-			return true;
-	for (size_t i = 0; i < in->n_nodes; i++)
-		if (in->nodes[i].server != NULL && strcmp(in->nodes[i].backend, backend) == 0 &&
-		    strcmp(in->nodes[i].server, server) == 0)
+	while ((i = plan_map_next(&x->taken.map, &at)) >= 0)
+		if (strcmp(x->taken.server[i], server) == 0 &&
+		    strcmp(x->taken.backend[i], backend) == 0)
 			return true;
 	return false;
 }
@@ -129,6 +269,8 @@ static struct plan_seat *plan_seat_add(struct plan_ctx *x, const struct plan_nod
 	snprintf(s->backend, sizeof(s->backend), "%s", nd != NULL ? nd->backend : "");
 	snprintf(s->server, sizeof(s->server), "%s", server);
 	s->slot = slot;
+	if (nd != NULL && server[0] != '\0')
+		plan_take(x, s->backend, s->server);
 	return s;
 }
 
@@ -159,10 +301,14 @@ static const struct hapi_server *plan_pick_slot(const struct plan_ctx *x,
 static int plan_seats(struct plan_ctx *x)
 {
 	const struct plan_input *in = x->in;
+	bool *kept = calloc(in->n_nodes + 1, sizeof(*kept));
+	int rc = -1;
 
+	if (kept == NULL)
+		return -1;
 	for (size_t i = 0; i < in->n_nodes; i++) {
 		const struct plan_node *nd = &in->nodes[i];
-		const struct plan_seat *old = plan_seat_find(in->seats, in->n_seats, nd->name);
+		const struct plan_seat *old = plan_old_seat(x, nd->name);
 		bool slot = nd->server == NULL;
 		struct plan_seat *s;
 
@@ -173,8 +319,9 @@ static int plan_seats(struct plan_ctx *x)
 			continue; /* placed below */
 		s = plan_seat_add(x, nd, old->server, slot);
 		if (s == NULL)
-			return -1;
+			goto out;
 		*s = *old;
+		kept[i] = true;
 	}
 	for (size_t i = 0; i < in->n_nodes; i++) {
 		const struct plan_node *nd = &in->nodes[i];
@@ -182,34 +329,36 @@ static int plan_seats(struct plan_ctx *x)
 		bool own_addr = false;
 		struct plan_seat *s;
 
-		if (plan_seat_find(x->out->seats, x->out->n_seats, nd->name) != NULL)
+		if (kept[i])
 			continue;
 		if (nd->server != NULL) {
 			if (plan_seat_add(x, nd, nd->server, false) == NULL)
-				return -1;
+				goto out;
 			continue;
 		}
 		pick = plan_pick_slot(x, nd, &own_addr);
 		if (pick == NULL) {
-			const struct plan_seat *old =
-			    plan_seat_find(in->seats, in->n_seats, nd->name);
+			const struct plan_seat *old = plan_old_seat(x, nd->name);
 
 			if (old == NULL || !old->no_slot)
 				plan_note(x, PLAN_NOTE_NO_SLOT, nd->name, nd->backend, "");
 			s = plan_seat_add(x, nd, "", true);
 			if (s == NULL)
-				return -1;
+				goto out;
 			s->no_slot = true;
 			continue;
 		}
 		s = plan_seat_add(x, nd, pick->server, true);
 		if (s == NULL)
-			return -1;
+			goto out;
 		/* A slot with the node's address (a restart of ours): maybe MAINT by hand. */
 		s->seen_serving = own_addr;
 		plan_note(x, PLAN_NOTE_SLOT_TAKEN, nd->name, nd->backend, pick->server);
 	}
-	return 0;
+	rc = 0;
+out:
+	free(kept);
+	return rc;
 }
 
 /* Old slots no node holds any more go back to MAINT; their seat stays until HAProxy shows it. */
@@ -224,7 +373,7 @@ static int plan_releases(struct plan_ctx *x)
 
 		if (!old->slot || old->no_slot || plan_server_taken(x, old->backend, old->server))
 			continue;
-		h = plan_have(in, old->backend, old->server);
+		h = plan_have(x, old->backend, old->server);
 		if (old->node[0] != '\0')
 			plan_note(x, PLAN_NOTE_RELEASED, old->node, old->backend, old->server);
 		if (h == NULL || (h->admin_state & HAPI_ADMF_FMAINT))
@@ -270,7 +419,7 @@ static int plan_twin_wants(struct plan_ctx *x, const struct plan_seat *s,
 	for (unsigned b = 0; b < nd->n_heavy; b++) {
 		struct hapi_want *tw;
 
-		if (plan_have(x->in, nd->heavy[b], s->server) == NULL)
+		if (plan_have(x, nd->heavy[b], s->server) == NULL)
 			continue;
 		tw = plan_want(x, SIZE_MAX, nd->heavy[b], s->server);
 		if (tw == NULL)
@@ -289,12 +438,11 @@ static int plan_seat_wants(struct plan_ctx *x, size_t si)
 {
 	struct plan_seat *s = &x->out->seats[si];
 	const struct plan_node *nd = NULL;
-	const struct hapi_server *h = plan_have(x->in, s->backend, s->server);
+	const struct hapi_server *h = plan_have(x, s->backend, s->server);
 	struct hapi_want *w;
 
-	for (size_t i = 0; i < x->in->n_nodes && s->node[0] != '\0'; i++)
-		if (strcmp(x->in->nodes[i].name, s->node) == 0)
-			nd = &x->in->nodes[i];
+	if (s->node[0] != '\0')
+		nd = plan_node_named(x, s->node);
 	w = plan_want(x, si, s->backend, s->server);
 	if (w == NULL)
 		return -1;
@@ -337,47 +485,43 @@ static int plan_add_act(struct plan_output *o, enum plan_act_kind kind, const ch
 	return 0;
 }
 
-static int plan_diff(struct plan_ctx *x, size_t cap_acts)
+/*
+ * Each want against its own row, found through the index: hapi_diff() on all
+ * wants at once would scan every row for every want.
+ */
+static int plan_diff(struct plan_ctx *x)
 {
-	struct hapi_action *acts = calloc(cap_acts, sizeof(*acts));
-	struct hapi_skip *skips = calloc(x->n_wants + 1, sizeof(*skips));
-	size_t nacts = 0, nskips = 0, k = 0;
-	int rc = -1;
-
-	if (acts == NULL || skips == NULL ||
-	    hapi_diff(x->wants, x->n_wants, x->in->have, x->in->n_have, acts, cap_acts, &nacts,
-	              skips, x->n_wants + 1, &nskips) == -1)
-		goto out;
-	for (size_t i = 0; i < nacts; i++) {
-		enum plan_act_kind kind = acts[i].kind == HAPI_ACT_SET_ADDR ? PLAN_ACT_SET_ADDR
-		                          : acts[i].kind == HAPI_ACT_SET_WEIGHT
-		                              ? PLAN_ACT_SET_WEIGHT
-		                              : PLAN_ACT_SET_STATE;
-
-		if (plan_add_act(x->out, kind, acts[i].cmd) == -1)
-			goto out;
-	}
 	for (size_t w = 0; w < x->n_wants; w++) {
+		const struct hapi_want *want = &x->wants[w];
+		const struct hapi_server *h = plan_have(x, want->backend, want->server);
+		struct hapi_action acts[3];
+		struct hapi_skip skip = {want, HAPI_SKIP_NO_SERVER, 0};
+		size_t nacts = 0, nskips = 0;
 		size_t si = x->want_seat[w];
-		enum hapi_skip_reason why = HAPI_SKIP_INVALID;
-		bool skipped = k < nskips && skips[k].want == &x->wants[w];
 		struct plan_seat *s;
 
-		if (skipped)
-			why = skips[k++].reason;
+		if (h != NULL && hapi_diff(want, 1, h, 1, acts, 3, &nacts, &skip, 1, &nskips) == -1)
+			return -1;
+		for (size_t i = 0; i < nacts; i++) {
+			enum plan_act_kind kind =
+			    acts[i].kind == HAPI_ACT_SET_ADDR     ? PLAN_ACT_SET_ADDR
+			    : acts[i].kind == HAPI_ACT_SET_WEIGHT ? PLAN_ACT_SET_WEIGHT
+			                                          : PLAN_ACT_SET_STATE;
+
+			if (plan_add_act(x->out, kind, acts[i].cmd) == -1)
+				return -1;
+		}
+		if (h == NULL)
+			nskips = 1;
 		if (si == SIZE_MAX)
 			continue;
 		s = &x->out->seats[si];
-		plan_flag(x, s, &s->hand_maint, skipped && why == HAPI_SKIP_HAND_MAINT,
+		plan_flag(x, s, &s->hand_maint, nskips == 1 && skip.reason == HAPI_SKIP_HAND_MAINT,
 		          PLAN_NOTE_HAND_MAINT, PLAN_NOTE_HAND_MAINT_END);
-		plan_flag(x, s, &s->missing, skipped && why == HAPI_SKIP_NO_SERVER,
+		plan_flag(x, s, &s->missing, nskips == 1 && skip.reason == HAPI_SKIP_NO_SERVER,
 		          PLAN_NOTE_MISSING, PLAN_NOTE_FOUND);
 	}
-	rc = 0;
-out:
-	free(acts);
-	free(skips);
-	return rc;
+	return 0;
 }
 
 /* A slot counts as serving its node once HAProxy shows it out of MAINT at that address. */
@@ -385,13 +529,13 @@ static void plan_seen(struct plan_ctx *x)
 {
 	for (size_t i = 0; i < x->out->n_seats; i++) {
 		struct plan_seat *s = &x->out->seats[i];
-		const struct hapi_server *h = plan_have(x->in, s->backend, s->server);
+		const struct hapi_server *h = plan_have(x, s->backend, s->server);
+		const struct plan_node *nd =
+		    s->slot && s->node[0] != '\0' ? plan_node_named(x, s->node) : NULL;
 
-		for (size_t n = 0; n < x->in->n_nodes && s->slot && h != NULL; n++)
-			if (strcmp(x->in->nodes[n].name, s->node) == 0 &&
-			    !(h->admin_state & HAPI_ADMF_FMAINT) &&
-			    plan_addr_is(h, &x->in->nodes[n]))
-				s->seen_serving = true;
+		if (nd != NULL && h != NULL && !(h->admin_state & HAPI_ADMF_FMAINT) &&
+		    plan_addr_is(h, nd))
+			s->seen_serving = true;
 	}
 }
 
@@ -401,12 +545,10 @@ static int plan_shutdowns(struct plan_ctx *x)
 
 	for (size_t i = 0; i < x->out->n_seats; i++) {
 		struct plan_seat *s = &x->out->seats[i];
-		const struct plan_node *nd = NULL;
+		const struct plan_node *nd =
+		    s->node[0] != '\0' ? plan_node_named(x, s->node) : NULL;
 		char cmd[HAPI_CMD_MAX];
 
-		for (size_t n = 0; n < in->n_nodes && s->node[0] != '\0'; n++)
-			if (strcmp(in->nodes[n].name, s->node) == 0)
-				nd = &in->nodes[n];
 		if (nd == NULL || s->no_slot)
 			continue;
 		if (nd->want != HAPI_WANT_DRAIN) {
@@ -420,7 +562,7 @@ static int plan_shutdowns(struct plan_ctx *x)
 		for (unsigned b = 0; b <= nd->n_heavy; b++) {
 			const char *be = b == 0 ? s->backend : nd->heavy[b - 1];
 
-			if (plan_have(in, be, s->server) == NULL ||
+			if (plan_have(x, be, s->server) == NULL ||
 			    hapi_cmd_shutdown_sessions(cmd, sizeof(cmd), be, s->server) == 0)
 				continue;
 			if (plan_add_act(x->out, PLAN_ACT_SHUTDOWN, cmd) == -1)
@@ -434,29 +576,31 @@ static int plan_shutdowns(struct plan_ctx *x)
 
 int plan_make(const struct plan_input *in, struct plan_output *out)
 {
-	struct plan_ctx x = {in, out, NULL, NULL, 0, 0};
-	size_t cap_acts = 0;
+	struct plan_ctx x;
 	int rc = -1;
 
+	memset(&x, 0, sizeof(x));
+	x.in = in;
+	x.out = out;
 	out->n_seats = out->n_acts = out->n_notes = 0;
 	for (size_t i = 0; i < in->n_nodes; i++)
 		x.cap_wants += 1 + in->nodes[i].n_heavy;
 	x.cap_wants += in->n_seats + 1;
-	cap_acts = x.cap_wants * 3;
 	x.wants = calloc(x.cap_wants, sizeof(*x.wants));
 	x.want_seat = calloc(x.cap_wants, sizeof(*x.want_seat));
-	if (x.wants == NULL || x.want_seat == NULL)
+	if (x.wants == NULL || x.want_seat == NULL || plan_index(&x) == -1)
 		goto out;
 	if (plan_seats(&x) == -1 || plan_releases(&x) == -1)
 		goto out;
 	for (size_t i = 0; i < out->n_seats; i++)
 		if (!out->seats[i].no_slot && plan_seat_wants(&x, i) == -1)
 			goto out;
-	if (plan_diff(&x, cap_acts) == -1)
+	if (plan_diff(&x) == -1)
 		goto out;
 	plan_seen(&x);
 	rc = plan_shutdowns(&x);
 out:
+	plan_unindex(&x);
 	free(x.wants);
 	free(x.want_seat);
 	return rc;

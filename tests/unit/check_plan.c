@@ -8,6 +8,7 @@
  * sessions server <b>/<s>"), written out by hand.
  */
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <check.h>
@@ -481,6 +482,64 @@ START_TEST(test_verify)
 }
 END_TEST
 
+/* 1,000 template nodes and 1,000 slots: every node its own slot, then nothing to write. */
+START_TEST(test_scale_distinct_slots)
+{
+	enum { N = 1000 };
+	static struct plan_node nodes[N];
+	static struct hapi_server have[2 * N];
+	static char names[N][16], addrs[N][24];
+	static struct plan_seat seats[N + 1], seats2[N + 1];
+	static struct plan_action acts[8 * N + 8];
+	static struct plan_note notes[4 * N + 8];
+	static bool used[N + 1];
+	struct plan_input in = {nodes, N, have, 2 * N, NULL, 0, 0, 0};
+	struct plan_output out = {seats, 0, N + 1, acts, 0, 8 * N + 8, notes, 0, 4 * N + 8};
+
+	for (int i = 0; i < N; i++) {
+		snprintf(names[i], sizeof(names[i]), "n%d", i);
+		snprintf(addrs[i], sizeof(addrs[i]), "10.%d.%d.1", i / 256, i % 256);
+		nodes[i] = tnode(names[i], addrs[i], HAPI_WANT_READY);
+		for (int b = 0; b < 2; b++) {
+			struct hapi_server *h = &have[b * N + i];
+
+			memset(h, 0, sizeof(*h));
+			snprintf(h->backend, sizeof(h->backend), "%s",
+			         b == 0 ? "be_polkadot" : "be_polkadot_heavy");
+			snprintf(h->server, sizeof(h->server), "node%d", i + 1);
+			snprintf(h->addr, sizeof(h->addr), "127.0.0.1");
+			h->port = 9944;
+			h->admin_state = 0x05;
+		}
+	}
+	ck_assert_int_eq(plan_make(&in, &out), 0);
+	ck_assert_uint_eq(out.n_seats, N);
+	/* addr + state on the slot and on its twin. */
+	ck_assert_uint_eq(out.n_acts, 4 * N);
+	for (size_t i = 0; i < out.n_seats; i++) {
+		int k = (int)strtol(seats[i].server + 4, NULL, 10);
+
+		ck_assert(seats[i].slot && k >= 1 && k <= N);
+		ck_assert_msg(!used[k], "slot node%d given twice", k);
+		used[k] = true;
+		/* What HAProxy shows once the commands applied. */
+		snprintf(have[k - 1].addr, sizeof(have[0].addr), "%s",
+		         nodes[strtol(seats[i].node + 1, NULL, 10)].addr);
+		have[k - 1].port = 9944;
+		have[k - 1].admin_state = 0x04;
+		have[N + k - 1] = have[k - 1];
+		snprintf(have[N + k - 1].backend, sizeof(have[0].backend), "be_polkadot_heavy");
+	}
+	in.seats = seats;
+	in.n_seats = out.n_seats;
+	out.seats = seats2;
+	ck_assert_int_eq(plan_make(&in, &out), 0);
+	ck_assert_uint_eq(out.n_acts, 0);
+	ck_assert_uint_eq(out.n_seats, N);
+	ck_assert_uint_eq(out.n_notes, 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("plan");
@@ -495,6 +554,7 @@ int main(void)
 	tcase_add_test(tc, test_named_servers_missing_and_no_slot);
 	tcase_add_test(tc, test_lease);
 	tcase_add_test(tc, test_verify);
+	tcase_add_test(tc, test_scale_distinct_slots);
 	suite_add_tcase(s, tc);
 	return check_run_suite(s);
 }
