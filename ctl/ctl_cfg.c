@@ -967,22 +967,28 @@ int ctl_cfg_parse(const char *json, size_t len, struct ctl_cfg *out, char *err, 
 	return rc;
 }
 
-int ctl_cfg_load(const char *path, struct ctl_cfg *out, char *err, size_t errlen)
+/* Reads <path> and parses it into <out>: a struct ctl_cfg_client when <client>, else a ctl_cfg. */
+static int load_file(const char *path, bool client, void *out, char *err, size_t errlen)
 {
 	char why[600];
 	size_t len;
-	char *buf;
+	char *buf = pf_read_file(path, CTL_CFG_FILE_MAX, &len, err, errlen);
 	int rc;
 
-	memset(out, 0, sizeof(*out));
-	buf = pf_read_file(path, CTL_CFG_FILE_MAX, &len, err, errlen);
 	if (buf == NULL)
 		return -1;
-	rc = ctl_cfg_parse(buf, len, out, why, sizeof(why));
+	rc = client ? ctl_cfg_parse_client(buf, len, out, why, sizeof(why))
+	            : ctl_cfg_parse(buf, len, out, why, sizeof(why));
 	if (rc == -1)
 		pf_errf(err, errlen, "%s: %s", path, why);
 	free(buf);
 	return rc;
+}
+
+int ctl_cfg_load(const char *path, struct ctl_cfg *out, char *err, size_t errlen)
+{
+	memset(out, 0, sizeof(*out));
+	return load_file(path, false, out, err, errlen);
 }
 
 /*
@@ -1043,20 +1049,8 @@ int ctl_cfg_parse_client(const char *json, size_t len, struct ctl_cfg_client *ou
 
 int ctl_cfg_load_client(const char *path, struct ctl_cfg_client *out, char *err, size_t errlen)
 {
-	char why[600];
-	size_t len;
-	char *buf;
-	int rc;
-
 	memset(out, 0, sizeof(*out));
-	buf = pf_read_file(path, CTL_CFG_FILE_MAX, &len, err, errlen);
-	if (buf == NULL)
-		return -1;
-	rc = ctl_cfg_parse_client(buf, len, out, why, sizeof(why));
-	if (rc == -1)
-		pf_errf(err, errlen, "%s: %s", path, why);
-	free(buf);
-	return rc;
+	return load_file(path, true, out, err, errlen);
 }
 
 void ctl_cfg_free(struct ctl_cfg *cfg)
