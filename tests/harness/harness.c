@@ -196,9 +196,30 @@ int h_run_suite(Suite *s)
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
-	h_tmp_cleanup();
+	if (failed == 0)
+		h_tmp_cleanup();
+	else
+		fprintf(stderr, "harness: %d test(s) failed; their logs stay in %s\n", failed,
+		        h_tmpdir());
 	curl_global_cleanup();
 	return failed == 0 ? 0 : 1;
+}
+
+void h_print_log_tail(const char *path, int lines)
+{
+	char *text = h_read_file(path, NULL);
+	const char *p;
+	int seen = 0;
+
+	if (text == NULL) {
+		fprintf(stderr, "harness: %s: cannot read\n", path);
+		return;
+	}
+	for (p = text + strlen(text); p > text && seen <= lines; p--)
+		if (p[-1] == '\n')
+			seen++;
+	fprintf(stderr, "---- last %d lines of %s ----\n%s---- end ----\n", lines, path, p);
+	free(text);
 }
 
 bool h_port_open(int port)

@@ -56,6 +56,9 @@ bool h_wait_port(int port, double timeout_s);
 /* Polls until the file at <path> contains <needle>. */
 bool h_wait_file_contains(const char *path, const char *needle, double timeout_s);
 
+/* Prints the last <lines> lines of the file at <path> to stderr (a failing test's context). */
+void h_print_log_tail(const char *path, int lines);
+
 /* Reads a whole file into a NUL-terminated malloc'd buffer (NULL on error). */
 char *h_read_file(const char *path, size_t *len);
 

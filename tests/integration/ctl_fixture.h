@@ -189,6 +189,8 @@ static PF_UNUSED void fx_expect_drain(int i, bool drained, double timeout_s)
 
 	snprintf(srv, sizeof(srv), "node%d", i + 1);
 	admin = h_wait_admin(&fx.hap, "be_polkadot", srv, FDRAIN, drained ? FDRAIN : 0, timeout_s);
+	if (admin < 0 || (((unsigned)admin & FDRAIN) != 0) != drained)
+		h_print_log_tail(fx.ctl.log, 40);
 	ck_assert_msg(admin >= 0 && (((unsigned)admin & FDRAIN) != 0) == drained,
 	              "%s: admin state %d, wanted %s; ctl log %s", srv, admin,
 	              drained ? "DRAIN" : "READY", fx.ctl.log);
