@@ -5,7 +5,9 @@
  * source, see tests/data/README.md). It shares no code with spoa/methods.c on
  * purpose, so a bug in the loader under test cannot also bend what the tests
  * expect. It also reads haproxy/methods.tsv as a file, to compare the two.
- * Test code: a malformed file fails the caller with a message, never aborts.
+ * Header-only (like check_main.h) so that the unit tests and the integration
+ * test test_methods_edge.c use it without a link dependency. A malformed file
+ * fails the caller with a message, never aborts.
  */
 #ifndef PF_TESTS_UNIT_METHODS_REF_H
 #define PF_TESTS_UNIT_METHODS_REF_H
@@ -23,6 +25,7 @@
 struct ref_method {
 	char name[RPC_METHOD_MAX + 1];
 	enum rpc_class cls;
+	const char *cls_name; /* "read", ...: a static string */
 };
 
 struct ref_table {
@@ -30,8 +33,11 @@ struct ref_table {
 	size_t n;
 };
 
-/* The five table classes, spelled out here rather than taken from rpc_class_parse(). */
-static inline bool ref_class_of(const char *s, size_t len, enum rpc_class *out)
+/*
+ * The five table classes, spelled out here rather than taken from
+ * rpc_class_parse(): sets <*out> and <*name> (static) for <s>/<len>.
+ */
+static inline bool ref_class_of(const char *s, size_t len, enum rpc_class *out, const char **name)
 {
 	static const struct {
 		const char *name;
@@ -45,6 +51,7 @@ static inline bool ref_class_of(const char *s, size_t len, enum rpc_class *out)
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		if (strlen(names[i].name) == len && memcmp(names[i].name, s, len) == 0) {
 			*out = names[i].cls;
+			*name = names[i].name;
 			return true;
 		}
 	}
@@ -105,7 +112,7 @@ static inline bool ref_table_read(const char *path, struct ref_table *t, char *e
 		r = &t->rows[t->n];
 		memcpy(r->name, line, (size_t)(tab - line));
 		r->name[tab - line] = '\0';
-		if (!ref_class_of(tab + 1, (size_t)(end - tab - 1), &r->cls))
+		if (!ref_class_of(tab + 1, (size_t)(end - tab - 1), &r->cls, &r->cls_name))
 			goto bad;
 		t->n++;
 	}
