@@ -4,19 +4,28 @@
 // (WsProvider, the `ws` package), as a dapp would.
 //
 //   NODE_PATH=$PF_CACHE/npm/node_modules node tests/peers/client.js \
-//       --http https://127.0.0.1:8443/ --ws wss://127.0.0.1:8443/ --ca ca.pem \
-//       [--dev-rpc http://127.0.0.1:9944/] [--unsafe-code -32601|any] [--timeout 60]
+//       --http https://polkadot.localhost:8443/ --ws wss://polkadot.localhost:8443/ --ca ca.pem \
+//       [--edge] [--dev-rpc URL] [--unsafe-code -32601|any] [--timeout 60]
 //
 // --http URL         HTTP(S) JSON-RPC endpoint (HAProxy's HTTPS front, or chopsticks)
 // --ws URL           WS(S) endpoint
+// --edge             the two URLs are polkfura's edge. Over HTTP the edge answers an
+//                    unsafe call itself, so the refusal must be its own ("RPC call is
+//                    unsafe to be called externally", also Substrate's wording;
+//                    chopsticks says "Method not found: ..."). Over WebSocket the edge
+//                    sees no call (it only routes the upgrade): the node refuses, and
+//                    the check says so either way.
 // --ca FILE          PEM CA to trust for https/wss. NODE_EXTRA_CA_CERTS is only read
 //                    at process start, so the script re-executes itself with
 //                    NODE_EXTRA_CA_CERTS=FILE (both undici fetch and ws then trust it).
 //                    Setting NODE_EXTRA_CA_CERTS yourself works too.
-// --dev-rpc URL      chopsticks endpoint reached directly (NOT through the proxy,
-//                    which should refuse dev_*): used to call dev_newBlock so a
-//                    second head is produced while subscribed. Optional: without
-//                    it only the initial head (sent right after subscribing) is required.
+// --dev-rpc URL      chopsticks endpoint for dev_newBlock, so a second head is produced
+//                    while subscribed; directly or through the edge: the edge does not
+//                    refuse dev_newBlock (a chopsticks method, not in methods.tsv, so the
+//                    edge classes it unknown and forwards it, within PF_RATE_UNKNOWN; the
+//                    only dev_ row, Substrate's dev_getBlockStats, is unsafe). Optional:
+//                    without it only the initial head (sent right after subscribing) is
+//                    required.
 // --unsafe-code N    JSON-RPC error code expected for unsafe methods (default -32601,
 //                    what polkfura answers). "any" accepts any JSON-RPC error — use it
 //                    against chopsticks directly: over HTTP chopsticks sends an error
@@ -33,7 +42,7 @@ const fs = require('fs');
 const path = require('path');
 
 // ---- args ------------------------------------------------------------------
-const opts = { http: null, ws: null, ca: null, devRpc: null, unsafeCode: '-32601', timeout: 60 };
+const opts = { http: null, ws: null, ca: null, edge: false, devRpc: null, unsafeCode: '-32601', timeout: 60 };
 {
   const a = process.argv.slice(2);
   const usage = (m) => { process.stderr.write(`client.js: ${m}\n(see the header of ${__filename})\n`); process.exit(2); };
@@ -43,6 +52,7 @@ const opts = { http: null, ws: null, ca: null, devRpc: null, unsafeCode: '-32601
     if (k === '--http') opts.http = v();
     else if (k === '--ws') opts.ws = v();
     else if (k === '--ca') opts.ca = path.resolve(v());
+    else if (k === '--edge') opts.edge = true;
     else if (k === '--dev-rpc') opts.devRpc = v();
     else if (k === '--unsafe-code') opts.unsafeCode = v();
     else if (k === '--timeout') opts.timeout = Number(v());
@@ -118,7 +128,8 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // An unsafe call must be refused with a JSON-RPC error object, i.e. the
 // promise rejects with @polkadot's RpcError (message "<code>: <message>").
-function expectRpcError(promise) {
+// <wantMessage>, when set, is the exact error message required.
+function expectRpcError(promise, wantMessage = null) {
   return promise.then(
     (res) => { throw new Error(`expected a JSON-RPC error, got result ${JSON.stringify(res).slice(0, 100)}`); },
     (err) => {
@@ -135,6 +146,11 @@ function expectRpcError(promise) {
       const code = err.code === -99999 ? 'none' : err.code;
       if (opts.unsafeCode !== 'any' && err.code !== Number(opts.unsafeCode)) {
         throw new Error(`expected code ${opts.unsafeCode}, got ${code} (${msg})`);
+      }
+      // RpcError's message is "<code>: <message>"; data, if any, follows after ": ".
+      const text = err.message.split('\n')[0].replace(/^-?\d+: /, '');
+      if (wantMessage !== null && text !== wantMessage) {
+        throw new Error(`expected "${wantMessage}", got "${text}": not the edge's answer`);
       }
       return `rejected: code ${code}, "${msg}"`;
     });
@@ -179,8 +195,10 @@ const headerNumber = (h) => {
         return c;
       });
     }
-    await check('http: unsafe author_rotateKeys is refused with a JSON-RPC error',
-      () => expectRpcError(httpProvider.send('author_rotateKeys', [])));
+    // Through the edge HAProxy answers it and no node sees the call.
+    await check(`http: unsafe author_rotateKeys is refused with a JSON-RPC error by the ${opts.edge ? 'edge' : 'node'}`,
+      () => expectRpcError(httpProvider.send('author_rotateKeys', []),
+        opts.edge ? 'RPC call is unsafe to be called externally' : null));
 
     // 2. WebSocket -------------------------------------------------------------
     // autoConnectMs=1000 (reconnect), request timeout 10 s.
@@ -232,7 +250,8 @@ const headerNumber = (h) => {
         return `subscription id ${id}, unsubscribe -> ${JSON.stringify(ok)}`;
       });
     }
-    await check('ws: unsafe author_insertKey is refused with a JSON-RPC error',
+    // The edge never sees calls inside a WebSocket: this refusal is the node's own.
+    await check(`ws: unsafe author_insertKey is refused with a JSON-RPC error by the node${opts.edge ? ' (the edge does not see calls inside a WebSocket)' : ''}`,
       () => expectRpcError(wsProvider.send('author_insertKey',
         ['aura', '//Alice', '0xd43593c715fdd31c61141abd04a99fd6822c8558854ccde39a5684e7a56da27d'])));
     if (wsUp) {

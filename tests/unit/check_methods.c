@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Unit tests of spoa/methods.c: the TSV grammar (one test per error reason),
- * lookups, CRLF files, file loading errors and the shipped table
- * (tests/unit/data/methods.tsv, a copy of haproxy/methods.tsv) with its
- * per-class counts. Run from the repository root.
+ * lookups, CRLF files, file loading errors, and the shipped table
+ * haproxy/methods.tsv as the agent loads it, against the reference table
+ * tests/data/methods-reference.tsv (tests/unit/methods_ref.h): every method
+ * and class, both ways. Run from the repository root.
  */
 #include <sys/stat.h>
 
@@ -17,9 +18,9 @@
 #include "common/compiler.h"
 #include "spoa/methods.h"
 #include "spoa/rpc_class.h"
+#include "tests/unit/methods_ref.h"
 
-#define TABLE_PATH "tests/unit/data/methods.tsv"
-#define HDR        "method\tclass\tnote\n"
+#define HDR "method\tclass\tnote\n"
 
 static char errbuf[512];
 
@@ -309,41 +310,71 @@ END_TEST
 
 /* ---- files ---------------------------------------------------------------- */
 
-/* Every row of the shipped table, looked up by name, and the counts per class. */
+/*
+ * The shipped table, loaded by the code under test, gives every reference
+ * method the reference's class and holds nothing else. The expected classes
+ * come from tests/data/methods-reference.tsv, never from the shipped rows.
+ */
 START_TEST(test_shipped_table)
 {
-	size_t counts[RPC_CLASS_COUNT] = {0}, rows = 0;
-	struct methods *m = methods_load_file(TABLE_PATH, errbuf, sizeof(errbuf));
-	char line[4200];
-	FILE *f;
+	size_t counts[RPC_CLASS_COUNT] = {0};
+	struct methods *m = methods_load_file(METHODS_SHIPPED_PATH, errbuf, sizeof(errbuf));
+	struct ref_table ref;
 
 	ck_assert_msg(m != NULL, "%s", errbuf);
-	ck_assert_uint_eq(methods_count(m), 179);
-	f = fopen(TABLE_PATH, "r");
-	ck_assert_ptr_nonnull(f);
-	ck_assert_ptr_nonnull(fgets(line, sizeof(line), f)); /* header */
-	while (fgets(line, sizeof(line), f)) {
-		char *tab = strchr(line, '\t'), *tab2;
-		enum rpc_class want, got;
+	ck_assert_msg(ref_table_read(METHODS_REF_PATH, &ref, errbuf, sizeof(errbuf)), "%s", errbuf);
+	for (size_t i = 0; i < ref.n; i++) {
+		const struct ref_method *r = &ref.rows[i];
+		enum rpc_class got;
 
-		ck_assert_ptr_nonnull(tab);
-		tab2 = strchr(tab + 1, '\t');
-		ck_assert_ptr_nonnull(tab2);
-		ck_assert(rpc_class_parse(tab + 1, (size_t)(tab2 - tab - 1), &want));
-		ck_assert_msg(methods_lookup(m, line, (size_t)(tab - line), &got), "%.*s",
-		              (int)(tab - line), line);
-		ck_assert_int_eq(got, want);
-		counts[got]++;
-		rows++;
+		ck_assert_msg(methods_lookup(m, r->name, strlen(r->name), &got),
+		              "%s: in the reference, not in %s", r->name, METHODS_SHIPPED_PATH);
+		ck_assert_msg(got == r->cls, "%s: loaded from %s it is %s, the reference says %s",
+		              r->name, METHODS_SHIPPED_PATH, rpc_class_name(got),
+		              rpc_class_name(r->cls));
+		counts[r->cls]++;
 	}
-	(void)fclose(f);
-	ck_assert_uint_eq(rows, 179);
+	/* Same count and every reference name found: no extra row either. */
+	ck_assert_uint_eq(methods_count(m), ref.n);
+	/* The reference itself, as tests/data/README.md describes it. */
+	ck_assert_uint_eq(ref.n, 179);
 	ck_assert_uint_eq(counts[RPC_CLASS_READ], 49);
 	ck_assert_uint_eq(counts[RPC_CLASS_HEAVY], 42);
 	ck_assert_uint_eq(counts[RPC_CLASS_SUBMIT], 12);
 	ck_assert_uint_eq(counts[RPC_CLASS_SUBSCRIBE], 51);
 	ck_assert_uint_eq(counts[RPC_CLASS_UNSAFE], 25);
+	ref_table_free(&ref);
 	methods_free(m);
+}
+END_TEST
+
+/*
+ * The shipped file read as plain text agrees with the reference row by row,
+ * so a row the loader would accept but misread still shows up here.
+ */
+START_TEST(test_shipped_file_matches_reference)
+{
+	struct ref_table ref, shipped;
+
+	ck_assert_msg(ref_table_read(METHODS_REF_PATH, &ref, errbuf, sizeof(errbuf)), "%s", errbuf);
+	ck_assert_msg(ref_table_read(METHODS_SHIPPED_PATH, &shipped, errbuf, sizeof(errbuf)), "%s",
+	              errbuf);
+	for (size_t i = 0; i < shipped.n; i++) {
+		const struct ref_method *s = &shipped.rows[i];
+		const struct ref_method *r = ref_table_find(&ref, s->name, strlen(s->name));
+
+		ck_assert_msg(r != NULL, "%s: in %s, not in the reference", s->name,
+		              METHODS_SHIPPED_PATH);
+		ck_assert_msg(r->cls == s->cls, "%s: %s says %s, the reference %s", s->name,
+		              METHODS_SHIPPED_PATH, rpc_class_name(s->cls), rpc_class_name(r->cls));
+	}
+	for (size_t i = 0; i < ref.n; i++)
+		ck_assert_msg(ref_table_find(&shipped, ref.rows[i].name, strlen(ref.rows[i].name)),
+		              "%s: in the reference, not in %s", ref.rows[i].name,
+		              METHODS_SHIPPED_PATH);
+	ck_assert_uint_eq(shipped.n, ref.n);
+	ref_table_free(&shipped);
+	ref_table_free(&ref);
 }
 END_TEST
 
@@ -442,6 +473,7 @@ static Suite *methods_suite(void)
 
 	tc = tcase_create("files");
 	tcase_add_test(tc, test_shipped_table);
+	tcase_add_test(tc, test_shipped_file_matches_reference);
 	tcase_add_test(tc, test_load_errors);
 	tcase_add_test(tc, test_load_crlf_file);
 	suite_add_tcase(s, tc);

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests of spoa/rpc.c against tests/unit/data/methods.tsv: every case of
- * tests/data/requests/edge-cases.jsonl (one loop test each), every request the
- * real @polkadot/api client sent (tests/data/requests/index.tsv), big batches,
+ * Unit tests of spoa/rpc.c with the shipped table haproxy/methods.tsv: every
+ * case of tests/data/requests/edge-cases.jsonl (one loop test each, its class
+ * from the file), every request the real @polkadot/api client sent
+ * (tests/data/requests/index.tsv, its class from the reference table
+ * tests/data/methods-reference.tsv, never from the table under test), big batches,
  * the nesting limit, JSON grammar corners, id slices, every split prefix of
  * valid bodies, bodies ending at a PROT_NONE guard page, and class names.
  * Run from the repository root.
@@ -21,8 +23,8 @@
 #include "common/compiler.h"
 #include "spoa/methods.h"
 #include "spoa/rpc.h"
+#include "tests/unit/methods_ref.h"
 
-#define TABLE_PATH "tests/unit/data/methods.tsv"
 #define EDGE_PATH  "tests/data/requests/edge-cases.jsonl"
 #define INDEX_PATH "tests/data/requests/index.tsv"
 #define REQ_DIR    "tests/data/requests/"
@@ -40,6 +42,7 @@ struct rpc_case {
 };
 
 static struct methods *table;       /* loaded once in main(), inherited by forks */
+static struct ref_table ref;        /* the expected classes (methods_ref.h) */
 static struct rpc_case *edge_cases; /* edge-cases.jsonl */
 static size_t n_edge;
 static struct rpc_case *real_cases; /* real @polkadot/api requests, via index.tsv */
@@ -388,10 +391,16 @@ static void add_real(const char *name, const uint8_t *body, size_t len, const ch
 	c->has_method = true;
 	c->method = xstrndup(method, strlen(method));
 	c->method_len = strlen(method);
-	/* Every method the real client sends is in the table: its class is the row's. */
-	if (!methods_lookup(table, method, strlen(method), &c->cls)) {
-		fprintf(stderr, "%s: method %s not in the table\n", name, method);
-		exit(EXIT_FAILURE);
+	/* Every method the real client sends is in the reference: the class it must get. */
+	{
+		const struct ref_method *r = ref_table_find(&ref, method, strlen(method));
+
+		if (r == NULL) {
+			fprintf(stderr, "%s: method %s not in %s\n", name, method,
+			        METHODS_REF_PATH);
+			exit(EXIT_FAILURE);
+		}
+		c->cls = r->cls;
 	}
 	real_ids[n_real] = xstrndup(id, strlen(id));
 	n_real++;
@@ -1352,9 +1361,10 @@ int main(void)
 	size_t i;
 	int failed;
 
-	table = methods_load_file(TABLE_PATH, err, sizeof(err));
-	if (!table) {
+	table = methods_load_file(METHODS_SHIPPED_PATH, err, sizeof(err));
+	if (!table || !ref_table_read(METHODS_REF_PATH, &ref, err, sizeof(err))) {
 		fprintf(stderr, "%s\n", err);
+		methods_free(table);
 		return EXIT_FAILURE;
 	}
 	load_edge_cases();
@@ -1370,5 +1380,6 @@ int main(void)
 	for (i = 0; i < n_real; i++)
 		free(real_ids[i]);
 	methods_free(table);
+	ref_table_free(&ref);
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
