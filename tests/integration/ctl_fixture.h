@@ -66,7 +66,7 @@ struct fixture {
 	bool tls; /* the simulators serve TLS: rpc URLs are https:// */
 };
 
-/* What fx_start_opts() sets up; fields left zero take the fx_start() defaults. */
+/* What fx_start_opts() sets up; zero fields: FX_NODES nodes, simulator defaults, plain HTTP. */
 struct fx_opts {
 	int n;                 /* polkadot nodes (FX_NODES when 0) */
 	const char *sim_args;  /* the polkadot simulator's flags */
@@ -241,7 +241,8 @@ static void fx_start_opts(const struct fx_opts *o)
 	fx.ctl.http_port = h_free_port();
 	/* The controller names a TCP socket HOST:PORT (ctl/CONFIG.md), without HAProxy's ipv4@. */
 	if (o->tcp_admin)
-		snprintf(fx_socket_item, sizeof(fx_socket_item), "\"%s\"", fx.hap.admin_sock + 5);
+		snprintf(fx_socket_item, sizeof(fx_socket_item), "\"%.500s\"",
+		         fx.hap.admin_sock + 5);
 	else
 		snprintf(fx_socket_item, sizeof(fx_socket_item), "\"unix:%s\"", fx.hap.admin_sock);
 	cfg = fx_ctl_config(fx_socket_item, NULL, o->tuning);
@@ -262,10 +263,13 @@ static PF_UNUSED void fx_start_with(int n, const char *sim_args, const char *cha
 	    .n = n, .sim_args = sim_args, .chain = chain, .singles = singles, .tuning = tuning});
 }
 
-/* Three nodes at static heights (the tests move them). */
+/* The simulator's flags of fx_start(): nodes at static heights (the tests move them). */
+#define FX_SIM_STATIC "--block-time-ms 0 --height 1000"
+
+/* Three nodes at static heights. */
 static PF_UNUSED void fx_start(const char *tuning)
 {
-	fx_start_with(FX_NODES, "--block-time-ms 0 --height 1000", NULL, 0, tuning);
+	fx_start_with(FX_NODES, FX_SIM_STATIC, NULL, 0, tuning);
 }
 
 static PF_UNUSED void fx_stop(void)
