@@ -353,7 +353,9 @@ long h_http(const struct h_req *req, struct h_resp *resp)
 		                 (curl_off_t)(req->body_len ? req->body_len : strlen(req->body)));
 		hl = curl_slist_append(hl, "Content-Type: application/json");
 	}
-	if (req->method != NULL)
+	if (req->method != NULL && strcmp(req->method, "HEAD") == 0)
+		curl_easy_setopt(c, CURLOPT_NOBODY, 1L); /* a custom HEAD would wait for a body */
+	else if (req->method != NULL)
 		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
 	for (int i = 0; req->headers != NULL && req->headers[i] != NULL; i++)
 		hl = curl_slist_append(hl, req->headers[i]);
