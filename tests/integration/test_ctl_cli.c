@@ -4,10 +4,10 @@
  * mistake (no command, an unknown one, drain without NODE or --reason, extra
  * arguments, --haproxy with status, a bad --url, ...) exits 2 with exactly
  * one line on stderr naming it, prints nothing on stdout and reaches no
- * controller. The HTTP server of a running controller: 404 for a path it
- * does not serve, whatever the method; 405 with the Allow header RFC 9110
- * requires for a method a served path does not take; HEAD answered without a
- * body; 413 for a body over the documented 8 KiB, and not at 8 KiB.
+ * controller; status --json with no controller is exit 1, one line. The HTTP server of a running
+ * controller: 404 for a path it does not serve, whatever the method; 405 with the Allow header RFC
+ * 9110 requires for a method a served path does not take; HEAD answered without a body; 413 for a
+ * body over the documented 8 KiB, and not at 8 KiB.
  */
 #include <sys/wait.h>
 
@@ -75,6 +75,22 @@ START_TEST(test_usage_errors)
 		free(out);
 		free(err);
 	}
+}
+END_TEST
+
+/* status --json with no controller there: exit 1 (a runtime failure, not usage), one line. */
+START_TEST(test_status_json_unreachable)
+{
+	char cmd[1400], out[1024];
+	int st;
+
+	snprintf(cmd, sizeof(cmd), "%s/polkfura-ctl status --json --url http://127.0.0.1:%d 2>&1",
+	         h_build_dir(), h_free_port());
+	st = h_run(cmd, out, sizeof(out));
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 1, "status %d: %s", st, out);
+	ck_assert_msg(strchr(out, '\n') == out + strlen(out) - 1 &&
+	                  strstr(out, "is `polkfura-ctl run` running?") != NULL,
+	              "%s", out);
 }
 END_TEST
 
@@ -172,6 +188,7 @@ static Suite *ctl_cli_suite(void)
 	TCase *http = tcase_create("http");
 
 	tcase_add_test(usage, test_usage_errors);
+	tcase_add_test(usage, test_status_json_unreachable);
 	suite_add_tcase(s, usage);
 	tcase_add_checked_fixture(http, setup, teardown);
 	tcase_set_timeout(http, 60);
