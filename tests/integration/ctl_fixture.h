@@ -404,6 +404,35 @@ static PF_UNUSED cJSON *fx_status(void)
 	return root;
 }
 
+/*
+ * Waits until every node of every chain in /status.json has a decision (a
+ * non-empty "why"): /healthz, which h_ctl_start() waits for, is 200 as soon
+ * as the first round starts, before its polls are answered.
+ */
+static PF_UNUSED void fx_wait_decided(double timeout_s)
+{
+	bool all = false;
+
+	for (double end = h_now() + timeout_s; h_now() < end && !all;) {
+		cJSON *st = fx_status();
+		const cJSON *ch, *nd;
+
+		all = true;
+		cJSON_ArrayForEach(ch, cJSON_GetObjectItemCaseSensitive(st, "chains"))
+		{
+			cJSON_ArrayForEach(nd, cJSON_GetObjectItemCaseSensitive(ch, "nodes"))
+			{
+				const cJSON *why = cJSON_GetObjectItemCaseSensitive(nd, "why");
+
+				all = all && cJSON_IsString(why) && why->valuestring[0] != '\0';
+			}
+		}
+		cJSON_Delete(st);
+	}
+	ck_assert_msg(all, "a node has no decision after %.1f s; ctl log %s", timeout_s,
+	              fx.ctl.log);
+}
+
 /* Chain <chain> of a parsed /status.json (or of `status --json`), NULL when absent. */
 static PF_UNUSED const cJSON *fx_json_chain(const cJSON *root, const char *chain)
 {

@@ -94,6 +94,7 @@ START_TEST(test_two_chains_drain_apart)
 		fx_expect_drain(i, false, 5);
 		expect_kusama_drain(i, false, 5);
 	}
+	fx_wait_decided(fx_bound_s(1));
 	/* Both chains as status --json prints them: each its own reference and network. */
 	st = status_json_cli();
 	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(st, "chains")), 2);
