@@ -106,7 +106,7 @@ START_TEST(test_two_chains_drain_apart)
 	ck_assert_str_ne(fx_json_str(fx_json_chain(st, "kusama"), "genesis"),
 	                 fx_json_str(fx_json_chain(st, "polkadot"), "genesis"));
 	for (int i = 0; i < FX_NODES; i++) {
-		char p[8], k[8];
+		char p[16], k[16];
 
 		snprintf(p, sizeof(p), "p%d", i);
 		snprintf(k, sizeof(k), "k%d", i);
