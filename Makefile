@@ -86,7 +86,7 @@ REPLAY_BINS := $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz/replay_%)
 
 BENCH_SRC  := $(wildcard tests/bench/*.c)
 
-.PHONY: all test unit integration fuzz-replay asan asan-short fuzz fuzz-smoke bench demo deps \
+.PHONY: all test unit integration nodesim-selftest fuzz-replay asan asan-short fuzz fuzz-smoke bench demo deps \
 	install clean \
 	format format-check lint check-docs
 
@@ -118,7 +118,7 @@ $(BUILD)/tests/unit/check_%: $(BUILD)/tests/unit/check_%.o \
 
 $(BUILD)/tests/integration/test_%: $(BUILD)/tests/integration/test_%.o $(HARNESS_OBJ) $(LIBCOMMON)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) -lcurl -lpthread
+	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) -lcurl -lcjson -lpthread
 
 $(BUILD)/tests/fuzz/replay_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay.o \
 		$$(call objs_of,$$(FUZZ_DEPS_$$*)) $(LIBCOMMON)
@@ -133,11 +133,19 @@ ifeq ($(CI),true)
 CI_CHECKS := format-check lint check-docs
 endif
 
-test: deps all $(CI_CHECKS) unit fuzz-replay integration asan-short fuzz-smoke
+test: deps all $(CI_CHECKS) unit fuzz-replay nodesim-selftest integration asan-short fuzz-smoke
 	@echo "make test: all suites passed"
 
 unit: $(UNIT_BINS)
 	$(Q)tests/run-suites.sh 30 $(UNIT_BINS)
+
+# The node simulator every integration suite stands on, checked against the reply files and
+# jsonrpsee's behaviour before any suite trusts it (about 8 s; its ports are the kernel's).
+nodesim-selftest:
+	@mkdir -p build
+	$(Q)NODE_PATH=$(PF_CACHE)/npm/node_modules bash tests/harness/nodesim_selftest.sh >build/nodesim-selftest.log 2>&1 \
+		|| { cat build/nodesim-selftest.log; echo "FAILED: nodesim-selftest"; exit 1; }
+	@tail -1 build/nodesim-selftest.log | sed 's/^/nodesim-selftest: /'
 
 fuzz-replay: $(REPLAY_BINS)
 	$(Q)for t in $(FUZZ_NAMES); do \

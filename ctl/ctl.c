@@ -701,6 +701,8 @@ static void apply_reload(struct ctl *c)
 	struct recon *next[CTL_CFG_MAX_HAPROXY];
 
 	c->reload_pending = false;
+	if (poller_set_ca_file(c->poller, c->next_cfg.node_tls_ca_file) == -1)
+		goto fail; /* before anything else changes: the old file stays */
 	if (haproxy_prepare(c, &c->next_cfg, next) == -1)
 		goto fail;
 	chains = build_chains(&c->next_cfg, old, n_old);
@@ -909,6 +911,14 @@ void ctl_reload(struct ctl *c)
 		ctl_cfg_free(&next);
 		return;
 	}
+	if (next.node_tls_ca_file[0] != '\0' &&
+	    poller_check_ca_file(next.node_tls_ca_file, err, sizeof(err)) == -1) {
+		c->reload_failures++;
+		log_err(MOD, "reload refused, keeping the current config: node_tls_ca_file: %s",
+		        err);
+		ctl_cfg_free(&next);
+		return;
+	}
 	if (c->reload_pending)
 		ctl_cfg_free(&c->next_cfg);
 	c->next_cfg = next;
@@ -962,6 +972,10 @@ int ctl_start(struct ctl *c, struct ev_loop *loop, struct ctl_cfg *cfg, const ch
 	}
 	haproxy_commit(c, next);
 	poller_set_max_connections(c->poller, max_connections(&c->cfg));
+	if (poller_set_ca_file(c->poller, c->cfg.node_tls_ca_file) == -1) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
 	c->web = *web;
 	if (admin_start(c, err, errlen) == -1)
 		goto fail;

@@ -97,6 +97,7 @@ static const struct cfg_key top_keys[] = {
      CFG_NO_RELOAD},
     {"admin_token_file", CFG_PATH, TOP(admin_token_file), 0, NULL, 1, CTL_CFG_PATH_MAX, 0,
      CFG_NO_RELOAD},
+    {"node_tls_ca_file", CFG_PATH, TOP(node_tls_ca_file), 0, NULL, 1, CTL_CFG_PATH_MAX, 0, 0},
     {"log_level", CFG_LOG_LEVEL, TOP(log_level), 0, "info", 0, 0, 0, 0},
     {"chains", CFG_CHAINS, TOP(chains), 0, NULL, 1, CTL_CFG_MAX_CHAINS, 0, CFG_REQUIRED},
 };

@@ -96,6 +96,7 @@ struct ctl_cfg {
 	unsigned n_http_hosts;
 	char state_file[CTL_CFG_PATH_MAX + 1];       /* absolute path; NO_RELOAD */
 	char admin_token_file[CTL_CFG_PATH_MAX + 1]; /* "" = admin endpoints off; NO_RELOAD */
+	char node_tls_ca_file[CTL_CFG_PATH_MAX + 1]; /* "" = libcurl's built-in CA store */
 	enum pf_log_level log_level;
 	struct ctl_chain_cfg *chains; /* owned, n_chains entries, in config order */
 	unsigned n_chains;

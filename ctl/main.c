@@ -26,9 +26,11 @@
 #include "common/compiler.h"
 #include "common/log.h"
 #include "common/text.h"
+#include "ctl/cfg_url.h"
 #include "ctl/check.h"
 #include "ctl/ctl.h"
 #include "ctl/ctl_cfg.h"
+#include "ctl/poll/poller.h"
 #include "ctl/state.h"
 #include "ctl/view.h"
 #include "ctl/web/admin.h"
@@ -190,17 +192,15 @@ static void base_from_listen(const struct pf_addr *listen, char *out, size_t len
 	snprintf(out, len, "http://%s", pf_addr_str(&a, addr, sizeof(addr)));
 }
 
-static bool url_ok(const char *u)
+/* Why --url <u> is refused, or NULL: it follows a node rpc URL's grammar (ctl/CONFIG.md). */
+static const char *url_why(const char *u)
 {
-	size_t n = strlen(u);
+	struct cfg_url_parts parts;
+	bool explicit_port;
 
-	if (n >= CLI_URL_MAX - 1 ||
-	    (strncmp(u, "http://", 7) != 0 && strncmp(u, "https://", 8) != 0))
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)u[i] <= 0x20 || (unsigned char)u[i] >= 0x7f)
-			return false;
-	return true;
+	if (strlen(u) > CFG_URL_MAX)
+		return "longer than 255 characters";
+	return ctl_cfg_url_split(u, &parts, &explicit_port);
 }
 
 /*
@@ -238,9 +238,13 @@ static int resolve_target(const char *config, const char *url, const char *token
 		}
 	}
 	if (url != NULL) {
-		if (!url_ok(url)) {
-			fprintf(stderr, "polkfura-ctl: --url: expected http://HOST:PORT or "
-			                "https://..., without spaces\n");
+		const char *why = url_why(url);
+
+		if (why != NULL) {
+			fprintf(stderr,
+			        "polkfura-ctl: --url: %s (expected http://HOST:PORT or "
+			        "https://HOST:PORT/PATH)\n",
+			        why);
 			return 2;
 		}
 		snprintf(t->base, sizeof(t->base), "%s", url);
@@ -413,6 +417,11 @@ static int preflight(const struct ctl_cfg *cfg, const char *config, char *err, s
 			return -1;
 		}
 	}
+	if (cfg->node_tls_ca_file[0] != '\0' &&
+	    poller_check_ca_file(cfg->node_tls_ca_file, why, sizeof(why)) == -1) {
+		pf_errf(err, errlen, "%s: node_tls_ca_file: %s", config, why);
+		return -1;
+	}
 	if (state_check_dir(cfg->state_file, why, sizeof(why)) == -1 ||
 	    state_read_file(cfg->state_file, &e, &n, why, sizeof(why)) == -1) {
 		pf_errf(err, errlen, "%s: state_file: %s", config, why);
@@ -472,6 +481,32 @@ static int check_usage(const char *cmd, const char *node, const char *reason, bo
 		return 2;
 	}
 	return 0;
+}
+
+/*
+ * The command and its NODE, after getopt's options; `keys` runs here.
+ * Returns -1 to go on, or the exit code: 0 after keys, 2 after a one-line
+ * message.
+ */
+static int take_command(int argc, char **argv, const char **cmd, const char **node)
+{
+	if (optind < argc)
+		*cmd = argv[optind++];
+	if (*cmd == NULL) {
+		fprintf(stderr, "polkfura-ctl: no command (see --help)\n");
+		return 2;
+	}
+	if (strcmp(*cmd, "keys") != 0 && optind < argc)
+		*node = argv[optind++];
+	if (optind < argc) {
+		fprintf(stderr, "polkfura-ctl: '%s': unexpected argument\n", argv[optind]);
+		return 2;
+	}
+	if (strcmp(*cmd, "keys") == 0) {
+		ctl_cfg_dump_keys(stdout);
+		return 0;
+	}
+	return -1;
 }
 
 /* status, drain, undrain: the running controller. */
@@ -554,22 +589,9 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind < argc)
-		cmd = argv[optind++];
-	if (cmd != NULL && strcmp(cmd, "keys") == 0 && optind == argc) {
-		ctl_cfg_dump_keys(stdout);
-		return 0;
-	}
-	if (optind < argc)
-		node = argv[optind++];
-	if (cmd == NULL) {
-		usage(stderr);
-		return 2;
-	}
-	if (optind < argc) {
-		fprintf(stderr, "polkfura-ctl: '%s': unexpected argument\n", argv[optind]);
-		return 2;
-	}
+	rc = take_command(argc, argv, &cmd, &node);
+	if (rc != -1)
+		return rc;
 	rc = check_usage(cmd, node, reason, force);
 	if (rc != 0)
 		return rc;

@@ -8,14 +8,20 @@
  */
 #include "ctl/poll/poller.h"
 
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <ev.h>
 
 #include "common/compiler.h"
 
-#define MAX_ANSWER (1u << 20) /* a poll answer is a few KiB; more is a broken node */
+#define MAX_ANSWER  (1u << 20) /* a poll answer is a few KiB; more is a broken node */
+#define MAX_CA_FILE (4u << 20) /* a CA bundle: the system's is about 200 KiB */
 
 struct poll_sock {
 	ev_io io;
@@ -44,6 +50,7 @@ struct poller {
 	struct poll_req *idle;      /* reusable requests */
 	struct poll_req *active;    /* in flight */
 	struct curl_slist *headers; /* owned */
+	char *ca_file;              /* owned; NULL: libcurl's built-in CA store */
 	unsigned in_flight;
 };
 
@@ -286,6 +293,9 @@ int poller_post(struct poller *p, const char *url, const char *body, size_t len,
 	curl_easy_setopt(r->easy, CURLOPT_TCP_KEEPALIVE, 1L);
 	/* Nodes are reached directly: never through http_proxy & co. from the environment. */
 	curl_easy_setopt(r->easy, CURLOPT_PROXY, "");
+	/* curl_easy_reset() left VERIFYPEER and VERIFYHOST on; only the trusted CAs change. */
+	if (p->ca_file != NULL)
+		curl_easy_setopt(r->easy, CURLOPT_CAINFO, p->ca_file);
 	if (curl_multi_add_handle(p->multi, r->easy) != CURLM_OK)
 		goto fail;
 	r->next = p->active;
@@ -300,6 +310,65 @@ fail:
 	r->next = p->idle;
 	p->idle = r;
 	return -1;
+}
+
+int poller_set_ca_file(struct poller *p, const char *path)
+{
+	char *copy = NULL;
+
+	if (path != NULL && path[0] != '\0') {
+		copy = strdup(path);
+		if (copy == NULL)
+			return -1;
+	}
+	free(p->ca_file);
+	p->ca_file = copy;
+	return 0;
+}
+
+int poller_check_ca_file(const char *path, char *err, size_t errlen)
+{
+	static const char begin[] = "-----BEGIN CERTIFICATE-----";
+	struct stat st;
+	char *buf = NULL;
+	size_t got = 0;
+	int fd, rc = -1;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd == -1) {
+		(void)snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
+	    (unsigned long long)st.st_size > MAX_CA_FILE) {
+		(void)snprintf(err, errlen, "%s: not a regular file of 1 byte to 4 MiB", path);
+		goto out;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (buf == NULL) {
+		(void)snprintf(err, errlen, "%s: out of memory", path);
+		goto out;
+	}
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+
+		if (n <= 0) {
+			(void)snprintf(err, errlen, "%s: %s", path,
+			               n == 0 ? "shorter than its size" : strerror(errno));
+			goto out;
+		}
+		got += (size_t)n;
+	}
+	buf[got] = '\0';
+	if (memmem(buf, got, begin, sizeof(begin) - 1) == NULL) {
+		(void)snprintf(err, errlen, "%s: no PEM certificate (%s) in it", path, begin);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(buf);
+	close(fd);
+	return rc;
 }
 
 void poller_set_max_connections(struct poller *p, long n)
@@ -342,5 +411,6 @@ void poller_free(struct poller *p)
 	if (p->multi != NULL)
 		curl_multi_cleanup(p->multi);
 	curl_slist_free_all(p->headers);
+	free(p->ca_file);
 	free(p);
 }

@@ -49,6 +49,23 @@ PF_MUSTCHECK int poller_post(struct poller *p, const char *url, const char *body
                              long timeout_ms, poller_done_cb_fn cb, void *ctx);
 
 /*
+ * Verifies https:// nodes against the PEM CA bundle at <path> (copied)
+ * instead of libcurl's built-in CA store; NULL or "" goes back to the
+ * built-in store. Applies to the requests started afterwards (libcurl does
+ * not reuse a connection made under other TLS settings). The certificate
+ * and the host name are always verified. Returns 0, or -1 when the copy
+ * cannot be allocated (nothing changed).
+ */
+PF_MUSTCHECK int poller_set_ca_file(struct poller *p, const char *path);
+
+/*
+ * Whether <path> can serve as poller_set_ca_file()'s bundle: a readable
+ * regular file of at most 4 MiB holding a PEM certificate. Blocking I/O, for
+ * `check`, start-up and SIGHUP. Returns 0, or -1 with the reason in <err>.
+ */
+PF_MUSTCHECK int poller_check_ca_file(const char *path, char *err, size_t errlen);
+
+/*
  * Keeps up to <n> idle connections open for reuse (one per node polled, so
  * each poll rides an open keep-alive connection instead of a new one).
  */

@@ -334,16 +334,21 @@ void status_http_handler(void *ctx, const struct http_request *req, struct http_
 	const struct status_ops *ops = ctx;
 	const char *url = req->url;
 	bool get = strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0;
-	bool view_page = get && (strcmp(url, "/metrics") == 0 || strcmp(url, "/status.json") == 0 ||
-	                         strcmp(url, "/healthz") == 0);
+	bool page = strcmp(url, "/metrics") == 0 || strcmp(url, "/status.json") == 0 ||
+	            strcmp(url, "/healthz") == 0;
 	struct status_view v;
 
-	if (!view_page) {
-		reply_text(out, get || strcmp(req->method, "POST") == 0 ? 404 : 405, "text/plain",
-		           get || strcmp(req->method, "POST") == 0
-		               ? "not found: /metrics /status.json /healthz, POST /admin/drain "
-		                 "/admin/undrain\n"
-		               : "method not allowed\n");
+	/* RFC 9110: 404 for a path that is not there, whatever the method; 405 names what is. */
+	if (!page) {
+		reply_text(out, 404, "text/plain",
+		           "not found: GET /metrics /status.json /healthz, POST /admin/drain "
+		           "/admin/undrain\n");
+		return;
+	}
+	if (!get) {
+		reply_text(out, 405, "text/plain", "method not allowed: GET or HEAD\n");
+		out->hdr_name = "Allow";
+		out->hdr_value = "GET, HEAD";
 		return;
 	}
 	if (ops->build(ops->ctx, &v) == -1) {

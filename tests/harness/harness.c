@@ -353,7 +353,9 @@ long h_http(const struct h_req *req, struct h_resp *resp)
 		                 (curl_off_t)(req->body_len ? req->body_len : strlen(req->body)));
 		hl = curl_slist_append(hl, "Content-Type: application/json");
 	}
-	if (req->method != NULL)
+	if (req->method != NULL && strcmp(req->method, "HEAD") == 0)
+		curl_easy_setopt(c, CURLOPT_NOBODY, 1L); /* a custom HEAD would wait for a body */
+	else if (req->method != NULL)
 		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
 	for (int i = 0; req->headers != NULL && req->headers[i] != NULL; i++)
 		hl = curl_slist_append(hl, req->headers[i]);
@@ -727,24 +729,56 @@ int h_haproxy_stop(struct h_haproxy *h)
 	return st;
 }
 
-char *h_haproxy_cmd(const struct h_haproxy *h, const char *cmd)
+/*
+ * Connects to <h>'s runtime API: a unix socket path, or "ipv4@A.B.C.D:PORT"
+ * as haproxy.cfg takes it from PF_ADMIN_SOCKET. Returns the fd or -1.
+ */
+static int admin_connect(const struct h_haproxy *h)
 {
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	struct sockaddr_in sin = {.sin_family = AF_INET};
+	const struct sockaddr *sa = (const struct sockaddr *)&sun;
+	socklen_t salen = sizeof(sun);
+	int fd;
+
+	if (strncmp(h->admin_sock, "ipv4@", 5) == 0) {
+		char host[INET_ADDRSTRLEN];
+		const char *colon = strrchr(h->admin_sock, ':');
+		size_t hlen = colon != NULL ? (size_t)(colon - h->admin_sock - 5) : 0;
+
+		if (colon == NULL || hlen == 0 || hlen >= sizeof(host))
+			return -1;
+		memcpy(host, h->admin_sock + 5, hlen);
+		host[hlen] = '\0';
+		if (inet_pton(AF_INET, host, &sin.sin_addr) != 1)
+			return -1;
+		sin.sin_port = htons((uint16_t)strtol(colon + 1, NULL, 10));
+		sa = (const struct sockaddr *)&sin;
+		salen = sizeof(sin);
+	} else if (strlen(h->admin_sock) < sizeof(sun.sun_path)) {
+		memcpy(sun.sun_path, h->admin_sock, strlen(h->admin_sock) + 1);
+	} else {
+		return -1;
+	}
+	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, sa, salen) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+char *h_haproxy_cmd(const struct h_haproxy *h, const char *cmd)
+{
 	struct sink out = {NULL, 0};
 	char buf[4096];
-	int fd;
+	int fd = admin_connect(h);
 	ssize_t n;
 
-	if (strlen(h->admin_sock) >= sizeof(sun.sun_path))
-		return NULL;
-	memcpy(sun.sun_path, h->admin_sock, strlen(h->admin_sock) + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM, 0);
 	if (fd < 0)
 		return NULL;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
-		close(fd);
-		return NULL;
-	}
 	snprintf(buf, sizeof(buf), "%s\n", cmd);
 	if (write(fd, buf, strlen(buf)) < 0) {
 		close(fd);

@@ -183,7 +183,11 @@ long h_haproxy_info_pid(const struct h_haproxy *h);
  */
 int h_haproxy_reload(struct h_haproxy *h, double timeout_s);
 
-/* Sends one command to the runtime API and returns the malloc'd answer (NULL on error). */
+/*
+ * Sends one command to the runtime API (admin_sock: a unix socket path, or
+ * "ipv4@A.B.C.D:PORT" when PF_ADMIN_SOCKET put it on TCP) and returns the
+ * malloc'd answer (NULL on error).
+ */
 char *h_haproxy_cmd(const struct h_haproxy *h, const char *cmd);
 
 /* Status column of <backend>/<server> in "show stat" ("UP", "DOWN", "MAINT", "DRAIN"...). */

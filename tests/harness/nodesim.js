@@ -16,6 +16,7 @@
 
 const http = require('http');
 const net = require('net');
+const tls = require('tls');
 const fs = require('fs');
 const path = require('path');
 const crypto = require('crypto');
@@ -52,7 +53,8 @@ try {
 
 const USAGE = `usage: node nodesim.js --listen ADDR --base-port P --nodes N [--chain NAME] [--control PORT]
                   [--height H] [--block-time-ms MS] [--config FILE] [--data DIR] [--methods FILE]
-                  [--keepalive-timeout-ms MS]
+                  [--keepalive-timeout-ms MS] [--max-connections N|none]
+                  [--tls-cert FILE --tls-key FILE]
 `;
 
 function parseArgs(argv) {
@@ -68,6 +70,10 @@ function parseArgs(argv) {
     data: path.join(__dirname, '..', 'data', 'responses'),
     methods: null,
     keepaliveTimeoutMs: 0,
+    maxConnections: 100, // polkadot-sdk's --rpc-max-connections default (RPC_DEFAULT_MAX_CONNECTIONS)
+    tlsCert: null,
+    tlsKey: null,
+    tls: null, // {cert, key} PEM text when the nodes serve TLS
   };
   const intFlag = (name, v, min, max) => {
     if (!/^[0-9]+$/.test(v || '')) die(`${name}: expected a non-negative integer, got '${v}'`);
@@ -100,6 +106,13 @@ function parseArgs(argv) {
       case '--data': o.data = val(); break;
       case '--methods': o.methods = val(); break;
       case '--keepalive-timeout-ms': o.keepaliveTimeoutMs = intFlag(a, val(), 0, 86400000); break;
+      case '--max-connections': {
+        const m = val();
+        o.maxConnections = m === 'none' ? null : intFlag(a, m, 0, 4294967295);
+        break;
+      }
+      case '--tls-cert': o.tlsCert = val(); break;
+      case '--tls-key': o.tlsKey = val(); break;
       case '-h':
       case '--help':
         process.stdout.write(USAGE);
@@ -110,6 +123,14 @@ function parseArgs(argv) {
     }
   }
   if (!/^[A-Za-z0-9_.-]+$/.test(o.chain)) die(`--chain: bad chain name '${o.chain}'`);
+  if ((o.tlsCert === null) !== (o.tlsKey === null)) die('--tls-cert and --tls-key go together');
+  if (o.tlsCert !== null) {
+    try {
+      o.tls = { cert: fs.readFileSync(o.tlsCert), key: fs.readFileSync(o.tlsKey) };
+    } catch (e) {
+      die(`cannot read the TLS certificate or key: ${e.message}`);
+    }
+  }
   return o;
 }
 
@@ -154,7 +175,15 @@ function loadData(opts) {
   D.errInvalidRequest = errorText('error-invalid-request.json');
   D.errTooManySubs = errorText('error-too-many-subscriptions.json');
   D.errInternal = JSON.stringify({ code: -32603, message: 'Internal error' });
-  D.errInvalidParams = JSON.stringify({ code: -32602, message: 'Invalid params' });
+  D.errInvalidTransaction = (() => {
+    const e = f('error-invalid-transaction.json').error;
+    return JSON.stringify({ code: e.code, message: e.message, data: e.data });
+  })();
+  // jsonrpsee refusing a batch: the whole body answered with one error, id null, HTTP 200.
+  D.bodyBatchesNotSupported = JSON.stringify(f('error-batches-not-supported.json'));
+  D.batchTooLarge = f('error-batch-too-large.json').error; // data names the limit
+  D.invalidParams = f('error-invalid-params.json').error; // data: "No more params"
+  D.keysPagedCount = f('error-keys-paged-count.json').error; // message names the count
   // Whole bodies (id null), written without the file's trailing newline.
   D.bodyParse = JSON.stringify(f('error-parse.json'));
   D.bodyInvalidRequest = JSON.stringify(f('error-invalid-request.json'));
@@ -163,13 +192,11 @@ function loadData(opts) {
   D.maxBody = tooBig ? Number(tooBig[1]) : 15 * 1024 * 1024;
   const tooMany = /max limit of ([0-9]+)/.exec(f('error-too-many-subscriptions.json').error.data || '');
   D.maxSubs = tooMany ? Number(tooMany[1]) : 1024;
-  D.tooManyConnections = (() => {
-    try {
-      return fs.readFileSync(path.join(dir, 'http-429-too-many-connections.txt'), 'utf8');
-    } catch (_) {
-      return 'Too many connections. Please try again later.';
-    }
-  })();
+  try {
+    D.tooManyConnections = fs.readFileSync(path.join(dir, 'http-429-too-many-connections.txt'), 'utf8');
+  } catch (e) {
+    die(`cannot read ${path.join(dir, 'http-429-too-many-connections.txt')}: ${e.message}`);
+  }
 
   // Header template: real block 21037668. Keys in the file's order.
   const hdr = f('chain_getHeader.json').result;
@@ -245,6 +272,13 @@ function loadData(opts) {
 
 const U64_MASK = (1n << 64n) - 1n;
 
+// A block hash as a node parses it (impl-serde H256: 64 hex digits of either case, "0x" optional),
+// lower-cased with its "0x"; null when it is not one.
+function normHash(v) {
+  if (typeof v !== 'string' || !/^(0x)?[0-9a-fA-F]{64}$/.test(v)) return null;
+  return (v.length === 64 ? '0x' + v : '0x' + v.slice(2)).toLowerCase();
+}
+
 class Chain {
   constructor(name, D) {
     this.name = name;
@@ -273,8 +307,8 @@ class Chain {
 
   // Block number of a hash this chain produced, or -1.
   numberOf(hash) {
-    if (typeof hash !== 'string' || hash.length !== 66 || !/^0x[0-9a-fA-F]{64}$/.test(hash)) return -1;
-    const lower = hash.toLowerCase();
+    const lower = normHash(hash);
+    if (lower === null) return -1;
     if (this.name === 'polkadot') {
       const n = this.D.polkadotOverrideByHash.get(lower);
       if (n !== undefined) return n;
@@ -316,6 +350,7 @@ function networkOf(name) {
 const STEER_KEYS = [
   'height', 'block_time_ms', 'finalized_lag', 'syncing', 'peers', 'should_have_peers', 'latency_ms',
   'http_error', 'rpc_error', 'hang', 'down', 'stall', 'highest_block', 'starting_block', 'network',
+  'batch', 'max_connections',
 ];
 
 function isInt(v, min = 0, max = Number.MAX_SAFE_INTEGER) {
@@ -372,6 +407,14 @@ function validateSteer(obj) {
         if (v === null || (typeof v === 'string' && /^[A-Za-z0-9_.-]{1,64}$/.test(v))) out[k] = v;
         else return bad("expected a network name of [A-Za-z0-9_.-], or null for the node's chain");
         break;
+      case 'batch':
+        if (typeof v === 'boolean' || isInt(v, 0, 4294967295)) out[k] = v;
+        else return bad('expected true (batches served), false (refused) or the largest batch 0..4294967295');
+        break;
+      case 'max_connections':
+        if (v === null || isInt(v, 0, 4294967295)) out[k] = v;
+        else return bad('expected an integer 0..4294967295, or null for no limit');
+        break;
       default:
         return { error: `unknown steer key '${k}' (known: ${STEER_KEYS.join(', ')})` };
     }
@@ -396,11 +439,16 @@ function defaultState(opts) {
     highest_block: null,
     starting_block: null,
     network: null,
+    batch: true,
+    max_connections: opts.maxConnections,
   };
 }
 
 function newCounters() {
-  return { requests: 0, methods: Object.create(null), methodKeys: 0, last_method: null, http_requests: 0, ws_messages: 0 };
+  return {
+    requests: 0, methods: Object.create(null), methodKeys: 0, last_method: null, http_requests: 0, ws_messages: 0,
+    batches: 0, too_many_connections: 0,
+  };
 }
 
 const MAX_METHOD_KEYS = 512;
@@ -423,6 +471,7 @@ class SimNode {
     this.subCount = 0;
     this.rpcErrorText = null;
     this.nameHeader = name;
+    this.permits = 0; // connection permits in use (takePermit)
   }
 
   height(now) {
@@ -483,6 +532,7 @@ class SimNode {
       chain: this.chain.name,
       network: this.net.name,
       port: this.port,
+      tls: opts.tls !== null,
       height: this.height(now),
       finalized: this.finalized(now),
       block_time_ms: s.block_time_ms,
@@ -498,6 +548,8 @@ class SimNode {
       stall: s.stall,
       highest_block: this.highest(now),
       starting_block: this.starting(),
+      batch: s.batch,
+      max_connections: s.max_connections,
       requests: this.c.requests,
       methods: this.c.methods,
       last_method: this.c.last_method,
@@ -506,6 +558,9 @@ class SimNode {
       connections: this.sockets.size,
       ws_connections: this.wsConns.size,
       subscriptions: this.subCount,
+      batches: this.c.batches,
+      too_many_connections: this.c.too_many_connections,
+      permits: this.permits,
     };
   }
 }
@@ -678,6 +733,81 @@ function parseBlockNumber(p) {
   return -2;
 }
 
+// Positional parameters as jsonrpsee's ParamsSequence reads them: absent, null and [] are no
+// parameters; an object's values are taken in order (jsonrpsee matches them by name: not simulated).
+function paramList(params) {
+  if (Array.isArray(params)) return params;
+  if (params === undefined || params === null) return [];
+  return Object.values(params);
+}
+
+// -32602 Invalid params. A required parameter that is missing gets jsonrpsee's own data text
+// ("No more params"); for a value of the wrong type a node puts serde's message in data, which
+// the simulator does not copy: its data says what is wrong in its own words.
+function invalidParams(data) {
+  return JSON.stringify({ code: D.invalidParams.code, message: D.invalidParams.message, data });
+}
+
+// Storage keys and extrinsics are hex bytes (impl-serde: "0x" optional, any case, odd length
+// allowed). Returns "0x" + even lower-case hex, or null.
+function normBytes(v) {
+  if (typeof v !== 'string' || !/^(0x)?[0-9a-fA-F]*$/.test(v)) return null;
+  let h = (v.startsWith('0x') ? v.slice(2) : v).toLowerCase();
+  if (h.length % 2) h = '0' + h;
+  return '0x' + h;
+}
+
+// Reads parameter <i> of <list>: required ones must be there, optional ones may be absent or
+// null. <parse> returns the value or undefined when the type is wrong. Returns {v} or {err}.
+function param(list, i, required, what, parse) {
+  const raw = list[i];
+  if (raw === undefined || (raw === null && !required)) {
+    return required ? { err: invalidParams(D.invalidParams.data) } : { v: null };
+  }
+  const v = parse(raw);
+  return v === undefined ? { err: invalidParams(`invalid value for ${what}: ${JSON.stringify(raw)}`) } : { v };
+}
+
+const asHash = (x) => normHash(x) ?? undefined;
+const asBytes = (x) => normBytes(x) ?? undefined;
+const asU32 = (x) => (isInt(x, 0, 4294967295) ? x : undefined);
+
+const KEYS_PER_PREFIX = 1000; // the simulated state: see state_getKeysPaged below
+const KEYS_PAGED_MAX = 1000; // STORAGE_KEYS_PAGED_MAX_COUNT in sc-rpc's state module
+
+// state_getKeysPaged(prefix?, count, start_key?, at?): the simulated state holds, under any
+// prefix P, the 1,000 keys P + a 32-byte big-endian counter 0..999, and no values (state_getStorage
+// is null for every key). Keys come in byte order, after <start_key>, at most <count>.
+function keysPaged(list) {
+  const prefix = param(list, 0, false, 'prefix', asBytes);
+  if (prefix.err) return ['error', prefix.err];
+  const count = param(list, 1, true, 'count', asU32);
+  if (count.err) return ['error', count.err];
+  const start = param(list, 2, false, 'start_key', asBytes);
+  if (start.err) return ['error', start.err];
+  const at = param(list, 3, false, 'hash', asHash);
+  if (at.err) return ['error', at.err];
+  if (count.v > KEYS_PAGED_MAX) {
+    const e = D.keysPagedCount;
+    return ['error', JSON.stringify({ code: e.code, message: e.message.replace(/value: [0-9]+/, `value: ${count.v}`) })];
+  }
+  const p = prefix.v || '0x';
+  const key = (n) => `${p}${n.toString(16).padStart(64, '0')}`;
+  // First key above <start_key> (lower-case hex of whole bytes compares as the bytes do).
+  let from = 0;
+  if (start.v !== null) {
+    let hi = KEYS_PER_PREFIX;
+    while (from < hi) {
+      const mid = (from + hi) >> 1;
+      if (key(mid) > start.v) hi = mid;
+      else from = mid + 1;
+    }
+  }
+  const keys = [];
+  for (let n = from; n < KEYS_PER_PREFIX && keys.length < count.v; n++) keys.push(`"${key(n)}"`);
+  return ['result', `[${keys.join(',')}]`];
+}
+
 // Returns ['result'|'error', text] or ['result', text, after] where after() runs once the reply
 // was written (WS: initial notifications). ws is the connection state for WebSocket, else null.
 function dispatch(node, method, params, ws, now) {
@@ -687,18 +817,19 @@ function dispatch(node, method, params, ws, now) {
   if (cls === undefined) return ['error', D.errNotFound];
   if (cls === 'unsafe') return ['error', D.errUnsafe];
   const chain = node.net;
-  const p0 = Array.isArray(params) ? params[0] : params && typeof params === 'object' ? Object.values(params)[0] : undefined;
+  const list = paramList(params);
+  const p0 = list[0];
   switch (method) {
     case 'system_health':
       return ['result', `{"peers":${s.peers},"isSyncing":${s.syncing},"shouldHavePeers":${s.should_have_peers}}`];
     case 'chain_getHeader': {
+      // Option<Hash>: none is the best block; a hash this node does not have is null.
+      const h = param(list, 0, false, 'hash', asHash);
+      if (h.err) return ['error', h.err];
       const best = node.height(now);
-      let n = best;
-      if (typeof p0 === 'string') {
-        const k = chain.numberOf(p0);
-        if (k >= 0 && k <= best) n = k;
-      }
-      return ['result', chain.header(n)];
+      if (h.v === null) return ['result', chain.header(best)];
+      const k = chain.numberOf(h.v);
+      return ['result', k >= 0 && k <= best ? chain.header(k) : 'null'];
     }
     case 'chain_getBlockHash':
     case 'chain_getHead': {
@@ -713,13 +844,13 @@ function dispatch(node, method, params, ws, now) {
         const parts = [];
         for (const x of p0) {
           const r = one(x);
-          if (r === null) return ['error', D.errInvalidParams];
+          if (r === null) return ['error', invalidParams(`invalid block number: ${JSON.stringify(x)}`)];
           parts.push(r);
         }
         return ['result', `[${parts.join(',')}]`];
       }
       const r = one(p0);
-      return r === null ? ['error', D.errInvalidParams] : ['result', r];
+      return r === null ? ['error', invalidParams(`invalid block number: ${JSON.stringify(p0)}`)] : ['result', r];
     }
     case 'chain_getFinalizedHead':
     case 'chain_getFinalisedHead':
@@ -728,6 +859,21 @@ function dispatch(node, method, params, ws, now) {
       return ['result', `{"startingBlock":${node.starting()},"currentBlock":${node.height(now)},"highestBlock":${node.highest(now)}}`];
     case 'system_chain':
       return ['result', chain.systemChain];
+    case 'state_getStorage':
+    case 'state_getStorageAt': {
+      const key = param(list, 0, true, 'key', asBytes);
+      if (key.err) return ['error', key.err];
+      const at = param(list, 1, false, 'hash', asHash);
+      return at.err ? ['error', at.err] : ['result', 'null']; // no values are simulated
+    }
+    case 'state_getKeysPaged':
+    case 'state_getKeysPagedAt':
+      return keysPaged(list);
+    case 'author_submitExtrinsic': {
+      const x = param(list, 0, true, 'extrinsic', asBytes);
+      // No transaction pool: every extrinsic is refused as the captured bad signature.
+      return ['error', x.err || D.errInvalidTransaction];
+    }
     default:
       break;
   }
@@ -753,15 +899,45 @@ function dispatch(node, method, params, ws, now) {
     if (node.subCount <= 0) subscribedNodes.delete(node);
     return ['result', 'true'];
   }
-  return ['result', 'null'];
+  // A method the node serves but the simulator has no model of: a loud error, never a made-up
+  // result (a test that reads the answer must not take a guess for a node's reply).
+  return ['error', JSON.stringify({ code: -32603, message: 'Internal error', data: `nodesim: no model for ${method}` })];
 }
 
-// Handles a body. Returns {kind, text}: kind 'parse' (HTTP 400), 'empty' (no answer: all
-// notifications), 'json'. after: callbacks to run after the reply was written. dry: only count the
-// calls (the answer will not be sent: hang, http_error).
-function handleBody(node, text, ws, after, dry) {
+// jsonrpsee reads the first chunk of an HTTP body and looks for '{' or '[' among its first 128
+// bytes (http_helpers::read_body); anything else, or an empty body, is HTTP 400 Parse error.
+// Returns the index of that byte, or -1.
+function firstJsonByte(text) {
+  const lim = Math.min(text.length, 128);
+  for (let i = 0; i < lim; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 123 || c === 91) return i;
+    if (c !== 32 && c !== 9 && c !== 10 && c !== 13 && c !== 12) return -1;
+  }
+  return -1;
+}
+
+// Handles a body. Returns {kind, text}: kind 'malformed' (HTTP 400), 'empty' (no answer: all
+// notifications), 'json' (HTTP 200, a parse error included). after: callbacks to run after the
+// reply was written. dry: only count the calls (the answer will not be sent: hang, http_error).
+function handleBody(node, buf, ws, after, dry) {
+  const utf8 = isUtf8(buf);
+  const text = utf8 ? buf.toString('utf8') : buf.subarray(0, 128).toString('latin1');
+  const first = firstJsonByte(text);
+  if (first < 0) return { kind: ws ? 'json' : 'malformed', text: D.bodyParse };
+  if (text.charCodeAt(first) === 91) {
+    node.c.batches++;
+    // BatchRequestConfig::Disabled refuses before parsing: even "[]" and "[garbage".
+    if (node.s.batch === false) return { kind: 'json', text: D.bodyBatchesNotSupported };
+  }
+  if (!utf8) return { kind: 'json', text: D.bodyParse }; // serde refuses it
   const parsed = parseBody(text);
-  if (parsed.parseError) return { kind: 'parse', text: D.bodyParse };
+  if (parsed.parseError) return { kind: 'json', text: D.bodyParse };
+  if (parsed.batch && typeof node.s.batch === 'number' && parsed.items.length > node.s.batch) {
+    const e = D.batchTooLarge;
+    const err = JSON.stringify({ code: e.code, message: e.message, data: `Exceeded max limit of ${node.s.batch}` });
+    return { kind: 'json', text: reply('null', 'error', err) };
+  }
   if (parsed.emptyBatch) return { kind: 'json', text: D.bodyInvalidRequest };
   const now = Date.now();
   const out = [];
@@ -795,14 +971,39 @@ function handleBody(node, text, ws, after, dry) {
 // HTTP
 
 const CT_JSON = 'application/json; charset=utf-8';
-const CT_TEXT = 'text/plain; charset=utf-8';
+const CT_TEXT = 'text/plain; charset=utf-8'; // the simulator's own text answers (http_error, 501)
+const CT_PLAIN = 'text/plain'; // jsonrpsee's text answers (405, 415, 429)
 const TEXT_405 = 'Used HTTP Method is not allowed. POST is required\n';
 const TEXT_415 = 'Supplied content type is not allowed. Content-Type: application/json is required\n';
 
+// jsonrpsee's is_json(): the whole header value, compared without regard to case.
+const JSON_CONTENT_TYPES = new Set([
+  'application/json', 'application/json; charset=utf-8', 'application/json;charset=utf-8',
+  'application/json-rpc', 'application/json-rpc;charset=utf-8', 'application/json-rpc; charset=utf-8',
+]);
+
 function isJsonContentType(ct) {
-  if (typeof ct !== 'string') return false;
-  const base = ct.split(';')[0].trim().toLowerCase();
-  return base === 'application/json' || base === 'application/json-rpc' || base === 'application/jsonrequest';
+  return typeof ct === 'string' && JSON_CONTENT_TYPES.has(ct.toLowerCase());
+}
+
+// jsonrpsee's connection limit (ConnectionGuard, `--rpc-max-connections`): one permit for each
+// HTTP request being answered and for each open WebSocket connection; a request that finds none
+// free gets 429. Returns the release function (idempotent), or null when none is free. A proxy in
+// front (http_error) answers before the node and takes none.
+function takePermit(node) {
+  const max = node.s.max_connections;
+  if (max !== null && node.permits >= max) {
+    node.c.too_many_connections++;
+    return null;
+  }
+  node.permits++;
+  let held = true;
+  return () => {
+    if (held) {
+      held = false;
+      node.permits--;
+    }
+  };
 }
 
 function writeRes(res, node, status, ctype, body) {
@@ -836,6 +1037,15 @@ function onHttpRequest(req, res) {
   node.c.http_requests++;
   req.on('error', () => {});
   res.on('error', () => {});
+  if (!node.s.http_error) {
+    const release = takePermit(node);
+    if (!release) {
+      req.resume();
+      return writeRes(res, node, 429, CT_PLAIN, D.tooManyConnections);
+    }
+    res.on('finish', release);
+    res.on('close', release);
+  }
   if (req.method !== 'POST') {
     req.resume();
     const s = node.s;
@@ -848,7 +1058,7 @@ function onHttpRequest(req, res) {
     if (req.method === 'GET' && url === '/health/readiness') {
       return sendRes(res, node, !s.syncing && s.peers > 0 ? 200 : 500, null, '');
     }
-    return sendRes(res, node, 405, CT_TEXT, TEXT_405);
+    return sendRes(res, node, 405, CT_PLAIN, TEXT_405);
   }
   const jsonCt = isJsonContentType(req.headers['content-type']);
   const chunks = [];
@@ -871,17 +1081,17 @@ function onHttpRequest(req, res) {
     if (jsonCt && !tooBig) {
       const buf = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
       const dry = s.hang || s.http_error !== 0;
-      result = isUtf8(buf) ? handleBody(node, buf.toString('utf8'), null, after, dry) : { kind: 'parse', text: D.bodyParse };
+      result = handleBody(node, buf, null, after, dry);
     }
     if (s.hang) return;
     if (s.http_error) return sendRes(res, node, s.http_error, CT_TEXT, httpErrorBody(s.http_error));
-    if (!jsonCt) return sendRes(res, node, 415, CT_TEXT, TEXT_415);
+    if (!jsonCt) return sendRes(res, node, 415, CT_PLAIN, TEXT_415);
     if (tooBig) {
       res.shouldKeepAlive = false;
       return sendRes(res, node, 413, CT_JSON, D.bodyTooBig);
     }
-    if (result.kind === 'parse') return sendRes(res, node, 400, CT_JSON, result.text);
-    if (result.kind === 'empty') return sendRes(res, node, 200, null, '');
+    if (result.kind === 'malformed') return sendRes(res, node, 400, CT_JSON, result.text);
+    if (result.kind === 'empty') return sendRes(res, node, 200, CT_JSON, '');
     sendRes(res, node, 200, CT_JSON, result.text);
   });
 }
@@ -945,7 +1155,7 @@ function onWsMessage(ws, data) {
   const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
   const after = [];
   const hang = node.s.hang; // the calls are read and counted, never answered
-  const result = isUtf8(buf) ? handleBody(node, buf.toString('utf8'), ws, after, hang) : { kind: 'parse', text: D.bodyParse };
+  const result = handleBody(node, buf, ws, after, hang);
   if (hang) return;
   if (result.kind === 'empty') return;
   const go = () => {
@@ -995,6 +1205,11 @@ function onUpgrade(req, socket, head) {
   }
   node.c.http_requests++;
   const s = node.s;
+  if (!s.http_error) {
+    const release = takePermit(node);
+    if (!release) return rawHttpReply(socket, node, 429, CT_PLAIN, D.tooManyConnections);
+    socket.once('close', release); // held for the WebSocket connection's life
+  }
   if (s.hang) return;
   const go = () => {
     if (socket.destroyed) return;
@@ -1019,12 +1234,18 @@ let opts = null;
 
 function listenNode(node) {
   return new Promise((resolve, reject) => {
-    const srv = net.createServer({ noDelay: true }, (socket) => {
+    const onSocket = (socket) => {
       socket[NODE] = node;
       node.sockets.add(socket);
       socket.on('close', () => node.sockets.delete(socket));
       httpServer.emit('connection', socket);
-    });
+    };
+    // With --tls-cert every node serves HTTPS and WSS on its port: the same HTTP handling on the
+    // decrypted socket. A client that refuses the certificate is its own business, not an error.
+    const srv = opts.tls
+      ? tls.createServer({ cert: opts.tls.cert, key: opts.tls.key, noDelay: true, ALPNProtocols: ['http/1.1'] }, onSocket)
+      : net.createServer({ noDelay: true }, onSocket);
+    if (opts.tls) srv.on('tlsClientError', () => {});
     srv.on('error', (e) => {
       if (!node.listening) reject(e);
       else log(`${node.name}: listener error: ${e.message}`);

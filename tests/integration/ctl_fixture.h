@@ -4,16 +4,21 @@
  * default, fx_start_with() picks the count, the simulator's flags and
  * chain-level keys), the shipped haproxy.cfg with plain (unchecked) backends
  * so only the controller moves server state, and polkfura-ctl with a fast
- * interval. Included by the test_ctl_*.c files, one scenario family per file.
+ * interval. fx_start_opts() adds a kusama chain with its own simulator, nodes
+ * behind TLS (https:// rpc URLs) and HAProxy's runtime API on TCP. Included
+ * by the test_ctl_*.c files, one scenario family per file.
  */
 #ifndef PF_TESTS_CTL_FIXTURE_H
 #define PF_TESTS_CTL_FIXTURE_H
 
 #include <sys/stat.h>
+#include <sys/wait.h>
 
+#include <signal.h>
 #include <string.h>
 
 #include <check.h>
+#include <cjson/cJSON.h>
 
 #include "tests/harness/harness.h"
 
@@ -21,8 +26,35 @@
 #define FX_SLOTS 3
 #define FX_MAX   8
 
+/* fx_ctl_config()'s defaults that bound how fast the controller acts. */
+#define FX_INTERVAL_MS 200
+#define FX_TIMEOUT_MS  150
+#define FX_FALL        2
+#define FX_RISE        2
+/*
+ * Slack on top of the controller's own bound: the observer's polling of the
+ * runtime API and a loaded 2-core machine (ASan included). Measured on it:
+ * the drains of the suites using fx_bound_s() land 0.31-0.43 s after the
+ * steer, release and ASan, HAProxy 2.6 and 3.4.
+ */
+#define FX_MARGIN_MS   400
+
+/*
+ * The longest <polls> bad (or good) polls in a row can take to move a
+ * server, in seconds: rounds start every interval_ms on a fixed timer, so the
+ * <polls>-th round that starts after a node's answers change starts within
+ * <polls> x interval_ms; one round more covers that round's polls (at most
+ * timeout_ms, less than interval_ms), the decision and the runtime-API write
+ * made at its end; plus FX_MARGIN_MS. fall 2: 0.2 x 3 + 0.4 = 1.0 s.
+ */
+static PF_UNUSED double fx_bound_s(int polls)
+{
+	return ((polls + 1) * FX_INTERVAL_MS + FX_MARGIN_MS) / 1000.0;
+}
+
 struct fixture {
 	struct h_nodesim sim;
+	struct h_nodesim ksim; /* kusama nodes k0..k<kn-1>, when kn > 0 */
 	struct h_agent agent;
 	struct h_haproxy hap;
 	struct h_ctl ctl;
@@ -31,6 +63,21 @@ struct fixture {
 	const char *chain;    /* extra keys of the chain object, each with its comma; borrowed */
 	unsigned singles;     /* bit i: node p<i> polled with single calls ("batch": false) */
 	char token_file[512]; /* admin_token_file; "" leaves the key out */
+	int kn;   /* kusama nodes k0..k<kn-1> on servers knode1..knode<kn> of be_kusama */
+	bool tls; /* the simulators serve TLS: rpc URLs are https:// */
+};
+
+/* What fx_start_opts() sets up; zero fields: FX_NODES nodes, simulator defaults, plain HTTP. */
+struct fx_opts {
+	int n;                 /* polkadot nodes (FX_NODES when 0) */
+	const char *sim_args;  /* the polkadot simulator's flags */
+	const char *chain;     /* extra keys of the polkadot chain object (a literal) */
+	unsigned singles;      /* bit i: p<i> polled with single calls */
+	const char *tuning;    /* top-level keys, as in fx_ctl_config() */
+	int kusama;            /* kusama nodes, 0: no kusama chain */
+	const char *ksim_args; /* the kusama simulator's flags */
+	bool tls;              /* both simulators behind TLS with the harness's certificate */
+	bool tcp_admin;        /* HAProxy's runtime API on ipv4@127.0.0.1:PORT, not a unix socket */
 };
 
 /* The admin token of the fixture's controller (in fx.token_file, mode 0600). */
@@ -61,8 +108,20 @@ static char *fx_backends(void)
 	for (int i = 0; i < FX_SLOTS; i++)
 		fprintf(f, "    server slot%d 127.0.0.1:1 track be_polkadot/slot%d\n", i + 1,
 		        i + 1);
-	fprintf(f, "backend be_kusama\n    server k1 127.0.0.1:1 check\n"
-	           "backend be_kusama_heavy\n    server k1 127.0.0.1:1 track be_kusama/k1\n");
+	if (fx.kn == 0) {
+		fprintf(f,
+		        "backend be_kusama\n    server k1 127.0.0.1:1 check\n"
+		        "backend be_kusama_heavy\n    server k1 127.0.0.1:1 track be_kusama/k1\n");
+	} else {
+		fprintf(f, "backend be_kusama\n    balance roundrobin\n"
+		           "    default-server check inter 1s\n");
+		for (int i = 0; i < fx.kn; i++)
+			fprintf(f, "    server knode%d 127.0.0.1:%d\n", i + 1, fx.ksim.port[i]);
+		fprintf(f, "backend be_kusama_heavy\n    balance roundrobin\n");
+		for (int i = 0; i < fx.kn; i++)
+			fprintf(f, "    server knode%d 127.0.0.1:%d track be_kusama/knode%d\n",
+			        i + 1, fx.ksim.port[i], i + 1);
+	}
 	ck_assert_int_eq(fclose(f), 0);
 	return b;
 }
@@ -105,16 +164,92 @@ static char *fx_ctl_config(const char *sockets, const char *extra_nodes, const c
 	for (int i = 0; i < fx.n; i++)
 		fprintf(f,
 		        "%s{\"name\": \"p%d\", \"server\": \"node%d\","
-		        " \"rpc\": \"http://127.0.0.1:%d/\"%s}",
-		        i ? ", " : "", i, i + 1, fx.sim.port[i],
+		        " \"rpc\": \"%s://127.0.0.1:%d/\"%s}",
+		        i ? ", " : "", i, i + 1, fx.tls ? "https" : "http", fx.sim.port[i],
 		        (fx.singles >> i) & 1u ? ", \"batch\": false" : "");
-	fprintf(f, "%s%s]}]}", extra_nodes != NULL ? ", " : "",
+	fprintf(f, "%s%s]}", extra_nodes != NULL ? ", " : "",
 	        extra_nodes != NULL ? extra_nodes : "");
+	if (fx.kn > 0) {
+		fprintf(f, ", {\"name\": \"kusama\", \"backend\": \"be_kusama\","
+		           " \"heavy_backends\": [\"be_kusama_heavy\"], \"nodes\": [");
+		for (int i = 0; i < fx.kn; i++)
+			fprintf(f,
+			        "%s{\"name\": \"k%d\", \"server\": \"knode%d\","
+			        " \"rpc\": \"%s://127.0.0.1:%d/\"}",
+			        i ? ", " : "", i, i + 1, fx.tls ? "https" : "http",
+			        fx.ksim.port[i]);
+		fprintf(f, "]}");
+	}
+	fprintf(f, "]}");
 	ck_assert_int_eq(fclose(f), 0);
 	return c;
 }
 
 static char fx_socket_item[600];
+
+/* Starts a simulator of <chain> with <n> nodes and <args>, behind TLS when fx.tls. */
+static void fx_start_sim(struct h_nodesim *sim, const char *chain, int n, const char *args)
+{
+	char all[1600];
+
+	/* The harness's own certificate (127.0.0.1 among its names), signed by h_ca_file(). */
+	if (fx.tls)
+		snprintf(all, sizeof(all), "%s --tls-cert %s/site.crt --tls-key %s/site.key",
+		         args != NULL ? args : "", h_tmpdir(), h_tmpdir());
+	else
+		snprintf(all, sizeof(all), "%s", args != NULL ? args : "");
+	ck_assert_ptr_nonnull(h_ca_file()); /* makes the certificate on first use */
+	ck_assert_msg(h_nodesim_start(sim, chain, n, all), "nodesim: %s", sim->log);
+}
+
+/*
+ * Everything of fx_start_with(), plus what <o> asks for: a kusama chain with
+ * its own simulator, nodes behind TLS, HAProxy's runtime API on TCP.
+ */
+static void fx_start_opts(const struct fx_opts *o)
+{
+	char *backends, *cfg, *env[2] = {NULL, NULL};
+	char env_sock[64];
+	int n = o->n > 0 ? o->n : FX_NODES;
+
+	memset(&fx, 0, sizeof(fx));
+	ck_assert_int_le(n, FX_MAX);
+	fx.n = n;
+	fx.chain = o->chain;
+	fx.singles = o->singles;
+	fx.kn = o->kusama;
+	fx.tls = o->tls;
+	snprintf(fx.state_file, sizeof(fx.state_file), "%s/ctl-state-%d.json", h_tmpdir(),
+	         (int)getpid());
+	snprintf(fx.token_file, sizeof(fx.token_file), "%s/ctl-token-%d", h_tmpdir(),
+	         (int)getpid());
+	ck_assert_int_eq(h_write_file(fx.token_file, FX_TOKEN "\n"), 0);
+	ck_assert_int_eq(chmod(fx.token_file, 0600), 0);
+	fx_start_sim(&fx.sim, "polkadot", n + 1, o->sim_args);
+	if (fx.kn > 0)
+		fx_start_sim(&fx.ksim, "kusama", fx.kn, o->ksim_args);
+	ck_assert(h_agent_start(&fx.agent, NULL));
+	backends = fx_backends();
+	/* The shipped haproxy.cfg takes the socket from PF_ADMIN_SOCKET: a TCP one is ipv4@. */
+	if (o->tcp_admin) {
+		snprintf(env_sock, sizeof(env_sock), "PF_ADMIN_SOCKET=ipv4@127.0.0.1:%d",
+		         h_free_port());
+		env[0] = env_sock;
+	}
+	ck_assert_msg(h_haproxy_start(&fx.hap, backends, fx.agent.port, env), "haproxy: %s",
+	              fx.hap.log);
+	free(backends);
+	fx.ctl.http_port = h_free_port();
+	/* The controller names a TCP socket HOST:PORT (ctl/CONFIG.md), without HAProxy's ipv4@. */
+	if (o->tcp_admin)
+		snprintf(fx_socket_item, sizeof(fx_socket_item), "\"%.500s\"",
+		         fx.hap.admin_sock + 5);
+	else
+		snprintf(fx_socket_item, sizeof(fx_socket_item), "\"unix:%s\"", fx.hap.admin_sock);
+	cfg = fx_ctl_config(fx_socket_item, NULL, o->tuning);
+	ck_assert_msg(h_ctl_start(&fx.ctl, cfg), "ctl did not start: %s", fx.ctl.log);
+	free(cfg);
+}
 
 /*
  * <n> configured nodes (one more simulated, spare for template tests), the
@@ -122,40 +257,20 @@ static char fx_socket_item[600];
  * by pointer: a literal), node p<i> polled with single calls when bit i of
  * <singles> is set, <tuning> as in fx_ctl_config().
  */
-static void fx_start_with(int n, const char *sim_args, const char *chain, unsigned singles,
-                          const char *tuning)
+static PF_UNUSED void fx_start_with(int n, const char *sim_args, const char *chain,
+                                    unsigned singles, const char *tuning)
 {
-	char *backends, *cfg;
-
-	memset(&fx, 0, sizeof(fx));
-	ck_assert_int_le(n, FX_MAX);
-	fx.n = n;
-	fx.chain = chain;
-	fx.singles = singles;
-	snprintf(fx.state_file, sizeof(fx.state_file), "%s/ctl-state-%d.json", h_tmpdir(),
-	         (int)getpid());
-	snprintf(fx.token_file, sizeof(fx.token_file), "%s/ctl-token-%d", h_tmpdir(),
-	         (int)getpid());
-	ck_assert_int_eq(h_write_file(fx.token_file, FX_TOKEN "\n"), 0);
-	ck_assert_int_eq(chmod(fx.token_file, 0600), 0);
-	ck_assert_msg(h_nodesim_start(&fx.sim, "polkadot", n + 1, sim_args), "nodesim: %s",
-	              fx.sim.log);
-	ck_assert(h_agent_start(&fx.agent, NULL));
-	backends = fx_backends();
-	ck_assert_msg(h_haproxy_start(&fx.hap, backends, fx.agent.port, NULL), "haproxy: %s",
-	              fx.hap.log);
-	free(backends);
-	fx.ctl.http_port = h_free_port();
-	snprintf(fx_socket_item, sizeof(fx_socket_item), "\"unix:%s\"", fx.hap.admin_sock);
-	cfg = fx_ctl_config(fx_socket_item, NULL, tuning);
-	ck_assert_msg(h_ctl_start(&fx.ctl, cfg), "ctl did not start: %s", fx.ctl.log);
-	free(cfg);
+	fx_start_opts(&(struct fx_opts){
+	    .n = n, .sim_args = sim_args, .chain = chain, .singles = singles, .tuning = tuning});
 }
 
-/* Three nodes at static heights (the tests move them). */
+/* The simulator's flags of fx_start(): nodes at static heights (the tests move them). */
+#define FX_SIM_STATIC "--block-time-ms 0 --height 1000"
+
+/* Three nodes at static heights. */
 static PF_UNUSED void fx_start(const char *tuning)
 {
-	fx_start_with(FX_NODES, "--block-time-ms 0 --height 1000", NULL, 0, tuning);
+	fx_start_with(FX_NODES, FX_SIM_STATIC, NULL, 0, tuning);
 }
 
 static PF_UNUSED void fx_stop(void)
@@ -167,6 +282,40 @@ static PF_UNUSED void fx_stop(void)
 	if (fx.agent.pid > 0)
 		h_agent_stop(&fx.agent, SIGTERM);
 	h_nodesim_stop(&fx.sim);
+	h_nodesim_stop(&fx.ksim);
+}
+
+/*
+ * fx_stop() that asserts how each process ended: the controller, the agent
+ * and the simulators exit 0 on SIGTERM, HAProxy 0 on its soft stop (SIGUSR1;
+ * in the foreground, -db, HAProxy 2.6 and 3.4 die of SIGTERM itself).
+ */
+static PF_UNUSED void fx_stop_checked(void)
+{
+	struct {
+		const char *what;
+		pid_t *pid;
+		int sig;
+	} procs[] = {
+	    {"polkfura-ctl", &fx.ctl.pid, SIGTERM},    {"haproxy", &fx.hap.pid, SIGUSR1},
+	    {"polkfura-spoa", &fx.agent.pid, SIGTERM}, {"nodesim polkadot", &fx.sim.pid, SIGTERM},
+	    {"nodesim kusama", &fx.ksim.pid, SIGTERM},
+	};
+	char bad[512] = "";
+
+	/* Every process is stopped before the first complaint, so none is left behind. */
+	for (size_t i = 0; i < PF_ARRAY_SIZE(procs); i++) {
+		int st;
+
+		if (*procs[i].pid <= 0)
+			continue;
+		st = h_stop(*procs[i].pid, procs[i].sig, 10);
+		*procs[i].pid = 0;
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+			snprintf(bad + strlen(bad), sizeof(bad) - strlen(bad), " %s: status %d",
+			         procs[i].what, st);
+	}
+	ck_assert_msg(bad[0] == '\0', "exit statuses:%s; logs in %s", bad, h_tmpdir());
 }
 
 /* Steers simulated node <i> with JSON <steer>. */
@@ -176,6 +325,15 @@ static PF_UNUSED void fx_steer(int i, const char *steer)
 
 	snprintf(path, sizeof(path), "/nodes/polkadot-%d", i);
 	ck_assert_int_eq(h_nodesim_control(&fx.sim, path, steer, NULL), 200);
+}
+
+/* Steers simulated kusama node <i> with JSON <steer>. */
+static PF_UNUSED void fx_ksteer(int i, const char *steer)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/nodes/kusama-%d", i);
+	ck_assert_int_eq(h_nodesim_control(&fx.ksim, path, steer, NULL), 200);
 }
 
 #define FDRAIN 0x08u
@@ -220,6 +378,125 @@ static PF_UNUSED bool fx_ready_now(int i)
 	snprintf(srv, sizeof(srv), "node%d", i + 1);
 	admin = h_server_admin(&fx.hap, "be_polkadot", srv, NULL, 0, NULL);
 	return admin >= 0 && ((unsigned)admin & (FDRAIN | FMAINT)) == 0;
+}
+
+/* How many times the controller's log holds <needle> now (no waiting). */
+static PF_UNUSED int fx_log_count(const char *needle)
+{
+	char *log = h_read_file(fx.ctl.log, NULL);
+	int n = 0;
+
+	ck_assert_ptr_nonnull(log);
+	for (const char *p = strstr(log, needle); p != NULL; p = strstr(p + 1, needle))
+		n++;
+	free(log);
+	return n;
+}
+
+/* GET /status.json, parsed (the caller frees it with cJSON_Delete). */
+static PF_UNUSED cJSON *fx_status(void)
+{
+	struct h_resp r;
+	cJSON *root;
+
+	ck_assert_int_eq(h_ctl_http(&fx.ctl, "/status.json", NULL, &r), 200);
+	root = cJSON_Parse(r.body);
+	ck_assert_msg(root != NULL, "/status.json is not JSON: %s", r.body);
+	h_resp_free(&r);
+	return root;
+}
+
+/*
+ * Waits until every node of every chain in /status.json has a decision (a
+ * non-empty "why"): /healthz, which h_ctl_start() waits for, is 200 as soon
+ * as the first round starts, before its polls are answered.
+ */
+static PF_UNUSED void fx_wait_decided(double timeout_s)
+{
+	bool all = false;
+
+	for (double end = h_now() + timeout_s; h_now() < end && !all;) {
+		cJSON *st = fx_status();
+		const cJSON *ch, *nd;
+
+		all = true;
+		cJSON_ArrayForEach(ch, cJSON_GetObjectItemCaseSensitive(st, "chains"))
+		{
+			cJSON_ArrayForEach(nd, cJSON_GetObjectItemCaseSensitive(ch, "nodes"))
+			{
+				const cJSON *why = cJSON_GetObjectItemCaseSensitive(nd, "why");
+
+				all = all && cJSON_IsString(why) && why->valuestring[0] != '\0';
+			}
+		}
+		cJSON_Delete(st);
+	}
+	ck_assert_msg(all, "a node has no decision after %.1f s; ctl log %s", timeout_s,
+	              fx.ctl.log);
+}
+
+/* Chain <chain> of a parsed /status.json (or of `status --json`), NULL when absent. */
+static PF_UNUSED const cJSON *fx_json_chain(const cJSON *root, const char *chain)
+{
+	const cJSON *ch;
+
+	cJSON_ArrayForEach(ch, cJSON_GetObjectItemCaseSensitive(root, "chains"))
+	{
+		const cJSON *name = cJSON_GetObjectItemCaseSensitive(ch, "name");
+
+		if (cJSON_IsString(name) && strcmp(name->valuestring, chain) == 0)
+			return ch;
+	}
+	return NULL;
+}
+
+/* Node <node> of chain <chain> in a parsed status, NULL when absent. */
+static PF_UNUSED const cJSON *fx_json_node(const cJSON *root, const char *chain, const char *node)
+{
+	const cJSON *nd;
+
+	cJSON_ArrayForEach(nd,
+	                   cJSON_GetObjectItemCaseSensitive(fx_json_chain(root, chain), "nodes"))
+	{
+		const cJSON *name = cJSON_GetObjectItemCaseSensitive(nd, "name");
+
+		if (cJSON_IsString(name) && strcmp(name->valuestring, node) == 0)
+			return nd;
+	}
+	return NULL;
+}
+
+/* String member <key> of <obj>, "" when absent or not a string. */
+static PF_UNUSED const char *fx_json_str(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+/* Number member <key> of <obj>, -1 when absent or not a number. */
+static PF_UNUSED double fx_json_num(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : -1;
+}
+
+/* A counter or steer key of simulated node <path> ("/nodes/polkadot-0") of <sim>, -1 when absent.
+ */
+static PF_UNUSED double fx_sim_num(const struct h_nodesim *sim, const char *path, const char *key)
+{
+	struct h_resp r;
+	cJSON *v;
+	double n;
+
+	ck_assert_int_eq(h_nodesim_control(sim, path, NULL, &r), 200);
+	v = cJSON_Parse(r.body);
+	ck_assert_ptr_nonnull(v);
+	n = fx_json_num(v, key);
+	cJSON_Delete(v);
+	h_resp_free(&r);
+	return n;
 }
 
 #endif

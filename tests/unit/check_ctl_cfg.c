@@ -1267,6 +1267,28 @@ START_TEST(test_key_admin_token_file)
 }
 END_TEST
 
+START_TEST(test_key_node_tls_ca_file)
+{
+	struct ctl_cfg old;
+
+	expect_ok(top(""));
+	ck_assert_str_eq(cfg.node_tls_ca_file, "");
+	old = cfg;
+	memset(&cfg, 0, sizeof(cfg));
+	expect_ok(top("\"node_tls_ca_file\": \"/etc/polkfura/nodes-ca.pem\""));
+	ck_assert_str_eq(cfg.node_tls_ca_file, "/etc/polkfura/nodes-ca.pem");
+	/* Reloadable: the next polls use the new bundle. */
+	ck_assert_int_eq(ctl_cfg_reload_check(&old, &cfg, errbuf, sizeof(errbuf)), 0);
+	ctl_cfg_free(&old);
+	ctl_cfg_free(&cfg);
+	expect_err(top("\"node_tls_ca_file\": \"ca.pem\""),
+	           "node_tls_ca_file: \"ca.pem\" must be an absolute file path of at most 1023 "
+	           "characters");
+	expect_err(top("\"node_tls_ca_file\": null"),
+	           "node_tls_ca_file: expected a string, got null");
+}
+END_TEST
+
 /* The CLI reads http_listen and admin_token_file only: mistakes elsewhere do not matter. */
 START_TEST(test_client_keys)
 {
@@ -1398,6 +1420,7 @@ START_TEST(test_dump_keys)
 	    "http_hosts\thosts\t[]\t0..16 items HOST[:PORT]\trestart\n",
 	    "state_file\tpath\t/var/lib/polkfura/ctl-state.json\tat most 1023 chars\trestart\n",
 	    "admin_token_file\tpath\t(none)\tat most 1023 chars\trestart\n",
+	    "node_tls_ca_file\tpath\t(none)\tat most 1023 chars\tyes\n",
 	    "log_level\tenum\tinfo\terr|warn|info|debug\tyes\n",
 	    "chains\tobjects\trequired\t1..64 items\tyes\n",
 	    "haproxy[].socket\taddress\trequired\tunix:PATH|HOST:PORT\tyes\n",
@@ -1463,6 +1486,7 @@ static Suite *ctl_cfg_suite(void)
 	tcase_add_test(tc, test_key_state_file);
 	tcase_add_test(tc, test_key_http_hosts);
 	tcase_add_test(tc, test_key_admin_token_file);
+	tcase_add_test(tc, test_key_node_tls_ca_file);
 	tcase_add_test(tc, test_client_keys);
 	tcase_add_test(tc, test_key_log_level);
 	tcase_add_test(tc, test_key_chains);

@@ -262,6 +262,52 @@ START_TEST(test_free_with_requests_in_flight)
 }
 END_TEST
 
+/* What check, start-up and SIGHUP accept as node_tls_ca_file. */
+START_TEST(test_check_ca_file)
+{
+	static const char pem[] = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+	char dir[] = "/tmp/check_poller.XXXXXX", path[128], err[256];
+	struct poller *p;
+	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/ca.pem", dir);
+	ck_assert_int_eq(poller_check_ca_file(path, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "No such file or directory"));
+	ck_assert_int_eq(poller_check_ca_file(dir, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "not a regular file"));
+	{
+		FILE *f = fopen(path, "w");
+
+		ck_assert_ptr_nonnull(f);
+		ck_assert_int_eq(fputs("-----BEGIN PRIVATE KEY-----\n", f) >= 0, 1);
+		ck_assert_int_eq(fclose(f), 0);
+	}
+	ck_assert_int_eq(poller_check_ca_file(path, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "no PEM certificate"));
+	{
+		FILE *f = fopen(path, "w");
+
+		ck_assert_ptr_nonnull(f);
+		ck_assert_int_eq(fputs(pem, f) >= 0, 1);
+		ck_assert_int_eq(fclose(f), 0);
+	}
+	ck_assert_int_eq(poller_check_ca_file(path, err, sizeof(err)), 0);
+	/* Set, replaced, cleared: the copies are the poller's (no leak under ASan). */
+	p = poller_new(loop);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(poller_set_ca_file(p, path), 0);
+	ck_assert_int_eq(poller_set_ca_file(p, "/etc/ssl/certs/ca-certificates.crt"), 0);
+	ck_assert_int_eq(poller_set_ca_file(p, ""), 0);
+	ck_assert_int_eq(poller_set_ca_file(p, path), 0);
+	poller_free(p);
+	ck_assert_int_eq(ev_run(loop, EVRUN_NOWAIT), 0);
+	ev_loop_destroy(loop);
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
 static Suite *poller_suite(void)
 {
 	Suite *s = suite_create("poller");
@@ -275,6 +321,7 @@ static Suite *poller_suite(void)
 	tcase_add_test(tc, test_answer_too_large);
 	tcase_add_test(tc, test_many_in_flight_and_reuse);
 	tcase_add_test(tc, test_free_with_requests_in_flight);
+	tcase_add_test(tc, test_check_ca_file);
 	suite_add_tcase(s, tc);
 	return s;
 }
