@@ -890,6 +890,7 @@ static void finish_round(struct ctl *c)
 	for (unsigned ch = 0; ch < c->n_chains; ch++)
 		decide_chain(c, ch, now);
 	c->first_decision_done = true;
+	c->decided++;
 	reconcile_all(c);
 }
 

@@ -116,7 +116,8 @@ struct ctl {
 	ev_timer tick;
 	unsigned outstanding; /* node polls of this round not finished */
 	bool round_open;
-	uint64_t rounds;
+	uint64_t rounds;  /* started */
+	uint64_t decided; /* finished: every poll answered, decisions made */
 	double round_started;
 	double last_round_ms;
 	bool first_decision_done;

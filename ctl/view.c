@@ -149,6 +149,7 @@ int ctl_view_build(struct ctl *c, struct status_view *out)
 	out->region = c->cfg.region;
 	out->now_ms = pf_wall_ms();
 	out->rounds = c->rounds;
+	out->decided = c->decided;
 	out->reloads = c->reloads;
 	out->reload_failures = c->reload_failures;
 	out->last_round_ms = c->last_round_ms;

@@ -321,7 +321,7 @@ static void healthz(const struct status_view *v, struct http_reply *out)
 
 	for (unsigned h = 0; h < v->n_haproxy; h++)
 		any_up = any_up || (v->haproxy[h].up && v->haproxy[h].has_info);
-	if (v->rounds == 0)
+	if (v->decided == 0)
 		reply_text(out, 503, "text/plain", "starting\n");
 	else if (!any_up)
 		reply_text(out, 503, "text/plain", "no HAProxy instance answers\n");

@@ -84,6 +84,7 @@ struct status_view {
 	const char *region;
 	int64_t now_ms;
 	uint64_t rounds, reloads, reload_failures;
+	uint64_t decided; /* rounds whose decisions were made (all polls answered) */
 	double last_round_ms;
 	struct status_chain *chains;
 	unsigned n_chains;
