@@ -78,7 +78,8 @@ HAP34_BINS ?= $(filter-out %/test_spoa_agent %/test_ctl_admin,$(INTEG_BINS))
 # Fuzz targets: tests/fuzz/fuzz_<t>.c with UNIT-style deps; replayed by a gcc driver.
 FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_NAMES := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=%)
-FUZZ_DEPS_spop := spoa/spop
+FUZZ_DEPS_spop := spoa/spop spoa/answer spoa/notify spoa/rpc spoa/methods spoa/rpc_class \
+		  tests/harness/spop_client
 FUZZ_DEPS_rpc  := spoa/rpc spoa/methods spoa/rpc_class
 FUZZ_DEPS_hapi_cmd := ctl/hapi/hapi_cmd
 FUZZ_DEPS_noderpc  := ctl/poll/noderpc
