@@ -180,6 +180,7 @@ fuzz:
 			$$(for d in $$(eval echo \$$FUZZ_DEPS_$$t); do echo $$d.c; done) -lcjson || exit 1; \
 		mkdir -p build/fuzz/corpus_$$t; \
 		build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			$$(test -f tests/fuzz/$$t.dict && echo -dict=tests/fuzz/$$t.dict) \
 			-artifact_prefix=build/fuzz/ build/fuzz/corpus_$$t tests/fuzz/corpus/$$t \
 			>build/fuzz/fuzz_$$t.log 2>&1 || { tail -40 build/fuzz/fuzz_$$t.log; \
 			echo "fuzz $$t: FAILED, crash input in build/fuzz/"; exit 1; }; \
