@@ -118,6 +118,8 @@ CORPUS = {
                                 * 10, 3, 1),
     "hello-frame-255": hello(max_frame=255),
     "hello-no-2.0": hello(caps="pipelining").replace(b"\x032.0", b"\x032.1"),
+    # fuzz_encoders(): stream id 240 and a 240-byte value, the first varints of two bytes
+    "encoder-varint-240": bytes([240]) + bytes(7) + b"v" * 240,
     "session-refused": hello(caps="async") + notify(9, 9, BODY)[:4 + 1] + b"\x00\x00\x00\x00"
                        + notify(9, 9, BODY)[4 + 5:],
     "notify-batch-big": notify(264432, 9, BATCH + b" " * 2400),
