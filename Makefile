@@ -52,6 +52,7 @@ UNIT_SRC   := $(wildcard tests/unit/check_*.c)
 UNIT_BINS  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
 UNIT_DEPS_rpc := spoa/methods spoa/rpc_class
 UNIT_DEPS_methods := spoa/rpc_class
+UNIT_DEPS_answer := spoa/spop spoa/notify spoa/rpc spoa/methods spoa/rpc_class
 UNIT_DEPS_plan := ctl/hapi/hapi_cmd
 UNIT_DEPS_ctl_cfg := ctl/cfg_url
 # Unit tests link their module, libpfcommon and cJSON only: a pure module that
@@ -77,7 +78,8 @@ HAP34_BINS ?= $(filter-out %/test_spoa_agent %/test_ctl_admin,$(INTEG_BINS))
 # Fuzz targets: tests/fuzz/fuzz_<t>.c with UNIT-style deps; replayed by a gcc driver.
 FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_NAMES := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=%)
-FUZZ_DEPS_spop := spoa/spop
+FUZZ_DEPS_spop := spoa/spop spoa/answer spoa/notify spoa/rpc spoa/methods spoa/rpc_class \
+		  tests/harness/spop_client
 FUZZ_DEPS_rpc  := spoa/rpc spoa/methods spoa/rpc_class
 FUZZ_DEPS_hapi_cmd := ctl/hapi/hapi_cmd
 FUZZ_DEPS_noderpc  := ctl/poll/noderpc
@@ -186,6 +188,7 @@ fuzz:
 			$$(for d in $$(eval echo \$$FUZZ_DEPS_$$t); do echo $$d.c; done) -lcjson || exit 1; \
 		mkdir -p build/fuzz/corpus_$$t; \
 		build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			$$(test -f tests/fuzz/$$t.dict && echo -dict=tests/fuzz/$$t.dict) \
 			-artifact_prefix=build/fuzz/ build/fuzz/corpus_$$t tests/fuzz/corpus/$$t \
 			>build/fuzz/fuzz_$$t.log 2>&1 || { tail -40 build/fuzz/fuzz_$$t.log; \
 			echo "fuzz $$t: FAILED, crash input in build/fuzz/"; exit 1; }; \

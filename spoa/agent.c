@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Worker threads of polkfura-spoa: accept HAProxy's SPOP connections, read
- * frames, hand NOTIFY messages to notify.c and queue the ACKs, flushed in one
- * ev_prepare pass per loop iteration. Bytes are interpreted only by spop.c
- * and notify.c; this file owns fds, buffers, watchers and connection states.
+ * frames, have answer.c write the answer to each and queue it, flushed in one
+ * ev_prepare pass per loop iteration. Bytes are interpreted only by spop.c,
+ * answer.c and notify.c; this file owns fds, buffers, watchers and connection
+ * states.
  */
 #include "spoa/agent.h"
 
@@ -18,6 +19,7 @@
 
 #include "common/compiler.h"
 #include "common/log.h"
+#include "spoa/answer.h"
 #include "spoa/methods.h"
 
 #define MOD            "agent"
@@ -169,7 +171,6 @@ static void conn_disconnect(struct agent_conn *c, enum spop_status status)
 	struct agent_worker *w = c->w;
 	struct spop_buf b;
 	const char *msg = spop_status_str(status);
-	size_t start;
 	unsigned slot = status <= SPOP_ST_RES ? (unsigned)status : SPOP_ST_RES + 1;
 
 	if (c->state >= CONN_CLOSING)
@@ -179,10 +180,7 @@ static void conn_disconnect(struct agent_conn *c, enum spop_status status)
 		log_warn(MOD, "conn=%u disconnect status=%d reason=\"%s\"", c->id, (int)status,
 		         msg);
 	spop_buf_init(&b, c->wbuf + c->wlen, c->wcap - c->wlen);
-	start = spop_frame_begin(&b, SPOP_FRAME_AGENT_DISCONNECT, SPOP_FLAG_FIN, 0, 0);
-	spop_put_kv_uint32(&b, "status-code", (uint32_t)status);
-	spop_put_kv_string(&b, "message", msg, strlen(msg));
-	if (spop_frame_end(&b, start, c->max_frame) == -1) {
+	if (answer_disconnect_put(&b, status, c->max_frame) == -1) {
 		conn_close(c, "no room for AGENT-DISCONNECT");
 		return;
 	}
@@ -194,13 +192,10 @@ static void conn_disconnect(struct agent_conn *c, enum spop_status status)
 
 static void conn_on_hello(struct agent_conn *c, const struct spop_frame *f)
 {
-	const struct agent_settings *set = c->w->set;
 	struct spop_hello h;
+	struct answer_hello a;
 	enum spop_status st;
 	struct spop_buf b;
-	char caps[32];
-	size_t start, clen = 0;
-	uint32_t frame;
 
 	if (f->type != SPOP_FRAME_HAPROXY_HELLO) {
 		conn_disconnect(c, SPOP_ST_INVALID);
@@ -210,86 +205,52 @@ static void conn_on_hello(struct agent_conn *c, const struct spop_frame *f)
 		conn_disconnect(c, st);
 		return;
 	}
-	if (!spop_list_has(h.versions, SPOP_VERSION)) {
-		conn_disconnect(c, SPOP_ST_BAD_VSN);
+	st = answer_hello_negotiate(&h, c->w->set->max_frame_size, &a);
+	if (st != SPOP_ST_NONE) {
+		conn_disconnect(c, st);
 		return;
 	}
-	if (h.max_frame_size < SPOP_MIN_FRAME_SIZE) {
-		conn_disconnect(c, SPOP_ST_BAD_FRAME_SIZE);
-		return;
-	}
-	frame = h.max_frame_size < set->max_frame_size ? h.max_frame_size : set->max_frame_size;
-	caps[0] = '\0';
-	if (spop_list_has(h.capabilities, "pipelining"))
-		clen += (size_t)snprintf(caps + clen, sizeof(caps) - clen, "pipelining");
-	if (spop_list_has(h.capabilities, "async"))
-		clen += (size_t)snprintf(caps + clen, sizeof(caps) - clen, "%sasync",
-		                         clen > 0 ? "," : "");
 	spop_buf_init(&b, c->wbuf + c->wlen, c->wcap - c->wlen);
-	start = spop_frame_begin(&b, SPOP_FRAME_AGENT_HELLO, SPOP_FLAG_FIN, 0, 0);
-	spop_put_kv_string(&b, "version", SPOP_VERSION, strlen(SPOP_VERSION));
-	spop_put_kv_uint32(&b, "max-frame-size", frame);
-	spop_put_kv_string(&b, "capabilities", caps, clen);
-	if (spop_frame_end(&b, start, frame) == -1) {
+	if (answer_hello_put(&b, &a) == -1) {
 		conn_disconnect(c, SPOP_ST_RES);
 		return;
 	}
 	c->wlen += b.len;
-	c->max_frame = frame;
+	c->max_frame = a.max_frame_size;
 	conn_queue_flush(c);
 	if (h.healthcheck) {
 		/* HAProxy closes a health-check connection once it has the answer. */
 		STAT_INC(c->w, hello_healthchecks);
 	}
 	log_debug(MOD, "conn=%u hello max-frame-size=%u capabilities=%s healthcheck=%d", c->id,
-	          frame, caps, h.healthcheck);
+	          a.max_frame_size, answer_hello_caps(&a), h.healthcheck);
 	conn_set_state(c, CONN_READY, "hello done");
+}
+
+/* answer_seen_cb_fn: counts each message of a NOTIFY frame. */
+static void conn_seen_cb(void *arg, const struct notify_verdict *v)
+{
+	struct agent_worker *w = arg;
+
+	STAT_INC(w, messages);
+	if (v == NULL)
+		return;
+	STAT_INC(w, by_class[v->rpc.cls]);
+	STAT_INC(w, by_chain[v->chain >= 0 ? (unsigned)v->chain : NOTIFY_MAX_CHAINS]);
 }
 
 static void conn_on_notify(struct agent_conn *c, const struct spop_frame *f)
 {
 	struct agent_worker *w = c->w;
-	const struct notify_chains *chains = w->set->chains;
-	struct spop_message m;
-	struct notify_verdict v;
+	const struct answer_env env = {w->table->m, w->set->chains, w->set->max_body, c->max_frame};
 	struct spop_buf b;
 	enum spop_status st;
-	size_t off = 0, start;
-	int r;
 
-	if ((f->flags & SPOP_FLAG_FIN) == 0) {
-		conn_disconnect(c, SPOP_ST_FRAG_NOT_SUPPORTED);
-		return;
-	}
-	if (f->stream_id == 0 && f->frame_id == 0) {
-		conn_disconnect(c, SPOP_ST_FRAMEID_NOTFOUND);
-		return;
-	}
 	spop_buf_init(&b, c->wbuf + c->wlen, c->wcap - c->wlen);
-	start = spop_frame_begin(&b, SPOP_FRAME_ACK, SPOP_FLAG_FIN, f->stream_id, f->frame_id);
-	while ((r = spop_message_next(f->payload, &off, &m, &st)) == 1) {
-		STAT_INC(w, messages);
-		if (!pf_slice_eq_str(m.name, NOTIFY_MESSAGE))
-			continue; /* not ours: acknowledged without actions */
-		notify_decide(&m, w->table->m, chains, w->set->max_body, &v);
-		STAT_INC(w, by_class[v.rpc.cls]);
-		STAT_INC(w, by_chain[v.chain >= 0 ? (unsigned)v.chain : NOTIFY_MAX_CHAINS]);
-		notify_put_actions(&v, chains, &b);
-	}
-	if (r == -1) {
+	st = answer_notify_put(&b, f, &env, conn_seen_cb, w);
+	if (st != SPOP_ST_NONE) {
 		conn_disconnect(c, st);
 		return;
-	}
-	if (spop_frame_end(&b, start, c->max_frame) == -1) {
-		/* The actions do not fit one frame: answer with none, HAProxy goes on unclassified.
-		 */
-		spop_buf_init(&b, c->wbuf + c->wlen, c->wcap - c->wlen);
-		start =
-		    spop_frame_begin(&b, SPOP_FRAME_ACK, SPOP_FLAG_FIN, f->stream_id, f->frame_id);
-		if (spop_frame_end(&b, start, c->max_frame) == -1) {
-			conn_disconnect(c, SPOP_ST_RES);
-			return;
-		}
 	}
 	c->wlen += b.len;
 	STAT_INC(w, acks_out);

@@ -17,7 +17,7 @@ PKGS=(
 	# HAProxy 3.4 built from tests/peers/ (USE_OPENSSL=1 USE_ZLIB=1)
 	libssl-dev zlib1g-dev
 	# benchmarks: wrk load, Lua classifier baseline
-	wrk lua-cjson
+	wrk lua-cjson jq
 )
 
 missing=()

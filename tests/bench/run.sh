@@ -2,13 +2,20 @@
 # SPDX-License-Identifier: MIT
 # `make bench`: the benchmarks of polkfura-spoa, run from the repository root.
 #  1. bench_rpc (rpc_classify ns/op), when tests/bench/bench_rpc.c exists;
-#  2. spop_load against the agent with 1 and 2 threads: frames/s, latency,
-#     frames per agent CPU-second (target >= 300,000 on a ~200-byte body);
+#  2. spop_load against the agent with 1 and 2 threads, 64, 4 (1 thread) and 1
+#     frames in flight per connection: frames/s, latency, frames per agent
+#     CPU-second (target >= 300,000 on the 229-byte body), the kernel's share
+#     of the agent's CPU, and ACKs without a class (each one fails the run);
 #  3. wrk through HAProxy to a stub upstream, four ways: no classification
 #     (ceiling), polkfura-spoa over SPOE as shipped, a lua-cjson classifier,
 #     and HAProxy's json_query + a map (targets: agent >= 0.80 of the ceiling
 #     and >= Lua);
-#  4. what each classifier says about tricky bodies (not timed).
+#     Per variant: requests that went through unclassified (the fail-open
+#     count: an agent error or timeout lets a request pass without a class);
+#  4. what each classifier says about tricky bodies (not timed), and how many
+#     each misreads.
+# Every figure README.md quotes under "Benchmarks" is printed here; the header
+# names the date, the machine and the load when the run began.
 # Everything listens on 127.0.0.1 on free ports and is stopped on exit. The
 # HAProxy configs are generated into a temp dir (bench configs, not the
 # shipped ones), except haproxy/spoe-polkfura.conf, which the agent variant
@@ -137,6 +144,7 @@ start_agent() {
 }
 
 echo "polkfura bench $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "machine: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), $(. /etc/os-release && echo "$PRETTY_NAME"), kernel $(uname -r)"
 echo "git $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo ' (dirty)'), $BUILD, $(haproxy -v | head -1 | cut -d' ' -f1-3), wrk $(wrk -v 2>&1 | head -1 | cut -d' ' -f2)"
 [[ -x $BUILD/polkfura-spoa ]] || die "$BUILD/polkfura-spoa missing: make all first"
 
@@ -174,9 +182,10 @@ spop_run() { # THREADS LABEL DEPTH VIA(tcp|unix) spop_load-args...
 		'BEGIN { o = s > 0 ? b - (a + l) / s : 0; printf("%.2f", o > 0 ? o : 0) }')
 	loadgen=$(awk -v l="$(kv loadgen_cpu_s "$res")" -v s="$(kv secs "$res")" \
 		'BEGIN { printf("%.2f", s > 0 ? l / s : 0) }')
-	SPOP_ROWS+=("$(printf '%-4s %-15s %5s %-4s %9s %7s %7s %8s %6s %12s %5s %5s  %s' "$threads" \
+	SPOP_ROWS+=("$(printf '%-4s %-15s %5s %-4s %9s %7s %7s %8s %6s %4s %12s %5s %5s %4s  %s' "$threads" \
 		"$label" "$depth" "$via" "$(kv fps "$res")" "$(kv p50_us "$res")" "$(kv p99_us "$res")" \
-		"$(kv p999_us "$res")" "$(kv agent_cpu_s "$res")" "$fpc" "$loadgen" "$other" "$verdict")")
+		"$(kv p999_us "$res")" "$(kv agent_cpu_s "$res")" "$(kv agent_sys_pct "$res")" "$fpc" \
+		"$loadgen" "$other" "$(kv bad "$res")" "$verdict")")
 }
 
 echo
@@ -186,6 +195,8 @@ for threads in 1 2; do
 	start_agent "$threads"
 	spop_run "$threads" "api-http-*.json" 64 tcp --verbose
 	spop_run "$threads" "${b200}B getStorage" 64 tcp --body "$BODY200"
+	# The least pipelining that still meets the target (README: "from 4 in flight on").
+	((threads == 1)) && spop_run "$threads" "${b200}B getStorage" 4 tcp --body "$BODY200"
 	# Lock-step: one frame at a time per connection, HAProxy's pattern at low load.
 	spop_run "$threads" "${b200}B getStorage" 1 tcp --body "$BODY200"
 	((threads == 1)) && spop_run "$threads" "${b200}B getStorage" 1 unix --body "$BODY200"
@@ -431,10 +442,11 @@ echo
 echo "== Results"
 echo
 echo "SPOP (spop_load, 4 connections x depth frames in flight, ${SPOP_SECONDS}s; latency = NOTIFY sent -> ACK read)"
-echo "agentCPU = agent CPU seconds; frames/CPU-s = frames per agent CPU-second (target >= 300000 on"
-echo "the ${b200}-byte body); loadgen, other = cores busy with spop_load, with every other process"
-printf '%-4s %-15s %5s %-4s %9s %7s %7s %8s %6s %12s %5s %5s\n' thr body depth via frames/s \
-	p50_us p99_us p99.9_us agCPU frames/CPU-s lgen other
+echo "agCPU = agent CPU seconds, sys% = the kernel's share of it; frames/CPU-s = frames per agent"
+echo "CPU-second (target >= 300000 on the ${b200}-byte body); lgen, other = cores busy with spop_load,"
+echo "with every other process; bad = ACKs without the expected class (any fails the run)"
+printf '%-4s %-15s %5s %-4s %9s %7s %7s %8s %6s %4s %12s %5s %5s %4s\n' thr body depth via frames/s \
+	p50_us p99_us p99.9_us agCPU sys% frames/CPU-s lgen other bad
 for row in "${SPOP_ROWS[@]}"; do
 	echo "$row"
 done
@@ -443,14 +455,15 @@ echo
 echo "HTTP (wrk -t$WRK_THREADS -c$WRK_CONNS -d${WRK_SECONDS}s --latency x $WRK_ROUNDS rounds; HAProxy nbthread" \
 	"$HAPROXY_THREADS; $(nproc) CPUs shared by wrk, HAProxy, stub and agent)"
 echo "req/s, p50, p99: median of the rounds (min..max req/s beside); ratio = median req/s / ceiling's;"
-echo "unclass = requests that reached HAProxy's backend without a class (agent error or timeout);"
+echo "unclass = requests that reached HAProxy's backend without a class: the fail-open count (an"
+echo "agent error or timeout lets the request through unclassified);"
 echo "errors = wrk non-2xx responses and socket errors;"
-echo "cpu_rat = ceiling's HAProxy CPU per request / the variant's HAProxy+agent CPU per request: the"
-echo "throughput ratio a saturated HAProxy would show, less sensitive to other load on the machine;"
-echo "CPU us/req: CPU time per request over all rounds (HAProxy under test, agent, stub); wrk and"
-echo "other: cores busy with wrk and with every other process on the machine during the runs"
-printf '%-11s %8s %-15s %7s %7s %6s %7s %8s %6s %8s %6s %6s %5s %5s\n' variant req/s "(min..max)" \
-	p50_us p99_us ratio cpu_rat unclass errors haproxy agent stub wrk other
+echo "CPU us/req: CPU time per request over all rounds (HAProxy under test, agent, stub), cpu/req ="
+echo "HAProxy + agent; cpu_rat = ceiling's cpu/req / the variant's, as printed: the throughput ratio"
+echo "a saturated HAProxy would show, less sensitive to other load on the machine;"
+echo "wrk and other: cores busy with wrk and with every other process on the machine during the runs"
+printf '%-11s %8s %-15s %7s %7s %6s %7s %7s %8s %6s %8s %6s %6s %5s %5s\n' variant req/s "(min..max)" \
+	p50_us p99_us ratio cpu/req cpu_rat unclass errors haproxy agent stub wrk other
 # Columns of http-rounds.txt: v r rps p50 p99 req bad err cls uncls hticks aticks sticks
 # boxticks wrk_cpu_s wall_s (boxticks and wall_s span the whole measurement, wrk and stats)
 awk -v tck="$CLK_TCK" -v order="${VARIANTS[*]}" '
@@ -477,25 +490,34 @@ function median(v, k,   a, i, j, t, n) {
 END {
 	n = split(order, vs, " ")
 	ceil = median("ceiling", "rps")
-	ceilcpu = req["ceiling"] > 0 ? h["ceiling"] / req["ceiling"] : 0
+	# CPU per request rounded as printed, so that cpu_rat matches the table it sits in.
+	ceilcpu = sprintf("%.1f", req["ceiling"] > 0 ? h["ceiling"] * 1e6 / tck / req["ceiling"] : 0) + 0
 	for (k = 1; k <= n; k++) {
 		v = vs[k]
 		per = req[v] > 0 ? 1e6 / tck / req[v] : 0
 		rps = median(v, "rps")
-		vcpu = req[v] > 0 ? (h[v] + (v == "agent" ? a[v] : 0)) / req[v] : 0
-		printf("%-11s %8d %-15s %7d %7d %6.3f %7.3f %8s %6d %8.1f %6s %6.1f %5.2f %5.2f\n",
+		hp = sprintf("%.1f", h[v] * per) + 0
+		ap = v == "agent" ? sprintf("%.1f", a[v] * per) + 0 : 0
+		vcpu = hp + ap
+		printf("%-11s %8d %-15s %7d %7d %6.3f %7.1f %7.3f %8s %6d %8.1f %6s %6.1f %5.2f %5.2f\n",
 			v, rps, sprintf("(%d..%d)", lo[v], hi[v]), median(v, "p50"), median(v, "p99"),
-			ceil > 0 ? rps / ceil : 0, vcpu > 0 ? ceilcpu / vcpu : 0,
+			ceil > 0 ? rps / ceil : 0, vcpu, vcpu > 0 ? ceilcpu / vcpu : 0,
 			v == "ceiling" ? "-" : all[v] - cls[v], bad[v],
-			h[v] * per, v == "agent" ? sprintf("%.1f", a[v] * per) : "-", s[v] * per,
+			hp, v == "agent" ? sprintf("%.1f", ap) : "-", s[v] * per,
 			w[v] / wall[v], o[v] > 0 ? o[v] / wall[v] : 0)
-		print v, rps, h[v] * per + (v == "agent" ? a[v] * per : 0) >"'"$TMP"'/http-summary.txt"
+		print v, rps, vcpu, hp, ap, all[v] - cls[v], all[v] >"'"$TMP"'/http-summary.txt"
 	}
 }' "$TMP/http-rounds.txt"
-read -r _ ceil_rps ceil_cpu < <(grep '^ceiling ' "$TMP/http-summary.txt")
-read -r _ agent_rps agent_cpu < <(grep '^agent ' "$TMP/http-summary.txt")
-read -r _ lua_rps lua_cpu < <(grep '^lua ' "$TMP/http-summary.txt")
+read -r _ ceil_rps ceil_cpu ceil_hap _ < <(grep '^ceiling ' "$TMP/http-summary.txt")
+read -r _ agent_rps agent_cpu agent_hap agent_own agent_uncls agent_all < <(grep '^agent ' "$TMP/http-summary.txt")
+read -r _ lua_rps lua_cpu _ < <(grep '^lua ' "$TMP/http-summary.txt")
 echo
+awk -v ch="$ceil_hap" -v ah="$agent_hap" -v ao="$agent_own" 'BEGIN {
+	o = ah + ao - ch
+	printf("agent variant: %.1f us/req more CPU than the ceiling: HAProxy +%.1f us (%.0f %%), the agent %.1f us (%.0f %%)\n",
+		o, ah - ch, o > 0 ? (ah - ch) / o * 100 : 0, ao, o > 0 ? ao / o * 100 : 0)
+}'
+echo "fail-open: $agent_uncls of $agent_all requests went through the agent variant unclassified"
 awk -v c="$ceil_rps" -v a="$agent_rps" -v l="$lua_rps" -v cc="$ceil_cpu" -v ac="$agent_cpu" \
 	-v lc="$lua_cpu" 'BEGIN {
 	r = c > 0 ? a / c : 0
@@ -512,18 +534,21 @@ if ((HAVE_JQ)); then
 	echo "one; expected = tests/data/requests/edge-cases.jsonl, what the node itself does). The agent"
 	echo "sends method \"batch\" for a batch and '?' for unprintable bytes; HAProxy prints NUL as %00."
 	printf '%-33s %-26s %-26s %-26s %-26s\n' case expected agent json_query lua/cjson
+	declare -A MISREAD=([agent]=0 [json_query]=0 [lua]=0)
 	for c in "${CASES[@]}"; do
 		line=$(printf '%-33s %-26s' "$c" "${EXPECT[$c]}")
 		for v in agent json_query lua; do
 			r=${RES[$v,$c]:-"(no answer)"}
 			mark=" "
-			[[ ${r%% *} == "${EXPECT[$c]%% *}" ]] || mark="!"
+			[[ ${r%% *} == "${EXPECT[$c]%% *}" ]] || { mark="!"; MISREAD[$v]=$((MISREAD[$v] + 1)); }
 			line+=$(printf ' %-26s' "$mark$r")
 		done
 		echo "$line"
 	done
+	echo "misread (class differs): agent ${MISREAD[agent]}, json_query ${MISREAD[json_query]}," \
+		"lua/cjson ${MISREAD[lua]} of ${#CASES[@]}"
 else
-	echo "(jq missing: correctness table skipped)"
+	echo "(jq missing: correctness table skipped; make deps installs jq)"
 fi
 echo
 echo "results written to $RESULTS"

@@ -565,16 +565,18 @@ static void lg_goodbye(struct lg_run *r)
 /* The event loop: warm-up, measured run, drain. Returns -1 on an I/O error. */
 /* CPU counters at the start of the measured run, seconds. */
 struct lg_snap {
-	double agent; /* -1: not measured */
+	double agent;     /* -1: not measured */
+	double agent_sys; /* the kernel's part of <agent> */
 	double self;
 	double box;
 };
 
 static void lg_snap_take(const struct lg_opts *o, struct lg_snap *sn)
 {
-	double u, s;
+	double u, s = 0;
 
 	sn->agent = o->agent_pid > 0 ? lg_proc_cpu(o->agent_pid, &u, &s) : -1;
+	sn->agent_sys = s;
 	sn->self = lg_self_cpu();
 	sn->box = lg_box_busy();
 }
@@ -636,7 +638,7 @@ static void lg_report(const struct lg_run *r, uint64_t t_start, const struct lg_
 	double secs = (double)(r->last_ack_ns - t_start) / 1e9;
 	double fps = secs > 0 ? (double)r->acked / secs : 0, self = lg_self_cpu() - sn->self;
 	double p50 = lg_hist_quantile_us(r, 0.50), p99 = lg_hist_quantile_us(r, 0.99);
-	double p999 = lg_hist_quantile_us(r, 0.999), cpu = -1, fpc = 0, u = 0, s = 0;
+	double p999 = lg_hist_quantile_us(r, 0.999), cpu = -1, fpc = 0, u = 0, s = 0, sys_pct = 0;
 	double box = lg_box_busy() - sn->box;
 	size_t minb = SIZE_MAX, maxb = 0;
 
@@ -649,6 +651,7 @@ static void lg_report(const struct lg_run *r, uint64_t t_start, const struct lg_
 		if (cpu >= 0)
 			cpu -= sn->agent;
 		fpc = cpu > 0 ? (double)r->acked / cpu : 0;
+		sys_pct = cpu > 0 ? (s - sn->agent_sys) / cpu * 100 : 0;
 	}
 	printf("spop_load: %s conns=%u depth=%u bodies=%u (%zu..%zu bytes) "
 	       "measured %.2f s after %.1f s warm-up\n",
@@ -660,9 +663,9 @@ static void lg_report(const struct lg_run *r, uint64_t t_start, const struct lg_
 	    p50, p99, p999, r->acked ? (double)r->lat_sum_ns / (double)r->acked / 1e3 : 0.0,
 	    (double)r->lat_max_ns / 1e3);
 	if (cpu >= 0)
-		printf(
-		    "  agent CPU    %.2f s = %.0f frames per agent CPU-second (%.2f cores busy)\n",
-		    cpu, fpc, secs > 0 ? cpu / secs : 0.0);
+		printf("  agent CPU    %.2f s = %.0f frames per agent CPU-second (%.2f cores busy, "
+		       "%.0f %% of it in the kernel)\n",
+		       cpu, fpc, secs > 0 ? cpu / secs : 0.0, sys_pct);
 	printf("  loadgen CPU  %.2f s (%.2f cores busy%s)\n", self, secs > 0 ? self / secs : 0.0,
 	       secs > 0 && self / secs > 0.95 ? ": the load generator may be the bottleneck" : "");
 	printf("  machine CPU  %.2f of %ld cores busy (other processes: %.2f)\n",
@@ -670,9 +673,9 @@ static void lg_report(const struct lg_run *r, uint64_t t_start, const struct lg_
 	       secs > 0 ? (box - self - (cpu > 0 ? cpu : 0)) / secs : 0.0);
 	printf("RESULT frames=%" PRIu64 " secs=%.3f fps=%.0f p50_us=%.1f p99_us=%.1f "
 	       "p999_us=%.1f agent_cpu_s=%.3f frames_per_agent_cpu_s=%.0f loadgen_cpu_s=%.3f "
-	       "box_busy_cores=%.2f bad=%" PRIu64 "\n",
+	       "box_busy_cores=%.2f bad=%" PRIu64 " agent_sys_pct=%.0f\n",
 	       r->acked, secs, fps, p50, p99, p999, cpu, fpc, self, secs > 0 ? box / secs : 0.0,
-	       r->errors);
+	       r->errors, sys_pct);
 }
 
 static void lg_usage(FILE *out)

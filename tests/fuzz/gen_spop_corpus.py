@@ -49,8 +49,8 @@ def kv_u32(k, v):
 
 
 def hello(caps="pipelining,async", engine="3b8e1a4c-5f2d-4c7e-9a61-0d2f8b7c6e15",
-          healthcheck=False, with_caps=True):
-    p = kv_str("supported-versions", "2.0") + kv_u32("max-frame-size", 16380)
+          healthcheck=False, with_caps=True, max_frame=16380):
+    p = kv_str("supported-versions", "2.0") + kv_u32("max-frame-size", max_frame)
     if with_caps:
         p += kv_str("capabilities", caps)
     if engine:
@@ -67,11 +67,16 @@ def message(name, args):
     return p
 
 
-def notify(sid, fid, body, host="rpc.example.io"):
+def rpc_message(body, host="polkadot.example.io", size=None, name="rpc-request"):
+    """The message haproxy/spoe-polkfura.conf sends: host, body, size."""
     args = [("host", bytes([T_STR]) + buf(host)),
             ("body", bytes([T_BIN]) + buf(body)),
-            ("size", bytes([T_INT64]) + varint(len(body)))]
-    return frame(NOTIFY, message("polkfura", args), sid, fid)
+            ("size", bytes([T_INT64]) + varint(len(body) if size is None else size))]
+    return message(name, args)
+
+
+def notify(sid, fid, body, host="polkadot.example.io", name="rpc-request"):
+    return frame(NOTIFY, rpc_message(body, host, name=name), sid, fid)
 
 
 def disconnect(code=2, msg="a timeout occurred"):
@@ -81,6 +86,9 @@ def disconnect(code=2, msg="a timeout occurred"):
 BODY = b'{"jsonrpc":"2.0","id":1,"method":"system_health","params":[]}'
 BATCH = b'[{"jsonrpc":"2.0","id":1,"method":"chain_getBlockHash","params":[0]},' \
         b'{"jsonrpc":"2.0","id":2,"method":"author_submitExtrinsic","params":["0x00"]}]'
+UNSAFE = b'{"jsonrpc":"2.0","id":"k-1","method":"author_insert\\u004bey","params":[]}'
+ODD_METHOD = b'{"jsonrpc":"2.0","id":null,"method":"a\\"b\\\\c d\\u00e9","params":{}}'
+LONG_ID = b'{"jsonrpc":"2.0","id":"' + b"i" * 62 + b'","method":"' + b"m" * 120 + b'"}'
 
 ALL_TYPES = [("null", bytes([T_NULL])),
              ("true", bytes([T_BOOL | 0x10])),
@@ -98,6 +106,22 @@ CORPUS = {
     "hello-healthcheck": hello(caps="", engine=None, healthcheck=True),
     "hello-missing-capabilities": hello(with_caps=False),
     "notify": notify(2288, 1, BODY),
+    "notify-other-message": notify(4, 1, BODY, name="polkfura"),
+    "notify-classes": frame(NOTIFY, rpc_message(BODY) + rpc_message(BATCH, "kusama.example.io:443")
+                            + rpc_message(UNSAFE, "KUSAMA") + rpc_message(ODD_METHOD, "westend.io")
+                            + rpc_message(BODY, size=len(BODY) + 1) + rpc_message(b"[]")
+                            + rpc_message(b'{"id":7}'), 6, 3),
+    "session-small-frame": hello(max_frame=256) + notify(1, 1, LONG_ID)
+                           + frame(NOTIFY, rpc_message(LONG_ID) + rpc_message(LONG_ID), 2, 1),
+    # ten invalid bodies: 219 bytes of NOTIFY, 367 of ACK; over 256 the ACK goes out empty
+    "notify-ack-too-big": frame(NOTIFY, message("rpc-request", [("body", bytes([T_BIN]) + buf("1"))])
+                                * 10, 3, 1),
+    "hello-frame-255": hello(max_frame=255),
+    "hello-no-2.0": hello(caps="pipelining").replace(b"\x032.0", b"\x032.1"),
+    # fuzz_encoders(): stream id 240 and a 240-byte value, the first varints of two bytes
+    "encoder-varint-240": bytes([240]) + bytes(7) + b"v" * 240,
+    "session-refused": hello(caps="async") + notify(9, 9, BODY)[:4 + 1] + b"\x00\x00\x00\x00"
+                       + notify(9, 9, BODY)[4 + 5:],
     "notify-batch-big": notify(264432, 9, BATCH + b" " * 2400),
     "notify-pipelined": notify(1, 1, BODY) + notify(2, 1, BATCH) + notify(3, 1, b""),
     "notify-all-types": frame(NOTIFY, message("types", ALL_TYPES) + message("empty", []), 5, 2),

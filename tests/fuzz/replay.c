@@ -6,8 +6,9 @@
  * size so an overread shows under ASan. It lets `make test` run the corpora
  * with gcc, without libFuzzer. A crash kills the process (the sanitizers or
  * the target's own checks abort); reaching the end means there was none.
- * Exit 0 when done, 1 when out of memory, 2 on a bad argument or unreadable
- * directory or file.
+ * Exit 0 when done, 1 when out of memory, 2 on a bad argument, an unreadable
+ * directory or file, or a directory without a single input: an empty or
+ * missing corpus would otherwise pass without testing anything.
  */
 #include <sys/stat.h>
 
@@ -198,10 +199,17 @@ int main(int argc, char **argv)
 		return REPLAY_BADARG;
 	}
 	for (i = 1; i < argc; i++) {
+		size_t before = count;
 		int r = replay_dir(argv[i], &count);
 
 		if (r != REPLAY_OK)
 			return r;
+		if (count == before) {
+			(void)fprintf(stderr,
+			              "replay: %s: no inputs (an empty corpus tests nothing)\n",
+			              argv[i]);
+			return REPLAY_BADARG;
+		}
 	}
 	(void)printf("replay: %zu inputs, 0 crashes\n", count);
 	return REPLAY_OK;

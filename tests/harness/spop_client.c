@@ -187,7 +187,8 @@ static uint64_t get_varint(struct r *r)
 	}
 }
 
-static void get_str(struct r *r, char *out, size_t outcap)
+/* Reads <LENGTH:varint><BYTES>: a copy into <out> (cut to <outcap>), the raw bytes in <*raw>. */
+static void get_str(struct r *r, char *out, size_t outcap, struct spc_bytes *raw)
 {
 	uint64_t n = get_varint(r);
 
@@ -201,14 +202,20 @@ static void get_str(struct r *r, char *out, size_t outcap)
 		memcpy(out, r->p + r->off, k);
 		out[k] = '\0';
 	}
+	if (raw != NULL) {
+		raw->p = r->p + r->off;
+		raw->len = (size_t)n;
+	}
 	r->off += (size_t)n;
 }
 
-/* Reads a typed value: strings into <s>, integers into <u>. */
-static void get_typed(struct r *r, char *s, size_t scap, uint64_t *u)
+/* Reads a typed value: its type into <*type>, strings into <s> and <*raw>, integers into <u>. */
+static void get_typed(struct r *r, char *s, size_t scap, uint64_t *u, int *type,
+                      struct spc_bytes *raw)
 {
 	uint8_t t = get_u8(r);
 
+	*type = t & 0x0f;
 	switch (t & 0x0f) {
 	case 0:
 	case 1:
@@ -227,7 +234,7 @@ static void get_typed(struct r *r, char *s, size_t scap, uint64_t *u)
 		break;
 	case 8:
 	case 9:
-		get_str(r, s, scap);
+		get_str(r, s, scap, raw);
 		break;
 	default:
 		r->bad = true;
@@ -241,9 +248,10 @@ static void parse_kv(struct r *r, struct spc_reply *rep)
 	while (!r->bad && r->off < r->len) {
 		char key[64], sval[SPC_STR_MAX] = "";
 		uint64_t u = 0;
+		int type;
 
-		get_str(r, key, sizeof(key));
-		get_typed(r, sval, sizeof(sval), &u);
+		get_str(r, key, sizeof(key), NULL);
+		get_typed(r, sval, sizeof(sval), &u, &type, NULL);
 		if (strcmp(key, "version") == 0)
 			memcpy(rep->version, sval, sizeof(sval));
 		else if (strcmp(key, "capabilities") == 0)
@@ -257,22 +265,26 @@ static void parse_kv(struct r *r, struct spc_reply *rep)
 	}
 }
 
-static void parse_actions(struct r *r, struct spc_reply *rep)
+static void parse_actions(struct r *r, struct spc_reply *rep, spc_action_fn *each, void *arg)
 {
 	while (!r->bad && r->off < r->len) {
 		uint8_t type = get_u8(r), nargs = get_u8(r);
 		char name[64], sval[SPC_STR_MAX] = "";
+		struct spc_action a = {.type = type, .data_type = -1};
 		uint64_t u = 0;
 
-		(void)get_u8(r); /* scope */
-		get_str(r, name, sizeof(name));
+		a.scope = get_u8(r);
+		get_str(r, name, sizeof(name), &a.name);
 		if (type == 1 && nargs == 3)
-			get_typed(r, sval, sizeof(sval), &u);
+			get_typed(r, sval, sizeof(sval), &u, &a.data_type, &a.str);
 		else if (!(type == 2 && nargs == 2))
 			r->bad = true;
 		if (r->bad)
 			return;
+		a.num = u;
 		rep->n_actions++;
+		if (each != NULL)
+			each(arg, &a);
 		if (strcmp(name, "chain") == 0) {
 			rep->has_chain = true;
 			memcpy(rep->chain, sval, sizeof(sval));
@@ -294,6 +306,12 @@ static void parse_actions(struct r *r, struct spc_reply *rep)
 
 long spc_parse(const uint8_t *buf, size_t len, struct spc_reply *rep)
 {
+	return spc_parse_actions(buf, len, rep, NULL, NULL);
+}
+
+long spc_parse_actions(const uint8_t *buf, size_t len, struct spc_reply *rep, spc_action_fn *each,
+                       void *arg)
+{
 	struct r r;
 	uint32_t n;
 
@@ -314,7 +332,7 @@ long spc_parse(const uint8_t *buf, size_t len, struct spc_reply *rep)
 	rep->stream_id = get_varint(&r);
 	rep->frame_id = get_varint(&r);
 	if (rep->type == 103)
-		parse_actions(&r, rep);
+		parse_actions(&r, rep, each, arg);
 	else
 		parse_kv(&r, rep);
 	return r.bad ? -1 : (long)(4 + n);

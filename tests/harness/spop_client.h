@@ -47,6 +47,28 @@ size_t spc_disconnect(uint8_t *buf, size_t cap, uint32_t status, const char *msg
  */
 long spc_parse(const uint8_t *buf, size_t len, struct spc_reply *r);
 
+/* Bytes borrowed from a parsed frame. */
+struct spc_bytes {
+	const uint8_t *p;
+	size_t len;
+};
+
+/* One action of an ACK, as spc_parse_actions() hands it out; bytes borrowed from the frame. */
+struct spc_action {
+	int type;  /* 1 SET-VAR, 2 UNSET-VAR */
+	int scope; /* 0 proc .. 4 res */
+	struct spc_bytes name;
+	int data_type;        /* SET-VAR: the value's type (0..9); UNSET-VAR: -1 */
+	struct spc_bytes str; /* STRING and BINARY values */
+	uint64_t num;         /* integer values */
+};
+
+typedef void spc_action_fn(void *arg, const struct spc_action *a);
+
+/* spc_parse(), calling <each>(<arg>, action) for every action of an ACK, in order. */
+long spc_parse_actions(const uint8_t *buf, size_t len, struct spc_reply *r, spc_action_fn *each,
+                       void *arg);
+
 /* Blocking helpers on a connected socket. */
 int spc_connect(int port);
 int spc_connect_unix(const char *path);
