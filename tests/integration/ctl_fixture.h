@@ -15,6 +15,7 @@
 
 #include <check.h>
 
+#include "tests/harness/children.h"
 #include "tests/harness/harness.h"
 
 #define FX_NODES 3 /* configured nodes unless fx_start_with() says otherwise */
@@ -158,15 +159,11 @@ static PF_UNUSED void fx_start(const char *tuning)
 	fx_start_with(FX_NODES, "--block-time-ms 0 --height 1000", NULL, 0, tuning);
 }
 
+/* Stops every child of the test, newest first, and asserts each exit (h_stop_all). */
 static PF_UNUSED void fx_stop(void)
 {
-	if (fx.ctl.pid > 0)
-		h_ctl_stop(&fx.ctl, SIGTERM);
-	if (fx.hap.pid > 0)
-		h_haproxy_stop(&fx.hap);
-	if (fx.agent.pid > 0)
-		h_agent_stop(&fx.agent, SIGTERM);
-	h_nodesim_stop(&fx.sim);
+	fx.ctl.pid = fx.hap.pid = fx.agent.pid = fx.sim.pid = 0;
+	h_stop_all();
 }
 
 /* Steers simulated node <i> with JSON <steer>. */
@@ -181,19 +178,18 @@ static PF_UNUSED void fx_steer(int i, const char *steer)
 #define FDRAIN 0x08u
 #define FMAINT 0x01u
 
-/* Waits for node<i>'s server to be drained (or not). */
+/* Waits for node<i>'s server to be drained (or not) in HAProxy. */
 static PF_UNUSED void fx_expect_drain(int i, bool drained, double timeout_s)
 {
-	char srv[16];
-	int admin;
+	char srv[16], why[256];
 
 	snprintf(srv, sizeof(srv), "node%d", i + 1);
-	admin = h_wait_admin(&fx.hap, "be_polkadot", srv, FDRAIN, drained ? FDRAIN : 0, timeout_s);
-	if (admin < 0 || (((unsigned)admin & FDRAIN) != 0) != drained)
+	if (!h_wait_admin(&fx.hap, "be_polkadot", srv, FDRAIN, drained ? FDRAIN : 0, timeout_s, why,
+	                  sizeof(why))) {
 		h_print_log_tail(fx.ctl.log, 40);
-	ck_assert_msg(admin >= 0 && (((unsigned)admin & FDRAIN) != 0) == drained,
-	              "%s: admin state %d, wanted %s; ctl log %s", srv, admin,
-	              drained ? "DRAIN" : "READY", fx.ctl.log);
+		ck_abort_msg("%s: wanted %s within %.2f s: %s; ctl log %s", srv,
+		             drained ? "DRAIN" : "READY", timeout_s, why, fx.ctl.log);
+	}
 }
 
 /* polkfura_ctl_rounds_total from /metrics, -1 when absent. */
@@ -211,15 +207,21 @@ static PF_UNUSED long fx_rounds(void)
 	return n;
 }
 
-/* True when node<i> is not drained right now. */
+/*
+ * True when node<i> is in rotation right now, false when drained or in
+ * maintenance. Fails the test when HAProxy does not answer: "not ready" must
+ * never be what a dead HAProxy looks like.
+ */
 static PF_UNUSED bool fx_ready_now(int i)
 {
 	char srv[16];
-	int admin;
+	unsigned admin;
 
 	snprintf(srv, sizeof(srv), "node%d", i + 1);
-	admin = h_server_admin(&fx.hap, "be_polkadot", srv, NULL, 0, NULL);
-	return admin >= 0 && ((unsigned)admin & (FDRAIN | FMAINT)) == 0;
+	ck_assert_msg(h_server_admin(&fx.hap, "be_polkadot", srv, &admin, NULL, 0, NULL),
+	              "be_polkadot/%s: HAProxy (%s) does not answer or has no such server", srv,
+	              fx.hap.admin_sock);
+	return (admin & (FDRAIN | FMAINT)) == 0;
 }
 
 #endif

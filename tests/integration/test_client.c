@@ -15,6 +15,7 @@
 #include <check.h>
 
 #include "common/compiler.h"
+#include "tests/harness/children.h"
 #include "tests/harness/harness.h"
 
 static pid_t chopsticks_pid;
@@ -38,6 +39,8 @@ static void setup(void)
 
 		chopsticks_pid = h_spawn(argv, env, log);
 	}
+	/* tests/peers/chopsticks-node.js: SIGTERM stops chopsticks, exit 0. */
+	h_child_expect(chopsticks_pid, "chopsticks-node", SIGTERM, 0);
 	ck_assert_msg(h_wait_file_contains(log, "READY", 90), "chopsticks did not start: %s", log);
 	ck_assert(h_agent_start(&agent, NULL));
 	for (int c = 0; c < 2; c++) {
@@ -54,14 +57,11 @@ static void setup(void)
 	              haproxy.log);
 }
 
+/* HAProxy, the agent and chopsticks stopped, newest first; each exit asserted. */
 static void teardown(void)
 {
-	if (haproxy.pid > 0)
-		h_haproxy_stop(&haproxy);
-	if (agent.pid > 0)
-		h_agent_stop(&agent, SIGTERM);
-	if (chopsticks_pid > 0)
-		h_stop(chopsticks_pid, SIGTERM, 10);
+	haproxy.pid = agent.pid = chopsticks_pid = 0;
+	h_stop_all();
 }
 
 START_TEST(test_polkadot_api_through_edge)

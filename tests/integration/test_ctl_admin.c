@@ -28,6 +28,7 @@
 #include "common/compiler.h"
 #include "ctl/web/http.h"
 #include "ctl_fixture.h"
+#include "tests/harness/children.h"
 
 #define HOSTS_TUNING "\"http_hosts\": [\"ctl.test\"]"
 
@@ -39,19 +40,7 @@ static void setup(void)
 /* Stops everything the fixture started and asserts each one's exit status. */
 static void teardown(void)
 {
-	int st;
-
-	if (fx.ctl.pid > 0) {
-		st = h_ctl_stop(&fx.ctl, SIGTERM);
-		ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "ctl exit status %d", st);
-	}
-	st = h_haproxy_stop(&fx.hap);
-	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "haproxy exit status %d", st);
-	st = h_agent_stop(&fx.agent, SIGTERM);
-	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "agent exit status %d", st);
-	st = h_stop(fx.sim.pid, SIGTERM, 5);
-	fx.sim.pid = 0;
-	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "nodesim exit status %d", st);
+	fx_stop();
 }
 
 /* Runs polkfura-ctl with <args> (stderr folded in); returns its exit code, -1 if not exited. */
@@ -208,9 +197,8 @@ static char *ctl_log(void)
 static void restart_ctl(const char *tuning)
 {
 	char *cfg;
-	int st = h_ctl_stop(&fx.ctl, SIGTERM);
 
-	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "ctl exit status %d", st);
+	h_ctl_stop(&fx.ctl);
 	cfg = fx_ctl_config(fx_socket_item, NULL, tuning);
 	ck_assert_msg(h_ctl_start(&fx.ctl, cfg), "ctl did not start: %s", fx.ctl.log);
 	free(cfg);
@@ -663,11 +651,12 @@ START_TEST(test_env_proxies_ignored)
 	int ok_rounds = 0, rc;
 	struct h_resp r;
 
-	rc = h_ctl_stop(&fx.ctl, SIGTERM);
-	ck_assert(WIFEXITED(rc) && WEXITSTATUS(rc) == 0);
+	h_ctl_stop(&fx.ctl);
 	snprintf(bin, sizeof(bin), "%s/polkfura-ctl", h_build_dir());
 	fx.ctl.pid = h_spawn(argv, env, fx.ctl.log);
 	ck_assert_int_gt(fx.ctl.pid, 0);
+	h_child_expect(fx.ctl.pid, "polkfura-ctl", SIGTERM, 0);
+	rc = 0;
 	for (double end = h_now() + 10; h_now() < end && rc != 200;) {
 		rc = (int)h_ctl_http(&fx.ctl, "/healthz", NULL, &r);
 		h_resp_free(&r);

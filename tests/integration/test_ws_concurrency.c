@@ -14,6 +14,7 @@
 #include <curl/curl.h>
 
 #include "common/compiler.h"
+#include "tests/harness/children.h"
 #include "tests/harness/harness.h"
 
 #define N_REQ 2000
