@@ -997,7 +997,7 @@ bool h_wait_admin(const struct h_haproxy *h, const char *backend, const char *se
 				snprintf(why, whylen, "HAProxy has no server %s/%s", backend,
 				         server);
 			else
-				snprintf(why, whylen, "%s/%s admin state 0x%02x after %.1f s",
+				snprintf(why, whylen, "%s/%s admin state 0x%02x after %.2f s",
 				         backend, server, admin, timeout_s);
 			return false;
 		}

@@ -178,6 +178,38 @@ static PF_UNUSED void fx_steer(int i, const char *steer)
 #define FDRAIN 0x08u
 #define FMAINT 0x01u
 
+/*
+ * Time bounds from the fixture's defaults (fx_ctl_config: interval_ms 200,
+ * timeout_ms 150, fall 2, rise 2); a test that changes them says its own.
+ *
+ * FX_DRAIN_S: from a node's change of health (a steer, answered from the
+ * next request on) until HAProxy shows the drain, or the return: if the
+ * change lands just after a round polled, the next fall (or rise) rounds
+ * see it, one interval apart, and the last of them decides and writes in
+ * the same round trip: it polls (at most timeout_ms) and then writes to the
+ * runtime API. So fall x interval + timeout_ms, plus FX_MARGIN_S.
+ *
+ * FX_REAPPLY_S: a decision already made (a CLI drain, a restarted or added
+ * HAProxy, a slot filled on SIGHUP) is written by the next round: one
+ * interval + timeout_ms, plus FX_MARGIN_S.
+ *
+ * FX_MARGIN_S: scheduling on the shared two-core machine. Measured over 9
+ * runs of every controller suite (2.6 and 3.4, release and ASan, with a
+ * load average up to 6 from other work): drains and returns took at most
+ * 0.58 s against 0.55 s for fall x interval + timeout_ms, decisions already
+ * made at most 0.18 s against 0.35 s. Half a second is many times the
+ * largest overshoot and still far below a fall or two more of a slower
+ * controller.
+ */
+#define FX_INTERVAL_S 0.2
+#define FX_TIMEOUT_S  0.15
+#define FX_FALL       2
+#define FX_MARGIN_S   0.5
+#define FX_DRAIN_S    (FX_FALL * FX_INTERVAL_S + FX_TIMEOUT_S + FX_MARGIN_S)
+#define FX_REAPPLY_S  (FX_INTERVAL_S + FX_TIMEOUT_S + FX_MARGIN_S)
+/* A tracking server (the heavy twin) follows its tracked one inside HAProxy at once (0 ms seen). */
+#define FX_TRACK_S    FX_MARGIN_S
+
 /* Waits for node<i>'s server to be drained (or not) in HAProxy. */
 static PF_UNUSED void fx_expect_drain(int i, bool drained, double timeout_s)
 {

@@ -256,7 +256,7 @@ START_TEST(test_token_acts_and_records_who)
 	snprintf(args, sizeof(args), "drain p0 --reason 'disk swap' --config %s", fx.ctl.config);
 	ck_assert_msg(run_ctl(NULL, args, out, sizeof(out)) == 0, "%s", out);
 	ck_assert_str_eq(out, "p0 drained\n");
-	fx_expect_drain(0, true, 5);
+	fx_expect_drain(0, true, FX_REAPPLY_S);
 	/* Who, from where and when: in the status, the state file and one log line. */
 	st = status_json();
 	ck_assert_msg(strstr(st, "\"admin_drain\":true") != NULL, "%s", st);
@@ -285,7 +285,7 @@ START_TEST(test_token_acts_and_records_who)
 	                           resp, sizeof(resp)),
 	                 200);
 	ck_assert_ptr_nonnull(strstr(resp, "\"admin_drain\":false"));
-	fx_expect_drain(0, false, 5);
+	fx_expect_drain(0, false, FX_DRAIN_S);
 	ck_assert(h_wait_file_contains(fx.ctl.log,
 	                               "node=p0 admin undrain by=bob@laptop peer=127.0.0.1", 2));
 }
@@ -475,7 +475,7 @@ START_TEST(test_last_ready_node_needs_force)
 		snprintf(args, sizeof(args), "drain p%d --reason maintenance --config %s", i,
 		         fx.ctl.config);
 		ck_assert_msg(run_ctl(NULL, args, out, sizeof(out)) == 0, "%s", out);
-		fx_expect_drain(i, true, 5);
+		fx_expect_drain(i, true, FX_REAPPLY_S);
 	}
 	snprintf(args, sizeof(args), "drain p2 --reason maintenance --config %s", fx.ctl.config);
 	ck_assert_int_eq(run_ctl(NULL, args, out, sizeof(out)), 1);
@@ -493,14 +493,14 @@ START_TEST(test_last_ready_node_needs_force)
 	snprintf(args, sizeof(args), "drain p2 --force --reason 'all out' --config %s",
 	         fx.ctl.config);
 	ck_assert_msg(run_ctl(NULL, args, out, sizeof(out)) == 0, "%s", out);
-	fx_expect_drain(2, true, 5);
+	fx_expect_drain(2, true, FX_REAPPLY_S);
 	/* Undrain needs no force. */
 	for (int i = 0; i < 3; i++) {
 		snprintf(args, sizeof(args), "undrain p%d --config %s", i, fx.ctl.config);
 		ck_assert_msg(run_ctl(NULL, args, out, sizeof(out)) == 0, "%s", out);
 	}
 	for (int i = 0; i < 3; i++)
-		fx_expect_drain(i, false, 5);
+		fx_expect_drain(i, false, FX_DRAIN_S);
 }
 END_TEST
 
@@ -565,7 +565,7 @@ START_TEST(test_state_dir_not_writable)
 	/* The directory is back: drains work again. */
 	ck_assert_int_eq(mkdir(sub, 0755), 0);
 	ck_assert_msg(run_ctl(NULL, args, out, sizeof(out)) == 0, "%s", out);
-	fx_expect_drain(0, true, 5);
+	fx_expect_drain(0, true, FX_REAPPLY_S);
 }
 END_TEST
 
@@ -598,7 +598,7 @@ START_TEST(test_cli_past_config_mistakes)
 	ck_assert_ptr_nonnull(strstr(out, "CHAIN"));
 	snprintf(args, sizeof(args), "drain p1 --reason typo --config %s", typo);
 	ck_assert_msg(run_ctl(NULL, args, out, sizeof(out)) == 0, "%s", out);
-	fx_expect_drain(1, true, 5);
+	fx_expect_drain(1, true, FX_REAPPLY_S);
 	snprintf(args, sizeof(args), "undrain p1 --config %s", typo);
 	ck_assert_msg(run_ctl(NULL, args, out, sizeof(out)) == 0, "%s", out);
 	/* Not even JSON: said so, with the way around it. */
@@ -616,13 +616,13 @@ START_TEST(test_cli_past_config_mistakes)
 	snprintf(args, sizeof(args), "drain p1 --reason url --url %s --token-file %s --config %s",
 	         url, fx.token_file, junk);
 	ck_assert_msg(run_ctl(NULL, args, out, sizeof(out)) == 0, "%s", out);
-	fx_expect_drain(1, true, 5);
+	fx_expect_drain(1, true, FX_REAPPLY_S);
 	snprintf(args, sizeof(args), "undrain p1 --url %s --config %s", url, junk);
 	ck_assert_int_eq(run_ctl(NULL, args, out, sizeof(out)), 2);
 	snprintf(args, sizeof(args), "undrain p1 --url http://localhost:%d --token-file %s",
 	         fx.ctl.http_port, fx.token_file);
 	ck_assert_msg(run_ctl(NULL, args, out, sizeof(out)) == 0, "%s", out);
-	fx_expect_drain(1, false, 5);
+	fx_expect_drain(1, false, FX_DRAIN_S);
 	/* A --url under a name the controller does not serve. */
 	snprintf(args, sizeof(args), "status --url http://127.0.0.1:%d --config %s",
 	         fx.ctl.http_port, junk);
@@ -680,10 +680,10 @@ START_TEST(test_env_proxies_ignored)
 	ck_assert_msg(run_ctl(PROXY_ENV, args, out, sizeof(out)) == 0, "%s", out);
 	snprintf(args, sizeof(args), "drain p0 --reason proxy --config %s", fx.ctl.config);
 	ck_assert_msg(run_ctl(PROXY_ENV, args, out, sizeof(out)) == 0, "%s", out);
-	fx_expect_drain(0, true, 5);
+	fx_expect_drain(0, true, FX_REAPPLY_S);
 	snprintf(args, sizeof(args), "undrain p0 --config %s", fx.ctl.config);
 	ck_assert_msg(run_ctl(PROXY_ENV, args, out, sizeof(out)) == 0, "%s", out);
-	fx_expect_drain(0, false, 5);
+	fx_expect_drain(0, false, FX_DRAIN_S);
 }
 END_TEST
 

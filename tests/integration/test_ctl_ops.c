@@ -67,7 +67,7 @@ START_TEST(test_haproxy_restart_reapplied)
 	/* p2 falls behind and is drained. */
 	fx_steer(0, "{\"height\": 1061}");
 	fx_steer(1, "{\"height\": 1061}");
-	fx_expect_drain(2, true, 5);
+	fx_expect_drain(2, true, FX_DRAIN_S);
 	/* HAProxy restarts on the same admin socket, knowing nothing of the drain. */
 	h_haproxy_stop(&fx.hap);
 	backends = fx_backends();
@@ -80,7 +80,7 @@ START_TEST(test_haproxy_restart_reapplied)
 	}
 	free(backends);
 	/* Drained again within a round or two, and the restart is noticed. */
-	H_EXPECT_ADMIN(&fx.hap, "be_polkadot", "node3", FDRAIN, FDRAIN, 5);
+	H_EXPECT_ADMIN(&fx.hap, "be_polkadot", "node3", FDRAIN, FDRAIN, FX_REAPPLY_S);
 	ck_assert(h_wait_file_contains(fx.ctl.log, "restarted or reloaded", 5));
 	ck_assert(fx_ready_now(0) && fx_ready_now(1));
 }
@@ -101,12 +101,12 @@ START_TEST(test_two_haproxy_in_step)
 	ck_assert(h_ctl_start(&fx.ctl, cfg));
 	free(cfg);
 	fx_steer(1, "{\"syncing\": true}");
-	fx_expect_drain(1, true, 5);
+	fx_expect_drain(1, true, FX_DRAIN_S);
 	/* The round that writes one instance writes the other. */
-	H_EXPECT_ADMIN(&second, "be_polkadot", "node2", FDRAIN, FDRAIN, 5);
+	H_EXPECT_ADMIN(&second, "be_polkadot", "node2", FDRAIN, FDRAIN, FX_REAPPLY_S);
 	fx_steer(1, "{\"syncing\": false}");
-	fx_expect_drain(1, false, 5);
-	H_EXPECT_ADMIN(&second, "be_polkadot", "node2", FDRAIN, 0, 5);
+	fx_expect_drain(1, false, FX_DRAIN_S);
+	H_EXPECT_ADMIN(&second, "be_polkadot", "node2", FDRAIN, 0, FX_REAPPLY_S);
 	h_haproxy_stop(&second);
 }
 END_TEST
@@ -119,7 +119,7 @@ START_TEST(test_drain_undrain_by_hand)
 	snprintf(args, sizeof(args), "drain p0 --reason 'disk swap' --config %s", fx.ctl.config);
 	st = run_ctl(args, out, sizeof(out));
 	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "drain: %s", out);
-	fx_expect_drain(0, true, 5);
+	fx_expect_drain(0, true, FX_REAPPLY_S);
 	ck_assert(h_wait_file_contains(fx.ctl.log, "node=p0 admin drain by=", 2));
 	ck_assert(h_wait_file_contains(fx.ctl.log, "peer=127.0.0.1 reason=\"disk swap\"", 2));
 
@@ -152,7 +152,7 @@ START_TEST(test_drain_undrain_by_hand)
 
 	snprintf(args, sizeof(args), "undrain p0 --config %s", fx.ctl.config);
 	ck_assert_int_eq(run_ctl(args, out, sizeof(out)), 0);
-	fx_expect_drain(0, false, 5);
+	fx_expect_drain(0, false, FX_DRAIN_S);
 	expect_accepted("state", 1);
 }
 END_TEST
@@ -177,12 +177,12 @@ START_TEST(test_sighup_adds_template_node)
 	/* The one "node changed" point heard the config add it. */
 	ck_assert(h_wait_file_contains(fx.ctl.log, "chain=polkadot node=p3 added (ready)", 1));
 	/* The slot has the node's address and is in rotation. */
-	for (double end = h_now() + 5; h_now() < end && port != fx.sim.port[3];)
+	for (double end = h_now() + FX_REAPPLY_S; h_now() < end && port != fx.sim.port[3];)
 		ck_assert(h_server_admin(&fx.hap, "be_polkadot", "slot1", &admin, addr,
 		                         sizeof(addr), &port));
 	ck_assert_int_eq(port, fx.sim.port[3]);
 	ck_assert_str_eq(addr, "127.0.0.1");
-	H_EXPECT_ADMIN(&fx.hap, "be_polkadot", "slot1", FMAINT | FDRAIN, 0, 5);
+	H_EXPECT_ADMIN(&fx.hap, "be_polkadot", "slot1", FMAINT | FDRAIN, 0, FX_REAPPLY_S);
 	/* The heavy twin got the same address. */
 	port = 0;
 	ck_assert(h_server_admin(&fx.hap, "be_polkadot_heavy", "slot1", &admin, addr, sizeof(addr),
@@ -209,7 +209,7 @@ START_TEST(test_sighup_adds_template_node)
 	ck_assert_int_eq(h_write_file(fx.ctl.config, cfg), 0);
 	free(cfg);
 	kill(fx.ctl.pid, SIGHUP);
-	H_EXPECT_ADMIN(&fx.hap, "be_polkadot", "slot1", FMAINT, FMAINT, 5);
+	H_EXPECT_ADMIN(&fx.hap, "be_polkadot", "slot1", FMAINT, FMAINT, FX_REAPPLY_S);
 	ck_assert(
 	    h_wait_file_contains(fx.ctl.log, "chain=polkadot node=p3 removed from the config", 1));
 	/* Two reloads and not one false "round still polling" alarm. */
@@ -224,7 +224,7 @@ START_TEST(test_sighup_adds_haproxy)
 	unsigned admin;
 
 	fx_steer(1, "{\"syncing\": true}");
-	fx_expect_drain(1, true, 2);
+	fx_expect_drain(1, true, FX_DRAIN_S);
 	ck_assert(h_haproxy_start(&second, backends, fx.agent.port, NULL));
 	free(backends);
 	snprintf(sockets, sizeof(sockets), "%s, \"unix:%s\"", fx_socket_item, second.admin_sock);
@@ -234,7 +234,7 @@ START_TEST(test_sighup_adds_haproxy)
 	kill(fx.ctl.pid, SIGHUP);
 	ck_assert(h_wait_file_contains(fx.ctl.log, "2 haproxy", 2));
 	/* interval 200 ms: the next round reads and writes the new instance. */
-	H_EXPECT_ADMIN(&second, "be_polkadot", "node2", FDRAIN, FDRAIN, 1);
+	H_EXPECT_ADMIN(&second, "be_polkadot", "node2", FDRAIN, FDRAIN, FX_REAPPLY_S);
 	ck_assert(h_server_admin(&second, "be_polkadot", "node1", &admin, NULL, 0, NULL));
 	ck_assert_uint_eq(admin, 0);
 	/* And removed again: the controller lets it be (its state stays as it was left). */
@@ -255,7 +255,7 @@ START_TEST(test_restart_does_not_flap)
 	/* One drained (lag), two ready. */
 	fx_steer(0, "{\"height\": 1061}");
 	fx_steer(1, "{\"height\": 1061}");
-	fx_expect_drain(2, true, 5);
+	fx_expect_drain(2, true, FX_DRAIN_S);
 	/* Killed on purpose: a crash leaves no clean hand-over, and the restart must not need one.
 	 */
 	h_ctl_kill(&fx.ctl);
@@ -303,7 +303,7 @@ START_TEST(test_hand_maint_left_alone)
 	h_resp_free(&st);
 	r = h_haproxy_cmd(&fx.hap, "set server be_polkadot/node1 state ready");
 	free(r);
-	fx_expect_drain(0, false, 5);
+	fx_expect_drain(0, false, FX_REAPPLY_S);
 }
 END_TEST
 
