@@ -443,8 +443,8 @@ bool h_nodesim_start(struct h_nodesim *sim, const char *chain, int n, const char
 		return false;
 	sim->n = n;
 	sim->control_port = h_free_port();
-	snprintf(sim->log, sizeof(sim->log), "%s/nodesim-%s-%d.log", h_tmpdir(), chain,
-	         sim->control_port);
+	snprintf(sim->log, sizeof(sim->log), "%s/nodesim-%s-%d-%d.log", h_tmpdir(), chain,
+	         (int)getpid(), sim->control_port);
 	/* Base port 0: every node binds a port the kernel picks, so nothing can collide. */
 	snprintf(cmd, sizeof(cmd),
 	         "exec node tests/harness/nodesim.js --listen 127.0.0.1 --base-port 0 --nodes %d "
@@ -509,7 +509,7 @@ bool h_agent_start(struct h_agent *a, const char *const extra[])
 		snprintf(a->methods, sizeof(a->methods), "haproxy/methods.tsv");
 	snprintf(bin, sizeof(bin), "%s/polkfura-spoa", h_build_dir());
 	snprintf(listen, sizeof(listen), "127.0.0.1:%d", a->port);
-	snprintf(a->log, sizeof(a->log), "%s/agent-%d.log", h_tmpdir(), a->port);
+	snprintf(a->log, sizeof(a->log), "%s/agent-%d-%d.log", h_tmpdir(), (int)getpid(), a->port);
 	argv[n++] = bin;
 	argv[n++] = "--listen";
 	argv[n++] = listen;
@@ -603,7 +603,13 @@ static bool haproxy_start(struct h_haproxy *h, const char *backends_cfg, int age
 		return false;
 	h->http_port = h_free_port();
 	h->https_port = h_free_port();
-	snprintf(h->dir, sizeof(h->dir), "%s/haproxy-%d", h_tmpdir(), h->https_port);
+	/*
+	 * Named by the test's process too: a port is free again once a test
+	 * ends, and a later test reusing the dir would read the earlier one's
+	 * server-state file (its dead nodes and agent) and append to its log.
+	 */
+	snprintf(h->dir, sizeof(h->dir), "%s/haproxy-%d-%d", h_tmpdir(), (int)getpid(),
+	         h->https_port);
 	mkdir(h->dir, 0755);
 	snprintf(h->log, sizeof(h->log), "%s/haproxy.log", h->dir);
 	snprintf(h->admin_sock, sizeof(h->admin_sock), "%s/admin.sock", h->dir);
@@ -876,8 +882,11 @@ bool h_ctl_start(struct h_ctl *c, const char *config_json)
 
 	if (c->http_port == 0)
 		c->http_port = h_free_port();
-	snprintf(c->config, sizeof(c->config), "%s/ctl-%d.json", h_tmpdir(), c->http_port);
-	snprintf(c->log, sizeof(c->log), "%s/ctl-%d.log", h_tmpdir(), c->http_port);
+	/* Per test process and port: a restart on the same port continues the same log. */
+	snprintf(c->config, sizeof(c->config), "%s/ctl-%d-%d.json", h_tmpdir(), (int)getpid(),
+	         c->http_port);
+	snprintf(c->log, sizeof(c->log), "%s/ctl-%d-%d.log", h_tmpdir(), (int)getpid(),
+	         c->http_port);
 	if (h_write_file(c->config, config_json) == -1)
 		return false;
 	snprintf(bin, sizeof(bin), "%s/polkfura-ctl", h_build_dir());

@@ -33,7 +33,8 @@ static void setup(void)
 	h_node_path_env(np, sizeof(np));
 	chopsticks_port = h_free_port();
 	snprintf(port, sizeof(port), "%d", chopsticks_port);
-	snprintf(log, sizeof(log), "%s/chopsticks-%d.log", h_tmpdir(), chopsticks_port);
+	snprintf(log, sizeof(log), "%s/chopsticks-%d-%d.log", h_tmpdir(), (int)getpid(),
+	         chopsticks_port);
 	{
 		char *argv[] = {"node", "tests/peers/chopsticks-node.js", "--port", port, NULL};
 

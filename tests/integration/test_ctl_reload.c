@@ -126,10 +126,10 @@ static void start_controller_on(struct h_ctl *c, const char *sockets, int max_la
 	    " \"min_peers\": 2, \"rise\": 2, \"fall\": 2, \"min_drain_ms\": 0, \"min_ready\": 1,"
 	    " \"stall_ms\": 0, \"drain_grace_ms\": 0, \"log_level\": \"debug\","
 	    " \"haproxy\": [%s],"
-	    " \"http_listen\": \"127.0.0.1:%d\", \"state_file\": \"%s/ctl-state-%d.json\","
+	    " \"http_listen\": \"127.0.0.1:%d\", \"state_file\": \"%s/ctl-state-%d-%d.json\","
 	    " \"chains\": [{\"name\": \"polkadot\", \"backend\": \"be_polkadot\","
 	    " \"heavy_backends\": [\"be_polkadot_heavy\"], \"nodes\": [",
-	    max_lag, sockets, c->http_port, h_tmpdir(), c->http_port);
+	    max_lag, sockets, c->http_port, h_tmpdir(), (int)getpid(), c->http_port);
 	for (int i = 0; i < NODES; i++)
 		fprintf(f, "%s{\"name\": \"p%d\", \"rpc\": \"http://127.0.0.1:%d/\"}",
 		        i ? ", " : "", i, rx.sim.port[i]);
