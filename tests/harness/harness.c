@@ -133,14 +133,13 @@ int h_run_suite(Suite *s)
 	/* A report no test saw (a forgotten child, a command's stray stderr) still fails the run.
 	 */
 	problems = h_children_finish();
-	if (problems > 0)
-		fprintf(stderr, "harness: %d sanitizer report(s) or forgotten children (above)\n",
-		        problems);
 	if (failed == 0 && problems == 0)
 		h_tmp_cleanup();
 	else
-		fprintf(stderr, "harness: %d test(s) failed; their logs stay in %s\n", failed,
-		        h_tmpdir());
+		fprintf(stderr,
+		        "harness: %d test(s) failed, %d sanitizer report(s) or forgotten "
+		        "children (above); the logs stay in %s\n",
+		        failed, problems, h_tmpdir());
 	curl_global_cleanup();
 	return failed == 0 && problems == 0 ? 0 : 1;
 }
