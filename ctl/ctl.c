@@ -362,11 +362,6 @@ static void poll_send(struct ctl *c, struct ctl_node *nd, const char *body, int 
                       long timeout_ms);
 static void handle_answer(struct ctl *c, struct ctl_node *nd, const struct poller_result *res);
 
-struct poll_ctx {
-	struct ctl *c;
-	struct ctl_node *nd;
-};
-
 static void node_poll_done(struct ctl *c, struct ctl_node *nd)
 {
 	double ms = (ev_now(c->loop) - nd->started) * 1000.0;
@@ -488,27 +483,24 @@ static void handle_answer(struct ctl *c, struct ctl_node *nd, const struct polle
 
 static void on_answer(void *ctx, const struct poller_result *res)
 {
-	struct poll_ctx *pc = ctx;
-	struct ctl *c = pc->c;
-	struct ctl_node *nd = pc->nd;
+	struct ctl_node *nd = ctx;
 
-	free(pc);
-	handle_answer(c, nd, res);
+	handle_answer(nd->ctl, nd, res);
 }
 
+/*
+ * The node itself is the request's context: nothing is allocated per
+ * request, so nothing leaks when the poller is freed with requests in
+ * flight (it calls no callback then).
+ */
 static void poll_send(struct ctl *c, struct ctl_node *nd, const char *body, int len,
                       long timeout_ms)
 {
-	struct poll_ctx *pc = malloc(sizeof(*pc));
+	const char *url = nd->cfg.rpc_url;
 
-	if (pc != NULL) {
-		pc->c = c;
-		pc->nd = nd;
-		if (poller_post(c->poller, nd->cfg.rpc_url, body, (size_t)len, timeout_ms,
-		                on_answer, pc) == 0)
-			return;
-		free(pc);
-	}
+	nd->ctl = c;
+	if (poller_post(c->poller, url, body, (size_t)len, timeout_ms, on_answer, nd) == 0)
+		return;
 	{
 		/* Counts as a failed answer, so single-call bookkeeping stays right. */
 		struct poller_result fake = {.outcome = POLLER_OTHER,

@@ -31,6 +31,7 @@ struct ctl_node {
 	char name[CTL_CFG_NAME_MAX + 1];
 	struct ctl_node_cfg cfg; /* copy: survives config reloads */
 	struct ctl_chain *chain; /* borrowed, the chain that owns this node */
+	struct ctl *ctl;         /* borrowed, the controller polling it (set by each poll) */
 	struct node_poll poll;   /* last completed poll */
 	struct node_poll cur;    /* poll in progress */
 	bool in_flight;

@@ -28,6 +28,7 @@
 #include <curl/curl.h>
 
 #include "common/compiler.h"
+#include "tests/harness/children.h"
 
 static char tmpdir[128];
 static char ca_file[512];
@@ -105,104 +106,42 @@ int h_free_port(void)
 	return port;
 }
 
-pid_t h_spawn(char *const argv[], char *const env[], const char *log_path)
-{
-	pid_t pid = fork();
-
-	if (pid != 0)
-		return pid;
-	setpgid(0, 0);
-	/* A failed assertion ends the test process at once: take the children with it. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (log_path != NULL) {
-		int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
-
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-			close(fd);
-		}
-	}
-	for (int i = 0; env != NULL && env[i] != NULL; i++)
-		putenv(env[i]);
-	execvp(argv[0], argv);
-	fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
-	_exit(127);
-}
-
-int h_wait_exit(pid_t pid, double timeout_s)
-{
-	double end = h_now() + timeout_s;
-	int status;
-
-	while (h_now() < end) {
-		pid_t r = waitpid(pid, &status, WNOHANG);
-
-		if (r == pid)
-			return status;
-		if (r == -1)
-			return -1;
-		nap();
-	}
-	return -1;
-}
-
-int h_stop(pid_t pid, int sig, double timeout_s)
-{
-	int status;
-
-	if (pid <= 0)
-		return -1;
-	kill(pid, sig);
-	status = h_wait_exit(pid, timeout_s);
-	if (status == -1) {
-		kill(-pid, SIGKILL);
-		kill(pid, SIGKILL);
-		if (waitpid(pid, &status, 0) != pid)
-			return -1;
-	}
-	kill(-pid, SIGKILL); /* whatever the child left in its group */
-	return status;
-}
-
-int h_run(const char *cmd, char *out, size_t outlen)
-{
-	FILE *p = popen(cmd, "r");
-	size_t n;
-
-	if (p == NULL)
-		return -1;
-	n = fread(out, 1, outlen - 1, p);
-	out[n] = '\0';
-	return pclose(p);
-}
-
 int h_run_suite(Suite *s)
 {
 	SRunner *sr;
-	int failed;
+	int failed, problems;
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	h_ca_file();
+	h_children_init(h_tmpdir());
 	if (getenv("PF_HAPROXY") != NULL) {
-		char cmd[600], ver[256];
+		char cmd[600], ver[256] = "";
+		FILE *p;
 
 		/* Say which haproxy this pass runs: the logs of both passes look alike. */
 		snprintf(cmd, sizeof(cmd), "'%s' -v 2>&1 | head -n 1", h_haproxy_bin());
-		if (h_run(cmd, ver, sizeof(ver)) == 0)
+		p = popen(cmd, "r");
+		if (p != NULL && fgets(ver, sizeof(ver), p) != NULL)
 			fprintf(stderr, "harness: PF_HAPROXY=%s: %s", h_haproxy_bin(), ver);
+		if (p != NULL)
+			pclose(p);
 	}
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
-	if (failed == 0)
+	/* A report no test saw (a forgotten child, a command's stray stderr) still fails the run.
+	 */
+	problems = h_children_finish();
+	if (failed == 0 && problems == 0)
 		h_tmp_cleanup();
 	else
-		fprintf(stderr, "harness: %d test(s) failed; their logs stay in %s\n", failed,
-		        h_tmpdir());
+		fprintf(stderr,
+		        "harness: %d test(s) failed, %d sanitizer report(s) or forgotten "
+		        "children (above); the logs stay in %s\n",
+		        failed, problems, h_tmpdir());
 	curl_global_cleanup();
-	return failed == 0 ? 0 : 1;
+	return failed == 0 && problems == 0 ? 0 : 1;
 }
 
 void h_print_log_tail(const char *path, int lines)
@@ -505,8 +444,8 @@ bool h_nodesim_start(struct h_nodesim *sim, const char *chain, int n, const char
 		return false;
 	sim->n = n;
 	sim->control_port = h_free_port();
-	snprintf(sim->log, sizeof(sim->log), "%s/nodesim-%s-%d.log", h_tmpdir(), chain,
-	         sim->control_port);
+	snprintf(sim->log, sizeof(sim->log), "%s/nodesim-%s-%d-%d.log", h_tmpdir(), chain,
+	         (int)getpid(), sim->control_port);
 	/* Base port 0: every node binds a port the kernel picks, so nothing can collide. */
 	snprintf(cmd, sizeof(cmd),
 	         "exec node tests/harness/nodesim.js --listen 127.0.0.1 --base-port 0 --nodes %d "
@@ -519,11 +458,13 @@ bool h_nodesim_start(struct h_nodesim *sim, const char *chain, int n, const char
 	}
 	if (sim->pid <= 0)
 		return false;
+	/* tests/harness/README.md: SIGTERM closes everything and the process exits 0. */
+	h_child_expect(sim->pid, "nodesim", SIGTERM, 0);
 	end = h_now() + 20;
 	while (h_now() < end) {
 		if (h_wait_file_contains(sim->log, "READY ", 0.1))
 			return nodesim_ports(sim) && h_wait_port(sim->control_port, 5);
-		if (waitpid(sim->pid, NULL, WNOHANG) == sim->pid) {
+		if (h_wait_exit(sim->pid, 0) != -1) {
 			sim->pid = 0;
 			return false;
 		}
@@ -548,9 +489,11 @@ long h_nodesim_control(const struct h_nodesim *sim, const char *path, const char
 
 void h_nodesim_stop(struct h_nodesim *sim)
 {
-	if (sim->pid > 0)
-		h_stop(sim->pid, SIGTERM, 5);
+	pid_t pid = sim->pid;
+
 	sim->pid = 0;
+	if (pid > 0)
+		h_stop_child(pid);
 }
 
 /* ---- agent ---- */
@@ -567,7 +510,7 @@ bool h_agent_start(struct h_agent *a, const char *const extra[])
 		snprintf(a->methods, sizeof(a->methods), "haproxy/methods.tsv");
 	snprintf(bin, sizeof(bin), "%s/polkfura-spoa", h_build_dir());
 	snprintf(listen, sizeof(listen), "127.0.0.1:%d", a->port);
-	snprintf(a->log, sizeof(a->log), "%s/agent-%d.log", h_tmpdir(), a->port);
+	snprintf(a->log, sizeof(a->log), "%s/agent-%d-%d.log", h_tmpdir(), (int)getpid(), a->port);
 	argv[n++] = bin;
 	argv[n++] = "--listen";
 	argv[n++] = listen;
@@ -579,15 +522,26 @@ bool h_agent_start(struct h_agent *a, const char *const extra[])
 	a->pid = h_spawn((char *const *)argv, NULL, a->log);
 	if (a->pid <= 0)
 		return false;
+	/* README: SIGTERM says goodbye to HAProxy's connections and exits 0. */
+	h_child_expect(a->pid, "polkfura-spoa", SIGTERM, 0);
 	return h_wait_file_contains(a->log, "ready:", 10);
 }
 
-int h_agent_stop(struct h_agent *a, int sig)
+void h_agent_stop(struct h_agent *a)
 {
-	int st = h_stop(a->pid, sig, 10);
+	pid_t pid = a->pid;
 
 	a->pid = 0;
-	return st;
+	if (pid > 0)
+		h_stop_child(pid);
+}
+
+void h_agent_kill(struct h_agent *a)
+{
+	pid_t pid = a->pid;
+
+	a->pid = 0;
+	h_kill_child(pid);
 }
 
 /* ---- haproxy ---- */
@@ -598,6 +552,7 @@ static pid_t haproxy_spawn(struct h_haproxy *h, const char *const *extra)
 	char cfg[512], cwd[400];
 	char *argv[16], *envp[H_MAX_ENV + 17];
 	int n = 0;
+	pid_t pid;
 
 	if (getcwd(cwd, sizeof(cwd)) == NULL)
 		return -1;
@@ -616,7 +571,16 @@ static pid_t haproxy_spawn(struct h_haproxy *h, const char *const *extra)
 	for (int i = 0; i < h->n_env; i++)
 		envp[i] = h->env[i];
 	envp[h->n_env] = NULL;
-	return h_spawn(argv, envp, h->log);
+	pid = h_spawn(argv, envp, h->log);
+	/*
+	 * SIGUSR1 is HAProxy's soft stop (management.txt, "Stopping and
+	 * restarting HAProxy"): it exits 0 in both modes, 2.6 and 3.4 alike.
+	 * SIGTERM would do in master-worker mode, but in -db mode it is a hard
+	 * stop that ends with status 143.
+	 */
+	if (pid > 0)
+		h_child_expect(pid, "haproxy", SIGUSR1, 0);
+	return pid;
 }
 
 long h_haproxy_info_pid(const struct h_haproxy *h)
@@ -640,7 +604,13 @@ static bool haproxy_start(struct h_haproxy *h, const char *backends_cfg, int age
 		return false;
 	h->http_port = h_free_port();
 	h->https_port = h_free_port();
-	snprintf(h->dir, sizeof(h->dir), "%s/haproxy-%d", h_tmpdir(), h->https_port);
+	/*
+	 * Named by the test's process too: a port is free again once a test
+	 * ends, and a later test reusing the dir would read the earlier one's
+	 * server-state file (its dead nodes and agent) and append to its log.
+	 */
+	snprintf(h->dir, sizeof(h->dir), "%s/haproxy-%d-%d", h_tmpdir(), (int)getpid(),
+	         h->https_port);
 	mkdir(h->dir, 0755);
 	snprintf(h->log, sizeof(h->log), "%s/haproxy.log", h->dir);
 	snprintf(h->admin_sock, sizeof(h->admin_sock), "%s/admin.sock", h->dir);
@@ -721,12 +691,13 @@ int h_haproxy_reload(struct h_haproxy *h, double timeout_s)
 	return -1;
 }
 
-int h_haproxy_stop(struct h_haproxy *h)
+void h_haproxy_stop(struct h_haproxy *h)
 {
-	int st = h_stop(h->pid, SIGUSR1, 10); /* soft stop */
+	pid_t pid = h->pid;
 
 	h->pid = 0;
-	return st;
+	if (pid > 0)
+		h_stop_child(pid);
 }
 
 /*
@@ -892,12 +863,8 @@ bool h_server_status(const struct h_haproxy *h, const char *backend, const char 
 
 void h_stack_stop(struct h_stack *s)
 {
-	if (s->haproxy.pid > 0)
-		h_haproxy_stop(&s->haproxy);
-	if (s->agent.pid > 0)
-		h_agent_stop(&s->agent, SIGTERM);
-	h_nodesim_stop(&s->polkadot);
-	h_nodesim_stop(&s->kusama);
+	s->haproxy.pid = s->agent.pid = s->polkadot.pid = s->kusama.pid = 0;
+	h_stop_all();
 }
 
 long h_stack_post(const struct h_stack *s, const char *chain, const char *body, struct h_resp *resp)
@@ -948,8 +915,11 @@ bool h_ctl_start(struct h_ctl *c, const char *config_json)
 
 	if (c->http_port == 0)
 		c->http_port = h_free_port();
-	snprintf(c->config, sizeof(c->config), "%s/ctl-%d.json", h_tmpdir(), c->http_port);
-	snprintf(c->log, sizeof(c->log), "%s/ctl-%d.log", h_tmpdir(), c->http_port);
+	/* Per test process and port: a restart on the same port continues the same log. */
+	snprintf(c->config, sizeof(c->config), "%s/ctl-%d-%d.json", h_tmpdir(), (int)getpid(),
+	         c->http_port);
+	snprintf(c->log, sizeof(c->log), "%s/ctl-%d-%d.log", h_tmpdir(), (int)getpid(),
+	         c->http_port);
 	if (h_write_file(c->config, config_json) == -1)
 		return false;
 	snprintf(bin, sizeof(bin), "%s/polkfura-ctl", h_build_dir());
@@ -960,13 +930,15 @@ bool h_ctl_start(struct h_ctl *c, const char *config_json)
 	}
 	if (c->pid <= 0)
 		return false;
+	/* README (polkfura-ctl run): SIGTERM or SIGINT stops it, exit 0. */
+	h_child_expect(c->pid, "polkfura-ctl", SIGTERM, 0);
 	for (double end = h_now() + 10; h_now() < end; nap()) {
 		long st = h_ctl_http(c, "/healthz", NULL, &r);
 
 		h_resp_free(&r);
 		if (st == 200)
 			return true;
-		if (waitpid(c->pid, NULL, WNOHANG) == c->pid) {
+		if (h_wait_exit(c->pid, 0) != -1) {
 			c->pid = 0;
 			return false;
 		}
@@ -974,12 +946,21 @@ bool h_ctl_start(struct h_ctl *c, const char *config_json)
 	return false;
 }
 
-int h_ctl_stop(struct h_ctl *c, int sig)
+void h_ctl_stop(struct h_ctl *c)
 {
-	int st = h_stop(c->pid, sig, 10);
+	pid_t pid = c->pid;
 
 	c->pid = 0;
-	return st;
+	if (pid > 0)
+		h_stop_child(pid);
+}
+
+void h_ctl_kill(struct h_ctl *c)
+{
+	pid_t pid = c->pid;
+
+	c->pid = 0;
+	h_kill_child(pid);
 }
 
 long h_ctl_http(const struct h_ctl *c, const char *path, const char *post, struct h_resp *out)
@@ -991,13 +972,24 @@ long h_ctl_http(const struct h_ctl *c, const char *path, const char *post, struc
 	return h_http(&req, out);
 }
 
-int h_server_admin(const struct h_haproxy *h, const char *backend, const char *server, char *addr,
-                   size_t addrlen, int *port)
+/* Outcome of one look at a server's admin state. */
+enum admin_look {
+	ADMIN_FOUND = 0,
+	ADMIN_NO_ANSWER, /* the runtime API did not answer: HAProxy is gone or stuck */
+	ADMIN_NO_SERVER, /* HAProxy answered without this backend/server */
+};
+
+static enum admin_look admin_look(const struct h_haproxy *h, const char *backend,
+                                  const char *server, unsigned *admin, char *addr, size_t addrlen,
+                                  int *port)
 {
 	char *st = h_haproxy_cmd(h, "show servers state");
-	int admin = -1;
+	enum admin_look r = ADMIN_NO_SERVER;
 
-	for (char *line = st; line != NULL && *line != '\0';) {
+	/* An answer always has the version line; an empty one means the socket was closed on us. */
+	if (st == NULL || st[0] == '\0')
+		r = ADMIN_NO_ANSWER;
+	for (char *line = st; r == ADMIN_NO_SERVER && line != NULL && *line != '\0';) {
 		char *eol = strchr(line, '\n');
 		char *f[32];
 		int nf = 0;
@@ -1009,30 +1001,48 @@ int h_server_admin(const struct h_haproxy *h, const char *backend, const char *s
 			f[nf++] = tok;
 		/* be_id be_name srv_id srv_name srv_addr op admin ... srv_port is column 19 */
 		if (nf >= 19 && strcmp(f[1], backend) == 0 && strcmp(f[3], server) == 0) {
-			admin = (int)strtol(f[6], NULL, 10);
+			*admin = (unsigned)strtoul(f[6], NULL, 10);
 			if (addr != NULL)
 				snprintf(addr, addrlen, "%s", f[4]);
 			if (port != NULL)
 				*port = (int)strtol(f[18], NULL, 10);
-			break;
+			r = ADMIN_FOUND;
 		}
 		line = eol != NULL ? eol + 1 : NULL;
 	}
 	free(st);
-	return admin;
+	return r;
 }
 
-int h_wait_admin(const struct h_haproxy *h, const char *backend, const char *server, unsigned mask,
-                 unsigned want, double timeout_s)
+bool h_server_admin(const struct h_haproxy *h, const char *backend, const char *server,
+                    unsigned *admin, char *addr, size_t addrlen, int *port)
+{
+	return admin_look(h, backend, server, admin, addr, addrlen, port) == ADMIN_FOUND;
+}
+
+bool h_wait_admin(const struct h_haproxy *h, const char *backend, const char *server, unsigned mask,
+                  unsigned want, double timeout_s, char *why, size_t whylen)
 {
 	double end = h_now() + timeout_s;
-	int admin;
 
-	while ((admin = h_server_admin(h, backend, server, NULL, 0, NULL)) < 0 ||
-	       ((unsigned)admin & mask) != want) {
-		if (h_now() >= end)
-			break;
+	for (;;) {
+		unsigned admin = 0;
+		enum admin_look r = admin_look(h, backend, server, &admin, NULL, 0, NULL);
+
+		if (r == ADMIN_FOUND && (admin & mask) == want)
+			return true;
+		if (h_now() >= end) {
+			if (r == ADMIN_NO_ANSWER)
+				snprintf(why, whylen, "HAProxy (%s) does not answer",
+				         h->admin_sock);
+			else if (r == ADMIN_NO_SERVER)
+				snprintf(why, whylen, "HAProxy has no server %s/%s", backend,
+				         server);
+			else
+				snprintf(why, whylen, "%s/%s admin state 0x%02x after %.2f s",
+				         backend, server, admin, timeout_s);
+			return false;
+		}
 		nap();
 	}
-	return admin;
 }

@@ -36,17 +36,6 @@ const char *h_haproxy_bin(void);
 /* A loopback TCP port nobody listens on now (bound to 0 and released). */
 int h_free_port(void);
 
-/* Spawns <argv> with extra <env> entries ("K=V", NULL-terminated, may be NULL),
- * stdout and stderr appended to <log_path>. Returns the pid or -1. */
-pid_t h_spawn(char *const argv[], char *const env[], const char *log_path);
-
-/* Sends <sig> and waits up to <timeout_s> for the exit; SIGKILL after that.
- * Returns the wait status, or -1 if it was not our child. */
-int h_stop(pid_t pid, int sig, double timeout_s);
-
-/* Waits up to <timeout_s> for <pid> to exit by itself. Returns the wait status or -1 on timeout. */
-int h_wait_exit(pid_t pid, double timeout_s);
-
 /* True when something accepts TCP connections on 127.0.0.1:<port>. */
 bool h_port_open(int port);
 
@@ -66,16 +55,11 @@ char *h_read_file(const char *path, size_t *len);
 int h_write_file(const char *path, const char *data);
 
 /*
- * Runs <cmd> through /bin/sh, capturing its stdout (add 2>&1 for stderr) into
- * <out>, NUL-terminated and cut at <outlen> - 1 bytes. Returns the wait
- * status, or -1 if it could not be started.
- */
-int h_run(const char *cmd, char *out, size_t outlen);
-
-/*
  * The main() of an integration binary: makes the temp dir and TLS material
- * once (forked tests share them), runs <s>, removes the temp dir. Returns the
- * exit status: 0 when every test passed.
+ * once (forked tests share them), runs <s>, then reads every file in the
+ * temp dir for sanitizer reports and notes of forgotten children (see
+ * children.h), and removes the temp dir when all is clean. Returns the exit
+ * status: 0 when every test passed and nothing was found.
  */
 int h_run_suite(Suite *s);
 
@@ -131,6 +115,7 @@ bool h_nodesim_start(struct h_nodesim *sim, const char *chain, int n, const char
 /* POSTs <json> to the control API path <path> ("/nodes/polkadot-0"). Returns HTTP status. */
 long h_nodesim_control(const struct h_nodesim *sim, const char *path, const char *json,
                        struct h_resp *out);
+/* Stops it with SIGTERM and asserts exit 0 (tests/harness/README.md); no-op when not running. */
 void h_nodesim_stop(struct h_nodesim *sim);
 
 struct h_agent {
@@ -143,7 +128,10 @@ struct h_agent {
 
 /* Starts polkfura-spoa on a free port (or <a>->port if set) with <extra> flags. */
 bool h_agent_start(struct h_agent *a, const char *const extra[]);
-int h_agent_stop(struct h_agent *a, int sig);
+/* Stops it with SIGTERM and asserts exit 0 (README, "Signals"); no-op when not running. */
+void h_agent_stop(struct h_agent *a);
+/* Kills it with SIGKILL: a crash staged on purpose (say why at the call). */
+void h_agent_kill(struct h_agent *a);
 
 struct h_haproxy {
 	pid_t pid; /* the process to signal: the master in master-worker mode */
@@ -165,7 +153,8 @@ struct h_haproxy {
  */
 bool h_haproxy_start(struct h_haproxy *h, const char *backends_cfg, int agent_port,
                      char *const env[]);
-int h_haproxy_stop(struct h_haproxy *h);
+/* Soft-stops it (SIGUSR1) and asserts exit 0; no-op when not running. */
+void h_haproxy_stop(struct h_haproxy *h);
 
 /* The same in master-worker mode (-W), as systemd runs it; reloads by SIGUSR2. */
 bool h_haproxy_start_master_worker(struct h_haproxy *h, const char *backends_cfg, int agent_port,
@@ -206,6 +195,7 @@ struct h_stack {
 
 /* Starts everything; <env> goes to haproxy. False (with the logs left in h_tmpdir) on failure. */
 bool h_stack_start(struct h_stack *s, char *const env[]);
+/* h_stop_all(): every child of the test, the stack's included, stopped and its exit asserted. */
 void h_stack_stop(struct h_stack *s);
 
 /* POSTs <body> to https://<chain>.localhost/ through the stack's haproxy. */
@@ -234,20 +224,43 @@ struct h_ctl {
  * `polkfura-ctl run`; waits until /healthz answers 200 (a round happened).
  */
 bool h_ctl_start(struct h_ctl *c, const char *config_json);
-int h_ctl_stop(struct h_ctl *c, int sig);
+/* Stops it with SIGTERM and asserts exit 0; no-op when not running. */
+void h_ctl_stop(struct h_ctl *c);
+/* Kills it with SIGKILL: a crash staged on purpose (say why at the call). */
+void h_ctl_kill(struct h_ctl *c);
 
 /* GETs or POSTs <path> on the controller's HTTP listener. */
 long h_ctl_http(const struct h_ctl *c, const char *path, const char *post, struct h_resp *out);
 
 /*
- * The admin-state bits and address of <backend>/<server> from "show servers
- * state" (column srv_admin_state); -1 when the server is not there.
+ * The admin-state bits of <backend>/<server> from "show servers state"
+ * (column srv_admin_state) into <*admin>, its address into <addr> and its
+ * port into <*port> (<addr> and <port> may be NULL). False, with nothing
+ * written, when HAProxy does not answer or has no such server: a dead
+ * HAProxy never looks like a state.
  */
-int h_server_admin(const struct h_haproxy *h, const char *backend, const char *server, char *addr,
-                   size_t addrlen, int *port);
+PF_MUSTCHECK bool h_server_admin(const struct h_haproxy *h, const char *backend, const char *server,
+                                 unsigned *admin, char *addr, size_t addrlen, int *port);
 
-/* Polls until (admin & mask) == want for <backend>/<server>; returns the last admin value. */
-int h_wait_admin(const struct h_haproxy *h, const char *backend, const char *server, unsigned mask,
-                 unsigned want, double timeout_s);
+/*
+ * Polls until HAProxy answers with (admin & <mask>) == <want> for
+ * <backend>/<server>: true then. False after <timeout_s>, with what was
+ * seen last in <why> (the state, "does not answer" or "no server").
+ */
+PF_MUSTCHECK bool h_wait_admin(const struct h_haproxy *h, const char *backend, const char *server,
+                               unsigned mask, unsigned want, double timeout_s, char *why,
+                               size_t whylen);
+
+/* Fails the test, at the caller's line, unless h_wait_admin() sees the state in time. */
+#define H_EXPECT_ADMIN(h, backend, server, mask, want, timeout_s)                                  \
+	do {                                                                                       \
+		char why_[256];                                                                    \
+                                                                                                   \
+		ck_assert_msg(h_wait_admin((h), (backend), (server), (mask), (want), (timeout_s),  \
+		                           why_, sizeof(why_)),                                    \
+		              "%s/%s: wanted admin & 0x%x == 0x%x within %.2f s: %s", (backend),   \
+		              (server), (unsigned)(mask), (unsigned)(want), (double)(timeout_s),   \
+		              why_);                                                               \
+	} while (0)
 
 #endif

@@ -18,6 +18,7 @@
 #include <check.h>
 
 #include "common/compiler.h"
+#include "tests/harness/children.h"
 #include "tests/harness/harness.h"
 
 static pid_t chopsticks_pid;
@@ -35,12 +36,15 @@ static void setup(void)
 	h_node_path_env(np, sizeof(np));
 	chopsticks_port = h_free_port();
 	snprintf(port, sizeof(port), "%d", chopsticks_port);
-	snprintf(log, sizeof(log), "%s/chopsticks-%d.log", h_tmpdir(), chopsticks_port);
+	snprintf(log, sizeof(log), "%s/chopsticks-%d-%d.log", h_tmpdir(), (int)getpid(),
+	         chopsticks_port);
 	{
 		char *argv[] = {"node", "tests/peers/chopsticks-node.js", "--port", port, NULL};
 
 		chopsticks_pid = h_spawn(argv, env, log);
 	}
+	/* tests/peers/chopsticks-node.js: SIGTERM stops chopsticks, exit 0. */
+	h_child_expect(chopsticks_pid, "chopsticks-node", SIGTERM, 0);
 	ck_assert_msg(h_wait_file_contains(log, "READY", 90), "chopsticks did not start: %s", log);
 	ck_assert(h_agent_start(&agent, NULL));
 	for (int c = 0; c < 2; c++) {
@@ -57,14 +61,11 @@ static void setup(void)
 	              haproxy.log);
 }
 
+/* HAProxy, the agent and chopsticks stopped, newest first; each exit asserted. */
 static void teardown(void)
 {
-	if (haproxy.pid > 0)
-		h_haproxy_stop(&haproxy);
-	if (agent.pid > 0)
-		h_agent_stop(&agent, SIGTERM);
-	if (chopsticks_pid > 0)
-		h_stop(chopsticks_pid, SIGTERM, 10);
+	haproxy.pid = agent.pid = chopsticks_pid = 0;
+	h_stop_all();
 }
 
 START_TEST(test_polkadot_api_through_edge)

@@ -28,6 +28,7 @@
 #include "common/compiler.h"
 #include "ctl/web/http.h"
 #include "ctl_fixture.h"
+#include "tests/harness/children.h"
 
 #define HOSTS_TUNING "\"http_hosts\": [\"ctl.test\"]"
 
@@ -39,19 +40,7 @@ static void setup(void)
 /* Stops everything the fixture started and asserts each one's exit status. */
 static void teardown(void)
 {
-	int st;
-
-	if (fx.ctl.pid > 0) {
-		st = h_ctl_stop(&fx.ctl, SIGTERM);
-		ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "ctl exit status %d", st);
-	}
-	st = h_haproxy_stop(&fx.hap);
-	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "haproxy exit status %d", st);
-	st = h_agent_stop(&fx.agent, SIGTERM);
-	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "agent exit status %d", st);
-	st = h_stop(fx.sim.pid, SIGTERM, 5);
-	fx.sim.pid = 0;
-	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "nodesim exit status %d", st);
+	fx_stop();
 }
 
 /* Runs polkfura-ctl with <args> (stderr folded in); returns its exit code, -1 if not exited. */
@@ -208,9 +197,8 @@ static char *ctl_log(void)
 static void restart_ctl(const char *tuning)
 {
 	char *cfg;
-	int st = h_ctl_stop(&fx.ctl, SIGTERM);
 
-	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "ctl exit status %d", st);
+	h_ctl_stop(&fx.ctl);
 	cfg = fx_ctl_config(fx_socket_item, NULL, tuning);
 	ck_assert_msg(h_ctl_start(&fx.ctl, cfg), "ctl did not start: %s", fx.ctl.log);
 	free(cfg);
@@ -268,7 +256,7 @@ START_TEST(test_token_acts_and_records_who)
 	snprintf(args, sizeof(args), "drain p0 --reason 'disk swap' --config %s", fx.ctl.config);
 	ck_assert_msg(run_ctl(NULL, args, out, sizeof(out)) == 0, "%s", out);
 	ck_assert_str_eq(out, "p0 drained\n");
-	fx_expect_drain(0, true, 5);
+	fx_expect_drain(0, true, FX_REAPPLY_S);
 	/* Who, from where and when: in the status, the state file and one log line. */
 	st = status_json();
 	ck_assert_msg(strstr(st, "\"admin_drain\":true") != NULL, "%s", st);
@@ -297,7 +285,7 @@ START_TEST(test_token_acts_and_records_who)
 	                           resp, sizeof(resp)),
 	                 200);
 	ck_assert_ptr_nonnull(strstr(resp, "\"admin_drain\":false"));
-	fx_expect_drain(0, false, 5);
+	fx_expect_drain(0, false, FX_DRAIN_S);
 	ck_assert(h_wait_file_contains(fx.ctl.log,
 	                               "node=p0 admin undrain by=bob@laptop peer=127.0.0.1", 2));
 }
@@ -487,7 +475,7 @@ START_TEST(test_last_ready_node_needs_force)
 		snprintf(args, sizeof(args), "drain p%d --reason maintenance --config %s", i,
 		         fx.ctl.config);
 		ck_assert_msg(run_ctl(NULL, args, out, sizeof(out)) == 0, "%s", out);
-		fx_expect_drain(i, true, 5);
+		fx_expect_drain(i, true, FX_REAPPLY_S);
 	}
 	snprintf(args, sizeof(args), "drain p2 --reason maintenance --config %s", fx.ctl.config);
 	ck_assert_int_eq(run_ctl(NULL, args, out, sizeof(out)), 1);
@@ -505,14 +493,14 @@ START_TEST(test_last_ready_node_needs_force)
 	snprintf(args, sizeof(args), "drain p2 --force --reason 'all out' --config %s",
 	         fx.ctl.config);
 	ck_assert_msg(run_ctl(NULL, args, out, sizeof(out)) == 0, "%s", out);
-	fx_expect_drain(2, true, 5);
+	fx_expect_drain(2, true, FX_REAPPLY_S);
 	/* Undrain needs no force. */
 	for (int i = 0; i < 3; i++) {
 		snprintf(args, sizeof(args), "undrain p%d --config %s", i, fx.ctl.config);
 		ck_assert_msg(run_ctl(NULL, args, out, sizeof(out)) == 0, "%s", out);
 	}
 	for (int i = 0; i < 3; i++)
-		fx_expect_drain(i, false, 5);
+		fx_expect_drain(i, false, FX_DRAIN_S);
 }
 END_TEST
 
@@ -577,7 +565,7 @@ START_TEST(test_state_dir_not_writable)
 	/* The directory is back: drains work again. */
 	ck_assert_int_eq(mkdir(sub, 0755), 0);
 	ck_assert_msg(run_ctl(NULL, args, out, sizeof(out)) == 0, "%s", out);
-	fx_expect_drain(0, true, 5);
+	fx_expect_drain(0, true, FX_REAPPLY_S);
 }
 END_TEST
 
@@ -610,7 +598,7 @@ START_TEST(test_cli_past_config_mistakes)
 	ck_assert_ptr_nonnull(strstr(out, "CHAIN"));
 	snprintf(args, sizeof(args), "drain p1 --reason typo --config %s", typo);
 	ck_assert_msg(run_ctl(NULL, args, out, sizeof(out)) == 0, "%s", out);
-	fx_expect_drain(1, true, 5);
+	fx_expect_drain(1, true, FX_REAPPLY_S);
 	snprintf(args, sizeof(args), "undrain p1 --config %s", typo);
 	ck_assert_msg(run_ctl(NULL, args, out, sizeof(out)) == 0, "%s", out);
 	/* Not even JSON: said so, with the way around it. */
@@ -628,13 +616,13 @@ START_TEST(test_cli_past_config_mistakes)
 	snprintf(args, sizeof(args), "drain p1 --reason url --url %s --token-file %s --config %s",
 	         url, fx.token_file, junk);
 	ck_assert_msg(run_ctl(NULL, args, out, sizeof(out)) == 0, "%s", out);
-	fx_expect_drain(1, true, 5);
+	fx_expect_drain(1, true, FX_REAPPLY_S);
 	snprintf(args, sizeof(args), "undrain p1 --url %s --config %s", url, junk);
 	ck_assert_int_eq(run_ctl(NULL, args, out, sizeof(out)), 2);
 	snprintf(args, sizeof(args), "undrain p1 --url http://localhost:%d --token-file %s",
 	         fx.ctl.http_port, fx.token_file);
 	ck_assert_msg(run_ctl(NULL, args, out, sizeof(out)) == 0, "%s", out);
-	fx_expect_drain(1, false, 5);
+	fx_expect_drain(1, false, FX_DRAIN_S);
 	/* A --url under a name the controller does not serve. */
 	snprintf(args, sizeof(args), "status --url http://127.0.0.1:%d --config %s",
 	         fx.ctl.http_port, junk);
@@ -663,11 +651,12 @@ START_TEST(test_env_proxies_ignored)
 	int ok_rounds = 0, rc;
 	struct h_resp r;
 
-	rc = h_ctl_stop(&fx.ctl, SIGTERM);
-	ck_assert(WIFEXITED(rc) && WEXITSTATUS(rc) == 0);
+	h_ctl_stop(&fx.ctl);
 	snprintf(bin, sizeof(bin), "%s/polkfura-ctl", h_build_dir());
 	fx.ctl.pid = h_spawn(argv, env, fx.ctl.log);
 	ck_assert_int_gt(fx.ctl.pid, 0);
+	h_child_expect(fx.ctl.pid, "polkfura-ctl", SIGTERM, 0);
+	rc = 0;
 	for (double end = h_now() + 10; h_now() < end && rc != 200;) {
 		rc = (int)h_ctl_http(&fx.ctl, "/healthz", NULL, &r);
 		h_resp_free(&r);
@@ -691,10 +680,10 @@ START_TEST(test_env_proxies_ignored)
 	ck_assert_msg(run_ctl(PROXY_ENV, args, out, sizeof(out)) == 0, "%s", out);
 	snprintf(args, sizeof(args), "drain p0 --reason proxy --config %s", fx.ctl.config);
 	ck_assert_msg(run_ctl(PROXY_ENV, args, out, sizeof(out)) == 0, "%s", out);
-	fx_expect_drain(0, true, 5);
+	fx_expect_drain(0, true, FX_REAPPLY_S);
 	snprintf(args, sizeof(args), "undrain p0 --config %s", fx.ctl.config);
 	ck_assert_msg(run_ctl(PROXY_ENV, args, out, sizeof(out)) == 0, "%s", out);
-	fx_expect_drain(0, false, 5);
+	fx_expect_drain(0, false, FX_DRAIN_S);
 }
 END_TEST
 

@@ -103,7 +103,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	fx_stop_checked();
+	fx_stop();
 }
 
 /* <method> <path> on the controller with <body> (NULL: none); the status, <r> to free. */

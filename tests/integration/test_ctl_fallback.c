@@ -22,7 +22,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	fx_stop_checked();
+	fx_stop();
 }
 
 /* Waits until the controller ran <n> more rounds. */

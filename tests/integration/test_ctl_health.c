@@ -25,11 +25,11 @@ START_TEST(test_lagging_node_drained_then_back)
 {
 	/* Everybody in at the start. */
 	for (int i = 0; i < FX_NODES; i++)
-		fx_expect_drain(i, false, 5);
+		fx_expect_drain(i, false, FX_REAPPLY_S);
 	/* p0 and p1 move 61 blocks ahead; p2 stays: 61 blocks > max_lag 5. */
 	fx_steer(0, "{\"height\": 1061}");
 	fx_steer(1, "{\"height\": 1061}");
-	fx_expect_drain(2, true, 5);
+	fx_expect_drain(2, true, FX_DRAIN_S);
 	ck_assert(fx_ready_now(0) && fx_ready_now(1));
 	ck_assert(h_wait_file_contains(fx.ctl.log, "node=p2 ready -> drain: lag 61 blocks > 5", 2));
 	/*
@@ -51,11 +51,10 @@ START_TEST(test_lagging_node_drained_then_back)
 		ck_assert_msg(seen, "finalized numbers not 2 behind best in /status.json");
 	}
 	/* The heavy backend's twin follows through track (inherited drain, 0x10). */
-	ck_assert_int_ne(h_wait_admin(&fx.hap, "be_polkadot_heavy", "node3", 0x10, 0x10, 5) & 0x10,
-	                 0);
+	H_EXPECT_ADMIN(&fx.hap, "be_polkadot_heavy", "node3", 0x10, 0x10, FX_TRACK_S);
 	/* Caught up: back after rise good rounds. */
 	fx_steer(2, "{\"height\": 1061}");
-	fx_expect_drain(2, false, 5);
+	fx_expect_drain(2, false, FX_DRAIN_S);
 	ck_assert(h_wait_file_contains(fx.ctl.log, "node=p2 drain -> ready", 2));
 }
 END_TEST
@@ -65,10 +64,10 @@ START_TEST(test_syncing_lowpeers_hung_out)
 	struct h_resp r;
 
 	fx_steer(0, "{\"syncing\": true}");
-	fx_expect_drain(0, true, 5);
+	fx_expect_drain(0, true, FX_DRAIN_S);
 	ck_assert(h_wait_file_contains(fx.ctl.log, "node=p0 ready -> drain: syncing", 2));
 	fx_steer(1, "{\"peers\": 0}");
-	fx_expect_drain(1, true, 5);
+	fx_expect_drain(1, true, FX_DRAIN_S);
 	ck_assert(h_wait_file_contains(fx.ctl.log, "node=p1 ready -> drain: peers 0 < 2", 2));
 	/*
 	 * p2 hangs too: nobody deserves traffic now. min_ready 1 keeps the best
@@ -76,16 +75,16 @@ START_TEST(test_syncing_lowpeers_hung_out)
 	 * 0 peers) comes back in, p2 goes out.
 	 */
 	fx_steer(2, "{\"hang\": true}");
-	fx_expect_drain(2, true, 5);
+	fx_expect_drain(2, true, FX_DRAIN_S);
 	ck_assert(h_wait_file_contains(fx.ctl.log, "node=p2 ready -> drain: timeout 150 ms", 2));
-	fx_expect_drain(1, false, 5);
+	fx_expect_drain(1, false, FX_DRAIN_S);
 	ck_assert_int_eq(h_ctl_http(&fx.ctl, "/status.json", NULL, &r), 200);
 	ck_assert_ptr_nonnull(strstr(r.body, "kept in: min_ready 1 (peers 0 < 2)"));
 	h_resp_free(&r);
 	/* p0 recovers: the floor lets p1 go again, p2 stays out. */
 	fx_steer(0, "{\"syncing\": false}");
-	fx_expect_drain(0, false, 5);
-	fx_expect_drain(1, true, 5);
+	fx_expect_drain(0, false, FX_DRAIN_S);
+	fx_expect_drain(1, true, FX_DRAIN_S);
 	ck_assert(fx_ready_now(0) && !fx_ready_now(2));
 }
 END_TEST

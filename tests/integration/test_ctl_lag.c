@@ -98,8 +98,8 @@ START_TEST(test_two_nodes_laggard_drained)
 	double t0, after;
 
 	fx_start_with(2, SIM_ARGS, CHAIN_BT, 0, NO_STUCK);
-	fx_expect_drain(0, false, 5);
-	fx_expect_drain(1, false, 5);
+	fx_expect_drain(0, false, FX_REAPPLY_S);
+	fx_expect_drain(1, false, FX_REAPPLY_S);
 	/* The two agree (a round ran); then p1 stops while p0 keeps making a block every BT_MS. */
 	steer(1, "{\"stall\": true}");
 	t0 = h_now();
@@ -126,7 +126,7 @@ START_TEST(test_three_nodes_two_laggards_drained)
 	/* p0, the one that keeps up, is polled with single calls: four in flight per round. */
 	fx_start_with(3, SIM_ARGS, CHAIN_BT, 1u << 0, "\"min_ready\": 1, " NO_STUCK);
 	for (int i = 0; i < 3; i++)
-		fx_expect_drain(i, false, 5);
+		fx_expect_drain(i, false, FX_REAPPLY_S);
 	steer(1, "{\"stall\": true}");
 	steer(2, "{\"stall\": true}");
 	t0 = h_now();
@@ -173,7 +173,7 @@ START_TEST(test_other_network_out)
 	/* fall 5: a drain by fall rounds would take a second, one at once a round or two. */
 	fx_start_with(3, SIM_ARGS, CHAIN_BT, 0, "\"fall\": 5");
 	for (int i = 0; i < 3; i++)
-		fx_expect_drain(i, false, 5);
+		fx_expect_drain(i, false, FX_REAPPLY_S);
 	/* p2 turns into a node of another network, far ahead. */
 	steer(2, "{\"network\": \"kusama\", \"height\": 30000000}");
 	t0 = h_now();

@@ -21,7 +21,7 @@
 
 static void teardown(void)
 {
-	fx_stop_checked();
+	fx_stop();
 }
 
 /* Runs polkfura-ctl with <args> (stderr folded in); returns its exit code, -1 if not exited. */
@@ -260,11 +260,7 @@ START_TEST(test_https_nodes)
 		}
 		ck_assert_msg(refused, "p9 was not refused on its name: %s", seen);
 	}
-	{
-		int st = h_stop(other.pid, SIGTERM, 5);
-
-		ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "nodesim exit status %d", st);
-	}
+	h_nodesim_stop(&other);
 
 	/* `check` refuses a bundle that is not one, naming the key. */
 	snprintf(path, sizeof(path), "%s/site.key", h_tmpdir());

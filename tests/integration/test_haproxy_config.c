@@ -12,6 +12,7 @@
 #include <check.h>
 
 #include "common/compiler.h"
+#include "tests/harness/children.h"
 #include "tests/harness/harness.h"
 
 /*

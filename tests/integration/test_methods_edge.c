@@ -102,26 +102,6 @@ static void stack_start(char *const env[])
 	}
 }
 
-/* Asserts that <st>, a wait status, is a clean exit 0 of <what>. */
-static void assert_exit0(int st, const char *what)
-{
-	ck_assert_msg(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
-	              "%s: wait status %d (exited %d, signal %d)", what, st,
-	              st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1,
-	              st != -1 && WIFSIGNALED(st) ? WTERMSIG(st) : 0);
-}
-
-/* Stops every part with its polite signal and asserts each exits 0. */
-static void stack_stop_checked(void)
-{
-	assert_exit0(h_haproxy_stop(&stack.haproxy), "haproxy (SIGUSR1)");
-	assert_exit0(h_agent_stop(&stack.agent, SIGTERM), "polkfura-spoa (SIGTERM)");
-	assert_exit0(h_stop(stack.polkadot.pid, SIGTERM, 5), "nodesim polkadot (SIGTERM)");
-	stack.polkadot.pid = 0;
-	assert_exit0(h_stop(stack.kusama.pid, SIGTERM, 5), "nodesim kusama (SIGTERM)");
-	stack.kusama.pid = 0;
-}
-
 /* After a failed assertion: whatever is still running goes. */
 static void teardown(void)
 {
@@ -438,7 +418,7 @@ START_TEST(test_every_method_http1)
 {
 	stack_start(no_limits);
 	drive_every_method(false);
-	stack_stop_checked();
+	h_stack_stop(&stack); /* asserts each exit (harness/children.h) */
 }
 END_TEST
 
@@ -446,7 +426,7 @@ START_TEST(test_every_method_http2)
 {
 	stack_start(no_limits);
 	drive_every_method(true);
-	stack_stop_checked();
+	h_stack_stop(&stack); /* asserts each exit (harness/children.h) */
 }
 END_TEST
 
@@ -543,7 +523,7 @@ START_TEST(test_unknown_policy)
 	ck_assert_int_eq(node_calls(&stack.polkadot, "polkadot", NOT_A_METHOD), 2);
 	ck_assert_int_eq(node_calls(&stack.kusama, "kusama", NOT_A_METHOD), 1);
 	ck_assert_int_eq(node_calls(&stack.polkadot, "polkadot", "dev_newBlock"), 1);
-	stack_stop_checked();
+	h_stack_stop(&stack); /* asserts each exit (harness/children.h) */
 }
 END_TEST
 

@@ -14,6 +14,7 @@
 #include <curl/curl.h>
 
 #include "common/compiler.h"
+#include "tests/harness/children.h"
 #include "tests/harness/harness.h"
 
 #define N_REQ 2000
@@ -53,6 +54,36 @@ struct call {
 	char cls[32];
 };
 
+/*
+ * The most agent connections HAProxy may hold at once (smax of the agent
+ * backend) for the 2,000 requests. A few is what pipelining buys: without it
+ * every message in flight would need a connection of its own, hundreds here.
+ * - 2.6 opens one per thread (2 here) and more only while the agent lags
+ *   behind: 2 or 3 in the runs measured for this bound (release and ASan,
+ *   with other work on the machine), 13 the most ever seen
+ *   (haproxy/README.md). Bound 16.
+ * - 3.1+ (its SPOP multiplexer) carries at most 20 frames in flight per
+ *   connection (streams_limit in 3.4's src/mux_spop.c), so a burst opens
+ *   more: 14 to 37 in the runs measured, 44 the most ever seen. Bound 60,
+ *   under the 100 that 2,000 messages in flight at once would take at 20
+ *   each.
+ */
+#define AGENT_CONNS_MAX_26 16
+#define AGENT_CONNS_MAX_31 60
+
+/* HAProxy's version from "show info" as major * 100 + minor (206, 304). */
+static int haproxy_version(const struct h_haproxy *h)
+{
+	char *info = h_haproxy_cmd(h, "show info");
+	const char *v = info != NULL ? strstr(info, "\nVersion: ") : NULL;
+	int major = 0, minor = 0;
+
+	ck_assert_msg(v != NULL && sscanf(v, "\nVersion: %d.%d", &major, &minor) == 2,
+	              "no Version in show info: %s", info != NULL ? info : "(no answer)");
+	free(info);
+	return major * 100 + minor;
+}
+
 static size_t on_body(char *d, size_t size, size_t n, void *userp)
 {
 	struct call *c = userp;
@@ -90,7 +121,8 @@ START_TEST(test_2000_concurrent_classified)
 	char url[128], resolve[128], metrics[128];
 	struct curl_slist *rl, *hl;
 	CURLM *multi = curl_multi_init();
-	int running = 0, ok = 0, max_agent_conns;
+	int running = 0, ok = 0, max_agent_conns, version = haproxy_version(&stack.haproxy);
+	int bound = version >= 301 ? AGENT_CONNS_MAX_31 : AGENT_CONNS_MAX_26;
 	struct rlimit rl_nofile;
 
 	/* 2,000 client sockets need more than the default 1,024 descriptors. */
@@ -179,9 +211,10 @@ START_TEST(test_2000_concurrent_classified)
 		}
 		free(st);
 	}
-	snprintf(metrics, sizeof(metrics), "max agent connections %d", max_agent_conns);
+	snprintf(metrics, sizeof(metrics), "max agent connections %d (HAProxy %d.%d, bound %d)",
+	         max_agent_conns, version / 100, version % 100, bound);
 	fprintf(stderr, "2000 concurrent requests: %s\n", metrics);
-	ck_assert_msg(max_agent_conns > 0 && max_agent_conns < 100, "%s", metrics);
+	ck_assert_msg(max_agent_conns > 0 && max_agent_conns <= bound, "%s", metrics);
 }
 END_TEST
 
