@@ -593,6 +593,48 @@ long h_haproxy_info_pid(const struct h_haproxy *h)
 	return pid;
 }
 
+#define SETENV(...) snprintf(h->env[h->n_env], sizeof(h->env[0]), __VA_ARGS__), h->n_env++
+
+/* True when the NULL-terminated <env> sets <name> ("PF_X="). */
+static bool env_has(char *const env[], const char *name)
+{
+	for (int i = 0; env != NULL && env[i] != NULL; i++)
+		if (strncmp(env[i], name, strlen(name)) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * The site files and privileges of <h> that the caller's <env> does not set
+ * (its entries come later and win): the chains map H_CHAINS_MAP in h->dir,
+ * and, as root, the shipped least-privilege settings with test values: the
+ * worker runs as the Debian package's "haproxy" user in an empty chroot of
+ * its own, the runtime API socket is group "haproxy". Not root: all four
+ * empty, which leaves them out of the config (HAProxy cannot drop what it
+ * does not have). A caller that points HAProxy at a unix socket outside the
+ * chroot (resolved inside it at connect time) passes PF_CHROOT= itself.
+ */
+static bool haproxy_site_env(struct h_haproxy *h, char *const env[])
+{
+	char path[sizeof(h->dir) + 16]; /* h->dir is 256: fits h->env[0] with its name */
+	bool root = geteuid() == 0;
+
+	if (!env_has(env, "PF_CHAINS_MAP=")) {
+		snprintf(path, sizeof(path), "%s/chains.map", h->dir);
+		if (h_write_file(path, H_CHAINS_MAP) == -1)
+			return false;
+		SETENV("PF_CHAINS_MAP=%s", path);
+	}
+	snprintf(path, sizeof(path), "%s/chroot", h->dir);
+	if (root && mkdir(path, 0755) == -1 && errno != EEXIST)
+		return false;
+	SETENV("PF_USER=%s", root ? "haproxy" : "");
+	SETENV("PF_GROUP=%s", root ? "haproxy" : "");
+	SETENV("PF_CHROOT=%s", root ? path : "");
+	SETENV("PF_ADMIN_GROUP=%s", root ? "haproxy" : "");
+	return true;
+}
+
 static bool haproxy_start(struct h_haproxy *h, const char *backends_cfg, int agent_port,
                           char *const env[], bool master_worker)
 {
@@ -617,7 +659,6 @@ static bool haproxy_start(struct h_haproxy *h, const char *backends_cfg, int age
 	snprintf(h->backends, sizeof(h->backends), "%s/backends.cfg", h->dir);
 	if (h_write_file(h->backends, backends_cfg) == -1)
 		return false;
-#define SETENV(...) snprintf(h->env[h->n_env], sizeof(h->env[0]), __VA_ARGS__), h->n_env++
 	SETENV("PF_LOG_TARGET=stdout");
 	SETENV("PF_LOG_FORMAT=raw");
 	SETENV("PF_ADMIN_SOCKET=%s", h->admin_sock);
@@ -627,6 +668,8 @@ static bool haproxy_start(struct h_haproxy *h, const char *backends_cfg, int age
 	SETENV("PF_SPOE_CONF=%s/haproxy/spoe-polkfura.conf", cwd);
 	SETENV("PF_AGENT_ADDR=127.0.0.1:%d", agent_port);
 	SETENV("PF_SERVER_STATE_FILE=%s/server-state", h->dir);
+	if (!haproxy_site_env(h, env))
+		return false;
 	for (int i = 0; env != NULL && env[i] != NULL && h->n_env < H_MAX_ENV + 15; i++) {
 		SETENV("%s", env[i]);
 		/* A caller's own admin socket (a restart on the same path) wins. */
@@ -761,17 +804,15 @@ char *h_haproxy_cmd(const struct h_haproxy *h, const char *cmd)
 	return out.p != NULL ? out.p : strdup("");
 }
 
-char *h_backends_for(const struct h_nodesim *polkadot, const struct h_nodesim *kusama)
+char *h_backends_chains(const struct h_nodesim *const sims[], const char *const names[], int n)
 {
-	const struct h_nodesim *sims[2] = {polkadot, kusama};
-	const char *names[2] = {"polkadot", "kusama"};
 	char *out = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&out, &len); /* grows as needed: no fixed buffer to overrun */
 
 	if (f == NULL)
 		return NULL;
-	for (int c = 0; c < 2; c++) {
+	for (int c = 0; c < n; c++) {
 		fprintf(f,
 		        "backend be_%s\n    balance roundrobin\n    option httpchk GET "
 		        "/health/readiness\n"
@@ -792,6 +833,14 @@ char *h_backends_for(const struct h_nodesim *polkadot, const struct h_nodesim *k
 		return NULL;
 	}
 	return out;
+}
+
+char *h_backends_for(const struct h_nodesim *polkadot, const struct h_nodesim *kusama)
+{
+	const struct h_nodesim *sims[2] = {polkadot, kusama};
+	const char *const names[2] = {"polkadot", "kusama"};
+
+	return h_backends_chains(sims, names, 2);
 }
 
 /* ---- the whole stack ---- */
