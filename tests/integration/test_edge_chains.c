@@ -92,9 +92,11 @@ static void start_edge(int n, const char *const names[], const char *backends,
 		char be[64], st[32] = "";
 
 		snprintf(be, sizeof(be), "be_%s", names[i]);
-		for (double end = h_now() + 10; h_now() < end && !is_up(st);)
+		/* "no check": a server without checks is in rotation as configured. */
+		for (double end = h_now() + 10;
+		     h_now() < end && !is_up(st) && strcmp(st, "no check") != 0;)
 			h_server_status(&hap, be, "node1", st, sizeof(st));
-		ck_assert_msg(is_up(st), "%s/node1: %s", be, st);
+		ck_assert_msg(is_up(st) || strcmp(st, "no check") == 0, "%s/node1: %s", be, st);
 	}
 }
 
@@ -279,76 +281,171 @@ static const char *saturation_backends(void)
 	return text;
 }
 
+/* Calls the node never answers, driven by one curl multi handle. */
+struct held {
+	CURLM *multi;
+	CURL *easy[MAXCONN + 1];
+	int n;
+	int running;
+	struct curl_slist *hdrs, *resolve;
+	char url[256];
+};
+
+/* Adds one POST of a read call to <h>'s multi handle. */
+static void held_add(struct held *h)
+{
+	CURL *e = curl_easy_init();
+
+	ck_assert_ptr_nonnull(e);
+	curl_easy_setopt(e, CURLOPT_URL, h->url);
+	curl_easy_setopt(e, CURLOPT_RESOLVE, h->resolve);
+	curl_easy_setopt(e, CURLOPT_CAINFO, h_ca_file());
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, h->hdrs);
+	curl_easy_setopt(e, CURLOPT_POSTFIELDS, CALL("chain_getHeader"));
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, 30000L);
+	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard);
+	curl_multi_add_handle(h->multi, e);
+	h->easy[h->n++] = e;
+}
+
+/*
+ * Drives <h> until HAProxy shows <scur> connections on be_polkadot/node1 and
+ * <qcur> requests in be_polkadot's queue (10 s at most), and asserts them.
+ */
+static void held_wait(struct held *h, long scur, long qcur)
+{
+	long s = -1, q = -1;
+
+	for (double end = h_now() + 10; h_now() < end && (s != scur || q != qcur);) {
+		curl_multi_perform(h->multi, &h->running);
+		curl_multi_poll(h->multi, NULL, 0, 20, NULL);
+		s = stat_col("be_polkadot", "node1", COL_SCUR);
+		q = stat_col("be_polkadot", "BACKEND", COL_QCUR);
+	}
+	ck_assert_msg(s == scur && q == qcur, "node1 scur %ld (wanted %ld), queue %ld (wanted %ld)",
+	              s, scur, q, qcur);
+}
+
+static void held_free(struct held *h)
+{
+	for (int i = 0; i < h->n; i++) {
+		curl_multi_remove_handle(h->multi, h->easy[i]);
+		curl_easy_cleanup(h->easy[i]);
+	}
+	curl_multi_cleanup(h->multi);
+	curl_slist_free_all(h->hdrs);
+	curl_slist_free_all(h->resolve);
+}
+
 START_TEST(test_health_saturated)
 {
 	static const char *const names[] = {"polkadot"};
-	char url[256], st[32];
-	struct curl_slist *hdrs = NULL, *resolve = NULL;
-	CURL *easy[MAXCONN + 1];
-	CURLM *multi = curl_multi_init();
-	int running = 0;
-	long scur = 0, qcur = 0;
+	struct held h = {.multi = curl_multi_init()};
+	char entry[128], st[32];
 
 	start_sims(1, names, 1);
 	start_edge(1, names, saturation_backends(), NULL);
 	expect_health("polkadot", 200, "ok");
 	ck_assert_int_eq(h_nodesim_control(&sims[0], "/nodes/polkadot-0", "{\"hang\":true}", NULL),
 	                 200);
+	snprintf(h.url, sizeof(h.url), "https://polkadot.localhost:%d/", hap.https_port);
+	h.hdrs = curl_slist_append(NULL, "Content-Type: application/json");
+	snprintf(entry, sizeof(entry), "polkadot.localhost:%d:127.0.0.1", hap.https_port);
+	h.resolve = curl_slist_append(NULL, entry);
 
-	/* MAXCONN + 1 calls the node never answers: MAXCONN at the server, one queued. */
-	snprintf(url, sizeof(url), "https://polkadot.localhost:%d/", hap.https_port);
-	hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
-	{
-		char entry[128];
-
-		snprintf(entry, sizeof(entry), "polkadot.localhost:%d:127.0.0.1", hap.https_port);
-		resolve = curl_slist_append(NULL, entry);
-	}
-	for (int i = 0; i < MAXCONN + 1; i++) {
-		easy[i] = curl_easy_init();
-		curl_easy_setopt(easy[i], CURLOPT_URL, url);
-		curl_easy_setopt(easy[i], CURLOPT_RESOLVE, resolve);
-		curl_easy_setopt(easy[i], CURLOPT_CAINFO, h_ca_file());
-		curl_easy_setopt(easy[i], CURLOPT_HTTPHEADER, hdrs);
-		curl_easy_setopt(easy[i], CURLOPT_POSTFIELDS, CALL("chain_getHeader"));
-		curl_easy_setopt(easy[i], CURLOPT_TIMEOUT_MS, 30000L);
-		curl_easy_setopt(easy[i], CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
-		curl_easy_setopt(easy[i], CURLOPT_WRITEFUNCTION, discard);
-		curl_multi_add_handle(multi, easy[i]);
-	}
-	for (double end = h_now() + 10; h_now() < end && (scur < MAXCONN || qcur < 1);) {
-		curl_multi_perform(multi, &running);
-		curl_multi_poll(multi, NULL, 0, 20, NULL);
-		scur = stat_col("be_polkadot", "node1", COL_SCUR);
-		qcur = stat_col("be_polkadot", "BACKEND", COL_QCUR);
-	}
-	ck_assert_msg(scur == MAXCONN && qcur == 1, "node1 scur %ld, backend qcur %ld", scur, qcur);
-
+	/* MAXCONN calls held by the node: every slot taken, nothing queued yet. */
+	for (int i = 0; i < MAXCONN; i++)
+		held_add(&h);
+	held_wait(&h, MAXCONN, 0);
 	/* Saturated while the server is UP: nbsrv alone would have said ok. */
 	ck_assert(h_server_status(&hap, "be_polkadot", "node1", st, sizeof(st)));
 	ck_assert_msg(is_up(st), "node1 %s", st);
+	expect_health("polkadot", 503, "saturated");
+	/* One more waits in the queue: still saturated. */
+	held_add(&h);
+	held_wait(&h, MAXCONN, 1);
 	expect_health("polkadot", 503, "saturated");
 
 	/* The node drops its connections: the slots free up, /health is ok again. */
 	ck_assert_int_eq(h_nodesim_control(&sims[0], "/nodes/polkadot-0", "{\"down\":true}", NULL),
 	                 200);
-	for (double end = h_now() + 10; h_now() < end && running > 0;) {
-		curl_multi_perform(multi, &running);
-		curl_multi_poll(multi, NULL, 0, 20, NULL);
+	for (double end = h_now() + 10; h_now() < end && h.running > 0;) {
+		curl_multi_perform(h.multi, &h.running);
+		curl_multi_poll(h.multi, NULL, 0, 20, NULL);
 	}
-	ck_assert_int_eq(running, 0);
+	ck_assert_int_eq(h.running, 0);
 	ck_assert_int_eq(h_nodesim_control(&sims[0], "/nodes/polkadot-0",
 	                                   "{\"down\":false,\"hang\":false}", NULL),
 	                 200);
 	wait_health("polkadot", 200, 5);
 	expect_health("polkadot", 200, "ok");
-	for (int i = 0; i < MAXCONN + 1; i++) {
-		curl_multi_remove_handle(multi, easy[i]);
-		curl_easy_cleanup(easy[i]);
-	}
-	curl_multi_cleanup(multi);
-	curl_slist_free_all(hdrs);
-	curl_slist_free_all(resolve);
+	held_free(&h);
+}
+END_TEST
+
+/* The simulator's counter <key> of polkadot-0 (its control API, GET /nodes/<name>). */
+static long node_counter(const char *key)
+{
+	struct h_resp r;
+	char k[64];
+	const char *p;
+	long v = -1;
+
+	ck_assert_int_eq(h_nodesim_control(&sims[0], "/nodes/polkadot-0", NULL, &r), 200);
+	snprintf(k, sizeof(k), "\"%s\":", key);
+	p = strstr(r.body, k);
+	if (p != NULL)
+		v = strtol(p + strlen(k), NULL, 10);
+	h_resp_free(&r);
+	ck_assert_msg(v >= 0, "no %s in %s", key, k);
+	return v;
+}
+
+/*
+ * A backend that escaped the "chain" defaults (a "from edge" of its own)
+ * passes /health to its node, which answers 200 for itself: the frontend
+ * turns that into a 503 rather than vouch for the chain.
+ */
+START_TEST(test_health_without_rules_is_down)
+{
+	static const char *const names[] = {"polkadot"};
+	char text[512];
+	struct h_resp r;
+	long before;
+
+	start_sims(1, names, 1);
+	snprintf(text, sizeof(text),
+	         "backend be_polkadot from edge\n    server node1 127.0.0.1:%d\n"
+	         "backend be_polkadot_heavy from edge\n    server node1 127.0.0.1:%d\n",
+	         sims[0].port[0], sims[0].port[0]);
+	start_edge(1, names, text, NULL);
+	before = node_counter("http_requests");
+	ck_assert_int_eq(request("polkadot", "/health", NULL, &r), 503);
+	ck_assert_msg(strstr(r.body, "no health rule in the backend") != NULL, "%s", r.body);
+	h_resp_free(&r);
+	/* The node did get it (no checks here: only our request counts). */
+	ck_assert_int_eq(node_counter("http_requests"), before + 1);
+}
+END_TEST
+
+/* /health is answered on port 80 too (monitors that do not speak TLS); the rest redirects. */
+START_TEST(test_health_on_port_80)
+{
+	static const char *const names[] = {"polkadot"};
+	char url[256];
+	struct h_resp r;
+	struct h_req req = {.url = url};
+
+	start_site(1, names, 1, NULL);
+	req.resolve_port = hap.http_port;
+	snprintf(url, sizeof(url), "http://polkadot.localhost:%d/health", hap.http_port);
+	ck_assert_int_eq(h_http(&req, &r), 200);
+	ck_assert_ptr_nonnull(strstr(r.body, "\"status\":\"ok\""));
+	h_resp_free(&r);
+	snprintf(url, sizeof(url), "http://polkadot.localhost:%d/", hap.http_port);
+	ck_assert_int_eq(h_http(&req, &r), 308);
+	h_resp_free(&r);
 }
 END_TEST
 
@@ -455,6 +552,8 @@ static Suite *chains_suite(void)
 	tcase_add_test(tc, test_one_chain_site);
 	tcase_add_test(tc, test_three_chains);
 	tcase_add_test(tc, test_health_saturated);
+	tcase_add_test(tc, test_health_without_rules_is_down);
+	tcase_add_test(tc, test_health_on_port_80);
 	tcase_add_test(tc, test_least_privilege);
 	suite_add_tcase(s, tc);
 	return s;
