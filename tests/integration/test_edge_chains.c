@@ -32,6 +32,7 @@ static struct h_nodesim sims[MAX_CHAINS];
 static struct h_agent agent;
 static struct h_haproxy hap;
 static char self_exe[512]; /* this binary, re-run as the runtime API client */
+static bool master_worker; /* start_edge() starts HAProxy with -W, as systemd does */
 
 static void teardown(void)
 {
@@ -86,7 +87,9 @@ static void start_edge(int n, const char *const names[], const char *backends,
 	ck_assert(h_agent_start(&agent, NULL));
 	text = backends != NULL ? strdup(backends) : h_backends_chains(sp, names, n);
 	ck_assert_ptr_nonnull(text);
-	ck_assert_msg(h_haproxy_start(&hap, text, agent.port, env), "haproxy: %s", hap.log);
+	ck_assert_msg(master_worker ? h_haproxy_start_master_worker(&hap, text, agent.port, env)
+	                            : h_haproxy_start(&hap, text, agent.port, env),
+	              "haproxy: %s", hap.log);
 	free(text);
 	for (int i = 0; i < n; i++) {
 		char be[64], st[32] = "";
@@ -520,6 +523,37 @@ START_TEST(test_least_privilege)
 END_TEST
 
 /*
+ * Master-worker mode, as systemd runs it: the master keeps root (it
+ * re-executes itself on reload and reads the config, the map and the
+ * server-state file from their real paths), each worker drops it; after a
+ * reload the new worker runs as the user too and still answers.
+ */
+START_TEST(test_least_privilege_master_worker)
+{
+	static const char *const names[] = {"polkadot"};
+	const struct passwd *pw = getpwnam("haproxy");
+	long worker;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "test_least_privilege_master_worker: not root: skipped\n");
+		return;
+	}
+	ck_assert_ptr_nonnull(pw);
+	master_worker = true;
+	start_site(1, names, 1, NULL);
+	ck_assert(proc_ids_are(hap.pid, "Uid:", 0));
+	worker = h_haproxy_info_pid(&hap);
+	ck_assert_int_gt(worker, 0);
+	ck_assert_int_ne(worker, hap.pid);
+	ck_assert(proc_ids_are(worker, "Uid:", pw->pw_uid));
+	ck_assert_int_eq(h_haproxy_reload(&hap, 10), 0);
+	worker = h_haproxy_info_pid(&hap);
+	ck_assert(proc_ids_are(worker, "Uid:", pw->pw_uid));
+	expect_health("polkadot", 200, "ok");
+}
+END_TEST
+
+/*
  * `test_edge_chains --admin-cmd SOCK`: sends "show info" to the runtime API
  * at SOCK and prints the answer; exit 0, or 1 with the connect error. The
  * test runs it under setpriv as another user.
@@ -555,6 +589,7 @@ static Suite *chains_suite(void)
 	tcase_add_test(tc, test_health_without_rules_is_down);
 	tcase_add_test(tc, test_health_on_port_80);
 	tcase_add_test(tc, test_least_privilege);
+	tcase_add_test(tc, test_least_privilege_master_worker);
 	suite_add_tcase(s, tc);
 	return s;
 }
