@@ -701,6 +701,22 @@ bool h_haproxy_start_master_worker(struct h_haproxy *h, const char *backends_cfg
 	return haproxy_start(h, backends_cfg, agent_port, env, true);
 }
 
+/* True when process <pid> has a handler for <sig> (SigCgt of /proc/<pid>/status). */
+static bool catches_signal(pid_t pid, int sig)
+{
+	char path[64], *text;
+	const char *p;
+	unsigned long long mask = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	text = h_read_file(path, NULL);
+	p = text != NULL ? strstr(text, "\nSigCgt:") : NULL;
+	if (p != NULL)
+		mask = strtoull(p + 8, NULL, 16);
+	free(text);
+	return (mask >> (sig - 1)) & 1u;
+}
+
 int h_haproxy_reload(struct h_haproxy *h, double timeout_s)
 {
 	long before = h_haproxy_info_pid(h);
@@ -710,6 +726,18 @@ int h_haproxy_reload(struct h_haproxy *h, double timeout_s)
 	if (before <= 0)
 		return -1;
 	if (h->master_worker) {
+		/*
+		 * HAProxy sets SIGUSR2 to SIG_IGN at start-up and the master
+		 * installs its handler only when it enters its loop, which
+		 * can be after the worker answers: a reload sent before is
+		 * lost (seen on 2.6 in 2 of 3 runs of a reload right after
+		 * start). Wait until the master catches the signal.
+		 */
+		while (!catches_signal(h->pid, SIGUSR2))
+			if (h_now() >= end)
+				return -1;
+			else
+				nap();
 		if (kill(h->pid, SIGUSR2) == -1)
 			return -1;
 	} else {
