@@ -40,6 +40,7 @@ struct metrics_server {
 	ev_timer log_tick; /* one line per interval with what was refused */
 	uint64_t refused, refused_logged;
 	_Atomic uint64_t mhd_messages; /* libmicrohttpd's messages, counted, not printed */
+	atomic_uint open;              /* connections handed to libmicrohttpd and not closed */
 };
 
 struct out {
@@ -219,6 +220,18 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	atomic_fetch_add_explicit(&s->mhd_messages, 1, memory_order_relaxed);
 }
 
+/* MHD_NotifyConnectionCallback: a connection handed over is gone. */
+static void mhd_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
+                       enum MHD_ConnectionNotificationCode toe)
+{
+	struct metrics_server *s = cls;
+
+	(void)conn;
+	(void)socket_context;
+	if (toe == MHD_CONNECTION_NOTIFY_CLOSED)
+		atomic_fetch_sub_explicit(&s->open, 1, memory_order_relaxed);
+}
+
 static void metrics_accept_cb(struct ev_loop *loop, ev_io *io, int revents)
 {
 	struct metrics_server *s = pf_container_of(io, struct metrics_server, accept_io);
@@ -239,9 +252,22 @@ static void metrics_accept_cb(struct ev_loop *loop, ev_io *io, int revents)
 			ev_timer_start(loop, &s->pause);
 			return;
 		}
-		/* At MHD_OPTION_CONNECTION_LIMIT it closes fd itself and says MHD_NO. */
-		if (MHD_add_connection(s->mhd, fd, (struct sockaddr *)&ss, len) != MHD_YES)
+		/*
+		 * The limit is kept here, counted from the hand-over: libmicrohttpd
+		 * queues what another thread adds and counts it later, so its own
+		 * limit (higher, a backstop) lets a flood pile fds up in its queue.
+		 * It closes fd on MHD_NO.
+		 */
+		if (atomic_load_explicit(&s->open, memory_order_relaxed) >= METRICS_MAX_CONNS) {
+			close(fd);
 			s->refused++;
+			continue;
+		}
+		atomic_fetch_add_explicit(&s->open, 1, memory_order_relaxed);
+		if (MHD_add_connection(s->mhd, fd, (struct sockaddr *)&ss, len) != MHD_YES) {
+			atomic_fetch_sub_explicit(&s->open, 1, memory_order_relaxed);
+			s->refused++;
+		}
 	}
 }
 
@@ -305,7 +331,9 @@ struct metrics_server *metrics_start(struct ev_loop *loop, const struct pf_addr 
 	s->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_NO_LISTEN_SOCKET |
 	                              MHD_USE_ITC | MHD_USE_ERROR_LOG,
 	                          0, NULL, NULL, answer, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
-	                          MHD_OPTION_CONNECTION_LIMIT, (unsigned)METRICS_MAX_CONNS,
+	                          MHD_OPTION_NOTIFY_CONNECTION, mhd_notify, s,
+	                          MHD_OPTION_CONNECTION_LIMIT,
+	                          (unsigned)(METRICS_MAX_CONNS + ACCEPT_BATCH),
 	                          MHD_OPTION_CONNECTION_TIMEOUT, IO_TIMEOUT_S, MHD_OPTION_END);
 	if (s->mhd == NULL) {
 		snprintf(err, errlen, "cannot start the metrics server");

@@ -625,7 +625,12 @@ static bool haproxy_start(struct h_haproxy *h, const char *backends_cfg, int age
 	SETENV("PF_HTTPS_BIND=127.0.0.1:%d", h->https_port);
 	SETENV("PF_CERT_DIR=%s", h_cert_dir());
 	SETENV("PF_SPOE_CONF=%s/haproxy/spoe-polkfura.conf", cwd);
-	SETENV("PF_AGENT_ADDR=127.0.0.1:%d", agent_port);
+	/* A caller's PF_AGENT_ADDR (a unix socket: "unix@/path") replaces the port. */
+	for (int i = 0; env != NULL && env[i] != NULL; i++)
+		if (strncmp(env[i], "PF_AGENT_ADDR=", 14) == 0)
+			agent_port = 0;
+	if (agent_port > 0)
+		SETENV("PF_AGENT_ADDR=127.0.0.1:%d", agent_port);
 	SETENV("PF_SERVER_STATE_FILE=%s/server-state", h->dir);
 	for (int i = 0; env != NULL && env[i] != NULL && h->n_env < H_MAX_ENV + 15; i++) {
 		SETENV("%s", env[i]);

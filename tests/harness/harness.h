@@ -149,7 +149,8 @@ struct h_haproxy {
 /*
  * Starts the shipped haproxy/haproxy.cfg + spoe config verbatim, with the
  * site's backends text <backends_cfg>, the agent on <agent_port> and extra
- * environment <env> ("PF_RATE_HEAVY=3", NULL-terminated). Waits for readiness.
+ * environment <env> ("PF_RATE_HEAVY=3", NULL-terminated; a PF_AGENT_ADDR there,
+ * such as "PF_AGENT_ADDR=unix@/path", replaces <agent_port>). Waits for readiness.
  */
 bool h_haproxy_start(struct h_haproxy *h, const char *backends_cfg, int agent_port,
                      char *const env[]);
