@@ -498,6 +498,8 @@ void h_nodesim_stop(struct h_nodesim *sim)
 
 /* ---- agent ---- */
 
+static unsigned agent_seq;
+
 bool h_agent_start(struct h_agent *a, const char *const extra[])
 {
 	char bin[512], listen[64];
@@ -510,7 +512,9 @@ bool h_agent_start(struct h_agent *a, const char *const extra[])
 		snprintf(a->methods, sizeof(a->methods), "haproxy/methods.tsv");
 	snprintf(bin, sizeof(bin), "%s/polkfura-spoa", h_build_dir());
 	snprintf(listen, sizeof(listen), "127.0.0.1:%d", a->port);
-	snprintf(a->log, sizeof(a->log), "%s/agent-%d-%d.log", h_tmpdir(), (int)getpid(), a->port);
+	/* Numbered too: two agents may share a port (SO_REUSEPORT) while one drains. */
+	snprintf(a->log, sizeof(a->log), "%s/agent-%d-%d-%u.log", h_tmpdir(), (int)getpid(),
+	         a->port, agent_seq++);
 	argv[n++] = bin;
 	argv[n++] = "--listen";
 	argv[n++] = listen;

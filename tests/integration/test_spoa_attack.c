@@ -7,13 +7,12 @@
  * a half-sent frame, and a flood of the metrics port. No HAProxy here: the
  * HAProxy side is the independent client of tests/harness/spop_client.c.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-
-#include <netinet/in.h>
-#include <arpa/inet.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -37,9 +36,9 @@
  * after its own (stdio, the event loops and their eventfds, the listeners,
  * the reserve fd, the metrics socket).
  */
-#define LOW_NOFILE 64
+#define LOW_NOFILE   64
 /* Connections the flood opens: several times what the agent can hold. */
-#define FLOOD_CONNS 300
+#define FLOOD_CONNS  300
 /* How long the flood is held while CPU and log are measured. */
 #define FLOOD_HOLD_S 2.0
 
@@ -104,9 +103,8 @@ static double cpu_seconds(pid_t pid)
 	/* The command name may hold spaces: fields are counted after its ')'. */
 	p = strrchr(buf, ')');
 	ck_assert_ptr_nonnull(p);
-	ck_assert_int_eq(sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut,
-	                        &st),
-	                 2);
+	ck_assert_int_eq(
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st), 2);
 	free(buf);
 	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
@@ -315,10 +313,9 @@ START_TEST(test_connection_cap)
 	close(extra_fd);
 	for (int i = 0; i < CAP; i++)
 		ck_assert_msg(classifies(fds[i], (uint64_t)i + 1), "connection %d not served", i);
-	ck_assert_int_eq(
-	    metric(agent.metrics_port,
-	           "\npolkfura_spoa_connections_refused_total{reason=\"max_conns\"} "),
-	    1);
+	ck_assert_int_eq(metric(agent.metrics_port,
+	                        "\npolkfura_spoa_connections_refused_total{reason=\"max_conns\"} "),
+	                 1);
 	ck_assert(h_wait_file_contains(agent.log, "listener at --max-conns 4", 3));
 	/* A slot freed by a peer's close is available again. */
 	close(fds[0]);
@@ -357,8 +354,7 @@ START_TEST(test_idle_timeout)
 	ck_assert_int_eq(r.type, 102);
 	ck_assert_uint_eq(r.status_code, 2); /* SPOE.txt 3.5: 2, "timeout" */
 	/* Janitor passes are 1 s apart: closed between 2 and 3 s after the last frame. */
-	ck_assert_msg(took >= 2.0 && took < 3.5 + 0.1, "idle connection closed after %.2f s",
-	              took);
+	ck_assert_msg(took >= 2.0 && took < 3.5 + 0.1, "idle connection closed after %.2f s", took);
 	ck_assert(classifies(busy, 100));
 	close(idle);
 	close(busy);
@@ -458,14 +454,10 @@ END_TEST
 START_TEST(test_bad_guard_flags)
 {
 	static const char *const cases[][2] = {
-	    {"--max-conns 0", "--max-conns"},
-	    {"--max-conns 70000", "--max-conns"},
-	    {"--idle-timeout 0", "--idle-timeout"},
-	    {"--idle-timeout 1.5", "--idle-timeout"},
-	    {"--frame-timeout x", "--frame-timeout"},
-	    {"--socket-mode 0999", "--socket-mode"},
-	    {"--socket-mode 1777", "--socket-mode"},
-	    {"--socket-group -x", "--socket-group"},
+	    {"--max-conns 0", "--max-conns"},         {"--max-conns 70000", "--max-conns"},
+	    {"--idle-timeout 0", "--idle-timeout"},   {"--idle-timeout 1.5", "--idle-timeout"},
+	    {"--frame-timeout x", "--frame-timeout"}, {"--socket-mode 0999", "--socket-mode"},
+	    {"--socket-mode 1777", "--socket-mode"},  {"--socket-group -x", "--socket-group"},
 	};
 	char cmd[512], out[1024];
 
@@ -492,8 +484,8 @@ END_TEST
 START_TEST(test_unix_socket_handover)
 {
 	char sock[300], listen_unix[320], notsock[300], cmd[900], out[1024], gid[32];
-	const char *extra[] = {"--listen", listen_unix, "--socket-mode", "0640",
-	                       "--socket-group", gid, NULL};
+	const char *extra[] = {"--listen", listen_unix, "--socket-mode", "0640", "--socket-group",
+	                       gid,        NULL};
 	struct h_agent first;
 	struct spc_reply r;
 	struct stat st, st2;
