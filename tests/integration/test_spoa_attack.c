@@ -547,6 +547,47 @@ START_TEST(test_unix_socket_handover)
 }
 END_TEST
 
+/*
+ * SIGTERM refuses new connections at once, while the agent still drains:
+ * a connection with half a frame keeps it running (up to --frame-timeout),
+ * and meanwhile a connect() to its TCP port and to its unix path must fail,
+ * so HAProxy goes to another agent instead of waiting in a dead backlog.
+ */
+START_TEST(test_stop_refuses_at_once)
+{
+	char sock[300], listen_unix[320];
+	const char *extra[] = {"--listen", listen_unix, "--frame-timeout", "3", NULL};
+	uint8_t buf[1024];
+	struct spc_reply r;
+	size_t n;
+	int fd, again;
+
+	snprintf(sock, sizeof(sock), "%s/agent-stop-%d.sock", h_tmpdir(), (int)getpid());
+	snprintf(listen_unix, sizeof(listen_unix), "unix:%s", sock);
+	start_agent(0, extra);
+	fd = spc_connect(agent.port);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(hello(fd, &r), 1);
+	n = spc_notify(buf, sizeof(buf), 1, 1, "rpc-request", "polkadot.x", (const uint8_t *)"{}",
+	               2, 2);
+	ck_assert_int_eq(spc_send_all(fd, buf, n - 3), 0); /* half a frame: still draining */
+	kill(agent.pid, SIGTERM);
+	ck_assert(h_wait_file_contains(agent.log, "listeners closed", 3));
+	again = spc_connect(agent.port);
+	ck_assert_msg(again == -1, "TCP connect accepted after SIGTERM");
+	again = spc_connect_unix(sock);
+	ck_assert_msg(again == -1, "unix connect accepted after SIGTERM");
+	/* Still draining: the half frame is cut by its timeout, then the agent exits 0. */
+	ck_assert_int_eq(h_wait_exit(agent.pid, 0), -1);
+	ck_assert_int_eq(spc_read_reply(fd, &r, 5000), 1);
+	ck_assert_int_eq(r.type, 102);
+	close(fd);
+	again = h_wait_exit(agent.pid, 10);
+	agent.pid = 0;
+	ck_assert(WIFEXITED(again) && WEXITSTATUS(again) == 0);
+}
+END_TEST
+
 static Suite *attack_suite(void)
 {
 	Suite *s = suite_create("spoa_attack");
@@ -561,6 +602,7 @@ static Suite *attack_suite(void)
 	tcase_add_test(tc, test_metrics_flood);
 	tcase_add_test(tc, test_bad_guard_flags);
 	tcase_add_test(tc, test_unix_socket_handover);
+	tcase_add_test(tc, test_stop_refuses_at_once);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -36,8 +36,8 @@
 #include "tests/harness/children.h"
 #include "tests/harness/harness.h"
 
-#define LOADERS  2   /* client threads, each with its own keep-alive connection */
-#define ROUNDS   3   /* restarts per test */
+#define LOADERS 2 /* client threads, each with its own keep-alive connection */
+#define ROUNDS  3 /* restarts per test */
 
 struct load {
 	int https_port;
