@@ -663,6 +663,22 @@ static void worker_deadline_cb(struct ev_loop *loop, ev_timer *t, int revents)
 	ev_break(loop, EVBREAK_ALL);
 }
 
+static void worker_start_watchers(struct agent_worker *w)
+{
+	for (unsigned i = 0; i < w->set->n_listen; i++) {
+		ev_io_init(&w->accept_io[i], worker_accept_cb, w->set->listen_fds[i], EV_READ);
+		ev_io_start(w->loop, &w->accept_io[i]);
+	}
+	ev_async_init(&w->wake, worker_wake_cb);
+	ev_async_start(w->loop, &w->wake);
+	ev_prepare_init(&w->flush, worker_flush_cb);
+	ev_prepare_start(w->loop, &w->flush);
+	ev_timer_init(&w->janitor, worker_janitor_cb, 1., 1.);
+	ev_timer_start(w->loop, &w->janitor);
+	ev_timer_init(&w->stop_deadline, worker_deadline_cb, 0., 0.);
+	ev_timer_init(&w->accept_pause, worker_accept_pause_cb, 0., 0.);
+}
+
 struct agent_worker *agent_worker_new(const struct agent_settings *set, struct agent_table *table)
 {
 	struct agent_worker *w = calloc(1, sizeof(*w));
@@ -683,18 +699,7 @@ struct agent_worker *agent_worker_new(const struct agent_settings *set, struct a
 	w->table = table;
 	atomic_init(&w->pending_table, NULL);
 	atomic_init(&w->stop_requested, false);
-	for (unsigned i = 0; i < set->n_listen; i++) {
-		ev_io_init(&w->accept_io[i], worker_accept_cb, set->listen_fds[i], EV_READ);
-		ev_io_start(w->loop, &w->accept_io[i]);
-	}
-	ev_async_init(&w->wake, worker_wake_cb);
-	ev_async_start(w->loop, &w->wake);
-	ev_prepare_init(&w->flush, worker_flush_cb);
-	ev_prepare_start(w->loop, &w->flush);
-	ev_timer_init(&w->janitor, worker_janitor_cb, 1., 1.);
-	ev_timer_start(w->loop, &w->janitor);
-	ev_timer_init(&w->stop_deadline, worker_deadline_cb, 0., 0.);
-	ev_timer_init(&w->accept_pause, worker_accept_pause_cb, 0., 0.);
+	worker_start_watchers(w);
 	return w;
 }
 

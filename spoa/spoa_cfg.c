@@ -146,14 +146,8 @@ bad_seconds:
 	return -1;
 }
 
-enum spoa_cfg_result spoa_cfg_parse(int argc, char **argv, struct spoa_cfg *cfg, char *err,
-                                    size_t errlen)
+static void set_defaults(struct spoa_cfg *cfg)
 {
-	char why[160];
-	unsigned long v;
-	enum pf_log_level lvl;
-	int opt;
-
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->threads = 1;
 	cfg->methods_path = SPOA_DEFAULT_METHODS;
@@ -163,6 +157,17 @@ enum spoa_cfg_result spoa_cfg_parse(int argc, char **argv, struct spoa_cfg *cfg,
 	cfg->idle_timeout = SPOA_DEFAULT_IDLE_TIMEOUT;
 	cfg->frame_timeout = SPOA_DEFAULT_FRAME_TIMEOUT;
 	cfg->socket_mode = SPOA_DEFAULT_SOCKET_MODE;
+}
+
+enum spoa_cfg_result spoa_cfg_parse(int argc, char **argv, struct spoa_cfg *cfg, char *err,
+                                    size_t errlen)
+{
+	char why[160];
+	unsigned long v;
+	enum pf_log_level lvl;
+	int opt;
+
+	set_defaults(cfg);
 	if (notify_chains_parse(SPOA_DEFAULT_CHAINS, &cfg->chains, why, sizeof(why)) == -1) {
 		snprintf(err, errlen, "default chains: %s", why);
 		return SPOA_CFG_ERROR;
