@@ -52,6 +52,7 @@ UNIT_SRC   := $(wildcard tests/unit/check_*.c)
 UNIT_BINS  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
 UNIT_DEPS_rpc := spoa/methods spoa/rpc_class
 UNIT_DEPS_methods := spoa/rpc_class
+UNIT_DEPS_spoa_cfg := spoa/notify spoa/spop spoa/rpc spoa/methods spoa/rpc_class
 UNIT_DEPS_answer := spoa/spop spoa/notify spoa/rpc spoa/methods spoa/rpc_class
 UNIT_DEPS_plan := ctl/hapi/hapi_cmd
 UNIT_DEPS_ctl_cfg := ctl/cfg_url
