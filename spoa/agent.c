@@ -491,6 +491,8 @@ static void worker_accept_pause_cb(struct ev_loop *loop, ev_timer *t, int revent
 	(void)revents;
 	if (w->stopping)
 		return;
+	if (w->reserve_fd == -1) /* another thread took the fd it gave back */
+		w->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	for (unsigned i = 0; i < w->set->n_listen; i++)
 		if (!w->listen_shut[i])
 			ev_io_start(loop, &w->accept_io[i]);

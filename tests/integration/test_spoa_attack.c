@@ -243,7 +243,8 @@ START_TEST(test_fd_exhaustion)
 {
 	static int flood[FLOOD_CONNS];
 	char mport[32];
-	const char *extra[] = {"--metrics", mport, NULL};
+	/* Two threads: both accept on the listener, and both must rest. */
+	const char *extra[] = {"--metrics", mport, "--threads", "2", NULL};
 	double cpu0, cpu1, t0;
 	long log0, log1;
 	int n = 0;

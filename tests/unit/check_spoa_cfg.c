@@ -42,9 +42,17 @@ END_TEST
 
 START_TEST(test_values)
 {
-	static const char *const flags[] = {"--max-conns",   "65536", "--idle-timeout", "31",
-	                                    "--frame-timeout", "1",   "--socket-mode",  "0600",
-	                                    "--socket-group",  "haproxy", NULL};
+	static const char *const flags[] = {"--max-conns",
+	                                    "65536",
+	                                    "--idle-timeout",
+	                                    "31",
+	                                    "--frame-timeout",
+	                                    "1",
+	                                    "--socket-mode",
+	                                    "0600",
+	                                    "--socket-group",
+	                                    "haproxy",
+	                                    NULL};
 	static const char *const mode[] = {"--socket-mode", "777", "--socket-group", "0", NULL};
 	struct spoa_cfg cfg;
 	char err[256];
@@ -65,11 +73,11 @@ END_TEST
 START_TEST(test_refused)
 {
 	static const char *const bad[][2] = {
-	    {"--max-conns", "0"},       {"--max-conns", "65537"},     {"--max-conns", "-1"},
-	    {"--idle-timeout", "0"},    {"--idle-timeout", "86401"},  {"--idle-timeout", "2s"},
-	    {"--frame-timeout", ""},    {"--frame-timeout", "0.5"},   {"--socket-mode", "0800"},
-	    {"--socket-mode", "01000"}, {"--socket-mode", "rw"},      {"--socket-group", ""},
-	    {"--socket-group", "-g"},   {"--socket-group", "a b"},    {"--socket-group", "a/b"},
+	    {"--max-conns", "0"},       {"--max-conns", "65537"},    {"--max-conns", "-1"},
+	    {"--idle-timeout", "0"},    {"--idle-timeout", "86401"}, {"--idle-timeout", "2s"},
+	    {"--frame-timeout", ""},    {"--frame-timeout", "0.5"},  {"--socket-mode", "0800"},
+	    {"--socket-mode", "01000"}, {"--socket-mode", "rw"},     {"--socket-group", ""},
+	    {"--socket-group", "-g"},   {"--socket-group", "a b"},   {"--socket-group", "a/b"},
 	};
 	struct spoa_cfg cfg;
 	char err[256];
