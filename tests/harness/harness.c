@@ -498,6 +498,8 @@ void h_nodesim_stop(struct h_nodesim *sim)
 
 /* ---- agent ---- */
 
+static unsigned agent_seq;
+
 bool h_agent_start(struct h_agent *a, const char *const extra[])
 {
 	char bin[512], listen[64];
@@ -510,7 +512,9 @@ bool h_agent_start(struct h_agent *a, const char *const extra[])
 		snprintf(a->methods, sizeof(a->methods), "haproxy/methods.tsv");
 	snprintf(bin, sizeof(bin), "%s/polkfura-spoa", h_build_dir());
 	snprintf(listen, sizeof(listen), "127.0.0.1:%d", a->port);
-	snprintf(a->log, sizeof(a->log), "%s/agent-%d-%d.log", h_tmpdir(), (int)getpid(), a->port);
+	/* Numbered too: two agents may share a port (SO_REUSEPORT) while one drains. */
+	snprintf(a->log, sizeof(a->log), "%s/agent-%d-%d-%u.log", h_tmpdir(), (int)getpid(),
+	         a->port, agent_seq++);
 	argv[n++] = bin;
 	argv[n++] = "--listen";
 	argv[n++] = listen;
@@ -666,7 +670,12 @@ static bool haproxy_start(struct h_haproxy *h, const char *backends_cfg, int age
 	SETENV("PF_HTTPS_BIND=127.0.0.1:%d", h->https_port);
 	SETENV("PF_CERT_DIR=%s", h_cert_dir());
 	SETENV("PF_SPOE_CONF=%s/haproxy/spoe-polkfura.conf", cwd);
-	SETENV("PF_AGENT_ADDR=127.0.0.1:%d", agent_port);
+	/* A caller's PF_AGENT_ADDR (a unix socket: "unix@/path") replaces the port. */
+	for (int i = 0; env != NULL && env[i] != NULL; i++)
+		if (strncmp(env[i], "PF_AGENT_ADDR=", 14) == 0)
+			agent_port = 0;
+	if (agent_port > 0)
+		SETENV("PF_AGENT_ADDR=127.0.0.1:%d", agent_port);
 	SETENV("PF_SERVER_STATE_FILE=%s/server-state", h->dir);
 	if (!haproxy_site_env(h, env))
 		return false;

@@ -153,11 +153,13 @@ struct h_haproxy {
  * Starts the shipped haproxy/haproxy.cfg + spoe config verbatim, with the
  * site's backends text <backends_cfg>, the agent on <agent_port> and extra
  * environment <env> ("PF_RATE_HEAVY=3", NULL-terminated; it wins over the
- * harness's own). Waits for readiness. The chains map is H_CHAINS_MAP unless
- * <env> sets PF_CHAINS_MAP; as root the worker runs as user and group
+ * harness's own; a PF_AGENT_ADDR there, such as "PF_AGENT_ADDR=unix@/path",
+ * replaces <agent_port>). Waits for readiness. The chains map is H_CHAINS_MAP
+ * unless <env> sets PF_CHAINS_MAP; as root the worker runs as user and group
  * "haproxy" chrooted in <dir>/chroot, the runtime API socket in group
  * "haproxy" (haproxy/README.md, "Least privilege"); PF_USER=, PF_GROUP=,
- * PF_CHROOT=, PF_ADMIN_GROUP= in <env> change that.
+ * PF_CHROOT=, PF_ADMIN_GROUP= in <env> change that. A unix agent path is
+ * resolved inside the chroot.
  */
 bool h_haproxy_start(struct h_haproxy *h, const char *backends_cfg, int agent_port,
                      char *const env[]);
