@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # `make bench`: the benchmarks of polkfura-spoa, run from the repository root.
-#  1. bench_rpc (rpc_classify ns/op), when tests/bench/bench_rpc.c exists;
+#  1. bench_rpc (rpc_classify ns/op), when tests/bench/bench_rpc.c exists:
+#     real bodies, then ~62 KB adversarial bodies per byte against the
+#     cheapest (ASCII strings), target worst/best <= 5x;
 #  2. spop_load against the agent with 1 and 2 threads, 64, 4 (1 thread) and 1
 #     frames in flight per connection: frames/s, latency, frames per agent
 #     CPU-second (target >= 300,000 on the 229-byte body), the kernel's share

@@ -917,6 +917,478 @@ START_TEST(test_whitespace)
 }
 END_TEST
 
+/* ---- fast paths: every alignment of the 8-byte words ---------------------- */
+
+/*
+ * The scanner reads strings, whitespace and digits 8 bytes at a time, and
+ * non-ASCII strings through a DFA, 8 steps per word. These tests put each
+ * case at every offset 0..FP_OFFSETS-1 from the start of a string (or of a
+ * run), so that it lands at every position of a word and across two, after
+ * plain ASCII and after 2-byte UTF-8 (the DFA's word path), and right
+ * before the end of the body (the byte loop). Expected answers are Unicode
+ * Table 3-7 (well-formed UTF-8) and RFC 8259 (escapes, whitespace,
+ * numbers), written out per case.
+ */
+#define FP_OFFSETS 24
+
+struct fp_seq {
+	const char *s;
+	size_t len;
+	bool ok;
+	const char *dec; /* decoded bytes (escapes), NULL: the bytes themselves */
+};
+
+#define FP_SEQ(lit, ok)                                                                            \
+	{                                                                                          \
+		lit, sizeof(lit) - 1, ok, NULL                                                     \
+	}
+#define FP_ESC(lit, ok, dec)                                                                       \
+	{                                                                                          \
+		lit, sizeof(lit) - 1, ok, dec                                                      \
+	}
+
+static const struct fp_seq fp_utf8[] = {
+    FP_SEQ("\x7f", true),
+    FP_SEQ("\xc2\x80", true),
+    FP_SEQ("\xdf\xbf", true),
+    FP_SEQ("\xe0\xa0\x80", true),
+    FP_SEQ("\xe0\xbf\xbf", true),
+    FP_SEQ("\xe1\x80\x80", true),
+    FP_SEQ("\xed\x80\x80", true),
+    FP_SEQ("\xed\x9f\xbf", true),
+    FP_SEQ("\xee\x80\x80", true),
+    FP_SEQ("\xef\xbf\xbf", true),
+    FP_SEQ("\xf0\x90\x80\x80", true),
+    FP_SEQ("\xf0\xbf\xbf\xbf", true),
+    FP_SEQ("\xf1\x80\x80\x80", true),
+    FP_SEQ("\xf3\xbf\xbf\xbf", true),
+    FP_SEQ("\xf4\x80\x80\x80", true),
+    FP_SEQ("\xf4\x8f\xbf\xbf", true),
+    FP_SEQ("\xc0\x80", false),         /* overlong NUL */
+    FP_SEQ("\xc1\xbf", false),         /* overlong */
+    FP_SEQ("\xc2\x7f", false),         /* no continuation */
+    FP_SEQ("\xc2\xc0", false),         /* continuation out of range */
+    FP_SEQ("\xe0\x80\x80", false),     /* overlong 3-byte */
+    FP_SEQ("\xe0\x9f\xbf", false),     /* overlong 3-byte */
+    FP_SEQ("\xed\xa0\x80", false),     /* surrogate U+D800 */
+    FP_SEQ("\xed\xbf\xbf", false),     /* surrogate U+DFFF */
+    FP_SEQ("\xe1\x80\x7f", false),     /* third byte not a continuation */
+    FP_SEQ("\xe1\xc0\x80", false),     /* second byte not a continuation */
+    FP_SEQ("\xf0\x80\x80\x80", false), /* overlong 4-byte */
+    FP_SEQ("\xf0\x8f\xbf\xbf", false), /* overlong 4-byte */
+    FP_SEQ("\xf4\x90\x80\x80", false), /* above U+10FFFF */
+    FP_SEQ("\xf1\x80\x80\x7f", false), /* fourth byte not a continuation */
+    FP_SEQ("\xf5\x80\x80\x80", false),
+    FP_SEQ("\xf8\x88\x80\x80\x80", false),
+    FP_SEQ("\xfe", false),
+    FP_SEQ("\xff", false),
+    FP_SEQ("\x80", false), /* stray continuation */
+    FP_SEQ("\xbf", false),
+    FP_SEQ("\xc2", false),         /* truncated by the filler */
+    FP_SEQ("\xe2\x82", false),     /* truncated */
+    FP_SEQ("\xf0\x9f\x98", false), /* truncated */
+    FP_SEQ("\x00", false),         /* control bytes must be escaped */
+    FP_SEQ("\x01", false),
+    FP_SEQ("\x1f", false),
+    FP_SEQ("\n", false),
+    FP_SEQ("\t", false),
+};
+
+/* Fillers are 'x' (not a hex digit: "\u00" + filler stays malformed). */
+static const struct fp_seq fp_esc[] = {
+    FP_ESC("\\n", true, "\n"),
+    FP_ESC("\\\"", true, "\""),
+    FP_ESC("\\\\", true, "\\"),
+    FP_ESC("\\/", true, "/"),
+    FP_ESC("\\b", true, "\b"),
+    FP_ESC("\\f", true, "\f"),
+    FP_ESC("\\r", true, "\r"),
+    FP_ESC("\\t", true, "\t"),
+    FP_ESC("\\n\\t\\\\\\\"", true, "\n\t\\\""),
+    FP_ESC("\\u0041", true, "A"),
+    FP_ESC("\\u00e9", true, "\xc3\xa9"),
+    FP_ESC("\\u20AC", true, "\xe2\x82\xac"),
+    FP_ESC("\\uFFFF", true, "\xef\xbf\xbf"),
+    FP_ESC("\\ud83d\\ude00", true, "\xf0\x9f\x98\x80"),
+    FP_ESC("\\uDBFF\\uDFFF", true, "\xf4\x8f\xbf\xbf"),
+    FP_ESC("\\u0041\\u00e9\\n", true, "A\xc3\xa9\n"),
+    FP_ESC("\\x41", false, NULL),
+    FP_ESC("\\U0041", false, NULL),
+    FP_ESC("\\u004G", false, NULL),
+    FP_ESC("\\u00", false, NULL),
+    FP_ESC("\\'", false, NULL),
+    FP_ESC("\\ ", false, NULL),
+    FP_ESC("\\\xc3\xa9", false, NULL),
+    FP_ESC("\\ud800\\u00G1", false, NULL),
+};
+
+/* Unpaired surrogate escapes: valid JSON in data, an invalid call in a method. */
+static const struct fp_seq fp_lone[] = {
+    FP_ESC("\\ud800", true, NULL),
+    FP_ESC("\\udfff", true, NULL),
+    FP_ESC("\\ud800\\u0041", true, NULL),
+    FP_ESC("\\udbff\\ud800", true, NULL),
+};
+
+/* <n> bytes of filler: 'x', or 2-byte UTF-8 (U+00E9) after one 'x' when <n> is odd. */
+static size_t fp_fill(char *out, size_t n, bool utf8)
+{
+	size_t o = 0;
+
+	if (!utf8) {
+		memset(out, 'x', n);
+		return n;
+	}
+	if (n % 2)
+		out[o++] = 'x';
+	while (o < n) {
+		out[o++] = '\xc3';
+		out[o++] = '\xa9';
+	}
+	return o;
+}
+
+/* Builds a string's contents: <off> bytes of filler, <q>, <after> bytes of filler. */
+static size_t fp_string(char *out, size_t off, const struct fp_seq *q, size_t after, bool utf8)
+{
+	size_t o = fp_fill(out, off, utf8);
+
+	memcpy(out + o, q->s, q->len);
+	o += q->len;
+	return o + fp_fill(out + o, after, utf8);
+}
+
+/* Every strict prefix of the valid body <b>/<len> is invalid (a cut inside a word, too). */
+static void fp_prefixes(const char *b, size_t len)
+{
+	struct rpc_result r;
+	size_t cut;
+
+	for (cut = 0; cut < len; cut++) {
+		classify(b, cut, &r);
+		ck_assert_msg(r.cls == RPC_CLASS_INVALID, "prefix %zu of %.*s", cut, (int)len, b);
+	}
+}
+
+/*
+ * <q> inside a params string at <off>, followed by <after> filler bytes,
+ * then '"]}' (with <after> 0 the sequence ends 3 bytes before the body).
+ */
+static void fp_in_params(const struct fp_seq *q, size_t off, size_t after, bool utf8)
+{
+	static const char head[] = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"system_health\","
+	                           "\"params\":[\"";
+	char body[256];
+	size_t o = sizeof(head) - 1;
+	struct rpc_result r;
+
+	memcpy(body, head, o);
+	o += fp_string(body + o, off, q, after, utf8);
+	memcpy(body + o, "\"]}", 3);
+	o += 3;
+	classify(body, o, &r);
+	ck_assert_msg(r.cls == (q->ok ? RPC_CLASS_READ : RPC_CLASS_INVALID),
+	              "%s at %zu (+%zu, %s filler): %s", q->s, off, after, utf8 ? "utf8" : "ascii",
+	              rpc_class_name(r.cls));
+	if (q->ok && off % 7 == 0 && after == 0)
+		fp_prefixes(body, o);
+}
+
+/*
+ * <q> inside the method name at <off>, the body ending right after it with
+ * '"}': a valid sequence is an unknown method decoded to the filler, <q>'s
+ * decoded bytes and the filler; an invalid one makes the body invalid.
+ */
+static void fp_in_method(const struct fp_seq *q, size_t off, size_t after, bool utf8,
+                         enum rpc_class want)
+{
+	static const char head[] = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"";
+	char body[256], dec[256];
+	size_t o = sizeof(head) - 1, d, dl = q->dec ? strlen(q->dec) : q->len;
+	struct rpc_result r;
+
+	memcpy(body, head, o);
+	o += fp_string(body + o, off, q, after, utf8);
+	memcpy(body + o, "\"}", 2);
+	o += 2;
+	classify(body, o, &r);
+	ck_assert_msg(r.cls == want, "method %s at %zu (%s filler): %s", q->s, off,
+	              utf8 ? "utf8" : "ascii", rpc_class_name(r.cls));
+	if (want != RPC_CLASS_UNKNOWN)
+		return;
+	d = fp_fill(dec, off, utf8);
+	memcpy(dec + d, q->dec ? q->dec : q->s, dl);
+	d += dl;
+	d += fp_fill(dec + d, after, utf8);
+	ck_assert(r.has_method);
+	ck_assert_uint_eq(r.method_len, d);
+	ck_assert_mem_eq(r.method, dec, d);
+}
+
+static void fp_each_offset(const struct fp_seq *q)
+{
+	size_t off;
+	int utf8;
+
+	for (utf8 = 0; utf8 <= 1; utf8++) {
+		for (off = 0; off < FP_OFFSETS; off++) {
+			fp_in_params(q, off, FP_OFFSETS, utf8);
+			fp_in_params(q, off, 0, utf8);
+			fp_in_method(q, off, off % 9, utf8,
+			             q->ok ? RPC_CLASS_UNKNOWN : RPC_CLASS_INVALID);
+		}
+	}
+}
+
+START_TEST(test_fast_utf8)
+{
+	size_t i;
+
+	for (i = 0; i < PF_ARRAY_SIZE(fp_utf8); i++)
+		fp_each_offset(&fp_utf8[i]);
+}
+END_TEST
+
+START_TEST(test_fast_escapes)
+{
+	size_t i, off;
+	int utf8;
+
+	for (i = 0; i < PF_ARRAY_SIZE(fp_esc); i++)
+		fp_each_offset(&fp_esc[i]);
+	for (i = 0; i < PF_ARRAY_SIZE(fp_lone); i++) {
+		for (utf8 = 0; utf8 <= 1; utf8++) {
+			for (off = 0; off < FP_OFFSETS; off++) {
+				fp_in_params(&fp_lone[i], off, FP_OFFSETS, utf8);
+				fp_in_params(&fp_lone[i], off, 0, utf8);
+				fp_in_method(&fp_lone[i], off, 3, utf8, RPC_CLASS_INVALID);
+			}
+		}
+	}
+}
+END_TEST
+
+/* A long run of UTF-8 or escapes ending exactly at each of the last bytes of the body. */
+START_TEST(test_fast_string_end)
+{
+	static const char *const runs[] = {"\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\\n",
+	                                   "\\u00e9"};
+	static const char head[] = "{\"jsonrpc\":\"2.0\",\"id\":1,\"params\":[],\"method\":\"";
+	char body[512];
+	size_t i, n, o;
+
+	for (i = 0; i < PF_ARRAY_SIZE(runs); i++) {
+		for (n = 0; n < 40; n++) {
+			struct rpc_result r;
+
+			o = sizeof(head) - 1;
+			memcpy(body, head, o);
+			memset(body + o, 'x', n % 8);
+			o += n % 8;
+			for (size_t k = 0; k < n; k++) {
+				memcpy(body + o, runs[i], strlen(runs[i]));
+				o += strlen(runs[i]);
+			}
+			memcpy(body + o, "\"}", 2);
+			o += 2;
+			classify(body, o, &r);
+			ck_assert_msg(r.cls == RPC_CLASS_UNKNOWN, "%s x %zu", runs[i], n);
+			fp_prefixes(body, o);
+		}
+	}
+}
+END_TEST
+
+/* Like with_params(), for <params>/<len> that may hold NUL bytes. */
+static enum rpc_class with_params_n(const char *params, size_t len)
+{
+	static const char head[] = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"system_health\","
+	                           "\"params\":";
+	size_t hl = sizeof(head) - 1;
+	struct rpc_result r;
+	char body[512];
+
+	ck_assert(hl + len + 1 <= sizeof(body));
+	memcpy(body, head, hl);
+	memcpy(body + hl, params, len);
+	body[hl + len] = '}';
+	classify(body, hl + len + 1, &r);
+	return r.cls;
+}
+
+/* Whitespace runs of every length between tokens; a non-JSON space at each offset. */
+START_TEST(test_fast_whitespace)
+{
+	static const char ws[] = " \t\r\n";
+	static const struct fp_seq not_ws[] = {
+	    FP_SEQ("\v", false),   FP_SEQ("\f", false),   FP_SEQ("\xc2\xa0", false),
+	    FP_SEQ("\x85", false), FP_SEQ("\x00", false), FP_SEQ("\x1c", false),
+	    FP_SEQ("!", false),
+	};
+	char params[512], run[64] = {0};
+	size_t n, k, i;
+
+	for (n = 0; n < 40; n++) {
+		for (k = 0; k < n; k++)
+			run[k] = ws[(k * 7 + n) % 4];
+		(void)snprintf(params, sizeof(params),
+		               "%.*s[%.*s1%.*s,%.*s{%.*s\"a\"%.*s:%.*s2%.*s}]", (int)n, run, (int)n,
+		               run, (int)n, run, (int)n, run, (int)n, run, (int)n, run, (int)n, run,
+		               (int)n, run);
+		ck_assert_msg(with_params(params) == RPC_CLASS_READ, "run of %zu", n);
+		for (k = 0; k < n; k++) {
+			for (i = 0; i < PF_ARRAY_SIZE(not_ws); i++) {
+				size_t o = 3;
+
+				memcpy(params, "[1,", 3);
+				memcpy(params + o, run, k);
+				o += k;
+				memcpy(params + o, not_ws[i].s, not_ws[i].len);
+				o += not_ws[i].len;
+				memcpy(params + o, run + k, n - k);
+				o += n - k;
+				memcpy(params + o, "2]", 2);
+				o += 2;
+				ck_assert_msg(with_params_n(params, o) == RPC_CLASS_INVALID,
+				              "byte %zu of %zu: 0x%02x", k, n,
+				              (uint8_t)not_ws[i].s[0]);
+			}
+		}
+	}
+}
+END_TEST
+
+/*
+ * Integers of every length 1..40, then the same with one byte at position
+ * k >= 1 replaced: RFC 8259 §6 allows '.' or 'e'/'E' there when a digit
+ * follows, and nothing else ('/' and ':' border the digits; 0xb0 and 0xb9
+ * are '0' and '9' with the high bit set).
+ */
+START_TEST(test_fast_digits)
+{
+	static const char subst[] = {'.', 'e', 'E', '/', ':',    'a',
+	                             '-', '+', ' ', 'x', '\xb0', '\xb9'};
+	char num[64], params[256];
+	size_t n, k, i;
+
+	for (n = 1; n <= 40; n++) {
+		for (k = 0; k < n; k++)
+			num[k] = (char)('1' + (k % 9));
+		(void)snprintf(params, sizeof(params), "[%.*s]", (int)n, num);
+		ck_assert_msg(with_params(params) == RPC_CLASS_READ, "%s", params);
+		(void)snprintf(params, sizeof(params), "[%.*s,-%.*s,%.*s.%.*se-%.*s]", (int)n, num,
+		               (int)n, num, (int)n, num, (int)n, num, (int)n, num);
+		ck_assert_msg(with_params(params) == RPC_CLASS_READ, "%s", params);
+		for (k = 1; k < n; k++) {
+			for (i = 0; i < sizeof(subst); i++) {
+				char c = subst[i];
+				bool ok = ((c == '.' || c == 'e' || c == 'E') && k < n - 1) ||
+				          (c == ' ' && k == n - 1);
+				char save = num[k];
+
+				num[k] = c;
+				(void)snprintf(params, sizeof(params), "[%.*s]", (int)n, num);
+				ck_assert_msg(with_params(params) ==
+				                  (ok ? RPC_CLASS_READ : RPC_CLASS_INVALID),
+				              "%s", params);
+				num[k] = save;
+			}
+		}
+	}
+}
+END_TEST
+
+/* The data loop (containers below the call): grammar and nesting of both kinds. */
+START_TEST(test_fast_data_grammar)
+{
+	static const char *const good[] = {
+	    "[[1,[2,{\"a\":[3,{\"b\":null}]}]],{}]",
+	    "{\"a\":{\"b\":{\"c\":[]}}}",
+	    "[ [ ] , { } , [ { } ] ]",
+	    "[{\"a\" : 1 , \"b\" :2,\"c\": 3}]",
+	    "[1,\"x\",true,false,null,-1.5e3,{},[],\"\",0]",
+	    "[{\"\":\"\",\"\\u0041\":[\"\\n\"]}]",
+	    "[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]",
+	};
+	static const char *const bad[] = {
+	    "[[1,[2,{\"a\":[3,{\"b\":null}]}]],{}",
+	    "[[}]",
+	    "[{]]",
+	    "[{\"a\":1]}",
+	    "[{\"a\" 1}]",
+	    "[{1:2}]",
+	    "[[1,]]",
+	    "[[,1]]",
+	    "[{\"a\":1,}]",
+	    "[{,}]",
+	    "[[1 2]]",
+	    "[{\"a\"::1}]",
+	    "[{\"a\":,1}]",
+	    "[[1],,[2]]",
+	    "[[01]]",
+	    "[{\"a\":tru}]",
+	    "[{\"a\":1}{\"b\":2}]",
+	    "[[]][]",
+	    "[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]",
+	};
+	size_t i;
+
+	for (i = 0; i < PF_ARRAY_SIZE(good); i++) {
+		ck_assert_msg(with_params(good[i]) == RPC_CLASS_READ, "%s", good[i]);
+		ck_assert_msg(cls_of(good[i]) == RPC_CLASS_INVALID, "bare %s", good[i]);
+	}
+	for (i = 0; i < PF_ARRAY_SIZE(bad); i++)
+		ck_assert_msg(with_params(bad[i]) == RPC_CLASS_INVALID, "%s", bad[i]);
+}
+END_TEST
+
+/*
+ * Batch members after the first take their own path (',' then '{'): the
+ * count and the class must be those of the rules (tests/data/README.md:
+ * every member counts, invalid ones included, the most restrictive class
+ * wins), and a body that is not JSON has no calls.
+ */
+START_TEST(test_fast_batch_members)
+{
+	static const struct {
+		const char *body;
+		enum rpc_class cls;
+		uint32_t calls;
+	} cases[] = {
+	    {"[{},{}]", RPC_CLASS_INVALID, 2},
+	    {"[ {} ,\n{ } , {}]", RPC_CLASS_INVALID, 3},
+	    {"[{\"jsonrpc\":\"2.0\",\"method\":\"system_health\"},{\"jsonrpc\":\"2.0\",\"method\":"
+	     "\"system_health\"}]",
+	     RPC_CLASS_READ, 2},
+	    {"[{\"jsonrpc\":\"2.0\",\"method\":\"system_health\"}, {\"jsonrpc\":\"2.0\",\"method\":"
+	     "\"author_insertKey\"},{}]",
+	     RPC_CLASS_UNSAFE, 3},
+	    {"[1,{\"jsonrpc\":\"2.0\",\"method\":\"system_health\"}]", RPC_CLASS_INVALID, 2},
+	    {"[{\"jsonrpc\":\"2.0\",\"method\":\"system_health\"},{\"jsonrpc\":\"2.0\",\"method\":"
+	     "\"system_health\",\"id\":1,\"id\":2}]",
+	     RPC_CLASS_INVALID, 2},
+	    {"[{},{]", RPC_CLASS_INVALID, 0},
+	    {"[{},{}", RPC_CLASS_INVALID, 0},
+	    {"[{},]", RPC_CLASS_INVALID, 0},
+	    {"[{},{\"a\":1,}]", RPC_CLASS_INVALID, 0},
+	    {"[{},{\"a\"}]", RPC_CLASS_INVALID, 0},
+	    {"[{},{}]]", RPC_CLASS_INVALID, 0},
+	    {"[{},{}}", RPC_CLASS_INVALID, 0},
+	};
+	size_t i;
+
+	for (i = 0; i < PF_ARRAY_SIZE(cases); i++) {
+		struct rpc_result r;
+
+		classify_str(cases[i].body, &r);
+		ck_assert_msg(r.cls == cases[i].cls, "%s: %s", cases[i].body,
+		              rpc_class_name(r.cls));
+		ck_assert_msg(r.calls == cases[i].calls, "%s: %u calls", cases[i].body, r.calls);
+		ck_assert(!r.has_id);
+	}
+}
+END_TEST
+
 /* ---- nesting --------------------------------------------------------------- */
 
 /* A call whose params nest so that the body holds <depth> containers in all. */
@@ -1324,6 +1796,17 @@ static Suite *rpc_suite(void)
 	tcase_add_test(tc, test_strings);
 	tcase_add_test(tc, test_string_offsets);
 	tcase_add_test(tc, test_whitespace);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("fast_paths");
+	tcase_set_timeout(tc, 60); /* every offset and prefix, under sanitizers too */
+	tcase_add_test(tc, test_fast_utf8);
+	tcase_add_test(tc, test_fast_escapes);
+	tcase_add_test(tc, test_fast_string_end);
+	tcase_add_test(tc, test_fast_whitespace);
+	tcase_add_test(tc, test_fast_digits);
+	tcase_add_test(tc, test_fast_data_grammar);
+	tcase_add_test(tc, test_fast_batch_members);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("calls");
