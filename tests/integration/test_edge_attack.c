@@ -17,12 +17,12 @@
  * Expected answers come from the reply files of tests/data/responses/
  * (what a node says) and from haproxy/README.md, never from the config.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -162,7 +162,8 @@ static void xfer_init(struct xfer *x, const struct req *q)
 		}
 	}
 	if (q->method != NULL && strcmp(q->method, "HEAD") == 0)
-		curl_easy_setopt(x->c, CURLOPT_NOBODY, 1L); /* a custom HEAD would wait for a body */
+		curl_easy_setopt(x->c, CURLOPT_NOBODY,
+		                 1L); /* a custom HEAD would wait for a body */
 	else if (q->method != NULL)
 		curl_easy_setopt(x->c, CURLOPT_CUSTOMREQUEST, q->method);
 	if (q->host != NULL) {
@@ -229,6 +230,13 @@ static const char *hdr(const struct h_resp *r, const char *name)
 	static char v[256];
 
 	return h_resp_header(r, name, v, sizeof(v)) ? v : "";
+}
+
+/* Asserts <r>'s body is <want>, quoting at most 200 bytes of a long one. */
+static void expect_body(const struct h_resp *r, const char *want)
+{
+	ck_assert_msg(strcmp(r->body, want) == 0, "body %.200s%s, want %s", r->body,
+	              r->len > 200 ? "..." : "", want);
 }
 
 /* A reply file of tests/data/responses/ without its trailing newline, with id <id>. */
@@ -402,9 +410,10 @@ static int until_agent_down(void)
 		ck_assert_msg(st == 503 || st == 200, "unsafe call: HTTP %ld %s", st, r.err);
 		if (st == 503) {
 			ck_assert_str_eq(hdr(&r, "Retry-After"), "1");
-			ck_assert_str_eq(r.body, "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":"
-			                         "-32000,\"message\":\"Request not classified: try "
-			                         "again\"}}");
+			ck_assert_str_eq(r.body,
+			                 "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":"
+			                 "-32000,\"message\":\"Request not classified: try "
+			                 "again\"}}");
 			closed++;
 		}
 		ck_assert_str_eq(hdr(&r, "X-Node"), "");
@@ -522,8 +531,8 @@ END_TEST
 #define NORMAL_CALLS   20
 
 struct flood_result {
-	int status[600]; /* per HTTP status, 0 for a transport error */
-	int unsafe_answers[FLOOD_SOURCES]; /* per source: classified, refused by the agent's answer */
+	int status[600];             /* per HTTP status, 0 for a transport error */
+	int to_agent[FLOOD_SOURCES]; /* per source: past the budget (the agent's answer, or 503) */
 	int in_flight[FLOOD_SOURCES], max_in_flight[FLOOD_SOURCES];
 	int normal_ok, normal_done;
 	double seconds;
@@ -614,12 +623,12 @@ static void flood(struct flood_result *fr)
 				ck_assert_msg(r.status == 200 || r.status == 429 || r.status == 503,
 				              "flood: HTTP %ld %s", r.status, r.err);
 				/* Never a node's answer. */
-				ck_assert_msg(strcmp(hdr(&r, "X-Node"), "") == 0, "flood reached %s",
-				              hdr(&r, "X-Node"));
-				if (r.status == 200) {
+				ck_assert_msg(strcmp(hdr(&r, "X-Node"), "") == 0,
+				              "flood reached %s", hdr(&r, "X-Node"));
+				if (r.status == 200)
 					ck_assert_str_eq(hdr(&r, "X-Polkfura-Class"), "unsafe");
-					fr->unsafe_answers[x->tag % FLOOD_SOURCES]++;
-				}
+				if (r.status != 429)
+					fr->to_agent[x->tag % FLOOD_SOURCES]++;
 				fr->in_flight[x->tag % FLOOD_SOURCES]--;
 				running--;
 			}
@@ -634,8 +643,8 @@ static void flood(struct flood_result *fr)
 
 START_TEST(test_flood_byte_budget)
 {
-	/* 1 MB per source per 10 s: 16 flood bodies; the normal client sends 1.3 KB. */
-	char *env[] = {"PF_BYTES_RATE=1000000", NULL};
+	/* 250 KB per source per 10 s: 4 flood bodies; the normal client sends 1.3 KB. */
+	char *env[] = {"PF_BYTES_RATE=250000", NULL};
 	struct flood_result fr;
 
 	stack_start(env);
@@ -649,19 +658,19 @@ START_TEST(test_flood_byte_budget)
 	ck_assert_int_eq(node_calls(INSERT_KEY), 0);
 	/*
 	 * The budget bit: a source's bodies reach the agent until its bytes pass
-	 * 1 MB, 16 bodies of 62,000 (a 17th when its own bytes are not counted
+	 * 250 KB, 4 bodies of 62,000 (a 5th when its own bytes are not counted
 	 * yet), plus the ones it had in flight at once, whose bytes may not be
-	 * counted yet either.
+	 * counted yet either. What reached the agent may still get 503 on a
+	 * loaded machine (its 50 ms timeout): fail closed, not a failure.
 	 */
 	for (int s = 0; s < FLOOD_SOURCES; s++) {
-		int bound = 1000000 / FLOOD_BODY + 1 + fr.max_in_flight[s];
+		int bound = 250000 / FLOOD_BODY + 1 + fr.max_in_flight[s];
 
-		fprintf(stderr, " source %d: %d bodies classified, at most %d in flight\n", s,
-		        fr.unsafe_answers[s], fr.max_in_flight[s]);
-		ck_assert_int_le(fr.unsafe_answers[s], bound);
-		ck_assert_int_ge(fr.unsafe_answers[s], 1);
+		fprintf(stderr, " source %d: %d bodies past the budget, at most %d in flight\n", s,
+		        fr.to_agent[s], fr.max_in_flight[s]);
+		ck_assert_int_le(fr.to_agent[s], bound);
+		ck_assert_int_ge(fr.to_agent[s], 1);
 	}
-	ck_assert_int_eq(fr.status[503], 0);
 	ck_assert_int_eq(fr.normal_ok, NORMAL_CALLS);
 	ck_assert_int_eq(node_calls("system_health"), NORMAL_CALLS);
 }
@@ -751,10 +760,10 @@ START_TEST(test_batches_counted_per_call)
 	/* Over it: the node's batch error, HTTP 200, nothing forwarded; an unknown member
 	 * does not change that. */
 	ck_assert_int_eq(post_batch("127.0.0.40", 101, "system_health", NULL, &r), 200);
-	ck_assert_str_eq(r.body, too_big);
+	expect_body(&r, too_big);
 	h_resp_free(&r);
 	ck_assert_int_eq(post_batch("127.0.0.40", 100, "system_health", UNKN, &r), 200);
-	ck_assert_str_eq(r.body, too_big);
+	expect_body(&r, too_big);
 	h_resp_free(&r);
 	ck_assert_int_eq(node_calls("system_health"), 100);
 
@@ -853,7 +862,7 @@ START_TEST(test_idle_and_slow_connections)
 {
 	/* Small limits for a bounded test: 10 connections per source, 2 s per request. */
 	char *env[] = {"PF_CONN_PER_SRC=10", "PF_TIMEOUT_REQUEST=2s", NULL};
-	int idle[20], slow[5], open = 0;
+	int idle[20], slow[5], open = 20;
 	struct h_resp r;
 	double t0;
 
@@ -864,14 +873,17 @@ START_TEST(test_idle_and_slow_connections)
 		idle[i] = tcp_from("127.0.0.30", stack.haproxy.http_port);
 		ck_assert_int_ge(idle[i], 0);
 	}
-	for (int i = 0; i < 20; i++) {
-		if (idle[i] >= 0 && closed_within(idle[i], i < 10 ? 0.05 : 0.5)) {
-			close(idle[i]);
-			idle[i] = -1;
+	/* The refused ones are closed at accept: poll until 10 are, for at most 0.5 s. */
+	for (double end = h_now() + 0.5; h_now() < end && 20 - open < 10;) {
+		open = 0;
+		for (int i = 0; i < 20; i++) {
+			if (idle[i] >= 0 && closed_within(idle[i], 0.001)) {
+				close(idle[i]);
+				idle[i] = -1;
+			}
+			open += idle[i] >= 0;
 		}
 	}
-	for (int i = 0; i < 20; i++)
-		open += idle[i] >= 0;
 	/*
 	 * At most PF_CONN_PER_SRC held. Fewer is possible: a refused connection
 	 * counts in conn_cur until its session is freed, and HAProxy's two
@@ -999,8 +1011,7 @@ static CURL *ws_open(const char *src, long *status)
 	*status = 0;
 	resp[0] = '\0';
 	snprintf(url, sizeof(url), "https://polkadot.localhost:%d/", stack.haproxy.https_port);
-	snprintf(entry, sizeof(entry), "polkadot.localhost:%d:127.0.0.1",
-	         stack.haproxy.https_port);
+	snprintf(entry, sizeof(entry), "polkadot.localhost:%d:127.0.0.1", stack.haproxy.https_port);
 	{
 		struct curl_slist *resolve = curl_slist_append(NULL, entry);
 
@@ -1106,8 +1117,8 @@ END_TEST
 
 START_TEST(test_only_the_methods_that_exist)
 {
-	static const char *const refused[] = {"PUT", "PATCH", "DELETE", "TRACE", "HEAD",
-	                                      "post", "Post", "PROPFIND", "BREW"};
+	static const char *const refused[] = {"PUT",  "PATCH", "DELETE",   "TRACE", "HEAD",
+	                                      "post", "Post",  "PROPFIND", "BREW"};
 	const char *to_node[] = {"be_polkadot", NULL};
 	const char *by_rule[] = {"rpc/<NOSRV>", " 405 ", NULL};
 	struct h_resp r;
@@ -1225,12 +1236,9 @@ END_TEST
 START_TEST(test_host_not_a_hostname)
 {
 	static const char *const bad[] = {
-	    "polkadot injected=1.localhost",
-	    "polkadot\"injected=1.localhost",
-	    "polkadot.localhost\" injected=1 \"",
-	    "polkadot%20injected=1.localhost",
-	    "polkadot.localhost:443:injected=1",
-	    "polkadot_injected=1.localhost",
+	    "polkadot injected=1.localhost",      "polkadot\"injected=1.localhost",
+	    "polkadot.localhost\" injected=1 \"", "polkadot%20injected=1.localhost",
+	    "polkadot.localhost:443:injected=1",  "polkadot_injected=1.localhost",
 	    "polkadot.localhost\tinjected=1",
 	};
 	const char *none[] = {"injected=1", NULL};
