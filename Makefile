@@ -52,6 +52,7 @@ UNIT_SRC   := $(wildcard tests/unit/check_*.c)
 UNIT_BINS  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
 UNIT_DEPS_rpc := spoa/methods spoa/rpc_class
 UNIT_DEPS_methods := spoa/rpc_class
+UNIT_DEPS_spoa_cfg := spoa/notify spoa/spop spoa/rpc spoa/methods spoa/rpc_class
 UNIT_DEPS_answer := spoa/spop spoa/notify spoa/rpc spoa/methods spoa/rpc_class
 UNIT_DEPS_plan := ctl/hapi/hapi_cmd
 UNIT_DEPS_ctl_cfg := ctl/cfg_url
@@ -72,8 +73,9 @@ INTEG_BINS := $(INTEG_SRC:tests/integration/%.c=$(BUILD)/tests/integration/%)
 # The suites run against Debian's haproxy (2.6) first, then every suite that
 # starts haproxy again against 3.4, built by `make deps` (tests/peers/).
 HAPROXY_34 := $(PF_CACHE)/haproxy-3.4.0/haproxy
-# test_spoa_agent starts no HAProxy; test_ctl_admin tests the controller's own HTTP server.
-HAP34_BINS ?= $(filter-out %/test_spoa_agent %/test_ctl_admin,$(INTEG_BINS))
+# test_spoa_agent and test_spoa_attack start no HAProxy; test_ctl_admin tests the controller's
+# own HTTP server.
+HAP34_BINS ?= $(filter-out %/test_spoa_agent %/test_spoa_attack %/test_ctl_admin,$(INTEG_BINS))
 
 # Fuzz targets: tests/fuzz/fuzz_<t>.c with UNIT-style deps; replayed by a gcc driver.
 FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <unistd.h>
@@ -22,9 +23,10 @@
 #include "spoa/answer.h"
 #include "spoa/methods.h"
 
-#define MOD            "agent"
-#define ACCEPT_BATCH   16
-#define LINGER_SECONDS 2.0 /* how long a closing connection may wait for the peer's close */
+#define MOD                  "agent"
+#define ACCEPT_BATCH         16
+#define LINGER_SECONDS       2.0 /* how long a closing connection may wait for the peer's close */
+#define REFUSAL_LOG_INTERVAL 1.0 /* refused connections are summed into one line per interval */
 
 enum conn_state {
 	CONN_HELLO = 0, /* waiting for HAPROXY-HELLO */
@@ -38,11 +40,14 @@ static const char *const conn_state_names[] = {"hello", "ready", "closing", "clo
 struct agent_conn {
 	struct agent_worker *w; /* borrowed, outlives the connection */
 	unsigned id;
+	unsigned listener; /* index of the listener it came from, for the cap */
 	int fd;
 	enum conn_state state;
 	ev_io rio;
 	ev_io wio;
 	ev_tstamp since;         /* when the current state began */
+	ev_tstamp last_frame;    /* when the last whole frame was read (idle timeout) */
+	ev_tstamp frame_since;   /* when the bytes now in rbuf began to arrive (frame timeout) */
 	uint32_t max_frame;      /* negotiated in HELLO; before that, the agent's limit */
 	bool reading;            /* rio is started */
 	bool queued;             /* on the worker's flush list */
@@ -63,7 +68,11 @@ struct agent_worker {
 	_Atomic(struct agent_table *) pending_table; /* one reference owned, or NULL */
 	atomic_bool stop_requested;
 	bool stopping;
-	ev_io *accept_io; /* owned array of set->n_listen */
+	ev_io *accept_io;  /* owned array of set->n_listen */
+	bool *listen_shut; /* owned array: the listener was shut down, never restart it */
+	int reserve_fd;    /* owned: /dev/null, given up at EMFILE to accept and close */
+	ev_timer accept_pause;
+	uint64_t refused_cap_unlogged, refused_fd_unlogged, pauses_unlogged;
 	ev_async wake;
 	ev_prepare flush;
 	ev_timer janitor;
@@ -137,6 +146,7 @@ static void conn_close(struct agent_conn *c, const char *why)
 	c->dead_next = w->dead;
 	w->dead = c;
 	w->n_conns--;
+	atomic_fetch_sub_explicit(&w->set->listen_conns[c->listener], 1, memory_order_relaxed);
 	STAT_ADD(w, conns_active, (uint64_t)-1);
 }
 
@@ -299,6 +309,7 @@ static void conn_process(struct agent_conn *c)
 			return;
 		}
 		off += (size_t)r;
+		c->last_frame = c->frame_since = ev_now(c->w->loop);
 		conn_on_frame(c, &f);
 	}
 	if (c->state >= CONN_CLOSING)
@@ -331,6 +342,8 @@ static void conn_read_cb(struct ev_loop *loop, ev_io *io, int revents)
 		conn_pause_read(c);
 		return;
 	}
+	if (c->rlen == 0)
+		c->frame_since = ev_now(c->w->loop);
 	n = read(c->fd, c->rbuf + c->rlen, c->rcap - c->rlen);
 	if (n == 0) {
 		conn_close(c, "peer closed");
@@ -402,7 +415,7 @@ static void conn_free(struct agent_conn *c)
 	free(c);
 }
 
-static void worker_accept_one(struct agent_worker *w, int fd)
+static void worker_accept_one(struct agent_worker *w, int fd, unsigned listener)
 {
 	struct agent_conn *c = calloc(1, sizeof(*c));
 	size_t frame = w->set->max_frame_size;
@@ -419,14 +432,16 @@ static void worker_accept_one(struct agent_worker *w, int fd)
 		if (c != NULL)
 			conn_free(c);
 		close(fd);
+		atomic_fetch_sub_explicit(&w->set->listen_conns[listener], 1, memory_order_relaxed);
 		return;
 	}
 	c->w = w;
 	c->id = ++w->next_id;
+	c->listener = listener;
 	c->fd = fd;
 	c->max_frame = (uint32_t)frame;
 	c->state = CONN_HELLO;
-	c->since = ev_now(w->loop);
+	c->since = c->last_frame = c->frame_since = ev_now(w->loop);
 	ev_io_init(&c->rio, conn_read_cb, fd, EV_READ);
 	ev_io_init(&c->wio, conn_write_cb, fd, EV_WRITE);
 	c->next = w->conns;
@@ -440,20 +455,92 @@ static void worker_accept_one(struct agent_worker *w, int fd)
 	log_debug(MOD, "conn=%u fd=%d accepted", c->id, fd);
 }
 
+/*
+ * At the fd limit a pending connection keeps the listener readable, so
+ * retrying at once would spin. Give up the reserve fd to accept a batch
+ * and close them (their peers learn at once instead of waiting), then rest
+ * every listener for set->accept_pause; the janitor logs the count.
+ */
+static void worker_at_fd_limit(struct agent_worker *w, int lfd)
+{
+	if (w->reserve_fd != -1) {
+		close(w->reserve_fd);
+		for (int i = 0; i < ACCEPT_BATCH; i++) {
+			int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+
+			if (fd == -1)
+				break;
+			close(fd);
+			STAT_INC(w, refused_fd_limit);
+			w->refused_fd_unlogged++;
+		}
+		w->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	}
+	STAT_INC(w, accept_pauses);
+	w->pauses_unlogged++;
+	for (unsigned i = 0; i < w->set->n_listen; i++)
+		ev_io_stop(w->loop, &w->accept_io[i]);
+	ev_timer_set(&w->accept_pause, w->set->accept_pause, 0.);
+	ev_timer_start(w->loop, &w->accept_pause);
+}
+
+static void worker_accept_pause_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct agent_worker *w = pf_container_of(t, struct agent_worker, accept_pause);
+
+	(void)revents;
+	if (w->stopping)
+		return;
+	if (w->reserve_fd == -1) /* another thread took the fd it gave back */
+		w->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	for (unsigned i = 0; i < w->set->n_listen; i++)
+		if (!w->listen_shut[i])
+			ev_io_start(loop, &w->accept_io[i]);
+}
+
+/* Takes one connection slot of listener <i>; false (and nothing taken) at the cap. */
+static bool worker_take_slot(struct agent_worker *w, unsigned i)
+{
+	atomic_uint *n = &w->set->listen_conns[i];
+
+	if (atomic_fetch_add_explicit(n, 1, memory_order_relaxed) < w->set->max_conns)
+		return true;
+	atomic_fetch_sub_explicit(n, 1, memory_order_relaxed);
+	return false;
+}
+
 static void worker_accept_cb(struct ev_loop *loop, ev_io *io, int revents)
 {
 	struct agent_worker *w = ev_userdata(loop);
+	unsigned li = (unsigned)(io - w->accept_io);
 
 	(void)revents;
 	for (int i = 0; i < ACCEPT_BATCH; i++) {
 		int fd = accept4(io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd == -1) {
-			if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM) {
+				worker_at_fd_limit(w, io->fd);
+			} else if (errno == EINVAL) {
+				/* main shut the listener down: stopping */
+				w->listen_shut[li] = true;
+				ev_io_stop(loop, io);
+			} else if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED &&
+			           errno != EPROTO && errno != EPERM) {
+				/* Unexpected and not tied to a peer: rest rather than spin. */
 				log_warn(MOD, "accept: %s", strerror(errno));
+				worker_at_fd_limit(w, io->fd);
+			}
 			return;
 		}
-		worker_accept_one(w, fd);
+		if (!worker_take_slot(w, li)) {
+			close(fd);
+			STAT_INC(w, refused_cap);
+			w->refused_cap_unlogged++;
+			continue;
+		}
+		worker_accept_one(w, fd, li);
 	}
 }
 
@@ -466,6 +553,7 @@ static void worker_begin_stop(struct agent_worker *w)
 	w->stopping = true;
 	for (unsigned i = 0; i < w->set->n_listen; i++)
 		ev_io_stop(w->loop, &w->accept_io[i]);
+	ev_timer_stop(w->loop, &w->accept_pause);
 	for (c = w->conns; c != NULL; c = next) {
 		next = c->next;
 		if (c->state == CONN_HELLO) {
@@ -519,6 +607,25 @@ static void worker_flush_cb(struct ev_loop *loop, ev_prepare *p, int revents)
 		ev_break(loop, EVBREAK_ALL);
 }
 
+/* One line per janitor pass at most, however many connections were refused. */
+static void worker_log_refusals(struct agent_worker *w)
+{
+	if (w->refused_cap_unlogged > 0)
+		log_warn(MOD,
+		         "refused %llu connection(s) in the last %.0f s: listener at --max-conns "
+		         "%u",
+		         (unsigned long long)w->refused_cap_unlogged, REFUSAL_LOG_INTERVAL,
+		         w->set->max_conns);
+	if (w->pauses_unlogged > 0)
+		log_warn(MOD,
+		         "out of file descriptors: refused %llu connection(s) and rested accept "
+		         "%llu time(s) for %.2f s in the last %.0f s",
+		         (unsigned long long)w->refused_fd_unlogged,
+		         (unsigned long long)w->pauses_unlogged, w->set->accept_pause,
+		         REFUSAL_LOG_INTERVAL);
+	w->refused_cap_unlogged = w->refused_fd_unlogged = w->pauses_unlogged = 0;
+}
+
 static void worker_janitor_cb(struct ev_loop *loop, ev_timer *t, int revents)
 {
 	struct agent_worker *w = pf_container_of(t, struct agent_worker, janitor);
@@ -528,11 +635,22 @@ static void worker_janitor_cb(struct ev_loop *loop, ev_timer *t, int revents)
 	(void)revents;
 	for (c = w->conns; c != NULL; c = next) {
 		next = c->next;
-		if (c->state == CONN_HELLO && now - c->since > w->set->hello_timeout)
+		if (c->state >= CONN_CLOSING) {
+			if (now - c->since > LINGER_SECONDS)
+				conn_close(c, "peer did not close after disconnect");
+		} else if (c->rlen > 0 && now - c->frame_since > w->set->frame_timeout) {
+			/* A frame started and never finished: its buffer is freed with it. */
+			STAT_INC(w, frame_timeouts);
 			conn_disconnect(c, SPOP_ST_TIMEOUT);
-		else if (c->state == CONN_CLOSING && now - c->since > LINGER_SECONDS)
-			conn_close(c, "peer did not close after disconnect");
+		} else if (c->state == CONN_HELLO && now - c->since > w->set->hello_timeout) {
+			conn_disconnect(c, SPOP_ST_TIMEOUT);
+		} else if (c->state == CONN_READY && c->rlen == 0 &&
+		           now - c->last_frame > w->set->idle_timeout) {
+			STAT_INC(w, idle_timeouts);
+			conn_disconnect(c, SPOP_ST_TIMEOUT);
+		}
 	}
+	worker_log_refusals(w);
 }
 
 static void worker_deadline_cb(struct ev_loop *loop, ev_timer *t, int revents)
@@ -547,26 +665,10 @@ static void worker_deadline_cb(struct ev_loop *loop, ev_timer *t, int revents)
 	ev_break(loop, EVBREAK_ALL);
 }
 
-struct agent_worker *agent_worker_new(const struct agent_settings *set, struct agent_table *table)
+static void worker_start_watchers(struct agent_worker *w)
 {
-	struct agent_worker *w = calloc(1, sizeof(*w));
-
-	if (w == NULL)
-		return NULL;
-	w->set = set;
-	w->accept_io = calloc(set->n_listen, sizeof(*w->accept_io));
-	w->loop = ev_loop_new(EVFLAG_AUTO | EVFLAG_NOSIGMASK);
-	if (w->accept_io == NULL || w->loop == NULL) {
-		agent_worker_free(w);
-		return NULL;
-	}
-	ev_set_userdata(w->loop, w);
-	agent_table_get(table);
-	w->table = table;
-	atomic_init(&w->pending_table, NULL);
-	atomic_init(&w->stop_requested, false);
-	for (unsigned i = 0; i < set->n_listen; i++) {
-		ev_io_init(&w->accept_io[i], worker_accept_cb, set->listen_fds[i], EV_READ);
+	for (unsigned i = 0; i < w->set->n_listen; i++) {
+		ev_io_init(&w->accept_io[i], worker_accept_cb, w->set->listen_fds[i], EV_READ);
 		ev_io_start(w->loop, &w->accept_io[i]);
 	}
 	ev_async_init(&w->wake, worker_wake_cb);
@@ -576,6 +678,30 @@ struct agent_worker *agent_worker_new(const struct agent_settings *set, struct a
 	ev_timer_init(&w->janitor, worker_janitor_cb, 1., 1.);
 	ev_timer_start(w->loop, &w->janitor);
 	ev_timer_init(&w->stop_deadline, worker_deadline_cb, 0., 0.);
+	ev_timer_init(&w->accept_pause, worker_accept_pause_cb, 0., 0.);
+}
+
+struct agent_worker *agent_worker_new(const struct agent_settings *set, struct agent_table *table)
+{
+	struct agent_worker *w = calloc(1, sizeof(*w));
+
+	if (w == NULL)
+		return NULL;
+	w->set = set;
+	w->accept_io = calloc(set->n_listen, sizeof(*w->accept_io));
+	w->listen_shut = calloc(set->n_listen, sizeof(*w->listen_shut));
+	w->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	w->loop = ev_loop_new(EVFLAG_AUTO | EVFLAG_NOSIGMASK);
+	if (w->accept_io == NULL || w->listen_shut == NULL || w->loop == NULL) {
+		agent_worker_free(w);
+		return NULL;
+	}
+	ev_set_userdata(w->loop, w);
+	agent_table_get(table);
+	w->table = table;
+	atomic_init(&w->pending_table, NULL);
+	atomic_init(&w->stop_requested, false);
+	worker_start_watchers(w);
 	return w;
 }
 
@@ -622,5 +748,8 @@ void agent_worker_free(struct agent_worker *w)
 	if (w->loop != NULL)
 		ev_loop_destroy(w->loop);
 	free(w->accept_io);
+	free(w->listen_shut);
+	if (w->reserve_fd != -1)
+		close(w->reserve_fd);
 	free(w);
 }

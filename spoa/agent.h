@@ -37,11 +37,16 @@ void agent_table_put(struct agent_table *t);
 struct agent_settings {
 	const int *listen_fds; /* borrowed from main, valid until every worker stopped */
 	unsigned n_listen;
+	atomic_uint *listen_conns; /* borrowed from main, one per listener: open connections */
+	unsigned max_conns;        /* per listener; the next one is accepted and closed */
 	const struct notify_chains *chains; /* borrowed, read-only */
 	size_t max_body;
 	uint32_t max_frame_size; /* the most the agent accepts in HELLO negotiation */
 	double hello_timeout;    /* seconds to wait for HAPROXY-HELLO */
 	double stop_timeout;     /* seconds to let connections drain on stop */
+	double idle_timeout;     /* seconds without a frame after HELLO */
+	double frame_timeout;    /* seconds for a started frame to complete */
+	double accept_pause;     /* seconds accept() rests after the fd limit */
 };
 
 /*
@@ -60,6 +65,11 @@ struct agent_stats {
 	_Atomic uint64_t hello_healthchecks;
 	_Atomic uint64_t read_errors;
 	_Atomic uint64_t alloc_failures;
+	_Atomic uint64_t refused_cap;      /* accepted and closed: listener at --max-conns */
+	_Atomic uint64_t refused_fd_limit; /* accepted and closed, or left, at the fd limit */
+	_Atomic uint64_t accept_pauses;    /* times accept() rested after EMFILE/ENFILE */
+	_Atomic uint64_t idle_timeouts;    /* closed after --idle-timeout without a frame */
+	_Atomic uint64_t frame_timeouts; /* closed with a frame unfinished after --frame-timeout */
 };
 
 /*

@@ -6,6 +6,8 @@
  * stop gracefully). Exit codes: 0 after a clean stop, 1 on a runtime
  * failure at boot (socket, memory), 2 on bad flags or an unreadable table.
  */
+#include <sys/resource.h>
+
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -17,6 +19,7 @@
 #include "common/compiler.h"
 #include "common/log.h"
 #include "spoa/agent.h"
+#include "spoa/listener.h"
 #include "spoa/methods.h"
 #include "spoa/metrics.h"
 #include "spoa/spoa_cfg.h"
@@ -27,9 +30,15 @@
 
 #define MOD "main"
 
+#define LISTEN_BACKLOG 1024
+#define ACCEPT_PAUSE_S 0.25 /* short enough to pick up again soon after fds are freed */
+#define SPARE_FDS      64   /* beyond the connections: threads, loops, metrics, logs */
+
 struct spoa {
 	struct spoa_cfg cfg;
+	struct spoa_listener listeners[SPOA_CFG_MAX_LISTEN];
 	int listen_fds[SPOA_CFG_MAX_LISTEN];
+	atomic_uint listen_conns[SPOA_CFG_MAX_LISTEN];
 	struct agent_settings set;
 	struct agent_table *table; /* main's reference */
 	struct agent_worker *workers[SPOA_MAX_THREADS];
@@ -82,7 +91,11 @@ static void on_stop(struct ev_loop *loop, ev_signal *sig, int revents)
 	struct spoa *s = sig->data;
 
 	(void)revents;
-	log_info(MOD, "signal %d: finishing frames in flight and stopping", sig->signum);
+	log_info(MOD, "signal %d: listeners closed, finishing frames in flight and stopping",
+	         sig->signum);
+	/* First refuse new connections, so HAProxy takes a new agent's at once. */
+	for (unsigned i = 0; i < s->cfg.n_listen; i++)
+		listener_shutdown(&s->listeners[i]);
 	for (unsigned i = 0; i < s->n_started; i++)
 		agent_worker_stop(s->workers[i]);
 	ev_break(loop, EVBREAK_ALL);
@@ -90,16 +103,43 @@ static void on_stop(struct ev_loop *loop, ev_signal *sig, int revents)
 
 static int open_listeners(struct spoa *s)
 {
-	char err[256];
+	struct listener_perms perms = {s->cfg.socket_mode, (gid_t)-1};
+	char err[512];
 
+	if (s->cfg.socket_group != NULL &&
+	    listener_group(s->cfg.socket_group, &perms.gid, err, sizeof(err)) == -1) {
+		log_err(MOD, "%s", err);
+		return -1;
+	}
 	for (unsigned i = 0; i < s->cfg.n_listen; i++) {
-		s->listen_fds[i] = pf_listen(&s->cfg.listen[i], 1024, err, sizeof(err));
-		if (s->listen_fds[i] == -1) {
+		if (listener_open(&s->listeners[i], &s->cfg.listen[i], LISTEN_BACKLOG, &perms, err,
+		                  sizeof(err)) == -1) {
 			log_err(MOD, "listen %s", err);
 			return -1;
 		}
+		s->listen_fds[i] = s->listeners[i].fd;
 	}
 	return 0;
+}
+
+/*
+ * Raises the soft fd limit towards what the connection caps may use, so the
+ * caps, not EMFILE, are what refuses connections in normal operation.
+ */
+static void raise_fd_limit(const struct spoa *s)
+{
+	rlim_t want = (rlim_t)s->cfg.n_listen * s->cfg.max_conns + SPARE_FDS;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
+	(void)setrlimit(RLIMIT_NOFILE, &rl);
+	if (rl.rlim_cur < want)
+		log_warn(MOD,
+		         "fd limit %llu is below %llu (--max-conns x listeners + %d): beyond it "
+		         "connections are refused at the fd limit",
+		         (unsigned long long)rl.rlim_cur, (unsigned long long)want, SPARE_FDS);
 }
 
 static int start_workers(struct spoa *s)
@@ -145,14 +185,14 @@ static void stop_and_join(struct spoa *s)
 	s->n_started = 0;
 }
 
-static int start_metrics(struct spoa *s)
+static int start_metrics(struct ev_loop *loop, struct spoa *s)
 {
 	struct metrics_source src = {s->workers, s->n_started, &s->cfg.chains, &s->proc};
 	char err[256];
 
 	if (!s->cfg.has_metrics)
 		return 0;
-	s->metrics = metrics_start(&s->cfg.metrics, &src, err, sizeof(err));
+	s->metrics = metrics_start(loop, &s->cfg.metrics, &src, err, sizeof(err));
 	if (s->metrics == NULL) {
 		log_err(MOD, "metrics: %s", err);
 		return -1;
@@ -189,10 +229,16 @@ static int run(struct spoa *s)
 	s->set.max_frame_size = (uint32_t)(s->cfg.max_body + SPOA_FRAME_HEADROOM);
 	s->set.hello_timeout = 5.;
 	s->set.stop_timeout = 5.;
+	s->set.listen_conns = s->listen_conns;
+	s->set.max_conns = s->cfg.max_conns;
+	s->set.idle_timeout = s->cfg.idle_timeout;
+	s->set.frame_timeout = s->cfg.frame_timeout;
+	s->set.accept_pause = ACCEPT_PAUSE_S;
+	raise_fd_limit(s);
 	s->proc.threads = s->cfg.threads;
 	if (open_listeners(s) == -1)
 		goto out;
-	if (start_workers(s) == -1 || start_metrics(s) == -1)
+	if (start_workers(s) == -1 || start_metrics(loop, s) == -1)
 		goto out;
 	watch_signals(loop, s);
 	for (unsigned i = 0; i < s->cfg.n_listen; i++)
@@ -206,10 +252,8 @@ out:
 	stop_and_join(s);
 	metrics_stop(s->metrics);
 	s->metrics = NULL;
-	for (unsigned i = 0; i < s->cfg.n_listen; i++) {
-		if (s->listen_fds[i] >= 0)
-			close(s->listen_fds[i]);
-	}
+	for (unsigned i = 0; i < s->cfg.n_listen; i++)
+		listener_close(&s->listeners[i]);
 	ev_loop_destroy(loop);
 	if (rc == 0)
 		log_info(MOD, "stopped");
@@ -237,8 +281,11 @@ int main(int argc, char **argv)
 		break;
 	}
 	pf_log_threshold = (enum pf_log_level)s.cfg.log_level;
-	for (unsigned i = 0; i < SPOA_CFG_MAX_LISTEN; i++)
+	for (unsigned i = 0; i < SPOA_CFG_MAX_LISTEN; i++) {
 		s.listen_fds[i] = -1;
+		s.listeners[i].fd = -1;
+		atomic_init(&s.listen_conns[i], 0);
+	}
 	m = methods_load_file(s.cfg.methods_path, err, sizeof(err));
 	if (m == NULL) {
 		fprintf(stderr, "polkfura-spoa: --methods: %s\n", err);

@@ -3,21 +3,44 @@
  * /metrics for polkfura-spoa. Counters are read with relaxed atomic loads
  * from each worker and summed; a scrape never blocks a worker. The HTTP side
  * is libmicrohttpd (internal polling thread), not a hand-written parser.
+ * Connections are accepted here, on the main loop, and handed to it: at the
+ * fd limit libmicrohttpd's own accept loop busy-waits and logs every try
+ * when it holds no connection, while this one rests and logs once a second.
  */
 #include "spoa/metrics.h"
 
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <string.h>
+#include <unistd.h>
 
+#include <ev.h>
 #include <microhttpd.h>
 
 #include "common/compiler.h"
+#include "common/log.h"
 
-#define RENDER_CAP (64u * 1024)
+#define MOD            "metrics"
+#define RENDER_CAP     (64u * 1024)
+#define ACCEPT_BATCH   16
+#define ACCEPT_PAUSE_S 0.25
+#define LOG_INTERVAL_S 1.0
+#define IO_TIMEOUT_S   5u /* a scrape is one short request; slow clients are cut */
 
 struct metrics_server {
 	struct MHD_Daemon *mhd; /* owned */
 	struct metrics_source src;
+	struct ev_loop *loop; /* borrowed: main's */
+	int fd;               /* owned listening socket */
+	ev_io accept_io;
+	ev_timer pause;    /* accept rests after the fd limit */
+	ev_timer log_tick; /* one line per interval with what was refused */
+	uint64_t refused, refused_logged;
+	_Atomic uint64_t mhd_messages; /* libmicrohttpd's messages, counted, not printed */
+	atomic_uint open;              /* connections handed to libmicrohttpd and not closed */
 };
 
 struct out {
@@ -109,6 +132,21 @@ size_t metrics_render(const struct metrics_source *src, char *buf, size_t cap)
 	        SUM(hello_healthchecks));
 	counter(&o, "polkfura_spoa_read_errors_total", "Connections closed on a read error.",
 	        SUM(read_errors));
+	outf(&o,
+	     "# HELP polkfura_spoa_connections_refused_total Connections accepted and closed "
+	     "at once, by reason.\n"
+	     "# TYPE polkfura_spoa_connections_refused_total counter\n"
+	     "polkfura_spoa_connections_refused_total{reason=\"max_conns\"} %llu\n"
+	     "polkfura_spoa_connections_refused_total{reason=\"fd_limit\"} %llu\n",
+	     (unsigned long long)SUM(refused_cap), (unsigned long long)SUM(refused_fd_limit));
+	counter(&o, "polkfura_spoa_accept_pauses_total",
+	        "Times accept() rested after running out of file descriptors.", SUM(accept_pauses));
+	outf(&o,
+	     "# HELP polkfura_spoa_timeouts_total Connections closed by a timeout, by kind.\n"
+	     "# TYPE polkfura_spoa_timeouts_total counter\n"
+	     "polkfura_spoa_timeouts_total{kind=\"idle\"} %llu\n"
+	     "polkfura_spoa_timeouts_total{kind=\"frame\"} %llu\n",
+	     (unsigned long long)SUM(idle_timeouts), (unsigned long long)SUM(frame_timeouts));
 	counter(&o, "polkfura_spoa_alloc_failures_total",
 	        "Allocation failures (connection refused).", SUM(alloc_failures));
 	counter(&o, "polkfura_spoa_reloads_total", "Successful methods-table reloads.",
@@ -172,8 +210,108 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 	return ret;
 }
 
-struct metrics_server *metrics_start(const struct pf_addr *addr, const struct metrics_source *src,
-                                     char *err, size_t errlen)
+/* libmicrohttpd's error log: per connection at its limit, so counted and summed, not printed. */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	struct metrics_server *s = cls;
+
+	(void)fmt;
+	(void)ap;
+	atomic_fetch_add_explicit(&s->mhd_messages, 1, memory_order_relaxed);
+}
+
+/* MHD_NotifyConnectionCallback: a connection handed over is gone. */
+static void mhd_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
+                       enum MHD_ConnectionNotificationCode toe)
+{
+	struct metrics_server *s = cls;
+
+	(void)conn;
+	(void)socket_context;
+	if (toe == MHD_CONNECTION_NOTIFY_CLOSED)
+		atomic_fetch_sub_explicit(&s->open, 1, memory_order_relaxed);
+}
+
+static void metrics_accept_cb(struct ev_loop *loop, ev_io *io, int revents)
+{
+	struct metrics_server *s = pf_container_of(io, struct metrics_server, accept_io);
+
+	(void)revents;
+	for (int i = 0; i < ACCEPT_BATCH; i++) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+		int fd = accept4(s->fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd == -1) {
+			if (errno == EAGAIN || errno == EINTR || errno == ECONNABORTED)
+				return;
+			/* EMFILE and the like: pending connections keep us readable. Rest. */
+			s->refused++;
+			ev_io_stop(loop, io);
+			ev_timer_set(&s->pause, ACCEPT_PAUSE_S, 0.);
+			ev_timer_start(loop, &s->pause);
+			return;
+		}
+		/*
+		 * The limit is kept here, counted from the hand-over: libmicrohttpd
+		 * queues what another thread adds and counts it later, so its own
+		 * limit (higher, a backstop) lets a flood pile fds up in its queue.
+		 * It closes fd on MHD_NO.
+		 */
+		if (atomic_load_explicit(&s->open, memory_order_relaxed) >= METRICS_MAX_CONNS) {
+			close(fd);
+			s->refused++;
+			continue;
+		}
+		atomic_fetch_add_explicit(&s->open, 1, memory_order_relaxed);
+		if (MHD_add_connection(s->mhd, fd, (struct sockaddr *)&ss, len) != MHD_YES) {
+			atomic_fetch_sub_explicit(&s->open, 1, memory_order_relaxed);
+			s->refused++;
+		}
+	}
+}
+
+static void metrics_pause_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct metrics_server *s = pf_container_of(t, struct metrics_server, pause);
+
+	(void)revents;
+	ev_io_start(loop, &s->accept_io);
+}
+
+static void metrics_log_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct metrics_server *s = pf_container_of(t, struct metrics_server, log_tick);
+
+	(void)loop;
+	(void)revents;
+	if (s->refused == s->refused_logged)
+		return;
+	log_warn(MOD, "refused %llu connection(s) in the last %.0f s (limit %u or out of fds)",
+	         (unsigned long long)(s->refused - s->refused_logged), LOG_INTERVAL_S,
+	         METRICS_MAX_CONNS);
+	s->refused_logged = s->refused;
+}
+
+static int metrics_listen(struct metrics_server *s, const struct pf_addr *addr)
+{
+	int one = 1;
+
+	s->fd = socket(addr->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (s->fd == -1)
+		return -1;
+	if (setsockopt(s->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1 ||
+	    bind(s->fd, (const struct sockaddr *)&addr->ss, addr->len) == -1 ||
+	    listen(s->fd, 64) == -1) {
+		close(s->fd);
+		s->fd = -1;
+		return -1;
+	}
+	return 0;
+}
+
+struct metrics_server *metrics_start(struct ev_loop *loop, const struct pf_addr *addr,
+                                     const struct metrics_source *src, char *err, size_t errlen)
 {
 	struct metrics_server *s = calloc(1, sizeof(*s));
 	char name[80];
@@ -183,16 +321,31 @@ struct metrics_server *metrics_start(const struct pf_addr *addr, const struct me
 		return NULL;
 	}
 	s->src = *src;
-	s->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
-	                              (addr->ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
-	                          0, NULL, NULL, answer, s, MHD_OPTION_SOCK_ADDR, &addr->ss,
-	                          MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_END);
-	if (s->mhd == NULL) {
-		snprintf(err, errlen, "cannot serve metrics on %s (address in use?)",
-		         pf_addr_str(addr, name, sizeof(name)));
+	s->loop = loop;
+	if (metrics_listen(s, addr) == -1) {
+		snprintf(err, errlen, "cannot serve metrics on %s: %s",
+		         pf_addr_str(addr, name, sizeof(name)), strerror(errno));
 		free(s);
 		return NULL;
 	}
+	s->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_NO_LISTEN_SOCKET |
+	                              MHD_USE_ITC | MHD_USE_ERROR_LOG,
+	                          0, NULL, NULL, answer, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+	                          MHD_OPTION_NOTIFY_CONNECTION, mhd_notify, s,
+	                          MHD_OPTION_CONNECTION_LIMIT,
+	                          (unsigned)(METRICS_MAX_CONNS + ACCEPT_BATCH),
+	                          MHD_OPTION_CONNECTION_TIMEOUT, IO_TIMEOUT_S, MHD_OPTION_END);
+	if (s->mhd == NULL) {
+		snprintf(err, errlen, "cannot start the metrics server");
+		close(s->fd);
+		free(s);
+		return NULL;
+	}
+	ev_io_init(&s->accept_io, metrics_accept_cb, s->fd, EV_READ);
+	ev_io_start(loop, &s->accept_io);
+	ev_timer_init(&s->pause, metrics_pause_cb, 0., 0.);
+	ev_timer_init(&s->log_tick, metrics_log_cb, LOG_INTERVAL_S, LOG_INTERVAL_S);
+	ev_timer_start(loop, &s->log_tick);
 	return s;
 }
 
@@ -200,6 +353,10 @@ void metrics_stop(struct metrics_server *s)
 {
 	if (s == NULL)
 		return;
+	ev_io_stop(s->loop, &s->accept_io);
+	ev_timer_stop(s->loop, &s->pause);
+	ev_timer_stop(s->loop, &s->log_tick);
 	MHD_stop_daemon(s->mhd);
+	close(s->fd);
 	free(s);
 }

@@ -16,6 +16,10 @@
 #include "spoa/agent.h"
 
 struct metrics_server;
+struct ev_loop;
+
+/* Scrapes served at once; more are accepted and closed (one Prometheus needs one or two). */
+#define METRICS_MAX_CONNS 32
 
 /* Process-wide facts main keeps up to date (written by the main thread only). */
 struct metrics_process {
@@ -38,12 +42,16 @@ struct metrics_source {
  */
 size_t metrics_render(const struct metrics_source *src, char *buf, size_t cap);
 
-/* Starts serving GET /metrics on <addr>. NULL with the reason in <err> on failure. */
-PF_MUSTCHECK struct metrics_server *metrics_start(const struct pf_addr *addr,
+/*
+ * Starts serving GET /metrics on <addr>, accepting on <loop> (borrowed, the
+ * main thread's; must outlive the server) and answering from libmicrohttpd's
+ * thread. NULL with the reason in <err> on failure.
+ */
+PF_MUSTCHECK struct metrics_server *metrics_start(struct ev_loop *loop, const struct pf_addr *addr,
                                                   const struct metrics_source *src, char *err,
                                                   size_t errlen);
 
-/* Stops the server and frees it. NULL is a no-op. */
+/* Stops the server and frees it; call on the loop's thread. NULL is a no-op. */
 void metrics_stop(struct metrics_server *s);
 
 #endif

@@ -15,11 +15,21 @@
 #include "common/log.h"
 
 static const struct option long_opts[] = {
-    {"listen", required_argument, NULL, 'l'},    {"threads", required_argument, NULL, 't'},
-    {"methods", required_argument, NULL, 'm'},   {"chains", required_argument, NULL, 'c'},
-    {"max-body", required_argument, NULL, 'b'},  {"metrics", required_argument, NULL, 'M'},
-    {"log-level", required_argument, NULL, 'L'}, {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, 'V'},         {NULL, 0, NULL, 0},
+    {"listen", required_argument, NULL, 'l'},
+    {"threads", required_argument, NULL, 't'},
+    {"methods", required_argument, NULL, 'm'},
+    {"chains", required_argument, NULL, 'c'},
+    {"max-body", required_argument, NULL, 'b'},
+    {"metrics", required_argument, NULL, 'M'},
+    {"log-level", required_argument, NULL, 'L'},
+    {"max-conns", required_argument, NULL, 'C'},
+    {"idle-timeout", required_argument, NULL, 'I'},
+    {"frame-timeout", required_argument, NULL, 'F'},
+    {"socket-mode", required_argument, NULL, 'P'},
+    {"socket-group", required_argument, NULL, 'G'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
 };
 
 void spoa_cfg_usage(FILE *out)
@@ -39,13 +49,26 @@ void spoa_cfg_usage(FILE *out)
 	    "                     (default %d, max %u)\n"
 	    "  --metrics ADDR     serve Prometheus metrics on HOST:PORT /metrics (default off)\n"
 	    "  --log-level LVL    err, warn, info or debug (default info)\n"
+	    "  --max-conns N      connections per listener; more are accepted and closed\n"
+	    "                     (default %d, max %d)\n"
+	    "  --idle-timeout S   close a connection with no frame for S seconds after\n"
+	    "                     HELLO (default %d; keep it above HAProxy's own)\n"
+	    "  --frame-timeout S  close a connection whose started frame is not complete\n"
+	    "                     after S seconds (default %d)\n"
+	    "  --socket-mode MODE permission bits of unix listeners, octal (default %04o)\n"
+	    "  --socket-group G   group (name or number) of unix listeners (default: own)\n"
 	    "  --help, --version\n\n"
-	    "Signals: SIGHUP reloads the methods table; SIGTERM/SIGINT answer the frames in\n"
-	    "flight, disconnect from HAProxy and exit 0.\n",
-	    SPOA_MAX_THREADS, SPOA_DEFAULT_MAX_BODY, SPOA_MAX_MAX_BODY);
+	    "A unix listener is bound under a temporary name and renamed over PATH, so a new\n"
+	    "agent can start while the old one drains; TCP listeners use SO_REUSEPORT.\n"
+	    "Signals: SIGHUP reloads the methods table; SIGTERM/SIGINT close the listeners,\n"
+	    "answer the frames in flight, disconnect from HAProxy and exit 0.\n",
+	    SPOA_MAX_THREADS, SPOA_DEFAULT_MAX_BODY, SPOA_MAX_MAX_BODY, SPOA_DEFAULT_MAX_CONNS,
+	    SPOA_MAX_MAX_CONNS, SPOA_DEFAULT_IDLE_TIMEOUT, SPOA_DEFAULT_FRAME_TIMEOUT,
+	    SPOA_DEFAULT_SOCKET_MODE);
 }
 
-static int parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *out)
+static int parse_ulong_base(const char *s, int base, unsigned long min, unsigned long max,
+                            unsigned long *out)
 {
 	char *end;
 	unsigned long v;
@@ -53,11 +76,87 @@ static int parse_ulong(const char *s, unsigned long min, unsigned long max, unsi
 	if (*s < '0' || *s > '9')
 		return -1;
 	errno = 0;
-	v = strtoul(s, &end, 10);
+	v = strtoul(s, &end, base);
 	if (errno != 0 || *end != '\0' || v < min || v > max)
 		return -1;
 	*out = v;
 	return 0;
+}
+
+static int parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *out)
+{
+	return parse_ulong_base(s, 10, min, max, out);
+}
+
+/* A group name as useradd accepts it, or a number: checked here, looked up when listening. */
+static bool is_group_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 32 || s[0] == '-')
+		return false;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
+}
+
+/* The flags that guard the agent's resources; 1 when <opt> is not one of them. */
+static int parse_guard(int opt, const char *arg, struct spoa_cfg *cfg, char *err, size_t errlen)
+{
+	unsigned long v;
+
+	switch (opt) {
+	case 'C':
+		if (parse_ulong(arg, 1, SPOA_MAX_MAX_CONNS, &v) == -1)
+			goto bad_range;
+		cfg->max_conns = (unsigned)v;
+		return 0;
+	case 'I':
+		if (parse_ulong(arg, 1, SPOA_MAX_TIMEOUT, &v) == -1)
+			goto bad_seconds;
+		cfg->idle_timeout = (unsigned)v;
+		return 0;
+	case 'F':
+		if (parse_ulong(arg, 1, SPOA_MAX_TIMEOUT, &v) == -1)
+			goto bad_seconds;
+		cfg->frame_timeout = (unsigned)v;
+		return 0;
+	case 'P':
+		if (parse_ulong_base(arg, 8, 0, 0777, &v) == -1) {
+			snprintf(err, errlen, "--socket-mode: '%s': expected octal 0000-0777", arg);
+			return -1;
+		}
+		cfg->socket_mode = (unsigned)v;
+		return 0;
+	case 'G':
+		if (!is_group_name(arg)) {
+			snprintf(err, errlen, "--socket-group: '%s': not a group name or number",
+			         arg);
+			return -1;
+		}
+		cfg->socket_group = arg;
+		return 0;
+	default:
+		return 1;
+	}
+bad_range:
+	snprintf(err, errlen, "--max-conns: '%s': expected 1-%d", arg, SPOA_MAX_MAX_CONNS);
+	return -1;
+bad_seconds:
+	snprintf(err, errlen, "--%s: '%s': expected 1-%d seconds",
+	         opt == 'I' ? "idle-timeout" : "frame-timeout", arg, SPOA_MAX_TIMEOUT);
+	return -1;
+}
+
+static void set_defaults(struct spoa_cfg *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->threads = 1;
+	cfg->methods_path = SPOA_DEFAULT_METHODS;
+	cfg->max_body = SPOA_DEFAULT_MAX_BODY;
+	cfg->log_level = PF_LOG_INFO;
+	cfg->max_conns = SPOA_DEFAULT_MAX_CONNS;
+	cfg->idle_timeout = SPOA_DEFAULT_IDLE_TIMEOUT;
+	cfg->frame_timeout = SPOA_DEFAULT_FRAME_TIMEOUT;
+	cfg->socket_mode = SPOA_DEFAULT_SOCKET_MODE;
 }
 
 enum spoa_cfg_result spoa_cfg_parse(int argc, char **argv, struct spoa_cfg *cfg, char *err,
@@ -68,11 +167,7 @@ enum spoa_cfg_result spoa_cfg_parse(int argc, char **argv, struct spoa_cfg *cfg,
 	enum pf_log_level lvl;
 	int opt;
 
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->threads = 1;
-	cfg->methods_path = SPOA_DEFAULT_METHODS;
-	cfg->max_body = SPOA_DEFAULT_MAX_BODY;
-	cfg->log_level = PF_LOG_INFO;
+	set_defaults(cfg);
 	if (notify_chains_parse(SPOA_DEFAULT_CHAINS, &cfg->chains, why, sizeof(why)) == -1) {
 		snprintf(err, errlen, "default chains: %s", why);
 		return SPOA_CFG_ERROR;
@@ -136,6 +231,14 @@ enum spoa_cfg_result spoa_cfg_parse(int argc, char **argv, struct spoa_cfg *cfg,
 				return SPOA_CFG_ERROR;
 			}
 			cfg->log_level = (int)lvl;
+			break;
+		case 'C':
+		case 'I':
+		case 'F':
+		case 'P':
+		case 'G':
+			if (parse_guard(opt, optarg, cfg, err, errlen) != 0)
+				return SPOA_CFG_ERROR;
 			break;
 		case 'h':
 			return SPOA_CFG_HELP;

@@ -13,14 +13,26 @@
 #include "common/net.h"
 #include "spoa/notify.h"
 
-#define SPOA_CFG_MAX_LISTEN   8
-#define SPOA_DEFAULT_LISTEN   "127.0.0.1:12345"
-#define SPOA_DEFAULT_METHODS  "/etc/polkfura/methods.tsv"
-#define SPOA_DEFAULT_CHAINS   "polkadot,kusama,westend"
-#define SPOA_DEFAULT_MAX_BODY 65536
-#define SPOA_MAX_MAX_BODY     (16u << 20)
-#define SPOA_MAX_THREADS      64
-#define SPOA_FRAME_HEADROOM   4096 /* frame bytes beyond the body: host, names, ids */
+#define SPOA_CFG_MAX_LISTEN        8
+#define SPOA_DEFAULT_LISTEN        "127.0.0.1:12345"
+#define SPOA_DEFAULT_METHODS       "/etc/polkfura/methods.tsv"
+#define SPOA_DEFAULT_CHAINS        "polkadot,kusama,westend"
+#define SPOA_DEFAULT_MAX_BODY      65536
+#define SPOA_MAX_MAX_BODY          (16u << 20)
+#define SPOA_MAX_THREADS           64
+#define SPOA_FRAME_HEADROOM        4096 /* frame bytes beyond the body: host, names, ids */
+/*
+ * HAProxy 2.6 opens agent connections per thread (a handful), 3.4 grew to
+ * 25-44 for 2,000 concurrent requests: a few hundred leaves room for several
+ * HAProxy processes during reloads while bounding fds and buffers (~200 KB each).
+ */
+#define SPOA_DEFAULT_MAX_CONNS     256
+#define SPOA_MAX_MAX_CONNS         65536
+/* Longer than HAProxy's own idle timers (2.6: "timeout idle 30s"; 3.4: "timeout server 3m"). */
+#define SPOA_DEFAULT_IDLE_TIMEOUT  300
+#define SPOA_DEFAULT_FRAME_TIMEOUT 5
+#define SPOA_MAX_TIMEOUT           86400
+#define SPOA_DEFAULT_SOCKET_MODE   0660
 
 enum spoa_cfg_result {
 	SPOA_CFG_RUN = 0,
@@ -38,7 +50,12 @@ struct spoa_cfg {
 	size_t max_body;
 	bool has_metrics;
 	struct pf_addr metrics;
-	int log_level; /* enum pf_log_level */
+	int log_level;            /* enum pf_log_level */
+	unsigned max_conns;       /* per listener */
+	unsigned idle_timeout;    /* seconds without a frame after HELLO */
+	unsigned frame_timeout;   /* seconds for a started frame to complete */
+	unsigned socket_mode;     /* unix listeners' permission bits */
+	const char *socket_group; /* borrowed from argv, or NULL: the agent's own group */
 };
 
 /*

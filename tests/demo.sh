@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# make demo: the edge on loopback. Three simulated nodes per chain, the
+# make demo: the edge on loopback. Three simulated nodes per chain (the
+# chains of haproxy/chains.map and backends.cfg: polkadot, kusama), the
 # agent, HAProxy running the shipped haproxy/haproxy.cfg over TLS with a
 # throw-away CA, and the controller keeping HAProxy's servers in step with
 # the nodes. Prints the endpoints and lines to try; Ctrl-C stops it all.
@@ -85,9 +86,18 @@ wait_for 20 "node simulator" grep -q READY "$dir/nodesim.log"
 pids+=($!)
 wait_for 10 "polkfura-spoa" grep -q "ready:" "$dir/agent.log"
 
-# The shipped backends.cfg as production runs it: server-template slots the
-# controller fills, HAProxy's server-state file kept by the controller.
-PF_LOG_TARGET=stdout PF_LOG_FORMAT=raw PF_ADMIN_SOCKET="$dir/admin.sock" \
+# The shipped backends.cfg and chains.map as production runs them: server-template
+# slots the controller fills, HAProxy's server-state file kept by the controller.
+# As root the worker drops to the haproxy user in an empty chroot, as in
+# production; otherwise there is nothing to drop (empty values leave the lines out).
+if [[ $(id -u) == 0 ]]; then
+	mkdir "$dir/chroot"
+	priv=(PF_USER=haproxy PF_GROUP=haproxy PF_CHROOT="$dir/chroot" PF_ADMIN_GROUP=haproxy)
+else
+	priv=(PF_USER= PF_GROUP= PF_CHROOT= PF_ADMIN_GROUP=)
+fi
+env "${priv[@]}" PF_CHAINS_MAP="$PWD/haproxy/chains.map" \
+	PF_LOG_TARGET=stdout PF_LOG_FORMAT=raw PF_ADMIN_SOCKET="$dir/admin.sock" \
 	PF_HTTP_BIND="127.0.0.1:$HTTP_PORT" PF_HTTPS_BIND="127.0.0.1:$HTTPS_PORT" \
 	PF_CERT_DIR="$dir/certs" PF_SPOE_CONF="$PWD/haproxy/spoe-polkfura.conf" \
 	PF_UNSAFE_METHODS="$PWD/haproxy/unsafe-methods.txt" \

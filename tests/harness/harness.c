@@ -498,6 +498,8 @@ void h_nodesim_stop(struct h_nodesim *sim)
 
 /* ---- agent ---- */
 
+static unsigned agent_seq;
+
 bool h_agent_start(struct h_agent *a, const char *const extra[])
 {
 	char bin[512], listen[64];
@@ -510,7 +512,9 @@ bool h_agent_start(struct h_agent *a, const char *const extra[])
 		snprintf(a->methods, sizeof(a->methods), "haproxy/methods.tsv");
 	snprintf(bin, sizeof(bin), "%s/polkfura-spoa", h_build_dir());
 	snprintf(listen, sizeof(listen), "127.0.0.1:%d", a->port);
-	snprintf(a->log, sizeof(a->log), "%s/agent-%d-%d.log", h_tmpdir(), (int)getpid(), a->port);
+	/* Numbered too: two agents may share a port (SO_REUSEPORT) while one drains. */
+	snprintf(a->log, sizeof(a->log), "%s/agent-%d-%d-%u.log", h_tmpdir(), (int)getpid(),
+	         a->port, agent_seq++);
 	argv[n++] = bin;
 	argv[n++] = "--listen";
 	argv[n++] = listen;
@@ -593,6 +597,48 @@ long h_haproxy_info_pid(const struct h_haproxy *h)
 	return pid;
 }
 
+#define SETENV(...) snprintf(h->env[h->n_env], sizeof(h->env[0]), __VA_ARGS__), h->n_env++
+
+/* True when the NULL-terminated <env> sets <name> ("PF_X="). */
+static bool env_has(char *const env[], const char *name)
+{
+	for (int i = 0; env != NULL && env[i] != NULL; i++)
+		if (strncmp(env[i], name, strlen(name)) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * The site files and privileges of <h> that the caller's <env> does not set
+ * (its entries come later and win): the chains map H_CHAINS_MAP in h->dir,
+ * and, as root, the shipped least-privilege settings with test values: the
+ * worker runs as the Debian package's "haproxy" user in an empty chroot of
+ * its own, the runtime API socket is group "haproxy". Not root: all four
+ * empty, which leaves them out of the config (HAProxy cannot drop what it
+ * does not have). A caller that points HAProxy at a unix socket outside the
+ * chroot (resolved inside it at connect time) passes PF_CHROOT= itself.
+ */
+static bool haproxy_site_env(struct h_haproxy *h, char *const env[])
+{
+	char path[sizeof(h->dir) + 16]; /* h->dir is 256: fits h->env[0] with its name */
+	bool root = geteuid() == 0;
+
+	if (!env_has(env, "PF_CHAINS_MAP=")) {
+		snprintf(path, sizeof(path), "%s/chains.map", h->dir);
+		if (h_write_file(path, H_CHAINS_MAP) == -1)
+			return false;
+		SETENV("PF_CHAINS_MAP=%s", path);
+	}
+	snprintf(path, sizeof(path), "%s/chroot", h->dir);
+	if (root && mkdir(path, 0755) == -1 && errno != EEXIST)
+		return false;
+	SETENV("PF_USER=%s", root ? "haproxy" : "");
+	SETENV("PF_GROUP=%s", root ? "haproxy" : "");
+	SETENV("PF_CHROOT=%s", root ? path : "");
+	SETENV("PF_ADMIN_GROUP=%s", root ? "haproxy" : "");
+	return true;
+}
+
 static bool haproxy_start(struct h_haproxy *h, const char *backends_cfg, int agent_port,
                           char *const env[], bool master_worker)
 {
@@ -617,7 +663,6 @@ static bool haproxy_start(struct h_haproxy *h, const char *backends_cfg, int age
 	snprintf(h->backends, sizeof(h->backends), "%s/backends.cfg", h->dir);
 	if (h_write_file(h->backends, backends_cfg) == -1)
 		return false;
-#define SETENV(...) snprintf(h->env[h->n_env], sizeof(h->env[0]), __VA_ARGS__), h->n_env++
 	SETENV("PF_LOG_TARGET=stdout");
 	SETENV("PF_LOG_FORMAT=raw");
 	SETENV("PF_ADMIN_SOCKET=%s", h->admin_sock);
@@ -626,8 +671,15 @@ static bool haproxy_start(struct h_haproxy *h, const char *backends_cfg, int age
 	SETENV("PF_CERT_DIR=%s", h_cert_dir());
 	SETENV("PF_SPOE_CONF=%s/haproxy/spoe-polkfura.conf", cwd);
 	SETENV("PF_UNSAFE_METHODS=%s/haproxy/unsafe-methods.txt", cwd);
-	SETENV("PF_AGENT_ADDR=127.0.0.1:%d", agent_port);
+	/* A caller's PF_AGENT_ADDR (a unix socket: "unix@/path") replaces the port. */
+	for (int i = 0; env != NULL && env[i] != NULL; i++)
+		if (strncmp(env[i], "PF_AGENT_ADDR=", 14) == 0)
+			agent_port = 0;
+	if (agent_port > 0)
+		SETENV("PF_AGENT_ADDR=127.0.0.1:%d", agent_port);
 	SETENV("PF_SERVER_STATE_FILE=%s/server-state", h->dir);
+	if (!haproxy_site_env(h, env))
+		return false;
 	/*
 	 * Every test drives the edge from 127.0.0.1 alone, harder than any one
 	 * client should: the per-source connection budgets are off unless the
@@ -669,6 +721,22 @@ bool h_haproxy_start_master_worker(struct h_haproxy *h, const char *backends_cfg
 	return haproxy_start(h, backends_cfg, agent_port, env, true);
 }
 
+/* True when process <pid> has a handler for <sig> (SigCgt of /proc/<pid>/status). */
+static bool catches_signal(pid_t pid, int sig)
+{
+	char path[64], *text;
+	const char *p;
+	unsigned long long mask = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	text = h_read_file(path, NULL);
+	p = text != NULL ? strstr(text, "\nSigCgt:") : NULL;
+	if (p != NULL)
+		mask = strtoull(p + 8, NULL, 16);
+	free(text);
+	return (mask >> (sig - 1)) & 1u;
+}
+
 int h_haproxy_reload(struct h_haproxy *h, double timeout_s)
 {
 	long before = h_haproxy_info_pid(h);
@@ -678,6 +746,18 @@ int h_haproxy_reload(struct h_haproxy *h, double timeout_s)
 	if (before <= 0)
 		return -1;
 	if (h->master_worker) {
+		/*
+		 * HAProxy sets SIGUSR2 to SIG_IGN at start-up and the master
+		 * installs its handler only when it enters its loop, which
+		 * can be after the worker answers: a reload sent before is
+		 * lost (seen on 2.6 in 2 of 3 runs of a reload right after
+		 * start). Wait until the master catches the signal.
+		 */
+		while (!catches_signal(h->pid, SIGUSR2))
+			if (h_now() >= end)
+				return -1;
+			else
+				nap();
 		if (kill(h->pid, SIGUSR2) == -1)
 			return -1;
 	} else {
@@ -772,17 +852,15 @@ char *h_haproxy_cmd(const struct h_haproxy *h, const char *cmd)
 	return out.p != NULL ? out.p : strdup("");
 }
 
-char *h_backends_for(const struct h_nodesim *polkadot, const struct h_nodesim *kusama)
+char *h_backends_chains(const struct h_nodesim *const sims[], const char *const names[], int n)
 {
-	const struct h_nodesim *sims[2] = {polkadot, kusama};
-	const char *names[2] = {"polkadot", "kusama"};
 	char *out = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&out, &len); /* grows as needed: no fixed buffer to overrun */
 
 	if (f == NULL)
 		return NULL;
-	for (int c = 0; c < 2; c++) {
+	for (int c = 0; c < n; c++) {
 		fprintf(f,
 		        "backend be_%s\n    balance roundrobin\n    option httpchk GET "
 		        "/health/readiness\n"
@@ -803,6 +881,14 @@ char *h_backends_for(const struct h_nodesim *polkadot, const struct h_nodesim *k
 		return NULL;
 	}
 	return out;
+}
+
+char *h_backends_for(const struct h_nodesim *polkadot, const struct h_nodesim *kusama)
+{
+	const struct h_nodesim *sims[2] = {polkadot, kusama};
+	const char *const names[2] = {"polkadot", "kusama"};
+
+	return h_backends_chains(sims, names, 2);
 }
 
 /* ---- the whole stack ---- */

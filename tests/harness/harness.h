@@ -146,10 +146,20 @@ struct h_haproxy {
 	int n_env;
 };
 
+/* The chains map h_haproxy_start() writes when <env> has no PF_CHAINS_MAP. */
+#define H_CHAINS_MAP "polkadot polkadot\nkusama kusama\n"
+
 /*
  * Starts the shipped haproxy/haproxy.cfg + spoe config verbatim, with the
  * site's backends text <backends_cfg>, the agent on <agent_port> and extra
- * environment <env> ("PF_RATE_HEAVY=3", NULL-terminated). Waits for readiness.
+ * environment <env> ("PF_RATE_HEAVY=3", NULL-terminated; it wins over the
+ * harness's own; a PF_AGENT_ADDR there, such as "PF_AGENT_ADDR=unix@/path",
+ * replaces <agent_port>). Waits for readiness. The chains map is H_CHAINS_MAP
+ * unless <env> sets PF_CHAINS_MAP; as root the worker runs as user and group
+ * "haproxy" chrooted in <dir>/chroot, the runtime API socket in group
+ * "haproxy" (haproxy/README.md, "Least privilege"); PF_USER=, PF_GROUP=,
+ * PF_CHROOT=, PF_ADMIN_GROUP= in <env> change that. A unix agent path is
+ * resolved inside the chroot.
  */
 bool h_haproxy_start(struct h_haproxy *h, const char *backends_cfg, int agent_port,
                      char *const env[]);
@@ -185,6 +195,12 @@ bool h_server_status(const struct h_haproxy *h, const char *backend, const char 
 
 /* Backends text for chains polkadot and kusama with <n> servers each at the sim ports. */
 char *h_backends_for(const struct h_nodesim *polkadot, const struct h_nodesim *kusama);
+
+/*
+ * The same for <n> chains: be_<names[i]> (checked, node1..) and
+ * be_<names[i]>_heavy (tracking them) on the ports of <sims[i]>. malloc'd.
+ */
+char *h_backends_chains(const struct h_nodesim *const sims[], const char *const names[], int n);
 
 /* The whole edge on loopback: two simulated nodes per chain, the agent, haproxy. */
 struct h_stack {

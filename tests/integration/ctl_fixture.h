@@ -89,11 +89,8 @@ static char *fx_backends(void)
 	for (int i = 0; i < FX_SLOTS; i++)
 		fprintf(f, "    server slot%d 127.0.0.1:1 track be_polkadot/slot%d\n", i + 1,
 		        i + 1);
-	if (fx.kn == 0) {
-		fprintf(f,
-		        "backend be_kusama\n    server k1 127.0.0.1:1 check\n"
-		        "backend be_kusama_heavy\n    server k1 127.0.0.1:1 track be_kusama/k1\n");
-	} else {
+	/* No kusama chain, no kusama backends: the chains are the site's files only. */
+	if (fx.kn > 0) {
 		fprintf(f, "backend be_kusama\n    balance roundrobin\n"
 		           "    default-server check inter 1s\n");
 		for (int i = 0; i < fx.kn; i++)
