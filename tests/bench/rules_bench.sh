@@ -12,7 +12,7 @@
 # The configs are bench configs written here, kept in step with
 # haproxy/haproxy.cfg by hand (plain HTTP: TLS would cost the same in both).
 # Usage: tests/bench/rules_bench.sh [BUILD_DIR]   (default build/release)
-# Knobs: PF_BENCH_WRK_SECONDS (3 per round), PF_BENCH_WRK_ROUNDS (5).
+# Knobs: PF_BENCH_WRK_SECONDS (3 per round), PF_BENCH_WRK_ROUNDS (10).
 # Output also goes to build/bench-rules.txt.
 set -euo pipefail
 
@@ -21,7 +21,7 @@ ROOT=$PWD
 BUILD=${1:-build/release}
 RESULTS=build/bench-rules.txt
 WRK_SECONDS=${PF_BENCH_WRK_SECONDS:-3}
-WRK_ROUNDS=${PF_BENCH_WRK_ROUNDS:-5}
+WRK_ROUNDS=${PF_BENCH_WRK_ROUNDS:-10}
 CLK_TCK=$(getconf CLK_TCK)
 [[ $WRK_SECONDS =~ ^[1-9][0-9]*$ ]] || { echo "PF_BENCH_WRK_SECONDS: whole seconds" >&2; exit 2; }
 [[ $WRK_ROUNDS =~ ^[1-9][0-9]*$ ]] || { echo "PF_BENCH_WRK_ROUNDS: a count" >&2; exit 2; }
@@ -92,7 +92,7 @@ PIDS+=("$AGENT_PID")
 wait_port "$AGENT_PORT" "$AGENT_PID" "polkfura-spoa" "$TMP/agent.log"
 
 BIG=1000000000
-ERR='string "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32000,\"message\":\"x\"}}"'
+ERR='content-type application/json string "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32000,\"message\":\"x\"}}"'
 # haproxy_cfg VARIANT PORT: "before" (the rules as they were) or "rules" (with issue 9's).
 haproxy_cfg() {
 	local v=$1
@@ -286,6 +286,20 @@ END {
 			a[v] * 1e6 / tck / req[v], cpu[v], bad[v], o[v] / (n[v] * secs))
 	}
 	d = (cpu["rules"] / cpu["before"] - 1) * 100
-	printf("rules: %+.1f %% CPU per request against before (target <= 5 %%: %s)\n", d,
-		d <= 5 ? "met" : "MISSED")
+	printf("rules: %+.1f %% CPU per request against before over all rounds\n", d)
+}' "$TMP/rounds.txt"
+# Each round measures both variants back to back, so a round's ratio is less
+# exposed to the rest of the machine's load drifting than the totals are.
+awk -v tck="$CLK_TCK" '
+{ c[$1, $2] = ($6 + $7) * 1e6 / tck / $3; if ($2 > n) n = $2 }
+END {
+	for (r = 1; r <= n; r++)
+		d[r] = (c["rules", r] / c["before", r] - 1) * 100
+	for (i = 2; i <= n; i++)
+		for (j = i; j > 1 && d[j - 1] > d[j]; j--) {
+			t = d[j]; d[j] = d[j - 1]; d[j - 1] = t
+		}
+	m = n % 2 ? d[(n + 1) / 2] : (d[n / 2] + d[n / 2 + 1]) / 2
+	printf("rules: %+.1f %% CPU per request, median of the %d rounds (%+.1f .. %+.1f %%); target <= 5 %%: %s\n",
+		m, n, d[1], d[n], m <= 5 ? "met" : "MISSED")
 }' "$TMP/rounds.txt"
