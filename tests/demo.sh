@@ -100,6 +100,7 @@ env "${priv[@]}" PF_CHAINS_MAP="$PWD/haproxy/chains.map" \
 	PF_LOG_TARGET=stdout PF_LOG_FORMAT=raw PF_ADMIN_SOCKET="$dir/admin.sock" \
 	PF_HTTP_BIND="127.0.0.1:$HTTP_PORT" PF_HTTPS_BIND="127.0.0.1:$HTTPS_PORT" \
 	PF_CERT_DIR="$dir/certs" PF_SPOE_CONF="$PWD/haproxy/spoe-polkfura.conf" \
+	PF_UNSAFE_METHODS="$PWD/haproxy/unsafe-methods.txt" \
 	PF_AGENT_ADDR="127.0.0.1:$AGENT_PORT" PF_SERVER_STATE_FILE="$dir/haproxy-server-state" \
 	haproxy -db -f haproxy/haproxy.cfg -f haproxy/backends.cfg >"$dir/haproxy.log" 2>&1 &
 pids+=($!)

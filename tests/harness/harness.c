@@ -670,6 +670,7 @@ static bool haproxy_start(struct h_haproxy *h, const char *backends_cfg, int age
 	SETENV("PF_HTTPS_BIND=127.0.0.1:%d", h->https_port);
 	SETENV("PF_CERT_DIR=%s", h_cert_dir());
 	SETENV("PF_SPOE_CONF=%s/haproxy/spoe-polkfura.conf", cwd);
+	SETENV("PF_UNSAFE_METHODS=%s/haproxy/unsafe-methods.txt", cwd);
 	/* A caller's PF_AGENT_ADDR (a unix socket: "unix@/path") replaces the port. */
 	for (int i = 0; env != NULL && env[i] != NULL; i++)
 		if (strncmp(env[i], "PF_AGENT_ADDR=", 14) == 0)
@@ -679,7 +680,17 @@ static bool haproxy_start(struct h_haproxy *h, const char *backends_cfg, int age
 	SETENV("PF_SERVER_STATE_FILE=%s/server-state", h->dir);
 	if (!haproxy_site_env(h, env))
 		return false;
-	for (int i = 0; env != NULL && env[i] != NULL && h->n_env < H_MAX_ENV + 15; i++) {
+	/*
+	 * Every test drives the edge from 127.0.0.1 alone, harder than any one
+	 * client should: the per-source connection budgets are off unless the
+	 * test sets them (test_edge_attack does). Given before the caller's: the
+	 * child's putenv() of a later entry replaces an earlier one.
+	 */
+	SETENV("PF_CONN_PER_SRC=1000000");
+	SETENV("PF_CONN_RATE=1000000");
+	SETENV("PF_WS_PER_SRC=1000000");
+	SETENV("PF_BYTES_RATE=1000000000");
+	for (int i = 0; env != NULL && env[i] != NULL && h->n_env < H_MAX_ENV + 11; i++) {
 		SETENV("%s", env[i]);
 		/* A caller's own admin socket (a restart on the same path) wins. */
 		if (strncmp(env[i], "PF_ADMIN_SOCKET=", 16) == 0)

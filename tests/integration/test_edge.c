@@ -4,7 +4,8 @@
  * TLS with the real agent and simulated nodes: classification end to end,
  * unsafe denied with the caller's id, heavy routed to its backend, per-class
  * rate limit, invalid/oversize answers, CORS, /health, the port-80 redirect,
- * HTTP/2, and fail-open when the agent dies and comes back.
+ * HTTP/2, and fail-closed then filtered fail-open when the agent dies and
+ * comes back (test_edge_attack attacks both).
  */
 #include <signal.h>
 #include <string.h>
@@ -280,14 +281,19 @@ START_TEST(test_fail_open_and_recovery)
 	/* A crash, on purpose: SIGTERM would say goodbye to HAProxy, a crash does not. */
 	h_agent_kill(&stack.agent);
 	t0 = h_now();
-	/* Traffic keeps flowing, unclassified, without a single 5xx, while HAProxy still tries
-	 * it... */
-	expect_unclassified(20);
-	/* ... HAProxy's checks then mark the agent down ... */
+	/* While HAProxy still has it UP, a POST fails closed (503, Retry-After) or, once
+	 * the checks mark it down, passes unclassified; never a node answer with a class... */
 	while (h_now() - t0 < AGENT_DOWN_S &&
 	       !(h_server_status(&stack.haproxy, "polkfura-spoa", "agent1", st, sizeof(st)) &&
-	         strncmp(st, "DOWN", 4) == 0))
-		;
+	         strncmp(st, "DOWN", 4) == 0)) {
+		long code = h_stack_post(&stack, "polkadot", body, &r);
+
+		ck_assert_msg(code == 503 || code == 200, "HTTP %ld", code);
+		if (code == 503)
+			ck_assert_str_eq(hdr(&r, "Retry-After"), "1");
+		ck_assert_str_eq(hdr(&r, "X-Polkfura-Class"), "");
+		h_resp_free(&r);
+	}
 	ck_assert_msg(strncmp(st, "DOWN", 4) == 0, "agent1 is \"%s\" %.2f s after the agent died",
 	              st, h_now() - t0);
 	fprintf(stderr, "agent1 DOWN %.2f s after the agent died (bound %.1f s)\n", h_now() - t0,

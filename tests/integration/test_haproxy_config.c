@@ -50,10 +50,11 @@ static int haproxy_check_map(const char *backends, const char *map, char *out, s
 	ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
 	snprintf(cmd, sizeof(cmd),
 	         "PF_CERT_DIR='%s' PF_SPOE_CONF='%s/haproxy/spoe-polkfura.conf' "
+	         "PF_UNSAFE_METHODS='%s/haproxy/unsafe-methods.txt' "
 	         "PF_ADMIN_SOCKET='%s/check.sock' PF_SERVER_STATE_FILE='%s' "
 	         "PF_CHAINS_MAP='%s' PF_ADMIN_GROUP=haproxy "
 	         "'%s' -c -V -f haproxy/haproxy.cfg -f '%s' 2>&1",
-	         h_cert_dir(), cwd, h_tmpdir(), state_file(), map, h_haproxy_bin(), backends);
+	         h_cert_dir(), cwd, cwd, h_tmpdir(), state_file(), map, h_haproxy_bin(), backends);
 	return h_run(cmd, out, outlen);
 }
 

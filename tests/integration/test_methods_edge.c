@@ -20,8 +20,8 @@
  * The simulated nodes follow the reference table too (--methods), so they
  * answer as a node built from polkadot-sdk would. The row tests raise every
  * PF_RATE_* knob so that no limit interferes; the unknown test lowers
- * PF_RATE_UNKNOWN to 4. One keep-alive connection per protocol carries the
- * requests of a test.
+ * PF_RATE_UNKNOWN to 6 calls (limits count calls: a batch of N costs N). One keep-alive connection
+ * per protocol carries the requests of a test.
  */
 #include <sys/wait.h>
 
@@ -451,7 +451,7 @@ static void expect_post(struct client *cl, const char *chain, const char *body, 
 
 START_TEST(test_unknown_policy)
 {
-	char *env[] = {"PF_RATE_UNKNOWN=4", NULL};
+	char *env[] = {"PF_RATE_UNKNOWN=6", NULL};
 	char expect[512], url[128];
 	struct client cl;
 	struct h_resp r;
@@ -462,7 +462,7 @@ START_TEST(test_unknown_policy)
 	stack_start(env);
 	client_init(&cl, false);
 
-	/* Within PF_RATE_UNKNOWN=4: forwarded, and the node answers. */
+	/* Within PF_RATE_UNKNOWN=6 calls (1 + 1 + 2 + 2): forwarded, and the node answers. */
 	expect_post(&cl, "polkadot", CALL("\"u-1\"", NOT_A_METHOD), 200, "unknown", true);
 	expected_reply(NOT_FOUND_FILE, "\"u-1\"", expect, sizeof(expect));
 	ck_assert_str_eq(cl.resp.body, expect);
@@ -478,7 +478,7 @@ START_TEST(test_unknown_policy)
 	            "[" CALL("1", "author_submitExtrinsic") "," CALL("2", NOT_A_METHOD) "]", 200,
 	            "unknown", true);
 
-	/* The fifth in 10 s, whatever its shape, is refused with the caller's id. */
+	/* The seventh call in 10 s, whatever its shape, is refused with the caller's id. */
 	expect_post(&cl, "polkadot", CALL("77", NOT_A_METHOD), 429, "unknown", false);
 	snprintf(expect, sizeof(expect), TOO_MANY, "77");
 	ck_assert_str_eq(cl.resp.body, expect);
