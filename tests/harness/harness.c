@@ -773,13 +773,29 @@ int h_haproxy_reload(struct h_haproxy *h, double timeout_s)
 		if (status == -1)
 			return -1;
 	}
-	for (; h_now() < end; nap()) {
+	for (bool moved = false; !moved; nap()) {
 		long now = h_haproxy_info_pid(h);
 
-		if (now > 0 && now != before)
-			return status;
+		moved = now > 0 && now != before;
+		if (!moved && h_now() >= end)
+			return -1;
 	}
-	return -1;
+	/*
+	 * In master-worker mode the previous worker soft-stops under the
+	 * master, not as our child: wait until it is gone, so that a stop
+	 * after the reload never waits on it, and a worker that does not
+	 * finish its soft stop fails here, named, instead of as a slow stop.
+	 */
+	while (h->master_worker && kill((pid_t)before, 0) == 0)
+		if (h_now() >= end) {
+			fprintf(stderr,
+			        "harness: the previous worker %ld is still running %.1f s after "
+			        "the reload\n",
+			        before, timeout_s);
+			return -1;
+		} else
+			nap();
+	return status;
 }
 
 void h_haproxy_stop(struct h_haproxy *h)
