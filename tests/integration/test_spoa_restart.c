@@ -155,7 +155,7 @@ static void teardown(void)
  * it as seen from inside, and the agent gives it to HAProxy's group, as in
  * production.
  */
-static void restart_under_load(const char *unix_sock, const char *chroot_dir)
+static void restart_under_load(const char *unix_sock, const char *chroot_dir, bool overlap)
 {
 	bool in_chroot = unix_sock != NULL && geteuid() == 0;
 	char listen_unix[320], addr_env[340], chroot_env[340];
@@ -201,9 +201,12 @@ static void restart_under_load(const char *unix_sock, const char *chroot_dir)
 
 		memset(new, 0, sizeof(*new));
 		new->port = old->port; /* TCP: the same port, SO_REUSEPORT */
+		if (!overlap)
+			h_agent_stop(old); /* systemctl restart: stop, then start */
 		ck_assert_msg(h_agent_start(new, unix_sock ? extra : NULL), "new agent: %s",
 		              new->log);
-		h_agent_stop(old); /* SIGTERM, exit 0 asserted */
+		if (overlap)
+			h_agent_stop(old); /* SIGTERM, exit 0 asserted */
 		cur = 1 - cur;
 		/* Traffic goes on through the new agent only. */
 		wait_requests(&l, before, 200);
@@ -212,22 +215,30 @@ static void restart_under_load(const char *unix_sock, const char *chroot_dir)
 	for (int i = 0; i < LOADERS; i++)
 		pthread_join(th[i], NULL);
 	fprintf(stderr,
-	        "restart over %s, %s: %d restarts in %.1f s: %ld requests, %ld at a node "
+	        "restart over %s (%s), %s: %d restarts in %.1f s: %ld requests, %ld at a node "
 	        "unclassified, %ld failed%s%s\n",
-	        unix_sock ? "unix" : "tcp", h_haproxy_bin(), ROUNDS, h_now() - t0,
-	        atomic_load(&l.total), atomic_load(&l.unclassified_at_node), atomic_load(&l.failed),
+	        unix_sock ? "unix" : "tcp", overlap ? "new agent first" : "stop, then start",
+	        h_haproxy_bin(), ROUNDS, h_now() - t0, atomic_load(&l.total),
+	        atomic_load(&l.unclassified_at_node), atomic_load(&l.failed),
 	        l.failed ? ", last: " : "", l.failed ? l.last_err : "");
 	ck_assert_msg(atomic_load(&l.unclassified_at_node) == 0,
 	              "%ld of %ld requests reached a node unclassified in %d restarts",
 	              atomic_load(&l.unclassified_at_node), atomic_load(&l.total), ROUNDS);
-	ck_assert_msg(atomic_load(&l.failed) <= LOADERS * ROUNDS, "%ld requests failed",
-	              atomic_load(&l.failed));
+	/*
+	 * Handed over, only the frames in flight at the goodbye fail. Stopped
+	 * first, every request in the gap until the new agent listens gets the
+	 * fail-closed 503 (HAProxy keeps the agent UP: the gap is far shorter
+	 * than its two failed checks): printed above, not bounded here.
+	 */
+	if (overlap)
+		ck_assert_msg(atomic_load(&l.failed) <= LOADERS * ROUNDS, "%ld requests failed",
+		              atomic_load(&l.failed));
 	ck_assert_msg(agent_status(&hap, "UP", 5), "agent not UP at the end");
 }
 
 START_TEST(test_restart_tcp)
 {
-	restart_under_load(NULL, NULL);
+	restart_under_load(NULL, NULL, true);
 }
 END_TEST
 
@@ -238,7 +249,14 @@ START_TEST(test_restart_unix)
 	snprintf(dir, sizeof(dir), "%s/agent-root-%d", h_tmpdir(), (int)getpid());
 	ck_assert_int_eq(mkdir(dir, 0755), 0);
 	snprintf(sock, sizeof(sock), "%s/agent.sock", dir);
-	restart_under_load(sock, dir);
+	restart_under_load(sock, dir, true);
+}
+END_TEST
+
+/* The order systemctl restart uses: no overlap, still nothing unclassified at a node. */
+START_TEST(test_stop_then_start_tcp)
+{
+	restart_under_load(NULL, NULL, false);
 }
 END_TEST
 
@@ -251,6 +269,7 @@ static Suite *restart_suite(void)
 	tcase_set_timeout(tc, 90);
 	tcase_add_test(tc, test_restart_tcp);
 	tcase_add_test(tc, test_restart_unix);
+	tcase_add_test(tc, test_stop_then_start_tcp);
 	suite_add_tcase(s, tc);
 	return s;
 }
