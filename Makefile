@@ -21,12 +21,15 @@ else
   OPT     := -O2 -D_FORTIFY_SOURCE=2
   LDSAN   :=
 endif
+# libpq: polkfura-ctl's `db` commands (Debian's libpq-dev).
+PQ_CFLAGS := $(shell pkg-config --cflags libpq 2>/dev/null || echo -I/usr/include/postgresql)
+PQ_LIBS   := $(shell pkg-config --libs libpq 2>/dev/null || echo -lpq)
 CFLAGS    ?=
-ALL_CFLAGS := $(CFLAGS_BASE) $(OPT) $(CFLAGS)
+ALL_CFLAGS := $(CFLAGS_BASE) $(PQ_CFLAGS) $(OPT) $(CFLAGS)
 LDFLAGS   ?=
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt -lm)
 SPOA_LIBS := -lev -lmicrohttpd -lpthread -lm
-CTL_LIBS  := -lev -lcurl -lcjson -lmicrohttpd -lpthread -lm
+CTL_LIBS  := -lev -lcurl -lcjson -lmicrohttpd $(PQ_LIBS) -lpthread -lm
 
 ifeq ($(V),1)
   Q :=
@@ -112,6 +115,10 @@ $(SPOA_BIN): $(BUILD)/spoa/main.o $(SPOA_OBJ) $(LIBCOMMON)
 $(CTL_BIN): $(BUILD)/ctl/main.o $(CTL_OBJ) $(LIBCOMMON)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(CTL_LIBS)
+
+# Where `db migrate` finds the sql/ migrations when --sql-dir is not given.
+SQLDIR    ?= $(PREFIX)/share/polkfura/sql
+$(BUILD)/ctl/main.o: ALL_CFLAGS += -DPF_SQL_DIR='"$(SQLDIR)"'
 
 .SECONDARY: # keep objects that pattern chains would delete as intermediates
 .SECONDEXPANSION:
@@ -211,6 +218,8 @@ install:
 	@test -x $(SPOA_BIN) || { echo "install: build first (make all)"; exit 1; }
 	install -D -m 0755 $(SPOA_BIN) $(DESTDIR)$(BINDIR)/polkfura-spoa
 	$(if $(wildcard ctl/main.c),install -D -m 0755 $(CTL_BIN) $(DESTDIR)$(BINDIR)/polkfura-ctl)
+	install -d $(DESTDIR)$(SQLDIR)
+	install -m 0644 sql/[0-9][0-9][0-9]_*.sql $(DESTDIR)$(SQLDIR)/
 
 C_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 format:

@@ -47,6 +47,7 @@ enum cfg_type {
 	CFG_CHAINS,    /* array of chain objects */
 	CFG_NODES,     /* array of node objects */
 	CFG_HOSTS,     /* http_hosts: array of "name[:port]" */
+	CFG_CONNINFO,  /* a libpq connection string without a password, length min..max */
 };
 
 enum cfg_charset {
@@ -98,6 +99,9 @@ static const struct cfg_key top_keys[] = {
     {"admin_token_file", CFG_PATH, TOP(admin_token_file), 0, NULL, 1, CTL_CFG_PATH_MAX, 0,
      CFG_NO_RELOAD},
     {"node_tls_ca_file", CFG_PATH, TOP(node_tls_ca_file), 0, NULL, 1, CTL_CFG_PATH_MAX, 0, 0},
+    {"database", CFG_CONNINFO, TOP(database), 0, NULL, 1, CTL_CFG_CONNINFO_MAX, 0, 0},
+    {"database_password_file", CFG_PATH, TOP(database_password_file), 0, NULL, 1, CTL_CFG_PATH_MAX,
+     0, 0},
     {"log_level", CFG_LOG_LEVEL, TOP(log_level), 0, "info", 0, 0, 0, 0},
     {"chains", CFG_CHAINS, TOP(chains), 0, NULL, 1, CTL_CFG_MAX_CHAINS, 0, CFG_REQUIRED},
 };
@@ -364,6 +368,50 @@ static int parse_path(struct cfg_ctx *c, const char *path, const struct cfg_key 
 		return fail(c, path, k->key,
 		            "%s must be an absolute file path of at most %lld characters",
 		            quote(s, got, sizeof(got)), k->max);
+	memcpy(dst, s, n + 1);
+	return 0;
+}
+
+/*
+ * A libpq connection string is checked by libpq when `db` connects; here
+ * only what must never be in it: control characters, and a password, which
+ * would then sit in a file more people read than the secret needs
+ * (database_password_file or PGPASSWORD instead).
+ */
+/* True when the URI form of a connection string carries user:password@. */
+static bool uri_has_password(const char *s)
+{
+	const char *a = strstr(s, "://"), *at, *end;
+
+	if (a == NULL ||
+	    (strncmp(s, "postgresql://", 13) != 0 && strncmp(s, "postgres://", 11) != 0))
+		return false;
+	a += 3;
+	end = a + strcspn(a, "/?");
+	at = memchr(a, '@', (size_t)(end - a));
+	return at != NULL && memchr(a, ':', (size_t)(at - a)) != NULL;
+}
+
+static int parse_conninfo(struct cfg_ctx *c, const char *path, const struct cfg_key *k,
+                          const cJSON *v, char *dst)
+{
+	const char *s;
+	size_t n;
+
+	if (need_string(c, path, k->key, v) == -1)
+		return -1;
+	s = v->valuestring;
+	n = strlen(s);
+	if (n < (size_t)k->min || n > (size_t)k->max)
+		return fail(c, path, k->key,
+		            "must be a libpq connection string of 1 to %lld characters", k->max);
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return fail(c, path, k->key, "holds a control character");
+	if (strcasestr(s, "password") != NULL || uri_has_password(s))
+		return fail(c, path, k->key,
+		            "holds a password: put it in database_password_file (mode 0600) or "
+		            "PGPASSWORD, never in the config");
 	memcpy(dst, s, n + 1);
 	return 0;
 }
@@ -671,6 +719,8 @@ static int parse_value(struct cfg_ctx *c, const char *path, const struct cfg_key
 		return parse_name(c, path, k->key, k, v, field);
 	case CFG_PATH:
 		return parse_path(c, path, k, v, field);
+	case CFG_CONNINFO:
+		return parse_conninfo(c, path, k, v, field);
 	case CFG_LOG_LEVEL:
 		if (need_string(c, path, k->key, v) == -1)
 			return -1;
@@ -715,6 +765,7 @@ static int apply_default(struct cfg_ctx *c, const char *path, const struct cfg_k
 	case CFG_NAME:
 	case CFG_PATH:
 	case CFG_HASH:
+	case CFG_CONNINFO:
 		(void)snprintf(field, (size_t)k->max + 1, "%s", k->def_str ? k->def_str : "");
 		return 0;
 	case CFG_LOG_LEVEL:
@@ -1132,11 +1183,11 @@ int ctl_cfg_reload_check(const struct ctl_cfg *old, const struct ctl_cfg *new_cf
 /* ---- documentation ------------------------------------------------------- */
 
 static const char *const type_names[] = {
-    [CFG_UINT] = "integer",      [CFG_BOOL] = "bool",      [CFG_NAME] = "string",
-    [CFG_PATH] = "path",         [CFG_LOG_LEVEL] = "enum", [CFG_LISTEN] = "address",
-    [CFG_SOCKETS] = "addresses", [CFG_BACKENDS] = "names", [CFG_URL] = "url",
-    [CFG_HASH] = "hash",         [CFG_CHAINS] = "objects", [CFG_NODES] = "objects",
-    [CFG_HOSTS] = "hosts",
+    [CFG_UINT] = "integer",      [CFG_BOOL] = "bool",         [CFG_NAME] = "string",
+    [CFG_PATH] = "path",         [CFG_LOG_LEVEL] = "enum",    [CFG_LISTEN] = "address",
+    [CFG_SOCKETS] = "addresses", [CFG_BACKENDS] = "names",    [CFG_URL] = "url",
+    [CFG_HASH] = "hash",         [CFG_CHAINS] = "objects",    [CFG_NODES] = "objects",
+    [CFG_HOSTS] = "hosts",       [CFG_CONNINFO] = "conninfo",
 };
 
 static void dump_level(FILE *out, const char *prefix, const struct cfg_level *lvl)
@@ -1171,7 +1222,7 @@ static void dump_level(FILE *out, const char *prefix, const struct cfg_level *lv
 			(void)snprintf(range, sizeof(range), "%lld..%lld items", k->min, k->max);
 		else if (k->type == CFG_HASH)
 			(void)snprintf(range, sizeof(range), "0x + 64 hex digits");
-		else if (k->type == CFG_PATH || k->type == CFG_URL)
+		else if (k->type == CFG_PATH || k->type == CFG_URL || k->type == CFG_CONNINFO)
 			(void)snprintf(range, sizeof(range), "at most %lld chars", k->max);
 		else if (k->type == CFG_BOOL)
 			(void)snprintf(range, sizeof(range), "true|false");

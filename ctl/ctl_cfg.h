@@ -26,6 +26,7 @@
 #define CTL_CFG_NAME_MAX       63                /* backend, node and server names */
 #define CTL_CFG_URL_MAX        255               /* rpc URL, and so its host and path */
 #define CTL_CFG_PATH_MAX       1023              /* state_file */
+#define CTL_CFG_CONNINFO_MAX   1023              /* database */
 #define CTL_CFG_HASH_LEN       66                /* genesis: "0x" + 64 hex digits */
 #define CTL_CFG_MAX_HAPROXY    8
 #define CTL_CFG_MAX_HEAVY      8 /* heavy_backends per chain */
@@ -97,6 +98,9 @@ struct ctl_cfg {
 	char state_file[CTL_CFG_PATH_MAX + 1];       /* absolute path; NO_RELOAD */
 	char admin_token_file[CTL_CFG_PATH_MAX + 1]; /* "" = admin endpoints off; NO_RELOAD */
 	char node_tls_ca_file[CTL_CFG_PATH_MAX + 1]; /* "" = libcurl's built-in CA store */
+	/* libpq connection string for `db` ("" = none); never a password (see CONFIG.md). */
+	char database[CTL_CFG_CONNINFO_MAX + 1];
+	char database_password_file[CTL_CFG_PATH_MAX + 1]; /* "" = PGPASSWORD or none */
 	enum pf_log_level log_level;
 	struct ctl_chain_cfg *chains; /* owned, n_chains entries, in config order */
 	unsigned n_chains;

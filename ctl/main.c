@@ -30,6 +30,7 @@
 #include "ctl/check.h"
 #include "ctl/ctl.h"
 #include "ctl/ctl_cfg.h"
+#include "ctl/db/migrate.h"
 #include "ctl/poll/poller.h"
 #include "ctl/state.h"
 #include "ctl/view.h"
@@ -45,6 +46,10 @@
 #define CLI_URL_MAX    512
 #define CLI_TIMEOUT_S  15L /* a drain waits for the state file's fsync */
 #define DEFAULT_CONFIG "/etc/polkfura/ctl.json"
+#ifndef PF_SQL_DIR /* the Makefile sets it to $(PREFIX)/share/polkfura/sql, where install puts it  \
+                    */
+#define PF_SQL_DIR "/usr/local/share/polkfura/sql"
+#endif
 
 static void usage(FILE *out)
 {
@@ -60,7 +65,10 @@ static void usage(FILE *out)
 	        "  status [--json]          table of every node from the running controller\n"
 	        "  drain NODE --reason TEXT keep NODE out of rotation until undrained\n"
 	        "  undrain NODE             let NODE back (after rise good polls)\n"
-	        "  keys                     every config key with type, default and range\n\n"
+	        "  keys                     every config key with type, default and range\n"
+	        "  db migrate [--sql-dir D] apply the schema migrations not yet applied to the\n"
+	        "                           `database` of the config, in order, each once\n"
+	        "  db status [--sql-dir D]  list the migrations, applied and pending\n\n"
 	        "options:\n"
 	        "  --config FILE            the JSON config (default " DEFAULT_CONFIG ");\n"
 	        "                           status/drain/undrain read only http_listen and\n"
@@ -71,9 +79,11 @@ static void usage(FILE *out)
 	        "  --token-file FILE        the admin token (instead of admin_token_file); a\n"
 	        "                           file mode 0600, never the token itself on the line\n"
 	        "  --json                   status: print the raw /status.json\n"
+	        "  --sql-dir DIR            db: the NNN_*.sql migrations (default " PF_SQL_DIR ")\n"
 	        "  --help, --version\n\n"
 	        "exit codes: 0 done, 1 runtime failure (controller not answering, or it refused:\n"
-	        "401 token, 403 refused, 404 no such node or admin off, 409 min_ready), 2 usage\n"
+	        "401 token, 403 refused, 404 no such node or admin off, 409 min_ready; database\n"
+	        "not reachable, a migration failed or was changed after it was applied), 2 usage\n"
 	        "or config\n");
 }
 
@@ -456,8 +466,16 @@ static int cmd_check(const struct ctl_cfg *cfg, const char *config, bool with_ha
 /* Checks the command line; returns 0, or the exit code (2) after a message. */
 static int check_usage(const char *cmd, const char *node, const char *reason, bool force)
 {
-	static const char *const cmds[] = {"run", "check", "status", "drain", "undrain"};
+	static const char *const cmds[] = {"run", "check", "status", "drain", "undrain", "db"};
 	bool known = false, takes_node = strcmp(cmd, "drain") == 0 || strcmp(cmd, "undrain") == 0;
+
+	if (strcmp(cmd, "db") == 0) {
+		if (node == NULL || (strcmp(node, "migrate") != 0 && strcmp(node, "status") != 0)) {
+			fprintf(stderr, "polkfura-ctl: db takes migrate or status\n");
+			return 2;
+		}
+		return 0;
+	}
 
 	for (size_t i = 0; i < PF_ARRAY_SIZE(cmds); i++)
 		known = known || strcmp(cmd, cmds[i]) == 0;
@@ -509,6 +527,36 @@ static int take_command(int argc, char **argv, const char **cmd, const char **no
 	return -1;
 }
 
+/* db migrate, db status: the database of the config's `database` key. */
+static int cmd_db(const char *sub, const char *config, const char *sql_dir)
+{
+	struct ctl_cfg cfg;
+	struct migrate_opts o;
+	char err[2048];
+	int rc;
+
+	if (ctl_cfg_load(config, &cfg, err, sizeof(err)) == -1) {
+		fprintf(stderr, "polkfura-ctl: %s\n", err);
+		return 2;
+	}
+	if (cfg.database[0] == '\0') {
+		fprintf(stderr, "polkfura-ctl: %s: no database key (a libpq connection string)\n",
+		        config);
+		ctl_cfg_free(&cfg);
+		return 2;
+	}
+	o = (struct migrate_opts){cfg.database, cfg.database_password_file,
+	                          sql_dir != NULL ? sql_dir : PF_SQL_DIR};
+	if (strcmp(sub, "migrate") == 0)
+		rc = migrate_run(&o, stdout, err, sizeof(err));
+	else
+		rc = migrate_status(&o, stdout, err, sizeof(err));
+	if (rc != 0)
+		fprintf(stderr, "polkfura-ctl: db %s: %s\n", sub, err);
+	ctl_cfg_free(&cfg);
+	return rc;
+}
+
 /* status, drain, undrain: the running controller. */
 static int cmd_client(const char *cmd, const char *config, const char *url, const char *token_file,
                       const char *node, const char *reason, bool force, bool raw)
@@ -541,10 +589,11 @@ int main(int argc, char **argv)
 	    {"token-file", required_argument, NULL, 't'},
 	    {"force", no_argument, NULL, 'f'},
 	    {"haproxy", no_argument, NULL, 'H'},
+	    {"sql-dir", required_argument, NULL, 's'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *config = DEFAULT_CONFIG, *reason = NULL, *cmd = NULL, *node = NULL;
-	const char *url = NULL, *token_file = NULL;
+	const char *url = NULL, *token_file = NULL, *sql_dir = NULL;
 	struct ctl_cfg cfg;
 	char err[2048];
 	bool raw = false, force = false, check_haproxy = false;
@@ -574,6 +623,9 @@ int main(int argc, char **argv)
 		case 'H':
 			check_haproxy = true;
 			break;
+		case 's':
+			sql_dir = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -598,6 +650,17 @@ int main(int argc, char **argv)
 	if (check_haproxy && strcmp(cmd, "check") != 0) {
 		fprintf(stderr, "polkfura-ctl: --haproxy goes with check\n");
 		return 2;
+	}
+	if (sql_dir != NULL && strcmp(cmd, "db") != 0) {
+		fprintf(stderr, "polkfura-ctl: --sql-dir goes with db\n");
+		return 2;
+	}
+	if (strcmp(cmd, "db") == 0) {
+		if (url != NULL || token_file != NULL || raw || reason != NULL || force) {
+			fprintf(stderr, "polkfura-ctl: db takes only --config and --sql-dir\n");
+			return 2;
+		}
+		return cmd_db(node, config, sql_dir);
 	}
 	if (strcmp(cmd, "run") != 0 && strcmp(cmd, "check") != 0)
 		return cmd_client(cmd, config, url, token_file, node, reason, force, raw);

@@ -9,11 +9,13 @@ cd "$(dirname "$0")/.."
 
 PKGS=(
 	# build
-	gcc make pkg-config libev-dev libcjson-dev libcurl4-openssl-dev libmicrohttpd-dev
+	gcc make pkg-config libev-dev libcjson-dev libcurl4-openssl-dev libmicrohttpd-dev libpq-dev
 	# unit tests, sanitizers, fuzzing, lint
 	check libsubunit-dev clang libclang-rt-14-dev clang-format cppcheck
 	# integration tests and demo
 	haproxy openssl curl
+	# the PostgreSQL the harness starts for the db suites (initdb, postgres, psql, pg_isready)
+	postgresql
 	# HAProxy 3.4 built from tests/peers/ (USE_OPENSSL=1 USE_ZLIB=1)
 	libssl-dev zlib1g-dev
 	# benchmarks: wrk load, Lua classifier baseline

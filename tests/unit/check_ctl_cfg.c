@@ -1248,6 +1248,40 @@ START_TEST(test_key_http_hosts)
 }
 END_TEST
 
+/* database: a libpq connection string, never with a password in it. */
+START_TEST(test_key_database)
+{
+	expect_ok(top(""));
+	ck_assert_str_eq(cfg.database, "");
+	ck_assert_str_eq(cfg.database_password_file, "");
+	ctl_cfg_free(&cfg);
+	expect_ok(top("\"database\": \"host=db.internal port=5432 dbname=polkfura user=ctl\", "
+	              "\"database_password_file\": \"/etc/polkfura/db.password\""));
+	ck_assert_str_eq(cfg.database, "host=db.internal port=5432 dbname=polkfura user=ctl");
+	ck_assert_str_eq(cfg.database_password_file, "/etc/polkfura/db.password");
+	ctl_cfg_free(&cfg);
+	expect_ok(top("\"database\": \"postgresql://ctl@db.internal:5432/polkfura\""));
+	ctl_cfg_free(&cfg);
+	expect_err(top("\"database\": \"\""),
+	           "database: must be a libpq connection string of 1 to 1023 characters");
+	expect_err(top("\"database\": 5"), "database: expected a string, got 5");
+	expect_err(top("\"database\": \"dbname=x\\nhost=y\""),
+	           "database: holds a control character");
+	expect_err(top("\"database\": \"dbname=x PassWord=hunter2\""),
+	           "database: holds a password: put it in database_password_file (mode 0600) or "
+	           "PGPASSWORD, never in the config");
+	expect_err(top("\"database\": \"postgresql://ctl:hunter2@db/x\""),
+	           "database: holds a password: put it in database_password_file (mode 0600) or "
+	           "PGPASSWORD, never in the config");
+	expect_err(top("\"database\": \"postgres://ctl@db/x?PASSWORD=1\""),
+	           "database: holds a password: put it in database_password_file (mode 0600) or "
+	           "PGPASSWORD, never in the config");
+	expect_err(top("\"database_password_file\": \"db.password\""),
+	           "database_password_file: \"db.password\" must be an absolute file path of at "
+	           "most 1023 characters");
+}
+END_TEST
+
 START_TEST(test_key_admin_token_file)
 {
 	expect_ok(top(""));
@@ -1421,6 +1455,8 @@ START_TEST(test_dump_keys)
 	    "state_file\tpath\t/var/lib/polkfura/ctl-state.json\tat most 1023 chars\trestart\n",
 	    "admin_token_file\tpath\t(none)\tat most 1023 chars\trestart\n",
 	    "node_tls_ca_file\tpath\t(none)\tat most 1023 chars\tyes\n",
+	    "database\tconninfo\t(none)\tat most 1023 chars\tyes\n",
+	    "database_password_file\tpath\t(none)\tat most 1023 chars\tyes\n",
 	    "log_level\tenum\tinfo\terr|warn|info|debug\tyes\n",
 	    "chains\tobjects\trequired\t1..64 items\tyes\n",
 	    "haproxy[].socket\taddress\trequired\tunix:PATH|HOST:PORT\tyes\n",
@@ -1523,6 +1559,7 @@ static Suite *ctl_cfg_suite(void)
 	tcase_add_test(tc, test_reload_check);
 	tcase_add_test(tc, test_free);
 	tcase_add_test(tc, test_dump_keys);
+	tcase_add_test(tc, test_key_database);
 	suite_add_tcase(s, tc);
 	return s;
 }
