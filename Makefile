@@ -77,8 +77,8 @@ INTEG_BINS := $(INTEG_SRC:tests/integration/%.c=$(BUILD)/tests/integration/%)
 # starts haproxy again against 3.4, built by `make deps` (tests/peers/).
 HAPROXY_34 := $(PF_CACHE)/haproxy-3.4.0/haproxy
 # test_spoa_agent and test_spoa_attack start no HAProxy; test_ctl_admin tests the controller's
-# own HTTP server.
-HAP34_BINS ?= $(filter-out %/test_spoa_agent %/test_spoa_attack %/test_ctl_admin,$(INTEG_BINS))
+# own HTTP server; test_db_migrate only the controller and PostgreSQL.
+HAP34_BINS ?= $(filter-out %/test_spoa_agent %/test_spoa_attack %/test_ctl_admin %/test_db_migrate,$(INTEG_BINS))
 
 # Fuzz targets: tests/fuzz/fuzz_<t>.c with UNIT-style deps; replayed by a gcc driver.
 FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
@@ -234,7 +234,7 @@ lint:
 		--error-exitcode=1 --std=c11 -I. --suppress=missingIncludeSystem \
 		common spoa ctl tests/unit tests/fuzz
 	$(Q)tools/check-structure.sh
-	$(Q)for f in $(SRC_C); do clang-tidy --quiet $$f -- -std=gnu11 -D_GNU_SOURCE -I. \
+	$(Q)for f in $(SRC_C); do clang-tidy --quiet $$f -- -std=gnu11 -D_GNU_SOURCE -I. $(PQ_CFLAGS) \
 		2>/dev/null || exit 1; done; echo "clang-tidy: function sizes ok"
 
 check-docs: all

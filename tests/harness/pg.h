@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A throw-away PostgreSQL for the db suites: initdb into a directory under
+ * the test's temp dir, `postgres -D` started through h_spawn (so it is
+ * registered, stopped with SIGTERM, a smart shutdown, and its exit status
+ * 0 asserted), listening only on a unix socket in that directory, never on
+ * TCP. As root (CI) it runs as the `postgres` user, which must exist (the
+ * Debian package makes it); the directory is then owned by postgres.
+ *
+ * The binaries are those of the newest /usr/lib/postgresql/<version>/bin,
+ * or of $PF_PG_BIN when set.
+ */
+#ifndef PF_TESTS_HARNESS_PG_H
+#define PF_TESTS_HARNESS_PG_H
+
+#include <sys/types.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct h_pg {
+	pid_t pid;
+	int port;           /* only the socket's name: .s.PGSQL.<port> */
+	char dir[256];      /* data/ and the socket */
+	char log[512];      /* postgres's stderr */
+	char conninfo[512]; /* "host=<dir> port=<port> user=postgres dbname=postgres" */
+	char bin[256];      /* the directory of initdb, postgres, psql, pg_isready */
+};
+
+/*
+ * Makes a cluster and starts it; waits (pg_isready, polled) until it
+ * accepts connections. Returns false, with the reason on stderr, when any
+ * step fails. Every start makes a new, empty cluster.
+ */
+bool h_pg_start(struct h_pg *pg);
+
+/* Stops it with SIGTERM and asserts exit status 0 (h_stop_child); then removes its directory. */
+void h_pg_stop(struct h_pg *pg);
+
+/*
+ * Runs the SQL <sql> with psql (unaligned, tuples only, stop at the first
+ * error) on database <db> (NULL: postgres), output in <out>. Returns
+ * psql's exit code, -1 if it did not exit.
+ */
+int h_pg_sql(const struct h_pg *pg, const char *db, const char *sql, char *out, size_t outlen);
+
+#endif
