@@ -402,6 +402,58 @@ START_TEST(test_bad_config_and_usage)
 }
 END_TEST
 
+/*
+ * Password authentication for a role "ctl": the password reaches libpq from
+ * database_password_file or from PGPASSWORD, and a wrong one is exit 1.
+ */
+START_TEST(test_password_from_file_or_env)
+{
+	char hba[600], pw[600], cfg2[600], extra[1400], args[1400], out[4096], cmd[2000];
+
+	sql("CREATE ROLE ctl LOGIN SUPERUSER PASSWORD 's3cret';", out, sizeof(out));
+	snprintf(hba, sizeof(hba), "%s/data/pg_hba.conf", pg.dir);
+	ck_assert_int_eq(h_write_file(hba, "local all ctl scram-sha-256\nlocal all all trust\n"),
+	                 0);
+	sql("SELECT pg_reload_conf();", out, sizeof(out));
+	snprintf(pw, sizeof(pw), "%s/ctl-%d.password", h_tmpdir(), (int)getpid());
+	ck_assert_int_eq(h_write_file(pw, "wrong\n"), 0);
+	ck_assert_int_eq(chmod(pw, 0600), 0);
+	snprintf(cfg2, sizeof(cfg2), "%s/ctl-pw-%d.json", h_tmpdir(), (int)getpid());
+	snprintf(extra, sizeof(extra),
+	         "\"database\": \"host=%s port=%d user=ctl dbname=postgres\", "
+	         "\"database_password_file\": \"%s\"",
+	         pg.dir, pg.port, pw);
+	write_config(cfg2, extra);
+	/* The reload is asynchronous: poll with status (changes nothing) until it refuses. */
+	snprintf(args, sizeof(args), "db status --config '%s' --sql-dir sql", cfg2);
+	for (double end = h_now() + 10; ctl(args, out, sizeof(out)) != 1 && h_now() < end;)
+		sql("SELECT pg_reload_conf();", cmd, sizeof(cmd));
+	snprintf(args, sizeof(args), "db migrate --config '%s' --sql-dir sql", cfg2);
+	ck_assert_int_eq(ctl(args, out, sizeof(out)), 1);
+	assert_one_line(out);
+	ck_assert_msg(strstr(out, "password authentication failed for user \"ctl\"") != NULL, "%s",
+	              out);
+	ck_assert_int_eq(h_write_file(pw, "s3cret\n"), 0);
+	ck_assert_int_eq(ctl(args, out, sizeof(out)), 0);
+	ck_assert_msg(strstr(out, "applied 001_schema.sql") != NULL, "%s", out);
+	/* Without the file, from the environment. */
+	snprintf(extra, sizeof(extra), "\"database\": \"host=%s port=%d user=ctl dbname=postgres\"",
+	         pg.dir, pg.port);
+	write_config(cfg2, extra);
+	snprintf(cmd, sizeof(cmd),
+	         "PGPASSWORD=s3cret %s/polkfura-ctl db status --config '%s' --sql-dir sql 2>&1",
+	         h_build_dir(), cfg2);
+	ck_assert_int_eq(h_run(cmd, out, sizeof(out)), 0);
+	ck_assert_msg(strstr(out, "db status: 1 applied, 0 pending") != NULL, "%s", out);
+	snprintf(cmd, sizeof(cmd),
+	         "PGPASSWORD= PGPASSFILE=/dev/null %s/polkfura-ctl db status --config '%s' "
+	         "--sql-dir sql 2>&1",
+	         h_build_dir(), cfg2);
+	ck_assert_int_eq(WEXITSTATUS(h_run(cmd, out, sizeof(out))), 1);
+	ck_assert_msg(strstr(out, "cannot reach the database") != NULL, "%s", out);
+}
+END_TEST
+
 static Suite *db_migrate_suite(void)
 {
 	Suite *s = suite_create("db_migrate");
@@ -418,6 +470,7 @@ static Suite *db_migrate_suite(void)
 	tcase_add_test(tc, test_status_lists_without_changing);
 	tcase_add_test(tc, test_unreachable_database);
 	tcase_add_test(tc, test_bad_config_and_usage);
+	tcase_add_test(tc, test_password_from_file_or_env);
 	suite_add_tcase(s, tc);
 	return s;
 }
