@@ -315,6 +315,15 @@ START_TEST(test_bad_flags_exit_2)
 	    {"--max-body -1", "--max-body"},
 	    {"--bogus", "--bogus"},
 	    {"--metrics unix:/x", "--metrics"},
+	    /* The guards against starving the agent (README, "Resource limits"). */
+	    {"--max-conns 0", "--max-conns"},
+	    {"--max-conns 70000", "--max-conns"},
+	    {"--idle-timeout 0", "--idle-timeout"},
+	    {"--idle-timeout 1.5", "--idle-timeout"},
+	    {"--frame-timeout x", "--frame-timeout"},
+	    {"--socket-mode 0999", "--socket-mode"},
+	    {"--socket-mode 1777", "--socket-mode"},
+	    {"--socket-group -x", "--socket-group"},
 	};
 	char cmd[512], out[1024];
 

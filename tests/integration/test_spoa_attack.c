@@ -451,32 +451,6 @@ START_TEST(test_metrics_flood)
 }
 END_TEST
 
-/* The new flags refuse bad values with exit 2 and one line naming the flag. */
-START_TEST(test_bad_guard_flags)
-{
-	static const char *const cases[][2] = {
-	    {"--max-conns 0", "--max-conns"},         {"--max-conns 70000", "--max-conns"},
-	    {"--idle-timeout 0", "--idle-timeout"},   {"--idle-timeout 1.5", "--idle-timeout"},
-	    {"--frame-timeout x", "--frame-timeout"}, {"--socket-mode 0999", "--socket-mode"},
-	    {"--socket-mode 1777", "--socket-mode"},  {"--socket-group -x", "--socket-group"},
-	};
-	char cmd[512], out[1024];
-
-	for (size_t i = 0; i < PF_ARRAY_SIZE(cases); i++) {
-		int st;
-
-		snprintf(cmd, sizeof(cmd), "%s/polkfura-spoa --methods haproxy/methods.tsv %s 2>&1",
-		         h_build_dir(), cases[i][0]);
-		st = h_run(cmd, out, sizeof(out));
-		ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 2, "%s: exit %d", cases[i][0],
-		              WEXITSTATUS(st));
-		ck_assert_msg(strstr(out, cases[i][1]) != NULL, "%s: message '%s'", cases[i][0],
-		              out);
-		ck_assert_msg(strchr(out, '\n') == out + strlen(out) - 1, "one line: '%s'", out);
-	}
-}
-END_TEST
-
 /*
  * A unix listener: mode and group as asked, a path that is not a socket is
  * never replaced, a second agent takes the path over atomically and the
@@ -601,7 +575,6 @@ static Suite *attack_suite(void)
 	tcase_add_test(tc, test_idle_timeout);
 	tcase_add_test(tc, test_frame_timeout);
 	tcase_add_test(tc, test_metrics_flood);
-	tcase_add_test(tc, test_bad_guard_flags);
 	tcase_add_test(tc, test_unix_socket_handover);
 	tcase_add_test(tc, test_stop_refuses_at_once);
 	suite_add_tcase(s, tc);
