@@ -1,5 +1,7 @@
 # SPDX-License-Identifier: MIT
-# Helpers shared by the benchmark scripts (sourced, not run).
+# Helpers shared by the benchmark scripts (sourced, not run). A script that
+# sources it defines die MESSAGE (its own prefix), TMP (a scratch dir) and
+# PIDS (the processes its cleanup stops).
 
 USED_PORTS=" "
 
@@ -24,4 +26,48 @@ cpu_ticks() {
 	s=$(<"/proc/$1/stat")
 	s=${s##*) }
 	awk '{ print $12 + $13 }' <<<"$s"
+}
+
+# wait_port PORT PID WHAT LOG: poll until PORT accepts, fail if PID dies.
+wait_port() {
+	local i
+	for ((i = 0; i < 200; i++)); do
+		if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
+			return 0
+		fi
+		kill -0 "$2" 2>/dev/null || { cat "$4" >&2; die "$3 exited at start"; }
+		sleep 0.05
+	done
+	cat "$4" >&2
+	die "$3 does not listen on port $1"
+}
+
+# box_ticks: busy clock ticks of the whole machine, all CPUs (/proc/stat).
+box_ticks() {
+	awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat
+}
+
+# start_stub: an upstream HAProxy answering every request with a small
+# JSON-RPC result, on a free port; sets STUB_PORT and STUB_PID.
+start_stub() {
+	free_port STUB_PORT
+	cat >"$TMP/stub.cfg" <<EOF
+global
+    nbthread 1
+    maxconn 4096
+defaults
+    mode http
+    timeout connect 3s
+    timeout client 30s
+    timeout server 30s
+frontend stub
+    bind 127.0.0.1:$STUB_PORT
+    option http-buffer-request
+    http-request return status 200 content-type application/json string '{"jsonrpc":"2.0","id":1,"result":null}'
+EOF
+	haproxy -c -q -f "$TMP/stub.cfg" || die "stub config"
+	haproxy -db -f "$TMP/stub.cfg" >"$TMP/stub.log" 2>&1 &
+	STUB_PID=$!
+	PIDS+=("$STUB_PID")
+	wait_port "$STUB_PORT" "$STUB_PID" "stub haproxy" "$TMP/stub.log"
 }

@@ -49,40 +49,13 @@ die() {
 	echo "rules_bench: $*" >&2
 	exit 1
 }
-wait_port() { # PORT PID WHAT LOG
-	local i
-	for ((i = 0; i < 200; i++)); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-		kill -0 "$2" 2>/dev/null || { cat "$4" >&2; die "$3 exited at start"; }
-		sleep 0.05
-	done
-	die "$3 does not listen on port $1"
-}
-box_ticks() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }
 
 command -v wrk >/dev/null || die "wrk not found (make deps)"
 [[ -x $BUILD/polkfura-spoa ]] || die "$BUILD/polkfura-spoa not built"
 echo "== rules_bench $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(nproc) CPUs ($(uname -m))," \
 	"load average $(cut -d' ' -f1-3 /proc/loadavg), $(haproxy -v | head -1 | cut -d' ' -f1-3)"
 
-free_port STUB_PORT
-cat >"$TMP/stub.cfg" <<EOF
-global
-    nbthread 1
-defaults
-    mode http
-    timeout connect 3s
-    timeout client 30s
-    timeout server 30s
-frontend stub
-    bind 127.0.0.1:$STUB_PORT
-    option http-buffer-request
-    http-request return status 200 content-type application/json string '{"jsonrpc":"2.0","id":1,"result":null}'
-EOF
-haproxy -db -f "$TMP/stub.cfg" >"$TMP/stub.log" 2>&1 &
-STUB_PID=$!
-PIDS+=("$STUB_PID")
-wait_port "$STUB_PORT" "$STUB_PID" "stub haproxy" "$TMP/stub.log"
+start_stub
 
 free_port AGENT_PORT
 "$BUILD/polkfura-spoa" --listen "127.0.0.1:$AGENT_PORT" --methods haproxy/methods.tsv \

@@ -88,20 +88,6 @@ die() {
 }
 
 
-# wait_port PORT PID WHAT LOG: poll until PORT accepts, fail if PID dies.
-wait_port() {
-	local i
-	for ((i = 0; i < 200; i++)); do
-		if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
-			return 0
-		fi
-		kill -0 "$2" 2>/dev/null || { cat "$4" >&2; die "$3 exited at start"; }
-		sleep 0.05
-	done
-	cat "$4" >&2
-	die "$3 does not listen on port $1"
-}
-
 stop_pid() {
 	local pid=$1 keep=() p
 	kill "$pid" 2>/dev/null || true
@@ -110,11 +96,6 @@ stop_pid() {
 		[[ $p == "$pid" ]] || keep+=("$p")
 	done
 	PIDS=("${keep[@]}")
-}
-
-# box_ticks: busy clock ticks of the whole machine, all CPUs (/proc/stat).
-box_ticks() {
-	awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat
 }
 
 
@@ -209,27 +190,7 @@ done
 BODIES=(tests/data/requests/polkadot-api-http-*.json)
 awk -F'\t' 'NR > 1 && $1 != "" { print $1, $2 }' haproxy/methods.tsv >"$TMP/methods.map"
 
-free_port STUB_PORT
-cat >"$TMP/stub.cfg" <<EOF
-# Upstream stub: answers every request with a small JSON-RPC result.
-global
-    nbthread 1
-    maxconn 4096
-defaults
-    mode http
-    timeout connect 3s
-    timeout client 30s
-    timeout server 30s
-frontend stub
-    bind 127.0.0.1:$STUB_PORT
-    option http-buffer-request
-    http-request return status 200 content-type application/json string '{"jsonrpc":"2.0","id":1,"result":null}'
-EOF
-haproxy -c -q -f "$TMP/stub.cfg" || die "stub config"
-haproxy -db -f "$TMP/stub.cfg" >"$TMP/stub.log" 2>&1 &
-STUB_PID=$!
-PIDS+=("$STUB_PID")
-wait_port "$STUB_PORT" "$STUB_PID" "stub haproxy" "$TMP/stub.log"
+start_stub
 start_agent 1
 
 # haproxy_cfg VARIANT PORT STATS_PORT: the config under test on stdout.
