@@ -1076,6 +1076,22 @@ void h_ctl_kill(struct h_ctl *c)
 	h_kill_child(pid);
 }
 
+int h_ctl_run(const char *env, const char *args, char *out, size_t outlen)
+{
+	char cmd[4096];
+	int n, st;
+
+	n = snprintf(cmd, sizeof(cmd), "%s %s/polkfura-ctl %s 2>&1", env != NULL ? env : "",
+	             h_build_dir(), args);
+	if (n < 0 || (size_t)n >= sizeof(cmd)) {
+		fprintf(stderr, "harness: polkfura-ctl command longer than %zu bytes\n",
+		        sizeof(cmd));
+		return -1;
+	}
+	st = h_run(cmd, out, outlen);
+	return st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
 long h_ctl_http(const struct h_ctl *c, const char *path, const char *post, struct h_resp *out)
 {
 	char url[256];

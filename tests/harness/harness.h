@@ -244,6 +244,13 @@ bool h_ctl_start(struct h_ctl *c, const char *config_json);
 void h_ctl_stop(struct h_ctl *c);
 /* Kills it with SIGKILL: a crash staged on purpose (say why at the call). */
 void h_ctl_kill(struct h_ctl *c);
+/*
+ * Runs `polkfura-ctl <args>` from the build dir through h_run() (its output
+ * scanned for sanitizer reports), stderr folded into <out>, with <env>
+ * ("K=V K2=V2", may be NULL) before it. Returns the exit code, or -1 when it
+ * did not exit or the command did not fit.
+ */
+int h_ctl_run(const char *env, const char *args, char *out, size_t outlen);
 
 /* GETs or POSTs <path> on the controller's HTTP listener. */
 long h_ctl_http(const struct h_ctl *c, const char *path, const char *post, struct h_resp *out);

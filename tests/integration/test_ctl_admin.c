@@ -43,18 +43,6 @@ static void teardown(void)
 	fx_stop();
 }
 
-/* Runs polkfura-ctl with <args> (stderr folded in); returns its exit code, -1 if not exited. */
-static int run_ctl(const char *env, const char *args, char *out, size_t outlen)
-{
-	char cmd[3000];
-	int st;
-
-	snprintf(cmd, sizeof(cmd), "%s %s/polkfura-ctl %s 2>&1", env != NULL ? env : "",
-	         h_build_dir(), args);
-	st = h_run(cmd, out, outlen);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 /* ---- raw HTTP over sockets with a chosen source address ---- */
 
 /* A connection to the controller from <src> (NULL: the kernel's pick). */
@@ -234,7 +222,7 @@ START_TEST(test_no_token_401_changes_nothing)
 	secret_file(wrong, sizeof(wrong), "wrong-token", "another-token-0123456789\n");
 	snprintf(args, sizeof(args), "drain p0 --reason x --token-file %s --config %s", wrong,
 	         fx.ctl.config);
-	ck_assert_int_eq(run_ctl(NULL, args, out, sizeof(out)), 1);
+	ck_assert_int_eq(h_ctl_run(NULL, args, out, sizeof(out)), 1);
 	ck_assert_msg(strstr(out, "drain p0: wrong admin token (HTTP 401)") != NULL, "%s", out);
 	ck_assert_ptr_null(strchr(strchr(out, '\n') + 1, '\n')); /* one line */
 	expect_nothing_drained(1.0);
@@ -254,7 +242,7 @@ START_TEST(test_token_acts_and_records_who)
 	size_t len;
 
 	snprintf(args, sizeof(args), "drain p0 --reason 'disk swap' --config %s", fx.ctl.config);
-	ck_assert_msg(run_ctl(NULL, args, out, sizeof(out)) == 0, "%s", out);
+	ck_assert_msg(h_ctl_run(NULL, args, out, sizeof(out)) == 0, "%s", out);
 	ck_assert_str_eq(out, "p0 drained\n");
 	fx_expect_drain(0, true, FX_REAPPLY_S);
 	/* Who, from where and when: in the status, the state file and one log line. */
@@ -305,13 +293,13 @@ START_TEST(test_no_token_file_404)
 	ck_assert_ptr_nonnull(strstr(resp, "admin endpoints are off"));
 	/* The CLI needs a token to send: none in the config... */
 	snprintf(args, sizeof(args), "drain p0 --reason x --config %s", fx.ctl.config);
-	ck_assert_int_eq(run_ctl(NULL, args, out, sizeof(out)), 2);
+	ck_assert_int_eq(h_ctl_run(NULL, args, out, sizeof(out)), 2);
 	ck_assert_msg(strstr(out, "has no admin_token_file: pass --token-file FILE") != NULL, "%s",
 	              out);
 	/* ...and with one, the controller says the endpoints are off. */
 	snprintf(args, sizeof(args), "drain p0 --reason x --token-file %s --config %s", token,
 	         fx.ctl.config);
-	ck_assert_int_eq(run_ctl(NULL, args, out, sizeof(out)), 1);
+	ck_assert_int_eq(h_ctl_run(NULL, args, out, sizeof(out)), 1);
 	ck_assert_msg(strstr(out, "admin endpoints are off: the controller has no admin_token_file "
 	                          "(HTTP 404)") != NULL,
 	              "%s", out);
@@ -329,7 +317,7 @@ START_TEST(test_open_token_file_refused)
 
 	ck_assert_int_eq(chmod(fx.token_file, 0644), 0);
 	snprintf(args, sizeof(args), "check --config %s", fx.ctl.config);
-	ck_assert_int_eq(run_ctl(NULL, args, out, sizeof(out)), 2);
+	ck_assert_int_eq(h_ctl_run(NULL, args, out, sizeof(out)), 2);
 	ck_assert_msg(strstr(out, fx.token_file) != NULL && strstr(out, "mode 0644") != NULL &&
 	                  strstr(out, "admin_token_file") != NULL,
 	              "%s", out);
@@ -346,17 +334,17 @@ START_TEST(test_open_token_file_refused)
 		ck_assert(h_wait_file_contains(log, "mode 0644", 1));
 	}
 	ck_assert_int_eq(chmod(fx.token_file, 0640), 0);
-	ck_assert_int_eq(run_ctl(NULL, args, out, sizeof(out)), 2);
+	ck_assert_int_eq(h_ctl_run(NULL, args, out, sizeof(out)), 2);
 	ck_assert_ptr_nonnull(strstr(out, "mode 0640"));
 	/* Not owned by the user running it (only root can give a file away to test this). */
 	ck_assert_int_eq(chmod(fx.token_file, 0600), 0);
 	if (geteuid() == 0) {
 		ck_assert_int_eq(chown(fx.token_file, 65534, 65534), 0);
-		ck_assert_int_eq(run_ctl(NULL, args, out, sizeof(out)), 2);
+		ck_assert_int_eq(h_ctl_run(NULL, args, out, sizeof(out)), 2);
 		ck_assert_msg(strstr(out, "owned by uid 65534") != NULL, "%s", out);
 		ck_assert_int_eq(chown(fx.token_file, getuid(), getgid()), 0);
 	}
-	ck_assert_int_eq(run_ctl(NULL, args, out, sizeof(out)), 0);
+	ck_assert_int_eq(h_ctl_run(NULL, args, out, sizeof(out)), 0);
 	ck_assert_msg(strstr(out, "admin endpoints on") != NULL, "%s", out);
 }
 END_TEST
@@ -435,7 +423,7 @@ START_TEST(test_forged_reason_and_names_refused)
 	/* The CLI passes the newline on and says why it was refused. */
 	snprintf(args, sizeof(args),
 	         "drain p0 --reason \"$(printf 'disk\\nforged line')\" --config %s", fx.ctl.config);
-	ck_assert_int_eq(run_ctl(NULL, args, out, sizeof(out)), 1);
+	ck_assert_int_eq(h_ctl_run(NULL, args, out, sizeof(out)), 1);
 	ck_assert_msg(strstr(out, "control characters (newline, tab, escape...) are not allowed "
 	                          "(HTTP 400)") != NULL,
 	              "%s", out);
@@ -474,11 +462,11 @@ START_TEST(test_last_ready_node_needs_force)
 	for (int i = 0; i < 2; i++) {
 		snprintf(args, sizeof(args), "drain p%d --reason maintenance --config %s", i,
 		         fx.ctl.config);
-		ck_assert_msg(run_ctl(NULL, args, out, sizeof(out)) == 0, "%s", out);
+		ck_assert_msg(h_ctl_run(NULL, args, out, sizeof(out)) == 0, "%s", out);
 		fx_expect_drain(i, true, FX_REAPPLY_S);
 	}
 	snprintf(args, sizeof(args), "drain p2 --reason maintenance --config %s", fx.ctl.config);
-	ck_assert_int_eq(run_ctl(NULL, args, out, sizeof(out)), 1);
+	ck_assert_int_eq(h_ctl_run(NULL, args, out, sizeof(out)), 1);
 	ck_assert_msg(
 	    strstr(out, "polkfura-ctl: drain p2: draining p2 would leave 0 servers in "
 	                "rotation in chain polkadot, fewer than min_ready 1; use --force") != NULL,
@@ -492,12 +480,12 @@ START_TEST(test_last_ready_node_needs_force)
 	free(state);
 	snprintf(args, sizeof(args), "drain p2 --force --reason 'all out' --config %s",
 	         fx.ctl.config);
-	ck_assert_msg(run_ctl(NULL, args, out, sizeof(out)) == 0, "%s", out);
+	ck_assert_msg(h_ctl_run(NULL, args, out, sizeof(out)) == 0, "%s", out);
 	fx_expect_drain(2, true, FX_REAPPLY_S);
 	/* Undrain needs no force. */
 	for (int i = 0; i < 3; i++) {
 		snprintf(args, sizeof(args), "undrain p%d --config %s", i, fx.ctl.config);
-		ck_assert_msg(run_ctl(NULL, args, out, sizeof(out)) == 0, "%s", out);
+		ck_assert_msg(h_ctl_run(NULL, args, out, sizeof(out)) == 0, "%s", out);
 	}
 	for (int i = 0; i < 3; i++)
 		fx_expect_drain(i, false, FX_DRAIN_S);
@@ -529,11 +517,11 @@ START_TEST(test_state_dir_not_writable)
 	}
 	free(cfg);
 	snprintf(args, sizeof(args), "check --config %s", path);
-	ck_assert_int_eq(run_ctl(NULL, args, out, sizeof(out)), 2);
+	ck_assert_int_eq(h_ctl_run(NULL, args, out, sizeof(out)), 2);
 	ck_assert_msg(strstr(out, "state_file: directory /nonexistent: does not exist") != NULL,
 	              "%s", out);
 	snprintf(args, sizeof(args), "check --config %s", sub);
-	ck_assert_int_eq(run_ctl(NULL, args, out, sizeof(out)), 2);
+	ck_assert_int_eq(h_ctl_run(NULL, args, out, sizeof(out)), 2);
 	ck_assert_msg(strstr(out, "state_file: cannot create a file in /proc") != NULL, "%s", out);
 	{
 		char bin[512], log[600];
@@ -553,7 +541,7 @@ START_TEST(test_state_dir_not_writable)
 	restart_ctl(HOSTS_TUNING);
 	ck_assert_int_eq(rmdir(sub), 0);
 	snprintf(args, sizeof(args), "drain p0 --reason 'disk swap' --config %s", fx.ctl.config);
-	ck_assert_int_eq(run_ctl(NULL, args, out, sizeof(out)), 1);
+	ck_assert_int_eq(h_ctl_run(NULL, args, out, sizeof(out)), 1);
 	ck_assert_msg(strstr(out, "cannot save the state file") != NULL &&
 	                  strstr(out, "No such file or directory; nothing changed (HTTP 500)") !=
 	                      NULL,
@@ -564,7 +552,7 @@ START_TEST(test_state_dir_not_writable)
 	    h_wait_file_contains(fx.ctl.log, "node=p0 admin drain not saved, nothing changed", 1));
 	/* The directory is back: drains work again. */
 	ck_assert_int_eq(mkdir(sub, 0755), 0);
-	ck_assert_msg(run_ctl(NULL, args, out, sizeof(out)) == 0, "%s", out);
+	ck_assert_msg(h_ctl_run(NULL, args, out, sizeof(out)) == 0, "%s", out);
 	fx_expect_drain(0, true, FX_REAPPLY_S);
 }
 END_TEST
@@ -592,43 +580,43 @@ START_TEST(test_cli_past_config_mistakes)
 	snprintf(typo, sizeof(typo), "%s/typo-%d.json", h_tmpdir(), (int)getpid());
 	config_variant(typo, "\"interval_ms\": 200", "\"intervl_ms\": 200, \"max_lag\": \"five\"");
 	snprintf(args, sizeof(args), "check --config %s", typo);
-	ck_assert_int_eq(run_ctl(NULL, args, out, sizeof(out)), 2);
+	ck_assert_int_eq(h_ctl_run(NULL, args, out, sizeof(out)), 2);
 	snprintf(args, sizeof(args), "status --config %s", typo);
-	ck_assert_msg(run_ctl(NULL, args, out, sizeof(out)) == 0, "%s", out);
+	ck_assert_msg(h_ctl_run(NULL, args, out, sizeof(out)) == 0, "%s", out);
 	ck_assert_ptr_nonnull(strstr(out, "CHAIN"));
 	snprintf(args, sizeof(args), "drain p1 --reason typo --config %s", typo);
-	ck_assert_msg(run_ctl(NULL, args, out, sizeof(out)) == 0, "%s", out);
+	ck_assert_msg(h_ctl_run(NULL, args, out, sizeof(out)) == 0, "%s", out);
 	fx_expect_drain(1, true, FX_REAPPLY_S);
 	snprintf(args, sizeof(args), "undrain p1 --config %s", typo);
-	ck_assert_msg(run_ctl(NULL, args, out, sizeof(out)) == 0, "%s", out);
+	ck_assert_msg(h_ctl_run(NULL, args, out, sizeof(out)) == 0, "%s", out);
 	/* Not even JSON: said so, with the way around it. */
 	snprintf(junk, sizeof(junk), "%s/junk-%d.json", h_tmpdir(), (int)getpid());
 	ck_assert_int_eq(h_write_file(junk, "region = eu\n"), 0);
 	snprintf(args, sizeof(args), "status --config %s", junk);
-	ck_assert_int_eq(run_ctl(NULL, args, out, sizeof(out)), 2);
+	ck_assert_int_eq(h_ctl_run(NULL, args, out, sizeof(out)), 2);
 	ck_assert_msg(
 	    strstr(out, "invalid JSON at line 1") != NULL &&
 	        strstr(out, "--url URL and --token-file FILE make the config unnecessary") != NULL,
 	    "%s", out);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/", fx.ctl.http_port);
 	snprintf(args, sizeof(args), "status --url %s --config %s", url, junk);
-	ck_assert_msg(run_ctl(NULL, args, out, sizeof(out)) == 0, "%s", out);
+	ck_assert_msg(h_ctl_run(NULL, args, out, sizeof(out)) == 0, "%s", out);
 	snprintf(args, sizeof(args), "drain p1 --reason url --url %s --token-file %s --config %s",
 	         url, fx.token_file, junk);
-	ck_assert_msg(run_ctl(NULL, args, out, sizeof(out)) == 0, "%s", out);
+	ck_assert_msg(h_ctl_run(NULL, args, out, sizeof(out)) == 0, "%s", out);
 	fx_expect_drain(1, true, FX_REAPPLY_S);
 	snprintf(args, sizeof(args), "undrain p1 --url %s --config %s", url, junk);
-	ck_assert_int_eq(run_ctl(NULL, args, out, sizeof(out)), 2);
+	ck_assert_int_eq(h_ctl_run(NULL, args, out, sizeof(out)), 2);
 	snprintf(args, sizeof(args), "undrain p1 --url http://localhost:%d --token-file %s",
 	         fx.ctl.http_port, fx.token_file);
-	ck_assert_msg(run_ctl(NULL, args, out, sizeof(out)) == 0, "%s", out);
+	ck_assert_msg(h_ctl_run(NULL, args, out, sizeof(out)) == 0, "%s", out);
 	fx_expect_drain(1, false, FX_DRAIN_S);
 	/* A --url under a name the controller does not serve. */
 	snprintf(args, sizeof(args), "status --url http://127.0.0.1:%d --config %s",
 	         fx.ctl.http_port, junk);
-	ck_assert_int_eq(run_ctl(NULL, args, out, sizeof(out)), 0);
+	ck_assert_int_eq(h_ctl_run(NULL, args, out, sizeof(out)), 0);
 	snprintf(args, sizeof(args), "status --url ftp://127.0.0.1:%d", fx.ctl.http_port);
-	ck_assert_int_eq(run_ctl(NULL, args, out, sizeof(out)), 2);
+	ck_assert_int_eq(h_ctl_run(NULL, args, out, sizeof(out)), 2);
 }
 END_TEST
 
@@ -677,12 +665,12 @@ START_TEST(test_env_proxies_ignored)
 	free(st);
 	/* The CLI ignores them too. */
 	snprintf(args, sizeof(args), "status --config %s", fx.ctl.config);
-	ck_assert_msg(run_ctl(PROXY_ENV, args, out, sizeof(out)) == 0, "%s", out);
+	ck_assert_msg(h_ctl_run(PROXY_ENV, args, out, sizeof(out)) == 0, "%s", out);
 	snprintf(args, sizeof(args), "drain p0 --reason proxy --config %s", fx.ctl.config);
-	ck_assert_msg(run_ctl(PROXY_ENV, args, out, sizeof(out)) == 0, "%s", out);
+	ck_assert_msg(h_ctl_run(PROXY_ENV, args, out, sizeof(out)) == 0, "%s", out);
 	fx_expect_drain(0, true, FX_REAPPLY_S);
 	snprintf(args, sizeof(args), "undrain p0 --config %s", fx.ctl.config);
-	ck_assert_msg(run_ctl(PROXY_ENV, args, out, sizeof(out)) == 0, "%s", out);
+	ck_assert_msg(h_ctl_run(PROXY_ENV, args, out, sizeof(out)) == 0, "%s", out);
 	fx_expect_drain(0, false, FX_DRAIN_S);
 }
 END_TEST

@@ -24,17 +24,6 @@ static void teardown(void)
 	fx_stop();
 }
 
-/* Runs polkfura-ctl with <args> (stderr folded in); returns its exit code, -1 if not exited. */
-static int run_ctl(const char *args, char *out, size_t outlen)
-{
-	char cmd[2200];
-	int st;
-
-	snprintf(cmd, sizeof(cmd), "%s/polkfura-ctl %s 2>&1", h_build_dir(), args);
-	st = h_run(cmd, out, outlen);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 /* p0 and p1 61 blocks on: p2 drained within the fall bound, then back after catching up. */
 static void lag_drains_p2_and_back(void)
 {
@@ -85,7 +74,7 @@ START_TEST(test_tcp_runtime_api)
 	}
 	cJSON_Delete(st);
 	snprintf(args, sizeof(args), "check --haproxy --config %s", fx.ctl.config);
-	ck_assert_msg(run_ctl(args, out, sizeof(out)) == 0, "%s", out);
+	ck_assert_msg(h_ctl_run(NULL, args, out, sizeof(out)) == 0, "%s", out);
 	/* HAProxy's own spelling is refused by the controller's grammar (ctl/CONFIG.md), by name.
 	 */
 	snprintf(want, sizeof(want), "\"%s\"", fx.hap.admin_sock);
@@ -94,7 +83,7 @@ START_TEST(test_tcp_runtime_api)
 	ck_assert_int_eq(h_write_file(path, cfg), 0);
 	free(cfg);
 	snprintf(args, sizeof(args), "check --config %s", path);
-	ck_assert_int_eq(run_ctl(args, out, sizeof(out)), 2);
+	ck_assert_int_eq(h_ctl_run(NULL, args, out, sizeof(out)), 2);
 	snprintf(want, sizeof(want), "haproxy[0]: '%s'", fx.hap.admin_sock);
 	ck_assert_msg(strstr(out, want) != NULL && strchr(out, '\n') == strrchr(out, '\n'), "%s",
 	              out);
@@ -273,7 +262,7 @@ START_TEST(test_https_nodes)
 		free(cfg);
 	}
 	snprintf(args, sizeof(args), "check --config %s", path);
-	ck_assert_int_eq(run_ctl(args, out, sizeof(out)), 2);
+	ck_assert_int_eq(h_ctl_run(NULL, args, out, sizeof(out)), 2);
 	ck_assert_msg(strstr(out, "node_tls_ca_file: ") != NULL &&
 	                  strstr(out, "no PEM certificate") != NULL,
 	              "%s", out);

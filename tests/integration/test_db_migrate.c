@@ -62,23 +62,12 @@ static void teardown(void)
 	h_stop_all();
 }
 
-/* Runs polkfura-ctl <args> (stderr folded in); returns its exit code, -1 if it did not exit. */
-static int ctl(const char *args, char *out, size_t outlen)
-{
-	char cmd[3000];
-	int st;
-
-	snprintf(cmd, sizeof(cmd), "%s/polkfura-ctl %s 2>&1", h_build_dir(), args);
-	st = h_run(cmd, out, outlen);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 static int migrate(const char *sql_dir, char *out, size_t outlen)
 {
 	char args[1200];
 
 	snprintf(args, sizeof(args), "db migrate --config '%s' --sql-dir '%s'", config, sql_dir);
-	return ctl(args, out, outlen);
+	return h_ctl_run(NULL, args, out, outlen);
 }
 
 static int status(const char *sql_dir, char *out, size_t outlen)
@@ -86,7 +75,7 @@ static int status(const char *sql_dir, char *out, size_t outlen)
 	char args[1200];
 
 	snprintf(args, sizeof(args), "db status --config '%s' --sql-dir '%s'", config, sql_dir);
-	return ctl(args, out, outlen);
+	return h_ctl_run(NULL, args, out, outlen);
 }
 
 /* A new directory under the temp dir holding copies of the repository's migrations named in
@@ -339,7 +328,7 @@ START_TEST(test_unreachable_database)
 	         port);
 	write_config(cfg2, extra);
 	snprintf(args, sizeof(args), "db migrate --config '%s' --sql-dir sql", cfg2);
-	ck_assert_int_eq(ctl(args, out, sizeof(out)), 1);
+	ck_assert_int_eq(h_ctl_run(NULL, args, out, sizeof(out)), 1);
 	assert_one_line(out);
 	ck_assert_msg(strncmp(out, "polkfura-ctl: db migrate: cannot reach the database: ", 53) ==
 	                  0,
@@ -362,12 +351,12 @@ START_TEST(test_bad_config_and_usage)
 	/* No database key. */
 	write_config(cfg2, "");
 	snprintf(args, sizeof(args), "db migrate --config '%s' --sql-dir sql", cfg2);
-	ck_assert_int_eq(ctl(args, out, sizeof(out)), 2);
+	ck_assert_int_eq(h_ctl_run(NULL, args, out, sizeof(out)), 2);
 	assert_one_line(out);
 	ck_assert_msg(strstr(out, "no database key") != NULL, "%s", out);
 	/* A password in the connection string. */
 	write_config(cfg2, "\"database\": \"host=/tmp dbname=x password=hunter2\"");
-	ck_assert_int_eq(ctl(args, out, sizeof(out)), 2);
+	ck_assert_int_eq(h_ctl_run(NULL, args, out, sizeof(out)), 2);
 	assert_one_line(out);
 	ck_assert_msg(strstr(out, "database: holds a password") != NULL, "%s", out);
 	ck_assert_msg(strstr(out, "hunter2") == NULL, "%s", out);
@@ -378,27 +367,27 @@ START_TEST(test_bad_config_and_usage)
 	snprintf(extra, sizeof(extra), "\"database\": \"%s\", \"database_password_file\": \"%s\"",
 	         pg.conninfo, pw);
 	write_config(cfg2, extra);
-	ck_assert_int_eq(ctl(args, out, sizeof(out)), 2);
+	ck_assert_int_eq(h_ctl_run(NULL, args, out, sizeof(out)), 2);
 	assert_one_line(out);
 	ck_assert_msg(strstr(out, "mode 0600 (is mode 0644") != NULL, "%s", out);
 	ck_assert_int_eq(chmod(pw, 0600), 0);
-	ck_assert_int_eq(ctl(args, out, sizeof(out)), 0);
+	ck_assert_int_eq(h_ctl_run(NULL, args, out, sizeof(out)), 0);
 	/* Usage. */
 	snprintf(args, sizeof(args), "db frob --config '%s'", config);
-	ck_assert_int_eq(ctl(args, out, sizeof(out)), 2);
+	ck_assert_int_eq(h_ctl_run(NULL, args, out, sizeof(out)), 2);
 	ck_assert_str_eq(out, "polkfura-ctl: db takes migrate or status\n");
 	snprintf(args, sizeof(args), "db --config '%s'", config);
-	ck_assert_int_eq(ctl(args, out, sizeof(out)), 2);
+	ck_assert_int_eq(h_ctl_run(NULL, args, out, sizeof(out)), 2);
 	snprintf(args, sizeof(args), "status --sql-dir sql --config '%s'", config);
-	ck_assert_int_eq(ctl(args, out, sizeof(out)), 2);
+	ck_assert_int_eq(h_ctl_run(NULL, args, out, sizeof(out)), 2);
 	ck_assert_str_eq(out, "polkfura-ctl: --sql-dir goes with db\n");
 	snprintf(args, sizeof(args), "db migrate --config '%s' --sql-dir %s/no-such-dir", config,
 	         h_tmpdir());
-	ck_assert_int_eq(ctl(args, out, sizeof(out)), 2);
+	ck_assert_int_eq(h_ctl_run(NULL, args, out, sizeof(out)), 2);
 	assert_one_line(out);
 	ck_assert_msg(strstr(out, "no-such-dir: No such file or directory") != NULL, "%s", out);
 	snprintf(args, sizeof(args), "db migrate --config %s/no-such.json", h_tmpdir());
-	ck_assert_int_eq(ctl(args, out, sizeof(out)), 2);
+	ck_assert_int_eq(h_ctl_run(NULL, args, out, sizeof(out)), 2);
 }
 END_TEST
 
@@ -426,15 +415,16 @@ START_TEST(test_password_from_file_or_env)
 	write_config(cfg2, extra);
 	/* The reload is asynchronous: poll with status (changes nothing) until it refuses. */
 	snprintf(args, sizeof(args), "db status --config '%s' --sql-dir sql", cfg2);
-	for (double end = h_now() + 10; ctl(args, out, sizeof(out)) != 1 && h_now() < end;)
+	for (double end = h_now() + 10;
+	     h_ctl_run(NULL, args, out, sizeof(out)) != 1 && h_now() < end;)
 		sql("SELECT pg_reload_conf();", cmd, sizeof(cmd));
 	snprintf(args, sizeof(args), "db migrate --config '%s' --sql-dir sql", cfg2);
-	ck_assert_int_eq(ctl(args, out, sizeof(out)), 1);
+	ck_assert_int_eq(h_ctl_run(NULL, args, out, sizeof(out)), 1);
 	assert_one_line(out);
 	ck_assert_msg(strstr(out, "password authentication failed for user \"ctl\"") != NULL, "%s",
 	              out);
 	ck_assert_int_eq(h_write_file(pw, "s3cret\n"), 0);
-	ck_assert_int_eq(ctl(args, out, sizeof(out)), 0);
+	ck_assert_int_eq(h_ctl_run(NULL, args, out, sizeof(out)), 0);
 	ck_assert_msg(strstr(out, "applied 001_schema.sql") != NULL, "%s", out);
 	/* Without the file, from the environment. */
 	snprintf(extra, sizeof(extra), "\"database\": \"host=%s port=%d user=ctl dbname=postgres\"",
