@@ -25,9 +25,10 @@
 static struct h_pg pg;
 static char config[512];
 
-/* The tables 001_schema.sql makes, and the migrations table, by name. */
+/* The tables 001_schema.sql and 002_observation.sql make, and the migrations table, by name. */
 #define SCHEMA_TABLES                                                                              \
-	"incidents\nminute_samples\nnode_state_changes\noperational_changes\npolkfura_migrations"
+	"chain_state_changes\nincidents\nminute_samples\nnode_state_changes\nobserver_sessions\n"    \
+	"operational_changes\npolkfura_migrations"
 
 static const char tables_sql[] = "SELECT table_name FROM information_schema.tables "
                                  "WHERE table_schema = 'public' ORDER BY table_name;";
@@ -119,20 +120,23 @@ static void sha256sum(const char *path, char *out, size_t outlen)
 
 START_TEST(test_from_empty)
 {
-	char out[4096], sum[128], want[256];
+	char out[4096], sum[128], want[512];
 
 	sql(tables_sql, out, sizeof(out));
 	ck_assert_str_eq(out, "");
 	ck_assert_int_eq(migrate("sql", out, sizeof(out)), 0);
 	ck_assert_msg(strstr(out, "applied 001_schema.sql") != NULL, "%s", out);
-	ck_assert_msg(strstr(out, "db migrate: 1 applied now, 0 already applied, 1 in total") !=
+	ck_assert_msg(strstr(out, "applied 002_observation.sql") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "db migrate: 2 applied now, 0 already applied, 2 in total") !=
 	                  NULL,
 	              "%s", out);
 	sql(tables_sql, out, sizeof(out));
 	ck_assert_str_eq(out, SCHEMA_TABLES);
 	sha256sum("sql/001_schema.sql", sum, sizeof(sum));
-	snprintf(want, sizeof(want), "001_schema.sql|%s", sum);
-	sql("SELECT name, checksum FROM polkfura_migrations;", out, sizeof(out));
+	snprintf(want, sizeof(want), "001_schema.sql|%s\n", sum);
+	sha256sum("sql/002_observation.sql", sum, sizeof(sum));
+	snprintf(want + strlen(want), sizeof(want) - strlen(want), "002_observation.sql|%s", sum);
+	sql("SELECT name, checksum FROM polkfura_migrations ORDER BY name;", out, sizeof(out));
 	ck_assert_str_eq(out, want);
 	/* The record columns the issue names, with timestamptz times. */
 	sql("SELECT column_name || ':' || data_type FROM information_schema.columns "
@@ -161,11 +165,34 @@ START_TEST(test_rerun_is_a_no_op)
 	sql("SELECT name, checksum, applied_at FROM polkfura_migrations;", before, sizeof(before));
 	ck_assert_int_eq(migrate("sql", out, sizeof(out)), 0);
 	ck_assert_msg(strstr(out, "applied 0") == NULL, "%s", out);
-	ck_assert_msg(strstr(out, "db migrate: 0 applied now, 1 already applied, 1 in total") !=
+	ck_assert_msg(strstr(out, "db migrate: 0 applied now, 2 already applied, 2 in total") !=
 	                  NULL,
 	              "%s", out);
 	sql("SELECT name, checksum, applied_at FROM polkfura_migrations;", after, sizeof(after));
 	ck_assert_str_eq(after, before);
+}
+END_TEST
+
+/* A database at the first shipped version upgrades to the shipped directory. */
+START_TEST(test_upgrade_from_001)
+{
+	char v1[512], out[4096];
+
+	sql_dir_with(v1, sizeof(v1), "v1", "001_schema.sql");
+	ck_assert_int_eq(migrate(v1, out, sizeof(out)), 0);
+	sql("INSERT INTO incidents (id, region, chain, kind, severity, started_at) VALUES "
+	    "('i1', 'eu1', 'polkadot', 'chain_down', 'critical', now());",
+	    out, sizeof(out));
+	ck_assert_int_eq(migrate("sql", out, sizeof(out)), 0);
+	ck_assert_msg(strstr(out, "applied 001_schema.sql") == NULL, "%s", out);
+	ck_assert_msg(strstr(out, "applied 002_observation.sql") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "db migrate: 1 applied now, 1 already applied, 2 in total") !=
+	                  NULL,
+	              "%s", out);
+	sql(tables_sql, out, sizeof(out));
+	ck_assert_str_eq(out, SCHEMA_TABLES);
+	sql("SELECT id FROM incidents;", out, sizeof(out));
+	ck_assert_str_eq(out, "i1");
 }
 END_TEST
 
@@ -434,7 +461,7 @@ START_TEST(test_password_from_file_or_env)
 	         "PGPASSWORD=s3cret %s/polkfura-ctl db status --config '%s' --sql-dir sql 2>&1",
 	         h_build_dir(), cfg2);
 	ck_assert_int_eq(h_run(cmd, out, sizeof(out)), 0);
-	ck_assert_msg(strstr(out, "db status: 1 applied, 0 pending") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "db status: 2 applied, 0 pending") != NULL, "%s", out);
 	snprintf(cmd, sizeof(cmd),
 	         "PGPASSWORD= PGPASSFILE=/dev/null %s/polkfura-ctl db status --config '%s' "
 	         "--sql-dir sql 2>&1",
@@ -453,6 +480,7 @@ static Suite *db_migrate_suite(void)
 	tcase_set_timeout(tc, 90);
 	tcase_add_test(tc, test_from_empty);
 	tcase_add_test(tc, test_rerun_is_a_no_op);
+	tcase_add_test(tc, test_upgrade_from_001);
 	tcase_add_test(tc, test_upgrade_applies_only_the_new);
 	tcase_add_test(tc, test_tampered_checksum_refused);
 	tcase_add_test(tc, test_failed_migration_leaves_nothing);
