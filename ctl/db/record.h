@@ -14,15 +14,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define REC_ID_MAX      79  /* session id (32 hex) + "-" + sequence, with room */
-#define REC_REGION_MAX  32  /* CTL_CFG_REGION_MAX */
-#define REC_CHAIN_MAX   32  /* CTL_CFG_CHAIN_NAME_MAX */
-#define REC_NAME_MAX    63  /* node names, CTL_CFG_NAME_MAX */
-#define REC_STATE_MAX   15  /* "ready", "drain", "up", "nodata", ... */
-#define REC_WORD_MAX    31  /* kinds and severities */
-#define REC_TEXT_MAX    511 /* reasons, summaries, notes */
-#define REC_WHO_MAX     95  /* "user@host" or "controller host/region/port" */
-#define REC_NODES_MAX   1023 /* node names joined by ',' (names never hold one) */
+#define REC_ID_MAX     79   /* session id (32 hex) + "-" + sequence, with room */
+#define REC_REGION_MAX 32   /* CTL_CFG_REGION_MAX */
+#define REC_CHAIN_MAX  32   /* CTL_CFG_CHAIN_NAME_MAX */
+#define REC_NAME_MAX   63   /* node names, CTL_CFG_NAME_MAX */
+#define REC_STATE_MAX  15   /* "ready", "drain", "up", "nodata", ... */
+#define REC_WORD_MAX   31   /* kinds and severities */
+#define REC_TEXT_MAX   511  /* reasons, summaries, notes */
+#define REC_WHO_MAX    95   /* "user@host" or "controller host/region/port" */
+#define REC_NODES_MAX  1023 /* node names joined by ',' (names never hold one) */
 
 enum rec_kind {
 	REC_NODE_CHANGE = 0, /* INSERT node_state_changes */

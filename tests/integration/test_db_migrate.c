@@ -27,7 +27,7 @@ static char config[512];
 
 /* The tables 001_schema.sql and 002_observation.sql make, and the migrations table, by name. */
 #define SCHEMA_TABLES                                                                              \
-	"chain_state_changes\nincidents\nminute_samples\nnode_state_changes\nobserver_sessions\n"    \
+	"chain_state_changes\nincidents\nminute_samples\nnode_state_changes\nobserver_sessions\n"  \
 	"operational_changes\npolkfura_migrations"
 
 static const char tables_sql[] = "SELECT table_name FROM information_schema.tables "
