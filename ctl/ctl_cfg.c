@@ -77,7 +77,8 @@ struct cfg_key {
 #define NODE(f)  offsetof(struct ctl_node_cfg, f)
 
 static const struct cfg_key top_keys[] = {
-    {"region", CFG_NAME, TOP(region), 0, NULL, 1, CTL_CFG_REGION_MAX, CS_LOWER, CFG_REQUIRED},
+    {"region", CFG_NAME, TOP(region), 0, NULL, 1, CTL_CFG_REGION_MAX, CS_LOWER,
+     CFG_REQUIRED | CFG_NO_RELOAD},
     {"interval_ms", CFG_UINT, TOP(interval_ms), 1000, NULL, 100, 60000, 0, 0},
     {"timeout_ms", CFG_UINT, TOP(timeout_ms), 800, NULL, 50, 60000, 0, 0},
     {"max_lag", CFG_UINT, TOP(max_lag), 5, NULL, 0, 100000, 0, 0},
@@ -99,9 +100,11 @@ static const struct cfg_key top_keys[] = {
     {"admin_token_file", CFG_PATH, TOP(admin_token_file), 0, NULL, 1, CTL_CFG_PATH_MAX, 0,
      CFG_NO_RELOAD},
     {"node_tls_ca_file", CFG_PATH, TOP(node_tls_ca_file), 0, NULL, 1, CTL_CFG_PATH_MAX, 0, 0},
-    {"database", CFG_CONNINFO, TOP(database), 0, NULL, 1, CTL_CFG_CONNINFO_MAX, 0, 0},
+    {"database", CFG_CONNINFO, TOP(database), 0, NULL, 1, CTL_CFG_CONNINFO_MAX, 0, CFG_NO_RELOAD},
     {"database_password_file", CFG_PATH, TOP(database_password_file), 0, NULL, 1, CTL_CFG_PATH_MAX,
-     0, 0},
+     0, CFG_NO_RELOAD},
+    {"spool_dir", CFG_PATH, TOP(spool_dir), 0, CTL_CFG_DEFAULT_SPOOL_DIR, 1, CTL_CFG_PATH_MAX, 0,
+     CFG_NO_RELOAD},
     {"log_level", CFG_LOG_LEVEL, TOP(log_level), 0, "info", 0, 0, 0, 0},
     {"chains", CFG_CHAINS, TOP(chains), 0, NULL, 1, CTL_CFG_MAX_CHAINS, 0, CFG_REQUIRED},
 };
@@ -124,7 +127,7 @@ static const struct cfg_key node_keys[] = {
     {"batch", CFG_BOOL, NODE(batch), 1, NULL, 0, 1, 0, 0},
 };
 
-#define CFG_MAX_KEYS 24 /* per table: the size of parse_object's seen[] */
+#define CFG_MAX_KEYS 32 /* per table: the size of parse_object's seen[] */
 
 struct cfg_level {
 	const char *where; /* for the "belongs ..." hint */
@@ -1165,7 +1168,8 @@ int ctl_cfg_reload_check(const struct ctl_cfg *old, const struct ctl_cfg *new_cf
 			hosts_str(old, a, sizeof(a));
 			hosts_str(new_cfg, b, sizeof(b));
 		} else {
-			PF_BUG_ON(k->type != CFG_PATH);
+			PF_BUG_ON(k->type != CFG_PATH && k->type != CFG_CONNINFO &&
+			          k->type != CFG_NAME);
 			if (strcmp(fo, fn) == 0)
 				continue;
 			(void)snprintf(a, sizeof(a), "%.120s", fo);

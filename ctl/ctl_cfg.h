@@ -39,6 +39,7 @@
 
 #define CTL_CFG_DEFAULT_HTTP_LISTEN "127.0.0.1:9465"
 #define CTL_CFG_DEFAULT_STATE_FILE  "/var/lib/polkfura/ctl-state.json"
+#define CTL_CFG_DEFAULT_SPOOL_DIR   "/var/lib/polkfura/spool"
 
 struct ctl_node_cfg {
 	char name[CTL_CFG_NAME_MAX + 1]; /* unique across the whole config */
@@ -101,6 +102,8 @@ struct ctl_cfg {
 	/* libpq connection string for `db` ("" = none); never a password (see CONFIG.md). */
 	char database[CTL_CFG_CONNINFO_MAX + 1];
 	char database_password_file[CTL_CFG_PATH_MAX + 1]; /* "" = PGPASSWORD or none */
+	/* Where records wait for the database (ctl/db/writer.h); used when <database> is set. */
+	char spool_dir[CTL_CFG_PATH_MAX + 1];
 	enum pf_log_level log_level;
 	struct ctl_chain_cfg *chains; /* owned, n_chains entries, in config order */
 	unsigned n_chains;

@@ -1384,7 +1384,7 @@ START_TEST(test_reload_check)
 	memset(&cfg, 0, sizeof(cfg));
 
 	/* Everything else may change, including the chains and the sockets. */
-	expect_ok(build("\"eu2\"", "[\"127.0.0.1:9999\"]",
+	expect_ok(build(REGION, "[\"127.0.0.1:9999\"]",
 	                "[{\"name\": \"kusama\", \"backend\": \"be_k\", \"block_time_ms\": 2000, "
 	                "\"genesis\": \"" GENESIS_LOWER "\", \"nodes\": [" NODE "]}]",
 	                "\"interval_ms\": 5000, \"log_level\": \"debug\", \"http_listen\": "
@@ -1418,6 +1418,29 @@ START_TEST(test_reload_check)
 	ck_assert_int_eq(ctl_cfg_reload_check(&old, &cfg, errbuf, sizeof(errbuf)), -1);
 	ck_assert_str_eq(errbuf, "admin_token_file: cannot change on reload (\"\" -> \"/etc/t\"); "
 	                         "restart polkfura-ctl to apply it");
+	ctl_cfg_free(&cfg);
+
+	/* The recording keys: the writer holds the region's lock and the spool from the start. */
+	expect_ok(
+	    build("\"eu2\"", HAPROXY, CHAINS,
+	          "\"http_listen\": \"127.0.0.1:9465\", \"state_file\": \"/var/lib/a.json\""));
+	ck_assert_int_eq(ctl_cfg_reload_check(&old, &cfg, errbuf, sizeof(errbuf)), -1);
+	ck_assert_str_eq(errbuf, "region: cannot change on reload (\"eu1\" -> \"eu2\"); restart "
+	                         "polkfura-ctl to apply it");
+	ctl_cfg_free(&cfg);
+	expect_ok(top("\"http_listen\": \"127.0.0.1:9465\", \"state_file\": \"/var/lib/a.json\", "
+	              "\"database\": \"dbname=x\""));
+	ck_assert_int_eq(ctl_cfg_reload_check(&old, &cfg, errbuf, sizeof(errbuf)), -1);
+	ck_assert_str_eq(errbuf,
+	                 "database: cannot change on reload (\"\" -> \"dbname=x\"); restart "
+	                 "polkfura-ctl to apply it");
+	ctl_cfg_free(&cfg);
+	expect_ok(top("\"http_listen\": \"127.0.0.1:9465\", \"state_file\": \"/var/lib/a.json\", "
+	              "\"spool_dir\": \"/srv/spool\""));
+	ck_assert_int_eq(ctl_cfg_reload_check(&old, &cfg, errbuf, sizeof(errbuf)), -1);
+	ck_assert_str_eq(errbuf,
+	                 "spool_dir: cannot change on reload (\"/var/lib/polkfura/spool\" -> "
+	                 "\"/srv/spool\"); restart polkfura-ctl to apply it");
 	ctl_cfg_free(&old);
 }
 END_TEST
@@ -1436,7 +1459,7 @@ END_TEST
 START_TEST(test_dump_keys)
 {
 	static const char *const lines[] = {
-	    "region\tstring\trequired\t1-32 chars [a-z0-9-]\tyes\n",
+	    "region\tstring\trequired\t1-32 chars [a-z0-9-]\trestart\n",
 	    "interval_ms\tinteger\t1000\t100..60000\tyes\n",
 	    "timeout_ms\tinteger\t800\t50..60000\tyes\n",
 	    "max_lag\tinteger\t5\t0..100000\tyes\n",
@@ -1455,8 +1478,9 @@ START_TEST(test_dump_keys)
 	    "state_file\tpath\t/var/lib/polkfura/ctl-state.json\tat most 1023 chars\trestart\n",
 	    "admin_token_file\tpath\t(none)\tat most 1023 chars\trestart\n",
 	    "node_tls_ca_file\tpath\t(none)\tat most 1023 chars\tyes\n",
-	    "database\tconninfo\t(none)\tat most 1023 chars\tyes\n",
-	    "database_password_file\tpath\t(none)\tat most 1023 chars\tyes\n",
+	    "database\tconninfo\t(none)\tat most 1023 chars\trestart\n",
+	    "database_password_file\tpath\t(none)\tat most 1023 chars\trestart\n",
+	    "spool_dir\tpath\t/var/lib/polkfura/spool\tat most 1023 chars\trestart\n",
 	    "log_level\tenum\tinfo\terr|warn|info|debug\tyes\n",
 	    "chains\tobjects\trequired\t1..64 items\tyes\n",
 	    "haproxy[].socket\taddress\trequired\tunix:PATH|HOST:PORT\tyes\n",
