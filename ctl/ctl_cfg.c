@@ -1184,6 +1184,159 @@ int ctl_cfg_reload_check(const struct ctl_cfg *old, const struct ctl_cfg *new_cf
 	return 0;
 }
 
+/* ---- what a reload changed ---------------------------------------------- */
+
+/* Appends <fmt> to <out>, "; "-separated, keeping the text whole when it is cut. */
+static PF_PRINTF(3, 4) void diff_add(char *out, size_t outlen, const char *fmt, ...)
+{
+	size_t n = strlen(out);
+	va_list ap;
+	int w;
+
+	if (n + 1 >= outlen)
+		return;
+	if (n > 0) {
+		w = snprintf(out + n, outlen - n, "; ");
+		n += (size_t)w < outlen - n ? (size_t)w : outlen - n - 1;
+	}
+	va_start(ap, fmt);
+	(void)vsnprintf(out + n, outlen - n, fmt, ap);
+	va_end(ap);
+}
+
+static const struct ctl_node_cfg *find_node_cfg(const struct ctl_cfg *c, const char *name,
+                                                const char **chain)
+{
+	for (unsigned ch = 0; ch < c->n_chains; ch++)
+		for (unsigned i = 0; i < c->chains[ch].n_nodes; i++)
+			if (strcmp(c->chains[ch].nodes[i].name, name) == 0) {
+				*chain = c->chains[ch].name;
+				return &c->chains[ch].nodes[i];
+			}
+	return NULL;
+}
+
+static const struct ctl_chain_cfg *find_chain_cfg(const struct ctl_cfg *c, const char *name)
+{
+	for (unsigned ch = 0; ch < c->n_chains; ch++)
+		if (strcmp(c->chains[ch].name, name) == 0)
+			return &c->chains[ch];
+	return NULL;
+}
+
+/* The top-level keys that differ (chains aside). */
+static void diff_top(const struct ctl_cfg *old, const struct ctl_cfg *new_cfg, char *out,
+                     size_t outlen)
+{
+	for (size_t i = 0; i < PF_ARRAY_SIZE(top_keys); i++) {
+		const struct cfg_key *k = &top_keys[i];
+		const char *fo = (const char *)old + k->offset,
+		           *fn = (const char *)new_cfg + k->offset;
+
+		switch (k->type) {
+		case CFG_UINT: {
+			unsigned a = *(const unsigned *)(const void *)fo,
+			         b = *(const unsigned *)(const void *)fn;
+
+			if (a != b)
+				diff_add(out, outlen, "%s %u -> %u", k->key, a, b);
+			break;
+		}
+		case CFG_LOG_LEVEL:
+			if (old->log_level != new_cfg->log_level)
+				diff_add(out, outlen, "log_level changed");
+			break;
+		case CFG_NAME:
+		case CFG_PATH:
+		case CFG_CONNINFO:
+			if (strcmp(fo, fn) != 0)
+				diff_add(out, outlen, "%s changed", k->key);
+			break;
+		case CFG_SOCKETS: {
+			bool same = old->n_haproxy == new_cfg->n_haproxy;
+
+			for (unsigned h = 0; same && h < old->n_haproxy; h++)
+				same = addr_eq(&old->haproxy[h], &new_cfg->haproxy[h]) &&
+				       strcmp(old->haproxy_state_file[h],
+				              new_cfg->haproxy_state_file[h]) == 0;
+			if (!same)
+				diff_add(out, outlen, "haproxy %u -> %u instances", old->n_haproxy,
+				         new_cfg->n_haproxy);
+			break;
+		}
+		default:
+			break; /* chains below; listen and hosts cannot change on reload */
+		}
+	}
+}
+
+/* Chains added, removed or changed (their own keys, not their nodes). */
+static void diff_chains(const struct ctl_cfg *old, const struct ctl_cfg *new_cfg, char *out,
+                        size_t outlen)
+{
+	for (unsigned ch = 0; ch < new_cfg->n_chains; ch++)
+		if (find_chain_cfg(old, new_cfg->chains[ch].name) == NULL)
+			diff_add(out, outlen, "chain %s added", new_cfg->chains[ch].name);
+	for (unsigned ch = 0; ch < old->n_chains; ch++) {
+		const struct ctl_chain_cfg *oc = &old->chains[ch],
+		                           *nc = find_chain_cfg(new_cfg, oc->name);
+		bool same;
+
+		if (nc == NULL) {
+			diff_add(out, outlen, "chain %s removed", oc->name);
+			continue;
+		}
+		same = strcmp(oc->backend, nc->backend) == 0 &&
+		       strcmp(oc->genesis, nc->genesis) == 0 &&
+		       oc->block_time_ms == nc->block_time_ms && oc->n_heavy == nc->n_heavy;
+		for (unsigned h = 0; same && h < oc->n_heavy; h++)
+			same = strcmp(oc->heavy_backends[h], nc->heavy_backends[h]) == 0;
+		if (!same)
+			diff_add(out, outlen, "chain %s changed", oc->name);
+	}
+}
+
+/* Nodes added, removed, or changed (URL, server, batch, chain). */
+static void diff_nodes(const struct ctl_cfg *old, const struct ctl_cfg *new_cfg, char *out,
+                       size_t outlen)
+{
+	for (unsigned ch = 0; ch < new_cfg->n_chains; ch++)
+		for (unsigned i = 0; i < new_cfg->chains[ch].n_nodes; i++) {
+			const struct ctl_node_cfg *nn = &new_cfg->chains[ch].nodes[i];
+			const char *was_in = NULL;
+			const struct ctl_node_cfg *on = find_node_cfg(old, nn->name, &was_in);
+
+			if (on == NULL)
+				diff_add(out, outlen, "node %s added to %s", nn->name,
+				         new_cfg->chains[ch].name);
+			else if (strcmp(on->rpc_url, nn->rpc_url) != 0 ||
+			         strcmp(on->server, nn->server) != 0 || on->batch != nn->batch ||
+			         strcmp(was_in, new_cfg->chains[ch].name) != 0)
+				diff_add(out, outlen, "node %s changed", nn->name);
+		}
+	for (unsigned ch = 0; ch < old->n_chains; ch++)
+		for (unsigned i = 0; i < old->chains[ch].n_nodes; i++) {
+			const char *in = NULL;
+
+			if (find_node_cfg(new_cfg, old->chains[ch].nodes[i].name, &in) == NULL)
+				diff_add(out, outlen, "node %s removed from %s",
+				         old->chains[ch].nodes[i].name, old->chains[ch].name);
+		}
+}
+
+void ctl_cfg_diff(const struct ctl_cfg *old, const struct ctl_cfg *new_cfg, char *out,
+                  size_t outlen)
+{
+	if (outlen == 0)
+		return;
+	out[0] = '\0';
+	diff_top(old, new_cfg, out, outlen);
+	diff_chains(old, new_cfg, out, outlen);
+	diff_nodes(old, new_cfg, out, outlen);
+	if (out[0] == '\0')
+		snprintf(out, outlen, "no change");
+}
+
 /* ---- documentation ------------------------------------------------------- */
 
 static const char *const type_names[] = {

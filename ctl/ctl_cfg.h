@@ -164,6 +164,14 @@ PF_MUSTCHECK int ctl_cfg_load_client(const char *path, struct ctl_cfg_client *ou
  * (http_listen, http_hosts, state_file, admin_token_file) that differs, both values, and that a
  * restart applies it. Every other key may change.
  */
+/*
+ * What a reload from <old> to <new_cfg> changes, in words for the
+ * operational-changes record: "max_lag 5 -> 10; node p3 added to polkadot;
+ * node p1 changed", or "no change"; cut to <outlen>. Pure.
+ */
+void ctl_cfg_diff(const struct ctl_cfg *old, const struct ctl_cfg *new_cfg, char *out,
+                  size_t outlen);
+
 PF_MUSTCHECK int ctl_cfg_reload_check(const struct ctl_cfg *old, const struct ctl_cfg *new_cfg,
                                       char *err, size_t errlen);
 

@@ -1375,6 +1375,45 @@ START_TEST(test_client_keys)
 }
 END_TEST
 
+/* What a reload changed, in words: every kind of change once, and none. */
+START_TEST(test_diff)
+{
+	struct ctl_cfg old;
+	char out[512];
+
+	expect_ok(top("\"max_lag\": 5, \"node_tls_ca_file\": \"/etc/a.pem\""));
+	old = cfg;
+	memset(&cfg, 0, sizeof(cfg));
+	ctl_cfg_diff(&old, &old, out, sizeof(out));
+	ck_assert_str_eq(out, "no change");
+	/* n1 (in CHAIN) moves to another port, p9 joins it, the backend is renamed, kusama comes.
+	 */
+	expect_ok(
+	    build(REGION, "[\"unix:/run/haproxy.sock\", \"127.0.0.1:9999\"]",
+	          "[{\"name\": \"polkadot\", \"backend\": \"be_p\", \"nodes\": ["
+	          "{\"name\": \"n1\", \"server\": \"s1\", \"rpc\": \"http://10.0.0.1:9945\"}, "
+	          "{\"name\": \"p9\", \"server\": \"s9\", \"rpc\": \"http://10.0.0.9:9934\"}]}, "
+	          "{\"name\": \"kusama\", \"backend\": \"be_k\", \"nodes\": ["
+	          "{\"name\": \"k0\", \"server\": \"s0\", \"rpc\": \"http://10.0.0.8:9933\"}]}]",
+	          "\"max_lag\": 10"));
+	ctl_cfg_diff(&old, &cfg, out, sizeof(out));
+	ck_assert_str_eq(out,
+	                 "max_lag 5 -> 10; haproxy 1 -> 2 instances; node_tls_ca_file changed; "
+	                 "chain kusama added; chain polkadot changed; node n1 changed; node p9 "
+	                 "added to polkadot; node k0 added to kusama");
+	/* Cut short rather than overflow. */
+	ctl_cfg_diff(&old, &cfg, out, 20);
+	ck_assert_str_eq(out, "max_lag 5 -> 10; ha");
+	ctl_cfg_diff(&cfg, &old, out, sizeof(out));
+	ck_assert_str_eq(out,
+	                 "max_lag 10 -> 5; haproxy 2 -> 1 instances; node_tls_ca_file changed; "
+	                 "chain polkadot changed; chain kusama removed; node n1 changed; node p9 "
+	                 "removed from polkadot; node k0 removed from kusama");
+	ctl_cfg_free(&cfg);
+	ctl_cfg_free(&old);
+}
+END_TEST
+
 START_TEST(test_reload_check)
 {
 	struct ctl_cfg old;
@@ -1583,6 +1622,7 @@ static Suite *ctl_cfg_suite(void)
 	tcase_add_test(tc, test_reload_check);
 	tcase_add_test(tc, test_free);
 	tcase_add_test(tc, test_dump_keys);
+	tcase_add_test(tc, test_diff);
 	tcase_add_test(tc, test_key_database);
 	suite_add_tcase(s, tc);
 	return s;

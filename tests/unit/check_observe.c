@@ -25,7 +25,9 @@ START_TEST(test_states_follow_the_definitions)
 	    /* One healthy node is enough at min_ready 1. */
 	    {{3, 1, 1, 0, 3, 1, false, true, 100}, OBS_UP, "1 healthy of 3"},
 	    /* Fewer than min_ready healthy, the floor keeps one in: degraded, still served. */
-	    {{3, 2, 1, 1, 3, 2, false, true, 100}, OBS_DEGRADED, "1 healthy, fewer than min_ready 2"},
+	    {{3, 2, 1, 1, 3, 2, false, true, 100},
+	     OBS_DEGRADED,
+	     "1 healthy, fewer than min_ready 2"},
 	    /* Only fail-open nodes left: down. */
 	    {{3, 2, 0, 2, 3, 2, false, true, 100}, OBS_DOWN, "only nodes kept in by min_ready (2)"},
 	    /* No node answering: down, even with READY nodes frozen in rotation. */
@@ -58,10 +60,11 @@ START_TEST(test_names)
 	ck_assert_str_eq(obs_state_name(OBS_DOWN), "down");
 	ck_assert_str_eq(obs_state_name(OBS_STATE_COUNT), "?");
 	/* No buffer for the reason is fine. */
-	ck_assert_int_eq(obs_chain_state(&(struct obs_counts){.total = 1, .in_rotation = 1,
-	                                                     .healthy = 1, .reachable = 1},
-	                                 NULL, 0),
-	                 OBS_UP);
+	ck_assert_int_eq(
+	    obs_chain_state(
+	        &(struct obs_counts){.total = 1, .in_rotation = 1, .healthy = 1, .reachable = 1},
+	        NULL, 0),
+	    OBS_UP);
 }
 END_TEST
 
