@@ -69,7 +69,7 @@ objs_of = $(addprefix $(BUILD)/,$(addsuffix .o,$(1)))
 unit_mod = $(firstword $(wildcard spoa/$(1).c ctl/$(1).c ctl/*/$(1).c common/$(1).c))
 
 # Integration tests: Check binaries linked with the harness library.
-HARNESS_SRC := $(wildcard tests/harness/*.c)
+HARNESS_SRC := $(filter-out tests/harness/dbw_drive.c,$(wildcard tests/harness/*.c))
 HARNESS_OBJ := $(HARNESS_SRC:%.c=$(BUILD)/%.o)
 INTEG_SRC  := $(wildcard tests/integration/test_*.c)
 INTEG_BINS := $(INTEG_SRC:tests/integration/%.c=$(BUILD)/tests/integration/%)
@@ -77,8 +77,12 @@ INTEG_BINS := $(INTEG_SRC:tests/integration/%.c=$(BUILD)/tests/integration/%)
 # starts haproxy again against 3.4, built by `make deps` (tests/peers/).
 HAPROXY_34 := $(PF_CACHE)/haproxy-3.4.0/haproxy
 # test_spoa_agent and test_spoa_attack start no HAProxy; test_ctl_admin tests the controller's
-# own HTTP server; test_db_migrate only the controller and PostgreSQL.
-HAP34_BINS ?= $(filter-out %/test_spoa_agent %/test_spoa_attack %/test_ctl_admin %/test_db_migrate,$(INTEG_BINS))
+# own HTTP server; test_db_migrate only the controller and PostgreSQL; test_db_writer the
+# write path (through dbw_drive) and PostgreSQL.
+HAP34_BINS ?= $(filter-out %/test_spoa_agent %/test_spoa_attack %/test_ctl_admin %/test_db_migrate \
+	%/test_db_writer,$(INTEG_BINS))
+# The writer on a loop, steered by test_db_writer and db_bench.sh (tests/harness/dbw_drive.c).
+DBW_DRIVE  := $(BUILD)/tests/harness/dbw_drive
 
 # Fuzz targets: tests/fuzz/fuzz_<t>.c with UNIT-style deps; replayed by a gcc driver.
 FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
@@ -131,6 +135,12 @@ $(BUILD)/tests/unit/check_%: $(BUILD)/tests/unit/check_%.o \
 $(BUILD)/tests/integration/test_%: $(BUILD)/tests/integration/test_%.o $(HARNESS_OBJ) $(LIBCOMMON)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) -lcurl -lcjson -lpthread
+
+$(DBW_DRIVE): $(BUILD)/tests/harness/dbw_drive.o $(BUILD)/ctl/db/writer.o $(BUILD)/ctl/db/reccodec.o \
+		$(BUILD)/ctl/db/dbconn.o $(LIBCOMMON)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ -lev -lcjson $(PQ_LIBS)
+$(BUILD)/tests/integration/test_db_writer: | $(DBW_DRIVE)
 
 $(BUILD)/tests/fuzz/replay_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay.o \
 		$$(call objs_of,$$(FUZZ_DEPS_$$*)) $(LIBCOMMON)

@@ -45,17 +45,16 @@ struct dbw_open_incident {
  * again. <holder> false: it held the lock and, back after an outage, found
  * another controller holding it.
  */
-typedef void (*dbw_role_fn)(void *ctx, bool holder, const struct dbw_open_incident *open,
-                            size_t n);
+typedef void (*dbw_role_fn)(void *ctx, bool holder, const struct dbw_open_incident *open, size_t n);
 
 struct dbw_cfg {
 	const char *conninfo;      /* libpq connection string, no password */
 	const char *password_file; /* NULL or "": PGPASSWORD / ~/.pgpass */
 	const char *spool_dir;     /* holds <region>.spool, locked (flock) while open */
 	const char *region;        /* the lock is per region */
-	unsigned queue_max;        /* records kept in memory; 0: 4096. More wait in the spool only */
-	unsigned batch_max;        /* records per pipelined batch; 0: 256 */
-	unsigned lock_retry_ms;    /* a non-holder tries the lock this often; 0: 1000 */
+	unsigned queue_max;     /* records kept in memory; 0: 4096. More wait in the spool only */
+	unsigned batch_max;     /* records per pipelined batch; 0: 256 */
+	unsigned lock_retry_ms; /* a non-holder tries the lock this often; 0: 1000 */
 	unsigned reconnect_min_ms; /* backoff from this ... 0: 500 */
 	unsigned reconnect_max_ms; /* ... doubling up to this; 0: 30000 */
 	dbw_role_fn on_role;       /* may be NULL */
@@ -66,6 +65,8 @@ struct dbw_stats {
 	uint64_t put;         /* records accepted by dbw_put */
 	uint64_t written;     /* acknowledged by the database (a replayed duplicate counts too) */
 	uint64_t lost;        /* dbw_put refused: the spool could not be written */
+	uint64_t rejected;    /* refused by the database for good (class 22/23): logged, dropped */
+	uint64_t skipped;     /* spool lines that did not decode: logged, dropped */
 	uint64_t outages;     /* connection lost or never made, counted once each */
 	uint64_t batches;     /* pipelined batches sent */
 	uint64_t spool_bytes; /* size of the spool file now */
