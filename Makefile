@@ -214,11 +214,12 @@ fuzz:
 			build/fuzz/fuzz_$$t.log) inputs, no crash"; \
 	done
 
-bench: all
+bench: all $(DBW_DRIVE)
 	$(Q)tests/bench/run.sh $(BUILD)
 	$(Q)PF_CACHE=$(PF_CACHE) tests/bench/ctl_bench.sh $(BUILD)
 	$(Q)tests/bench/rules_bench.sh $(BUILD)
 	$(Q)PF_CACHE=$(PF_CACHE) tests/bench/attack_figures.sh $(BUILD)
+	$(Q)tests/bench/db_bench.sh $(BUILD)
 
 demo: deps all
 	$(Q)PF_BUILD=$(BUILD) PF_CACHE=$(PF_CACHE) tests/demo.sh
