@@ -15,8 +15,10 @@
  *   and does not hold up the others;
  * - the region lock: one holder of two; kill -9 the holder, the other takes
  *   over within lock_retry_ms + a margin and is handed the open incidents;
+ *   a holder stays one through an outage and steps down when, back, it
+ *   finds the lock taken;
  * - a database that accepts the connection and never answers does not
- *   block the loop;
+ *   block the loop, and is an outage after the writer's 15 s;
  * - a spool in use, or a spool dir that is not one, fails dbw_open.
  * No HAProxy: the 3.4 pass skips this suite (Makefile, HAP34_BINS).
  */
@@ -585,6 +587,43 @@ START_TEST(test_lock_takeover)
 }
 END_TEST
 
+/*
+ * The holder through an outage: it keeps the role and spools; back, it
+ * finds the lock taken by the other (which reconnects first: 50 ms against
+ * 5 s of backoff) and steps down; what it spooled is still written.
+ */
+START_TEST(test_holder_through_outage)
+{
+	struct drv a, b;
+	struct dstats s;
+
+	drv_start(&a, NULL, NULL, "--lock-retry-ms 200 --reconnect-min-ms 5000", true);
+	ck_assert_msg(h_wait_file_contains(a.log, "role holder=1 open=0", WAIT_S), "a: no lock");
+	drv_start(&b, NULL, NULL,
+	          "--lock-retry-ms 200 --reconnect-min-ms 50 --reconnect-max-ms 100", true);
+	ck_assert_int_ge(
+	    h_wait_log_count(b.log, (const char *const[]){"region lock busy", NULL}, 1, WAIT_S), 1);
+	h_pg_pause(&pg);
+	drv_ok(&a, "gen chain_change h 0 5 1700000000000", "gen ok=5");
+	drv_stats(&a, &s);
+	ck_assert_int_eq(s.connected, 0);
+	ck_assert_int_eq(s.holder, 1);
+	ck_assert_uint_eq(s.pending, 5);
+	ck_assert(h_pg_resume(&pg));
+	ck_assert_msg(h_wait_file_contains(b.log, "role holder=1 open=0", WAIT_S), "b: no lock");
+	ck_assert_msg(h_wait_file_contains(a.log, "role holder=0 open=0", WAIT_S),
+	              "a did not step down");
+	drv_wait_written(&a, 5, &s);
+	ck_assert_int_eq(s.holder, 0);
+	ck_assert_int_eq(count_lines(a.log, "role holder=", NULL), 2);
+	ck_assert_int_eq(count_lines(b.log, "role holder=", NULL), 1);
+	ck_assert_int_eq(sql_num("SELECT count(*) FROM chain_state_changes WHERE id LIKE 'h-%';"),
+	                 5);
+	h_stop_child(b.pid);
+	h_stop_child(a.pid);
+}
+END_TEST
+
 START_TEST(test_blackhole_database)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
@@ -614,6 +653,13 @@ START_TEST(test_blackhole_database)
 	ck_assert_msg(t < PING_S, "ping took %.3f s", t);
 	drv_stats(&d, &s);
 	ck_assert_int_eq(s.connected, 0);
+	ck_assert_uint_eq(s.pending, 20);
+	/* A link that never answers is an outage after the writer's 15 s (DBW_DEADLINE_S). */
+	ck_assert_msg(h_wait_file_contains(d.log, "no answer within 15 s", 15.0 + 5.0),
+	              "no outage after 15 s of silence");
+	ck_assert_int_eq(count_lines(d.log, "lvl=warn", "database unreachable"), 1);
+	drv_stats(&d, &s);
+	ck_assert_uint_eq(s.outages, 1);
 	ck_assert_uint_eq(s.pending, 20);
 	h_stop_child(d.pid);
 	close(fd);
@@ -660,6 +706,7 @@ static Suite *db_writer_suite(void)
 	tcase_add_test(tc, test_replay_inserts_nothing_twice);
 	tcase_add_test(tc, test_refused_record_is_dropped);
 	tcase_add_test(tc, test_lock_takeover);
+	tcase_add_test(tc, test_holder_through_outage);
 	tcase_add_test(tc, test_blackhole_database);
 	tcase_add_test(tc, test_spool_refused);
 	suite_add_tcase(s, tc);
