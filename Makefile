@@ -59,6 +59,7 @@ UNIT_DEPS_spoa_cfg := spoa/notify spoa/spop spoa/rpc spoa/methods spoa/rpc_class
 UNIT_DEPS_answer := spoa/spop spoa/notify spoa/rpc spoa/methods spoa/rpc_class
 UNIT_DEPS_plan := ctl/hapi/hapi_cmd
 UNIT_DEPS_ctl_cfg := ctl/cfg_url
+UNIT_DEPS_spool := ctl/db/reccodec
 # Unit tests link their module, libpfcommon and cJSON only: a pure module that
 # reached for libev, libcurl or libmicrohttpd would not link. The poller is I/O.
 UNIT_LIBS_poller := -lev -lcurl -lmicrohttpd -lpthread
@@ -136,7 +137,8 @@ $(BUILD)/tests/integration/test_%: $(BUILD)/tests/integration/test_%.o $(HARNESS
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) -lcurl -lcjson -lpthread
 
-$(DBW_DRIVE): $(BUILD)/tests/harness/dbw_drive.o $(BUILD)/ctl/db/writer.o $(BUILD)/ctl/db/reccodec.o \
+$(DBW_DRIVE): $(BUILD)/tests/harness/dbw_drive.o $(BUILD)/ctl/db/writer.o $(BUILD)/ctl/db/spool.o \
+		$(BUILD)/ctl/db/reccodec.o \
 		$(BUILD)/ctl/db/dbconn.o $(LIBCOMMON)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ -lev -lcjson $(PQ_LIBS)

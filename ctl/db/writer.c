@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The asynchronous write path (see writer.h). Three parts share one
- * struct: the spool (a write-ahead log of encoded records, reccodec.h),
- * the in-memory queue (at most queue_max records read from it, in order),
- * and the connection (libpq in non-blocking pipeline mode on the loop).
+ * The asynchronous write path (see writer.h): the spool (spool.h, a
+ * durable FIFO of records with queue_max of them in memory) on one side,
+ * the connection (libpq in non-blocking pipeline mode on the loop) on the
+ * other.
  *
  * Durability: dbw_put appends with write(2), which a process crash cannot
  * undo (the page cache belongs to the kernel), and the ev_prepare pass
@@ -19,20 +19,14 @@
  * permanent (class 22 data exception, 23 integrity constraint) the record
  * is logged with its id, counted and dropped, and the rest is sent again.
  * Any other failure is treated as the connection's: reconnect with
- * backoff, replay from the head of the queue.
+ * backoff, replay from the head of the spool.
  */
 #include "ctl/db/writer.h"
 
-#include <sys/file.h>
-#include <sys/stat.h>
-
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <ev.h>
 #include <libpq-fe.h>
@@ -42,12 +36,12 @@
 #include "ctl/db/dbconn.h"
 #include "ctl/db/migrate.h"
 #include "ctl/db/reccodec.h"
+#include "ctl/db/spool.h"
 
 #define MOD "db"
 
 /* A connect, or a flight, that takes longer is a dead link (a partition never closes). */
 #define DBW_DEADLINE_S 15.0
-#define DBW_CHUNK      (64 * 1024) /* spool read-back size: four of the longest lines */
 
 enum dbw_state {
 	DBW_DOWN = 0, /* waiting for the reconnect timer */
@@ -62,31 +56,16 @@ enum dbw_flight {
 	FL_INCIDENTS,
 };
 
-struct dbw_entry {
-	struct db_record r;
-	uint64_t end_off; /* where its line ends in the spool */
-	bool dropped;     /* refused for good: not sent again, popped with its batch */
-};
-
 struct dbw {
 	struct ev_loop *loop; /* borrowed */
-	char *conninfo, *region, *path;
+	char *conninfo, *region;
 	char password[DB_PASSWORD_MAX + 1];
 	bool has_password;
 	unsigned queue_max, batch_max, lock_retry_ms, backoff_min_ms, backoff_max_ms;
 	dbw_role_fn on_role;
 	void *ctx;
 
-	/* The spool. */
-	int fd;
-	uint64_t file_end; /* bytes in the file */
-	uint64_t read_off; /* bytes already queued, acknowledged or skipped */
-	bool dirty;        /* written since the last fdatasync */
-	uint8_t *chunk;    /* DBW_CHUNK bytes, owned */
-
-	/* The queue: a ring of queue_max entries, owned. */
-	struct dbw_entry *q;
-	size_t qhead, qlen;
+	struct spool *sp; /* owned */
 
 	/* The connection. */
 	PGconn *conn; /* owned */
@@ -119,24 +98,6 @@ struct dbw {
 static void conn_lost(struct dbw *w, const char *why);
 static void start_connect(struct dbw *w);
 
-/* ---- the queue ---- */
-
-static struct dbw_entry *q_at(struct dbw *w, size_t i)
-{
-	return &w->q[(w->qhead + i) % w->queue_max];
-}
-
-static void q_push(struct dbw *w, const struct db_record *r, uint64_t end_off)
-{
-	struct dbw_entry *e;
-
-	PF_BUG_ON(w->qlen >= w->queue_max);
-	e = q_at(w, w->qlen++);
-	e->r = *r;
-	e->end_off = end_off;
-	e->dropped = false;
-}
-
 /* The replay is over once the records spooled before the connect are acknowledged. */
 static void replay_check(struct dbw *w, uint64_t acked_off)
 {
@@ -154,203 +115,26 @@ static void replay_check(struct dbw *w, uint64_t acked_off)
 	}
 }
 
+/* The oldest record is done with: acknowledged, or dropped earlier. */
 static void q_pop(struct dbw *w)
 {
-	struct dbw_entry *e = q_at(w, 0);
-
-	if (!e->dropped)
+	if (!spool_at(w->sp, 0)->dropped)
 		w->st.written++;
-	w->st.pending--;
 	if (w->replaying)
 		w->replayed++;
-	w->qhead = (w->qhead + 1) % w->queue_max;
-	w->qlen--;
-	replay_check(w, e->end_off);
-}
-
-/* ---- the spool ---- */
-
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t k = write(fd, p, n);
-
-		if (k == -1 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return -1;
-		p += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
-/* Everything acknowledged: the file starts again empty. */
-static void spool_maybe_truncate(struct dbw *w)
-{
-	if (w->qlen != 0 || w->read_off != w->file_end || w->file_end == 0)
-		return;
-	if (ftruncate(w->fd, 0) == -1 || fdatasync(w->fd) == -1) {
-		log_err(MOD, "msg=\"cannot truncate the spool\" path=%s err=\"%s\"", w->path,
-		        strerror(errno));
-		return;
-	}
-	w->file_end = w->read_off = 0;
-	w->dirty = false;
-	w->st.spool_bytes = 0;
-	replay_check(w, UINT64_MAX);
-}
-
-/* <line_ended>: a '\n' was passed, so one line of the count at open is gone. */
-static void spool_skip(struct dbw *w, uint64_t off, const char *why, bool line_ended)
-{
-	log_warn(MOD, "msg=\"spool line skipped\" path=%s offset=%" PRIu64 " reason=\"%s\"",
-	         w->path, off, why);
-	w->st.skipped++;
-	if (line_ended)
-		w->st.pending--;
-}
-
-/* Decodes the lines of one chunk at w->read_off into the queue; returns false at a stop. */
-static bool refill_chunk(struct dbw *w)
-{
-	size_t want =
-	    (size_t)(w->file_end - w->read_off < DBW_CHUNK ? w->file_end - w->read_off : DBW_CHUNK);
-	ssize_t got = pread(w->fd, w->chunk, want, (off_t)w->read_off);
-	size_t off = 0;
-
-	if (got != (ssize_t)want) {
-		log_err(MOD, "msg=\"cannot read the spool\" path=%s err=\"%s\"", w->path,
-		        got == -1 ? strerror(errno) : "short read");
-		return false;
-	}
-	while (off < want && w->qlen < w->queue_max) {
-		struct db_record r;
-		char err[256] = "";
-		int rc = rec_line_decode(w->chunk + off, want - off, &r, err, sizeof(err));
-		const uint8_t *nl;
-
-		if (rc > 0) {
-			off += (size_t)rc;
-			q_push(w, &r, w->read_off + off);
-			continue;
-		}
-		if (rc == PF_AGAIN && (off > 0 || w->read_off + want < w->file_end))
-			break; /* the line goes on in the next chunk */
-		/* Malformed, or (never written so) a last line without its newline. */
-		nl = memchr(w->chunk + off, '\n', want - off);
-		spool_skip(w, w->read_off + off, rc == PF_AGAIN ? "no newline at the end" : err,
-		           nl != NULL);
-		off = nl != NULL ? (size_t)(nl - w->chunk) + 1 : want;
-	}
-	w->read_off += off;
-	return off > 0;
-}
-
-static void spool_refill(struct dbw *w)
-{
-	while (w->qlen < w->queue_max && w->read_off < w->file_end)
-		if (!refill_chunk(w))
-			break;
-	spool_maybe_truncate(w);
-}
-
-/*
- * Opens and locks the spool, drops a torn last line (a crash while writing
- * it), counts the records. Returns 0 or -1 with <err>.
- */
-static int spool_open(struct dbw *w, const char *dir, char *err, size_t errlen)
-{
-	uint64_t last_nl = 0, lines = 0, off = 0;
-	struct stat sb;
-	int dfd;
-
-	w->fd = open(w->path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-	if (w->fd == -1) {
-		pf_errf(err, errlen, "spool_dir %s: cannot open %s: %s", dir, w->path,
-		        strerror(errno));
-		return -1;
-	}
-	if (flock(w->fd, LOCK_EX | LOCK_NB) == -1) {
-		pf_errf(err, errlen,
-		        "spool %s is in use by another process (one spool_dir per controller)",
-		        w->path);
-		return -1;
-	}
-	if (fstat(w->fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
-		pf_errf(err, errlen, "spool %s: not a regular file", w->path);
-		return -1;
-	}
-	/* The file's name must survive a machine crash too. */
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd != -1) {
-		(void)fsync(dfd);
-		close(dfd);
-	}
-	while (off < (uint64_t)sb.st_size) {
-		ssize_t got = pread(w->fd, w->chunk, DBW_CHUNK, (off_t)off);
-
-		if (got <= 0) {
-			pf_errf(err, errlen, "spool %s: %s", w->path,
-			        got == -1 ? strerror(errno) : "shorter than it was");
-			return -1;
-		}
-		for (ssize_t i = 0; i < got; i++)
-			if (w->chunk[i] == '\n')
-				last_nl = off + (uint64_t)i + 1, lines++;
-		off += (uint64_t)got;
-	}
-	if (last_nl < off) {
-		log_warn(MOD, "msg=\"spool: torn last line dropped\" path=%s bytes=%" PRIu64,
-		         w->path, off - last_nl);
-		if (ftruncate(w->fd, (off_t)last_nl) == -1 || fdatasync(w->fd) == -1) {
-			pf_errf(err, errlen, "spool %s: cannot drop its torn last line: %s",
-			        w->path, strerror(errno));
-			return -1;
-		}
-	}
-	w->file_end = last_nl;
-	w->st.pending = lines;
-	w->st.spool_bytes = last_nl;
-	if (lines > 0)
-		log_info(MOD,
-		         "msg=\"spool holds records of an earlier run\" path=%s records=%" PRIu64,
-		         w->path, lines);
-	return 0;
+	replay_check(w, spool_pop(w->sp));
 }
 
 int dbw_put(struct dbw *w, const struct db_record *r)
 {
-	char line[REC_LINE_MAX], err[256];
-	uint64_t old_end = w->file_end;
-	int n = rec_line_encode(r, line, sizeof(line), err, sizeof(err));
+	char err[256];
 
-	if (n < 0) {
-		log_err(MOD, "msg=\"record refused\" id=%.*s reason=\"%s\"", REC_ID_MAX, r->id,
-		        err);
+	if (spool_put(w->sp, r, err, sizeof(err)) == -1) {
+		log_err(MOD, "msg=\"record lost\" id=%.*s reason=\"%s\"", REC_ID_MAX, r->id, err);
 		w->st.lost++;
 		return -1;
 	}
-	if (write_all(w->fd, line, (size_t)n) == -1) {
-		log_err(MOD, "msg=\"cannot write the spool, record lost\" path=%s id=%s err=\"%s\"",
-		        w->path, r->id, strerror(errno));
-		/* A partial line would corrupt the next one: cut it off again. */
-		if (ftruncate(w->fd, (off_t)old_end) == -1)
-			log_err(MOD, "msg=\"cannot cut a partial line\" path=%s err=\"%s\"",
-			        w->path, strerror(errno));
-		w->st.lost++;
-		return -1;
-	}
-	w->file_end += (uint64_t)n;
-	w->st.spool_bytes = w->file_end;
-	w->dirty = true;
 	w->st.put++;
-	w->st.pending++;
-	/* In memory only while nothing older waits in the file alone: the order is the file's. */
-	if (w->read_off == old_end && w->qlen < w->queue_max) {
-		q_push(w, r, w->file_end);
-		w->read_off = w->file_end;
-	}
 	return 0;
 }
 
@@ -439,12 +223,13 @@ static void connected(struct dbw *w)
 	w->state = DBW_READY;
 	w->backoff_ms = w->backoff_min_ms;
 	io_watch(w, PQsocket(w->conn), EV_READ);
-	log_debug(MOD, "msg=\"connected\" region=%s pending=%zu", w->region, w->st.pending);
+	log_debug(MOD, "msg=\"connected\" region=%s pending=%" PRIu64, w->region,
+	          spool_pending(w->sp));
 	/* What was spooled before now goes first; the lock waits for it. */
 	w->replayed = 0;
 	w->replaying = true;
-	w->replay_mark = w->file_end;
-	replay_check(w, w->qlen == 0 && w->read_off == w->file_end ? UINT64_MAX : 0);
+	w->replay_mark = spool_end(w->sp);
+	replay_check(w, spool_pending(w->sp) == 0 ? UINT64_MAX : 0);
 }
 
 static void connect_step(struct dbw *w)
@@ -565,15 +350,13 @@ static void send_batch(struct dbw *w)
 	size_t n, sent = 0;
 
 	/* Records dropped by the batch before lead nothing: they leave at once. */
-	while (w->qlen > 0 && q_at(w, 0)->dropped) {
+	while (spool_window(w->sp) > 0 && spool_at(w->sp, 0)->dropped)
 		q_pop(w);
-		spool_refill(w);
-	}
-	n = w->qlen < w->batch_max ? w->qlen : w->batch_max;
+	n = spool_window(w->sp) < w->batch_max ? spool_window(w->sp) : w->batch_max;
 	if (n == 0)
 		return;
 	for (size_t i = 0; i < n; i++) {
-		struct dbw_entry *e = q_at(w, i);
+		struct spool_entry *e = spool_at(w->sp, i);
 		struct rec_sql s;
 
 		if (e->dropped)
@@ -623,27 +406,24 @@ static void prep_cb(struct ev_loop *loop, ev_prepare *p, int revents)
 
 	(void)loop;
 	(void)revents;
-	if (w->dirty) {
-		if (fdatasync(w->fd) == -1)
-			log_err(MOD, "msg=\"fdatasync of the spool failed\" path=%s err=\"%s\"",
-			        w->path, strerror(errno));
-		w->dirty = false;
-	}
+	if (spool_sync(w->sp) == -1)
+		log_err(MOD, "msg=\"fdatasync of the spool failed\" path=%s err=\"%s\"",
+		        spool_path(w->sp), strerror(errno));
 	if (w->state != DBW_READY || w->flight != FL_NONE)
 		return;
 	if (w->lock_taken)
 		send_incidents(w);
 	else if (w->lock_due && !w->replaying)
 		send_lock(w);
-	else if (w->qlen > 0)
+	else if (spool_window(w->sp) > 0)
 		send_batch(w);
 }
 
 /* The <i>-th statement of the batch is which queue entry (dropped ones are not sent). */
-static struct dbw_entry *stmt_entry(struct dbw *w, size_t stmt)
+static struct spool_entry *stmt_entry(struct dbw *w, size_t stmt)
 {
 	for (size_t i = 0, k = 0; i < w->batch_n; i++) {
-		struct dbw_entry *e = q_at(w, i);
+		struct spool_entry *e = spool_at(w->sp, i);
 
 		if (e->dropped)
 			continue;
@@ -661,13 +441,12 @@ static bool is_permanent(const char *sqlstate)
 
 static void batch_done(struct dbw *w)
 {
-	struct dbw_entry *e;
+	struct spool_entry *e;
 	char why[700];
 
 	if (w->err_stmt == -1) {
 		for (size_t i = 0; i < w->batch_n; i++)
 			q_pop(w);
-		spool_refill(w);
 		return;
 	}
 	e = w->err_stmt >= 0 ? stmt_entry(w, (size_t)w->err_stmt) : NULL;
@@ -849,8 +628,6 @@ static void io_cb(struct ev_loop *loop, ev_io *io, int revents)
 
 static bool copy_cfg(struct dbw *w, const struct dbw_cfg *cfg, char *err, size_t errlen)
 {
-	size_t plen;
-
 	if (cfg->conninfo == NULL || cfg->spool_dir == NULL || cfg->region == NULL ||
 	    cfg->region[0] == '\0' || strchr(cfg->region, '/') != NULL) {
 		pf_errf(err, errlen, "database writer: conninfo, spool_dir and region are needed");
@@ -866,18 +643,12 @@ static bool copy_cfg(struct dbw *w, const struct dbw_cfg *cfg, char *err, size_t
 	w->backoff_ms = w->backoff_min_ms;
 	w->on_role = cfg->on_role;
 	w->ctx = cfg->ctx;
-	plen = strlen(cfg->spool_dir) + strlen(cfg->region) + sizeof("/.spool");
 	w->conninfo = strdup(cfg->conninfo);
 	w->region = strdup(cfg->region);
-	w->path = malloc(plen);
-	w->chunk = malloc(DBW_CHUNK);
-	w->q = calloc(w->queue_max, sizeof(*w->q));
-	if (w->conninfo == NULL || w->region == NULL || w->path == NULL || w->chunk == NULL ||
-	    w->q == NULL) {
+	if (w->conninfo == NULL || w->region == NULL) {
 		pf_errf(err, errlen, "out of memory");
 		return false;
 	}
-	(void)snprintf(w->path, plen, "%s/%s.spool", cfg->spool_dir, cfg->region);
 	if (cfg->password_file != NULL && cfg->password_file[0] != '\0') {
 		if (db_password_read(cfg->password_file, w->password, err, errlen) == -1)
 			return false;
@@ -888,15 +659,11 @@ static bool copy_cfg(struct dbw *w, const struct dbw_cfg *cfg, char *err, size_t
 
 static void dbw_free(struct dbw *w)
 {
-	if (w->fd >= 0)
-		close(w->fd);
+	spool_close(w->sp);
 	explicit_bzero(w->password, sizeof(w->password));
 	drop_open(w);
 	free(w->conninfo);
 	free(w->region);
-	free(w->path);
-	free(w->chunk);
-	free(w->q);
 	free(w);
 }
 
@@ -908,14 +675,13 @@ struct dbw *dbw_open(struct ev_loop *loop, const struct dbw_cfg *cfg, char *err,
 		pf_errf(err, errlen, "out of memory");
 		return NULL;
 	}
-	w->fd = -1;
 	w->sock = -1;
 	w->loop = loop;
-	if (!copy_cfg(w, cfg, err, errlen) || spool_open(w, cfg->spool_dir, err, errlen) == -1) {
+	if (!copy_cfg(w, cfg, err, errlen) ||
+	    (w->sp = spool_open(cfg->spool_dir, w->region, w->queue_max, err, errlen)) == NULL) {
 		dbw_free(w);
 		return NULL;
 	}
-	spool_refill(w);
 	ev_init(&w->io, io_cb);
 	ev_init(&w->retry, retry_cb);
 	ev_init(&w->lock_timer, lock_timer_cb);
@@ -935,6 +701,9 @@ void dbw_get_stats(const struct dbw *w, struct dbw_stats *out)
 {
 	*out = w->st;
 	out->connected = w->state == DBW_READY;
+	out->pending = (size_t)spool_pending(w->sp);
+	out->skipped = spool_skipped(w->sp);
+	out->spool_bytes = spool_end(w->sp);
 }
 
 void dbw_close(struct dbw *w)
@@ -946,9 +715,6 @@ void dbw_close(struct dbw *w)
 	ev_timer_stop(w->loop, &w->lock_timer);
 	ev_timer_stop(w->loop, &w->deadline);
 	ev_prepare_stop(w->loop, &w->prep);
-	if (w->dirty && fdatasync(w->fd) == -1)
-		log_err(MOD, "msg=\"fdatasync of the spool failed\" path=%s err=\"%s\"", w->path,
-		        strerror(errno));
 	/* Ends the session: the server releases the region lock with it. */
 	PQfinish(w->conn);
 	dbw_free(w);
