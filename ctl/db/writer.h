@@ -42,8 +42,10 @@ struct dbw_open_incident {
  * region's lock, after replaying its own spool; <open> (<n> entries,
  * borrowed for the call) are the region's incidents with ended_at NULL, read
  * under the lock, so the new holder adopts them instead of opening them
- * again. <holder> false: it held the lock and, back after an outage, found
- * another controller holding it.
+ * again. A holder whose connection came back takes the lock again and is
+ * called with true again (its own incidents are in <open> then). <holder>
+ * false: it held the lock and, back after an outage, found another
+ * controller holding it. The callback may call dbw_put, not dbw_close.
  */
 typedef void (*dbw_role_fn)(void *ctx, bool holder, const struct dbw_open_incident *open, size_t n);
 
