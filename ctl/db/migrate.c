@@ -145,8 +145,7 @@ static int read_password(const char *path, char *out, char *err, size_t errlen)
 	return 0;
 }
 
-/* libpq's message on one line: its newlines and tabs become spaces, the last one goes. */
-static void one_line(const char *msg, char *out, size_t outlen)
+void migrate_one_line(const char *msg, char *out, size_t outlen)
 {
 	size_t n = 0;
 
@@ -169,8 +168,7 @@ static void quiet(void *arg, const char *message)
 	(void)message;
 }
 
-/* Connects; returns the connection, or NULL with the reason and <*rc> (1, or 2 for the file). */
-static PGconn *connect_db(const struct migrate_opts *o, int *rc, char *err, size_t errlen)
+PGconn *migrate_connect(const struct migrate_opts *o, int *rc, char *err, size_t errlen)
 {
 	const char *keys[] = {"dbname", "application_name", "password", NULL};
 	const char *vals[] = {o->conninfo, "polkfura-ctl", NULL, NULL};
@@ -189,7 +187,7 @@ static PGconn *connect_db(const struct migrate_opts *o, int *rc, char *err, size
 	c = PQconnectdbParams(keys, vals, 1);
 	explicit_bzero(password, sizeof(password));
 	if (c == NULL || PQstatus(c) != CONNECTION_OK) {
-		one_line(c != NULL ? PQerrorMessage(c) : "out of memory", why, sizeof(why));
+		migrate_one_line(c != NULL ? PQerrorMessage(c) : "out of memory", why, sizeof(why));
 		pf_errf(err, errlen, "cannot reach the database: %s", why);
 		PQfinish(c);
 		*rc = 1;
@@ -211,7 +209,7 @@ static int exec_ok(PGconn *c, const char *sql, const char *what, char *err, size
 		PQclear(r);
 		return 0;
 	}
-	one_line(PQerrorMessage(c), why, sizeof(why));
+	migrate_one_line(PQerrorMessage(c), why, sizeof(why));
 	pf_errf(err, errlen, "%s: %s", what, why);
 	PQclear(r);
 	return -1;
@@ -240,7 +238,7 @@ static int read_applied(PGconn *c, struct mig_file **out, char ***when, size_t *
 	r = PQexec(c, "SELECT name, checksum, to_char(applied_at AT TIME ZONE 'UTC', "
 	              "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM polkfura_migrations ORDER BY name");
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		one_line(PQerrorMessage(c), why, sizeof(why));
+		migrate_one_line(PQerrorMessage(c), why, sizeof(why));
 		pf_errf(err, errlen, "reading polkfura_migrations: %s", why);
 		PQclear(r);
 		return -1;
@@ -279,7 +277,7 @@ static int apply_one(PGconn *c, const struct sql_dir *d, size_t i, char *err, si
 	r = PQexecParams(c, "INSERT INTO polkfura_migrations (name, checksum) VALUES ($1, $2)", 2,
 	                 NULL, vals, NULL, NULL, 0);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-		one_line(PQerrorMessage(c), why, sizeof(why));
+		migrate_one_line(PQerrorMessage(c), why, sizeof(why));
 		pf_errf(err, errlen, "%s: recording it: %s", d->files[i].name, why);
 		PQclear(r);
 		goto rollback;
@@ -356,7 +354,7 @@ int migrate_run(const struct migrate_opts *o, FILE *out, char *err, size_t errle
 
 	if (sql_dir_read(&d, o->sql_dir, err, errlen) == -1)
 		return 2;
-	c = connect_db(o, &rc, err, errlen);
+	c = migrate_connect(o, &rc, err, errlen);
 	if (c == NULL)
 		goto out;
 	/* Waits for another migrate; released when the session ends, whatever happens. */
@@ -390,7 +388,7 @@ int migrate_status(const struct migrate_opts *o, FILE *out, char *err, size_t er
 
 	if (sql_dir_read(&d, o->sql_dir, err, errlen) == -1)
 		return 2;
-	c = connect_db(o, &rc, err, errlen);
+	c = migrate_connect(o, &rc, err, errlen);
 	if (c == NULL)
 		goto out;
 	rc = 1;
