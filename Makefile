@@ -59,6 +59,7 @@ UNIT_DEPS_spoa_cfg := spoa/notify spoa/spop spoa/rpc spoa/methods spoa/rpc_class
 UNIT_DEPS_answer := spoa/spop spoa/notify spoa/rpc spoa/methods spoa/rpc_class
 UNIT_DEPS_plan := ctl/hapi/hapi_cmd
 UNIT_DEPS_ctl_cfg := ctl/cfg_url
+UNIT_DEPS_report_render := ctl/report/report_fmt ctl/report/report_html
 # Unit tests link their module, libpfcommon and cJSON only: a pure module that
 # reached for libev, libcurl or libmicrohttpd would not link. The poller is I/O.
 UNIT_LIBS_poller := -lev -lcurl -lmicrohttpd -lpthread
