@@ -209,6 +209,7 @@ bench: all
 	$(Q)PF_CACHE=$(PF_CACHE) tests/bench/ctl_bench.sh $(BUILD)
 	$(Q)tests/bench/rules_bench.sh $(BUILD)
 	$(Q)PF_CACHE=$(PF_CACHE) tests/bench/attack_figures.sh $(BUILD)
+	$(Q)tests/bench/report_bench.sh $(BUILD)
 
 demo: deps all
 	$(Q)PF_BUILD=$(BUILD) PF_CACHE=$(PF_CACHE) tests/demo.sh
