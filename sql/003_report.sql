@@ -184,15 +184,19 @@ SET TimeZone = 'UTC'
 SET jit = off
 AS $$
 #variable_conflict use_column
+DECLARE
+	-- the first instant of each month that overlaps the window, in order
+	starts timestamptz[] := ARRAY(
+		SELECT generate_series(date_trunc('month', p_from), p_to - interval '1 microsecond',
+		                       interval '1 month')
+		WHERE p_from < p_to);
 BEGIN
 	RETURN QUERY
 	WITH
 	months AS (
 		SELECT greatest(m, p_from) AS m0, least(m + interval '1 month', p_to) AS m1,
 		       to_char(m, 'YYYY-MM') AS label
-		FROM generate_series(date_trunc('month', p_from), p_to - interval '1 microsecond',
-		                     interval '1 month') AS m
-		WHERE p_from < p_to
+		FROM unnest(starts) AS m
 	),
 	cut AS (
 		SELECT mo.label, mo.m0, mo.m1, t.region, t.chain, t.state,
@@ -210,9 +214,11 @@ BEGIN
 		GROUP BY c.label, c.m0, c.m1, c.region, c.chain
 	),
 	samp AS (
-		-- one pass over the window's samples; date_trunc per row, to_char per group
-		SELECT g.region, g.chain, to_char(g.m, 'YYYY-MM') AS label, g.n, g.healthy, g.rot
-		FROM (SELECT m.region, m.chain, date_trunc('month', m.minute) AS m, count(*) AS n,
+		-- one pass over the window's samples: a binary search in starts per row (cheaper
+		-- than date_trunc in a time zone), to_char once per group
+		SELECT g.region, g.chain, to_char(starts[g.b], 'YYYY-MM') AS label, g.n, g.healthy,
+		       g.rot
+		FROM (SELECT m.region, m.chain, width_bucket(m.minute, starts) AS b, count(*) AS n,
 		             avg(m.nodes_healthy) AS healthy, avg(m.nodes_in_rotation) AS rot
 		      FROM minute_samples m
 		      WHERE m.minute >= p_from AND m.minute < p_to
