@@ -159,6 +159,14 @@ for fmt in md csv json html; do
 	printf '%-6s %10s %10s %10s %12s\n' "$fmt" "$best" "$median" "$worst" "$(wc -c <"$TMP/out.$fmt")"
 done
 box1=$(box_ticks) wall1=$(date +%s%N)
+# Where the time goes: each SQL function of sql/003_report.sql alone over the year (psql's
+# \timing, the server's execution and the rows' transfer, in one session).
+for f in "report_uptime('2025-01-01', '2026-01-01')" "report_months('2025-01-01', '2026-01-01')" \
+	"report_timeline('2025-01-01', '2026-01-01')" "report_incidents('2025-01-01', '2026-01-01')" \
+	"report_changes('2025-01-01', '2026-01-01')"; do
+	ms=$(psql -d year -c '\timing on' -c "SELECT * FROM $f" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p')
+	printf -- '-- %-46s %8s ms\n' "${f%%(*}" "$ms"
+done
 # The report runs one thing at a time (the client, then its PostgreSQL backend): at most one
 # core of what the machine did while it was timed is its own; the rest is other work.
 awk -v t="$((box1 - box0))" -v hz="$CLK_TCK" -v ns="$((wall1 - wall0))" -v n="$(nproc)" 'BEGIN {
