@@ -326,6 +326,8 @@ START_TEST(test_bad_usage)
 	    {"--from 2026-11-01 --to 2026-11-01", "--from must be before --to"},
 	    {"--from 2026-11-02 --to 2026-11-01", "--from must be before --to"},
 	    {"--from 2026-11-01 --format xml", "--format xml: expected md, html, csv or json"},
+	    /* After now: --to clips to now, before --from (found with the database's clock). */
+	    {"--from 2999-01-01", "--from must be before --to (clipped to now)"},
 	    {"--from 2026-11-01 --sql-dir sql", "--sql-dir goes with db"},
 	    {"--from 2026-11-01 --json", "report takes only --config, --from"},
 	    {"--from 2026-11-01 extra", "only drain and undrain take a NODE"},
