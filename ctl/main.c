@@ -623,7 +623,8 @@ static int report_window(const char *const *ro, struct report_query *q)
 		fprintf(stderr, "polkfura-ctl: --from %s: %s\n", ro[ROPT_FROM], why);
 		return 2;
 	}
-	q->to_ms = INT64_C(253402300799000); /* 9999-12-31T23:59:59Z: clipped to now() */
+	q->to_ms = INT64_C(253402300799000); /* 9999-12-31T23:59:59Z: becomes now() */
+	q->to_now = ro[ROPT_TO] == NULL;
 	if (ro[ROPT_TO] != NULL && !rfmt_parse_time(ro[ROPT_TO], &q->to_ms, &why)) {
 		fprintf(stderr, "polkfura-ctl: --to %s: %s\n", ro[ROPT_TO], why);
 		return 2;
@@ -639,7 +640,7 @@ static int report_window(const char *const *ro, struct report_query *q)
 static int cmd_report(const char *config, const char *const *ro)
 {
 	enum report_format fmt = REPORT_MD;
-	struct report_query q = {0, 0, ro[ROPT_REGION], ro[ROPT_CHAIN]};
+	struct report_query q = {0, 0, false, ro[ROPT_REGION], ro[ROPT_CHAIN]};
 	struct report_db *hold = NULL;
 	struct migrate_opts o;
 	struct report r;

@@ -195,7 +195,7 @@ static int clip_to(PGconn *c, const struct report_query *q, struct report *r, ch
 	        1, p, &res, "reading now()", err, errlen) == -1)
 		return -1;
 	r->to_ms = ms_of(res, 0, 0);
-	r->to_clipped = strcmp(val(res, 0, 1), "t") == 0;
+	r->to_clipped = !q->to_now && strcmp(val(res, 0, 1), "t") == 0;
 	PQclear(res);
 	return 0;
 }
@@ -245,8 +245,8 @@ int report_db_read(const struct migrate_opts *o, const struct report_query *q, s
 	if (clip_to(c, q, out, err, errlen) == -1)
 		goto out;
 	if (out->from_ms >= out->to_ms) {
-		pf_errf(err, errlen, "--from must be before --to%s",
-		        out->to_clipped ? " (clipped to now)" : "");
+		pf_errf(err, errlen, "--from must be before %s",
+		        q->to_now ? "now (no --to)" : "--to (clipped to now)");
 		rc = 2;
 		goto out;
 	}

@@ -9,6 +9,7 @@
 #ifndef PF_CTL_REPORT_REPORT_DB_H
 #define PF_CTL_REPORT_REPORT_DB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,6 +20,7 @@ struct report_db;
 
 struct report_query {
 	int64_t from_ms, to_ms;     /* the window asked for; to_ms after now() is clipped */
+	bool to_now;                /* no --to: to_ms is now(), which is not "clipped" */
 	const char *region, *chain; /* NULL: all */
 };
 

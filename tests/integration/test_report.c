@@ -301,8 +301,16 @@ START_TEST(test_window)
 	ck_assert_double_eq_tol(num(cJSON_GetArrayItem(a, 0), "duration_s"), to - 2 * 86400 - 79200,
 	                        0.0015);
 	cJSON_Delete(j);
-	ck_assert_int_eq(report("--from 2026-10-30"), 0);
+	ck_assert_int_eq(report("--from 2026-10-30 --to 2999-01-01"), 0);
 	ck_assert_ptr_nonnull(strstr(out, " (--to was in the future: clipped to now)\n"));
+	/* Without --to the window ends now, which is no clipping. */
+	ck_assert_int_eq(report("--from 2026-10-30"), 0);
+	ck_assert_ptr_null(strstr(out, "clipped"));
+	j = report_json("--region eu --chain kusama --from 2026-10-30");
+	ck_assert(cJSON_IsFalse(get(j, "to_clipped")));
+	/* the same window as above, to now, a few seconds later */
+	ck_assert_double_eq_tol(num(get(j, "uptime_total"), "window_s"), to, 60);
+	cJSON_Delete(j);
 }
 END_TEST
 
@@ -327,7 +335,8 @@ START_TEST(test_bad_usage)
 	    {"--from 2026-11-02 --to 2026-11-01", "--from must be before --to"},
 	    {"--from 2026-11-01 --format xml", "--format xml: expected md, html, csv or json"},
 	    /* After now: --to clips to now, before --from (found with the database's clock). */
-	    {"--from 2999-01-01", "--from must be before --to (clipped to now)"},
+	    {"--from 2999-01-01", "--from must be before now (no --to)"},
+	    {"--from 2999-01-01 --to 2999-01-02", "--from must be before --to (clipped to now)"},
 	    {"--from 2026-11-01 --sql-dir sql", "--sql-dir goes with db"},
 	    {"--from 2026-11-01 --json", "report takes only --config, --from"},
 	    {"--from 2026-11-01 extra", "only drain and undrain take a NODE"},
