@@ -121,11 +121,18 @@ static void svg(struct pf_buf *b, const struct report *r, size_t i, size_t j)
 	pf_buf_printf(b, " ");
 	text(b, r->segments[i].chain);
 	pf_buf_printf(b, " timeline\">\n");
-	for (; i < j; i++) {
+	for (size_t k; i < j; i = k) {
 		const struct report_segment *s = &r->segments[i];
-		double x0 = span > 0 ? (double)(s->t0_ms - r->from_ms) * SVG_W / span : 0;
-		double x1 = span > 0 ? (double)(s->t1_ms - r->from_ms) * SVG_W / span : 0;
+		int64_t t1 = s->t1_ms;
+		double x0, x1;
 		enum report_state st = s->state < REPORT_STATE_COUNT ? s->state : REPORT_NODATA;
+
+		/* One bar for a run of the same state (across a new session, for one). */
+		for (k = i + 1;
+		     k < j && r->segments[k].state == s->state && r->segments[k].t0_ms == t1; k++)
+			t1 = r->segments[k].t1_ms;
+		x0 = span > 0 ? (double)(s->t0_ms - r->from_ms) * SVG_W / span : 0;
+		x1 = span > 0 ? (double)(t1 - r->from_ms) * SVG_W / span : 0;
 
 		pf_buf_printf(b,
 		              "<rect class=\"%s\" x=\"%.3f\" y=\"0\" width=\"%.3f\" height=\"24\">"
@@ -133,7 +140,7 @@ static void svg(struct pf_buf *b, const struct report *r, size_t i, size_t j)
 		              state_class[st], x0, x1 - x0, state_names[st]);
 		h_time(b, s->t0_ms);
 		pf_buf_printf(b, " to ");
-		h_time(b, s->t1_ms);
+		h_time(b, t1);
 		pf_buf_printf(b, "</title></rect>\n");
 	}
 	pf_buf_printf(b, "</svg>\n");

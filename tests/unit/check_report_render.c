@@ -241,6 +241,28 @@ START_TEST(test_html)
 }
 END_TEST
 
+/* Neighbours in the same state are one bar: up, up, down over 4 h is two bars, 500 units each. */
+START_TEST(test_html_runs)
+{
+	static const struct report_segment segs[] = {
+	    {"eu", "kusama", REPORT_UP, T0, T0 + H},
+	    {"eu", "kusama", REPORT_UP, T0 + H, T0 + 2 * H},
+	    {"eu", "kusama", REPORT_DOWN, T0 + 2 * H, T0 + 4 * H},
+	};
+	struct report r = {T0, T0 + 4 * H, false, NULL, NULL, NULL, 0, NULL,
+	                   0,  NULL,       0,     NULL, 0,    segs, 3};
+	char *s = render(&r, REPORT_HTML);
+
+	ck_assert_uint_eq(count(s, "<rect "), 2);
+	ck_assert_ptr_nonnull(strstr(s, "<rect class=\"up\" x=\"0.000\" y=\"0\" width=\"500.000\""
+	                                " height=\"24\"><title>up 2026-11-01T00:00:00Z to "
+	                                "2026-11-01T02:00:00Z</title>"));
+	ck_assert_ptr_nonnull(
+	    strstr(s, "<rect class=\"dn\" x=\"500.000\" y=\"0\" width=\"500.000\""));
+	free(s);
+}
+END_TEST
+
 static Suite *report_render_suite(void)
 {
 	Suite *s = suite_create("report_render");
@@ -251,6 +273,7 @@ static Suite *report_render_suite(void)
 	tcase_add_test(tc, test_csv);
 	tcase_add_test(tc, test_json);
 	tcase_add_test(tc, test_html);
+	tcase_add_test(tc, test_html_runs);
 	suite_add_tcase(s, tc);
 	return s;
 }
