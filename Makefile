@@ -91,6 +91,7 @@ FUZZ_DEPS_rpc  := spoa/rpc spoa/methods spoa/rpc_class
 FUZZ_DEPS_hapi_cmd := ctl/hapi/hapi_cmd
 FUZZ_DEPS_noderpc  := ctl/poll/noderpc
 FUZZ_DEPS_ctl_cfg  := ctl/ctl_cfg ctl/cfg_url
+FUZZ_DEPS_report_fmt := ctl/report/report_fmt
 REPLAY_BINS := $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz/replay_%)
 
 BENCH_SRC  := $(wildcard tests/bench/*.c)
@@ -188,7 +189,8 @@ asan:
 
 FUZZ_CC    ?= clang
 FUZZ_FLAGS := -std=gnu11 -D_GNU_SOURCE -g -O1 -I. -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-export FUZZ_DEPS_spop FUZZ_DEPS_rpc FUZZ_DEPS_hapi_cmd FUZZ_DEPS_noderpc FUZZ_DEPS_ctl_cfg
+export FUZZ_DEPS_spop FUZZ_DEPS_rpc FUZZ_DEPS_hapi_cmd FUZZ_DEPS_noderpc FUZZ_DEPS_ctl_cfg \
+	FUZZ_DEPS_report_fmt
 fuzz:
 	$(Q)mkdir -p build/fuzz
 	$(Q)for t in $(FUZZ_NAMES); do \
