@@ -60,6 +60,7 @@ UNIT_DEPS_answer := spoa/spop spoa/notify spoa/rpc spoa/methods spoa/rpc_class
 UNIT_DEPS_plan := ctl/hapi/hapi_cmd
 UNIT_DEPS_ctl_cfg := ctl/cfg_url
 UNIT_DEPS_spool := ctl/db/reccodec
+UNIT_DEPS_report_render := ctl/report/report_fmt ctl/report/report_html
 # Unit tests link their module, libpfcommon and cJSON only: a pure module that
 # reached for libev, libcurl or libmicrohttpd would not link. The poller is I/O.
 UNIT_LIBS_poller := -lev -lcurl -lmicrohttpd -lpthread
@@ -78,11 +79,11 @@ INTEG_BINS := $(INTEG_SRC:tests/integration/%.c=$(BUILD)/tests/integration/%)
 # starts haproxy again against 3.4, built by `make deps` (tests/peers/).
 HAPROXY_34 := $(PF_CACHE)/haproxy-3.4.0/haproxy
 # test_spoa_agent and test_spoa_attack start no HAProxy; test_ctl_admin tests the controller's
-# own HTTP server; test_db_migrate only the controller and PostgreSQL; test_db_writer the
-# write path (through dbw_drive) and PostgreSQL; test_ctl_record what the controller writes to
-# PostgreSQL (HAProxy only serves as the stage there).
+# own HTTP server; test_db_migrate and test_report only the controller and PostgreSQL;
+# test_db_writer the write path (through dbw_drive) and PostgreSQL; test_ctl_record what the
+# controller writes to PostgreSQL (HAProxy only serves as the stage there).
 HAP34_BINS ?= $(filter-out %/test_spoa_agent %/test_spoa_attack %/test_ctl_admin %/test_db_migrate \
-	%/test_db_writer %/test_ctl_record,$(INTEG_BINS))
+	%/test_db_writer %/test_report %/test_ctl_record,$(INTEG_BINS))
 # The writer on a loop, steered by test_db_writer and db_bench.sh (tests/harness/dbw_drive.c).
 DBW_DRIVE  := $(BUILD)/tests/harness/dbw_drive
 
@@ -96,6 +97,7 @@ FUZZ_DEPS_hapi_cmd := ctl/hapi/hapi_cmd
 FUZZ_DEPS_noderpc  := ctl/poll/noderpc
 FUZZ_DEPS_ctl_cfg  := ctl/ctl_cfg ctl/cfg_url
 FUZZ_DEPS_reccodec := ctl/db/reccodec
+FUZZ_DEPS_report_fmt := ctl/report/report_fmt
 REPLAY_BINS := $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz/replay_%)
 
 BENCH_SRC  := $(wildcard tests/bench/*.c)
@@ -201,7 +203,8 @@ asan:
 FUZZ_CC    ?= clang
 FUZZ_FLAGS := -std=gnu11 -D_GNU_SOURCE -g -O1 -I. -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 export FUZZ_DEPS_spop FUZZ_DEPS_rpc FUZZ_DEPS_hapi_cmd FUZZ_DEPS_noderpc FUZZ_DEPS_ctl_cfg \
-	FUZZ_DEPS_reccodec
+	FUZZ_DEPS_reccodec \
+	FUZZ_DEPS_report_fmt
 fuzz:
 	$(Q)mkdir -p build/fuzz
 	$(Q)for t in $(FUZZ_NAMES); do \
@@ -223,6 +226,7 @@ bench: all $(DBW_DRIVE)
 	$(Q)tests/bench/rules_bench.sh $(BUILD)
 	$(Q)PF_CACHE=$(PF_CACHE) tests/bench/attack_figures.sh $(BUILD)
 	$(Q)tests/bench/db_bench.sh $(BUILD)
+	$(Q)tests/bench/report_bench.sh $(BUILD)
 
 demo: deps all
 	$(Q)PF_BUILD=$(BUILD) PF_CACHE=$(PF_CACHE) tests/demo.sh

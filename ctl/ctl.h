@@ -18,6 +18,7 @@
 #include "common/compiler.h"
 #include "ctl/ctl_cfg.h"
 #include "ctl/node.h"
+#include "ctl/node_event.h"
 #include "ctl/poll/noderpc.h"
 #include "ctl/web/status.h"
 
@@ -73,27 +74,6 @@ struct ctl_chain {
 	struct ctl_node **nodes; /* owned array of owned nodes */
 	unsigned n_nodes;
 	struct chain_track track;
-};
-
-/* Where a node's state change came from. */
-enum ctl_change_source {
-	CTL_CHANGE_DECISION = 0, /* node_decide() */
-	CTL_CHANGE_ADMIN,        /* drain/undrain */
-	CTL_CHANGE_CONFIG,       /* added or removed by a config (re)load */
-};
-
-/* One change of one node's state, for the "node changed" hook. */
-struct ctl_node_event {
-	const char *chain, *node;
-	bool added, removed; /* config: <from> (added) or <to> (removed) is meaningless */
-	enum node_state from, to;
-	const char *reason; /* why the node is in <to> */
-	enum ctl_change_source source;
-	int64_t at_ms; /* wall clock */
-	/* The node's facts at the change, for the record. */
-	bool has_best, has_finalized;
-	uint64_t best, finalized, lag_blocks;
-	uint32_t peers;
 };
 
 typedef void (*ctl_node_changed_fn)(void *ctx, const struct ctl_node_event *ev);

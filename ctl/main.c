@@ -32,6 +32,9 @@
 #include "ctl/ctl_cfg.h"
 #include "ctl/db/migrate.h"
 #include "ctl/poll/poller.h"
+#include "ctl/report/report_db.h"
+#include "ctl/report/report_fmt.h"
+#include "ctl/report/report_render.h"
 #include "ctl/state.h"
 #include "ctl/view.h"
 #include "ctl/web/admin.h"
@@ -51,6 +54,10 @@
 #define PF_SQL_DIR "/usr/local/share/polkfura/sql"
 #endif
 
+/* The report's options, in the order of REPORT_OPTS. */
+#define REPORT_OPTS "FTORC"
+enum { ROPT_FROM = 0, ROPT_TO, ROPT_FORMAT, ROPT_REGION, ROPT_CHAIN, ROPT_COUNT };
+
 static void usage(FILE *out)
 {
 	fprintf(out,
@@ -68,7 +75,13 @@ static void usage(FILE *out)
 	        "  keys                     every config key with type, default and range\n"
 	        "  db migrate [--sql-dir D] apply the schema migrations not yet applied to the\n"
 	        "                           `database` of the config, in order, each once\n"
-	        "  db status [--sql-dir D]  list the migrations, applied and pending\n\n"
+	        "  db status [--sql-dir D]  list the migrations, applied and pending\n"
+	        "  report --from T [--to T] [--format md|html|csv|json] [--region R] [--chain C]\n"
+	        "                           the uptime, incident and operational-changes report\n"
+	        "                           of [from, to) from the `database` of the config\n"
+	        "                           (T: 2026-11-01 or 2026-11-01T12:00:00Z or +02:00;\n"
+	        "                           --to defaults to now, a later one is clipped to now;\n"
+	        "                           --format defaults to md)\n\n"
 	        "options:\n"
 	        "  --config FILE            the JSON config (default " DEFAULT_CONFIG ");\n"
 	        "                           status/drain/undrain read only http_listen and\n"
@@ -83,8 +96,8 @@ static void usage(FILE *out)
 	        "  --help, --version\n\n"
 	        "exit codes: 0 done, 1 runtime failure (controller not answering, or it refused:\n"
 	        "401 token, 403 refused, 404 no such node or admin off, 409 min_ready; database\n"
-	        "not reachable, a migration failed or was changed after it was applied), 2 usage\n"
-	        "or config\n");
+	        "not reachable, a migration failed or was changed after it was applied, a report\n"
+	        "query failed), 2 usage or config (a bad --from/--to/--format)\n");
 }
 
 struct http_buf {
@@ -501,7 +514,8 @@ static int cmd_check(const struct ctl_cfg *cfg, const char *config, bool with_ha
 /* Checks the command line; returns 0, or the exit code (2) after a message. */
 static int check_usage(const char *cmd, const char *node, const char *reason, bool force)
 {
-	static const char *const cmds[] = {"run", "check", "status", "drain", "undrain", "db"};
+	static const char *const cmds[] = {"run",     "check", "status", "drain",
+	                                   "undrain", "db",    "report"};
 	bool known = false, takes_node = strcmp(cmd, "drain") == 0 || strcmp(cmd, "undrain") == 0;
 
 	if (strcmp(cmd, "db") == 0) {
@@ -534,6 +548,45 @@ static int check_usage(const char *cmd, const char *node, const char *reason, bo
 		return 2;
 	}
 	return 0;
+}
+
+/* --haproxy goes with check, --sql-dir with db. Returns 0, or 2 after a message. */
+static int flag_usage(const char *cmd, bool check_haproxy, const char *sql_dir)
+{
+	if (check_haproxy && strcmp(cmd, "check") != 0) {
+		fprintf(stderr, "polkfura-ctl: --haproxy goes with check\n");
+		return 2;
+	}
+	if (sql_dir != NULL && strcmp(cmd, "db") != 0) {
+		fprintf(stderr, "polkfura-ctl: --sql-dir goes with db\n");
+		return 2;
+	}
+	return 0;
+}
+
+/*
+ * The report's options go with report only, and report takes no other
+ * (<others>: one was given). Returns -1 when the command is not report and
+ * takes none of them, 0 to run the report, or 2 after a message.
+ */
+static int report_usage(const char *cmd, const char *const *ro, bool others)
+{
+	bool is_report = strcmp(cmd, "report") == 0, any = false;
+
+	for (int i = 0; i < ROPT_COUNT; i++)
+		any = any || ro[i] != NULL;
+	if (!is_report && any) {
+		fprintf(stderr,
+		        "polkfura-ctl: --from, --to, --format, --region and --chain go with "
+		        "report\n");
+		return 2;
+	}
+	if (is_report && others) {
+		fprintf(stderr, "polkfura-ctl: report takes only --config, --from, --to, --format, "
+		                "--region and --chain\n");
+		return 2;
+	}
+	return is_report ? 0 : -1;
 }
 
 /*
@@ -592,6 +645,80 @@ static int cmd_db(const char *sub, const char *config, const char *sql_dir)
 	return rc;
 }
 
+/* Reads --from/--to into <q> (to: far in the future, so now, when absent). Returns 0 or 2. */
+static int report_window(const char *const *ro, struct report_query *q)
+{
+	const char *why = NULL;
+
+	if (ro[ROPT_FROM] == NULL) {
+		fprintf(stderr, "polkfura-ctl: report needs --from (a date or an ISO 8601 time)\n");
+		return 2;
+	}
+	if (!rfmt_parse_time(ro[ROPT_FROM], &q->from_ms, &why)) {
+		fprintf(stderr, "polkfura-ctl: --from %s: %s\n", ro[ROPT_FROM], why);
+		return 2;
+	}
+	q->to_ms = INT64_C(253402300799000); /* 9999-12-31T23:59:59Z: becomes now() */
+	q->to_now = ro[ROPT_TO] == NULL;
+	if (ro[ROPT_TO] != NULL && !rfmt_parse_time(ro[ROPT_TO], &q->to_ms, &why)) {
+		fprintf(stderr, "polkfura-ctl: --to %s: %s\n", ro[ROPT_TO], why);
+		return 2;
+	}
+	if (q->from_ms >= q->to_ms) {
+		fprintf(stderr, "polkfura-ctl: --from must be before --to\n");
+		return 2;
+	}
+	return 0;
+}
+
+/* report: reads the window from the database of the config, prints it in the format asked. */
+static int cmd_report(const char *config, const char *const *ro)
+{
+	enum report_format fmt = REPORT_MD;
+	struct report_query q = {0, 0, false, ro[ROPT_REGION], ro[ROPT_CHAIN]};
+	struct report_db *hold = NULL;
+	struct migrate_opts o;
+	struct report r;
+	struct ctl_cfg cfg;
+	char err[2048], *text = NULL;
+	size_t len = 0;
+	int rc = report_window(ro, &q);
+
+	if (rc != 0)
+		return rc;
+	if (ro[ROPT_FORMAT] != NULL && !report_format_parse(ro[ROPT_FORMAT], &fmt)) {
+		fprintf(stderr, "polkfura-ctl: --format %s: expected md, html, csv or json\n",
+		        ro[ROPT_FORMAT]);
+		return 2;
+	}
+	if (ctl_cfg_load(config, &cfg, err, sizeof(err)) == -1) {
+		fprintf(stderr, "polkfura-ctl: %s\n", err);
+		return 2;
+	}
+	if (cfg.database[0] == '\0') {
+		fprintf(stderr, "polkfura-ctl: %s: no database key (a libpq connection string)\n",
+		        config);
+		ctl_cfg_free(&cfg);
+		return 2;
+	}
+	o = (struct migrate_opts){cfg.database, cfg.database_password_file, NULL};
+	rc = report_db_read(&o, &q, &r, &hold, err, sizeof(err));
+	if (rc == 0) {
+		text = report_render(&r, fmt, &len);
+		if (text == NULL || fwrite(text, 1, len, stdout) != len || fflush(stdout) != 0) {
+			snprintf(err, sizeof(err), "%s",
+			         text == NULL ? "out of memory" : "writing");
+			rc = 1;
+		}
+	}
+	if (rc != 0)
+		fprintf(stderr, "polkfura-ctl: report: %s\n", err);
+	free(text);
+	report_db_free(hold);
+	ctl_cfg_free(&cfg);
+	return rc;
+}
+
 /* status, drain, undrain: the running controller. */
 static int cmd_client(const char *cmd, const char *config, const char *url, const char *token_file,
                       const char *node, const char *reason, bool force, bool raw)
@@ -625,10 +752,15 @@ int main(int argc, char **argv)
 	    {"force", no_argument, NULL, 'f'},
 	    {"haproxy", no_argument, NULL, 'H'},
 	    {"sql-dir", required_argument, NULL, 's'},
+	    {"from", required_argument, NULL, 'F'},
+	    {"to", required_argument, NULL, 'T'},
+	    {"format", required_argument, NULL, 'O'},
+	    {"region", required_argument, NULL, 'R'},
+	    {"chain", required_argument, NULL, 'C'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *config = DEFAULT_CONFIG, *reason = NULL, *cmd = NULL, *node = NULL;
-	const char *url = NULL, *token_file = NULL, *sql_dir = NULL;
+	const char *url = NULL, *token_file = NULL, *sql_dir = NULL, *ro[ROPT_COUNT] = {NULL};
 	struct ctl_cfg cfg;
 	char err[2048];
 	bool raw = false, force = false, check_haproxy = false;
@@ -661,6 +793,13 @@ int main(int argc, char **argv)
 		case 's':
 			sql_dir = optarg;
 			break;
+		case 'F':
+		case 'T':
+		case 'O':
+		case 'R':
+		case 'C':
+			ro[strchr(REPORT_OPTS, opt) - REPORT_OPTS] = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -680,16 +819,15 @@ int main(int argc, char **argv)
 	if (rc != -1)
 		return rc;
 	rc = check_usage(cmd, node, reason, force);
+	if (rc == 0)
+		rc = flag_usage(cmd, check_haproxy, sql_dir);
 	if (rc != 0)
 		return rc;
-	if (check_haproxy && strcmp(cmd, "check") != 0) {
-		fprintf(stderr, "polkfura-ctl: --haproxy goes with check\n");
-		return 2;
-	}
-	if (sql_dir != NULL && strcmp(cmd, "db") != 0) {
-		fprintf(stderr, "polkfura-ctl: --sql-dir goes with db\n");
-		return 2;
-	}
+	rc = report_usage(cmd, ro,
+	                  url != NULL || token_file != NULL || raw || reason != NULL || force ||
+	                      sql_dir != NULL || check_haproxy);
+	if (rc != -1)
+		return rc != 0 ? rc : cmd_report(config, ro);
 	if (strcmp(cmd, "db") == 0) {
 		if (url != NULL || token_file != NULL || raw || reason != NULL || force) {
 			fprintf(stderr, "polkfura-ctl: db takes only --config and --sql-dir\n");

@@ -6,16 +6,17 @@
  */
 #include "ctl/recorder.h"
 
+#include <sys/random.h>
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "common/log.h"
-#include "ctl/ctl.h"
 #include "ctl/db/observe.h"
 #include "ctl/db/writer.h"
+#include "ctl/node_event.h"
 
 #define MOD "recorder"
 
@@ -291,6 +292,67 @@ static bool node_is_out(const struct rec_node_view *nv)
 	return !nv->ready && !nv->admin;
 }
 
+/* The incidents the database had open when the lock was taken become ours (same ids). */
+static void adopt_open(struct recorder *r)
+{
+	for (size_t i = 0; i < r->n_adopt; i++) {
+		const struct dbw_open_incident *a = &r->adopt[i];
+		struct open_incident *o;
+		int k;
+
+		for (k = 0; k < INC_KIND_COUNT && strcmp(inc_kinds[k], a->kind) != 0; k++)
+			;
+		if (k == INC_KIND_COUNT)
+			continue; /* not ours to manage (region_unreachable is the prober's) */
+		o = add_open(r);
+		if (o == NULL)
+			break;
+		memcpy(o->id, a->id, sizeof(o->id));
+		snprintf(o->chain, sizeof(o->chain), "%s", a->chain);
+		o->kind = (enum inc_kind)k;
+		snprintf(o->node, sizeof(o->node), "%.*s", REC_NAME_MAX,
+		         k == INC_NODE_OUT ? a->nodes : "");
+		o->wanted = false;
+	}
+	free(r->adopt);
+	r->adopt = NULL;
+	r->n_adopt = 0;
+}
+
+/* One chain at the session's start: its state from "nodata", its incidents as seen now. */
+static void session_chain(struct recorder *r, const struct rec_chain_view *v, int64_t now_ms)
+{
+	struct chain_seen *cs = chain_slot(r, v->name);
+	struct obs_counts c;
+	char why[REC_TEXT_MAX + 1];
+	enum obs_state st;
+
+	chain_counts(v, &c);
+	st = obs_chain_state(&c, why, sizeof(why));
+	if (cs != NULL)
+		cs->state = st;
+	put_chain_change(r, v, &c, OBS_NODATA, st, why, now_ms);
+	chain_incidents(r, v, st, why, now_ms);
+	/* chain_incidents() closed those that no longer apply. */
+	for (int k = INC_DEGRADED; k < INC_KIND_COUNT; k++) {
+		struct open_incident *o = find_open(r, v->name, (enum inc_kind)k, NULL);
+
+		if (o != NULL)
+			o->wanted = true;
+	}
+	for (unsigned j = 0; j < v->n; j++) {
+		struct open_incident *o;
+
+		if (!node_is_out(&v->nodes[j]))
+			continue;
+		incident_open(r, v->name, INC_NODE_OUT, v->nodes[j].name,
+		              "out of rotation when this controller took over", now_ms);
+		o = find_open(r, v->name, INC_NODE_OUT, v->nodes[j].name);
+		if (o != NULL)
+			o->wanted = true;
+	}
+}
+
 /*
  * The first round after taking the lock: every chain's state from "nodata",
  * and the incidents made to match what is seen now: an open one of the
@@ -315,61 +377,9 @@ static void session_start(struct recorder *r, const struct rec_chain_view *chain
 	log_info(MOD, "recording for region %s: session %s (%zu incidents open in the database)",
 	         r->region, r->session, r->n_adopt);
 	put_beat(r, now_ms);
-	/* Adopt first, so the opens below find them. */
-	for (size_t i = 0; i < r->n_adopt; i++) {
-		const struct dbw_open_incident *a = &r->adopt[i];
-		struct open_incident *o;
-		int k;
-
-		for (k = 0; k < INC_KIND_COUNT && strcmp(inc_kinds[k], a->kind) != 0; k++)
-			;
-		if (k == INC_KIND_COUNT)
-			continue; /* not ours to manage (region_unreachable is the prober's) */
-		o = add_open(r);
-		if (o == NULL)
-			break;
-		memcpy(o->id, a->id, sizeof(o->id));
-		snprintf(o->chain, sizeof(o->chain), "%s", a->chain);
-		o->kind = (enum inc_kind)k;
-		snprintf(o->node, sizeof(o->node), "%.*s", REC_NAME_MAX, k == INC_NODE_OUT ? a->nodes : "");
-	}
-	free(r->adopt);
-	r->adopt = NULL;
-	r->n_adopt = 0;
-	for (size_t i = 0; i < r->n_open; i++)
-		r->open[i].wanted = false;
-	for (unsigned i = 0; i < n; i++) {
-		const struct rec_chain_view *v = &chains[i];
-		struct chain_seen *cs = chain_slot(r, v->name);
-		struct obs_counts c;
-		char why[REC_TEXT_MAX + 1];
-		enum obs_state st;
-
-		chain_counts(v, &c);
-		st = obs_chain_state(&c, why, sizeof(why));
-		if (cs != NULL)
-			cs->state = st;
-		put_chain_change(r, v, &c, OBS_NODATA, st, why, now_ms);
-		chain_incidents(r, v, st, why, now_ms);
-		/* chain_incidents() closed those that no longer apply. */
-		for (int k = INC_DEGRADED; k < INC_KIND_COUNT; k++) {
-			struct open_incident *o = find_open(r, v->name, (enum inc_kind)k, NULL);
-
-			if (o != NULL)
-				o->wanted = true;
-		}
-		for (unsigned j = 0; j < v->n; j++) {
-			struct open_incident *o;
-
-			if (!node_is_out(&v->nodes[j]))
-				continue;
-			incident_open(r, v->name, INC_NODE_OUT, v->nodes[j].name,
-			              "out of rotation when this controller took over", now_ms);
-			o = find_open(r, v->name, INC_NODE_OUT, v->nodes[j].name);
-			if (o != NULL)
-				o->wanted = true;
-		}
-	}
+	adopt_open(r); /* first, so the opens below find them */
+	for (unsigned i = 0; i < n; i++)
+		session_chain(r, &chains[i], now_ms);
 	/* Adopted ones that no longer apply end now. */
 	for (size_t i = 0; i < r->n_open;) {
 		if (r->open[i].wanted) {

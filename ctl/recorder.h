@@ -26,7 +26,7 @@
 
 struct ev_loop;
 struct recorder;
-struct ctl_node_event; /* ctl/ctl.h */
+struct ctl_node_event; /* ctl/node_event.h */
 
 #define RECORDER_BEAT_MS 5000 /* heartbeat: the "no data" precision after a crash */
 
@@ -59,10 +59,10 @@ struct rec_chain_view {
 };
 
 struct recorder_stats {
-	bool holder;     /* holds the region's lock (or held it last, while the database is away) */
-	bool recording;  /* a session is open: states, incidents and samples are recorded */
-	bool connected;  /* to the database */
-	uint64_t put;    /* records handed to the writer */
+	bool holder;    /* holds the region's lock (or held it last, while the database is away) */
+	bool recording; /* a session is open: states, incidents and samples are recorded */
+	bool connected; /* to the database */
+	uint64_t put;   /* records handed to the writer */
 	uint64_t written;
 	uint64_t lost;
 	uint64_t outages;
@@ -103,7 +103,8 @@ bool recorder_quiesce(struct recorder *r, int64_t now_ms);
 /* True when nothing waits for the database, or it is away (the spool keeps it all). */
 bool recorder_drained(const struct recorder *r);
 
-/* recorder_quiesce() if not done, then closes the writer (what waits stays in the spool) and frees. */
+/* recorder_quiesce() if not done, then closes the writer (what waits stays in the spool) and frees.
+ */
 void recorder_close(struct recorder *r, int64_t now_ms);
 
 #endif

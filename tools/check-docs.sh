@@ -34,12 +34,26 @@ else
 	echo "check-docs: $ctl not built; run make first"
 	missing=1
 fi
-for cmd in run check status drain undrain keys "db migrate" "db status"; do
+for cmd in run check status drain undrain keys "db migrate" "db status" report; do
 	if ! grep -q "polkfura-ctl $cmd" README.md; then
 		echo "check-docs: README.md does not document polkfura-ctl $cmd"
 		missing=1
 	fi
 done
+
+# Every option of polkfura-ctl report appears in README.md, and README's sample report is the
+# one test_report checks (tests/data/report/expected.md), unchanged.
+for opt in from to format region chain; do
+	if ! grep -q -- "--$opt" README.md; then
+		echo "check-docs: README.md does not document polkfura-ctl report --$opt"
+		missing=1
+	fi
+done
+if ! sed -n '/^<!-- sample-report: /,/^<!-- \/sample-report -->/p' README.md | sed '1,2d;$d' |
+	sed '$d' | cmp -s - tests/data/report/expected.md; then
+	echo "check-docs: README.md's sample report differs from tests/data/report/expected.md"
+	missing=1
+fi
 
 # Every public Makefile target appears in README.md.
 for t in test demo deps unit integration asan fuzz bench lint format install clean check-docs; do

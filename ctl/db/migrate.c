@@ -109,7 +109,7 @@ static void quiet(void *arg, const char *message)
 }
 
 /* Connects; returns the connection, or NULL with the reason and <*rc> (1, or 2 for the file). */
-static PGconn *connect_db(const struct migrate_opts *o, int *rc, char *err, size_t errlen)
+PGconn *migrate_connect(const struct migrate_opts *o, int *rc, char *err, size_t errlen)
 {
 	const char *keys[] = {"dbname", "application_name", "password", NULL};
 	const char *vals[] = {o->conninfo, "polkfura-ctl", NULL, NULL};
@@ -295,7 +295,7 @@ int migrate_run(const struct migrate_opts *o, FILE *out, char *err, size_t errle
 
 	if (sql_dir_read(&d, o->sql_dir, err, errlen) == -1)
 		return 2;
-	c = connect_db(o, &rc, err, errlen);
+	c = migrate_connect(o, &rc, err, errlen);
 	if (c == NULL)
 		goto out;
 	/* Waits for another migrate; released when the session ends, whatever happens. */
@@ -329,7 +329,7 @@ int migrate_status(const struct migrate_opts *o, FILE *out, char *err, size_t er
 
 	if (sql_dir_read(&d, o->sql_dir, err, errlen) == -1)
 		return 2;
-	c = connect_db(o, &rc, err, errlen);
+	c = migrate_connect(o, &rc, err, errlen);
 	if (c == NULL)
 		goto out;
 	rc = 1;

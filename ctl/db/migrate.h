@@ -17,6 +17,8 @@
 
 #include <stdio.h>
 
+struct pg_conn; /* libpq's PGconn */
+
 /* pg_advisory_lock key: the ASCII bytes of "polkfura" as a big-endian bigint (0x706f6c6b66757261).
  */
 #define MIGRATE_LOCK_KEY "8101813463199085153"
@@ -56,5 +58,14 @@ int migrate_run(const struct migrate_opts *o, FILE *out, char *err, size_t errle
  * 2 as migrate_run. Takes no lock and changes nothing. Blocking.
  */
 int migrate_status(const struct migrate_opts *o, FILE *out, char *err, size_t errlen);
+
+/*
+ * Connects to <o>->conninfo with the password of <o>->password_file (when
+ * set), as application polkfura-ctl, with the server's notices silenced.
+ * Returns the connection (the caller PQfinish()es it), or NULL with the
+ * reason in <err> and <*rc> 1 (database unreachable) or 2 (password file
+ * refused). Blocking. Also used by `polkfura-ctl report`.
+ */
+struct pg_conn *migrate_connect(const struct migrate_opts *o, int *rc, char *err, size_t errlen);
 
 #endif
