@@ -142,9 +142,57 @@ static int down_periods(double *out, int max)
 	return n;
 }
 
+/*
+ * polkfura-ctl report --format json over the session's seconds: the
+ * polkadot row's down_s, nodata_s and the window's length, in <out>[3].
+ */
+static void report_polkadot(double out[3])
+{
+	char args[1600], from[64], to[64], *text;
+	const cJSON *row, *rows;
+	cJSON *root;
+	size_t cap = 1 << 16;
+	double window;
+
+	snprintf(from, sizeof(from), "%s",
+	         db("SELECT to_char(date_trunc('second', started_at) AT TIME ZONE 'UTC', "
+	            "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM observer_sessions;"));
+	snprintf(to, sizeof(to), "%s",
+	         db("SELECT to_char(date_trunc('second', last_seen) AT TIME ZONE 'UTC' + interval "
+	            "'1 second', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM observer_sessions;"));
+	window =
+	    strtod(db("SELECT extract(epoch FROM date_trunc('second', last_seen) + interval "
+	              "'1 second' - date_trunc('second', started_at)) FROM observer_sessions;"),
+	           NULL);
+	snprintf(args, sizeof(args), "report --config '%s' --from %s --to %s --format json",
+	         migrate_cfg, from, to);
+	text = calloc(1, cap);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_msg(h_ctl_run(NULL, args, text, cap) == 0, "%s", text);
+	root = cJSON_Parse(text);
+	ck_assert_msg(root != NULL, "report is not JSON: %s", text);
+	rows = cJSON_GetObjectItemCaseSensitive(root, "uptime");
+	out[0] = out[1] = -1;
+	cJSON_ArrayForEach(row, rows)
+	{
+		const cJSON *chain = cJSON_GetObjectItemCaseSensitive(row, "chain");
+
+		if (cJSON_IsString(chain) && strcmp(chain->valuestring, "polkadot") == 0) {
+			out[0] =
+			    cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(row, "down_s"));
+			out[1] =
+			    cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(row, "nodata_s"));
+		}
+	}
+	ck_assert_msg(out[0] >= 0 && out[1] >= 0, "no polkadot row in the report: %s", text);
+	out[2] = window;
+	cJSON_Delete(root);
+	free(text);
+}
+
 START_TEST(test_fault_timeline)
 {
-	double t_all_down, t_all_up, t_stall, t_unstall, down[4];
+	double t_all_down, t_all_up, t_stall, t_unstall, down[4], rep[3], injected;
 
 	start();
 	wait_db(last_chain_state, "up", 10);
@@ -224,6 +272,22 @@ START_TEST(test_fault_timeline)
 	ck_assert_str_eq(db("SELECT count(*) > 0 FROM minute_samples WHERE chain = 'polkadot' AND "
 	                    "nodes_total = 3;"),
 	                 "t");
+	/*
+	 * The report over the session's whole seconds: the downtime is the two
+	 * faults, each within its bound; no data only at the window's edges (the
+	 * session starts and ends within a second of them).
+	 */
+	report_polkadot(rep);
+	injected = (t_all_up - t_all_down) + (t_unstall - t_stall - STALL_MS / 1000.0);
+	printf("fault timeline: injected %.3f s down, recorded %.3f s, the report says %.0f s; "
+	       "no data %.0f s of %.0f s\n",
+	       injected, down[0] + down[1], rep[0], rep[1], rep[2]);
+	ck_assert_msg(fabs(rep[0] - injected) <= 2 * TOL_S + BT_MS / 1000.0 + 1.0,
+	              "report: %.0f s down, injected %.3f s", rep[0], injected);
+	ck_assert_msg(fabs(rep[0] - (down[0] + down[1])) <= 1.0,
+	              "report: %.0f s down, the recorded changes %.3f s", rep[0],
+	              down[0] + down[1]);
+	ck_assert_msg(rep[1] <= 2.0, "report: %.0f s of no data in a watched window", rep[1]);
 	ck_assert_str_eq(db("SELECT count(*), bool_and(last_seen >= (SELECT max(at) FROM "
 	                    "chain_state_changes)) FROM observer_sessions;"),
 	                 "1|t");
@@ -245,7 +309,8 @@ static char *logged_incidents(const char *log, const char *verb)
 
 		if (sp == NULL || strncmp(sp, needle, strlen(needle)) != 0)
 			continue;
-		n += (size_t)snprintf(out + n, cap - n, "%s%.*s", n ? "\n" : "", (int)(sp - id), id);
+		n +=
+		    (size_t)snprintf(out + n, cap - n, "%s%.*s", n ? "\n" : "", (int)(sp - id), id);
 	}
 	free(text);
 	return out;
@@ -314,7 +379,8 @@ START_TEST(test_db_away_and_kill)
 	                 "node_out:p0\nchain_down:");
 	/* Every chain change the two runs logged, once each; the node change of the outage once. */
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM chain_state_changes;");
-	ck_assert_int_eq(strtol(db(sql), NULL, 10), log_lines(fx.ctl.log, "mod=recorder chain=polkadot "));
+	ck_assert_int_eq(strtol(db(sql), NULL, 10),
+	                 log_lines(fx.ctl.log, "mod=recorder chain=polkadot "));
 	ck_assert_str_eq(db("SELECT count(*) FROM node_state_changes WHERE node = 'p0' AND "
 	                    "to_state = 'drain';"),
 	                 "1");
