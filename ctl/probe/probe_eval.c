@@ -55,8 +55,7 @@ static void add_body(const struct probe_answer *a, char *why, size_t whylen, siz
 	st = cJSON_GetObjectItemCaseSensitive(root, "status");
 	re = cJSON_GetObjectItemCaseSensitive(root, "reason");
 	if (cJSON_IsString(st) && st->valuestring != NULL) {
-		add(why, whylen, n, ": %s",
-		    clean(st->valuestring, strlen(st->valuestring), f));
+		add(why, whylen, n, ": %s", clean(st->valuestring, strlen(st->valuestring), f));
 		if (cJSON_IsString(re) && re->valuestring != NULL)
 			add(why, whylen, n, " (%s)",
 			    clean(re->valuestring, strlen(re->valuestring), f));

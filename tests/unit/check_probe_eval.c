@@ -33,7 +33,8 @@ START_TEST(test_classify_answers)
 	ck_assert(!classify(503, "{\"status\":\"saturated\"}", why, sizeof(why)));
 	ck_assert_str_eq(why, "HTTP 503: saturated");
 	/* The frontend's answer when the backend has no health rule. */
-	ck_assert(!classify(503, "{\"status\":\"down\",\"reason\":\"no health rule in the backend\"}",
+	ck_assert(!classify(503,
+	                    "{\"status\":\"down\",\"reason\":\"no health rule in the backend\"}",
 	                    why, sizeof(why)));
 	ck_assert_str_eq(why, "HTTP 503: down (no health rule in the backend)");
 	/* Another 2xx, a redirect (never followed), a 404 of an unknown host: unreachable. */
@@ -41,8 +42,8 @@ START_TEST(test_classify_answers)
 	ck_assert_str_eq(why, "HTTP 204");
 	ck_assert(!classify(308, "", why, sizeof(why)));
 	ck_assert_str_eq(why, "HTTP 308");
-	ck_assert(!classify(404, "{\"jsonrpc\":\"2.0\",\"error\":{\"code\":-32601}}", why,
-	                    sizeof(why)));
+	ck_assert(
+	    !classify(404, "{\"jsonrpc\":\"2.0\",\"error\":{\"code\":-32601}}", why, sizeof(why)));
 	ck_assert_str_eq(why, "HTTP 404: {?jsonrpc?:?2.0?,?error?:{?code?:-32601}}");
 }
 END_TEST
@@ -94,14 +95,14 @@ END_TEST
 static const struct probe_limits lim32 = {.fall = 3, .rise = 2};
 
 /* Feeds the outcomes of <seq> ('o' ok, 'x' failure), one per second from <t0>; returns changes. */
-static int feed(struct probe_track *t, const struct probe_limits *lim, const char *seq,
-                int64_t t0)
+static int feed(struct probe_track *t, const struct probe_limits *lim, const char *seq, int64_t t0)
 {
 	int changes = 0;
 
 	for (size_t i = 0; seq[i] != '\0'; i++)
-		changes += probe_track_feed(t, lim, seq[i] == 'o', seq[i] == 'o' ? "HTTP 200" : "bad",
-		                            t0 + (int64_t)i * 1000);
+		changes +=
+		    probe_track_feed(t, lim, seq[i] == 'o', seq[i] == 'o' ? "HTTP 200" : "bad",
+		                     t0 + (int64_t)i * 1000);
 	return changes;
 }
 
@@ -154,7 +155,8 @@ START_TEST(test_fall_and_rise)
 	ck_assert_int_eq(t.at_ms, 12000);
 	ck_assert_str_eq(t.why, "timeout");
 	ck_assert_str_eq(probe_state_name(t.state), "unreachable");
-	/* More failures change nothing (one change per outage); the reason of the decision stays. */
+	/* More failures change nothing (one change per outage); the reason of the decision stays.
+	 */
 	ck_assert_int_eq(feed(&t, &lim32, "xxxx", 13000), 0);
 	ck_assert_str_eq(t.why, "timeout");
 	ck_assert_str_eq(t.last_why, "bad");
