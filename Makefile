@@ -62,6 +62,8 @@ UNIT_DEPS_ctl_cfg := ctl/cfg_url
 # Unit tests link their module, libpfcommon and cJSON only: a pure module that
 # reached for libev, libcurl or libmicrohttpd would not link. The poller is I/O.
 UNIT_LIBS_poller := -lev -lcurl -lmicrohttpd -lpthread
+UNIT_DEPS_prober := ctl/probe/probe_eval ctl/poll/poller
+UNIT_LIBS_prober := -lev -lcurl -lmicrohttpd -lpthread
 UNIT_DEPS_admin := ctl/web/http ctl/state
 UNIT_LIBS_admin := -lev -lmicrohttpd -lpthread
 UNIT_LIBS_state := -lev -lpthread
