@@ -34,8 +34,8 @@ struct target {
 };
 
 struct prober {
-	struct ev_loop *loop;   /* borrowed */
-	struct poller *poller;  /* owned */
+	struct ev_loop *loop;  /* borrowed */
+	struct poller *poller; /* owned */
 	ev_timer tick;
 	struct target **t; /* owned array of owned targets, n entries */
 	unsigned n;
@@ -143,8 +143,7 @@ static bool fits(const struct prober_target_cfg *tc)
 }
 
 /* The target of <p> probing <url> and not yet taken into <taken>, or NULL. */
-static struct target *find(const struct prober *p, const char *url, const bool *taken,
-                           unsigned *at)
+static struct target *find(const struct prober *p, const char *url, const bool *taken, unsigned *at)
 {
 	for (unsigned i = 0; i < p->n; i++)
 		if (!taken[i] && strcmp(p->t[i]->url, url) == 0) {

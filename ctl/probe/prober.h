@@ -62,7 +62,7 @@ PF_MUSTCHECK struct prober *prober_new(struct ev_loop *loop, prober_changed_cb_f
  */
 PF_MUSTCHECK int prober_set_cfg(struct prober *p, const struct prober_cfg *cfg);
 
-/* What the status shows of one probed URL. Strings point into the prober, valid until it changes. */
+/* What the status shows of one probed URL; strings point into the prober until it changes. */
 struct prober_view {
 	const char *region, *chain, *url;
 	enum probe_state state;

@@ -162,7 +162,8 @@ START_TEST(test_edge_down_and_back)
 	wait_log(want, bound);
 	fprintf(stderr, "reachable %.2f s after SIGHUP (bound %.2f s)\n", h_now() - t, bound);
 	snprintf(metric_key, sizeof(metric_key),
-	         "polkfura_ctl_probe_reachable{region=\"eu2\",chain=\"polkadot\",url=\"%s\"} ", url);
+	         "polkfura_ctl_probe_reachable{region=\"eu2\",chain=\"polkadot\",url=\"%s\"} ",
+	         url);
 	ck_assert(metric(metric_key) == 1);
 	pr = status_probe(&st, 0);
 	ck_assert_str_eq(fx_json_str(pr, "state"), "reachable");
@@ -186,18 +187,17 @@ START_TEST(test_edge_down_and_back)
 	         "region=eu2 chain=polkadot url=%s unreachable: HTTP 503: down (first failed", url);
 	bound = probe_bound_s(PR_FALL, PR_INTERVAL_MS, PR_TIMEOUT_MS);
 	wait_log(want, bound);
-	fprintf(stderr, "unreachable %.2f s after /health said 503 (bound %.2f s)\n",
-	        h_now() - t, bound);
+	fprintf(stderr, "unreachable %.2f s after /health said 503 (bound %.2f s)\n", h_now() - t,
+	        bound);
 	ck_assert(metric(metric_key) == 0);
 	pr = status_probe(&st, 0);
 	ck_assert_str_eq(fx_json_str(pr, "state"), "unreachable");
 	ck_assert_str_eq(fx_json_str(pr, "why"), "HTTP 503: down");
 	/* The outage starts at the run's first failed probe: after the steer, before now. */
-	ck_assert_msg(fx_json_num(pr, "since_ms") >= (double)(steer_ms - 50) &&
-	                  fx_json_num(pr, "since_ms") <=
-	                      (double)(wall_ms() - (PR_FALL - 1) * PR_INTERVAL_MS),
-	              "since_ms %.0f, steer at %lld", fx_json_num(pr, "since_ms"),
-	              (long long)steer_ms);
+	ck_assert_msg(
+	    fx_json_num(pr, "since_ms") >= (double)(steer_ms - 50) &&
+	        fx_json_num(pr, "since_ms") <= (double)(wall_ms() - (PR_FALL - 1) * PR_INTERVAL_MS),
+	    "since_ms %.0f, steer at %lld", fx_json_num(pr, "since_ms"), (long long)steer_ms);
 	ck_assert(fx_json_num(pr, "failures") >= PR_FALL);
 	cJSON_Delete(st);
 
@@ -205,8 +205,8 @@ START_TEST(test_edge_down_and_back)
 	snprintf(want, sizeof(want), "{\"peers\": %.0f}", peers);
 	ck_assert_int_eq(h_nodesim_control(&fx.sim, "/all/steer", want, NULL), 200);
 	t = wait_edge(url, 200, fx_bound_s(FX_RISE) + 1);
-	snprintf(want, sizeof(want),
-	         "region=eu2 chain=polkadot url=%s reachable again: HTTP 200", url);
+	snprintf(want, sizeof(want), "region=eu2 chain=polkadot url=%s reachable again: HTTP 200",
+	         url);
 	bound = probe_bound_s(PR_RISE, PR_INTERVAL_MS, PR_TIMEOUT_MS);
 	wait_log(want, bound);
 	fprintf(stderr, "reachable again %.2f s after /health said 200 (bound %.2f s)\n",
@@ -265,8 +265,9 @@ START_TEST(test_closed_port_and_wrong_name)
 	/* The window covers the decision and several probes after it. */
 	window = PR_RELOAD_S + probe_bound_s(PR_FALL + 4, PR_INTERVAL_MS, PR_TIMEOUT_MS);
 	never_reachable(1, "Couldn't connect to server", window);
-	never_reachable(2, "no alternative certificate subject name matches target host name "
-	                   "'other.localhost'",
+	never_reachable(2,
+	                "no alternative certificate subject name matches target host name "
+	                "'other.localhost'",
 	                PR_INTERVAL_MS * 3 / 1000.0);
 	/* The healthy one beside them is reachable; one line per region. */
 	snprintf(keys, sizeof(keys), "mod=ctl region=eu2 chain=- url=%s reachable: HTTP 200", ok);
