@@ -80,7 +80,8 @@ INTEG_BINS := $(INTEG_SRC:tests/integration/%.c=$(BUILD)/tests/integration/%)
 HAPROXY_34 := $(PF_CACHE)/haproxy-3.4.0/haproxy
 # test_spoa_agent and test_spoa_attack start no HAProxy; test_ctl_admin tests the controller's
 # own HTTP server; test_db_migrate only the controller and PostgreSQL; test_ctl_record what the
-# controller writes to PostgreSQL (HAProxy only serves as the stage there).
+# controller writes to PostgreSQL (HAProxy only serves as the stage there); test_ctl_probe the
+# controller's probes (HAProxy only stands for the other region's edge).
 HAP34_BINS ?= $(filter-out %/test_spoa_agent %/test_spoa_attack %/test_ctl_admin %/test_db_migrate %/test_ctl_record %/test_ctl_probe,$(INTEG_BINS))
 
 # Fuzz targets: tests/fuzz/fuzz_<t>.c with UNIT-style deps; replayed by a gcc driver.

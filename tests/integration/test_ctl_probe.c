@@ -278,12 +278,35 @@ START_TEST(test_closed_port_and_wrong_name)
 }
 END_TEST
 
-/* Without probe_tls_ca_file the system's CAs are trusted; they do not sign the harness's. */
+/*
+ * A probe_tls_ca_file that cannot serve: `check` refuses it (exit 2, naming the
+ * key), SIGHUP keeps the running config. Without the key the system's CAs are
+ * trusted; they do not sign the harness's certificate.
+ */
 START_TEST(test_untrusted_ca)
 {
-	char url[128], keys[1024];
+	char url[128], keys[1024], path[600], args[700], out[2048], *cfg;
+	int refused = fx_log_count("reload refused");
 
 	edge_url("polkadot.localhost", fx.hap.https_port, url, sizeof(url));
+	snprintf(keys, sizeof(keys),
+	         "\"probe\": [{\"region\": \"eu2\", \"url\": \"%s\"}], "
+	         "\"probe_tls_ca_file\": \"%s/no-such-ca.pem\"",
+	         url, h_tmpdir());
+	cfg = fx_ctl_config(fx_socket_item, NULL, keys);
+	snprintf(path, sizeof(path), "%s/ctl-bad-probe-ca.json", h_tmpdir());
+	ck_assert_int_eq(h_write_file(path, cfg), 0);
+	snprintf(args, sizeof(args), "check --config %s", path);
+	ck_assert_int_eq(h_ctl_run(NULL, args, out, sizeof(out)), 2);
+	ck_assert_msg(strstr(out, "probe_tls_ca_file: ") != NULL &&
+	                  strstr(out, "No such file or directory") != NULL,
+	              "%s", out);
+	ck_assert_int_eq(h_write_file(fx.ctl.config, cfg), 0);
+	free(cfg);
+	ck_assert_int_eq(kill(fx.ctl.pid, SIGHUP), 0);
+	wait_log("reload refused, keeping the current config: probe_tls_ca_file: ", 5);
+	ck_assert_int_eq(fx_log_count("reload refused"), refused + 1);
+
 	/* A handshake that loads the whole system store is slow under ASan: a longer timeout. */
 	snprintf(keys, sizeof(keys),
 	         "\"probe\": [{\"region\": \"eu2\", \"url\": \"%s\"}], \"probe_interval_ms\": 600, "
