@@ -59,6 +59,7 @@ UNIT_DEPS_spoa_cfg := spoa/notify spoa/spop spoa/rpc spoa/methods spoa/rpc_class
 UNIT_DEPS_answer := spoa/spop spoa/notify spoa/rpc spoa/methods spoa/rpc_class
 UNIT_DEPS_plan := ctl/hapi/hapi_cmd
 UNIT_DEPS_ctl_cfg := ctl/cfg_url
+UNIT_DEPS_spool := ctl/db/reccodec
 # Unit tests link their module, libpfcommon and cJSON only: a pure module that
 # reached for libev, libcurl or libmicrohttpd would not link. The poller is I/O.
 UNIT_LIBS_poller := -lev -lcurl -lmicrohttpd -lpthread
@@ -71,7 +72,7 @@ objs_of = $(addprefix $(BUILD)/,$(addsuffix .o,$(1)))
 unit_mod = $(firstword $(wildcard spoa/$(1).c ctl/$(1).c ctl/*/$(1).c common/$(1).c))
 
 # Integration tests: Check binaries linked with the harness library.
-HARNESS_SRC := $(wildcard tests/harness/*.c)
+HARNESS_SRC := $(filter-out tests/harness/dbw_drive.c,$(wildcard tests/harness/*.c))
 HARNESS_OBJ := $(HARNESS_SRC:%.c=$(BUILD)/%.o)
 INTEG_SRC  := $(wildcard tests/integration/test_*.c)
 INTEG_BINS := $(INTEG_SRC:tests/integration/%.c=$(BUILD)/tests/integration/%)
@@ -79,10 +80,14 @@ INTEG_BINS := $(INTEG_SRC:tests/integration/%.c=$(BUILD)/tests/integration/%)
 # starts haproxy again against 3.4, built by `make deps` (tests/peers/).
 HAPROXY_34 := $(PF_CACHE)/haproxy-3.4.0/haproxy
 # test_spoa_agent and test_spoa_attack start no HAProxy; test_ctl_admin tests the controller's
-# own HTTP server; test_db_migrate only the controller and PostgreSQL; test_ctl_record what the
-# controller writes to PostgreSQL (HAProxy only serves as the stage there); test_ctl_probe the
-# controller's probes (HAProxy only stands for the other region's edge).
-HAP34_BINS ?= $(filter-out %/test_spoa_agent %/test_spoa_attack %/test_ctl_admin %/test_db_migrate %/test_ctl_record %/test_ctl_probe,$(INTEG_BINS))
+# own HTTP server; test_db_migrate only the controller and PostgreSQL; test_db_writer the
+# write path (through dbw_drive) and PostgreSQL; test_ctl_record what the controller writes to
+# PostgreSQL (HAProxy only serves as the stage there); test_ctl_probe the controller's probes
+# (HAProxy only stands for the other region's edge).
+HAP34_BINS ?= $(filter-out %/test_spoa_agent %/test_spoa_attack %/test_ctl_admin %/test_db_migrate \
+	%/test_db_writer %/test_ctl_record %/test_ctl_probe,$(INTEG_BINS))
+# The writer on a loop, steered by test_db_writer and db_bench.sh (tests/harness/dbw_drive.c).
+DBW_DRIVE  := $(BUILD)/tests/harness/dbw_drive
 
 # Fuzz targets: tests/fuzz/fuzz_<t>.c with UNIT-style deps; replayed by a gcc driver.
 FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
@@ -93,6 +98,7 @@ FUZZ_DEPS_rpc  := spoa/rpc spoa/methods spoa/rpc_class
 FUZZ_DEPS_hapi_cmd := ctl/hapi/hapi_cmd
 FUZZ_DEPS_noderpc  := ctl/poll/noderpc
 FUZZ_DEPS_ctl_cfg  := ctl/ctl_cfg ctl/cfg_url
+FUZZ_DEPS_reccodec := ctl/db/reccodec
 REPLAY_BINS := $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz/replay_%)
 
 BENCH_SRC  := $(wildcard tests/bench/*.c)
@@ -134,6 +140,13 @@ $(BUILD)/tests/unit/check_%: $(BUILD)/tests/unit/check_%.o \
 $(BUILD)/tests/integration/test_%: $(BUILD)/tests/integration/test_%.o $(HARNESS_OBJ) $(LIBCOMMON)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) -lcurl -lcjson -lpthread
+
+$(DBW_DRIVE): $(BUILD)/tests/harness/dbw_drive.o $(BUILD)/ctl/db/writer.o $(BUILD)/ctl/db/spool.o \
+		$(BUILD)/ctl/db/reccodec.o \
+		$(BUILD)/ctl/db/dbconn.o $(LIBCOMMON)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ -lev -lcjson $(PQ_LIBS)
+$(BUILD)/tests/integration/test_db_writer: | $(DBW_DRIVE)
 
 $(BUILD)/tests/fuzz/replay_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay.o \
 		$$(call objs_of,$$(FUZZ_DEPS_$$*)) $(LIBCOMMON)
@@ -190,7 +203,8 @@ asan:
 
 FUZZ_CC    ?= clang
 FUZZ_FLAGS := -std=gnu11 -D_GNU_SOURCE -g -O1 -I. -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-export FUZZ_DEPS_spop FUZZ_DEPS_rpc FUZZ_DEPS_hapi_cmd FUZZ_DEPS_noderpc FUZZ_DEPS_ctl_cfg
+export FUZZ_DEPS_spop FUZZ_DEPS_rpc FUZZ_DEPS_hapi_cmd FUZZ_DEPS_noderpc FUZZ_DEPS_ctl_cfg \
+	FUZZ_DEPS_reccodec
 fuzz:
 	$(Q)mkdir -p build/fuzz
 	$(Q)for t in $(FUZZ_NAMES); do \
@@ -206,11 +220,12 @@ fuzz:
 			build/fuzz/fuzz_$$t.log) inputs, no crash"; \
 	done
 
-bench: all
+bench: all $(DBW_DRIVE)
 	$(Q)tests/bench/run.sh $(BUILD)
 	$(Q)PF_CACHE=$(PF_CACHE) tests/bench/ctl_bench.sh $(BUILD)
 	$(Q)tests/bench/rules_bench.sh $(BUILD)
 	$(Q)PF_CACHE=$(PF_CACHE) tests/bench/attack_figures.sh $(BUILD)
+	$(Q)tests/bench/db_bench.sh $(BUILD)
 
 demo: deps all
 	$(Q)PF_BUILD=$(BUILD) PF_CACHE=$(PF_CACHE) tests/demo.sh

@@ -18,8 +18,10 @@
 #include "common/compiler.h"
 #include "common/log.h"
 #include "common/text.h"
+#include "ctl/db/record.h"
 #include "ctl/hapi/reconcile.h"
 #include "ctl/poll/poller.h"
+#include "ctl/recorder.h"
 #include "ctl/state.h"
 #include "ctl/web/admin.h"
 #include "ctl/web/http.h"
@@ -74,6 +76,58 @@ static void node_changed(struct ctl *c, struct ctl_node *nd, enum ctl_change_sou
 		nd->drain_since_ms = ev.at_ms;
 	log_debug(MOD, "node=%s change from %s", nd->name, source_names[src]);
 	c->on_node_changed(c->on_node_changed_ctx, &ev);
+	recorder_node_changed(c->rec, &ev, nd->track.admin_drain);
+}
+
+/*
+ * The chains as the recorder needs them after a round: what a user gets
+ * changes here even when no node's state does (a node kept in by the floor
+ * turns unhealthy, the chain stalls), so chain states and their incidents
+ * are judged here, once per round, right after every node_changed().
+ */
+static void chains_observed(struct ctl *c, int64_t now)
+{
+	struct rec_chain_view *views;
+	struct rec_node_view *nodes;
+	unsigned k = 0;
+
+	if (c->rec == NULL)
+		return;
+	views = calloc(c->n_chains ? c->n_chains : 1, sizeof(*views));
+	nodes = calloc(c->cfg.n_nodes ? c->cfg.n_nodes : 1, sizeof(*nodes));
+	if (views == NULL || nodes == NULL) {
+		log_err(MOD, "out of memory: this round's chain states are not recorded");
+		goto out;
+	}
+	for (unsigned ch = 0; ch < c->n_chains; ch++) {
+		const struct ctl_chain *chain = &c->chains[ch];
+
+		views[ch] = (struct rec_chain_view){
+		    .name = chain->name,
+		    .nodes = &nodes[k],
+		    .n = chain->n_nodes,
+		    .min_ready = c->limits.min_ready,
+		    .stalled = chain->track.stalled,
+		    .has_ref = chain->track.has_ref,
+		    .ref_best = chain->track.ref_best,
+		};
+		for (unsigned i = 0; i < chain->n_nodes; i++, k++) {
+			const struct node_track *t = &chain->nodes[i]->track;
+
+			nodes[k] = (struct rec_node_view){
+			    .name = chain->nodes[i]->name,
+			    .ready = t->state == NODE_READY,
+			    .healthy = t->state == NODE_READY && t->deserves && !t->kept_in,
+			    .kept_in = t->state == NODE_READY && t->kept_in,
+			    .reachable = t->reachable,
+			    .admin = t->admin_drain,
+			};
+		}
+	}
+	recorder_round(c->rec, views, c->n_chains, now);
+out:
+	free(views);
+	free(nodes);
 }
 
 /* ---- the other regions' edges: ctl/probe/prober.c ---------------------------- */
@@ -337,6 +391,14 @@ static void admin_applied(void *ctx, const struct admin_request *req)
 	log_info(MOD, "chain=%s node=%s admin %s by=%s peer=%s reason=\"%s\"",
 	         nd != NULL ? nd->chain->name : "-", req->node, drain ? "drain" : "undrain", by,
 	         req->peer, reason);
+	if (c->rec != NULL) {
+		char summary[256];
+
+		snprintf(summary, sizeof(summary), "%s %s (chain %s) from %s%s",
+		         drain ? "drain" : "undrain", req->node, nd != NULL ? nd->chain->name : "-",
+		         req->peer[0] ? req->peer : "-", req->force ? ", forced" : "");
+		recorder_op(c->rec, drain ? "drain" : "undrain", by, reason, summary, pf_wall_ms());
+	}
 	if (nd == NULL)
 		return;
 	/*
@@ -752,6 +814,7 @@ static void apply_reload(struct ctl *c)
 	struct ctl_chain *old = c->chains, *chains = NULL;
 	unsigned n_old = c->n_chains;
 	struct recon *next[CTL_CFG_MAX_HAPROXY];
+	char changed[REC_TEXT_MAX + 1];
 
 	c->reload_pending = false;
 	if (poller_set_ca_file(c->poller, c->next_cfg.node_tls_ca_file) == -1)
@@ -764,6 +827,7 @@ static void apply_reload(struct ctl *c)
 		goto fail;
 	}
 	detach_reused(old, n_old, chains, c->next_cfg.n_chains);
+	ctl_cfg_diff(&c->cfg, &c->next_cfg, changed, sizeof(changed));
 	ctl_cfg_free(&c->cfg);
 	c->cfg = c->next_cfg;
 	memset(&c->next_cfg, 0, sizeof(c->next_cfg));
@@ -790,8 +854,9 @@ static void apply_reload(struct ctl *c)
 	if (probes_apply(c) == -1)
 		log_err(MOD, "reload: out of memory, the probes keep their previous targets");
 	c->reloads++;
-	log_info(MOD, "reloaded %s: %u chains, %u nodes, %u haproxy", c->cfg_path, c->n_chains,
-	         c->cfg.n_nodes, c->n_haproxy);
+	log_info(MOD, "reloaded %s: %u chains, %u nodes, %u haproxy: %s", c->cfg_path, c->n_chains,
+	         c->cfg.n_nodes, c->n_haproxy, changed);
+	recorder_op(c->rec, "reload", c->owner_id, "SIGHUP", changed, pf_wall_ms());
 	return;
 fail:
 	log_err(MOD, "reload: out of memory, keeping the current config");
@@ -944,6 +1009,7 @@ static void finish_round(struct ctl *c)
 	admin_sync_tracks(c);
 	for (unsigned ch = 0; ch < c->n_chains; ch++)
 		decide_chain(c, ch, now);
+	chains_observed(c, now);
 	c->first_decision_done = true;
 	c->decided++;
 	reconcile_all(c);
@@ -1049,6 +1115,19 @@ int ctl_start(struct ctl *c, struct ev_loop *loop, struct ctl_cfg *cfg, const ch
 	    http_server_new(loop, &c->cfg.http_listen, admin_http_handler, c->admin, err, errlen);
 	if (c->http == NULL)
 		goto fail;
+	if (c->cfg.database[0] != '\0') {
+		struct recorder_cfg rc = {
+		    .conninfo = c->cfg.database,
+		    .password_file = c->cfg.database_password_file,
+		    .spool_dir = c->cfg.spool_dir,
+		    .region = c->cfg.region,
+		    .controller = c->owner_id,
+		};
+
+		c->rec = recorder_open(loop, &rc, err, errlen);
+		if (c->rec == NULL)
+			goto fail;
+	}
 	/* Read HAProxy first so the first decision starts from what it shows. */
 	reconcile_all(c);
 	ev_timer_init(&c->tick, on_tick, (double)c->cfg.interval_ms / 1000.0 / 4,
@@ -1060,10 +1139,23 @@ fail:
 	return -1;
 }
 
+bool ctl_stop_begin(struct ctl *c)
+{
+	ev_timer_stop(c->loop, &c->tick);
+	return recorder_quiesce(c->rec, pf_wall_ms());
+}
+
+bool ctl_flushed(const struct ctl *c)
+{
+	return recorder_drained(c->rec);
+}
+
 void ctl_stop(struct ctl *c)
 {
 	if (c->loop != NULL)
 		ev_timer_stop(c->loop, &c->tick);
+	recorder_close(c->rec, pf_wall_ms());
+	c->rec = NULL;
 	admin_stop(c);
 	http_server_free(c->http);
 	c->http = NULL;

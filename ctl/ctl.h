@@ -25,8 +25,9 @@
 struct recon;
 struct poller;
 struct http_server;
-struct state; /* admin drains: ctl/state.h */
-struct admin; /* the HTTP gate and admin endpoints: ctl/web/admin.h */
+struct state;    /* admin drains: ctl/state.h */
+struct admin;    /* the HTTP gate and admin endpoints: ctl/web/admin.h */
+struct recorder; /* what goes to PostgreSQL: ctl/recorder.h */
 
 struct ctl_node {
 	char name[CTL_CFG_NAME_MAX + 1];
@@ -113,6 +114,7 @@ struct ctl {
 	struct status_ops web;    /* what the HTTP handler calls back */
 	struct state *state;      /* owned: admin drains and their file */
 	struct admin *admin;      /* owned: in front of status_http_handler */
+	struct recorder *rec;     /* owned when the config has a database, else NULL */
 	struct ctl_chain *chains; /* owned */
 	unsigned n_chains;
 	struct recon *haproxy[CTL_CFG_MAX_HAPROXY]; /* owned, one per instance */
@@ -152,6 +154,14 @@ void ctl_reload(struct ctl *c);
 
 /* Finds a node by exact name, or NULL. */
 struct ctl_node *ctl_find_node(struct ctl *c, const char *name);
+
+/*
+ * SIGTERM's first step: no more rounds; the recorder writes its last
+ * heartbeat. Returns true when records wait for the database: the caller
+ * runs the loop until ctl_flushed() (bounded) before ctl_stop().
+ */
+bool ctl_stop_begin(struct ctl *c);
+bool ctl_flushed(const struct ctl *c);
 
 /* Stops everything and frees what ctl_start built. */
 void ctl_stop(struct ctl *c);

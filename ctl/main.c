@@ -296,11 +296,44 @@ static void on_hup(struct ev_loop *loop, ev_signal *w, int revents)
 	ctl_reload(w->data);
 }
 
+/* How long a stop waits for the database to take what is queued; the rest stays in the spool. */
+#define STOP_FLUSH_S 2.0
+
+static struct {
+	bool stopping;
+	double deadline;
+	ev_timer flush;
+} stop;
+
+static void on_flush(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	(void)revents;
+	if (ctl_flushed(t->data))
+		ev_break(loop, EVBREAK_ALL);
+	else if (ev_now(loop) >= stop.deadline) {
+		log_warn(MOD,
+		         "stopping with records still unsent after %.0f s: they stay in the "
+		         "spool for the next start",
+		         STOP_FLUSH_S);
+		ev_break(loop, EVBREAK_ALL);
+	}
+}
+
+/* The first signal stops the rounds and lets the database take what waits (bounded); a second one
+ * stops at once. */
 static void on_stop(struct ev_loop *loop, ev_signal *w, int revents)
 {
 	(void)revents;
 	log_info(MOD, "signal %d: stopping", w->signum);
-	ev_break(loop, EVBREAK_ALL);
+	if (stop.stopping || !ctl_stop_begin(w->data)) {
+		ev_break(loop, EVBREAK_ALL);
+		return;
+	}
+	stop.stopping = true;
+	stop.deadline = ev_now(loop) + STOP_FLUSH_S;
+	ev_timer_init(&stop.flush, on_flush, 0.02, 0.02);
+	stop.flush.data = w->data;
+	ev_timer_start(loop, &stop.flush);
 }
 
 static int web_build(void *ctx, struct status_view *out)
@@ -336,6 +369,7 @@ static int cmd_run(struct ctl_cfg *cfg, const char *path)
 	hup.data = &c;
 	ev_signal_init(&term, on_stop, SIGTERM);
 	ev_signal_init(&intr, on_stop, SIGINT);
+	term.data = intr.data = &c;
 	ev_signal_start(loop, &hup);
 	ev_signal_start(loop, &term);
 	ev_signal_start(loop, &intr);
@@ -345,6 +379,7 @@ static int cmd_run(struct ctl_cfg *cfg, const char *path)
 	         PF_VERSION, c.cfg.region, c.n_chains, c.cfg.n_nodes, c.n_haproxy,
 	         c.cfg.interval_ms);
 	ev_run(loop, 0);
+	ev_timer_stop(loop, &stop.flush);
 	ev_signal_stop(loop, &hup);
 	ev_signal_stop(loop, &term);
 	ev_signal_stop(loop, &intr);

@@ -5,22 +5,18 @@
  */
 #include "ctl/db/migrate.h"
 
-#include <sys/stat.h>
-
 #include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <libpq-fe.h>
 
 #include "common/file.h"
 #include "common/text.h"
+#include "ctl/db/dbconn.h"
 #include "ctl/db/migplan.h"
-
-#define PASSWORD_MAX 1024
 
 /* The table is created by migrate, before the lock is released, and never by a migration. */
 static const char create_table[] = "CREATE TABLE IF NOT EXISTS polkfura_migrations ("
@@ -106,63 +102,6 @@ fail:
 	return -1;
 }
 
-/* The password file: the admin_token_file rules (regular, 0600, ours), one line. */
-static int read_password(const char *path, char *out, char *err, size_t errlen)
-{
-	struct stat sb;
-	size_t len;
-	char *text;
-
-	if (stat(path, &sb) == -1) {
-		pf_errf(err, errlen, "database_password_file %s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (!S_ISREG(sb.st_mode) || (sb.st_mode & 077) != 0 || sb.st_uid != geteuid()) {
-		pf_errf(err, errlen,
-		        "database_password_file %s: must be a regular file of uid %u with mode "
-		        "0600 (is mode %04o, uid %u)",
-		        path, (unsigned)geteuid(), (unsigned)(sb.st_mode & 07777),
-		        (unsigned)sb.st_uid);
-		return -1;
-	}
-	text = pf_read_file(path, PASSWORD_MAX + 1, &len, err, errlen);
-	if (text == NULL)
-		return -1;
-	if (len > 0 && text[len - 1] == '\n')
-		len--;
-	if (len == 0 || len > PASSWORD_MAX || memchr(text, '\n', len) != NULL ||
-	    memchr(text, '\0', len) != NULL) {
-		pf_errf(err, errlen, "database_password_file %s: expected one line of 1-%d bytes",
-		        path, PASSWORD_MAX);
-		explicit_bzero(text, len);
-		free(text);
-		return -1;
-	}
-	memcpy(out, text, len);
-	out[len] = '\0';
-	explicit_bzero(text, len);
-	free(text);
-	return 0;
-}
-
-/* libpq's message on one line: its newlines and tabs become spaces, the last one goes. */
-static void one_line(const char *msg, char *out, size_t outlen)
-{
-	size_t n = 0;
-
-	for (const char *p = msg; *p != '\0' && n + 1 < outlen; p++) {
-		if (*p == '\n' || *p == '\t' || *p == '\r') {
-			if (n > 0 && out[n - 1] != ' ')
-				out[n++] = ' ';
-			continue;
-		}
-		out[n++] = *p;
-	}
-	while (n > 0 && out[n - 1] == ' ')
-		n--;
-	out[n] = '\0';
-}
-
 static void quiet(void *arg, const char *message)
 {
 	(void)arg;
@@ -174,11 +113,11 @@ static PGconn *connect_db(const struct migrate_opts *o, int *rc, char *err, size
 {
 	const char *keys[] = {"dbname", "application_name", "password", NULL};
 	const char *vals[] = {o->conninfo, "polkfura-ctl", NULL, NULL};
-	char password[PASSWORD_MAX + 1], why[512];
+	char password[DB_PASSWORD_MAX + 1], why[512];
 	PGconn *c;
 
 	if (o->password_file != NULL && o->password_file[0] != '\0') {
-		if (read_password(o->password_file, password, err, errlen) == -1) {
+		if (db_password_read(o->password_file, password, err, errlen) == -1) {
 			*rc = 2;
 			return NULL;
 		}
@@ -189,7 +128,7 @@ static PGconn *connect_db(const struct migrate_opts *o, int *rc, char *err, size
 	c = PQconnectdbParams(keys, vals, 1);
 	explicit_bzero(password, sizeof(password));
 	if (c == NULL || PQstatus(c) != CONNECTION_OK) {
-		one_line(c != NULL ? PQerrorMessage(c) : "out of memory", why, sizeof(why));
+		db_one_line(c != NULL ? PQerrorMessage(c) : "out of memory", why, sizeof(why));
 		pf_errf(err, errlen, "cannot reach the database: %s", why);
 		PQfinish(c);
 		*rc = 1;
@@ -211,7 +150,7 @@ static int exec_ok(PGconn *c, const char *sql, const char *what, char *err, size
 		PQclear(r);
 		return 0;
 	}
-	one_line(PQerrorMessage(c), why, sizeof(why));
+	db_one_line(PQerrorMessage(c), why, sizeof(why));
 	pf_errf(err, errlen, "%s: %s", what, why);
 	PQclear(r);
 	return -1;
@@ -240,7 +179,7 @@ static int read_applied(PGconn *c, struct mig_file **out, char ***when, size_t *
 	r = PQexec(c, "SELECT name, checksum, to_char(applied_at AT TIME ZONE 'UTC', "
 	              "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM polkfura_migrations ORDER BY name");
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		one_line(PQerrorMessage(c), why, sizeof(why));
+		db_one_line(PQerrorMessage(c), why, sizeof(why));
 		pf_errf(err, errlen, "reading polkfura_migrations: %s", why);
 		PQclear(r);
 		return -1;
@@ -279,7 +218,7 @@ static int apply_one(PGconn *c, const struct sql_dir *d, size_t i, char *err, si
 	r = PQexecParams(c, "INSERT INTO polkfura_migrations (name, checksum) VALUES ($1, $2)", 2,
 	                 NULL, vals, NULL, NULL, 0);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-		one_line(PQerrorMessage(c), why, sizeof(why));
+		db_one_line(PQerrorMessage(c), why, sizeof(why));
 		pf_errf(err, errlen, "%s: recording it: %s", d->files[i].name, why);
 		PQclear(r);
 		goto rollback;

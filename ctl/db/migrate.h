@@ -21,6 +21,14 @@
  */
 #define MIGRATE_LOCK_KEY "8101813463199085153"
 
+/*
+ * The region lock of the HA pair (writer.h): pg_try_advisory_lock(class,
+ * hashtext(region)), the two-int4 form, which PostgreSQL keeps apart from the
+ * one-bigint form of MIGRATE_LOCK_KEY (pg_locks.objsubid 2 against 1), so the
+ * two never collide. The class is the ASCII bytes of "pkfr" as a big-endian int4.
+ */
+#define REGION_LOCK_CLASS "1886086770"
+
 /* Largest migration file read. */
 #define MIGRATE_FILE_MAX (1024 * 1024)
 

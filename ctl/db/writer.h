@@ -42,8 +42,10 @@ struct dbw_open_incident {
  * region's lock, after replaying its own spool; <open> (<n> entries,
  * borrowed for the call) are the region's incidents with ended_at NULL, read
  * under the lock, so the new holder adopts them instead of opening them
- * again. <holder> false: it held the lock and, back after an outage, found
- * another controller holding it.
+ * again. A holder whose connection came back takes the lock again and is
+ * called with true again (its own incidents are in <open> then). <holder>
+ * false: it held the lock and, back after an outage, found another
+ * controller holding it. The callback may call dbw_put, not dbw_close.
  */
 typedef void (*dbw_role_fn)(void *ctx, bool holder, const struct dbw_open_incident *open, size_t n);
 
@@ -65,6 +67,8 @@ struct dbw_stats {
 	uint64_t put;         /* records accepted by dbw_put */
 	uint64_t written;     /* acknowledged by the database (a replayed duplicate counts too) */
 	uint64_t lost;        /* dbw_put refused: the spool could not be written */
+	uint64_t rejected;    /* refused by the database for good (class 22/23): logged, dropped */
+	uint64_t skipped;     /* spool lines that did not decode: logged, dropped */
 	uint64_t outages;     /* connection lost or never made, counted once each */
 	uint64_t batches;     /* pipelined batches sent */
 	uint64_t spool_bytes; /* size of the spool file now */

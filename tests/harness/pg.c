@@ -142,10 +142,27 @@ static bool spawn(struct h_pg *pg)
 	return true;
 }
 
+/* Polls pg_isready until the cluster accepts connections; false if it exits or takes too long. */
+static bool wait_ready(const struct h_pg *pg)
+{
+	double deadline = h_now() + PG_READY_S;
+
+	while (!is_ready(pg)) {
+		struct timespec ts = {0, 50 * 1000 * 1000}; /* poll interval */
+
+		if (h_wait_exit(pg->pid, 0) != -1 || h_now() > deadline) {
+			fprintf(stderr, "h_pg_start: postgres not ready within %.0f s\n",
+			        PG_READY_S);
+			h_print_log_tail(pg->log, 20);
+			return false;
+		}
+		nanosleep(&ts, NULL);
+	}
+	return true;
+}
+
 bool h_pg_start(struct h_pg *pg)
 {
-	double deadline;
-
 	memset(pg, 0, sizeof(*pg));
 	if (!find_bin(pg->bin, sizeof(pg->bin))) {
 		fprintf(stderr,
@@ -159,19 +176,30 @@ bool h_pg_start(struct h_pg *pg)
 	         "host=%s port=%d user=postgres dbname=postgres", pg->dir, pg->port);
 	if (!spawn(pg))
 		return false;
-	deadline = h_now() + PG_READY_S;
-	while (!is_ready(pg)) {
-		struct timespec ts = {0, 50 * 1000 * 1000}; /* poll interval */
+	return wait_ready(pg);
+}
 
-		if (h_wait_exit(pg->pid, 0) != -1 || h_now() > deadline) {
-			fprintf(stderr, "h_pg_start: postgres not ready within %.0f s\n",
-			        PG_READY_S);
-			h_print_log_tail(pg->log, 20);
-			return false;
-		}
-		nanosleep(&ts, NULL);
-	}
-	return true;
+void h_pg_pause(struct h_pg *pg)
+{
+	pid_t pid = pg->pid;
+	int st;
+
+	ck_assert_msg(pid > 0, "h_pg_pause: postgres is not running");
+	pg->pid = 0;
+	/* Fast shutdown: ends the sessions (a smart one would wait for them), exit 0. */
+	st = h_stop(pid, SIGINT);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	              "h_pg_pause: postgres exited with status 0x%x", (unsigned)st);
+}
+
+bool h_pg_resume(struct h_pg *pg)
+{
+	ck_assert_msg(pg->pid == 0, "h_pg_resume: postgres is running");
+	if (!spawn(pg))
+		return false;
+	/* Started after the clients it will serve: h_stop_all stops it first, so fast. */
+	h_child_expect(pg->pid, "postgres", SIGINT, 0);
+	return wait_ready(pg);
 }
 
 void h_pg_stop(struct h_pg *pg)

@@ -34,6 +34,22 @@ struct h_pg {
  */
 bool h_pg_start(struct h_pg *pg);
 
+/*
+ * Stops it for a while: SIGINT (a fast shutdown, which ends the sessions of
+ * the clients still connected; a smart one would wait for them), exit
+ * status 0 asserted; the directory stays. Fails the test if it was not
+ * running.
+ */
+void h_pg_pause(struct h_pg *pg);
+
+/*
+ * Starts the paused cluster again on the same directory, data and socket,
+ * and polls until it accepts connections. It is then registered to stop on
+ * SIGINT (fast), since clients started before it may still be connected
+ * when a teardown stops it first. Returns false, with the reason on stderr.
+ */
+bool h_pg_resume(struct h_pg *pg);
+
 /* Stops it with SIGTERM and asserts exit status 0 (h_stop_child); then removes its directory. */
 void h_pg_stop(struct h_pg *pg);
 

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the controller records in PostgreSQL, and when (issue 10): node and
+ * chain state changes, incidents, operational changes, per-minute samples
+ * and the session heartbeats that tell watched time from "no data". It
+ * turns the controller's events into records (ctl/db/record.h) for the
+ * writer (ctl/db/writer.h), which owns the connection, the spool and the
+ * region's lock.
+ *
+ * Only the holder of the region's lock records states, incidents and
+ * samples (an HA pair would otherwise count everything twice); it does so
+ * in a session that starts at its first round after taking the lock, when
+ * it adopts the incidents still open in the database that it still sees,
+ * closes the others and opens what is missing, so a takeover never opens an
+ * incident twice. Operational changes are recorded by whichever controller
+ * made them, holder or not.
+ */
+#ifndef PF_CTL_RECORDER_H
+#define PF_CTL_RECORDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/compiler.h"
+
+struct ev_loop;
+struct recorder;
+struct ctl_node_event; /* ctl/ctl.h */
+
+#define RECORDER_BEAT_MS 5000 /* heartbeat: the "no data" precision after a crash */
+
+struct recorder_cfg {
+	const char *conninfo;
+	const char *password_file; /* "" or NULL: PGPASSWORD */
+	const char *spool_dir;
+	const char *region;
+	const char *controller; /* host/region/port (ctl.owner_id) */
+};
+
+/* One node after a round, as the recorder needs it. */
+struct rec_node_view {
+	const char *name;
+	bool ready;     /* in rotation (READY) */
+	bool healthy;   /* READY, deserving traffic, not kept in by min_ready */
+	bool kept_in;   /* READY only because of min_ready */
+	bool reachable; /* answered this round */
+	bool admin;     /* drained by an admin */
+};
+
+struct rec_chain_view {
+	const char *name;
+	const struct rec_node_view *nodes;
+	unsigned n;
+	unsigned min_ready;
+	bool stalled;
+	bool has_ref;
+	uint64_t ref_best;
+};
+
+struct recorder_stats {
+	bool holder;     /* holds the region's lock (or held it last, while the database is away) */
+	bool recording;  /* a session is open: states, incidents and samples are recorded */
+	bool connected;  /* to the database */
+	uint64_t put;    /* records handed to the writer */
+	uint64_t written;
+	uint64_t lost;
+	uint64_t outages;
+	uint64_t pending;
+	uint64_t spool_bytes;
+	unsigned open_incidents;
+};
+
+/* Starts the writer (dbw_open). NULL with the reason in <err>. Never waits for the database. */
+PF_MUSTCHECK struct recorder *recorder_open(struct ev_loop *loop, const struct recorder_cfg *cfg,
+                                            char *err, size_t errlen);
+
+/* A node's state changed (ctl.c node_changed()): the record and the node's node_out incident. */
+void recorder_node_changed(struct recorder *r, const struct ctl_node_event *ev, bool admin_drain);
+
+/*
+ * The end of a round: <n> chains as decided. Starts the session when the
+ * lock was just taken; records chain state changes, opens and closes the
+ * chain incidents, writes the minute's samples and the heartbeat.
+ */
+void recorder_round(struct recorder *r, const struct rec_chain_view *chains, unsigned n,
+                    int64_t now_ms);
+
+/* An operational change: <kind> reload, drain, undrain or note. */
+void recorder_op(struct recorder *r, const char *kind, const char *who, const char *reason,
+                 const char *summary, int64_t at_ms);
+
+void recorder_get_stats(const struct recorder *r, struct recorder_stats *out);
+
+/*
+ * The controller is stopping: a last heartbeat when recording (so a clean
+ * stop ends the watched time exactly), and nothing recorded after it.
+ * Returns true while records wait for the database and it is connected:
+ * worth a moment of the loop before recorder_close().
+ */
+bool recorder_quiesce(struct recorder *r, int64_t now_ms);
+
+/* True when nothing waits for the database, or it is away (the spool keeps it all). */
+bool recorder_drained(const struct recorder *r);
+
+/* recorder_quiesce() if not done, then closes the writer (what waits stays in the spool) and frees. */
+void recorder_close(struct recorder *r, int64_t now_ms);
+
+#endif

@@ -1,0 +1,402 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What polkfura-ctl records in PostgreSQL (issue 10), through the real
+ * controller, HAProxy, the node simulator and a throw-away PostgreSQL:
+ * - a scripted fault timeline (a node lags, a node goes down, every node
+ *   goes down, the chain stalls, everything recovers): the chain's state
+ *   changes, the incidents and the node changes recorded match the faults
+ *   injected, in order and in time;
+ * - the database stopped in the middle of a timeline and the controller
+ *   killed -9 while it is away: once both are back, every record the
+ *   controller logged is in the database exactly once, and the incident it
+ *   opened while the database was away is closed by its successor, not
+ *   opened twice;
+ * - an HA pair: the lock holder killed -9, the other takes over and adopts
+ *   the open incident instead of opening it again.
+ */
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "common/compiler.h"
+#include "ctl_fixture.h"
+#include "tests/harness/pg.h"
+
+#define BT_MS    100  /* the simulator's block time, and the chain's block_time_ms */
+#define STALL_MS 1500 /* the controller's stall_ms */
+#define SIM_ARGS "--block-time-ms 100 --height 1000"
+#define CHAIN_BT "\"block_time_ms\": 100,"
+
+/*
+ * A fault is seen by the first round that polls after it: rounds start
+ * every interval and take at most timeout_ms, so a state begins and ends
+ * between 0 and interval + timeout after its cause, and a recorded duration
+ * is within that of the injected one (plus the fixture's scheduling margin).
+ */
+#define SEEN_S (FX_INTERVAL_S + FX_TIMEOUT_S)
+#define TOL_S  (SEEN_S + FX_MARGIN_S)
+
+static struct h_pg pg;
+static char spool[512], migrate_cfg[512];
+
+static void setup(void)
+{
+	char json[1024], out[4096], args[1200];
+
+	ck_assert_msg(h_pg_start(&pg), "postgres did not start");
+	snprintf(spool, sizeof(spool), "%s/spool-%d", h_tmpdir(), (int)getpid());
+	ck_assert_int_eq(mkdir(spool, 0700), 0);
+	snprintf(migrate_cfg, sizeof(migrate_cfg), "%s/migrate-%d.json", h_tmpdir(), (int)getpid());
+	snprintf(json, sizeof(json),
+	         "{\"region\": \"test\", \"haproxy\": [\"unix:/run/none.sock\"], \"database\": "
+	         "\"%s\", \"chains\": [{\"name\": \"polkadot\", \"backend\": \"be_polkadot\", "
+	         "\"nodes\": [{\"name\": \"n1\", \"server\": \"s1\", \"rpc\": "
+	         "\"http://127.0.0.1:9\"}]}]}",
+	         pg.conninfo);
+	ck_assert_int_eq(h_write_file(migrate_cfg, json), 0);
+	snprintf(args, sizeof(args), "db migrate --config '%s' --sql-dir sql", migrate_cfg);
+	ck_assert_msg(h_ctl_run(NULL, args, out, sizeof(out)) == 0, "%s", out);
+}
+
+static void teardown(void)
+{
+	fx_stop(); /* h_stop_all: PostgreSQL too */
+}
+
+/* The tuning keys of the fixture's controller: recording into <spool_dir>. */
+static char tuning[1200];
+static const char *record_tuning(const char *spool_dir)
+{
+	snprintf(tuning, sizeof(tuning),
+	         "\"stall_ms\": %d, \"database\": \"%s\", \"spool_dir\": \"%s\"", STALL_MS,
+	         pg.conninfo, spool_dir);
+	return tuning;
+}
+
+static void start(void)
+{
+	fx_start_opts(&(struct fx_opts){
+	    .sim_args = SIM_ARGS, .chain = CHAIN_BT, .tuning = record_tuning(spool)});
+}
+
+/* psql's answer to <sql> (unaligned, tuples only), in a static buffer. */
+static const char *db(const char *sql)
+{
+	static char out[16384];
+
+	size_t n;
+
+	ck_assert_msg(h_pg_sql(&pg, NULL, sql, out, sizeof(out)) == 0, "%s: %s", sql, out);
+	n = strlen(out);
+	while (n > 0 && out[n - 1] == '\n')
+		out[--n] = '\0';
+	return out;
+}
+
+/* Waits until <sql> answers <want> (the write path is asynchronous). */
+static void wait_db(const char *sql, const char *want, double timeout_s)
+{
+	const char *got = "";
+
+	for (double end = h_now() + timeout_s; h_now() < end; usleep(20000)) {
+		got = db(sql);
+		if (strcmp(got, want) == 0)
+			return;
+	}
+	h_print_log_tail(fx.ctl.log, 30);
+	ck_abort_msg("%s: wanted \"%s\" within %.1f s, got \"%s\"", sql, want, timeout_s, got);
+}
+
+static void all_steer(const char *json)
+{
+	ck_assert_int_eq(h_nodesim_control(&fx.sim, "/all/steer", json, NULL), 200);
+}
+
+static const char last_chain_state[] =
+    "SELECT to_state FROM chain_state_changes WHERE chain = 'polkadot' ORDER BY at DESC, id "
+    "DESC LIMIT 1;";
+
+/* Seconds of every 'down' period of polkadot, in order, from the recorded changes. */
+static int down_periods(double *out, int max)
+{
+	char *text = strdup(db("SELECT extract(epoch FROM lead(at) OVER (ORDER BY at, id) - at), "
+	                       "to_state FROM chain_state_changes WHERE chain = 'polkadot' "
+	                       "ORDER BY at, id;")),
+	     *save = NULL;
+	int n = 0;
+
+	ck_assert_ptr_nonnull(text);
+	for (char *line = strtok_r(text, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *bar = strchr(line, '|');
+
+		ck_assert_ptr_nonnull(bar);
+		if (strcmp(bar + 1, "down") != 0)
+			continue;
+		ck_assert_msg(bar != line, "a down period without an end: %s", line);
+		ck_assert_int_lt(n, max);
+		out[n++] = strtod(line, NULL);
+	}
+	free(text);
+	return n;
+}
+
+START_TEST(test_fault_timeline)
+{
+	double t_all_down, t_all_up, t_stall, t_unstall, down[4];
+
+	start();
+	wait_db(last_chain_state, "up", 10);
+	/* A node lags: out of rotation, a node_out incident; back once it catches up. */
+	fx_steer(0, "{\"stall\": true}");
+	fx_expect_drain(0, true, 10);
+	ck_assert_int_eq(h_nodesim_control(&fx.sim, "/nodes/polkadot-0/reset", "{}", NULL), 200);
+	fx_expect_drain(0, false, 10);
+	/* A node goes down, and comes back. */
+	fx_steer(1, "{\"down\": true}");
+	fx_expect_drain(1, true, 10);
+	fx_steer(1, "{\"down\": false}");
+	fx_expect_drain(1, false, 10);
+	/* Every node down: the chain is down until they answer again. */
+	t_all_down = h_now();
+	all_steer("{\"down\": true}");
+	wait_db(last_chain_state, "down", 10);
+	while (h_now() < t_all_down + 2.5)
+		usleep(20000); /* the outage lasts this long on purpose */
+	t_all_up = h_now();
+	all_steer("{\"down\": false}");
+	wait_db(last_chain_state, "up", 10);
+	/* The chain stalls: down once stall_ms passed without a block, up at the next block. */
+	t_stall = h_now();
+	all_steer("{\"stall\": true}");
+	wait_db(last_chain_state, "down", 10);
+	while (h_now() < t_stall + STALL_MS / 1000.0 + 2.0)
+		usleep(20000);
+	t_unstall = h_now();
+	all_steer("{\"stall\": false}");
+	wait_db(last_chain_state, "up", 10);
+	h_ctl_stop(&fx.ctl); /* a clean stop writes the last heartbeat */
+	fx.ctl.pid = 0;
+
+	/* The chain's states, in order. */
+	ck_assert_str_eq(db("SELECT string_agg(from_state || '>' || to_state, ' ' ORDER BY at, id) "
+	                    "FROM chain_state_changes WHERE chain = 'polkadot';"),
+	                 "nodata>up up>down down>up up>down down>up");
+	ck_assert_str_eq(
+	    db("SELECT reason = 'no node answering' OR reason LIKE 'stalled at height %' "
+	       "FROM chain_state_changes WHERE to_state = 'down' ORDER BY at;"),
+	    "t\nt");
+	ck_assert_str_eq(db("SELECT reason FROM chain_state_changes WHERE to_state = 'down' "
+	                    "ORDER BY at LIMIT 1;"),
+	                 "no node answering");
+	/* The durations match the faults. */
+	ck_assert_int_eq(down_periods(down, 4), 2);
+	ck_assert_msg(fabs(down[0] - (t_all_up - t_all_down)) <= TOL_S,
+	              "all down: recorded %.3f s, injected %.3f s", down[0], t_all_up - t_all_down);
+	/* A stall is down from its detection, stall_ms after the last block (one block time early
+	 * at most). */
+	ck_assert_msg(fabs(down[1] - (t_unstall - t_stall - STALL_MS / 1000.0)) <=
+	                  TOL_S + BT_MS / 1000.0,
+	              "stall: recorded %.3f s, injected %.3f s", down[1],
+	              t_unstall - t_stall - STALL_MS / 1000.0);
+	/* The incidents: one per fault, all closed, the nodes named. */
+	ck_assert_str_eq(db("SELECT kind || ':' || array_to_string(nodes, ',') || ':' || "
+	                    "(ended_at IS NOT NULL) FROM incidents ORDER BY started_at;"),
+	                 "node_out:p0:true\nnode_out:p1:true\nchain_down::true\nchain_stall::true");
+	ck_assert_str_eq(db("SELECT severity FROM incidents ORDER BY started_at;"),
+	                 "minor\nminor\ncritical\ncritical");
+	/* Each incident's length matches its chain state: all-down and the stall. */
+	ck_assert_msg(fabs(strtod(db("SELECT extract(epoch FROM ended_at - started_at) FROM "
+	                             "incidents WHERE kind = 'chain_down';"),
+	                          NULL) -
+	                   down[0]) < 0.01,
+	              "chain_down incident differs from the chain's down period");
+	/* The node changes, with the facts of the moment. */
+	ck_assert_str_eq(db("SELECT node || ':' || from_state || '>' || to_state FROM "
+	                    "node_state_changes ORDER BY at, id;"),
+	                 "p0:ready>drain\np0:drain>ready\np1:ready>drain\np1:drain>ready");
+	ck_assert_str_eq(
+	    db("SELECT (reason LIKE 'lag %') || ':' || (lag > 5) || ':' || (best > 1000) "
+	       "FROM node_state_changes WHERE node = 'p0' AND to_state = 'drain';"),
+	    "true:true:true");
+	/* Samples and the watched time. */
+	ck_assert_str_eq(db("SELECT count(*) > 0 FROM minute_samples WHERE chain = 'polkadot' AND "
+	                    "nodes_total = 3;"),
+	                 "t");
+	ck_assert_str_eq(db("SELECT count(*), bool_and(last_seen >= (SELECT max(at) FROM "
+	                    "chain_state_changes)) FROM observer_sessions;"),
+	                 "1|t");
+}
+END_TEST
+
+/* The ids the controller's log says it opened (or closed) an incident with, one per line. */
+static char *logged_incidents(const char *log, const char *verb)
+{
+	char *text = h_read_file(log, NULL);
+	size_t cap = strlen(text != NULL ? text : "") + 1, n = 0;
+	char *out = calloc(1, cap), needle[32];
+
+	ck_assert_ptr_nonnull(text);
+	ck_assert_ptr_nonnull(out);
+	snprintf(needle, sizeof(needle), " %s", verb);
+	for (const char *p = strstr(text, "incident "); p != NULL; p = strstr(p + 1, "incident ")) {
+		const char *id = p + 9, *sp = strchr(id, ' ');
+
+		if (sp == NULL || strncmp(sp, needle, strlen(needle)) != 0)
+			continue;
+		n += (size_t)snprintf(out + n, cap - n, "%s%.*s", n ? "\n" : "", (int)(sp - id), id);
+	}
+	free(text);
+	return out;
+}
+
+/* Lines of <log> holding <needle>. */
+static int log_lines(const char *log, const char *needle)
+{
+	const char *const needles[] = {needle, NULL};
+
+	return h_log_count(log, needles);
+}
+
+static long file_size(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? (long)st.st_size : -1;
+}
+
+START_TEST(test_db_away_and_kill)
+{
+	char *cfg, *opened, *closed, sql[8192], path[600];
+	const char *const went_down[] = {"chain=polkadot up -> down", NULL};
+
+	start();
+	wait_db(last_chain_state, "up", 10);
+	h_pg_pause(&pg);
+	/* The control loop goes on without the database: a lagging node is drained as ever. */
+	fx_steer(0, "{\"stall\": true}");
+	fx_expect_drain(0, true, 10);
+	all_steer("{\"down\": true}");
+	ck_assert_int_eq(h_wait_log_count(fx.ctl.log, went_down, 1, 10), 1);
+	snprintf(path, sizeof(path), "%s/test.spool", spool);
+	ck_assert_int_gt(file_size(path), 0);
+	/* A crash staged while the database is away: what was recorded is in the spool only. */
+	cfg = h_read_file(fx.ctl.config, NULL);
+	ck_assert_ptr_nonnull(cfg);
+	h_ctl_kill(&fx.ctl);
+	ck_assert(h_pg_resume(&pg));
+	all_steer("{\"down\": false}");
+	ck_assert_int_eq(h_nodesim_control(&fx.sim, "/nodes/polkadot-0/reset", "{}", NULL), 200);
+	/* The same controller again, on the same spool: it replays, then records on. */
+	ck_assert_msg(h_ctl_start(&fx.ctl, cfg), "ctl did not restart: %s", fx.ctl.log);
+	free(cfg);
+	fx_expect_drain(0, false, 10);
+	wait_db("SELECT count(*) FROM incidents WHERE ended_at IS NULL;", "0", 10);
+	wait_db(last_chain_state, "up", 10);
+	h_ctl_stop(&fx.ctl);
+	fx.ctl.pid = 0;
+	ck_assert_int_eq(file_size(path), 0);
+
+	/* Every incident the log names is in the database once, and every close happened. */
+	opened = logged_incidents(fx.ctl.log, "opened");
+	closed = logged_incidents(fx.ctl.log, "closed");
+	ck_assert_str_eq(
+	    db("SELECT string_agg(id, E'\\n' ORDER BY started_at, id) FROM incidents;"), opened);
+	snprintf(sql, sizeof(sql),
+	         "SELECT string_agg(id, E'\\n' ORDER BY ended_at, id) FROM incidents;");
+	ck_assert_str_eq(db(sql), closed);
+	free(opened);
+	free(closed);
+	/* One incident per fault, though the database was away and the controller died. */
+	ck_assert_str_eq(db("SELECT kind || ':' || array_to_string(nodes, ',') FROM incidents "
+	                    "ORDER BY started_at;"),
+	                 "node_out:p0\nchain_down:");
+	/* Every chain change the two runs logged, once each; the node change of the outage once. */
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM chain_state_changes;");
+	ck_assert_int_eq(strtol(db(sql), NULL, 10), log_lines(fx.ctl.log, "mod=recorder chain=polkadot "));
+	ck_assert_str_eq(db("SELECT count(*) FROM node_state_changes WHERE node = 'p0' AND "
+	                    "to_state = 'drain';"),
+	                 "1");
+	/* Two sessions: the killed one ends before the next starts (no data between). */
+	ck_assert_str_eq(db("SELECT count(*), max(started_at) > min(last_seen) FROM "
+	                    "observer_sessions;"),
+	                 "2|t");
+}
+END_TEST
+
+/*
+ * The takeover bound: the survivor retries the lock every lock_retry_ms
+ * (1 s, the writer's default) and starts recording at its next round; the
+ * lock is free as soon as PostgreSQL sees the holder's connection close,
+ * which a killed process's kernel does at once.
+ */
+#define TAKEOVER_S (1.0 + SEEN_S + FX_MARGIN_S)
+
+START_TEST(test_ha_takeover)
+{
+	struct h_ctl b = {0};
+	char spool_b[600], state_a[512], *cfg;
+	int port_a;
+	double t_kill, took;
+	const char *const b_took[] = {"took the lock", NULL};
+
+	start();
+	wait_db(last_chain_state, "up", 10);
+	/* The second controller of the pair: its own port, spool and state file. */
+	snprintf(spool_b, sizeof(spool_b), "%s-b", spool);
+	ck_assert_int_eq(mkdir(spool_b, 0700), 0);
+	port_a = fx.ctl.http_port;
+	memcpy(state_a, fx.state_file, sizeof(state_a));
+	b.http_port = h_free_port();
+	fx.ctl.http_port = b.http_port;
+	snprintf(fx.state_file, sizeof(fx.state_file), "%.500s-b", state_a);
+	cfg = fx_ctl_config(fx_socket_item, NULL, record_tuning(spool_b));
+	fx.ctl.http_port = port_a;
+	memcpy(fx.state_file, state_a, sizeof(state_a));
+	ck_assert_msg(h_ctl_start(&b, cfg), "second ctl did not start: %s", b.log);
+	free(cfg);
+	/* A node out while the first one holds the lock. */
+	fx_steer(1, "{\"down\": true}");
+	fx_expect_drain(1, true, 10);
+	wait_db("SELECT count(*) FROM incidents WHERE kind = 'node_out' AND ended_at IS NULL;", "1",
+	        10);
+	ck_assert_int_eq(log_lines(b.log, "took the lock"), 0);
+	t_kill = h_now();
+	h_ctl_kill(&fx.ctl); /* the holder crashes: staged */
+	ck_assert_int_eq(h_wait_log_count(b.log, b_took, 1, 10), 1);
+	wait_db("SELECT count(*) FROM observer_sessions;", "2", 10);
+	took = h_now() - t_kill;
+	ck_assert_msg(took <= TAKEOVER_S, "took over after %.2f s, bound %.2f s", took, TAKEOVER_S);
+	printf("ha takeover: recording again %.2f s after the holder was killed\n", took);
+	/* It adopted the open incident: still one, still open; it closes it when the node is back.
+	 */
+	ck_assert_str_eq(db("SELECT count(*), count(ended_at) FROM incidents WHERE kind = "
+	                    "'node_out';"),
+	                 "1|0");
+	fx_steer(1, "{\"down\": false}");
+	wait_db("SELECT count(*), count(ended_at) FROM incidents WHERE kind = 'node_out';", "1|1",
+	        15);
+	ck_assert_str_eq(db("SELECT count(*) FROM incidents;"), "1");
+	h_ctl_stop(&b);
+}
+END_TEST
+
+static Suite *record_suite(void)
+{
+	Suite *s = suite_create("ctl_record");
+	TCase *tc = tcase_create("record");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_fault_timeline);
+	tcase_add_test(tc, test_db_away_and_kill);
+	tcase_add_test(tc, test_ha_takeover);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return h_run_suite(record_suite());
+}
