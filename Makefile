@@ -64,6 +64,8 @@ UNIT_DEPS_report_render := ctl/report/report_fmt ctl/report/report_html
 # Unit tests link their module, libpfcommon and cJSON only: a pure module that
 # reached for libev, libcurl or libmicrohttpd would not link. The poller is I/O.
 UNIT_LIBS_poller := -lev -lcurl -lmicrohttpd -lpthread
+UNIT_DEPS_prober := ctl/probe/probe_eval ctl/poll/poller
+UNIT_LIBS_prober := -lev -lcurl -lmicrohttpd -lpthread
 UNIT_DEPS_admin := ctl/web/http ctl/state
 UNIT_LIBS_admin := -lev -lmicrohttpd -lpthread
 UNIT_LIBS_state := -lev -lpthread
@@ -81,9 +83,10 @@ HAPROXY_34 := $(PF_CACHE)/haproxy-3.4.0/haproxy
 # test_spoa_agent and test_spoa_attack start no HAProxy; test_ctl_admin tests the controller's
 # own HTTP server; test_db_migrate and test_report only the controller and PostgreSQL;
 # test_db_writer the write path (through dbw_drive) and PostgreSQL; test_ctl_record what the
-# controller writes to PostgreSQL (HAProxy only serves as the stage there).
+# controller writes to PostgreSQL (HAProxy only serves as the stage there); test_ctl_probe the
+# controller's probes (HAProxy only stands for the other region's edge).
 HAP34_BINS ?= $(filter-out %/test_spoa_agent %/test_spoa_attack %/test_ctl_admin %/test_db_migrate \
-	%/test_db_writer %/test_report %/test_ctl_record,$(INTEG_BINS))
+	%/test_db_writer %/test_report %/test_ctl_record %/test_ctl_probe,$(INTEG_BINS))
 # The writer on a loop, steered by test_db_writer and db_bench.sh (tests/harness/dbw_drive.c).
 DBW_DRIVE  := $(BUILD)/tests/harness/dbw_drive
 

@@ -130,6 +130,67 @@ out:
 	free(nodes);
 }
 
+/* ---- the other regions' edges: ctl/probe/prober.c ---------------------------- */
+
+/* The default "probe changed" hook: one log line per change, a warning when unreachable. */
+static void log_probe_changed(void *ctx, const struct probe_event *ev)
+{
+	(void)ctx;
+	if (ev->reachable)
+		log_info(MOD, "region=%s chain=%s url=%s reachable%s: %s", ev->region,
+		         ev->chain[0] ? ev->chain : "-", ev->url, ev->first ? "" : " again",
+		         ev->why);
+	else
+		log_warn(MOD,
+		         "region=%s chain=%s url=%s unreachable: %s (first failed probe %lld ms "
+		         "before the deciding one)",
+		         ev->region, ev->chain[0] ? ev->chain : "-", ev->url, ev->why,
+		         (long long)(ev->at_ms - ev->since_ms));
+}
+
+static void probe_changed(void *ctx, const struct probe_event *ev)
+{
+	struct ctl *c = ctx;
+
+	c->on_probe_changed(c->on_probe_changed_ctx, ev);
+}
+
+/* Hands c->cfg's probe keys to the prober. Returns 0, or -1 (memory; the old set stays). */
+static int probes_apply(struct ctl *c)
+{
+	struct prober_target_cfg targets[CTL_CFG_MAX_PROBES];
+	struct prober_cfg pc = {
+	    .targets = targets,
+	    .n = c->cfg.n_probes,
+	    .interval_ms = c->cfg.probe_interval_ms,
+	    .timeout_ms = c->cfg.probe_timeout_ms,
+	    .fall = c->cfg.probe_fall,
+	    .rise = c->cfg.probe_rise,
+	    .ca_file = c->cfg.probe_tls_ca_file,
+	};
+
+	_Static_assert(CTL_CFG_REGION_MAX <= PROBER_NAME_MAX &&
+	                   CTL_CFG_CHAIN_NAME_MAX <= PROBER_NAME_MAX &&
+	                   CTL_CFG_URL_MAX <= PROBER_URL_MAX,
+	               "every configured probe fits the prober");
+	for (unsigned i = 0; i < c->cfg.n_probes; i++)
+		targets[i] = (struct prober_target_cfg){c->cfg.probe[i].region,
+		                                        c->cfg.probe[i].chain, c->cfg.probe[i].url};
+	return prober_set_cfg(c->prober, &pc);
+}
+
+/* ctl_start: the prober and its hook, probing at once. Returns 0, or -1 with <err>. */
+static int probes_start(struct ctl *c, char *err, size_t errlen)
+{
+	c->on_probe_changed = log_probe_changed;
+	c->prober = prober_new(c->loop, probe_changed, c);
+	if (c->prober == NULL || probes_apply(c) == -1) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
 /* ---- runtime objects from the config ---- */
 
 _Static_assert(CTL_CFG_HASH_LEN == NODERPC_HASH_LEN, "a configured genesis is a node hash");
@@ -790,6 +851,8 @@ static void apply_reload(struct ctl *c)
 	c->tick.repeat = (double)c->cfg.interval_ms / 1000.0;
 	ev_timer_again(c->loop, &c->tick);
 	poller_set_max_connections(c->poller, max_connections(&c->cfg));
+	if (probes_apply(c) == -1)
+		log_err(MOD, "reload: out of memory, the probes keep their previous targets");
 	c->reloads++;
 	log_info(MOD, "reloaded %s: %u chains, %u nodes, %u haproxy: %s", c->cfg_path, c->n_chains,
 	         c->cfg.n_nodes, c->n_haproxy, changed);
@@ -978,6 +1041,14 @@ void ctl_reload(struct ctl *c)
 		ctl_cfg_free(&next);
 		return;
 	}
+	if (next.probe_tls_ca_file[0] != '\0' &&
+	    poller_check_ca_file(next.probe_tls_ca_file, err, sizeof(err)) == -1) {
+		c->reload_failures++;
+		log_err(MOD, "reload refused, keeping the current config: probe_tls_ca_file: %s",
+		        err);
+		ctl_cfg_free(&next);
+		return;
+	}
 	if (c->reload_pending)
 		ctl_cfg_free(&c->next_cfg);
 	c->next_cfg = next;
@@ -1025,6 +1096,8 @@ int ctl_start(struct ctl *c, struct ev_loop *loop, struct ctl_cfg *cfg, const ch
 	c->chains = build_chains(&c->cfg, NULL, 0);
 	c->n_chains = c->cfg.n_chains;
 	c->poller = poller_new(loop);
+	if (probes_start(c, err, errlen) == -1)
+		goto fail;
 	if (c->chains == NULL || c->poller == NULL || haproxy_prepare(c, &c->cfg, next) == -1) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
@@ -1088,6 +1161,8 @@ void ctl_stop(struct ctl *c)
 	c->http = NULL;
 	poller_free(c->poller);
 	c->poller = NULL;
+	prober_free(c->prober);
+	c->prober = NULL;
 	for (unsigned h = 0; h < c->n_haproxy; h++)
 		recon_free(c->haproxy[h]);
 	c->n_haproxy = 0;

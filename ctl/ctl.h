@@ -20,6 +20,7 @@
 #include "ctl/node.h"
 #include "ctl/node_event.h"
 #include "ctl/poll/noderpc.h"
+#include "ctl/probe/prober.h"
 #include "ctl/web/status.h"
 
 struct recon;
@@ -78,6 +79,9 @@ struct ctl_chain {
 
 typedef void (*ctl_node_changed_fn)(void *ctx, const struct ctl_node_event *ev);
 
+/* A change of another region's reachability (ctl/probe/prober.h), for the "probe changed" hook. */
+typedef void (*ctl_probe_changed_fn)(void *ctx, const struct probe_event *ev);
+
 struct ctl {
 	struct ev_loop *loop; /* borrowed */
 	struct ctl_cfg cfg;   /* owned */
@@ -85,6 +89,7 @@ struct ctl {
 	char owner_id[96]; /* this controller in HAProxy's write claim: host/region/port */
 	struct node_limits limits;
 	struct poller *poller;    /* owned */
+	struct prober *prober;    /* owned: the other regions' edges (cfg.probe) */
 	struct http_server *http; /* owned */
 	struct status_ops web;    /* what the HTTP handler calls back */
 	struct state *state;      /* owned: admin drains and their file */
@@ -96,6 +101,8 @@ struct ctl {
 	unsigned n_haproxy;
 	ctl_node_changed_fn on_node_changed; /* the hook; logging by default */
 	void *on_node_changed_ctx;
+	ctl_probe_changed_fn on_probe_changed; /* the hook; logging by default */
+	void *on_probe_changed_ctx;
 	ev_timer tick;
 	unsigned outstanding; /* node polls of this round not finished */
 	bool round_open;

@@ -48,6 +48,7 @@ enum cfg_type {
 	CFG_NODES,     /* array of node objects */
 	CFG_HOSTS,     /* http_hosts: array of "name[:port]" */
 	CFG_CONNINFO,  /* a libpq connection string without a password, length min..max */
+	CFG_PROBES,    /* probe: array of {region, url, chain} */
 };
 
 enum cfg_charset {
@@ -105,6 +106,12 @@ static const struct cfg_key top_keys[] = {
      0, CFG_NO_RELOAD},
     {"spool_dir", CFG_PATH, TOP(spool_dir), 0, CTL_CFG_DEFAULT_SPOOL_DIR, 1, CTL_CFG_PATH_MAX, 0,
      CFG_NO_RELOAD},
+    {"probe", CFG_PROBES, TOP(probe), 0, NULL, 0, CTL_CFG_MAX_PROBES, 0, 0},
+    {"probe_interval_ms", CFG_UINT, TOP(probe_interval_ms), 10000, NULL, 100, 600000, 0, 0},
+    {"probe_timeout_ms", CFG_UINT, TOP(probe_timeout_ms), 5000, NULL, 50, 600000, 0, 0},
+    {"probe_fall", CFG_UINT, TOP(probe_fall), 3, NULL, 1, 100, 0, 0},
+    {"probe_rise", CFG_UINT, TOP(probe_rise), 2, NULL, 1, 100, 0, 0},
+    {"probe_tls_ca_file", CFG_PATH, TOP(probe_tls_ca_file), 0, NULL, 1, CTL_CFG_PATH_MAX, 0, 0},
     {"log_level", CFG_LOG_LEVEL, TOP(log_level), 0, "info", 0, 0, 0, 0},
     {"chains", CFG_CHAINS, TOP(chains), 0, NULL, 1, CTL_CFG_MAX_CHAINS, 0, CFG_REQUIRED},
 };
@@ -642,6 +649,86 @@ static int parse_hosts(struct cfg_ctx *c, const char *path, const struct cfg_key
 	return 0;
 }
 
+/* One "probe" item {"region", "url", "chain"} at <where> ("probe[i]") into cfg->probe[i]. */
+static int parse_probe_item(struct cfg_ctx *c, const char *where, const cJSON *it,
+                            struct ctl_cfg *cfg, unsigned i)
+{
+	static const struct cfg_key region = {"region", CFG_NAME,           0,        0, NULL,
+	                                      1,        CTL_CFG_REGION_MAX, CS_LOWER, 0},
+	                            chain = {
+	                                "chain",  CFG_NAME, 0, 0, NULL, 1, CTL_CFG_CHAIN_NAME_MAX,
+	                                CS_LOWER, 0};
+	struct ctl_probe_cfg *pr = &cfg->probe[i];
+	const cJSON *reg = NULL, *url = NULL, *ch = NULL, *k;
+	struct cfg_url_parts parts;
+	bool explicit_port;
+	char got[64];
+	const char *why;
+
+	if (!cJSON_IsObject(it))
+		return fail(c, where, "",
+		            "expected an object {\"region\", \"url\", \"chain\"}, got %s",
+		            describe(it, got, sizeof(got)));
+	cJSON_ArrayForEach(k, it)
+	{
+		const cJSON **slot = strcmp(k->string, "region") == 0  ? &reg
+		                     : strcmp(k->string, "url") == 0   ? &url
+		                     : strcmp(k->string, "chain") == 0 ? &ch
+		                                                       : NULL;
+
+		if (slot == NULL || *slot != NULL)
+			return fail(c, where, k->string,
+			            "unknown or repeated key (expected \"region\", \"url\" and "
+			            "\"chain\")");
+		*slot = k;
+	}
+	if (reg == NULL)
+		return fail(c, where, "region", "required");
+	if (url == NULL)
+		return fail(c, where, "url", "required");
+	if (parse_name(c, where, "region", &region, reg, pr->region) == -1 ||
+	    (ch != NULL && parse_name(c, where, "chain", &chain, ch, pr->chain) == -1) ||
+	    need_string(c, where, "url", url) == -1)
+		return -1;
+	if (strcmp(pr->region, cfg->region) == 0)
+		return fail(
+		    c, where, "region",
+		    "\"%s\" is this controller's own region: probe the other regions' edges",
+		    pr->region);
+	if (strlen(url->valuestring) > CTL_CFG_URL_MAX)
+		return fail(c, where, "url", "expected a URL of 1..%d characters, got %zu",
+		            CTL_CFG_URL_MAX, strlen(url->valuestring));
+	why = ctl_cfg_url_split(url->valuestring, &parts, &explicit_port);
+	if (why != NULL)
+		return fail(c, where, "url", "%s", why);
+	memcpy(pr->url, url->valuestring, strlen(url->valuestring) + 1);
+	for (unsigned j = 0; j < i; j++)
+		if (strcmp(pr->url, cfg->probe[j].url) == 0)
+			return fail(c, where, "url", "%s used twice (first at probe[%u].url)",
+			            quote(pr->url, got, sizeof(got)), j);
+	return 0;
+}
+
+static int parse_probes(struct cfg_ctx *c, const char *path, const struct cfg_key *k,
+                        const cJSON *v, struct ctl_cfg *cfg)
+{
+	char where[48];
+	const cJSON *it;
+	int n = array_items(c, path, k, v);
+
+	if (n == -1)
+		return -1;
+	cfg->n_probes = 0;
+	cJSON_ArrayForEach(it, v)
+	{
+		(void)snprintf(where, sizeof(where), "%s[%u]", k->key, cfg->n_probes);
+		if (parse_probe_item(c, where, it, cfg, cfg->n_probes) == -1)
+			return -1;
+		cfg->n_probes++;
+	}
+	return 0;
+}
+
 static int parse_nodes(struct cfg_ctx *c, const char *path, const struct cfg_key *k, const cJSON *v,
                        struct ctl_chain_cfg *chain)
 {
@@ -746,6 +833,8 @@ static int parse_value(struct cfg_ctx *c, const char *path, const struct cfg_key
 		return parse_hash(c, path, k, v, field);
 	case CFG_HOSTS:
 		return parse_hosts(c, path, k, v, dst);
+	case CFG_PROBES:
+		return parse_probes(c, path, k, v, dst);
 	case CFG_CHAINS: /* walked by parse_object's caller */
 	case CFG_NODES:
 		break;
@@ -779,6 +868,7 @@ static int apply_default(struct cfg_ctx *c, const char *path, const struct cfg_k
 	case CFG_SOCKETS:
 	case CFG_BACKENDS: /* empty: the struct is zeroed */
 	case CFG_HOSTS:
+	case CFG_PROBES:
 	case CFG_URL:
 	case CFG_CHAINS:
 	case CFG_NODES:
@@ -851,6 +941,10 @@ static int check_timing(struct cfg_ctx *c, const struct ctl_cfg *cfg)
 	if (cfg->stall_ms != 0 && cfg->stall_ms < cfg->interval_ms)
 		return fail(c, "", "stall_ms", "%u must be 0 (off) or at least interval_ms (%u)",
 		            cfg->stall_ms, cfg->interval_ms);
+	if (cfg->probe_timeout_ms >= cfg->probe_interval_ms)
+		return fail(c, "", "probe_timeout_ms",
+		            "%u must be less than probe_interval_ms (%u)", cfg->probe_timeout_ms,
+		            cfg->probe_interval_ms);
 	return 0;
 }
 
@@ -1224,6 +1318,18 @@ static const struct ctl_chain_cfg *find_chain_cfg(const struct ctl_cfg *c, const
 	return NULL;
 }
 
+static bool probes_eq(const struct ctl_cfg *a, const struct ctl_cfg *b)
+{
+	if (a->n_probes != b->n_probes)
+		return false;
+	for (unsigned i = 0; i < a->n_probes; i++)
+		if (strcmp(a->probe[i].region, b->probe[i].region) != 0 ||
+		    strcmp(a->probe[i].chain, b->probe[i].chain) != 0 ||
+		    strcmp(a->probe[i].url, b->probe[i].url) != 0)
+			return false;
+	return true;
+}
+
 /* The top-level keys that differ (chains aside). */
 static void diff_top(const struct ctl_cfg *old, const struct ctl_cfg *new_cfg, char *out,
                      size_t outlen)
@@ -1264,6 +1370,11 @@ static void diff_top(const struct ctl_cfg *old, const struct ctl_cfg *new_cfg, c
 				         new_cfg->n_haproxy);
 			break;
 		}
+		case CFG_PROBES:
+			if (!probes_eq(old, new_cfg))
+				diff_add(out, outlen, "probe %u -> %u targets", old->n_probes,
+				         new_cfg->n_probes);
+			break;
 		default:
 			break; /* chains below; listen and hosts cannot change on reload */
 		}
@@ -1344,7 +1455,7 @@ static const char *const type_names[] = {
     [CFG_PATH] = "path",         [CFG_LOG_LEVEL] = "enum",    [CFG_LISTEN] = "address",
     [CFG_SOCKETS] = "addresses", [CFG_BACKENDS] = "names",    [CFG_URL] = "url",
     [CFG_HASH] = "hash",         [CFG_CHAINS] = "objects",    [CFG_NODES] = "objects",
-    [CFG_HOSTS] = "hosts",       [CFG_CONNINFO] = "conninfo",
+    [CFG_HOSTS] = "hosts",       [CFG_CONNINFO] = "conninfo", [CFG_PROBES] = "objects",
 };
 
 static void dump_level(FILE *out, const char *prefix, const struct cfg_level *lvl)
@@ -1360,7 +1471,7 @@ static void dump_level(FILE *out, const char *prefix, const struct cfg_level *lv
 			(void)snprintf(def, sizeof(def), "%lld", k->def);
 		else if (k->type == CFG_BOOL)
 			(void)snprintf(def, sizeof(def), "%s", k->def ? "true" : "false");
-		else if (k->type == CFG_BACKENDS || k->type == CFG_HOSTS)
+		else if (k->type == CFG_BACKENDS || k->type == CFG_HOSTS || k->type == CFG_PROBES)
 			(void)snprintf(def, sizeof(def), "[]");
 		else
 			(void)snprintf(def, sizeof(def), "%s", k->def_str ? k->def_str : "(none)");
@@ -1375,7 +1486,8 @@ static void dump_level(FILE *out, const char *prefix, const struct cfg_level *lv
 		else if (k->type == CFG_HOSTS)
 			(void)snprintf(range, sizeof(range), "%lld..%lld items HOST[:PORT]", k->min,
 			               k->max);
-		else if (k->type == CFG_SOCKETS || k->type == CFG_CHAINS || k->type == CFG_NODES)
+		else if (k->type == CFG_SOCKETS || k->type == CFG_CHAINS || k->type == CFG_NODES ||
+		         k->type == CFG_PROBES)
 			(void)snprintf(range, sizeof(range), "%lld..%lld items", k->min, k->max);
 		else if (k->type == CFG_HASH)
 			(void)snprintf(range, sizeof(range), "0x + 64 hex digits");
@@ -1398,8 +1510,12 @@ void ctl_cfg_dump_keys(FILE *out)
 	dump_level(out, "", &levels[0]);
 	(void)fprintf(out,
 	              "haproxy[].socket\taddress\trequired\tunix:PATH|HOST:PORT\tyes\n"
-	              "haproxy[].server_state_file\tpath\t(none)\tat most %d chars\tyes\n",
-	              CTL_CFG_PATH_MAX);
+	              "haproxy[].server_state_file\tpath\t(none)\tat most %d chars\tyes\n"
+	              "probe[].region\tstring\trequired\t1-%d chars %s\tyes\n"
+	              "probe[].url\turl\trequired\tat most %d chars\tyes\n"
+	              "probe[].chain\tstring\t(none)\t1-%d chars %s\tyes\n",
+	              CTL_CFG_PATH_MAX, CTL_CFG_REGION_MAX, cs_desc[CS_LOWER], CTL_CFG_URL_MAX,
+	              CTL_CFG_CHAIN_NAME_MAX, cs_desc[CS_LOWER]);
 	dump_level(out, "chains[].", &levels[1]);
 	dump_level(out, "chains[].nodes[].", &levels[2]);
 }

@@ -36,6 +36,7 @@
 #define CTL_CFG_FILE_MAX       (4u << 20)
 #define CTL_CFG_MAX_HOSTS      16  /* http_hosts entries */
 #define CTL_CFG_HOST_MAX       255 /* bytes of one http_hosts entry, "name[:port]" */
+#define CTL_CFG_MAX_PROBES     16  /* probe entries: other regions' edges */
 
 #define CTL_CFG_DEFAULT_HTTP_LISTEN "127.0.0.1:9465"
 #define CTL_CFG_DEFAULT_STATE_FILE  "/var/lib/polkfura/ctl-state.json"
@@ -74,6 +75,13 @@ struct ctl_chain_cfg {
 	unsigned n_nodes;
 };
 
+/* One "probe" entry: another region's public edge, GET as a user would. */
+struct ctl_probe_cfg {
+	char region[CTL_CFG_REGION_MAX + 1];    /* [a-z0-9-], never this controller's own */
+	char chain[CTL_CFG_CHAIN_NAME_MAX + 1]; /* "" = the region as a whole */
+	char url[CTL_CFG_URL_MAX + 1];          /* http(s)://, the rpc URL rules; unique */
+};
+
 struct ctl_cfg {
 	char region[CTL_CFG_REGION_MAX + 1];
 	unsigned interval_ms;
@@ -104,6 +112,12 @@ struct ctl_cfg {
 	char database_password_file[CTL_CFG_PATH_MAX + 1]; /* "" = PGPASSWORD or none */
 	/* Where records wait for the database (ctl/db/writer.h); used when <database> is set. */
 	char spool_dir[CTL_CFG_PATH_MAX + 1];
+	struct ctl_probe_cfg probe[CTL_CFG_MAX_PROBES]; /* n_probes entries, in config order */
+	unsigned n_probes;
+	unsigned probe_interval_ms;
+	unsigned probe_timeout_ms; /* < probe_interval_ms */
+	unsigned probe_fall, probe_rise;
+	char probe_tls_ca_file[CTL_CFG_PATH_MAX + 1]; /* "" = libcurl's built-in CA store */
 	enum pf_log_level log_level;
 	struct ctl_chain_cfg *chains; /* owned, n_chains entries, in config order */
 	unsigned n_chains;

@@ -480,6 +480,11 @@ static int preflight(const struct ctl_cfg *cfg, const char *config, char *err, s
 		pf_errf(err, errlen, "%s: node_tls_ca_file: %s", config, why);
 		return -1;
 	}
+	if (cfg->probe_tls_ca_file[0] != '\0' &&
+	    poller_check_ca_file(cfg->probe_tls_ca_file, why, sizeof(why)) == -1) {
+		pf_errf(err, errlen, "%s: probe_tls_ca_file: %s", config, why);
+		return -1;
+	}
 	if (state_check_dir(cfg->state_file, why, sizeof(why)) == -1 ||
 	    state_read_file(cfg->state_file, &e, &n, why, sizeof(why)) == -1) {
 		pf_errf(err, errlen, "%s: state_file: %s", config, why);

@@ -10,6 +10,7 @@
 #include "common/clock.h"
 #include "ctl/ctl.h"
 #include "ctl/hapi/reconcile.h"
+#include "ctl/probe/prober.h"
 #include "ctl/state.h"
 
 struct view_mem {
@@ -19,6 +20,7 @@ struct view_mem {
 	struct status_server *servers;
 	char (*names)[HAPI_NAME_MAX];
 	struct status_haproxy *haproxy;
+	struct status_probe *probes;
 };
 
 /* What instance <r> shows for node <nd>, and whether that is what was decided. */
@@ -125,6 +127,28 @@ static void view_haproxy(const struct recon *r, struct status_haproxy *o)
 	memcpy(o->errors, st->errors, sizeof(o->errors));
 }
 
+/* The prober's URLs, in config order. */
+static void view_probes(const struct ctl *c, struct status_probe *out)
+{
+	for (unsigned i = 0; i < prober_count(c->prober); i++) {
+		struct prober_view pv;
+
+		prober_view(c->prober, i, &pv);
+		out[i] = (struct status_probe){
+		    .region = pv.region,
+		    .chain = pv.chain,
+		    .url = pv.url,
+		    .state = probe_state_name(pv.state),
+		    .why = pv.why,
+		    .last = pv.last_why,
+		    .since_ms = pv.since_ms,
+		    .probes = pv.probes,
+		    .failures = pv.failures,
+		    .last_ms = pv.last_ms,
+		};
+	}
+}
+
 int ctl_view_build(struct ctl *c, struct status_view *out)
 {
 	struct view_mem *m = calloc(1, sizeof(*m));
@@ -140,9 +164,10 @@ int ctl_view_build(struct ctl *c, struct status_view *out)
 	m->names = calloc(n_srv, sizeof(*m->names));
 	m->haproxy = calloc(c->n_haproxy + 1, sizeof(*m->haproxy));
 	m->by = calloc(n_nodes, sizeof(*m->by));
+	m->probes = calloc(prober_count(c->prober) + 1, sizeof(*m->probes));
 	out->priv = m;
 	if (m->chains == NULL || m->nodes == NULL || m->servers == NULL || m->names == NULL ||
-	    m->haproxy == NULL || m->by == NULL) {
+	    m->haproxy == NULL || m->by == NULL || m->probes == NULL) {
 		ctl_view_release(out);
 		return -1;
 	}
@@ -159,6 +184,9 @@ int ctl_view_build(struct ctl *c, struct status_view *out)
 	out->n_haproxy = c->n_haproxy;
 	for (unsigned h = 0; h < c->n_haproxy; h++)
 		view_haproxy(c->haproxy[h], &m->haproxy[h]);
+	out->probes = m->probes;
+	out->n_probes = prober_count(c->prober);
+	view_probes(c, m->probes);
 	for (unsigned ch = 0; ch < c->n_chains; ch++) {
 		const struct ctl_chain *chain = &c->chains[ch];
 		struct status_chain *sc = &m->chains[ch];
@@ -193,6 +221,7 @@ void ctl_view_release(struct status_view *v)
 	free(m->names);
 	free(m->haproxy);
 	free(m->by);
+	free(m->probes);
 	free(m);
 	v->priv = NULL;
 }

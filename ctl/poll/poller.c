@@ -51,6 +51,7 @@ struct poller {
 	struct poll_req *active;    /* in flight */
 	struct curl_slist *headers; /* owned */
 	char *ca_file;              /* owned; NULL: libcurl's built-in CA store */
+	bool fresh;                 /* a new connection per request, closed after it */
 	unsigned in_flight;
 };
 
@@ -260,8 +261,12 @@ static struct poll_req *req_get(struct poller *p)
 	return r;
 }
 
-int poller_post(struct poller *p, const char *url, const char *body, size_t len, long timeout_ms,
-                poller_done_cb_fn cb, void *ctx)
+/*
+ * Starts one request: a POST of <body>/<len> when <post>, else a GET. The
+ * POST path sets exactly what poller_post() always set, in the same order.
+ */
+static int start(struct poller *p, const char *url, bool post, const char *body, size_t len,
+                 long timeout_ms, poller_done_cb_fn cb, void *ctx)
 {
 	struct poll_req *r = req_get(p);
 
@@ -273,15 +278,21 @@ int poller_post(struct poller *p, const char *url, const char *body, size_t len,
 	r->alen = 0;
 	r->too_large = false;
 	r->errbuf[0] = '\0';
-	r->body = malloc(len + 1);
-	if (r->body == NULL)
-		goto fail;
-	memcpy(r->body, body, len);
-	r->body[len] = '\0';
+	if (post) {
+		r->body = malloc(len + 1);
+		if (r->body == NULL)
+			goto fail;
+		memcpy(r->body, body, len);
+		r->body[len] = '\0';
+	}
 	curl_easy_setopt(r->easy, CURLOPT_URL, url);
-	curl_easy_setopt(r->easy, CURLOPT_POSTFIELDS, r->body);
-	curl_easy_setopt(r->easy, CURLOPT_POSTFIELDSIZE, (long)len);
-	curl_easy_setopt(r->easy, CURLOPT_HTTPHEADER, p->headers);
+	if (post) {
+		curl_easy_setopt(r->easy, CURLOPT_POSTFIELDS, r->body);
+		curl_easy_setopt(r->easy, CURLOPT_POSTFIELDSIZE, (long)len);
+		curl_easy_setopt(r->easy, CURLOPT_HTTPHEADER, p->headers);
+	}
+	/* A GET is curl_easy_reset()'s default method; redirects are never followed (the default).
+	 */
 	curl_easy_setopt(r->easy, CURLOPT_TIMEOUT_MS, timeout_ms);
 	curl_easy_setopt(r->easy, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
 	curl_easy_setopt(r->easy, CURLOPT_NOSIGNAL, 1L);
@@ -296,6 +307,10 @@ int poller_post(struct poller *p, const char *url, const char *body, size_t len,
 	/* curl_easy_reset() left VERIFYPEER and VERIFYHOST on; only the trusted CAs change. */
 	if (p->ca_file != NULL)
 		curl_easy_setopt(r->easy, CURLOPT_CAINFO, p->ca_file);
+	if (p->fresh) {
+		curl_easy_setopt(r->easy, CURLOPT_FRESH_CONNECT, 1L);
+		curl_easy_setopt(r->easy, CURLOPT_FORBID_REUSE, 1L);
+	}
 	if (curl_multi_add_handle(p->multi, r->easy) != CURLM_OK)
 		goto fail;
 	r->next = p->active;
@@ -310,6 +325,22 @@ fail:
 	r->next = p->idle;
 	p->idle = r;
 	return -1;
+}
+
+int poller_post(struct poller *p, const char *url, const char *body, size_t len, long timeout_ms,
+                poller_done_cb_fn cb, void *ctx)
+{
+	return start(p, url, true, body, len, timeout_ms, cb, ctx);
+}
+
+int poller_get(struct poller *p, const char *url, long timeout_ms, poller_done_cb_fn cb, void *ctx)
+{
+	return start(p, url, false, NULL, 0, timeout_ms, cb, ctx);
+}
+
+void poller_set_fresh(struct poller *p, bool fresh)
+{
+	p->fresh = fresh;
 }
 
 int poller_set_ca_file(struct poller *p, const char *path)

@@ -49,6 +49,23 @@ PF_MUSTCHECK int poller_post(struct poller *p, const char *url, const char *body
                              long timeout_ms, poller_done_cb_fn cb, void *ctx);
 
 /*
+ * Starts a GET of <url> (no body, no Content-Type), otherwise exactly as
+ * poller_post(): same timeout, TLS verification, no proxy from the
+ * environment, no redirect followed (a 3xx is the answer). <cb> runs
+ * exactly once unless the poller is freed first. Returns 0, or -1 without
+ * calling <cb>.
+ */
+PF_MUSTCHECK int poller_get(struct poller *p, const char *url, long timeout_ms,
+                            poller_done_cb_fn cb, void *ctx);
+
+/*
+ * When <fresh>, every request started afterwards opens its own connection
+ * (DNS, TCP, TLS handshake) and closes it when done, as a new user would:
+ * for probes, whose point is to see what a first connection meets.
+ */
+void poller_set_fresh(struct poller *p, bool fresh);
+
+/*
  * Verifies https:// nodes against the PEM CA bundle at <path> (copied)
  * instead of libcurl's built-in CA store; NULL or "" goes back to the
  * built-in store. Applies to the requests started afterwards (libcurl does

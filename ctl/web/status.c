@@ -185,6 +185,55 @@ static void metrics_haproxy(struct pf_buf *o, const struct status_view *v)
 	}
 }
 
+/* <s> as a Prometheus label value ('\\', '"' and newlines escaped) into <out>, cut to fit. */
+static const char *label(const char *s, char *out, size_t outlen)
+{
+	size_t n = 0;
+
+	for (; *s != '\0' && n + 3 < outlen; s++) {
+		if (*s == '\\' || *s == '"' || *s == '\n') {
+			out[n++] = '\\';
+			out[n++] = *s == '\n' ? 'n' : *s;
+		} else {
+			out[n++] = *s;
+		}
+	}
+	out[n] = '\0';
+	return out;
+}
+
+#define PROBE_LABELS "region=\"%s\",chain=\"%s\",url=\"%s\""
+
+/* The other regions' edges: reachability (absent while unknown), probes, failures, duration. */
+static void metrics_probes(struct pf_buf *o, const struct status_view *v)
+{
+	FAMILY(
+	    "polkfura_ctl_probe_reachable", "gauge",
+	    "1 when another region's edge answers the probe as a user there would see it; absent "
+	    "until the first decision.");
+	FAMILY("polkfura_ctl_probes_total", "counter", "Probes of another region's edge.");
+	FAMILY("polkfura_ctl_probe_failures_total", "counter",
+	       "Probes that did not get HTTP 200 (error, timeout, TLS, other status).");
+	FAMILY("polkfura_ctl_probe_duration_seconds", "gauge", "How long the latest probe took.");
+	for (unsigned i = 0; i < v->n_probes; i++) {
+		const struct status_probe *pr = &v->probes[i];
+		char url[2 * 256 + 1];
+
+		label(pr->url, url, sizeof(url));
+		if (strcmp(pr->state, "unknown") != 0)
+			pf_buf_printf(o, "polkfura_ctl_probe_reachable{" PROBE_LABELS "} %d\n",
+			              pr->region, pr->chain, url,
+			              strcmp(pr->state, "reachable") == 0);
+		pf_buf_printf(o,
+		              "polkfura_ctl_probes_total{" PROBE_LABELS "} %llu\n"
+		              "polkfura_ctl_probe_failures_total{" PROBE_LABELS "} %llu\n"
+		              "polkfura_ctl_probe_duration_seconds{" PROBE_LABELS "} %.6f\n",
+		              pr->region, pr->chain, url, (unsigned long long)pr->probes,
+		              pr->region, pr->chain, url, (unsigned long long)pr->failures,
+		              pr->region, pr->chain, url, pr->last_ms / 1000.0);
+	}
+}
+
 char *status_render_metrics(const struct status_view *v, size_t *len)
 {
 	struct pf_buf buf = {0}, *o = &buf;
@@ -192,6 +241,7 @@ char *status_render_metrics(const struct status_view *v, size_t *len)
 	metrics_nodes(o, v);
 	metrics_chains(o, v);
 	metrics_haproxy(o, v);
+	metrics_probes(o, v);
 	FAMILY("polkfura_ctl_rounds_total", "counter", "Poll rounds started.");
 	pf_buf_printf(o, "polkfura_ctl_rounds_total %llu\n", (unsigned long long)v->rounds);
 	FAMILY("polkfura_ctl_round_duration_seconds", "gauge",
@@ -252,6 +302,28 @@ static void json_node(cJSON *nodes, const struct status_view *v, const struct st
 	}
 }
 
+static void json_probes(cJSON *root, const struct status_view *v)
+{
+	cJSON *probes = cJSON_AddArrayToObject(root, "probes");
+
+	for (unsigned i = 0; i < v->n_probes; i++) {
+		const struct status_probe *pr = &v->probes[i];
+		cJSON *pj = cJSON_CreateObject();
+
+		cJSON_AddItemToArray(probes, pj);
+		cJSON_AddStringToObject(pj, "region", pr->region);
+		cJSON_AddStringToObject(pj, "chain", pr->chain);
+		cJSON_AddStringToObject(pj, "url", pr->url);
+		cJSON_AddStringToObject(pj, "state", pr->state);
+		cJSON_AddStringToObject(pj, "why", pr->why);
+		cJSON_AddStringToObject(pj, "last", pr->last);
+		cJSON_AddNumberToObject(pj, "since_ms", (double)pr->since_ms);
+		cJSON_AddNumberToObject(pj, "probes", (double)pr->probes);
+		cJSON_AddNumberToObject(pj, "failures", (double)pr->failures);
+		cJSON_AddNumberToObject(pj, "last_ms", pr->last_ms);
+	}
+}
+
 char *status_render_json(const struct status_view *v)
 {
 	cJSON *root = cJSON_CreateObject(), *chains, *haps;
@@ -301,6 +373,7 @@ char *status_render_json(const struct status_view *v)
 			cJSON_AddStringToObject(hj, "held_by", hp->holder);
 		cJSON_AddNumberToObject(hj, "config_problems", (double)hp->problems);
 	}
+	json_probes(root, v);
 	text = cJSON_PrintUnformatted(root);
 	cJSON_Delete(root);
 	return text;

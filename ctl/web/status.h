@@ -80,6 +80,17 @@ struct status_haproxy {
 	uint64_t errors[STATUS_ERR_KINDS];
 };
 
+/* One probed URL of another region's edge (ctl/probe/prober.h). */
+struct status_probe {
+	const char *region, *chain, *url; /* chain "" = the region as a whole */
+	const char *state;                /* "unknown", "reachable", "unreachable" */
+	const char *why;                  /* why <state>; "" while unknown */
+	const char *last;                 /* the latest probe's reason */
+	int64_t since_ms;                 /* 0 while unknown */
+	uint64_t probes, failures;
+	double last_ms;
+};
+
 struct status_view {
 	const char *region;
 	int64_t now_ms;
@@ -90,6 +101,8 @@ struct status_view {
 	unsigned n_chains;
 	struct status_haproxy *haproxy;
 	unsigned n_haproxy;
+	struct status_probe *probes;
+	unsigned n_probes;
 	void *priv; /* the builder's, for its release callback */
 };
 

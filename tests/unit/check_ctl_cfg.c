@@ -278,6 +278,13 @@ START_TEST(test_defaults)
 	ck_assert(cfg.chains[0].nodes[0].batch);
 	ck_assert_str_eq(cfg.chains[0].nodes[0].server, "");
 	ck_assert_uint_eq(cfg.n_nodes, 1);
+	/* No probes; the probe timing as CONFIG.md gives it. */
+	ck_assert_uint_eq(cfg.n_probes, 0);
+	ck_assert_uint_eq(cfg.probe_interval_ms, 10000);
+	ck_assert_uint_eq(cfg.probe_timeout_ms, 5000);
+	ck_assert_uint_eq(cfg.probe_fall, 3);
+	ck_assert_uint_eq(cfg.probe_rise, 2);
+	ck_assert_str_eq(cfg.probe_tls_ca_file, "");
 }
 END_TEST
 
@@ -1323,6 +1330,119 @@ START_TEST(test_key_node_tls_ca_file)
 }
 END_TEST
 
+/* A probe item as "probe": [<items>] at the top level. */
+static const char *probes(const char *items)
+{
+	static char extra[4096];
+
+	(void)snprintf(extra, sizeof(extra), "\"probe\": [%s]", items);
+	return top(extra);
+}
+
+#define PROBE_KEY_EU2                                                                              \
+	"\"probe\": [{\"region\": \"eu2\", \"url\": \"https://kusama.eu2.example.net/health\"}], " \
+	"\"probe_interval_ms\": 1000, \"probe_timeout_ms\": 900, \"probe_fall\": 5, "              \
+	"\"probe_rise\": 4"
+#define PROBE_EU2 "{\"region\": \"eu2\", \"url\": \"https://kusama.eu2.example.net/health\""
+
+START_TEST(test_key_probe)
+{
+	expect_ok(probes(PROBE_EU2
+	                 ", \"chain\": \"kusama\"}, "
+	                 "{\"region\": \"us-east\", \"url\": \"http://[fd00::1]:8080/health\"}"));
+	ck_assert_uint_eq(cfg.n_probes, 2);
+	ck_assert_str_eq(cfg.probe[0].region, "eu2");
+	ck_assert_str_eq(cfg.probe[0].chain, "kusama");
+	ck_assert_str_eq(cfg.probe[0].url, "https://kusama.eu2.example.net/health");
+	ck_assert_str_eq(cfg.probe[1].region, "us-east");
+	ck_assert_str_eq(cfg.probe[1].chain, ""); /* region-wide */
+	ck_assert_str_eq(cfg.probe[1].url, "http://[fd00::1]:8080/health");
+	ctl_cfg_free(&cfg);
+	expect_ok(probes(""));
+	ck_assert_uint_eq(cfg.n_probes, 0);
+	ctl_cfg_free(&cfg);
+	expect_err(top("\"probe\": {}"), "probe: expected an array of 0..16 items, got an object");
+	expect_err(probes("\"https://a.example/health\""),
+	           "probe[0]: expected an object {\"region\", \"url\", \"chain\"}, got "
+	           "\"https://a.example/health\"");
+	expect_err(probes("{\"url\": \"https://a.example/health\"}"), "probe[0].region: required");
+	expect_err(probes("{\"region\": \"eu2\"}"), "probe[0].url: required");
+	expect_err(probes(PROBE_EU2 ", \"weight\": 1}"),
+	           "probe[0].weight: unknown or repeated key (expected \"region\", \"url\" and "
+	           "\"chain\")");
+	expect_err(probes(PROBE_EU2 ", \"region\": \"eu3\"}"),
+	           "probe[0].region: unknown or repeated key (expected \"region\", \"url\" and "
+	           "\"chain\")");
+	expect_err(probes("{\"region\": \"EU2\", \"url\": \"https://a.example/health\"}"),
+	           "probe[0].region: \"EU2\" must be 1-32 characters of [a-z0-9-]");
+	expect_err(probes("{\"region\": 2, \"url\": \"https://a.example/health\"}"),
+	           "probe[0].region: expected a string, got 2");
+	/* REGION is "eu1": probing the own edge says nothing about reaching it from elsewhere. */
+	expect_err(probes("{\"region\": \"eu1\", \"url\": \"https://a.example/health\"}"),
+	           "probe[0].region: \"eu1\" is this controller's own region: probe the other "
+	           "regions' edges");
+	expect_err(probes(PROBE_EU2 ", \"chain\": \"Kusama\"}"),
+	           "probe[0].chain: \"Kusama\" must be 1-32 characters of [a-z0-9-]");
+	expect_err(probes(PROBE_EU2 ", \"chain\": \"\"}"),
+	           "probe[0].chain: \"\" must be 1-32 characters of [a-z0-9-]");
+	/* The url follows the rpc rules (cfg_url.c). */
+	expect_err(probes("{\"region\": \"eu2\", \"url\": \"ftp://a.example/health\"}"),
+	           "probe[0].url: must start with http:// or https://");
+	expect_err(probes("{\"region\": \"eu2\", \"url\": \"https://u:p@a.example/health\"}"),
+	           "probe[0].url: must not contain user:password@ credentials");
+	expect_err(probes("{\"region\": \"eu2\", \"url\": null}"),
+	           "probe[0].url: expected a string, got null");
+	expect_err(probes(PROBE_EU2 "}, {\"region\": \"eu3\", \"url\": "
+	                            "\"https://kusama.eu2.example.net/health\"}"),
+	           "probe[1].url: \"https://kusama.eu2.example.net/health\" used twice (first at "
+	           "probe[0].url)");
+	{
+		char items[2048];
+		size_t n = 0;
+
+		for (int i = 0; i < 17; i++)
+			n += (size_t)snprintf(
+			    items + n, sizeof(items) - n,
+			    "%s{\"region\": \"eu2\", \"url\": \"https://e%d.example/\"}",
+			    i ? ", " : "", i);
+		expect_err(probes(items), "probe: expected an array of 0..16 items, got 17 items");
+	}
+}
+END_TEST
+
+START_TEST(test_key_probe_timing)
+{
+	UINT_KEY(probe_interval_ms, 100, 600000, "\"probe_timeout_ms\": 50", true);
+	UINT_KEY(probe_timeout_ms, 50, 600000, "\"probe_interval_ms\": 600000", false);
+	UINT_KEY(probe_fall, 1, 100, "", true);
+	UINT_KEY(probe_rise, 1, 100, "", true);
+	expect_err(top("\"probe_interval_ms\": 1000"),
+	           "probe_timeout_ms: 5000 must be less than probe_interval_ms (1000)");
+	expect_err(top("\"probe_interval_ms\": 200, \"probe_timeout_ms\": 200"),
+	           "probe_timeout_ms: 200 must be less than probe_interval_ms (200)");
+	expect_ok(top("\"probe_interval_ms\": 200, \"probe_timeout_ms\": 199"));
+}
+END_TEST
+
+START_TEST(test_key_probe_tls_ca_file)
+{
+	struct ctl_cfg old;
+
+	expect_ok(top(""));
+	old = cfg;
+	memset(&cfg, 0, sizeof(cfg));
+	expect_ok(top("\"probe_tls_ca_file\": \"/etc/polkfura/edges-ca.pem\", " PROBE_KEY_EU2));
+	ck_assert_str_eq(cfg.probe_tls_ca_file, "/etc/polkfura/edges-ca.pem");
+	/* Every probe key reloads. */
+	ck_assert_int_eq(ctl_cfg_reload_check(&old, &cfg, errbuf, sizeof(errbuf)), 0);
+	ctl_cfg_free(&old);
+	ctl_cfg_free(&cfg);
+	expect_err(top("\"probe_tls_ca_file\": \"ca.pem\""),
+	           "probe_tls_ca_file: \"ca.pem\" must be an absolute file path of at most 1023 "
+	           "characters");
+}
+END_TEST
+
 /* The CLI reads http_listen and admin_token_file only: mistakes elsewhere do not matter. */
 START_TEST(test_client_keys)
 {
@@ -1386,6 +1506,19 @@ START_TEST(test_diff)
 	memset(&cfg, 0, sizeof(cfg));
 	ctl_cfg_diff(&old, &old, out, sizeof(out));
 	ck_assert_str_eq(out, "no change");
+	{
+		struct ctl_cfg probed;
+
+		expect_ok(
+		    top("\"max_lag\": 5, \"node_tls_ca_file\": \"/etc/a.pem\", " PROBE_KEY_EU2));
+		probed = cfg;
+		memset(&cfg, 0, sizeof(cfg));
+		ctl_cfg_diff(&old, &probed, out, sizeof(out));
+		ck_assert_str_eq(out, "probe 0 -> 1 targets; probe_interval_ms 10000 -> 1000; "
+		                      "probe_timeout_ms 5000 -> 900; probe_fall 3 -> 5; "
+		                      "probe_rise 2 -> 4");
+		ctl_cfg_free(&probed);
+	}
 	/* n1 (in CHAIN) moves to another port, p9 joins it, the backend is renamed, kusama comes.
 	 */
 	expect_ok(
@@ -1520,10 +1653,19 @@ START_TEST(test_dump_keys)
 	    "database\tconninfo\t(none)\tat most 1023 chars\trestart\n",
 	    "database_password_file\tpath\t(none)\tat most 1023 chars\trestart\n",
 	    "spool_dir\tpath\t/var/lib/polkfura/spool\tat most 1023 chars\trestart\n",
+	    "probe\tobjects\t[]\t0..16 items\tyes\n",
+	    "probe_interval_ms\tinteger\t10000\t100..600000\tyes\n",
+	    "probe_timeout_ms\tinteger\t5000\t50..600000\tyes\n",
+	    "probe_fall\tinteger\t3\t1..100\tyes\n",
+	    "probe_rise\tinteger\t2\t1..100\tyes\n",
+	    "probe_tls_ca_file\tpath\t(none)\tat most 1023 chars\tyes\n",
 	    "log_level\tenum\tinfo\terr|warn|info|debug\tyes\n",
 	    "chains\tobjects\trequired\t1..64 items\tyes\n",
 	    "haproxy[].socket\taddress\trequired\tunix:PATH|HOST:PORT\tyes\n",
 	    "haproxy[].server_state_file\tpath\t(none)\tat most 1023 chars\tyes\n",
+	    "probe[].region\tstring\trequired\t1-32 chars [a-z0-9-]\tyes\n",
+	    "probe[].url\turl\trequired\tat most 255 chars\tyes\n",
+	    "probe[].chain\tstring\t(none)\t1-32 chars [a-z0-9-]\tyes\n",
 	    "chains[].name\tstring\trequired\t1-32 chars [a-z0-9-]\tyes\n",
 	    "chains[].backend\tstring\trequired\t1-63 chars [A-Za-z0-9_.:-]\tyes\n",
 	    "chains[].heavy_backends\tnames\t[]\t0..8 items of 1-63 chars [A-Za-z0-9_.:-]\tyes\n",
@@ -1586,6 +1728,9 @@ static Suite *ctl_cfg_suite(void)
 	tcase_add_test(tc, test_key_http_hosts);
 	tcase_add_test(tc, test_key_admin_token_file);
 	tcase_add_test(tc, test_key_node_tls_ca_file);
+	tcase_add_test(tc, test_key_probe);
+	tcase_add_test(tc, test_key_probe_timing);
+	tcase_add_test(tc, test_key_probe_tls_ca_file);
 	tcase_add_test(tc, test_client_keys);
 	tcase_add_test(tc, test_key_log_level);
 	tcase_add_test(tc, test_key_chains);

@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -35,7 +36,6 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 	size_t len;
 
 	(void)cls;
-	(void)method;
 	(void)version;
 	(void)upload_data;
 	if (*req_cls == NULL) {
@@ -46,7 +46,28 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
-	if (strcmp(url, "/huge") == 0) {
+	if (strcmp(url, "/echo") == 0) {
+		/* What the request looked like: method, Content-Type, client port (its connection).
+		 */
+		const union MHD_ConnectionInfo *ci =
+		    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+		                                             MHD_HTTP_HEADER_CONTENT_TYPE);
+		char echo[256];
+
+		snprintf(echo, sizeof(echo), "%s|%s|%d", method, ct != NULL ? ct : "-",
+		         ntohs(((const struct sockaddr_in *)ci->client_addr)->sin_port));
+		body = strdup(echo);
+		len = strlen(body);
+	} else if (strcmp(url, "/redirect") == 0) {
+		body = strdup("moved");
+		len = strlen(body);
+		resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+		MHD_add_response_header(resp, "Location", "/");
+		ret = MHD_queue_response(conn, 302, resp);
+		MHD_destroy_response(resp);
+		return ret;
+	} else if (strcmp(url, "/huge") == 0) {
 		len = 2u << 20;
 		body = malloc(len);
 		ck_assert_ptr_nonnull(body);
@@ -138,6 +159,19 @@ static struct got post(const char *url, long timeout_ms)
 	return g;
 }
 
+/* Runs one GET of <url> on <p> and returns what the callback saw. */
+static struct got get_on(struct ev_loop *loop, struct poller *p, const char *url, long timeout_ms)
+{
+	struct got g = {.loop = loop};
+
+	ck_assert_int_eq(poller_get(p, url, timeout_ms, done, &g), 0);
+	ck_assert_uint_eq(poller_in_flight(p), 1);
+	ev_run(loop, 0);
+	ck_assert_uint_eq(poller_in_flight(p), 0);
+	ck_assert_int_eq(g.calls, 1);
+	return g;
+}
+
 START_TEST(test_ok)
 {
 	char url[64];
@@ -202,6 +236,103 @@ START_TEST(test_answer_too_large)
 	g = post(url, 5000);
 	ck_assert_int_eq(g.res.outcome, POLLER_OTHER);
 	ck_assert_ptr_nonnull(strstr(g.res.error, "1 MiB"));
+}
+END_TEST
+
+/* A POST still carries its JSON body type; a GET has no body and no Content-Type. */
+START_TEST(test_get_and_post_methods)
+{
+	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+	struct poller *p = poller_new(loop);
+	char url[64];
+	struct got g;
+
+	ck_assert_ptr_nonnull(p);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/echo", server_port);
+	g = post(url, 2000);
+	ck_assert_int_eq(g.res.outcome, POLLER_OK);
+	ck_assert_ptr_nonnull(strstr(g.body, "POST|application/json|"));
+	g = get_on(loop, p, url, 2000);
+	ck_assert_int_eq(g.res.outcome, POLLER_OK);
+	ck_assert_int_eq(g.res.http_status, 200);
+	ck_assert_msg(strncmp(g.body, "GET|-|", 6) == 0, "GET looked like %s", g.body);
+	/* The GET's handle goes back to the free list and serves a POST as a POST. */
+	ck_assert_int_eq(poller_post(p, url, "{}", 2, 2000, done, &g), 0);
+	ev_run(loop, 0);
+	ck_assert_ptr_nonnull(strstr(g.body, "POST|application/json|"));
+	poller_free(p);
+	ck_assert_int_eq(ev_run(loop, EVRUN_NOWAIT), 0);
+	ev_loop_destroy(loop);
+}
+END_TEST
+
+/* A redirect is the answer (never followed); errors are those of a POST. */
+START_TEST(test_get_redirect_and_errors)
+{
+	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+	struct poller *p = poller_new(loop);
+	int fd = listen_loopback(1);
+	char url[64];
+	struct got g;
+
+	ck_assert_ptr_nonnull(p);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/redirect", server_port);
+	g = get_on(loop, p, url, 2000);
+	ck_assert_int_eq(g.res.outcome, POLLER_HTTP);
+	ck_assert_int_eq(g.res.http_status, 302);
+	ck_assert_str_eq(g.body, "moved");
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/503", server_port);
+	g = get_on(loop, p, url, 2000);
+	ck_assert_int_eq(g.res.outcome, POLLER_HTTP);
+	ck_assert_int_eq(g.res.http_status, 503);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/", port_of(fd));
+	close(fd);
+	g = get_on(loop, p, url, 2000);
+	ck_assert_int_eq(g.res.outcome, POLLER_CONNECT);
+	ck_assert_ptr_nonnull(g.res.error);
+	poller_free(p);
+	ck_assert_int_eq(ev_run(loop, EVRUN_NOWAIT), 0);
+	ev_loop_destroy(loop);
+}
+END_TEST
+
+/* Client port of the connection that carried an /echo answer. */
+static int echo_port(const struct got *g)
+{
+	const char *bar = strrchr(g->body, '|');
+
+	ck_assert_ptr_nonnull(bar);
+	return (int)strtol(bar + 1, NULL, 10);
+}
+
+/* Two GETs in a row share the kept-alive connection, unless the poller is fresh. */
+START_TEST(test_get_fresh_connection)
+{
+	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+	struct poller *p = poller_new(loop);
+	char url[64];
+	int a, b;
+
+	ck_assert_ptr_nonnull(p);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/echo", server_port);
+	{
+		struct got g1 = get_on(loop, p, url, 2000), g2 = get_on(loop, p, url, 2000);
+
+		a = echo_port(&g1);
+		b = echo_port(&g2);
+		ck_assert_int_eq(a, b); /* reused */
+	}
+	poller_set_fresh(p, true);
+	{
+		struct got g1 = get_on(loop, p, url, 2000), g2 = get_on(loop, p, url, 2000);
+
+		a = echo_port(&g1);
+		b = echo_port(&g2);
+		ck_assert_int_ne(a, b); /* a connection each */
+	}
+	poller_free(p);
+	ck_assert_int_eq(ev_run(loop, EVRUN_NOWAIT), 0);
+	ev_loop_destroy(loop);
 }
 END_TEST
 
@@ -322,6 +453,9 @@ static Suite *poller_suite(void)
 	tcase_add_test(tc, test_many_in_flight_and_reuse);
 	tcase_add_test(tc, test_free_with_requests_in_flight);
 	tcase_add_test(tc, test_check_ca_file);
+	tcase_add_test(tc, test_get_and_post_methods);
+	tcase_add_test(tc, test_get_redirect_and_errors);
+	tcase_add_test(tc, test_get_fresh_connection);
 	suite_add_tcase(s, tc);
 	return s;
 }
