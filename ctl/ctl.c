@@ -153,6 +153,8 @@ static void probe_changed(void *ctx, const struct probe_event *ev)
 	struct ctl *c = ctx;
 
 	c->on_probe_changed(c->on_probe_changed_ctx, ev);
+	recorder_probe_changed(c->rec, ev->region, ev->chain, ev->url, ev->reachable, ev->why,
+	                       ev->since_ms);
 }
 
 /* Hands c->cfg's probe keys to the prober. Returns 0, or -1 (memory; the old set stays). */

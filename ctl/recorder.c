@@ -20,18 +20,38 @@
 
 #define MOD "recorder"
 
-enum inc_kind { INC_NODE_OUT = 0, INC_DEGRADED, INC_DOWN, INC_STALL, INC_KIND_COUNT };
+enum inc_kind {
+	INC_NODE_OUT = 0,
+	INC_DEGRADED,
+	INC_DOWN,
+	INC_STALL,
+	INC_UNREACHABLE, /* another region's edge, as this region's probes see it */
+	INC_KIND_COUNT
+};
 
 static const char *const inc_kinds[INC_KIND_COUNT] = {"node_out", "chain_degraded", "chain_down",
-                                                      "chain_stall"};
-static const char *const inc_severities[INC_KIND_COUNT] = {"minor", "major", "critical",
+                                                      "chain_stall", "region_unreachable"};
+static const char *const inc_severities[INC_KIND_COUNT] = {"minor", "major", "critical", "critical",
                                                            "critical"};
+
+#define PROBES_MAX 16 /* CTL_CFG_MAX_PROBES */
+#define URL_MAX    255
+
+/* The last decision of each probed URL. */
+struct probe_seen {
+	char url[URL_MAX + 1];
+	char region[REC_REGION_MAX + 1], chain[REC_CHAIN_MAX + 1];
+	bool reachable;
+	char why[REC_TEXT_MAX + 1];
+	int64_t since_ms;
+};
 
 struct open_incident {
 	char id[REC_ID_MAX + 1];
 	char chain[REC_CHAIN_MAX + 1];
 	enum inc_kind kind;
 	char node[REC_NAME_MAX + 1]; /* node_out only */
+	char url[URL_MAX + 1];       /* region_unreachable only: the probe (its "node") */
 	bool wanted;                 /* scratch for the session start */
 };
 
@@ -61,6 +81,8 @@ struct recorder {
 	size_t n_open, cap_open;
 	struct chain_seen *chains;
 	size_t n_chains, cap_chains;
+	struct probe_seen probes[PROBES_MAX];
+	unsigned n_probes;
 };
 
 /* ---- ids and puts ---- */
@@ -95,9 +117,13 @@ static struct open_incident *find_open(struct recorder *r, const char *chain, en
 	for (size_t i = 0; i < r->n_open; i++) {
 		struct open_incident *o = &r->open[i];
 
-		if (o->kind == kind && strcmp(o->chain, chain) == 0 &&
-		    (kind != INC_NODE_OUT || strcmp(o->node, node) == 0))
-			return o;
+		if (o->kind != kind || strcmp(o->chain, chain) != 0)
+			continue;
+		if (kind == INC_NODE_OUT && strcmp(o->node, node) != 0)
+			continue;
+		if (kind == INC_UNREACHABLE && strcmp(o->url, node) != 0)
+			continue;
+		return o;
 	}
 	return NULL;
 }
@@ -175,6 +201,102 @@ static void incident_close(struct recorder *r, const char *chain, enum inc_kind 
 	remove_open(r, o);
 }
 
+/* ---- probes of the other regions' edges ---- */
+
+static struct probe_seen *probe_slot(struct recorder *r, const char *url)
+{
+	for (unsigned i = 0; i < r->n_probes; i++)
+		if (strcmp(r->probes[i].url, url) == 0)
+			return &r->probes[i];
+	if (r->n_probes == PROBES_MAX)
+		return NULL;
+	memset(&r->probes[r->n_probes], 0, sizeof(r->probes[0]));
+	snprintf(r->probes[r->n_probes].url, sizeof(r->probes[0].url), "%s", url);
+	return &r->probes[r->n_probes++];
+}
+
+/* A probed URL as the incident's nodes hold it: string_to_array splits on ','. */
+static void probe_key(const char *url, char *key, size_t keylen)
+{
+	snprintf(key, keylen, "%s", url);
+	for (char *c = key; *c != '\0'; c++)
+		if (*c == ',')
+			*c = ';';
+}
+
+/*
+ * The probed region's incident, in that region's name: what a user there
+ * saw, from the first failed probe. The summary's "seen from <region>: "
+ * is how this region's next lock holder finds it again (writer.c).
+ */
+static void unreachable_open(struct recorder *r, const struct probe_seen *p)
+{
+	struct open_incident *o;
+	struct db_record rec;
+	char key[URL_MAX + 1];
+
+	probe_key(p->url, key, sizeof(key));
+	if (find_open(r, p->chain, INC_UNREACHABLE, key) != NULL)
+		return;
+	o = add_open(r);
+	if (o == NULL) {
+		log_err(MOD, "out of memory: region %s unreachable not recorded", p->region);
+		return;
+	}
+	record_init(r, &rec, REC_INCIDENT_OPEN, p->since_ms);
+	snprintf(rec.region, sizeof(rec.region), "%s", p->region);
+	snprintf(rec.u.open.chain, sizeof(rec.u.open.chain), "%s", p->chain);
+	snprintf(rec.u.open.kind, sizeof(rec.u.open.kind), "%s", inc_kinds[INC_UNREACHABLE]);
+	snprintf(rec.u.open.severity, sizeof(rec.u.open.severity), "%s",
+	         inc_severities[INC_UNREACHABLE]);
+	snprintf(rec.u.open.summary, sizeof(rec.u.open.summary), "seen from %s: %.200s (%.255s)",
+	         r->region, p->why, p->url);
+	snprintf(rec.u.open.nodes, sizeof(rec.u.open.nodes), "%s", key);
+	memcpy(o->id, rec.id, sizeof(o->id));
+	snprintf(o->chain, sizeof(o->chain), "%s", p->chain);
+	o->kind = INC_UNREACHABLE;
+	snprintf(o->url, sizeof(o->url), "%s", key);
+	log_info(MOD, "incident %s opened: region_unreachable region=%s chain=%s: %s", rec.id,
+	         p->region, p->chain[0] ? p->chain : "-", rec.u.open.summary);
+	put(r, &rec);
+}
+
+static void unreachable_close(struct recorder *r, const struct probe_seen *p, int64_t at_ms)
+{
+	char key[URL_MAX + 1];
+	struct open_incident *o;
+
+	probe_key(p->url, key, sizeof(key));
+	o = find_open(r, p->chain, INC_UNREACHABLE, key);
+	if (o == NULL)
+		return;
+	close_by_id(r, o->id, "", at_ms);
+	remove_open(r, o);
+}
+
+void recorder_probe_changed(struct recorder *r, const char *region, const char *chain,
+                            const char *url, bool reachable, const char *why, int64_t since_ms)
+{
+	struct probe_seen *p;
+
+	if (r == NULL)
+		return;
+	p = probe_slot(r, url);
+	if (p == NULL)
+		return;
+	snprintf(p->region, sizeof(p->region), "%s", region);
+	snprintf(p->chain, sizeof(p->chain), "%s", chain);
+	snprintf(p->why, sizeof(p->why), "%s", why);
+	p->reachable = reachable;
+	p->since_ms = since_ms;
+	if (!r->recording)
+		return;
+	if (reachable)
+		unreachable_close(r, p, since_ms);
+	else
+		unreachable_open(r, p);
+}
+
 /* ---- chains ---- */
 
 static struct chain_seen *chain_slot(struct recorder *r, const char *name)
@@ -221,7 +343,7 @@ static void chain_incidents(struct recorder *r, const struct rec_chain_view *v, 
 	want[INC_STALL] = v->stalled;
 	want[INC_DOWN] = st == OBS_DOWN && !v->stalled;
 	want[INC_DEGRADED] = st == OBS_DEGRADED;
-	for (int k = INC_DEGRADED; k < INC_KIND_COUNT; k++) {
+	for (int k = INC_DEGRADED; k <= INC_STALL; k++) {
 		if (want[k])
 			incident_open(r, v->name, (enum inc_kind)k, NULL, why, now_ms);
 		else
@@ -303,7 +425,7 @@ static void adopt_open(struct recorder *r)
 		for (k = 0; k < INC_KIND_COUNT && strcmp(inc_kinds[k], a->kind) != 0; k++)
 			;
 		if (k == INC_KIND_COUNT)
-			continue; /* not ours to manage (region_unreachable is the prober's) */
+			continue; /* not a kind this controller opens */
 		o = add_open(r);
 		if (o == NULL)
 			break;
@@ -312,6 +434,8 @@ static void adopt_open(struct recorder *r)
 		o->kind = (enum inc_kind)k;
 		snprintf(o->node, sizeof(o->node), "%.*s", REC_NAME_MAX,
 		         k == INC_NODE_OUT ? a->nodes : "");
+		snprintf(o->url, sizeof(o->url), "%.*s", URL_MAX,
+		         k == INC_UNREACHABLE ? a->nodes : "");
 		o->wanted = false;
 	}
 	free(r->adopt);
@@ -334,7 +458,7 @@ static void session_chain(struct recorder *r, const struct rec_chain_view *v, in
 	put_chain_change(r, v, &c, OBS_NODATA, st, why, now_ms);
 	chain_incidents(r, v, st, why, now_ms);
 	/* chain_incidents() closed those that no longer apply. */
-	for (int k = INC_DEGRADED; k < INC_KIND_COUNT; k++) {
+	for (int k = INC_DEGRADED; k <= INC_STALL; k++) {
 		struct open_incident *o = find_open(r, v->name, (enum inc_kind)k, NULL);
 
 		if (o != NULL)
@@ -380,6 +504,18 @@ static void session_start(struct recorder *r, const struct rec_chain_view *chain
 	adopt_open(r); /* first, so the opens below find them */
 	for (unsigned i = 0; i < n; i++)
 		session_chain(r, &chains[i], now_ms);
+	for (unsigned i = 0; i < r->n_probes; i++) {
+		struct open_incident *o;
+		char key[URL_MAX + 1];
+
+		if (r->probes[i].reachable)
+			continue;
+		unreachable_open(r, &r->probes[i]);
+		probe_key(r->probes[i].url, key, sizeof(key));
+		o = find_open(r, r->probes[i].chain, INC_UNREACHABLE, key);
+		if (o != NULL)
+			o->wanted = true;
+	}
 	/* Adopted ones that no longer apply end now. */
 	for (size_t i = 0; i < r->n_open;) {
 		if (r->open[i].wanted) {

@@ -86,6 +86,15 @@ void recorder_node_changed(struct recorder *r, const struct ctl_node_event *ev, 
 void recorder_round(struct recorder *r, const struct rec_chain_view *chains, unsigned n,
                     int64_t now_ms);
 
+/*
+ * A probe of another region's edge changed (ctl/probe/prober.h): opens or
+ * closes that region's region_unreachable incident, from the time users
+ * there started to see the change (<since_ms>). Remembered while not
+ * recording, so a session starts with the probes as they are.
+ */
+void recorder_probe_changed(struct recorder *r, const char *region, const char *chain,
+                            const char *url, bool reachable, const char *why, int64_t since_ms);
+
 /* An operational change: <kind> reload, drain, undrain or note. */
 void recorder_op(struct recorder *r, const char *kind, const char *who, const char *reason,
                  const char *summary, int64_t at_ms);

@@ -389,11 +389,14 @@ static void send_incidents(struct dbw *w)
 
 	w->lock_taken = false;
 	/* extract(epoch) is numeric since PostgreSQL 14: the ms come back exact. */
-	if (!send_one(w,
-	              "SELECT id, chain, kind, array_to_string(nodes, ','),"
-	              " (extract(epoch FROM started_at) * 1000)::bigint FROM incidents"
-	              " WHERE region = $1 AND ended_at IS NULL ORDER BY started_at, id",
-	              1, p))
+	if (!send_one(
+	        w,
+	        "SELECT id, chain, kind, array_to_string(nodes, ','),"
+	        " (extract(epoch FROM started_at) * 1000)::bigint FROM incidents"
+	        " WHERE ended_at IS NULL AND (region = $1 AND kind <> 'region_unreachable'"
+	        " OR kind = 'region_unreachable' AND summary LIKE 'seen from ' || $1 || ': %')"
+	        " ORDER BY started_at, id",
+	        1, p))
 		return;
 	flight_begin(w, FL_INCIDENTS, 1);
 	(void)sync_and_flush(w);

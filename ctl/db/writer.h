@@ -40,12 +40,15 @@ struct dbw_open_incident {
 /*
  * Role changes, on the loop. <holder> true: this controller took the
  * region's lock, after replaying its own spool; <open> (<n> entries,
- * borrowed for the call) are the region's incidents with ended_at NULL, read
- * under the lock, so the new holder adopts them instead of opening them
- * again. A holder whose connection came back takes the lock again and is
- * called with true again (its own incidents are in <open> then). <holder>
- * false: it held the lock and, back after an outage, found another
- * controller holding it. The callback may call dbw_put, not dbw_close.
+ * borrowed for the call) are the incidents with ended_at NULL that the
+ * region's holder manages, read under the lock, so the new holder adopts
+ * them instead of opening them again: the region's own, except
+ * region_unreachable (other regions' probes record those), and the
+ * region_unreachable ones of other regions its own probes opened (their
+ * summary starts "seen from <region>: "). A holder whose connection came back takes the lock again
+ * and is called with true again (its own incidents are in <open> then). <holder> false: it held the
+ * lock and, back after an outage, found another controller holding it. The callback may call
+ * dbw_put, not dbw_close.
  */
 typedef void (*dbw_role_fn)(void *ctx, bool holder, const struct dbw_open_incident *open, size_t n);
 

@@ -17,6 +17,7 @@
 #include <math.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/compiler.h"
@@ -448,6 +449,95 @@ START_TEST(test_ha_takeover)
 }
 END_TEST
 
+/*
+ * Another region's edge, probed: the simulator's spare node (not one of the
+ * controller's) stands for it. The probe keys come by SIGHUP (the port is
+ * known only once the simulator runs), which is also an operational change.
+ */
+#define PR_INTERVAL_MS 200
+#define PR_FALL        2
+
+/* The wall clock, as the database's times are. */
+static double wall_s(void)
+{
+	struct timespec ts;
+
+	ck_assert_int_eq(clock_gettime(CLOCK_REALTIME, &ts), 0);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * A run of probes starts within one probe interval after the edge changed
+ * (the next probe), and the probe's start is the incident's time: so within
+ * [change, change + interval + margin].
+ */
+#define PR_WITHIN_S (PR_INTERVAL_MS / 1000.0 + FX_MARGIN_S)
+
+START_TEST(test_region_unreachable)
+{
+	char keys[2400], *cfg, url[128], want[256];
+	int reloads;
+	double t_down, t_up, started, ended;
+
+	start();
+	wait_db(last_chain_state, "up", 10);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/health", fx.sim.port[fx.n]);
+	snprintf(
+	    keys, sizeof(keys),
+	    "%s, \"probe\": [{\"region\": \"eu2\", \"chain\": \"polkadot\", \"url\": \"%s\"}], "
+	    "\"probe_interval_ms\": %d, \"probe_timeout_ms\": 150, \"probe_fall\": %d, "
+	    "\"probe_rise\": 2",
+	    record_tuning(spool), url, PR_INTERVAL_MS, PR_FALL);
+	cfg = fx_ctl_config(fx_socket_item, NULL, keys);
+	ck_assert_int_eq(h_write_file(fx.ctl.config, cfg), 0);
+	reloads = fx_log_count("reloaded ");
+	ck_assert_int_eq(kill(fx.ctl.pid, SIGHUP), 0);
+	for (double end = h_now() + 5; h_now() < end && fx_log_count("reloaded ") == reloads;)
+		usleep(20000);
+	snprintf(want, sizeof(want), "url=%s reachable: HTTP 200", url);
+	{
+		const char *const needles[] = {want, NULL};
+
+		ck_assert_int_eq(h_wait_log_count(fx.ctl.log, needles, 1, 10), 1);
+	}
+	/* The reload is an operational change, with what it changed. */
+	wait_db("SELECT kind || ':' || (summary LIKE '%probe%') FROM operational_changes;",
+	        "reload:true", 10);
+	/* The edge goes away: eu2's incident, seen from here, from the first failed probe. */
+	t_down = wall_s();
+	ck_assert_int_eq(h_nodesim_control(&fx.sim, "/nodes/polkadot-3", "{\"down\": true}", NULL),
+	                 200);
+	wait_db("SELECT region || ':' || chain || ':' || severity || ':' || (summary LIKE "
+	        "'seen from test: %') FROM incidents WHERE kind = 'region_unreachable' AND "
+	        "ended_at IS NULL;",
+	        "eu2:polkadot:critical:true", 10);
+	started = strtod(db("SELECT extract(epoch FROM started_at) FROM incidents WHERE kind = "
+	                    "'region_unreachable';"),
+	                 NULL);
+	ck_assert_msg(started >= t_down - 0.05 && started <= t_down + PR_WITHIN_S,
+	              "started %.3f s after the edge went away, bound %.2f s", started - t_down,
+	              PR_WITHIN_S);
+	/* The controller dies and comes back: the incident is its own again, not a second one. */
+	cfg = h_read_file(fx.ctl.config, NULL);
+	ck_assert_ptr_nonnull(cfg);
+	h_ctl_kill(&fx.ctl); /* staged crash */
+	ck_assert_msg(h_ctl_start(&fx.ctl, cfg), "ctl did not restart: %s", fx.ctl.log);
+	free(cfg);
+	t_up = wall_s();
+	ck_assert_int_eq(h_nodesim_control(&fx.sim, "/nodes/polkadot-3", "{\"down\": false}", NULL),
+	                 200);
+	wait_db("SELECT count(*), count(ended_at) FROM incidents WHERE kind = "
+	        "'region_unreachable';",
+	        "1|1", 15);
+	ended = strtod(db("SELECT extract(epoch FROM ended_at) FROM incidents WHERE kind = "
+	                  "'region_unreachable';"),
+	               NULL);
+	ck_assert_msg(ended >= t_up - 0.05 && ended <= t_up + PR_WITHIN_S,
+	              "ended %.3f s after the edge came back, bound %.2f s", ended - t_up,
+	              PR_WITHIN_S);
+}
+END_TEST
+
 static Suite *record_suite(void)
 {
 	Suite *s = suite_create("ctl_record");
@@ -458,6 +548,7 @@ static Suite *record_suite(void)
 	tcase_add_test(tc, test_fault_timeline);
 	tcase_add_test(tc, test_db_away_and_kill);
 	tcase_add_test(tc, test_ha_takeover);
+	tcase_add_test(tc, test_region_unreachable);
 	suite_add_tcase(s, tc);
 	return s;
 }
