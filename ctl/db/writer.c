@@ -312,6 +312,9 @@ static void flush(struct dbw *w)
 		return;
 	}
 	/* 1: libpq holds unsent bytes; the socket tells when it can take them. */
+	if (rc == 1)
+		log_debug(MOD, "msg=\"socket full, waiting to send the rest\" region=%s",
+		          w->region);
 	io_watch(w, w->sock, rc == 1 ? EV_READ | EV_WRITE : EV_READ);
 }
 

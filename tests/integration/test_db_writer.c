@@ -13,6 +13,7 @@
  * - a replayed spool inserts nothing twice;
  * - a record the database refuses for good is dropped, logged with its id,
  *   and does not hold up the others;
+ * - batches larger than the socket's buffer are sent in pieces as it drains;
  * - the region lock: one holder of two; kill -9 the holder, the other takes
  *   over within lock_retry_ms + a margin and is handed the open incidents;
  *   a holder stays one through an outage and steps down when, back, it
@@ -513,6 +514,33 @@ START_TEST(test_replay_inserts_nothing_twice)
 }
 END_TEST
 
+/*
+ * Batches of 2,048 statements of over 400 bytes each (about 1 MB) do not
+ * fit a unix socket's send buffer (about 200 KB by default): libpq keeps
+ * the rest and the writer waits for the socket to take it (PQflush 1).
+ */
+START_TEST(test_big_batches)
+{
+	struct drv d;
+	struct dstats s;
+
+	drv_start(&d, NULL, NULL,
+	          "--batch-max 2048 --queue-max 4096 --reconnect-min-ms 50 --reconnect-max-ms 100",
+	          true);
+	h_pg_pause(&pg);
+	drv_ok(&d, "gen op_change big 0 5000 1700000000000", "gen ok=5000");
+	ck_assert(h_pg_resume(&pg));
+	drv_wait_written(&d, 5000, &s);
+	ck_assert_int_ge(count_lines(d.log, "socket full, waiting to send the rest", NULL), 1);
+	ck_assert_uint_ge(s.batches, 3);
+	ck_assert_int_eq(sql_num("SELECT count(*) FROM operational_changes WHERE length(reason) ="
+	                         " 400;"),
+	                 5000);
+	ck_assert_int_eq(file_size(d.dir), 0);
+	h_stop_child(d.pid);
+}
+END_TEST
+
 START_TEST(test_refused_record_is_dropped)
 {
 	struct drv d;
@@ -704,6 +732,7 @@ static Suite *db_writer_suite(void)
 	tcase_add_test(tc, test_outage);
 	tcase_add_test(tc, test_kill9_and_torn_spool);
 	tcase_add_test(tc, test_replay_inserts_nothing_twice);
+	tcase_add_test(tc, test_big_batches);
 	tcase_add_test(tc, test_refused_record_is_dropped);
 	tcase_add_test(tc, test_lock_takeover);
 	tcase_add_test(tc, test_holder_through_outage);
