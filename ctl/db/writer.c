@@ -127,10 +127,12 @@ static void q_pop(struct dbw *w)
 
 int dbw_put(struct dbw *w, const struct db_record *r)
 {
-	char err[256];
+	char err[256], id[REC_ID_MAX + 1];
 
 	if (spool_put(w->sp, r, err, sizeof(err)) == -1) {
-		log_err(MOD, "msg=\"record lost\" id=%.*s reason=\"%s\"", REC_ID_MAX, r->id, err);
+		/* An invalid record's id may hold anything: only printable bytes reach the log. */
+		(void)pf_printable(id, sizeof(id), r->id, strnlen(r->id, sizeof(r->id)), "\"");
+		log_err(MOD, "msg=\"record lost\" id=%s reason=\"%s\"", id, err);
 		w->st.lost++;
 		return -1;
 	}

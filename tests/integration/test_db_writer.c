@@ -14,6 +14,7 @@
  * - a record the database refuses for good is dropped, logged with its id,
  *   and does not hold up the others;
  * - batches larger than the socket's buffer are sent in pieces as it drains;
+ * - a full disk loses the puts past it (counted), never the file's shape;
  * - the region lock: one holder of two; kill -9 the holder, the other takes
  *   over within lock_retry_ms + a margin and is handed the open incidents;
  *   a holder stays one through an outage and steps down when, back, it
@@ -541,6 +542,50 @@ START_TEST(test_big_batches)
 }
 END_TEST
 
+/*
+ * A full disk (the driver's RLIMIT_FSIZE) while the database is away: puts
+ * past it fail and are counted lost, the partial line each leaves is cut
+ * off again, so a restart finds a whole file and writes exactly the
+ * records that were accepted.
+ */
+START_TEST(test_disk_full)
+{
+	struct drv d;
+	struct dstats s;
+	char dir[512], out[256];
+	unsigned long long ok, fail;
+
+	/*
+	 * The limit holds for the driver's log too: 64 KiB of spool (about 270
+	 * records), and a log kept short (warnings: one per lost record).
+	 */
+	drv_start(&d, NULL, NULL,
+	          "--fsize-limit 65536 --log-level warn --reconnect-min-ms 50 "
+	          "--reconnect-max-ms 100",
+	          true);
+	h_pg_pause(&pg);
+	drv_cmd(&d, "gen node_change f 0 350 1700000000000", out, sizeof(out));
+	ok = field(out, "ok");
+	fail = field(out, "fail");
+	ck_assert_msg(ok > 0 && fail > 0 && ok + fail == 350, "%s", out);
+	drv_stats(&d, &s);
+	ck_assert_uint_eq(s.lost, fail);
+	ck_assert_uint_eq(s.put, ok);
+	ck_assert_uint_eq(s.pending, ok);
+	ck_assert_int_le(file_size(d.dir), 65536);
+	ck_assert_int_eq(count_lines(d.log, "record lost", "File too large"), (int)fail);
+	snprintf(dir, sizeof(dir), "%s", d.dir);
+	h_stop_child(d.pid);
+	ck_assert(h_pg_resume(&pg));
+	drv_start(&d, dir, NULL, NULL, true);
+	drv_wait_written(&d, ok, &s);
+	ck_assert_int_eq(count_lines(d.log, "torn last line", NULL), 0);
+	ck_assert_uint_eq(s.skipped, 0);
+	check_order((long long)ok);
+	h_stop_child(d.pid);
+}
+END_TEST
+
 START_TEST(test_refused_record_is_dropped)
 {
 	struct drv d;
@@ -733,6 +778,7 @@ static Suite *db_writer_suite(void)
 	tcase_add_test(tc, test_kill9_and_torn_spool);
 	tcase_add_test(tc, test_replay_inserts_nothing_twice);
 	tcase_add_test(tc, test_big_batches);
+	tcase_add_test(tc, test_disk_full);
 	tcase_add_test(tc, test_refused_record_is_dropped);
 	tcase_add_test(tc, test_lock_takeover);
 	tcase_add_test(tc, test_holder_through_outage);
