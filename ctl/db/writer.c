@@ -155,6 +155,17 @@ static void io_watch(struct dbw *w, int fd, int events)
 	ev_io_start(w->loop, &w->io);
 }
 
+/*
+ * While connecting, libpq may close its socket and open another (the next
+ * address of a host), often under the same number: a watcher left armed
+ * would watch the closed one, so it is armed again at every step.
+ */
+static void io_rearm(struct dbw *w, int fd, int events)
+{
+	io_watch(w, -1, 0);
+	io_watch(w, fd, events);
+}
+
 static void deadline_start(struct dbw *w)
 {
 	w->deadline.repeat = DBW_DEADLINE_S;
@@ -224,7 +235,7 @@ static void connected(struct dbw *w)
 	ev_timer_stop(w->loop, &w->deadline);
 	w->state = DBW_READY;
 	w->backoff_ms = w->backoff_min_ms;
-	io_watch(w, PQsocket(w->conn), EV_READ);
+	io_rearm(w, PQsocket(w->conn), EV_READ);
 	log_debug(MOD, "msg=\"connected\" region=%s pending=%" PRIu64, w->region,
 	          spool_pending(w->sp));
 	/* What was spooled before now goes first; the lock waits for it. */
@@ -241,16 +252,16 @@ static void connect_step(struct dbw *w)
 		conn_lost(w, PQerrorMessage(w->conn));
 		return;
 	case PGRES_POLLING_READING:
-		io_watch(w, PQsocket(w->conn), EV_READ);
+		io_rearm(w, PQsocket(w->conn), EV_READ);
 		return;
 	case PGRES_POLLING_WRITING:
-		io_watch(w, PQsocket(w->conn), EV_WRITE);
+		io_rearm(w, PQsocket(w->conn), EV_WRITE);
 		return;
 	case PGRES_POLLING_OK:
 		connected(w);
 		return;
 	case PGRES_POLLING_ACTIVE: /* unused since libpq 7.4: poll again */
-		io_watch(w, PQsocket(w->conn), EV_WRITE);
+		io_rearm(w, PQsocket(w->conn), EV_WRITE);
 		return;
 	}
 }
@@ -270,7 +281,7 @@ static void start_connect(struct dbw *w)
 	}
 	deadline_start(w);
 	/* libpq's contract: the first poll waits for the socket to be writable. */
-	io_watch(w, PQsocket(w->conn), EV_WRITE);
+	io_rearm(w, PQsocket(w->conn), EV_WRITE);
 }
 
 static void retry_cb(struct ev_loop *loop, ev_timer *t, int revents)
