@@ -662,15 +662,16 @@ END_TEST
 
 /*
  * The holder through an outage: it keeps the role and spools; back, it
- * finds the lock taken by the other (which reconnects first: 50 ms against
- * 5 s of backoff) and steps down; what it spooled is still written.
+ * finds the lock taken by the other, which reconnects first (50 ms of
+ * backoff against 10 s, more than a restart of PostgreSQL takes even on a
+ * loaded machine), and steps down; what it spooled is still written.
  */
 START_TEST(test_holder_through_outage)
 {
 	struct drv a, b;
 	struct dstats s;
 
-	drv_start(&a, NULL, NULL, "--lock-retry-ms 200 --reconnect-min-ms 5000", true);
+	drv_start(&a, NULL, NULL, "--lock-retry-ms 200 --reconnect-min-ms 10000", true);
 	ck_assert_msg(h_wait_file_contains(a.log, "role holder=1 open=0", WAIT_S), "a: no lock");
 	drv_start(&b, NULL, NULL,
 	          "--lock-retry-ms 200 --reconnect-min-ms 50 --reconnect-max-ms 100", true);
