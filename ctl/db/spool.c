@@ -23,8 +23,9 @@
 #include "common/text.h"
 #include "ctl/db/reccodec.h"
 
-#define MOD         "db"
-#define SPOOL_CHUNK (64 * 1024) /* read-back size: four of the longest lines */
+#define MOD               "db"
+#define SPOOL_CHUNK       (64 * 1024) /* read-back size: four of the longest lines */
+#define SPOOL_SKIP_LOGGED 10
 
 struct spool {
 	char *path; /* owned */
@@ -85,11 +86,18 @@ static bool maybe_truncate(struct spool *s)
 	return true;
 }
 
-/* <line_ended>: a '\n' was passed, so one line of the count is gone. */
+/*
+ * <line_ended>: a '\n' was passed, so one line of the count is gone. A spool
+ * damaged throughout would log a line per record: the first SPOOL_SKIP_LOGGED
+ * are logged, the rest only counted (spool_skipped).
+ */
 static void skip(struct spool *s, uint64_t off, const char *why, bool line_ended)
 {
-	log_warn(MOD, "msg=\"spool line skipped\" path=%s offset=%" PRIu64 " reason=\"%s\"",
-	         s->path, off, why);
+	if (s->skipped < SPOOL_SKIP_LOGGED)
+		log_warn(
+		    MOD, "msg=\"spool line skipped\" path=%s offset=%" PRIu64 " reason=\"%s\"%s",
+		    s->path, off, why,
+		    s->skipped + 1 == SPOOL_SKIP_LOGGED ? " further=\"counted, not logged\"" : "");
 	s->skipped++;
 	if (line_ended)
 		s->pending--;

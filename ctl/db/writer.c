@@ -127,10 +127,12 @@ static void q_pop(struct dbw *w)
 
 int dbw_put(struct dbw *w, const struct db_record *r)
 {
-	char err[256];
+	char err[256], id[REC_ID_MAX + 1];
 
 	if (spool_put(w->sp, r, err, sizeof(err)) == -1) {
-		log_err(MOD, "msg=\"record lost\" id=%.*s reason=\"%s\"", REC_ID_MAX, r->id, err);
+		/* An invalid record's id may hold anything: only printable bytes reach the log. */
+		(void)pf_printable(id, sizeof(id), r->id, strnlen(r->id, sizeof(r->id)), "\"");
+		log_err(MOD, "msg=\"record lost\" id=%s reason=\"%s\"", id, err);
 		w->st.lost++;
 		return -1;
 	}
@@ -151,6 +153,17 @@ static void io_watch(struct dbw *w, int fd, int events)
 		return;
 	ev_io_set(&w->io, fd, events);
 	ev_io_start(w->loop, &w->io);
+}
+
+/*
+ * While connecting, libpq may close its socket and open another (the next
+ * address of a host), often under the same number: a watcher left armed
+ * would watch the closed one, so it is armed again at every step.
+ */
+static void io_rearm(struct dbw *w, int fd, int events)
+{
+	io_watch(w, -1, 0);
+	io_watch(w, fd, events);
 }
 
 static void deadline_start(struct dbw *w)
@@ -222,7 +235,7 @@ static void connected(struct dbw *w)
 	ev_timer_stop(w->loop, &w->deadline);
 	w->state = DBW_READY;
 	w->backoff_ms = w->backoff_min_ms;
-	io_watch(w, PQsocket(w->conn), EV_READ);
+	io_rearm(w, PQsocket(w->conn), EV_READ);
 	log_debug(MOD, "msg=\"connected\" region=%s pending=%" PRIu64, w->region,
 	          spool_pending(w->sp));
 	/* What was spooled before now goes first; the lock waits for it. */
@@ -239,16 +252,16 @@ static void connect_step(struct dbw *w)
 		conn_lost(w, PQerrorMessage(w->conn));
 		return;
 	case PGRES_POLLING_READING:
-		io_watch(w, PQsocket(w->conn), EV_READ);
+		io_rearm(w, PQsocket(w->conn), EV_READ);
 		return;
 	case PGRES_POLLING_WRITING:
-		io_watch(w, PQsocket(w->conn), EV_WRITE);
+		io_rearm(w, PQsocket(w->conn), EV_WRITE);
 		return;
 	case PGRES_POLLING_OK:
 		connected(w);
 		return;
 	case PGRES_POLLING_ACTIVE: /* unused since libpq 7.4: poll again */
-		io_watch(w, PQsocket(w->conn), EV_WRITE);
+		io_rearm(w, PQsocket(w->conn), EV_WRITE);
 		return;
 	}
 }
@@ -268,7 +281,7 @@ static void start_connect(struct dbw *w)
 	}
 	deadline_start(w);
 	/* libpq's contract: the first poll waits for the socket to be writable. */
-	io_watch(w, PQsocket(w->conn), EV_WRITE);
+	io_rearm(w, PQsocket(w->conn), EV_WRITE);
 }
 
 static void retry_cb(struct ev_loop *loop, ev_timer *t, int revents)
@@ -312,6 +325,9 @@ static void flush(struct dbw *w)
 		return;
 	}
 	/* 1: libpq holds unsent bytes; the socket tells when it can take them. */
+	if (rc == 1)
+		log_debug(MOD, "msg=\"socket full, waiting to send the rest\" region=%s",
+		          w->region);
 	io_watch(w, w->sock, rc == 1 ? EV_READ | EV_WRITE : EV_READ);
 }
 

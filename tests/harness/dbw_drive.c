@@ -18,9 +18,11 @@
  * The role callback prints "role holder=0|1 open=N" and one
  * "open id=.. chain=.. kind=.. nodes=.. started=.." per incident. SIGTERM
  * closes the writer (dbw_close) and exits 0; dbw_open failing prints
- * "dbw_open: <reason>" and exits 2. Built only for tests/integration/test_db_writer
+ * "dbw_open: <reason>" and exits 2. --fsize-limit BYTES stages a full disk
+ * (RLIMIT_FSIZE, SIGXFSZ ignored). Built only for tests/integration/test_db_writer
  * and tests/bench/db_bench.sh.
  */
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -106,6 +108,8 @@ static void gen_one(struct db_record *r, enum rec_kind kind, const char prefix[4
 		cp(r->u.op.kind, sizeof(r->u.op.kind), "note");
 		cp(r->u.op.who, sizeof(r->u.op.who), "dbw_drive");
 		(void)snprintf(r->u.op.summary, sizeof(r->u.op.summary), "note %" PRIu64, i);
+		/* 400 bytes of reason: big batches fill the socket (test_big_batches). */
+		memset(r->u.op.reason, 'x', 400);
 		break;
 	case REC_SAMPLE:
 		cp(r->u.sample.chain, sizeof(r->u.sample.chain), "polkadot");
@@ -254,6 +258,7 @@ int main(int argc, char **argv)
 	    {"reconnect-max-ms", required_argument, NULL, 'M'},
 	    {"password-file", required_argument, NULL, 'p'},
 	    {"log-level", required_argument, NULL, 'L'},
+	    {"fsize-limit", required_argument, NULL, 'F'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct dbw_cfg cfg = {.on_role = on_role};
@@ -294,6 +299,15 @@ int main(int argc, char **argv)
 		case 'p':
 			cfg.password_file = optarg;
 			break;
+		case 'F': {
+			/* A full disk, staged: writes past the limit fail with EFBIG. */
+			struct rlimit rl = {strtoul(optarg, NULL, 10), strtoul(optarg, NULL, 10)};
+
+			if (setrlimit(RLIMIT_FSIZE, &rl) == -1 ||
+			    signal(SIGXFSZ, SIG_IGN) == SIG_ERR)
+				return 2;
+			break;
+		}
 		case 'L':
 			if (!pf_log_level_parse(optarg, &pf_log_threshold))
 				return 2;

@@ -13,6 +13,8 @@
  * - a replayed spool inserts nothing twice;
  * - a record the database refuses for good is dropped, logged with its id,
  *   and does not hold up the others;
+ * - batches larger than the socket's buffer are sent in pieces as it drains;
+ * - a full disk loses the puts past it (counted), never the file's shape;
  * - the region lock: one holder of two; kill -9 the holder, the other takes
  *   over within lock_retry_ms + a margin and is handed the open incidents;
  *   a holder stays one through an outage and steps down when, back, it
@@ -513,6 +515,77 @@ START_TEST(test_replay_inserts_nothing_twice)
 }
 END_TEST
 
+/*
+ * Batches of 2,048 statements of over 400 bytes each (about 1 MB) do not
+ * fit a unix socket's send buffer (about 200 KB by default): libpq keeps
+ * the rest and the writer waits for the socket to take it (PQflush 1).
+ */
+START_TEST(test_big_batches)
+{
+	struct drv d;
+	struct dstats s;
+
+	drv_start(&d, NULL, NULL,
+	          "--batch-max 2048 --queue-max 4096 --reconnect-min-ms 50 --reconnect-max-ms 100",
+	          true);
+	h_pg_pause(&pg);
+	drv_ok(&d, "gen op_change big 0 5000 1700000000000", "gen ok=5000");
+	ck_assert(h_pg_resume(&pg));
+	drv_wait_written(&d, 5000, &s);
+	ck_assert_int_ge(count_lines(d.log, "socket full, waiting to send the rest", NULL), 1);
+	ck_assert_uint_ge(s.batches, 3);
+	ck_assert_int_eq(sql_num("SELECT count(*) FROM operational_changes WHERE length(reason) ="
+	                         " 400;"),
+	                 5000);
+	ck_assert_int_eq(file_size(d.dir), 0);
+	h_stop_child(d.pid);
+}
+END_TEST
+
+/*
+ * A full disk (the driver's RLIMIT_FSIZE) while the database is away: puts
+ * past it fail and are counted lost, the partial line each leaves is cut
+ * off again, so a restart finds a whole file and writes exactly the
+ * records that were accepted.
+ */
+START_TEST(test_disk_full)
+{
+	struct drv d;
+	struct dstats s;
+	char dir[512], out[256];
+	unsigned long long ok, fail;
+
+	/*
+	 * The limit holds for the driver's log too: 64 KiB of spool (about 270
+	 * records), and a log kept short (warnings: one per lost record).
+	 */
+	drv_start(&d, NULL, NULL,
+	          "--fsize-limit 65536 --log-level warn --reconnect-min-ms 50 "
+	          "--reconnect-max-ms 100",
+	          true);
+	h_pg_pause(&pg);
+	drv_cmd(&d, "gen node_change f 0 350 1700000000000", out, sizeof(out));
+	ok = field(out, "ok");
+	fail = field(out, "fail");
+	ck_assert_msg(ok > 0 && fail > 0 && ok + fail == 350, "%s", out);
+	drv_stats(&d, &s);
+	ck_assert_uint_eq(s.lost, fail);
+	ck_assert_uint_eq(s.put, ok);
+	ck_assert_uint_eq(s.pending, ok);
+	ck_assert_int_le(file_size(d.dir), 65536);
+	ck_assert_int_eq(count_lines(d.log, "record lost", "File too large"), (int)fail);
+	snprintf(dir, sizeof(dir), "%s", d.dir);
+	h_stop_child(d.pid);
+	ck_assert(h_pg_resume(&pg));
+	drv_start(&d, dir, NULL, NULL, true);
+	drv_wait_written(&d, ok, &s);
+	ck_assert_int_eq(count_lines(d.log, "torn last line", NULL), 0);
+	ck_assert_uint_eq(s.skipped, 0);
+	check_order((long long)ok);
+	h_stop_child(d.pid);
+}
+END_TEST
+
 START_TEST(test_refused_record_is_dropped)
 {
 	struct drv d;
@@ -589,15 +662,16 @@ END_TEST
 
 /*
  * The holder through an outage: it keeps the role and spools; back, it
- * finds the lock taken by the other (which reconnects first: 50 ms against
- * 5 s of backoff) and steps down; what it spooled is still written.
+ * finds the lock taken by the other, which reconnects first (50 ms of
+ * backoff against 10 s, more than a restart of PostgreSQL takes even on a
+ * loaded machine), and steps down; what it spooled is still written.
  */
 START_TEST(test_holder_through_outage)
 {
 	struct drv a, b;
 	struct dstats s;
 
-	drv_start(&a, NULL, NULL, "--lock-retry-ms 200 --reconnect-min-ms 5000", true);
+	drv_start(&a, NULL, NULL, "--lock-retry-ms 200 --reconnect-min-ms 10000", true);
 	ck_assert_msg(h_wait_file_contains(a.log, "role holder=1 open=0", WAIT_S), "a: no lock");
 	drv_start(&b, NULL, NULL,
 	          "--lock-retry-ms 200 --reconnect-min-ms 50 --reconnect-max-ms 100", true);
@@ -704,6 +778,8 @@ static Suite *db_writer_suite(void)
 	tcase_add_test(tc, test_outage);
 	tcase_add_test(tc, test_kill9_and_torn_spool);
 	tcase_add_test(tc, test_replay_inserts_nothing_twice);
+	tcase_add_test(tc, test_big_batches);
+	tcase_add_test(tc, test_disk_full);
 	tcase_add_test(tc, test_refused_record_is_dropped);
 	tcase_add_test(tc, test_lock_takeover);
 	tcase_add_test(tc, test_holder_through_outage);

@@ -178,6 +178,27 @@ START_TEST(test_torn_and_damaged_lines)
 }
 END_TEST
 
+/* A spool damaged throughout: every bad line counted (only the first ten are logged). */
+START_TEST(test_many_damaged_lines)
+{
+	char text[4096], err[256];
+	size_t n = 0;
+	struct spool *s;
+
+	for (int i = 0; i < 25; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "not a record\n");
+	snprintf(text + n, sizeof(text) - n, "%s", L("last"));
+	write_raw(text);
+	s = spool_open(dir, "eu1", 8, err, sizeof(err));
+	ck_assert_msg(s != NULL, "%s", err);
+	ck_assert_uint_eq(spool_skipped(s), 25);
+	ck_assert_uint_eq(spool_pending(s), 1);
+	ck_assert_uint_eq(spool_window(s), 1);
+	ck_assert_str_eq(spool_at(s, 0)->r.id, "last");
+	spool_close(s);
+}
+END_TEST
+
 START_TEST(test_refusals)
 {
 	char err[256] = "", other[128];
@@ -211,6 +232,7 @@ static Suite *spool_suite(void)
 	tcase_add_test(tc, test_order_through_a_small_window);
 	tcase_add_test(tc, test_reopen_keeps_what_was_not_popped);
 	tcase_add_test(tc, test_torn_and_damaged_lines);
+	tcase_add_test(tc, test_many_damaged_lines);
 	tcase_add_test(tc, test_refusals);
 	suite_add_tcase(s, tc);
 	return s;
