@@ -31,6 +31,7 @@
 #include "ctl/ctl.h"
 #include "ctl/ctl_cfg.h"
 #include "ctl/db/migrate.h"
+#include "ctl/db/note.h"
 #include "ctl/poll/poller.h"
 #include "ctl/report/report_db.h"
 #include "ctl/report/report_fmt.h"
@@ -76,6 +77,8 @@ static void usage(FILE *out)
 	        "  db migrate [--sql-dir D] apply the schema migrations not yet applied to the\n"
 	        "                           `database` of the config, in order, each once\n"
 	        "  db status [--sql-dir D]  list the migrations, applied and pending\n"
+	        "  note TEXT                record an operational change (a deploy, maintenance)\n"
+	        "                           in the `database` of the config, as user@host\n"
 	        "  report --from T [--to T] [--format md|html|csv|json] [--region R] [--chain C]\n"
 	        "                           the uptime, incident and operational-changes report\n"
 	        "                           of [from, to) from the `database` of the config\n"
@@ -373,6 +376,8 @@ static int cmd_run(struct ctl_cfg *cfg, const char *path)
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	/* A spool past RLIMIT_FSIZE fails a put (counted as lost), it does not kill the controller. */
+	signal(SIGXFSZ, SIG_IGN);
 	pf_log_threshold = cfg->log_level;
 	if (ctl_start(&c, loop, cfg, path, &web, err, sizeof(err)) == -1) {
 		fprintf(stderr, "polkfura-ctl: %s\n", err);
@@ -520,8 +525,17 @@ static int cmd_check(const struct ctl_cfg *cfg, const char *config, bool with_ha
 static int check_usage(const char *cmd, const char *node, const char *reason, bool force)
 {
 	static const char *const cmds[] = {"run",     "check", "status", "drain",
-	                                   "undrain", "db",    "report"};
+	                                   "undrain", "db",    "report", "note"};
 	bool known = false, takes_node = strcmp(cmd, "drain") == 0 || strcmp(cmd, "undrain") == 0;
+
+	if (strcmp(cmd, "note") == 0) {
+		if (node == NULL) {
+			fprintf(stderr,
+			        "polkfura-ctl: note takes the TEXT (quoted: one argument)\n");
+			return 2;
+		}
+		return 0;
+	}
 
 	if (strcmp(cmd, "db") == 0) {
 		if (node == NULL || (strcmp(node, "migrate") != 0 && strcmp(node, "status") != 0)) {
@@ -646,6 +660,33 @@ static int cmd_db(const char *sub, const char *config, const char *sql_dir)
 		rc = migrate_status(&o, stdout, err, sizeof(err));
 	if (rc != 0)
 		fprintf(stderr, "polkfura-ctl: db %s: %s\n", sub, err);
+	ctl_cfg_free(&cfg);
+	return rc;
+}
+
+/* note TEXT: one operational change of kind "note" in the config's database, from the caller. */
+static int cmd_note(const char *config, const char *text)
+{
+	struct ctl_cfg cfg;
+	char err[2048], who[128];
+	int rc;
+
+	if (ctl_cfg_load(config, &cfg, err, sizeof(err)) == -1) {
+		fprintf(stderr, "polkfura-ctl: %s\n", err);
+		return 2;
+	}
+	if (cfg.database[0] == '\0') {
+		fprintf(stderr, "polkfura-ctl: %s: no database key (a libpq connection string)\n",
+		        config);
+		ctl_cfg_free(&cfg);
+		return 2;
+	}
+	caller_id(who, sizeof(who));
+	rc = note_write(
+	    &(struct note_opts){cfg.database, cfg.database_password_file, cfg.region, who, text},
+	    stdout, err, sizeof(err));
+	if (rc != 0)
+		fprintf(stderr, "polkfura-ctl: note: %s\n", err);
 	ctl_cfg_free(&cfg);
 	return rc;
 }
@@ -833,6 +874,13 @@ int main(int argc, char **argv)
 	                      sql_dir != NULL || check_haproxy);
 	if (rc != -1)
 		return rc != 0 ? rc : cmd_report(config, ro);
+	if (strcmp(cmd, "note") == 0) {
+		if (url != NULL || token_file != NULL || raw || reason != NULL || force) {
+			fprintf(stderr, "polkfura-ctl: note takes only --config and the TEXT\n");
+			return 2;
+		}
+		return cmd_note(config, node);
+	}
 	if (strcmp(cmd, "db") == 0) {
 		if (url != NULL || token_file != NULL || raw || reason != NULL || force) {
 			fprintf(stderr, "polkfura-ctl: db takes only --config and --sql-dir\n");

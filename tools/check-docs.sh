@@ -34,7 +34,7 @@ else
 	echo "check-docs: $ctl not built; run make first"
 	missing=1
 fi
-for cmd in run check status drain undrain keys "db migrate" "db status" report; do
+for cmd in run check status drain undrain keys "db migrate" "db status" report note; do
 	if ! grep -q "polkfura-ctl $cmd" README.md; then
 		echo "check-docs: README.md does not document polkfura-ctl $cmd"
 		missing=1

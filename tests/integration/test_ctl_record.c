@@ -538,6 +538,62 @@ START_TEST(test_region_unreachable)
 }
 END_TEST
 
+/* polkfura-ctl note: an operational change from the command line, in the report too. */
+START_TEST(test_note)
+{
+	char args[1400], out[8192], dead[512];
+
+	snprintf(args, sizeof(args), "note --config '%s' 'deployed v1.16.1 <b>ok</b>'",
+	         migrate_cfg);
+	ck_assert_msg(h_ctl_run(NULL, args, out, sizeof(out)) == 0, "%s", out);
+	ck_assert_msg(strstr(out, "recorded for region test by ") != NULL, "%s", out);
+	ck_assert_msg(h_ctl_run(NULL, args, out, sizeof(out)) == 0, "%s", out);
+	/* Two notes (a retried note is another note), as sent, from user@host, now. */
+	ck_assert_str_eq(db("SELECT kind || '|' || region || '|' || summary || '|' || (who LIKE "
+	                    "'%_@_%') || '|' || (abs(extract(epoch FROM now() - at)) < 60) FROM "
+	                    "operational_changes;"),
+	                 "note|test|deployed v1.16.1 <b>ok</b>|true|true\n"
+	                 "note|test|deployed v1.16.1 <b>ok</b>|true|true");
+	/* It is in the report's changes. */
+	snprintf(args, sizeof(args), "report --config '%s' --from 2020-01-01 --format json",
+	         migrate_cfg);
+	ck_assert_msg(h_ctl_run(NULL, args, out, sizeof(out)) == 0, "%s", out);
+	{
+		cJSON *root = cJSON_Parse(out);
+		const cJSON *ch, *changes = cJSON_GetObjectItemCaseSensitive(root, "changes");
+		int found = 0;
+
+		ck_assert_msg(root != NULL, "report is not JSON: %s", out);
+		cJSON_ArrayForEach(ch, changes)
+		{
+			const cJSON *sum = cJSON_GetObjectItemCaseSensitive(ch, "summary");
+
+			found += cJSON_IsString(sum) &&
+			         strcmp(sum->valuestring, "deployed v1.16.1 <b>ok</b>") == 0;
+		}
+		cJSON_Delete(root);
+		ck_assert_int_eq(found, 2);
+	}
+	/* Usage: no text is 2; an empty one is 2; a database that is not there is 1. */
+	snprintf(args, sizeof(args), "note --config '%s'", migrate_cfg);
+	ck_assert_int_eq(h_ctl_run(NULL, args, out, sizeof(out)), 2);
+	ck_assert_msg(strstr(out, "note takes the TEXT") != NULL, "%s", out);
+	snprintf(args, sizeof(args), "note --config '%s' ''", migrate_cfg);
+	ck_assert_int_eq(h_ctl_run(NULL, args, out, sizeof(out)), 2);
+	snprintf(dead, sizeof(dead), "%s/dead-%d.json", h_tmpdir(), (int)getpid());
+	ck_assert_int_eq(h_write_file(dead, "{\"region\": \"test\", \"haproxy\": [\"unix:/x\"], "
+	                                    "\"database\": \"host=/nonexistent port=1\", "
+	                                    "\"chains\": [{\"name\": \"polkadot\", \"backend\": "
+	                                    "\"b\", \"nodes\": [{\"name\": \"n\", \"server\": "
+	                                    "\"s\", \"rpc\": \"http://127.0.0.1:9\"}]}]}"),
+	                 0);
+	snprintf(args, sizeof(args), "note --config '%s' 'x'", dead);
+	ck_assert_int_eq(h_ctl_run(NULL, args, out, sizeof(out)), 1);
+	ck_assert_msg(strstr(out, "cannot reach the database") != NULL, "%s", out);
+	ck_assert_str_eq(db("SELECT count(*) FROM operational_changes;"), "2");
+}
+END_TEST
+
 static Suite *record_suite(void)
 {
 	Suite *s = suite_create("ctl_record");
@@ -549,6 +605,7 @@ static Suite *record_suite(void)
 	tcase_add_test(tc, test_db_away_and_kill);
 	tcase_add_test(tc, test_ha_takeover);
 	tcase_add_test(tc, test_region_unreachable);
+	tcase_add_test(tc, test_note);
 	suite_add_tcase(s, tc);
 	return s;
 }
