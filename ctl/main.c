@@ -376,7 +376,8 @@ static int cmd_run(struct ctl_cfg *cfg, const char *path)
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	/* A spool past RLIMIT_FSIZE fails a put (counted as lost), it does not kill the controller. */
+	/* A spool past RLIMIT_FSIZE fails a put (counted as lost), it does not kill the controller.
+	 */
 	signal(SIGXFSZ, SIG_IGN);
 	pf_log_threshold = cfg->log_level;
 	if (ctl_start(&c, loop, cfg, path, &web, err, sizeof(err)) == -1) {

@@ -7,8 +7,9 @@
  */
 #include "ctl/db/note.h"
 
-#include <string.h>
 #include <sys/random.h>
+
+#include <string.h>
 
 #include <libpq-fe.h>
 
