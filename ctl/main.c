@@ -786,6 +786,26 @@ static int cmd_client(const char *cmd, const char *config, const char *url, cons
 	return rc;
 }
 
+/*
+ * note and db: the commands that only talk to the database. <client_flags>:
+ * an option of status/drain was given. Returns -1 for another command.
+ */
+static int cmd_database(const char *cmd, const char *node, const char *config, const char *sql_dir,
+                        bool client_flags)
+{
+	bool note = strcmp(cmd, "note") == 0;
+
+	if (!note && strcmp(cmd, "db") != 0)
+		return -1;
+	if (client_flags) {
+		fprintf(stderr, "polkfura-ctl: %s\n",
+		        note ? "note takes only --config and the TEXT"
+		             : "db takes only --config and --sql-dir");
+		return 2;
+	}
+	return note ? cmd_note(config, node) : cmd_db(node, config, sql_dir);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -875,20 +895,10 @@ int main(int argc, char **argv)
 	                      sql_dir != NULL || check_haproxy);
 	if (rc != -1)
 		return rc != 0 ? rc : cmd_report(config, ro);
-	if (strcmp(cmd, "note") == 0) {
-		if (url != NULL || token_file != NULL || raw || reason != NULL || force) {
-			fprintf(stderr, "polkfura-ctl: note takes only --config and the TEXT\n");
-			return 2;
-		}
-		return cmd_note(config, node);
-	}
-	if (strcmp(cmd, "db") == 0) {
-		if (url != NULL || token_file != NULL || raw || reason != NULL || force) {
-			fprintf(stderr, "polkfura-ctl: db takes only --config and --sql-dir\n");
-			return 2;
-		}
-		return cmd_db(node, config, sql_dir);
-	}
+	rc = cmd_database(cmd, node, config, sql_dir,
+	                  url != NULL || token_file != NULL || raw || reason != NULL || force);
+	if (rc != -1)
+		return rc;
 	if (strcmp(cmd, "run") != 0 && strcmp(cmd, "check") != 0)
 		return cmd_client(cmd, config, url, token_file, node, reason, force, raw);
 	if ((url != NULL || token_file != NULL)) {
