@@ -16,6 +16,8 @@ METRICS_PORT=${DEMO_METRICS_PORT:-9464}
 SIM_BASE=${DEMO_SIM_BASE:-19944}
 SIM_CONTROL=${DEMO_SIM_CONTROL:-19900}
 CTL_PORT=${DEMO_CTL_PORT:-9465}
+# PostgreSQL listens on a unix socket in the demo's dir only; the port only names the socket.
+PG_PORT=${DEMO_PG_PORT:-5439}
 
 for p in "$HTTPS_PORT" "$HTTP_PORT" "$AGENT_PORT" "$METRICS_PORT" "$SIM_CONTROL" "$CTL_PORT" \
 	$(seq "$SIM_BASE" $((SIM_BASE + 5))); do
@@ -28,10 +30,24 @@ done
 dir=$(mktemp -d "${TMPDIR:-/tmp}/polkfura-demo-XXXXXX")
 chmod 755 "$dir"
 pids=()
+ctl_pid=
+pg_pid=
+started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 cleanup() {
 	trap - EXIT INT TERM
 	echo
 	echo "demo: stopping"
+	# The controller first (its last heartbeat ends the watched time), then the report of
+	# the demo's run from PostgreSQL, then the rest.
+	if [[ -n $ctl_pid ]]; then
+		kill "$ctl_pid" 2>/dev/null || true
+		wait "$ctl_pid" 2>/dev/null || true
+	fi
+	if [[ -n $pg_pid && -f $dir/ctl.json ]]; then
+		echo "demo: the uptime report of this run (polkfura-ctl report --from $started):"
+		echo
+		"$BUILD/polkfura-ctl" report --config "$dir/ctl.json" --from "$started" || true
+	fi
 	for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
 	wait 2>/dev/null || true
 	rm -rf "$dir"
@@ -114,6 +130,26 @@ nodes() { # nodes CHAIN FIRST_PORT
 		echo "{\"name\": \"$1-$i\", \"rpc\": \"http://127.0.0.1:$(($2 + i))/\"}$sep"
 	done
 }
+# PostgreSQL for the controller's records: a throw-away cluster in the demo's dir, unix socket
+# only, run as postgres when we are root (initdb refuses root).
+pg_bin=$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | tail -1)
+[[ -x $pg_bin/postgres ]] || { echo "demo: no PostgreSQL server (run make deps)" >&2; exit 1; }
+as_pg=()
+mkdir "$dir/pg"
+if [[ $(id -u) == 0 ]]; then
+	chown postgres: "$dir/pg"
+	as_pg=(setpriv --reuid=postgres --regid=postgres --init-groups --)
+fi
+"${as_pg[@]}" "$pg_bin/initdb" -D "$dir/pg/data" -U postgres --auth=trust >"$dir/initdb.log" 2>&1
+# In its own session: Ctrl-C (SIGINT to the whole foreground group) must not stop it before
+# the report at the end has read it; cleanup stops it.
+setsid "${as_pg[@]}" "$pg_bin/postgres" -D "$dir/pg/data" -k "$dir/pg" -p "$PG_PORT" \
+	-c listen_addresses= >"$dir/postgres.log" 2>&1 &
+pg_pid=$!
+pids+=("$pg_pid")
+wait_for 20 "postgres" "$pg_bin/pg_isready" -q -h "$dir/pg" -p "$PG_PORT"
+mkdir -m 700 "$dir/spool"
+
 # The admin token: only the controller's user may read it (check refuses it otherwise).
 (umask 077 && openssl rand -hex 24 >"$dir/admin-token")
 cat >"$dir/ctl.json" <<JSON
@@ -124,14 +160,19 @@ cat >"$dir/ctl.json" <<JSON
  "haproxy": [{"socket": "unix:$dir/admin.sock", "server_state_file": "$dir/haproxy-server-state"}],
  "http_listen": "127.0.0.1:$CTL_PORT", "state_file": "$dir/ctl-state.json",
  "admin_token_file": "$dir/admin-token",
+ "database": "host=$dir/pg port=$PG_PORT user=postgres dbname=postgres",
+ "spool_dir": "$dir/spool",
  "chains": [
   {"name": "polkadot", "backend": "be_polkadot", "heavy_backends": ["be_polkadot_heavy"],
    "nodes": [$(nodes polkadot "$SIM_BASE")]},
   {"name": "kusama", "backend": "be_kusama", "heavy_backends": ["be_kusama_heavy"],
    "nodes": [$(nodes kusama $((SIM_BASE + 3)))]}]}
 JSON
+"$BUILD/polkfura-ctl" db migrate --config "$dir/ctl.json" --sql-dir sql >"$dir/migrate.log" 2>&1 ||
+	{ cat "$dir/migrate.log" >&2; exit 1; }
 "$BUILD/polkfura-ctl" run --config "$dir/ctl.json" >"$dir/ctl.log" 2>&1 &
-pids+=($!)
+ctl_pid=$!
+pids+=("$ctl_pid")
 wait_for 10 "polkfura-ctl" curl -sf "http://127.0.0.1:$CTL_PORT/healthz"
 wait_for 10 "template slots filled" curl -sf --cacert "$dir/ca.pem" "https://polkadot.localhost:$HTTPS_PORT/health"
 
@@ -145,6 +186,7 @@ polkfura demo is running (logs in $dir):
   status     http://127.0.0.1:$CTL_PORT/status.json   http://127.0.0.1:$CTL_PORT/metrics
   nodes      http://127.0.0.1:$SIM_CONTROL/nodes   (the node simulator's control API)
   TLS CA     $dir/ca.pem
+  database   psql -h $dir/pg -p $PG_PORT -U postgres   (the controller's records)
 
 Try:
   curl --cacert $dir/ca.pem -H 'Content-Type: application/json' -d '{"id":1,"jsonrpc":"2.0","method":"chain_getHeader","params":[]}' -i https://polkadot.localhost:$HTTPS_PORT/
@@ -160,7 +202,11 @@ Drain a node by hand (admin token in $dir/admin-token, read through the config):
   $BUILD/polkfura-ctl drain kusama-1 --reason "disk swap" --config $dir/ctl.json
   $BUILD/polkfura-ctl undrain kusama-1 --config $dir/ctl.json
 
-Ctrl-C stops everything.
+Record a note, and read the report so far:
+  $BUILD/polkfura-ctl note "demo: trying a drain" --config $dir/ctl.json
+  $BUILD/polkfura-ctl report --from $started --config $dir/ctl.json [--format html]
+
+Ctrl-C stops everything and prints the uptime report of the run.
 TXT
 wait -n "${pids[@]}" || true
 echo "demo: a process exited; see the logs in $dir" >&2
