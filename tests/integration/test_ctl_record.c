@@ -490,6 +490,7 @@ START_TEST(test_region_unreachable)
 	    record_tuning(spool), url, PR_INTERVAL_MS, PR_FALL);
 	cfg = fx_ctl_config(fx_socket_item, NULL, keys);
 	ck_assert_int_eq(h_write_file(fx.ctl.config, cfg), 0);
+	free(cfg);
 	reloads = fx_log_count("reloaded ");
 	ck_assert_int_eq(kill(fx.ctl.pid, SIGHUP), 0);
 	for (double end = h_now() + 5; h_now() < end && fx_log_count("reloaded ") == reloads;)
