@@ -575,8 +575,8 @@ static void print_db(const cJSON *root, FILE *out)
 	if (!cJSON_IsObject(d))
 		return;
 	fprintf(out,
-	        "database: %s, %s (%s), %.0f pending, %.0f spool bytes, %.0f lost, %.0f open "
-	        "incidents\n",
+	        "database: %s, %s (%s), %.0f pending, %.0f spool bytes, %.0f lost, open "
+	        "incidents %.0f\n",
 	        cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(d, "connected")) ? "connected"
 	                                                                       : "disconnected",
 	        cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(d, "recording")) ? "recording"
