@@ -698,6 +698,7 @@ void recorder_get_stats(const struct recorder *r, struct recorder_stats *out)
 	out->put = r->put;
 	out->written = ws.written;
 	out->lost = ws.lost;
+	out->rejected = ws.rejected;
 	out->outages = ws.outages;
 	out->pending = ws.pending;
 	out->spool_bytes = ws.spool_bytes;

@@ -62,12 +62,13 @@ struct recorder_stats {
 	bool holder;    /* holds the region's lock (or held it last, while the database is away) */
 	bool recording; /* a session is open: states, incidents and samples are recorded */
 	bool connected; /* to the database */
-	uint64_t put;   /* records handed to the writer */
-	uint64_t written;
-	uint64_t lost;
+	uint64_t put;   /* records handed to the writer (the lost ones too) */
+	uint64_t written;  /* acknowledged by the database */
+	uint64_t lost;     /* refused by the writer: the spool could not be written */
+	uint64_t rejected; /* refused by the database for good (class 22/23), dropped */
 	uint64_t outages;
-	uint64_t pending;
-	uint64_t spool_bytes;
+	uint64_t pending;     /* put and not yet acknowledged */
+	uint64_t spool_bytes; /* size of the spool file now */
 	unsigned open_incidents;
 };
 

@@ -11,6 +11,7 @@
 #include "ctl/ctl.h"
 #include "ctl/hapi/reconcile.h"
 #include "ctl/probe/prober.h"
+#include "ctl/recorder.h"
 #include "ctl/state.h"
 
 struct view_mem {
@@ -149,6 +150,30 @@ static void view_probes(const struct ctl *c, struct status_probe *out)
 	}
 }
 
+/* The recorder's state; nothing when the config has no database (no recorder). */
+static void view_db(const struct ctl *c, struct status_view *out)
+{
+	struct recorder_stats rs;
+
+	if (c->rec == NULL)
+		return;
+	recorder_get_stats(c->rec, &rs);
+	out->has_db = true;
+	out->db = (struct status_db){
+	    .connected = rs.connected,
+	    .holder = rs.holder,
+	    .recording = rs.recording,
+	    .put = rs.put,
+	    .written = rs.written,
+	    .lost = rs.lost,
+	    .rejected = rs.rejected,
+	    .outages = rs.outages,
+	    .pending = rs.pending,
+	    .spool_bytes = rs.spool_bytes,
+	    .open_incidents = rs.open_incidents,
+	};
+}
+
 int ctl_view_build(struct ctl *c, struct status_view *out)
 {
 	struct view_mem *m = calloc(1, sizeof(*m));
@@ -187,6 +212,7 @@ int ctl_view_build(struct ctl *c, struct status_view *out)
 	out->probes = m->probes;
 	out->n_probes = prober_count(c->prober);
 	view_probes(c, m->probes);
+	view_db(c, out);
 	for (unsigned ch = 0; ch < c->n_chains; ch++) {
 		const struct ctl_chain *chain = &c->chains[ch];
 		struct status_chain *sc = &m->chains[ch];

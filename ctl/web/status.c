@@ -234,6 +234,45 @@ static void metrics_probes(struct pf_buf *o, const struct status_view *v)
 	}
 }
 
+/* The recording, so an SRE can alert on it: nothing at all without a database. */
+static void metrics_db(struct pf_buf *o, const struct status_view *v)
+{
+	const struct status_db *d = &v->db;
+
+	if (!v->has_db)
+		return;
+	FAMILY("polkfura_ctl_db_connected", "gauge", "1 while connected to the database.");
+	pf_buf_printf(o, "polkfura_ctl_db_connected %d\n", d->connected);
+	FAMILY("polkfura_ctl_db_lock_holder", "gauge",
+	       "1 when this controller holds the region's lock, or held it last while the "
+	       "database is away.");
+	pf_buf_printf(o, "polkfura_ctl_db_lock_holder %d\n", d->holder);
+	FAMILY("polkfura_ctl_db_recording", "gauge",
+	       "1 while a session is open: states, incidents and samples are recorded.");
+	pf_buf_printf(o, "polkfura_ctl_db_recording %d\n", d->recording);
+	FAMILY("polkfura_ctl_db_records_total", "counter",
+	       "Records put to the writer, written (acknowledged), lost (the spool could not be "
+	       "written) and rejected (refused by the database for good).");
+	pf_buf_printf(o,
+	              "polkfura_ctl_db_records_total{result=\"put\"} %llu\n"
+	              "polkfura_ctl_db_records_total{result=\"written\"} %llu\n"
+	              "polkfura_ctl_db_records_total{result=\"lost\"} %llu\n"
+	              "polkfura_ctl_db_records_total{result=\"rejected\"} %llu\n",
+	              (unsigned long long)d->put, (unsigned long long)d->written,
+	              (unsigned long long)d->lost, (unsigned long long)d->rejected);
+	FAMILY("polkfura_ctl_db_outages_total", "counter",
+	       "Database outages: connection lost or never made, once each.");
+	pf_buf_printf(o, "polkfura_ctl_db_outages_total %llu\n", (unsigned long long)d->outages);
+	FAMILY("polkfura_ctl_db_pending_records", "gauge",
+	       "Records put and not yet acknowledged by the database (in the spool).");
+	pf_buf_printf(o, "polkfura_ctl_db_pending_records %llu\n", (unsigned long long)d->pending);
+	FAMILY("polkfura_ctl_db_spool_bytes", "gauge", "Size of the spool file.");
+	pf_buf_printf(o, "polkfura_ctl_db_spool_bytes %llu\n", (unsigned long long)d->spool_bytes);
+	FAMILY("polkfura_ctl_db_open_incidents", "gauge",
+	       "Incidents this controller has open for its region.");
+	pf_buf_printf(o, "polkfura_ctl_db_open_incidents %u\n", d->open_incidents);
+}
+
 char *status_render_metrics(const struct status_view *v, size_t *len)
 {
 	struct pf_buf buf = {0}, *o = &buf;
@@ -242,6 +281,7 @@ char *status_render_metrics(const struct status_view *v, size_t *len)
 	metrics_chains(o, v);
 	metrics_haproxy(o, v);
 	metrics_probes(o, v);
+	metrics_db(o, v);
 	FAMILY("polkfura_ctl_rounds_total", "counter", "Poll rounds started.");
 	pf_buf_printf(o, "polkfura_ctl_rounds_total %llu\n", (unsigned long long)v->rounds);
 	FAMILY("polkfura_ctl_round_duration_seconds", "gauge",
@@ -324,6 +364,30 @@ static void json_probes(cJSON *root, const struct status_view *v)
 	}
 }
 
+/* "database": the recording's facts, or null without a database. */
+static void json_db(cJSON *root, const struct status_view *v)
+{
+	const struct status_db *d = &v->db;
+	cJSON *dj;
+
+	if (!v->has_db) {
+		cJSON_AddNullToObject(root, "database");
+		return;
+	}
+	dj = cJSON_AddObjectToObject(root, "database");
+	cJSON_AddBoolToObject(dj, "connected", d->connected);
+	cJSON_AddBoolToObject(dj, "lock_holder", d->holder);
+	cJSON_AddBoolToObject(dj, "recording", d->recording);
+	cJSON_AddNumberToObject(dj, "pending", (double)d->pending);
+	cJSON_AddNumberToObject(dj, "spool_bytes", (double)d->spool_bytes);
+	cJSON_AddNumberToObject(dj, "put", (double)d->put);
+	cJSON_AddNumberToObject(dj, "written", (double)d->written);
+	cJSON_AddNumberToObject(dj, "lost", (double)d->lost);
+	cJSON_AddNumberToObject(dj, "rejected", (double)d->rejected);
+	cJSON_AddNumberToObject(dj, "outages", (double)d->outages);
+	cJSON_AddNumberToObject(dj, "open_incidents", d->open_incidents);
+}
+
 char *status_render_json(const struct status_view *v)
 {
 	cJSON *root = cJSON_CreateObject(), *chains, *haps;
@@ -374,6 +438,7 @@ char *status_render_json(const struct status_view *v)
 		cJSON_AddNumberToObject(hj, "config_problems", (double)hp->problems);
 	}
 	json_probes(root, v);
+	json_db(root, v);
 	text = cJSON_PrintUnformatted(root);
 	cJSON_Delete(root);
 	return text;
@@ -502,6 +567,26 @@ static void haproxy_letters(const cJSON *nd, char *buf, size_t len)
 	buf[n] = '\0';
 }
 
+/* One line for the "database" object; nothing when it is null or absent (no database). */
+static void print_db(const cJSON *root, FILE *out)
+{
+	const cJSON *d = cJSON_GetObjectItemCaseSensitive(root, "database");
+
+	if (!cJSON_IsObject(d))
+		return;
+	fprintf(out,
+	        "database: %s, %s (%s), %.0f pending, %.0f spool bytes, %.0f lost, open "
+	        "incidents %.0f\n",
+	        cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(d, "connected")) ? "connected"
+	                                                                       : "disconnected",
+	        cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(d, "recording")) ? "recording"
+	                                                                       : "not recording",
+	        cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(d, "lock_holder")) ? "holder"
+	                                                                         : "standby",
+	        num(d, "pending", 0), num(d, "spool_bytes", 0), num(d, "lost", 0),
+	        num(d, "open_incidents", 0));
+}
+
 int status_print_table(const char *json, size_t len, int64_t now_ms, FILE *out, char *err,
                        size_t errlen)
 {
@@ -545,6 +630,7 @@ int status_print_table(const char *json, size_t len, int64_t now_ms, FILE *out, 
 			fprintf(out, "%-10s chain stalled at %.0f\n", str(ch, "name"),
 			        num(ch, "reference_best", 0));
 	}
+	print_db(root, out);
 	cJSON_Delete(root);
 	return 0;
 }

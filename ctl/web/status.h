@@ -91,6 +91,18 @@ struct status_probe {
 	double last_ms;
 };
 
+/* The recording (ctl/recorder.h), when the config has a database. */
+struct status_db {
+	bool connected; /* to the database */
+	bool holder;    /* holds the region's lock, or held it last while the database is away */
+	bool recording; /* a session is open: states, incidents and samples are recorded */
+	uint64_t put, written, lost, rejected; /* records, see recorder_stats */
+	uint64_t outages;
+	uint64_t pending;     /* put and not yet acknowledged */
+	uint64_t spool_bytes; /* the spool file's size now */
+	unsigned open_incidents;
+};
+
 struct status_view {
 	const char *region;
 	int64_t now_ms;
@@ -103,6 +115,8 @@ struct status_view {
 	unsigned n_haproxy;
 	struct status_probe *probes;
 	unsigned n_probes;
+	bool has_db; /* the config has a database: <db> is filled */
+	struct status_db db;
 	void *priv; /* the builder's, for its release callback */
 };
 
@@ -126,8 +140,9 @@ char *status_render_metrics(const struct status_view *v, size_t *len);
 /*
  * Prints the node table of a /status.json document <json>/<len> to <out>:
  * chain, node, state, what HAProxy shows (a letter per instance), best,
- * finalized, lag, peers, poll latency, since, why. Returns 0, or -1 with the
- * reason in <err> for a document it cannot read.
+ * finalized, lag, peers, poll latency, since, why; then, with a database,
+ * one "database: ..." line. Returns 0, or -1 with the reason in <err> for a
+ * document it cannot read.
  */
 PF_MUSTCHECK int status_print_table(const char *json, size_t len, int64_t now_ms, FILE *out,
                                     char *err, size_t errlen);

@@ -595,6 +595,199 @@ START_TEST(test_note)
 }
 END_TEST
 
+/* The recording's metric families: each one HELP, one TYPE, then its samples, in one group. */
+static const char *const db_families[] = {
+    "polkfura_ctl_db_connected",     "polkfura_ctl_db_lock_holder",
+    "polkfura_ctl_db_recording",     "polkfura_ctl_db_records_total",
+    "polkfura_ctl_db_outages_total", "polkfura_ctl_db_pending_records",
+    "polkfura_ctl_db_spool_bytes",   "polkfura_ctl_db_open_incidents",
+};
+
+/* True when <line> is a sample or a comment of family <name>. */
+static bool of_family(const char *line, size_t len, const char *name, bool *comment)
+{
+	size_t n = strlen(name);
+
+	*comment = false;
+	if (len > 7 && (strncmp(line, "# HELP ", 7) == 0 || strncmp(line, "# TYPE ", 7) == 0)) {
+		*comment = true;
+		line += 7;
+		len -= 7;
+	}
+	return len > n && strncmp(line, name, n) == 0 && (line[n] == ' ' || line[n] == '{');
+}
+
+/*
+ * Asserts that /metrics <body> has each recording family as one group (HELP,
+ * TYPE, then at least one sample, nothing of it anywhere else) when
+ * <present>, and nothing of any when not.
+ */
+static void check_db_families(const char *body, bool present)
+{
+	for (size_t f = 0; f < PF_ARRAY_SIZE(db_families); f++) {
+		int groups = 0, helps = 0, types = 0, samples = 0;
+		bool in = false;
+
+		for (const char *p = body; *p != '\0';) {
+			const char *nl = strchr(p, '\n');
+			size_t len = nl != NULL ? (size_t)(nl - p) : strlen(p);
+			bool comment, mine = of_family(p, len, db_families[f], &comment);
+
+			if (mine && !in)
+				groups++;
+			if (mine && comment)
+				*(p[2] == 'H' ? &helps : &types) += 1;
+			else if (mine)
+				samples++;
+			in = mine;
+			p += len + (nl != NULL);
+		}
+		if (present)
+			ck_assert_msg(groups == 1 && helps == 1 && types == 1 && samples >= 1,
+			              "%s: %d groups, %d HELP, %d TYPE, %d samples", db_families[f],
+			              groups, helps, types, samples);
+		else
+			ck_assert_msg(groups == 0, "%s without a database", db_families[f]);
+	}
+}
+
+/* The value of the /metrics sample <series> (name and labels), -1 when absent. */
+static double metric(const char *series)
+{
+	struct h_resp r;
+	char needle[256];
+	const char *p;
+	double v = -1;
+
+	ck_assert_int_eq(h_ctl_http(&fx.ctl, "/metrics", NULL, &r), 200);
+	snprintf(needle, sizeof(needle), "\n%s ", series);
+	p = strstr(r.body, needle);
+	if (p != NULL)
+		v = strtod(p + strlen(needle), NULL);
+	h_resp_free(&r);
+	return v;
+}
+
+/* Waits until <series> satisfies <cmp> (">" "=" "<") against <want>; returns its value. */
+static double wait_metric(const char *series, char cmp, double want, double timeout_s)
+{
+	double got = -1;
+
+	for (double end = h_now() + timeout_s; h_now() < end; usleep(20000)) {
+		got = metric(series);
+		if ((cmp == '=' && got == want) || (cmp == '>' && got > want) ||
+		    (cmp == '<' && got >= 0 && got < want))
+			return got;
+	}
+	h_print_log_tail(fx.ctl.log, 30);
+	ck_abort_msg("%s: wanted %c %g within %.1f s, got %g", series, cmp, want, timeout_s, got);
+	return got;
+}
+
+/* `polkfura-ctl status` of the fixture's controller, in a static buffer. */
+static const char *status_table(void)
+{
+	static char out[16384];
+	char args[128];
+
+	snprintf(args, sizeof(args), "status --url http://127.0.0.1:%d", fx.ctl.http_port);
+	ck_assert_msg(h_ctl_run(NULL, args, out, sizeof(out)) == 0, "%s", out);
+	return out;
+}
+
+/* The "database" object of /status.json: field <key> as a number (true 1, false 0), -1 absent. */
+static double status_db(const char *key)
+{
+	cJSON *root = fx_status();
+	const cJSON *d = cJSON_GetObjectItemCaseSensitive(root, "database");
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(d, key);
+	double out = cJSON_IsBool(v) ? cJSON_IsTrue(v) : cJSON_IsNumber(v) ? v->valuedouble : -1;
+
+	cJSON_Delete(root);
+	return out;
+}
+
+/*
+ * What an SRE alerts on: the recording in /metrics, /status.json and
+ * `polkfura-ctl status`, through an outage of the database and back, and
+ * nothing of it without a database.
+ */
+START_TEST(test_db_metrics)
+{
+	struct h_resp r;
+	double pending, written;
+	const char *table;
+	char *cfg, tun[64];
+	cJSON *root;
+
+	start();
+	wait_db(last_chain_state, "up", 10);
+	/* Up: connected, the holder, recording, and records written. */
+	wait_metric("polkfura_ctl_db_recording", '=', 1, 10);
+	written = wait_metric("polkfura_ctl_db_records_total{result=\"written\"}", '>', 0, 10);
+	ck_assert(metric("polkfura_ctl_db_connected") == 1);
+	ck_assert(metric("polkfura_ctl_db_lock_holder") == 1);
+	ck_assert(metric("polkfura_ctl_db_records_total{result=\"put\"}") >= written);
+	ck_assert(metric("polkfura_ctl_db_records_total{result=\"lost\"}") == 0);
+	ck_assert(metric("polkfura_ctl_db_records_total{result=\"rejected\"}") == 0);
+	ck_assert(metric("polkfura_ctl_db_outages_total") == 0);
+	ck_assert(metric("polkfura_ctl_db_open_incidents") == 0);
+	ck_assert_int_eq(h_ctl_http(&fx.ctl, "/metrics", NULL, &r), 200);
+	check_db_families(r.body, true);
+	h_resp_free(&r);
+	ck_assert(status_db("connected") == 1 && status_db("lock_holder") == 1);
+	ck_assert(status_db("recording") == 1 && status_db("lost") == 0);
+	ck_assert_msg(strstr(status_table(), "\ndatabase: connected, recording (holder), ") != NULL,
+	              "%s", status_table());
+	/* Away: disconnected, still the holder and recording into the spool, which grows. */
+	h_pg_pause(&pg);
+	wait_metric("polkfura_ctl_db_connected", '=', 0, 10);
+	pending = metric("polkfura_ctl_db_pending_records");
+	fx_steer(1, "{\"down\": true}");
+	fx_expect_drain(1, true, 10);
+	wait_metric("polkfura_ctl_db_pending_records", '>', pending, 10);
+	ck_assert(metric("polkfura_ctl_db_lock_holder") == 1);
+	ck_assert(metric("polkfura_ctl_db_recording") == 1);
+	ck_assert(metric("polkfura_ctl_db_spool_bytes") > 0);
+	ck_assert(metric("polkfura_ctl_db_open_incidents") == 1);
+	ck_assert(metric("polkfura_ctl_db_outages_total") == 1);
+	ck_assert(status_db("connected") == 0 && status_db("pending") > pending);
+	ck_assert(status_db("spool_bytes") > 0 && status_db("open_incidents") == 1);
+	table = strstr(status_table(), "\ndatabase: disconnected, recording (holder), ");
+	ck_assert_msg(table != NULL, "%s", status_table());
+	printf("status while the database is away: %s", table + 1);
+	/* Back: the spool replayed, nothing pending, one outage counted. */
+	ck_assert(h_pg_resume(&pg));
+	wait_metric("polkfura_ctl_db_pending_records", '=', 0, 15);
+	wait_metric("polkfura_ctl_db_spool_bytes", '=', 0, 5);
+	ck_assert(metric("polkfura_ctl_db_connected") == 1);
+	ck_assert(metric("polkfura_ctl_db_outages_total") == 1);
+	ck_assert(metric("polkfura_ctl_db_lock_holder") == 1);
+	ck_assert(metric("polkfura_ctl_db_records_total{result=\"lost\"}") == 0);
+	for (double end = h_now() + 5; h_now() < end && status_db("pending") != 0;)
+		usleep(20000); /* a heartbeat may be on its way */
+	ck_assert(status_db("pending") == 0 && status_db("connected") == 1);
+	ck_assert(status_db("outages") == 1 && status_db("lock_holder") == 1);
+	wait_db("SELECT count(*) FROM incidents WHERE kind = 'node_out' AND ended_at IS NULL;", "1",
+	        10);
+	/* Without a database: none of it. */
+	h_ctl_stop(&fx.ctl);
+	snprintf(tun, sizeof(tun), "\"stall_ms\": %d", STALL_MS);
+	cfg = fx_ctl_config(fx_socket_item, NULL, tun);
+	ck_assert_msg(h_ctl_start(&fx.ctl, cfg), "ctl did not restart: %s", fx.ctl.log);
+	free(cfg);
+	ck_assert_int_eq(h_ctl_http(&fx.ctl, "/metrics", NULL, &r), 200);
+	ck_assert_msg(strstr(r.body, "polkfura_ctl_db_") == NULL, "without a database: %.120s",
+	              strstr(r.body, "polkfura_ctl_db_"));
+	check_db_families(r.body, false);
+	h_resp_free(&r);
+	root = fx_status();
+	ck_assert(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(root, "database")));
+	cJSON_Delete(root);
+	ck_assert_msg(strstr(status_table(), "database:") == NULL, "%s", status_table());
+}
+END_TEST
+
 static Suite *record_suite(void)
 {
 	Suite *s = suite_create("ctl_record");
@@ -607,6 +800,7 @@ static Suite *record_suite(void)
 	tcase_add_test(tc, test_ha_takeover);
 	tcase_add_test(tc, test_region_unreachable);
 	tcase_add_test(tc, test_note);
+	tcase_add_test(tc, test_db_metrics);
 	suite_add_tcase(s, tc);
 	return s;
 }
