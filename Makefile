@@ -60,6 +60,7 @@ UNIT_DEPS_answer := spoa/spop spoa/notify spoa/rpc spoa/methods spoa/rpc_class
 UNIT_DEPS_plan := ctl/hapi/hapi_cmd
 UNIT_DEPS_ctl_cfg := ctl/cfg_url
 UNIT_DEPS_spool := ctl/db/reccodec
+UNIT_DEPS_logline := ctl/stats/syslog
 UNIT_DEPS_report_render := ctl/report/report_fmt ctl/report/report_html
 # Unit tests link their module, libpfcommon and cJSON only: a pure module that
 # reached for libev, libcurl or libmicrohttpd would not link. The poller is I/O.
@@ -105,7 +106,7 @@ REPLAY_BINS := $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz/replay_%)
 
 BENCH_SRC  := $(wildcard tests/bench/*.c)
 
-.PHONY: all test unit integration nodesim-selftest fuzz-replay asan asan-short fuzz fuzz-smoke bench demo deps \
+.PHONY: all test unit integration capture-haproxy-logs nodesim-selftest fuzz-replay asan asan-short fuzz fuzz-smoke bench demo deps \
 	install clean \
 	format format-check lint check-docs
 
@@ -188,6 +189,15 @@ ifneq ($(strip $(HAP34_BINS)),)
 	$(Q)PF_HAPROXY=$(HAPROXY_34) PF_BUILD=$(BUILD) PF_CACHE=$(PF_CACHE) \
 		tests/run-suites.sh 120 $(HAP34_BINS)
 endif
+
+# Re-captures tests/data/haproxy-logs/: the syslog datagrams HAProxy 2.6 and 3.4 send for a
+# fixed set of requests, RFC 3164 and 5424 (tests/data/haproxy-logs/README.md).
+capture-haproxy-logs: all $(BUILD)/tests/integration/test_haproxy_logs
+	$(Q)test -x $(HAPROXY_34) || { echo "capture-haproxy-logs: no $(HAPROXY_34); run make deps"; exit 1; }
+	$(Q)for hap in /usr/sbin/haproxy $(HAPROXY_34); do \
+		PF_HAPROXY=$$hap PF_CAPTURE_DIR=$(CURDIR)/tests/data/haproxy-logs PF_BUILD=$(BUILD) \
+		PF_CACHE=$(PF_CACHE) tests/run-suites.sh 120 $(BUILD)/tests/integration/test_haproxy_logs \
+		|| exit 1; done
 
 # The sanitizer run inside `make test`: unit tests, fuzz replay and every
 # integration suite under ASan+UBSan, against Debian's haproxy only (the 3.4
