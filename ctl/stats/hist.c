@@ -51,8 +51,8 @@ void hist_merge(struct hist *dst, const struct hist *src)
 	for (unsigned i = 0; i < HIST_BUCKETS; i++)
 		dst->b[i] += src->b[i];
 	dst->count += src->count;
-	dst->sum_ms = dst->sum_ms + src->sum_ms < dst->sum_ms ? UINT64_MAX
-	                                                       : dst->sum_ms + src->sum_ms;
+	dst->sum_ms =
+	    dst->sum_ms + src->sum_ms < dst->sum_ms ? UINT64_MAX : dst->sum_ms + src->sum_ms;
 }
 
 uint32_t hist_quantile(const struct hist *h, double q)

@@ -23,11 +23,25 @@ static const struct {
 	unsigned bucket;
 	uint32_t end;
 } table[] = {
-    {0, 0, 1},          {1, 1, 2},          {7, 7, 8},          {8, 8, 9},
-    {15, 15, 16},       {16, 16, 18},       {17, 16, 18},       {18, 17, 18 + 2},
-    {31, 23, 32},       {32, 24, 36},       {35, 24, 36},       {36, 25, 40},
-    {100, 36, 104},     {1000, 63, 1024},   {1023, 63, 1024},   {1024, 64, 1152},
-    {60000, 110, 61440}, {65535, 111, 65536}, {65536, 112, UINT32_MAX},
+    {0, 0, 1},
+    {1, 1, 2},
+    {7, 7, 8},
+    {8, 8, 9},
+    {15, 15, 16},
+    {16, 16, 18},
+    {17, 16, 18},
+    {18, 17, 18 + 2},
+    {31, 23, 32},
+    {32, 24, 36},
+    {35, 24, 36},
+    {36, 25, 40},
+    {100, 36, 104},
+    {1000, 63, 1024},
+    {1023, 63, 1024},
+    {1024, 64, 1152},
+    {60000, 110, 61440},
+    {65535, 111, 65536},
+    {65536, 112, UINT32_MAX},
     {UINT32_MAX, 112, UINT32_MAX},
 };
 
@@ -163,24 +177,23 @@ END_TEST
 START_TEST(test_export)
 {
 	static const uint32_t vals[] = {0, 5, 9, 100, 70000};
-	const char *want =
-	    "rpc_seconds_bucket{chain=\"polkadot\",le=\"0.008\"} 2\n"
-	    "rpc_seconds_bucket{chain=\"polkadot\",le=\"0.016\"} 3\n"
-	    "rpc_seconds_bucket{chain=\"polkadot\",le=\"0.032\"} 3\n"
-	    "rpc_seconds_bucket{chain=\"polkadot\",le=\"0.064\"} 3\n"
-	    "rpc_seconds_bucket{chain=\"polkadot\",le=\"0.128\"} 4\n"
-	    "rpc_seconds_bucket{chain=\"polkadot\",le=\"0.256\"} 4\n"
-	    "rpc_seconds_bucket{chain=\"polkadot\",le=\"0.512\"} 4\n"
-	    "rpc_seconds_bucket{chain=\"polkadot\",le=\"1.024\"} 4\n"
-	    "rpc_seconds_bucket{chain=\"polkadot\",le=\"2.048\"} 4\n"
-	    "rpc_seconds_bucket{chain=\"polkadot\",le=\"4.096\"} 4\n"
-	    "rpc_seconds_bucket{chain=\"polkadot\",le=\"8.192\"} 4\n"
-	    "rpc_seconds_bucket{chain=\"polkadot\",le=\"16.384\"} 4\n"
-	    "rpc_seconds_bucket{chain=\"polkadot\",le=\"32.768\"} 4\n"
-	    "rpc_seconds_bucket{chain=\"polkadot\",le=\"65.536\"} 4\n"
-	    "rpc_seconds_bucket{chain=\"polkadot\",le=\"+Inf\"} 5\n"
-	    "rpc_seconds_sum{chain=\"polkadot\"} 70.114\n"
-	    "rpc_seconds_count{chain=\"polkadot\"} 5\n";
+	const char *want = "rpc_seconds_bucket{chain=\"polkadot\",le=\"0.008\"} 2\n"
+	                   "rpc_seconds_bucket{chain=\"polkadot\",le=\"0.016\"} 3\n"
+	                   "rpc_seconds_bucket{chain=\"polkadot\",le=\"0.032\"} 3\n"
+	                   "rpc_seconds_bucket{chain=\"polkadot\",le=\"0.064\"} 3\n"
+	                   "rpc_seconds_bucket{chain=\"polkadot\",le=\"0.128\"} 4\n"
+	                   "rpc_seconds_bucket{chain=\"polkadot\",le=\"0.256\"} 4\n"
+	                   "rpc_seconds_bucket{chain=\"polkadot\",le=\"0.512\"} 4\n"
+	                   "rpc_seconds_bucket{chain=\"polkadot\",le=\"1.024\"} 4\n"
+	                   "rpc_seconds_bucket{chain=\"polkadot\",le=\"2.048\"} 4\n"
+	                   "rpc_seconds_bucket{chain=\"polkadot\",le=\"4.096\"} 4\n"
+	                   "rpc_seconds_bucket{chain=\"polkadot\",le=\"8.192\"} 4\n"
+	                   "rpc_seconds_bucket{chain=\"polkadot\",le=\"16.384\"} 4\n"
+	                   "rpc_seconds_bucket{chain=\"polkadot\",le=\"32.768\"} 4\n"
+	                   "rpc_seconds_bucket{chain=\"polkadot\",le=\"65.536\"} 4\n"
+	                   "rpc_seconds_bucket{chain=\"polkadot\",le=\"+Inf\"} 5\n"
+	                   "rpc_seconds_sum{chain=\"polkadot\"} 70.114\n"
+	                   "rpc_seconds_count{chain=\"polkadot\"} 5\n";
 	struct pf_buf b = {0};
 	struct hist h;
 	char *out;

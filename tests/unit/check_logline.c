@@ -26,39 +26,6 @@
 	ck_assert_msg(pf_slice_eq_str(s, str), "got \"%.*s\", want \"%s\"", (int)(s).len,          \
 	              (const char *)(s).p, str)
 
-/* The method names of haproxy/methods.tsv (first column), read here, not by the parser. */
-static char *names[512];
-static int n_names;
-
-static void load_methods(void)
-{
-	FILE *f = fopen("haproxy/methods.tsv", "r");
-	char line[1024];
-
-	ck_assert_ptr_nonnull(f);
-	n_names = 0;
-	while (fgets(line, sizeof(line), f) != NULL && n_names < 512) {
-		size_t n = strcspn(line, "\t\n");
-
-		if (line[0] == '#' || n == 0 || strncmp(line, "method\t", 7) == 0)
-			continue;
-		names[n_names] = strndup(line, n);
-		ck_assert_ptr_nonnull(names[n_names]);
-		n_names++;
-	}
-	fclose(f);
-	ck_assert_int_gt(n_names, 100);
-}
-
-static int lookup(void *ctx, const uint8_t *p, size_t len)
-{
-	(void)ctx;
-	for (int i = 0; i < n_names; i++)
-		if (strlen(names[i]) == len && memcmp(names[i], p, len) == 0)
-			return i;
-	return -1;
-}
-
 static int parse_str(const char *s, struct logline *l, enum logline_err *err)
 {
 	return logline_parse((const uint8_t *)s, strlen(s), lookup, NULL, l, err);

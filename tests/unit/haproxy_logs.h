@@ -3,8 +3,8 @@
  * The captured HAProxy datagrams of tests/data/haproxy-logs/ for the unit
  * tests: the four capture files (HAProxy 2.6 and 3.4, RFC 3164 and 5424),
  * each read as "<length> <bytes>\n" records, and the manifest of what was
- * sent (<name>.sent, TSV). Written by tests/integration/test_haproxy_logs.c.
- * Run from the repository root.
+ * sent (<name>.sent, TSV), and the shipped methods table. Written by
+ * tests/integration/test_haproxy_logs.c. Run from the repository root.
  */
 #ifndef PF_TESTS_UNIT_HAPROXY_LOGS_H
 #define PF_TESTS_UNIT_HAPROXY_LOGS_H
@@ -93,6 +93,42 @@ static inline int hlogs_sent(const char *name, struct hlogs_req r[HLOGS_REQ_MAX]
 	fclose(f);
 	ck_assert_int_gt(n, 0);
 	return n;
+}
+
+/*
+ * The method names of haproxy/methods.tsv (first column), read here, not by
+ * the parser under test, and looked up by name (a logline_method_fn).
+ */
+static char *names[512];
+static int n_names;
+
+static inline void load_methods(void)
+{
+	FILE *f = fopen("haproxy/methods.tsv", "r");
+	char line[1024];
+
+	ck_assert_ptr_nonnull(f);
+	n_names = 0;
+	while (fgets(line, sizeof(line), f) != NULL && n_names < 512) {
+		size_t n = strcspn(line, "\t\n");
+
+		if (line[0] == '#' || n == 0 || strncmp(line, "method\t", 7) == 0)
+			continue;
+		names[n_names] = strndup(line, n);
+		ck_assert_ptr_nonnull(names[n_names]);
+		n_names++;
+	}
+	fclose(f);
+	ck_assert_int_gt(n_names, 100);
+}
+
+static inline int lookup(void *ctx, const uint8_t *p, size_t len)
+{
+	(void)ctx;
+	for (int i = 0; i < n_names; i++)
+		if (strlen(names[i]) == len && memcmp(names[i], p, len) == 0)
+			return i;
+	return -1;
 }
 
 #endif
