@@ -14,9 +14,9 @@
 
 struct agg {
 	unsigned max_keys;
-	uint32_t mask;   /* slots - 1 */
-	uint32_t *slots; /* owned: index into rows, or SLOT_EMPTY */
-	uint32_t *hashes; /* owned: the hash of rows[i], to clear its slot */
+	uint32_t mask;        /* slots - 1 */
+	uint32_t *slots;      /* owned: index into rows, or SLOT_EMPTY */
+	uint32_t *hashes;     /* owned: the hash of rows[i], to clear its slot */
 	struct agg_row *rows; /* owned: max_keys + 1, the last is the overflow row */
 	unsigned n_rows;
 	uint64_t lines, overflow_lines;

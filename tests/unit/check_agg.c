@@ -213,9 +213,11 @@ START_TEST(test_reference)
 			const struct agg_row *r = NULL;
 
 			for (size_t j = 0; j < s->n_rows && r == NULL; j++)
-				if (!s->rows[j].overflow && strcmp(s->rows[j].chain, ref[k].chain) == 0 &&
+				if (!s->rows[j].overflow &&
+				    strcmp(s->rows[j].chain, ref[k].chain) == 0 &&
 				    s->rows[j].method_id == ref[k].method_id &&
-				    (int)s->rows[j].cls == ref[k].cls && s->rows[j].status == ref[k].st)
+				    (int)s->rows[j].cls == ref[k].cls &&
+				    s->rows[j].status == ref[k].st)
 					r = &s->rows[j];
 			ck_assert_ptr_nonnull(r);
 			ck_assert_uint_eq(r->requests, ref[k].requests);
@@ -275,7 +277,8 @@ START_TEST(test_captured)
 			if (strcmp(r->chain, known ? reqs[k].chain : "") == 0 &&
 			    strcmp(logline_class_name(r->cls), reqs[k].cls) == 0 &&
 			    r->status == agg_status_of((int)reqs[k].status) &&
-			    (strcmp(reqs[k].method, "-") == 0) == (r->method_id == LOGLINE_METHOD_NONE)) {
+			    (strcmp(reqs[k].method, "-") == 0) ==
+			        (r->method_id == LOGLINE_METHOD_NONE)) {
 				ck_assert_uint_eq(r->requests, 1);
 				ck_assert_uint_eq(r->errors, 0);
 				found = true;
