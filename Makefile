@@ -157,6 +157,11 @@ $(BUILD)/tests/fuzz/replay_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/r
 		$$(call objs_of,$$(FUZZ_DEPS_$$*)) $(LIBCOMMON)
 	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ -lcjson
 
+# The log ingestion's pure half (tests/bench/logparse_bench.sh).
+$(BUILD)/tests/bench/logparse_bench: $(BUILD)/tests/bench/logparse_bench.o \
+		$(call objs_of,ctl/stats/syslog ctl/stats/logline ctl/stats/hist ctl/stats/agg) $(LIBCOMMON)
+	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^
+
 $(BUILD)/tests/bench/%: $(BUILD)/tests/bench/%.o $(SPOA_OBJ) $(LIBCOMMON)
 	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(SPOA_LIBS)
 
@@ -242,6 +247,7 @@ bench: all $(DBW_DRIVE)
 	$(Q)PF_CACHE=$(PF_CACHE) tests/bench/attack_figures.sh $(BUILD)
 	$(Q)tests/bench/db_bench.sh $(BUILD)
 	$(Q)tests/bench/report_bench.sh $(BUILD)
+	$(Q)tests/bench/logparse_bench.sh $(BUILD)
 
 demo: deps all
 	$(Q)PF_BUILD=$(BUILD) PF_CACHE=$(PF_CACHE) tests/demo.sh

@@ -78,7 +78,8 @@ static void check_fields(const uint8_t *p, size_t len, const struct logline *l)
 	FUZZ_CHECK(l->client.len > 0 && l->frontend.len > 0 && l->backend.len > 0);
 	FUZZ_CHECK(l->chain.len <= LOGLINE_CHAIN_MAX && l->method.len <= LOGLINE_METHOD_MAX);
 	for (size_t i = 0; i < l->chain.len; i++)
-		FUZZ_CHECK(strchr("abcdefghijklmnopqrstuvwxyz0123456789-_.", l->chain.p[i]) != NULL);
+		FUZZ_CHECK(strchr("abcdefghijklmnopqrstuvwxyz0123456789-_.", l->chain.p[i]) !=
+		           NULL);
 	FUZZ_CHECK(memchr(l->method.p, '"', l->method.len) == NULL);
 	FUZZ_CHECK(l->cls < LOGLINE_CLASS_COUNT);
 	FUZZ_CHECK(l->tq >= -1 && l->tw >= -1 && l->tc >= -1 && l->tr >= -1 && l->ta >= -1);
