@@ -132,11 +132,14 @@ static void make_mixed(struct input *in)
 			for (int s = 0; s < 3; s++) {
 				int n = snprintf(
 				    line, sizeof(line),
-				    "<134>Dec  6 07:54:40 localhost haproxy[29637]: 127.0.0.1:37818 "
+				    "<134>Dec  6 07:54:40 localhost haproxy[29637]: "
+				    "127.0.0.1:37818 "
 				    "[06/Dec/2026:07:54:40.227] rpc~ be_%s/node1 4/0/1/3/%d %d 229 "
-				    "---- 1/1/0/0/0 0/0 chain=%s method=%s class=read batch=1 calls=1 "
+				    "---- 1/1/0/0/0 0/0 chain=%s method=%s class=read batch=1 "
+				    "calls=1 "
 				    "spoe=0/2 \"POST / HTTP/1.1\"\n",
-				    chains[c], 1 + (m * 7 + c) % 400, statuses[s], chains[c], names[m]);
+				    chains[c], 1 + (m * 7 + c) % 400, statuses[s], chains[c],
+				    names[m]);
 				add(in, line, (size_t)n);
 			}
 }
