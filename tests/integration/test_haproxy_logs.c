@@ -193,6 +193,14 @@ static void capture(const char *format)
 	for (size_t i = 0; i < N_REQS; i++)
 		ck_assert_msg(count_tag(&d, reqs[i].tag) == 1, "%s logged %d times", reqs[i].tag,
 		              count_tag(&d, reqs[i].tag));
+	/* In the format asked for: RFC 5424 has its version "1 " right after the PRI. */
+	for (int i = 0; i < d.n; i++) {
+		const char *gt = memchr(d.data[i], '>', d.len[i]);
+
+		ck_assert_msg(d.data[i][0] == '<' && gt != NULL, "%s", d.data[i]);
+		ck_assert_msg((strncmp(gt + 1, "1 ", 2) == 0) == (strcmp(format, "rfc5424") == 0),
+		              "%s: %s", format, d.data[i]);
+	}
 	ver = strstr(h_haproxy_bin(), "3.4") != NULL ? "hap34" : "hap26";
 	snprintf(name, sizeof(name), "%s-%s", ver, format);
 	save(name, &d, status, body_len);
