@@ -3,7 +3,8 @@
  * What HAProxy really sends to a syslog receiver: the shipped haproxy.cfg,
  * the real agent and simulated nodes, with the global log target pointed at a
  * UDP socket of this test (PF_LOG_TARGET) in each format the controller reads
- * (PF_LOG_FORMAT rfc3164, the shipped default, and rfc5424). A fixed set of
+ * (PF_LOG_FORMAT rfc3164, the shipped default, and rfc5424; and rfc3164 to a
+ * unix datagram socket, the other kind of target). A fixed set of
  * requests goes through (one call, a batch, an unsafe method, an unknown
  * method, broken JSON, GET /health, an unknown host, HTTP/2), each tagged by
  * its query string so that its line can be found; every one must come back as
@@ -18,6 +19,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 
 #include <errno.h>
 #include <poll.h>
@@ -88,6 +91,21 @@ static int udp_receiver(int *port)
 	return fd;
 }
 
+/* A unix datagram socket at <path> that HAProxy's worker (user haproxy when root) may write to. */
+static int unix_receiver(const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_uint_lt(strlen(path), sizeof(sa.sun_path));
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	unlink(path);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(chmod(path, 0666), 0);
+	return fd;
+}
+
 /* Reads every datagram waiting on <fd>, waiting up to <wait_ms> for the first. */
 static void drain(int fd, struct dgrams *d, int wait_ms)
 {
@@ -151,18 +169,28 @@ static void save(const char *name, const struct dgrams *d, const long status[],
 	ck_assert_int_eq(fclose(f), 0);
 }
 
-static void capture(const char *format)
+/* <format> over UDP, or over a unix datagram socket when <via_unix>. */
+static void capture(const char *format, bool via_unix)
 {
 	struct h_stack stack;
 	struct dgrams d = {0};
 	long status[N_REQS];
 	size_t body_len[N_REQS];
-	char target[64], fmt[64], name[128];
-	char *env[] = {target, fmt, NULL};
-	int port, fd = udp_receiver(&port);
+	char target[600], fmt[64], name[128], path[512];
+	/* No chroot: the socket's path is outside it. */
+	char chroot_off[] = "PF_CHROOT=";
+	char *env[] = {target, fmt, via_unix ? chroot_off : NULL, NULL};
+	int port, fd;
 	const char *ver;
 
-	snprintf(target, sizeof(target), "PF_LOG_TARGET=127.0.0.1:%d", port);
+	if (via_unix) {
+		snprintf(path, sizeof(path), "%s/log-%d.sock", h_tmpdir(), (int)getpid());
+		fd = unix_receiver(path);
+		snprintf(target, sizeof(target), "PF_LOG_TARGET=%s", path);
+	} else {
+		fd = udp_receiver(&port);
+		snprintf(target, sizeof(target), "PF_LOG_TARGET=127.0.0.1:%d", port);
+	}
 	snprintf(fmt, sizeof(fmt), "PF_LOG_FORMAT=%s", format);
 	if (!h_stack_start(&stack, env)) {
 		h_stack_stop(&stack);
@@ -190,6 +218,8 @@ static void capture(const char *format)
 	h_stack_stop(&stack);
 	drain(fd, &d, 200);
 	close(fd);
+	if (via_unix)
+		unlink(path);
 	for (size_t i = 0; i < N_REQS; i++)
 		ck_assert_msg(count_tag(&d, reqs[i].tag) == 1, "%s logged %d times", reqs[i].tag,
 		              count_tag(&d, reqs[i].tag));
@@ -202,7 +232,7 @@ static void capture(const char *format)
 		              "%s: %s", format, d.data[i]);
 	}
 	ver = strstr(h_haproxy_bin(), "3.4") != NULL ? "hap34" : "hap26";
-	snprintf(name, sizeof(name), "%s-%s", ver, format);
+	snprintf(name, sizeof(name), "%s-%s%s", ver, format, via_unix ? "-unix" : "");
 	save(name, &d, status, body_len);
 	for (int i = 0; i < d.n; i++)
 		free(d.data[i]);
@@ -210,13 +240,19 @@ static void capture(const char *format)
 
 START_TEST(test_rfc3164)
 {
-	capture("rfc3164");
+	capture("rfc3164", false);
 }
 END_TEST
 
 START_TEST(test_rfc5424)
 {
-	capture("rfc5424");
+	capture("rfc5424", false);
+}
+END_TEST
+
+START_TEST(test_rfc3164_unix)
+{
+	capture("rfc3164", true);
 }
 END_TEST
 
@@ -228,6 +264,7 @@ static Suite *haproxy_logs_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_rfc3164);
 	tcase_add_test(tc, test_rfc5424);
+	tcase_add_test(tc, test_rfc3164_unix);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The captured HAProxy datagrams of tests/data/haproxy-logs/ for the unit
- * tests: the four capture files (HAProxy 2.6 and 3.4, RFC 3164 and 5424),
+ * tests: the six capture files (HAProxy 2.6 and 3.4; RFC 3164 and 5424 over
+ * UDP, RFC 3164 over a unix socket),
  * each read as "<length> <bytes>\n" records, and the manifest of what was
  * sent (<name>.sent, TSV), and the shipped methods table. Written by
  * tests/integration/test_haproxy_logs.c. Run from the repository root.
@@ -20,8 +21,8 @@
 #define HLOGS_MAX     64
 #define HLOGS_REQ_MAX 16
 
-static const char *const hlogs_files[] = {"hap26-rfc3164", "hap26-rfc5424", "hap34-rfc3164",
-                                          "hap34-rfc5424"};
+static const char *const hlogs_files[] = {"hap26-rfc3164", "hap26-rfc5424", "hap26-rfc3164-unix",
+                                          "hap34-rfc3164", "hap34-rfc5424", "hap34-rfc3164-unix"};
 #define HLOGS_FILES (sizeof(hlogs_files) / sizeof(hlogs_files[0]))
 
 struct hlogs {
