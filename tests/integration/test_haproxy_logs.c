@@ -6,7 +6,8 @@
  * (PF_LOG_FORMAT rfc3164, the shipped default, and rfc5424; and rfc3164 to a
  * unix datagram socket, the other kind of target). A fixed set of
  * requests goes through (one call, a batch, an unsafe method, an unknown
- * method, broken JSON, GET /health, an unknown host, HTTP/2), each tagged by
+ * method, broken JSON, GET /health, an unknown host, HTTP/2, a WebSocket
+ * upgrade), each tagged by
  * its query string so that its line can be found; every one must come back as
  * exactly one datagram naming it.
  *
@@ -21,6 +22,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <poll.h>
@@ -32,6 +34,7 @@
 #include <check.h>
 
 #include "common/compiler.h"
+#include "tests/harness/children.h"
 #include "tests/harness/harness.h"
 
 /* One request of the capture; the manifest's columns, in order. */
@@ -45,28 +48,31 @@ struct cap_req {
 	const char *class;  /* the class the agent gives it, "-" if none */
 	const char *batch;  /* calls in the body, "-" if none */
 	bool http2;
+	bool ws; /* a WebSocket upgrade by tests/harness/ws_subscribe.js */
 };
 
 static const struct cap_req reqs[] = {
     {"single", "polkadot", "POST", "/",
      "{\"id\":1,\"jsonrpc\":\"2.0\",\"method\":\"system_health\",\"params\":[]}", "system_health",
-     "read", "1", false},
+     "read", "1", false, false},
     {"batch", "kusama", "POST", "/",
      "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"chain_getHeader\"},"
      "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"system_chain\"}]",
-     "batch", "read", "2", false},
+     "batch", "read", "2", false, false},
     {"unsafe", "polkadot", "POST", "/",
      "{\"id\":7,\"jsonrpc\":\"2.0\",\"method\":\"author_insertKey\",\"params\":[]}",
-     "author_insertKey", "unsafe", "1", false},
+     "author_insertKey", "unsafe", "1", false, false},
     {"unknown", "polkadot", "POST", "/",
      "{\"id\":3,\"jsonrpc\":\"2.0\",\"method\":\"foo_notAMethod\",\"params\":[]}", "foo_notAMethod",
-     "unknown", "1", false},
-    {"badjson", "polkadot", "POST", "/", "{\"id\":1,\"jsonrpc\":", "-", "invalid", "-", false},
-    {"health", "polkadot", "GET", "/health", NULL, "-", "-", "-", false},
-    {"nohost", "westend", "GET", "/", NULL, "-", "-", "-", false},
+     "unknown", "1", false, false},
+    {"badjson", "polkadot", "POST", "/", "{\"id\":1,\"jsonrpc\":", "-", "invalid", "-", false,
+     false},
+    {"health", "polkadot", "GET", "/health", NULL, "-", "-", "-", false, false},
+    {"nohost", "westend", "GET", "/", NULL, "-", "-", "-", false, false},
     {"h2", "polkadot", "POST", "/",
      "{\"id\":2,\"jsonrpc\":\"2.0\",\"method\":\"chain_getBlockHash\",\"params\":[1]}",
-     "chain_getBlockHash", "read", "1", true},
+     "chain_getBlockHash", "read", "1", true, false},
+    {"ws", "polkadot", "GET", "/", NULL, "-", "-", "-", false, true},
 };
 #define N_REQS (sizeof(reqs) / sizeof(reqs[0]))
 
@@ -169,6 +175,29 @@ static void save(const char *name, const struct dgrams *d, const long status[],
 	ck_assert_int_eq(fclose(f), 0);
 }
 
+/*
+ * Upgrades to a WebSocket, calls, subscribes, waits for one notification,
+ * unsubscribes and closes: HAProxy logs the tunnel when it ends, as a 101.
+ */
+static void ws_upgrade(const struct h_stack *stack, const struct cap_req *q, long *status,
+                       size_t *body_len)
+{
+	char url[256], cmd[1200], out[2048], np[600];
+	int st;
+
+	snprintf(url, sizeof(url), "wss://%s.localhost:%d%s?req=%s", q->chain,
+	         stack->haproxy.https_port, q->path, q->tag);
+	snprintf(cmd, sizeof(cmd),
+	         "%s node tests/harness/ws_subscribe.js --url '%s' --ca %s --notifications 1 "
+	         "--timeout-ms 20000 2>&1",
+	         h_node_path_env(np, sizeof(np)), url, h_ca_file());
+	st = h_run(cmd, out, sizeof(out));
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "ws: %s", out);
+	ck_assert_ptr_nonnull(strstr(out, "\"upgraded\":true"));
+	*status = 101;
+	*body_len = 0;
+}
+
 /* <format> over UDP, or over a unix datagram socket when <via_unix>. */
 static void capture(const char *format, bool via_unix)
 {
@@ -196,6 +225,9 @@ static void capture(const char *format, bool via_unix)
 		h_stack_stop(&stack);
 		ck_abort_msg("stack did not start; logs in %s", h_tmpdir());
 	}
+	/* Blocks every 200 ms, so that the WebSocket's subscription is notified quickly. */
+	ck_assert_int_eq(
+	    h_nodesim_control(&stack.polkadot, "/all", "{\"block_time_ms\":200}", NULL), 200);
 	for (size_t i = 0; i < N_REQS; i++) {
 		char url[256];
 		struct h_req req = {.method = reqs[i].verb,
@@ -205,6 +237,10 @@ static void capture(const char *format, bool via_unix)
 		                    .http2 = reqs[i].http2};
 		struct h_resp r;
 
+		if (reqs[i].ws) {
+			ws_upgrade(&stack, &reqs[i], &status[i], &body_len[i]);
+			continue;
+		}
 		snprintf(url, sizeof(url), "https://%s.localhost:%d%s?req=%s", reqs[i].chain,
 		         stack.haproxy.https_port, reqs[i].path, reqs[i].tag);
 		status[i] = h_http(&req, &r);
