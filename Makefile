@@ -60,6 +60,8 @@ UNIT_DEPS_answer := spoa/spop spoa/notify spoa/rpc spoa/methods spoa/rpc_class
 UNIT_DEPS_plan := ctl/hapi/hapi_cmd
 UNIT_DEPS_ctl_cfg := ctl/cfg_url
 UNIT_DEPS_spool := ctl/db/reccodec
+UNIT_DEPS_logline := ctl/stats/syslog
+UNIT_DEPS_agg := ctl/stats/hist ctl/stats/logline ctl/stats/syslog
 UNIT_DEPS_report_render := ctl/report/report_fmt ctl/report/report_html
 # Unit tests link their module, libpfcommon and cJSON only: a pure module that
 # reached for libev, libcurl or libmicrohttpd would not link. The poller is I/O.
@@ -101,11 +103,12 @@ FUZZ_DEPS_noderpc  := ctl/poll/noderpc
 FUZZ_DEPS_ctl_cfg  := ctl/ctl_cfg ctl/cfg_url
 FUZZ_DEPS_reccodec := ctl/db/reccodec
 FUZZ_DEPS_report_fmt := ctl/report/report_fmt
+FUZZ_DEPS_logline := ctl/stats/syslog ctl/stats/logline ctl/stats/hist ctl/stats/agg
 REPLAY_BINS := $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz/replay_%)
 
 BENCH_SRC  := $(wildcard tests/bench/*.c)
 
-.PHONY: all test unit integration nodesim-selftest fuzz-replay asan asan-short fuzz fuzz-smoke bench demo deps \
+.PHONY: all test unit integration capture-haproxy-logs nodesim-selftest fuzz-replay asan asan-short fuzz fuzz-smoke bench demo deps \
 	install clean \
 	format format-check lint check-docs
 
@@ -154,6 +157,11 @@ $(BUILD)/tests/fuzz/replay_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/r
 		$$(call objs_of,$$(FUZZ_DEPS_$$*)) $(LIBCOMMON)
 	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ -lcjson
 
+# The log ingestion's pure half (tests/bench/logparse_bench.sh).
+$(BUILD)/tests/bench/logparse_bench: $(BUILD)/tests/bench/logparse_bench.o \
+		$(call objs_of,ctl/stats/syslog ctl/stats/logline ctl/stats/hist ctl/stats/agg) $(LIBCOMMON)
+	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^
+
 $(BUILD)/tests/bench/%: $(BUILD)/tests/bench/%.o $(SPOA_OBJ) $(LIBCOMMON)
 	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(SPOA_LIBS)
 
@@ -189,6 +197,15 @@ ifneq ($(strip $(HAP34_BINS)),)
 		tests/run-suites.sh 120 $(HAP34_BINS)
 endif
 
+# Re-captures tests/data/haproxy-logs/: the syslog datagrams HAProxy 2.6 and 3.4 send for a
+# fixed set of requests, RFC 3164 and 5424 (tests/data/haproxy-logs/README.md).
+capture-haproxy-logs: all $(BUILD)/tests/integration/test_haproxy_logs
+	$(Q)test -x $(HAPROXY_34) || { echo "capture-haproxy-logs: no $(HAPROXY_34); run make deps"; exit 1; }
+	$(Q)for hap in /usr/sbin/haproxy $(HAPROXY_34); do \
+		PF_HAPROXY=$$hap PF_CAPTURE_DIR=$(CURDIR)/tests/data/haproxy-logs PF_BUILD=$(BUILD) \
+		PF_CACHE=$(PF_CACHE) tests/run-suites.sh 120 $(BUILD)/tests/integration/test_haproxy_logs \
+		|| exit 1; done
+
 # The sanitizer run inside `make test`: unit tests, fuzz replay and every
 # integration suite under ASan+UBSan, against Debian's haproxy only (the 3.4
 # pass checks HAProxy, not our memory). The harness fails a test on a
@@ -207,7 +224,7 @@ FUZZ_CC    ?= clang
 FUZZ_FLAGS := -std=gnu11 -D_GNU_SOURCE -g -O1 -I. -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 export FUZZ_DEPS_spop FUZZ_DEPS_rpc FUZZ_DEPS_hapi_cmd FUZZ_DEPS_noderpc FUZZ_DEPS_ctl_cfg \
 	FUZZ_DEPS_reccodec \
-	FUZZ_DEPS_report_fmt
+	FUZZ_DEPS_report_fmt FUZZ_DEPS_logline
 fuzz:
 	$(Q)mkdir -p build/fuzz
 	$(Q)for t in $(FUZZ_NAMES); do \
@@ -230,6 +247,7 @@ bench: all $(DBW_DRIVE)
 	$(Q)PF_CACHE=$(PF_CACHE) tests/bench/attack_figures.sh $(BUILD)
 	$(Q)tests/bench/db_bench.sh $(BUILD)
 	$(Q)tests/bench/report_bench.sh $(BUILD)
+	$(Q)tests/bench/logparse_bench.sh $(BUILD)
 
 demo: deps all
 	$(Q)PF_BUILD=$(BUILD) PF_CACHE=$(PF_CACHE) tests/demo.sh
