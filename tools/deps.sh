@@ -3,7 +3,9 @@
 # Debian 12 packages (apt-get update once, then only the missing ones, with
 # sudo when not root), the pinned npm test peers (tests/peers/install.sh) and
 # HAProxy 3.4 built from tests/peers/haproxy-3.4.0.tar.gz
-# (tests/peers/build-haproxy.sh), both into $PF_CACHE, never into the repository.
+# (tests/peers/build-haproxy.sh), both into $PF_CACHE, never into the repository,
+# and promtool (haproxy/monitoring/) taken from Debian's prometheus package into
+# $PF_CACHE/promtool/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,6 +45,30 @@ if ((${#missing[@]} > 0)); then
 	"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
 	"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 		"${missing[@]}" >/dev/null
+fi
+
+# promtool only: installing the prometheus package would also start a Prometheus
+# server on :9090 and pull in its web assets, so its .deb is downloaded and only
+# usr/bin/promtool is extracted into the cache (a static Go binary, libc only).
+# The stamp holds the package version, so a point release replaces it.
+promtool_dir=${PF_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/polkfura}/promtool
+promtool_ver=$(apt-cache policy prometheus 2>/dev/null | sed -n 's/^ *Candidate: //p')
+if [[ -z $promtool_ver || $promtool_ver == '(none)' ]]; then
+	SUDO=()
+	[[ $(id -u) -ne 0 ]] && SUDO=(sudo)
+	"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+	promtool_ver=$(apt-cache policy prometheus | sed -n 's/^ *Candidate: //p')
+fi
+if [[ ! -x $promtool_dir/promtool || "$(cat "$promtool_dir/.stamp" 2>/dev/null)" != "$promtool_ver" ]]; then
+	echo "deps: promtool from prometheus $promtool_ver into $promtool_dir"
+	tmp=$(mktemp -d)
+	trap 'rm -rf "$tmp"' EXIT
+	(cd "$tmp" && apt-get download -qq "prometheus=$promtool_ver" 2>/dev/null)
+	mkdir -p "$promtool_dir"
+	dpkg-deb --fsys-tarfile "$tmp"/prometheus_*.deb | tar -x -C "$tmp" ./usr/bin/promtool
+	mv "$tmp/usr/bin/promtool" "$promtool_dir/promtool"
+	"$promtool_dir/promtool" --version >/dev/null
+	echo "$promtool_ver" >"$promtool_dir/.stamp"
 fi
 
 if [[ -x tests/peers/install.sh ]]; then
