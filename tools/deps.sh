@@ -63,7 +63,12 @@ if [[ ! -x $promtool_dir/promtool || "$(cat "$promtool_dir/.stamp" 2>/dev/null)"
 	echo "deps: promtool from prometheus $promtool_ver into $promtool_dir"
 	tmp=$(mktemp -d)
 	trap 'rm -rf "$tmp"' EXIT
-	(cd "$tmp" && apt-get download -qq "prometheus=$promtool_ver" 2>/dev/null)
+	# As root apt warns that its _apt user cannot write to $tmp; the download works.
+	if ! (cd "$tmp" && apt-get download -qq "prometheus=$promtool_ver" 2>"$tmp/err"); then
+		cat "$tmp/err" >&2
+		echo "deps: cannot download the prometheus package" >&2
+		exit 1
+	fi
 	mkdir -p "$promtool_dir"
 	dpkg-deb --fsys-tarfile "$tmp"/prometheus_*.deb | tar -x -C "$tmp" ./usr/bin/promtool
 	mv "$tmp/usr/bin/promtool" "$promtool_dir/promtool"
