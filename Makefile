@@ -81,7 +81,7 @@ INTEG_BINS := $(INTEG_SRC:tests/integration/%.c=$(BUILD)/tests/integration/%)
 # starts haproxy again against 3.4, built by `make deps` (tests/peers/).
 HAPROXY_34 := $(PF_CACHE)/haproxy-3.4.0/haproxy
 # promtool, extracted from Debian's prometheus package by make deps (tools/deps.sh).
-PROMTOOL   ?= $(PF_CACHE)/promtool/promtool
+PROMTOOL   ?= $(PF_CACHE)/prometheus/promtool
 # test_spoa_agent and test_spoa_attack start no HAProxy; test_ctl_admin tests the controller's
 # own HTTP server; test_db_migrate and test_report only the controller and PostgreSQL;
 # test_db_writer the write path (through dbw_drive) and PostgreSQL; test_ctl_record what the

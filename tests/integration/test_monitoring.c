@@ -8,8 +8,9 @@
  * the controller's http_listen, the agent's --metrics and HAProxy's
  * exporter on PF_PROM_BIND. Each scrape goes through `promtool check
  * metrics`, and haproxy/monitoring/check-names.sh checks that every name the
- * rules and dashboards use is in them or in future-metrics.txt. Run on 2.6
- * and 3.4: HAProxy's exporter names must hold on both.
+ * rules and dashboards use is in them or in future-metrics.txt. Then a real
+ * Prometheus runs the shipped prometheus.yml and rules against the same
+ * processes. Run on 2.6 and 3.4: HAProxy's exporter names must hold on both.
  */
 #include <sys/wait.h>
 
@@ -24,22 +25,29 @@
 
 static char scrape_ctl[600], scrape_agent[600], scrape_hap[600];
 
-/* promtool as make deps installs it ($PF_CACHE/promtool/promtool), or $PROMTOOL. */
+/* <name> (promtool, prometheus) as make deps installs it: $PF_CACHE/prometheus/<name>. */
+static const char *prom_bin(const char *name, char *path, size_t len)
+{
+	const char *cache = getenv("PF_CACHE");
+	const char *home = getenv("HOME");
+
+	if (cache != NULL)
+		snprintf(path, len, "%s/prometheus/%s", cache, name);
+	else
+		snprintf(path, len, "%s/.cache/polkfura/prometheus/%s", home ? home : "/root",
+		         name);
+	return path;
+}
+
+/* promtool: $PROMTOOL, or where make deps puts it. */
 static const char *promtool(void)
 {
 	static char path[512];
 	const char *env = getenv("PROMTOOL");
-	const char *cache = getenv("PF_CACHE");
-	const char *home = getenv("HOME");
 
 	if (env != NULL && env[0] != '\0')
 		return env;
-	if (cache != NULL)
-		snprintf(path, sizeof(path), "%s/promtool/promtool", cache);
-	else
-		snprintf(path, sizeof(path), "%s/.cache/polkfura/promtool/promtool",
-		         home ? home : "/root");
-	return path;
+	return prom_bin("promtool", path, sizeof(path));
 }
 
 /* GETs <url> into the file <path>; asserts 200 and a non-empty body. */
@@ -251,6 +259,222 @@ START_TEST(test_prom_listener_only_metrics)
 }
 END_TEST
 
+/* <*s> with its first <from> replaced by <to> (asserted present): the shipped file changed? */
+static void replace(char **s, const char *from, const char *to)
+{
+	char *at = strstr(*s, from), *out;
+	size_t len;
+
+	ck_assert_msg(at != NULL, "prometheus.yml has no \"%s\" any more", from);
+	len = strlen(*s) - strlen(from) + strlen(to) + 1;
+	out = malloc(len);
+	ck_assert_ptr_nonnull(out);
+	snprintf(out, len, "%.*s%s%s", (int)(at - *s), *s, to, at + strlen(from));
+	free(*s);
+	*s = out;
+}
+
+/* GETs <path> of the Prometheus API on <port>: the parsed body (caller frees), NULL if not 200. */
+static cJSON *prom_api(int port, const char *path)
+{
+	char url[512];
+	struct h_resp r;
+	cJSON *j = NULL;
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port, path);
+	if (h_http(&(struct h_req){.url = url}, &r) == 200)
+		j = cJSON_Parse(r.body);
+	h_resp_free(&r);
+	return j;
+}
+
+/*
+ * Polls the API until <ok>(data) has held for <stable_s> without a break, or
+ * fails the test with <what> after <timeout_s>.
+ */
+static void prom_wait(int port, const char *path,
+                      bool (*ok)(const cJSON *data, char *why, size_t whylen), const char *what,
+                      double stable_s, double timeout_s)
+{
+	char why[1024] = "no answer";
+	double since = -1;
+
+	for (double end = h_now() + timeout_s; h_now() < end; usleep(100000)) {
+		cJSON *j = prom_api(port, path);
+		bool done = j != NULL && ok(cJSON_GetObjectItem(j, "data"), why, sizeof(why));
+
+		cJSON_Delete(j);
+		if (!done)
+			since = -1;
+		else if (since < 0)
+			since = h_now();
+		if (since >= 0 && h_now() - since >= stable_s)
+			return;
+	}
+	ck_abort_msg("prometheus: %s not seen in %.0f s: %s", what, timeout_s, why);
+}
+
+static const char *jstr(const cJSON *o, const char *k)
+{
+	const char *v = cJSON_GetStringValue(cJSON_GetObjectItem(o, k));
+
+	return v != NULL ? v : "";
+}
+
+/* The three eu1 targets (controller, agent, HAProxy) scraped and up. */
+static bool eu1_targets_up(const cJSON *data, char *why, size_t whylen)
+{
+	const cJSON *t;
+	int up = 0;
+
+	cJSON_ArrayForEach(t, cJSON_GetObjectItem(data, "activeTargets"))
+	{
+		const cJSON *labels = cJSON_GetObjectItem(t, "labels");
+
+		if (strcmp(jstr(labels, "region"), "eu1") != 0)
+			continue;
+		if (strcmp(jstr(t, "health"), "up") == 0)
+			up++;
+		else
+			snprintf(why, whylen, "%s: %s %s", jstr(labels, "job"), jstr(t, "health"),
+			         jstr(t, "lastError"));
+	}
+	return up == 3;
+}
+
+/* The probe series: the region probed as probed_region, the scraping region as region. */
+static bool probe_relabelled(const cJSON *data, char *why, size_t whylen)
+{
+	const cJSON *m = cJSON_GetObjectItem(
+	    cJSON_GetArrayItem(cJSON_GetObjectItem(data, "result"), 0), "metric");
+	char *txt;
+
+	if (m == NULL)
+		return false;
+	txt = cJSON_PrintUnformatted(m);
+	snprintf(why, whylen, "%s", txt);
+	free(txt);
+	return strcmp(jstr(m, "probed_region"), "eu2") == 0 &&
+	       strcmp(jstr(m, "region"), "eu1") == 0 &&
+	       cJSON_GetObjectItem(m, "exported_region") == NULL;
+}
+
+/* Every rule evaluated at least once, none in error. */
+static bool rules_healthy(const cJSON *data, char *why, size_t whylen)
+{
+	const cJSON *g, *r;
+	int n = 0;
+
+	cJSON_ArrayForEach(g, cJSON_GetObjectItem(data, "groups"))
+	{
+		cJSON_ArrayForEach(r, cJSON_GetObjectItem(g, "rules"))
+		{
+			if (strcmp(jstr(r, "health"), "ok") != 0) {
+				snprintf(why, whylen, "%s: health %s %s", jstr(r, "name"),
+				         jstr(r, "health"), jstr(r, "lastError"));
+				/* An error is final: stop polling, report it. */
+				ck_assert_msg(strcmp(jstr(r, "health"), "err") != 0, "%s", why);
+				return false;
+			}
+			n++;
+		}
+	}
+	snprintf(why, whylen, "%d rules ok", n);
+	return n == 24;
+}
+
+/* The alerts this stage must raise: us1 not scraped, and the fixture's stalled chain. */
+static bool expected_alerts(const cJSON *data, char *why, size_t whylen)
+{
+	const cJSON *a;
+	bool us1 = false, stalled = false;
+
+	snprintf(why, whylen, "none");
+	cJSON_ArrayForEach(a, cJSON_GetObjectItem(data, "alerts"))
+	{
+		const cJSON *l = cJSON_GetObjectItem(a, "labels");
+
+		snprintf(why, whylen, "last: %s %s", jstr(l, "alertname"), jstr(l, "region"));
+		us1 |= strcmp(jstr(l, "alertname"), "PolkfuraRegionNotScraped") == 0 &&
+		       strcmp(jstr(l, "region"), "us1") == 0;
+		stalled |= strcmp(jstr(l, "alertname"), "PolkfuraChainStalled") == 0 &&
+		           strcmp(jstr(l, "region"), "eu1") == 0 &&
+		           strcmp(jstr(l, "chain"), "polkadot") == 0;
+	}
+	return us1 && stalled;
+}
+
+/*
+ * The shipped prometheus.yml and rules in a real Prometheus (Debian 12's 2.42,
+ * make deps): eu1's targets are this test's controller, agent and HAProxy,
+ * us1's a port nobody listens on; scrapes and evaluations every second. The
+ * targets come up, the probe series is relabelled (probed_region), all 24
+ * rules evaluate without error on the real series, and the alerts the stage
+ * calls for go pending: us1 not scraped, and polkadot stalled (the
+ * simulator's nodes stand still, so the controller flags the chain).
+ */
+START_TEST(test_prometheus_runs_the_rules)
+{
+	char bin[512], cfg_path[600], data[600], log[600], listen[64], buf[700], cwd[400];
+	char *cfg = h_read_file("haproxy/monitoring/prometheus.yml", NULL);
+	int port = h_free_port(), dead = h_free_port();
+	const char *argv[6];
+	pid_t pid;
+
+	ck_assert_ptr_nonnull(cfg);
+	ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
+	replace(&cfg, "scrape_interval: 15s", "scrape_interval: 1s");
+	replace(&cfg, "evaluation_interval: 15s", "evaluation_interval: 1s");
+	snprintf(buf, sizeof(buf), "%s/haproxy/monitoring/rules/polkfura.rules.yml", cwd);
+	replace(&cfg, "rules/polkfura.rules.yml", buf);
+	snprintf(buf, sizeof(buf), "127.0.0.1:%d", dead);
+	replace(&cfg, "alertmanager.internal:9093", buf);
+	snprintf(buf, sizeof(buf), "['127.0.0.1:%d']", fx.ctl.http_port);
+	replace(&cfg, "['ctl-1.eu1.internal:9465', 'ctl-2.eu1.internal:9465']", buf);
+	snprintf(buf, sizeof(buf), "['127.0.0.1:%d']", fx.agent.metrics_port);
+	replace(&cfg, "['edge-1.eu1.internal:9464', 'edge-2.eu1.internal:9464']", buf);
+	snprintf(buf, sizeof(buf), "['127.0.0.1:%d']", fx.hap.prom_port);
+	replace(&cfg, "['edge-1.eu1.internal:8405', 'edge-2.eu1.internal:8405']", buf);
+	snprintf(buf, sizeof(buf), "['127.0.0.1:%d']", dead);
+	replace(&cfg, "['ctl-1.us1.internal:9465', 'ctl-2.us1.internal:9465']", buf);
+	replace(&cfg, "['edge-1.us1.internal:9464', 'edge-2.us1.internal:9464']", buf);
+	replace(&cfg, "['edge-1.us1.internal:8405', 'edge-2.us1.internal:8405']", buf);
+	snprintf(cfg_path, sizeof(cfg_path), "%s/prometheus-%d.yml", h_tmpdir(), (int)getpid());
+	ck_assert_int_eq(h_write_file(cfg_path, cfg), 0);
+	free(cfg);
+
+	snprintf(data, sizeof(data), "--storage.tsdb.path=%s/prometheus-data-%d", h_tmpdir(),
+	         (int)getpid());
+	snprintf(log, sizeof(log), "%s/prometheus-%d.log", h_tmpdir(), (int)getpid());
+	snprintf(listen, sizeof(listen), "--web.listen-address=127.0.0.1:%d", port);
+	snprintf(buf, sizeof(buf), "--config.file=%s", cfg_path);
+	argv[0] = prom_bin("prometheus", bin, sizeof(bin));
+	argv[1] = buf;
+	argv[2] = data;
+	argv[3] = listen;
+	argv[4] = NULL;
+	pid = h_spawn((char *const *)argv, NULL, log);
+	ck_assert_int_gt(pid, 0);
+	/* Prometheus stops cleanly on SIGTERM with exit 0. */
+	h_child_expect(pid, "prometheus", SIGTERM, 0);
+	ck_assert_msg(h_wait_port(port, 20), "prometheus not listening; log %s", log);
+
+	prom_wait(port, "/api/v1/targets", eu1_targets_up, "eu1's three targets up", 0, 15);
+	prom_wait(port, "/api/v1/query?query=polkfura_ctl_probe_reachable", probe_relabelled,
+	          "the probe series with probed_region=eu2, region=eu1", 0, 10);
+	prom_wait(port, "/api/v1/alerts", expected_alerts,
+	          "PolkfuraRegionNotScraped{region=us1} and PolkfuraChainStalled{region=eu1}", 0,
+	          10);
+	/*
+	 * With the data in (the alerts above went pending on it): every rule ok
+	 * for 2.5 s, over two evaluations of every group (1 s apart), so each one
+	 * has run on the scraped series. An evaluation error fails at once.
+	 */
+	prom_wait(port, "/api/v1/rules", rules_healthy, "24 rules evaluated", 2.5, 10);
+	h_stop_child(pid);
+}
+END_TEST
+
 static Suite *monitoring_suite(void)
 {
 	Suite *s = suite_create("monitoring");
@@ -262,6 +486,7 @@ static Suite *monitoring_suite(void)
 	tcase_add_test(tc, test_families_grouped);
 	tcase_add_test(tc, test_names_exist);
 	tcase_add_test(tc, test_prom_listener_only_metrics);
+	tcase_add_test(tc, test_prometheus_runs_the_rules);
 	suite_add_tcase(s, tc);
 	return s;
 }
