@@ -82,6 +82,8 @@ INTEG_BINS := $(INTEG_SRC:tests/integration/%.c=$(BUILD)/tests/integration/%)
 # The suites run against Debian's haproxy (2.6) first, then every suite that
 # starts haproxy again against 3.4, built by `make deps` (tests/peers/).
 HAPROXY_34 := $(PF_CACHE)/haproxy-3.4.0/haproxy
+# promtool, extracted from Debian's prometheus package by make deps (tools/deps.sh).
+PROMTOOL   ?= $(PF_CACHE)/prometheus/promtool
 # test_spoa_agent and test_spoa_attack start no HAProxy; test_ctl_admin tests the controller's
 # own HTTP server; test_db_migrate and test_report only the controller and PostgreSQL;
 # test_db_writer the write path (through dbw_drive) and PostgreSQL; test_ctl_record what the
@@ -108,7 +110,7 @@ REPLAY_BINS := $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz/replay_%)
 
 BENCH_SRC  := $(wildcard tests/bench/*.c)
 
-.PHONY: all test unit integration capture-haproxy-logs nodesim-selftest fuzz-replay asan asan-short fuzz fuzz-smoke bench demo deps \
+.PHONY: all test unit integration capture-haproxy-logs nodesim-selftest monitoring fuzz-replay asan asan-short fuzz fuzz-smoke bench demo deps \
 	install clean \
 	format format-check lint check-docs
 
@@ -171,7 +173,7 @@ ifeq ($(CI),true)
 CI_CHECKS := format-check lint check-docs
 endif
 
-test: deps all $(CI_CHECKS) unit fuzz-replay nodesim-selftest integration asan-short fuzz-smoke
+test: deps all $(CI_CHECKS) unit fuzz-replay nodesim-selftest monitoring integration asan-short fuzz-smoke
 	@echo "make test: all suites passed"
 
 unit: $(UNIT_BINS)
@@ -184,6 +186,12 @@ nodesim-selftest:
 	$(Q)NODE_PATH=$(PF_CACHE)/npm/node_modules bash tests/harness/nodesim_selftest.sh >build/nodesim-selftest.log 2>&1 \
 		|| { cat build/nodesim-selftest.log; echo "FAILED: nodesim-selftest"; exit 1; }
 	@tail -1 build/nodesim-selftest.log | sed 's/^/nodesim-selftest: /'
+
+# The alerting and recording rules, their promtool unit tests, the central
+# prometheus.yml and the Grafana dashboards (haproxy/monitoring/check.sh, a few
+# seconds). Whether their metric names exist is test_monitoring's job.
+monitoring:
+	$(Q)PROMTOOL=$(PROMTOOL) haproxy/monitoring/check.sh
 
 fuzz-replay: $(REPLAY_BINS)
 	$(Q)for t in $(FUZZ_NAMES); do \

@@ -650,6 +650,8 @@ static bool haproxy_start(struct h_haproxy *h, const char *backends_cfg, int age
 		return false;
 	h->http_port = h_free_port();
 	h->https_port = h_free_port();
+	/* Its own port: the default 127.0.0.1:8405 would be shared by every test's HAProxy. */
+	h->prom_port = h_free_port();
 	/*
 	 * Named by the test's process too: a port is free again once a test
 	 * ends, and a later test reusing the dir would read the earlier one's
@@ -668,6 +670,7 @@ static bool haproxy_start(struct h_haproxy *h, const char *backends_cfg, int age
 	SETENV("PF_ADMIN_SOCKET=%s", h->admin_sock);
 	SETENV("PF_HTTP_BIND=127.0.0.1:%d", h->http_port);
 	SETENV("PF_HTTPS_BIND=127.0.0.1:%d", h->https_port);
+	SETENV("PF_PROM_BIND=127.0.0.1:%d", h->prom_port);
 	SETENV("PF_CERT_DIR=%s", h_cert_dir());
 	SETENV("PF_SPOE_CONF=%s/haproxy/spoe-polkfura.conf", cwd);
 	SETENV("PF_UNSAFE_METHODS=%s/haproxy/unsafe-methods.txt", cwd);

@@ -138,6 +138,7 @@ struct h_haproxy {
 	bool master_worker;
 	int http_port;
 	int https_port;
+	int prom_port; /* HAProxy's Prometheus exporter (PF_PROM_BIND) */
 	char dir[256];
 	char log[512];
 	char admin_sock[512];

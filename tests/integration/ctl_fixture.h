@@ -59,6 +59,7 @@ struct fx_opts {
 	const char *ksim_args; /* the kusama simulator's flags */
 	bool tls;              /* both simulators behind TLS with the harness's certificate */
 	bool tcp_admin;        /* HAProxy's runtime API on ipv4@127.0.0.1:PORT, not a unix socket */
+	bool agent_metrics;    /* the agent serves /metrics on fx.agent.metrics_port */
 };
 
 /* The admin token of the fixture's controller (in fx.token_file, mode 0600). */
@@ -206,7 +207,16 @@ static void fx_start_opts(const struct fx_opts *o)
 	fx_start_sim(&fx.sim, "polkadot", n + 1, o->sim_args);
 	if (fx.kn > 0)
 		fx_start_sim(&fx.ksim, "kusama", fx.kn, o->ksim_args);
-	ck_assert(h_agent_start(&fx.agent, NULL));
+	if (o->agent_metrics) {
+		static char mport[32];
+		const char *extra[] = {"--metrics", mport, NULL};
+
+		fx.agent.metrics_port = h_free_port();
+		snprintf(mport, sizeof(mport), "127.0.0.1:%d", fx.agent.metrics_port);
+		ck_assert(h_agent_start(&fx.agent, extra));
+	} else {
+		ck_assert(h_agent_start(&fx.agent, NULL));
+	}
 	backends = fx_backends();
 	/* The shipped haproxy.cfg takes the socket from PF_ADMIN_SOCKET: a TCP one is ipv4@. */
 	if (o->tcp_admin) {
