@@ -16,10 +16,11 @@ METRICS_PORT=${DEMO_METRICS_PORT:-9464}
 SIM_BASE=${DEMO_SIM_BASE:-19944}
 SIM_CONTROL=${DEMO_SIM_CONTROL:-19900}
 CTL_PORT=${DEMO_CTL_PORT:-9465}
+PROM_PORT=${DEMO_PROM_PORT:-8405}
 # PostgreSQL listens on a unix socket in the demo's dir only; the port only names the socket.
 PG_PORT=${DEMO_PG_PORT:-5439}
 
-for p in "$HTTPS_PORT" "$HTTP_PORT" "$AGENT_PORT" "$METRICS_PORT" "$SIM_CONTROL" "$CTL_PORT" \
+for p in "$HTTPS_PORT" "$HTTP_PORT" "$AGENT_PORT" "$METRICS_PORT" "$SIM_CONTROL" "$CTL_PORT" "$PROM_PORT" \
 	$(seq "$SIM_BASE" $((SIM_BASE + 5))); do
 	if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
 		echo "demo: port $p is in use (set DEMO_*_PORT to move it)" >&2
@@ -115,6 +116,7 @@ fi
 env "${priv[@]}" PF_CHAINS_MAP="$PWD/haproxy/chains.map" \
 	PF_LOG_TARGET=stdout PF_LOG_FORMAT=raw PF_ADMIN_SOCKET="$dir/admin.sock" \
 	PF_HTTP_BIND="127.0.0.1:$HTTP_PORT" PF_HTTPS_BIND="127.0.0.1:$HTTPS_PORT" \
+	PF_PROM_BIND="127.0.0.1:$PROM_PORT" \
 	PF_CERT_DIR="$dir/certs" PF_SPOE_CONF="$PWD/haproxy/spoe-polkfura.conf" \
 	PF_UNSAFE_METHODS="$PWD/haproxy/unsafe-methods.txt" \
 	PF_AGENT_ADDR="127.0.0.1:$AGENT_PORT" PF_SERVER_STATE_FILE="$dir/haproxy-server-state" \
@@ -183,6 +185,7 @@ polkfura demo is running (logs in $dir):
   kusama     https://kusama.localhost:$HTTPS_PORT/     wss://kusama.localhost:$HTTPS_PORT/
   health     https://polkadot.localhost:$HTTPS_PORT/health
   agent      http://127.0.0.1:$METRICS_PORT/metrics
+  haproxy    http://127.0.0.1:$PROM_PORT/metrics   (HAProxy's own Prometheus exporter)
   status     http://127.0.0.1:$CTL_PORT/status.json   http://127.0.0.1:$CTL_PORT/metrics
   nodes      http://127.0.0.1:$SIM_CONTROL/nodes   (the node simulator's control API)
   TLS CA     $dir/ca.pem
