@@ -91,19 +91,69 @@ const char *h_haproxy_bin(void)
 	return b != NULL && b[0] != '\0' ? b : "/usr/sbin/haproxy";
 }
 
-int h_free_port(void)
+/* The kernel's ephemeral range: outgoing connections take their local ports from it. */
+static void ephemeral_range(int *lo, int *hi)
 {
-	struct sockaddr_in sin = {.sin_family = AF_INET};
-	socklen_t len = sizeof(sin);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+
+	*lo = 32768;
+	*hi = 60999;
+	if (f != NULL) {
+		if (fscanf(f, "%d %d", lo, hi) != 2) {
+			*lo = 32768;
+			*hi = 60999;
+		}
+		fclose(f);
+	}
+}
+
+/* Whether 127.0.0.1:<port> can be bound now. */
+static bool port_bindable(int port)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	bool ok;
 
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd >= 0 && bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&sin, &len) == 0)
-		port = ntohs(sin.sin_port);
+	ok = fd >= 0 && bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0;
 	if (fd >= 0)
 		close(fd);
-	return port;
+	return ok;
+}
+
+/*
+ * A port below the ephemeral range, free now and not handed out before by
+ * this process. A port the kernel picks for bind(0) comes from the
+ * ephemeral range, where any outgoing connection of the test (curl, HAProxy
+ * to a node) may take it as its local port before the listener binds it:
+ * EADDRINUSE, seen once in a simulator's control port.
+ */
+int h_free_port(void)
+{
+	static int given[1024];
+	static unsigned n_given;
+	static uint32_t state;
+	int lo, hi, first = 10000;
+
+	ephemeral_range(&lo, &hi);
+	if (state == 0)
+		state = (uint32_t)getpid() * 2654435761u ^ (uint32_t)time(NULL);
+	for (int tries = 0; lo - 1 > first && tries < 1000; tries++) {
+		int port;
+		bool seen = false;
+
+		state ^= state << 13; /* xorshift32: its own stream, random() stays the tests' */
+		state ^= state >> 17;
+		state ^= state << 5;
+		port = first + (int)(state % (uint32_t)(lo - first));
+		for (unsigned i = 0; i < n_given && i < PF_ARRAY_SIZE(given) && !seen; i++)
+			seen = given[i] == port;
+		if (seen || !port_bindable(port))
+			continue;
+		given[n_given++ % PF_ARRAY_SIZE(given)] = port;
+		return port;
+	}
+	return -1;
 }
 
 int h_run_suite(Suite *s)

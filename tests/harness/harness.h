@@ -33,7 +33,11 @@ const char *h_build_dir(void);
  */
 const char *h_haproxy_bin(void);
 
-/* A loopback TCP port nobody listens on now (bound to 0 and released). */
+/*
+ * A loopback TCP port nobody listens on now, below the kernel's ephemeral
+ * range (so no outgoing connection takes it first), never the same twice in
+ * one process; -1 when none was found.
+ */
 int h_free_port(void);
 
 /* True when something accepts TCP connections on 127.0.0.1:<port>. */
