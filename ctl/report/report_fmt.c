@@ -206,13 +206,15 @@ bool rfmt_dec_round(const char *dec, int places, bool trim, char out[RFMT_DEC_MA
 	if (*p == '.')
 		for (fp = ++p; is_digit(*p); p++)
 			nf++;
-	if (*p != '\0' || ni + nf == 0 || ni + (size_t)places + 4 > RFMT_DEC_MAX)
+	if (*p != '\0' || ni + nf == 0)
 		return false;
 	/* Leading zeros of the integer part go; at least one digit stays. */
 	while (ni > 1 && *ip == '0') {
 		ip++;
 		ni--;
 	}
+	if (ni + (size_t)places + 2 > sizeof(dig))
+		return false;
 	dig[n++] = '0'; /* room for a carry */
 	if (ni == 0)
 		dig[n++] = '0';
@@ -230,6 +232,14 @@ bool rfmt_dec_round(const char *dec, int places, bool trim, char out[RFMT_DEC_MA
 	{
 		size_t int_end = n - (size_t)places, start = dig[0] == '0' ? 1 : 0;
 
+		/*
+		 * Whether it fits is decided on the rounded text, not on <dec>: a
+		 * carry adds a digit ("99.9" -> "100"), and what this writes must
+		 * read back as itself (the fuzz target's fixed point).
+		 */
+		if (len + (int_end - start) + (places > 0 ? 1 + (size_t)places : 0) + 1 >
+		    RFMT_DEC_MAX)
+			return false;
 		memcpy(out + len, dig + start, int_end - start);
 		len += int_end - start;
 		if (places > 0) {

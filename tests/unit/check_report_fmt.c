@@ -160,6 +160,28 @@ START_TEST(test_dec_round)
 	memset(big, '9', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
 	ck_assert(!rfmt_dec_round(big, 2, false, out));
+	ck_assert_str_eq(out, "");
+	/*
+	 * Found by fuzz_report_fmt: 58 nines and a fraction fit at 2 places
+	 * before rounding, and the carry made 59 digits that no longer read
+	 * back. What is written always reads back as itself; what would not fit
+	 * after the carry is refused.
+	 */
+	{
+		static const char nines[] =
+		    "9999999999999999999999999999999999999999999999999999999999.99999";
+		char again[RFMT_DEC_MAX];
+
+		for (int places = 0; places <= 4; places++)
+			if (rfmt_dec_round(nines, places, false, out)) {
+				ck_assert_msg(rfmt_dec_round(out, places, false, again),
+				              "%s at %d does not read back", out, places);
+				ck_assert_str_eq(again, out);
+			}
+		ck_assert(rfmt_dec_round(nines, 0, false, out));
+		ck_assert_str_eq(out,
+		                 "10000000000000000000000000000000000000000000000000000000000");
+	}
 }
 END_TEST
 
