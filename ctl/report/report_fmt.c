@@ -238,8 +238,10 @@ bool rfmt_dec_round(const char *dec, int places, bool trim, char out[RFMT_DEC_MA
 		 * read back as itself (the fuzz target's fixed point).
 		 */
 		if (len + (int_end - start) + (places > 0 ? 1 + (size_t)places : 0) + 1 >
-		    RFMT_DEC_MAX)
+		    RFMT_DEC_MAX) {
+			out[0] = '\0'; /* the sign may be there already */
 			return false;
+		}
 		memcpy(out + len, dig + start, int_end - start);
 		len += int_end - start;
 		if (places > 0) {

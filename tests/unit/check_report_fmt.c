@@ -178,6 +178,12 @@ START_TEST(test_dec_round)
 				              "%s at %d does not read back", out, places);
 				ck_assert_str_eq(again, out);
 			}
+		/* Refused after the sign was written: still "", as every refusal. */
+		ck_assert(
+		    !rfmt_dec_round("-20555555555505550555555555550215555527777750015555555105555"
+		                    "2777",
+		                    0, false, out));
+		ck_assert_str_eq(out, "");
 		ck_assert(rfmt_dec_round(nines, 0, false, out));
 		ck_assert_str_eq(out,
 		                 "10000000000000000000000000000000000000000000000000000000000");
