@@ -152,6 +152,12 @@ bool rfmt_parse_time(const char *s, int64_t *ms, const char **why)
 		}
 	}
 	*ms = days_from_civil(y, m, d) * 86400000 + day_ms - off_ms;
+	/* An offset can move the time out of the years rfmt_time writes in four digits. */
+	if (*ms < days_from_civil(0, 1, 1) * 86400000 ||
+	    *ms >= days_from_civil(10000, 1, 1) * 86400000) {
+		*why = "out of range: the time in UTC must fall in the years 0000-9999";
+		return false;
+	}
 	*why = NULL;
 	return true;
 }

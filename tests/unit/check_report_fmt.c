@@ -68,6 +68,9 @@ START_TEST(test_parse_time)
 	    "2026-11-01T12:00:00 Z",
 	    "yesterday",
 	    "-2026-11-01",
+	    /* Found by fuzz_report_fmt: past 9999 in UTC, which rfmt_time cannot write back. */
+	    "9999-12-31T23:59:09-12",
+	    "0000-01-01T00:00:00+01:00",
 	};
 	const char *why;
 	int64_t ms;
