@@ -635,6 +635,28 @@ static int take_command(int argc, char **argv, const char **cmd, const char **no
 	return -1;
 }
 
+/*
+ * db, note, report: the config at <config> into <cfg>, which must name a
+ * database. Returns 0, or -1 (exit 2) after a one-line message, with
+ * nothing to free.
+ */
+static int load_db_cfg(const char *config, struct ctl_cfg *cfg)
+{
+	char err[2048];
+
+	if (ctl_cfg_load(config, cfg, err, sizeof(err)) == -1) {
+		fprintf(stderr, "polkfura-ctl: %s\n", err);
+		return -1;
+	}
+	if (cfg->database[0] == '\0') {
+		fprintf(stderr, "polkfura-ctl: %s: no database key (a libpq connection string)\n",
+		        config);
+		ctl_cfg_free(cfg);
+		return -1;
+	}
+	return 0;
+}
+
 /* db migrate, db status: the database of the config's `database` key. */
 static int cmd_db(const char *sub, const char *config, const char *sql_dir)
 {
@@ -643,16 +665,8 @@ static int cmd_db(const char *sub, const char *config, const char *sql_dir)
 	char err[2048];
 	int rc;
 
-	if (ctl_cfg_load(config, &cfg, err, sizeof(err)) == -1) {
-		fprintf(stderr, "polkfura-ctl: %s\n", err);
+	if (load_db_cfg(config, &cfg) == -1)
 		return 2;
-	}
-	if (cfg.database[0] == '\0') {
-		fprintf(stderr, "polkfura-ctl: %s: no database key (a libpq connection string)\n",
-		        config);
-		ctl_cfg_free(&cfg);
-		return 2;
-	}
 	o = (struct migrate_opts){cfg.database, cfg.database_password_file,
 	                          sql_dir != NULL ? sql_dir : PF_SQL_DIR};
 	if (strcmp(sub, "migrate") == 0)
@@ -672,16 +686,8 @@ static int cmd_note(const char *config, const char *text)
 	char err[2048], who[128];
 	int rc;
 
-	if (ctl_cfg_load(config, &cfg, err, sizeof(err)) == -1) {
-		fprintf(stderr, "polkfura-ctl: %s\n", err);
+	if (load_db_cfg(config, &cfg) == -1)
 		return 2;
-	}
-	if (cfg.database[0] == '\0') {
-		fprintf(stderr, "polkfura-ctl: %s: no database key (a libpq connection string)\n",
-		        config);
-		ctl_cfg_free(&cfg);
-		return 2;
-	}
 	caller_id(who, sizeof(who));
 	rc = note_write(
 	    &(struct note_opts){cfg.database, cfg.database_password_file, cfg.region, who, text},
@@ -738,16 +744,8 @@ static int cmd_report(const char *config, const char *const *ro)
 		        ro[ROPT_FORMAT]);
 		return 2;
 	}
-	if (ctl_cfg_load(config, &cfg, err, sizeof(err)) == -1) {
-		fprintf(stderr, "polkfura-ctl: %s\n", err);
+	if (load_db_cfg(config, &cfg) == -1)
 		return 2;
-	}
-	if (cfg.database[0] == '\0') {
-		fprintf(stderr, "polkfura-ctl: %s: no database key (a libpq connection string)\n",
-		        config);
-		ctl_cfg_free(&cfg);
-		return 2;
-	}
 	o = (struct migrate_opts){cfg.database, cfg.database_password_file, NULL};
 	rc = report_db_read(&o, &q, &r, &hold, err, sizeof(err));
 	if (rc == 0) {
