@@ -292,6 +292,8 @@ char *status_render_metrics(const struct status_view *v, size_t *len)
 	FAMILY("polkfura_ctl_reload_failures_total", "counter", "Config reloads refused.");
 	pf_buf_printf(o, "polkfura_ctl_reload_failures_total %llu\n",
 	              (unsigned long long)v->reload_failures);
+	if (v->more_metrics != NULL)
+		v->more_metrics(v->more_metrics_ctx, o);
 	return pf_buf_take(o, len);
 }
 #undef FAMILY

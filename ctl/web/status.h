@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "common/buf.h"
 #include "common/compiler.h"
 #include "ctl/poll/noderpc.h"
 #include "ctl/web/http.h"
@@ -117,6 +118,12 @@ struct status_view {
 	unsigned n_probes;
 	bool has_db; /* the config has a database: <db> is filled */
 	struct status_db db;
+	/*
+	 * Families another module renders whole (HELP, TYPE and samples), after
+	 * the controller's own: the log ingestion's per-method series. NULL: none.
+	 */
+	void (*more_metrics)(void *ctx, struct pf_buf *out);
+	void *more_metrics_ctx;
 	void *priv; /* the builder's, for its release callback */
 };
 
