@@ -13,7 +13,7 @@ CREATE TABLE rpc_minutes (
 	id          text PRIMARY KEY,       -- region/controller/minute/key, chosen by the writer
 	region      text NOT NULL,
 	controller  text NOT NULL,          -- host/region/port of the controller that aggregated
-	minute      timestamptz NOT NULL,   -- the start of the minute (HAProxy's accept time)
+	minute      timestamptz NOT NULL,   -- the start of the minute the controller received the lines in
 	chain       text NOT NULL,          -- '' when the line named none ("-")
 	method      text NOT NULL,          -- a name of the methods table, 'batch', 'other', or ''
 	class       text NOT NULL,          -- the agent's class ('read', 'heavy', ...) or '-'
