@@ -63,6 +63,7 @@ UNIT_DEPS_spool := ctl/db/reccodec
 UNIT_DEPS_logline := ctl/stats/syslog
 UNIT_DEPS_agg := ctl/stats/hist ctl/stats/logline ctl/stats/syslog
 UNIT_DEPS_report_render := ctl/report/report_fmt ctl/report/report_html
+UNIT_DEPS_page := ctl/web/status ctl/poll/noderpc ctl/report/report_fmt
 # Unit tests link their module, libpfcommon and cJSON only: a pure module that
 # reached for libev, libcurl or libmicrohttpd would not link. The poller is I/O.
 UNIT_LIBS_poller := -lev -lcurl -lmicrohttpd -lpthread

@@ -9,6 +9,7 @@
 
 #include "common/clock.h"
 #include "ctl/ctl.h"
+#include "ctl/db/observe.h"
 #include "ctl/hapi/reconcile.h"
 #include "ctl/probe/prober.h"
 #include "ctl/recorder.h"
@@ -22,6 +23,7 @@ struct view_mem {
 	char (*names)[HAPI_NAME_MAX];
 	struct status_haproxy *haproxy;
 	struct status_probe *probes;
+	char (*why)[96]; /* each chain's health_why */
 };
 
 /* What instance <r> shows for node <nd>, and whether that is what was decided. */
@@ -150,6 +152,34 @@ static void view_probes(const struct ctl *c, struct status_probe *out)
 	}
 }
 
+/* What a user of <chain> gets, judged as the recorder judges it (chains_observed in ctl.c). */
+static void view_health(const struct ctl *c, const struct ctl_chain *chain, struct status_chain *sc,
+                        char *why, size_t whylen)
+{
+	struct obs_counts oc = {.total = chain->n_nodes,
+	                        .min_ready = c->limits.min_ready,
+	                        .stalled = chain->track.stalled,
+	                        .has_ref = chain->track.has_ref,
+	                        .ref_best = chain->track.ref_best};
+
+	for (unsigned i = 0; i < chain->n_nodes; i++) {
+		const struct node_track *t = &chain->nodes[i]->track;
+		bool ready = t->state == NODE_READY;
+
+		oc.in_rotation += ready;
+		oc.healthy += ready && t->deserves && !t->kept_in;
+		oc.kept_in += ready && t->kept_in;
+		oc.reachable += t->reachable;
+	}
+	sc->in_rotation = oc.in_rotation;
+	if (c->decided == 0) {
+		sc->health_why = "no round decided yet";
+		return; /* health NULL: no data yet */
+	}
+	sc->health = obs_state_name(obs_chain_state(&oc, why, whylen));
+	sc->health_why = why;
+}
+
 /* The recorder's state; nothing when the config has no database (no recorder). */
 static void view_db(const struct ctl *c, struct status_view *out)
 {
@@ -190,9 +220,10 @@ int ctl_view_build(struct ctl *c, struct status_view *out)
 	m->haproxy = calloc(c->n_haproxy + 1, sizeof(*m->haproxy));
 	m->by = calloc(n_nodes, sizeof(*m->by));
 	m->probes = calloc(prober_count(c->prober) + 1, sizeof(*m->probes));
+	m->why = calloc(c->n_chains + 1, sizeof(*m->why));
 	out->priv = m;
 	if (m->chains == NULL || m->nodes == NULL || m->servers == NULL || m->names == NULL ||
-	    m->haproxy == NULL || m->by == NULL || m->probes == NULL) {
+	    m->haproxy == NULL || m->by == NULL || m->probes == NULL || m->why == NULL) {
 		ctl_view_release(out);
 		return -1;
 	}
@@ -226,6 +257,7 @@ int ctl_view_build(struct ctl *c, struct status_view *out)
 		sc->genesis_conflict = chain->track.genesis_conflict;
 		sc->has_ceiling = chain->track.has_ceiling;
 		sc->ceiling = chain->track.ceiling;
+		view_health(c, chain, sc, m->why[ch], sizeof(m->why[ch]));
 		sc->nodes = &m->nodes[k];
 		sc->n_nodes = chain->n_nodes;
 		for (unsigned i = 0; i < chain->n_nodes; i++, k++)
@@ -248,6 +280,7 @@ void ctl_view_release(struct status_view *v)
 	free(m->haproxy);
 	free(m->by);
 	free(m->probes);
+	free(m->why);
 	free(m);
 	v->priv = NULL;
 }

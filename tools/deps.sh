@@ -22,6 +22,8 @@ PKGS=(
 	libssl-dev zlib1g-dev
 	# benchmarks: wrk load, Lua classifier baseline
 	wrk lua-cjson jq
+	# test_status_page renders the status page in a headless browser
+	chromium
 )
 
 missing=()

@@ -13,6 +13,8 @@
 
 #include "common/buf.h"
 #include "common/compiler.h"
+#include "ctl/report/report_fmt.h"
+#include "ctl/web/page.h"
 
 const double status_lat_bounds_ms[STATUS_LAT_BUCKETS] = {5,   10,  25,   50,   100,
                                                          250, 500, 1000, 2500, 5000};
@@ -390,6 +392,75 @@ static void json_db(cJSON *root, const struct status_view *v)
 	cJSON_AddNumberToObject(dj, "open_incidents", d->open_incidents);
 }
 
+/* A chain's health and its recorded days ("uptime_days": [] without them). */
+static void json_chain_health(cJSON *cj, const struct status_view *v, const struct status_chain *ch)
+{
+	const struct status_history *h = v->history;
+	cJSON *days = NULL;
+
+	cJSON_AddStringToObject(cj, "health", ch->health != NULL ? ch->health : "nodata");
+	cJSON_AddStringToObject(cj, "health_why", ch->health_why != NULL ? ch->health_why : "");
+	cJSON_AddStringToObject(cj, "status", page_health_label(ch->health));
+	cJSON_AddNumberToObject(cj, "in_rotation", ch->in_rotation);
+	days = cJSON_AddArrayToObject(cj, "uptime_days");
+	for (unsigned i = 0; h != NULL && i < h->n_chains; i++) {
+		const struct status_uptime *u = &h->chains[i];
+
+		if (strcmp(u->chain, ch->name) != 0)
+			continue;
+		for (unsigned k = 0; k < u->n_days; k++) {
+			const struct status_day *d = &u->days[k];
+			cJSON *dj = cJSON_CreateObject();
+			char t[RFMT_TIME_MAX];
+
+			cJSON_AddItemToArray(days, dj);
+			rfmt_time(d->day_ms, t);
+			t[10] = '\0';
+			cJSON_AddStringToObject(dj, "day", t);
+			cJSON_AddNumberToObject(dj, "window_s", d->window_s);
+			cJSON_AddNumberToObject(dj, "up_s", d->up_s);
+			cJSON_AddNumberToObject(dj, "down_s", d->down_s);
+			cJSON_AddNumberToObject(dj, "nodata_s", d->window_s - d->up_s - d->down_s);
+			cJSON_AddNumberToObject(dj, "uptime_pct",
+			                        d->window_s > 0 ? 100 * d->up_s / d->window_s : 0);
+		}
+	}
+}
+
+/* "history": where the days and incidents come from; "incidents": open ones first. */
+static void json_history(cJSON *root, const struct status_view *v)
+{
+	const struct status_history *h = v->history;
+	bool avail = h != NULL && h->as_of_ms != 0;
+	cJSON *hj = cJSON_AddObjectToObject(root, "history"), *list;
+
+	cJSON_AddBoolToObject(hj, "available", avail);
+	cJSON_AddBoolToObject(hj, "fresh", h != NULL && h->fresh);
+	if (avail)
+		cJSON_AddNumberToObject(hj, "as_of_ms", (double)h->as_of_ms);
+	else
+		cJSON_AddNullToObject(hj, "as_of_ms");
+	cJSON_AddStringToObject(hj, "error", h != NULL ? h->error : "no database");
+	list = cJSON_AddArrayToObject(root, "incidents");
+	for (unsigned i = 0; avail && i < h->n_incidents; i++) {
+		const struct status_incident *in = &h->incidents[i];
+		cJSON *ij = cJSON_CreateObject();
+
+		cJSON_AddItemToArray(list, ij);
+		cJSON_AddStringToObject(ij, "id", in->id);
+		cJSON_AddStringToObject(ij, "chain", in->chain);
+		cJSON_AddStringToObject(ij, "kind", in->kind);
+		cJSON_AddStringToObject(ij, "severity", in->severity);
+		cJSON_AddStringToObject(ij, "summary", in->summary);
+		cJSON_AddNumberToObject(ij, "started_ms", (double)in->started_ms);
+		if (in->ended_ms != 0)
+			cJSON_AddNumberToObject(ij, "ended_ms", (double)in->ended_ms);
+		else
+			cJSON_AddNullToObject(ij, "ended_ms");
+		cJSON_AddNumberToObject(ij, "duration_s", in->duration_s);
+	}
+}
+
 char *status_render_json(const struct status_view *v)
 {
 	cJSON *root = cJSON_CreateObject(), *chains, *haps;
@@ -415,6 +486,7 @@ char *status_render_json(const struct status_view *v)
 		cJSON_AddBoolToObject(cj, "genesis_conflict", ch->genesis_conflict);
 		if (ch->has_ceiling)
 			cJSON_AddNumberToObject(cj, "ceiling", (double)ch->ceiling);
+		json_chain_health(cj, v, ch);
 		nodes = cJSON_AddArrayToObject(cj, "nodes");
 		for (unsigned i = 0; i < ch->n_nodes; i++)
 			json_node(nodes, v, &ch->nodes[i]);
@@ -441,6 +513,7 @@ char *status_render_json(const struct status_view *v)
 	}
 	json_probes(root, v);
 	json_db(root, v);
+	json_history(root, v);
 	text = cJSON_PrintUnformatted(root);
 	cJSON_Delete(root);
 	return text;
@@ -475,13 +548,13 @@ void status_http_handler(void *ctx, const struct http_request *req, struct http_
 	const char *url = req->url;
 	bool get = strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0;
 	bool page = strcmp(url, "/metrics") == 0 || strcmp(url, "/status.json") == 0 ||
-	            strcmp(url, "/healthz") == 0;
+	            strcmp(url, "/healthz") == 0 || strcmp(url, "/") == 0;
 	struct status_view v;
 
 	/* RFC 9110: 404 for a path that is not there, whatever the method; 405 names what is. */
 	if (!page) {
 		reply_text(out, 404, "text/plain",
-		           "not found: GET /metrics /status.json /healthz, POST /admin/drain "
+		           "not found: GET / /metrics /status.json /healthz, POST /admin/drain "
 		           "/admin/undrain\n");
 		return;
 	}
@@ -499,6 +572,14 @@ void status_http_handler(void *ctx, const struct http_request *req, struct http_
 		out->status = 200;
 		out->content_type = "text/plain; version=0.0.4";
 		out->body = status_render_metrics(&v, &out->len);
+	} else if (strcmp(url, "/") == 0) {
+		/* The public page: cheap to render, so a short max-age is all the caching it needs.
+		 */
+		out->status = 200;
+		out->content_type = "text/html; charset=utf-8";
+		out->body = page_render(&v, &out->len);
+		out->hdr_name = "Cache-Control";
+		out->hdr_value = "public, max-age=10";
 	} else if (strcmp(url, "/status.json") == 0) {
 		out->status = 200;
 		out->content_type = "application/json";

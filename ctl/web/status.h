@@ -17,6 +17,7 @@
 #include "common/buf.h"
 #include "common/compiler.h"
 #include "ctl/poll/noderpc.h"
+#include "ctl/web/history.h"
 #include "ctl/web/http.h"
 
 #define STATUS_LAT_BUCKETS 10 /* poll latency histogram buckets, see status_lat_bounds_ms */
@@ -66,6 +67,10 @@ struct status_chain {
 	bool genesis_conflict; /* nodes disagree and no genesis is configured */
 	bool has_ceiling;
 	uint64_t ceiling; /* the highest block the chain can have made */
+	/* What a user gets, as the recorder judges it (ctl/db/observe.h): "up", "degraded",
+	 * "down", or "nodata" before the first decided round; and why, in words. */
+	const char *health, *health_why;
+	unsigned in_rotation; /* nodes decided READY */
 	struct status_node *nodes;
 	unsigned n_nodes;
 };
@@ -118,6 +123,8 @@ struct status_view {
 	unsigned n_probes;
 	bool has_db; /* the config has a database: <db> is filled */
 	struct status_db db;
+	/* The status page's history (borrowed from its reader); NULL without a database. */
+	const struct status_history *history;
 	/*
 	 * Families another module renders whole (HELP, TYPE and samples), after
 	 * the controller's own: the log ingestion's per-method series. NULL: none.
