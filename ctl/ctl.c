@@ -19,6 +19,7 @@
 #include "common/log.h"
 #include "common/text.h"
 #include "ctl/db/record.h"
+#include "ctl/db/status_reader.h"
 #include "ctl/hapi/reconcile.h"
 #include "ctl/poll/poller.h"
 #include "ctl/recorder.h"
@@ -1081,6 +1082,28 @@ static void make_owner_id(struct ctl *c)
 	         port != NULL ? port + 1 : "0");
 }
 
+static void page_looked(void *ctx)
+{
+	status_reader_poke(ctx);
+}
+
+/* The status page's history, read on its own connection; the handler pokes it. */
+static int reader_start(struct ctl *c, char *err, size_t errlen)
+{
+	struct status_reader_cfg sc = {
+	    .conninfo = c->cfg.database,
+	    .password_file = c->cfg.database_password_file,
+	    .region = c->cfg.region,
+	};
+
+	c->reader = status_reader_open(c->loop, &sc, err, errlen);
+	if (c->reader == NULL)
+		return -1;
+	c->web.looked = page_looked;
+	c->web.looked_ctx = c->reader;
+	return 0;
+}
+
 int ctl_start(struct ctl *c, struct ev_loop *loop, struct ctl_cfg *cfg, const char *cfg_path,
               const struct status_ops *web, char *err, size_t errlen)
 {
@@ -1127,7 +1150,7 @@ int ctl_start(struct ctl *c, struct ev_loop *loop, struct ctl_cfg *cfg, const ch
 		};
 
 		c->rec = recorder_open(loop, &rc, err, errlen);
-		if (c->rec == NULL)
+		if (c->rec == NULL || reader_start(c, err, errlen) == -1)
 			goto fail;
 	}
 	/* Read HAProxy first so the first decision starts from what it shows. */
@@ -1158,6 +1181,8 @@ void ctl_stop(struct ctl *c)
 		ev_timer_stop(c->loop, &c->tick);
 	recorder_close(c->rec, pf_wall_ms());
 	c->rec = NULL;
+	status_reader_close(c->reader);
+	c->reader = NULL;
 	admin_stop(c);
 	http_server_free(c->http);
 	c->http = NULL;

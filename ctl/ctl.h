@@ -26,6 +26,8 @@
 struct recon;
 struct poller;
 struct http_server;
+struct status_reader; /* the status page's history: ctl/db/status_reader.h */
+
 struct state;    /* admin drains: ctl/state.h */
 struct admin;    /* the HTTP gate and admin endpoints: ctl/web/admin.h */
 struct recorder; /* what goes to PostgreSQL: ctl/recorder.h */
@@ -116,6 +118,8 @@ struct ctl {
 	uint64_t reloads, reload_failures;
 	uint64_t late_ticks; /* ticks that found the previous round still polling */
 	int64_t started_ms;
+
+	struct status_reader *reader; /* owned when the config has a database, else NULL */
 };
 
 /*

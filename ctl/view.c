@@ -10,6 +10,7 @@
 #include "common/clock.h"
 #include "ctl/ctl.h"
 #include "ctl/db/observe.h"
+#include "ctl/db/status_reader.h"
 #include "ctl/hapi/reconcile.h"
 #include "ctl/probe/prober.h"
 #include "ctl/recorder.h"
@@ -244,6 +245,8 @@ int ctl_view_build(struct ctl *c, struct status_view *out)
 	out->n_probes = prober_count(c->prober);
 	view_probes(c, m->probes);
 	view_db(c, out);
+	if (c->reader != NULL)
+		out->history = status_reader_history(c->reader);
 	for (unsigned ch = 0; ch < c->n_chains; ch++) {
 		const struct ctl_chain *chain = &c->chains[ch];
 		struct status_chain *sc = &m->chains[ch];

@@ -28,7 +28,7 @@ struct status_day {
 };
 
 struct status_uptime {
-	char *chain;                          /* owned by the history's owner */
+	char *chain;                         /* owned by the history's owner */
 	struct status_day days[STATUS_DAYS]; /* oldest first */
 	unsigned n_days;
 };
@@ -36,7 +36,7 @@ struct status_uptime {
 struct status_incident {
 	char *id, *chain, *kind, *severity, *summary; /* owned by the history's owner */
 	int64_t started_ms;
-	int64_t ended_ms; /* 0 while open */
+	int64_t ended_ms;  /* 0 while open */
 	double duration_s; /* to the end, or to <as_of_ms> while open */
 };
 

@@ -147,8 +147,13 @@ static void probes(struct pf_buf *b, const struct status_view *v)
 		text(b, p->region);
 		pf_buf_printf(b, "</td><td>");
 		text(b, p->chain[0] != '\0' ? p->chain : "all");
-		pf_buf_printf(b, "</td><td class=\"st %s\">%s</td><td>", ok ? "up" : bad ? "dn" : "nd",
-		              ok ? "Reachable" : bad ? "Unreachable" : "Not probed yet");
+		pf_buf_printf(b, "</td><td class=\"st %s\">%s</td><td>",
+		              ok    ? "up"
+		              : bad ? "dn"
+		                    : "nd",
+		              ok    ? "Reachable"
+		              : bad ? "Unreachable"
+		                    : "Not probed yet");
 		if (p->since_ms > 0)
 			minute(b, p->since_ms);
 		else
@@ -180,8 +185,8 @@ static void bar(struct pf_buf *b, const struct status_day *d)
 	pf_buf_printf(b,
 	              " data-uptime=\"%.3f\" title=\"%.10s: %.3f %% up, %.0f min down, %.0f min "
 	              "no data\"></span>",
-	              100 * d->up_s / d->window_s, t, 100 * d->up_s / d->window_s,
-	              d->down_s / 60, nodata > 0 ? nodata / 60 : 0);
+	              100 * d->up_s / d->window_s, t, 100 * d->up_s / d->window_s, d->down_s / 60,
+	              nodata > 0 ? nodata / 60 : 0);
 }
 
 /* Uptime from the first day with data to the history's time, as the report counts it. */
@@ -205,7 +210,7 @@ static void uptime_line(struct pf_buf *b, const struct status_uptime *u)
 	}
 	pf_buf_printf(b, "<p class=\"note\">%.3f %% up since ", 100 * up / w);
 	minute(b, u->days[first].day_ms);
-	pf_buf_printf(b, ".</p>\n");
+	pf_buf_printf(b, " (time without data counts as not up, as in the uptime report).</p>\n");
 }
 
 static void uptime(struct pf_buf *b, const struct status_view *v)
@@ -214,8 +219,9 @@ static void uptime(struct pf_buf *b, const struct status_view *v)
 
 	pf_buf_printf(b, "<h2>Uptime, last %d days</h2>\n", STATUS_DAYS);
 	if (h == NULL || h->as_of_ms == 0) {
-		pf_buf_printf(b, "<p id=\"history\" data-history=\"unavailable\">History unavailable: "
-		                 "%s.</p>\n",
+		pf_buf_printf(b,
+		              "<p id=\"history\" data-history=\"unavailable\">History unavailable: "
+		              "%s.</p>\n",
 		              h == NULL ? "this controller has no database" : "not read yet");
 		if (h != NULL && h->error[0] != '\0') {
 			pf_buf_printf(b, "<p class=\"note\">The database: ");
@@ -293,8 +299,9 @@ static void incidents(struct pf_buf *b, const struct status_view *v)
 	}
 	for (unsigned i = 0; i < h->n_incidents; i++)
 		open += h->incidents[i].ended_ms == 0;
-	pf_buf_printf(b, "<p>%u open; the table also lists those that ended in the last %d days.</p>\n",
-	              open, STATUS_RECENT_DAYS);
+	pf_buf_printf(
+	    b, "<p>%u open; the table also lists those that ended in the last %d days.</p>\n", open,
+	    STATUS_RECENT_DAYS);
 	if (h->n_incidents == 0)
 		return;
 	pf_buf_printf(b, "<table id=\"incidents\">\n<tr><th>Start</th><th>End</th><th>Duration</th>"

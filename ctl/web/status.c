@@ -564,6 +564,8 @@ void status_http_handler(void *ctx, const struct http_request *req, struct http_
 		out->hdr_value = "GET, HEAD";
 		return;
 	}
+	if (ops->looked != NULL && (strcmp(url, "/") == 0 || strcmp(url, "/status.json") == 0))
+		ops->looked(ops->looked_ctx);
 	if (ops->build(ops->ctx, &v) == -1) {
 		reply_text(out, 500, "text/plain", "out of memory\n");
 		return;

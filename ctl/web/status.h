@@ -140,6 +140,9 @@ struct status_ops {
 	/* Fills <out> (the controller owns what it points to until <release>). 0 or -1 (memory). */
 	int (*build)(void *ctx, struct status_view *out);
 	void (*release)(void *ctx, struct status_view *view);
+	/* Someone asked for / or /status.json, before <build>: the history may be refreshed. */
+	void (*looked)(void *looked_ctx);
+	void *looked_ctx;
 };
 
 /* The http_handler_fn behind the admin gate (web/admin.h); <ctx> is a struct status_ops. */

@@ -48,7 +48,8 @@ static void setup(void)
 		                                  .ref_finalized = 998,
 		                                  .in_rotation = 3 - i,
 		                                  .n_nodes = 0};
-	view = (struct status_view){.region = "eu1", .now_ms = NOW, .chains = chains, .n_chains = 4};
+	view =
+	    (struct status_view){.region = "eu1", .now_ms = NOW, .chains = chains, .n_chains = 4};
 }
 
 /* A history: polkadot with 90 days, the first 88 without data; an open and an ended incident. */
@@ -68,12 +69,17 @@ static void with_history(void)
 	u->days[88].down_s = 3600;
 	u->days[89].window_s = 43200;
 	u->days[89].up_s = 43200;
-	inc[0] = (struct status_incident){(char *)"inc-open", (char *)"polkadot", (char *)"chain_down",
-	                                  (char *)"critical", (char *)"no node answering",
-	                                  NOW - 5400000, 0, 5400};
-	inc[1] = (struct status_incident){(char *)"inc-old", (char *)"", (char *)"region_unreachable",
-	                                  (char *)"major", (char *)"probe failed",
-	                                  NOW - 3 * DAY_MS, NOW - 3 * DAY_MS + 600000, 600};
+	inc[0] = (struct status_incident){(char *)"inc-open",
+	                                  (char *)"polkadot",
+	                                  (char *)"chain_down",
+	                                  (char *)"critical",
+	                                  (char *)"no node answering",
+	                                  NOW - 5400000,
+	                                  0,
+	                                  5400};
+	inc[1] = (struct status_incident){
+	    (char *)"inc-old",      (char *)"",       (char *)"region_unreachable", (char *)"major",
+	    (char *)"probe failed", NOW - 3 * DAY_MS, NOW - 3 * DAY_MS + 600000,    600};
 	hist = (struct status_history){.as_of_ms = NOW - 30000,
 	                               .fresh = true,
 	                               .chains = up,
@@ -213,9 +219,10 @@ START_TEST(test_bars)
 	ck_assert_ptr_nonnull(strstr(s, "<span class=\"nd\" data-day=\"2026-09-08\""));
 	ck_assert_ptr_nonnull(strstr(s, "title=\"2026-09-08: no data\""));
 	/* yesterday: 82800 / 86400 = 95.833 %, 60 min down (more than 1 %: red) */
-	ck_assert_ptr_nonnull(strstr(s, "<span class=\"dn\" data-day=\"2026-12-05\" "
-	                                "data-uptime=\"95.833\" title=\"2026-12-05: 95.833 % up, 60 "
-	                                "min down, 0 min no data\""));
+	ck_assert_ptr_nonnull(strstr(s,
+	                             "<span class=\"dn\" data-day=\"2026-12-05\" "
+	                             "data-uptime=\"95.833\" title=\"2026-12-05: 95.833 % up, 60 "
+	                             "min down, 0 min no data\""));
 	/* today until 12:00, all up */
 	ck_assert_ptr_nonnull(
 	    strstr(s, "<span class=\"up\" data-day=\"2026-12-06\" data-uptime=\"100.000\""));
@@ -308,9 +315,8 @@ START_TEST(test_json)
 	ck_assert_str_eq(cJSON_GetObjectItem(ch, "health")->valuestring, "up");
 	ck_assert_str_eq(cJSON_GetObjectItem(ch, "status")->valuestring, "Operational");
 	ck_assert_int_eq((int)cJSON_GetObjectItem(ch, "in_rotation")->valuedouble, 3);
-	ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(root, "chains"),
-	                                                        3),
-	                                     "health")
+	ck_assert_str_eq(cJSON_GetObjectItem(
+	                     cJSON_GetArrayItem(cJSON_GetObjectItem(root, "chains"), 3), "health")
 	                     ->valuestring,
 	                 "nodata");
 	days = cJSON_GetObjectItem(ch, "uptime_days");
