@@ -26,6 +26,7 @@
 #include "ctl/state.h"
 #include "ctl/web/admin.h"
 #include "ctl/web/http.h"
+#include "ctl/web/page.h"
 
 #define MOD "ctl"
 
@@ -1134,6 +1135,7 @@ int ctl_start(struct ctl *c, struct ev_loop *loop, struct ctl_cfg *cfg, const ch
 		goto fail;
 	}
 	c->web = *web;
+	c->web.page = page_render;
 	if (admin_start(c, err, errlen) == -1)
 		goto fail;
 	c->http =

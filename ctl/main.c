@@ -367,7 +367,7 @@ static int cmd_run(struct ctl_cfg *cfg, const char *path)
 {
 	static struct ctl c; /* large; static keeps it off the stack */
 	struct ev_loop *loop = ev_default_loop(EVFLAG_AUTO);
-	struct status_ops web = {&c, web_build, web_release, NULL, NULL};
+	struct status_ops web = {&c, web_build, web_release, NULL, NULL, NULL};
 	ev_signal hup, term, intr;
 	char err[512];
 

@@ -69,7 +69,7 @@ struct status_reader {
 	int sock;
 	ev_timer tick, deadline;
 	double refresh_s, min_s, timeout_s;
-	double last_start; /* ev_now() of the latest refresh, or -min_s */
+	double last_start;       /* ev_now() of the latest refresh, or -min_s */
 	int64_t now_ms, day0_ms; /* the running refresh's window */
 	char *conninfo, *region;
 	char password[DB_PASSWORD_MAX + 1];
@@ -112,8 +112,9 @@ static void fail(struct status_reader *r, const char *why)
 
 	db_one_line(why, line, sizeof(line));
 	if (!r->failing)
-		log_warn(MOD, "msg=\"status page history not refreshed, the page shows the last one\" "
-		              "reason=\"%s\"",
+		log_warn(MOD,
+		         "msg=\"status page history not refreshed, the page shows the last one\" "
+		         "reason=\"%s\"",
 		         line);
 	r->failing = true;
 	r->cur.fresh = false;
@@ -242,9 +243,10 @@ static bool take_days(struct status_reader *r, const PGresult *res)
 			u->n_days = STATUS_DAYS;
 			for (unsigned d = 0; d < STATUS_DAYS; d++) {
 				u->days[d].day_ms = r->day0_ms + (int64_t)d * DAY_MS;
-				u->days[d].window_s = d + 1 < STATUS_DAYS
-				                          ? 86400
-				                          : (double)(r->now_ms - u->days[d].day_ms) / 1000;
+				u->days[d].window_s =
+				    d + 1 < STATUS_DAYS
+				        ? 86400
+				        : (double)(r->now_ms - u->days[d].day_ms) / 1000;
 			}
 		}
 		if (k < 0 || k >= STATUS_DAYS)
@@ -281,7 +283,8 @@ static bool take_incidents(struct status_reader *r, const PGresult *res)
 		in->kind = dup_value(res, i, 2, &ok);
 		in->severity = dup_value(res, i, 3, &ok);
 		in->started_ms = strtoll(PQgetvalue(res, i, 4), NULL, 10);
-		in->ended_ms = PQgetisnull(res, i, 5) ? 0 : strtoll(PQgetvalue(res, i, 5), NULL, 10);
+		in->ended_ms =
+		    PQgetisnull(res, i, 5) ? 0 : strtoll(PQgetvalue(res, i, 5), NULL, 10);
 		in->duration_s = strtod(PQgetvalue(res, i, 6), NULL);
 		in->summary = dup_value(res, i, 7, &ok);
 	}
@@ -335,7 +338,7 @@ static void read_results(struct status_reader *r)
 		bool ok;
 
 		if (res == NULL)
-			break; /* the query is over */
+			break;            /* the query is over */
 		ok = got || take(r, res); /* one result per query; more would be a server's bug */
 		got = true;
 		PQclear(res);
@@ -364,7 +367,8 @@ static void io_cb(struct ev_loop *loop, ev_io *io, int revents)
 		connect_step(r);
 		return;
 	case RD_IDLE:
-		/* Idle between refreshes: the server closing the connection is all there is to read. */
+		/* Idle between refreshes: the server closing the connection is all there is to
+		 * read. */
 		if (PQconsumeInput(r->conn) != 1 || PQstatus(r->conn) == CONNECTION_BAD) {
 			io_watch(r, -1, 0);
 			PQfinish(r->conn);

@@ -14,7 +14,6 @@
 #include "common/buf.h"
 #include "common/compiler.h"
 #include "ctl/report/report_fmt.h"
-#include "ctl/web/page.h"
 
 const double status_lat_bounds_ms[STATUS_LAT_BUCKETS] = {5,   10,  25,   50,   100,
                                                          250, 500, 1000, 2500, 5000};
@@ -400,7 +399,6 @@ static void json_chain_health(cJSON *cj, const struct status_view *v, const stru
 
 	cJSON_AddStringToObject(cj, "health", ch->health != NULL ? ch->health : "nodata");
 	cJSON_AddStringToObject(cj, "health_why", ch->health_why != NULL ? ch->health_why : "");
-	cJSON_AddStringToObject(cj, "status", page_health_label(ch->health));
 	cJSON_AddNumberToObject(cj, "in_rotation", ch->in_rotation);
 	days = cJSON_AddArrayToObject(cj, "uptime_days");
 	for (unsigned i = 0; h != NULL && i < h->n_chains; i++) {
@@ -548,7 +546,7 @@ void status_http_handler(void *ctx, const struct http_request *req, struct http_
 	const char *url = req->url;
 	bool get = strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0;
 	bool page = strcmp(url, "/metrics") == 0 || strcmp(url, "/status.json") == 0 ||
-	            strcmp(url, "/healthz") == 0 || strcmp(url, "/") == 0;
+	            strcmp(url, "/healthz") == 0 || (strcmp(url, "/") == 0 && ops->page != NULL);
 	struct status_view v;
 
 	/* RFC 9110: 404 for a path that is not there, whatever the method; 405 names what is. */
@@ -579,7 +577,7 @@ void status_http_handler(void *ctx, const struct http_request *req, struct http_
 		 */
 		out->status = 200;
 		out->content_type = "text/html; charset=utf-8";
-		out->body = page_render(&v, &out->len);
+		out->body = ops->page(&v, &out->len);
 		out->hdr_name = "Cache-Control";
 		out->hdr_value = "public, max-age=10";
 	} else if (strcmp(url, "/status.json") == 0) {

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What the controller shows: /metrics (Prometheus text), /status.json and
- * /healthz (the admin endpoints are web/admin.c's, in front of these), and
+ * What the controller shows: /metrics (Prometheus text), /status.json,
+ * /healthz and / (the page is web/page.c's; the admin endpoints are
+ * web/admin.c's, in front of these), and
  * the table `polkfura-ctl status` prints from /status.json. It renders a view the controller builds
  * on request (struct status_view), so this folder never includes the
  * controller's header: the controller hands over plain values and callbacks.
@@ -143,6 +144,8 @@ struct status_ops {
 	/* Someone asked for / or /status.json, before <build>: the history may be refreshed. */
 	void (*looked)(void *looked_ctx);
 	void *looked_ctx;
+	/* GET /: the page of <v> as a malloc'd string (web/page.h); NULL: / is 404. */
+	char *(*page)(const struct status_view *v, size_t *len);
 };
 
 /* The http_handler_fn behind the admin gate (web/admin.h); <ctx> is a struct status_ops. */

@@ -28,9 +28,9 @@
  * min_ms) and a refresh has 10 s (timeout_ms): what the page shows follows
  * the database within 15 s, plus the fixture's margin.
  */
-#define FOLLOW_S (5.0 + 10.0 + FX_MARGIN_S)
+#define FOLLOW_S  (5.0 + 10.0 + FX_MARGIN_S)
 #define BROWSER_S 60 /* chromium's own time limit (timeout(1)) */
-#define PAGE_DAYS 90  /* bars per chain: the README's 90 days */
+#define PAGE_DAYS 90 /* bars per chain: the README's 90 days */
 
 /* The simulated heights stay still: no stall while a test runs (the fixture's stall_ms is 1 s). */
 #define NO_STALL "\"stall_ms\": 600000"
@@ -251,10 +251,8 @@ START_TEST(test_page_in_browser)
 	snprintf(tuning, sizeof(tuning), NO_STALL ", \"database\": \"%s\", \"spool_dir\": \"%s\"",
 	         pg.conninfo, spool);
 	insert_history();
-	fx_start_opts(&(struct fx_opts){.sim_args = FX_SIM_STATIC,
-	                                .kusama = 2,
-	                                .ksim_args = FX_SIM_STATIC,
-	                                .tuning = tuning});
+	fx_start_opts(&(struct fx_opts){
+	    .sim_args = FX_SIM_STATIC, .kusama = 2, .ksim_args = FX_SIM_STATIC, .tuning = tuning});
 	fx_wait_decided(10);
 	/* every polkadot node stops answering: the chain is down, an incident opens */
 	ck_assert_int_eq(h_nodesim_control(&fx.sim, "/all/steer", "{\"down\": true}", NULL), 200);
@@ -267,8 +265,8 @@ START_TEST(test_page_in_browser)
 
 	browser("--dump-dom", dom, sizeof(dom));
 	/* each chain's state, in the browser's DOM */
-	ck_assert_msg(strstr(dom, "data-chain=\"polkadot\" data-health=\"down\"") != NULL, "%.2000s",
-	              dom);
+	ck_assert_msg(strstr(dom, "data-chain=\"polkadot\" data-health=\"down\"") != NULL,
+	              "%.2000s", dom);
 	ck_assert_ptr_nonnull(strstr(dom, "data-chain=\"kusama\" data-health=\"up\""));
 	ck_assert_ptr_nonnull(strstr(dom, ">Outage<"));
 	ck_assert_ptr_nonnull(strstr(dom, ">Operational<"));
@@ -314,9 +312,8 @@ START_TEST(test_page_in_browser)
 	ck_assert_double_eq(fx_json_num(d, "up_s"), 82080);
 	ck_assert_double_eq(fx_json_num(d, "down_s"), 4320);
 	ck_assert_double_eq(fx_json_num(d, "nodata_s"), 0);
-	ck_assert(cJSON_IsTrue(
-	    cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(st, "history"),
-	                                     "available")));
+	ck_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(st, "history"), "available")));
 	cJSON_Delete(st);
 	expect_json_incidents();
 	{
@@ -378,9 +375,8 @@ START_TEST(test_no_database)
 	ck_assert_uint_eq(count(p, "data-day="), 0);
 	free(p);
 	st = fx_status();
-	ck_assert(cJSON_IsFalse(
-	    cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(st, "history"),
-	                                     "available")));
+	ck_assert(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(st, "history"), "available")));
 	ck_assert_int_eq((int)fx_json_num(fx_json_chain(st, "polkadot"), "in_rotation"), 3);
 	cJSON_Delete(st);
 }

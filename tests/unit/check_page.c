@@ -313,7 +313,6 @@ START_TEST(test_json)
 	ch = cJSON_GetArrayItem(cJSON_GetObjectItem(root, "chains"), 0);
 	ck_assert_str_eq(cJSON_GetObjectItem(ch, "name")->valuestring, "polkadot");
 	ck_assert_str_eq(cJSON_GetObjectItem(ch, "health")->valuestring, "up");
-	ck_assert_str_eq(cJSON_GetObjectItem(ch, "status")->valuestring, "Operational");
 	ck_assert_int_eq((int)cJSON_GetObjectItem(ch, "in_rotation")->valuedouble, 3);
 	ck_assert_str_eq(cJSON_GetObjectItem(
 	                     cJSON_GetArrayItem(cJSON_GetObjectItem(root, "chains"), 3), "health")
