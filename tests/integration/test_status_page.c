@@ -382,6 +382,75 @@ START_TEST(test_no_database)
 }
 END_TEST
 
+/* <method> <path> on the edge's status host (HTTPS, or HTTP when <plain>); the status. */
+static long edge(const struct h_haproxy *hap, const char *method, const char *path, bool plain,
+                 struct h_resp *r)
+{
+	/* The harness's certificate has no status.localhost: TLS for example.localhost, Host says.
+	 */
+	static const char *const host[] = {"Host: status.localhost", NULL};
+	char url[256];
+	struct h_req req = {.url = url,
+	                    .method = method,
+	                    .headers = host,
+	                    .resolve_port = plain ? hap->http_port : hap->https_port};
+
+	snprintf(url, sizeof(url), "%s://example.localhost:%d%s", plain ? "http" : "https",
+	         plain ? hap->http_port : hap->https_port, path);
+	return h_http(&req, r);
+}
+
+/*
+ * The shipped haproxy.cfg publishes the page on the status host: GET / and
+ * /status.json reach the controller, nothing else of its port does.
+ */
+START_TEST(test_through_edge)
+{
+	static struct h_haproxy hap;
+	char env_status[64], *env[] = {env_status, NULL}, backends[256];
+	struct h_resp r;
+	cJSON *st;
+
+	fx_start_opts(&(struct fx_opts){.sim_args = FX_SIM_STATIC, .tuning = NO_STALL});
+	fx_wait_decided(10);
+	/* a second edge, its be_status at the controller (the fixture's edge starts before it) */
+	snprintf(env_status, sizeof(env_status), "PF_STATUS_ADDR=127.0.0.1:%d", fx.ctl.http_port);
+	snprintf(backends, sizeof(backends),
+	         "backend be_polkadot\n    server node1 127.0.0.1:%d\n"
+	         "backend be_polkadot_heavy\n    server node1 127.0.0.1:%d\n",
+	         fx.sim.port[0], fx.sim.port[0]);
+	ck_assert_msg(h_haproxy_start(&hap, backends, fx.agent.port, env), "haproxy: %s", hap.log);
+
+	ck_assert_msg(edge(&hap, NULL, "/", false, &r) == 200, "%ld %s %s", r.status, r.err,
+	              hap.log);
+	ck_assert_ptr_nonnull(strstr(r.body, "data-chain=\"polkadot\" data-health=\"up\""));
+	h_resp_free(&r);
+	ck_assert_int_eq(edge(&hap, NULL, "/status.json", false, &r), 200);
+	st = cJSON_Parse(r.body);
+	ck_assert_ptr_nonnull(st);
+	ck_assert_str_eq(fx_json_str(fx_json_chain(st, "polkadot"), "health"), "up");
+	cJSON_Delete(st);
+	h_resp_free(&r);
+	/* the rest of the controller's port stays private: HAProxy answers itself */
+	static const char *const private_paths[] = {"/metrics", "/healthz", "/admin/drain",
+	                                            "/status.json/", "/index.html"};
+	for (size_t i = 0; i < PF_ARRAY_SIZE(private_paths); i++) {
+		ck_assert_int_eq(edge(&hap, NULL, private_paths[i], false, &r), 404);
+		ck_assert_msg(strstr(r.body, "the status host serves GET / and /status.json") !=
+		                  NULL,
+		              "%s: %s", private_paths[i], r.body);
+		h_resp_free(&r);
+	}
+	ck_assert_int_eq(edge(&hap, "POST", "/", false, &r), 405);
+	h_resp_free(&r);
+	/* plain HTTP: redirected like every host */
+	ck_assert_int_eq(edge(&hap, NULL, "/", true, &r), 308);
+	h_resp_free(&r);
+	/* the controller saw none of the refused requests: only its own answers are logged */
+	ck_assert_int_eq(fx_log_count(" refused "), 0);
+}
+END_TEST
+
 static Suite *status_page_suite(void)
 {
 	Suite *s = suite_create("status_page");
@@ -392,6 +461,7 @@ static Suite *status_page_suite(void)
 	tcase_add_test(tc, test_page_in_browser);
 	tcase_add_test(tc, test_database_dies);
 	tcase_add_test(tc, test_no_database);
+	tcase_add_test(tc, test_through_edge);
 	suite_add_tcase(s, tc);
 	return s;
 }
