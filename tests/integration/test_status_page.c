@@ -93,8 +93,9 @@ static const char *wait_db_row(const char *sql, double timeout_s)
 /*
  * A past day of history for region "test", 3 UTC days before today (day
  * D): a session over the whole day; polkadot up from 00:00, down from
- * 06:00 to 07:12 (72 min = 4320 s), up again. By the report's definition D
- * is 82080 s up of 86400: 95.000 %. The day before D has no session: no
+ * 06:00 to 07:12 (72 min = 4320 s), up again, degraded from 12:00 to 13:00
+ * (which counts as up). By the report's definition D is 82080 s up of
+ * 86400: 95.000 %. The day before D has no session: no
  * data. kusama has no row in that session: no data on D either. Plus an
  * incident that ended on D whose summary tries to inject a script.
  */
@@ -107,7 +108,9 @@ static void insert_history(void)
 	   " 'polkadot', f, t, '', 3, h, h FROM (SELECT date_trunc('day', now() AT TIME ZONE 'UTC')"
 	   " AT TIME ZONE 'UTC' - interval '3 days' AS d) x, (VALUES (1, interval '0', 'nodata',"
 	   " 'up', 3), (2, interval '6 hours', 'up', 'down', 0), (3, interval '7 hours 12 minutes',"
-	   " 'down', 'up', 3)) v(n, o, f, t, h);"
+	   " 'down', 'up', 3), (4, interval '12 hours', 'up', 'degraded', 1), (5, interval '13 "
+	   "hours',"
+	   " 'degraded', 'up', 3)) v(n, o, f, t, h);"
 	   "INSERT INTO incidents VALUES ('past-inc', 'test', 'polkadot', 'chain_down', 'critical',"
 	   " date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' - interval '3 days'"
 	   " + interval '6 hours', date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'"
