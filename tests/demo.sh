@@ -186,6 +186,7 @@ polkfura demo is running (logs in $dir):
   health     https://polkadot.localhost:$HTTPS_PORT/health
   agent      http://127.0.0.1:$METRICS_PORT/metrics
   haproxy    http://127.0.0.1:$PROM_PORT/metrics   (HAProxy's own Prometheus exporter)
+  page       http://127.0.0.1:$CTL_PORT/   (the public status page: open it in a browser)
   status     http://127.0.0.1:$CTL_PORT/status.json   http://127.0.0.1:$CTL_PORT/metrics
   nodes      http://127.0.0.1:$SIM_CONTROL/nodes   (the node simulator's control API)
   TLS CA     $dir/ca.pem
