@@ -105,26 +105,42 @@ static void io_watch(struct status_reader *r, int fd, int events)
 	ev_io_start(r->loop, &r->io);
 }
 
-/* The refresh failed: the page keeps the last history, marked stale with <why>. */
-static void fail(struct status_reader *r, const char *why)
+/*
+ * The refresh failed: the page keeps the last history, marked stale with
+ * <public> (the page is public: libpq's <detail> names hosts and paths, so
+ * it goes to the log only).
+ */
+static void fail_as(struct status_reader *r, const char *public, const char *detail)
 {
-	char line[sizeof(r->cur.error)];
+	char line[512];
 
-	db_one_line(why, line, sizeof(line));
+	db_one_line(detail, line, sizeof(line));
+	for (char *q = strchr(line, '"'); q != NULL; q = strchr(q, '"'))
+		*q = '\''; /* the reason sits inside "" in the log line */
 	if (!r->failing)
 		log_warn(MOD,
 		         "msg=\"status page history not refreshed, the page shows the last one\" "
 		         "reason=\"%s\"",
 		         line);
+	else
+		log_debug(MOD, "msg=\"status page history still not refreshed\" reason=\"%s\"",
+		          line);
 	r->failing = true;
 	r->cur.fresh = false;
-	snprintf(r->cur.error, sizeof(r->cur.error), "%s", line);
+	snprintf(r->cur.error, sizeof(r->cur.error), "%s", public);
 	free_data(&r->next);
 	io_watch(r, -1, 0);
 	ev_timer_stop(r->loop, &r->deadline);
 	PQfinish(r->conn);
 	r->conn = NULL;
 	r->state = RD_IDLE;
+}
+
+static void fail(struct status_reader *r, const char *detail)
+{
+	bool querying = r->state == RD_DAYS || r->state == RD_INCIDENTS;
+
+	fail_as(r, querying ? "a query failed" : "cannot connect", detail);
 }
 
 /* Sends the query of step <st>; waits for the answer (or to write the rest). */
@@ -319,7 +335,7 @@ static bool take(struct status_reader *r, const PGresult *res)
 		return false;
 	}
 	if (!(r->state == RD_DAYS ? take_days(r, res) : take_incidents(r, res))) {
-		fail(r, "out of memory");
+		fail_as(r, "out of memory", "out of memory");
 		return false;
 	}
 	return true;
@@ -407,7 +423,7 @@ static void deadline_cb(struct ev_loop *loop, ev_timer *t, int revents)
 	(void)loop;
 	(void)revents;
 	snprintf(why, sizeof(why), "no answer within %.0f ms", r->timeout_s * 1000);
-	fail(r, why);
+	fail_as(r, why, why);
 }
 
 void status_reader_poke(struct status_reader *r)

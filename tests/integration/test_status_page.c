@@ -350,7 +350,11 @@ START_TEST(test_database_dies)
 	browser("--dump-dom", dom, sizeof(dom));
 	/* the last days are still shown, the current state too */
 	ck_assert_ptr_nonnull(strstr(dom, "data-history=\"stale\""));
-	ck_assert_ptr_nonnull(strstr(dom, "stale: the database did not answer"));
+	ck_assert_ptr_nonnull(strstr(dom, "stale: the database did not answer the latest refresh "
+	                                  "(cannot connect)"));
+	/* libpq's message names the socket's directory: the log has it, the public page not */
+	ck_assert_ptr_null(strstr(dom, pg.dir));
+	ck_assert_int_ge(fx_log_count("status page history not refreshed"), 1);
 	ck_assert_uint_eq(count(dom, "data-day="), PAGE_DAYS);
 	ck_assert_ptr_nonnull(strstr(dom, "data-chain=\"polkadot\" data-health=\"up\""));
 	ck_assert_ptr_nonnull(strstr(dom, "data-incident=\"past-inc\""));

@@ -299,6 +299,42 @@ START_TEST(test_escaping)
 }
 END_TEST
 
+/* The other regions as this region's probes see them; a section only with probes. */
+START_TEST(test_probes)
+{
+	struct status_probe pr[3] = {
+	    {.region = "us1",
+	     .chain = "",
+	     .url = "u",
+	     .state = "reachable",
+	     .since_ms = NOW - 60000},
+	    {.region = "us1",
+	     .chain = "kusama",
+	     .url = "u",
+	     .state = "unreachable",
+	     .since_ms = NOW - 120000},
+	    {.region = evil, .chain = "polkadot", .url = "u", .state = "unknown"},
+	};
+	char *s = render(), *t;
+
+	ck_assert_ptr_null(strstr(s, "Other regions"));
+	free(s);
+	view.probes = pr;
+	view.n_probes = 3;
+	s = render();
+	t = strstr(s, "<table id=\"regions\">");
+	ck_assert_ptr_nonnull(t);
+	ck_assert_ptr_nonnull(strstr(t, "<tr><td>us1</td><td>all</td><td class=\"st up\">Reachable"
+	                                "</td><td>2026-12-06 11:59 UTC</td></tr>"));
+	ck_assert_ptr_nonnull(strstr(t, "<tr><td>us1</td><td>kusama</td><td class=\"st dn\">"
+	                                "Unreachable</td><td>2026-12-06 11:58 UTC</td></tr>"));
+	ck_assert_ptr_nonnull(strstr(t, "<td>polkadot</td><td class=\"st nd\">Not probed yet</td>"
+	                                "<td>-</td>"));
+	ck_assert_ptr_null(strstr(s, "<script"));
+	free(s);
+}
+END_TEST
+
 /* The JSON keys next to the old ones: per chain health and days, top-level history. */
 START_TEST(test_json)
 {
@@ -380,6 +416,7 @@ static Suite *page_suite(void)
 	tcase_add_test(tc, test_incidents);
 	tcase_add_test(tc, test_stale);
 	tcase_add_test(tc, test_escaping);
+	tcase_add_test(tc, test_probes);
 	tcase_add_test(tc, test_json);
 	tcase_add_test(tc, test_json_no_database);
 	suite_add_tcase(s, tc);
