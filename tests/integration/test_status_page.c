@@ -297,6 +297,17 @@ START_TEST(test_page_in_browser)
 	ck_assert_ptr_nonnull(strstr(dom, "&lt;script&gt;document.title='pwned'&lt;/script&gt;"));
 	ck_assert_ptr_nonnull(strstr(dom, "<title>test status</title>"));
 	ck_assert_ptr_nonnull(strstr(dom, "data-history=\"fresh\""));
+	/* the page as served: every element closed, nothing that loads (test_report's checker) */
+	{
+		char path[600], cmd[800], res[1024], *page = get_page();
+
+		snprintf(path, sizeof(path), "%s/page-%d.html", h_tmpdir(), (int)getpid());
+		ck_assert_int_eq(h_write_file(path, page), 0);
+		free(page);
+		snprintf(cmd, sizeof(cmd), "python3 tests/data/report/check_html.py '%s'", path);
+		ck_assert_msg(h_run(cmd, res, sizeof(res)) == 0, "%s", res);
+		ck_assert_str_eq(res, "ok: 0 svg\n");
+	}
 
 	snprintf(png, sizeof(png), "%s/status-page.png", h_build_dir());
 	unlink(png);
