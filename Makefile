@@ -165,6 +165,12 @@ $(BUILD)/tests/bench/logparse_bench: $(BUILD)/tests/bench/logparse_bench.o \
 		$(call objs_of,ctl/stats/syslog ctl/stats/logline ctl/stats/hist ctl/stats/agg) $(LIBCOMMON)
 	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^
 
+# The status page's render cost (tests/bench/page_bench.sh).
+$(BUILD)/tests/bench/page_bench: $(BUILD)/tests/bench/page_bench.o \
+		$(call objs_of,ctl/web/page ctl/web/status ctl/poll/noderpc ctl/report/report_fmt) \
+		$(LIBCOMMON)
+	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ -lcjson
+
 $(BUILD)/tests/bench/%: $(BUILD)/tests/bench/%.o $(SPOA_OBJ) $(LIBCOMMON)
 	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(SPOA_LIBS)
 
@@ -257,6 +263,7 @@ bench: all $(DBW_DRIVE)
 	$(Q)tests/bench/db_bench.sh $(BUILD)
 	$(Q)tests/bench/report_bench.sh $(BUILD)
 	$(Q)tests/bench/logparse_bench.sh $(BUILD)
+	$(Q)tests/bench/page_bench.sh $(BUILD)
 
 demo: deps all
 	$(Q)PF_BUILD=$(BUILD) PF_CACHE=$(PF_CACHE) tests/demo.sh

@@ -239,7 +239,9 @@ static enum MHD_Result queue(struct MHD_Connection *conn, struct http_conn *hc,
 		(void)MHD_add_response_header(resp, "Content-Type", r->content_type);
 	if (r->hdr_name != NULL && r->hdr_value != NULL)
 		(void)MHD_add_response_header(resp, r->hdr_name, r->hdr_value);
-	(void)MHD_add_response_header(resp, "Cache-Control", "no-store");
+	/* Nothing is cached unless the handler says how (the status page's max-age). */
+	if (r->hdr_name == NULL || strcasecmp(r->hdr_name, "Cache-Control") != 0)
+		(void)MHD_add_response_header(resp, "Cache-Control", "no-store");
 	ret = MHD_queue_response(conn, r->status, resp);
 	MHD_destroy_response(resp);
 	set_deadline(hc, HTTP_REPLY_S);

@@ -61,7 +61,8 @@ struct http_reply {
 	const char *content_type; /* static string */
 	char *body;               /* malloc'd by the handler; freed by the server */
 	size_t len;
-	const char *hdr_name; /* one more header (static strings), or NULL */
+	const char *hdr_name; /* one more header (static strings), or NULL; Cache-Control
+	                       * replaces the default "no-store" */
 	const char *hdr_value;
 };
 

@@ -585,6 +585,8 @@ void status_http_handler(void *ctx, const struct http_request *req, struct http_
 		out->content_type = "application/json";
 		out->body = status_render_json(&v);
 		out->len = out->body != NULL ? strlen(out->body) : 0;
+		out->hdr_name = "Cache-Control";
+		out->hdr_value = "public, max-age=10";
 	} else {
 		healthz(&v, out);
 	}

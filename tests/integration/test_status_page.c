@@ -141,6 +141,7 @@ static char *get_page(void)
 	ck_assert_str_eq(v, "text/html; charset=utf-8");
 	ck_assert(h_resp_header(&r, "Cache-Control", v, sizeof(v)));
 	ck_assert_str_eq(v, "public, max-age=10");
+	ck_assert_msg(strstr(r.headers, "no-store") == NULL, "%s", r.headers);
 	body = strdup(r.body);
 	h_resp_free(&r);
 	ck_assert_ptr_nonnull(body);
@@ -445,6 +446,14 @@ START_TEST(test_through_edge)
 	ck_assert_ptr_nonnull(st);
 	ck_assert_str_eq(fx_json_str(fx_json_chain(st, "polkadot"), "health"), "up");
 	cJSON_Delete(st);
+	h_resp_free(&r);
+	/* the edge keeps both for their max-age: served with the controller stopped */
+	h_ctl_stop(&fx.ctl);
+	ck_assert_int_eq(edge(&hap, NULL, "/", false, &r), 200);
+	ck_assert_ptr_nonnull(strstr(r.body, "data-chain=\"polkadot\" data-health=\"up\""));
+	h_resp_free(&r);
+	ck_assert_int_eq(edge(&hap, NULL, "/status.json", false, &r), 200);
+	ck_assert_ptr_nonnull(strstr(r.body, "\"health\":\"up\""));
 	h_resp_free(&r);
 	/* the rest of the controller's port stays private: HAProxy answers itself */
 	static const char *const private_paths[] = {"/metrics", "/healthz", "/admin/drain",
