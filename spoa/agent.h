@@ -62,8 +62,9 @@ struct agent_stats {
 	_Atomic uint64_t by_class[RPC_CLASS_COUNT];
 	_Atomic uint64_t by_chain[NOTIFY_MAX_CHAINS + 1];   /* last slot: unknown */
 	_Atomic uint64_t disconnects_sent[SPOP_ST_RES + 2]; /* last slot: other codes */
-	_Atomic uint64_t hello_healthchecks;
-	_Atomic uint64_t read_errors;
+	_Atomic uint64_t hello_healthchecks; /* HELLO with healthcheck (option spop-check) */
+	_Atomic uint64_t connect_checks;     /* closed before sending a byte (a TCP check) */
+	_Atomic uint64_t read_errors;        /* read() failed, health checks' resets excepted */
 	_Atomic uint64_t alloc_failures;
 	_Atomic uint64_t refused_cap;      /* accepted and closed: listener at --max-conns */
 	_Atomic uint64_t refused_fd_limit; /* accepted and closed, or left, at the fd limit */

@@ -128,9 +128,17 @@ size_t metrics_render(const struct metrics_source *src, char *buf, size_t cap)
 	for (unsigned s = 0; s < PF_ARRAY_SIZE(st_names); s++)
 		outf(&o, "polkfura_spoa_disconnects_total{status=\"%s\"} %llu\n", st_names[s],
 		     (unsigned long long)SUM(disconnects_sent[s]));
-	counter(&o, "polkfura_spoa_healthchecks_total", "HELLO health checks answered.",
-	        SUM(hello_healthchecks));
-	counter(&o, "polkfura_spoa_read_errors_total", "Connections closed on a read error.",
+	outf(&o,
+	     "# HELP polkfura_spoa_healthchecks_total HAProxy health checks, by kind: spop, a "
+	     "HELLO with healthcheck answered (option spop-check); connect, a connection closed "
+	     "before its first byte (a plain TCP check).\n"
+	     "# TYPE polkfura_spoa_healthchecks_total counter\n"
+	     "polkfura_spoa_healthchecks_total{kind=\"spop\"} %llu\n"
+	     "polkfura_spoa_healthchecks_total{kind=\"connect\"} %llu\n",
+	     (unsigned long long)SUM(hello_healthchecks), (unsigned long long)SUM(connect_checks));
+	counter(&o, "polkfura_spoa_read_errors_total",
+	        "Connections closed on a read error, not counting the reset that ends a health "
+	        "check.",
 	        SUM(read_errors));
 	outf(&o,
 	     "# HELP polkfura_spoa_connections_refused_total Connections accepted and closed "

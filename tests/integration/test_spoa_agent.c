@@ -210,6 +210,54 @@ START_TEST(test_protocol_errors)
 }
 END_TEST
 
+/* The value of the sample <series> (name and labels, as printed) in the agent's /metrics; -1 if
+ * absent. */
+static long long agent_metric(const char *series)
+{
+	char url[128];
+	struct h_resp r;
+	long long v = -1;
+	size_t n = strlen(series);
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/metrics", agent.metrics_port);
+	ck_assert_int_eq(h_http(&(struct h_req){.url = url}, &r), 200);
+	for (const char *p = r.body; p != NULL && *p != '\0';
+	     p = strchr(p, '\n'), p = p ? p + 1 : p)
+		if (strncmp(p, series, n) == 0 && p[n] == ' ')
+			v = strtoll(p + n + 1, NULL, 10);
+	h_resp_free(&r);
+	return v;
+}
+
+/* Polls until <series> is <want>: the agent counts a close when its loop sees it. */
+static void wait_metric(const char *series, long long want)
+{
+	long long v = -1;
+
+	for (double end = h_now() + 5; h_now() < end; usleep(10000)) {
+		v = agent_metric(series);
+		if (v == want)
+			return;
+	}
+	ck_abort_msg("%s: %lld, wanted %lld", series, v, want);
+}
+
+/* Closes <fd> with a TCP reset, as HAProxy's checks do (SO_LINGER 0). */
+static void close_reset(int fd)
+{
+	struct linger lg = {.l_onoff = 1, .l_linger = 0};
+
+	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)), 0);
+	close(fd);
+}
+
+/*
+ * What HAProxy's checks look like (seen with 2.6 and 3.4, tcp and unix):
+ * option spop-check sends a HELLO with healthcheck, reads the AGENT-HELLO
+ * and resets the connection (over unix: closes it); a plain check connects
+ * and closes without a byte. Those are checks, not read errors; a reset of a
+ * connection that is not a check is one.
+ */
 START_TEST(test_healthcheck_hello)
 {
 	uint8_t buf[512];
@@ -224,7 +272,30 @@ START_TEST(test_healthcheck_hello)
 	ck_assert_int_eq(spc_read_reply(fd, &r, 3000), 1);
 	ck_assert_int_eq(r.type, 101);
 	ck_assert_str_eq(r.capabilities, "pipelining");
+	close_reset(fd);
+	wait_metric("polkfura_spoa_healthchecks_total{kind=\"spop\"}", 1);
+	wait_metric("polkfura_spoa_connections", 0);
+	ck_assert_int_eq(agent_metric("polkfura_spoa_read_errors_total"), 0);
+
+	/* A connect check: nothing sent, then a reset, then a plain close. */
+	fd = spc_connect(agent.port);
+	ck_assert_int_ge(fd, 0);
+	wait_metric("polkfura_spoa_connections", 1);
+	close_reset(fd);
+	wait_metric("polkfura_spoa_healthchecks_total{kind=\"connect\"}", 1);
+	fd = spc_connect(agent.port);
+	wait_metric("polkfura_spoa_connections", 1);
 	close(fd);
+	wait_metric("polkfura_spoa_healthchecks_total{kind=\"connect\"}", 2);
+	ck_assert_int_eq(agent_metric("polkfura_spoa_read_errors_total"), 0);
+
+	/* A working connection reset by its peer is an error. */
+	fd = spc_connect(agent.port);
+	ck_assert_int_eq(hello(fd, 16380, &r), 1);
+	close_reset(fd);
+	wait_metric("polkfura_spoa_read_errors_total", 1);
+	ck_assert_int_eq(agent_metric("polkfura_spoa_healthchecks_total{kind=\"spop\"}"), 1);
+	ck_assert_int_eq(agent_metric("polkfura_spoa_healthchecks_total{kind=\"connect\"}"), 2);
 }
 END_TEST
 
