@@ -25,6 +25,7 @@
 #include "common/clock.h"
 #include "common/compiler.h"
 #include "common/log.h"
+#include "common/procstat.h"
 #include "common/text.h"
 #include "ctl/cfg_url.h"
 #include "ctl/check.h"
@@ -354,7 +355,13 @@ static void on_stop(struct ev_loop *loop, ev_signal *w, int revents)
 
 static int web_build(void *ctx, struct status_view *out)
 {
-	return ctl_view_build(ctx, out);
+	char err[256];
+
+	if (ctl_view_build(ctx, out) == -1)
+		return -1;
+	out->version = PF_VERSION;
+	out->has_proc = pf_proc_read(&out->proc, err, sizeof(err)) == 0;
+	return 0;
 }
 
 static void web_release(void *ctx, struct status_view *view)

@@ -236,6 +236,7 @@ static int run(struct spoa *s)
 	s->set.accept_pause = ACCEPT_PAUSE_S;
 	raise_fd_limit(s);
 	s->proc.threads = s->cfg.threads;
+	s->proc.version = PF_VERSION;
 	if (open_listeners(s) == -1)
 		goto out;
 	if (start_workers(s) == -1 || start_metrics(loop, s) == -1)

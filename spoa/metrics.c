@@ -84,7 +84,8 @@ static void counter(struct out *o, const char *name, const char *help, uint64_t 
 	     (unsigned long long)v);
 }
 
-size_t metrics_render(const struct metrics_source *src, char *buf, size_t cap)
+size_t metrics_render(const struct metrics_source *src, const struct pf_proc_metrics *pm, char *buf,
+                      size_t cap)
 {
 	struct out o = {buf, cap, 0};
 	static const char *const st_names[] = {"normal",
@@ -167,6 +168,13 @@ size_t metrics_render(const struct metrics_source *src, char *buf, size_t cap)
 	     "# HELP polkfura_spoa_threads Worker threads.\n"
 	     "# TYPE polkfura_spoa_threads gauge\npolkfura_spoa_threads %u\n",
 	     (unsigned long long)LOAD(src->proc->methods), src->proc->threads);
+	outf(&o,
+	     "# HELP polkfura_spoa_build_info The agent's version; always 1.\n"
+	     "# TYPE polkfura_spoa_build_info gauge\npolkfura_spoa_build_info{version=\"%s\"} 1\n",
+	     src->proc->version != NULL ? src->proc->version : "unknown");
+	if (pm != NULL)
+		o.len += pf_proc_format(pm, o.len < o.cap ? o.p + o.len : NULL,
+		                        o.len < o.cap ? o.cap - o.len : 0);
 	return o.len;
 }
 
@@ -198,10 +206,14 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 		                                       MHD_RESPMEM_PERSISTENT);
 		status = MHD_HTTP_NOT_FOUND;
 	} else {
+		struct pf_proc_metrics pm;
+		char err[256];
+		bool has_pm = pf_proc_read(&pm, err, sizeof(err)) == 0;
+
 		body = malloc(RENDER_CAP);
 		if (body == NULL)
 			return MHD_NO;
-		len = metrics_render(&s->src, body, RENDER_CAP);
+		len = metrics_render(&s->src, has_pm ? &pm : NULL, body, RENDER_CAP);
 		if (len >= RENDER_CAP)
 			len = RENDER_CAP - 1;
 		resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);

@@ -306,6 +306,15 @@ char *status_render_metrics(const struct status_view *v, size_t *len)
 	FAMILY("polkfura_ctl_reload_failures_total", "counter", "Config reloads refused.");
 	pf_buf_printf(o, "polkfura_ctl_reload_failures_total %llu\n",
 	              (unsigned long long)v->reload_failures);
+	FAMILY("polkfura_ctl_build_info", "gauge", "The controller's version; always 1.");
+	pf_buf_printf(o, "polkfura_ctl_build_info{version=\"%s\"} 1\n",
+	              v->version != NULL ? v->version : "unknown");
+	if (v->has_proc) {
+		char proc[2048];
+		size_t n = pf_proc_format(&v->proc, proc, sizeof(proc));
+
+		pf_buf_append(o, proc, n < sizeof(proc) ? n : sizeof(proc) - 1);
+	}
 	if (v->more_metrics != NULL)
 		v->more_metrics(v->more_metrics_ctx, o);
 	return pf_buf_take(o, len);

@@ -16,6 +16,7 @@
 
 #include "common/buf.h"
 #include "common/compiler.h"
+#include "common/procstat.h"
 #include "ctl/poll/noderpc.h"
 #include "ctl/web/http.h"
 
@@ -118,6 +119,9 @@ struct status_view {
 	unsigned n_probes;
 	bool has_db; /* the config has a database: <db> is filled */
 	struct status_db db;
+	const char *version; /* the build's, for build_info; NULL: "unknown" */
+	bool has_proc;       /* <proc> was read (process_* metrics) */
+	struct pf_proc_metrics proc;
 	/*
 	 * Families another module renders whole (HELP, TYPE and samples), after
 	 * the controller's own: the log ingestion's per-method series. NULL: none.

@@ -14,7 +14,9 @@
  */
 #include <sys/wait.h>
 
+#include <math.h>
 #include <signal.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/compiler.h"
@@ -24,6 +26,7 @@
 #define MON_PROBE_MS 200
 
 static char scrape_ctl[600], scrape_agent[600], scrape_hap[600];
+static double setup_began; /* wall clock (s) before the fixture started its processes */
 
 /* <name> (promtool, prometheus) as make deps installs it: $PF_CACHE/prometheus/<name>. */
 static const char *prom_bin(const char *name, char *path, size_t len)
@@ -93,6 +96,7 @@ static void setup(void)
 	char url[128];
 	struct h_resp r;
 
+	setup_began = (double)time(NULL);
 	fx_start_opts(&(struct fx_opts){.agent_metrics = true});
 	probe_own_edge();
 	/* One call through the edge, so the agent's per-class and per-chain counters move. */
@@ -220,6 +224,123 @@ START_TEST(test_names_exist)
 	ck_assert_msg(strstr(out, "polkfura_ctl_chain_ready_nodes is used in") != NULL, "%s", out);
 	ck_assert_msg(strstr(out, "polkfura_ctl_probe_reachable is used in") != NULL, "%s", out);
 	ck_assert_msg(strstr(out, "haproxy_backend_active_servers") == NULL, "%s", out);
+}
+END_TEST
+
+/* The value of the sample <series> (name and labels as printed) in the text <body>; NAN if absent.
+ */
+static double sample(const char *body, const char *series)
+{
+	size_t n = strlen(series);
+
+	for (const char *p = body; p != NULL && *p != '\0'; p = strchr(p, '\n'), p = p ? p + 1 : p)
+		if (strncmp(p, series, n) == 0 && p[n] == ' ')
+			return strtod(p + n + 1, NULL);
+	return NAN;
+}
+
+/* <series> in a fresh scrape of the agent's /metrics. */
+static double agent_sample(const char *series)
+{
+	char url[128];
+	struct h_resp r;
+	double v;
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/metrics", fx.agent.metrics_port);
+	ck_assert_int_eq(h_http(&(struct h_req){.url = url}, &r), 200);
+	v = sample(r.body, series);
+	h_resp_free(&r);
+	return v;
+}
+
+/*
+ * HAProxy's SPOP checks of the agent (the shipped backend: option
+ * spop-check, inter 1s, over TCP here) are counted as checks and leave
+ * read_errors at 0: an alert on read errors does not fire from checks.
+ */
+START_TEST(test_agent_checks_not_errors)
+{
+	double checks = NAN;
+
+	for (double end = h_now() + 10; h_now() < end; usleep(100000)) {
+		checks = agent_sample("polkfura_spoa_healthchecks_total{kind=\"spop\"}");
+		if (checks >= 3)
+			break;
+	}
+	ck_assert_msg(checks >= 3, "HAProxy's checks: %g, wanted 3 within 10 s", checks);
+	ck_assert_double_eq(agent_sample("polkfura_spoa_read_errors_total"), 0);
+}
+END_TEST
+
+/* Entries of /proc/<pid>/fd, counted by the test itself. */
+static int fds_of(pid_t pid)
+{
+	char cmd[128], out[64];
+
+	snprintf(cmd, sizeof(cmd), "ls /proc/%d/fd | wc -l", (int)pid);
+	ck_assert_int_eq(h_run(cmd, out, sizeof(out)), 0);
+	return (int)strtol(out, NULL, 10);
+}
+
+/* ps's resident set size of <pid>, in bytes. */
+static double ps_rss(pid_t pid)
+{
+	char cmd[128], out[64];
+
+	snprintf(cmd, sizeof(cmd), "ps -o rss= -p %d", (int)pid);
+	ck_assert_int_eq(h_run(cmd, out, sizeof(out)), 0);
+	return strtod(out, NULL) * 1024;
+}
+
+/*
+ * build_info and the process metrics of one daemon (<bin>, <prefix>), from
+ * a scrape taken now, against what the test sees from outside: the version
+ * the binary prints, the fixture's start time, ps's RSS, ls /proc/PID/fd.
+ */
+static void check_process_metrics(const char *bin, const char *prefix, const char *url, pid_t pid)
+{
+	char cmd[600], out[256], series[128];
+	struct h_resp r;
+	double start, rss, fds, cpu, max;
+	int fds_seen;
+
+	snprintf(cmd, sizeof(cmd), "%s/%s --version", h_build_dir(), bin);
+	ck_assert_int_eq(h_run(cmd, out, sizeof(out)), 0);
+	out[strcspn(out, "\n")] = '\0';
+	ck_assert_ptr_nonnull(strchr(out, ' '));
+	snprintf(series, sizeof(series), "%s_build_info{version=\"%s\"}", prefix,
+	         strchr(out, ' ') + 1);
+	ck_assert_int_eq(h_http(&(struct h_req){.url = url}, &r), 200);
+	fds_seen = fds_of(pid);
+	ck_assert_msg(sample(r.body, series) == 1, "%s: no \"%s 1\"", bin, series);
+	start = sample(r.body, "process_start_time_seconds");
+	rss = sample(r.body, "process_resident_memory_bytes");
+	fds = sample(r.body, "process_open_fds");
+	cpu = sample(r.body, "process_cpu_seconds_total");
+	max = sample(r.body, "process_max_fds");
+	/* Started by this fixture: after setup began, before now (to the clock tick and second). */
+	ck_assert_msg(start >= setup_began - 1 && start <= (double)time(NULL) + 1,
+	              "%s: start %.2f, setup began %.0f", bin, start, setup_began);
+	ck_assert_msg(fabs(rss - ps_rss(pid)) <= 0.25 * rss, "%s: rss %.0f, ps %.0f", bin, rss,
+	              ps_rss(pid));
+	/* The scrape's own connection comes and goes around the count: one either way. */
+	ck_assert_msg(fabs(fds - fds_seen) <= 1, "%s: open fds %.0f, /proc shows %d", bin, fds,
+	              fds_seen);
+	ck_assert_msg(cpu >= 0 && cpu <= (double)time(NULL) - setup_began + 1, "%s: cpu %.2f", bin,
+	              cpu);
+	ck_assert_msg(max >= fds && !isnan(sample(r.body, "process_virtual_memory_bytes")),
+	              "%s: max_fds %.0f", bin, max);
+	h_resp_free(&r);
+}
+
+START_TEST(test_build_and_process_metrics)
+{
+	char url[128];
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/metrics", fx.agent.metrics_port);
+	check_process_metrics("polkfura-spoa", "polkfura_spoa", url, fx.agent.pid);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/metrics", fx.ctl.http_port);
+	check_process_metrics("polkfura-ctl", "polkfura_ctl", url, fx.ctl.pid);
 }
 END_TEST
 
@@ -471,6 +592,8 @@ static Suite *monitoring_suite(void)
 	tcase_add_test(tc, test_families_grouped);
 	tcase_add_test(tc, test_names_exist);
 	tcase_add_test(tc, test_prom_listener_only_metrics);
+	tcase_add_test(tc, test_agent_checks_not_errors);
+	tcase_add_test(tc, test_build_and_process_metrics);
 	tcase_add_test(tc, test_prometheus_runs_the_rules);
 	suite_add_tcase(s, tc);
 	return s;
