@@ -22,8 +22,7 @@
 #define STAT_FIELDS 24 /* the last one used: rss */
 
 /* A decimal at <p>[*i] (an optional '-' when <neg_ok>), up to <len>; <*i> moves past it. */
-static bool parse_dec(const char *p, size_t len, size_t *i, bool neg_ok, uint64_t *out,
-                      bool *neg)
+static bool parse_dec(const char *p, size_t len, size_t *i, bool neg_ok, uint64_t *out, bool *neg)
 {
 	uint64_t v = 0;
 	size_t start;
@@ -232,12 +231,12 @@ int pf_proc_read(struct pf_proc_metrics *out, char *err, size_t errlen)
 		tick = 100;
 	if (read_text("/proc/self/stat", &stat, err, errlen) == -1 ||
 	    read_text("/proc/self/status", &status, err, errlen) == -1 ||
-	    read_text("/proc/stat", &sys, err, errlen) == -1 || count_fds(&out->open_fds, err,
-	                                                                   errlen) == -1)
+	    read_text("/proc/stat", &sys, err, errlen) == -1 ||
+	    count_fds(&out->open_fds, err, errlen) == -1)
 		goto out;
 	if (pf_proc_parse_stat(stat.p, stat.len, &ps) == -1 ||
-	    pf_proc_parse_status(status.p, status.len, &out->resident_bytes,
-	                         &out->virtual_bytes) == -1 ||
+	    pf_proc_parse_status(status.p, status.len, &out->resident_bytes, &out->virtual_bytes) ==
+	        -1 ||
 	    pf_proc_parse_btime(sys.p, sys.len, &btime) == -1) {
 		pf_errf(err, errlen, "/proc: a text that cannot be read");
 		goto out;

@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <ev.h>
@@ -93,6 +94,27 @@ struct agent_worker {
 	                      atomic_load_explicit(&(w)->stats.field, memory_order_relaxed) + (n), \
 	                      memory_order_relaxed)
 #define STAT_INC(w, field) STAT_ADD(w, field, 1)
+
+const uint64_t agent_proc_bounds_ns[AGENT_PROC_BUCKETS] = {
+    500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 500000, 1000000, 5000000, 25000000};
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void stat_proc_time(struct agent_worker *w, uint64_t ns)
+{
+	unsigned b = 0;
+
+	while (b < AGENT_PROC_BUCKETS && ns > agent_proc_bounds_ns[b])
+		b++;
+	STAT_INC(w, proc_hist[b]);
+	STAT_ADD(w, proc_ns_sum, ns);
+}
 
 struct agent_table *agent_table_new(struct methods *m)
 {
@@ -258,6 +280,7 @@ static void conn_on_notify(struct agent_conn *c, const struct spop_frame *f)
 	const struct answer_env env = {w->table->m, w->set->chains, w->set->max_body, c->max_frame};
 	struct spop_buf b;
 	enum spop_status st;
+	uint64_t t0 = mono_ns();
 
 	spop_buf_init(&b, c->wbuf + c->wlen, c->wcap - c->wlen);
 	st = answer_notify_put(&b, f, &env, conn_seen_cb, w);
@@ -266,6 +289,7 @@ static void conn_on_notify(struct agent_conn *c, const struct spop_frame *f)
 		return;
 	}
 	c->wlen += b.len;
+	stat_proc_time(w, mono_ns() - t0);
 	STAT_INC(w, acks_out);
 	conn_queue_flush(c);
 }

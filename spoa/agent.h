@@ -50,6 +50,15 @@ struct agent_settings {
 };
 
 /*
+ * Upper bounds (ns) of the processing-time histogram: a small call takes
+ * well under a microsecond, a batch of 100 a few, a 64 KiB body up to about
+ * 120 us, the largest --max-body (16 MiB) some tens of milliseconds
+ * (README, "Benchmarks": 0.2-2 ns per byte).
+ */
+#define AGENT_PROC_BUCKETS 13
+extern const uint64_t agent_proc_bounds_ns[AGENT_PROC_BUCKETS];
+
+/*
  * Counters of one worker. Only the owning thread writes (plain relaxed
  * load+store, no locked instruction); the metrics thread reads.
  */
@@ -71,6 +80,9 @@ struct agent_stats {
 	_Atomic uint64_t accept_pauses;    /* times accept() rested after EMFILE/ENFILE */
 	_Atomic uint64_t idle_timeouts;    /* closed after --idle-timeout without a frame */
 	_Atomic uint64_t frame_timeouts; /* closed with a frame unfinished after --frame-timeout */
+	/* NOTIFY frames by processing time (decode, classify, ACK written), not cumulative. */
+	_Atomic uint64_t proc_hist[AGENT_PROC_BUCKETS + 1]; /* last: +Inf */
+	_Atomic uint64_t proc_ns_sum;
 };
 
 /*

@@ -84,6 +84,30 @@ static void counter(struct out *o, const char *name, const char *help, uint64_t 
 	     (unsigned long long)v);
 }
 
+/* The processing-time histogram; _count is the +Inf bucket, so the two always agree. */
+static void metrics_proc_hist(struct out *o, const struct metrics_source *src)
+{
+	uint64_t cum = 0;
+
+	outf(o, "# HELP polkfura_spoa_processing_seconds Time the agent spent on each NOTIFY "
+	        "frame it answered: decoding, classifying and writing the ACK (not the time in "
+	        "queues or on the wire).\n"
+	        "# TYPE polkfura_spoa_processing_seconds histogram\n");
+	for (unsigned b = 0; b <= AGENT_PROC_BUCKETS; b++) {
+		cum += SUM(proc_hist[b]);
+		if (b < AGENT_PROC_BUCKETS)
+			outf(o, "polkfura_spoa_processing_seconds_bucket{le=\"%g\"} %llu\n",
+			     (double)agent_proc_bounds_ns[b] / 1e9, (unsigned long long)cum);
+		else
+			outf(o, "polkfura_spoa_processing_seconds_bucket{le=\"+Inf\"} %llu\n",
+			     (unsigned long long)cum);
+	}
+	outf(o,
+	     "polkfura_spoa_processing_seconds_sum %.9f\n"
+	     "polkfura_spoa_processing_seconds_count %llu\n",
+	     (double)SUM(proc_ns_sum) / 1e9, (unsigned long long)cum);
+}
+
 size_t metrics_render(const struct metrics_source *src, const struct pf_proc_metrics *pm, char *buf,
                       size_t cap)
 {
@@ -168,6 +192,7 @@ size_t metrics_render(const struct metrics_source *src, const struct pf_proc_met
 	     "# HELP polkfura_spoa_threads Worker threads.\n"
 	     "# TYPE polkfura_spoa_threads gauge\npolkfura_spoa_threads %u\n",
 	     (unsigned long long)LOAD(src->proc->methods), src->proc->threads);
+	metrics_proc_hist(&o, src);
 	outf(&o,
 	     "# HELP polkfura_spoa_build_info The agent's version; always 1.\n"
 	     "# TYPE polkfura_spoa_build_info gauge\npolkfura_spoa_build_info{version=\"%s\"} 1\n",

@@ -37,7 +37,8 @@ START_TEST(test_stat_captured)
 	struct pf_proc_stat ps;
 
 	ck_assert_int_eq(pf_proc_parse_stat(p, len, &ps), 0);
-	/* Fields 14, 15, 22, 23, 24 of "26668 (sh) S 26666 ... 49 0 0 0 15 -5 1 0 3632577 2654208 366 ...". */
+	/* Fields 14, 15, 22, 23, 24 of "26668 (sh) S ... 49 0 0 0 15 -5 1 0 3632577 2654208 366".
+	 */
 	ck_assert_uint_eq(ps.utime_ticks, 49);
 	ck_assert_uint_eq(ps.stime_ticks, 0);
 	ck_assert_uint_eq(ps.starttime_ticks, 3632577);
