@@ -193,6 +193,14 @@ static void metrics_haproxy(struct pf_buf *o, const struct status_view *v)
 	HAPROXY_FAMILY("polkfura_ctl_haproxy_state_file_writes_total", "counter",
 	               "Writes of HAProxy's server-state file.", "%llu",
 	               (unsigned long long)hp->state_file_writes);
+	HAPROXY_FAMILY("polkfura_ctl_haproxy_state_file_errors_total", "counter",
+	               "Failed writes of HAProxy's server-state file (retried every round).",
+	               "%llu", (unsigned long long)hp->state_file_errors);
+	HAPROXY_FAMILY("polkfura_ctl_reconcile_last_success_timestamp_seconds", "gauge",
+	               "When the last round on this instance that ended without error began "
+	               "(read, and written when this controller holds the claim); 0 before the "
+	               "first.",
+	               "%.3f", (double)hp->last_ok_ms / 1000.0);
 }
 #undef HAPROXY_FAMILY
 #undef EACH_HAPROXY
@@ -306,6 +314,11 @@ char *status_render_metrics(const struct status_view *v, size_t *len)
 	FAMILY("polkfura_ctl_reload_failures_total", "counter", "Config reloads refused.");
 	pf_buf_printf(o, "polkfura_ctl_reload_failures_total %llu\n",
 	              (unsigned long long)v->reload_failures);
+	FAMILY("polkfura_ctl_state_file_errors_total", "counter",
+	       "Failed writes of the controller's state file: each was an admin drain or "
+	       "undrain refused, nothing changed.");
+	pf_buf_printf(o, "polkfura_ctl_state_file_errors_total %llu\n",
+	              (unsigned long long)v->state_file_errors);
 	FAMILY("polkfura_ctl_build_info", "gauge", "The controller's version; always 1.");
 	pf_buf_printf(o, "polkfura_ctl_build_info{version=\"%s\"} 1\n",
 	              v->version != NULL ? v->version : "unknown");

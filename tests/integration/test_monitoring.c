@@ -11,7 +11,13 @@
  * rules and dashboards use is in them or in future-metrics.txt. Then a real
  * Prometheus runs the shipped prometheus.yml and rules against the same
  * processes. Run on 2.6 and 3.4: HAProxy's exporter names must hold on both.
+ *
+ * So that every family of the controller is printed, it also records into
+ * a throw-away PostgreSQL (the polkfura_ctl_db_* families), and its config
+ * names a second HAProxy instance that is not there and a server-state file
+ * for the real one that cannot be written (a directory holds its temp name).
  */
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <math.h>
@@ -21,12 +27,17 @@
 
 #include "common/compiler.h"
 #include "ctl_fixture.h"
+#include "tests/harness/pg.h"
 
 /* Probe timing: the first decision needs probe_rise probes. */
 #define MON_PROBE_MS 200
 
 static char scrape_ctl[600], scrape_agent[600], scrape_hap[600];
 static double setup_began; /* wall clock (s) before the fixture started its processes */
+static struct h_pg pg;
+static char db_keys[1400];  /* the controller's database and spool keys */
+static char hap_state[600]; /* the real instance's server-state file, never written */
+static char dead_sock[600]; /* the second instance's socket: nobody listens */
 
 /* <name> (promtool, prometheus) as make deps installs it: $PF_CACHE/prometheus/<name>. */
 static const char *prom_bin(const char *name, char *path, size_t len)
@@ -67,7 +78,7 @@ static void scrape(const char *url, const char *path)
 /* Reloads the controller with a probe of the fixture's own edge, as region eu2. */
 static void probe_own_edge(void)
 {
-	char keys[2048], url[128], want[256], *cfg;
+	char keys[4096], url[128], want[256], sockets[2400], *cfg;
 	int reloads = fx_log_count("reloaded ");
 
 	snprintf(url, sizeof(url), "https://polkadot.localhost:%d/health", fx.hap.https_port);
@@ -76,7 +87,11 @@ static void probe_own_edge(void)
 	         "\"probe_interval_ms\": %d, \"probe_timeout_ms\": %d, \"probe_rise\": 2, "
 	         "\"probe_tls_ca_file\": \"%s\"",
 	         url, MON_PROBE_MS, MON_PROBE_MS - 50, h_ca_file());
-	cfg = fx_ctl_config(fx_socket_item, NULL, keys);
+	snprintf(keys + strlen(keys), sizeof(keys) - strlen(keys), ", %s", db_keys);
+	snprintf(sockets, sizeof(sockets),
+	         "{\"socket\": %s, \"server_state_file\": \"%s\"}, \"unix:%s\"", fx_socket_item,
+	         hap_state, dead_sock);
+	cfg = fx_ctl_config(sockets, NULL, keys);
 	ck_assert_int_eq(h_write_file(fx.ctl.config, cfg), 0);
 	free(cfg);
 	ck_assert_int_eq(kill(fx.ctl.pid, SIGHUP), 0);
@@ -91,13 +106,40 @@ static void probe_own_edge(void)
 	}
 }
 
+/* A PostgreSQL with the schema, and the keys that make the controller record into it. */
+static void start_db(void)
+{
+	char cfg_path[600], json[1400], args[800], out[4096], spool[600], tmp[700];
+
+	ck_assert_msg(h_pg_start(&pg), "postgres did not start");
+	snprintf(spool, sizeof(spool), "%s/spool-%d", h_tmpdir(), (int)getpid());
+	ck_assert_int_eq(mkdir(spool, 0700), 0);
+	snprintf(cfg_path, sizeof(cfg_path), "%s/migrate-%d.json", h_tmpdir(), (int)getpid());
+	snprintf(json, sizeof(json),
+	         "{\"region\": \"test\", \"haproxy\": [\"unix:/run/none.sock\"], \"database\": "
+	         "\"%s\", \"chains\": [{\"name\": \"polkadot\", \"backend\": \"be_polkadot\", "
+	         "\"nodes\": [{\"name\": \"n1\", \"server\": \"s1\", \"rpc\": "
+	         "\"http://127.0.0.1:9\"}]}]}",
+	         pg.conninfo);
+	ck_assert_int_eq(h_write_file(cfg_path, json), 0);
+	snprintf(args, sizeof(args), "db migrate --config '%s' --sql-dir sql", cfg_path);
+	ck_assert_msg(h_ctl_run(NULL, args, out, sizeof(out)) == 0, "%s", out);
+	snprintf(db_keys, sizeof(db_keys), "\"database\": \"%s\", \"spool_dir\": \"%s\"",
+	         pg.conninfo, spool);
+	snprintf(hap_state, sizeof(hap_state), "%s/hap-state-%d", h_tmpdir(), (int)getpid());
+	snprintf(tmp, sizeof(tmp), "%s.tmp", hap_state);
+	ck_assert_int_eq(mkdir(tmp, 0700), 0);
+	snprintf(dead_sock, sizeof(dead_sock), "%s/no-haproxy-%d.sock", h_tmpdir(), (int)getpid());
+}
+
 static void setup(void)
 {
 	char url[128];
 	struct h_resp r;
 
 	setup_began = (double)time(NULL);
-	fx_start_opts(&(struct fx_opts){.agent_metrics = true});
+	start_db();
+	fx_start_opts(&(struct fx_opts){.agent_metrics = true, .tuning = db_keys});
 	probe_own_edge();
 	/* One call through the edge, so the agent's per-class and per-chain counters move. */
 	snprintf(url, sizeof(url), "https://polkadot.localhost:%d/", fx.hap.https_port);
@@ -124,7 +166,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	fx_stop();
+	fx_stop(); /* h_stop_all: PostgreSQL too */
 }
 
 /* `promtool check metrics < <path>`: its exit code, its output into <out>. */
@@ -344,6 +386,86 @@ START_TEST(test_build_and_process_metrics)
 }
 END_TEST
 
+/* The value of <series> in a fresh scrape of the controller's /metrics. */
+static double ctl_sample(const char *series)
+{
+	char url[128];
+	struct h_resp r;
+	double v;
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/metrics", fx.ctl.http_port);
+	ck_assert_int_eq(h_http(&(struct h_req){.url = url}, &r), 200);
+	v = sample(r.body, series);
+	h_resp_free(&r);
+	return v;
+}
+
+/* Polls the controller's <series> until <ok>(value) or 5 s; returns the last value. */
+static double ctl_wait(const char *series, bool (*ok)(double))
+{
+	double v = NAN;
+
+	for (double end = h_now() + 5; h_now() < end; usleep(50000)) {
+		v = ctl_sample(series);
+		if (ok(v))
+			break;
+	}
+	return v;
+}
+
+static bool positive(double v)
+{
+	return v > 0;
+}
+
+static bool one(double v)
+{
+	return v == 1;
+}
+
+/*
+ * The controller's hold on its instances and files: the real instance's
+ * last clean round is recent and the missing one has none (0); the
+ * server-state file whose temp name is a directory fails on the real
+ * instance only; the controller's own state file has no error; and the
+ * recording is connected to the test's PostgreSQL.
+ */
+START_TEST(test_ctl_reconcile_and_files)
+{
+	char real[700], dead[700], series[800];
+	double ts, now;
+
+	/* fx_socket_item is the quoted socket: "unix:/...". */
+	snprintf(real, sizeof(real), "%.*s", (int)strlen(fx_socket_item) - 2, fx_socket_item + 1);
+	snprintf(dead, sizeof(dead), "unix:%s", dead_sock);
+	snprintf(series, sizeof(series),
+	         "polkfura_ctl_reconcile_last_success_timestamp_seconds{haproxy=\"%s\"}", real);
+	ts = ctl_wait(series, positive);
+	now = (double)time(NULL);
+	ck_assert_msg(ts >= setup_began && ts <= now + 1, "%s %.3f, setup began %.0f, now %.0f",
+	              series, ts, setup_began, now);
+	snprintf(series, sizeof(series),
+	         "polkfura_ctl_reconcile_last_success_timestamp_seconds{haproxy=\"%s\"}", dead);
+	ck_assert_double_eq(ctl_sample(series), 0);
+	snprintf(series, sizeof(series),
+	         "polkfura_ctl_reconcile_errors_total{haproxy=\"%s\",reason=\"io\"}", dead);
+	ck_assert_msg(ctl_wait(series, positive) > 0, "%s", series);
+
+	snprintf(series, sizeof(series),
+	         "polkfura_ctl_haproxy_state_file_errors_total{haproxy=\"%s\"}", real);
+	ck_assert_msg(ctl_wait(series, positive) >= 1, "%s", series);
+	snprintf(series, sizeof(series),
+	         "polkfura_ctl_haproxy_state_file_writes_total{haproxy=\"%s\"}", real);
+	ck_assert_double_eq(ctl_sample(series), 0);
+	snprintf(series, sizeof(series),
+	         "polkfura_ctl_haproxy_state_file_errors_total{haproxy=\"%s\"}", dead);
+	ck_assert_double_eq(ctl_sample(series), 0);
+	ck_assert_double_eq(ctl_sample("polkfura_ctl_state_file_errors_total"), 0);
+	ck_assert_msg(ctl_wait("polkfura_ctl_db_connected", one) == 1, "not connected to %s",
+	              pg.conninfo);
+}
+END_TEST
+
 /* HAProxy's exporter listener answers /metrics only (haproxy/README.md, PF_PROM_BIND). */
 START_TEST(test_prom_listener_only_metrics)
 {
@@ -486,7 +608,7 @@ static bool rules_healthy(const cJSON *data, char *why, size_t whylen)
 		}
 	}
 	snprintf(why, whylen, "%d rules ok", n);
-	return n == 24;
+	return n == 27;
 }
 
 /* The alerts this stage must raise: us1 not scraped, and the fixture's stalled chain. */
@@ -576,7 +698,7 @@ START_TEST(test_prometheus_runs_the_rules)
 	 * for 2.5 s, over two evaluations of every group (1 s apart), so each one
 	 * has run on the scraped series. An evaluation error fails at once.
 	 */
-	prom_wait(port, "/api/v1/rules", rules_healthy, "24 rules evaluated", 2.5, 10);
+	prom_wait(port, "/api/v1/rules", rules_healthy, "27 rules evaluated", 2.5, 10);
 	h_stop_child(pid);
 }
 END_TEST
@@ -594,6 +716,7 @@ static Suite *monitoring_suite(void)
 	tcase_add_test(tc, test_prom_listener_only_metrics);
 	tcase_add_test(tc, test_agent_checks_not_errors);
 	tcase_add_test(tc, test_build_and_process_metrics);
+	tcase_add_test(tc, test_ctl_reconcile_and_files);
 	tcase_add_test(tc, test_prometheus_runs_the_rules);
 	suite_add_tcase(s, tc);
 	return s;
