@@ -158,7 +158,8 @@ static void metrics_chains(struct pf_buf *o, const struct status_view *v)
 		EACH_HAPROXY(pf_buf_printf(o, fam "{haproxy=\"%s\"} " fmt "\n", hp->name, value);) \
 	} while (0)
 
-static void metrics_haproxy(struct pf_buf *o, const struct status_view *v)
+/* What the controller did to each instance. */
+static void metrics_reconcile(struct pf_buf *o, const struct status_view *v)
 {
 	static const char *const kinds[STATUS_ACT_KINDS] = {"state", "weight", "addr",
 	                                                    "shutdown_sessions"};
@@ -177,6 +178,16 @@ static void metrics_haproxy(struct pf_buf *o, const struct status_view *v)
 	                 o,
 	                 "polkfura_ctl_reconcile_errors_total{haproxy=\"%s\",reason=\"%s\"} %llu\n",
 	                 hp->name, errs[e], (unsigned long long)hp->errors[e]);)
+	HAPROXY_FAMILY("polkfura_ctl_reconcile_last_success_timestamp_seconds", "gauge",
+	               "When the last round on this instance that ended without error began "
+	               "(read, and written when this controller holds the claim); 0 before the "
+	               "first.",
+	               "%.3f", (double)hp->last_ok_ms / 1000.0);
+}
+
+/* What each instance shows. */
+static void metrics_haproxy(struct pf_buf *o, const struct status_view *v)
+{
 	HAPROXY_FAMILY("polkfura_ctl_haproxy_up", "gauge",
 	               "1 when the last runtime API exchange worked.", "%d",
 	               hp->up && hp->has_info);
@@ -196,11 +207,6 @@ static void metrics_haproxy(struct pf_buf *o, const struct status_view *v)
 	HAPROXY_FAMILY("polkfura_ctl_haproxy_state_file_errors_total", "counter",
 	               "Failed writes of HAProxy's server-state file (retried every round).",
 	               "%llu", (unsigned long long)hp->state_file_errors);
-	HAPROXY_FAMILY("polkfura_ctl_reconcile_last_success_timestamp_seconds", "gauge",
-	               "When the last round on this instance that ended without error began "
-	               "(read, and written when this controller holds the claim); 0 before the "
-	               "first.",
-	               "%.3f", (double)hp->last_ok_ms / 1000.0);
 }
 #undef HAPROXY_FAMILY
 #undef EACH_HAPROXY
@@ -301,6 +307,7 @@ char *status_render_metrics(const struct status_view *v, size_t *len)
 
 	metrics_nodes(o, v);
 	metrics_chains(o, v);
+	metrics_reconcile(o, v);
 	metrics_haproxy(o, v);
 	metrics_probes(o, v);
 	metrics_db(o, v);
