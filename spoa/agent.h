@@ -52,8 +52,8 @@ struct agent_settings {
 /*
  * Upper bounds (ns) of the processing-time histogram: a small call takes
  * well under a microsecond, a batch of 100 a few, a 64 KiB body up to about
- * 120 us, the largest --max-body (16 MiB) some tens of milliseconds
- * (README, "Benchmarks": 0.2-2 ns per byte).
+ * 120 us, the largest --max-body (16 MiB) 3-34 ms at the classifier's
+ * 0.2-2 ns per byte (README, "Benchmarks").
  */
 #define AGENT_PROC_BUCKETS 13
 extern const uint64_t agent_proc_bounds_ns[AGENT_PROC_BUCKETS];
