@@ -221,6 +221,41 @@ static int check_families(const char *path, char *out, size_t outlen)
  * not check (issue 11: the controller's /metrics used to print the HELP and
  * TYPE lines of several families, then their samples interleaved).
  */
+/*
+ * The families of <path> that have a # TYPE line and no sample, joined into
+ * <out>: the fixture is meant to make every family print something.
+ */
+static int empty_families(const char *path, char *out, size_t outlen)
+{
+	char *text = h_read_file(path, NULL), fam[256] = "";
+	int empty = 0;
+	bool seen = true;
+
+	ck_assert_ptr_nonnull(text);
+	out[0] = '\0';
+	for (char *line = text, *nl; line != NULL && *line != '\0'; line = nl) {
+		nl = strchr(line, '\n');
+		if (nl != NULL)
+			*nl++ = '\0';
+		if (strncmp(line, "# TYPE ", 7) == 0) {
+			if (!seen) {
+				empty++;
+				snprintf(out + strlen(out), outlen - strlen(out), " %s", fam);
+			}
+			snprintf(fam, sizeof(fam), "%.*s", (int)strcspn(line + 7, " "), line + 7);
+			seen = false;
+		} else if (line[0] != '#') {
+			seen = true;
+		}
+	}
+	if (!seen) {
+		empty++;
+		snprintf(out + strlen(out), outlen - strlen(out), " %s", fam);
+	}
+	free(text);
+	return empty;
+}
+
 START_TEST(test_families_grouped)
 {
 	char out[8192];
@@ -232,6 +267,11 @@ START_TEST(test_families_grouped)
 	ck_assert_msg(rc == 0, "HAProxy /metrics:\n%s", out);
 	rc = check_families(scrape_ctl, out, sizeof(out));
 	ck_assert_msg(rc == 0, "polkfura-ctl /metrics:\n%s", out);
+	/* And none is only a HELP and a TYPE line: each of ours was checked with samples. */
+	ck_assert_msg(empty_families(scrape_ctl, out, sizeof(out)) == 0,
+	              "polkfura-ctl families without a sample:%s", out);
+	ck_assert_msg(empty_families(scrape_agent, out, sizeof(out)) == 0,
+	              "polkfura-spoa families without a sample:%s", out);
 }
 END_TEST
 
