@@ -62,7 +62,8 @@ UNIT_DEPS_ctl_cfg := ctl/cfg_url
 UNIT_DEPS_spool := ctl/db/reccodec
 UNIT_DEPS_logline := ctl/stats/syslog
 UNIT_DEPS_agg := ctl/stats/hist ctl/stats/logline ctl/stats/syslog
-UNIT_DEPS_report_render := ctl/report/report_fmt ctl/report/report_html
+UNIT_DEPS_report_render := ctl/report/report_fmt ctl/report/report_html ctl/usage/capacity_render \
+	ctl/usage/usage_table
 # Unit tests link their module, libpfcommon and cJSON only: a pure module that
 # reached for libev, libcurl or libmicrohttpd would not link. The poller is I/O.
 UNIT_LIBS_poller := -lev -lcurl -lmicrohttpd -lpthread

@@ -234,7 +234,7 @@ int report_db_read(const struct migrate_opts *o, const struct report_query *q, s
 
 	*hold = h;
 	*out = (struct report){q->from_ms, q->to_ms, false, q->region, q->chain, NULL, 0, NULL,
-	                       0,          NULL,     0,     NULL,      0,        NULL, 0};
+	                       0,          NULL,     0,     NULL,      0,        NULL, 0, NULL};
 	if (h == NULL) {
 		pf_errf(err, errlen, "out of memory");
 		return 1;

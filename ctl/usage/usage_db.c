@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libpq for `polkfura-ctl usage` (see usage_db.h). Every statement is a
+ * fixed text but for the column the keys are grouped by, which comes from
+ * a table here, never from the command line; the window and the filters
+ * are parameters. Sums of bigint come back as numeric text and are read
+ * with strtoull.
+ */
+#include "ctl/usage/usage_db.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "common/text.h"
+#include "ctl/db/dbconn.h"
+#include "ctl/report/report_fmt.h"
+
+struct usage_db {
+	PGresult *groups, *minutes;
+	struct usage_group *g;
+	struct cap_minute *m;
+};
+
+#define WHERE                                                                                      \
+	"minute >= $1::timestamptz AND minute < $2::timestamptz "                                  \
+	"AND ($3::text IS NULL OR region = $3) AND ($4::text IS NULL OR chain = $4)"
+
+/*
+ * Per key: the sums, then the merged buckets as two lists in the order of
+ * the bounds. %s is the key's column.
+ */
+static const char groups_sql[] =
+    "WITH w AS (SELECT * FROM rpc_minutes WHERE " WHERE "), "
+    "g AS (SELECT chain, %s AS key, overflow, sum(requests) AS requests, sum(errors) AS errors, "
+    "sum(calls) AS calls, sum(bytes) AS bytes, sum(node_ms) AS node_ms, "
+    "sum(ta_sum_ms) AS ta_sum_ms FROM w GROUP BY 1, 2, 3), "
+    "b AS (SELECT chain, %s AS key, overflow, u.le, sum(u.c) AS c "
+    "FROM w, unnest(w.ta_le_ms, w.ta_counts) AS u(le, c) GROUP BY 1, 2, 3, 4), "
+    "bl AS (SELECT chain, key, overflow, string_agg(le::text, ',' ORDER BY le) AS les, "
+    "string_agg(c::text, ',' ORDER BY le) AS cs FROM b GROUP BY 1, 2, 3) "
+    "SELECT g.chain, g.key, g.overflow, g.requests, g.errors, g.calls, g.bytes, g.node_ms, "
+    "g.ta_sum_ms, coalesce(bl.les, ''), coalesce(bl.cs, '') "
+    "FROM g LEFT JOIN bl USING (chain, key, overflow)";
+
+/* Per region, chain and minute: traffic (overflow rows name no chain) and nodes in rotation. */
+static const char minutes_sql[] =
+    "WITH r AS (SELECT region, chain, minute, sum(calls) AS calls, sum(node_ms) AS node_ms "
+    "FROM rpc_minutes WHERE NOT overflow AND chain <> '' AND " WHERE " GROUP BY 1, 2, 3), "
+    "s AS (SELECT region, chain, minute, nodes_in_rotation FROM minute_samples WHERE " WHERE ") "
+    "SELECT region, chain, (extract(epoch FROM minute) * 1000)::bigint, "
+    "coalesce(r.calls, 0), coalesce(r.node_ms, 0), coalesce(s.nodes_in_rotation, -1) "
+    "FROM r FULL JOIN s USING (region, chain, minute) ORDER BY 1, 2, 3";
+
+static uint64_t u64(const PGresult *r, int row, int col)
+{
+	return strtoull(PQgetvalue(r, row, col), NULL, 10);
+}
+
+/* Runs <sql>; returns 0 or -1 with "<what>: <server message>" in <err>. */
+static int run(PGconn *c, const char *sql, int n, const char *const *params, PGresult **out,
+               const char *what, char *err, size_t errlen)
+{
+	PGresult *r = PQexecParams(c, sql, n, NULL, params, NULL, NULL, 0);
+	ExecStatusType st = PQresultStatus(r);
+	char why[1024];
+
+	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
+		if (out != NULL)
+			*out = r;
+		else
+			PQclear(r);
+		return 0;
+	}
+	db_one_line(PQerrorMessage(c), why, sizeof(why));
+	pf_errf(err, errlen, "%s: %s%s", what, why,
+	        strstr(why, "rpc_minutes") != NULL && strstr(why, "does not exist") != NULL
+	            ? " (is sql/004_usage.sql applied? polkfura-ctl db migrate)"
+	            : "");
+	PQclear(r);
+	return -1;
+}
+
+static bool fill_groups(struct usage_db *h, struct usage_data *out)
+{
+	const PGresult *r = h->groups;
+	int n = PQntuples(r);
+
+	h->g = calloc((size_t)n + 1, sizeof(*h->g));
+	if (h->g == NULL)
+		return false;
+	for (int i = 0; i < n; i++) {
+		struct usage_group *g = &h->g[i];
+
+		g->chain = PQgetvalue(r, i, 0);
+		g->key = PQgetvalue(r, i, 1);
+		g->overflow = strcmp(PQgetvalue(r, i, 2), "t") == 0;
+		g->requests = u64(r, i, 3);
+		g->errors = u64(r, i, 4);
+		g->calls = u64(r, i, 5);
+		g->bytes = u64(r, i, 6);
+		g->node_ms = u64(r, i, 7);
+		hist_init(&g->ta);
+		if (!usage_hist_from_lists(&g->ta, PQgetvalue(r, i, 9), PQgetvalue(r, i, 10))) {
+			hist_init(&g->ta);
+			out->bad_rows++;
+		}
+		g->ta.sum_ms = u64(r, i, 8);
+	}
+	out->groups = h->g;
+	out->n_groups = (size_t)n;
+	return true;
+}
+
+static bool fill_minutes(struct usage_db *h, struct usage_data *out)
+{
+	const PGresult *r = h->minutes;
+	int n = PQntuples(r);
+
+	h->m = calloc((size_t)n + 1, sizeof(*h->m));
+	if (h->m == NULL)
+		return false;
+	for (int i = 0; i < n; i++)
+		h->m[i] = (struct cap_minute){PQgetvalue(r, i, 0),
+		                              PQgetvalue(r, i, 1),
+		                              strtoll(PQgetvalue(r, i, 2), NULL, 10),
+		                              u64(r, i, 3),
+		                              u64(r, i, 4),
+		                              (int)strtol(PQgetvalue(r, i, 5), NULL, 10)};
+	out->minutes = h->m;
+	out->n_minutes = (size_t)n;
+	return true;
+}
+
+static int read_all(PGconn *c, const struct usage_query *q, struct usage_db *h,
+                    struct usage_data *out, char *err, size_t errlen)
+{
+	/* The key's column; "time" ranks methods. */
+	static const char *const cols[USAGE_BY_COUNT] = {"method", "class", "status", "method"};
+	char from[RFMT_TIME_MAX], to[RFMT_TIME_MAX], sql[sizeof(groups_sql) + 32];
+	const char *p[4] = {rfmt_time(q->from_ms, from), rfmt_time(q->to_ms, to), q->region,
+	                    q->chain};
+
+	if (run(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, NULL, "BEGIN", err,
+	        errlen) == -1)
+		return -1;
+	if (q->groups) {
+		snprintf(sql, sizeof(sql), groups_sql, cols[q->by < USAGE_BY_COUNT ? q->by : 0],
+		         cols[q->by < USAGE_BY_COUNT ? q->by : 0]);
+		if (run(c, sql, 4, p, &h->groups, "rpc_minutes", err, errlen) == -1)
+			return -1;
+	}
+	if (q->capacity && run(c, minutes_sql, 4, p, &h->minutes, "rpc_minutes and minute_samples",
+	                       err, errlen) == -1)
+		return -1;
+	if (run(c, "COMMIT", 0, NULL, NULL, "COMMIT", err, errlen) == -1)
+		return -1;
+	if ((q->groups && !fill_groups(h, out)) || (q->capacity && !fill_minutes(h, out))) {
+		pf_errf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+int usage_db_read(const struct migrate_opts *o, const struct usage_query *q, struct usage_data *out,
+                  struct usage_db **hold, char *err, size_t errlen)
+{
+	struct usage_db *h = calloc(1, sizeof(*h));
+	PGconn *c;
+	int rc = 1;
+
+	*hold = h;
+	*out = (struct usage_data){0};
+	if (h == NULL) {
+		pf_errf(err, errlen, "out of memory");
+		return 1;
+	}
+	c = migrate_connect(o, &rc, err, errlen);
+	if (c == NULL)
+		return rc;
+	rc = read_all(c, q, h, out, err, errlen) == 0 ? 0 : 1;
+	PQfinish(c);
+	return rc;
+}
+
+void usage_db_free(struct usage_db *h)
+{
+	if (h == NULL)
+		return;
+	PQclear(h->groups);
+	PQclear(h->minutes);
+	free(h->g);
+	free(h->m);
+	free(h);
+}
