@@ -62,6 +62,10 @@ UNIT_DEPS_ctl_cfg := ctl/cfg_url
 UNIT_DEPS_spool := ctl/db/reccodec
 UNIT_DEPS_logline := ctl/stats/syslog
 UNIT_DEPS_agg := ctl/stats/hist ctl/stats/logline ctl/stats/syslog
+UNIT_DEPS_usage_capacity := ctl/usage/capacity
+UNIT_DEPS_usage_args := ctl/report/report_fmt
+UNIT_DEPS_usage_agg := ctl/stats/hist ctl/usage/usage_render ctl/usage/usage_table ctl/usage/usage_args \
+	ctl/report/report_fmt
 UNIT_DEPS_report_render := ctl/report/report_fmt ctl/report/report_html ctl/usage/capacity_render \
 	ctl/usage/usage_table
 # Unit tests link their module, libpfcommon and cJSON only: a pure module that
