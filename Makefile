@@ -90,12 +90,12 @@ HAPROXY_34 := $(PF_CACHE)/haproxy-3.4.0/haproxy
 # promtool, extracted from Debian's prometheus package by make deps (tools/deps.sh).
 PROMTOOL   ?= $(PF_CACHE)/prometheus/promtool
 # test_spoa_agent and test_spoa_attack start no HAProxy; test_ctl_admin tests the controller's
-# own HTTP server; test_db_migrate and test_report only the controller and PostgreSQL;
+# own HTTP server; test_db_migrate, test_report and test_usage only the controller and PostgreSQL;
 # test_db_writer the write path (through dbw_drive) and PostgreSQL; test_ctl_record what the
 # controller writes to PostgreSQL (HAProxy only serves as the stage there); test_ctl_probe the
 # controller's probes (HAProxy only stands for the other region's edge).
 HAP34_BINS ?= $(filter-out %/test_spoa_agent %/test_spoa_attack %/test_ctl_admin %/test_db_migrate \
-	%/test_db_writer %/test_report %/test_ctl_record %/test_ctl_probe,$(INTEG_BINS))
+	%/test_db_writer %/test_report %/test_usage %/test_ctl_record %/test_ctl_probe,$(INTEG_BINS))
 # The writer on a loop, steered by test_db_writer and db_bench.sh (tests/harness/dbw_drive.c).
 DBW_DRIVE  := $(BUILD)/tests/harness/dbw_drive
 
