@@ -905,6 +905,67 @@ static int cmd_database(const char *cmd, const char *node, const char *config, c
 	return note ? cmd_note(config, node) : cmd_db(node, config, sql_dir);
 }
 
+/*
+ * usage and report, after their flags are checked (<others>: a flag of
+ * another command was given). Returns -1 for another command, else the
+ * exit code.
+ */
+static int cmd_usage_or_report(const char *cmd, const char *config, struct usage_args *ua,
+                               const char *const *ro, bool others)
+{
+	int rc = usage_flags(cmd, ua, ro, others);
+
+	if (rc != -1)
+		return rc != 0 ? rc : cmd_usage(config, ua);
+	rc = report_usage(cmd, ro, others);
+	if (rc != -1)
+		return rc != 0 ? rc : cmd_report(config, ro, ua);
+	return -1;
+}
+
+/*
+ * The options of report (into <ro>), usage and the capacity model (into
+ * <ua>); false for any other <opt>.
+ */
+static bool usage_opt(int opt, const char *arg, struct usage_args *ua, const char **ro)
+{
+	switch (opt) {
+	case 'F':
+	case 'T':
+	case 'O':
+	case 'R':
+	case 'C':
+		ro[strchr(REPORT_OPTS, opt) - REPORT_OPTS] = arg;
+		return true;
+	case 'S':
+		ua->since = arg;
+		return true;
+	case 'U':
+		ua->until = arg;
+		return true;
+	case 'B':
+		ua->by = arg;
+		return true;
+	case 'N':
+		ua->top = arg;
+		return true;
+	case 'K':
+		ua->capacity = true;
+		return true;
+	case 'P':
+		ua->node_capacity = arg;
+		return true;
+	case 'G':
+		ua->target_util = arg;
+		return true;
+	case 'M':
+		ua->min_minutes = arg;
+		return true;
+	default:
+		return false;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -968,37 +1029,7 @@ int main(int argc, char **argv)
 		case 's':
 			sql_dir = optarg;
 			break;
-		case 'F':
-		case 'T':
-		case 'O':
-		case 'R':
-		case 'C':
-			ro[strchr(REPORT_OPTS, opt) - REPORT_OPTS] = optarg;
-			break;
-		case 'S':
-			ua.since = optarg;
-			break;
-		case 'U':
-			ua.until = optarg;
-			break;
-		case 'B':
-			ua.by = optarg;
-			break;
-		case 'N':
-			ua.top = optarg;
-			break;
-		case 'K':
-			ua.capacity = true;
-			break;
-		case 'P':
-			ua.node_capacity = optarg;
-			break;
-		case 'G':
-			ua.target_util = optarg;
-			break;
-		case 'M':
-			ua.min_minutes = optarg;
-			break;
+
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -1009,6 +1040,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, "polkfura-ctl: %s: missing value\n", argv[optind - 1]);
 			return 2;
 		default:
+			if (usage_opt(opt, optarg, &ua, ro))
+				break;
 			fprintf(stderr, "polkfura-ctl: %s: unknown option (see --help)\n",
 			        argv[optind - 1]);
 			return 2;
@@ -1022,16 +1055,11 @@ int main(int argc, char **argv)
 		rc = flag_usage(cmd, check_haproxy, sql_dir);
 	if (rc != 0)
 		return rc;
-	rc = usage_flags(cmd, &ua, ro,
-	                 url != NULL || token_file != NULL || raw || reason != NULL || force ||
-	                     sql_dir != NULL || check_haproxy);
+	rc = cmd_usage_or_report(cmd, config, &ua, ro,
+	                         url != NULL || token_file != NULL || raw || reason != NULL ||
+	                             force || sql_dir != NULL || check_haproxy);
 	if (rc != -1)
-		return rc != 0 ? rc : cmd_usage(config, &ua);
-	rc = report_usage(cmd, ro,
-	                  url != NULL || token_file != NULL || raw || reason != NULL || force ||
-	                      sql_dir != NULL || check_haproxy);
-	if (rc != -1)
-		return rc != 0 ? rc : cmd_report(config, ro, &ua);
+		return rc;
 	rc = cmd_database(cmd, node, config, sql_dir,
 	                  url != NULL || token_file != NULL || raw || reason != NULL || force);
 	if (rc != -1)

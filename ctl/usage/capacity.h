@@ -24,7 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CAP_MAX_NODES 6
+#define CAP_MAX_NODES 6u
 
 /* The defaults of the model's parameters (--node-capacity, --target-util, --min-minutes). */
 #define CAP_DEFAULT_NODE_CAPACITY 4.0
