@@ -1,21 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The capacity model (see capacity.h). Node time stays in integer
- * milliseconds until the last division, so that the peak minute is found
- * exactly and the ceiling of "needed" is not pushed up by a rounding error
- * (1.0000000001 nodes would otherwise become 2).
+ * The capacity model (see capacity.h). The peak minute's node time comes
+ * in integer milliseconds; the ceiling of "needed" allows for the rounding
+ * error of the divisions (3.0000000000000004 nodes would otherwise become
+ * 4).
  */
 #include "ctl/usage/capacity.h"
 
-#include <stdbool.h>
 #include <string.h>
 
 #define MINUTE_MS 60000.0
-
-static bool same_pair(const struct cap_minute *a, const struct cap_minute *b)
-{
-	return strcmp(a->region, b->region) == 0 && strcmp(a->chain, b->chain) == 0;
-}
 
 /* ceil(<x>), where <x> is a quotient of exact integers that a double may carry 1e-9 over. */
 static unsigned ceil_count(double x)
@@ -48,59 +42,29 @@ static void suggest(struct cap_result *r, const struct cap_params *p)
 	    (1.0 - r->peak_demand / ((double)r->suggested * p->node_capacity)) * 100.0;
 }
 
-/* The result of the minutes <m>[0..<n>), all of one region and chain. */
-static void one_pair(const struct cap_minute *m, size_t n, const struct cap_params *p,
-                     struct cap_result *r)
+void capacity_compute(const struct cap_sums *s, size_t n, const struct cap_params *p,
+                      struct cap_result *out)
 {
-	uint64_t peak_calls = 0, peak_node_ms = 0;
-	double load_sum = 0;
-
-	memset(r, 0, sizeof(*r));
-	r->region = m[0].region;
-	r->chain = m[0].chain;
 	for (size_t i = 0; i < n; i++) {
-		const struct cap_minute *x = &m[i];
+		const struct cap_sums *x = &s[i];
+		struct cap_result *r = &out[i];
 
-		r->minutes++;
-		r->calls += x->calls;
-		r->node_ms += x->node_ms;
-		if (i == 0 || x->calls > peak_calls ||
-		    (x->calls == peak_calls && x->minute_ms < r->peak_minute_ms)) {
-			peak_calls = x->calls;
-			r->peak_minute_ms = x->minute_ms;
-		}
-		if (x->node_ms > peak_node_ms)
-			peak_node_ms = x->node_ms;
-		if (x->nodes > 0) {
-			double load = (double)x->node_ms / MINUTE_MS / x->nodes;
-
-			r->load_minutes++;
-			load_sum += load;
-			if (load > r->peak_load)
-				r->peak_load = load;
-		} else if (x->calls > 0) {
-			r->unserved_minutes++;
-		}
+		memset(r, 0, sizeof(*r));
+		r->region = x->region;
+		r->chain = x->chain;
+		r->minutes = x->minutes;
+		r->load_minutes = x->load_minutes;
+		r->unserved_minutes = x->unserved_minutes;
+		r->calls = x->calls;
+		r->node_ms = x->node_ms;
+		if (x->minutes > 0)
+			r->avg_cps = (double)x->calls / ((double)x->minutes * 60.0);
+		r->peak_cps = (double)x->peak_calls / 60.0;
+		r->peak_minute_ms = x->peak_minute_ms;
+		if (x->load_minutes > 0)
+			r->avg_load = x->load_sum_ms / MINUTE_MS / x->load_minutes;
+		r->peak_load = x->peak_load_ms / MINUTE_MS;
+		r->peak_demand = (double)x->peak_node_ms / MINUTE_MS;
+		suggest(r, p);
 	}
-	r->avg_cps = (double)r->calls / ((double)r->minutes * 60.0);
-	r->peak_cps = (double)peak_calls / 60.0;
-	r->avg_load = r->load_minutes > 0 ? load_sum / r->load_minutes : 0;
-	r->peak_demand = (double)peak_node_ms / MINUTE_MS;
-	suggest(r, p);
-}
-
-size_t capacity_compute(const struct cap_minute *m, size_t n, const struct cap_params *p,
-                        struct cap_result *out)
-{
-	size_t k = 0;
-
-	for (size_t i = 0; i < n;) {
-		size_t j = i + 1;
-
-		while (j < n && same_pair(&m[i], &m[j]))
-			j++;
-		one_pair(m + i, j - i, p, &out[k++]);
-		i = j;
-	}
-	return k;
 }

@@ -39,15 +39,22 @@ struct cap_params {
 };
 
 /*
- * One minute of one region and chain: the rpc_minutes rows of every
- * controller of the region summed (overflow rows, which name no chain, left
- * out), and the minute_samples row of that minute.
+ * The sums of one region and chain over the window (usage_db.c computes
+ * them in SQL). A minute of it is one with traffic or a minute_samples row;
+ * its traffic is the rpc_minutes rows of every controller of the region
+ * added up, overflow rows (which name no chain) left out.
  */
-struct cap_minute {
+struct cap_sums {
 	const char *region, *chain; /* borrowed */
-	int64_t minute_ms;
+	unsigned minutes;           /* minutes with traffic or a sample */
+	unsigned load_minutes;      /* of which with nodes in rotation (> 0) */
+	unsigned unserved_minutes;  /* with calls but no node in rotation (0 or no sample) */
 	uint64_t calls, node_ms;
-	int nodes; /* nodes_in_rotation; -1 when the minute has no sample */
+	uint64_t peak_calls;    /* the most calls of one minute */
+	int64_t peak_minute_ms; /* the first minute with peak_calls */
+	uint64_t peak_node_ms;  /* the most node time of one minute */
+	double load_sum_ms;     /* sum over the load minutes of node_ms / nodes_in_rotation */
+	double peak_load_ms;    /* the largest of those */
 };
 
 enum cap_verdict {
@@ -57,7 +64,7 @@ enum cap_verdict {
 };
 
 struct cap_result {
-	const char *region, *chain; /* borrowed from the cap_minute rows */
+	const char *region, *chain; /* borrowed from the cap_sums */
 	unsigned minutes;           /* minutes with traffic or a sample */
 	unsigned load_minutes;      /* of which with nodes in rotation */
 	unsigned unserved_minutes;  /* with calls but no node in rotation (0 or no sample) */
@@ -72,13 +79,8 @@ struct cap_result {
 	double headroom_pct; /* at suggested nodes (negative when CAP_OVER); 0 when CAP_THIN */
 };
 
-/*
- * The estimate of each region and chain of the <n> minutes <m>, which
- * hold the minutes of one (region, chain) next to each other (any order
- * inside), into <out> (room for <n> results), in the order they come.
- * Returns the number of results.
- */
-size_t capacity_compute(const struct cap_minute *m, size_t n, const struct cap_params *p,
-                        struct cap_result *out);
+/* The estimate of each of the <n> sums <s> into <out> (room for <n>), in the same order. */
+void capacity_compute(const struct cap_sums *s, size_t n, const struct cap_params *p,
+                      struct cap_result *out);
 
 #endif

@@ -156,7 +156,7 @@ static int print_keys(const struct usage_args *a, const struct plan *pl, struct 
 static int print_capacity(const struct plan *pl, const struct usage_data *d, FILE *out, char *err,
                           size_t errlen)
 {
-	struct cap_result *r = calloc(d->n_minutes + 1, sizeof(*r));
+	struct cap_result *r = calloc(d->n_sums + 1, sizeof(*r));
 	struct cap_view v;
 	size_t len = 0;
 	char *text;
@@ -166,8 +166,8 @@ static int print_capacity(const struct plan *pl, const struct usage_data *d, FIL
 		pf_errf(err, errlen, "out of memory");
 		return 1;
 	}
-	v = (struct cap_view){pl->from, pl->to, &pl->cap, r,
-	                      capacity_compute(d->minutes, d->n_minutes, &pl->cap, r)};
+	capacity_compute(d->sums, d->n_sums, &pl->cap, r);
+	v = (struct cap_view){pl->from, pl->to, &pl->cap, r, d->n_sums};
 	text = capacity_render(&v, pl->fmt, &len);
 	rc = write_all(out, text, len, err, errlen);
 	free(r);
@@ -229,13 +229,14 @@ int usage_capacity_read(const struct migrate_opts *o, int64_t from_ms, int64_t t
 	rc = usage_db_read(o, &q, &d, &h->db, err, errlen);
 	if (rc != 0)
 		return rc;
-	h->results = calloc(d.n_minutes + 1, sizeof(*h->results));
+	h->results = calloc(d.n_sums + 1, sizeof(*h->results));
 	if (h->results == NULL) {
 		pf_errf(err, errlen, "out of memory");
 		return 1;
 	}
+	capacity_compute(d.sums, d.n_sums, p, h->results);
 	view->results = h->results;
-	view->n = capacity_compute(d.minutes, d.n_minutes, p, h->results);
+	view->n = d.n_sums;
 	return 0;
 }
 

@@ -19,9 +19,9 @@
 #include "ctl/report/report_fmt.h"
 
 struct usage_db {
-	PGresult *groups, *minutes;
+	PGresult *groups, *sums;
 	struct usage_group *g;
-	struct cap_minute *m;
+	struct cap_sums *s;
 };
 
 #define WHERE                                                                                      \
@@ -45,14 +45,38 @@ static const char groups_sql[] =
     "g.ta_sum_ms, coalesce(bl.les, ''), coalesce(bl.cs, '') "
     "FROM g LEFT JOIN bl USING (chain, key, overflow)";
 
-/* Per region, chain and minute: traffic (overflow rows name no chain) and nodes in rotation. */
-static const char minutes_sql[] =
+/*
+ * Per region and chain, the sums of capacity.h's struct cap_sums. The
+ * traffic is summed per minute first (every controller of the region, no
+ * overflow rows); only those minutes are matched with their sample,
+ * through minute_samples' unique (region, chain, minute) index, and the
+ * samples are otherwise only counted: a year of samples is one scan, not a
+ * join or a sort. The peak minute is the first with the most calls, or the
+ * first minute of any data when no minute has calls.
+ */
+static const char sums_sql[] =
     "WITH r AS (SELECT region, chain, minute, sum(calls) AS calls, sum(node_ms) AS node_ms "
     "FROM rpc_minutes WHERE NOT overflow AND chain <> '' AND " WHERE " GROUP BY 1, 2, 3), "
-    "s AS (SELECT region, chain, minute, nodes_in_rotation FROM minute_samples WHERE " WHERE ") "
-    "SELECT region, chain, (extract(epoch FROM minute) * 1000)::bigint, "
-    "coalesce(r.calls, 0), coalesce(r.node_ms, 0), coalesce(s.nodes_in_rotation, -1) "
-    "FROM r FULL JOIN s USING (region, chain, minute) ORDER BY 1, 2, 3";
+    "t AS (SELECT r.*, s.nodes_in_rotation AS nodes, "
+    "max(r.calls) OVER (PARTITION BY r.region, r.chain) AS peak FROM r LEFT JOIN minute_samples s "
+    "ON s.region = r.region AND s.chain = r.chain AND s.minute = r.minute), "
+    "ta AS (SELECT region, chain, count(*) FILTER (WHERE nodes IS NULL) AS unsampled, "
+    "count(*) FILTER (WHERE coalesce(nodes, 0) = 0 AND calls > 0) AS unserved, "
+    "sum(calls) AS calls, sum(node_ms) AS node_ms, max(calls) AS peak_calls, "
+    "max(node_ms) AS peak_node_ms, min(minute) FILTER (WHERE calls = peak) AS peak_minute, "
+    "min(minute) AS first_minute, "
+    "sum(node_ms::float8 / nodes) FILTER (WHERE nodes > 0) AS load_sum, "
+    "max(node_ms::float8 / nodes) FILTER (WHERE nodes > 0) AS peak_load FROM t GROUP BY 1, 2), "
+    "sa AS (SELECT region, chain, count(*) AS samples, "
+    "count(*) FILTER (WHERE nodes_in_rotation > 0) AS with_nodes, min(minute) AS first_minute "
+    "FROM minute_samples WHERE " WHERE " GROUP BY 1, 2) "
+    "SELECT region, chain, coalesce(sa.samples, 0) + coalesce(ta.unsampled, 0), "
+    "coalesce(sa.with_nodes, 0), coalesce(ta.unserved, 0), coalesce(ta.calls, 0), "
+    "coalesce(ta.node_ms, 0), coalesce(ta.peak_calls, 0), (extract(epoch FROM CASE WHEN "
+    "coalesce(ta.peak_calls, 0) > 0 THEN ta.peak_minute ELSE least(sa.first_minute, "
+    "ta.first_minute) END) * 1000)::bigint, coalesce(ta.peak_node_ms, 0), "
+    "coalesce(ta.load_sum, 0), coalesce(ta.peak_load, 0) "
+    "FROM ta FULL JOIN sa USING (region, chain) ORDER BY 1, 2";
 
 static uint64_t u64(const PGresult *r, int row, int col)
 {
@@ -114,23 +138,29 @@ static bool fill_groups(struct usage_db *h, struct usage_data *out)
 	return true;
 }
 
-static bool fill_minutes(struct usage_db *h, struct usage_data *out)
+static bool fill_sums(struct usage_db *h, struct usage_data *out)
 {
-	const PGresult *r = h->minutes;
+	const PGresult *r = h->sums;
 	int n = PQntuples(r);
 
-	h->m = calloc((size_t)n + 1, sizeof(*h->m));
-	if (h->m == NULL)
+	h->s = calloc((size_t)n + 1, sizeof(*h->s));
+	if (h->s == NULL)
 		return false;
 	for (int i = 0; i < n; i++)
-		h->m[i] = (struct cap_minute){PQgetvalue(r, i, 0),
-		                              PQgetvalue(r, i, 1),
-		                              strtoll(PQgetvalue(r, i, 2), NULL, 10),
-		                              u64(r, i, 3),
-		                              u64(r, i, 4),
-		                              (int)strtol(PQgetvalue(r, i, 5), NULL, 10)};
-	out->minutes = h->m;
-	out->n_minutes = (size_t)n;
+		h->s[i] = (struct cap_sums){PQgetvalue(r, i, 0),
+		                            PQgetvalue(r, i, 1),
+		                            (unsigned)u64(r, i, 2),
+		                            (unsigned)u64(r, i, 3),
+		                            (unsigned)u64(r, i, 4),
+		                            u64(r, i, 5),
+		                            u64(r, i, 6),
+		                            u64(r, i, 7),
+		                            strtoll(PQgetvalue(r, i, 8), NULL, 10),
+		                            u64(r, i, 9),
+		                            strtod(PQgetvalue(r, i, 10), NULL),
+		                            strtod(PQgetvalue(r, i, 11), NULL)};
+	out->sums = h->s;
+	out->n_sums = (size_t)n;
 	return true;
 }
 
@@ -152,12 +182,12 @@ static int read_all(PGconn *c, const struct usage_query *q, struct usage_db *h,
 		if (run(c, sql, 4, p, &h->groups, "rpc_minutes", err, errlen) == -1)
 			return -1;
 	}
-	if (q->capacity && run(c, minutes_sql, 4, p, &h->minutes, "rpc_minutes and minute_samples",
-	                       err, errlen) == -1)
+	if (q->capacity &&
+	    run(c, sums_sql, 4, p, &h->sums, "rpc_minutes and minute_samples", err, errlen) == -1)
 		return -1;
 	if (run(c, "COMMIT", 0, NULL, NULL, "COMMIT", err, errlen) == -1)
 		return -1;
-	if ((q->groups && !fill_groups(h, out)) || (q->capacity && !fill_minutes(h, out))) {
+	if ((q->groups && !fill_groups(h, out)) || (q->capacity && !fill_sums(h, out))) {
 		pf_errf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -190,8 +220,8 @@ void usage_db_free(struct usage_db *h)
 	if (h == NULL)
 		return;
 	PQclear(h->groups);
-	PQclear(h->minutes);
+	PQclear(h->sums);
 	free(h->g);
-	free(h->m);
+	free(h->s);
 	free(h);
 }

@@ -2,9 +2,9 @@
 /*
  * The reads of `polkfura-ctl usage` and of the report's capacity section:
  * rpc_minutes (sql/004_usage.sql) summed per key in SQL, with each key's
- * %Ta buckets merged there too, and the per-minute sums of calls and node
- * time of each region and chain next to the nodes in rotation of
- * minute_samples (sql/001_schema.sql). Through libpq's synchronous API (a
+ * %Ta buckets merged there too, and the capacity sums of each region and
+ * chain (capacity.h's struct cap_sums) from the per-minute traffic and the
+ * nodes in rotation of minute_samples (sql/001_schema.sql). Through libpq's synchronous API (a
  * CLI command), in one read-only repeatable-read transaction. The figures
  * are computed by the pure modules (usage_agg.h, capacity.h).
  */
@@ -32,9 +32,9 @@ struct usage_query {
 struct usage_data {
 	struct usage_group *groups; /* unranked */
 	size_t n_groups;
-	size_t bad_rows;            /* groups whose histogram was refused (usage_hist_from_lists) */
-	struct cap_minute *minutes; /* ordered by region, chain, minute */
-	size_t n_minutes;
+	size_t bad_rows;       /* groups whose histogram was refused (usage_hist_from_lists) */
+	struct cap_sums *sums; /* per region and chain, in that order */
+	size_t n_sums;
 };
 
 /*

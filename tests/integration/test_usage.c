@@ -538,6 +538,42 @@ START_TEST(test_capacity_and_report)
 }
 END_TEST
 
+START_TEST(test_capacity_unsampled)
+{
+	cJSON *u;
+	const cJSON *c;
+
+	load();
+	/* Traffic of a chain that has no sample at all: its minute counts, unserved. */
+	sql("INSERT INTO rpc_minutes (id, region, controller, minute, chain, method, class, "
+	    "status, "
+	    "requests, errors, calls, bytes, node_ms, ta_count, ta_sum_ms) VALUES ('r11', 'us', "
+	    "'c3', '2026-11-01T10:03:00Z', 'westend', 'system_health', 'read', '2xx', 12, 0, 12, "
+	    "10, 600, 0, 0)");
+	u = json_of("usage", "--capacity --format json " MODEL " " WINDOW);
+	c = get(get(u, "capacity"), "chains");
+	ck_assert_int_eq(cJSON_GetArraySize(c), 4);
+	/* The others are as before. */
+	ck_assert_str_eq(str(cJSON_GetArrayItem(c, 2), "chain"), "polkadot");
+	ck_assert_double_eq_tol(num(cJSON_GetArrayItem(c, 0), "avg_calls_per_s"), 0.467, 1e-9);
+	/* us/westend: 1 minute, 12 calls = 0.200/s at 10:03, no load minute, 600 ms = 0.010. */
+	c = cJSON_GetArrayItem(c, 3);
+	ck_assert_str_eq(str(c, "region"), "us");
+	ck_assert_str_eq(str(c, "chain"), "westend");
+	ck_assert_double_eq(num(c, "minutes"), 1);
+	ck_assert_double_eq(num(c, "load_minutes"), 0);
+	ck_assert_double_eq(num(c, "unserved_minutes"), 1);
+	ck_assert_double_eq_tol(num(c, "avg_calls_per_s"), 0.2, 1e-9);
+	ck_assert_double_eq_tol(num(c, "peak_calls_per_s"), 0.2, 1e-9);
+	ck_assert_str_eq(str(c, "peak_minute"), "2026-11-01T10:03:00Z");
+	ck_assert_double_eq(num(c, "avg_node_load"), 0);
+	ck_assert_double_eq(num(c, "peak_node_load"), 0);
+	ck_assert_double_eq_tol(num(c, "peak_demand"), 0.01, 1e-9);
+	ck_assert_str_eq(str(c, "verdict"), "thin");
+	cJSON_Delete(u);
+}
+END_TEST
+
 START_TEST(test_bad_usage)
 {
 	static const struct {
@@ -626,6 +662,7 @@ static Suite *usage_suite(void)
 	tcase_add_test(tc, test_table);
 	tcase_add_test(tc, test_relative_window);
 	tcase_add_test(tc, test_capacity_and_report);
+	tcase_add_test(tc, test_capacity_unsampled);
 	tcase_add_test(tc, test_bad_usage);
 	tcase_add_test(tc, test_database_trouble);
 	suite_add_tcase(s, tc);

@@ -4,8 +4,10 @@
  * capacity.h (the arithmetic is in each case's comment): a plain
  * suggestion, a quotient that is a whole number (no extra node from a
  * rounding error), the min_ready floor, the clamp at 6, a min_ready above
- * 6, too little data, minutes with no node in rotation or no sample, no
- * minutes at all, and two regions kept apart.
+ * 6, too little data, averages over the minutes and the load minutes, no
+ * minutes at all, and the results in the order of the sums. What makes
+ * the sums of the minutes (unserved minutes, minutes without a sample) is
+ * SQL, checked by test_usage.
  */
 #include <stdint.h>
 #include <string.h>
@@ -23,10 +25,12 @@ static struct cap_params params(double cap, double util, unsigned min_minutes, u
 	return (struct cap_params){cap, util, min_minutes, min_ready};
 }
 
-/* eu/polkadot, two minutes: 600 calls, 360,000 node-ms, 3 nodes; then 1200, 240,000, 2. */
-static const struct cap_minute two[] = {
-    {"eu", "polkadot", M0, 600, 360000, 3},
-    {"eu", "polkadot", M0 + MIN, 1200, 240000, 2},
+/*
+ * eu/polkadot, two minutes: 600 calls, 360,000 node-ms, 3 nodes (120,000
+ * per node); then 1200 calls, 240,000 node-ms, 2 nodes (120,000 per node).
+ */
+static const struct cap_sums two[] = {
+    {"eu", "polkadot", 2, 2, 0, 1800, 600000, 1200, M0 + MIN, 360000, 240000, 120000},
 };
 
 START_TEST(test_plain)
@@ -34,7 +38,7 @@ START_TEST(test_plain)
 	struct cap_params p = params(4, 0.7, 2, 0);
 	struct cap_result r[2];
 
-	ck_assert_uint_eq(capacity_compute(two, 2, &p, r), 1);
+	capacity_compute(two, 1, &p, r);
 	ck_assert_str_eq(r[0].region, "eu");
 	ck_assert_str_eq(r[0].chain, "polkadot");
 	ck_assert_uint_eq(r[0].minutes, 2);
@@ -64,15 +68,16 @@ START_TEST(test_whole_quotient)
 	struct cap_params p = params(4, 0.5, 2, 0);
 	struct cap_result r[2];
 
-	ck_assert_uint_eq(capacity_compute(two, 2, &p, r), 1);
+	capacity_compute(two, 1, &p, r);
 	ck_assert_uint_eq(r[0].needed, 3);
 	ck_assert_uint_eq(r[0].suggested, 3);
 	/* 126,000 node-ms: 2.1 node-s/s; 2.1 / 0.7 is 3.0000000000000004 in doubles: 3, not 4. */
 	{
-		static const struct cap_minute m[] = {{"eu", "polkadot", M0, 60, 126000, 1}};
+		static const struct cap_sums m[] = {
+		    {"eu", "polkadot", 1, 1, 0, 60, 126000, 60, M0, 126000, 126000, 126000}};
 
 		p = params(1, 0.7, 1, 0);
-		ck_assert_uint_eq(capacity_compute(m, 1, &p, r), 1);
+		capacity_compute(m, 1, &p, r);
 		ck_assert_uint_eq(r[0].needed, 3);
 		ck_assert_double_eq_tol(r[0].headroom_pct, 30.0, 1e-9);
 	}
@@ -85,14 +90,14 @@ START_TEST(test_min_ready_floor)
 	struct cap_params p = params(4, 0.7, 2, 4);
 	struct cap_result r[2];
 
-	ck_assert_uint_eq(capacity_compute(two, 2, &p, r), 1);
+	capacity_compute(two, 1, &p, r);
 	ck_assert_int_eq(r[0].verdict, CAP_OK);
 	ck_assert_uint_eq(r[0].needed, 3);
 	ck_assert_uint_eq(r[0].suggested, 4);
 	ck_assert_double_eq_tol(r[0].headroom_pct, 62.5, 1e-9);
 	/* A min_ready of 8 is clamped at 6 without calling it a lack of capacity: 1 - 6/24. */
 	p = params(4, 0.7, 2, 8);
-	ck_assert_uint_eq(capacity_compute(two, 2, &p, r), 1);
+	capacity_compute(two, 1, &p, r);
 	ck_assert_int_eq(r[0].verdict, CAP_OK);
 	ck_assert_uint_eq(r[0].suggested, CAP_MAX_NODES);
 	ck_assert_double_eq_tol(r[0].headroom_pct, 75.0, 1e-9);
@@ -102,13 +107,13 @@ END_TEST
 START_TEST(test_clamp_at_six)
 {
 	/* 1,800,000 node-ms in a minute: 30 node-s/s; 30 / (4 * 0.5) = 15 nodes -> 6, over. */
-	static const struct cap_minute busy[] = {
-	    {"eu", "kusama", M0, 60, 1800000, 6},
+	static const struct cap_sums busy[] = {
+	    {"eu", "kusama", 1, 1, 0, 60, 1800000, 60, M0, 1800000, 300000, 300000},
 	};
 	struct cap_params p = params(4, 0.5, 1, 0);
 	struct cap_result r[1];
 
-	ck_assert_uint_eq(capacity_compute(busy, 1, &p, r), 1);
+	capacity_compute(busy, 1, &p, r);
 	ck_assert_int_eq(r[0].verdict, CAP_OVER);
 	ck_assert_uint_eq(r[0].needed, 15);
 	ck_assert_uint_eq(r[0].suggested, 6);
@@ -118,7 +123,7 @@ START_TEST(test_clamp_at_six)
 	ck_assert_double_eq_tol(r[0].peak_load, 5.0, 1e-12);
 	/* Exactly 6 needed (24 / 4 = 6) is not over. */
 	p = params(5, 1, 1, 0);
-	ck_assert_uint_eq(capacity_compute(busy, 1, &p, r), 1);
+	capacity_compute(busy, 1, &p, r);
 	ck_assert_int_eq(r[0].verdict, CAP_OK);
 	ck_assert_uint_eq(r[0].needed, 6);
 	ck_assert_uint_eq(r[0].suggested, 6);
@@ -131,7 +136,7 @@ START_TEST(test_thin)
 	struct cap_params p = params(4, 0.7, 3, 2);
 	struct cap_result r[2];
 
-	ck_assert_uint_eq(capacity_compute(two, 2, &p, r), 1);
+	capacity_compute(two, 1, &p, r);
 	ck_assert_int_eq(r[0].verdict, CAP_THIN);
 	ck_assert_uint_eq(r[0].suggested, 0);
 	ck_assert_double_eq(r[0].headroom_pct, 0);
@@ -140,28 +145,25 @@ START_TEST(test_thin)
 }
 END_TEST
 
-START_TEST(test_no_node_in_rotation)
+START_TEST(test_averages)
 {
 	/*
-	 * Minute 0: 3 nodes, 180,000 node-ms -> 1 per node. Minute 1: traffic,
-	 * 0 nodes. Minute 2: traffic, no sample. Minute 3: a sample, no
-	 * traffic, 0 nodes. Minute 4: no traffic, 2 nodes: load 0.
+	 * Five minutes: 3 nodes and 180,000 node-ms (60,000 per node); 120
+	 * calls with 0 nodes; traffic without a sample; a sample of 0 nodes; 2
+	 * nodes and no traffic (0 per node). Two load minutes, two unserved.
 	 */
-	static const struct cap_minute m[] = {
-	    {"eu", "polkadot", M0, 60, 180000, 3},
-	    {"eu", "polkadot", M0 + MIN, 120, 0, 0},
-	    {"eu", "polkadot", M0 + 2 * MIN, 30, 6000, -1},
-	    {"eu", "polkadot", M0 + 3 * MIN, 0, 0, 0},
-	    {"eu", "polkadot", M0 + 4 * MIN, 0, 0, 2},
+	static const struct cap_sums five[] = {
+	    {"eu", "polkadot", 5, 2, 2, 210, 186000, 120, M0 + MIN, 180000, 60000, 60000},
 	};
+	static const struct cap_sums none[] = {{"eu", "polkadot", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}};
 	struct cap_params p = params(4, 0.7, 5, 0);
-	struct cap_result r[5];
+	struct cap_result r[1];
 
-	ck_assert_uint_eq(capacity_compute(m, 5, &p, r), 1);
+	capacity_compute(five, 1, &p, r);
 	ck_assert_uint_eq(r[0].minutes, 5);
 	ck_assert_uint_eq(r[0].load_minutes, 2);
 	ck_assert_uint_eq(r[0].unserved_minutes, 2);
-	/* 210 calls / 300 s; peak 120 / 60. Loads 1 and 0: average 0.5. */
+	/* 210 calls / 300 s; peak 120 / 60. Per node: 60,000 / 60,000 / 2 minutes = 0.5. */
 	ck_assert_double_eq_tol(r[0].avg_cps, 0.7, 1e-12);
 	ck_assert_double_eq_tol(r[0].peak_cps, 2.0, 1e-12);
 	ck_assert_int_eq(r[0].peak_minute_ms, M0 + MIN);
@@ -169,6 +171,11 @@ START_TEST(test_no_node_in_rotation)
 	ck_assert_double_eq_tol(r[0].peak_load, 1.0, 1e-12);
 	/* Demand 3 node-s/s: 3 / 2.8 -> 2 nodes. */
 	ck_assert_uint_eq(r[0].suggested, 2);
+	/* No minute at all: zeros, no division by zero, too thin. */
+	capacity_compute(none, 1, &p, r);
+	ck_assert_double_eq(r[0].avg_cps, 0);
+	ck_assert_double_eq(r[0].avg_load, 0);
+	ck_assert_int_eq(r[0].verdict, CAP_THIN);
 }
 END_TEST
 
@@ -176,11 +183,11 @@ START_TEST(test_no_data)
 {
 	struct cap_params p = params(4, 0.7, 0, 0);
 	struct cap_result r[1];
-	static const struct cap_minute idle[] = {{"eu", "polkadot", M0, 0, 0, 2}};
+	static const struct cap_sums idle[] = {{"eu", "polkadot", 1, 1, 0, 0, 0, 0, M0, 0, 0, 0}};
 
-	ck_assert_uint_eq(capacity_compute(NULL, 0, &p, r), 0);
+	capacity_compute(NULL, 0, &p, r);
 	/* Samples without traffic: nothing needed, the floor of 1 node, all its capacity free. */
-	ck_assert_uint_eq(capacity_compute(idle, 1, &p, r), 1);
+	capacity_compute(idle, 1, &p, r);
 	ck_assert_int_eq(r[0].verdict, CAP_OK);
 	ck_assert_uint_eq(r[0].needed, 0);
 	ck_assert_uint_eq(r[0].suggested, 1);
@@ -189,29 +196,22 @@ START_TEST(test_no_data)
 }
 END_TEST
 
-START_TEST(test_pairs_apart)
+START_TEST(test_in_order)
 {
-	/* Same chain, two regions; then another chain: three results, in the order given. */
-	static const struct cap_minute m[] = {
-	    {"eu", "polkadot", M0, 60, 60000, 1},
-	    {"eu", "polkadot", M0 + MIN, 120, 60000, 1},
-	    {"us", "polkadot", M0, 600, 120000, 2},
-	    {"us", "westend", M0, 6, 0, 1},
+	static const struct cap_sums s[] = {
+	    {"eu", "polkadot", 2, 2, 0, 180, 120000, 120, M0, 60000, 60000, 60000},
+	    {"us", "polkadot", 1, 1, 0, 600, 120000, 600, M0, 120000, 60000, 60000},
 	};
 	struct cap_params p = params(4, 0.7, 1, 0);
-	struct cap_result r[4];
+	struct cap_result r[2];
 
-	ck_assert_uint_eq(capacity_compute(m, 4, &p, r), 3);
+	capacity_compute(s, 2, &p, r);
 	ck_assert_str_eq(r[0].region, "eu");
-	ck_assert_uint_eq(r[0].minutes, 2);
 	ck_assert_double_eq_tol(r[0].avg_cps, 1.5, 1e-12);
 	ck_assert_str_eq(r[1].region, "us");
 	ck_assert_str_eq(r[1].chain, "polkadot");
-	ck_assert_uint_eq(r[1].minutes, 1);
 	ck_assert_double_eq_tol(r[1].peak_cps, 10.0, 1e-12);
 	ck_assert_double_eq_tol(r[1].peak_load, 1.0, 1e-12);
-	ck_assert_str_eq(r[2].chain, "westend");
-	ck_assert_double_eq_tol(r[2].peak_cps, 0.1, 1e-12);
 }
 END_TEST
 
@@ -225,9 +225,9 @@ static Suite *capacity_suite(void)
 	tcase_add_test(t, test_min_ready_floor);
 	tcase_add_test(t, test_clamp_at_six);
 	tcase_add_test(t, test_thin);
-	tcase_add_test(t, test_no_node_in_rotation);
+	tcase_add_test(t, test_averages);
 	tcase_add_test(t, test_no_data);
-	tcase_add_test(t, test_pairs_apart);
+	tcase_add_test(t, test_in_order);
 	suite_add_tcase(s, t);
 	return s;
 }
