@@ -397,6 +397,11 @@ START_TEST(test_relative_window)
 	/* No histogram rows: quantiles null. */
 	ck_assert(cJSON_IsNull(get(k, "p50_ms")));
 	cJSON_Delete(j);
+	/* An --until in the future is now: the same 1800 s. */
+	j = json_of("usage", "--format json --since 30m --until 2999-01-01T00:00:00Z");
+	k = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "keys"), 0);
+	ck_assert_double_eq_tol(num(k, "calls_per_s"), 0.333, 1e-9);
+	cJSON_Delete(j);
 	/* The default is one hour: both rows; 601 calls / 3600 s = 0.167. */
 	j = json_of("usage", "--format json");
 	k = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "keys"), 0);
