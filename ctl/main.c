@@ -753,11 +753,10 @@ static int report_window(const char *const *ro, struct report_query *q)
 static int cmd_report(const char *config, const char *const *ro, const struct usage_args *ua)
 {
 	enum report_format fmt = REPORT_MD;
-	struct report_query q = {0, 0, false, ro[ROPT_REGION], ro[ROPT_CHAIN]};
+	struct report_query q = {0, 0, false, ro[ROPT_REGION], ro[ROPT_CHAIN], NULL, NULL};
 	struct report_db *hold = NULL;
 	struct usage_capacity *cap_hold = NULL;
 	struct cap_params cap;
-	struct cap_view cap_view;
 	struct migrate_opts o;
 	struct report r;
 	struct ctl_cfg cfg;
@@ -780,13 +779,15 @@ static int cmd_report(const char *config, const char *const *ro, const struct us
 		return 2;
 	o = (struct migrate_opts){cfg.database, cfg.database_password_file, NULL};
 	cap.min_ready = cfg.min_ready;
-	rc = report_db_read(&o, &q, &r, &hold, err, sizeof(err));
-	/* The same window as the report's, once --to is clipped to now. */
-	if (rc == 0)
-		rc = usage_capacity_read(&o, r.from_ms, r.to_ms, q.region, q.chain, &cap, &cap_view,
-		                         &cap_hold, err, sizeof(err));
+	/* In the report's transaction, for its window once --to is clipped to now. */
+	cap_hold = usage_capacity_new(&cap);
+	q.also = usage_capacity_also;
+	q.also_ctx = cap_hold;
+	rc = cap_hold != NULL ? report_db_read(&o, &q, &r, &hold, err, sizeof(err)) : 1;
+	if (cap_hold == NULL)
+		snprintf(err, sizeof(err), "out of memory");
 	if (rc == 0) {
-		r.capacity = &cap_view;
+		r.capacity = usage_capacity_view(cap_hold);
 		text = report_render(&r, fmt, &len);
 		if (text == NULL || fwrite(text, 1, len, stdout) != len || fflush(stdout) != 0) {
 			snprintf(err, sizeof(err), "%s",

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "common/text.h"
+#include "ctl/report/report_data.h"
 #include "ctl/usage/usage_agg.h"
 #include "ctl/usage/usage_args.h"
 #include "ctl/usage/usage_db.h"
@@ -21,8 +22,11 @@
 #define TOP_DEFAULT 20u
 
 struct usage_capacity {
+	const struct cap_params *params; /* borrowed */
 	struct usage_db *db;
 	struct cap_result *results;
+	struct cap_view view;
+	bool read; /* view is set */
 };
 
 static int64_t floor_minute(int64_t ms)
@@ -213,34 +217,39 @@ int usage_cli_run(const struct usage_args *a, unsigned min_ready, const struct m
 	return rc;
 }
 
-int usage_capacity_read(const struct migrate_opts *o, int64_t from_ms, int64_t to_ms,
-                        const char *region, const char *chain, const struct cap_params *p,
-                        struct cap_view *view, struct usage_capacity **hold, char *err,
-                        size_t errlen)
+struct usage_capacity *usage_capacity_new(const struct cap_params *p)
 {
 	struct usage_capacity *h = calloc(1, sizeof(*h));
-	struct usage_query q = {from_ms, to_ms, region, chain, USAGE_BY_METHOD, false, true};
-	struct usage_data d;
-	int rc;
 
-	*hold = h;
-	*view = (struct cap_view){from_ms, to_ms, p, NULL, 0};
-	if (h == NULL) {
-		pf_errf(err, errlen, "out of memory");
-		return 1;
-	}
-	rc = usage_db_read(o, &q, &d, &h->db, err, errlen);
-	if (rc != 0)
-		return rc;
+	if (h != NULL)
+		h->params = p;
+	return h;
+}
+
+int usage_capacity_also(struct pg_conn *c, const struct report *r, void *ctx, char *err,
+                        size_t errlen)
+{
+	struct usage_capacity *h = ctx;
+	struct usage_query q = {r->from_ms,      r->to_ms, r->region, r->chain,
+	                        USAGE_BY_METHOD, false,    true};
+	struct usage_data d;
+
+	if (usage_db_read_in(c, &q, &d, &h->db, err, errlen) != 0)
+		return -1;
 	h->results = calloc(d.n_sums + 1, sizeof(*h->results));
 	if (h->results == NULL) {
 		pf_errf(err, errlen, "out of memory");
-		return 1;
+		return -1;
 	}
-	capacity_compute(d.sums, d.n_sums, p, h->results);
-	view->results = h->results;
-	view->n = d.n_sums;
+	capacity_compute(d.sums, d.n_sums, h->params, h->results);
+	h->view = (struct cap_view){r->from_ms, r->to_ms, h->params, h->results, d.n_sums};
+	h->read = true;
 	return 0;
+}
+
+const struct cap_view *usage_capacity_view(const struct usage_capacity *h)
+{
+	return h != NULL && h->read ? &h->view : NULL;
 }
 
 void usage_capacity_free(struct usage_capacity *h)

@@ -51,17 +51,27 @@ int usage_cli_run(const struct usage_args *a, unsigned min_ready, const struct m
                   int64_t now_ms, FILE *out, char *err, size_t errlen);
 
 struct usage_capacity;
+struct pg_conn;
+struct report;
 
 /*
- * The capacity estimate of [<from_ms>, <to_ms>) for the report, filtered
- * by <region> and <chain> (NULL: all), into <*view>, which stays valid
- * until usage_capacity_free(<*hold>). Returns 0, or 1 or 2 as
- * usage_db_read with the reason in <err>.
+ * The report's capacity section, read in the report's own transaction:
+ * make one with the model <p> (borrowed, kept until freed), pass
+ * usage_capacity_also as the report query's <also> with it as the context,
+ * then take usage_capacity_view. NULL when memory ran out.
  */
-int usage_capacity_read(const struct migrate_opts *o, int64_t from_ms, int64_t to_ms,
-                        const char *region, const char *chain, const struct cap_params *p,
-                        struct cap_view *view, struct usage_capacity **hold, char *err,
+struct usage_capacity *usage_capacity_new(const struct cap_params *p);
+
+/*
+ * report_query's <also>: reads the capacity sums of the report <r>'s
+ * window and filters on <c> into <ctx> (a struct usage_capacity). Returns
+ * 0, or -1 with the reason in <err>.
+ */
+int usage_capacity_also(struct pg_conn *c, const struct report *r, void *ctx, char *err,
                         size_t errlen);
+
+/* The section to render, valid until usage_capacity_free(<h>); NULL before a read. */
+const struct cap_view *usage_capacity_view(const struct usage_capacity *h);
 
 /* NULL is a no-op. */
 void usage_capacity_free(struct usage_capacity *h);

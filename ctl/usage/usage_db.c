@@ -164,8 +164,9 @@ static bool fill_sums(struct usage_db *h, struct usage_data *out)
 	return true;
 }
 
-static int read_all(PGconn *c, const struct usage_query *q, struct usage_db *h,
-                    struct usage_data *out, char *err, size_t errlen)
+/* The reads of <q>, in whatever transaction <c> has open. */
+static int read_queries(PGconn *c, const struct usage_query *q, struct usage_db *h,
+                        struct usage_data *out, char *err, size_t errlen)
 {
 	/* The key's column; "time" ranks methods. */
 	static const char *const cols[USAGE_BY_COUNT] = {"method", "class", "status", "method"};
@@ -173,9 +174,6 @@ static int read_all(PGconn *c, const struct usage_query *q, struct usage_db *h,
 	const char *p[4] = {rfmt_time(q->from_ms, from), rfmt_time(q->to_ms, to), q->region,
 	                    q->chain};
 
-	if (run(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, NULL, "BEGIN", err,
-	        errlen) == -1)
-		return -1;
 	if (q->groups) {
 		snprintf(sql, sizeof(sql), groups_sql, cols[q->by < USAGE_BY_COUNT ? q->by : 0],
 		         cols[q->by < USAGE_BY_COUNT ? q->by : 0]);
@@ -185,8 +183,6 @@ static int read_all(PGconn *c, const struct usage_query *q, struct usage_db *h,
 	if (q->capacity &&
 	    run(c, sums_sql, 4, p, &h->sums, "rpc_minutes and minute_samples", err, errlen) == -1)
 		return -1;
-	if (run(c, "COMMIT", 0, NULL, NULL, "COMMIT", err, errlen) == -1)
-		return -1;
 	if ((q->groups && !fill_groups(h, out)) || (q->capacity && !fill_sums(h, out))) {
 		pf_errf(err, errlen, "out of memory");
 		return -1;
@@ -194,19 +190,48 @@ static int read_all(PGconn *c, const struct usage_query *q, struct usage_db *h,
 	return 0;
 }
 
-int usage_db_read(const struct migrate_opts *o, const struct usage_query *q, struct usage_data *out,
-                  struct usage_db **hold, char *err, size_t errlen)
+static int read_all(PGconn *c, const struct usage_query *q, struct usage_db *h,
+                    struct usage_data *out, char *err, size_t errlen)
+{
+	if (run(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, NULL, "BEGIN", err,
+	        errlen) == -1 ||
+	    read_queries(c, q, h, out, err, errlen) == -1 ||
+	    run(c, "COMMIT", 0, NULL, NULL, "COMMIT", err, errlen) == -1)
+		return -1;
+	return 0;
+}
+
+static struct usage_db *hold_new(struct usage_data *out, struct usage_db **hold, char *err,
+                                 size_t errlen)
 {
 	struct usage_db *h = calloc(1, sizeof(*h));
-	PGconn *c;
-	int rc = 1;
 
 	*hold = h;
 	*out = (struct usage_data){0};
-	if (h == NULL) {
+	if (h == NULL)
 		pf_errf(err, errlen, "out of memory");
+	return h;
+}
+
+int usage_db_read_in(struct pg_conn *c, const struct usage_query *q, struct usage_data *out,
+                     struct usage_db **hold, char *err, size_t errlen)
+{
+	struct usage_db *h = hold_new(out, hold, err, errlen);
+
+	if (h == NULL)
 		return 1;
-	}
+	return read_queries(c, q, h, out, err, errlen) == 0 ? 0 : 1;
+}
+
+int usage_db_read(const struct migrate_opts *o, const struct usage_query *q, struct usage_data *out,
+                  struct usage_db **hold, char *err, size_t errlen)
+{
+	struct usage_db *h = hold_new(out, hold, err, errlen);
+	PGconn *c;
+	int rc = 1;
+
+	if (h == NULL)
+		return 1;
 	c = migrate_connect(o, &rc, err, errlen);
 	if (c == NULL)
 		return rc;

@@ -47,7 +47,16 @@ struct usage_data {
 int usage_db_read(const struct migrate_opts *o, const struct usage_query *q, struct usage_data *out,
                   struct usage_db **hold, char *err, size_t errlen);
 
-/* Frees what usage_db_read left in <h>; NULL is a no-op. */
+struct pg_conn;
+
+/*
+ * As usage_db_read, on the connection <c> and inside the transaction the
+ * caller has open (the report's). Returns 0, or 1 with the reason in <err>.
+ */
+int usage_db_read_in(struct pg_conn *c, const struct usage_query *q, struct usage_data *out,
+                     struct usage_db **hold, char *err, size_t errlen);
+
+/* Frees what usage_db_read or usage_db_read_in left in <h>; NULL is a no-op. */
 void usage_db_free(struct usage_db *h);
 
 #endif

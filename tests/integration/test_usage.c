@@ -643,6 +643,16 @@ START_TEST(test_database_trouble)
 	ck_assert_msg(strstr(out, "(is sql/004_usage.sql applied? polkfura-ctl db migrate)\n") !=
 	                  NULL,
 	              "%s", out);
+	/* The report reads its capacity section in its own transaction: it fails the same way. */
+	snprintf(cmd, sizeof(cmd), "report --config '%s' --from 2026-11-01", config);
+	ck_assert_int_eq(h_ctl_run(NULL, cmd, out, sizeof(out)), 1);
+	assert_one_line();
+	ck_assert_msg(strstr(out, "polkfura-ctl: report: rpc_minutes and minute_samples: ERROR:  "
+	                          "relation \"rpc_minutes\" does not exist") != NULL,
+	              "%s", out);
+	ck_assert_msg(strstr(out, "(is sql/004_usage.sql applied? polkfura-ctl db migrate)\n") !=
+	                  NULL,
+	              "%s", out);
 	/* Nobody listening. */
 	snprintf(db, sizeof(db),
 	         "host=127.0.0.1 port=%d user=postgres dbname=postgres connect_timeout=5",
