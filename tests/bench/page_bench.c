@@ -58,9 +58,13 @@ static void build(struct status_view *v, struct status_history *h)
 	}
 	for (int i = 0; i < STATUS_INCIDENTS; i++)
 		incidents[i] = (struct status_incident){
-		    "0123456789abcdef0123456789abcdef-42", names[i % CHAINS], "chain_down", "critical",
+		    "0123456789abcdef0123456789abcdef-42",
+		    names[i % CHAINS],
+		    "chain_down",
+		    "critical",
 		    "no node answering: every node of the chain failed its poll",
-		    T_NOW - (int64_t)i * 3600000, i == 0 ? 0 : T_NOW - (int64_t)i * 3600000 + 600000,
+		    T_NOW - (int64_t)i * 3600000,
+		    i == 0 ? 0 : T_NOW - (int64_t)i * 3600000 + 600000,
 		    600};
 	for (int i = 0; i < 4; i++)
 		probes[i] = (struct status_probe){.region = "us1",
