@@ -79,6 +79,17 @@ struct status_reader {
 	struct status_history next; /* being read */
 };
 
+static const char *const rd_state_names[] = {"idle", "connecting", "days", "incidents"};
+
+/* The one place a refresh's step changes (house rule: logged at debug). */
+static void rd_set_state(struct status_reader *r, enum rd_state st)
+{
+	if (r->state != st)
+		log_debug(MOD, "msg=\"refresh %s -> %s\"", rd_state_names[r->state],
+		          rd_state_names[st]);
+	r->state = st;
+}
+
 static void free_data(struct status_history *h)
 {
 	for (unsigned i = 0; i < h->n_chains; i++)
@@ -133,7 +144,7 @@ static void fail_as(struct status_reader *r, const char *public, const char *det
 	ev_timer_stop(r->loop, &r->deadline);
 	PQfinish(r->conn);
 	r->conn = NULL;
-	r->state = RD_IDLE;
+	rd_set_state(r, RD_IDLE);
 }
 
 static void fail(struct status_reader *r, const char *detail)
@@ -163,7 +174,7 @@ static void send_query(struct status_reader *r, enum rd_state st)
 		fail(r, PQerrorMessage(r->conn));
 		return;
 	}
-	r->state = st;
+	rd_set_state(r, st);
 	rc = PQflush(r->conn);
 	if (rc == -1) {
 		fail(r, PQerrorMessage(r->conn));
@@ -231,7 +242,7 @@ static void refresh(struct status_reader *r)
 		fail(r, r->conn != NULL ? PQerrorMessage(r->conn) : "out of memory");
 		return;
 	}
-	r->state = RD_CONNECTING;
+	rd_set_state(r, RD_CONNECTING);
 	/* libpq's contract: the first poll waits for the socket to be writable. */
 	io_watch(r, PQsocket(r->conn), EV_WRITE);
 }
@@ -322,7 +333,7 @@ static void done(struct status_reader *r)
 	r->cur.as_of_ms = r->now_ms;
 	r->cur.fresh = true;
 	r->cur.error[0] = '\0';
-	r->state = RD_IDLE;
+	rd_set_state(r, RD_IDLE);
 	ev_timer_stop(r->loop, &r->deadline);
 	io_watch(r, PQsocket(r->conn), EV_READ); /* a closed connection shows up as readable */
 }
