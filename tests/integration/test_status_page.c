@@ -417,15 +417,15 @@ static long edge(const struct h_haproxy *hap, const char *method, const char *pa
 }
 
 /*
- * The shipped haproxy.cfg publishes the page on the status host: GET / and
- * /status.json reach the controller, nothing else of its port does.
+ * The shipped haproxy.cfg publishes the page on the status host: GET /
+ * reaches the controller, nothing else of its port does (/status.json
+ * names who drained a node and the runtime API's sockets: not public).
  */
 START_TEST(test_through_edge)
 {
 	static struct h_haproxy hap;
 	char env_status[64], *env[] = {env_status, NULL}, backends[256];
 	struct h_resp r;
-	cJSON *st;
 
 	fx_start_opts(&(struct fx_opts){.sim_args = FX_SIM_STATIC, .tuning = NO_STALL});
 	fx_wait_decided(10);
@@ -441,28 +441,18 @@ START_TEST(test_through_edge)
 	              hap.log);
 	ck_assert_ptr_nonnull(strstr(r.body, "data-chain=\"polkadot\" data-health=\"up\""));
 	h_resp_free(&r);
-	ck_assert_int_eq(edge(&hap, NULL, "/status.json", false, &r), 200);
-	st = cJSON_Parse(r.body);
-	ck_assert_ptr_nonnull(st);
-	ck_assert_str_eq(fx_json_str(fx_json_chain(st, "polkadot"), "health"), "up");
-	cJSON_Delete(st);
-	h_resp_free(&r);
-	/* the edge keeps both for their max-age: served with the controller stopped */
+	/* the edge keeps the page for its max-age: served with the controller stopped */
 	h_ctl_stop(&fx.ctl);
 	ck_assert_int_eq(edge(&hap, NULL, "/", false, &r), 200);
 	ck_assert_ptr_nonnull(strstr(r.body, "data-chain=\"polkadot\" data-health=\"up\""));
 	h_resp_free(&r);
-	ck_assert_int_eq(edge(&hap, NULL, "/status.json", false, &r), 200);
-	ck_assert_ptr_nonnull(strstr(r.body, "\"health\":\"up\""));
-	h_resp_free(&r);
 	/* the rest of the controller's port stays private: HAProxy answers itself */
 	static const char *const private_paths[] = {"/metrics", "/healthz", "/admin/drain",
-	                                            "/status.json/", "/index.html"};
+	                                            "/status.json", "/index.html"};
 	for (size_t i = 0; i < PF_ARRAY_SIZE(private_paths); i++) {
 		ck_assert_int_eq(edge(&hap, NULL, private_paths[i], false, &r), 404);
-		ck_assert_msg(strstr(r.body, "the status host serves GET / and /status.json") !=
-		                  NULL,
-		              "%s: %s", private_paths[i], r.body);
+		ck_assert_msg(strstr(r.body, "the status host serves GET /") != NULL, "%s: %s",
+		              private_paths[i], r.body);
 		h_resp_free(&r);
 	}
 	ck_assert_int_eq(edge(&hap, "POST", "/", false, &r), 405);
