@@ -27,6 +27,7 @@
 struct ev_loop;
 struct recorder;
 struct ctl_node_event; /* ctl/node_event.h */
+struct rowtab;         /* ctl/stats/rowtab.h */
 
 #define RECORDER_BEAT_MS 5000 /* heartbeat: the "no data" precision after a crash */
 
@@ -99,6 +100,14 @@ void recorder_probe_changed(struct recorder *r, const char *region, const char *
 /* An operational change: <kind> reload, drain, undrain or note. */
 void recorder_op(struct recorder *r, const char *kind, const char *who, const char *reason,
                  const char *summary, int64_t at_ms);
+
+/*
+ * A minute of HAProxy's access lines (ctl/stats/ingest.h): one rpc_minutes
+ * row per key of <rows>, stamped <minute_ms>. Written by every controller,
+ * holder or not: each writes the lines its own HAProxy instances sent it.
+ * Returns the rows handed to the writer (NULL recorder: 0).
+ */
+size_t recorder_usage(struct recorder *r, int64_t minute_ms, const struct rowtab *rows);
 
 void recorder_get_stats(const struct recorder *r, struct recorder_stats *out);
 
