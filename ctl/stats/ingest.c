@@ -45,16 +45,17 @@ struct ingest {
 	bool bound; /* the unix path is ours to remove */
 	ev_io io;
 	ev_periodic tick;
-	struct agg *agg;          /* owned */
-	struct methtab *methods;  /* owned */
-	struct rowtab minute;     /* the minute being filled */
-	struct rowtab total;      /* since the start: /metrics */
-	int64_t minute_ms;        /* of <minute>; -1 before the first snapshot */
+	struct agg *agg;         /* owned */
+	struct methtab *methods; /* owned */
+	struct rowtab minute;    /* the minute being filled */
+	struct rowtab total;     /* since the start: /metrics */
+	int64_t minute_ms;       /* of <minute>; -1 before the first snapshot */
 	ingest_minute_fn on_minute;
 	void *ctx;
 	struct statsprom_health h;
 	uint32_t last_ovfl; /* SO_RXQ_OVFL as last read: the kernel's count since the bind */
 	int64_t last_reject_log_ms;
+	char reject_sample[96]; /* the start of a rejected datagram, printable, for the log */
 	/* recvmmsg's vectors and buffers: owned, allocated once */
 	struct mmsghdr *msgs;
 	struct iovec *iov;
@@ -89,8 +90,8 @@ static int bind_unix(const struct pf_addr *a, const char *group, int fd, bool *b
 	}
 	if (lstat(path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode)) {
-			pf_errf(err, errlen, "log_listen %s: exists and is not a socket: not removed",
-			        path);
+			pf_errf(err, errlen,
+			        "log_listen %s: exists and is not a socket: not removed", path);
 			return -1;
 		}
 		(void)unlink(path); /* a stale socket of an earlier run */
@@ -112,7 +113,8 @@ static void set_rcvbuf(struct ingest *in, unsigned bytes)
 	int v = (int)bytes;
 	socklen_t sl = sizeof(v);
 
-	/* FORCE passes net.core.rmem_max with CAP_NET_ADMIN; without it, the plain one is capped. */
+	/* FORCE passes net.core.rmem_max with CAP_NET_ADMIN; without it, the plain one is capped.
+	 */
 	if (setsockopt(in->fd, SOL_SOCKET, SO_RCVBUFFORCE, &v, sizeof(v)) == -1)
 		(void)setsockopt(in->fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v));
 	if (getsockopt(in->fd, SOL_SOCKET, SO_RCVBUF, &v, &sl) == 0)
@@ -149,6 +151,13 @@ static int open_socket(struct ingest *in, const struct ingest_cfg *cfg, char *er
 
 /* ---- reading ---- */
 
+static void keep_sample(struct ingest *in, const uint8_t *p, size_t len)
+{
+	if (in->reject_sample[0] == '\0')
+		(void)pf_printable(in->reject_sample, sizeof(in->reject_sample), (const char *)p,
+		                   len, "\"");
+}
+
 static void count_one(struct ingest *in, const uint8_t *p, size_t len, bool truncated)
 {
 	struct syslog_msg m;
@@ -165,10 +174,13 @@ static void count_one(struct ingest *in, const uint8_t *p, size_t len, bool trun
 	}
 	if (syslog_parse(p, len, &m, &se) < 0) {
 		agg_reject_syslog(in->agg, se);
+		keep_sample(in, p, len);
 		return;
 	}
 	if (logline_parse(m.msg.p, m.msg.len, methtab_lookup, in->methods, &l, &le) < 0) {
 		agg_reject_logline(in->agg, le);
+		if (le != LOGLINE_ERR_NOT_ACCESS)
+			keep_sample(in, p, len);
 		return;
 	}
 	agg_add(in->agg, &l);
@@ -258,7 +270,9 @@ static void log_rejects(struct ingest *in, const struct agg_snap *s, int64_t now
 	if (n == 0 || now - in->last_reject_log_ms < MINUTE_MS)
 		return;
 	in->last_reject_log_ms = now;
-	log_warn(MOD, "msg=\"log datagrams rejected\" count=%" PRIu64 " see=/metrics", n);
+	log_warn(MOD, "msg=\"log datagrams rejected\" count=%" PRIu64 " first=\"%s\" see=/metrics",
+	         n, in->reject_sample);
+	in->reject_sample[0] = '\0';
 }
 
 /* Rotates the aggregator into the tables; <minute_ms> is the minute its lines arrived in. */
@@ -267,7 +281,8 @@ static void take_snapshot(struct ingest *in, int64_t minute_ms, int64_t now)
 	struct agg_snap *s = agg_rotate(in->agg, minute_ms);
 
 	if (s == NULL) {
-		log_err(MOD, "msg=\"out of memory rotating the log statistics: kept for the next\"");
+		log_err(MOD,
+		        "msg=\"out of memory rotating the log statistics: kept for the next\"");
 		return;
 	}
 	if (in->minute_ms != minute_ms) {
@@ -363,7 +378,8 @@ void ingest_reload(struct ingest *in, const char *methods_file, unsigned rcvbuf)
 	m = methtab_load(methods_file, err, sizeof(err));
 	if (m == NULL) {
 		in->h.methods_loads++;
-		log_err(MOD, "msg=\"methods table not reloaded, the previous one stays\" err=\"%s\"",
+		log_err(MOD,
+		        "msg=\"methods table not reloaded, the previous one stays\" err=\"%s\"",
 		        err);
 	} else {
 		methtab_free(in->methods);

@@ -49,7 +49,8 @@ static int collect(struct methtab *t, const char *text, size_t len, char *err, s
 		name = tab != NULL ? (size_t)(tab - s) : n;
 		if (line == 1) {
 			if (name != 6 || memcmp(s, "method", 6) != 0) {
-				pf_errf(err, errlen, "line 1: expected the header method<TAB>class");
+				pf_errf(err, errlen,
+				        "line 1: expected the header method<TAB>class");
 				return -1;
 			}
 			continue;
@@ -57,8 +58,8 @@ static int collect(struct methtab *t, const char *text, size_t len, char *err, s
 		if (n == 0 || s[0] == '#')
 			continue;
 		if (!name_ok(s, name)) {
-			pf_errf(err, errlen, "line %zu: a method name is 1-%d printable bytes", line,
-			        LOGLINE_METHOD_MAX);
+			pf_errf(err, errlen, "line %zu: a method name is 1-%d printable bytes",
+			        line, LOGLINE_METHOD_MAX);
 			return -1;
 		}
 		if (t->n == METHTAB_MAX_METHODS) {

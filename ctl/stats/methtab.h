@@ -26,8 +26,7 @@ struct methtab;
  * empty, duplicate or too long name (over LOGLINE_METHOD_MAX bytes), a
  * name holding a byte that is not printable ASCII, no rows, too many.
  */
-PF_MUSTCHECK struct methtab *methtab_parse(const char *text, size_t len, char *err,
-                                           size_t errlen);
+PF_MUSTCHECK struct methtab *methtab_parse(const char *text, size_t len, char *err, size_t errlen);
 
 /* Reads and parses <path> (blocking); errors start with "<path>: ". */
 PF_MUSTCHECK struct methtab *methtab_load(const char *path, char *err, size_t errlen);

@@ -20,8 +20,8 @@ _Static_assert(LOGLINE_ERR_COUNT == 13, "a logline reason without a label");
 const char *statsprom_syslog_reason(enum syslog_err err)
 {
 	static const char *const n[SYSLOG_ERR_COUNT] = {
-	    "ok",       "empty", "too_long", "pri",   "timestamp",
-	    "host",     "tag",   "procid",   "msgid", "structured_data",
+	    "ok",   "empty", "too_long", "pri",   "timestamp",
+	    "host", "tag",   "procid",   "msgid", "structured_data",
 	};
 
 	return (unsigned)err < SYSLOG_ERR_COUNT ? n[err] : "unknown";
@@ -30,8 +30,8 @@ const char *statsprom_syslog_reason(enum syslog_err err)
 const char *statsprom_logline_reason(enum logline_err err)
 {
 	static const char *const n[LOGLINE_ERR_COUNT] = {
-	    "ok",     "too_long", "not_access", "date",        "names",  "timers",  "status",
-	    "bytes",  "term",     "conns",      "queues",      "fields", "request",
+	    "ok",    "too_long", "not_access", "date",   "names",  "timers",  "status",
+	    "bytes", "term",     "conns",      "queues", "fields", "request",
 	};
 
 	return (unsigned)err < LOGLINE_ERR_COUNT ? n[err] : "unknown";
@@ -127,8 +127,7 @@ static void render_latency(const struct rowtab *cum, struct pf_buf *b)
 static void render_health(const struct rowtab *cum, const struct statsprom_health *h,
                           struct pf_buf *b)
 {
-	family(b, "polkfura_ctl_log_datagrams_total", "counter",
-	       "Datagrams read from log_listen.");
+	family(b, "polkfura_ctl_log_datagrams_total", "counter", "Datagrams read from log_listen.");
 	pf_buf_printf(b, "polkfura_ctl_log_datagrams_total %" PRIu64 "\n", h->datagrams);
 	family(b, "polkfura_ctl_log_bytes_total", "counter", "Bytes of the datagrams read.");
 	pf_buf_printf(b, "polkfura_ctl_log_bytes_total %" PRIu64 "\n", h->bytes);
@@ -170,14 +169,12 @@ static void render_health(const struct rowtab *cum, const struct statsprom_healt
 	pf_buf_printf(b, "polkfura_ctl_log_rcvbuf_bytes %d\n", h->rcvbuf);
 }
 
-void statsprom_render(const struct rowtab *cum, const struct statsprom_health *h,
-                      struct pf_buf *b)
+void statsprom_render(const struct rowtab *cum, const struct statsprom_health *h, struct pf_buf *b)
 {
 	family(b, P_REQ, "counter",
 	       "HTTP requests HAProxy logged, by chain, JSON-RPC method, class and status class.");
 	render_counts(cum, b, P_REQ, offsetof(struct rowtab_row, requests));
-	family(b, P_CALL, "counter",
-	       "JSON-RPC calls in those requests (a batch counts its size).");
+	family(b, P_CALL, "counter", "JSON-RPC calls in those requests (a batch counts its size).");
 	render_counts(cum, b, P_CALL, offsetof(struct rowtab_row, calls));
 	family(b, P_DUR, "histogram",
 	       "The requests' total active time (HAProxy %Ta), by chain, method and class.");

@@ -25,15 +25,15 @@
 #define STATSPROM_STRIDE 4
 
 struct statsprom_health {
-	bool udp;                /* the listener is UDP (kernel drops are counted) */
-	uint64_t datagrams;      /* received */
-	uint64_t bytes;          /* their payload bytes */
-	uint64_t kernel_drops;   /* SO_RXQ_OVFL: datagrams the socket's buffer had no room for */
-	uint64_t truncated;      /* datagrams longer than the read buffer (also rejected too_long) */
-	uint64_t rows_recorded;  /* per-minute rows handed to the database writer */
-	size_t methods;          /* names in the methods table */
-	uint64_t methods_loads;  /* methods table (re)loads that failed */
-	int rcvbuf;              /* the socket's receive buffer as the kernel reports it */
+	bool udp;               /* the listener is UDP (kernel drops are counted) */
+	uint64_t datagrams;     /* received */
+	uint64_t bytes;         /* their payload bytes */
+	uint64_t kernel_drops;  /* SO_RXQ_OVFL: datagrams the socket's buffer had no room for */
+	uint64_t truncated;     /* datagrams longer than the read buffer (also rejected too_long) */
+	uint64_t rows_recorded; /* per-minute rows handed to the database writer */
+	size_t methods;         /* names in the methods table */
+	uint64_t methods_loads; /* methods table (re)loads that failed */
+	int rcvbuf;             /* the socket's receive buffer as the kernel reports it */
 };
 
 /* The snake_case label of a rejection reason; never NULL. */
@@ -44,7 +44,6 @@ const char *statsprom_logline_reason(enum logline_err err);
 const char *statsprom_status(enum agg_status st);
 
 /* Appends the families of <cum> (since the start) and <h> to <b>. */
-void statsprom_render(const struct rowtab *cum, const struct statsprom_health *h,
-                      struct pf_buf *b);
+void statsprom_render(const struct rowtab *cum, const struct statsprom_health *h, struct pf_buf *b);
 
 #endif
