@@ -62,6 +62,8 @@ UNIT_DEPS_ctl_cfg := ctl/cfg_url
 UNIT_DEPS_spool := ctl/db/reccodec
 UNIT_DEPS_logline := ctl/stats/syslog
 UNIT_DEPS_agg := ctl/stats/hist ctl/stats/logline ctl/stats/syslog
+UNIT_DEPS_rowtab := ctl/stats/statsprom ctl/stats/agg ctl/stats/hist ctl/stats/methtab \
+	ctl/stats/logline ctl/stats/syslog
 UNIT_DEPS_report_render := ctl/report/report_fmt ctl/report/report_html
 # Unit tests link their module, libpfcommon and cJSON only: a pure module that
 # reached for libev, libcurl or libmicrohttpd would not link. The poller is I/O.

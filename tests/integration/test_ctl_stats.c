@@ -127,21 +127,62 @@ struct kind {
 };
 
 static struct kind mix[] = {
-    {"POST", "/", "{\"id\":1,\"jsonrpc\":\"2.0\",\"method\":\"system_health\",\"params\":[]}",
-     "system_health", "read", 6, 1, false, {0}},
-    {"POST", "/", "{\"id\":2,\"jsonrpc\":\"2.0\",\"method\":\"chain_getBlockHash\",\"params\":[1]}",
-     "chain_getBlockHash", "read", 4, 1, false, {0}},
-    {"POST", "/",
+    {"POST",
+     "/",
+     "{\"id\":1,\"jsonrpc\":\"2.0\",\"method\":\"system_health\",\"params\":[]}",
+     "system_health",
+     "read",
+     6,
+     1,
+     false,
+     {0}},
+    {"POST",
+     "/",
+     "{\"id\":2,\"jsonrpc\":\"2.0\",\"method\":\"chain_getBlockHash\",\"params\":[1]}",
+     "chain_getBlockHash",
+     "read",
+     4,
+     1,
+     false,
+     {0}},
+    {"POST",
+     "/",
      "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"system_health\"},"
      "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"system_chain\"}]",
-     "batch", "read", 3, 2, false, {0}},
-    {"POST", "/", "{\"id\":7,\"jsonrpc\":\"2.0\",\"method\":\"author_insertKey\",\"params\":[]}",
-     "author_insertKey", "unsafe", 2, 1, false, {0}},
-    {"POST", "/", "{\"id\":3,\"jsonrpc\":\"2.0\",\"method\":\"foo_notAMethod\",\"params\":[]}",
-     "other", "unknown", 2, 1, false, {0}},
+     "batch",
+     "read",
+     3,
+     2,
+     false,
+     {0}},
+    {"POST",
+     "/",
+     "{\"id\":7,\"jsonrpc\":\"2.0\",\"method\":\"author_insertKey\",\"params\":[]}",
+     "author_insertKey",
+     "unsafe",
+     2,
+     1,
+     false,
+     {0}},
+    {"POST",
+     "/",
+     "{\"id\":3,\"jsonrpc\":\"2.0\",\"method\":\"foo_notAMethod\",\"params\":[]}",
+     "other",
+     "unknown",
+     2,
+     1,
+     false,
+     {0}},
     {"GET", "/health", NULL, "-", "-", 1, 0, false, {0}},
-    {"POST", "/", "{\"id\":4,\"jsonrpc\":\"2.0\",\"method\":\"chain_getHeader\",\"params\":[]}",
-     "chain_getHeader", "read", 5, 1, true, {0}},
+    {"POST",
+     "/",
+     "{\"id\":4,\"jsonrpc\":\"2.0\",\"method\":\"chain_getHeader\",\"params\":[]}",
+     "chain_getHeader",
+     "read",
+     5,
+     1,
+     true,
+     {0}},
 };
 #define N_KINDS (sizeof(mix) / sizeof(mix[0]))
 
@@ -195,7 +236,8 @@ static void expect_metrics(const char *m)
 			if (mix[k].st[s] == 0)
 				continue;
 			keys++;
-			series_of(series, sizeof(series), "polkfura_rpc_requests_total", &mix[k], s);
+			series_of(series, sizeof(series), "polkfura_rpc_requests_total", &mix[k],
+			          s);
 			ck_assert_msg(sample(m, series) == mix[k].st[s], "%s: %g, sent %d", series,
 			              sample(m, series), mix[k].st[s]);
 			series_of(series, sizeof(series), "polkfura_rpc_calls_total", &mix[k], s);
@@ -213,9 +255,10 @@ static void expect_metrics(const char *m)
 /* "method|class|status|requests|calls" per key of the rows, summed over minutes, sorted. */
 static char *rows_by_key(void)
 {
-	return strdup(db("SELECT l FROM (SELECT concat_ws('|', method, class, status, sum(requests),"
-	                 " sum(calls)) AS l FROM rpc_minutes WHERE chain = 'polkadot'"
-	                 " GROUP BY method, class, status) k ORDER BY l COLLATE \"C\";"));
+	return strdup(
+	    db("SELECT l FROM (SELECT concat_ws('|', method, class, status, sum(requests),"
+	       " sum(calls)) AS l FROM rpc_minutes WHERE chain = 'polkadot'"
+	       " GROUP BY method, class, status) k ORDER BY l COLLATE \"C\";"));
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -322,10 +365,10 @@ static void stats_end_to_end(bool via_unix)
 	         pg.conninfo, spool, via_unix ? "unix" : "udp", listen, m_path,
 	         via_unix && is_root() ? ", \"log_socket_group\": \"haproxy\"" : "");
 	/* The unix socket is outside HAProxy's chroot: none, as in test_haproxy_logs. */
-	fx_start_opts(&(struct fx_opts){
-	    .sim_args = FX_SIM_STATIC,
-	    .tuning = tuning,
-	    .hap_env = {target, format, via_unix ? chroot_off : NULL, NULL}});
+	fx_start_opts(
+	    &(struct fx_opts){.sim_args = FX_SIM_STATIC,
+	                      .tuning = tuning,
+	                      .hap_env = {target, format, via_unix ? chroot_off : NULL, NULL}});
 	fx_wait_decided(10);
 	sent = send_mix(false);
 	ck_assert_int_eq(h_nodesim_control(&fx.sim, "/all", "{\"latency_ms\":250}", NULL), 200);
@@ -364,8 +407,8 @@ static void stats_end_to_end(bool via_unix)
 	row_quantile("chain_getHeader", 0.5, &slo, &shi);
 	fprintf(stderr, "%s: system_health p99 < %ld ms; chain_getHeader p50 in [%ld, %ld) ms\n",
 	        via_unix ? "unix" : "udp", hi, slo, shi);
-	ck_assert_msg(shi > SLOW_MS && slo <= SLOW_MS + hi, "median in [%ld, %ld) ms, overhead < %ld",
-	              slo, shi, hi);
+	ck_assert_msg(shi > SLOW_MS && slo <= SLOW_MS + hi,
+	              "median in [%ld, %ld) ms, overhead < %ld", slo, shi, hi);
 	ck_assert_msg(shi - slo <= slo / 8 + 1, "bucket [%ld, %ld) wider than 1/8", slo, shi);
 	ck_assert_str_eq(db("SELECT count(*) FROM rpc_minutes WHERE region <> 'test'"
 	                    " OR controller NOT LIKE '%/test/%' OR overflow;"),
@@ -424,10 +467,12 @@ START_TEST(test_broken_and_flood)
 		const char *dgram, *series;
 	} broken[] = {
 	    {"no priority", "{stage=\"syslog\",reason=\"pri\"}"},
-	    {"<134>Dec 32 08:13:41 localhost haproxy[1]: x", "{stage=\"syslog\",reason=\"timestamp\"}"},
+	    {"<134>Dec 32 08:13:41 localhost haproxy[1]: x",
+	     "{stage=\"syslog\",reason=\"timestamp\"}"},
 	    {"<134>Dec  6 08:13:41 localhost haproxy[1]: Proxy rpc started.",
 	     "{stage=\"logline\",reason=\"not_access\"}"},
-	    {"<134>Dec  6 08:13:41 localhost haproxy[1]: 127.0.0.1:1 [06/Dec/2026:08:13:41.670] rpc "
+	    {"<134>Dec  6 08:13:41 localhost haproxy[1]: 127.0.0.1:1 [06/Dec/2026:08:13:41.670] "
+	     "rpc "
 	     "be/s 5/0/1/1/x 200 229 ---- 1/1/0/0/0 0/0 chain=- method=- class=- batch=- calls=- "
 	     "spoe=0/- \"GET / HTTP/1.1\"",
 	     "{stage=\"logline\",reason=\"timers\"}"},
@@ -446,13 +491,15 @@ START_TEST(test_broken_and_flood)
 	memcpy(big, good_line, sizeof(good_line) - 1); /* longer than the controller reads */
 	send_dgram(fd, &to, big, sizeof(big));
 	ck_assert_int_eq(wait_sample("polkfura_ctl_log_datagrams_total", 5, 10), 5);
-	ck_assert(wait_sample("polkfura_ctl_log_rejected_total{stage=\"syslog\",reason=\"too_long\"}",
-	                      1, 5) == 1);
+	ck_assert(
+	    wait_sample("polkfura_ctl_log_rejected_total{stage=\"syslog\",reason=\"too_long\"}", 1,
+	                5) == 1);
 	m = metrics();
 	for (size_t i = 0; i < PF_ARRAY_SIZE(broken); i++) {
 		char series[200];
 
-		snprintf(series, sizeof(series), "polkfura_ctl_log_rejected_total%s", broken[i].series);
+		snprintf(series, sizeof(series), "polkfura_ctl_log_rejected_total%s",
+		         broken[i].series);
 		ck_assert_msg(sample(m, series) == 1, "%s: %g", series, sample(m, series));
 	}
 	ck_assert_int_eq(sample(m, "polkfura_ctl_log_lines_total"), 0);
@@ -491,8 +538,8 @@ START_TEST(test_broken_and_flood)
 	m = metrics();
 	/* Every datagram that was read is counted once: as a line, or rejected. */
 	ck_assert(wait_sample("polkfura_ctl_log_lines_total",
-	                      sample(m, "polkfura_ctl_log_datagrams_total") - 5, 5) ==
-	          sample(m, "polkfura_ctl_log_datagrams_total") - 5);
+	                      sample(m, "polkfura_ctl_log_datagrams_total") - 5,
+	                      5) == sample(m, "polkfura_ctl_log_datagrams_total") - 5);
 	free(m);
 	close(fd);
 	h_ctl_stop(&fx.ctl);
