@@ -69,14 +69,16 @@ START_TEST(test_refused)
 	    {"name\tclass\tnote\na\tread\t\n", "line 1: expected the header method<TAB>class"},
 	    {"method\tclass\tnote\n", "no methods"},
 	    {"method\tclass\tnote\n\tread\tx\n", "line 2: a method name is 1-128 printable bytes"},
-	    {"method\tclass\tnote\na b\tread\tx\n", "line 2: a method name is 1-128 printable bytes"},
+	    {"method\tclass\tnote\na b\tread\tx\n",
+	     "line 2: a method name is 1-128 printable bytes"},
 	    {"method\tclass\tnote\nb\tread\tx\na\tread\nb\theavy\n", "method b appears twice"},
 	};
 	char err[256], longname[LOGLINE_METHOD_MAX + 40];
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		err[0] = '\0';
-		ck_assert_ptr_null(methtab_parse(cases[i].text, strlen(cases[i].text), err, sizeof(err)));
+		ck_assert_ptr_null(
+		    methtab_parse(cases[i].text, strlen(cases[i].text), err, sizeof(err)));
 		ck_assert_str_eq(err, cases[i].err);
 	}
 	/* LOGLINE_METHOD_MAX bytes is the longest name a log line carries. */
@@ -87,8 +89,8 @@ START_TEST(test_refused)
 		struct methtab *t = methtab_parse(longname, strlen(longname), err, sizeof(err));
 
 		ck_assert_msg(t != NULL, "%s", err);
-		ck_assert_int_eq(methtab_lookup(t, (const uint8_t *)longname + 13, LOGLINE_METHOD_MAX),
-		                 0);
+		ck_assert_int_eq(
+		    methtab_lookup(t, (const uint8_t *)longname + 13, LOGLINE_METHOD_MAX), 0);
 		methtab_free(t);
 	}
 	memcpy(longname + 13 + LOGLINE_METHOD_MAX, "m\tread\n", 8);

@@ -151,12 +151,12 @@ START_TEST(test_prom_text)
 	ck_assert_int_eq(rowtab_merge(&t, s, m), 0);
 	statsprom_render(&t, &h, &b);
 	ck_assert(!b.failed);
-	ck_assert_ptr_nonnull(strstr(
-	    b.p, "# TYPE polkfura_rpc_requests_total counter\n"
-	         "polkfura_rpc_requests_total{chain=\"polkadot\",method=\"system_health\","
-	         "class=\"read\",status=\"2xx\"} 2\n"
-	         "polkfura_rpc_requests_total{chain=\"polkadot\",method=\"system_health\","
-	         "class=\"read\",status=\"5xx\"} 1\n# HELP"));
+	ck_assert_ptr_nonnull(
+	    strstr(b.p, "# TYPE polkfura_rpc_requests_total counter\n"
+	                "polkfura_rpc_requests_total{chain=\"polkadot\",method=\"system_health\","
+	                "class=\"read\",status=\"2xx\"} 2\n"
+	                "polkfura_rpc_requests_total{chain=\"polkadot\",method=\"system_health\","
+	                "class=\"read\",status=\"5xx\"} 1\n# HELP"));
 	/* One histogram for both statuses: 3 ms < 4 ms, 250 ms in [240, 256). */
 	ck_assert_ptr_nonnull(strstr(b.p, "# TYPE polkfura_rpc_request_duration_seconds histogram\n"
 	                                  "polkfura_rpc_request_duration_seconds_bucket{chain="
@@ -174,8 +174,9 @@ START_TEST(test_prom_text)
 	    strstr(b.p, "\npolkfura_ctl_log_rejected_total{stage=\"syslog\",reason=\"pri\"} 1\n"));
 	ck_assert_ptr_nonnull(strstr(b.p, "\npolkfura_ctl_log_datagrams_total 4\n"));
 	/* A family's samples follow its TYPE line and no other family's. */
-	ck_assert_ptr_null(strstr(b.p, "_count{chain=\"polkadot\",method=\"system_health\","
-	                               "class=\"read\"} 3\npolkfura_rpc_request_duration_seconds_bucket"));
+	ck_assert_ptr_null(
+	    strstr(b.p, "_count{chain=\"polkadot\",method=\"system_health\","
+	                "class=\"read\"} 3\npolkfura_rpc_request_duration_seconds_bucket"));
 	pf_buf_free(&b);
 	rowtab_fini(&t);
 	agg_snap_free(s);
