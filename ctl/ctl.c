@@ -857,6 +857,7 @@ static void apply_reload(struct ctl *c)
 	if (probes_apply(c) == -1)
 		log_err(MOD, "reload: out of memory, the probes keep their previous targets");
 	ingest_reload(c->ingest, c->cfg.methods_file, c->cfg.log_rcvbuf);
+	recorder_set_retention(c->rec, c->cfg.usage_retention_days);
 	c->reloads++;
 	log_info(MOD, "reloaded %s: %u chains, %u nodes, %u haproxy: %s", c->cfg_path, c->n_chains,
 	         c->cfg.n_nodes, c->n_haproxy, changed);
@@ -1151,6 +1152,7 @@ int ctl_start(struct ctl *c, struct ev_loop *loop, struct ctl_cfg *cfg, const ch
 		    .spool_dir = c->cfg.spool_dir,
 		    .region = c->cfg.region,
 		    .controller = c->owner_id,
+		    .usage_retention_days = c->cfg.usage_retention_days,
 		};
 
 		c->rec = recorder_open(loop, &rc, err, errlen);

@@ -79,6 +79,8 @@ struct recorder {
 	int64_t session_start_ms;
 	int64_t last_beat_ms;
 	int64_t last_sample_minute;
+	unsigned retention_days;
+	int64_t last_prune_ms;           /* 0: none yet in this session */
 	struct dbw_open_incident *adopt; /* what the database had open when the lock was taken */
 	size_t n_adopt;
 	struct open_incident *open;
@@ -633,6 +635,18 @@ void recorder_round(struct recorder *r, const struct rec_chain_view *chains, uns
 	put_samples(r, chains, n, now_ms);
 	if (now_ms - r->last_beat_ms >= RECORDER_BEAT_MS)
 		put_beat(r, now_ms);
+	if (r->retention_days > 0 &&
+	    (r->last_prune_ms == 0 || now_ms - r->last_prune_ms >= RECORDER_PRUNE_MS)) {
+		r->last_prune_ms = now_ms;
+		dbw_prune_usage(r->w, now_ms - (int64_t)r->retention_days * 86400000,
+		                RECORDER_PRUNE_BATCH);
+	}
+}
+
+void recorder_set_retention(struct recorder *r, unsigned days)
+{
+	if (r != NULL)
+		r->retention_days = days;
 }
 
 void recorder_op(struct recorder *r, const char *kind, const char *who, const char *reason,
@@ -729,6 +743,7 @@ struct recorder *recorder_open(struct ev_loop *loop, const struct recorder_cfg *
 	snprintf(r->region, sizeof(r->region), "%s", cfg->region);
 	snprintf(r->controller, sizeof(r->controller), "%s", cfg->controller);
 	r->last_sample_minute = -1;
+	r->retention_days = cfg->usage_retention_days;
 	wc.ctx = r;
 	r->w = dbw_open(loop, &wc, err, errlen);
 	if (r->w == NULL) {

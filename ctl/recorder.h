@@ -29,14 +29,17 @@ struct recorder;
 struct ctl_node_event; /* ctl/node_event.h */
 struct rowtab;         /* ctl/stats/rowtab.h */
 
-#define RECORDER_BEAT_MS 5000 /* heartbeat: the "no data" precision after a crash */
+#define RECORDER_BEAT_MS     5000    /* heartbeat: the "no data" precision after a crash */
+#define RECORDER_PRUNE_MS    3600000 /* usage retention: a pass at most this often */
+#define RECORDER_PRUNE_BATCH 5000    /* rows per DELETE of a pass */
 
 struct recorder_cfg {
 	const char *conninfo;
 	const char *password_file; /* "" or NULL: PGPASSWORD */
 	const char *spool_dir;
 	const char *region;
-	const char *controller; /* host/region/port (ctl.owner_id) */
+	const char *controller;        /* host/region/port (ctl.owner_id) */
+	unsigned usage_retention_days; /* rpc_minutes kept; 0 = forever */
 };
 
 /* One node after a round, as the recorder needs it. */
@@ -83,7 +86,8 @@ void recorder_node_changed(struct recorder *r, const struct ctl_node_event *ev, 
 /*
  * The end of a round: <n> chains as decided. Starts the session when the
  * lock was just taken; records chain state changes, opens and closes the
- * chain incidents, writes the minute's samples and the heartbeat.
+ * chain incidents, writes the minute's samples and the heartbeat; starts a
+ * pass of the usage retention when the last is an hour old.
  */
 void recorder_round(struct recorder *r, const struct rec_chain_view *chains, unsigned n,
                     int64_t now_ms);
@@ -108,6 +112,9 @@ void recorder_op(struct recorder *r, const char *kind, const char *who, const ch
  * Returns the rows handed to the writer (NULL recorder: 0).
  */
 size_t recorder_usage(struct recorder *r, int64_t minute_ms, const struct rowtab *rows);
+
+/* SIGHUP: the new usage_retention_days (0 = forever), used from the next pass on. */
+void recorder_set_retention(struct recorder *r, unsigned days);
 
 void recorder_get_stats(const struct recorder *r, struct recorder_stats *out);
 

@@ -332,6 +332,13 @@ static void row_quantile(const char *method, double q, long *lo, long *hi)
 	*lo = bucket_start(*hi);
 }
 
+static long file_size(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? (long)st.st_size : -1;
+}
+
 static bool is_root(void)
 {
 	return geteuid() == 0;
@@ -424,6 +431,82 @@ END_TEST
 START_TEST(test_unix)
 {
 	stats_end_to_end(true);
+}
+END_TEST
+
+/*
+ * usage_retention_days: the lock holder deletes its region's rows older
+ * than that, in statements of RECORDER_PRUNE_BATCH (5000) rows: 12,000 old
+ * rows take three. Younger rows, and other regions' rows, stay.
+ */
+START_TEST(test_retention)
+{
+	static const char row[] =
+	    "INSERT INTO rpc_minutes (id, region, controller, minute, chain, method, class, status,"
+	    " requests, errors, calls, bytes, node_ms, ta_count, ta_sum_ms)"
+	    " SELECT '%s-' || i, '%s', 'h/%s/1', date_trunc('minute', now() - interval '%d days')"
+	    " - i * interval '1 minute', 'polkadot', 'system_health', 'read', '2xx', 1, 0, 1, 1, 1,"
+	    " 0, 0 FROM generate_series(1, %d) i;";
+	char sql[1024], tuning[1400];
+
+	snprintf(sql, sizeof(sql), row, "old", "test", "test", 100, 12000);
+	db(sql);
+	snprintf(sql, sizeof(sql), row, "young", "test", "test", 80, 2);
+	db(sql);
+	snprintf(sql, sizeof(sql), row, "other", "eu9", "eu9", 100, 3);
+	db(sql);
+	snprintf(tuning, sizeof(tuning),
+	         "\"database\": \"%s\", \"spool_dir\": \"%s\", \"usage_retention_days\": 90",
+	         pg.conninfo, spool);
+	fx_start_opts(&(struct fx_opts){.sim_args = FX_SIM_STATIC, .tuning = tuning});
+	for (double end = h_now() + 20; h_now() < end; usleep(50000))
+		if (strcmp(db("SELECT count(*) FROM rpc_minutes WHERE id LIKE 'old-%';"), "0") == 0)
+			break;
+	ck_assert_str_eq(db("SELECT region, count(*) FROM rpc_minutes GROUP BY 1 ORDER BY 1;"),
+	                 "eu9|3\ntest|2");
+	ck_assert_msg(
+	    h_wait_file_contains(fx.ctl.log,
+	                         "usage rows past retention deleted\" region=test rows=12000", 5),
+	    "no retention line in %s", fx.ctl.log);
+}
+END_TEST
+
+/*
+ * Two parts of one minute under one key (a controller restarted within the
+ * minute writes the second part under a new id) add up, histograms bucket
+ * by bucket; the second part replayed (same id, an acknowledgement lost)
+ * adds nothing. The records go in through the spool, as a crash leaves them.
+ */
+START_TEST(test_usage_parts)
+{
+	static const char line[] =
+	    "{\"kind\":\"usage\",\"id\":\"%s\",\"region\":\"test\",\"at\":\"1700000040000\","
+	    "\"controller\":\"h/test/1\",\"chain\":\"polkadot\",\"method\":\"system_health\","
+	    "\"class\":\"read\",\"status\":\"2xx\",\"requests\":\"%d\",\"errors\":\"0\","
+	    "\"calls\":\"%d\",\"bytes\":\"%d\",\"node_ms\":\"%d\",\"ta_count\":\"%d\","
+	    "\"ta_sum_ms\":\"%d\",\"ta\":\"%s\"}\n";
+	char path[700], tuning[1400], text[2048];
+	int n = 0;
+
+	n += snprintf(text + n, sizeof(text) - (size_t)n, line, "a-1", 3, 3, 30, 6, 3, 12,
+	              "4:1,6:2");
+	n += snprintf(text + n, sizeof(text) - (size_t)n, line, "b-1", 2, 2, 20, 4, 2, 260,
+	              "6:1,256:1");
+	n += snprintf(text + n, sizeof(text) - (size_t)n, line, "b-1", 2, 2, 20, 4, 2, 260,
+	              "6:1,256:1");
+	ck_assert_int_lt(n, (int)sizeof(text));
+	snprintf(path, sizeof(path), "%s/test.spool", spool);
+	ck_assert_int_eq(h_write_file(path, text), 0);
+	snprintf(tuning, sizeof(tuning),
+	         "\"database\": \"%s\", \"spool_dir\": \"%s\", \"usage_retention_days\": 0",
+	         pg.conninfo, spool);
+	fx_start_opts(&(struct fx_opts){.sim_args = FX_SIM_STATIC, .tuning = tuning});
+	for (double end = h_now() + 10; h_now() < end; usleep(50000))
+		if (file_size(path) == 0)
+			break;
+	ck_assert_str_eq(db("SELECT id, requests, calls, bytes, node_ms, ta_count, ta_sum_ms,"
+	                    " ta_le_ms, ta_counts, overflow FROM rpc_minutes;"),
+	                 "b-1|5|5|50|10|5|272|{4,6,256}|{1,3,1}|f");
 }
 END_TEST
 
@@ -555,6 +638,8 @@ static Suite *ctl_stats_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_udp);
 	tcase_add_test(tc, test_unix);
+	tcase_add_test(tc, test_retention);
+	tcase_add_test(tc, test_usage_parts);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("ingest");
 	tcase_set_timeout(tc, 60);
