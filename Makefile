@@ -258,6 +258,7 @@ bench: all $(DBW_DRIVE)
 	$(Q)tests/bench/db_bench.sh $(BUILD)
 	$(Q)tests/bench/report_bench.sh $(BUILD)
 	$(Q)tests/bench/logparse_bench.sh $(BUILD)
+	$(Q)PF_CACHE=$(PF_CACHE) tests/bench/ingest_bench.sh $(BUILD)
 
 demo: deps all
 	$(Q)PF_BUILD=$(BUILD) PF_CACHE=$(PF_CACHE) tests/demo.sh
