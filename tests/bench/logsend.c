@@ -69,10 +69,11 @@ static void make_pool(char names[64][129], int n)
 		pool_len[i] = (size_t)snprintf(
 		    pool[i], sizeof(pool[i]),
 		    "<134>Dec  6 08:13:41 localhost haproxy[28274]: 127.0.0.1:%d "
-		    "[06/Dec/2026:08:13:41.%03d] rpc~ be_%s/node1 1/0/0/%d/%d %d %d ---- 1/1/0/0/0 0/0 "
+		    "[06/Dec/2026:08:13:41.%03d] rpc~ be_%s/node1 1/0/0/%d/%d %d %d ---- 1/1/0/0/0 "
+		    "0/0 "
 		    "chain=%s method=%s class=read batch=1 calls=1 spoe=0/0 \"POST / HTTP/1.1\"",
-		    40000 + i, i % 1000, chains[i % 2], i % 40, i % 40 + 1, st, 200 + i, chains[i % 2],
-		    names[(i / 2) % n]);
+		    40000 + i, i % 1000, chains[i % 2], i % 40, i % 40 + 1, st, 200 + i,
+		    chains[i % 2], names[(i / 2) % n]);
 	}
 }
 

@@ -629,6 +629,60 @@ START_TEST(test_broken_and_flood)
 }
 END_TEST
 
+/* Polls the controller's log until it has reloaded <n> times. */
+static void wait_reloads(int n)
+{
+	for (double end = h_now() + 5; h_now() < end && fx_log_count("reloaded ") < n;)
+		usleep(20000);
+	ck_assert_int_eq(fx_log_count("reloaded "), n);
+}
+
+/*
+ * SIGHUP reads methods_file again: a method taken out of it is "other" from
+ * then on, the lines before keep their name; a file that does not parse
+ * keeps the table and is counted.
+ */
+START_TEST(test_methods_reload)
+{
+	char tuning[700], methods[600], series[300];
+	struct sockaddr_in to;
+	int port = h_free_port(), fd;
+	char *m;
+
+	snprintf(methods, sizeof(methods), "%s/methods-%d.tsv", h_tmpdir(), (int)getpid());
+	ck_assert_int_eq(h_write_file(methods, "method\tclass\tnote\nsystem_health\tread\t\n"), 0);
+	snprintf(tuning, sizeof(tuning),
+	         "\"log_listen\": \"udp:127.0.0.1:%d\", \"methods_file\": \"%s\"", port, methods);
+	fx_start_opts(&(struct fx_opts){.sim_args = FX_SIM_STATIC, .tuning = tuning});
+	fd = udp_sender(port, &to);
+	send_dgram(fd, &to, good_line, sizeof(good_line) - 1);
+	snprintf(series, sizeof(series),
+	         "polkfura_rpc_requests_total{chain=\"polkadot\",method=\"system_health\","
+	         "class=\"read\",status=\"2xx\"}");
+	ck_assert(wait_sample(series, 1, 5) == 1);
+
+	ck_assert_int_eq(h_write_file(methods, "method\tclass\tnote\nchain_getBlock\tread\t\n"), 0);
+	ck_assert_int_eq(kill(fx.ctl.pid, SIGHUP), 0);
+	wait_reloads(1);
+	send_dgram(fd, &to, good_line, sizeof(good_line) - 1);
+	ck_assert(wait_sample("polkfura_rpc_requests_total{chain=\"polkadot\",method=\"other\","
+	                      "class=\"read\",status=\"2xx\"}",
+	                      1, 5) == 1);
+	m = metrics();
+	ck_assert(sample(m, series) == 1);
+	ck_assert(sample(m, "polkfura_ctl_log_methods") == 1);
+	free(m);
+
+	ck_assert_int_eq(h_write_file(methods, "not a methods table\n"), 0);
+	ck_assert_int_eq(kill(fx.ctl.pid, SIGHUP), 0);
+	wait_reloads(2);
+	ck_assert(wait_sample("polkfura_ctl_log_methods_load_failures_total", 1, 5) == 1);
+	ck_assert(sample(m = metrics(), "polkfura_ctl_log_methods") == 1);
+	free(m);
+	close(fd);
+}
+END_TEST
+
 static Suite *ctl_stats_suite(void)
 {
 	Suite *s = suite_create("ctl_stats");
@@ -645,6 +699,7 @@ static Suite *ctl_stats_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_checked_fixture(tc, NULL, teardown);
 	tcase_add_test(tc, test_broken_and_flood);
+	tcase_add_test(tc, test_methods_reload);
 	suite_add_tcase(s, tc);
 	return s;
 }
