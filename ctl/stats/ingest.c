@@ -404,6 +404,9 @@ void ingest_flush(struct ingest *in)
 	if (in == NULL)
 		return;
 	(void)read_some(in);
+	/* What arrives from now on would never be written: leave it to the socket. */
+	ev_io_stop(in->loop, &in->io);
+	ev_periodic_stop(in->loop, &in->tick);
 	now = pf_wall_ms();
 	take_snapshot(in, now - now % MINUTE_MS, now);
 	emit_minute(in);

@@ -68,7 +68,7 @@ void ingest_reload(struct ingest *in, const char *methods_file, unsigned rcvbuf)
 /* The status_view.more_metrics callback: <ctx> is the struct ingest (NULL: nothing). */
 void ingest_metrics(void *ctx, struct pf_buf *out);
 
-/* A clean stop: reads what waits, then hands the partial minute to on_minute. */
+/* A clean stop: reads what waits, stops reading, then hands the partial minute to on_minute. */
 void ingest_flush(struct ingest *in);
 
 /* Stops, closes (removing the unix socket's path) and frees; NULL is a no-op. */
