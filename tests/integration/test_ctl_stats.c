@@ -673,7 +673,18 @@ START_TEST(test_methods_reload)
 	ck_assert(sample(m, "polkfura_ctl_log_methods") == 1);
 	free(m);
 
-	ck_assert_int_eq(h_write_file(methods, "not a methods table\n"), 0);
+	/* check refuses what a start would: exit 2, naming the key. */
+	{
+		char args[700], out[2048];
+
+		ck_assert_int_eq(h_write_file(methods, "not a methods table\n"), 0);
+		snprintf(args, sizeof(args), "check --config '%s'", fx.ctl.config);
+		ck_assert_int_eq(h_ctl_run(NULL, args, out, sizeof(out)), 2);
+		ck_assert_msg(strstr(out, "methods_file: ") != NULL &&
+		                  strstr(out, "line 1: expected the header method<TAB>class") !=
+		                      NULL,
+		              "%s", out);
+	}
 	ck_assert_int_eq(kill(fx.ctl.pid, SIGHUP), 0);
 	wait_reloads(2);
 	ck_assert(wait_sample("polkfura_ctl_log_methods_load_failures_total", 1, 5) == 1);
