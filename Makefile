@@ -64,7 +64,12 @@ UNIT_DEPS_logline := ctl/stats/syslog
 UNIT_DEPS_agg := ctl/stats/hist ctl/stats/logline ctl/stats/syslog
 UNIT_DEPS_rowtab := ctl/stats/statsprom ctl/stats/agg ctl/stats/hist ctl/stats/methtab \
 	ctl/stats/logline ctl/stats/syslog
-UNIT_DEPS_report_render := ctl/report/report_fmt ctl/report/report_html
+UNIT_DEPS_usage_capacity := ctl/usage/capacity
+UNIT_DEPS_usage_args := ctl/report/report_fmt
+UNIT_DEPS_usage_agg := ctl/stats/hist ctl/usage/usage_render ctl/usage/usage_table ctl/usage/usage_args \
+	ctl/report/report_fmt
+UNIT_DEPS_report_render := ctl/report/report_fmt ctl/report/report_html ctl/usage/capacity_render \
+	ctl/usage/usage_table
 # Unit tests link their module, libpfcommon and cJSON only: a pure module that
 # reached for libev, libcurl or libmicrohttpd would not link. The poller is I/O.
 UNIT_LIBS_poller := -lev -lcurl -lmicrohttpd -lpthread
@@ -87,12 +92,12 @@ HAPROXY_34 := $(PF_CACHE)/haproxy-3.4.0/haproxy
 # promtool, extracted from Debian's prometheus package by make deps (tools/deps.sh).
 PROMTOOL   ?= $(PF_CACHE)/prometheus/promtool
 # test_spoa_agent and test_spoa_attack start no HAProxy; test_ctl_admin tests the controller's
-# own HTTP server; test_db_migrate and test_report only the controller and PostgreSQL;
+# own HTTP server; test_db_migrate, test_report and test_usage only the controller and PostgreSQL;
 # test_db_writer the write path (through dbw_drive) and PostgreSQL; test_ctl_record what the
 # controller writes to PostgreSQL (HAProxy only serves as the stage there); test_ctl_probe the
 # controller's probes (HAProxy only stands for the other region's edge).
 HAP34_BINS ?= $(filter-out %/test_spoa_agent %/test_spoa_attack %/test_ctl_admin %/test_db_migrate \
-	%/test_db_writer %/test_report %/test_ctl_record %/test_ctl_probe,$(INTEG_BINS))
+	%/test_db_writer %/test_report %/test_usage %/test_ctl_record %/test_ctl_probe,$(INTEG_BINS))
 # The writer on a loop, steered by test_db_writer and db_bench.sh (tests/harness/dbw_drive.c).
 DBW_DRIVE  := $(BUILD)/tests/harness/dbw_drive
 
@@ -108,6 +113,7 @@ FUZZ_DEPS_ctl_cfg  := ctl/ctl_cfg ctl/cfg_url
 FUZZ_DEPS_reccodec := ctl/db/reccodec
 FUZZ_DEPS_report_fmt := ctl/report/report_fmt
 FUZZ_DEPS_logline := ctl/stats/syslog ctl/stats/logline ctl/stats/hist ctl/stats/agg
+FUZZ_DEPS_usage_args := ctl/usage/usage_args ctl/usage/usage_agg ctl/stats/hist ctl/report/report_fmt
 REPLAY_BINS := $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz/replay_%)
 
 BENCH_SRC  := $(wildcard tests/bench/*.c)
@@ -234,7 +240,7 @@ FUZZ_CC    ?= clang
 FUZZ_FLAGS := -std=gnu11 -D_GNU_SOURCE -g -O1 -I. -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 export FUZZ_DEPS_spop FUZZ_DEPS_rpc FUZZ_DEPS_hapi_cmd FUZZ_DEPS_noderpc FUZZ_DEPS_ctl_cfg \
 	FUZZ_DEPS_reccodec \
-	FUZZ_DEPS_report_fmt FUZZ_DEPS_logline
+	FUZZ_DEPS_report_fmt FUZZ_DEPS_logline FUZZ_DEPS_usage_args
 fuzz:
 	$(Q)mkdir -p build/fuzz
 	$(Q)for t in $(FUZZ_NAMES); do \

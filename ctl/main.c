@@ -27,6 +27,7 @@
 #include "common/clock.h"
 #include "common/compiler.h"
 #include "common/log.h"
+#include "common/procstat.h"
 #include "common/text.h"
 #include "ctl/cfg_url.h"
 #include "ctl/check.h"
@@ -40,6 +41,7 @@
 #include "ctl/report/report_render.h"
 #include "ctl/state.h"
 #include "ctl/stats/methtab.h"
+#include "ctl/usage/usage_cli.h"
 #include "ctl/view.h"
 #include "ctl/web/admin.h"
 #include "ctl/web/status.h"
@@ -64,46 +66,70 @@ enum { ROPT_FROM = 0, ROPT_TO, ROPT_FORMAT, ROPT_REGION, ROPT_CHAIN, ROPT_COUNT 
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-	        "usage: polkfura-ctl COMMAND [--config FILE] [options]\n"
-	        "Keeps HAProxy's servers in step with the health and block lag of each node.\n\n"
-	        "commands:\n"
-	        "  run                      run the controller (SIGHUP re-reads the config)\n"
-	        "  check [--haproxy]        validate the config, token file and state directory\n"
-	        "                           (exit 0 ok, 2 bad); with --haproxy also read every\n"
-	        "                           HAProxy instance and name what it lacks (2), or that\n"
-	        "                           it cannot be read (1)\n"
-	        "  status [--json]          table of every node from the running controller\n"
-	        "  drain NODE --reason TEXT keep NODE out of rotation until undrained\n"
-	        "  undrain NODE             let NODE back (after rise good polls)\n"
-	        "  keys                     every config key with type, default and range\n"
-	        "  db migrate [--sql-dir D] apply the schema migrations not yet applied to the\n"
-	        "                           `database` of the config, in order, each once\n"
-	        "  db status [--sql-dir D]  list the migrations, applied and pending\n"
-	        "  note TEXT                record an operational change (a deploy, maintenance)\n"
-	        "                           in the `database` of the config, as user@host\n"
-	        "  report --from T [--to T] [--format md|html|csv|json] [--region R] [--chain C]\n"
-	        "                           the uptime, incident and operational-changes report\n"
-	        "                           of [from, to) from the `database` of the config\n"
-	        "                           (T: 2026-11-01 or 2026-11-01T12:00:00Z or +02:00;\n"
-	        "                           --to defaults to now, a later one is clipped to now;\n"
-	        "                           --format defaults to md)\n\n"
-	        "options:\n"
-	        "  --config FILE            the JSON config (default " DEFAULT_CONFIG ");\n"
-	        "                           status/drain/undrain read only http_listen and\n"
-	        "                           admin_token_file from it\n"
-	        "  --reason TEXT            why a node is drained (shown in status and logs)\n"
-	        "  --force                  drain even below min_ready servers in rotation\n"
-	        "  --url URL                the controller's base URL (instead of http_listen)\n"
-	        "  --token-file FILE        the admin token (instead of admin_token_file); a\n"
-	        "                           file mode 0600, never the token itself on the line\n"
-	        "  --json                   status: print the raw /status.json\n"
-	        "  --sql-dir DIR            db: the NNN_*.sql migrations (default " PF_SQL_DIR ")\n"
-	        "  --help, --version\n\n"
-	        "exit codes: 0 done, 1 runtime failure (controller not answering, or it refused:\n"
-	        "401 token, 403 refused, 404 no such node or admin off, 409 min_ready; database\n"
-	        "not reachable, a migration failed or was changed after it was applied, a report\n"
-	        "query failed), 2 usage or config (a bad --from/--to/--format)\n");
+	fprintf(
+	    out,
+	    "usage: polkfura-ctl COMMAND [--config FILE] [options]\n"
+	    "Keeps HAProxy's servers in step with the health and block lag of each node.\n\n"
+	    "commands:\n"
+	    "  run                      run the controller (SIGHUP re-reads the config)\n"
+	    "  check [--haproxy]        validate the config, token file and state directory\n"
+	    "                           (exit 0 ok, 2 bad); with --haproxy also read every\n"
+	    "                           HAProxy instance and name what it lacks (2), or that\n"
+	    "                           it cannot be read (1)\n"
+	    "  status [--json]          table of every node from the running controller\n"
+	    "  drain NODE --reason TEXT keep NODE out of rotation until undrained\n"
+	    "  undrain NODE             let NODE back (after rise good polls)\n"
+	    "  keys                     every config key with type, default and range\n"
+	    "  db migrate [--sql-dir D] apply the schema migrations not yet applied to the\n"
+	    "                           `database` of the config, in order, each once\n"
+	    "  db status [--sql-dir D]  list the migrations, applied and pending\n"
+	    "  note TEXT                record an operational change (a deploy, maintenance)\n"
+	    "                           in the `database` of the config, as user@host\n"
+	    "  report --from T [--to T] [--format md|html|csv|json] [--region R] [--chain C]\n"
+	    "                           the uptime, incident and operational-changes report\n"
+	    "                           of [from, to) from the `database` of the config\n"
+	    "                           (T: 2026-11-01 or 2026-11-01T12:00:00Z or +02:00;\n"
+	    "                           --to defaults to now, a later one is clipped to now;\n"
+	    "                           --format defaults to md); it ends with the capacity\n"
+	    "                           section of `usage --capacity` for the same window\n"
+	    "  usage [--since T] [--until T] [--region R] [--chain C] [--top N]\n"
+	    "        [--by method|class|status|time] [--format table|csv|json]\n"
+	    "                           requests, calls, calls/s, error %%, bytes, p50/p95/p99\n"
+	    "                           of %%Ta and node time per chain and key, from the\n"
+	    "                           per-minute rows of the `database` of the config,\n"
+	    "                           the busiest first (--by time: the most node time\n"
+	    "                           first). T: 30m, 1h, 7d back from now, or a time as\n"
+	    "                           for report; rounded down to the minute. Defaults:\n"
+	    "                           --since 1h, --until now, --top 20, --by method,\n"
+	    "                           --format table. Quantiles are read from log-scale\n"
+	    "                           buckets: never low, at most 12.5 %% high\n"
+	    "  usage --capacity [--since T] [--until T] [--region R] [--chain C]\n"
+	    "        [--node-capacity S] [--target-util U] [--min-minutes N] [--format F]\n"
+	    "                           per region and chain: peak and average calls/s,\n"
+	    "                           node load per node in rotation and a suggested\n"
+	    "                           cluster size of 1 to 6 (S: node-seconds per second\n"
+	    "                           one node serves, default 4; U: the share of it the\n"
+	    "                           busiest minute may use, default 0.7; N: minutes of\n"
+	    "                           data needed for a suggestion, default 30; never\n"
+	    "                           below the config's min_ready). report takes the\n"
+	    "                           same three\n\n"
+	    "options:\n"
+	    "  --config FILE            the JSON config (default " DEFAULT_CONFIG ");\n"
+	    "                           status/drain/undrain read only http_listen and\n"
+	    "                           admin_token_file from it\n"
+	    "  --reason TEXT            why a node is drained (shown in status and logs)\n"
+	    "  --force                  drain even below min_ready servers in rotation\n"
+	    "  --url URL                the controller's base URL (instead of http_listen)\n"
+	    "  --token-file FILE        the admin token (instead of admin_token_file); a\n"
+	    "                           file mode 0600, never the token itself on the line\n"
+	    "  --json                   status: print the raw /status.json\n"
+	    "  --sql-dir DIR            db: the NNN_*.sql migrations (default " PF_SQL_DIR ")\n"
+	    "  --help, --version\n\n"
+	    "exit codes: 0 done, 1 runtime failure (controller not answering, or it refused:\n"
+	    "401 token, 403 refused, 404 no such node or admin off, 409 min_ready; database\n"
+	    "not reachable, a migration failed or was changed after it was applied, a report\n"
+	    "or usage query failed), 2 usage or config (a bad --from/--to/--format, --since,\n"
+	    "--until, --by, --top, a model flag; no database key)\n");
 }
 
 struct http_buf {
@@ -357,7 +383,13 @@ static void on_stop(struct ev_loop *loop, ev_signal *w, int revents)
 
 static int web_build(void *ctx, struct status_view *out)
 {
-	return ctl_view_build(ctx, out);
+	char err[256];
+
+	if (ctl_view_build(ctx, out) == -1)
+		return -1;
+	out->version = PF_VERSION;
+	out->has_proc = pf_proc_read(&out->proc, err, sizeof(err)) == 0;
+	return 0;
 }
 
 static void web_release(void *ctx, struct status_view *view)
@@ -551,8 +583,8 @@ static int cmd_check(const struct ctl_cfg *cfg, const char *config, bool with_ha
 /* Checks the command line; returns 0, or the exit code (2) after a message. */
 static int check_usage(const char *cmd, const char *node, const char *reason, bool force)
 {
-	static const char *const cmds[] = {"run",     "check", "status", "drain",
-	                                   "undrain", "db",    "report", "note"};
+	static const char *const cmds[] = {"run", "check",  "status", "drain", "undrain",
+	                                   "db",  "report", "note",   "usage"};
 	bool known = false, takes_node = strcmp(cmd, "drain") == 0 || strcmp(cmd, "undrain") == 0;
 
 	if (strcmp(cmd, "note") == 0) {
@@ -629,7 +661,7 @@ static int report_usage(const char *cmd, const char *const *ro, bool others)
 	}
 	if (is_report && others) {
 		fprintf(stderr, "polkfura-ctl: report takes only --config, --from, --to, --format, "
-		                "--region and --chain\n");
+		                "--region, --chain and the capacity model's flags\n");
 		return 2;
 	}
 	return is_report ? 0 : -1;
@@ -751,11 +783,13 @@ static int report_window(const char *const *ro, struct report_query *q)
 }
 
 /* report: reads the window from the database of the config, prints it in the format asked. */
-static int cmd_report(const char *config, const char *const *ro)
+static int cmd_report(const char *config, const char *const *ro, const struct usage_args *ua)
 {
 	enum report_format fmt = REPORT_MD;
-	struct report_query q = {0, 0, false, ro[ROPT_REGION], ro[ROPT_CHAIN]};
+	struct report_query q = {0, 0, false, ro[ROPT_REGION], ro[ROPT_CHAIN], NULL, NULL};
 	struct report_db *hold = NULL;
+	struct usage_capacity *cap_hold = NULL;
+	struct cap_params cap;
 	struct migrate_opts o;
 	struct report r;
 	struct ctl_cfg cfg;
@@ -765,6 +799,10 @@ static int cmd_report(const char *config, const char *const *ro)
 
 	if (rc != 0)
 		return rc;
+	if (!usage_cap_params(ua, 0, &cap, err, sizeof(err))) {
+		fprintf(stderr, "polkfura-ctl: %s\n", err);
+		return 2;
+	}
 	if (ro[ROPT_FORMAT] != NULL && !report_format_parse(ro[ROPT_FORMAT], &fmt)) {
 		fprintf(stderr, "polkfura-ctl: --format %s: expected md, html, csv or json\n",
 		        ro[ROPT_FORMAT]);
@@ -773,8 +811,16 @@ static int cmd_report(const char *config, const char *const *ro)
 	if (load_db_cfg(config, &cfg) == -1)
 		return 2;
 	o = (struct migrate_opts){cfg.database, cfg.database_password_file, NULL};
-	rc = report_db_read(&o, &q, &r, &hold, err, sizeof(err));
+	cap.min_ready = cfg.min_ready;
+	/* In the report's transaction, for its window once --to is clipped to now. */
+	cap_hold = usage_capacity_new(&cap);
+	q.also = usage_capacity_also;
+	q.also_ctx = cap_hold;
+	rc = cap_hold != NULL ? report_db_read(&o, &q, &r, &hold, err, sizeof(err)) : 1;
+	if (cap_hold == NULL)
+		snprintf(err, sizeof(err), "out of memory");
 	if (rc == 0) {
+		r.capacity = usage_capacity_view(cap_hold);
 		text = report_render(&r, fmt, &len);
 		if (text == NULL || fwrite(text, 1, len, stdout) != len || fflush(stdout) != 0) {
 			snprintf(err, sizeof(err), "%s",
@@ -785,9 +831,72 @@ static int cmd_report(const char *config, const char *const *ro)
 	if (rc != 0)
 		fprintf(stderr, "polkfura-ctl: report: %s\n", err);
 	free(text);
+	usage_capacity_free(cap_hold);
 	report_db_free(hold);
 	ctl_cfg_free(&cfg);
 	return rc;
+}
+
+/* usage: the per-key table or the capacity estimate from the database of the config. */
+static int cmd_usage(const char *config, const struct usage_args *ua)
+{
+	struct migrate_opts o;
+	struct ctl_cfg cfg;
+	char err[2048];
+	int rc;
+
+	if (!usage_cli_check(ua, pf_wall_ms(), err, sizeof(err))) {
+		fprintf(stderr, "polkfura-ctl: usage: %s\n", err);
+		return 2;
+	}
+	if (load_db_cfg(config, &cfg) == -1)
+		return 2;
+	o = (struct migrate_opts){cfg.database, cfg.database_password_file, NULL};
+	rc = usage_cli_run(ua, cfg.min_ready, &o, pf_wall_ms(), stdout, err, sizeof(err));
+	if (rc != 0)
+		fprintf(stderr, "polkfura-ctl: usage: %s\n", err);
+	ctl_cfg_free(&cfg);
+	return rc;
+}
+
+/*
+ * usage's own flags go with usage only, the model's with usage and report;
+ * usage takes --config, --format, --region and --chain besides.
+ * <others>: a flag of another command was given. Returns -1 when the
+ * command is not usage, 0 to run it, or 2 after a message.
+ */
+static int usage_flags(const char *cmd, struct usage_args *ua, const char *const *ro, bool others)
+{
+	bool is_usage = strcmp(cmd, "usage") == 0;
+	bool own = ua->since != NULL || ua->until != NULL || ua->by != NULL || ua->top != NULL ||
+	           ua->capacity;
+	bool model =
+	    ua->node_capacity != NULL || ua->target_util != NULL || ua->min_minutes != NULL;
+
+	if (!is_usage && own) {
+		fprintf(stderr,
+		        "polkfura-ctl: --since, --until, --by, --top and --capacity go with "
+		        "usage\n");
+		return 2;
+	}
+	if (!is_usage && model && strcmp(cmd, "report") != 0) {
+		fprintf(stderr, "polkfura-ctl: --node-capacity, --target-util and --min-minutes go "
+		                "with usage and report\n");
+		return 2;
+	}
+	if (!is_usage)
+		return -1;
+	if (others || ro[ROPT_FROM] != NULL || ro[ROPT_TO] != NULL) {
+		fprintf(stderr,
+		        "polkfura-ctl: usage takes --since and --until (not --from, --to), "
+		        "--config, --format, --region, --chain, --by, --top, --capacity and "
+		        "the model's flags\n");
+		return 2;
+	}
+	ua->format = ro[ROPT_FORMAT];
+	ua->region = ro[ROPT_REGION];
+	ua->chain = ro[ROPT_CHAIN];
+	return 0;
 }
 
 /* status, drain, undrain: the running controller. */
@@ -830,6 +939,67 @@ static int cmd_database(const char *cmd, const char *node, const char *config, c
 	return note ? cmd_note(config, node) : cmd_db(node, config, sql_dir);
 }
 
+/*
+ * usage and report, after their flags are checked (<others>: a flag of
+ * another command was given). Returns -1 for another command, else the
+ * exit code.
+ */
+static int cmd_usage_or_report(const char *cmd, const char *config, struct usage_args *ua,
+                               const char *const *ro, bool others)
+{
+	int rc = usage_flags(cmd, ua, ro, others);
+
+	if (rc != -1)
+		return rc != 0 ? rc : cmd_usage(config, ua);
+	rc = report_usage(cmd, ro, others);
+	if (rc != -1)
+		return rc != 0 ? rc : cmd_report(config, ro, ua);
+	return -1;
+}
+
+/*
+ * The options of report (into <ro>), usage and the capacity model (into
+ * <ua>); false for any other <opt>.
+ */
+static bool usage_opt(int opt, const char *arg, struct usage_args *ua, const char **ro)
+{
+	switch (opt) {
+	case 'F':
+	case 'T':
+	case 'O':
+	case 'R':
+	case 'C':
+		ro[strchr(REPORT_OPTS, opt) - REPORT_OPTS] = arg;
+		return true;
+	case 'S':
+		ua->since = arg;
+		return true;
+	case 'U':
+		ua->until = arg;
+		return true;
+	case 'B':
+		ua->by = arg;
+		return true;
+	case 'N':
+		ua->top = arg;
+		return true;
+	case 'K':
+		ua->capacity = true;
+		return true;
+	case 'P':
+		ua->node_capacity = arg;
+		return true;
+	case 'G':
+		ua->target_util = arg;
+		return true;
+	case 'M':
+		ua->min_minutes = arg;
+		return true;
+	default:
+		return false;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -848,8 +1018,17 @@ int main(int argc, char **argv)
 	    {"format", required_argument, NULL, 'O'},
 	    {"region", required_argument, NULL, 'R'},
 	    {"chain", required_argument, NULL, 'C'},
+	    {"since", required_argument, NULL, 'S'},
+	    {"until", required_argument, NULL, 'U'},
+	    {"by", required_argument, NULL, 'B'},
+	    {"top", required_argument, NULL, 'N'},
+	    {"capacity", no_argument, NULL, 'K'},
+	    {"node-capacity", required_argument, NULL, 'P'},
+	    {"target-util", required_argument, NULL, 'G'},
+	    {"min-minutes", required_argument, NULL, 'M'},
 	    {NULL, 0, NULL, 0},
 	};
+	struct usage_args ua = {0};
 	const char *config = DEFAULT_CONFIG, *reason = NULL, *cmd = NULL, *node = NULL;
 	const char *url = NULL, *token_file = NULL, *sql_dir = NULL, *ro[ROPT_COUNT] = {NULL};
 	struct ctl_cfg cfg;
@@ -884,13 +1063,7 @@ int main(int argc, char **argv)
 		case 's':
 			sql_dir = optarg;
 			break;
-		case 'F':
-		case 'T':
-		case 'O':
-		case 'R':
-		case 'C':
-			ro[strchr(REPORT_OPTS, opt) - REPORT_OPTS] = optarg;
-			break;
+
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -901,6 +1074,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, "polkfura-ctl: %s: missing value\n", argv[optind - 1]);
 			return 2;
 		default:
+			if (usage_opt(opt, optarg, &ua, ro))
+				break;
 			fprintf(stderr, "polkfura-ctl: %s: unknown option (see --help)\n",
 			        argv[optind - 1]);
 			return 2;
@@ -914,11 +1089,11 @@ int main(int argc, char **argv)
 		rc = flag_usage(cmd, check_haproxy, sql_dir);
 	if (rc != 0)
 		return rc;
-	rc = report_usage(cmd, ro,
-	                  url != NULL || token_file != NULL || raw || reason != NULL || force ||
-	                      sql_dir != NULL || check_haproxy);
+	rc = cmd_usage_or_report(cmd, config, &ua, ro,
+	                         url != NULL || token_file != NULL || raw || reason != NULL ||
+	                             force || sql_dir != NULL || check_haproxy);
 	if (rc != -1)
-		return rc != 0 ? rc : cmd_report(config, ro);
+		return rc;
 	rc = cmd_database(cmd, node, config, sql_dir,
 	                  url != NULL || token_file != NULL || raw || reason != NULL || force);
 	if (rc != -1)

@@ -47,6 +47,7 @@ struct state {
 	struct state_job *head, *tail; /* queued, not yet handed to the writer */
 	unsigned queued;
 	struct state_job *writing; /* handed to the writer; owned */
+	uint64_t write_errors;     /* writes that failed */
 	ev_async done;
 	/* Shared with the writer thread, under <mu>. */
 	pthread_t thread;
@@ -510,6 +511,7 @@ static void on_written(struct ev_loop *loop, ev_async *w, int revents)
 	ev_unref(loop);
 	if (rc != 0) {
 		rc = STATE_EWRITE;
+		st->write_errors++;
 	} else {
 		free(st->entries);
 		st->entries = job->next;
@@ -519,6 +521,11 @@ static void on_written(struct ev_loop *loop, ev_async *w, int revents)
 	job->cb(job->ctx, rc, err);
 	job_free(job);
 	start_next(st);
+}
+
+uint64_t state_write_errors(const struct state *st)
+{
+	return st->write_errors;
 }
 
 struct state *state_open(struct ev_loop *loop, const char *path, char *err, size_t errlen)

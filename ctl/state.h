@@ -100,6 +100,9 @@ PF_MUSTCHECK struct state *state_open(struct ev_loop *loop, const char *path, ch
 /* The committed entry of <node>, or NULL. Valid until the next change completes. */
 const struct state_entry *state_find(const struct state *st, const char *node);
 
+/* Changes whose file could not be written (each refused, nothing applied), since state_open. */
+uint64_t state_write_errors(const struct state *st);
+
 /* Number of committed entries; state_at(<st>, i) for i below it, in node order. */
 size_t state_count(const struct state *st);
 const struct state_entry *state_at(const struct state *st, size_t i);

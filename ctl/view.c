@@ -124,6 +124,8 @@ static void view_haproxy(const struct recon *r, struct status_haproxy *o)
 	o->holder = st->holder;
 	o->restarts = st->restarts;
 	o->state_file_writes = st->state_file_writes;
+	o->state_file_errors = st->state_file_errors;
+	o->last_ok_ms = st->last_ok_ms;
 	o->problems = st->problems;
 	memcpy(o->actions, st->actions, sizeof(o->actions));
 	memcpy(o->errors, st->errors, sizeof(o->errors));
@@ -204,6 +206,7 @@ int ctl_view_build(struct ctl *c, struct status_view *out)
 	out->reloads = c->reloads;
 	out->reload_failures = c->reload_failures;
 	out->last_round_ms = c->last_round_ms;
+	out->state_file_errors = c->state != NULL ? state_write_errors(c->state) : 0;
 	out->chains = m->chains;
 	out->n_chains = c->n_chains;
 	out->haproxy = m->haproxy;

@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <ev.h>
@@ -52,6 +53,8 @@ struct agent_conn {
 	bool reading;            /* rio is started */
 	bool queued;             /* on the worker's flush list */
 	bool disconnect_on_idle; /* stopping: say goodbye once no frame is half read */
+	bool healthcheck;        /* its HELLO was a health check: HAProxy closes it next */
+	bool got_bytes;          /* the peer sent something (a connect check sends nothing) */
 	uint8_t *rbuf;           /* owned, rcap bytes */
 	size_t rlen, rcap;
 	uint8_t *wbuf; /* owned, wcap bytes */
@@ -91,6 +94,27 @@ struct agent_worker {
 	                      atomic_load_explicit(&(w)->stats.field, memory_order_relaxed) + (n), \
 	                      memory_order_relaxed)
 #define STAT_INC(w, field) STAT_ADD(w, field, 1)
+
+const uint64_t agent_proc_bounds_ns[AGENT_PROC_BUCKETS] = {
+    500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 500000, 1000000, 5000000, 25000000};
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void stat_proc_time(struct agent_worker *w, uint64_t ns)
+{
+	unsigned b = 0;
+
+	while (b < AGENT_PROC_BUCKETS && ns > agent_proc_bounds_ns[b])
+		b++;
+	STAT_INC(w, proc_hist[b]);
+	STAT_ADD(w, proc_ns_sum, ns);
+}
 
 struct agent_table *agent_table_new(struct methods *m)
 {
@@ -230,6 +254,7 @@ static void conn_on_hello(struct agent_conn *c, const struct spop_frame *f)
 	conn_queue_flush(c);
 	if (h.healthcheck) {
 		/* HAProxy closes a health-check connection once it has the answer. */
+		c->healthcheck = true;
 		STAT_INC(c->w, hello_healthchecks);
 	}
 	log_debug(MOD, "conn=%u hello max-frame-size=%u capabilities=%s healthcheck=%d", c->id,
@@ -255,6 +280,7 @@ static void conn_on_notify(struct agent_conn *c, const struct spop_frame *f)
 	const struct answer_env env = {w->table->m, w->set->chains, w->set->max_body, c->max_frame};
 	struct spop_buf b;
 	enum spop_status st;
+	uint64_t t0 = mono_ns();
 
 	spop_buf_init(&b, c->wbuf + c->wlen, c->wcap - c->wlen);
 	st = answer_notify_put(&b, f, &env, conn_seen_cb, w);
@@ -263,6 +289,7 @@ static void conn_on_notify(struct agent_conn *c, const struct spop_frame *f)
 		return;
 	}
 	c->wlen += b.len;
+	stat_proc_time(w, mono_ns() - t0);
 	STAT_INC(w, acks_out);
 	conn_queue_flush(c);
 }
@@ -322,6 +349,28 @@ static void conn_process(struct agent_conn *c)
 		conn_disconnect(c, SPOP_ST_NONE);
 }
 
+/*
+ * A failed read. HAProxy ends its SPOP health check (2.6 and 3.4 alike) by
+ * resetting the TCP connection right after the AGENT-HELLO, and a plain TCP
+ * check can reset before sending a byte: those are checks, counted as such;
+ * only the rest are read errors worth a line.
+ */
+static void conn_read_error(struct agent_conn *c, int err)
+{
+	if (c->healthcheck && err == ECONNRESET) {
+		conn_close(c, "health check done");
+		return;
+	}
+	if (!c->got_bytes && err == ECONNRESET) {
+		STAT_INC(c->w, connect_checks);
+		conn_close(c, "reset before the first byte");
+		return;
+	}
+	STAT_INC(c->w, read_errors);
+	log_info(MOD, "conn=%u read: %s", c->id, strerror(err));
+	conn_close(c, "read error");
+}
+
 static void conn_read_cb(struct ev_loop *loop, ev_io *io, int revents)
 {
 	struct agent_conn *c = pf_container_of(io, struct agent_conn, rio);
@@ -346,21 +395,18 @@ static void conn_read_cb(struct ev_loop *loop, ev_io *io, int revents)
 		c->frame_since = ev_now(c->w->loop);
 	n = read(c->fd, c->rbuf + c->rlen, c->rcap - c->rlen);
 	if (n == 0) {
+		if (!c->got_bytes)
+			STAT_INC(c->w, connect_checks);
 		conn_close(c, "peer closed");
 		return;
 	}
 	if (n == -1) {
 		if (errno == EAGAIN || errno == EINTR)
 			return;
-		STAT_INC(c->w, read_errors);
-		/* HAProxy's SPOP health check ends with a reset: not worth a line per second. */
-		if (errno == ECONNRESET)
-			log_debug(MOD, "conn=%u read: %s", c->id, strerror(errno));
-		else
-			log_info(MOD, "conn=%u read: %s", c->id, strerror(errno));
-		conn_close(c, "read error");
+		conn_read_error(c, errno);
 		return;
 	}
+	c->got_bytes = true;
 	c->rlen += (size_t)n;
 	conn_process(c);
 }

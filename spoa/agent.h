@@ -50,6 +50,15 @@ struct agent_settings {
 };
 
 /*
+ * Upper bounds (ns) of the processing-time histogram: a small call takes
+ * well under a microsecond, a batch of 100 a few, a 64 KiB body up to about
+ * 120 us, the largest --max-body (16 MiB) 3-34 ms at the classifier's
+ * 0.2-2 ns per byte (README, "Benchmarks").
+ */
+#define AGENT_PROC_BUCKETS 13
+extern const uint64_t agent_proc_bounds_ns[AGENT_PROC_BUCKETS];
+
+/*
  * Counters of one worker. Only the owning thread writes (plain relaxed
  * load+store, no locked instruction); the metrics thread reads.
  */
@@ -62,14 +71,18 @@ struct agent_stats {
 	_Atomic uint64_t by_class[RPC_CLASS_COUNT];
 	_Atomic uint64_t by_chain[NOTIFY_MAX_CHAINS + 1];   /* last slot: unknown */
 	_Atomic uint64_t disconnects_sent[SPOP_ST_RES + 2]; /* last slot: other codes */
-	_Atomic uint64_t hello_healthchecks;
-	_Atomic uint64_t read_errors;
+	_Atomic uint64_t hello_healthchecks; /* HELLO with healthcheck (option spop-check) */
+	_Atomic uint64_t connect_checks;     /* closed before sending a byte (a TCP check) */
+	_Atomic uint64_t read_errors;        /* read() failed, health checks' resets excepted */
 	_Atomic uint64_t alloc_failures;
 	_Atomic uint64_t refused_cap;      /* accepted and closed: listener at --max-conns */
 	_Atomic uint64_t refused_fd_limit; /* accepted and closed, or left, at the fd limit */
 	_Atomic uint64_t accept_pauses;    /* times accept() rested after EMFILE/ENFILE */
 	_Atomic uint64_t idle_timeouts;    /* closed after --idle-timeout without a frame */
 	_Atomic uint64_t frame_timeouts; /* closed with a frame unfinished after --frame-timeout */
+	/* NOTIFY frames by processing time (decode, classify, ACK written), not cumulative. */
+	_Atomic uint64_t proc_hist[AGENT_PROC_BUCKETS + 1]; /* last: +Inf */
+	_Atomic uint64_t proc_ns_sum;
 };
 
 /*

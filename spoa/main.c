@@ -91,11 +91,12 @@ static void on_stop(struct ev_loop *loop, ev_signal *sig, int revents)
 	struct spoa *s = sig->data;
 
 	(void)revents;
-	log_info(MOD, "signal %d: listeners closed, finishing frames in flight and stopping",
-	         sig->signum);
 	/* First refuse new connections, so HAProxy takes a new agent's at once. */
 	for (unsigned i = 0; i < s->cfg.n_listen; i++)
 		listener_shutdown(&s->listeners[i]);
+	/* Only now: a test (or an operator) reading this line may rely on the refusal. */
+	log_info(MOD, "signal %d: listeners closed, finishing frames in flight and stopping",
+	         sig->signum);
 	for (unsigned i = 0; i < s->n_started; i++)
 		agent_worker_stop(s->workers[i]);
 	ev_break(loop, EVBREAK_ALL);
@@ -236,6 +237,7 @@ static int run(struct spoa *s)
 	s->set.accept_pause = ACCEPT_PAUSE_S;
 	raise_fd_limit(s);
 	s->proc.threads = s->cfg.threads;
+	s->proc.version = PF_VERSION;
 	if (open_listeners(s) == -1)
 		goto out;
 	if (start_workers(s) == -1 || start_metrics(loop, s) == -1)

@@ -84,7 +84,32 @@ static void counter(struct out *o, const char *name, const char *help, uint64_t 
 	     (unsigned long long)v);
 }
 
-size_t metrics_render(const struct metrics_source *src, char *buf, size_t cap)
+/* The processing-time histogram; _count is the +Inf bucket, so the two always agree. */
+static void metrics_proc_hist(struct out *o, const struct metrics_source *src)
+{
+	uint64_t cum = 0;
+
+	outf(o, "# HELP polkfura_spoa_processing_seconds Time the agent spent on each NOTIFY "
+	        "frame it answered: decoding, classifying and writing the ACK (not the time in "
+	        "queues or on the wire).\n"
+	        "# TYPE polkfura_spoa_processing_seconds histogram\n");
+	for (unsigned b = 0; b <= AGENT_PROC_BUCKETS; b++) {
+		cum += SUM(proc_hist[b]);
+		if (b < AGENT_PROC_BUCKETS)
+			outf(o, "polkfura_spoa_processing_seconds_bucket{le=\"%g\"} %llu\n",
+			     (double)agent_proc_bounds_ns[b] / 1e9, (unsigned long long)cum);
+		else
+			outf(o, "polkfura_spoa_processing_seconds_bucket{le=\"+Inf\"} %llu\n",
+			     (unsigned long long)cum);
+	}
+	outf(o,
+	     "polkfura_spoa_processing_seconds_sum %.9f\n"
+	     "polkfura_spoa_processing_seconds_count %llu\n",
+	     (double)SUM(proc_ns_sum) / 1e9, (unsigned long long)cum);
+}
+
+size_t metrics_render(const struct metrics_source *src, const struct pf_proc_metrics *pm, char *buf,
+                      size_t cap)
 {
 	struct out o = {buf, cap, 0};
 	static const char *const st_names[] = {"normal",
@@ -128,9 +153,17 @@ size_t metrics_render(const struct metrics_source *src, char *buf, size_t cap)
 	for (unsigned s = 0; s < PF_ARRAY_SIZE(st_names); s++)
 		outf(&o, "polkfura_spoa_disconnects_total{status=\"%s\"} %llu\n", st_names[s],
 		     (unsigned long long)SUM(disconnects_sent[s]));
-	counter(&o, "polkfura_spoa_healthchecks_total", "HELLO health checks answered.",
-	        SUM(hello_healthchecks));
-	counter(&o, "polkfura_spoa_read_errors_total", "Connections closed on a read error.",
+	outf(&o,
+	     "# HELP polkfura_spoa_healthchecks_total HAProxy health checks, by kind: spop, a "
+	     "HELLO with healthcheck answered (option spop-check); connect, a connection closed "
+	     "before its first byte (a plain TCP check).\n"
+	     "# TYPE polkfura_spoa_healthchecks_total counter\n"
+	     "polkfura_spoa_healthchecks_total{kind=\"spop\"} %llu\n"
+	     "polkfura_spoa_healthchecks_total{kind=\"connect\"} %llu\n",
+	     (unsigned long long)SUM(hello_healthchecks), (unsigned long long)SUM(connect_checks));
+	counter(&o, "polkfura_spoa_read_errors_total",
+	        "Connections closed on a read error, not counting the reset that ends a health "
+	        "check.",
 	        SUM(read_errors));
 	outf(&o,
 	     "# HELP polkfura_spoa_connections_refused_total Connections accepted and closed "
@@ -159,6 +192,14 @@ size_t metrics_render(const struct metrics_source *src, char *buf, size_t cap)
 	     "# HELP polkfura_spoa_threads Worker threads.\n"
 	     "# TYPE polkfura_spoa_threads gauge\npolkfura_spoa_threads %u\n",
 	     (unsigned long long)LOAD(src->proc->methods), src->proc->threads);
+	metrics_proc_hist(&o, src);
+	outf(&o,
+	     "# HELP polkfura_spoa_build_info The agent's version; always 1.\n"
+	     "# TYPE polkfura_spoa_build_info gauge\npolkfura_spoa_build_info{version=\"%s\"} 1\n",
+	     src->proc->version != NULL ? src->proc->version : "unknown");
+	if (pm != NULL)
+		o.len += pf_proc_format(pm, o.len < o.cap ? o.p + o.len : NULL,
+		                        o.len < o.cap ? o.cap - o.len : 0);
 	return o.len;
 }
 
@@ -190,10 +231,14 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 		                                       MHD_RESPMEM_PERSISTENT);
 		status = MHD_HTTP_NOT_FOUND;
 	} else {
+		struct pf_proc_metrics pm;
+		char err[256];
+		bool has_pm = pf_proc_read(&pm, err, sizeof(err)) == 0;
+
 		body = malloc(RENDER_CAP);
 		if (body == NULL)
 			return MHD_NO;
-		len = metrics_render(&s->src, body, RENDER_CAP);
+		len = metrics_render(&s->src, has_pm ? &pm : NULL, body, RENDER_CAP);
 		if (len >= RENDER_CAP)
 			len = RENDER_CAP - 1;
 		resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);

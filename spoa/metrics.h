@@ -13,6 +13,7 @@
 
 #include "common/compiler.h"
 #include "common/net.h"
+#include "common/procstat.h"
 #include "spoa/agent.h"
 
 struct metrics_server;
@@ -27,6 +28,7 @@ struct metrics_process {
 	_Atomic uint64_t reload_failures;
 	_Atomic uint64_t methods;
 	unsigned threads;
+	const char *version; /* static: the build's version, for build_info */
 };
 
 struct metrics_source {
@@ -37,10 +39,12 @@ struct metrics_source {
 };
 
 /*
- * Renders every metric, summed over workers, into <buf>/<cap>. Returns the
+ * Renders every metric, summed over workers, then the process metrics <pm>
+ * (NULL: left out, /proc could not be read), into <buf>/<cap>. Returns the
  * length written, or the length needed (> cap) when <buf> is too small.
  */
-size_t metrics_render(const struct metrics_source *src, char *buf, size_t cap);
+size_t metrics_render(const struct metrics_source *src, const struct pf_proc_metrics *pm, char *buf,
+                      size_t cap);
 
 /*
  * Starts serving GET /metrics on <addr>, accepting on <loop> (borrowed, the

@@ -34,7 +34,7 @@ else
 	echo "check-docs: $ctl not built; run make first"
 	missing=1
 fi
-for cmd in run check status drain undrain keys "db migrate" "db status" report note; do
+for cmd in run check status drain undrain keys "db migrate" "db status" report note usage; do
 	if ! grep -q "polkfura-ctl $cmd" README.md; then
 		echo "check-docs: README.md does not document polkfura-ctl $cmd"
 		missing=1
@@ -43,7 +43,7 @@ done
 
 # Every option of polkfura-ctl report appears in README.md, and README's sample report is the
 # one test_report checks (tests/data/report/expected.md), unchanged.
-for opt in from to format region chain; do
+for opt in from to format region chain since until by top capacity node-capacity target-util min-minutes; do
 	if ! grep -q -- "--$opt" README.md; then
 		echo "check-docs: README.md does not document polkfura-ctl report --$opt"
 		missing=1

@@ -52,6 +52,7 @@ struct recon {
 	int64_t now_ms;
 	uint32_t grace_ms;
 	bool write;
+	uint64_t errors_at_start; /* the error count (busy aside) when the round began */
 	/* What the instance showed and what it remembers. */
 	struct hapi_server *have; /* owned */
 	size_t n_have, cap_have;
@@ -142,6 +143,25 @@ static void recon_fail(struct recon *r, enum recon_err kind, const char *what)
 	snprintf(r->st.last_error, sizeof(r->st.last_error), "%s", what);
 	r->st.up = kind != RECON_ERR_IO && kind != RECON_ERR_PARSE;
 	r->phase = RECON_IDLE;
+}
+
+/* Errors that say a round went wrong; busy is a round skipped, not one that failed. */
+static uint64_t round_errors(const struct recon *r)
+{
+	uint64_t n = 0;
+
+	for (unsigned k = 0; k < RECON_ERR_COUNT; k++)
+		n += k == RECON_ERR_BUSY ? 0 : r->st.errors[k];
+	return n;
+}
+
+/* The round is over: it read (and wrote, when it could); stamped when nothing failed. */
+static void recon_done(struct recon *r)
+{
+	r->phase = RECON_IDLE;
+	r->st.reconciles++;
+	if (round_errors(r) == r->errors_at_start)
+		r->st.last_ok_ms = r->now_ms;
 }
 
 static const char *chain_of(const struct recon *r, const char *node)
@@ -262,6 +282,7 @@ static void recon_save_state_file(struct recon *r, const char *text, size_t len)
 	}
 	if (saved == 0)
 		saved = errno;
+	r->st.state_file_errors++;
 	if (!r->state_failed)
 		log_err(MOD,
 		        "haproxy=%s state file %s: %s (a reload of HAProxy will start from its "
@@ -379,12 +400,10 @@ static void recon_plan(struct recon *r, bool may_write)
 	free(r->seats);
 	r->seats = out.seats;
 	r->n_seats = out.n_seats;
-	if (may_write) {
+	if (may_write)
 		recon_write(r, &out);
-	} else {
-		r->phase = RECON_IDLE;
-		r->st.reconciles++;
-	}
+	else
+		recon_done(r);
 out:
 	free(out.acts);
 	free(out.notes);
@@ -481,8 +500,7 @@ static void recon_write(struct recon *r, const struct plan_output *out)
 	r->n_sent = count;
 	if (count == 0) {
 		free(line);
-		r->phase = RECON_IDLE;
-		r->st.reconciles++;
+		recon_done(r);
 		return;
 	}
 	r->phase = RECON_WRITING;
@@ -535,13 +553,13 @@ static void recon_write_cb(void *ctx, int status, const char *answer, size_t len
 		}
 	}
 	free(parts);
-	r->st.reconciles++;
 	if (r->changed) {
+		r->st.reconciles++;
 		r->write = false; /* read back what applied; the next round writes again */
 		recon_read(r);
 		return;
 	}
-	r->phase = RECON_IDLE;
+	recon_done(r);
 }
 
 /* ---- the object ---------------------------------------------------------------- */
@@ -591,6 +609,7 @@ void recon_round(struct recon *r, const struct plan_node *nodes, size_t n, int64
 	r->now_ms = now_ms;
 	r->grace_ms = drain_grace_ms;
 	r->write = write;
+	r->errors_at_start = round_errors(r);
 	recon_read(r);
 }
 

@@ -63,7 +63,9 @@ struct recon_stats {
 	uint64_t actions[PLAN_ACT_COUNT]; /* commands HAProxy accepted, by kind */
 	uint64_t errors[RECON_ERR_COUNT];
 	uint64_t state_file_writes;
-	size_t problems; /* configuration problems found at the last verification */
+	uint64_t state_file_errors; /* failed writes of <state_file> (each round retries) */
+	int64_t last_ok_ms;         /* start of the last round that ended without error; 0: none */
+	size_t problems;            /* configuration problems found at the last verification */
 	char last_error[256];
 };
 

@@ -75,6 +75,8 @@ struct report_segment {
 	int64_t t0_ms, t1_ms;
 };
 
+struct cap_view; /* ctl/usage/capacity_render.h */
+
 struct report {
 	int64_t from_ms, to_ms;
 	bool to_clipped;            /* --to was after now(): to_ms is now */
@@ -89,6 +91,8 @@ struct report {
 	size_t n_changes;
 	const struct report_segment *segments;
 	size_t n_segments;
+	/* The capacity section (`usage --capacity` of the window); NULL: none. */
+	const struct cap_view *capacity;
 };
 
 #endif

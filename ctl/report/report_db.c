@@ -201,7 +201,8 @@ static int clip_to(PGconn *c, const struct report_query *q, struct report *r, ch
 	return 0;
 }
 
-static int read_all(PGconn *c, struct report_db *h, struct report *r, char *err, size_t errlen)
+static int read_all(PGconn *c, const struct report_query *rq, struct report_db *h, struct report *r,
+                    char *err, size_t errlen)
 {
 	char from[RFMT_TIME_MAX], to[RFMT_TIME_MAX];
 	const char *p[4] = {rfmt_time(r->from_ms, from), rfmt_time(r->to_ms, to), r->region,
@@ -216,6 +217,8 @@ static int read_all(PGconn *c, struct report_db *h, struct report *r, char *err,
 	for (int q = 0; q < Q_COUNT; q++)
 		if (run(c, queries[q], nparams[q], p, &h->res[q], what[q], err, errlen) == -1)
 			return -1;
+	if (rq->also != NULL && rq->also(c, r, rq->also_ctx, err, errlen) == -1)
+		return -1;
 	if (run(c, "COMMIT", 0, NULL, NULL, "COMMIT", err, errlen) == -1)
 		return -1;
 	if (!fill(h, r)) {
@@ -234,7 +237,7 @@ int report_db_read(const struct migrate_opts *o, const struct report_query *q, s
 
 	*hold = h;
 	*out = (struct report){q->from_ms, q->to_ms, false, q->region, q->chain, NULL, 0, NULL,
-	                       0,          NULL,     0,     NULL,      0,        NULL, 0};
+	                       0,          NULL,     0,     NULL,      0,        NULL, 0, NULL};
 	if (h == NULL) {
 		pf_errf(err, errlen, "out of memory");
 		return 1;
@@ -251,7 +254,7 @@ int report_db_read(const struct migrate_opts *o, const struct report_query *q, s
 		rc = 2;
 		goto out;
 	}
-	if (read_all(c, h, out, err, errlen) == 0)
+	if (read_all(c, q, h, out, err, errlen) == 0)
 		rc = 0;
 out:
 	PQfinish(c);

@@ -18,10 +18,20 @@
 
 struct report_db;
 
+struct pg_conn;
+
 struct report_query {
 	int64_t from_ms, to_ms;     /* the window asked for; to_ms after now() is clipped */
 	bool to_now;                /* no --to: to_ms is now(), which is not "clipped" */
 	const char *region, *chain; /* NULL: all */
+	/*
+	 * More reads in the report's transaction, after its own (NULL: none):
+	 * the capacity section, so that it sees the same data. Called with the
+	 * connection and the report so far (the window clipped); returns 0, or
+	 * -1 with the reason in <err>.
+	 */
+	int (*also)(struct pg_conn *c, const struct report *r, void *ctx, char *err, size_t errlen);
+	void *also_ctx;
 };
 
 /*

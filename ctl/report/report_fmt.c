@@ -318,13 +318,17 @@ void rfmt_md_cell(struct pf_buf *b, const char *s)
 void rfmt_csv_field(struct pf_buf *b, const char *s)
 {
 	size_t n = s != NULL ? strlen(s) : 0;
-	bool quote = n > 0 && (strpbrk(s, ",\"\r\n") != NULL || s[0] == ' ' || s[n - 1] == ' ');
+	/* A spreadsheet runs a cell that starts with one of these as a formula (OWASP CSV
+	 * injection). */
+	bool formula = n > 0 && strchr("=+-@\t\r", s[0]) != NULL;
+	bool quote =
+	    n > 0 && (formula || strpbrk(s, ",\"\r\n") != NULL || s[0] == ' ' || s[n - 1] == ' ');
 
 	if (!quote) {
 		pf_buf_append(b, s != NULL ? s : "", n);
 		return;
 	}
-	pf_buf_append(b, "\"", 1);
+	pf_buf_append(b, formula ? "\"'" : "\"", formula ? 2 : 1);
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '"')
 			pf_buf_append(b, "\"", 1);

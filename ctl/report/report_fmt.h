@@ -67,7 +67,10 @@ void rfmt_md_cell(struct pf_buf *b, const char *s);
 /*
  * Appends <s> as one CSV field (RFC 4180): quoted when it holds a comma, a
  * double quote, CR, LF or starts or ends with a space, with each double
- * quote doubled inside. <s> NULL is "".
+ * quote doubled inside. A field that starts with '=', '+', '-', '@', tab or
+ * CR, which a spreadsheet would run as a formula, is quoted with a "'"
+ * before it ("'=1+1"): the reader sees the text, not its result. Numbers
+ * are not written through this. <s> NULL is "".
  */
 void rfmt_csv_field(struct pf_buf *b, const char *s);
 

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "ctl/report/report_fmt.h"
+#include "ctl/usage/capacity_render.h"
 
 #define SVG_W 1000.0
 
@@ -268,5 +269,7 @@ void report_html(struct pf_buf *b, const struct report *r)
 	incidents(b, r);
 	changes(b, r);
 	months(b, r);
+	if (r->capacity != NULL)
+		capacity_html(b, r->capacity);
 	pf_buf_printf(b, "</body>\n</html>\n");
 }

@@ -15,6 +15,7 @@
 #include "common/buf.h"
 #include "ctl/report/report_fmt.h"
 #include "ctl/report/report_html.h"
+#include "ctl/usage/capacity_render.h"
 
 #define PCT_PLACES 3
 #define MIN_PLACES 2
@@ -223,6 +224,8 @@ static void render_md(struct pf_buf *b, const struct report *r)
 	md_incidents(b, r);
 	md_changes(b, r);
 	md_months(b, r);
+	if (r->capacity != NULL)
+		capacity_md(b, r->capacity);
 }
 
 /* ---- CSV ------------------------------------------------------------------ */
@@ -340,6 +343,10 @@ static void render_csv(struct pf_buf *b, const struct report *r)
 	csv_changes(b, r);
 	pf_buf_printf(b, "\r\n");
 	csv_months(b, r);
+	if (r->capacity != NULL) {
+		pf_buf_printf(b, "\r\n");
+		capacity_csv(b, r->capacity, "capacity");
+	}
 }
 
 /* ---- JSON ----------------------------------------------------------------- */
@@ -509,7 +516,8 @@ static void render_json(struct pf_buf *b, const struct report *r)
 	    cJSON_AddBoolToObject(root, "to_clipped", r->to_clipped) != NULL &&
 	    j_opt_string(root, "region", r->region) && j_opt_string(root, "chain", r->chain) &&
 	    cJSON_AddRawToObject(root, "target_pct", REPORT_TARGET_PCT) != NULL &&
-	    j_uptime(root, r) && j_incidents(root, r) && j_changes(root, r) && j_months(root, r))
+	    j_uptime(root, r) && j_incidents(root, r) && j_changes(root, r) && j_months(root, r) &&
+	    (r->capacity == NULL || capacity_json(root, r->capacity)))
 		text = cJSON_Print(root);
 	cJSON_Delete(root);
 	if (text == NULL) {

@@ -64,19 +64,19 @@ static void metrics_node_state(struct pf_buf *o, const struct status_view *v)
 	                        nd->name, nd->admin_drain);)
 	FAMILY("polkfura_ctl_node_haproxy_in_rotation", "gauge",
 	       "1 when this HAProxy instance shows the node's server READY and up.");
-	FAMILY("polkfura_ctl_node_haproxy_differs", "gauge",
-	       "1 when this HAProxy instance does not show what the controller decided.");
 	EACH_NODE(for (unsigned h = 0; h < v->n_haproxy; h++) {
 		const struct status_server *s = &nd->servers[h];
 
 		pf_buf_printf(
-		    o,
-		    "polkfura_ctl_node_haproxy_in_rotation{haproxy=\"%s\"," NODE_LABELS "} %d\n"
-		    "polkfura_ctl_node_haproxy_differs{haproxy=\"%s\"," NODE_LABELS "} %d\n",
+		    o, "polkfura_ctl_node_haproxy_in_rotation{haproxy=\"%s\"," NODE_LABELS "} %d\n",
 		    v->haproxy[h].name, ch->name, nd->name,
-		    s->present && strcmp(s->state, "ready") == 0 && s->up, v->haproxy[h].name,
-		    ch->name, nd->name, s->differs);
+		    s->present && strcmp(s->state, "ready") == 0 && s->up);
 	})
+	FAMILY("polkfura_ctl_node_haproxy_differs", "gauge",
+	       "1 when this HAProxy instance does not show what the controller decided.");
+	EACH_NODE(for (unsigned h = 0; h < v->n_haproxy; h++) pf_buf_printf(
+	              o, "polkfura_ctl_node_haproxy_differs{haproxy=\"%s\"," NODE_LABELS "} %d\n",
+	              v->haproxy[h].name, ch->name, nd->name, nd->servers[h].differs);)
 }
 
 static void metrics_node_polls(struct pf_buf *o, const struct status_view *v)
@@ -115,28 +115,51 @@ static void metrics_nodes(struct pf_buf *o, const struct status_view *v)
 	metrics_node_polls(o, v);
 }
 
+static unsigned ready_nodes(const struct status_chain *ch)
+{
+	unsigned ready = 0;
+
+	for (unsigned i = 0; i < ch->n_nodes; i++)
+		ready += strcmp(ch->nodes[i].state, "ready") == 0;
+	return ready;
+}
+
+#define EACH_CHAIN(body)                                                                           \
+	for (unsigned c = 0; c < v->n_chains; c++) {                                               \
+		const struct status_chain *ch = &v->chains[c];                                     \
+		body                                                                               \
+	}
+
 static void metrics_chains(struct pf_buf *o, const struct status_view *v)
 {
 	FAMILY("polkfura_ctl_chain_reference_height", "gauge",
 	       "Reference head: the nodes' vote, or a lone node above it once the others stopped.");
+	EACH_CHAIN(pf_buf_printf(o, "polkfura_ctl_chain_reference_height{chain=\"%s\"} %llu\n",
+	                         ch->name, (unsigned long long)ch->ref_best);)
 	FAMILY("polkfura_ctl_chain_stalled", "gauge", "1 while no node of the chain advances.");
+	EACH_CHAIN(pf_buf_printf(o, "polkfura_ctl_chain_stalled{chain=\"%s\"} %d\n", ch->name,
+	                         ch->stalled);)
 	FAMILY("polkfura_ctl_chain_ready_nodes", "gauge", "Nodes the controller decided READY.");
-	for (unsigned c = 0; c < v->n_chains; c++) {
-		const struct status_chain *ch = &v->chains[c];
-		unsigned ready = 0;
-
-		for (unsigned i = 0; i < ch->n_nodes; i++)
-			ready += strcmp(ch->nodes[i].state, "ready") == 0;
-		pf_buf_printf(o, "polkfura_ctl_chain_reference_height{chain=\"%s\"} %llu\n",
-		              ch->name, (unsigned long long)ch->ref_best);
-		pf_buf_printf(o, "polkfura_ctl_chain_stalled{chain=\"%s\"} %d\n", ch->name,
-		              ch->stalled);
-		pf_buf_printf(o, "polkfura_ctl_chain_ready_nodes{chain=\"%s\"} %u\n", ch->name,
-		              ready);
-	}
+	EACH_CHAIN(pf_buf_printf(o, "polkfura_ctl_chain_ready_nodes{chain=\"%s\"} %u\n", ch->name,
+	                         ready_nodes(ch));)
 }
+#undef EACH_CHAIN
 
-static void metrics_haproxy(struct pf_buf *o, const struct status_view *v)
+#define EACH_HAPROXY(body)                                                                         \
+	for (unsigned h = 0; h < v->n_haproxy; h++) {                                              \
+		const struct status_haproxy *hp = &v->haproxy[h];                                  \
+		body                                                                               \
+	}
+
+/* One family of one value per HAProxy instance: <name>{haproxy="..."} <value>. */
+#define HAPROXY_FAMILY(fam, type, help, fmt, value)                                                \
+	do {                                                                                       \
+		FAMILY(fam, type, help);                                                           \
+		EACH_HAPROXY(pf_buf_printf(o, fam "{haproxy=\"%s\"} " fmt "\n", hp->name, value);) \
+	} while (0)
+
+/* What the controller did to each instance. */
+static void metrics_reconcile(struct pf_buf *o, const struct status_view *v)
 {
 	static const char *const kinds[STATUS_ACT_KINDS] = {"state", "weight", "addr",
 	                                                    "shutdown_sessions"};
@@ -145,45 +168,48 @@ static void metrics_haproxy(struct pf_buf *o, const struct status_view *v)
 
 	FAMILY("polkfura_ctl_reconcile_actions_total", "counter",
 	       "Runtime API commands HAProxy accepted, by kind.");
+	EACH_HAPROXY(for (unsigned k = 0; k < STATUS_ACT_KINDS; k++) pf_buf_printf(
+	                 o,
+	                 "polkfura_ctl_reconcile_actions_total{haproxy=\"%s\",kind=\"%s\"} %llu\n",
+	                 hp->name, kinds[k], (unsigned long long)hp->actions[k]);)
 	FAMILY("polkfura_ctl_reconcile_errors_total", "counter",
 	       "Reconciliation errors by reason.");
-	FAMILY("polkfura_ctl_haproxy_up", "gauge", "1 when the last runtime API exchange worked.");
-	FAMILY("polkfura_ctl_haproxy_restarts_total", "counter",
-	       "HAProxy restarts or reloads seen (pid or uptime changed).");
-	FAMILY("polkfura_ctl_haproxy_standby", "gauge",
-	       "1 while another controller holds this instance's write claim.");
-	FAMILY("polkfura_ctl_haproxy_config_problems", "gauge",
-	       "What the instance's config lacks for the controller's config (see the log).");
-	FAMILY("polkfura_ctl_haproxy_state_file_writes_total", "counter",
-	       "Writes of HAProxy's server-state file.");
-	for (unsigned h = 0; h < v->n_haproxy; h++) {
-		const struct status_haproxy *hp = &v->haproxy[h];
-
-		for (unsigned k = 0; k < STATUS_ACT_KINDS; k++)
-			pf_buf_printf(
-			    o,
-			    "polkfura_ctl_reconcile_actions_total{haproxy=\"%s\",kind=\"%s\"} "
-			    "%llu\n",
-			    hp->name, kinds[k], (unsigned long long)hp->actions[k]);
-		for (unsigned e = 0; e < STATUS_ERR_KINDS; e++)
-			pf_buf_printf(
-			    o,
-			    "polkfura_ctl_reconcile_errors_total{haproxy=\"%s\",reason=\"%s\"} "
-			    "%llu\n",
-			    hp->name, errs[e], (unsigned long long)hp->errors[e]);
-		pf_buf_printf(o, "polkfura_ctl_haproxy_up{haproxy=\"%s\"} %d\n", hp->name,
-		              hp->up && hp->has_info);
-		pf_buf_printf(o, "polkfura_ctl_haproxy_restarts_total{haproxy=\"%s\"} %llu\n",
-		              hp->name, (unsigned long long)hp->restarts);
-		pf_buf_printf(o, "polkfura_ctl_haproxy_standby{haproxy=\"%s\"} %d\n", hp->name,
-		              hp->standby);
-		pf_buf_printf(o, "polkfura_ctl_haproxy_config_problems{haproxy=\"%s\"} %zu\n",
-		              hp->name, hp->problems);
-		pf_buf_printf(o,
-		              "polkfura_ctl_haproxy_state_file_writes_total{haproxy=\"%s\"} %llu\n",
-		              hp->name, (unsigned long long)hp->state_file_writes);
-	}
+	EACH_HAPROXY(for (unsigned e = 0; e < STATUS_ERR_KINDS; e++) pf_buf_printf(
+	                 o,
+	                 "polkfura_ctl_reconcile_errors_total{haproxy=\"%s\",reason=\"%s\"} %llu\n",
+	                 hp->name, errs[e], (unsigned long long)hp->errors[e]);)
+	HAPROXY_FAMILY("polkfura_ctl_reconcile_last_success_timestamp_seconds", "gauge",
+	               "When the last round on this instance that ended without error began "
+	               "(read, and written when this controller holds the claim); 0 before the "
+	               "first.",
+	               "%.3f", (double)hp->last_ok_ms / 1000.0);
 }
+
+/* What each instance shows. */
+static void metrics_haproxy(struct pf_buf *o, const struct status_view *v)
+{
+	HAPROXY_FAMILY("polkfura_ctl_haproxy_up", "gauge",
+	               "1 when the last runtime API exchange worked.", "%d",
+	               hp->up && hp->has_info);
+	HAPROXY_FAMILY("polkfura_ctl_haproxy_restarts_total", "counter",
+	               "HAProxy restarts or reloads seen (pid or uptime changed).", "%llu",
+	               (unsigned long long)hp->restarts);
+	HAPROXY_FAMILY("polkfura_ctl_haproxy_standby", "gauge",
+	               "1 while another controller holds this instance's write claim.", "%d",
+	               hp->standby);
+	HAPROXY_FAMILY(
+	    "polkfura_ctl_haproxy_config_problems", "gauge",
+	    "What the instance's config lacks for the controller's config (see the log).", "%zu",
+	    hp->problems);
+	HAPROXY_FAMILY("polkfura_ctl_haproxy_state_file_writes_total", "counter",
+	               "Writes of HAProxy's server-state file.", "%llu",
+	               (unsigned long long)hp->state_file_writes);
+	HAPROXY_FAMILY("polkfura_ctl_haproxy_state_file_errors_total", "counter",
+	               "Failed writes of HAProxy's server-state file (retried every round).",
+	               "%llu", (unsigned long long)hp->state_file_errors);
+}
+#undef HAPROXY_FAMILY
+#undef EACH_HAPROXY
 
 /* <s> as a Prometheus label value ('\\', '"' and newlines escaped) into <out>, cut to fit. */
 static const char *label(const char *s, char *out, size_t outlen)
@@ -207,31 +233,33 @@ static const char *label(const char *s, char *out, size_t outlen)
 /* The other regions' edges: reachability (absent while unknown), probes, failures, duration. */
 static void metrics_probes(struct pf_buf *o, const struct status_view *v)
 {
+	char url[2 * 256 + 1];
+
+#define EACH_PROBE(body)                                                                           \
+	for (unsigned i = 0; i < v->n_probes; i++) {                                               \
+		const struct status_probe *pr = &v->probes[i];                                     \
+                                                                                                   \
+		label(pr->url, url, sizeof(url));                                                  \
+		body                                                                               \
+	}
 	FAMILY(
 	    "polkfura_ctl_probe_reachable", "gauge",
 	    "1 when another region's edge answers the probe as a user there would see it; absent "
 	    "until the first decision.");
+	EACH_PROBE(if (strcmp(pr->state, "unknown") != 0) pf_buf_printf(
+	               o, "polkfura_ctl_probe_reachable{" PROBE_LABELS "} %d\n", pr->region,
+	               pr->chain, url, strcmp(pr->state, "reachable") == 0);)
 	FAMILY("polkfura_ctl_probes_total", "counter", "Probes of another region's edge.");
+	EACH_PROBE(pf_buf_printf(o, "polkfura_ctl_probes_total{" PROBE_LABELS "} %llu\n",
+	                         pr->region, pr->chain, url, (unsigned long long)pr->probes);)
 	FAMILY("polkfura_ctl_probe_failures_total", "counter",
 	       "Probes that did not get HTTP 200 (error, timeout, TLS, other status).");
+	EACH_PROBE(pf_buf_printf(o, "polkfura_ctl_probe_failures_total{" PROBE_LABELS "} %llu\n",
+	                         pr->region, pr->chain, url, (unsigned long long)pr->failures);)
 	FAMILY("polkfura_ctl_probe_duration_seconds", "gauge", "How long the latest probe took.");
-	for (unsigned i = 0; i < v->n_probes; i++) {
-		const struct status_probe *pr = &v->probes[i];
-		char url[2 * 256 + 1];
-
-		label(pr->url, url, sizeof(url));
-		if (strcmp(pr->state, "unknown") != 0)
-			pf_buf_printf(o, "polkfura_ctl_probe_reachable{" PROBE_LABELS "} %d\n",
-			              pr->region, pr->chain, url,
-			              strcmp(pr->state, "reachable") == 0);
-		pf_buf_printf(o,
-		              "polkfura_ctl_probes_total{" PROBE_LABELS "} %llu\n"
-		              "polkfura_ctl_probe_failures_total{" PROBE_LABELS "} %llu\n"
-		              "polkfura_ctl_probe_duration_seconds{" PROBE_LABELS "} %.6f\n",
-		              pr->region, pr->chain, url, (unsigned long long)pr->probes,
-		              pr->region, pr->chain, url, (unsigned long long)pr->failures,
-		              pr->region, pr->chain, url, pr->last_ms / 1000.0);
-	}
+	EACH_PROBE(pf_buf_printf(o, "polkfura_ctl_probe_duration_seconds{" PROBE_LABELS "} %.6f\n",
+	                         pr->region, pr->chain, url, pr->last_ms / 1000.0);)
+#undef EACH_PROBE
 }
 
 /* The recording, so an SRE can alert on it: nothing at all without a database. */
@@ -279,6 +307,7 @@ char *status_render_metrics(const struct status_view *v, size_t *len)
 
 	metrics_nodes(o, v);
 	metrics_chains(o, v);
+	metrics_reconcile(o, v);
 	metrics_haproxy(o, v);
 	metrics_probes(o, v);
 	metrics_db(o, v);
@@ -292,6 +321,20 @@ char *status_render_metrics(const struct status_view *v, size_t *len)
 	FAMILY("polkfura_ctl_reload_failures_total", "counter", "Config reloads refused.");
 	pf_buf_printf(o, "polkfura_ctl_reload_failures_total %llu\n",
 	              (unsigned long long)v->reload_failures);
+	FAMILY("polkfura_ctl_state_file_errors_total", "counter",
+	       "Failed writes of the controller's state file: each was an admin drain or "
+	       "undrain refused, nothing changed.");
+	pf_buf_printf(o, "polkfura_ctl_state_file_errors_total %llu\n",
+	              (unsigned long long)v->state_file_errors);
+	FAMILY("polkfura_ctl_build_info", "gauge", "The controller's version; always 1.");
+	pf_buf_printf(o, "polkfura_ctl_build_info{version=\"%s\"} 1\n",
+	              v->version != NULL ? v->version : "unknown");
+	if (v->has_proc) {
+		char proc[2048];
+		size_t n = pf_proc_format(&v->proc, proc, sizeof(proc));
+
+		pf_buf_append(o, proc, n < sizeof(proc) ? n : sizeof(proc) - 1);
+	}
 	if (v->more_metrics != NULL)
 		v->more_metrics(v->more_metrics_ctx, o);
 	return pf_buf_take(o, len);

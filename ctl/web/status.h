@@ -16,6 +16,7 @@
 
 #include "common/buf.h"
 #include "common/compiler.h"
+#include "common/procstat.h"
 #include "ctl/poll/noderpc.h"
 #include "ctl/web/http.h"
 
@@ -76,6 +77,8 @@ struct status_haproxy {
 	long pid, uptime_sec;
 	const char *version, *last_error, *holder;
 	uint64_t restarts, state_file_writes;
+	uint64_t state_file_errors; /* failed writes of HAProxy's server-state file */
+	int64_t last_ok_ms;         /* the last round without error; 0: none yet */
 	size_t problems;
 	uint64_t actions[STATUS_ACT_KINDS];
 	uint64_t errors[STATUS_ERR_KINDS];
@@ -118,6 +121,10 @@ struct status_view {
 	unsigned n_probes;
 	bool has_db; /* the config has a database: <db> is filled */
 	struct status_db db;
+	uint64_t state_file_errors; /* the controller's own state file: failed writes */
+	const char *version;        /* the build's, for build_info; NULL: "unknown" */
+	bool has_proc;              /* <proc> was read (process_* metrics) */
+	struct pf_proc_metrics proc;
 	/*
 	 * Families another module renders whole (HELP, TYPE and samples), after
 	 * the controller's own: the log ingestion's per-method series. NULL: none.

@@ -167,6 +167,19 @@ for f in "report_uptime('2025-01-01', '2026-01-01')" "report_months('2025-01-01'
 	ms=$(psql -d year -c '\timing on' -c "SELECT * FROM $f" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p')
 	printf -- '-- %-46s %8s ms\n' "${f%%(*}" "$ms"
 done
+# The report's capacity section read alone: `usage --capacity` over the year, start to exit
+# (its own connection; the sums made in SQL; the year has samples and no rpc_minutes rows).
+cap=()
+for ((r = 0; r < RUNS; r++)); do
+	s=$(date +%s%N)
+	"$CTL" usage --config "$TMP/year.json" --capacity --since 2025-01-01 --until 2026-01-01 \
+		>/dev/null || die "usage --capacity failed"
+	e=$(date +%s%N)
+	cap+=($(((e - s) / 1000000)))
+done
+mapfile -t sorted < <(printf '%s\n' "${cap[@]}" | sort -n)
+printf -- '-- %-46s %8s ms (best of %d; worst %s)\n' "usage --capacity (capacity section)" \
+	"${sorted[0]}" "$RUNS" "${sorted[-1]}"
 # The report runs one thing at a time (the client, then its PostgreSQL backend): at most one
 # core of what the machine did while it was timed is its own; the rest is other work.
 awk -v t="$((box1 - box0))" -v hz="$CLK_TCK" -v ns="$((wall1 - wall0))" -v n="$(nproc)" 'BEGIN {

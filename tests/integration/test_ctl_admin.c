@@ -550,6 +550,15 @@ START_TEST(test_state_dir_not_writable)
 	expect_nothing_drained(1.0);
 	ck_assert(
 	    h_wait_file_contains(fx.ctl.log, "node=p0 admin drain not saved, nothing changed", 1));
+	/* Both refusals counted for an alert (issue 11). */
+	{
+		struct h_resp r;
+
+		ck_assert_int_eq(h_ctl_http(&fx.ctl, "/metrics", NULL, &r), 200);
+		ck_assert_msg(strstr(r.body, "\npolkfura_ctl_state_file_errors_total 2\n") != NULL,
+		              "%s", strstr(r.body, "polkfura_ctl_state_file_errors_total "));
+		h_resp_free(&r);
+	}
 	/* The directory is back: drains work again. */
 	ck_assert_int_eq(mkdir(sub, 0755), 0);
 	ck_assert_msg(h_ctl_run(NULL, args, out, sizeof(out)) == 0, "%s", out);

@@ -210,6 +210,54 @@ START_TEST(test_protocol_errors)
 }
 END_TEST
 
+/* The value of the sample <series> (name and labels, as printed) in the agent's /metrics; -1 if
+ * absent. */
+static long long agent_metric(const char *series)
+{
+	char url[128];
+	struct h_resp r;
+	long long v = -1;
+	size_t n = strlen(series);
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/metrics", agent.metrics_port);
+	ck_assert_int_eq(h_http(&(struct h_req){.url = url}, &r), 200);
+	for (const char *p = r.body; p != NULL && *p != '\0';
+	     p = strchr(p, '\n'), p = p ? p + 1 : p)
+		if (strncmp(p, series, n) == 0 && p[n] == ' ')
+			v = strtoll(p + n + 1, NULL, 10);
+	h_resp_free(&r);
+	return v;
+}
+
+/* Polls until <series> is <want>: the agent counts a close when its loop sees it. */
+static void wait_metric(const char *series, long long want)
+{
+	long long v = -1;
+
+	for (double end = h_now() + 5; h_now() < end; usleep(10000)) {
+		v = agent_metric(series);
+		if (v == want)
+			return;
+	}
+	ck_abort_msg("%s: %lld, wanted %lld", series, v, want);
+}
+
+/* Closes <fd> with a TCP reset, as HAProxy's checks do (SO_LINGER 0). */
+static void close_reset(int fd)
+{
+	struct linger lg = {.l_onoff = 1, .l_linger = 0};
+
+	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)), 0);
+	close(fd);
+}
+
+/*
+ * What HAProxy's checks look like (seen with 2.6 and 3.4, tcp and unix):
+ * option spop-check sends a HELLO with healthcheck, reads the AGENT-HELLO
+ * and resets the connection (over unix: closes it); a plain check connects
+ * and closes without a byte. Those are checks, not read errors; a reset of a
+ * connection that is not a check is one.
+ */
 START_TEST(test_healthcheck_hello)
 {
 	uint8_t buf[512];
@@ -224,7 +272,91 @@ START_TEST(test_healthcheck_hello)
 	ck_assert_int_eq(spc_read_reply(fd, &r, 3000), 1);
 	ck_assert_int_eq(r.type, 101);
 	ck_assert_str_eq(r.capabilities, "pipelining");
+	close_reset(fd);
+	wait_metric("polkfura_spoa_healthchecks_total{kind=\"spop\"}", 1);
+	wait_metric("polkfura_spoa_connections", 0);
+	ck_assert_int_eq(agent_metric("polkfura_spoa_read_errors_total"), 0);
+
+	/* A connect check: nothing sent, then a reset, then a plain close. */
+	fd = spc_connect(agent.port);
+	ck_assert_int_ge(fd, 0);
+	wait_metric("polkfura_spoa_connections", 1);
+	close_reset(fd);
+	wait_metric("polkfura_spoa_healthchecks_total{kind=\"connect\"}", 1);
+	fd = spc_connect(agent.port);
+	wait_metric("polkfura_spoa_connections", 1);
 	close(fd);
+	wait_metric("polkfura_spoa_healthchecks_total{kind=\"connect\"}", 2);
+	ck_assert_int_eq(agent_metric("polkfura_spoa_read_errors_total"), 0);
+
+	/* A working connection reset by its peer is an error. */
+	fd = spc_connect(agent.port);
+	ck_assert_int_eq(hello(fd, 16380, &r), 1);
+	close_reset(fd);
+	wait_metric("polkfura_spoa_read_errors_total", 1);
+	ck_assert_int_eq(agent_metric("polkfura_spoa_healthchecks_total{kind=\"spop\"}"), 1);
+	ck_assert_int_eq(agent_metric("polkfura_spoa_healthchecks_total{kind=\"connect\"}"), 2);
+}
+END_TEST
+
+/*
+ * The processing-time histogram: one observation per NOTIFY answered,
+ * cumulative buckets with increasing bounds, the +Inf bucket equal to the
+ * count, and a sum no larger than the time the test took to send them.
+ * (How fast the agent is belongs to make bench, not to this test.)
+ */
+START_TEST(test_processing_histogram)
+{
+	char url[128];
+	struct spc_reply r;
+	struct h_resp resp;
+	double began, prev_le = 0, le, sum;
+	long long prev = 0, v, inf = -1, count = -1;
+	int fd, buckets = 0;
+
+	start_agent();
+	fd = spc_connect(agent.port);
+	ck_assert_int_eq(hello(fd, 16380, &r), 1);
+	began = h_now();
+	for (int i = 1; i <= 5; i++) {
+		notify(fd, (uint64_t)i, 1, "polkadot.example.org",
+		       "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"system_health\"}");
+		ck_assert_int_eq(spc_read_reply(fd, &r, 3000), 1);
+		ck_assert_int_eq(r.type, 103);
+	}
+	close(fd);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/metrics", agent.metrics_port);
+	ck_assert_int_eq(h_http(&(struct h_req){.url = url}, &resp), 200);
+	for (const char *p = resp.body; p != NULL && *p != '\0';
+	     p = strchr(p, '\n'), p = p ? p + 1 : p) {
+		/* First: sscanf's %lf would read "+Inf" as a bound. */
+		if (sscanf(p, "polkfura_spoa_processing_seconds_bucket{le=\"+Inf\"} %lld", &v) ==
+		    1) {
+			inf = v;
+		} else if (sscanf(p, "polkfura_spoa_processing_seconds_bucket{le=\"%lf\"} %lld",
+		                  &le, &v) == 2) {
+			ck_assert_msg(le > prev_le && v >= prev, "bucket le=%g %lld after %g %lld",
+			              le, v, prev_le, prev);
+			prev_le = le;
+			prev = v;
+			buckets++;
+		} else if (sscanf(p, "polkfura_spoa_processing_seconds_count %lld", &v) == 1) {
+			count = v;
+		}
+	}
+	sum = 0;
+	{
+		const char *at = strstr(resp.body, "\npolkfura_spoa_processing_seconds_sum ");
+
+		ck_assert_ptr_nonnull(at);
+		sum = strtod(at + strlen("\npolkfura_spoa_processing_seconds_sum "), NULL);
+	}
+	h_resp_free(&resp);
+	ck_assert_int_eq(buckets, 13);
+	ck_assert_int_eq(inf, 5);
+	ck_assert_int_eq(count, 5);
+	ck_assert_int_le(prev, 5);
+	ck_assert_msg(sum > 0 && sum <= h_now() - began, "sum %.9f", sum);
 }
 END_TEST
 
@@ -391,6 +523,7 @@ static Suite *agent_suite(void)
 	tcase_add_test(tc, test_pipelined_and_partial);
 	tcase_add_test(tc, test_protocol_errors);
 	tcase_add_test(tc, test_healthcheck_hello);
+	tcase_add_test(tc, test_processing_histogram);
 	tcase_add_test(tc, test_sighup_reload);
 	tcase_add_test(tc, test_sigterm_goodbye);
 	tcase_add_test(tc, test_bad_flags_exit_2);

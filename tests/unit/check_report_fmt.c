@@ -254,12 +254,26 @@ START_TEST(test_csv_field)
 	static const struct {
 		const char *in, *out;
 	} cases[] = {
-	    {"plain", "plain"},       {"", ""},
-	    {"a,b", "\"a,b\""},       {"say \"hi\"", "\"say \"\"hi\"\"\""},
-	    {"\"", "\"\"\"\""},       {"two\nlines", "\"two\nlines\""},
-	    {"cr\rx", "\"cr\rx\""},   {" lead", "\" lead\""},
-	    {"trail ", "\"trail \""}, {"in side", "in side"},
+	    {"plain", "plain"},
+	    {"", ""},
+	    {"a,b", "\"a,b\""},
+	    {"say \"hi\"", "\"say \"\"hi\"\"\""},
+	    {"\"", "\"\"\"\""},
+	    {"two\nlines", "\"two\nlines\""},
+	    {"cr\rx", "\"cr\rx\""},
+	    {" lead", "\" lead\""},
+	    {"trail ", "\"trail \""},
+	    {"in side", "in side"},
 	    {"<b>|;'", "<b>|;'"},
+	    /* Formula injection (OWASP): a leading = + - @ tab CR is quoted behind a '. */
+	    {"=HYPERLINK(\"x\")", "\"'=HYPERLINK(\"\"x\"\")\""},
+	    {"+1", "\"'+1\""},
+	    {"-2+3", "\"'-2+3\""},
+	    {"@SUM(A1)", "\"'@SUM(A1)\""},
+	    {"\tx", "\"'\tx\""},
+	    {"\r=1", "\"'\r=1\""},
+	    {"a=1", "a=1"},
+	    {"x-", "x-"},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

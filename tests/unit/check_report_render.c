@@ -67,7 +67,7 @@ static const struct report_segment segments[] = {
 static struct report full(void)
 {
 	return (struct report){T0, T0 + 4 * H, true, "eu",    NULL, uptime,   3, months,
-	                       1,  incidents,  2,    changes, 1,    segments, 5};
+	                       1,  incidents,  2,    changes, 1,    segments, 5, NULL};
 }
 
 static char *render(const struct report *r, enum report_format f)
@@ -128,7 +128,7 @@ START_TEST(test_md)
 	free(s);
 	/* Nothing at all. */
 	r = (struct report){T0, T0 + H, false, NULL, NULL, NULL, 0, NULL,
-	                    0,  NULL,   0,     NULL, 0,    NULL, 0};
+	                    0,  NULL,   0,     NULL, 0,    NULL, 0, NULL};
 	s = render(&r, REPORT_MD);
 	ck_assert_ptr_nonnull(strstr(s, "- Window: 2026-11-01T00:00:00Z to 2026-11-01T01:00:00Z\n"
 	                                "- Region: all; chain: all\n"));
@@ -250,7 +250,7 @@ START_TEST(test_html_runs)
 	    {"eu", "kusama", REPORT_DOWN, T0 + 2 * H, T0 + 4 * H},
 	};
 	struct report r = {T0, T0 + 4 * H, false, NULL, NULL, NULL, 0, NULL,
-	                   0,  NULL,       0,     NULL, 0,    segs, 3};
+	                   0,  NULL,       0,     NULL, 0,    segs, 3, NULL};
 	char *s = render(&r, REPORT_HTML);
 
 	ck_assert_uint_eq(count(s, "<rect "), 2);

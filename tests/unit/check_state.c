@@ -390,6 +390,7 @@ START_TEST(test_failed_write_changes_nothing)
 	ck_assert_ptr_nonnull(strstr(d.err, "No such file or directory"));
 	ck_assert_ptr_null(state_find(st, "p0"));
 	ck_assert_uint_eq(state_count(st), 0);
+	ck_assert_uint_eq(state_write_errors(st), 1); /* for polkfura_ctl_state_file_errors_total */
 	/* It comes back: the next change works. */
 	ck_assert_int_eq(mkdir(sub, 0755), 0);
 	memset(&d, 0, sizeof(d));
@@ -397,6 +398,7 @@ START_TEST(test_failed_write_changes_nothing)
 	run_until(loop, &d);
 	ck_assert_int_eq(d.rc, 0);
 	ck_assert_ptr_nonnull(state_find(st, "p0"));
+	ck_assert_uint_eq(state_write_errors(st), 1);
 	state_free(st);
 	ck_assert_int_eq(ev_run(loop, EVRUN_NOWAIT), 0);
 	ev_loop_destroy(loop);
