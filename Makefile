@@ -62,6 +62,8 @@ UNIT_DEPS_ctl_cfg := ctl/cfg_url
 UNIT_DEPS_spool := ctl/db/reccodec
 UNIT_DEPS_logline := ctl/stats/syslog
 UNIT_DEPS_agg := ctl/stats/hist ctl/stats/logline ctl/stats/syslog
+UNIT_DEPS_rowtab := ctl/stats/statsprom ctl/stats/agg ctl/stats/hist ctl/stats/methtab \
+	ctl/stats/logline ctl/stats/syslog
 UNIT_DEPS_usage_capacity := ctl/usage/capacity
 UNIT_DEPS_usage_args := ctl/report/report_fmt
 UNIT_DEPS_usage_agg := ctl/stats/hist ctl/usage/usage_render ctl/usage/usage_table ctl/usage/usage_args \
@@ -270,6 +272,7 @@ bench: all $(DBW_DRIVE)
 	$(Q)tests/bench/report_bench.sh $(BUILD)
 	$(Q)tests/bench/logparse_bench.sh $(BUILD)
 	$(Q)tests/bench/page_bench.sh $(BUILD)
+	$(Q)PF_CACHE=$(PF_CACHE) tests/bench/ingest_bench.sh $(BUILD)
 
 demo: deps all
 	$(Q)PF_BUILD=$(BUILD) PF_CACHE=$(PF_CACHE) tests/demo.sh

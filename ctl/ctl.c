@@ -24,6 +24,7 @@
 #include "ctl/poll/poller.h"
 #include "ctl/recorder.h"
 #include "ctl/state.h"
+#include "ctl/stats/ingest.h"
 #include "ctl/web/admin.h"
 #include "ctl/web/http.h"
 #include "ctl/web/page.h"
@@ -857,6 +858,8 @@ static void apply_reload(struct ctl *c)
 	poller_set_max_connections(c->poller, max_connections(&c->cfg));
 	if (probes_apply(c) == -1)
 		log_err(MOD, "reload: out of memory, the probes keep their previous targets");
+	ingest_reload(c->ingest, c->cfg.methods_file, c->cfg.log_rcvbuf);
+	recorder_set_retention(c->rec, c->cfg.usage_retention_days);
 	c->reloads++;
 	log_info(MOD, "reloaded %s: %u chains, %u nodes, %u haproxy: %s", c->cfg_path, c->n_chains,
 	         c->cfg.n_nodes, c->n_haproxy, changed);
@@ -1105,6 +1108,31 @@ static int reader_start(struct ctl *c, char *err, size_t errlen)
 	return 0;
 }
 
+static size_t usage_minute(void *ctx, int64_t minute_ms, const struct rowtab *rows)
+{
+	struct ctl *c = ctx;
+
+	return recorder_usage(c->rec, minute_ms, rows);
+}
+
+/* The log listener, when the config has one; after the recorder, which takes its minutes. */
+static int ingest_start(struct ctl *c, char *err, size_t errlen)
+{
+	struct ingest_cfg ic = {
+	    .addr = &c->cfg.log_listen,
+	    .group = c->cfg.log_socket_group,
+	    .rcvbuf = c->cfg.log_rcvbuf,
+	    .methods_file = c->cfg.methods_file,
+	    .on_minute = usage_minute,
+	    .ctx = c,
+	};
+
+	if (c->cfg.log_listen.len == 0)
+		return 0;
+	c->ingest = ingest_open(c->loop, &ic, err, errlen);
+	return c->ingest != NULL ? 0 : -1;
+}
+
 int ctl_start(struct ctl *c, struct ev_loop *loop, struct ctl_cfg *cfg, const char *cfg_path,
               const struct status_ops *web, char *err, size_t errlen)
 {
@@ -1149,12 +1177,15 @@ int ctl_start(struct ctl *c, struct ev_loop *loop, struct ctl_cfg *cfg, const ch
 		    .spool_dir = c->cfg.spool_dir,
 		    .region = c->cfg.region,
 		    .controller = c->owner_id,
+		    .usage_retention_days = c->cfg.usage_retention_days,
 		};
 
 		c->rec = recorder_open(loop, &rc, err, errlen);
 		if (c->rec == NULL || reader_start(c, err, errlen) == -1)
 			goto fail;
 	}
+	if (ingest_start(c, err, errlen) == -1)
+		goto fail;
 	/* Read HAProxy first so the first decision starts from what it shows. */
 	reconcile_all(c);
 	ev_timer_init(&c->tick, on_tick, (double)c->cfg.interval_ms / 1000.0 / 4,
@@ -1169,6 +1200,7 @@ fail:
 bool ctl_stop_begin(struct ctl *c)
 {
 	ev_timer_stop(c->loop, &c->tick);
+	ingest_flush(c->ingest); /* the partial minute, before the recorder's last heartbeat */
 	return recorder_quiesce(c->rec, pf_wall_ms());
 }
 
@@ -1181,6 +1213,8 @@ void ctl_stop(struct ctl *c)
 {
 	if (c->loop != NULL)
 		ev_timer_stop(c->loop, &c->tick);
+	ingest_close(c->ingest);
+	c->ingest = NULL;
 	recorder_close(c->rec, pf_wall_ms());
 	c->rec = NULL;
 	status_reader_close(c->reader);

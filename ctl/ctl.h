@@ -31,6 +31,7 @@ struct status_reader; /* the status page's history: ctl/db/status_reader.h */
 struct state;    /* admin drains: ctl/state.h */
 struct admin;    /* the HTTP gate and admin endpoints: ctl/web/admin.h */
 struct recorder; /* what goes to PostgreSQL: ctl/recorder.h */
+struct ingest;   /* HAProxy's access logs: ctl/stats/ingest.h */
 
 struct ctl_node {
 	char name[CTL_CFG_NAME_MAX + 1];
@@ -97,6 +98,7 @@ struct ctl {
 	struct state *state;      /* owned: admin drains and their file */
 	struct admin *admin;      /* owned: in front of status_http_handler */
 	struct recorder *rec;     /* owned when the config has a database, else NULL */
+	struct ingest *ingest;    /* owned when the config has a log_listen, else NULL */
 	struct ctl_chain *chains; /* owned */
 	unsigned n_chains;
 	struct recon *haproxy[CTL_CFG_MAX_HAPROXY]; /* owned, one per instance */

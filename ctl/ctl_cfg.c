@@ -36,19 +36,20 @@
 enum cfg_type {
 	CFG_UINT = 0,
 	CFG_BOOL,
-	CFG_NAME,      /* string of <cs> characters, length min..max, into char[max + 1] */
-	CFG_PATH,      /* absolute file path, length min..max */
-	CFG_LOG_LEVEL, /* enum pf_log_level */
-	CFG_LISTEN,    /* TCP HOST:PORT into struct pf_addr */
-	CFG_SOCKETS,   /* haproxy: array of runtime-API addresses */
-	CFG_BACKENDS,  /* heavy_backends: array of backend names */
-	CFG_URL,       /* a node's rpc URL, split into its parts */
-	CFG_HASH,      /* "0x" + 64 hex digits, stored lower-case into char[max + 1] */
-	CFG_CHAINS,    /* array of chain objects */
-	CFG_NODES,     /* array of node objects */
-	CFG_HOSTS,     /* http_hosts: array of "name[:port]" */
-	CFG_CONNINFO,  /* a libpq connection string without a password, length min..max */
-	CFG_PROBES,    /* probe: array of {region, url, chain} */
+	CFG_NAME,       /* string of <cs> characters, length min..max, into char[max + 1] */
+	CFG_PATH,       /* absolute file path, length min..max */
+	CFG_LOG_LEVEL,  /* enum pf_log_level */
+	CFG_LISTEN,     /* TCP HOST:PORT into struct pf_addr */
+	CFG_SOCKETS,    /* haproxy: array of runtime-API addresses */
+	CFG_BACKENDS,   /* heavy_backends: array of backend names */
+	CFG_URL,        /* a node's rpc URL, split into its parts */
+	CFG_HASH,       /* "0x" + 64 hex digits, stored lower-case into char[max + 1] */
+	CFG_CHAINS,     /* array of chain objects */
+	CFG_NODES,      /* array of node objects */
+	CFG_HOSTS,      /* http_hosts: array of "name[:port]" */
+	CFG_CONNINFO,   /* a libpq connection string without a password, length min..max */
+	CFG_PROBES,     /* probe: array of {region, url, chain} */
+	CFG_LOG_LISTEN, /* "udp:HOST:PORT" or "unix:PATH" into struct pf_addr; absent: off */
 };
 
 enum cfg_charset {
@@ -113,6 +114,13 @@ static const struct cfg_key top_keys[] = {
     {"probe_rise", CFG_UINT, TOP(probe_rise), 2, NULL, 1, 100, 0, 0},
     {"probe_tls_ca_file", CFG_PATH, TOP(probe_tls_ca_file), 0, NULL, 1, CTL_CFG_PATH_MAX, 0, 0},
     {"log_level", CFG_LOG_LEVEL, TOP(log_level), 0, "info", 0, 0, 0, 0},
+    {"log_listen", CFG_LOG_LISTEN, TOP(log_listen), 0, NULL, 0, 0, 0, CFG_NO_RELOAD},
+    {"log_socket_group", CFG_NAME, TOP(log_socket_group), 0, NULL, 1, CTL_CFG_NAME_MAX, CS_NODE,
+     CFG_NO_RELOAD},
+    {"log_rcvbuf", CFG_UINT, TOP(log_rcvbuf), 4194304, NULL, 65536, 268435456, 0, 0},
+    {"methods_file", CFG_PATH, TOP(methods_file), 0, CTL_CFG_DEFAULT_METHODS_FILE, 1,
+     CTL_CFG_PATH_MAX, 0, 0},
+    {"usage_retention_days", CFG_UINT, TOP(usage_retention_days), 90, NULL, 0, 36500, 0, 0},
     {"chains", CFG_CHAINS, TOP(chains), 0, NULL, 1, CTL_CFG_MAX_CHAINS, 0, CFG_REQUIRED},
 };
 
@@ -134,7 +142,7 @@ static const struct cfg_key node_keys[] = {
     {"batch", CFG_BOOL, NODE(batch), 1, NULL, 0, 1, 0, 0},
 };
 
-#define CFG_MAX_KEYS 32 /* per table: the size of parse_object's seen[] */
+#define CFG_MAX_KEYS 40 /* per table: the size of parse_object's seen[] */
 
 struct cfg_level {
 	const char *where; /* for the "belongs ..." hint */
@@ -437,6 +445,32 @@ static int parse_listen(struct cfg_ctx *c, const char *path, const struct cfg_ke
 		return fail(c, path, k->key, "%s is a unix socket; expected HOST:PORT",
 		            quote(s, got, sizeof(got)));
 	return 0;
+}
+
+/*
+ * log_listen: "udp:HOST:PORT" (IPv4, "[IPv6]") or "unix:PATH" (a datagram
+ * socket). A wildcard is allowed: HAProxy may log from another host, which
+ * ctl/CONFIG.md warns about.
+ */
+static int parse_log_listen(struct cfg_ctx *c, const char *path, const struct cfg_key *k,
+                            const char *s, struct pf_addr *dst)
+{
+	char why[256], got[64];
+
+	if (strncmp(s, "udp:", 4) == 0) {
+		if (pf_addr_parse(s + 4, dst, why, sizeof(why)) == -1 || dst->is_unix)
+			return fail(c, path, k->key, "%s: expected udp:HOST:PORT",
+			            quote(s, got, sizeof(got)));
+		return 0;
+	}
+	if (strncmp(s, "unix:", 5) == 0 && s[5] == '/') {
+		if (pf_addr_parse(s, dst, why, sizeof(why)) == -1)
+			return fail(c, path, k->key, "%s", why);
+		return 0;
+	}
+	memset(dst, 0, sizeof(*dst));
+	return fail(c, path, k->key, "%s: expected udp:HOST:PORT or unix:/ABSOLUTE/PATH",
+	            quote(s, got, sizeof(got)));
 }
 
 /* ---- rpc URL ------------------------------------------------------------- */
@@ -835,6 +869,11 @@ static int parse_value(struct cfg_ctx *c, const char *path, const struct cfg_key
 		return parse_hosts(c, path, k, v, dst);
 	case CFG_PROBES:
 		return parse_probes(c, path, k, v, dst);
+	case CFG_LOG_LISTEN:
+		if (need_string(c, path, k->key, v) == -1)
+			return -1;
+		return parse_log_listen(c, path, k, v->valuestring,
+		                        (struct pf_addr *)(void *)field);
 	case CFG_CHAINS: /* walked by parse_object's caller */
 	case CFG_NODES:
 		break;
@@ -872,6 +911,7 @@ static int apply_default(struct cfg_ctx *c, const char *path, const struct cfg_k
 	case CFG_URL:
 	case CFG_CHAINS:
 	case CFG_NODES:
+	case CFG_LOG_LISTEN: /* off: len 0 */
 		return 0;
 	}
 	return 0;
@@ -1249,13 +1289,17 @@ int ctl_cfg_reload_check(const struct ctl_cfg *old, const struct ctl_cfg *new_cf
 
 		if (!(k->flags & CFG_NO_RELOAD))
 			continue;
-		if (k->type == CFG_LISTEN) {
+		if (k->type == CFG_LISTEN || k->type == CFG_LOG_LISTEN) {
 			const struct pf_addr *ao = (const void *)fo, *an = (const void *)fn;
 
 			if (addr_eq(ao, an))
 				continue;
-			(void)pf_addr_str(ao, a, sizeof(a));
-			(void)pf_addr_str(an, b, sizeof(b));
+			(void)snprintf(a, sizeof(a), "(none)");
+			(void)snprintf(b, sizeof(b), "(none)");
+			if (ao->len > 0)
+				(void)pf_addr_str(ao, a, sizeof(a));
+			if (an->len > 0)
+				(void)pf_addr_str(an, b, sizeof(b));
 		} else if (k->type == CFG_HOSTS) {
 			if (hosts_eq(old, new_cfg))
 				continue;
@@ -1451,11 +1495,12 @@ void ctl_cfg_diff(const struct ctl_cfg *old, const struct ctl_cfg *new_cfg, char
 /* ---- documentation ------------------------------------------------------- */
 
 static const char *const type_names[] = {
-    [CFG_UINT] = "integer",      [CFG_BOOL] = "bool",         [CFG_NAME] = "string",
-    [CFG_PATH] = "path",         [CFG_LOG_LEVEL] = "enum",    [CFG_LISTEN] = "address",
-    [CFG_SOCKETS] = "addresses", [CFG_BACKENDS] = "names",    [CFG_URL] = "url",
-    [CFG_HASH] = "hash",         [CFG_CHAINS] = "objects",    [CFG_NODES] = "objects",
-    [CFG_HOSTS] = "hosts",       [CFG_CONNINFO] = "conninfo", [CFG_PROBES] = "objects",
+    [CFG_UINT] = "integer",       [CFG_BOOL] = "bool",         [CFG_NAME] = "string",
+    [CFG_PATH] = "path",          [CFG_LOG_LEVEL] = "enum",    [CFG_LISTEN] = "address",
+    [CFG_SOCKETS] = "addresses",  [CFG_BACKENDS] = "names",    [CFG_URL] = "url",
+    [CFG_HASH] = "hash",          [CFG_CHAINS] = "objects",    [CFG_NODES] = "objects",
+    [CFG_HOSTS] = "hosts",        [CFG_CONNINFO] = "conninfo", [CFG_PROBES] = "objects",
+    [CFG_LOG_LISTEN] = "address",
 };
 
 static void dump_level(FILE *out, const char *prefix, const struct cfg_level *lvl)
@@ -1497,6 +1542,8 @@ static void dump_level(FILE *out, const char *prefix, const struct cfg_level *lv
 			(void)snprintf(range, sizeof(range), "true|false");
 		else if (k->type == CFG_LOG_LEVEL)
 			(void)snprintf(range, sizeof(range), "err|warn|info|debug");
+		else if (k->type == CFG_LOG_LISTEN)
+			(void)snprintf(range, sizeof(range), "udp:HOST:PORT|unix:PATH");
 		else
 			(void)snprintf(range, sizeof(range), "HOST:PORT");
 		(void)fprintf(out, "%s%s\t%s\t%s\t%s\t%s\n", prefix, k->key, type_names[k->type],

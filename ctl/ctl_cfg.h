@@ -38,9 +38,11 @@
 #define CTL_CFG_HOST_MAX       255 /* bytes of one http_hosts entry, "name[:port]" */
 #define CTL_CFG_MAX_PROBES     16  /* probe entries: other regions' edges */
 
-#define CTL_CFG_DEFAULT_HTTP_LISTEN "127.0.0.1:9465"
-#define CTL_CFG_DEFAULT_STATE_FILE  "/var/lib/polkfura/ctl-state.json"
-#define CTL_CFG_DEFAULT_SPOOL_DIR   "/var/lib/polkfura/spool"
+#define CTL_CFG_DEFAULT_HTTP_LISTEN  "127.0.0.1:9465"
+#define CTL_CFG_DEFAULT_STATE_FILE   "/var/lib/polkfura/ctl-state.json"
+#define CTL_CFG_DEFAULT_SPOOL_DIR    "/var/lib/polkfura/spool"
+/* The agent's default (spoa/spoa_cfg.h SPOA_DEFAULT_METHODS): one table for both daemons. */
+#define CTL_CFG_DEFAULT_METHODS_FILE "/etc/polkfura/methods.tsv"
 
 struct ctl_node_cfg {
 	char name[CTL_CFG_NAME_MAX + 1]; /* unique across the whole config */
@@ -119,7 +121,13 @@ struct ctl_cfg {
 	unsigned probe_fall, probe_rise;
 	char probe_tls_ca_file[CTL_CFG_PATH_MAX + 1]; /* "" = libcurl's built-in CA store */
 	enum pf_log_level log_level;
-	struct ctl_chain_cfg *chains; /* owned, n_chains entries, in config order */
+	/* HAProxy's access logs (ctl/stats/ingest.h): len 0 = off; NO_RELOAD */
+	struct pf_addr log_listen;
+	char log_socket_group[CTL_CFG_NAME_MAX + 1]; /* "" = the controller's own; NO_RELOAD */
+	unsigned log_rcvbuf;                         /* SO_RCVBUF of log_listen, bytes */
+	char methods_file[CTL_CFG_PATH_MAX + 1];     /* method labels; read again on SIGHUP */
+	unsigned usage_retention_days;               /* rpc_minutes kept; 0 = forever */
+	struct ctl_chain_cfg *chains;                /* owned, n_chains entries, in config order */
 	unsigned n_chains;
 	unsigned n_nodes; /* sum of the chains' n_nodes */
 };

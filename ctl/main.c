@@ -10,6 +10,8 @@
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 
 #include <getopt.h>
 #include <pwd.h>
@@ -38,6 +40,7 @@
 #include "ctl/report/report_fmt.h"
 #include "ctl/report/report_render.h"
 #include "ctl/state.h"
+#include "ctl/stats/methtab.h"
 #include "ctl/usage/usage_cli.h"
 #include "ctl/view.h"
 #include "ctl/web/admin.h"
@@ -498,6 +501,29 @@ static int cmd_drain(const struct target *t, const char *node, bool drain, const
 }
 
 /* `check` and `run`: the token file and the state directory and file, beyond the config. */
+/* With log_listen: the methods table reads, and a unix path is free or a socket. */
+static int preflight_logs(const struct ctl_cfg *cfg, const char *config, char *err, size_t errlen)
+{
+	const char *path = ((const struct sockaddr_un *)&cfg->log_listen.ss)->sun_path;
+	struct methtab *m;
+	struct stat st;
+	char why[1400];
+
+	if (cfg->log_listen.len == 0)
+		return 0;
+	m = methtab_load(cfg->methods_file, why, sizeof(why));
+	if (m == NULL) {
+		pf_errf(err, errlen, "%s: methods_file: %s", config, why);
+		return -1;
+	}
+	methtab_free(m);
+	if (cfg->log_listen.is_unix && lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+		pf_errf(err, errlen, "%s: log_listen: %s exists and is not a socket", config, path);
+		return -1;
+	}
+	return 0;
+}
+
 static int preflight(const struct ctl_cfg *cfg, const char *config, char *err, size_t errlen)
 {
 	char why[1400], token[ADMIN_TOKEN_MAX + 1];
@@ -529,7 +555,7 @@ static int preflight(const struct ctl_cfg *cfg, const char *config, char *err, s
 		return -1;
 	}
 	free(e);
-	return 0;
+	return preflight_logs(cfg, config, err, errlen);
 }
 
 static int cmd_check(const struct ctl_cfg *cfg, const char *config, bool with_haproxy)

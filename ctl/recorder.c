@@ -17,6 +17,10 @@
 #include "ctl/db/observe.h"
 #include "ctl/db/writer.h"
 #include "ctl/node_event.h"
+#include "ctl/stats/hist.h"
+#include "ctl/stats/logline.h"
+#include "ctl/stats/rowtab.h"
+#include "ctl/stats/statsprom.h"
 
 #define MOD "recorder"
 
@@ -75,6 +79,8 @@ struct recorder {
 	int64_t session_start_ms;
 	int64_t last_beat_ms;
 	int64_t last_sample_minute;
+	unsigned retention_days;
+	int64_t last_prune_ms;           /* 0: none yet in this session */
 	struct dbw_open_incident *adopt; /* what the database had open when the lock was taken */
 	size_t n_adopt;
 	struct open_incident *open;
@@ -629,6 +635,18 @@ void recorder_round(struct recorder *r, const struct rec_chain_view *chains, uns
 	put_samples(r, chains, n, now_ms);
 	if (now_ms - r->last_beat_ms >= RECORDER_BEAT_MS)
 		put_beat(r, now_ms);
+	if (r->retention_days > 0 &&
+	    (r->last_prune_ms == 0 || now_ms - r->last_prune_ms >= RECORDER_PRUNE_MS)) {
+		r->last_prune_ms = now_ms;
+		dbw_prune_usage(r->w, now_ms - (int64_t)r->retention_days * 86400000,
+		                RECORDER_PRUNE_BATCH);
+	}
+}
+
+void recorder_set_retention(struct recorder *r, unsigned days)
+{
+	if (r != NULL)
+		r->retention_days = days;
 }
 
 void recorder_op(struct recorder *r, const char *kind, const char *who, const char *reason,
@@ -644,6 +662,56 @@ void recorder_op(struct recorder *r, const char *kind, const char *who, const ch
 	snprintf(rec.u.op.reason, sizeof(rec.u.op.reason), "%s", reason);
 	snprintf(rec.u.op.summary, sizeof(rec.u.op.summary), "%s", summary);
 	put(r, &rec);
+}
+
+/* ---- usage rows ---- */
+
+/* hist.h's buckets as rpc_minutes keeps them: the non-empty ones, the overflow as INT32_MAX. */
+static void usage_hist(const struct hist *h, struct rec_hist *out)
+{
+	_Static_assert(HIST_BUCKETS == REC_HIST_MAX, "a record holds every bucket");
+	out->n = 0;
+	for (unsigned i = 0; i < HIST_BUCKETS; i++) {
+		uint32_t end = hist_bucket_end(i);
+
+		if (h->b[i] == 0)
+			continue;
+		out->le_ms[out->n] = end > INT32_MAX ? INT32_MAX : end;
+		out->count[out->n++] = h->b[i];
+	}
+}
+
+size_t recorder_usage(struct recorder *r, int64_t minute_ms, const struct rowtab *rows)
+{
+	struct db_record rec;
+	size_t n = 0;
+
+	if (r == NULL)
+		return 0;
+	for (size_t i = 0; i < rows->n; i++) {
+		const struct rowtab_row *row = rows->rows[i];
+		struct rec_usage *u = &rec.u.usage;
+
+		record_init(r, &rec, REC_USAGE, minute_ms);
+		snprintf(u->controller, sizeof(u->controller), "%s", r->controller);
+		if (!row->overflow) {
+			snprintf(u->chain, sizeof(u->chain), "%s", row->chain);
+			snprintf(u->method, sizeof(u->method), "%s", row->method);
+			snprintf(u->cls, sizeof(u->cls), "%s", logline_class_name(row->cls));
+			snprintf(u->status, sizeof(u->status), "%s", statsprom_status(row->status));
+		}
+		u->requests = row->requests;
+		u->errors = row->errors;
+		u->calls = row->calls;
+		u->bytes = row->bytes;
+		u->node_ms = row->node_ms;
+		u->ta_count = row->ta.count;
+		u->ta_sum_ms = row->ta.sum_ms;
+		usage_hist(&row->ta, &u->ta);
+		put(r, &rec);
+		n++;
+	}
+	return n;
 }
 
 /* ---- lifecycle ---- */
@@ -675,6 +743,7 @@ struct recorder *recorder_open(struct ev_loop *loop, const struct recorder_cfg *
 	snprintf(r->region, sizeof(r->region), "%s", cfg->region);
 	snprintf(r->controller, sizeof(r->controller), "%s", cfg->controller);
 	r->last_sample_minute = -1;
+	r->retention_days = cfg->usage_retention_days;
 	wc.ctx = r;
 	r->w = dbw_open(loop, &wc, err, errlen);
 	if (r->w == NULL) {

@@ -27,15 +27,19 @@
 struct ev_loop;
 struct recorder;
 struct ctl_node_event; /* ctl/node_event.h */
+struct rowtab;         /* ctl/stats/rowtab.h */
 
-#define RECORDER_BEAT_MS 5000 /* heartbeat: the "no data" precision after a crash */
+#define RECORDER_BEAT_MS     5000    /* heartbeat: the "no data" precision after a crash */
+#define RECORDER_PRUNE_MS    3600000 /* usage retention: a pass at most this often */
+#define RECORDER_PRUNE_BATCH 5000    /* rows per DELETE of a pass */
 
 struct recorder_cfg {
 	const char *conninfo;
 	const char *password_file; /* "" or NULL: PGPASSWORD */
 	const char *spool_dir;
 	const char *region;
-	const char *controller; /* host/region/port (ctl.owner_id) */
+	const char *controller;        /* host/region/port (ctl.owner_id) */
+	unsigned usage_retention_days; /* rpc_minutes kept; 0 = forever */
 };
 
 /* One node after a round, as the recorder needs it. */
@@ -82,7 +86,8 @@ void recorder_node_changed(struct recorder *r, const struct ctl_node_event *ev, 
 /*
  * The end of a round: <n> chains as decided. Starts the session when the
  * lock was just taken; records chain state changes, opens and closes the
- * chain incidents, writes the minute's samples and the heartbeat.
+ * chain incidents, writes the minute's samples and the heartbeat; starts a
+ * pass of the usage retention when the last is an hour old.
  */
 void recorder_round(struct recorder *r, const struct rec_chain_view *chains, unsigned n,
                     int64_t now_ms);
@@ -99,6 +104,17 @@ void recorder_probe_changed(struct recorder *r, const char *region, const char *
 /* An operational change: <kind> reload, drain, undrain or note. */
 void recorder_op(struct recorder *r, const char *kind, const char *who, const char *reason,
                  const char *summary, int64_t at_ms);
+
+/*
+ * A minute of HAProxy's access lines (ctl/stats/ingest.h): one rpc_minutes
+ * row per key of <rows>, stamped <minute_ms>. Written by every controller,
+ * holder or not: each writes the lines its own HAProxy instances sent it.
+ * Returns the rows handed to the writer (NULL recorder: 0).
+ */
+size_t recorder_usage(struct recorder *r, int64_t minute_ms, const struct rowtab *rows);
+
+/* SIGHUP: the new usage_retention_days (0 = forever), used from the next pass on. */
+void recorder_set_retention(struct recorder *r, unsigned days);
 
 void recorder_get_stats(const struct recorder *r, struct recorder_stats *out);
 

@@ -15,6 +15,7 @@
 #include "ctl/probe/prober.h"
 #include "ctl/recorder.h"
 #include "ctl/state.h"
+#include "ctl/stats/ingest.h"
 
 struct view_mem {
 	char (*by)[STATE_BY_MAX + STATE_PEER_MAX + 8]; /* "user@host from peer" per node */
@@ -250,6 +251,8 @@ int ctl_view_build(struct ctl *c, struct status_view *out)
 	view_db(c, out);
 	if (c->reader != NULL)
 		out->history = status_reader_history(c->reader);
+	out->more_metrics = ingest_metrics;
+	out->more_metrics_ctx = c->ingest;
 	for (unsigned ch = 0; ch < c->n_chains; ch++) {
 		const struct ctl_chain *chain = &c->chains[ch];
 		struct status_chain *sc = &m->chains[ch];

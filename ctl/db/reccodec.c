@@ -23,6 +23,7 @@ enum fty {
 	F_U32,       /* an integer column: 0..INT32_MAX */
 	F_U64,       /* a bigint column: 0..INT64_MAX */
 	F_TIME,      /* ms since the epoch, REC_AT_MIN_MS..REC_AT_END_MS */
+	F_HIST,      /* struct rec_hist, as "le:count,le:count" */
 };
 
 #define NO_HAS ((size_t)-1)
@@ -110,6 +111,22 @@ static const struct field beat_fields[] = {
     NUM("started", F_TIME, beat.started_ms),
 };
 
+static const struct field usage_fields[] = {
+    IDENT("controller", usage.controller, true),
+    IDENT("chain", usage.chain, false),
+    IDENT("method", usage.method, false),
+    IDENT("class", usage.cls, false),
+    IDENT("status", usage.status, false),
+    NUM("requests", F_U64, usage.requests),
+    NUM("errors", F_U64, usage.errors),
+    NUM("calls", F_U64, usage.calls),
+    NUM("bytes", F_U64, usage.bytes),
+    NUM("node_ms", F_U64, usage.node_ms),
+    NUM("ta_count", F_U64, usage.ta_count),
+    NUM("ta_sum_ms", F_U64, usage.ta_sum_ms),
+    NUM("ta", F_HIST, usage.ta),
+};
+
 static const struct kind_desc {
 	const char *name;
 	const struct field *fields;
@@ -122,7 +139,10 @@ static const struct kind_desc {
     [REC_OP_CHANGE] = {"op_change", op_fields, PF_ARRAY_SIZE(op_fields)},
     [REC_SAMPLE] = {"sample", sample_fields, PF_ARRAY_SIZE(sample_fields)},
     [REC_SESSION_BEAT] = {"session_beat", beat_fields, PF_ARRAY_SIZE(beat_fields)},
+    [REC_USAGE] = {"usage", usage_fields, PF_ARRAY_SIZE(usage_fields)},
 };
+
+_Static_assert(PF_ARRAY_SIZE(usage_fields) + 3 <= 32, "decode_object's bit mask of keys seen");
 
 const char *rec_kind_name(enum rec_kind k)
 {
@@ -187,6 +207,28 @@ static bool text_ok(const struct field *f, const char *s, char *err, size_t errl
 	return true;
 }
 
+/* Bounds strictly ascending in 1..INT32_MAX, counts in 1..INT64_MAX. */
+static bool hist_ok(const struct field *f, const struct rec_hist *h, char *err, size_t errlen)
+{
+	if (h->n > REC_HIST_MAX) {
+		pf_errf(err, errlen, "%s: more than %d buckets", f->key, REC_HIST_MAX);
+		return false;
+	}
+	for (uint32_t i = 0; i < h->n; i++) {
+		if (h->le_ms[i] == 0 || h->le_ms[i] > INT32_MAX ||
+		    (i > 0 && h->le_ms[i] <= h->le_ms[i - 1])) {
+			pf_errf(err, errlen, "%s: bounds must ascend within 1..%d", f->key,
+			        INT32_MAX);
+			return false;
+		}
+		if (h->count[i] == 0 || h->count[i] > INT64_MAX) {
+			pf_errf(err, errlen, "%s: a count must be 1..%" PRId64, f->key, INT64_MAX);
+			return false;
+		}
+	}
+	return true;
+}
+
 static bool field_ok(const struct field *f, const struct db_record *r, char *err, size_t errlen)
 {
 	const char *base = (const char *)r;
@@ -220,6 +262,9 @@ static bool field_ok(const struct field *f, const struct db_record *r, char *err
 			return false;
 		}
 		return true;
+	case F_HIST:
+		return hist_ok(f, (const struct rec_hist *)(const void *)(base + f->off), err,
+		               errlen);
 	}
 	return false;
 }
@@ -230,6 +275,49 @@ static bool fields_ok(const struct field *fs, size_t n, const struct db_record *
 	for (size_t i = 0; i < n; i++)
 		if (!field_ok(&fs[i], r, err, errlen))
 			return false;
+	return true;
+}
+
+/* rpc_minutes' CHECKs, and what the writer promises about a row. */
+static bool usage_ok(const struct db_record *r, char *err, size_t errlen)
+{
+	static const char *const statuses[] = {"none", "1xx", "2xx", "3xx", "4xx", "5xx", ""};
+	const struct rec_usage *u = &r->u.usage;
+	uint64_t sum = 0;
+	bool known = false;
+
+	if (r->at_ms % 60000 != 0) {
+		pf_errf(err, errlen, "at: a usage row's minute must be a multiple of 60000 ms");
+		return false;
+	}
+	for (size_t i = 0; i < PF_ARRAY_SIZE(statuses); i++)
+		known = known || strcmp(u->status, statuses[i]) == 0;
+	if (!known) {
+		pf_errf(err, errlen, "status: not none, 1xx ... 5xx or \"\"");
+		return false;
+	}
+	if (u->status[0] == '\0' &&
+	    (u->chain[0] != '\0' || u->method[0] != '\0' || u->cls[0] != '\0')) {
+		pf_errf(err, errlen,
+		        "status: the overflow row (\"\") has no chain, method or class");
+		return false;
+	}
+	if (u->status[0] != '\0' && u->cls[0] == '\0') {
+		pf_errf(err, errlen, "class: empty");
+		return false;
+	}
+	for (uint32_t i = 0; i < u->ta.n && i < REC_HIST_MAX; i++) {
+		if (u->ta.count[i] > UINT64_MAX - sum) {
+			pf_errf(err, errlen, "ta: counts add up to more than 2^64");
+			return false;
+		}
+		sum += u->ta.count[i];
+	}
+	if (sum != u->ta_count) {
+		pf_errf(err, errlen, "ta: counts add up to %" PRIu64 ", ta_count is %" PRIu64, sum,
+		        u->ta_count);
+		return false;
+	}
 	return true;
 }
 
@@ -247,7 +335,7 @@ bool rec_is_valid(const struct db_record *r, char *err, size_t errlen)
 		pf_errf(err, errlen, "at: a sample's minute must be a multiple of 60000 ms");
 		return false;
 	}
-	return true;
+	return r->kind != REC_USAGE || usage_ok(r, err, errlen);
 }
 
 static bool has_of(const struct field *f, const struct db_record *r)
@@ -257,6 +345,19 @@ static bool has_of(const struct field *f, const struct db_record *r)
 	if (f->has != NO_HAS)
 		memcpy(&b, (const char *)r + f->has, sizeof(b));
 	return b;
+}
+
+/* "le:count,le:count" of <h> into <buf>, which HIST_TEXT_MAX bytes always hold. */
+#define HIST_TEXT_MAX (REC_HIST_MAX * 32 + 1)
+static const char *hist_text(const struct rec_hist *h, char *buf, size_t len)
+{
+	size_t w = 0;
+
+	buf[0] = '\0';
+	for (uint32_t i = 0; i < h->n && w < len; i++)
+		w += (size_t)snprintf(buf + w, len - w, "%s%" PRIu32 ":%" PRIu64, i ? "," : "",
+		                      h->le_ms[i], h->count[i]);
+	return buf;
 }
 
 /* The field's number in decimal into <buf>; its text is returned as is. */
@@ -269,6 +370,8 @@ static const char *field_text(const struct field *f, const struct db_record *r, 
 	uint32_t w;
 
 	switch (f->type) {
+	case F_HIST:
+		return hist_text((const struct rec_hist *)(const void *)p, buf, len);
 	case F_IDENT:
 	case F_TEXT:
 		return p;
@@ -290,7 +393,7 @@ static const char *field_text(const struct field *f, const struct db_record *r, 
 
 static bool add_fields(cJSON *o, const struct field *fs, size_t n, const struct db_record *r)
 {
-	char num[24];
+	char num[HIST_TEXT_MAX];
 
 	for (size_t i = 0; i < n; i++) {
 		if (!has_of(&fs[i], r))
@@ -377,6 +480,39 @@ range:
 	return false;
 }
 
+/* "le:count,..." (or "") in decimal without leading zeros; hist_ok() judges the values. */
+static bool parse_hist(const struct field *f, const char *s, struct rec_hist *h, char *err,
+                       size_t errlen)
+{
+	memset(h, 0, sizeof(*h));
+	while (*s != '\0') {
+		unsigned long long le, c;
+		size_t n1 = strspn(s, "0123456789"), n2;
+
+		if (h->n == REC_HIST_MAX || n1 == 0 || n1 > 10 || (s[0] == '0' && n1 > 1) ||
+		    s[n1] != ':')
+			goto bad;
+		n2 = strspn(s + n1 + 1, "0123456789");
+		if (n2 == 0 || n2 > 19 || (s[n1 + 1] == '0' && n2 > 1))
+			goto bad;
+		le = strtoull(s, NULL, 10);
+		c = strtoull(s + n1 + 1, NULL, 10);
+		if (le > UINT32_MAX)
+			goto bad;
+		h->le_ms[h->n] = (uint32_t)le;
+		h->count[h->n++] = c;
+		s += n1 + 1 + n2;
+		if (*s == ',' && s[1] != '\0')
+			s++;
+		else if (*s != '\0')
+			goto bad;
+	}
+	return true;
+bad:
+	pf_errf(err, errlen, "%s: not a list of le:count", f->key);
+	return false;
+}
+
 static bool decode_field(const struct field *f, const cJSON *item, struct db_record *r, char *err,
                          size_t errlen)
 {
@@ -388,6 +524,8 @@ static bool decode_field(const struct field *f, const cJSON *item, struct db_rec
 		pf_errf(err, errlen, "%s: not a string", f->key);
 		return false;
 	}
+	if (f->type == F_HIST)
+		return parse_hist(f, s, (struct rec_hist *)(void *)(base + f->off), err, errlen);
 	if (f->type != F_IDENT && f->type != F_TEXT)
 		return parse_num(f, s, base, err, errlen);
 	len = strlen(s);
@@ -554,6 +692,30 @@ static const char sql_beat[] =
         5) ") ON CONFLICT (id) DO UPDATE SET last_seen ="
            " GREATEST(observer_sessions.last_seen, EXCLUDED.last_seen)";
 
+/*
+ * Every controller writes its own rows; a restart within a minute writes a
+ * second part of that minute under a new id, which is added to the first.
+ * The row keeps the id of the last part added, so a replay of that part
+ * (same id) changes nothing.
+ */
+static const char sql_usage[] =
+    "INSERT INTO rpc_minutes AS m (id, region, controller, minute, chain, method, class, status,"
+    " overflow, requests, errors, calls, bytes, node_ms, ta_count, ta_sum_ms, ta_le_ms,"
+    " ta_counts) VALUES ($1, $2, $3, " TS(
+        4) ", $5, $6, $7, $8, $8::text = '', $9, $10, $11,"
+           " $12, $13, $14, $15, $16::integer[], $17::bigint[])"
+           " ON CONFLICT (region, controller, minute, chain, method, class, status, overflow)"
+           " DO UPDATE SET id = EXCLUDED.id, requests = m.requests + EXCLUDED.requests,"
+           " errors = m.errors + EXCLUDED.errors, calls = m.calls + EXCLUDED.calls,"
+           " bytes = m.bytes + EXCLUDED.bytes, node_ms = m.node_ms + EXCLUDED.node_ms,"
+           " ta_count = m.ta_count + EXCLUDED.ta_count, ta_sum_ms = m.ta_sum_ms + "
+           "EXCLUDED.ta_sum_ms,"
+           " (ta_le_ms, ta_counts) = (SELECT coalesce(array_agg(le ORDER BY le), '{}'),"
+           " coalesce(array_agg(c ORDER BY le), '{}') FROM (SELECT le, sum(c)::bigint AS c FROM"
+           " (SELECT * FROM unnest(m.ta_le_ms, m.ta_counts) AS a(le, c) UNION ALL"
+           " SELECT * FROM unnest(EXCLUDED.ta_le_ms, EXCLUDED.ta_counts) AS b(le, c)) u"
+           " GROUP BY le) g) WHERE m.id <> EXCLUDED.id";
+
 static void p_text(struct rec_sql *s, const char *v)
 {
 	s->params[s->nparams++] = v;
@@ -571,6 +733,33 @@ static void p_time(struct rec_sql *s, int64_t v)
 	(void)snprintf(s->num[s->nparams], sizeof(s->num[0]), "%" PRId64, v);
 	s->params[s->nparams] = s->num[s->nparams];
 	s->nparams++;
+}
+
+/* <h>'s bounds (<counts> false) or counts as an array literal into s->arr[<which>]. */
+static void p_array(struct rec_sql *s, const struct rec_hist *h, bool counts)
+{
+	char *out = s->arr[counts];
+	size_t w = 1;
+
+	out[0] = '{';
+	for (uint32_t i = 0; i < h->n && i < REC_HIST_MAX; i++)
+		w += (size_t)snprintf(out + w, sizeof(s->arr[0]) - w, "%s%" PRIu64, i ? "," : "",
+		                      counts ? h->count[i] : (uint64_t)h->le_ms[i]);
+	(void)snprintf(out + w, sizeof(s->arr[0]) - w, "}");
+	s->params[s->nparams++] = out;
+}
+
+static void usage_sql(const struct db_record *r, struct rec_sql *s)
+{
+	const struct rec_usage *u = &r->u.usage;
+
+	s->sql = sql_usage;
+	p_text(s, r->region), p_text(s, u->controller), p_time(s, r->at_ms);
+	p_text(s, u->chain), p_text(s, u->method), p_text(s, u->cls), p_text(s, u->status);
+	p_u64(s, u->requests, true), p_u64(s, u->errors, true), p_u64(s, u->calls, true);
+	p_u64(s, u->bytes, true), p_u64(s, u->node_ms, true), p_u64(s, u->ta_count, true);
+	p_u64(s, u->ta_sum_ms, true);
+	p_array(s, &u->ta, false), p_array(s, &u->ta, true);
 }
 
 void rec_sql_of(const struct db_record *r, struct rec_sql *s)
@@ -628,6 +817,9 @@ void rec_sql_of(const struct db_record *r, struct rec_sql *s)
 		s->sql = sql_beat;
 		p_text(s, r->region), p_text(s, r->u.beat.controller);
 		p_time(s, r->u.beat.started_ms), p_time(s, r->at_ms);
+		break;
+	case REC_USAGE:
+		usage_sql(r, s);
 		break;
 	case REC_KIND_COUNT:
 		PF_BUG_ON(1);

@@ -35,7 +35,9 @@
 #define REC_AT_MIN_MS INT64_C(946684800000)
 #define REC_AT_END_MS INT64_C(4102444800000)
 
-#define REC_SQL_PARAMS_MAX 12
+#define REC_SQL_PARAMS_MAX 17
+/* A histogram's bounds or counts as a PostgreSQL array literal: "{v,v,...}". */
+#define REC_ARRAY_TEXT_MAX (REC_HIST_MAX * 21 + 3)
 
 /* The statement that writes one record; see rec_sql_of(). */
 struct rec_sql {
@@ -44,6 +46,7 @@ struct rec_sql {
 	const char
 	    *params[REC_SQL_PARAMS_MAX];  /* NULL: SQL NULL; borrowed from the record or num */
 	char num[REC_SQL_PARAMS_MAX][24]; /* the integers, in decimal */
+	char arr[2][REC_ARRAY_TEXT_MAX];  /* a usage row's ta_le_ms and ta_counts */
 };
 
 /* "node_change", "chain_change", ..., or NULL for a kind out of range. */

@@ -23,6 +23,9 @@
 #define REC_TEXT_MAX   511  /* reasons, summaries, notes */
 #define REC_WHO_MAX    95   /* "user@host" or "controller host/region/port" */
 #define REC_NODES_MAX  1023 /* node names joined by ',' (names never hold one) */
+#define REC_LABEL_MAX  64   /* a chain as HAProxy logs it (LOGLINE_CHAIN_MAX) */
+#define REC_METHOD_MAX 128  /* a method name (LOGLINE_METHOD_MAX) */
+#define REC_HIST_MAX   113  /* buckets of ctl/stats/hist.h (HIST_BUCKETS) */
 
 enum rec_kind {
 	REC_NODE_CHANGE = 0, /* INSERT node_state_changes */
@@ -32,6 +35,7 @@ enum rec_kind {
 	REC_OP_CHANGE,       /* INSERT operational_changes */
 	REC_SAMPLE,          /* INSERT minute_samples */
 	REC_SESSION_BEAT,    /* upsert observer_sessions, last_seen = greatest(old, new) */
+	REC_USAGE,           /* upsert rpc_minutes (sql/004_usage.sql): adds up a minute's parts */
 	REC_KIND_COUNT
 };
 
@@ -86,6 +90,27 @@ struct rec_session_beat {
 	int64_t started_ms;
 };
 
+/* A sparse latency histogram: the <n> non-empty buckets, by exclusive upper bound in ms. */
+struct rec_hist {
+	uint32_t n;
+	uint32_t le_ms[REC_HIST_MAX]; /* ascending; INT32_MAX for the overflow bucket */
+	uint64_t count[REC_HIST_MAX]; /* each > 0 */
+};
+
+/*
+ * One rpc_minutes row: the record's <at_ms> is the minute (a multiple of
+ * 60000). <status> "" marks the overflow row, whose key fields are all "".
+ */
+struct rec_usage {
+	char controller[REC_WHO_MAX + 1];
+	char chain[REC_LABEL_MAX + 1];   /* "" when the line named none */
+	char method[REC_METHOD_MAX + 1]; /* a table name, "batch", "other", or "" */
+	char cls[REC_WORD_MAX + 1];      /* the agent's class or "-" */
+	char status[REC_WORD_MAX + 1];   /* "none", "1xx" ... "5xx"; "" for the overflow row */
+	uint64_t requests, errors, calls, bytes, node_ms, ta_count, ta_sum_ms;
+	struct rec_hist ta; /* its counts add up to <ta_count> */
+};
+
 struct db_record {
 	enum rec_kind kind;
 	char id[REC_ID_MAX + 1];
@@ -99,6 +124,7 @@ struct db_record {
 		struct rec_op_change op;
 		struct rec_sample sample;
 		struct rec_session_beat beat;
+		struct rec_usage usage;
 	} u;
 };
 

@@ -54,6 +54,7 @@ enum dbw_flight {
 	FL_BATCH,
 	FL_LOCK,
 	FL_INCIDENTS,
+	FL_PRUNE,
 };
 
 struct dbw {
@@ -82,6 +83,13 @@ struct dbw {
 	bool lock_due, lock_taken;
 	struct dbw_open_incident *open; /* the incidents read under the lock, owned */
 	size_t nopen;
+
+	/* Retention (dbw_prune_usage): a pass in progress, taking turns with the batches. */
+	bool prune_due, prune_turn;
+	int64_t prune_before_ms;
+	unsigned prune_batch;
+	uint64_t prune_got;  /* rows the statement in flight deleted */
+	uint64_t prune_pass; /* rows the pass deleted so far */
 
 	/* Replay after a (re)connect: records up to replay_mark go before the lock. */
 	bool replaying;
@@ -418,6 +426,57 @@ static void send_incidents(struct dbw *w)
 	(void)sync_and_flush(w);
 }
 
+static void send_prune(struct dbw *w)
+{
+	char before[24], batch[16];
+	const char *p[3] = {before, batch, w->region};
+
+	(void)snprintf(before, sizeof(before), "%" PRId64, w->prune_before_ms);
+	(void)snprintf(batch, sizeof(batch), "%u", w->prune_batch);
+	w->prune_turn = false;
+	w->prune_got = 0;
+	/* By the minute index; a short statement each, so no lock is held for long. */
+	if (!send_one(w,
+	              "DELETE FROM rpc_minutes WHERE id IN (SELECT id FROM rpc_minutes WHERE"
+	              " minute < timestamptz 'epoch' + $1::bigint * interval '1 millisecond'"
+	              " AND region = $3 LIMIT $2::integer)",
+	              3, p))
+		return;
+	flight_begin(w, FL_PRUNE, 1);
+	(void)sync_and_flush(w);
+}
+
+static void prune_done(struct dbw *w)
+{
+	if (w->err_stmt != -1) {
+		/* Not the connection's fault (the table missing, say): the next pass tries again.
+		 */
+		log_warn(MOD, "msg=\"usage retention failed\" region=%s sqlstate=%s reason=\"%s\"",
+		         w->region, w->err_state, w->err_msg);
+		w->prune_due = false;
+		return;
+	}
+	w->st.pruned += w->prune_got;
+	w->prune_pass += w->prune_got;
+	if (w->prune_got < w->prune_batch) {
+		w->prune_due = false;
+		if (w->prune_pass > 0)
+			log_info(
+			    MOD,
+			    "msg=\"usage rows past retention deleted\" region=%s rows=%" PRIu64,
+			    w->region, w->prune_pass);
+		w->prune_pass = 0;
+	}
+}
+
+void dbw_prune_usage(struct dbw *w, int64_t before_ms, unsigned batch)
+{
+	w->prune_before_ms = before_ms;
+	w->prune_batch = batch > 0 ? batch : 1;
+	w->prune_due = true;
+	w->prune_turn = true;
+}
+
 /* The ev_prepare pass: make this iteration's records durable, then send what is due. */
 static void prep_cb(struct ev_loop *loop, ev_prepare *p, int revents)
 {
@@ -434,8 +493,12 @@ static void prep_cb(struct ev_loop *loop, ev_prepare *p, int revents)
 		send_incidents(w);
 	else if (w->lock_due && !w->replaying)
 		send_lock(w);
-	else if (spool_window(w->sp) > 0)
+	else if (w->prune_due && !w->replaying && (w->prune_turn || spool_window(w->sp) == 0))
+		send_prune(w);
+	else if (spool_window(w->sp) > 0) {
 		send_batch(w);
+		w->prune_turn = true;
+	}
 }
 
 /* The <i>-th statement of the batch is which queue entry (dropped ones are not sent). */
@@ -520,6 +583,8 @@ static void stmt_result(struct dbw *w, const PGresult *res)
 			*q = '\'';
 		return;
 	}
+	if (st == PGRES_COMMAND_OK && w->flight == FL_PRUNE)
+		w->prune_got = strtoull(PQcmdTuples((PGresult *)res), NULL, 10);
 	if (st != PGRES_TUPLES_OK)
 		return;
 	if (w->flight == FL_LOCK)
@@ -576,6 +641,8 @@ static void flight_done(struct dbw *w)
 		lock_done(w);
 	else if (f == FL_INCIDENTS)
 		incidents_done(w);
+	else if (f == FL_PRUNE)
+		prune_done(w);
 }
 
 /* Reads every result libpq has complete. Returns false when the connection went. */

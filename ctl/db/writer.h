@@ -75,6 +75,7 @@ struct dbw_stats {
 	uint64_t outages;     /* connection lost or never made, counted once each */
 	uint64_t batches;     /* pipelined batches sent */
 	uint64_t spool_bytes; /* size of the spool file now */
+	uint64_t pruned;      /* rpc_minutes rows deleted by dbw_prune_usage() */
 	size_t pending;       /* records put and not yet acknowledged */
 	bool connected;
 	bool holder;
@@ -96,6 +97,16 @@ PF_MUSTCHECK struct dbw *dbw_open(struct ev_loop *loop, const struct dbw_cfg *cf
  * the record is counted in <lost> and logged; nothing else is affected.
  */
 PF_MUSTCHECK int dbw_put(struct dbw *w, const struct db_record *r);
+
+/*
+ * Retention of the per-minute usage rows (sql/004_usage.sql): deletes this
+ * region's rpc_minutes rows of minutes before <before_ms>, at most <batch>
+ * rows per statement and each statement its own transaction, sent between
+ * record batches, until one deletes fewer than <batch>. Nothing is
+ * spooled: a pass cut short by an outage is done by the next call. A call
+ * while a pass runs only moves its limit. For the region's lock holder.
+ */
+void dbw_prune_usage(struct dbw *w, int64_t before_ms, unsigned batch);
 
 bool dbw_holder(const struct dbw *w);
 void dbw_get_stats(const struct dbw *w, struct dbw_stats *out);

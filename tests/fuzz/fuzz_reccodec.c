@@ -28,7 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 	} while (0)
 
 /* Parameters per kind; the close has one more with a summary. */
-static const int nparams[REC_KIND_COUNT] = {12, 11, 8, 2, 7, 8, 5};
+static const int nparams[REC_KIND_COUNT] = {12, 11, 8, 2, 7, 8, 5, 17};
 
 static void check_sql(const struct db_record *r)
 {

@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 
 #include <signal.h>
+#include <stdint.h>
 #include <string.h>
 
 #include <check.h>
@@ -60,6 +61,8 @@ struct fx_opts {
 	bool tls;              /* both simulators behind TLS with the harness's certificate */
 	bool tcp_admin;        /* HAProxy's runtime API on ipv4@127.0.0.1:PORT, not a unix socket */
 	bool agent_metrics;    /* the agent serves /metrics on fx.agent.metrics_port */
+	const char
+	    *hap_env[4]; /* more of HAProxy's environment ("PF_LOG_TARGET=..."), NULL-ended */
 };
 
 /* The admin token of the fixture's controller (in fx.token_file, mode 0600). */
@@ -187,9 +190,9 @@ static void fx_start_sim(struct h_nodesim *sim, const char *chain, int n, const 
  */
 static void fx_start_opts(const struct fx_opts *o)
 {
-	char *backends, *cfg, *env[2] = {NULL, NULL};
+	char *backends, *cfg, *env[6] = {NULL};
 	char env_sock[64];
-	int n = o->n > 0 ? o->n : FX_NODES;
+	int n = o->n > 0 ? o->n : FX_NODES, n_env = 0;
 
 	memset(&fx, 0, sizeof(fx));
 	ck_assert_int_le(n, FX_MAX);
@@ -222,8 +225,10 @@ static void fx_start_opts(const struct fx_opts *o)
 	if (o->tcp_admin) {
 		snprintf(env_sock, sizeof(env_sock), "PF_ADMIN_SOCKET=ipv4@127.0.0.1:%d",
 		         h_free_port());
-		env[0] = env_sock;
+		env[n_env++] = env_sock;
 	}
+	for (int i = 0; i < 4 && o->hap_env[i] != NULL; i++)
+		env[n_env++] = (char *)(uintptr_t)o->hap_env[i]; /* h_haproxy_start only reads it */
 	ck_assert_msg(h_haproxy_start(&fx.hap, backends, fx.agent.port, env), "haproxy: %s",
 	              fx.hap.log);
 	free(backends);

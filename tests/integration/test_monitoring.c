@@ -20,8 +20,10 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <limits.h>
 #include <math.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -75,10 +77,24 @@ static void scrape(const char *url, const char *path)
 	h_resp_free(&r);
 }
 
+/* The controller reads HAProxy's logs (log_listen): its per-method families get samples. */
+static char log_keys[600 + PATH_MAX], log_target[64];
+
+static void log_setup(void)
+{
+	char m_path[PATH_MAX];
+	int port = h_free_port(); /* free for TCP: its UDP twin is as free */
+
+	ck_assert_ptr_nonnull(realpath("haproxy/methods.tsv", m_path));
+	snprintf(log_keys, sizeof(log_keys),
+	         "\"log_listen\": \"udp:127.0.0.1:%d\", \"methods_file\": \"%s\"", port, m_path);
+	snprintf(log_target, sizeof(log_target), "PF_LOG_TARGET=127.0.0.1:%d", port);
+}
+
 /* Reloads the controller with a probe of the fixture's own edge, as region eu2. */
 static void probe_own_edge(void)
 {
-	char keys[4096], url[128], want[256], sockets[2400], *cfg;
+	char keys[4096 + PATH_MAX], url[128], want[256], sockets[2400], *cfg;
 	int reloads = fx_log_count("reloaded ");
 
 	snprintf(url, sizeof(url), "https://polkadot.localhost:%d/health", fx.hap.https_port);
@@ -87,7 +103,7 @@ static void probe_own_edge(void)
 	         "\"probe_interval_ms\": %d, \"probe_timeout_ms\": %d, \"probe_rise\": 2, "
 	         "\"probe_tls_ca_file\": \"%s\"",
 	         url, MON_PROBE_MS, MON_PROBE_MS - 50, h_ca_file());
-	snprintf(keys + strlen(keys), sizeof(keys) - strlen(keys), ", %s", db_keys);
+	snprintf(keys + strlen(keys), sizeof(keys) - strlen(keys), ", %s, %s", db_keys, log_keys);
 	snprintf(sockets, sizeof(sockets),
 	         "{\"socket\": %s, \"server_state_file\": \"%s\"}, \"unix:%s\"", fx_socket_item,
 	         hap_state, dead_sock);
@@ -134,12 +150,17 @@ static void start_db(void)
 
 static void setup(void)
 {
-	char url[128];
+	char url[128], tuning[2048 + PATH_MAX];
 	struct h_resp r;
+	bool logged = false;
 
 	setup_began = (double)time(NULL);
 	start_db();
-	fx_start_opts(&(struct fx_opts){.agent_metrics = true, .tuning = db_keys});
+	log_setup();
+	snprintf(tuning, sizeof(tuning), "%s, %s", db_keys, log_keys);
+	fx_start_opts(&(struct fx_opts){.agent_metrics = true,
+	                                .tuning = tuning,
+	                                .hap_env = {log_target, "PF_LOG_FORMAT=rfc3164", NULL}});
 	probe_own_edge();
 	/* One call through the edge, so the agent's per-class and per-chain counters move. */
 	snprintf(url, sizeof(url), "https://polkadot.localhost:%d/", fx.hap.https_port);
@@ -150,6 +171,15 @@ static void setup(void)
 	                        &r),
 	                 200);
 	h_resp_free(&r);
+	/* Its log line counted: polkfura_rpc_* have samples. */
+	for (double end = h_now() + 10; !logged && h_now() < end; usleep(20000)) {
+		ck_assert_int_eq(h_ctl_http(&fx.ctl, "/metrics", NULL, &r), 200);
+		logged =
+		    strstr(r.body,
+		           "method=\"chain_getHeader\",class=\"read\",status=\"2xx\"} 1\n") != NULL;
+		h_resp_free(&r);
+	}
+	ck_assert_msg(logged, "the call's log line is not in the controller's /metrics");
 
 	snprintf(scrape_ctl, sizeof(scrape_ctl), "%s/scrape-ctl-%d.txt", h_tmpdir(), (int)getpid());
 	snprintf(scrape_agent, sizeof(scrape_agent), "%s/scrape-spoa-%d.txt", h_tmpdir(),

@@ -1628,6 +1628,38 @@ START_TEST(test_free)
 END_TEST
 
 /* Every key appears once in the dump, with its default and reload mode. */
+/* log_listen: udp (IPv4, IPv6) or unix, off by default, refused in any other form. */
+START_TEST(test_key_log_listen)
+{
+	char a[128];
+
+	expect_ok(top(NULL));
+	ck_assert_uint_eq(cfg.log_listen.len, 0);
+	ck_assert_str_eq(cfg.methods_file, "/etc/polkfura/methods.tsv");
+	ck_assert_uint_eq(cfg.usage_retention_days, 90);
+	ctl_cfg_free(&cfg);
+	expect_ok(top("\"log_listen\": \"udp:127.0.0.1:5514\""));
+	ck_assert(!cfg.log_listen.is_unix);
+	ck_assert_str_eq(pf_addr_str(&cfg.log_listen, a, sizeof(a)), "127.0.0.1:5514");
+	ctl_cfg_free(&cfg);
+	expect_ok(top("\"log_listen\": \"udp:[::1]:5514\""));
+	ck_assert_str_eq(pf_addr_str(&cfg.log_listen, a, sizeof(a)), "[::1]:5514");
+	ctl_cfg_free(&cfg);
+	expect_ok(top("\"log_listen\": \"unix:/run/polkfura/log.sock\""));
+	ck_assert(cfg.log_listen.is_unix);
+	ck_assert_str_eq(pf_addr_str(&cfg.log_listen, a, sizeof(a)), "unix:/run/polkfura/log.sock");
+	ctl_cfg_free(&cfg);
+	expect_err(top("\"log_listen\": \"127.0.0.1:5514\""),
+	           "log_listen: \"127.0.0.1:5514\": expected udp:HOST:PORT or unix:/ABSOLUTE/PATH");
+	expect_err(top("\"log_listen\": \"udp:unix:/x\""),
+	           "log_listen: \"udp:unix:/x\": expected udp:HOST:PORT");
+	expect_err(top("\"log_listen\": \"unix:relative\""),
+	           "log_listen: \"unix:relative\": expected udp:HOST:PORT or unix:/ABSOLUTE/PATH");
+	expect_err(top("\"log_rcvbuf\": 1000"),
+	           "log_rcvbuf: expected an integer 65536..268435456, got 1000");
+}
+END_TEST
+
 START_TEST(test_dump_keys)
 {
 	static const char *const lines[] = {
@@ -1660,6 +1692,11 @@ START_TEST(test_dump_keys)
 	    "probe_rise\tinteger\t2\t1..100\tyes\n",
 	    "probe_tls_ca_file\tpath\t(none)\tat most 1023 chars\tyes\n",
 	    "log_level\tenum\tinfo\terr|warn|info|debug\tyes\n",
+	    "log_listen\taddress\t(none)\tudp:HOST:PORT|unix:PATH\trestart\n",
+	    "log_socket_group\tstring\t(none)\t1-63 chars [A-Za-z0-9_.-]\trestart\n",
+	    "log_rcvbuf\tinteger\t4194304\t65536..268435456\tyes\n",
+	    "methods_file\tpath\t/etc/polkfura/methods.tsv\tat most 1023 chars\tyes\n",
+	    "usage_retention_days\tinteger\t90\t0..36500\tyes\n",
 	    "chains\tobjects\trequired\t1..64 items\tyes\n",
 	    "haproxy[].socket\taddress\trequired\tunix:PATH|HOST:PORT\tyes\n",
 	    "haproxy[].server_state_file\tpath\t(none)\tat most 1023 chars\tyes\n",
@@ -1767,6 +1804,7 @@ static Suite *ctl_cfg_suite(void)
 	tcase_add_test(tc, test_reload_check);
 	tcase_add_test(tc, test_free);
 	tcase_add_test(tc, test_dump_keys);
+	tcase_add_test(tc, test_key_log_listen);
 	tcase_add_test(tc, test_diff);
 	tcase_add_test(tc, test_key_database);
 	suite_add_tcase(s, tc);

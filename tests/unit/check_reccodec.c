@@ -37,7 +37,8 @@ static struct db_record at_limits(enum rec_kind kind)
 	r.kind = kind;
 	fill(r.id, sizeof(r.id), 'i');
 	fill(r.region, sizeof(r.region), 'r');
-	r.at_ms = kind == REC_SAMPLE ? REC_AT_END_MS - 60000 : REC_AT_END_MS - 1;
+	r.at_ms =
+	    kind == REC_SAMPLE || kind == REC_USAGE ? REC_AT_END_MS - 60000 : REC_AT_END_MS - 1;
 	switch (kind) {
 	case REC_NODE_CHANGE:
 		fill(r.u.node.chain, sizeof(r.u.node.chain), 'c');
@@ -85,6 +86,23 @@ static struct db_record at_limits(enum rec_kind kind)
 	case REC_SESSION_BEAT:
 		fill(r.u.beat.controller, sizeof(r.u.beat.controller), 'h');
 		r.u.beat.started_ms = REC_AT_MIN_MS;
+		break;
+	case REC_USAGE:
+		fill(r.u.usage.controller, sizeof(r.u.usage.controller), '"');
+		fill(r.u.usage.chain, sizeof(r.u.usage.chain), 'c');
+		fill(r.u.usage.method, sizeof(r.u.usage.method), '\\');
+		fill(r.u.usage.cls, sizeof(r.u.usage.cls), 'k');
+		memcpy(r.u.usage.status, "5xx", 4);
+		r.u.usage.requests = r.u.usage.errors = r.u.usage.calls = INT64_MAX;
+		r.u.usage.bytes = r.u.usage.node_ms = r.u.usage.ta_sum_ms = INT64_MAX;
+		/* Every bucket, the overflow at INT32_MAX, counts adding up to INT64_MAX. */
+		r.u.usage.ta.n = REC_HIST_MAX;
+		for (uint32_t i = 0; i < REC_HIST_MAX; i++) {
+			r.u.usage.ta.le_ms[i] = i + 1 < REC_HIST_MAX ? 1000000000 + i : INT32_MAX;
+			r.u.usage.ta.count[i] =
+			    i + 1 < REC_HIST_MAX ? 1 : INT64_MAX - (REC_HIST_MAX - 1);
+		}
+		r.u.usage.ta_count = INT64_MAX;
 		break;
 	case REC_KIND_COUNT:
 		break;
@@ -382,6 +400,80 @@ START_TEST(test_sql_params)
 	expect_params(
 	    &s, (const char *const[]){"s-1", "eu1", "h/eu1/9000", "1699999999000", "1700000000123"},
 	    5);
+
+	memset(&r.u, 0, sizeof(r.u));
+	r.kind = REC_USAGE;
+	r.at_ms = INT64_C(1700000040000);
+	memcpy(r.u.usage.controller, "h/eu1/9000", 11), memcpy(r.u.usage.chain, "polkadot", 9);
+	memcpy(r.u.usage.method, "system_health", 14), memcpy(r.u.usage.cls, "read", 5);
+	memcpy(r.u.usage.status, "2xx", 4);
+	r.u.usage.requests = 3, r.u.usage.errors = 0, r.u.usage.calls = 3, r.u.usage.bytes = 700;
+	r.u.usage.node_ms = 12, r.u.usage.ta_count = 3, r.u.usage.ta_sum_ms = 15;
+	r.u.usage.ta.n = 2;
+	r.u.usage.ta.le_ms[0] = 5, r.u.usage.ta.count[0] = 1;
+	r.u.usage.ta.le_ms[1] = INT32_MAX, r.u.usage.ta.count[1] = 2;
+	rec_sql_of(&r, &s);
+	ck_assert_ptr_nonnull(strstr(s.sql, "INSERT INTO rpc_minutes"));
+	ck_assert_ptr_nonnull(strstr(s.sql, "$8::text = ''"));
+	ck_assert_ptr_nonnull(strstr(s.sql, "WHERE m.id <> EXCLUDED.id"));
+	expect_params(&s,
+	              (const char *const[]){"s-1", "eu1", "h/eu1/9000", "1700000040000", "polkadot",
+	                                    "system_health", "read", "2xx", "3", "0", "3", "700",
+	                                    "12", "3", "15", "{5,2147483647}", "{1,2}"},
+	              17);
+}
+END_TEST
+
+START_TEST(test_usage_rules)
+{
+	struct db_record r = {.kind = REC_USAGE, .id = "s-1", .region = "eu1"};
+	char err[256] = "", line[REC_LINE_MAX];
+
+	r.at_ms = INT64_C(1700000040000);
+	memcpy(r.u.usage.controller, "h/eu1/9000", 11), memcpy(r.u.usage.cls, "-", 2);
+	memcpy(r.u.usage.status, "none", 5);
+	r.u.usage.ta.n = 1, r.u.usage.ta.le_ms[0] = 8, r.u.usage.ta.count[0] = 2;
+	r.u.usage.ta_count = 2;
+	ck_assert_msg(rec_is_valid(&r, err, sizeof(err)), "%s", err);
+	ck_assert_int_gt(rec_line_encode(&r, line, sizeof(line), err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(strstr(line, "\"ta\":\"8:2\""));
+	r.at_ms += 1;
+	ck_assert(!rec_is_valid(&r, err, sizeof(err)));
+	ck_assert_str_eq(err, "at: a usage row's minute must be a multiple of 60000 ms");
+	r.at_ms -= 1;
+	r.u.usage.ta_count = 3;
+	ck_assert(!rec_is_valid(&r, err, sizeof(err)));
+	ck_assert_str_eq(err, "ta: counts add up to 2, ta_count is 3");
+	r.u.usage.ta_count = 2;
+	memcpy(r.u.usage.status, "200", 4);
+	ck_assert(!rec_is_valid(&r, err, sizeof(err)));
+	memcpy(r.u.usage.status, "", 1); /* the overflow row, but with a class */
+	ck_assert(!rec_is_valid(&r, err, sizeof(err)));
+	r.u.usage.cls[0] = '\0';
+	ck_assert_msg(rec_is_valid(&r, err, sizeof(err)), "%s", err);
+	r.u.usage.ta.n = 2, r.u.usage.ta.le_ms[1] = 8, r.u.usage.ta.count[1] = 1;
+	r.u.usage.ta_count = 3;
+	ck_assert(!rec_is_valid(&r, err, sizeof(err))); /* bounds must ascend */
+	ck_assert_str_eq(err, "ta: bounds must ascend within 1..2147483647");
+	/* Spool lines that break the list's grammar. */
+	for (int i = 0; i < 5; i++) {
+		static const char *const lists[] = {"08:1", "8:", "8:1,", "8:1;9:1",
+		                                    "4294967296:1"};
+		struct db_record back;
+		int n = snprintf(line, sizeof(line),
+		                 "{\"kind\":\"usage\",\"id\":\"s-1\",\"region\":\"eu1\","
+		                 "\"at\":\"1700000040000\",\"controller\":\"h\",\"chain\":\"\","
+		                 "\"method\":\"\",\"class\":\"-\",\"status\":\"none\","
+		                 "\"requests\":\"1\",\"errors\":\"0\",\"calls\":\"0\","
+		                 "\"bytes\":\"0\",\"node_ms\":\"0\",\"ta_count\":\"1\","
+		                 "\"ta_sum_ms\":\"1\",\"ta\":\"%s\"}\n",
+		                 lists[i]);
+
+		ck_assert_int_eq(
+		    rec_line_decode((const uint8_t *)line, (size_t)n, &back, err, sizeof(err)),
+		    PF_EPROTO);
+		ck_assert_msg(strstr(err, "ta: ") == err, "%s: %s", lists[i], err);
+	}
 }
 END_TEST
 
@@ -398,6 +490,7 @@ static Suite *reccodec_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("sql");
 	tcase_add_test(tc, test_sql_params);
+	tcase_add_test(tc, test_usage_rules);
 	suite_add_tcase(s, tc);
 	return s;
 }
