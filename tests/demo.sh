@@ -3,7 +3,9 @@
 # chains of haproxy/chains.map and backends.cfg: polkadot, kusama), the
 # agent, HAProxy running the shipped haproxy/haproxy.cfg over TLS with a
 # throw-away CA, and the controller keeping HAProxy's servers in step with
-# the nodes. Prints the endpoints and lines to try; Ctrl-C stops it all.
+# the nodes, reading HAProxy's access log for per-method statistics, with a
+# light trickle of calls so they have something to show. Prints the
+# endpoints and lines to try; Ctrl-C stops it all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +19,8 @@ SIM_BASE=${DEMO_SIM_BASE:-19944}
 SIM_CONTROL=${DEMO_SIM_CONTROL:-19900}
 CTL_PORT=${DEMO_CTL_PORT:-9465}
 PROM_PORT=${DEMO_PROM_PORT:-8405}
+# UDP: HAProxy's access log to the controller (log_listen).
+LOG_PORT=${DEMO_LOG_PORT:-5514}
 # PostgreSQL listens on a unix socket in the demo's dir only; the port only names the socket.
 PG_PORT=${DEMO_PG_PORT:-5439}
 
@@ -48,6 +52,10 @@ cleanup() {
 		echo "demo: the uptime report of this run (polkfura-ctl report --from $started):"
 		echo
 		"$BUILD/polkfura-ctl" report --config "$dir/ctl.json" --from "$started" || true
+		echo
+		echo "demo: the calls of this run by method (polkfura-ctl usage --since $started):"
+		echo
+		"$BUILD/polkfura-ctl" usage --config "$dir/ctl.json" --since "$started" || true
 	fi
 	for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
 	wait 2>/dev/null || true
@@ -114,7 +122,7 @@ else
 	priv=(PF_USER= PF_GROUP= PF_CHROOT= PF_ADMIN_GROUP=)
 fi
 env "${priv[@]}" PF_CHAINS_MAP="$PWD/haproxy/chains.map" \
-	PF_LOG_TARGET=stdout PF_LOG_FORMAT=raw PF_ADMIN_SOCKET="$dir/admin.sock" \
+	PF_LOG_TARGET="127.0.0.1:$LOG_PORT" PF_LOG_FORMAT=rfc3164 PF_ADMIN_SOCKET="$dir/admin.sock" \
 	PF_HTTP_BIND="127.0.0.1:$HTTP_PORT" PF_HTTPS_BIND="127.0.0.1:$HTTPS_PORT" \
 	PF_PROM_BIND="127.0.0.1:$PROM_PORT" \
 	PF_CERT_DIR="$dir/certs" PF_SPOE_CONF="$PWD/haproxy/spoe-polkfura.conf" \
@@ -164,6 +172,7 @@ cat >"$dir/ctl.json" <<JSON
  "admin_token_file": "$dir/admin-token",
  "database": "host=$dir/pg port=$PG_PORT user=postgres dbname=postgres",
  "spool_dir": "$dir/spool",
+ "log_listen": "udp:127.0.0.1:$LOG_PORT", "methods_file": "$PWD/haproxy/methods.tsv",
  "chains": [
   {"name": "polkadot", "backend": "be_polkadot", "heavy_backends": ["be_polkadot_heavy"],
    "nodes": [$(nodes polkadot "$SIM_BASE")]},
@@ -177,6 +186,28 @@ ctl_pid=$!
 pids+=("$ctl_pid")
 wait_for 10 "polkfura-ctl" curl -sf "http://127.0.0.1:$CTL_PORT/healthz"
 wait_for 10 "template slots filled" curl -sf --cacert "$dir/ca.pem" "https://polkadot.localhost:$HTTPS_PORT/health"
+
+# A trickle of calls, one round every 2 s, so the per-method statistics and the status page
+# have something to show: reads, a batch, an unknown and an unsafe method, on both chains.
+traffic() {
+	local chain body
+	while :; do
+		for chain in polkadot kusama; do
+			for body in '{"id":1,"jsonrpc":"2.0","method":"chain_getHeader","params":[]}' \
+				'{"id":2,"jsonrpc":"2.0","method":"system_health","params":[]}' \
+				'[{"id":3,"jsonrpc":"2.0","method":"chain_getBlockHash","params":[1]},{"id":4,"jsonrpc":"2.0","method":"state_getRuntimeVersion","params":[]}]' \
+				'{"id":5,"jsonrpc":"2.0","method":"demo_notAMethod","params":[]}' \
+				'{"id":6,"jsonrpc":"2.0","method":"author_rotateKeys","params":[]}'; do
+				curl -s -o /dev/null --max-time 5 --cacert "$dir/ca.pem" \
+					-H 'Content-Type: application/json' -d "$body" \
+					"https://$chain.localhost:$HTTPS_PORT/" || true
+			done
+		done
+		sleep 2
+	done
+}
+traffic &
+pids+=($!)
 
 cat <<TXT
 
@@ -195,7 +226,11 @@ polkfura demo is running (logs in $dir):
 Try:
   curl --cacert $dir/ca.pem -H 'Content-Type: application/json' -d '{"id":1,"jsonrpc":"2.0","method":"chain_getHeader","params":[]}' -i https://polkadot.localhost:$HTTPS_PORT/
   curl --cacert $dir/ca.pem -H 'Content-Type: application/json' -d '{"id":2,"jsonrpc":"2.0","method":"author_insertKey","params":[]}' https://polkadot.localhost:$HTTPS_PORT/
-  tail -f $dir/haproxy.log
+
+Per-method statistics from HAProxy's access log (a trickle of calls runs in the background):
+  curl -s http://127.0.0.1:$CTL_PORT/metrics | grep '^polkfura_rpc_requests_total'
+  $BUILD/polkfura-ctl usage --since 10m --config $dir/ctl.json [--by time] [--capacity]
+  (the database has a row per method and minute once the minute is over)
 
 Watch a node drain: stop polkadot-2's progress, then look at the controller:
   curl -d '{"stall":true}' http://127.0.0.1:$SIM_CONTROL/nodes/polkadot-2
@@ -210,7 +245,7 @@ Record a note, and read the report so far:
   $BUILD/polkfura-ctl note "demo: trying a drain" --config $dir/ctl.json
   $BUILD/polkfura-ctl report --from $started --config $dir/ctl.json [--format html]
 
-Ctrl-C stops everything and prints the uptime report of the run.
+Ctrl-C stops everything and prints the uptime report and the calls by method of the run.
 TXT
 wait -n "${pids[@]}" || true
 echo "demo: a process exited; see the logs in $dir" >&2
