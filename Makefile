@@ -115,6 +115,7 @@ FUZZ_DEPS_reccodec := ctl/db/reccodec
 FUZZ_DEPS_report_fmt := ctl/report/report_fmt
 FUZZ_DEPS_logline := ctl/stats/syslog ctl/stats/logline ctl/stats/hist ctl/stats/agg
 FUZZ_DEPS_usage_args := ctl/usage/usage_args ctl/usage/usage_agg ctl/stats/hist ctl/report/report_fmt
+FUZZ_DEPS_cachet_api := ctl/cachet/cachet_api
 REPLAY_BINS := $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz/replay_%)
 
 BENCH_SRC  := $(wildcard tests/bench/*.c)
