@@ -18,6 +18,7 @@
 #include "common/compiler.h"
 #include "common/log.h"
 #include "common/text.h"
+#include "ctl/cachet/cachet.h"
 #include "ctl/db/record.h"
 #include "ctl/db/status_reader.h"
 #include "ctl/hapi/reconcile.h"
@@ -1115,6 +1116,54 @@ static size_t usage_minute(void *ctx, int64_t minute_ms, const struct rowtab *ro
 	return recorder_usage(c->rec, minute_ms, rows);
 }
 
+static void cachet_chain_hook(void *ctx, const char *chain, const char *state, int64_t now_ms)
+{
+	cachet_chain_state(ctx, chain, state, now_ms);
+}
+
+static void cachet_incident_hook(void *ctx, const char *id, bool open, const char *chain,
+                                 const char *kind, const char *summary, int64_t at_ms)
+{
+	cachet_incident(ctx, id, open, chain, kind, summary, at_ms);
+}
+
+/* The Cachet pusher, when configured: fed by the recorder, so only the lock holder pushes. */
+static int cachet_start(struct ctl *c, char *err, size_t errlen)
+{
+	const struct ctl_cachet_cfg *cc = &c->cfg.cachet;
+	struct cachet_component_cfg comps[CTL_CFG_MAX_CHAINS];
+	char token[ADMIN_TOKEN_MAX + 1], why[256], map[CTL_CFG_PATH_MAX + 32];
+	size_t token_len = 0;
+	struct cachet_cfg cfg = {
+	    .url = cc->url,
+	    .token = token,
+	    .map_path = map,
+	    .components = comps,
+	    .n = cc->n_components,
+	};
+
+	if (cc->url[0] == '\0' || c->rec == NULL)
+		return 0;
+	for (unsigned i = 0; i < cc->n_components; i++)
+		comps[i] = (struct cachet_component_cfg){cc->chain[i], cc->component[i]};
+	snprintf(map, sizeof(map), "%s/%s", c->cfg.spool_dir, CACHET_MAP_FILE);
+	if (admin_token_load(cc->token_file, true, token, &token_len, why, sizeof(why)) == -1) {
+		snprintf(err, errlen, "cachet.token_file: %s", why);
+		return -1;
+	}
+	c->cachet = cachet_new(c->loop, &cfg, why, sizeof(why));
+	explicit_bzero(token, sizeof(token));
+	if (c->cachet == NULL) {
+		snprintf(err, errlen, "cachet: %s", why);
+		return -1;
+	}
+	recorder_set_hooks(
+	    c->rec, &(struct recorder_hooks){cachet_chain_hook, cachet_incident_hook, c->cachet});
+	log_info(MOD, "pushing to Cachet at %s (%u components) while holding the region's lock",
+	         cc->url, cc->n_components);
+	return 0;
+}
+
 /* The log listener, when the config has one; after the recorder, which takes its minutes. */
 static int ingest_start(struct ctl *c, char *err, size_t errlen)
 {
@@ -1181,7 +1230,8 @@ int ctl_start(struct ctl *c, struct ev_loop *loop, struct ctl_cfg *cfg, const ch
 		};
 
 		c->rec = recorder_open(loop, &rc, err, errlen);
-		if (c->rec == NULL || reader_start(c, err, errlen) == -1)
+		if (c->rec == NULL || reader_start(c, err, errlen) == -1 ||
+		    cachet_start(c, err, errlen) == -1)
 			goto fail;
 	}
 	if (ingest_start(c, err, errlen) == -1)
@@ -1215,8 +1265,11 @@ void ctl_stop(struct ctl *c)
 		ev_timer_stop(c->loop, &c->tick);
 	ingest_close(c->ingest);
 	c->ingest = NULL;
+	recorder_set_hooks(c->rec, NULL);
 	recorder_close(c->rec, pf_wall_ms());
 	c->rec = NULL;
+	cachet_free(c->cachet);
+	c->cachet = NULL;
 	status_reader_close(c->reader);
 	c->reader = NULL;
 	admin_stop(c);

@@ -31,6 +31,7 @@ struct status_reader; /* the status page's history: ctl/db/status_reader.h */
 struct state;    /* admin drains: ctl/state.h */
 struct admin;    /* the HTTP gate and admin endpoints: ctl/web/admin.h */
 struct recorder; /* what goes to PostgreSQL: ctl/recorder.h */
+struct cachet;   /* pushes to Cachet: ctl/cachet/cachet.h */
 struct ingest;   /* HAProxy's access logs: ctl/stats/ingest.h */
 
 struct ctl_node {
@@ -98,6 +99,7 @@ struct ctl {
 	struct state *state;      /* owned: admin drains and their file */
 	struct admin *admin;      /* owned: in front of status_http_handler */
 	struct recorder *rec;     /* owned when the config has a database, else NULL */
+	struct cachet *cachet;    /* owned when the config has "cachet", else NULL */
 	struct ingest *ingest;    /* owned when the config has a log_listen, else NULL */
 	struct ctl_chain *chains; /* owned */
 	unsigned n_chains;

@@ -50,6 +50,7 @@ enum cfg_type {
 	CFG_CONNINFO,   /* a libpq connection string without a password, length min..max */
 	CFG_PROBES,     /* probe: array of {region, url, chain} */
 	CFG_LOG_LISTEN, /* "udp:HOST:PORT" or "unix:PATH" into struct pf_addr; absent: off */
+	CFG_CACHET,     /* {"url", "token_file", "components": {chain: id}}; absent: off */
 };
 
 enum cfg_charset {
@@ -121,6 +122,7 @@ static const struct cfg_key top_keys[] = {
     {"methods_file", CFG_PATH, TOP(methods_file), 0, CTL_CFG_DEFAULT_METHODS_FILE, 1,
      CTL_CFG_PATH_MAX, 0, 0},
     {"usage_retention_days", CFG_UINT, TOP(usage_retention_days), 90, NULL, 0, 36500, 0, 0},
+    {"cachet", CFG_CACHET, TOP(cachet), 0, NULL, 0, 0, 0, CFG_NO_RELOAD},
     {"chains", CFG_CHAINS, TOP(chains), 0, NULL, 1, CTL_CFG_MAX_CHAINS, 0, CFG_REQUIRED},
 };
 
@@ -763,6 +765,91 @@ static int parse_probes(struct cfg_ctx *c, const char *path, const struct cfg_ke
 	return 0;
 }
 
+/* "components": {"<chain>": <Cachet component id>, ...}; the chains are checked against "chains"
+ * later. */
+static int parse_cachet_components(struct cfg_ctx *c, const cJSON *v, struct ctl_cachet_cfg *cc)
+{
+	static const struct cfg_key chain = {"components",           CFG_NAME, 0, 0, NULL, 1,
+	                                     CTL_CFG_CHAIN_NAME_MAX, CS_LOWER, 0},
+	                            id = {"components", CFG_UINT, 0, 0, NULL, 1, 2147483647, 0, 0};
+	const cJSON *it;
+	char got[64];
+
+	if (!cJSON_IsObject(v))
+		return fail(c, "cachet", "components",
+		            "expected an object {\"<chain>\": <component id>}, got %s",
+		            describe(v, got, sizeof(got)));
+	cc->n_components = 0;
+	cJSON_ArrayForEach(it, v)
+	{
+		cJSON name = {.type = cJSON_String, .valuestring = it->string};
+
+		if (cc->n_components == CTL_CFG_MAX_CHAINS)
+			return fail(c, "cachet", "components", "more than %d chains",
+			            CTL_CFG_MAX_CHAINS);
+		if (parse_name(c, "cachet.components", "", &chain, &name,
+		               cc->chain[cc->n_components]) == -1 ||
+		    parse_uint(c, "cachet.components",
+		               &(struct cfg_key){.key = it->string, .min = id.min, .max = id.max},
+		               it, &cc->component[cc->n_components]) == -1)
+			return -1;
+		cc->n_components++;
+	}
+	if (cc->n_components == 0)
+		return fail(c, "cachet", "components", "name at least one chain");
+	return 0;
+}
+
+static int parse_cachet(struct cfg_ctx *c, const cJSON *v, struct ctl_cachet_cfg *cc)
+{
+	static const struct cfg_key tf = {"token_file",     CFG_PATH, 0, 0, NULL, 1,
+	                                  CTL_CFG_PATH_MAX, 0,        0};
+	const cJSON *url = NULL, *tok = NULL, *comp = NULL, *k;
+	struct cfg_url_parts parts;
+	bool explicit_port;
+	const char *why;
+	char got[64];
+
+	if (!cJSON_IsObject(v))
+		return fail(c, "", "cachet",
+		            "expected an object {\"url\", \"token_file\", \"components\"}, got %s",
+		            describe(v, got, sizeof(got)));
+	cJSON_ArrayForEach(k, v)
+	{
+		const cJSON **slot = strcmp(k->string, "url") == 0          ? &url
+		                     : strcmp(k->string, "token_file") == 0 ? &tok
+		                     : strcmp(k->string, "components") == 0 ? &comp
+		                                                            : NULL;
+
+		if (slot == NULL || *slot != NULL)
+			return fail(c, "cachet", k->string,
+			            "unknown or repeated key (expected \"url\", \"token_file\" and "
+			            "\"components\")");
+		*slot = k;
+	}
+	if (url == NULL || tok == NULL || comp == NULL)
+		return fail(c, "cachet",
+		            url == NULL   ? "url"
+		            : tok == NULL ? "token_file"
+		                          : "components",
+		            "required");
+	if (need_string(c, "cachet", "url", url) == -1)
+		return -1;
+	if (strlen(url->valuestring) > CTL_CFG_URL_MAX)
+		return fail(c, "cachet", "url", "expected a URL of 1..%d characters, got %zu",
+		            CTL_CFG_URL_MAX, strlen(url->valuestring));
+	why = ctl_cfg_url_split(url->valuestring, &parts, &explicit_port);
+	if (why != NULL)
+		return fail(c, "cachet", "url", "%s", why);
+	memcpy(cc->url, url->valuestring, strlen(url->valuestring) + 1);
+	/* The API's paths start with '/': a base URL's own trailing one would double it. */
+	if (cc->url[strlen(cc->url) - 1] == '/')
+		cc->url[strlen(cc->url) - 1] = '\0';
+	if (parse_path(c, "cachet", &tf, tok, cc->token_file) == -1)
+		return -1;
+	return parse_cachet_components(c, comp, cc);
+}
+
 static int parse_nodes(struct cfg_ctx *c, const char *path, const struct cfg_key *k, const cJSON *v,
                        struct ctl_chain_cfg *chain)
 {
@@ -874,6 +961,8 @@ static int parse_value(struct cfg_ctx *c, const char *path, const struct cfg_key
 			return -1;
 		return parse_log_listen(c, path, k, v->valuestring,
 		                        (struct pf_addr *)(void *)field);
+	case CFG_CACHET:
+		return parse_cachet(c, v, (struct ctl_cachet_cfg *)(void *)field);
 	case CFG_CHAINS: /* walked by parse_object's caller */
 	case CFG_NODES:
 		break;
@@ -912,6 +1001,7 @@ static int apply_default(struct cfg_ctx *c, const char *path, const struct cfg_k
 	case CFG_CHAINS:
 	case CFG_NODES:
 	case CFG_LOG_LISTEN: /* off: len 0 */
+	case CFG_CACHET:     /* off: url "" */
 		return 0;
 	}
 	return 0;
@@ -985,6 +1075,29 @@ static int check_timing(struct cfg_ctx *c, const struct ctl_cfg *cfg)
 		return fail(c, "", "probe_timeout_ms",
 		            "%u must be less than probe_interval_ms (%u)", cfg->probe_timeout_ms,
 		            cfg->probe_interval_ms);
+	return 0;
+}
+
+/* Cachet is fed by the recorder (its lock holder pushes): it needs the database, and real chains.
+ */
+static int check_cachet(struct cfg_ctx *c, const struct ctl_cfg *cfg)
+{
+	const struct ctl_cachet_cfg *cc = &cfg->cachet;
+
+	if (cc->url[0] == '\0')
+		return 0;
+	if (cfg->database[0] == '\0')
+		return fail(c, "", "cachet",
+		            "needs \"database\": only the region's lock holder pushes to Cachet");
+	for (unsigned i = 0; i < cc->n_components; i++) {
+		bool known = false;
+
+		for (unsigned j = 0; j < cfg->n_chains && !known; j++)
+			known = strcmp(cfg->chains[j].name, cc->chain[i]) == 0;
+		if (!known)
+			return fail(c, "cachet.components", cc->chain[i],
+			            "not a chain of \"chains\"");
+	}
 	return 0;
 }
 
@@ -1122,7 +1235,7 @@ static int parse_root(struct cfg_ctx *c, const cJSON *root, struct ctl_cfg *out)
 		            describe(root, got, sizeof(got)));
 	if (parse_object(c, root, "", &levels[0], out, &sub) == -1 ||
 	    parse_chains(c, sub.k, sub.v, out) == -1 || check_timing(c, out) == -1 ||
-	    check_unique(c, out) == -1)
+	    check_cachet(c, out) == -1 || check_unique(c, out) == -1)
 		return -1;
 	return 0;
 }
@@ -1305,6 +1418,11 @@ int ctl_cfg_reload_check(const struct ctl_cfg *old, const struct ctl_cfg *new_cf
 				continue;
 			hosts_str(old, a, sizeof(a));
 			hosts_str(new_cfg, b, sizeof(b));
+		} else if (k->type == CFG_CACHET) {
+			if (memcmp(fo, fn, sizeof(struct ctl_cachet_cfg)) == 0)
+				continue;
+			(void)snprintf(a, sizeof(a), "%.120s", old->cachet.url);
+			(void)snprintf(b, sizeof(b), "%.120s", new_cfg->cachet.url);
 		} else {
 			PF_BUG_ON(k->type != CFG_PATH && k->type != CFG_CONNINFO &&
 			          k->type != CFG_NAME);
@@ -1500,7 +1618,7 @@ static const char *const type_names[] = {
     [CFG_SOCKETS] = "addresses",  [CFG_BACKENDS] = "names",    [CFG_URL] = "url",
     [CFG_HASH] = "hash",          [CFG_CHAINS] = "objects",    [CFG_NODES] = "objects",
     [CFG_HOSTS] = "hosts",        [CFG_CONNINFO] = "conninfo", [CFG_PROBES] = "objects",
-    [CFG_LOG_LISTEN] = "address",
+    [CFG_LOG_LISTEN] = "address", [CFG_CACHET] = "object",
 };
 
 static void dump_level(FILE *out, const char *prefix, const struct cfg_level *lvl)
@@ -1544,6 +1662,8 @@ static void dump_level(FILE *out, const char *prefix, const struct cfg_level *lv
 			(void)snprintf(range, sizeof(range), "err|warn|info|debug");
 		else if (k->type == CFG_LOG_LISTEN)
 			(void)snprintf(range, sizeof(range), "udp:HOST:PORT|unix:PATH");
+		else if (k->type == CFG_CACHET)
+			(void)snprintf(range, sizeof(range), "{url, token_file, components}");
 		else
 			(void)snprintf(range, sizeof(range), "HOST:PORT");
 		(void)fprintf(out, "%s%s\t%s\t%s\t%s\t%s\n", prefix, k->key, type_names[k->type],
@@ -1560,9 +1680,12 @@ void ctl_cfg_dump_keys(FILE *out)
 	              "haproxy[].server_state_file\tpath\t(none)\tat most %d chars\tyes\n"
 	              "probe[].region\tstring\trequired\t1-%d chars %s\tyes\n"
 	              "probe[].url\turl\trequired\tat most %d chars\tyes\n"
-	              "probe[].chain\tstring\t(none)\t1-%d chars %s\tyes\n",
+	              "probe[].chain\tstring\t(none)\t1-%d chars %s\tyes\n"
+	              "cachet.url\turl\trequired\tat most %d chars\trestart\n"
+	              "cachet.token_file\tpath\trequired\tat most %d chars\trestart\n"
+	              "cachet.components\tobject\trequired\t{chain: 1..2147483647}\trestart\n",
 	              CTL_CFG_PATH_MAX, CTL_CFG_REGION_MAX, cs_desc[CS_LOWER], CTL_CFG_URL_MAX,
-	              CTL_CFG_CHAIN_NAME_MAX, cs_desc[CS_LOWER]);
+	              CTL_CFG_CHAIN_NAME_MAX, cs_desc[CS_LOWER], CTL_CFG_URL_MAX, CTL_CFG_PATH_MAX);
 	dump_level(out, "chains[].", &levels[1]);
 	dump_level(out, "chains[].nodes[].", &levels[2]);
 }

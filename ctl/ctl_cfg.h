@@ -84,6 +84,15 @@ struct ctl_probe_cfg {
 	char url[CTL_CFG_URL_MAX + 1];          /* http(s)://, the rpc URL rules; unique */
 };
 
+/* "cachet": an existing Cachet (API v1) to push chain states and incidents to. */
+struct ctl_cachet_cfg {
+	char url[CTL_CFG_URL_MAX + 1];                              /* base URL; "" = off */
+	char token_file[CTL_CFG_PATH_MAX + 1];                      /* X-Cachet-Token's file */
+	char chain[CTL_CFG_MAX_CHAINS][CTL_CFG_CHAIN_NAME_MAX + 1]; /* configured chains */
+	unsigned component[CTL_CFG_MAX_CHAINS];                     /* Cachet component id, >= 1 */
+	unsigned n_components;
+};
+
 struct ctl_cfg {
 	char region[CTL_CFG_REGION_MAX + 1];
 	unsigned interval_ms;
@@ -127,6 +136,7 @@ struct ctl_cfg {
 	unsigned log_rcvbuf;                         /* SO_RCVBUF of log_listen, bytes */
 	char methods_file[CTL_CFG_PATH_MAX + 1];     /* method labels; read again on SIGHUP */
 	unsigned usage_retention_days;               /* rpc_minutes kept; 0 = forever */
+	struct ctl_cachet_cfg cachet;                /* NO_RELOAD */
 	struct ctl_chain_cfg *chains;                /* owned, n_chains entries, in config order */
 	unsigned n_chains;
 	unsigned n_nodes; /* sum of the chains' n_nodes */

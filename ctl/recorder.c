@@ -89,6 +89,7 @@ struct recorder {
 	size_t n_chains, cap_chains;
 	struct probe_seen probes[PROBES_MAX];
 	unsigned n_probes;
+	struct recorder_hooks hooks;
 };
 
 /* ---- ids and puts ---- */
@@ -183,6 +184,9 @@ static void incident_open(struct recorder *r, const char *chain, enum inc_kind k
 	log_info(MOD, "incident %s opened: %s chain=%s%s%s: %s", rec.id, inc_kinds[kind], chain,
 	         node != NULL ? " node=" : "", node != NULL ? node : "", summary);
 	put(r, &rec);
+	if (r->hooks.incident != NULL)
+		r->hooks.incident(r->hooks.ctx, rec.id, true, chain, inc_kinds[kind], summary,
+		                  at_ms);
 }
 
 static void close_by_id(struct recorder *r, const char *id, const char *summary, int64_t at_ms)
@@ -194,6 +198,8 @@ static void close_by_id(struct recorder *r, const char *id, const char *summary,
 	snprintf(rec.u.close.summary, sizeof(rec.u.close.summary), "%s", summary);
 	log_info(MOD, "incident %s closed", id);
 	put(r, &rec);
+	if (r->hooks.incident != NULL)
+		r->hooks.incident(r->hooks.ctx, id, false, "", "", "", at_ms);
 }
 
 static void incident_close(struct recorder *r, const char *chain, enum inc_kind kind,
@@ -631,6 +637,8 @@ void recorder_round(struct recorder *r, const struct rec_chain_view *chains, uns
 				cs->state = st;
 		}
 		chain_incidents(r, v, st, why, now_ms);
+		if (r->hooks.chain != NULL)
+			r->hooks.chain(r->hooks.ctx, v->name, obs_state_name(st), now_ms);
 	}
 	put_samples(r, chains, n, now_ms);
 	if (now_ms - r->last_beat_ms >= RECORDER_BEAT_MS)
@@ -751,6 +759,16 @@ struct recorder *recorder_open(struct ev_loop *loop, const struct recorder_cfg *
 		return NULL;
 	}
 	return r;
+}
+
+void recorder_set_hooks(struct recorder *r, const struct recorder_hooks *h)
+{
+	if (r == NULL)
+		return;
+	if (h != NULL)
+		r->hooks = *h;
+	else
+		memset(&r->hooks, 0, sizeof(r->hooks));
 }
 
 void recorder_get_stats(const struct recorder *r, struct recorder_stats *out)

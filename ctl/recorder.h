@@ -116,6 +116,24 @@ size_t recorder_usage(struct recorder *r, int64_t minute_ms, const struct rowtab
 /* SIGHUP: the new usage_retention_days (0 = forever), used from the next pass on. */
 void recorder_set_retention(struct recorder *r, unsigned days);
 
+/*
+ * What a status page outside polkfura (ctl/cachet/) is told, only while
+ * recording, so only the region's lock holder tells it: <chain> after every
+ * round with its state ("up", "degraded", "down"; obs_state_name), and
+ * every incident opened (<open>, with its chain, kind and summary) or closed
+ * (<open> false: only <id> is given, the rest ""). Strings are borrowed for
+ * the call; the callbacks must not call the recorder.
+ */
+struct recorder_hooks {
+	void (*chain)(void *ctx, const char *chain, const char *state, int64_t now_ms);
+	void (*incident)(void *ctx, const char *id, bool open, const char *chain, const char *kind,
+	                 const char *summary, int64_t at_ms);
+	void *ctx;
+};
+
+/* Sets (or, with NULL, clears) the hooks; copied. */
+void recorder_set_hooks(struct recorder *r, const struct recorder_hooks *h);
+
 void recorder_get_stats(const struct recorder *r, struct recorder_stats *out);
 
 /*

@@ -265,8 +265,8 @@ static struct poll_req *req_get(struct poller *p)
  * Starts one request: a POST of <body>/<len> when <post>, else a GET. The
  * POST path sets exactly what poller_post() always set, in the same order.
  */
-static int start(struct poller *p, const char *url, bool post, const char *body, size_t len,
-                 long timeout_ms, poller_done_cb_fn cb, void *ctx)
+static int start(struct poller *p, const char *method, const char *url, bool post, const char *body,
+                 size_t len, long timeout_ms, poller_done_cb_fn cb, void *ctx)
 {
 	struct poll_req *r = req_get(p);
 
@@ -290,6 +290,8 @@ static int start(struct poller *p, const char *url, bool post, const char *body,
 		curl_easy_setopt(r->easy, CURLOPT_POSTFIELDS, r->body);
 		curl_easy_setopt(r->easy, CURLOPT_POSTFIELDSIZE, (long)len);
 		curl_easy_setopt(r->easy, CURLOPT_HTTPHEADER, p->headers);
+		if (method != NULL)
+			curl_easy_setopt(r->easy, CURLOPT_CUSTOMREQUEST, method);
 	}
 	/* A GET is curl_easy_reset()'s default method; redirects are never followed (the default).
 	 */
@@ -330,12 +332,28 @@ fail:
 int poller_post(struct poller *p, const char *url, const char *body, size_t len, long timeout_ms,
                 poller_done_cb_fn cb, void *ctx)
 {
-	return start(p, url, true, body, len, timeout_ms, cb, ctx);
+	return start(p, NULL, url, true, body, len, timeout_ms, cb, ctx);
+}
+
+int poller_send(struct poller *p, const char *method, const char *url, const char *body, size_t len,
+                long timeout_ms, poller_done_cb_fn cb, void *ctx)
+{
+	return start(p, method, url, true, body, len, timeout_ms, cb, ctx);
+}
+
+int poller_add_header(struct poller *p, const char *line)
+{
+	struct curl_slist *h = curl_slist_append(p->headers, line);
+
+	if (h == NULL)
+		return -1;
+	p->headers = h;
+	return 0;
 }
 
 int poller_get(struct poller *p, const char *url, long timeout_ms, poller_done_cb_fn cb, void *ctx)
 {
-	return start(p, url, false, NULL, 0, timeout_ms, cb, ctx);
+	return start(p, NULL, url, false, NULL, 0, timeout_ms, cb, ctx);
 }
 
 void poller_set_fresh(struct poller *p, bool fresh)

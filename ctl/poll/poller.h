@@ -49,6 +49,21 @@ PF_MUSTCHECK int poller_post(struct poller *p, const char *url, const char *body
                              long timeout_ms, poller_done_cb_fn cb, void *ctx);
 
 /*
+ * As poller_post(), with <method> ("PUT", "POST"; static) as the request's
+ * method: for APIs other than the nodes' (ctl/cachet/).
+ */
+PF_MUSTCHECK int poller_send(struct poller *p, const char *method, const char *url,
+                             const char *body, size_t len, long timeout_ms, poller_done_cb_fn cb,
+                             void *ctx);
+
+/*
+ * Adds the header line <line> ("Name: value", copied) to every request with
+ * a body this poller starts afterwards (a token: never logged). Returns 0,
+ * or -1 on allocation failure (nothing changed).
+ */
+PF_MUSTCHECK int poller_add_header(struct poller *p, const char *line);
+
+/*
  * Starts a GET of <url> (no body, no Content-Type), otherwise exactly as
  * poller_post(): same timeout, TLS verification, no proxy from the
  * environment, no redirect followed (a 3xx is the answer). <cb> runs
