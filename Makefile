@@ -96,9 +96,11 @@ PROMTOOL   ?= $(PF_CACHE)/prometheus/promtool
 # own HTTP server; test_db_migrate, test_report and test_usage only the controller and PostgreSQL;
 # test_db_writer the write path (through dbw_drive) and PostgreSQL; test_ctl_record what the
 # controller writes to PostgreSQL (HAProxy only serves as the stage there); test_ctl_probe the
-# controller's probes (HAProxy only stands for the other region's edge).
+# controller's probes (HAProxy only stands for the other region's edge); test_ctl_cachet the push to
+# a fake Cachet (HAProxy only a stage, as in test_ctl_record).
 HAP34_BINS ?= $(filter-out %/test_spoa_agent %/test_spoa_attack %/test_ctl_admin %/test_db_migrate \
-	%/test_db_writer %/test_report %/test_usage %/test_ctl_record %/test_ctl_probe,$(INTEG_BINS))
+	%/test_db_writer %/test_report %/test_usage %/test_ctl_record %/test_ctl_probe \
+	%/test_ctl_cachet,$(INTEG_BINS))
 # The writer on a loop, steered by test_db_writer and db_bench.sh (tests/harness/dbw_drive.c).
 DBW_DRIVE  := $(BUILD)/tests/harness/dbw_drive
 
@@ -248,7 +250,7 @@ FUZZ_CC    ?= clang
 FUZZ_FLAGS := -std=gnu11 -D_GNU_SOURCE -g -O1 -I. -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 export FUZZ_DEPS_spop FUZZ_DEPS_rpc FUZZ_DEPS_hapi_cmd FUZZ_DEPS_noderpc FUZZ_DEPS_ctl_cfg \
 	FUZZ_DEPS_reccodec \
-	FUZZ_DEPS_report_fmt FUZZ_DEPS_logline FUZZ_DEPS_usage_args
+	FUZZ_DEPS_report_fmt FUZZ_DEPS_logline FUZZ_DEPS_usage_args FUZZ_DEPS_cachet_api
 fuzz:
 	$(Q)mkdir -p build/fuzz
 	$(Q)for t in $(FUZZ_NAMES); do \
