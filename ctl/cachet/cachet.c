@@ -5,6 +5,8 @@
  * component and incident has at most one request in flight; its slot is
  * the request's context, so nothing is allocated per request.
  */
+#include "ctl/cachet/cachet.h"
+
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -18,18 +20,17 @@
 
 #include "common/file.h"
 #include "common/log.h"
-#include "ctl/cachet/cachet.h"
 #include "ctl/cachet/cachet_api.h"
 #include "ctl/poll/poller.h"
 
 #define MOD "cachet"
 
-#define CHAIN_MAX  64
-#define NAME_MAX_  128
-#define MSG_MAX    256
-#define COMP_MAX   64 /* CTL_CFG_MAX_CHAINS */
-#define MAP_TEXT   (CACHET_MAP_MAX * (CACHET_ID_MAX + 24))
-#define URL_MAX_   512
+#define CHAIN_MAX 64
+#define NAME_MAX_ 128
+#define MSG_MAX   256
+#define COMP_MAX  64 /* CTL_CFG_MAX_CHAINS */
+#define MAP_TEXT  (CACHET_MAP_MAX * (CACHET_ID_MAX + 24))
+#define URL_MAX_  512
 
 struct cachet;
 
@@ -142,7 +143,8 @@ static void failed(struct cachet *c, const char *what, const struct poller_resul
 	if (c->fails_in_row++ == 0) {
 		c->st.outages++;
 		if (res->outcome == POLLER_HTTP)
-			log_warn(MOD, "%s: HTTP %ld; retrying with back-off, logged once until it works",
+			log_warn(MOD,
+			         "%s: HTTP %ld; retrying with back-off, logged once until it works",
 			         what, res->http_status);
 		else
 			log_warn(MOD, "%s: %s; retrying with back-off, logged once until it works",
@@ -215,8 +217,8 @@ static bool send(struct cachet *c, const struct cachet_req *rq, poller_done_cb_f
 	char url[URL_MAX_ + CACHET_PATH_MAX];
 
 	(void)snprintf(url, sizeof(url), "%s%s", c->url, rq->path);
-	if (poller_send(c->poller, rq->method, url, rq->body, rq->len, CACHET_TIMEOUT_MS, cb, ctx) ==
-	    -1) {
+	if (poller_send(c->poller, rq->method, url, rq->body, rq->len, CACHET_TIMEOUT_MS, cb,
+	                ctx) == -1) {
 		c->st.failed++;
 		return false;
 	}
@@ -326,8 +328,8 @@ static void inc_open(struct cachet *c, const char *id, const struct comp *k, con
 			*p = ' ';
 	(void)snprintf(in->message, sizeof(in->message), "%s", summary);
 	in->comp_id = k->id;
-	in->comp_status = strcmp(kind, "chain_degraded") == 0 ? CACHET_COMP_PERFORMANCE
-	                                                      : CACHET_COMP_MAJOR;
+	in->comp_status =
+	    strcmp(kind, "chain_degraded") == 0 ? CACHET_COMP_PERFORMANCE : CACHET_COMP_MAJOR;
 }
 
 void cachet_incident(struct cachet *c, const char *id, bool open, const char *chain,

@@ -23,11 +23,11 @@
 struct ev_loop;
 struct cachet;
 
-#define CACHET_RESEND_MS    300000 /* a component's status again, unchanged */
-#define CACHET_TIMEOUT_MS   3000   /* one request, connection and TLS included */
-#define CACHET_BACKOFF_MS   1000   /* first wait after a failure; doubles */
-#define CACHET_BACKOFF_MAX  60000
-#define CACHET_MAP_FILE     "cachet-incidents" /* in spool_dir */
+#define CACHET_RESEND_MS   300000 /* a component's status again, unchanged */
+#define CACHET_TIMEOUT_MS  3000   /* one request, connection and TLS included */
+#define CACHET_BACKOFF_MS  1000   /* first wait after a failure; doubles */
+#define CACHET_BACKOFF_MAX 60000
+#define CACHET_MAP_FILE    "cachet-incidents" /* in spool_dir */
 
 struct cachet_component_cfg {
 	const char *chain;
