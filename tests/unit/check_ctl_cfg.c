@@ -1660,6 +1660,55 @@ START_TEST(test_key_log_listen)
 }
 END_TEST
 
+/* cachet: off by default; url, token_file and components required; chains and database checked. */
+START_TEST(test_key_cachet)
+{
+#define DB    "\"database\": \"host=/run/postgresql\", "
+#define CA(x) DB "\"cachet\": {" x "}"
+	struct ctl_cfg other;
+
+	expect_ok(top(NULL));
+	ck_assert_str_eq(cfg.cachet.url, "");
+	ctl_cfg_free(&cfg);
+	expect_ok(top(CA("\"url\": \"https://status.example.org/\", \"token_file\": \"/etc/t\", "
+	                 "\"components\": {\"polkadot\": 7}")));
+	ck_assert_str_eq(cfg.cachet.url, "https://status.example.org");
+	ck_assert_str_eq(cfg.cachet.token_file, "/etc/t");
+	ck_assert_uint_eq(cfg.cachet.n_components, 1);
+	ck_assert_str_eq(cfg.cachet.chain[0], "polkadot");
+	ck_assert_uint_eq(cfg.cachet.component[0], 7);
+	/* A restart key: a reload that changes it is refused. */
+	ck_assert_int_eq(ctl_cfg_parse(top(DB), strlen(top(DB)), &other, errbuf, sizeof(errbuf)),
+	                 0);
+	ck_assert_int_eq(ctl_cfg_reload_check(&cfg, &other, errbuf, sizeof(errbuf)), -1);
+	ck_assert_ptr_nonnull(strstr(errbuf, "cachet: cannot change on reload"));
+	ctl_cfg_free(&other);
+	ctl_cfg_free(&cfg);
+	expect_err(top("\"cachet\": {\"url\": \"https://s\", \"token_file\": \"/t\", "
+	               "\"components\": {\"polkadot\": 1}}"),
+	           "cachet: needs \"database\": only the region's lock holder pushes to Cachet");
+	expect_err(top(CA("\"url\": \"https://s\", \"token_file\": \"/t\", "
+	                  "\"components\": {\"kusama\": 1}")),
+	           "cachet.components.kusama: not a chain of \"chains\"");
+	expect_err(top(CA("\"url\": \"https://s\", \"token_file\": \"/t\", "
+	                  "\"components\": {\"polkadot\": 0}")),
+	           "cachet.components.polkadot: expected an integer 1..2147483647, got 0");
+	expect_err(top(CA("\"url\": \"https://s\", \"token_file\": \"/t\", \"components\": {}")),
+	           "cachet.components: name at least one chain");
+	expect_err(top(CA("\"url\": \"https://s\", \"components\": {\"polkadot\": 1}")),
+	           "cachet.token_file: required");
+	expect_err(
+	    top(CA("\"url\": \"https://s\", \"token_file\": \"t\", "
+	           "\"components\": {\"polkadot\": 1}")),
+	    "cachet.token_file: \"t\" must be an absolute file path of at most 1023 characters");
+	expect_err(top(CA("\"url\": \"https://s\", \"token\": \"x\"")),
+	           "cachet.token: unknown or repeated key (expected \"url\", \"token_file\" and "
+	           "\"components\")");
+#undef CA
+#undef DB
+}
+END_TEST
+
 START_TEST(test_dump_keys)
 {
 	static const char *const lines[] = {
@@ -1697,12 +1746,16 @@ START_TEST(test_dump_keys)
 	    "log_rcvbuf\tinteger\t4194304\t65536..268435456\tyes\n",
 	    "methods_file\tpath\t/etc/polkfura/methods.tsv\tat most 1023 chars\tyes\n",
 	    "usage_retention_days\tinteger\t90\t0..36500\tyes\n",
+	    "cachet\tobject\t(none)\t{url, token_file, components}\trestart\n",
 	    "chains\tobjects\trequired\t1..64 items\tyes\n",
 	    "haproxy[].socket\taddress\trequired\tunix:PATH|HOST:PORT\tyes\n",
 	    "haproxy[].server_state_file\tpath\t(none)\tat most 1023 chars\tyes\n",
 	    "probe[].region\tstring\trequired\t1-32 chars [a-z0-9-]\tyes\n",
 	    "probe[].url\turl\trequired\tat most 255 chars\tyes\n",
 	    "probe[].chain\tstring\t(none)\t1-32 chars [a-z0-9-]\tyes\n",
+	    "cachet.url\turl\trequired\tat most 255 chars\trestart\n",
+	    "cachet.token_file\tpath\trequired\tat most 1023 chars\trestart\n",
+	    "cachet.components\tobject\trequired\t{chain: 1..2147483647}\trestart\n",
 	    "chains[].name\tstring\trequired\t1-32 chars [a-z0-9-]\tyes\n",
 	    "chains[].backend\tstring\trequired\t1-63 chars [A-Za-z0-9_.:-]\tyes\n",
 	    "chains[].heavy_backends\tnames\t[]\t0..8 items of 1-63 chars [A-Za-z0-9_.:-]\tyes\n",
@@ -1805,6 +1858,7 @@ static Suite *ctl_cfg_suite(void)
 	tcase_add_test(tc, test_free);
 	tcase_add_test(tc, test_dump_keys);
 	tcase_add_test(tc, test_key_log_listen);
+	tcase_add_test(tc, test_key_cachet);
 	tcase_add_test(tc, test_diff);
 	tcase_add_test(tc, test_key_database);
 	suite_add_tcase(s, tc);
