@@ -212,7 +212,7 @@ static void inc_done(void *ctx, const struct poller_result *res)
 
 /* ---- sending ---- */
 
-static bool send(struct cachet *c, const struct cachet_req *rq, poller_done_cb_fn cb, void *ctx)
+static bool push_req(struct cachet *c, const struct cachet_req *rq, poller_done_cb_fn cb, void *ctx)
 {
 	char url[URL_MAX_ + CACHET_PATH_MAX];
 
@@ -237,7 +237,7 @@ static void pump_comp(struct cachet *c, struct comp *k, int64_t now)
 	if (cachet_req_component(&rq, k->id, k->want) == -1)
 		return;
 	k->sending = k->want;
-	k->in_flight = send(c, &rq, comp_done, k);
+	k->in_flight = push_req(c, &rq, comp_done, k);
 }
 
 static void pump_inc(struct cachet *c, struct inc *in)
@@ -259,7 +259,7 @@ static void pump_inc(struct cachet *c, struct inc *in)
 	else
 		return;
 	if (rc == 0)
-		in->in_flight = send(c, &rq, inc_done, in);
+		in->in_flight = push_req(c, &rq, inc_done, in);
 }
 
 /* Starts whatever is due, unless backing off. */
