@@ -5,7 +5,8 @@
  * unix datagram socket), the real agent, simulated nodes and a throw-away
  * PostgreSQL.
  * - A known mix of requests (single calls of three methods, batches, an
- *   unsafe method the agent denies, an unknown method, a GET): the counts
+ *   unsafe method the agent denies, an unknown method, a GET, a method the
+ *   nodes answer with 503): the counts
  *   per chain, method, class and HTTP status class in /metrics and the sum
  *   of the rpc_minutes rows written at the clean stop are what the client
  *   sent and saw. One method is answered after a steered node latency: its
@@ -122,13 +123,21 @@ static double wait_sample(const char *series, double want, double timeout_s)
 
 /* ---- the requests ---- */
 
+/* What the simulated nodes do while a kind is sent. */
+enum phase {
+	PH_NORMAL = 0,
+	PH_SLOW,    /* answer after SLOW_MS */
+	PH_FAILING, /* answer HTTP 503, as a broken proxy in front of them would */
+	PH_COUNT,
+};
+
 /* One kind of request of the mix, and the key its log line must count it under. */
 struct kind {
 	const char *verb, *path, *body;
 	const char *method, *class; /* the labels: the methods table's name or batch/other, "-" */
 	int n;                      /* how many are sent */
 	unsigned calls;             /* JSON-RPC calls in one */
-	bool slow;                  /* sent while the nodes answer after SLOW_MS */
+	enum phase phase;           /* what the nodes do while it is sent */
 	int st[6];                  /* per status class, as the client saw it (filled by send) */
 };
 
@@ -140,7 +149,7 @@ static struct kind mix[] = {
      "read",
      6,
      1,
-     false,
+     PH_NORMAL,
      {0}},
     {"POST",
      "/",
@@ -149,7 +158,7 @@ static struct kind mix[] = {
      "read",
      4,
      1,
-     false,
+     PH_NORMAL,
      {0}},
     {"POST",
      "/",
@@ -159,7 +168,7 @@ static struct kind mix[] = {
      "read",
      3,
      2,
-     false,
+     PH_NORMAL,
      {0}},
     {"POST",
      "/",
@@ -168,7 +177,7 @@ static struct kind mix[] = {
      "unsafe",
      2,
      1,
-     false,
+     PH_NORMAL,
      {0}},
     {"POST",
      "/",
@@ -177,9 +186,18 @@ static struct kind mix[] = {
      "unknown",
      2,
      1,
-     false,
+     PH_NORMAL,
      {0}},
-    {"GET", "/health", NULL, "-", "-", 1, 0, false, {0}},
+    {"GET", "/health", NULL, "-", "-", 1, 0, PH_NORMAL, {0}},
+    {"POST",
+     "/",
+     "{\"id\":5,\"jsonrpc\":\"2.0\",\"method\":\"system_chain\",\"params\":[]}",
+     "system_chain",
+     "read",
+     3,
+     1,
+     PH_FAILING,
+     {0}},
     {"POST",
      "/",
      "{\"id\":4,\"jsonrpc\":\"2.0\",\"method\":\"chain_getHeader\",\"params\":[]}",
@@ -187,21 +205,21 @@ static struct kind mix[] = {
      "read",
      5,
      1,
-     true,
+     PH_SLOW,
      {0}},
 };
 #define N_KINDS (sizeof(mix) / sizeof(mix[0]))
 
 static const char *const st_names[6] = {"none", "1xx", "2xx", "3xx", "4xx", "5xx"};
 
-static int send_mix(bool slow)
+static int send_mix(enum phase phase)
 {
 	int total = 0;
 
 	for (size_t k = 0; k < N_KINDS; k++) {
 		struct kind *q = &mix[k];
 
-		if (q->slow != slow)
+		if (q->phase != phase)
 			continue;
 		for (int i = 0; i < q->n; i++) {
 			char url[256];
@@ -469,14 +487,14 @@ static void expect_usage_counts(int sent)
  */
 static void expect_usage_slow(long overhead, long p50_end)
 {
-	const struct kind *slow = &mix[N_KINDS - 1];
+	const struct kind *slow = &mix[N_KINDS - 1]; /* the only PH_SLOW kind */
 	int n = kind_requests(slow);
 	cJSON *j = usage_json("--format json");
 	const cJSON *o = usage_key(j, slow->method), *k;
 	double p50 = jnum(o, "p50_ms"), prev = -1;
 	char want[128];
 
-	ck_assert(slow->slow);
+	ck_assert(slow->phase == PH_SLOW);
 	fprintf(stderr, "usage: %s p50 %g ms (overhead < %ld ms)\n", slow->method, p50, overhead);
 	ck_assert_msg(p50 >= SLOW_MS && p50 <= (SLOW_MS + overhead) * 1.125,
 	              "p50 %g ms, steered %d ms, overhead < %ld ms", p50, SLOW_MS, overhead);
@@ -548,10 +566,17 @@ static void stats_end_to_end(bool via_unix)
 	                      .tuning = tuning,
 	                      .hap_env = {target, format, via_unix ? chroot_off : NULL, NULL}});
 	fx_wait_decided(10);
-	sent = send_mix(false);
+	sent = send_mix(PH_NORMAL);
 	ck_assert_int_eq(h_nodesim_control(&fx.sim, "/all", "{\"latency_ms\":250}", NULL), 200);
-	sent += send_mix(true);
+	sent += send_mix(PH_SLOW);
 	ck_assert_int_eq(h_nodesim_control(&fx.sim, "/all", "{\"latency_ms\":0}", NULL), 200);
+	/* Last: the controller drains nodes that fail its polls (a 503 either way). */
+	ck_assert_int_eq(h_nodesim_control(&fx.sim, "/all", "{\"http_error\":503}", NULL), 200);
+	sent += send_mix(PH_FAILING);
+	ck_assert_int_eq(h_nodesim_control(&fx.sim, "/all", "{\"http_error\":0}", NULL), 200);
+	for (size_t k = 0; k < N_KINDS; k++)
+		if (mix[k].phase == PH_FAILING)
+			ck_assert_int_eq(mix[k].st[5], mix[k].n);
 
 	/* HAProxy logs a request when it ends: all of them are in once the count is. */
 	if (wait_sample("polkfura_ctl_log_lines_total", sent, 15) < sent) {
