@@ -5,13 +5,18 @@
  * unix datagram socket), the real agent, simulated nodes and a throw-away
  * PostgreSQL.
  * - A known mix of requests (single calls of three methods, batches, an
- *   unsafe method the agent denies, an unknown method, a GET): the counts
+ *   unsafe method the agent denies, an unknown method, a GET, a method the
+ *   nodes answer with 503): the counts
  *   per chain, method, class and HTTP status class in /metrics and the sum
  *   of the rpc_minutes rows written at the clean stop are what the client
  *   sent and saw. One method is answered after a steered node latency: its
  *   median, read from the rows' histogram, is not below the latency and
  *   within the histogram's bucket width plus the stack's own overhead
  *   (measured on the unslowed calls) above it.
+ * - `polkfura-ctl usage` over those rows (udp case): per method the requests,
+ *   calls and error share sent, the split by status class seen, the slowed
+ *   method's p50 within the same bound and first by node time (--by time),
+ *   its request count in the CSV.
  * - Broken datagrams are counted by the reason the syslog or log-line
  *   parser gives; a flood into a small, paused socket buffer is counted as
  *   kernel drops, and received + dropped == sent.
@@ -21,10 +26,12 @@
 #include <sys/socket.h>
 
 #include <limits.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/compiler.h"
@@ -116,13 +123,21 @@ static double wait_sample(const char *series, double want, double timeout_s)
 
 /* ---- the requests ---- */
 
+/* What the simulated nodes do while a kind is sent. */
+enum phase {
+	PH_NORMAL = 0,
+	PH_SLOW,    /* answer after SLOW_MS */
+	PH_FAILING, /* answer HTTP 503, as a broken proxy in front of them would */
+	PH_COUNT,
+};
+
 /* One kind of request of the mix, and the key its log line must count it under. */
 struct kind {
 	const char *verb, *path, *body;
 	const char *method, *class; /* the labels: the methods table's name or batch/other, "-" */
 	int n;                      /* how many are sent */
 	unsigned calls;             /* JSON-RPC calls in one */
-	bool slow;                  /* sent while the nodes answer after SLOW_MS */
+	enum phase phase;           /* what the nodes do while it is sent */
 	int st[6];                  /* per status class, as the client saw it (filled by send) */
 };
 
@@ -134,7 +149,7 @@ static struct kind mix[] = {
      "read",
      6,
      1,
-     false,
+     PH_NORMAL,
      {0}},
     {"POST",
      "/",
@@ -143,7 +158,7 @@ static struct kind mix[] = {
      "read",
      4,
      1,
-     false,
+     PH_NORMAL,
      {0}},
     {"POST",
      "/",
@@ -153,7 +168,7 @@ static struct kind mix[] = {
      "read",
      3,
      2,
-     false,
+     PH_NORMAL,
      {0}},
     {"POST",
      "/",
@@ -162,7 +177,7 @@ static struct kind mix[] = {
      "unsafe",
      2,
      1,
-     false,
+     PH_NORMAL,
      {0}},
     {"POST",
      "/",
@@ -171,9 +186,18 @@ static struct kind mix[] = {
      "unknown",
      2,
      1,
-     false,
+     PH_NORMAL,
      {0}},
-    {"GET", "/health", NULL, "-", "-", 1, 0, false, {0}},
+    {"GET", "/health", NULL, "-", "-", 1, 0, PH_NORMAL, {0}},
+    {"POST",
+     "/",
+     "{\"id\":5,\"jsonrpc\":\"2.0\",\"method\":\"system_chain\",\"params\":[]}",
+     "system_chain",
+     "read",
+     3,
+     1,
+     PH_FAILING,
+     {0}},
     {"POST",
      "/",
      "{\"id\":4,\"jsonrpc\":\"2.0\",\"method\":\"chain_getHeader\",\"params\":[]}",
@@ -181,21 +205,21 @@ static struct kind mix[] = {
      "read",
      5,
      1,
-     true,
+     PH_SLOW,
      {0}},
 };
 #define N_KINDS (sizeof(mix) / sizeof(mix[0]))
 
 static const char *const st_names[6] = {"none", "1xx", "2xx", "3xx", "4xx", "5xx"};
 
-static int send_mix(bool slow)
+static int send_mix(enum phase phase)
 {
 	int total = 0;
 
 	for (size_t k = 0; k < N_KINDS; k++) {
 		struct kind *q = &mix[k];
 
-		if (q->slow != slow)
+		if (q->phase != phase)
 			continue;
 		for (int i = 0; i < q->n; i++) {
 			char url[256];
@@ -344,6 +368,171 @@ static bool is_root(void)
 	return geteuid() == 0;
 }
 
+/* ---- polkfura-ctl usage over the rows ---- */
+
+static char usage_out[32768];
+
+/* `polkfura-ctl usage` over the test's rows with <args>; its stdout in usage_out. */
+static void run_usage(const char *args)
+{
+	char cmd[2048];
+	int st;
+
+	/* The database is the test's own: ten minutes hold every row of it. */
+	snprintf(cmd, sizeof(cmd), "%s/polkfura-ctl usage --config '%s' --since 10m %s",
+	         h_build_dir(), fx.ctl.config, args);
+	st = h_run(cmd, usage_out, sizeof(usage_out));
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s: status %d: %s", cmd, st,
+	              usage_out);
+}
+
+static cJSON *usage_json(const char *args)
+{
+	cJSON *j;
+
+	run_usage(args);
+	j = cJSON_Parse(usage_out);
+	ck_assert_msg(j != NULL, "usage %s: not JSON: %.300s", args, usage_out);
+	return j;
+}
+
+/* Number member <key> of <o>; fails the test when it is absent or not a number. */
+static double jnum(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	ck_assert_msg(cJSON_IsNumber(v), "%s is not a number", key);
+	return v->valuedouble;
+}
+
+/* The polkadot key <key> of a usage JSON's "keys"; fails the test when absent. */
+static const cJSON *usage_key(const cJSON *j, const char *key)
+{
+	const cJSON *k;
+
+	cJSON_ArrayForEach(k, cJSON_GetObjectItemCaseSensitive(j, "keys"))
+	{
+		if (strcmp(fx_json_str(k, "chain"), "polkadot") == 0 &&
+		    strcmp(fx_json_str(k, "key"), key) == 0)
+			return k;
+	}
+	ck_abort_msg("usage has no key polkadot/%s: %.2000s", key, usage_out);
+	return NULL;
+}
+
+/* The name usage and the rows give a kind's method: "" for a line that named none. */
+static const char *row_method(const struct kind *q)
+{
+	return strcmp(q->method, "-") == 0 ? "" : q->method;
+}
+
+static int kind_requests(const struct kind *q)
+{
+	int n = 0;
+
+	for (int s = 0; s < 6; s++)
+		n += q->st[s];
+	return n;
+}
+
+/*
+ * usage --by method and --by status in JSON: each key's requests, calls and
+ * error share (5xx or no status, README "usage") are what the client sent
+ * and saw.
+ */
+static void expect_usage_counts(int sent)
+{
+	cJSON *j = usage_json("--format json");
+	int by_status[6] = {0}, statuses = 0;
+
+	ck_assert_double_eq(jnum(j, "keys_total"), N_KINDS); /* one method per kind */
+	ck_assert_double_eq(jnum(j, "bad_rows"), 0);
+	ck_assert_double_eq(jnum(cJSON_GetObjectItemCaseSensitive(j, "total"), "requests"), sent);
+	for (size_t k = 0; k < N_KINDS; k++) {
+		const cJSON *o = usage_key(j, row_method(&mix[k]));
+		int n = kind_requests(&mix[k]), errors = mix[k].st[0] + mix[k].st[5];
+
+		ck_assert_msg(jnum(o, "requests") == n, "%s: %g requests, sent %d", mix[k].method,
+		              jnum(o, "requests"), n);
+		ck_assert_msg(jnum(o, "calls") == (double)n * mix[k].calls, "%s: %g calls",
+		              mix[k].method, jnum(o, "calls"));
+		/* Rounded to 2 decimals in every format. */
+		ck_assert_msg(fabs(jnum(o, "error_pct") - round(errors * 10000.0 / n) / 100) < 1e-9,
+		              "%s: error %% %g, %d of %d sent", mix[k].method, jnum(o, "error_pct"),
+		              errors, n);
+		for (int s = 0; s < 6; s++)
+			by_status[s] += mix[k].st[s];
+	}
+	cJSON_Delete(j);
+
+	j = usage_json("--format json --by status");
+	for (int s = 0; s < 6; s++) {
+		if (by_status[s] == 0)
+			continue;
+		statuses++;
+		ck_assert_msg(jnum(usage_key(j, st_names[s]), "requests") == by_status[s],
+		              "status %s: %g, saw %d", st_names[s],
+		              jnum(usage_key(j, st_names[s]), "requests"), by_status[s]);
+	}
+	ck_assert_double_eq(jnum(j, "keys_total"), statuses);
+	cJSON_Delete(j);
+}
+
+/*
+ * The slowed method in usage: its p50 is the top of the bucket the rows'
+ * median is in (<p50_end>, its exclusive end, read from the rows), so never
+ * below SLOW_MS and at most 1/8 above the median, itself at most <overhead>
+ * (the unslowed calls' p99) above SLOW_MS. --by time ranks it first: its
+ * node time is at least its calls x SLOW_MS. The CSV has its request count.
+ */
+static void expect_usage_slow(long overhead, long p50_end)
+{
+	const struct kind *slow = &mix[N_KINDS - 1]; /* the only PH_SLOW kind */
+	int n = kind_requests(slow);
+	cJSON *j = usage_json("--format json");
+	const cJSON *o = usage_key(j, slow->method), *k;
+	double p50 = jnum(o, "p50_ms"), prev = -1;
+	char want[128];
+
+	ck_assert(slow->phase == PH_SLOW);
+	fprintf(stderr, "usage: %s p50 %g ms (overhead < %ld ms)\n", slow->method, p50, overhead);
+	ck_assert_msg(p50 >= SLOW_MS && p50 <= (SLOW_MS + overhead) * 1.125,
+	              "p50 %g ms, steered %d ms, overhead < %ld ms", p50, SLOW_MS, overhead);
+	ck_assert_msg(p50 == p50_end - 1, "p50 %g ms, the rows' median bucket ends at %ld", p50,
+	              p50_end);
+	cJSON_Delete(j);
+
+	j = usage_json("--format json --by time");
+	k = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "keys"), 0);
+	ck_assert_msg(strcmp(fx_json_str(k, "key"), slow->method) == 0,
+	              "--by time ranks %s first: %.2000s", fx_json_str(k, "key"), usage_out);
+	ck_assert_msg(jnum(k, "node_s") >= n * SLOW_MS / 1000.0, "node time %g s for %d calls",
+	              jnum(k, "node_s"), n);
+	cJSON_ArrayForEach(k, cJSON_GetObjectItemCaseSensitive(j, "keys"))
+	{
+		ck_assert_msg(prev < 0 || jnum(k, "node_s") <= prev, "not ranked by node time: %s",
+		              usage_out);
+		prev = jnum(k, "node_s");
+	}
+	cJSON_Delete(j);
+
+	run_usage("--format csv");
+	ck_assert_msg(strncmp(usage_out, "chain,method,requests,", 22) == 0, "%s", usage_out);
+	snprintf(want, sizeof(want), "\r\npolkadot,%s,%d,", slow->method, n);
+	ck_assert_msg(strstr(usage_out, want) != NULL, "no line %s in:\n%s", want + 2, usage_out);
+}
+
+/* usage reads whole minutes before now: waits until the rows' last minute has ended. */
+static void wait_minute_closed(void)
+{
+	long last = strtol(db("SELECT extract(epoch FROM max(minute))::bigint FROM rpc_minutes;"),
+	                   NULL, 10);
+
+	ck_assert_msg(last > 0 && last + 60 <= (long)time(NULL) + 61, "last minute %ld", last);
+	while ((long)time(NULL) < last + 60)
+		usleep(100000);
+}
+
 /* The mix through HAProxy to a controller listening on udp (or unix when <via_unix>). */
 static void stats_end_to_end(bool via_unix)
 {
@@ -377,10 +566,17 @@ static void stats_end_to_end(bool via_unix)
 	                      .tuning = tuning,
 	                      .hap_env = {target, format, via_unix ? chroot_off : NULL, NULL}});
 	fx_wait_decided(10);
-	sent = send_mix(false);
+	sent = send_mix(PH_NORMAL);
 	ck_assert_int_eq(h_nodesim_control(&fx.sim, "/all", "{\"latency_ms\":250}", NULL), 200);
-	sent += send_mix(true);
+	sent += send_mix(PH_SLOW);
 	ck_assert_int_eq(h_nodesim_control(&fx.sim, "/all", "{\"latency_ms\":0}", NULL), 200);
+	/* Last: the controller drains nodes that fail its polls (a 503 either way). */
+	ck_assert_int_eq(h_nodesim_control(&fx.sim, "/all", "{\"http_error\":503}", NULL), 200);
+	sent += send_mix(PH_FAILING);
+	ck_assert_int_eq(h_nodesim_control(&fx.sim, "/all", "{\"http_error\":0}", NULL), 200);
+	for (size_t k = 0; k < N_KINDS; k++)
+		if (mix[k].phase == PH_FAILING)
+			ck_assert_int_eq(mix[k].st[5], mix[k].n);
 
 	/* HAProxy logs a request when it ends: all of them are in once the count is. */
 	if (wait_sample("polkfura_ctl_log_lines_total", sent, 15) < sent) {
@@ -420,6 +616,12 @@ static void stats_end_to_end(bool via_unix)
 	ck_assert_str_eq(db("SELECT count(*) FROM rpc_minutes WHERE region <> 'test'"
 	                    " OR controller NOT LIKE '%/test/%' OR overflow;"),
 	                 "0");
+	/* usage reads the same rows whatever the transport: once is enough (a minute's wait). */
+	if (!via_unix) {
+		wait_minute_closed();
+		expect_usage_counts(sent);
+		expect_usage_slow(hi, shi);
+	}
 }
 
 START_TEST(test_udp)
@@ -699,7 +901,8 @@ static Suite *ctl_stats_suite(void)
 	Suite *s = suite_create("ctl_stats");
 	TCase *tc = tcase_create("end_to_end");
 
-	tcase_set_timeout(tc, 90);
+	/* test_udp waits up to a minute for usage to see its rows' minute. */
+	tcase_set_timeout(tc, 150);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_udp);
 	tcase_add_test(tc, test_unix);
