@@ -74,7 +74,7 @@ static void gen_one(struct db_record *r, enum rec_kind kind, const char prefix[4
 	r->kind = kind;
 	(void)snprintf(r->id, sizeof(r->id), "%s-%" PRIu64, prefix, i);
 	cp(r->region, sizeof(r->region), region);
-	r->at_ms = at0 + (int64_t)i * (kind == REC_SAMPLE ? 60000 : 1000);
+	r->at_ms = at0 + (int64_t)i * (kind == REC_SAMPLE || kind == REC_USAGE ? 60000 : 1000);
 	switch (kind) {
 	case REC_NODE_CHANGE:
 		cp(r->u.node.chain, sizeof(r->u.node.chain), "polkadot");
@@ -119,6 +119,16 @@ static void gen_one(struct db_record *r, enum rec_kind kind, const char prefix[4
 	case REC_SESSION_BEAT:
 		cp(r->u.beat.controller, sizeof(r->u.beat.controller), "dbw_drive");
 		r->u.beat.started_ms = at0;
+		break;
+	case REC_USAGE: /* one key's minute: <at0> must be a whole minute */
+		cp(r->u.usage.controller, sizeof(r->u.usage.controller), "dbw_drive");
+		cp(r->u.usage.chain, sizeof(r->u.usage.chain), "polkadot");
+		cp(r->u.usage.method, sizeof(r->u.usage.method), "chain_getHeader");
+		cp(r->u.usage.cls, sizeof(r->u.usage.cls), "read");
+		cp(r->u.usage.status, sizeof(r->u.usage.status), "2xx");
+		r->u.usage.requests = r->u.usage.calls = r->u.usage.ta_count = 10;
+		r->u.usage.bytes = 3000, r->u.usage.node_ms = 20, r->u.usage.ta_sum_ms = 30;
+		r->u.usage.ta.n = 1, r->u.usage.ta.le_ms[0] = 4, r->u.usage.ta.count[0] = 10;
 		break;
 	case REC_KIND_COUNT:
 		break;
