@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -67,4 +68,28 @@ void db_one_line(const char *msg, char *out, size_t outlen)
 	while (n > 0 && out[n - 1] == ' ')
 		n--;
 	out[n] = '\0';
+}
+
+int db_exec(PGconn *c, const char *sql, int n, const char *const *params, PGresult **out,
+            const char *what, const char *missing, const char *migration, char *err, size_t errlen)
+{
+	PGresult *r = PQexecParams(c, sql, n, NULL, params, NULL, NULL, 0);
+	ExecStatusType st = PQresultStatus(r);
+	char why[1024];
+	bool unmigrated;
+
+	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
+		if (out != NULL)
+			*out = r;
+		else
+			PQclear(r);
+		return 0;
+	}
+	db_one_line(PQerrorMessage(c), why, sizeof(why));
+	unmigrated = strstr(why, missing) != NULL && strstr(why, "does not exist") != NULL;
+	pf_errf(err, errlen, "%s: %s%s%s%s", what, why, unmigrated ? " (is sql/" : "",
+	        unmigrated ? migration : "",
+	        unmigrated ? " applied? polkfura-ctl db migrate)" : "");
+	PQclear(r);
+	return -1;
 }

@@ -10,6 +10,8 @@
 
 #include <stddef.h>
 
+#include <libpq-fe.h>
+
 #include "common/compiler.h"
 
 #define DB_PASSWORD_MAX 1024
@@ -25,5 +27,16 @@ PF_MUSTCHECK int db_password_read(const char *path, char *out, char *err, size_t
 
 /* libpq's <msg> on one line into <out>: newlines and tabs become one space, none trails. */
 void db_one_line(const char *msg, char *out, size_t outlen);
+
+/*
+ * The CLI's blocking query: runs <sql> with <n> text <params>. Returns 0
+ * with the result in <*out> (the caller's to PQclear; NULL <out>: cleared
+ * here), or -1 with "<what>: <server message>" in <err>. A message naming
+ * <missing> (a table or function prefix) as not existing gets the hint
+ * that <migration> (a file of sql/) may not be applied.
+ */
+PF_MUSTCHECK int db_exec(PGconn *c, const char *sql, int n, const char *const *params,
+                         PGresult **out, const char *what, const char *missing,
+                         const char *migration, char *err, size_t errlen);
 
 #endif

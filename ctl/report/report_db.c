@@ -158,28 +158,11 @@ static bool fill(struct report_db *h, struct report *out)
 	return true;
 }
 
-/* Runs <sql>; returns 0 or -1 with "<what>: <server message>" in <err>. */
+/* db_exec() with this command's migration hint. */
 static int run(PGconn *c, const char *sql, int n, const char *const *params, PGresult **out,
                const char *what, char *err, size_t errlen)
 {
-	PGresult *r = PQexecParams(c, sql, n, NULL, params, NULL, NULL, 0);
-	ExecStatusType st = PQresultStatus(r);
-	char why[1024];
-
-	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
-		if (out != NULL)
-			*out = r;
-		else
-			PQclear(r);
-		return 0;
-	}
-	db_one_line(PQerrorMessage(c), why, sizeof(why));
-	pf_errf(err, errlen, "%s: %s%s", what, why,
-	        strstr(why, "report_") != NULL && strstr(why, "does not exist") != NULL
-	            ? " (is sql/003_report.sql applied? polkfura-ctl db migrate)"
-	            : "");
-	PQclear(r);
-	return -1;
+	return db_exec(c, sql, n, params, out, what, "report_", "003_report.sql", err, errlen);
 }
 
 /* to = least(<q>->to, now()), into <r>->to_ms and <r>->to_clipped. */

@@ -83,28 +83,11 @@ static uint64_t u64(const PGresult *r, int row, int col)
 	return strtoull(PQgetvalue(r, row, col), NULL, 10);
 }
 
-/* Runs <sql>; returns 0 or -1 with "<what>: <server message>" in <err>. */
+/* db_exec() with this command's migration hint. */
 static int run(PGconn *c, const char *sql, int n, const char *const *params, PGresult **out,
                const char *what, char *err, size_t errlen)
 {
-	PGresult *r = PQexecParams(c, sql, n, NULL, params, NULL, NULL, 0);
-	ExecStatusType st = PQresultStatus(r);
-	char why[1024];
-
-	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
-		if (out != NULL)
-			*out = r;
-		else
-			PQclear(r);
-		return 0;
-	}
-	db_one_line(PQerrorMessage(c), why, sizeof(why));
-	pf_errf(err, errlen, "%s: %s%s", what, why,
-	        strstr(why, "rpc_minutes") != NULL && strstr(why, "does not exist") != NULL
-	            ? " (is sql/004_usage.sql applied? polkfura-ctl db migrate)"
-	            : "");
-	PQclear(r);
-	return -1;
+	return db_exec(c, sql, n, params, out, what, "rpc_minutes", "004_usage.sql", err, errlen);
 }
 
 static bool fill_groups(struct usage_db *h, struct usage_data *out)
