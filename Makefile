@@ -124,7 +124,7 @@ BENCH_SRC  := $(wildcard tests/bench/*.c)
 
 .PHONY: all test unit integration capture-haproxy-logs nodesim-selftest monitoring fuzz-replay asan asan-short fuzz fuzz-smoke bench demo deps \
 	install clean \
-	format format-check lint check-docs
+	format format-check lint shellcheck check-docs
 
 all: $(BINS)
 
@@ -298,13 +298,17 @@ format-check:
 	$(Q)clang-format --dry-run --Werror $(C_FILES)
 
 SRC_C = $(shell git ls-files 'common/*.c' 'spoa/*.c' 'ctl/*.c' 'ctl/*/*.c' 2>/dev/null)
-lint:
+lint: shellcheck
 	$(Q)cppcheck --quiet --enable=warning,performance,portability --inline-suppr \
 		--error-exitcode=1 --std=c11 -I. --suppress=missingIncludeSystem \
 		common spoa ctl tests/unit tests/fuzz
 	$(Q)tools/check-structure.sh
 	$(Q)for f in $(SRC_C); do clang-tidy --quiet $$f -- -std=gnu11 -D_GNU_SOURCE -I. $(PQ_CFLAGS) \
 		2>/dev/null || exit 1; done; echo "clang-tidy: function sizes ok"
+
+# Every shell script git tracks, by extension and by #! line (tools/shellcheck.sh, seconds).
+shellcheck:
+	$(Q)tools/shellcheck.sh
 
 check-docs: all
 	$(Q)tools/check-docs.sh

@@ -6,20 +6,20 @@ cd "$(dirname "$0")/.."
 missing=0
 
 # Every long option of polkfura-spoa appears as `--name` in README.md.
-for flag in $(grep -o '{"[a-z-]*", [a-z_]*_argument' spoa/spoa_cfg.c | cut -d'"' -f2); do
+while read -r flag; do
 	if ! grep -q -- "--$flag" README.md; then
 		echo "check-docs: README.md does not document polkfura-spoa --$flag"
 		missing=1
 	fi
-done
+done < <(grep -o '{"[a-z-]*", [a-z_]*_argument' spoa/spoa_cfg.c | cut -d'"' -f2)
 
 # Every PF_* knob of the shipped HAProxy configs appears in haproxy/README.md.
-for var in $(grep -oh '\${PF_[A-Z_]*' haproxy/*.cfg haproxy/*.conf | cut -c3- | sort -u); do
+while read -r var; do
 	if ! grep -q "$var" haproxy/README.md; then
 		echo "check-docs: haproxy/README.md does not document $var"
 		missing=1
 	fi
-done
+done < <(grep -oh '[$]{PF_[A-Z_]*' haproxy/*.cfg haproxy/*.conf | cut -c3- | sort -u)
 
 # Every polkfura-ctl config key appears as `key` in ctl/CONFIG.md, every command in README.md.
 ctl=${PF_BUILD:-build/release}/polkfura-ctl
@@ -56,7 +56,7 @@ if ! sed -n '/^<!-- sample-report: /,/^<!-- \/sample-report -->/p' README.md | s
 fi
 
 # Every public Makefile target appears in README.md.
-for t in test demo deps unit integration asan fuzz bench lint format install clean check-docs; do
+for t in test demo deps unit integration asan fuzz bench lint shellcheck format install clean check-docs; do
 	if ! grep -q "make $t" README.md; then
 		echo "check-docs: README.md does not mention make $t"
 		missing=1

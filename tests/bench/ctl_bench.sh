@@ -649,6 +649,7 @@ SUMMARY+=" time-to-drain min/median/max ${D_MIN}/${D_MED}/${D_MAX} ms; rounds ${
 {
 	echo "# tests/bench/ctl_bench.sh, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) CPUs," \
 		"$("$CTL_BIN" --version 2>/dev/null) ($CTL_BIN, git $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- ctl common 2>/dev/null || echo ' + local changes'))"
+	# shellcheck source=/dev/null # /etc/os-release is the running system's
 	echo "# machine: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), $(. /etc/os-release && echo "$PRETTY_NAME"), kernel $(uname -r), $(haproxy -v | head -1 | cut -d' ' -f1-3), $(curl --version | head -1 | cut -d' ' -f1-2)"
 	echo "$SUMMARY"
 	echo "targets: CPU < ${TARGET_CPU} % $(verdict "$CTL_CPU" "$TARGET_CPU"); RSS < ${TARGET_RSS} MB" \

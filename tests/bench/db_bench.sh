@@ -45,7 +45,7 @@ cleanup() {
 	for pid in "${PIDS[@]}"; do
 		kill "$pid" 2>/dev/null || true
 	done
-	[[ -n $PG_PID ]] && kill -INT "$PG_PID" 2>/dev/null || true
+	if [[ -n $PG_PID ]]; then kill -INT "$PG_PID" 2>/dev/null || true; fi
 	for pid in "${PIDS[@]}" $PG_PID; do
 		while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
 	done
@@ -62,7 +62,7 @@ die() {
 }
 
 [[ -x $DRIVE ]] || die "$DRIVE not built (make $DRIVE)"
-PGBIN=${PF_PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}
+PGBIN=${PF_PG_BIN:-$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | tail -1)}
 [[ -x $PGBIN/postgres ]] || die "no PostgreSQL server binaries (make deps)"
 AS_PG=()
 if [[ $(id -u) -eq 0 ]]; then

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # SPDX-License-Identifier: MIT
 # Helpers shared by the benchmark scripts (sourced, not run). A script that
 # sources it defines die MESSAGE (its own prefix), TMP (a scratch dir) and

@@ -52,7 +52,7 @@ die() {
 
 CTL=$BUILD/polkfura-ctl
 [[ -x $CTL ]] || die "$CTL not built"
-PG_BIN=${PF_PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}
+PG_BIN=${PF_PG_BIN:-$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | tail -1)}
 [[ -x $PG_BIN/postgres ]] || die "no PostgreSQL server in /usr/lib/postgresql/*/bin (make deps)"
 AS=()
 if [[ $(id -u) == 0 ]]; then

@@ -52,6 +52,7 @@ PIDS=()
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 TEE_PID=
 
+# shellcheck disable=SC2317 # it runs from the EXIT trap, which shellcheck 0.9 does not follow
 cleanup() {
 	local pid i
 	for pid in "${PIDS[@]}"; do
@@ -127,6 +128,7 @@ start_agent() {
 }
 
 echo "polkfura bench $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+# shellcheck source=/dev/null # /etc/os-release is the running system's
 echo "machine: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), $(. /etc/os-release && echo "$PRETTY_NAME"), kernel $(uname -r)"
 echo "git $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo ' (dirty)'), $BUILD, $(haproxy -v | head -1 | cut -d' ' -f1-3), wrk $(wrk -v 2>&1 | head -1 | cut -d' ' -f2)"
 [[ -x $BUILD/polkfura-spoa ]] || die "$BUILD/polkfura-spoa missing: make all first"

@@ -91,14 +91,14 @@ check "READY is the only stdout line" 1 "$(wc -l <"$TMP/out" | tr -d ' ')"
 # --- JSON-RPC shapes -----------------------------------------------------------------------------
 check "system_health shape" \
   '{"jsonrpc":"2.0","id":1,"result":{"peers":25,"isSyncing":false,"shouldHavePeers":true}}' \
-  "$(rpc $P0 '{"id":1,"jsonrpc":"2.0","method":"system_health","params":[]}')"
+  "$(rpc "$P0" '{"id":1,"jsonrpc":"2.0","method":"system_health","params":[]}')"
 
 hdrs="$(curl -sS -D - -o /dev/null -H 'Content-Type: application/json' \
   --data-binary '{"id":1,"jsonrpc":"2.0","method":"system_health","params":[]}' "http://127.0.0.1:$P1/" | tr -d '\r')"
 check_re "X-Node header names the node" $'(^|\n)X-Node: polkadot-1(\n|$)' "$hdrs"
 check_re "JSON content type" $'(^|\n)Content-Type: application/json; charset=utf-8(\n|$)' "$hdrs"
 
-h="$(rpc $P0 '{"id":"h","jsonrpc":"2.0","method":"chain_getHeader","params":[]}')"
+h="$(rpc "$P0" '{"id":"h","jsonrpc":"2.0","method":"chain_getHeader","params":[]}')"
 check "chain_getHeader number is the height as hex" '0x1410264' "$(jfield "$h" 'j.result.number')"
 check "chain_getHeader echoes a string id" 'h' "$(jfield "$h" 'typeof j.id === "string" && j.id')"
 check "chain_getHeader keeps the header's keys" 'parentHash,number,stateRoot,extrinsicsRoot,digest' \
@@ -106,28 +106,28 @@ check "chain_getHeader keeps the header's keys" 'parentHash,number,stateRoot,ext
 
 check "u64 id echoed exactly" \
   '{"jsonrpc":"2.0","id":18446744073709551615,"result":"Live"}' \
-  "$(rpc $P0 '{"jsonrpc":"2.0","id":18446744073709551615,"method":"system_chainType","params":[]}')"
+  "$(rpc "$P0" '{"jsonrpc":"2.0","id":18446744073709551615,"method":"system_chainType","params":[]}')"
 
-b="$(rpc $P0 '[{"id":1,"jsonrpc":"2.0","method":"system_chain","params":[]},{"jsonrpc":"2.0","method":"system_name","params":[]},{"id":2,"jsonrpc":"2.0","method":"system_syncState","params":[]}]')"
+b="$(rpc "$P0" '[{"id":1,"jsonrpc":"2.0","method":"system_chain","params":[]},{"jsonrpc":"2.0","method":"system_name","params":[]},{"id":2,"jsonrpc":"2.0","method":"system_syncState","params":[]}]')"
 check "batch answers in order, notification skipped" \
   '[{"jsonrpc":"2.0","id":1,"result":"Polkadot"},{"jsonrpc":"2.0","id":2,"result":{"startingBlock":21032668,"currentBlock":21037668,"highestBlock":21037668}}]' \
   "$b"
 
 check "unsafe method refused" \
   '{"jsonrpc":"2.0","id":7,"error":{"code":-32601,"message":"RPC call is unsafe to be called externally"}}' \
-  "$(rpc $P0 '{"id":7,"jsonrpc":"2.0","method":"author_rotateKeys","params":[]}')"
+  "$(rpc "$P0" '{"id":7,"jsonrpc":"2.0","method":"author_rotateKeys","params":[]}')"
 check "unknown method" \
   '{"jsonrpc":"2.0","id":8,"error":{"code":-32601,"message":"Method not found"}}' \
-  "$(rpc $P0 '{"id":8,"jsonrpc":"2.0","method":"no_suchMethod","params":[]}')"
-check "empty batch" '{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"Invalid request"}}' "$(rpc $P0 '[]')"
+  "$(rpc "$P0" '{"id":8,"jsonrpc":"2.0","method":"no_suchMethod","params":[]}')"
+check "empty batch" '{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"Invalid request"}}' "$(rpc "$P0" '[]')"
 # jsonrpsee: a body whose first non-blank byte is '{' or '[' is read and answered with HTTP 200,
 # a parse error included; anything else (or nothing) is HTTP 400 (http_helpers::read_body).
-check "broken JSON after '{': parse error" "$(tr -d '\n' <"$DATA/error-parse.json")" "$(rpc $P0 '{"id":1,')"
+check "broken JSON after '{': parse error" "$(tr -d '\n' <"$DATA/error-parse.json")" "$(rpc "$P0" '{"id":1,')"
 check "broken JSON after '{': HTTP 200" 200 "$(status -H 'Content-Type: application/json' --data-binary '{"id":1,' "http://127.0.0.1:$P0/")"
 check "body not starting with '{' or '[': HTTP 400" 400 "$(status -H 'Content-Type: application/json' --data-binary 'xx' "http://127.0.0.1:$P0/")"
 check "empty body: HTTP 400" 400 "$(status -H 'Content-Type: application/json' --data-binary '' "http://127.0.0.1:$P0/")"
 check "notification: HTTP 200" 200 "$(status -H 'Content-Type: application/json' --data-binary '{"jsonrpc":"2.0","method":"system_health","params":[]}' "http://127.0.0.1:$P0/")"
-check "notification: empty body" "" "$(rpc $P0 '{"jsonrpc":"2.0","method":"system_health","params":[]}')"
+check "notification: empty body" "" "$(rpc "$P0" '{"jsonrpc":"2.0","method":"system_health","params":[]}')"
 check "POST without JSON content type is 415" 415 "$(status -H 'Content-Type: text/plain' --data-binary '{}' "http://127.0.0.1:$P0/")"
 check "415 is text/plain" 'text/plain' "$(curl -sS -o /dev/null -w '%{content_type}' -H 'Content-Type: text/plain' --data-binary '{}' "http://127.0.0.1:$P0/")"
 check "JSON type with another parameter is 415 (jsonrpsee's exact list)" 415 \
@@ -136,71 +136,71 @@ check "application/json;charset=UTF-8 is JSON" 200 \
   "$(status -H 'Content-Type: application/json;charset=UTF-8' --data-binary '{"id":1,"jsonrpc":"2.0","method":"system_health","params":[]}' "http://127.0.0.1:$P0/")"
 check "subscription over HTTP is an internal error" \
   '{"jsonrpc":"2.0","id":9,"error":{"code":-32603,"message":"Internal error"}}' \
-  "$(rpc $P0 '{"id":9,"jsonrpc":"2.0","method":"chain_subscribeNewHeads","params":[]}')"
+  "$(rpc "$P0" '{"id":9,"jsonrpc":"2.0","method":"chain_subscribeNewHeads","params":[]}')"
 
-h0="$(rpc $P0 '{"id":1,"jsonrpc":"2.0","method":"chain_getBlockHash","params":[1000]}')"
-h1="$(rpc $P1 '{"id":1,"jsonrpc":"2.0","method":"chain_getBlockHash","params":[1000]}')"
+h0="$(rpc "$P0" '{"id":1,"jsonrpc":"2.0","method":"chain_getBlockHash","params":[1000]}')"
+h1="$(rpc "$P1" '{"id":1,"jsonrpc":"2.0","method":"chain_getBlockHash","params":[1000]}')"
 check_re "chain_getBlockHash is a 32-byte hash" '"result":"0x[0-9a-f]{64}"' "$h0"
 check "all nodes of a chain agree on block hashes" "$h0" "$h1"
 check "genesis hash is Polkadot's" \
   '{"jsonrpc":"2.0","id":1,"result":"0x91b171bb158e2d3848fa23a9f1c25182fb8e20313b2c1eb49219da7a70ce90c3"}' \
-  "$(rpc $P2 '{"id":1,"jsonrpc":"2.0","method":"chain_getBlockHash","params":[0]}')"
+  "$(rpc "$P2" '{"id":1,"jsonrpc":"2.0","method":"chain_getBlockHash","params":[0]}')"
 
 # chain_getHeader([hash]): a node answers null for a hash it does not have (Option<Header>).
-best_hash="$(jfield "$(rpc $P0 '{"id":1,"jsonrpc":"2.0","method":"chain_getBlockHash","params":[]}')" 'j.result')"
+best_hash="$(jfield "$(rpc "$P0" '{"id":1,"jsonrpc":"2.0","method":"chain_getBlockHash","params":[]}')" 'j.result')"
 check "chain_getHeader [best hash] is the best header" '0x1410264' \
-  "$(jfield "$(rpc $P0 "{\"id\":1,\"jsonrpc\":\"2.0\",\"method\":\"chain_getHeader\",\"params\":[\"$best_hash\"]}")" 'j.result.number')"
+  "$(jfield "$(rpc "$P0" "{\"id\":1,\"jsonrpc\":\"2.0\",\"method\":\"chain_getHeader\",\"params\":[\"$best_hash\"]}")" 'j.result.number')"
 check "chain_getHeader [hash without 0x] is accepted (impl-serde)" '0x1410264' \
-  "$(jfield "$(rpc $P0 "{\"id\":1,\"jsonrpc\":\"2.0\",\"method\":\"chain_getHeader\",\"params\":[\"${best_hash#0x}\"]}")" 'j.result.number')"
+  "$(jfield "$(rpc "$P0" "{\"id\":1,\"jsonrpc\":\"2.0\",\"method\":\"chain_getHeader\",\"params\":[\"${best_hash#0x}\"]}")" 'j.result.number')"
 check "chain_getHeader [unknown hash] is null" '{"jsonrpc":"2.0","id":1,"result":null}' \
-  "$(rpc $P0 '{"id":1,"jsonrpc":"2.0","method":"chain_getHeader","params":["0x1111111111111111111111111111111111111111111111111111111111111111"]}')"
-hash_above="$(jfield "$(rpc $P0 '{"id":1,"jsonrpc":"2.0","method":"chain_getBlockHash","params":[21037667]}')" 'j.result')"
+  "$(rpc "$P0" '{"id":1,"jsonrpc":"2.0","method":"chain_getHeader","params":["0x1111111111111111111111111111111111111111111111111111111111111111"]}')"
+hash_above="$(jfield "$(rpc "$P0" '{"id":1,"jsonrpc":"2.0","method":"chain_getBlockHash","params":[21037667]}')" 'j.result')"
 steer polkadot-1 '{"height":21037600}' >/dev/null
 check "chain_getHeader [a hash above this node's best] is null" '{"jsonrpc":"2.0","id":1,"result":null}' \
-  "$(rpc $P1 "{\"id\":1,\"jsonrpc\":\"2.0\",\"method\":\"chain_getHeader\",\"params\":[\"$hash_above\"]}")"
+  "$(rpc "$P1" "{\"id\":1,\"jsonrpc\":\"2.0\",\"method\":\"chain_getHeader\",\"params\":[\"$hash_above\"]}")"
 steer polkadot-1 '{"height":21037668}' >/dev/null
 check "chain_getHeader [not a hash] is -32602" '-32602 Invalid params' \
-  "$(jfield "$(rpc $P0 '{"id":1,"jsonrpc":"2.0","method":"chain_getHeader","params":["0x12"]}')" 'j.error.code + " " + j.error.message')"
+  "$(jfield "$(rpc "$P0" '{"id":1,"jsonrpc":"2.0","method":"chain_getHeader","params":["0x12"]}')" 'j.error.code + " " + j.error.message')"
 
 # Methods the tests send through HAProxy, answered as a node does (no state is simulated).
 INVALID_PARAMS="$(tr -d '\n' <"$DATA/error-invalid-params.json")"
 check "a required parameter missing: jsonrpsee's 'No more params'" "$INVALID_PARAMS" \
-  "$(rpc $P0 '{"id":1,"jsonrpc":"2.0","method":"state_getKeysPaged","params":[]}')"
+  "$(rpc "$P0" '{"id":1,"jsonrpc":"2.0","method":"state_getKeysPaged","params":[]}')"
 check "state_getStorage without a key: 'No more params'" "$INVALID_PARAMS" \
-  "$(rpc $P0 '{"id":1,"jsonrpc":"2.0","method":"state_getStorage","params":[]}')"
+  "$(rpc "$P0" '{"id":1,"jsonrpc":"2.0","method":"state_getStorage","params":[]}')"
 check "state_getStorage [key]: null (no values are simulated)" '{"jsonrpc":"2.0","id":2,"result":null}' \
-  "$(rpc $P0 '{"id":2,"jsonrpc":"2.0","method":"state_getStorage","params":["0x26aa394eea5630e07c48ae0c9558cef7"]}')"
-k="$(rpc $P0 '{"id":3,"jsonrpc":"2.0","method":"state_getKeysPaged","params":["0x26AA",3]}')"
+  "$(rpc "$P0" '{"id":2,"jsonrpc":"2.0","method":"state_getStorage","params":["0x26aa394eea5630e07c48ae0c9558cef7"]}')"
+k="$(rpc "$P0" '{"id":3,"jsonrpc":"2.0","method":"state_getKeysPaged","params":["0x26AA",3]}')"
 check "state_getKeysPaged: count keys under the prefix, lower case, in byte order" \
   '3 true true' "$(jfield "$k" '[j.result.length, j.result.every((x) => /^0x26aa[0-9a-f]{64}$/.test(x)), j.result.every((x, i, a) => i === 0 || a[i - 1] < x)].join(" ")')"
-k2="$(rpc $P0 "{\"id\":3,\"jsonrpc\":\"2.0\",\"method\":\"state_getKeysPaged\",\"params\":[\"0x26aa\",2,$(jfield "$k" 'JSON.stringify(j.result[1])')]}")"
+k2="$(rpc "$P0" "{\"id\":3,\"jsonrpc\":\"2.0\",\"method\":\"state_getKeysPaged\",\"params\":[\"0x26aa\",2,$(jfield "$k" 'JSON.stringify(j.result[1])')]}")"
 check "state_getKeysPaged: start_key pages on after it" "$(jfield "$k" 'j.result[2]')" "$(jfield "$k2" 'j.result[0]')"
 check "state_getKeysPaged count 1001: sc-rpc's InvalidCount (4002)" \
   "$(tr -d '\n' <"$DATA/error-keys-paged-count.json")" \
-  "$(rpc $P0 '{"id":1,"jsonrpc":"2.0","method":"state_getKeysPaged","params":["0x26aa",1001]}')"
+  "$(rpc "$P0" '{"id":1,"jsonrpc":"2.0","method":"state_getKeysPaged","params":["0x26aa",1001]}')"
 check "author_submitExtrinsic: the captured bad-signature refusal" '1010 Invalid Transaction' \
-  "$(jfield "$(rpc $P0 '{"id":1,"jsonrpc":"2.0","method":"author_submitExtrinsic","params":["0x2d0284"]}')" 'j.error.code + " " + j.error.message')"
+  "$(jfield "$(rpc "$P0" '{"id":1,"jsonrpc":"2.0","method":"author_submitExtrinsic","params":["0x2d0284"]}')" 'j.error.code + " " + j.error.message')"
 check "a known method without a model: a loud error, not a made-up result" \
   '{"jsonrpc":"2.0","id":1,"error":{"code":-32603,"message":"Internal error","data":"nodesim: no model for chain_getBlock"}}' \
-  "$(rpc $P0 '{"id":1,"jsonrpc":"2.0","method":"chain_getBlock","params":[]}')"
+  "$(rpc "$P0" '{"id":1,"jsonrpc":"2.0","method":"chain_getBlock","params":[]}')"
 
 # network: the node answers with another network's hashes, its chain stays what it was.
 v="$(steer polkadot-2 '{"network":"kusama","height":1000}')"
 check "steered network in the view" 'polkadot kusama' "$(jfield "$v" 'j.chain + " " + j.network')"
-g2="$(jfield "$(rpc $P2 '{"id":1,"jsonrpc":"2.0","method":"chain_getBlockHash","params":[0]}')" 'j.result')"
+g2="$(jfield "$(rpc "$P2" '{"id":1,"jsonrpc":"2.0","method":"chain_getBlockHash","params":[0]}')" 'j.result')"
 check_re "another network: genesis is a 32-byte hash" '^0x[0-9a-f]{64}$' "$g2"
 check "another network: not Polkadot's genesis" no \
   "$([[ $g2 == 0x91b171bb158e2d3848fa23a9f1c25182fb8e20313b2c1eb49219da7a70ce90c3 ]] && echo yes || echo no)"
 check "another network: the header's parent is its own block 999" \
-  "$(jfield "$(rpc $P2 '{"id":1,"jsonrpc":"2.0","method":"chain_getBlockHash","params":[999]}')" 'j.result')" \
-  "$(jfield "$(rpc $P2 '{"id":1,"jsonrpc":"2.0","method":"chain_getHeader","params":[]}')" 'j.result.parentHash')"
+  "$(jfield "$(rpc "$P2" '{"id":1,"jsonrpc":"2.0","method":"chain_getBlockHash","params":[999]}')" 'j.result')" \
+  "$(jfield "$(rpc "$P2" '{"id":1,"jsonrpc":"2.0","method":"chain_getHeader","params":[]}')" 'j.result.parentHash')"
 check "another network: system_chain names it" '"Kusama"' \
-  "$(jfield "$(rpc $P2 '{"id":1,"jsonrpc":"2.0","method":"system_chain","params":[]}')" 'JSON.stringify(j.result)')"
+  "$(jfield "$(rpc "$P2" '{"id":1,"jsonrpc":"2.0","method":"system_chain","params":[]}')" 'JSON.stringify(j.result)')"
 check "bad network is 400" 400 "$(ctl_status nodes/polkadot-2 '{"network":"no/slash"}')"
 steer polkadot-2 '{"network":null}' >/dev/null
 check "network null: back to the chain's genesis" \
   '{"jsonrpc":"2.0","id":1,"result":"0x91b171bb158e2d3848fa23a9f1c25182fb8e20313b2c1eb49219da7a70ce90c3"}' \
-  "$(rpc $P2 '{"id":1,"jsonrpc":"2.0","method":"chain_getBlockHash","params":[0]}')"
+  "$(rpc "$P2" '{"id":1,"jsonrpc":"2.0","method":"chain_getBlockHash","params":[0]}')"
 
 # --- HTTP method handling and health paths -------------------------------------------------------
 check "GET / is 405" 405 "$(status "http://127.0.0.1:$P0/")"
@@ -214,7 +214,7 @@ steer polkadot-0 '{"syncing":true}' >/dev/null
 check "GET /health/readiness is 500 when syncing" 500 "$(status "http://127.0.0.1:$P0/health/readiness")"
 check "system_health reports syncing" \
   '{"jsonrpc":"2.0","id":1,"result":{"peers":25,"isSyncing":true,"shouldHavePeers":true}}' \
-  "$(rpc $P0 '{"id":1,"jsonrpc":"2.0","method":"system_health","params":[]}')"
+  "$(rpc "$P0" '{"id":1,"jsonrpc":"2.0","method":"system_health","params":[]}')"
 steer polkadot-0 '{"syncing":false,"peers":0}' >/dev/null
 check "GET /health/readiness is 500 without peers" 500 "$(status "http://127.0.0.1:$P0/health/readiness")"
 steer polkadot-0 '{"peers":25}' >/dev/null
@@ -222,14 +222,14 @@ steer polkadot-0 '{"peers":25}' >/dev/null
 v="$(steer polkadot-0 '{"height":100,"finalized_lag":5}')"
 check "steer answers the new state" '100 95' "$(jfield "$v" 'j.height + " " + j.finalized')"
 check "steered height in chain_getHeader" '0x64' \
-  "$(jfield "$(rpc $P0 '{"id":1,"jsonrpc":"2.0","method":"chain_getHeader","params":[]}')" 'j.result.number')"
-fin="$(jfield "$(rpc $P0 '{"id":1,"jsonrpc":"2.0","method":"chain_getFinalizedHead","params":[]}')" 'j.result')"
+  "$(jfield "$(rpc "$P0" '{"id":1,"jsonrpc":"2.0","method":"chain_getHeader","params":[]}')" 'j.result.number')"
+fin="$(jfield "$(rpc "$P0" '{"id":1,"jsonrpc":"2.0","method":"chain_getFinalizedHead","params":[]}')" 'j.result')"
 check "finalized head is the hash of best - finalized_lag" \
-  "$(jfield "$(rpc $P1 '{"id":1,"jsonrpc":"2.0","method":"chain_getBlockHash","params":[95]}')" 'j.result')" "$fin"
+  "$(jfield "$(rpc "$P1" '{"id":1,"jsonrpc":"2.0","method":"chain_getBlockHash","params":[95]}')" 'j.result')" "$fin"
 check "chain_getHeader [hash] answers that block" '0x5f' \
-  "$(jfield "$(rpc $P0 "{\"id\":1,\"jsonrpc\":\"2.0\",\"method\":\"chain_getHeader\",\"params\":[\"$fin\"]}")" 'j.result.number')"
+  "$(jfield "$(rpc "$P0" "{\"id\":1,\"jsonrpc\":\"2.0\",\"method\":\"chain_getHeader\",\"params\":[\"$fin\"]}")" 'j.result.number')"
 check "chain_getBlockHash above best is null" '{"jsonrpc":"2.0","id":1,"result":null}' \
-  "$(rpc $P0 '{"id":1,"jsonrpc":"2.0","method":"chain_getBlockHash","params":[101]}')"
+  "$(rpc "$P0" '{"id":1,"jsonrpc":"2.0","method":"chain_getBlockHash","params":[101]}')"
 
 steer polkadot-2 '{"height":500,"block_time_ms":50}' >/dev/null
 advanced=no
@@ -241,7 +241,7 @@ done
 check "height advances with block_time_ms" yes "$advanced"
 steer polkadot-2 '{"stall":true}' >/dev/null
 s1="$(jfield "$(curl -sS "http://127.0.0.1:$CTL/nodes/polkadot-2")" 'j.height')"
-s2="$(jfield "$(rpc $P2 '{"id":1,"jsonrpc":"2.0","method":"system_syncState","params":[]}')" 'j.result.currentBlock')"
+s2="$(jfield "$(rpc "$P2" '{"id":1,"jsonrpc":"2.0","method":"system_syncState","params":[]}')" 'j.result.currentBlock')"
 check "stall freezes the height" "$s1" "$s2"
 steer polkadot-2 '{"block_time_ms":0,"stall":false}' >/dev/null
 
@@ -278,10 +278,10 @@ check "http_error 503" 503 \
 steer polkadot-2 '{"http_error":null,"rpc_error":{"code":-32603,"message":"Internal error"}}' >/dev/null
 check "rpc_error answers every call" \
   '{"jsonrpc":"2.0","id":3,"error":{"code":-32603,"message":"Internal error"}}' \
-  "$(rpc $P2 '{"id":3,"jsonrpc":"2.0","method":"system_health","params":[]}')"
+  "$(rpc "$P2" '{"id":3,"jsonrpc":"2.0","method":"system_health","params":[]}')"
 steer polkadot-2 '{"rpc_error":null}' >/dev/null
 check "rpc_error cleared" '{"jsonrpc":"2.0","id":3,"result":"Parity Polkadot"}' \
-  "$(rpc $P2 '{"id":3,"jsonrpc":"2.0","method":"system_name","params":[]}')"
+  "$(rpc "$P2" '{"id":3,"jsonrpc":"2.0","method":"system_name","params":[]}')"
 
 # latency.
 steer polkadot-2 '{"latency_ms":300}' >/dev/null
@@ -294,8 +294,8 @@ steer polkadot-2 '{"latency_ms":0}' >/dev/null
 check "POST /all" 200 "$(ctl_status all '{"peers":7}')"
 check "POST /all applied to every node" '7,7,7' "$(jfield "$(curl -sS "http://127.0.0.1:$CTL/nodes")" 'j.map(n => n.peers).join()')"
 curl -sS --max-time 5 -X POST "http://127.0.0.1:$CTL/nodes/polkadot-0/reset-counters" >/dev/null
-rpc $P0 '{"id":1,"jsonrpc":"2.0","method":"system_health","params":[]}' >/dev/null
-rpc $P0 '[{"id":1,"jsonrpc":"2.0","method":"system_health","params":[]},{"id":2,"jsonrpc":"2.0","method":"chain_getHeader","params":[]}]' >/dev/null
+rpc "$P0" '{"id":1,"jsonrpc":"2.0","method":"system_health","params":[]}' >/dev/null
+rpc "$P0" '[{"id":1,"jsonrpc":"2.0","method":"system_health","params":[]},{"id":2,"jsonrpc":"2.0","method":"chain_getHeader","params":[]}]' >/dev/null
 v="$(curl -sS "http://127.0.0.1:$CTL/nodes/polkadot-0")"
 check "counters: requests, methods, last_method" '3 2 1 chain_getHeader' \
   "$(jfield "$v" '[j.requests, j.methods.system_health, j.methods.chain_getHeader, j.last_method].join(" ")')"
@@ -305,21 +305,21 @@ BATCH2='[{"id":1,"jsonrpc":"2.0","method":"system_health","params":[]},{"id":2,"
 curl -sS --max-time 5 -X POST "http://127.0.0.1:$CTL/nodes/polkadot-2/reset-counters" >/dev/null
 steer polkadot-2 '{"batch":false}' >/dev/null
 REFUSED="$(tr -d '\n' <"$DATA/error-batches-not-supported.json")"
-check "batch false: a batch gets -32005 with id null" "$REFUSED" "$(rpc $P2 "$BATCH2")"
+check "batch false: a batch gets -32005 with id null" "$REFUSED" "$(rpc "$P2" "$BATCH2")"
 check "batch false: HTTP 200" 200 "$(status -H 'Content-Type: application/json' --data-binary "$BATCH2" "http://127.0.0.1:$P2/")"
-check "batch false: even [] and broken JSON are refused before parsing" "$REFUSED $REFUSED" "$(rpc $P2 '[]') $(rpc $P2 '[{')"
+check "batch false: even [] and broken JSON are refused before parsing" "$REFUSED $REFUSED" "$(rpc "$P2" '[]') $(rpc "$P2" '[{')"
 check "batch false: single calls still answered" '{"jsonrpc":"2.0","id":5,"result":"Live"}' \
-  "$(rpc $P2 '{"id":5,"jsonrpc":"2.0","method":"system_chainType","params":[]}')"
+  "$(rpc "$P2" '{"id":5,"jsonrpc":"2.0","method":"system_chainType","params":[]}')"
 check "counters: batches counted, refused members not" '4 1' \
   "$(jfield "$(curl -sS "http://127.0.0.1:$CTL/nodes/polkadot-2")" 'j.batches + " " + j.requests')"
 steer polkadot-2 '{"batch":1}' >/dev/null
 check "batch 1: a batch of 2 gets -32010 naming the limit" \
-  "$(tr -d '\n' <"$DATA/error-batch-too-large.json")" "$(rpc $P2 "$BATCH2")"
+  "$(tr -d '\n' <"$DATA/error-batch-too-large.json")" "$(rpc "$P2" "$BATCH2")"
 check "batch 1: a batch of 1 is served" '[{"jsonrpc":"2.0","id":1,"result":"Live"}]' \
-  "$(rpc $P2 '[{"id":1,"jsonrpc":"2.0","method":"system_chainType","params":[]}]')"
+  "$(rpc "$P2" '[{"id":1,"jsonrpc":"2.0","method":"system_chainType","params":[]}]')"
 check "bad batch value is 400" 400 "$(ctl_status nodes/polkadot-2 '{"batch":"no"}')"
 steer polkadot-2 '{"batch":true}' >/dev/null
-check "batch true: served again" 2 "$(jfield "$(rpc $P2 "$BATCH2")" 'j.length')"
+check "batch true: served again" 2 "$(jfield "$(rpc "$P2" "$BATCH2")" 'j.length')"
 
 # --- connection limit (jsonrpsee ConnectionGuard, HTTP 429) ----------------------------------------
 check "max_connections defaults to polkadot-sdk's 100" '100 0' \

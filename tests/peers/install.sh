@@ -84,6 +84,7 @@ if ! (cd "$dir" && npm install --no-audit --no-fund --ignore-scripts --engine-st
 fi
 
 # Check that every pinned package resolves at its exact version.
+# shellcheck disable=SC2016 # ${n} and friends are JavaScript's, not the shell's
 (cd "$dir" && node -e '
 const deps = require("./package.json").dependencies;
 const bad = [];
