@@ -88,9 +88,9 @@ HARNESS_OBJ := $(HARNESS_SRC:%.c=$(BUILD)/%.o)
 INTEG_SRC  := $(wildcard tests/integration/test_*.c)
 INTEG_BINS := $(INTEG_SRC:tests/integration/%.c=$(BUILD)/tests/integration/%)
 # The suites run against Debian's haproxy (2.6) first, then every suite that
-# starts haproxy again against 3.4, built by `make deps` (tests/peers/).
+# starts haproxy again against 3.4, built by `make deps-test` (tests/peers/).
 HAPROXY_34 := $(PF_CACHE)/haproxy-3.4.0/haproxy
-# promtool, extracted from Debian's prometheus package by make deps (tools/deps.sh).
+# promtool, extracted from Debian's prometheus package by make deps-test (tools/deps.sh).
 PROMTOOL   ?= $(PF_CACHE)/prometheus/promtool
 # test_spoa_agent and test_spoa_attack start no HAProxy; test_ctl_admin tests the controller's
 # own HTTP server; test_db_migrate, test_report and test_usage only the controller and PostgreSQL;
@@ -122,7 +122,7 @@ REPLAY_BINS := $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz/replay_%)
 
 BENCH_SRC  := $(wildcard tests/bench/*.c)
 
-.PHONY: all test unit integration capture-haproxy-logs nodesim-selftest monitoring fuzz-replay asan asan-short fuzz fuzz-smoke bench demo deps \
+.PHONY: all test unit integration capture-haproxy-logs nodesim-selftest monitoring fuzz-replay asan asan-short fuzz fuzz-smoke bench demo deps deps-test \
 	install clean \
 	format format-check lint shellcheck check-docs
 
@@ -191,7 +191,7 @@ ifeq ($(CI),true)
 CI_CHECKS := format-check lint check-docs
 endif
 
-test: deps all $(CI_CHECKS) unit fuzz-replay nodesim-selftest monitoring integration asan-short fuzz-smoke
+test: deps-test all $(CI_CHECKS) unit fuzz-replay nodesim-selftest monitoring integration asan-short fuzz-smoke
 	@echo "make test: all suites passed"
 
 unit: $(UNIT_BINS)
@@ -218,7 +218,7 @@ fuzz-replay: $(REPLAY_BINS)
 integration: all $(INTEG_BINS) $(HAP34_BINS)
 	$(Q)PF_BUILD=$(BUILD) PF_CACHE=$(PF_CACHE) tests/run-suites.sh 120 $(INTEG_BINS)
 ifneq ($(strip $(HAP34_BINS)),)
-	$(Q)test -x $(HAPROXY_34) || { echo "integration: no $(HAPROXY_34); run make deps"; exit 1; }
+	$(Q)test -x $(HAPROXY_34) || { echo "integration: no $(HAPROXY_34); run make deps-test"; exit 1; }
 	$(Q)PF_HAPROXY=$(HAPROXY_34) PF_BUILD=$(BUILD) PF_CACHE=$(PF_CACHE) \
 		tests/run-suites.sh 120 $(HAP34_BINS)
 endif
@@ -226,7 +226,7 @@ endif
 # Re-captures tests/data/haproxy-logs/: the syslog datagrams HAProxy 2.6 and 3.4 send for a
 # fixed set of requests, RFC 3164 and 5424 (tests/data/haproxy-logs/README.md).
 capture-haproxy-logs: all $(BUILD)/tests/integration/test_haproxy_logs
-	$(Q)test -x $(HAPROXY_34) || { echo "capture-haproxy-logs: no $(HAPROXY_34); run make deps"; exit 1; }
+	$(Q)test -x $(HAPROXY_34) || { echo "capture-haproxy-logs: no $(HAPROXY_34); run make deps-test"; exit 1; }
 	$(Q)for hap in /usr/sbin/haproxy $(HAPROXY_34); do \
 		PF_HAPROXY=$$hap PF_CAPTURE_DIR=$(CURDIR)/tests/data/haproxy-logs PF_BUILD=$(BUILD) \
 		PF_CACHE=$(PF_CACHE) tests/run-suites.sh 120 $(BUILD)/tests/integration/test_haproxy_logs \
@@ -280,8 +280,13 @@ bench: all $(DBW_DRIVE)
 demo: deps all
 	$(Q)PF_BUILD=$(BUILD) PF_CACHE=$(PF_CACHE) tests/demo.sh
 
+# What make and make demo need (Node.js 18.14 or newer will do); deps-test adds the test and
+# bench toolchain, the npm test peers (Node.js 20) and HAProxy 3.4 (tools/deps.sh).
 deps:
-	$(Q)PF_CACHE=$(PF_CACHE) tools/deps.sh
+	$(Q)PF_CACHE=$(PF_CACHE) tools/deps.sh demo
+
+deps-test:
+	$(Q)PF_CACHE=$(PF_CACHE) tools/deps.sh test
 
 install:
 	@test -x $(SPOA_BIN) || { echo "install: build first (make all)"; exit 1; }

@@ -56,7 +56,7 @@ if ! sed -n '/^<!-- sample-report: /,/^<!-- \/sample-report -->/p' README.md | s
 fi
 
 # Every public Makefile target appears in README.md.
-for t in test demo deps unit integration asan fuzz bench lint shellcheck format install clean check-docs; do
+for t in test demo deps deps-test unit integration asan fuzz bench lint shellcheck format install clean check-docs; do
 	if ! grep -q "make $t" README.md; then
 		echo "check-docs: README.md does not mention make $t"
 		missing=1
