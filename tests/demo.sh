@@ -35,9 +35,44 @@ done
 dir=$(mktemp -d "${TMPDIR:-/tmp}/polkfura-demo-XXXXXX")
 chmod 755 "$dir"
 pids=()
+declare -A names=() # pid -> what it is, for the crash report
 ctl_pid=
 pg_pid=
+keep= # set when something failed: cleanup leaves the logs in $dir
+crashed=()
 started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+
+# track NAME: the last background process ($!) is one of the demo's, called NAME.
+track() {
+	pids+=("$!")
+	names[$!]=$1
+}
+
+# reaped PID STATUS: PID has exited with STATUS. An exit 0 or our own SIGTERM (cleanup) or
+# SIGINT is clean; anything else is a crash.
+reaped() {
+	local what=${names[$1]:-process $1} st=$2
+	((st == 0 || st == 130 || st == 143)) && return 0
+	if ((st > 128)); then
+		crashed+=("$what (pid $1) was killed by SIG$(kill -l $((st - 128)) 2>/dev/null || echo $((st - 128)))")
+	else
+		crashed+=("$what (pid $1) exited with status $st")
+	fi
+	keep=1
+}
+
+# stop PID: SIGTERM, then wait and judge its exit (not the one the last wait -n reaped).
+gone=
+# shellcheck disable=SC2317 # called from cleanup, which runs from a trap shellcheck 0.9 does not follow
+stop() {
+	local st=0
+	[[ $1 == "${gone:-}" ]] && return 0
+	kill "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || st=$?
+	reaped "$1" "$st"
+}
+
+# shellcheck disable=SC2317 # it runs from the EXIT/INT/TERM traps, which shellcheck 0.9 does not follow
 cleanup() {
 	trap - EXIT INT TERM
 	echo
@@ -45,8 +80,7 @@ cleanup() {
 	# The controller first (its last heartbeat ends the watched time), then the report of
 	# the demo's run from PostgreSQL, then the rest.
 	if [[ -n $ctl_pid ]]; then
-		kill "$ctl_pid" 2>/dev/null || true
-		wait "$ctl_pid" 2>/dev/null || true
+		stop "$ctl_pid"
 	fi
 	if [[ -n $pg_pid && -f $dir/ctl.json ]]; then
 		echo "demo: the uptime report of this run (polkfura-ctl report --from $started):"
@@ -57,9 +91,15 @@ cleanup() {
 		echo
 		"$BUILD/polkfura-ctl" usage --config "$dir/ctl.json" --since "$started" || true
 	fi
-	for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	rm -rf "$dir"
+	for pid in "${pids[@]}"; do
+		[[ $pid == "$ctl_pid" ]] || stop "$pid"
+	done
+	if [[ -z $keep ]]; then
+		rm -rf "$dir"
+		return
+	fi
+	for line in "${crashed[@]}"; do echo "demo: $line" >&2; done
+	echo "demo: the logs stay in $dir (*.log; remove the directory when done)" >&2
 }
 trap cleanup EXIT
 trap 'cleanup; exit 0' INT TERM
@@ -70,11 +110,17 @@ wait_for() { # wait_for SECONDS DESCRIPTION COMMAND...
 	until "$@" >/dev/null 2>&1; do
 		if ((SECONDS >= end)); then
 			echo "demo: $what did not come up; logs in $dir" >&2
+			keep=1
 			exit 1
 		fi
 		sleep 0.1
 	done
 }
+
+# Every background process in a process group of its own: Ctrl-C (SIGINT to the terminal's
+# foreground group) reaches this script only, and cleanup stops the rest in order, so an
+# exit it did not ask for is a crash, not a race with Ctrl-C.
+set -m
 
 # TLS: a demo CA and a certificate for the chain hosts.
 (
@@ -103,12 +149,12 @@ wait_for() { # wait_for SECONDS DESCRIPTION COMMAND...
 } >"$dir/nodes.json"
 NODE_PATH="$PF_CACHE/npm/node_modules" node tests/harness/nodesim.js --config "$dir/nodes.json" \
 	>"$dir/nodesim.log" 2>&1 &
-pids+=($!)
+track "the node simulator"
 wait_for 20 "node simulator" grep -q READY "$dir/nodesim.log"
 
 "$BUILD/polkfura-spoa" --listen "127.0.0.1:$AGENT_PORT" --methods haproxy/methods.tsv \
 	--metrics "127.0.0.1:$METRICS_PORT" --threads 2 >"$dir/agent.log" 2>&1 &
-pids+=($!)
+track polkfura-spoa
 wait_for 10 "polkfura-spoa" grep -q "ready:" "$dir/agent.log"
 
 # The shipped backends.cfg and chains.map as production runs them: server-template
@@ -123,15 +169,23 @@ else
 fi
 env "${priv[@]}" PF_CHAINS_MAP="$PWD/haproxy/chains.map" \
 	PF_LOG_TARGET="127.0.0.1:$LOG_PORT" PF_LOG_FORMAT=rfc3164 PF_ADMIN_SOCKET="$dir/admin.sock" \
-	PF_HTTP_BIND="127.0.0.1:$HTTP_PORT" PF_HTTPS_BIND="127.0.0.1:$HTTPS_PORT" \
+	PF_HTTP_BIND="127.0.0.1:$HTTP_PORT" PF_HTTPS_BIND="127.0.0.1:$HTTPS_PORT" PF_HTTPS_PORT="$HTTPS_PORT" \
 	PF_PROM_BIND="127.0.0.1:$PROM_PORT" \
 	PF_CERT_DIR="$dir/certs" PF_SPOE_CONF="$PWD/haproxy/spoe-polkfura.conf" \
 	PF_UNSAFE_METHODS="$PWD/haproxy/unsafe-methods.txt" \
 	PF_AGENT_ADDR="127.0.0.1:$AGENT_PORT" PF_SERVER_STATE_FILE="$dir/haproxy-server-state" \
 	haproxy -db -f haproxy/haproxy.cfg -f haproxy/backends.cfg >"$dir/haproxy.log" 2>&1 &
-pids+=($!)
+track haproxy
 # Answering at all is enough here: /health says "down" until the controller fills a slot.
 wait_for 10 "haproxy" curl -s -o /dev/null --cacert "$dir/ca.pem" "https://polkadot.localhost:$HTTPS_PORT/health"
+# Plain HTTP sends clients to the demo's HTTPS port (PF_HTTPS_PORT), not to the plain one.
+loc=$(curl -s -o /dev/null -w '%{redirect_url}' "http://polkadot.localhost:$HTTP_PORT/?demo")
+if [[ $loc != "https://polkadot.localhost:$HTTPS_PORT/?demo" ]]; then
+	echo "demo: http://polkadot.localhost:$HTTP_PORT/?demo redirects to '$loc'," \
+		"not https://polkadot.localhost:$HTTPS_PORT/?demo" >&2
+	keep=1
+	exit 1
+fi
 
 nodes() { # nodes CHAIN FIRST_PORT
 	for i in 0 1 2; do
@@ -151,12 +205,11 @@ if [[ $(id -u) == 0 ]]; then
 	as_pg=(setpriv --reuid=postgres --regid=postgres --init-groups --)
 fi
 "${as_pg[@]}" "$pg_bin/initdb" -D "$dir/pg/data" -U postgres --auth=trust >"$dir/initdb.log" 2>&1
-# In its own session: Ctrl-C (SIGINT to the whole foreground group) must not stop it before
-# the report at the end has read it; cleanup stops it.
-setsid "${as_pg[@]}" "$pg_bin/postgres" -D "$dir/pg/data" -k "$dir/pg" -p "$PG_PORT" \
+# Ctrl-C does not reach it (set -m above): the report at the end reads it, then cleanup stops it.
+"${as_pg[@]}" "$pg_bin/postgres" -D "$dir/pg/data" -k "$dir/pg" -p "$PG_PORT" \
 	-c listen_addresses= >"$dir/postgres.log" 2>&1 &
 pg_pid=$!
-pids+=("$pg_pid")
+track postgres
 wait_for 20 "postgres" "$pg_bin/pg_isready" -q -h "$dir/pg" -p "$PG_PORT"
 mkdir -m 700 "$dir/spool"
 
@@ -183,7 +236,7 @@ JSON
 	{ cat "$dir/migrate.log" >&2; exit 1; }
 "$BUILD/polkfura-ctl" run --config "$dir/ctl.json" >"$dir/ctl.log" 2>&1 &
 ctl_pid=$!
-pids+=("$ctl_pid")
+track polkfura-ctl
 wait_for 10 "polkfura-ctl" curl -sf "http://127.0.0.1:$CTL_PORT/healthz"
 wait_for 10 "template slots filled" curl -sf --cacert "$dir/ca.pem" "https://polkadot.localhost:$HTTPS_PORT/health"
 
@@ -207,7 +260,7 @@ traffic() {
 	done
 }
 traffic &
-pids+=($!)
+track "the background calls"
 
 cat <<TXT
 
@@ -226,6 +279,10 @@ polkfura demo is running (logs in $dir):
 Try:
   curl --cacert $dir/ca.pem -H 'Content-Type: application/json' -d '{"id":1,"jsonrpc":"2.0","method":"chain_getHeader","params":[]}' -i https://polkadot.localhost:$HTTPS_PORT/
   curl --cacert $dir/ca.pem -H 'Content-Type: application/json' -d '{"id":2,"jsonrpc":"2.0","method":"author_insertKey","params":[]}' https://polkadot.localhost:$HTTPS_PORT/
+  curl -i http://polkadot.localhost:$HTTP_PORT/      (plain HTTP: 308 to https://polkadot.localhost:$HTTPS_PORT/)
+
+WebSocket (WSS): new heads as they come, with the npm package ws (Ctrl-C to end):
+  NODE_PATH=$PF_CACHE/npm/node_modules NODE_EXTRA_CA_CERTS=$dir/ca.pem node -r $PWD/tests/harness/resolve-localhost.js -e 'const w = new (require("ws"))(process.argv[1]); w.on("open", () => w.send(JSON.stringify({id: 1, jsonrpc: "2.0", method: "chain_subscribeNewHead", params: []}))); w.on("message", (m) => console.log(String(m)))' wss://polkadot.localhost:$HTTPS_PORT/
 
 Per-method statistics from HAProxy's access log (a trickle of calls runs in the background):
   curl -s http://127.0.0.1:$CTL_PORT/metrics | grep '^polkfura_rpc_requests_total'
@@ -236,6 +293,7 @@ Watch a node drain: stop polkadot-2's progress, then look at the controller:
   curl -d '{"stall":true}' http://127.0.0.1:$SIM_CONTROL/nodes/polkadot-2
   $BUILD/polkfura-ctl status --config $dir/ctl.json      (within ~20 s: polkadot-2 drain, lag 13 s > 12 s)
   tail -f $dir/ctl.log
+  curl -X POST http://127.0.0.1:$SIM_CONTROL/nodes/polkadot-2/reset   (undo: back at the others' height, ready again after 2 good rounds)
 
 Drain a node by hand (admin token in $dir/admin-token, read through the config):
   $BUILD/polkfura-ctl drain kusama-1 --reason "disk swap" --config $dir/ctl.json
@@ -247,5 +305,9 @@ Record a note, and read the report so far:
 
 Ctrl-C stops everything and prints the uptime report and the calls by method of the run.
 TXT
-wait -n "${pids[@]}" || true
-echo "demo: a process exited; see the logs in $dir" >&2
+st=0
+wait -n -p gone "${pids[@]}" || st=$?
+reaped "$gone" "$st"
+keep=1
+echo "demo: ${names[$gone]} (pid $gone) exited on its own, status $st; stopping the rest" >&2
+exit 1

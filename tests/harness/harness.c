@@ -720,6 +720,8 @@ static bool haproxy_start(struct h_haproxy *h, const char *backends_cfg, int age
 	SETENV("PF_ADMIN_SOCKET=%s", h->admin_sock);
 	SETENV("PF_HTTP_BIND=127.0.0.1:%d", h->http_port);
 	SETENV("PF_HTTPS_BIND=127.0.0.1:%d", h->https_port);
+	/* Where port 80's redirect points (haproxy.cfg; the production default is 443). */
+	SETENV("PF_HTTPS_PORT=%d", h->https_port);
 	SETENV("PF_PROM_BIND=127.0.0.1:%d", h->prom_port);
 	SETENV("PF_CERT_DIR=%s", h_cert_dir());
 	SETENV("PF_SPOE_CONF=%s/haproxy/spoe-polkfura.conf", cwd);

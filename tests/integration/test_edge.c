@@ -218,12 +218,21 @@ START_TEST(test_cors_health_redirect_h2)
 	ck_assert_int_eq(h_http(&req, &r), 200);
 	h_resp_free(&r);
 
-	/* Port 80 redirects with 308 (keeps POST a POST). */
-	snprintf(url, sizeof(url), "http://polkadot.localhost:%d/", stack.haproxy.http_port);
+	/*
+	 * Port 80 redirects with 308 (keeps POST a POST) to the HTTPS port the
+	 * harness gives as PF_HTTPS_PORT, never to the plain port the client used.
+	 */
+	snprintf(url, sizeof(url), "http://polkadot.localhost:%d/a/b?c=1&d", stack.haproxy.http_port);
 	req.resolve_port = stack.haproxy.http_port;
 	req.body = "{}";
 	ck_assert_int_eq(h_http(&req, &r), 308);
-	ck_assert_ptr_nonnull(strstr(hdr(&r, "Location"), "https://polkadot.localhost"));
+	{
+		char want[128];
+
+		snprintf(want, sizeof(want), "https://polkadot.localhost:%d/a/b?c=1&d",
+		         stack.haproxy.https_port);
+		ck_assert_str_eq(hdr(&r, "Location"), want);
+	}
 	h_resp_free(&r);
 
 	/* Unknown host. */

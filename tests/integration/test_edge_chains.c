@@ -432,7 +432,10 @@ START_TEST(test_health_without_rules_is_down)
 }
 END_TEST
 
-/* /health is answered on port 80 too (monitors that do not speak TLS); the rest redirects. */
+/*
+ * /health is answered on port 80 too (monitors that do not speak TLS); the rest redirects, with
+ * the production default PF_HTTPS_PORT 443: no port in the Location, the plain one dropped.
+ */
 START_TEST(test_health_on_port_80)
 {
 	static const char *const names[] = {"polkadot"};
@@ -440,14 +443,20 @@ START_TEST(test_health_on_port_80)
 	struct h_resp r;
 	struct h_req req = {.url = url};
 
-	start_site(1, names, 1, NULL);
+	start_site(1, names, 1, "PF_HTTPS_PORT=443");
 	req.resolve_port = hap.http_port;
 	snprintf(url, sizeof(url), "http://polkadot.localhost:%d/health", hap.http_port);
 	ck_assert_int_eq(h_http(&req, &r), 200);
 	ck_assert_ptr_nonnull(strstr(r.body, "\"status\":\"ok\""));
 	h_resp_free(&r);
-	snprintf(url, sizeof(url), "http://polkadot.localhost:%d/", hap.http_port);
+	snprintf(url, sizeof(url), "http://polkadot.localhost:%d/?x=1", hap.http_port);
 	ck_assert_int_eq(h_http(&req, &r), 308);
+	{
+		char loc[256] = "";
+
+		ck_assert(h_resp_header(&r, "Location", loc, sizeof(loc)));
+		ck_assert_str_eq(loc, "https://polkadot.localhost/?x=1");
+	}
 	h_resp_free(&r);
 }
 END_TEST
