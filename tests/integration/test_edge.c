@@ -222,7 +222,8 @@ START_TEST(test_cors_health_redirect_h2)
 	 * Port 80 redirects with 308 (keeps POST a POST) to the HTTPS port the
 	 * harness gives as PF_HTTPS_PORT, never to the plain port the client used.
 	 */
-	snprintf(url, sizeof(url), "http://polkadot.localhost:%d/a/b?c=1&d", stack.haproxy.http_port);
+	snprintf(url, sizeof(url), "http://polkadot.localhost:%d/a/b?c=1&d",
+	         stack.haproxy.http_port);
 	req.resolve_port = stack.haproxy.http_port;
 	req.body = "{}";
 	ck_assert_int_eq(h_http(&req, &r), 308);
