@@ -13,7 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 PROMTOOL=${PROMTOOL:-promtool}
-command -v "$PROMTOOL" >/dev/null || { echo "monitoring: no promtool ($PROMTOOL); run make deps"; exit 1; }
+command -v "$PROMTOOL" >/dev/null || { echo "monitoring: no promtool ($PROMTOOL); run make deps-test"; exit 1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 

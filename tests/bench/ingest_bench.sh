@@ -53,7 +53,7 @@ mkdir -p build
 exec > >(tee "$RESULTS") 2>&1
 
 make --no-print-directory -s "$BUILD/polkfura-ctl" "$BUILD/tests/bench/logsend" || die "build failed"
-command -v jq >/dev/null || die "jq is needed (make deps)"
+command -v jq >/dev/null || die "jq is needed (make deps-test)"
 CLK_TCK=$(getconf CLK_TCK)
 
 # Three simulated nodes for the controller to poll.

@@ -50,7 +50,7 @@ die() {
 	exit 1
 }
 
-command -v wrk >/dev/null || die "wrk not found (make deps)"
+command -v wrk >/dev/null || die "wrk not found (make deps-test)"
 [[ -x $BUILD/polkfura-spoa ]] || die "$BUILD/polkfura-spoa not built"
 echo "== rules_bench $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(nproc) CPUs ($(uname -m))," \
 	"load average $(cut -d' ' -f1-3 /proc/loadavg), $(haproxy -v | head -1 | cut -d' ' -f1-3)"

@@ -513,7 +513,7 @@ if ((HAVE_JQ)); then
 	echo "misread (class differs): agent ${MISREAD[agent]}, json_query ${MISREAD[json_query]}," \
 		"lua/cjson ${MISREAD[lua]} of ${#CASES[@]}"
 else
-	echo "(jq missing: correctness table skipped; make deps installs jq)"
+	echo "(jq missing: correctness table skipped; make deps-test installs jq)"
 fi
 echo
 echo "results written to $RESULTS"
