@@ -24,6 +24,8 @@ PKGS=(
 	wrk lua-cjson jq
 	# test_status_page renders the status page in a headless browser
 	chromium
+	# make packer-check: packer validate (1.6.6, amazon-ebs built in), shellcheck, systemd-analyze
+	packer shellcheck systemd
 )
 
 missing=()

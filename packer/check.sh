@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# `make packer-check`: everything about packer/ that can be checked offline,
+# in a few seconds, without AWS credentials (packer validate needs none: the
+# amazon-ebs builder only reaches AWS during a build). Exits 1 at the first
+# failing step, with what failed.
+#
+#   1. packer fmt -check on both templates
+#   2. packer validate: the edge with HAProxy 2.6 and 3.4, the node for
+#      polkadot and kusama; and refused: an HAProxy or a chain not offered
+#   3. the node's AMI name takes the release from polkadot-release.env, and no
+#      other file under packer/ holds a sha256
+#   4. shellcheck on every script under packer/
+#   5. systemd-analyze verify on the node's unit
+#   6. the node's RPC limits against the edge's (check-node-limits.sh)
+#   7. the edge's wiring (edge/scripts/40-wiring.sh) run twice on a copy of
+#      the site files `make install` writes: the second run changes nothing
+#   8. haproxy -c on the config as the edge image lays it out (the shipped
+#      haproxy.cfg and backends.cfg, the site env file after the wiring), with
+#      Debian's 2.6 and with the 3.4 of `make deps` when it is there
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(dirname "$here")
+PF_CACHE=${PF_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/polkfura}
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/packer-check.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+step() { printf 'packer-check: %s\n' "$*"; }
+fail() {
+	printf 'packer-check: FAILED: %s\n' "$*" >&2
+	exit 1
+}
+for t in packer shellcheck haproxy systemd-analyze openssl; do
+	command -v "$t" >/dev/null || fail "$t not found (make deps installs it)"
+done
+
+# packer with an empty environment: no AWS_* variable, no ~/.aws, no plugin
+# directory of the user's; HOME is a scratch directory.
+pk() { env -i PATH="$PATH" HOME="$tmp" packer "$@"; }
+
+step "1 fmt"
+for d in edge node; do
+	out=$(pk fmt -check "$here/$d" 2>&1) || fail "packer fmt -check packer/$d: ${out:-not formatted} (run: packer fmt packer/$d)"
+done
+
+step "2 validate"
+# The file provisioner wants the tarball to exist; validate only looks at it.
+: >"$tmp/polkfura-src.tar.gz"
+for h in 2.6 3.4; do
+	out=$(pk validate -var "haproxy_version=$h" -var "source_tarball=$tmp/polkfura-src.tar.gz" \
+		"$here/edge" 2>&1) || fail "packer validate edge haproxy_version=$h: $out"
+done
+for c in polkadot kusama; do
+	out=$(pk validate -var "chain=$c" "$here/node" 2>&1) || fail "packer validate node chain=$c: $out"
+done
+# The variables' rules: what make test does not run is not offered.
+pk validate -var haproxy_version=2.8 -var "source_tarball=$tmp/polkfura-src.tar.gz" \
+	"$here/edge" >/dev/null 2>&1 && fail "packer validate edge accepted haproxy_version=2.8"
+pk validate -var chain=westend "$here/node" >/dev/null 2>&1 &&
+	fail "packer validate node accepted chain=westend"
+pk validate -var chain=polkadot -var state_pruning=everything "$here/node" >/dev/null 2>&1 &&
+	fail "packer validate node accepted state_pruning=everything"
+
+step "3 the release, pinned in one place"
+rel=$here/node/polkadot-release.env
+release=$(sed -n 's/^POLKADOT_RELEASE=\(polkadot-stable[0-9]\{4\}\(-[0-9]\{1,\}\)\{0,1\}\)$/\1/p' "$rel")
+[ -n "$release" ] || fail "$rel: no POLKADOT_RELEASE=polkadot-stableYYMM[-N]"
+grep -Eq '^POLKADOT_VERSION=[0-9]+\.[0-9]+\.[0-9]+$' "$rel" || fail "$rel: no POLKADOT_VERSION=X.Y.Z"
+for v in POLKADOT_SHA256 POLKADOT_PREPARE_WORKER_SHA256 POLKADOT_EXECUTE_WORKER_SHA256; do
+	[ "$(grep -Ec "^$v=[0-9a-f]{64}$" "$rel")" = 1 ] || fail "$rel: $v is not one sha256"
+done
+got=$(echo 'local.release' | pk console -var chain=polkadot "$here/node" 2>&1) || fail "packer console: $got"
+[ "$got" = "$release" ] || fail "node.pkr.hcl reads the release as '$got', $rel says '$release'"
+others=$(grep -rlE '(^|[^0-9a-f])[0-9a-f]{64}([^0-9a-f]|$)' "$here" | grep -v "^$rel$" || true)
+[ -z "$others" ] || fail "a sha256 outside polkadot-release.env: $others"
+
+step "4 shellcheck"
+mapfile -t scripts < <(find "$here" -name '*.sh' | sort)
+shellcheck -x -P SCRIPTDIR "${scripts[@]}" || fail "shellcheck (above)"
+
+step "5 systemd-analyze verify"
+# verify wants ExecStart's binary to exist: the unit is checked as written,
+# with only that path pointed at a stub.
+printf '#!/bin/sh\n' >"$tmp/polkadot"
+chmod +x "$tmp/polkadot"
+sed "s|/usr/bin/polkadot|$tmp/polkadot|" "$here/node/files/polkadot.service" >"$tmp/polkadot.service"
+out=$(systemd-analyze verify "$tmp/polkadot.service" 2>&1) || fail "systemd-analyze verify polkadot.service: $out"
+# It exits 0 on an unknown key or a bad value, but says so.
+[ -z "$out" ] || fail "systemd-analyze verify polkadot.service: $out"
+
+step "6 node limits against the edge's"
+PF_REPO=$repo "$here/check-node-limits.sh" >"$tmp/limits.txt" || {
+	cat "$tmp/limits.txt"
+	fail "check-node-limits.sh"
+}
+
+step "7 the edge's wiring, twice"
+# The site files as make install writes them (dist/, when it is there).
+root=$tmp/root
+mkdir -p "$root/etc/polkfura"
+if [ -f "$repo/dist/etc/haproxy.env.in" ]; then
+	sed "s|@SYSCONFDIR@|/etc|g" "$repo/dist/etc/haproxy.env.in" >"$root/etc/polkfura/haproxy.env"
+	cp "$repo/dist/etc/spoa.env" "$root/etc/polkfura/spoa.env"
+else
+	echo 'PF_LOG_TARGET=/dev/log' >"$root/etc/polkfura/haproxy.env"
+	echo 'POLKFURA_SPOA_OPTS=--threads 2' >"$root/etc/polkfura/spoa.env"
+fi
+PF_ROOT=$root "$here/edge/scripts/40-wiring.sh" >/dev/null || fail "40-wiring.sh"
+cp -a "$root" "$tmp/root.1"
+out=$(PF_ROOT=$root "$here/edge/scripts/40-wiring.sh") || fail "40-wiring.sh, second run"
+[ -z "$out" ] || fail "40-wiring.sh, second run changed: $out"
+diff -r "$tmp/root.1" "$root" >/dev/null || fail "40-wiring.sh, second run changed the files"
+env_file=$root/etc/polkfura/haproxy.env
+grep -qx 'PF_LOG_TARGET=127.0.0.1:5514' "$env_file" || fail "haproxy.env: HAProxy does not log to the controller"
+grep -q '"log_listen": "udp:127.0.0.1:5514"' "$root/etc/polkfura/ctl-wiring.json" ||
+	fail "ctl-wiring.json: the controller does not listen where HAProxy logs"
+grep -q '^POLKFURA_SPOA_OPTS=.*--metrics 0.0.0.0:9464' "$root/etc/polkfura/spoa.env" ||
+	fail "spoa.env: no --metrics"
+
+step "8 haproxy -c"
+# What the image has at /etc/haproxy: the repository's files (make install
+# copies them unchanged) and a certificate; the env file as the wiring left it.
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=packer-check \
+	-keyout "$tmp/site.key" -out "$tmp/site.crt" >/dev/null 2>&1 || fail "openssl req"
+mkdir -p "$tmp/certs"
+cat "$tmp/site.crt" "$tmp/site.key" >"$tmp/certs/site.pem"
+# The paths this machine has in place of the image's, and the admin socket's
+# group when this machine has no polkfura group (the image's units make it).
+admin_group=polkfura
+getent group polkfura >/dev/null || admin_group=$(id -gn)
+# The env file's NAME=value lines (systemd's syntax: no quotes, no spaces here).
+mapfile -t pf_env < <(grep -E '^PF_[A-Z_]+=' "$env_file")
+haps=(/usr/sbin/haproxy)
+[ -x "$PF_CACHE/haproxy-3.4.0/haproxy" ] && haps+=("$PF_CACHE/haproxy-3.4.0/haproxy")
+for hap in "${haps[@]}"; do
+	out=$(env -i PATH="$PATH" "${pf_env[@]}" \
+		PF_SPOE_CONF="$repo/haproxy/spoe-polkfura.conf" PF_CHAINS_MAP="$repo/haproxy/chains.map" \
+		PF_UNSAFE_METHODS="$repo/haproxy/unsafe-methods.txt" PF_CERT_DIR="$tmp/certs" \
+		PF_SERVER_STATE_FILE="$tmp/server-state" PF_ADMIN_SOCKET="$tmp/admin.sock" \
+		PF_ADMIN_GROUP="$admin_group" \
+		"$hap" -c -V -f "$repo/haproxy/haproxy.cfg" -f "$repo/haproxy/backends.cfg" 2>&1) ||
+		fail "$hap -c: $out"
+	printf '%s\n' "$out" | grep -q 'Configuration file is valid' || fail "$hap -c: $out"
+done
+
+step "ok ($(tr -d '\n' <<<"${haps[*]}" | wc -w) HAProxy versions, release $release)"
