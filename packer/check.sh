@@ -111,6 +111,18 @@ out=$(PF_ROOT=$root "$here/edge/scripts/40-wiring.sh") || fail "40-wiring.sh, se
 [ -z "$out" ] || fail "40-wiring.sh, second run changed: $out"
 diff -r "$tmp/root.1" "$root" >/dev/null || fail "40-wiring.sh, second run changed the files"
 env_file=$root/etc/polkfura/haproxy.env
+# lib.sh's writers: the second write of the same text and mode says nothing.
+out=$(
+	# shellcheck source=lib.sh
+	. "$here/lib.sh"
+	echo a | write_file "$tmp/lib/f" 0640
+	echo a | write_file "$tmp/lib/f" 0640
+	install_file "$tmp/lib/f" "$tmp/lib/g" 0600
+	install_file "$tmp/lib/f" "$tmp/lib/g" 0600
+)
+[ "$out" = "changed $tmp/lib/f
+changed $tmp/lib/g" ] || fail "lib.sh: writing twice: $out"
+[ "$(stat -c %a "$tmp/lib/f")" = 640 ] || fail "lib.sh: write_file mode"
 grep -qx 'PF_LOG_TARGET=127.0.0.1:5514' "$env_file" || fail "haproxy.env: HAProxy does not log to the controller"
 grep -q '"log_listen": "udp:127.0.0.1:5514"' "$root/etc/polkfura/ctl-wiring.json" ||
 	fail "ctl-wiring.json: the controller does not listen where HAProxy logs"

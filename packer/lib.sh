@@ -22,11 +22,11 @@ install_file() {
 
 # write_file DEST MODE: install_file with the text read from stdin.
 write_file() {
-	local dest=$1 mode=$2 tmp
-	tmp=$(mktemp)
-	cat >"$tmp"
-	install_file "$tmp" "$dest" "$mode"
-	rm -f "$tmp"
+	local dest=$1 mode=$2 scratch
+	scratch=$(mktemp)
+	cat >"$scratch"
+	install_file "$scratch" "$dest" "$mode"
+	rm -f "$scratch"
 }
 
 # apt_install PKG...: installs the packages that are not installed yet;
