@@ -123,7 +123,7 @@ REPLAY_BINS := $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz/replay_%)
 BENCH_SRC  := $(wildcard tests/bench/*.c)
 
 .PHONY: all test unit integration capture-haproxy-logs nodesim-selftest monitoring fuzz-replay asan asan-short fuzz fuzz-smoke bench demo deps \
-	install clean packer-check packer-src \
+	install clean \
 	format format-check lint check-docs
 
 all: $(BINS)
@@ -191,7 +191,7 @@ ifeq ($(CI),true)
 CI_CHECKS := format-check lint check-docs
 endif
 
-test: deps all $(CI_CHECKS) unit fuzz-replay nodesim-selftest monitoring packer-check integration asan-short fuzz-smoke
+test: deps all $(CI_CHECKS) unit fuzz-replay nodesim-selftest monitoring integration asan-short fuzz-smoke
 	@echo "make test: all suites passed"
 
 unit: $(UNIT_BINS)
@@ -213,7 +213,10 @@ monitoring:
 
 # packer/: both templates validated offline, the scripts shellchecked, the node's unit and its
 # RPC limits against the edge's, the edge's wiring and haproxy -c (packer/check.sh, a few seconds).
-packer-check:
+# Part of make test (its own rule line, so it merges apart from the test rule); deps brings packer.
+.PHONY: packer-check packer-src
+test: packer-check
+packer-check: deps
 	$(Q)PF_CACHE=$(PF_CACHE) packer/check.sh
 
 # The source the edge image builds (packer/README.md): the committed tree, HEAD.
