@@ -213,10 +213,11 @@ monitoring:
 
 # packer/: both templates validated offline, the scripts shellchecked, the node's unit and its
 # RPC limits against the edge's, the edge's wiring and haproxy -c (packer/check.sh, a few seconds).
-# Part of make test (its own rule line, so it merges apart from the test rule); deps brings packer.
+# Part of make test (its own rule line, so it merges apart from the test rule); deps brings packer,
+# all the binaries its make install DESTDIR= needs.
 .PHONY: packer-check packer-src
 test: packer-check
-packer-check: deps
+packer-check: deps all
 	$(Q)PF_CACHE=$(PF_CACHE) packer/check.sh
 
 # The source the edge image builds (packer/README.md): the committed tree, HEAD.

@@ -12,10 +12,11 @@
 #   4. shellcheck on every script under packer/
 #   5. systemd-analyze verify on the node's unit
 #   6. the node's RPC limits against the edge's (check-node-limits.sh)
-#   7. the edge's wiring (edge/scripts/40-wiring.sh) run twice on a copy of
-#      the site files `make install` writes: the second run changes nothing
-#   8. haproxy -c on the config as the edge image lays it out (the shipped
-#      haproxy.cfg and backends.cfg, the site env file after the wiring), with
+#   7. the edge's wiring (edge/scripts/40-wiring.sh) run twice on what
+#      `make install DESTDIR=` lays out: the second run changes nothing; the
+#      same for lib.sh's file writers
+#   8. haproxy -c on the config as the edge image lays it out (the installed
+#      polkfura.cfg and backends.cfg, the site env file after the wiring), with
 #      Debian's 2.6 and with the 3.4 of `make deps` when it is there
 set -eu
 
@@ -95,22 +96,34 @@ PF_REPO=$repo "$here/check-node-limits.sh" >"$tmp/limits.txt" || {
 }
 
 step "7 the edge's wiring, twice"
-# The site files as make install writes them (dist/, when it is there).
+# The files as the image has them: `make install DESTDIR=` with the image's
+# SYSCONFDIR (PREFIX stays the build's: it only moves binaries and units,
+# and make install wants the one the binaries were built for). Before the
+# Makefile installed HAProxy's and the site's files, the repository's
+# haproxy/ stands for them.
 root=$tmp/root
-mkdir -p "$root/etc/polkfura"
 if [ -f "$repo/dist/etc/haproxy.env.in" ]; then
-	sed "s|@SYSCONFDIR@|/etc|g" "$repo/dist/etc/haproxy.env.in" >"$root/etc/polkfura/haproxy.env"
-	cp "$repo/dist/etc/spoa.env" "$root/etc/polkfura/spoa.env"
+	make -s -C "$repo" install DESTDIR="$root" SYSCONFDIR=/etc >"$tmp/install.log" 2>&1 || {
+		cat "$tmp/install.log"
+		fail "make install DESTDIR=$root (make all first)"
+	}
+	hap_cfg=$root/etc/haproxy/polkfura.cfg
+	hap_dir=$root/etc/haproxy
+	layout="make install DESTDIR="
 else
+	mkdir -p "$root/etc/polkfura"
 	echo 'PF_LOG_TARGET=/dev/log' >"$root/etc/polkfura/haproxy.env"
 	echo 'POLKFURA_SPOA_OPTS=--threads 2' >"$root/etc/polkfura/spoa.env"
+	hap_cfg=$repo/haproxy/haproxy.cfg
+	hap_dir=$repo/haproxy
+	layout="the repository's haproxy/ (no dist/ yet)"
 fi
+step "  on $layout"
 PF_ROOT=$root "$here/edge/scripts/40-wiring.sh" >/dev/null || fail "40-wiring.sh"
 cp -a "$root" "$tmp/root.1"
 out=$(PF_ROOT=$root "$here/edge/scripts/40-wiring.sh") || fail "40-wiring.sh, second run"
 [ -z "$out" ] || fail "40-wiring.sh, second run changed: $out"
 diff -r "$tmp/root.1" "$root" >/dev/null || fail "40-wiring.sh, second run changed the files"
-env_file=$root/etc/polkfura/haproxy.env
 # lib.sh's writers: the second write of the same text and mode says nothing.
 out=$(
 	# shellcheck source=lib.sh
@@ -123,6 +136,7 @@ out=$(
 [ "$out" = "changed $tmp/lib/f
 changed $tmp/lib/g" ] || fail "lib.sh: writing twice: $out"
 [ "$(stat -c %a "$tmp/lib/f")" = 640 ] || fail "lib.sh: write_file mode"
+env_file=$root/etc/polkfura/haproxy.env
 grep -qx 'PF_LOG_TARGET=127.0.0.1:5514' "$env_file" || fail "haproxy.env: HAProxy does not log to the controller"
 grep -q '"log_listen": "udp:127.0.0.1:5514"' "$root/etc/polkfura/ctl-wiring.json" ||
 	fail "ctl-wiring.json: the controller does not listen where HAProxy logs"
@@ -130,28 +144,38 @@ grep -q '^POLKFURA_SPOA_OPTS=.*--metrics 0.0.0.0:9464' "$root/etc/polkfura/spoa.
 	fail "spoa.env: no --metrics"
 
 step "8 haproxy -c"
-# What the image has at /etc/haproxy: the repository's files (make install
-# copies them unchanged) and a certificate; the env file as the wiring left it.
+# HAProxy as the image starts it: the installed config and backends.cfg, the
+# env file as the wiring left it, its /etc paths moved under the copy, and a
+# certificate in the certificate directory.
+mkdir -p "$tmp/certs"
 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=packer-check \
 	-keyout "$tmp/site.key" -out "$tmp/site.crt" >/dev/null 2>&1 || fail "openssl req"
-mkdir -p "$tmp/certs"
 cat "$tmp/site.crt" "$tmp/site.key" >"$tmp/certs/site.pem"
-# The paths this machine has in place of the image's, and the admin socket's
-# group when this machine has no polkfura group (the image's units make it).
+# First what this machine has in place of the image's (the runtime files in
+# the scratch directory; the admin socket's group when there is no polkfura
+# group here: the image's sysusers make it), and the files haproxy.cfg
+# defaults to; then the env file's NAME=value lines (systemd's syntax: no
+# quotes, no spaces here), which win, with their /etc/haproxy/ paths moved
+# into the installed copy.
 admin_group=polkfura
 getent group polkfura >/dev/null || admin_group=$(id -gn)
-# The env file's NAME=value lines (systemd's syntax: no quotes, no spaces here).
-mapfile -t pf_env < <(grep -E '^PF_[A-Z_]+=' "$env_file")
+pf_env=(PF_SPOE_CONF="$hap_dir/spoe-polkfura.conf" PF_CHAINS_MAP="$hap_dir/chains.map"
+	PF_UNSAFE_METHODS="$hap_dir/unsafe-methods.txt" PF_CERT_DIR="$tmp/certs")
+while IFS= read -r line; do
+	name=${line%%=*} value=${line#*=}
+	case "$value" in
+	/etc/haproxy/*) value=$root/etc/haproxy/${value#/etc/haproxy/} ;;
+	esac
+	pf_env+=("$name=$value")
+done < <(grep -E '^PF_[A-Z_]+=' "$env_file")
+pf_env+=(PF_SERVER_STATE_FILE="$tmp/server-state" PF_ADMIN_SOCKET="$tmp/admin.sock"
+	PF_ADMIN_GROUP="$admin_group")
+[ -d "$root/etc/haproxy/certs" ] && cp "$tmp/certs/site.pem" "$root/etc/haproxy/certs/"
 haps=(/usr/sbin/haproxy)
 [ -x "$PF_CACHE/haproxy-3.4.0/haproxy" ] && haps+=("$PF_CACHE/haproxy-3.4.0/haproxy")
 for hap in "${haps[@]}"; do
 	out=$(env -i PATH="$PATH" "${pf_env[@]}" \
-		PF_SPOE_CONF="$repo/haproxy/spoe-polkfura.conf" PF_CHAINS_MAP="$repo/haproxy/chains.map" \
-		PF_UNSAFE_METHODS="$repo/haproxy/unsafe-methods.txt" PF_CERT_DIR="$tmp/certs" \
-		PF_SERVER_STATE_FILE="$tmp/server-state" PF_ADMIN_SOCKET="$tmp/admin.sock" \
-		PF_ADMIN_GROUP="$admin_group" \
-		"$hap" -c -V -f "$repo/haproxy/haproxy.cfg" -f "$repo/haproxy/backends.cfg" 2>&1) ||
-		fail "$hap -c: $out"
+		"$hap" -c -V -f "$hap_cfg" -f "$hap_dir/backends.cfg" 2>&1) || fail "$hap -c: $out"
 	printf '%s\n' "$out" | grep -q 'Configuration file is valid' || fail "$hap -c: $out"
 done
 

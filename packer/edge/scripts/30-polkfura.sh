@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Edge image, step 3: polkfura built and installed from the source tarball
-# with `make all` and `make install PREFIX=/usr SYSCONFDIR=/etc` (binaries,
+# with `make all PREFIX=/usr` and `make install PREFIX=/usr SYSCONFDIR=/etc` (binaries,
 # man pages, configs under /etc/polkfura/, HAProxy's files, the systemd units
 # and HAProxy's drop-in: the Makefile decides the layout, not this script),
 # then the units enabled. Runs as root with PF_UPLOAD and PF_TARBALL.
@@ -12,7 +12,9 @@ src=/usr/src/polkfura
 rm -rf "$src"
 install -d -m 0755 "$src"
 tar -xzf "$PF_TARBALL" -C "$src"
-make -C "$src" -j"$(nproc)" all
+# The same PREFIX for both: polkfura-ctl has the SQL directory compiled in,
+# and make install refuses a binary built for another one.
+make -C "$src" -j"$(nproc)" all PREFIX=/usr
 # make install copies the same files over themselves on a second run.
 make -C "$src" install PREFIX=/usr SYSCONFDIR=/etc
 
