@@ -54,13 +54,19 @@ done
 for c in polkadot kusama; do
 	out=$(pk validate -var "chain=$c" "$here/node" 2>&1) || fail "packer validate node chain=$c: $out"
 done
-# The variables' rules: what make test does not run is not offered.
-pk validate -var haproxy_version=2.8 -var "source_tarball=$tmp/polkfura-src.tar.gz" \
-	"$here/edge" >/dev/null 2>&1 && fail "packer validate edge accepted haproxy_version=2.8"
-pk validate -var chain=westend "$here/node" >/dev/null 2>&1 &&
-	fail "packer validate node accepted chain=westend"
-pk validate -var chain=polkadot -var state_pruning=everything "$here/node" >/dev/null 2>&1 &&
-	fail "packer validate node accepted state_pruning=everything"
+# The variables' rules: what make test does not run is not offered. Refused
+# by the rule itself, not by anything else that could go wrong.
+refused() {
+	local why=$1 out
+	shift
+	out=$(pk validate "$@" 2>&1) && fail "packer validate $*: accepted"
+	printf '%s\n' "$out" | grep -q "$why" || fail "packer validate $*: not refused for '$why': $out"
+}
+refused "haproxy_version must be 2.6 or 3.4" -var haproxy_version=2.8 \
+	-var "source_tarball=$tmp/polkfura-src.tar.gz" "$here/edge"
+refused "chain must be polkadot or kusama" -var chain=westend "$here/node"
+refused "state_pruning must be" -var chain=polkadot -var state_pruning=everything "$here/node"
+refused "regions must be a non-empty list" -var chain=polkadot -var 'regions=["us-east-1","us-east-1"]' "$here/node"
 
 step "3 the release, pinned in one place"
 rel=$here/node/polkadot-release.env
