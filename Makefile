@@ -211,21 +211,6 @@ nodesim-selftest:
 monitoring:
 	$(Q)PROMTOOL=$(PROMTOOL) haproxy/monitoring/check.sh
 
-# packer/: both templates validated offline, the scripts shellchecked, the node's unit and its
-# RPC limits against the edge's, the edge's wiring and haproxy -c (packer/check.sh, a few seconds).
-# Part of make test (its own rule line, so it merges apart from the test rule); deps brings packer,
-# all the binaries its make install DESTDIR= needs.
-.PHONY: packer-check packer-src
-test: packer-check
-packer-check: deps all
-	$(Q)PF_CACHE=$(PF_CACHE) packer/check.sh
-
-# The source the edge image builds (packer/README.md): the committed tree, HEAD.
-packer-src:
-	@mkdir -p build
-	$(Q)git archive --format=tar.gz -o build/polkfura-src.tar.gz HEAD
-	@echo "packer-src: build/polkfura-src.tar.gz ($$(git describe --always --dirty))"
-
 fuzz-replay: $(REPLAY_BINS)
 	$(Q)for t in $(FUZZ_NAMES); do \
 		$(BUILD)/tests/fuzz/replay_$$t tests/fuzz/corpus/$$t || exit 1; done
@@ -326,5 +311,20 @@ check-docs: all
 
 clean:
 	rm -rf build
+
+# packer/: both templates validated offline, the scripts shellchecked, the node's unit and its
+# RPC limits against the edge's, the edge's wiring and haproxy -c (packer/check.sh, a few seconds).
+# Part of make test (its own rule line, so it merges apart from the test rule); deps brings packer,
+# all the binaries its make install DESTDIR= needs.
+.PHONY: packer-check packer-src
+test: packer-check
+packer-check: deps all
+	$(Q)PF_CACHE=$(PF_CACHE) packer/check.sh
+
+# The source the edge image builds (packer/README.md): the committed tree, HEAD.
+packer-src:
+	@mkdir -p build
+	$(Q)git archive --format=tar.gz -o build/polkfura-src.tar.gz HEAD
+	@echo "packer-src: build/polkfura-src.tar.gz ($$(git describe --always --dirty))"
 
 -include $(shell find build -name '*.d' 2>/dev/null)

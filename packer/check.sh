@@ -18,6 +18,7 @@
 #   8. haproxy -c on the config as the edge image lays it out (the installed
 #      polkfura.cfg and backends.cfg, the site env file after the wiring), with
 #      Debian's 2.6 and with the 3.4 of `make deps` when it is there
+# shellcheck source-path=SCRIPTDIR
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)

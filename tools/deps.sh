@@ -22,10 +22,10 @@ PKGS=(
 	libssl-dev zlib1g-dev
 	# benchmarks: wrk load, Lua classifier baseline
 	wrk lua-cjson jq
+	# make packer-check: packer (1.6.6, amazon-ebs built in), shellcheck, systemd-analyze
+	packer shellcheck systemd
 	# test_status_page renders the status page in a headless browser
 	chromium
-	# make packer-check: packer validate (1.6.6, amazon-ebs built in), shellcheck, systemd-analyze
-	packer shellcheck systemd
 )
 
 missing=()

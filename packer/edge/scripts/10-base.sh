@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Edge image, step 1: Debian packages. Runs as root on the builder
 # (edge.pkr.hcl) with PF_UPLOAD and HAPROXY_VERSION.
+# shellcheck source-path=SCRIPTDIR
 set -eu
 # shellcheck source=../../lib.sh
 . "$PF_UPLOAD/lib.sh"

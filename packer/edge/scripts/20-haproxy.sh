@@ -6,6 +6,7 @@
 # haproxy.service (Type=notify, -Ws: 3.4 notifies systemd itself) runs it and an
 # apt upgrade of the package cannot put 2.6 back. Runs as root with PF_UPLOAD,
 # PF_TARBALL and HAPROXY_VERSION.
+# shellcheck source-path=SCRIPTDIR
 set -eu
 # shellcheck source=../../lib.sh
 . "$PF_UPLOAD/lib.sh"

@@ -2,6 +2,7 @@
 # API-node image, step 1: the packages and the node's user and directory.
 # Runs as root on the builder (node.pkr.hcl); PF_UPLOAD is where the
 # template uploaded packer/lib.sh and the node's files.
+# shellcheck source-path=SCRIPTDIR
 set -eu
 # shellcheck source=../../lib.sh
 . "$PF_UPLOAD/lib.sh"

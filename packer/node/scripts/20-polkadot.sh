@@ -2,6 +2,7 @@
 # API-node image, step 2: the pinned Polkadot release into /usr/bin, each
 # binary checked against the sha256 of polkadot-release.env before it is
 # installed. Runs as root on the builder; needs PF_UPLOAD.
+# shellcheck source-path=SCRIPTDIR
 set -eu
 # shellcheck source=../polkadot-release.env
 . "$PF_UPLOAD/polkadot-release.env"

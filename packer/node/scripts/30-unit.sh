@@ -2,6 +2,7 @@
 # API-node image, step 3: the node's settings and its systemd unit, enabled.
 # Runs as root on the builder with POLKADOT_CHAIN, POLKADOT_STATE_PRUNING and
 # POLKADOT_BLOCKS_PRUNING from the template's variables, and PF_UPLOAD.
+# shellcheck source-path=SCRIPTDIR
 set -eu
 # shellcheck source=../../lib.sh
 . "$PF_UPLOAD/lib.sh"
