@@ -186,4 +186,74 @@ for hap in "${haps[@]}"; do
 	printf '%s\n' "$out" | grep -q 'Configuration file is valid' || fail "$hap -c: $out"
 done
 
+step "9 the node's download, on fakes"
+# Three shell scripts stand for the binaries, served over HTTPS on loopback
+# (curl's --proto =https stays), with a release file of their checksums;
+# PF_ROOT takes the place of /.
+www=$tmp/www
+mkdir -p "$www" "$tmp/noderoot/usr/bin"
+for b in polkadot polkadot-prepare-worker polkadot-execute-worker; do
+	printf '#!/bin/sh\necho "%s 9.9.9-0000000"\n' "$b" >"$www/$b"
+done
+sum() { sha256sum "$www/$1" | cut -d' ' -f1; }
+{
+	echo POLKADOT_RELEASE=polkadot-stable0000
+	echo POLKADOT_VERSION=9.9.9
+	echo "POLKADOT_SHA256=$(sum polkadot)"
+	echo "POLKADOT_PREPARE_WORKER_SHA256=$(sum polkadot-prepare-worker)"
+	echo "POLKADOT_EXECUTE_WORKER_SHA256=$(sum polkadot-execute-worker)"
+} >"$tmp/good.env"
+sed "s/^POLKADOT_EXECUTE_WORKER_SHA256=.*/POLKADOT_EXECUTE_WORKER_SHA256=$(printf '0%.0s' $(seq 64))/" \
+	"$tmp/good.env" >"$tmp/bad.env"
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
+	-addext subjectAltName=IP:127.0.0.1 -keyout "$tmp/www.key" -out "$tmp/www.crt" \
+	>/dev/null 2>&1 || fail "openssl req (www)"
+python3 - "$www" "$tmp/www.crt" "$tmp/www.key" "$tmp/www.port" "$tmp/www.log" <<'PY' &
+import functools, http.server, ssl, sys
+root, crt, key, port_file, log = sys.argv[1:]
+class H(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, fmt, *args):
+        with open(log, "a") as f:
+            f.write(self.path + "\n")
+srv = http.server.HTTPServer(("127.0.0.1", 0), functools.partial(H, directory=root))
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(crt, key)
+srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+with open(port_file + ".tmp", "w") as f:
+    f.write(str(srv.server_address[1]))
+import os; os.rename(port_file + ".tmp", port_file)
+srv.serve_forever()
+PY
+www_pid=$!
+trap 'kill "$www_pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+for _ in $(seq 100); do
+	[ -s "$tmp/www.port" ] && break
+	kill -0 "$www_pid" 2>/dev/null || fail "the HTTPS server did not start"
+	sleep 0.05
+done
+[ -s "$tmp/www.port" ] || fail "the HTTPS server did not start within 5 s"
+dl() {
+	env PF_RELEASE_ENV="$1" POLKADOT_BASE_URL="https://127.0.0.1:$(cat "$tmp/www.port")" \
+		PF_ROOT="$tmp/noderoot" CURL_CA_BUNDLE="$tmp/www.crt" \
+		"$here/node/scripts/20-polkadot.sh" 2>&1
+}
+bin=$tmp/noderoot/usr/bin
+out=$(dl "$tmp/bad.env") && fail "20-polkadot.sh installed a binary with the wrong sha256: $out"
+printf '%s\n' "$out" | grep -q 'polkadot-execute-worker: sha256 .*, expected 0000' ||
+	fail "20-polkadot.sh, wrong sha256: $out"
+if [ -e "$bin/polkadot-execute-worker" ] || [ -e "$bin/polkadot-execute-worker.download" ]; then
+	fail "20-polkadot.sh left the binary that failed its check: $(ls "$bin")"
+fi
+out=$(dl "$tmp/good.env") || fail "20-polkadot.sh on matching checksums: $out"
+for b in polkadot polkadot-prepare-worker polkadot-execute-worker; do
+	if ! cmp -s "$www/$b" "$bin/$b" || [ ! -x "$bin/$b" ]; then
+		fail "20-polkadot.sh: $b not installed: $out"
+	fi
+done
+n=$(wc -l <"$tmp/www.log")
+out=$(dl "$tmp/good.env") || fail "20-polkadot.sh, second run: $out"
+[ "$(wc -l <"$tmp/www.log")" = "$n" ] || fail "20-polkadot.sh, second run downloaded again: $out"
+[ "$(printf '%s\n' "$out" | grep -c ': already installed')" = 3 ] ||
+	fail "20-polkadot.sh, second run: $out"
+
 step "ok ($(tr -d '\n' <<<"${haps[*]}" | wc -w) HAProxy versions, release $release)"
