@@ -336,6 +336,9 @@ SHIPPED    := haproxy/haproxy.cfg:$(ETC_HAP)/polkfura.cfg:0644 \
 
 install:
 	@test -x $(SPOA_BIN) -a -x $(CTL_BIN) || { echo "install: build first (make all)"; exit 1; }
+	@grep -qaF '$(SQLDIR)' $(CTL_BIN) || { echo "install: $(CTL_BIN) was built with another SQLDIR" \
+		"(its db commands would look elsewhere than $(SQLDIR)); rebuild with the same PREFIX/SQLDIR:" \
+		"make clean && make PREFIX=$(PREFIX)"; exit 1; }
 	install -D -m 0755 $(SPOA_BIN) $(DESTDIR)$(BINDIR)/polkfura-spoa
 	install -D -m 0755 $(CTL_BIN) $(DESTDIR)$(BINDIR)/polkfura-ctl
 	install -d $(DESTDIR)$(SQLDIR)

@@ -60,6 +60,14 @@ grep -q "^ExecStart=/usr/local/bin/polkfura-spoa " "$root/etc/systemd/system/pol
 	fail "polkfura-spoa.service does not start /usr/local/bin/polkfura-spoa"
 say "tree: $(tree | wc -l) entries as expected"
 
+# polkfura-ctl has SQLDIR built in: an install under another PREFIX is refused, not done wrong.
+if make --no-print-directory -s VARIANT="$variant" DESTDIR="$work/other" PREFIX=/usr install \
+	>"$work/install-usr.log" 2>&1; then
+	fail "make install PREFIX=/usr installed a polkfura-ctl built for PREFIX=/usr/local"
+fi
+grep -q "built with another SQLDIR" "$work/install-usr.log" || fail "install under another PREFIX: no reason given"
+[ ! -e "$work/other" ] || fail "the refused install left files in $work/other"
+
 # 2. Re-install: the edited site file stays, the shipped file comes back.
 echo "# edited by check-install" >>"$root/etc/polkfura/haproxy.env"
 echo "# edited by check-install" >>"$root/etc/haproxy/backends.cfg"
