@@ -201,6 +201,12 @@ done
 	cat "$work/agent.log"
 	fail "the installed agent made no socket"
 }
+# The unit's ExecStartPost, which holds HAProxy back until the socket exists,
+# run as systemd would ($$ is a $), on this socket: it must see it.
+post=$(sed -n 's/^ExecStartPost=//p' "$root/etc/systemd/system/polkfura-spoa.service" |
+	sed -e 's/\$\$/$/g' -e "s|/var/lib/haproxy/polkfura/spoa.sock|$sock|")
+[ -n "$post" ] || fail "polkfura-spoa.service has no ExecStartPost"
+eval "$post" || fail "the unit's ExecStartPost did not see the agent's socket: $post"
 [ "$(stat -c '%a %G' "$sock")" = "660 haproxy" ] || fail "agent socket is $(stat -c '%a %G' "$sock"), not 660 haproxy"
 # The table's rows, counted here: lines that are not the header, blank or a comment.
 rows=$(awk -F'\t' 'NR > 1 && NF >= 2 && $1 !~ /^#/' "$root/etc/polkfura/methods.tsv" | wc -l)
