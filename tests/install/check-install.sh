@@ -227,6 +227,17 @@ agent_pid=
 if grep -E 'Sanitizer|runtime error' "$work/agent.log"; then fail "sanitizer report in the agent's log"; fi
 say "agent: installed binary ready with the installed table ($rows methods), socket 660 haproxy, exit 0"
 
+# The controller's example config, with its paths moved into $work, passes the
+# installed polkfura-ctl's own check (keys, values, the state directory).
+mkdir -p "$work/state"
+sed -e "s|/var/lib/polkfura|$work/state|g" -e "s|\"/etc/polkfura/|\"$root/etc/polkfura/|g" \
+	"$root/etc/polkfura/ctl.json.example" >"$work/ctl.json"
+"$root/usr/local/bin/polkfura-ctl" check --config "$work/ctl.json" >"$work/ctl-check.log" 2>&1 || {
+	cat "$work/ctl-check.log"
+	fail "polkfura-ctl check refused the installed ctl.json.example"
+}
+say "controller: the installed ctl.json.example passes polkfura-ctl check"
+
 # 7. Uninstall.
 install_to uninstall >"$work/uninstall.log"
 grep -q "kept the site files" "$work/uninstall.log" || fail "make uninstall did not say what it keeps"
