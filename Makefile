@@ -302,6 +302,7 @@ bench: all $(DBW_DRIVE)
 	$(Q)tests/bench/logparse_bench.sh $(BUILD)
 	$(Q)tests/bench/page_bench.sh $(BUILD)
 	$(Q)PF_CACHE=$(PF_CACHE) tests/bench/ingest_bench.sh $(BUILD)
+	$(Q)HAPROXY_34=$(HAPROXY_34) tests/bench/memory_bench.sh $(BUILD)
 
 demo: deps all
 	$(Q)PF_BUILD=$(BUILD) PF_CACHE=$(PF_CACHE) tests/demo.sh
