@@ -26,6 +26,9 @@ PKGS=(
 	packer shellcheck systemd
 	# test_status_page renders the status page in a headless browser
 	chromium
+	# make check-install: systemd-analyze and systemd-sysusers (nothing is started),
+	# man and groff to lint the man pages
+	systemd man-db groff-base
 )
 
 missing=()
