@@ -22,8 +22,8 @@ PKGS=(
 	libssl-dev zlib1g-dev
 	# benchmarks: wrk load, Lua classifier baseline
 	wrk lua-cjson jq
-	# make packer-check: packer (1.6.6, amazon-ebs built in), shellcheck, systemd-analyze
-	packer shellcheck systemd
+	# make packer-check: packer (1.6.6, amazon-ebs built in), shellcheck (systemd-analyze: below)
+	packer shellcheck
 	# test_status_page renders the status page in a headless browser
 	chromium
 	# make check-install: systemd-analyze and systemd-sysusers (nothing is started),
