@@ -4,8 +4,27 @@
 VARIANT   ?= release
 BUILD     := build/$(VARIANT)
 PF_CACHE  ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/polkfura
+# make install (README.md, "Production"). DESTDIR is prepended to every path.
+#   PREFIX      /usr/local       BINDIR, MANDIR and SQLDIR below it
+#   BINDIR      $(PREFIX)/bin    polkfura-spoa, polkfura-ctl
+#   MANDIR      $(PREFIX)/share/man
+#   SQLDIR      $(PREFIX)/share/polkfura/sql (compiled into polkfura-ctl)
+#   SYSCONFDIR  /etc             polkfura/ (ctl.json, methods.tsv, env files) and
+#                                haproxy/ (polkfura.cfg, site files, certs/)
+#   UNITDIR     /etc/systemd/system, or /usr/lib/systemd/system when PREFIX=/usr
+#   SYSUSERSDIR /etc/sysusers.d, or /usr/lib/sysusers.d when PREFIX=/usr
+#   STATEDIR    /var/lib/polkfura (fixed by the units' StateDirectory=)
+#   HAPROXY_BIN /usr/sbin/haproxy, the binary the haproxy.service drop-in runs
 PREFIX    ?= /usr/local
 BINDIR    ?= $(PREFIX)/bin
+MANDIR    ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+# systemd reads units and sysusers.d from /etc and /usr/lib, never /usr/local.
+SD_LIB    := $(if $(filter /usr,$(PREFIX)),/usr/lib,/etc)
+UNITDIR   ?= $(SD_LIB)/systemd/system
+SYSUSERSDIR ?= $(SD_LIB)/sysusers.d
+STATEDIR  := /var/lib/polkfura
+HAPROXY_BIN ?= /usr/sbin/haproxy
 FUZZ_TIME ?= 60
 FUZZ_SECONDS ?= $(FUZZ_TIME)
 CI        ?=
@@ -123,7 +142,7 @@ REPLAY_BINS := $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz/replay_%)
 BENCH_SRC  := $(wildcard tests/bench/*.c)
 
 .PHONY: all test unit integration capture-haproxy-logs nodesim-selftest monitoring fuzz-replay asan asan-short fuzz fuzz-smoke bench demo deps deps-test \
-	install clean \
+	install uninstall check-install clean \
 	format format-check lint shellcheck check-docs
 
 all: $(BINS)
@@ -191,7 +210,7 @@ ifeq ($(CI),true)
 CI_CHECKS := format-check lint check-docs
 endif
 
-test: deps-test all $(CI_CHECKS) unit fuzz-replay nodesim-selftest monitoring integration asan-short fuzz-smoke
+test: deps-test all $(CI_CHECKS) unit check-install fuzz-replay nodesim-selftest monitoring integration asan-short fuzz-smoke
 	@echo "make test: all suites passed"
 
 unit: $(UNIT_BINS)
@@ -222,6 +241,13 @@ ifneq ($(strip $(HAP34_BINS)),)
 	$(Q)PF_HAPROXY=$(HAPROXY_34) PF_BUILD=$(BUILD) PF_CACHE=$(PF_CACHE) \
 		tests/run-suites.sh 120 $(HAP34_BINS)
 endif
+
+# make install in a temporary DESTDIR: the tree, re-install and uninstall, the
+# units (systemd-analyze), the man pages, haproxy -c on the installed config
+# (2.6 and 3.4) and the installed agent started and stopped
+# (tests/install/check-install.sh, a few seconds).
+check-install: all
+	$(Q)VARIANT=$(VARIANT) HAPROXY_34=$(HAPROXY_34) tests/install/check-install.sh
 
 # Re-captures tests/data/haproxy-logs/: the syslog datagrams HAProxy 2.6 and 3.4 send for a
 # fixed set of requests, RFC 3164 and 5424 (tests/data/haproxy-logs/README.md).
@@ -276,6 +302,7 @@ bench: all $(DBW_DRIVE)
 	$(Q)tests/bench/logparse_bench.sh $(BUILD)
 	$(Q)tests/bench/page_bench.sh $(BUILD)
 	$(Q)PF_CACHE=$(PF_CACHE) tests/bench/ingest_bench.sh $(BUILD)
+	$(Q)HAPROXY_34=$(HAPROXY_34) tests/bench/memory_bench.sh $(BUILD)
 
 demo: deps all
 	$(Q)PF_BUILD=$(BUILD) PF_CACHE=$(PF_CACHE) tests/demo.sh
@@ -288,12 +315,62 @@ deps:
 deps-test:
 	$(Q)PF_CACHE=$(PF_CACHE) tools/deps.sh test
 
+# ---- install ---------------------------------------------------------------
+# Shipped files (binaries, man pages, SQL, units, polkfura.cfg, the SPOE file,
+# the methods table and its unsafe list) are replaced at every install. Files an
+# admin edits (SITE_CONF) are installed only when absent and never removed.
+SUBST = sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	-e 's|@SQLDIR@|$(SQLDIR)|g' -e 's|@HAPROXY_BIN@|$(HAPROXY_BIN)|g'
+DIST_UNITS := polkfura-spoa.service polkfura-ctl.service polkfura-ctl-migrate.service
+ETC_PF     := $(SYSCONFDIR)/polkfura
+ETC_HAP    := $(SYSCONFDIR)/haproxy
+# source (after @...@ substitution) -> destination, mode
+SITE_CONF  := dist/etc/haproxy.env.in:$(ETC_PF)/haproxy.env:0644 \
+	dist/etc/spoa.env:$(ETC_PF)/spoa.env:0644 \
+	haproxy/backends.cfg:$(ETC_HAP)/backends.cfg:0644 \
+	haproxy/chains.map:$(ETC_HAP)/chains.map:0644
+SHIPPED    := haproxy/haproxy.cfg:$(ETC_HAP)/polkfura.cfg:0644 \
+	haproxy/spoe-polkfura.conf:$(ETC_HAP)/spoe-polkfura.conf:0644 \
+	haproxy/unsafe-methods.txt:$(ETC_HAP)/unsafe-methods.txt:0644 \
+	haproxy/methods.tsv:$(ETC_PF)/methods.tsv:0644 \
+	dist/etc/ctl.json.example:$(ETC_PF)/ctl.json.example:0644 \
+	dist/sysusers-polkfura.conf:$(SYSUSERSDIR)/polkfura.conf:0644 \
+	dist/systemd/haproxy-polkfura.conf.in:$(UNITDIR)/haproxy.service.d/polkfura.conf:0644 \
+	$(foreach u,$(DIST_UNITS),dist/systemd/$(u).in:$(UNITDIR)/$(u):0644) \
+	man/polkfura-spoa.8:$(MANDIR)/man8/polkfura-spoa.8:0644 \
+	man/polkfura-ctl.8:$(MANDIR)/man8/polkfura-ctl.8:0644
+
 install:
-	@test -x $(SPOA_BIN) || { echo "install: build first (make all)"; exit 1; }
+	@test -x $(SPOA_BIN) -a -x $(CTL_BIN) || { echo "install: build first (make all)"; exit 1; }
+	@grep -qaF '$(SQLDIR)' $(CTL_BIN) || { echo "install: $(CTL_BIN) was built with another SQLDIR" \
+		"(its db commands would look elsewhere than $(SQLDIR)); rebuild with the same PREFIX/SQLDIR:" \
+		"make clean && make PREFIX=$(PREFIX)"; exit 1; }
 	install -D -m 0755 $(SPOA_BIN) $(DESTDIR)$(BINDIR)/polkfura-spoa
-	$(if $(wildcard ctl/main.c),install -D -m 0755 $(CTL_BIN) $(DESTDIR)$(BINDIR)/polkfura-ctl)
+	install -D -m 0755 $(CTL_BIN) $(DESTDIR)$(BINDIR)/polkfura-ctl
 	install -d $(DESTDIR)$(SQLDIR)
 	install -m 0644 sql/[0-9][0-9][0-9]_*.sql $(DESTDIR)$(SQLDIR)/
+	$(Q)for f in $(SHIPPED); do src=$${f%%:*}; rest=$${f#*:}; dst=$(DESTDIR)$${rest%%:*}; \
+		install -d $$(dirname $$dst) && $(SUBST) $$src >$$dst.tmp && chmod $${rest##*:} $$dst.tmp && \
+		mv -f $$dst.tmp $$dst && echo "install: $$dst" || exit 1; done
+	$(Q)for f in $(SITE_CONF); do src=$${f%%:*}; rest=$${f#*:}; dst=$(DESTDIR)$${rest%%:*}; \
+		if [ -e $$dst ]; then echo "install: kept $$dst (exists; the shipped one is $$src)"; \
+		else install -d $$(dirname $$dst) && $(SUBST) $$src >$$dst.tmp && chmod $${rest##*:} $$dst.tmp && \
+		mv -f $$dst.tmp $$dst && echo "install: $$dst (site file: never overwritten)" || exit 1; fi; done
+	install -d -m 0700 $(DESTDIR)$(ETC_HAP)/certs
+	install -d -m 0755 $(DESTDIR)$(STATEDIR)
+	$(Q)if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then \
+		systemd-sysusers $(SYSUSERSDIR)/polkfura.conf && systemctl daemon-reload; \
+	else echo "install: next, as root: systemd-sysusers; systemctl daemon-reload (README.md, \"Production\")"; fi
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/polkfura-spoa $(DESTDIR)$(BINDIR)/polkfura-ctl
+	rm -f $(DESTDIR)$(SQLDIR)/[0-9][0-9][0-9]_*.sql
+	-rmdir $(DESTDIR)$(SQLDIR) $(DESTDIR)$(dir $(SQLDIR)) 2>/dev/null
+	$(Q)for f in $(SHIPPED); do rest=$${f#*:}; echo "uninstall: $(DESTDIR)$${rest%%:*}"; \
+		rm -f $(DESTDIR)$${rest%%:*}; done
+	-rmdir $(DESTDIR)$(UNITDIR)/haproxy.service.d 2>/dev/null
+	@echo "uninstall: kept the site files (yours, possibly edited): $(foreach f,$(SITE_CONF),$(DESTDIR)$(word 2,$(subst :, ,$(f))))"
+	@echo "uninstall: kept $(DESTDIR)$(ETC_HAP)/certs/ and the state in $(DESTDIR)$(STATEDIR)/; the users stay too"
 
 C_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 format:
@@ -320,5 +397,20 @@ check-docs: all
 
 clean:
 	rm -rf build
+
+# packer/: both templates validated offline, the scripts shellchecked, the node's unit and its
+# RPC limits against the edge's, the edge's wiring and haproxy -c (packer/check.sh, a few seconds).
+# Part of make test (its own rule line, so it merges apart from the test rule); deps-test brings
+# packer, all the binaries its make install DESTDIR= needs.
+.PHONY: packer-check packer-src
+test: packer-check
+packer-check: deps-test all
+	$(Q)PF_CACHE=$(PF_CACHE) packer/check.sh
+
+# The source the edge image builds (packer/README.md): the committed tree, HEAD.
+packer-src:
+	@mkdir -p build
+	$(Q)git archive --format=tar.gz -o build/polkfura-src.tar.gz HEAD
+	@echo "packer-src: build/polkfura-src.tar.gz ($$(git describe --always --dirty))"
 
 -include $(shell find build -name '*.d' 2>/dev/null)

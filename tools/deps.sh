@@ -41,8 +41,14 @@ TEST_PKGS=(
 	libssl-dev zlib1g-dev
 	# benchmarks: wrk load, Lua classifier baseline
 	wrk lua-cjson jq
+	# make packer-check: packer (1.6.6, amazon-ebs built in; shellcheck is above,
+	# systemd-analyze below)
+	packer
 	# test_status_page renders the status page in a headless browser
 	chromium
+	# make check-install: systemd-analyze and systemd-sysusers (nothing is started),
+	# man and groff to lint the man pages
+	systemd man-db groff-base
 )
 
 SUDO=()

@@ -11,8 +11,8 @@
  *   of the rpc_minutes rows written at the clean stop are what the client
  *   sent and saw. One method is answered after a steered node latency: its
  *   median, read from the rows' histogram, is not below the latency and
- *   within the histogram's bucket width plus the stack's own overhead
- *   (measured on the unslowed calls) above it.
+ *   within the histogram's bucket width above the median round trip the
+ *   client measured (HAProxy's %Ta of a request is part of its round trip).
  * - `polkfura-ctl usage` over those rows (udp case): per method the requests,
  *   calls and error share sent, the split by status class seen, the slowed
  *   method's p50 within the same bound and first by node time (--by time),
@@ -209,6 +209,27 @@ static struct kind mix[] = {
      {0}},
 };
 #define N_KINDS (sizeof(mix) / sizeof(mix[0]))
+#define N_RTT   8
+
+static double client_rtt_ms[N_KINDS][N_RTT]; /* the client's round trip of each (the first 8) */
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The median of the client's round trips for mix[k] (its n is odd and at most N_RTT). */
+static double rtt_median(size_t k)
+{
+	double v[N_RTT];
+
+	ck_assert(mix[k].n % 2 == 1 && mix[k].n <= N_RTT);
+	memcpy(v, client_rtt_ms[k], sizeof(v));
+	qsort(v, (size_t)mix[k].n, sizeof(v[0]), cmp_double);
+	return v[mix[k].n / 2];
+}
 
 static const char *const st_names[6] = {"none", "1xx", "2xx", "3xx", "4xx", "5xx"};
 
@@ -232,7 +253,11 @@ static int send_mix(enum phase phase)
 
 			snprintf(url, sizeof(url), "https://polkadot.localhost:%d%s",
 			         fx.hap.https_port, q->path);
+			double t0 = h_now();
+
 			st = h_http(&req, &r);
+			if (i < N_RTT)
+				client_rtt_ms[k][i] = (h_now() - t0) * 1000;
 			ck_assert_msg(st > 0, "%s: %s", q->method, r.err);
 			h_resp_free(&r);
 			q->st[st >= 100 && st <= 599 ? st / 100 : 0]++;
@@ -481,11 +506,11 @@ static void expect_usage_counts(int sent)
 /*
  * The slowed method in usage: its p50 is the top of the bucket the rows'
  * median is in (<p50_end>, its exclusive end, read from the rows), so never
- * below SLOW_MS and at most 1/8 above the median, itself at most <overhead>
- * (the unslowed calls' p99) above SLOW_MS. --by time ranks it first: its
+ * below SLOW_MS and at most 1/8 above the median, itself at most the
+ * client's median round trip <rtt_ms>. --by time ranks it first: its
  * node time is at least its calls x SLOW_MS. The CSV has its request count.
  */
-static void expect_usage_slow(long overhead, long p50_end)
+static void expect_usage_slow(double rtt_ms, long p50_end)
 {
 	const struct kind *slow = &mix[N_KINDS - 1]; /* the only PH_SLOW kind */
 	int n = kind_requests(slow);
@@ -495,9 +520,11 @@ static void expect_usage_slow(long overhead, long p50_end)
 	char want[128];
 
 	ck_assert(slow->phase == PH_SLOW);
-	fprintf(stderr, "usage: %s p50 %g ms (overhead < %ld ms)\n", slow->method, p50, overhead);
-	ck_assert_msg(p50 >= SLOW_MS && p50 <= (SLOW_MS + overhead) * 1.125,
-	              "p50 %g ms, steered %d ms, overhead < %ld ms", p50, SLOW_MS, overhead);
+	fprintf(stderr, "usage: %s p50 %g ms (client's median round trip %.1f ms)\n", slow->method,
+	        p50, rtt_ms);
+	ck_assert_msg(p50 >= SLOW_MS && p50 <= rtt_ms * 1.125 + 1,
+	              "p50 %g ms, steered %d ms, client's median round trip %.1f ms", p50, SLOW_MS,
+	              rtt_ms);
 	ck_assert_msg(p50 == p50_end - 1, "p50 %g ms, the rows' median bucket ends at %ld", p50,
 	              p50_end);
 	cJSON_Delete(j);
@@ -542,7 +569,8 @@ static void stats_end_to_end(bool via_unix)
 	const char *format = via_unix ? "PF_LOG_FORMAT=rfc5424" : "PF_LOG_FORMAT=rfc3164";
 	char *m, *got, *want;
 	int sent;
-	long lo, hi, slo, shi;
+	long slo, shi;
+	double rtt;
 
 	if (via_unix) {
 		snprintf(listen, sizeof(listen), "%s/ctl-log-%d.sock", h_tmpdir(), (int)getpid());
@@ -602,16 +630,17 @@ static void stats_end_to_end(bool via_unix)
 	free(got);
 	free(want);
 	/*
-	 * The unslowed calls' p99 bounds what the stack adds; the slowed method's
-	 * median is in a bucket ending above SLOW_MS and starting at most that
-	 * overhead above it (hist.h: a bucket is at most 1/8 of its start wide).
+	 * The slowed method's median is in a bucket ending above SLOW_MS and
+	 * starting at most at the client's median round trip: each request's %Ta
+	 * is within its round trip, so their medians are in that order too.
 	 */
-	row_quantile("system_health", 0.99, &lo, &hi);
+	rtt = rtt_median(N_KINDS - 1);
 	row_quantile("chain_getHeader", 0.5, &slo, &shi);
-	fprintf(stderr, "%s: system_health p99 < %ld ms; chain_getHeader p50 in [%ld, %ld) ms\n",
-	        via_unix ? "unix" : "udp", hi, slo, shi);
-	ck_assert_msg(shi > SLOW_MS && slo <= SLOW_MS + hi,
-	              "median in [%ld, %ld) ms, overhead < %ld", slo, shi, hi);
+	fprintf(stderr,
+	        "%s: chain_getHeader p50 in [%ld, %ld) ms; client's median round trip %.1f ms\n",
+	        via_unix ? "unix" : "udp", slo, shi, rtt);
+	ck_assert_msg(shi > SLOW_MS && slo <= rtt,
+	              "median in [%ld, %ld) ms, client's median %.1f ms", slo, shi, rtt);
 	ck_assert_msg(shi - slo <= slo / 8 + 1, "bucket [%ld, %ld) wider than 1/8", slo, shi);
 	ck_assert_str_eq(db("SELECT count(*) FROM rpc_minutes WHERE region <> 'test'"
 	                    " OR controller NOT LIKE '%/test/%' OR overflow;"),
@@ -620,7 +649,7 @@ static void stats_end_to_end(bool via_unix)
 	if (!via_unix) {
 		wait_minute_closed();
 		expect_usage_counts(sent);
-		expect_usage_slow(hi, shi);
+		expect_usage_slow(rtt, shi);
 	}
 }
 
