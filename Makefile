@@ -122,7 +122,8 @@ REPLAY_BINS := $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz/replay_%)
 
 BENCH_SRC  := $(wildcard tests/bench/*.c)
 
-.PHONY: all test unit integration capture-haproxy-logs nodesim-selftest monitoring fuzz-replay asan asan-short fuzz fuzz-smoke bench demo deps \
+.PHONY: all test unit integration capture-haproxy-logs nodesim-selftest monitoring terraform-check \
+	fuzz-replay asan asan-short fuzz fuzz-smoke bench demo deps \
 	install clean \
 	format format-check lint check-docs
 
@@ -191,7 +192,8 @@ ifeq ($(CI),true)
 CI_CHECKS := format-check lint check-docs
 endif
 
-test: deps all $(CI_CHECKS) unit fuzz-replay nodesim-selftest monitoring integration asan-short fuzz-smoke
+test: deps all $(CI_CHECKS) unit fuzz-replay nodesim-selftest monitoring terraform-check integration asan-short \
+	fuzz-smoke
 	@echo "make test: all suites passed"
 
 unit: $(UNIT_BINS)
@@ -210,6 +212,11 @@ nodesim-selftest:
 # seconds). Whether their metric names exist is test_monitoring's job.
 monitoring:
 	$(Q)PROMTOOL=$(PROMTOOL) haproxy/monitoring/check.sh
+
+# terraform/ parsed with @cdktf/hcl2json and checked on the JSON, each check also run on a
+# broken copy of the tree that it must fail (tests/terraform/check.py; about 4 s, offline).
+terraform-check:
+	$(Q)NODE_PATH=$(PF_CACHE)/npm/node_modules python3 tests/terraform/check.py
 
 fuzz-replay: $(REPLAY_BINS)
 	$(Q)for t in $(FUZZ_NAMES); do \
