@@ -122,7 +122,7 @@ REPLAY_BINS := $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz/replay_%)
 
 BENCH_SRC  := $(wildcard tests/bench/*.c)
 
-.PHONY: all test unit integration capture-haproxy-logs nodesim-selftest monitoring terraform-check \
+.PHONY: all test unit integration capture-haproxy-logs nodesim-selftest monitoring terraform-check drift \
 	fuzz-replay asan asan-short fuzz fuzz-smoke bench demo deps \
 	install clean \
 	format format-check lint check-docs
@@ -214,9 +214,16 @@ monitoring:
 	$(Q)PROMTOOL=$(PROMTOOL) haproxy/monitoring/check.sh
 
 # terraform/ parsed with @cdktf/hcl2json and checked on the JSON, each check also run on a
-# broken copy of the tree that it must fail (tests/terraform/check.py; about 4 s, offline).
+# broken copy of the tree that it must fail (tests/terraform/check.py), and make drift's
+# exit-status mapping against a stub terraform (drift_test.sh); about 4 s, offline.
 terraform-check:
 	$(Q)NODE_PATH=$(PF_CACHE)/npm/node_modules python3 tests/terraform/check.py
+	$(Q)tests/terraform/drift_test.sh
+
+# Does what runs in AWS and Cloudflare match terraform/? terraform plan in each root (needs
+# terraform, credentials and terraform init; not in make test). terraform/README.md.
+drift:
+	$(Q)tools/drift.sh
 
 fuzz-replay: $(REPLAY_BINS)
 	$(Q)for t in $(FUZZ_NAMES); do \
