@@ -420,7 +420,7 @@ def ingress_rules(m):
 def check_world_ingress(mods, raw):
     fails = []
     allowed = {"edge": {80, 443}, "node": {P2P_PORT}}
-    private_ports = {22, 5432, 8405, 9100, 9465, 9615, 9944}
+    private_ports = {22, 5432, 8405, 9100, 9464, 9465, 9615, 9944}
     sg_count = 0
     for d, m in sorted(mods.items()):
         for group, r, f in ingress_rules(m):

@@ -18,6 +18,11 @@ data "aws_ami" "edge" {
 
 locals {
   edge_ami = var.edge_ami_id != null ? var.edge_ami_id : data.aws_ami.edge[0].id
+  edge_facts = jsonencode({
+    region              = data.aws_region.current.name
+    database            = "host=${aws_db_instance.ctl.address} port=5432 dbname=polkfura user=polkfura sslmode=require"
+    database_secret_arn = aws_db_instance.ctl.master_user_secret[0].secret_arn
+  })
 }
 
 resource "aws_instance" "edge" {
@@ -40,10 +45,20 @@ resource "aws_instance" "edge" {
     encrypted   = true
   }
 
+  # What this region's Terraform knows and the controller's ctl.json needs (region,
+  # database); ctl.json itself is written by the operator (terraform/README.md, "Controller").
+  user_data = <<-EOT
+    #cloud-config
+    write_files:
+      - path: /etc/polkfura/terraform.json
+        permissions: "0644"
+        content: ${jsonencode(local.edge_facts)} # a JSON string is a YAML scalar
+    EOT
+
   # A new AMI is rolled out by replacing edges one at a time (terraform apply -replace=...),
   # not by every apply that finds a newer image.
   lifecycle {
-    ignore_changes = [ami]
+    ignore_changes = [ami, user_data]
   }
 
   tags = merge(local.tags, { Name = "${var.name}-edge-${count.index + 1}", Role = "edge" })

@@ -38,6 +38,22 @@ resource "aws_launch_template" "node" {
     enabled = true
   }
 
+  # The chain database's volume, formatted on first boot and mounted at /var/lib/polkadot,
+  # where the image's polkadot.service (RequiresMountsFor) keeps it. cloud-init does it in
+  # its init stage, before network-online.target, so before the node starts. On Nitro
+  # instances without instance storage (the m7i default) this volume is /dev/nvme1n1.
+  user_data = base64encode(<<-EOT
+    #cloud-config
+    fs_setup:
+      - label: polkadot-db
+        filesystem: ext4
+        device: /dev/nvme1n1
+        overwrite: false
+    mounts:
+      - ["LABEL=polkadot-db", "/var/lib/polkadot", "ext4", "defaults,noatime,nofail", "0", "2"]
+    EOT
+  )
+
   # The chain database: an archive node's grows without end, so it is sized per chain.
   block_device_mapping {
     device_name = "/dev/sdf"

@@ -38,6 +38,14 @@ resource "aws_security_group" "edge" {
   }
 
   ingress {
+    description = "polkfura-spoa --metrics"
+    from_port   = 9464
+    to_port     = 9464
+    protocol    = "tcp"
+    cidr_blocks = local.metrics_cidrs
+  }
+
+  ingress {
     description = "polkfura-ctl http_listen: /metrics, /status.json, admin API"
     from_port   = 9465
     to_port     = 9465

@@ -82,7 +82,7 @@ variable "p2p_port" {
   type        = number
   default     = 30333
   validation {
-    condition     = !contains([22, 8405, 9100, 9465, 9615, 9944], var.p2p_port)
+    condition     = !contains([22, 5432, 8405, 9100, 9464, 9465, 9615, 9944], var.p2p_port)
     error_message = "p2p_port: not SSH, RPC or a metrics port: this one is open to the world."
   }
 }
@@ -94,7 +94,7 @@ variable "rpc_port" {
 }
 
 variable "metrics_cidrs" {
-  description = "Where the central Prometheus scrapes from (HAProxy 8405, controller 9465, node 9615, node exporter 9100). Private ranges only; empty means the VPC's own block."
+  description = "Where the central Prometheus scrapes from (HAProxy 8405, agent 9464, controller 9465, node 9615, node exporter 9100). Private ranges only; empty means the VPC's own block."
   type        = list(string)
   default     = []
   validation {
