@@ -24,6 +24,7 @@ network):
                   credential in a provider block; no literal key or password in any file
   rds             every DB instance Multi-AZ, encrypted, deletion-protected, not public, its
                   password managed by RDS or a sensitive variable without default
+  docs            every variable and every root output named in terraform/README.md
 
 When a terraform binary is on PATH, `terraform fmt -check` runs too (offline); validate
 and plan need the providers, which terraform init downloads, so they are not run here.
@@ -478,6 +479,8 @@ def check_secrets(mods, raw):
                 if SECRET_NAME.search(k) or k in ("email",):
                     fails.append(f"{f}: provider {name} sets {k}; credentials come from the environment")
     for rel, text in raw.items():
+        if rel.endswith(".md"):
+            continue
         for rx, what in LITERAL_CREDENTIALS:
             for mm in rx.finditer(text):
                 fails.append(f"{rel}: {what}: {mm.group(0)[:40]}")
@@ -505,6 +508,24 @@ def check_rds(mods, raw):
     return fails
 
 
+def check_docs(mods, raw):
+    """Every variable is named in terraform/README.md (as `name`), and so are the outputs."""
+    readme = raw.get("README.md")
+    if readme is None:
+        return ["README.md: missing"]
+    fails = []
+    for d, m in sorted(mods.items()):
+        for name in m.variables:
+            if f"`{name}`" not in readme:
+                fails.append(f"README.md: variable {name} ({d}) is not documented")
+    for rel, text in raw.items():
+        if rel.startswith("live/") and rel.endswith("outputs.tf"):
+            for name in re.findall(r'^output "(\w+)"', text, re.M):
+                if f"`{name}`" not in readme:
+                    fails.append(f"README.md: output {name} ({rel}) is not documented")
+    return fails
+
+
 CHECKS = [
     ("roots", check_roots),
     ("max_size", check_max_size),
@@ -514,6 +535,7 @@ CHECKS = [
     ("world_ingress", check_world_ingress),
     ("secrets", check_secrets),
     ("rds", check_rds),
+    ("docs", check_docs),
 ]
 
 # One broken copy per row: (file under terraform/, text that must occur exactly once, its
@@ -567,6 +589,8 @@ MUTATIONS = [
      'provider "cloudflare" {\n  api_token = var.cf\n}', "secrets"),
     ("modules/region/rds.tf", '  identifier                  = "${var.name}-ctl"\n',
      '  identifier                  = "${var.name}-ctl"\n  # AKIAABCDEFGHIJKLMNOP\n', "secrets"),
+    ("README.md", "`abort_multipart_days`", "`abort_multipart`", "docs"),
+    ("live/global/outputs.tf", 'output "cdn_domain"', 'output "cdn_hostname"', "docs"),
     ("modules/region/rds.tf", "multi_az                    = true", "multi_az                    = false", "rds"),
     ("modules/region/rds.tf", "storage_encrypted           = true", "storage_encrypted           = false", "rds"),
     ("modules/region/rds.tf", "manage_master_user_password = true", 'password                    = "hunter2hunter2"',
@@ -589,7 +613,7 @@ def raw_texts(tree):
     for dirpath, dirs, files in os.walk(tree):
         dirs[:] = [d for d in dirs if d != ".terraform"]
         for f in files:
-            if f.endswith((".tf", ".hcl", ".example", ".tfvars")):
+            if f.endswith((".tf", ".hcl", ".example", ".tfvars", ".md")):
                 p = os.path.join(dirpath, f)
                 with open(p, encoding="utf-8") as fh:
                     out[os.path.relpath(p, tree)] = fh.read()
