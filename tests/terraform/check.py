@@ -7,7 +7,8 @@ network):
   parse           every .tf parses with @cdktf/hcl2json
   roots           two region roots with distinct regions and a global root; every root
                   pins terraform >= 1.5, hashicorp/aws ~> 5.x, cloudflare/cloudflare ~> 4.x
-                  where it uses them, and has a partial S3 backend (no settings in the code)
+                  where it uses them, and has a partial S3 backend (no settings in the code);
+                  a validation names no other variable (Terraform < 1.9 refuses that)
   max_size        every chain's auto-scaling group has max_size <= 6: literal values, the
                   validation blocks on the chains variables, and every default
   requester_pays  the uncompressed snapshot bucket is requester-pays, the compressed one not
@@ -167,6 +168,13 @@ def check_roots(mods, raw):
                     p = rp.get(prov)
                     if not p or p.get("source") != src or not re.fullmatch(ver, p.get("version", "")):
                         fails.append(f"{f}: {prov} not pinned as {src} ~> {ver[5]}.x ({p})")
+        # Before Terraform 1.9 a validation may only name its own variable.
+        for vname, v in m.variables.items():
+            for cond in validations(v):
+                others = set(re.findall(r"\bvar\.(\w+)", cond)) - {vname}
+                if others:
+                    fails.append(f"{d}: variable {vname}: validation names var.{sorted(others)[0]} "
+                                 "(Terraform < 1.9 refuses it)")
         if d.startswith("live/"):
             backends = [(b["backend"], f) for b, f in m.terraform if "backend" in b]
             if len(backends) != 1 or list(backends[0][0]) != ["s3"]:
@@ -545,6 +553,7 @@ MUTATIONS = [
     ("live/us-east-1/variables.tf", 'default     = "us-east-1"', 'default     = "eu-central-1"', "roots"),
     ("live/us-east-1/versions.tf", 'version = "~> 5.60"', 'version = ">= 5.0"', "roots"),
     ("live/global/versions.tf", 'backend "s3" {}', 'backend "s3" {\n    bucket = "x"\n  }', "roots"),
+    ("modules/region/variables.tf", "var.az_count >= 2 &&", "var.az_count >= 2 && var.edge_count > 0 &&", "roots"),
     ("live/eu-central-1/variables.tf", "desired_size = 3, max_size = 6", "desired_size = 3, max_size = 7",
      "max_size"),
     ("modules/region/variables.tf", "c.max_size <= 6", "c.max_size <= 60", "max_size"),

@@ -82,6 +82,19 @@ resource "cloudflare_load_balancer" "chain" {
     [for r in sort(keys(var.regions)) : cloudflare_load_balancer_pool.region["${each.key}/${r}"].id if r != var.fallback_region]
   )
 
+  # Preconditions, not validation blocks: a validation may name another variable only from
+  # Terraform 1.9 on, and this tree supports 1.5.
+  lifecycle {
+    precondition {
+      condition     = alltrue([for r in values(var.geo) : contains(keys(var.regions), r)])
+      error_message = "geo: every value is one of the regions."
+    }
+    precondition {
+      condition     = contains(keys(var.regions), var.fallback_region)
+      error_message = "fallback_region: one of the regions."
+    }
+  }
+
   dynamic "region_pools" {
     for_each = var.geo
     content {

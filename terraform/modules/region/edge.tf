@@ -17,7 +17,8 @@ data "aws_ami" "edge" {
 }
 
 locals {
-  edge_ami = var.edge_ami_id != null ? var.edge_ami_id : data.aws_ami.edge[0].id
+  # one(): the data source has no instance when edge_ami_id is set, and both branches are evaluated.
+  edge_ami = var.edge_ami_id != null ? var.edge_ami_id : one(data.aws_ami.edge[*].id)
   edge_facts = jsonencode({
     region              = data.aws_region.current.name
     database            = "host=${aws_db_instance.ctl.address} port=5432 dbname=polkfura user=polkfura sslmode=require"

@@ -17,10 +17,14 @@ data "aws_ami" "node" {
   }
 }
 
+locals {
+  node_amis = merge({ for c, a in data.aws_ami.node : c => a.id }, var.node_ami_ids)
+}
+
 resource "aws_launch_template" "node" {
   for_each               = var.chains
   name_prefix            = "${var.name}-node-${each.key}-"
-  image_id               = lookup(var.node_ami_ids, each.key, null) != null ? var.node_ami_ids[each.key] : data.aws_ami.node[each.key].id
+  image_id               = local.node_amis[each.key]
   instance_type          = each.value.instance_type
   vpc_security_group_ids = [aws_security_group.node.id]
   update_default_version = true
