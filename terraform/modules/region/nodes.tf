@@ -59,7 +59,7 @@ resource "aws_launch_template" "node" {
   )
 
   # The chain database: an archive node's grows without end, so it is sized per chain.
-  block_device_mapping {
+  block_device_mappings {
     device_name = "/dev/sdf"
     ebs {
       volume_type           = "gp3"

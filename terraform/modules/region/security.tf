@@ -54,7 +54,7 @@ resource "aws_security_group" "edge" {
   }
 
   egress {
-    description = "nodes, RDS, the other region's probes, package mirrors, SSM"
+    description = "nodes, RDS, probes of the other region, package mirrors, SSM"
     from_port   = 0
     to_port     = 0
     protocol    = "-1"
