@@ -214,11 +214,14 @@ monitoring:
 	$(Q)PROMTOOL=$(PROMTOOL) haproxy/monitoring/check.sh
 
 # terraform/ parsed with @cdktf/hcl2json and checked on the JSON, each check also run on a
-# broken copy of the tree that it must fail (tests/terraform/check.py), and make drift's
-# exit-status mapping against a stub terraform (drift_test.sh); about 4 s, offline.
+# broken copy of the tree that it must fail (tests/terraform/check.py, about 4 s); make
+# drift's exit-status mapping against a stub terraform (drift_test.sh); terraform test with a
+# mocked AWS provider where terraform and the provider are installed (tf-test.sh, about 13 s;
+# it says so and skips otherwise). Offline.
 terraform-check:
 	$(Q)NODE_PATH=$(PF_CACHE)/npm/node_modules python3 tests/terraform/check.py
 	$(Q)tests/terraform/drift_test.sh
+	$(Q)tests/terraform/tf-test.sh
 
 # Does what runs in AWS and Cloudflare match terraform/? terraform plan in each root (needs
 # terraform, credentials and terraform init; not in make test). terraform/README.md.

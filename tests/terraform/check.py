@@ -28,9 +28,10 @@ network):
   docs            every variable and every root output named in terraform/README.md
 
 When a terraform binary is on PATH, `terraform fmt -check` runs too (offline); validate
-and plan need the providers, which terraform init downloads, so they are not run here.
+and plan need the providers, which terraform init downloads, so they are not run here
+(tf-test.sh runs terraform test where the AWS provider is installed).
 
-Then it proves each check can fail: it copies the tree, breaks one thing per copy
+Then it proves each check can fail: it breaks one thing per copy of the tree
 (MUTATIONS below) and requires the named check to fail on that copy.
 
   NODE_PATH=$PF_CACHE/npm/node_modules python3 tests/terraform/check.py [TREE]
@@ -83,7 +84,7 @@ class Module:
         return expr
 
 
-def load_tree(parsed, tree):
+def load_tree(parsed):
     mods = {}
     errors = []
     for rel, doc in parsed.items():
@@ -629,12 +630,11 @@ def raw_texts(tree):
     return out
 
 
-def run_checks(parsed, tree):
-    mods, errors = load_tree(parsed, tree)
+def run_checks(parsed, raw):
+    mods, errors = load_tree(parsed)
     results = {"parse": errors}
     if len(parsed) == 0:
         results["parse"].append("no .tf file")
-    raw = raw_texts(tree)
     for name, fn in CHECKS:
         try:
             results[name] = fn(mods, raw)
@@ -646,32 +646,38 @@ def run_checks(parsed, tree):
 def main():
     t0 = time.monotonic()
     tree = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "terraform"))
+    raw = raw_texts(tree)
     tmp = tempfile.mkdtemp(prefix="tfcheck.")
     try:
-        copies = []
+        # A broken copy differs from the tree in one file: only that file is written and
+        # parsed again, and takes the original's place in the parsed tree and the texts.
+        broken = []
         for i, (rel, old, new, check) in enumerate(MUTATIONS):
-            dst = os.path.join(tmp, str(i))
-            shutil.copytree(tree, dst, ignore=shutil.ignore_patterns(".terraform"))
-            p = os.path.join(dst, rel)
-            with open(p, encoding="utf-8") as fh:
-                text = fh.read()
-            if text.count(old) != 1:
-                sys.exit(f"terraform-check: mutation {i} ({check}): {rel} holds {text.count(old)} copies of "
-                         f"{old!r}, want exactly 1: update MUTATIONS in {__file__}")
-            with open(p, "w", encoding="utf-8") as fh:
+            text = raw.get(rel)
+            if text is None or text.count(old) != 1:
+                sys.exit(f"terraform-check: mutation {i} ({check}): {rel} holds "
+                         f"{0 if text is None else text.count(old)} copies of {old!r}, want exactly 1: "
+                         f"update MUTATIONS in {__file__}")
+            dst = os.path.join(tmp, f"{i}.{os.path.basename(rel)}")
+            with open(dst, "w", encoding="utf-8") as fh:
                 fh.write(text.replace(old, new))
-            copies.append(dst)
-        parsed = parse_trees([tree] + copies)
+            broken.append(dst)
+        parsed = parse_trees([tree] + [b for b, (rel, *_) in zip(broken, MUTATIONS) if rel.endswith(".tf")])
 
         failed = False
-        results = run_checks(parsed[tree], tree)
+        results = run_checks(parsed[tree], raw)
         for name in ["parse"] + [n for n, _ in CHECKS]:
             for msg in results[name]:
                 print(f"terraform-check: {name}: {msg}")
                 failed = True
         # Each check must go red on its broken copies.
         for i, (rel, old, new, check) in enumerate(MUTATIONS):
-            r = run_checks(parsed[copies[i]], copies[i])
+            p_copy = dict(parsed[tree])
+            if rel.endswith(".tf"):
+                p_copy[rel] = parsed[broken[i]]
+            r_copy = dict(raw)
+            r_copy[rel] = raw[rel].replace(old, new)
+            r = run_checks(p_copy, r_copy)
             if not r[check]:
                 print(f"terraform-check: mutation {i} ({rel}: {old.strip()[:50]!r} -> {new.strip()[:50]!r}) "
                       f"did not fail check {check}")

@@ -1,13 +1,21 @@
 // SPDX-License-Identifier: MIT
-// Parses every .tf file under each directory named on the command line with
-// @cdktf/hcl2json (HashiCorp's HCL parser compiled to WebAssembly) and prints one JSON
-// object: {"<dir>": {"<path relative to dir>": <parsed file>}}. A file that does not parse
-// is reported as {"error": "<message>"} in its place, so one run covers every copy of the
-// tree the checks need. Needs NODE_PATH to hold the pinned peers (tests/peers/).
+// Parses with @cdktf/hcl2json (HashiCorp's HCL parser compiled to WebAssembly) every .tf
+// file under each directory named on the command line, and each file named, and prints one
+// JSON object: {"<dir>": {"<path relative to dir>": <parsed>}, "<file>": <parsed>}. A file
+// that does not parse is {"error": "<message>"} in its place, so one run covers the tree
+// and every broken file the checks need. Needs NODE_PATH to hold the pinned peers (tests/peers/).
 'use strict';
 const fs = require('fs');
 const path = require('path');
 const { parse } = require('@cdktf/hcl2json');
+
+async function parseFile(file, name) {
+	try {
+		return await parse(name, fs.readFileSync(file, 'utf8'));
+	} catch (e) {
+		return { error: String(e && e.message ? e.message : e) };
+	}
+}
 
 function tfFiles(dir, rel = '') {
 	let out = [];
@@ -24,14 +32,12 @@ function tfFiles(dir, rel = '') {
 
 (async () => {
 	const result = {};
-	for (const dir of process.argv.slice(2)) {
-		result[dir] = {};
-		for (const f of tfFiles(dir)) {
-			try {
-				result[dir][f] = await parse(f, fs.readFileSync(path.join(dir, f), 'utf8'));
-			} catch (e) {
-				result[dir][f] = { error: String(e && e.message ? e.message : e) };
-			}
+	for (const arg of process.argv.slice(2)) {
+		if (fs.statSync(arg).isDirectory()) {
+			result[arg] = {};
+			for (const f of tfFiles(arg)) result[arg][f] = await parseFile(path.join(arg, f), f);
+		} else {
+			result[arg] = await parseFile(arg, path.basename(arg));
 		}
 	}
 	process.stdout.write(JSON.stringify(result));
