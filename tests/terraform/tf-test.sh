@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Runs `terraform test` on modules/region and modules/storage (their tests/*.tftest.hcl, with
-# a mocked AWS provider: offline, no credentials) when this machine has what it needs: a
+# a mocked AWS provider: offline, no credentials) and `terraform validate` on the two region
+# roots when this machine has what it needs: a
 # terraform binary >= 1.7 (mock providers) and the hashicorp/aws 5.x provider in a
 # filesystem mirror (PF_TF_PLUGINS, default /opt/tf-plugins; terraform init cannot download
 # it offline). Otherwise it says what is missing and skips (exit 0): Debian ships neither,
 # so CI skips, and tests/terraform/check.py stays the check that always runs.
-# modules/global needs the cloudflare provider, which no mirror here holds.
+# modules/global and live/global need the cloudflare provider, which no mirror here holds.
 # Part of make terraform-check.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -54,6 +55,19 @@ for m in region storage; do
 	else
 		echo "tf-test: modules/$m: terraform test failed:"
 		grep -v '^  - ' "$tmp/test-$m.log" | sed 's/^/    /'
+		fail=1
+	fi
+done
+# The region roots as a whole: module inputs, types, provider and backend blocks
+# (terraform get installs the local module; the provider comes from the override).
+for r in eu-central-1 us-east-1; do
+	dir=$tmp/terraform/live/$r
+	if "$tf" -chdir="$dir" get -no-color >"$tmp/get-$r.log" 2>&1 &&
+		"$tf" -chdir="$dir" validate -no-color >"$tmp/validate-$r.log" 2>&1; then
+		echo "tf-test: live/$r: terraform validate: valid"
+	else
+		echo "tf-test: live/$r: terraform validate failed:"
+		cat "$tmp/get-$r.log" "$tmp/validate-$r.log" 2>/dev/null | sed 's/^/    /'
 		fail=1
 	fi
 done
