@@ -217,8 +217,7 @@ monitoring:
 # broken copy of the tree that it must fail (tests/terraform/check.py, about 4 s); make
 # drift's exit-status mapping against a stub terraform (drift_test.sh); terraform test with a
 # mocked AWS provider and validate of the region roots where terraform and the provider are
-# installed (tf-test.sh, about 12 s of CPU;
-# it says so and skips otherwise). Offline.
+# installed (tf-test.sh, about 12 s of CPU; it says so and skips otherwise). Offline.
 terraform-check:
 	$(Q)NODE_PATH=$(PF_CACHE)/npm/node_modules python3 tests/terraform/check.py
 	$(Q)tests/terraform/drift_test.sh
