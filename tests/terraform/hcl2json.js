@@ -7,7 +7,13 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const { parse } = require('@cdktf/hcl2json');
+let parse;
+try {
+	({ parse } = require('@cdktf/hcl2json'));
+} catch (e) {
+	console.error('hcl2json.js: cannot load @cdktf/hcl2json (the pinned test peer; NODE_PATH must hold it)');
+	process.exit(2);
+}
 
 async function parseFile(file, name) {
 	try {
