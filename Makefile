@@ -141,7 +141,8 @@ REPLAY_BINS := $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz/replay_%)
 
 BENCH_SRC  := $(wildcard tests/bench/*.c)
 
-.PHONY: all test unit integration capture-haproxy-logs nodesim-selftest monitoring fuzz-replay asan asan-short fuzz fuzz-smoke bench demo deps deps-test \
+.PHONY: all test unit integration capture-haproxy-logs nodesim-selftest monitoring terraform-check drift \
+	fuzz-replay asan asan-short fuzz fuzz-smoke bench demo deps deps-test \
 	install uninstall check-install clean \
 	format format-check lint shellcheck check-docs
 
@@ -210,7 +211,8 @@ ifeq ($(CI),true)
 CI_CHECKS := format-check lint check-docs
 endif
 
-test: deps-test all $(CI_CHECKS) unit check-install fuzz-replay nodesim-selftest monitoring integration asan-short fuzz-smoke
+test: deps-test all $(CI_CHECKS) unit check-install fuzz-replay nodesim-selftest monitoring terraform-check \
+	integration asan-short fuzz-smoke
 	@echo "make test: all suites passed"
 
 unit: $(UNIT_BINS)
@@ -229,6 +231,21 @@ nodesim-selftest:
 # seconds). Whether their metric names exist is test_monitoring's job.
 monitoring:
 	$(Q)PROMTOOL=$(PROMTOOL) haproxy/monitoring/check.sh
+
+# terraform/ parsed with @cdktf/hcl2json and checked on the JSON, each check also run on a
+# broken copy of the tree that it must fail (tests/terraform/check.py, about 4 s); make
+# drift's exit-status mapping against a stub terraform (drift_test.sh); terraform test with a
+# mocked AWS provider and validate of the region roots where terraform and the provider are
+# installed (tf-test.sh, about 12 s of CPU; it says so and skips otherwise). Offline.
+terraform-check:
+	$(Q)NODE_PATH=$(PF_CACHE)/npm/node_modules python3 tests/terraform/check.py
+	$(Q)tests/terraform/drift_test.sh
+	$(Q)tests/terraform/tf-test.sh
+
+# Does what runs in AWS and Cloudflare match terraform/? terraform plan in each root (needs
+# terraform, credentials and terraform init; not in make test). terraform/README.md.
+drift:
+	$(Q)tools/drift.sh
 
 fuzz-replay: $(REPLAY_BINS)
 	$(Q)for t in $(FUZZ_NAMES); do \
