@@ -7,8 +7,13 @@
 #                        simulator's WebSocket, pinned as in tests/peers/package.json
 #   tools/deps.sh test   (make deps-test)  the demo set, then what `make test` and
 #                        `make bench` add: Check, clang/libFuzzer, clang-format, cppcheck and
-#                        ShellCheck, chromium, wrk, jq, promtool and prometheus, every
-#                        pinned npm test peer (Node.js >= 20) and HAProxy 3.4
+#                        ShellCheck, packer, systemd-analyze, man, chromium, wrk, jq, promtool
+#                        and prometheus, every pinned npm test peer (Node.js >= 20: @polkadot/api,
+#                        chopsticks, @cdktf/hcl2json, ...) and HAProxy 3.4
+#
+# A new tool goes in one place: a Debian package into TEST_PKGS (DEMO_PKGS only if make demo
+# uses it), an npm package into tests/peers/package.json, anything else as a block of its own
+# at the end of this file.
 #
 # Debian packages come from apt-get (update once, then only the missing ones, with sudo
 # when not root); npm packages, promtool and HAProxy 3.4 go into $PF_CACHE, never into
