@@ -137,6 +137,7 @@ FUZZ_DEPS_report_fmt := ctl/report/report_fmt
 FUZZ_DEPS_logline := ctl/stats/syslog ctl/stats/logline ctl/stats/hist ctl/stats/agg
 FUZZ_DEPS_usage_args := ctl/usage/usage_args ctl/usage/usage_agg ctl/stats/hist ctl/report/report_fmt
 FUZZ_DEPS_cachet_api := ctl/cachet/cachet_api
+FUZZ_DEPS_s3xml := ctl/snapshot/s3xml
 REPLAY_BINS := $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz/replay_%)
 
 BENCH_SRC  := $(wildcard tests/bench/*.c)
@@ -294,6 +295,7 @@ FUZZ_FLAGS := -std=gnu11 -D_GNU_SOURCE -g -O1 -I. -fsanitize=fuzzer,address,unde
 export FUZZ_DEPS_spop FUZZ_DEPS_rpc FUZZ_DEPS_hapi_cmd FUZZ_DEPS_noderpc FUZZ_DEPS_ctl_cfg \
 	FUZZ_DEPS_reccodec \
 	FUZZ_DEPS_report_fmt FUZZ_DEPS_logline FUZZ_DEPS_usage_args FUZZ_DEPS_cachet_api
+export FUZZ_DEPS_s3xml
 fuzz:
 	$(Q)mkdir -p build/fuzz
 	$(Q)for t in $(FUZZ_NAMES); do \
