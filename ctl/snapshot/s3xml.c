@@ -14,9 +14,9 @@
  * - same-name nesting is refused: none of the fields we read nests.
  * A name is matched as a whole: <Key> never matches <KeyCount>.
  */
-#include <string.h>
-
 #include "ctl/snapshot/s3xml.h"
+
+#include <string.h>
 
 struct s3xml_span s3xml_span_str(const char *s)
 {

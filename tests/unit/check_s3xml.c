@@ -216,9 +216,10 @@ START_TEST(truncations)
 		ck_assert_ptr_nonnull(cut);
 		memcpy(cut, d.p, n);
 		r = s3xml_text(c, "UploadId", t, sizeof(t));
-		ck_assert(r == 0 || r == PF_EPROTO ||
-		          (r == 1 && strcmp(t, "XXBsb2FkIElEIGZvciBlbHZpbmcncyVcdS1tb3ZpZS5tMnRzEEEwbG9hZA") ==
-		                         0));
+		ck_assert(
+		    r == 0 || r == PF_EPROTO ||
+		    (r == 1 &&
+		     strcmp(t, "XXBsb2FkIElEIGZvciBlbHZpbmcncyVcdS1tb3ZpZS5tMnRzEEEwbG9hZA") == 0));
 		while ((r = s3xml_next(c, &pos, "Part", &part)) == 1)
 			ck_assert(part.p >= cut && part.p + part.len <= cut + n);
 		ck_assert(r == 0 || r == PF_EPROTO);

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * s3rver (the npm S3 clone pinned in tests/peers/package.json) on loopback,
+ * through the harness's child API: a data directory under h_tmpdir(), one
+ * bucket, a port the kernel picks (tests/harness/s3rver.js). It accepts any
+ * SigV4 signature (it does not compute them) and ignores
+ * x-amz-request-payer: signing is checked by test_s3_sigv4, not here.
+ */
+#ifndef PF_TESTS_HARNESS_S3RVER_H
+#define PF_TESTS_HARNESS_S3RVER_H
+
+#include <sys/types.h>
+
+#include <stdbool.h>
+
+struct h_s3rver {
+	pid_t pid;
+	int port;
+	char dir[512];
+	char log[600];
+	char endpoint[64]; /* "http://127.0.0.1:<port>" */
+};
+
+/* Starts it with bucket <bucket>; waits for its READY line. False on failure. */
+bool h_s3rver_start(struct h_s3rver *s, const char *bucket);
+
+/* Stops it with SIGTERM and asserts exit 0; no-op when not running. */
+void h_s3rver_stop(struct h_s3rver *s);
+
+#endif
