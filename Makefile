@@ -119,7 +119,7 @@ PROMTOOL   ?= $(PF_CACHE)/prometheus/promtool
 # a fake Cachet (HAProxy only a stage, as in test_ctl_record).
 HAP34_BINS ?= $(filter-out %/test_spoa_agent %/test_spoa_attack %/test_ctl_admin %/test_db_migrate \
 	%/test_db_writer %/test_report %/test_usage %/test_ctl_record %/test_ctl_probe \
-	%/test_ctl_cachet %/test_s3,$(INTEG_BINS))
+	%/test_ctl_cachet %/test_s3 %/test_s3_sigv4,$(INTEG_BINS))
 # The writer on a loop, steered by test_db_writer and db_bench.sh (tests/harness/dbw_drive.c).
 DBW_DRIVE  := $(BUILD)/tests/harness/dbw_drive
 
@@ -188,7 +188,8 @@ $(DBW_DRIVE): $(BUILD)/tests/harness/dbw_drive.o $(BUILD)/ctl/db/writer.o $(BUIL
 	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ -lev -lcjson $(PQ_LIBS)
 $(BUILD)/tests/integration/test_db_writer: | $(DBW_DRIVE)
 # The snapshot S3 client against s3rver (no HAProxy).
-$(BUILD)/tests/integration/test_s3: $(call objs_of,ctl/snapshot/s3 ctl/snapshot/s3xml ctl/db/sha256)
+$(BUILD)/tests/integration/test_s3 $(BUILD)/tests/integration/test_s3_sigv4: \
+	$(call objs_of,ctl/snapshot/s3 ctl/snapshot/s3xml ctl/db/sha256)
 
 $(BUILD)/tests/fuzz/replay_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay.o \
 		$$(call objs_of,$$(FUZZ_DEPS_$$*)) $(LIBCOMMON)

@@ -18,6 +18,8 @@
  *   another one's, and never the "Name:" form that removes a header (curl
  *   would sign a header it does not send).
  */
+#include "ctl/snapshot/s3.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,12 +30,11 @@
 #include <curl/curl.h>
 
 #include "ctl/db/sha256.h"
-#include "ctl/snapshot/s3.h"
 #include "ctl/snapshot/s3xml.h"
 
-#define EMPTY_SHA256    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-#define RESP_MAX        (1024 * 1024) /* an XML answer; more is not S3 */
-#define URL_MAX         4096
+#define EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+#define RESP_MAX     (1024 * 1024) /* an XML answer; more is not S3 */
+#define URL_MAX      4096
 
 struct s3_client {
 	CURL *h;
@@ -175,7 +176,8 @@ int s3_creds_from_imds(struct s3_creds *c, const char *base, char *err, size_t e
 	if (json_str(j, "AccessKeyId", c->access_key, sizeof(c->access_key)) == -1 ||
 	    json_str(j, "SecretAccessKey", c->secret_key, sizeof(c->secret_key)) == -1 ||
 	    json_str(j, "Token", c->token, sizeof(c->token)) == -1) {
-		snprintf(err, errlen, "instance metadata: credentials of role %.200s incomplete", role);
+		snprintf(err, errlen, "instance metadata: credentials of role %.200s incomplete",
+		         role);
 		memset(c, 0, sizeof(*c));
 		goto out;
 	}
@@ -212,8 +214,8 @@ struct s3_client *s3_new(const struct s3_cfg *cfg, const struct s3_creds *creds,
 		goto fail;
 	}
 	/* Bucket names are DNS labels (lower case, digits, '-', '.'): nothing to encode. */
-	if (c->bucket[0] == '\0' || strspn(c->bucket, "abcdefghijklmnopqrstuvwxyz0123456789-.") !=
-	                                strlen(c->bucket)) {
+	if (c->bucket[0] == '\0' ||
+	    strspn(c->bucket, "abcdefghijklmnopqrstuvwxyz0123456789-.") != strlen(c->bucket)) {
 		snprintf(err, errlen, "s3: bad bucket name");
 		goto fail;
 	}
@@ -392,9 +394,11 @@ static struct curl_slist *headers(const struct s3_client *c, const struct req *r
 	if (ok && r->range) {
 		if (r->rlen > 0)
 			snprintf(line, sizeof(line), "Range: bytes=%llu-%llu",
-			         (unsigned long long)r->off, (unsigned long long)(r->off + r->rlen - 1));
+			         (unsigned long long)r->off,
+			         (unsigned long long)(r->off + r->rlen - 1));
 		else
-			snprintf(line, sizeof(line), "Range: bytes=%llu-", (unsigned long long)r->off);
+			snprintf(line, sizeof(line), "Range: bytes=%llu-",
+			         (unsigned long long)r->off);
 		ok = (t = curl_slist_append(h, line)) != NULL && (h = t) != NULL;
 	}
 	if (ok && strcmp(r->method, "POST") == 0)
@@ -425,7 +429,8 @@ static void set_method(CURL *h, struct req *r)
 		curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)r->len);
 	} else if (strcmp(r->method, "POST") == 0) {
 		curl_easy_setopt(h, CURLOPT_POST, 1L);
-		curl_easy_setopt(h, CURLOPT_POSTFIELDS, r->body != NULL ? (const char *)r->body : "");
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS,
+		                 r->body != NULL ? (const char *)r->body : "");
 		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->len);
 	} else if (strcmp(r->method, "DELETE") == 0) {
 		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "DELETE");
@@ -606,10 +611,12 @@ int s3_mpu_init(struct s3_client *c, const char *key, char upload_id[S3_UPLOADID
 	struct req r = {.method = "POST", .key = key, .query = "uploads="};
 	int ret = perform(c, &r, st);
 
-	if (ret == 0 && (r.resp == NULL || s3xml_text((struct s3xml_span){r.resp, r.resp_len},
-	                                              "UploadId", upload_id, S3_UPLOADID_MAX) != 1 ||
+	if (ret == 0 && (r.resp == NULL ||
+	                 s3xml_text((struct s3xml_span){r.resp, r.resp_len}, "UploadId", upload_id,
+	                            S3_UPLOADID_MAX) != 1 ||
 	                 upload_id[0] == '\0')) {
-		snprintf(st->err, sizeof(st->err), "POST %s?uploads: no UploadId in the answer", key);
+		snprintf(st->err, sizeof(st->err), "POST %s?uploads: no UploadId in the answer",
+		         key);
 		ret = -1;
 	}
 	req_fini(&r);
@@ -657,8 +664,7 @@ int s3_mpu_part(struct s3_client *c, const char *key, const char *upload_id, int
 }
 
 /* Reads one ListParts page into <parts>; its continuation marker into <*next> (0: last). */
-static int parse_parts(const struct req *r, struct s3_part *parts, size_t max, size_t *n,
-                       int *next)
+static int parse_parts(const struct req *r, struct s3_part *parts, size_t max, size_t *n, int *next)
 {
 	struct s3xml_span d = {r->resp, r->resp_len}, p;
 	char trunc[8];
@@ -688,8 +694,8 @@ static int parse_parts(const struct req *r, struct s3_part *parts, size_t max, s
 	return 0;
 }
 
-int s3_mpu_list(struct s3_client *c, const char *key, const char *upload_id,
-                struct s3_part *parts, size_t max, size_t *n, struct s3_status *st)
+int s3_mpu_list(struct s3_client *c, const char *key, const char *upload_id, struct s3_part *parts,
+                size_t max, size_t *n, struct s3_status *st)
 {
 	char q[3 * S3_UPLOADID_MAX + 64], id[3 * S3_UPLOADID_MAX + 1];
 	int marker = 0, next = 0;
@@ -710,8 +716,8 @@ int s3_mpu_list(struct s3_client *c, const char *key, const char *upload_id,
 		ret = perform(c, &r, st);
 		if (ret == 0 && (r.resp == NULL || parse_parts(&r, parts, max, n, &next) == -1 ||
 		                 (next != 0 && next <= marker))) {
-			snprintf(st->err, sizeof(st->err), "list parts of %s: bad or too long answer",
-			         key);
+			snprintf(st->err, sizeof(st->err),
+			         "list parts of %s: bad or too long answer", key);
 			ret = -1;
 		}
 		req_fini(&r);
@@ -733,12 +739,14 @@ int s3_mpu_complete(struct s3_client *c, const char *key, const char *upload_id,
 
 	memset(st, 0, sizeof(*st));
 	if (body == NULL || n == 0 || part_query(q, sizeof(q), 0, upload_id) == -1) {
-		snprintf(st->err, sizeof(st->err), "complete %s: no parts, bad id or no memory", key);
+		snprintf(st->err, sizeof(st->err), "complete %s: no parts, bad id or no memory",
+		         key);
 		goto out;
 	}
 	o = (size_t)snprintf(body, cap, "<CompleteMultipartUpload>");
 	for (size_t i = 0; i < n; i++) {
-		/* ETags are quoted hex: nothing in them needs escaping, and we refuse what would. */
+		/* ETags are quoted hex: nothing in them needs escaping, and we refuse what would.
+		 */
 		if (strpbrk(parts[i].etag, "<>&") != NULL ||
 		    (i > 0 && parts[i].number <= parts[i - 1].number)) {
 			snprintf(st->err, sizeof(st->err), "complete %s: bad part list", key);
@@ -765,8 +773,7 @@ out:
 	return ret;
 }
 
-int s3_mpu_abort(struct s3_client *c, const char *key, const char *upload_id,
-                 struct s3_status *st)
+int s3_mpu_abort(struct s3_client *c, const char *key, const char *upload_id, struct s3_status *st)
 {
 	char q[3 * S3_UPLOADID_MAX + 64];
 	struct req r = {.method = "DELETE", .key = key, .query = q};
@@ -781,8 +788,7 @@ int s3_mpu_abort(struct s3_client *c, const char *key, const char *upload_id,
 }
 
 /* Hands each <Contents> of one page to <cb>; the next token into <next> ("" when last). */
-static int parse_list(const struct req *r, s3_list_cb_fn cb, void *arg, char *next,
-                      size_t nextlen)
+static int parse_list(const struct req *r, s3_list_cb_fn cb, void *arg, char *next, size_t nextlen)
 {
 	struct s3xml_span d = {r->resp, r->resp_len}, ct;
 	char key[S3_KEY_MAX + 1], trunc[8];
@@ -831,7 +837,8 @@ int s3_list(struct s3_client *c, const char *prefix, s3_list_cb_fn cb, void *arg
 		ret = perform(c, &r, st);
 		if (ret == 0 &&
 		    (r.resp == NULL || parse_list(&r, cb, arg, token, sizeof(token)) == -1)) {
-			snprintf(st->err, sizeof(st->err), "list %s: bad answer or stopped", prefix);
+			snprintf(st->err, sizeof(st->err), "list %s: bad answer or stopped",
+			         prefix);
 			ret = -1;
 		}
 		req_fini(&r);

@@ -35,20 +35,20 @@ struct s3_cfg {
 	const char *endpoint;
 	const char *region; /* "eu-west-1" */
 	const char *bucket;
-	bool path_style;     /* forced on with an endpoint */
-	bool requester_pays; /* send x-amz-request-payer: requester */
-	int attempts;        /* tries per request, >= 1; 0 means 5 */
-	long backoff_ms;     /* first back-off, doubled each retry; 0 means 200 */
-	long timeout_ms;     /* per transfer; 0: none (big objects) */
+	bool path_style;         /* forced on with an endpoint */
+	bool requester_pays;     /* send x-amz-request-payer: requester */
+	int attempts;            /* tries per request, >= 1; 0 means 5 */
+	long backoff_ms;         /* first back-off, doubled each retry; 0 means 200 */
+	long timeout_ms;         /* per transfer; 0: none (big objects) */
 	long connect_timeout_ms; /* 0 means 10000 */
 };
 
 /* The outcome of one request: HTTP status and S3's error, or curl's. */
 struct s3_status {
-	long http;        /* 0 when no answer came */
-	int tries;        /* how many attempts were made */
-	char code[64];    /* S3 Error/Code, "" when none */
-	char err[512];    /* a readable reason, "" on success */
+	long http;     /* 0 when no answer came */
+	int tries;     /* how many attempts were made */
+	char code[64]; /* S3 Error/Code, "" when none */
+	char err[512]; /* a readable reason, "" on success */
 };
 
 struct s3_part {
@@ -78,8 +78,7 @@ PF_MUSTCHECK int s3_creds_from_env(struct s3_creds *c);
  * its credentials, each with 1 s timeouts. Returns 0, or -1 with the
  * reason (never a secret) in <err>.
  */
-PF_MUSTCHECK int s3_creds_from_imds(struct s3_creds *c, const char *base, char *err,
-                                    size_t errlen);
+PF_MUSTCHECK int s3_creds_from_imds(struct s3_creds *c, const char *base, char *err, size_t errlen);
 
 /*
  * A client for <cfg> (its strings copied) signing with <creds> (copied).
@@ -119,21 +118,20 @@ PF_MUSTCHECK int s3_head(struct s3_client *c, const char *key, uint64_t *size,
 PF_MUSTCHECK int s3_delete(struct s3_client *c, const char *key, struct s3_status *st);
 
 /* Initiates a multipart upload of <key>; its id into <upload_id>. */
-PF_MUSTCHECK int s3_mpu_init(struct s3_client *c, const char *key,
-                             char upload_id[S3_UPLOADID_MAX], struct s3_status *st);
+PF_MUSTCHECK int s3_mpu_init(struct s3_client *c, const char *key, char upload_id[S3_UPLOADID_MAX],
+                             struct s3_status *st);
 
 /* Uploads part <number> (1..10000); its ETag into <etag>. */
 PF_MUSTCHECK int s3_mpu_part(struct s3_client *c, const char *key, const char *upload_id,
-                             int number, const uint8_t *body, size_t len,
-                             char etag[S3_ETAG_MAX], struct s3_status *st);
+                             int number, const uint8_t *body, size_t len, char etag[S3_ETAG_MAX],
+                             struct s3_status *st);
 
 /*
  * The parts already uploaded (to resume an interrupted upload), all pages,
  * into <parts> (up to <max>), their count into <*n>. More than <max> is -1.
  */
 PF_MUSTCHECK int s3_mpu_list(struct s3_client *c, const char *key, const char *upload_id,
-                             struct s3_part *parts, size_t max, size_t *n,
-                             struct s3_status *st);
+                             struct s3_part *parts, size_t max, size_t *n, struct s3_status *st);
 
 /* Completes the upload from <parts> (ascending numbers), <n> of them. */
 PF_MUSTCHECK int s3_mpu_complete(struct s3_client *c, const char *key, const char *upload_id,

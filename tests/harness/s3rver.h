@@ -27,4 +27,22 @@ bool h_s3rver_start(struct h_s3rver *s, const char *bucket);
 /* Stops it with SIGTERM and asserts exit 0; no-op when not running. */
 void h_s3rver_stop(struct h_s3rver *s);
 
+/*
+ * tests/harness/s3capture.py on loopback: records every request as a JSON
+ * line in <record> and answers like S3 would, checking nothing.
+ */
+struct h_s3capture {
+	pid_t pid;
+	int port;
+	char record[512];
+	char log[600];
+	char endpoint[64];
+};
+
+/* Starts it; requests go to a new record file under h_tmpdir(). False on failure. */
+bool h_s3capture_start(struct h_s3capture *s);
+
+/* Stops it with SIGTERM and asserts exit 0; no-op when not running. */
+void h_s3capture_stop(struct h_s3capture *s);
+
 #endif
