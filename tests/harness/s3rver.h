@@ -2,8 +2,9 @@
 /*
  * s3rver (the npm S3 clone pinned in tests/peers/package.json) on loopback,
  * through the harness's child API: a data directory under h_tmpdir(), one
- * bucket, a port the kernel picks (tests/harness/s3rver.js). It accepts any
- * SigV4 signature (it does not compute them) and ignores
+ * bucket, a port the kernel picks (tests/harness/s3rver.js). It knows one
+ * access key id, "S3RVER" (any other is 403 InvalidAccessKeyId), accepts
+ * any SigV4 signature (it does not compute them) and ignores
  * x-amz-request-payer: signing is checked by test_s3_sigv4, not here.
  */
 #ifndef PF_TESTS_HARNESS_S3RVER_H

@@ -7,11 +7,13 @@
  * Range, a missing key (404 NoSuchKey), a multipart upload of three parts
  * (5 MiB, 5 MiB, 1 MiB), ListObjectsV2 with a prefix and an awkward key,
  * DELETE, the requester-pays header, bounded retries against a port nobody
- * listens on, and the secret key absent from every error text and from
- * s3rver's request log. s3rver implements neither ListParts nor
- * AbortMultipartUpload (it answers 405): the test pins that, so the day it
- * does, resume can be tested here.
+ * listens on, credentials from the environment and from an instance
+ * profile (tests/harness/fake_imds.py, IMDSv2), and the secret key absent
+ * from every error text and from s3rver's and the IMDS's logs. s3rver implements neither ListParts
+ * nor AbortMultipartUpload (it answers 405): the test pins that, so the day it does, resume can be
+ * tested here.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -293,6 +295,88 @@ START_TEST(retries_are_bounded)
 }
 END_TEST
 
+#define IMDS_KEY    "S3RVER" /* the one access key id s3rver knows */
+#define IMDS_SECRET "pfImdsSecret/abcdefghij0123456789KLMNOP"
+#define IMDS_TOKEN  "IQoJb3JpZ2luX2VjEPolkfuraImdsToken+/="
+
+/* The instance profile through a local IMDSv2, then those credentials used on s3rver. */
+START_TEST(imds_credentials)
+{
+	char *argv[] = {"python3",
+	                "tests/harness/fake_imds.py",
+	                "pf-snapshot-role",
+	                IMDS_KEY,
+	                IMDS_SECRET,
+	                IMDS_TOKEN,
+	                NULL};
+	char log[600], base[64], err[256], *text;
+	struct s3_creds cr;
+	struct s3_cfg cfg = {.endpoint = srv.endpoint, .region = "us-east-1", .bucket = BUCKET};
+	struct s3_client *c;
+	struct s3_status st;
+	pid_t pid;
+	int port = 0;
+	double end = h_now() + 20;
+
+	snprintf(log, sizeof(log), "%s/imds-%d.log", h_tmpdir(), (int)getpid());
+	pid = h_spawn(argv, NULL, log);
+	ck_assert_int_gt(pid, 0);
+	/* fake_imds.py: SIGTERM ends serve_forever() through sys.exit(0). */
+	h_child_expect(pid, "fake_imds", SIGTERM, 0);
+	while (port == 0 && h_now() < end && h_wait_file_contains(log, "READY ", 0.1) == false)
+		ck_assert_int_eq(h_wait_exit(pid, 0), -1);
+	text = h_read_file(log, NULL);
+	ck_assert_ptr_nonnull(strstr(text, "READY "));
+	port = (int)strtol(strstr(text, "READY ") + 6, NULL, 10);
+	free(text);
+	ck_assert(h_wait_port(port, 5));
+	snprintf(base, sizeof(base), "http://127.0.0.1:%d", port);
+	ck_assert_msg(s3_creds_from_imds(&cr, base, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_str_eq(cr.access_key, IMDS_KEY);
+	ck_assert_str_eq(cr.secret_key, IMDS_SECRET);
+	ck_assert_str_eq(cr.token, IMDS_TOKEN);
+	c = s3_new(&cfg, &cr, err, sizeof(err));
+	ck_assert_ptr_nonnull(c);
+	ck_assert_msg(s3_put(c, "imds/obj", (const uint8_t *)"x", 1, NULL, &st) == 0, "%s", st.err);
+	s3_free(c);
+	h_stop_child(pid);
+	/* Nobody answers: an error within the 1 s timeouts, naming no secret. */
+	snprintf(base, sizeof(base), "http://127.0.0.1:%d", h_free_port());
+	ck_assert_int_eq(s3_creds_from_imds(&cr, base, err, sizeof(err)), -1);
+	ck_assert_str_eq(cr.secret_key, "");
+	ck_assert(strstr(err, "IMDSv2 token") != NULL);
+	text = h_read_file(log, NULL);
+	ck_assert_ptr_nonnull(strstr(text, "GET /latest/meta-data/iam/security-credentials/"));
+	ck_assert_msg(strstr(text, IMDS_SECRET) == NULL && strstr(text, IMDS_TOKEN) == NULL,
+	              "a credential is in the IMDS log");
+	free(text);
+	h_s3rver_stop(&srv);
+	text = h_read_file(srv.log, NULL);
+	ck_assert_msg(strstr(text, IMDS_SECRET) == NULL, "the secret key is in s3rver's log");
+	free(text);
+}
+END_TEST
+
+START_TEST(env_credentials)
+{
+	struct s3_creds cr;
+
+	ck_assert_int_eq(setenv("AWS_ACCESS_KEY_ID", "AKIAENV", 1), 0);
+	ck_assert_int_eq(setenv("AWS_SECRET_ACCESS_KEY", "envSecret", 1), 0);
+	ck_assert_int_eq(unsetenv("AWS_SESSION_TOKEN"), 0);
+	ck_assert_int_eq(s3_creds_from_env(&cr), 0);
+	ck_assert_str_eq(cr.access_key, "AKIAENV");
+	ck_assert_str_eq(cr.secret_key, "envSecret");
+	ck_assert_str_eq(cr.token, "");
+	ck_assert_int_eq(setenv("AWS_SESSION_TOKEN", "envToken", 1), 0);
+	ck_assert_int_eq(s3_creds_from_env(&cr), 0);
+	ck_assert_str_eq(cr.token, "envToken");
+	ck_assert_int_eq(unsetenv("AWS_SECRET_ACCESS_KEY"), 0);
+	ck_assert_int_eq(s3_creds_from_env(&cr), -1);
+	ck_assert_str_eq(cr.access_key, "");
+}
+END_TEST
+
 static Suite *s3_suite(void)
 {
 	Suite *s = suite_create("s3");
@@ -305,6 +389,8 @@ static Suite *s3_suite(void)
 	tcase_add_test(tc, list_delete_awkward_key);
 	tcase_add_test(tc, requester_pays_and_no_secret_in_logs);
 	tcase_add_test(tc, retries_are_bounded);
+	tcase_add_test(tc, imds_credentials);
+	tcase_add_test(tc, env_credentials);
 	suite_add_tcase(s, tc);
 	return s;
 }

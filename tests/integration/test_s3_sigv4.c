@@ -187,9 +187,8 @@ static int no_object(const char *key, uint64_t size, void *arg)
 /* Every request kind the client sends, then botocore's verdict on their signatures. */
 START_TEST(botocore_agrees)
 {
-	struct s3_creds cr = {.access_key = CROSS_KEY,
-	                      .secret_key = CROSS_SECRET,
-	                      .token = CROSS_TOKEN};
+	struct s3_creds cr = {
+	    .access_key = CROSS_KEY, .secret_key = CROSS_SECRET, .token = CROSS_TOKEN};
 	struct s3_cfg cfg = {.endpoint = cap.endpoint,
 	                     .region = "eu-central-1",
 	                     .bucket = "pf-snapshots",
