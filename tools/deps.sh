@@ -54,6 +54,8 @@ TEST_PKGS=(
 	# make check-install: systemd-analyze and systemd-sysusers (nothing is started),
 	# man and groff to lint the man pages
 	systemd man-db groff-base
+	# test_s3_sigv4 re-signs the S3 client's requests with botocore's S3SigV4Auth
+	python3-botocore
 )
 
 SUDO=()
