@@ -664,38 +664,24 @@ int s3_mpu_part(struct s3_client *c, const char *key, const char *upload_id, int
 }
 
 /* Reads one ListParts page into <parts>; its continuation marker into <*next> (0: last). */
-static int parse_parts(const struct req *r, struct s3_part *parts, size_t max, size_t *n, int *next)
+static int parse_parts(const struct req *r, struct s3xml_part *parts, size_t max, size_t *n,
+                       int *next)
 {
-	struct s3xml_span d = {r->resp, r->resp_len}, p;
-	char trunc[8];
+	struct s3xml_span d = {r->resp, r->resp_len};
+	struct s3xml_part p;
 	size_t pos = 0;
-	uint64_t v;
 	int res;
 
-	while ((res = s3xml_next(d, &pos, "Part", &p)) == 1) {
-		struct s3_part *pt = &parts[*n];
-
-		if (*n >= max || s3xml_u64(p, "PartNumber", &v) != 1 || v < 1 || v > 10000)
+	while ((res = s3xml_next_part(d, &pos, &p)) == 1) {
+		if (*n >= max)
 			return -1;
-		pt->number = (int)v;
-		if (s3xml_u64(p, "Size", &pt->size) != 1 ||
-		    s3xml_text(p, "ETag", pt->etag, sizeof(pt->etag)) != 1)
-			return -1;
-		(*n)++;
+		parts[(*n)++] = p;
 	}
-	if (res != 0)
-		return -1;
-	*next = 0;
-	if (s3xml_text(d, "IsTruncated", trunc, sizeof(trunc)) == 1 && strcmp(trunc, "true") == 0) {
-		if (s3xml_u64(d, "NextPartNumberMarker", &v) != 1 || v < 1 || v > 10000)
-			return -1;
-		*next = (int)v;
-	}
-	return 0;
+	return res == 0 && s3xml_parts_marker(d, next) >= 0 ? 0 : -1;
 }
 
-int s3_mpu_list(struct s3_client *c, const char *key, const char *upload_id, struct s3_part *parts,
-                size_t max, size_t *n, struct s3_status *st)
+int s3_mpu_list(struct s3_client *c, const char *key, const char *upload_id,
+                struct s3xml_part *parts, size_t max, size_t *n, struct s3_status *st)
 {
 	char q[3 * S3_UPLOADID_MAX + 64], id[3 * S3_UPLOADID_MAX + 1];
 	int marker = 0, next = 0;
@@ -729,7 +715,7 @@ int s3_mpu_list(struct s3_client *c, const char *key, const char *upload_id, str
 }
 
 int s3_mpu_complete(struct s3_client *c, const char *key, const char *upload_id,
-                    const struct s3_part *parts, size_t n, struct s3_status *st)
+                    const struct s3xml_part *parts, size_t n, struct s3_status *st)
 {
 	char q[3 * S3_UPLOADID_MAX + 64];
 	size_t cap = 64 + n * (S3_ETAG_MAX + 64), o;
@@ -790,26 +776,16 @@ int s3_mpu_abort(struct s3_client *c, const char *key, const char *upload_id, st
 /* Hands each <Contents> of one page to <cb>; the next token into <next> ("" when last). */
 static int parse_list(const struct req *r, s3_list_cb_fn cb, void *arg, char *next, size_t nextlen)
 {
-	struct s3xml_span d = {r->resp, r->resp_len}, ct;
-	char key[S3_KEY_MAX + 1], trunc[8];
+	struct s3xml_span d = {r->resp, r->resp_len};
+	char key[S3_KEY_MAX + 1];
 	size_t pos = 0;
 	uint64_t size;
 	int res;
 
-	while ((res = s3xml_next(d, &pos, "Contents", &ct)) == 1) {
-		if (s3xml_text(ct, "Key", key, sizeof(key)) != 1 ||
-		    s3xml_u64(ct, "Size", &size) != 1)
-			return -1;
+	while ((res = s3xml_next_object(d, &pos, key, sizeof(key), &size)) == 1)
 		if (cb(key, size, arg) == -1)
 			return -1;
-	}
-	if (res != 0)
-		return -1;
-	next[0] = '\0';
-	if (s3xml_text(d, "IsTruncated", trunc, sizeof(trunc)) == 1 && strcmp(trunc, "true") == 0 &&
-	    (s3xml_text(d, "NextContinuationToken", next, nextlen) != 1 || next[0] == '\0'))
-		return -1;
-	return 0;
+	return res == 0 && s3xml_list_token(d, next, nextlen) >= 0 ? 0 : -1;
 }
 
 int s3_list(struct s3_client *c, const char *prefix, s3_list_cb_fn cb, void *arg,

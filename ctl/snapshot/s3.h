@@ -19,8 +19,9 @@
 #include <stdint.h>
 
 #include "common/compiler.h"
+#include "ctl/snapshot/s3xml.h"
 
-#define S3_ETAG_MAX     128
+#define S3_ETAG_MAX     S3XML_ETAG_MAX
 #define S3_UPLOADID_MAX 1024
 #define S3_KEY_MAX      1024
 
@@ -49,12 +50,6 @@ struct s3_status {
 	int tries;     /* how many attempts were made */
 	char code[64]; /* S3 Error/Code, "" when none */
 	char err[512]; /* a readable reason, "" on success */
-};
-
-struct s3_part {
-	int number;
-	uint64_t size;
-	char etag[S3_ETAG_MAX]; /* with its quotes, as S3 sends it */
 };
 
 /* Called with each piece of a GET's body; returns 0, or -1 to stop the transfer. */
@@ -131,11 +126,11 @@ PF_MUSTCHECK int s3_mpu_part(struct s3_client *c, const char *key, const char *u
  * into <parts> (up to <max>), their count into <*n>. More than <max> is -1.
  */
 PF_MUSTCHECK int s3_mpu_list(struct s3_client *c, const char *key, const char *upload_id,
-                             struct s3_part *parts, size_t max, size_t *n, struct s3_status *st);
+                             struct s3xml_part *parts, size_t max, size_t *n, struct s3_status *st);
 
 /* Completes the upload from <parts> (ascending numbers), <n> of them. */
 PF_MUSTCHECK int s3_mpu_complete(struct s3_client *c, const char *key, const char *upload_id,
-                                 const struct s3_part *parts, size_t n, struct s3_status *st);
+                                 const struct s3xml_part *parts, size_t n, struct s3_status *st);
 
 PF_MUSTCHECK int s3_mpu_abort(struct s3_client *c, const char *key, const char *upload_id,
                               struct s3_status *st);

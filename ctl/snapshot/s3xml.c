@@ -99,16 +99,11 @@ static int entity(const char *p, size_t n, size_t *used)
 	return -1;
 }
 
-int s3xml_text(struct s3xml_span doc, const char *name, char *out, size_t outlen)
+/* Decodes the leaf <in> into <out>; PF_EPROTO with <out> possibly half written. */
+static int decode(struct s3xml_span in, char *out, size_t outlen)
 {
-	struct s3xml_span in;
-	size_t pos = 0, o = 0;
-	int r = s3xml_next(doc, &pos, name, &in);
+	size_t o = 0;
 
-	if (r != 1)
-		return r;
-	if (outlen == 0)
-		return PF_EPROTO;
 	for (size_t i = 0; i < in.len; i++) {
 		char c = in.p[i];
 
@@ -131,6 +126,24 @@ int s3xml_text(struct s3xml_span doc, const char *name, char *out, size_t outlen
 	return 1;
 }
 
+int s3xml_text(struct s3xml_span doc, const char *name, char *out, size_t outlen)
+{
+	struct s3xml_span in;
+	size_t pos = 0;
+	int r;
+
+	if (outlen == 0)
+		return PF_EPROTO;
+	out[0] = '\0';
+	r = s3xml_next(doc, &pos, name, &in);
+	if (r == 1 && decode(in, out, outlen) != 1) {
+		/* Never hand out half a field. */
+		out[0] = '\0';
+		return PF_EPROTO;
+	}
+	return r;
+}
+
 int s3xml_u64(struct s3xml_span doc, const char *name, uint64_t *out)
 {
 	char buf[24];
@@ -149,5 +162,74 @@ int s3xml_u64(struct s3xml_span doc, const char *name, uint64_t *out)
 		v = v * 10 + d;
 	}
 	*out = v;
+	return 1;
+}
+
+int s3xml_next_part(struct s3xml_span doc, size_t *pos, struct s3xml_part *part)
+{
+	struct s3xml_span p;
+	uint64_t v;
+	int r = s3xml_next(doc, pos, "Part", &p);
+
+	if (r != 1)
+		return r;
+	if (s3xml_u64(p, "PartNumber", &v) != 1 || v < 1 || v > 10000 ||
+	    s3xml_u64(p, "Size", &part->size) != 1 ||
+	    s3xml_text(p, "ETag", part->etag, sizeof(part->etag)) != 1 || part->etag[0] == '\0')
+		return PF_EPROTO;
+	part->number = (int)v;
+	return 1;
+}
+
+/* 1 when <IsTruncated> says "true", 0 when absent or "false", PF_EPROTO otherwise. */
+static int truncated(struct s3xml_span doc)
+{
+	char t[8];
+	int r = s3xml_text(doc, "IsTruncated", t, sizeof(t));
+
+	if (r != 1)
+		return r;
+	if (strcmp(t, "true") == 0)
+		return 1;
+	return strcmp(t, "false") == 0 ? 0 : PF_EPROTO;
+}
+
+int s3xml_parts_marker(struct s3xml_span doc, int *marker)
+{
+	uint64_t v;
+	int r = truncated(doc);
+
+	*marker = 0;
+	if (r != 1)
+		return r;
+	if (s3xml_u64(doc, "NextPartNumberMarker", &v) != 1 || v < 1 || v > 10000)
+		return PF_EPROTO;
+	*marker = (int)v;
+	return 1;
+}
+
+int s3xml_next_object(struct s3xml_span doc, size_t *pos, char *key, size_t keylen, uint64_t *size)
+{
+	struct s3xml_span c;
+	int r = s3xml_next(doc, pos, "Contents", &c);
+
+	if (r != 1)
+		return r;
+	if (s3xml_text(c, "Key", key, keylen) != 1 || key[0] == '\0' ||
+	    s3xml_u64(c, "Size", size) != 1)
+		return PF_EPROTO;
+	return 1;
+}
+
+int s3xml_list_token(struct s3xml_span doc, char *next, size_t nextlen)
+{
+	int r = truncated(doc);
+
+	if (nextlen > 0)
+		next[0] = '\0';
+	if (r != 1)
+		return r;
+	if (s3xml_text(doc, "NextContinuationToken", next, nextlen) != 1 || next[0] == '\0')
+		return PF_EPROTO;
 	return 1;
 }

@@ -37,7 +37,8 @@ PF_MUSTCHECK int s3xml_next(struct s3xml_span doc, size_t *pos, const char *name
  * The text of the first leaf element <name> in <doc>, entity-decoded into
  * <out> (NUL-terminated, at most <outlen> - 1 bytes). A leaf holds no '<'.
  * Returns 1 when found, 0 when absent, PF_EPROTO when malformed, when the
- * text does not fit, has an unknown entity or decodes to a NUL byte.
+ * text does not fit, has an unknown entity or decodes to a NUL byte; <out>
+ * is "" unless it returns 1 (<outlen> must be at least 1).
  */
 PF_MUSTCHECK int s3xml_text(struct s3xml_span doc, const char *name, char *out, size_t outlen);
 
@@ -46,6 +47,45 @@ PF_MUSTCHECK int s3xml_text(struct s3xml_span doc, const char *name, char *out, 
  * at most 2^63 - 1). Returns 1, 0 or PF_EPROTO like s3xml_text().
  */
 PF_MUSTCHECK int s3xml_u64(struct s3xml_span doc, const char *name, uint64_t *out);
+
+#define S3XML_ETAG_MAX 128
+
+/* One part of a multipart upload, as ListParts gives it and Complete takes it. */
+struct s3xml_part {
+	int number; /* 1..10000 */
+	uint64_t size;
+	char etag[S3XML_ETAG_MAX]; /* with its quotes, as S3 sends it */
+};
+
+/*
+ * The next <Part> of a ListParts answer from <*pos> into <part>. Returns 1,
+ * 0 when there is no more, PF_EPROTO when one lacks a field or its number
+ * is out of 1..10000.
+ */
+PF_MUSTCHECK int s3xml_next_part(struct s3xml_span doc, size_t *pos, struct s3xml_part *part);
+
+/*
+ * Where the next ListParts page starts: 0 with <*marker> 0 when this page
+ * is the last, 1 with NextPartNumberMarker (1..10000) in <*marker> when it
+ * is truncated, PF_EPROTO when truncated without a valid marker.
+ */
+PF_MUSTCHECK int s3xml_parts_marker(struct s3xml_span doc, int *marker);
+
+/*
+ * The next <Contents> of a ListObjectsV2 answer from <*pos>: its Key into
+ * <key> (<keylen> bytes with the NUL), its Size into <*size>. Returns 1, 0
+ * when there is no more, PF_EPROTO when malformed or the key is empty or
+ * does not fit.
+ */
+PF_MUSTCHECK int s3xml_next_object(struct s3xml_span doc, size_t *pos, char *key, size_t keylen,
+                                   uint64_t *size);
+
+/*
+ * The continuation token of a ListObjectsV2 page: 0 with <next> "" when it
+ * is the last, 1 with NextContinuationToken in <next> when it is
+ * truncated, PF_EPROTO when truncated without a token that fits.
+ */
+PF_MUSTCHECK int s3xml_list_token(struct s3xml_span doc, char *next, size_t nextlen);
 
 /* The whole of a NUL-terminated string as a span. */
 struct s3xml_span s3xml_span_str(const char *s);

@@ -8,7 +8,10 @@
  *   from an element whose raw content holds no '<' (a leaf), and when that
  *   content holds no '&' it is exactly that content (no byte invented,
  *   none dropped);
- * - s3xml_u64: a number found is at most 2^63 - 1.
+ * - s3xml_u64: a number found is at most 2^63 - 1;
+ * - the page readers: every part has a number in 1..10000 and a non-empty
+ *   ETag, every object a non-empty key, the loops end, and a truncated
+ *   page always names where the next one starts.
  * Corpus: tests/fuzz/corpus/s3xml/.
  */
 #include <stdint.h>
@@ -57,6 +60,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		if (s3xml_u64(d, names[k], &v) == 1)
 			FUZZ_CHECK(v <= UINT64_C(0x7fffffffffffffff));
+	}
+	{
+		struct s3xml_part p;
+		char key[32], tok[32];
+		size_t pos = 0, last = 0;
+		int m = -1, r;
+
+		while ((r = s3xml_next_part(d, &pos, &p)) == 1) {
+			FUZZ_CHECK(p.number >= 1 && p.number <= 10000 && p.etag[0] != '\0');
+			FUZZ_CHECK(pos > last);
+			last = pos;
+		}
+		r = s3xml_parts_marker(d, &m);
+		FUZZ_CHECK((r == 1 && m >= 1 && m <= 10000) || (r != 1 && m == 0));
+		pos = last = 0;
+		while ((r = s3xml_next_object(d, &pos, key, sizeof(key), &v)) == 1) {
+			FUZZ_CHECK(key[0] != '\0' && strlen(key) < sizeof(key) && pos > last);
+			last = pos;
+		}
+		r = s3xml_list_token(d, tok, sizeof(tok));
+		FUZZ_CHECK((r == 1 && tok[0] != '\0') || (r != 1 && tok[0] == '\0'));
 	}
 	return 0;
 }

@@ -176,7 +176,7 @@ START_TEST(multipart_three_parts)
 	const size_t n = sz[0] + sz[1] + sz[2];
 	uint8_t *data = pattern(n, 7);
 	char src[600], back[600], want[65], got[65], id[S3_UPLOADID_MAX];
-	struct s3_part parts[3];
+	struct s3xml_part parts[3];
 	struct s3_status st;
 	size_t off = 0, np = 0;
 	uint64_t size = 0;

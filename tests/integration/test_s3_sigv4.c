@@ -198,7 +198,7 @@ START_TEST(botocore_agrees)
 	uint8_t *part = calloc(1, big);
 	char err[256], etag[S3_ETAG_MAX], id[S3_UPLOADID_MAX], cmd[1024], out[8192];
 	struct s3_client *c = s3_new(&cfg, &cr, err, sizeof(err));
-	struct s3_part parts[4];
+	struct s3xml_part parts[4];
 	struct s3_status st;
 	uint64_t size;
 	size_t n, got = 0;
