@@ -7,7 +7,11 @@ ETag to a PUT, a small body to a GET, empty listings. It checks nothing:
 test_s3_sigv4 compares the recorded signatures with the AWS test vectors
 and with botocore's (tests/harness/sigv4_botocore.py).
 
-Usage: s3capture.py RECORD_FILE   (prints "READY <port>", SIGTERM exits 0)
+Usage: s3capture.py RECORD_FILE [FAIL_FIRST [SHORT_GETS]]
+  FAIL_FIRST  answer the first N requests 503 SlowDown (retries)
+  SHORT_GETS  cut the first N GETs of an object after half the body and
+              close the connection (an interrupted download)
+Prints "READY <port>"; SIGTERM exits 0.
 """
 import base64
 import json
@@ -16,7 +20,10 @@ import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 RECORD = sys.argv[1]
+FAIL_FIRST = int(sys.argv[2]) if len(sys.argv) > 2 else 0
+SHORT_GETS = int(sys.argv[3]) if len(sys.argv) > 3 else 0
 OBJECT = b"hello, capture"
+STATE = {"seen": 0, "short": 0}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -49,7 +56,14 @@ class Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(n) if n > 0 else b""
         self.record(body)
         q = self.path.partition("?")[2]
-        if self.command == "POST" and q.startswith("uploads"):
+        STATE["seen"] += 1
+        if STATE["seen"] <= FAIL_FIRST:
+            self.answer(503, b"<Error><Code>SlowDown</Code><Message>Please reduce your "
+                        b"request rate.</Message></Error>")
+        elif self.command == "GET" and not q and STATE["short"] < SHORT_GETS:
+            STATE["short"] += 1
+            self.short_get()
+        elif self.command == "POST" and q.startswith("uploads"):
             self.answer(200, b"<InitiateMultipartUploadResult><UploadId>capture/1+2"
                         b"</UploadId></InitiateMultipartUploadResult>")
         elif self.command == "POST":
@@ -66,7 +80,20 @@ class Handler(BaseHTTPRequestHandler):
         elif self.command == "DELETE":
             self.answer(204)
         else:
-            self.answer(200, OBJECT)
+            rng = self.headers.get("Range")
+            start = int(rng[len("bytes="):].split("-")[0]) if rng else 0
+            self.answer(206 if rng else 200, OBJECT[start:])
+
+    def short_get(self):
+        rng = self.headers.get("Range", "bytes=0-")
+        start = int(rng[len("bytes="):].split("-")[0])
+        body = OBJECT[start:]
+        self.send_response(206 if start else 200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body[:len(body) // 2])
+        self.wfile.flush()
+        self.close_connection = True
 
     do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = handle_any
 

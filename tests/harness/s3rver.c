@@ -66,16 +66,19 @@ void h_s3rver_stop(struct h_s3rver *s)
 		h_stop_child(pid);
 }
 
-bool h_s3capture_start(struct h_s3capture *s)
+bool h_s3capture_start(struct h_s3capture *s, int fail_first, int short_gets)
 {
 	static unsigned seq;
-	char *argv[] = {"python3", "tests/harness/s3capture.py", s->record, NULL};
+	char nf[16], ns[16];
+	char *argv[] = {"python3", "tests/harness/s3capture.py", s->record, nf, ns, NULL};
 
 	memset(s, 0, sizeof(*s));
 	seq++;
 	snprintf(s->record, sizeof(s->record), "%s/s3capture-%d-%u.jsonl", h_tmpdir(),
 	         (int)getpid(), seq);
 	snprintf(s->log, sizeof(s->log), "%s.log", s->record);
+	snprintf(nf, sizeof(nf), "%d", fail_first);
+	snprintf(ns, sizeof(ns), "%d", short_gets);
 	s->pid = h_spawn(argv, NULL, s->log);
 	if (s->pid <= 0)
 		return false;

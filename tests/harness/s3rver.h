@@ -40,8 +40,13 @@ struct h_s3capture {
 	char endpoint[64];
 };
 
-/* Starts it; requests go to a new record file under h_tmpdir(). False on failure. */
-bool h_s3capture_start(struct h_s3capture *s);
+/*
+ * Starts it; requests go to a new record file under h_tmpdir(). The first
+ * <fail_first> requests get 503 SlowDown, and the first <short_gets> GETs
+ * of an object stop halfway through the body and close the connection.
+ * False on failure.
+ */
+bool h_s3capture_start(struct h_s3capture *s, int fail_first, int short_gets);
 
 /* Stops it with SIGTERM and asserts exit 0; no-op when not running. */
 void h_s3capture_stop(struct h_s3capture *s);

@@ -9,9 +9,11 @@
  * DELETE, the requester-pays header, bounded retries against a port nobody
  * listens on, credentials from the environment and from an instance
  * profile (tests/harness/fake_imds.py, IMDSv2), and the secret key absent
- * from every error text and from s3rver's and the IMDS's logs. s3rver implements neither ListParts
- * nor AbortMultipartUpload (it answers 405): the test pins that, so the day it does, resume can be
- * tested here.
+ * from every error text and from s3rver's and the IMDS's logs. With
+ * tests/harness/s3capture.py: 503 SlowDown retried a bounded number of
+ * times, and a download cut halfway not retried but resumed with a Range. s3rver implements neither
+ * ListParts nor AbortMultipartUpload (it answers 405): the test pins that, so the day it does,
+ * resume can be tested here.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -388,6 +390,89 @@ START_TEST(env_credentials)
 }
 END_TEST
 
+/* A client of tests/harness/s3capture.py (<cap>), <attempts> tries, 10 ms first back-off. */
+static struct s3_client *capture_client(const struct h_s3capture *cap, int attempts)
+{
+	return client(cap->endpoint, false, attempts);
+}
+
+static int lines_of(const char *path)
+{
+	char *t = h_read_file(path, NULL);
+	int n = 0;
+
+	for (const char *p = t; p != NULL && *p != '\0'; p++)
+		n += *p == '\n';
+	free(t);
+	return n;
+}
+
+/* 503 SlowDown twice, then 200: three tries; five times: given up after three. */
+START_TEST(retries_on_503)
+{
+	struct h_s3capture cap;
+	struct s3_client *c;
+	struct s3_status st;
+
+	ck_assert(h_s3capture_start(&cap, 2, 0));
+	c = capture_client(&cap, 3);
+	ck_assert_msg(s3_put(c, "k", (const uint8_t *)"abc", 3, NULL, &st) == 0, "%s", st.err);
+	ck_assert_int_eq(st.tries, 3);
+	ck_assert_int_eq(lines_of(cap.record), 3);
+	s3_free(c);
+	h_s3capture_stop(&cap);
+	ck_assert(h_s3capture_start(&cap, 5, 0));
+	c = capture_client(&cap, 3);
+	ck_assert_int_eq(s3_put(c, "k", (const uint8_t *)"abc", 3, NULL, &st), -1);
+	ck_assert_int_eq(st.tries, 3);
+	ck_assert_int_eq(st.http, 503);
+	ck_assert_str_eq(st.code, "SlowDown");
+	ck_assert_int_eq(lines_of(cap.record), 3);
+	s3_free(c);
+}
+END_TEST
+
+struct got {
+	char buf[64];
+	size_t n;
+};
+
+static int collect(const uint8_t *p, size_t len, void *arg)
+{
+	struct got *g = arg;
+
+	if (g->n + len >= sizeof(g->buf))
+		return -1;
+	memcpy(g->buf + g->n, p, len);
+	g->n += len;
+	return 0;
+}
+
+/* A download cut halfway is not retried (bytes were delivered); a Range from there ends it. */
+START_TEST(cut_download_resumes_with_range)
+{
+	struct h_s3capture cap;
+	struct s3_client *c;
+	struct s3_status st;
+	struct got g = {.n = 0};
+
+	ck_assert(h_s3capture_start(&cap, 0, 1));
+	c = capture_client(&cap, 3);
+	ck_assert_int_eq(s3_get(c, "obj", 0, 0, collect, &g, &st), -1);
+	ck_assert_int_eq(st.tries, 1);
+	ck_assert_uint_eq(g.n, 7); /* half of "hello, capture" */
+	ck_assert_msg(s3_get(c, "obj", g.n, 0, collect, &g, &st) == 0, "%s", st.err);
+	ck_assert_int_eq(st.http, 206);
+	g.buf[g.n] = '\0';
+	ck_assert_str_eq(g.buf, "hello, capture");
+	s3_free(c);
+}
+END_TEST
+
+static void no_setup(void)
+{
+}
+
 static Suite *s3_suite(void)
 {
 	Suite *s = suite_create("s3");
@@ -402,6 +487,12 @@ static Suite *s3_suite(void)
 	tcase_add_test(tc, retries_are_bounded);
 	tcase_add_test(tc, imds_credentials);
 	tcase_add_test(tc, env_credentials);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("faults");
+	tcase_add_checked_fixture(tc, no_setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, retries_on_503);
+	tcase_add_test(tc, cut_download_resumes_with_range);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -35,7 +35,7 @@ static struct h_s3capture cap;
 
 static void setup(void)
 {
-	ck_assert_msg(h_s3capture_start(&cap), "s3capture did not start (log %s)", cap.log);
+	ck_assert_msg(h_s3capture_start(&cap, 0, 0), "s3capture did not start (log %s)", cap.log);
 }
 
 static void teardown(void)
@@ -216,8 +216,9 @@ START_TEST(botocore_agrees)
 	              st.err);
 	ck_assert_msg(s3_mpu_complete(c, "snap/db.tar.zst", id, parts, 1, &st) == 0, "%s", st.err);
 	ck_assert_msg(s3_mpu_abort(c, "snap/db.tar.zst", id, &st) == 0, "%s", st.err);
-	ck_assert_msg(s3_get(c, "snap/db.tar.zst", 100, 50, count, &got, &st) == 0, "%s", st.err);
-	ck_assert_uint_eq(got, strlen("hello, capture"));
+	ck_assert_msg(s3_get(c, "snap/db.tar.zst", 3, 4, count, &got, &st) == 0, "%s", st.err);
+	/* s3capture.py serves from the range's start to the end of its object. */
+	ck_assert_uint_eq(got, strlen("hello, capture") - 3);
 	ck_assert_msg(s3_head(c, "snap/db.tar.zst", &size, &st) == 0, "%s", st.err);
 	ck_assert_msg(s3_delete(c, "db/a b+c~(1).sst", &st) == 0, "%s", st.err);
 	ck_assert_msg(s3_list(c, "db/", no_object, NULL, &st) == 0, "%s", st.err);
