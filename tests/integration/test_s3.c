@@ -469,6 +469,35 @@ START_TEST(cut_download_resumes_with_range)
 }
 END_TEST
 
+/*
+ * The two addressing styles, as the S3 User Guide writes them ("Virtual
+ * hosting of buckets", "Path-style requests"), and the key encoded as
+ * SigV4's canonical URI wants it (RFC 3986 unreserved kept, '/' kept).
+ */
+START_TEST(addressing_styles)
+{
+	struct s3_creds cr = {.access_key = "K", .secret_key = "S"};
+	struct s3_cfg cfg = {.region = "eu-west-1", .bucket = "pf-snapshots"};
+	char url[512], err[128];
+	struct s3_client *c = s3_new(&cfg, &cr, err, sizeof(err));
+
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(s3_url(c, "db/a b+c~(1).sst", url, sizeof(url)), 0);
+	ck_assert_str_eq(
+	    url, "https://pf-snapshots.s3.eu-west-1.amazonaws.com/db/a%20b%2Bc~%281%29.sst");
+	s3_free(c);
+	cfg.path_style = true;
+	c = s3_new(&cfg, &cr, err, sizeof(err));
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(s3_url(c, "latest.json", url, sizeof(url)), 0);
+	ck_assert_str_eq(url, "https://s3.eu-west-1.amazonaws.com/pf-snapshots/latest.json");
+	ck_assert_int_eq(s3_url(c, "x", url, 40), -1);
+	s3_free(c);
+	cfg.bucket = "Bad_Bucket";
+	ck_assert_ptr_null(s3_new(&cfg, &cr, err, sizeof(err)));
+}
+END_TEST
+
 static void no_setup(void)
 {
 }
@@ -493,6 +522,7 @@ static Suite *s3_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, retries_on_503);
 	tcase_add_test(tc, cut_download_resumes_with_range);
+	tcase_add_test(tc, addressing_styles);
 	suite_add_tcase(s, tc);
 	return s;
 }
