@@ -3,7 +3,8 @@
 """A loopback HTTP server that records every request it gets (method, raw
 target, headers in order, body) as one JSON line in a file, and answers
 what an S3 client needs to go on: an UploadId to a multipart initiate, an
-ETag to a PUT, a small body to a GET, empty listings. It checks nothing:
+ETag to a PUT, a small body to a GET, an empty object listing, and a
+ListParts answer of two pages (parts 1 and 2, then 3). It checks nothing:
 test_s3_sigv4 compares the recorded signatures with the AWS test vectors
 and with botocore's (tests/harness/sigv4_botocore.py).
 
@@ -24,6 +25,19 @@ FAIL_FIRST = int(sys.argv[2]) if len(sys.argv) > 2 else 0
 SHORT_GETS = int(sys.argv[3]) if len(sys.argv) > 3 else 0
 OBJECT = b"hello, capture"
 STATE = {"seen": 0, "short": 0}
+
+
+def list_parts_page(second):
+    """Parts 1 and 2 on a truncated first page, part 3 on the second (S3 pages at 1000)."""
+    def part(n):
+        return (f"<Part><PartNumber>{n}</PartNumber><ETag>&quot;etag-{n}&quot;</ETag>"
+                f"<Size>{5242880 if n < 3 else 7}</Size></Part>")
+    if second:
+        body = "<IsTruncated>false</IsTruncated>" + part(3)
+    else:
+        body = ("<IsTruncated>true</IsTruncated><NextPartNumberMarker>2</NextPartNumberMarker>"
+                + part(1) + part(2))
+    return f"<ListPartsResult>{body}</ListPartsResult>".encode()
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -75,8 +89,7 @@ class Handler(BaseHTTPRequestHandler):
             self.answer(200, b"<ListBucketResult><IsTruncated>false</IsTruncated>"
                         b"</ListBucketResult>")
         elif self.command == "GET" and "uploadId=" in q:
-            self.answer(200, b"<ListPartsResult><IsTruncated>false</IsTruncated>"
-                        b"</ListPartsResult>")
+            self.answer(200, list_parts_page("part-number-marker=2" in q))
         elif self.command == "DELETE":
             self.answer(204)
         else:

@@ -498,6 +498,37 @@ START_TEST(addressing_styles)
 }
 END_TEST
 
+/*
+ * Resuming an upload: the parts already there come back over two ListParts
+ * pages (s3capture.py serves parts 1 and 2, then 3), and too small a buffer
+ * is an error, never a silently short list.
+ */
+START_TEST(list_parts_pages)
+{
+	struct h_s3capture cap;
+	struct s3_client *c;
+	struct s3_status st;
+	struct s3xml_part parts[3];
+	size_t n = 99;
+
+	ck_assert(h_s3capture_start(&cap, 0, 0));
+	c = capture_client(&cap, 1);
+	ck_assert_msg(s3_mpu_list(c, "k", "up/1", parts, 3, &n, &st) == 0, "%s", st.err);
+	ck_assert_uint_eq(n, 3);
+	for (int i = 0; i < 3; i++) {
+		char want[32];
+
+		snprintf(want, sizeof(want), "\"etag-%d\"", i + 1);
+		ck_assert_int_eq(parts[i].number, i + 1);
+		ck_assert_str_eq(parts[i].etag, want);
+	}
+	ck_assert_uint_eq(parts[0].size, 5242880);
+	ck_assert_uint_eq(parts[2].size, 7);
+	ck_assert_int_eq(s3_mpu_list(c, "k", "up/1", parts, 2, &n, &st), -1);
+	s3_free(c);
+}
+END_TEST
+
 static void no_setup(void)
 {
 }
@@ -523,6 +554,7 @@ static Suite *s3_suite(void)
 	tcase_add_test(tc, retries_on_503);
 	tcase_add_test(tc, cut_download_resumes_with_range);
 	tcase_add_test(tc, addressing_styles);
+	tcase_add_test(tc, list_parts_pages);
 	suite_add_tcase(s, tc);
 	return s;
 }
