@@ -189,7 +189,7 @@ $(DBW_DRIVE): $(BUILD)/tests/harness/dbw_drive.o $(BUILD)/ctl/db/writer.o $(BUIL
 $(BUILD)/tests/integration/test_db_writer: | $(DBW_DRIVE)
 # The snapshot S3 client against s3rver (no HAProxy).
 $(BUILD)/tests/integration/test_s3 $(BUILD)/tests/integration/test_s3_sigv4: \
-	$(call objs_of,ctl/snapshot/s3 ctl/snapshot/s3xml ctl/db/sha256)
+	$(call objs_of,ctl/snapshot/s3 ctl/snapshot/s3creds ctl/snapshot/s3xml ctl/db/sha256)
 
 $(BUILD)/tests/fuzz/replay_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay.o \
 		$$(call objs_of,$$(FUZZ_DEPS_$$*)) $(LIBCOMMON)

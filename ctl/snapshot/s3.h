@@ -19,17 +19,12 @@
 #include <stdint.h>
 
 #include "common/compiler.h"
+#include "ctl/snapshot/s3creds.h"
 #include "ctl/snapshot/s3xml.h"
 
 #define S3_ETAG_MAX     S3XML_ETAG_MAX
 #define S3_UPLOADID_MAX 1024
 #define S3_KEY_MAX      1024
-
-struct s3_creds {
-	char access_key[128];
-	char secret_key[128];
-	char token[2048]; /* empty when the credentials are not temporary */
-};
 
 struct s3_cfg {
 	/* "http(s)://host[:port]" of an S3-compatible service (path style), or NULL: AWS. */
@@ -59,21 +54,6 @@ typedef int (*s3_data_cb_fn)(const uint8_t *p, size_t len, void *arg);
 typedef int (*s3_list_cb_fn)(const char *key, uint64_t size, void *arg);
 
 struct s3_client;
-
-/*
- * Credentials from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and the
- * optional AWS_SESSION_TOKEN. Returns 0, or -1 when the first two are not
- * both set or do not fit.
- */
-PF_MUSTCHECK int s3_creds_from_env(struct s3_creds *c);
-
-/*
- * Credentials of the instance profile through IMDSv2 at <base> (NULL:
- * "http://169.254.169.254"): a session token (PUT), the role name, then
- * its credentials, each with 1 s timeouts. Returns 0, or -1 with the
- * reason (never a secret) in <err>.
- */
-PF_MUSTCHECK int s3_creds_from_imds(struct s3_creds *c, const char *base, char *err, size_t errlen);
 
 /*
  * A client for <cfg> (its strings copied) signing with <creds> (copied).
