@@ -48,7 +48,9 @@ ALL_CFLAGS := $(CFLAGS_BASE) $(PQ_CFLAGS) $(OPT) $(CFLAGS)
 LDFLAGS   ?=
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt -lm)
 SPOA_LIBS := -lev -lmicrohttpd -lpthread -lm
-CTL_LIBS  := -lev -lcurl -lcjson -lmicrohttpd $(PQ_LIBS) -lpthread -lm
+# Snapshots (issue 13): tar + zstd through libarchive, sha256 through OpenSSL's EVP (libcrypto).
+SNAP_LIBS := $(shell pkg-config --libs libarchive libzstd libcrypto 2>/dev/null || echo -larchive -lzstd -lcrypto)
+CTL_LIBS  := -lev -lcurl -lcjson -lmicrohttpd $(PQ_LIBS) $(SNAP_LIBS) -lpthread -lm
 
 ifeq ($(V),1)
   Q :=
@@ -98,6 +100,7 @@ UNIT_LIBS_prober := -lev -lcurl -lmicrohttpd -lpthread
 UNIT_DEPS_admin := ctl/web/http ctl/state
 UNIT_LIBS_admin := -lev -lmicrohttpd -lpthread
 UNIT_LIBS_state := -lev -lpthread
+UNIT_DEPS_walk := ctl/snapshot/exclude
 objs_of = $(addprefix $(BUILD)/,$(addsuffix .o,$(1)))
 unit_mod = $(firstword $(wildcard spoa/$(1).c ctl/$(1).c ctl/*/$(1).c common/$(1).c))
 

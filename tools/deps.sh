@@ -38,6 +38,8 @@ DEMO_PKGS=(
 	haproxy openssl curl
 	# the controller's database (initdb, postgres, pg_isready, psql)
 	postgresql
+	# the controller's snapshots (issue 13): tar + zstd (libarchive), sha256 (libcrypto)
+	libarchive-dev libzstd-dev libssl-dev
 )
 TEST_PKGS=(
 	# unit tests, sanitizers, fuzzing, lint
