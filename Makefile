@@ -109,6 +109,9 @@ HARNESS_SRC := $(filter-out tests/harness/dbw_drive.c,$(wildcard tests/harness/*
 HARNESS_OBJ := $(HARNESS_SRC:%.c=$(BUILD)/%.o)
 INTEG_SRC  := $(wildcard tests/integration/test_*.c)
 INTEG_BINS := $(INTEG_SRC:tests/integration/%.c=$(BUILD)/tests/integration/%)
+# A suite that tests controller modules directly links them (INTEG_DEPS_) and their libraries.
+INTEG_DEPS_snapshot_pack := ctl/snapshot/pack ctl/snapshot/walk ctl/snapshot/exclude
+INTEG_LIBS_snapshot_pack := $(SNAP_LIBS)
 # The suites run against Debian's haproxy (2.6) first, then every suite that
 # starts haproxy again against 3.4, built by `make deps-test` (tests/peers/).
 HAPROXY_34 := $(PF_CACHE)/haproxy-3.4.0/haproxy
@@ -119,10 +122,11 @@ PROMTOOL   ?= $(PF_CACHE)/prometheus/promtool
 # test_db_writer the write path (through dbw_drive) and PostgreSQL; test_ctl_record what the
 # controller writes to PostgreSQL (HAProxy only serves as the stage there); test_ctl_probe the
 # controller's probes (HAProxy only stands for the other region's edge); test_ctl_cachet the push to
-# a fake Cachet (HAProxy only a stage, as in test_ctl_record).
+# a fake Cachet (HAProxy only a stage, as in test_ctl_record); test_snapshot_pack the snapshot
+# packer against GNU tar and zstd.
 HAP34_BINS ?= $(filter-out %/test_spoa_agent %/test_spoa_attack %/test_ctl_admin %/test_db_migrate \
 	%/test_db_writer %/test_report %/test_usage %/test_ctl_record %/test_ctl_probe \
-	%/test_ctl_cachet,$(INTEG_BINS))
+	%/test_ctl_cachet %/test_snapshot_pack,$(INTEG_BINS))
 # The writer on a loop, steered by test_db_writer and db_bench.sh (tests/harness/dbw_drive.c).
 DBW_DRIVE  := $(BUILD)/tests/harness/dbw_drive
 
@@ -179,9 +183,10 @@ $(BUILD)/tests/unit/check_%: $(BUILD)/tests/unit/check_%.o \
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) -lcjson $(UNIT_LIBS_$*)
 
-$(BUILD)/tests/integration/test_%: $(BUILD)/tests/integration/test_%.o $(HARNESS_OBJ) $(LIBCOMMON)
+$(BUILD)/tests/integration/test_%: $(BUILD)/tests/integration/test_%.o $(HARNESS_OBJ) \
+		$$(call objs_of,$$(INTEG_DEPS_$$*)) $(LIBCOMMON)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) -lcurl -lcjson -lpthread
+	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) -lcurl -lcjson -lpthread $(INTEG_LIBS_$*)
 
 $(DBW_DRIVE): $(BUILD)/tests/harness/dbw_drive.o $(BUILD)/ctl/db/writer.o $(BUILD)/ctl/db/spool.o \
 		$(BUILD)/ctl/db/reccodec.o \

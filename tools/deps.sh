@@ -56,6 +56,8 @@ TEST_PKGS=(
 	# make check-install: systemd-analyze and systemd-sysusers (nothing is started),
 	# man and groff to lint the man pages
 	systemd man-db groff-base
+	# test_snapshot_pack unpacks the packer's stream with GNU tar --zstd, which runs zstd
+	zstd
 )
 
 SUDO=()
