@@ -210,6 +210,11 @@ $(BUILD)/tests/bench/page_bench: $(BUILD)/tests/bench/page_bench.o \
 		$(LIBCOMMON)
 	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ -lcjson
 
+# The snapshot packer's throughput and memory (tests/bench/pack_bench.sh).
+$(BUILD)/tests/bench/pack_bench: $(BUILD)/tests/bench/pack_bench.o \
+		$(call objs_of,ctl/snapshot/pack ctl/snapshot/walk ctl/snapshot/exclude) $(LIBCOMMON)
+	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(SNAP_LIBS)
+
 $(BUILD)/tests/bench/%: $(BUILD)/tests/bench/%.o $(SPOA_OBJ) $(LIBCOMMON)
 	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(SPOA_LIBS)
 
@@ -328,6 +333,7 @@ bench: all $(DBW_DRIVE)
 	$(Q)tests/bench/page_bench.sh $(BUILD)
 	$(Q)PF_CACHE=$(PF_CACHE) tests/bench/ingest_bench.sh $(BUILD)
 	$(Q)HAPROXY_34=$(HAPROXY_34) tests/bench/memory_bench.sh $(BUILD)
+	$(Q)tests/bench/pack_bench.sh $(BUILD)
 
 demo: deps all
 	$(Q)PF_BUILD=$(BUILD) PF_CACHE=$(PF_CACHE) tests/demo.sh

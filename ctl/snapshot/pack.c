@@ -67,9 +67,11 @@ static int copy_file(struct packer *pk, const struct walk_entry *e, uint8_t sha[
 {
 	uint64_t left = e->size;
 	unsigned mdlen = 0;
+	/* Hashing is most of the packer's CPU (tests/bench/pack_bench.sh): only when asked. */
+	bool hash = pk->o->on_file != NULL;
 	ssize_t n;
 
-	if (EVP_DigestInit_ex(pk->file_md, EVP_sha256(), NULL) != 1) {
+	if (hash && EVP_DigestInit_ex(pk->file_md, EVP_sha256(), NULL) != 1) {
 		snprintf(err, errlen, "%s: sha256 failed", e->rel);
 		return -1;
 	}
@@ -87,7 +89,7 @@ static int copy_file(struct packer *pk, const struct walk_entry *e, uint8_t sha[
 			snprintf(err, errlen, "%s: shrank while read", e->rel);
 			return -1;
 		}
-		if (EVP_DigestUpdate(pk->file_md, pk->buf, (size_t)n) != 1) {
+		if (hash && EVP_DigestUpdate(pk->file_md, pk->buf, (size_t)n) != 1) {
 			snprintf(err, errlen, "%s: sha256 failed", e->rel);
 			return -1;
 		}
@@ -104,7 +106,8 @@ static int copy_file(struct packer *pk, const struct walk_entry *e, uint8_t sha[
 		         n > 0 ? "grew while read" : strerror(errno));
 		return -1;
 	}
-	if (EVP_DigestFinal_ex(pk->file_md, sha, &mdlen) != 1 || mdlen != PACK_SHA256_LEN) {
+	if (hash &&
+	    (EVP_DigestFinal_ex(pk->file_md, sha, &mdlen) != 1 || mdlen != PACK_SHA256_LEN)) {
 		snprintf(err, errlen, "%s: sha256 failed", e->rel);
 		return -1;
 	}

@@ -43,7 +43,7 @@ struct pack_opts {
 	int threads;                  /* zstd worker threads; 0: compress in this thread */
 	pack_write_cb_fn write;       /* required */
 	void *write_ctx;
-	pack_file_cb_fn on_file; /* may be NULL */
+	pack_file_cb_fn on_file; /* may be NULL: then no file is hashed (half the CPU) */
 	void *file_ctx;
 };
 

@@ -8,12 +8,14 @@
  * the source minus the excludes; the stream's sha256 and length are checked
  * with sha256sum and wc, each file's sha256 with `sha256sum -c`; the secret is
  * in no byte of the decompressed stream; two packs of one tree are the same
- * bytes; worker threads give a valid stream too; a failing write stops it.
+ * bytes (with and without per-file sums); worker threads give a valid stream
+ * too; a failing write stops it; a symlink fails the pack.
  * Starts no HAProxy (it is in the Makefile's HAP34_BINS filter).
  */
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,8 +136,8 @@ static void hex(const uint8_t *p, char *out)
 }
 
 /* Packs <base> into <work>/<name>; returns pack_tree's result in <r>. */
-static int pack_to(const char *name, int threads, uint64_t fail_after, struct pack_result *r,
-                   char *err, size_t errlen)
+static int pack_to(const char *name, int threads, uint64_t fail_after, bool with_sums,
+                   struct pack_result *r, char *err, size_t errlen)
 {
 	const char *pats[] = {"chains/*/db/full/LOG*"};
 	struct exclude_set ex = {pats, 1};
@@ -149,6 +151,8 @@ static int pack_to(const char *name, int threads, uint64_t fail_after, struct pa
 	                      .file_ctx = &s};
 	int rc;
 
+	if (!with_sums)
+		o.on_file = NULL;
 	snprintf(path, sizeof(path), "%s/%s", work, name);
 	snprintf(sums, sizeof(sums), "%s/%s.sha256", work, name);
 	s.f = fopen(path, "wb");
@@ -183,7 +187,7 @@ START_TEST(test_unpacks_with_gnu_tar)
 	struct pack_result r;
 	char err[1024] = "", want[2 * PACK_SHA256_LEN + 1], cmd[256];
 
-	ck_assert_msg(pack_to("snap.tar.zst", 0, 0, &r, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(pack_to("snap.tar.zst", 0, 0, true, &r, err, sizeof(err)) == 0, "%s", err);
 	expect_unpacks("snap.tar.zst");
 	/* The stream's checksum and length, by sha256sum and wc. */
 	hex(r.sha256, want);
@@ -213,8 +217,9 @@ START_TEST(test_same_bytes_twice)
 	struct pack_result r1, r2;
 	char err[1024] = "";
 
-	ck_assert_msg(pack_to("one.tar.zst", 0, 0, &r1, err, sizeof(err)) == 0, "%s", err);
-	ck_assert_msg(pack_to("two.tar.zst", 0, 0, &r2, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(pack_to("one.tar.zst", 0, 0, true, &r1, err, sizeof(err)) == 0, "%s", err);
+	/* The second without per-file sums: hashing must not change the stream. */
+	ck_assert_msg(pack_to("two.tar.zst", 0, 0, false, &r2, err, sizeof(err)) == 0, "%s", err);
 	sh("cmp one.tar.zst two.tar.zst");
 	ck_assert_mem_eq(r1.sha256, r2.sha256, PACK_SHA256_LEN);
 }
@@ -225,7 +230,7 @@ START_TEST(test_threads)
 	struct pack_result r;
 	char err[1024] = "";
 
-	ck_assert_msg(pack_to("mt.tar.zst", 2, 0, &r, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(pack_to("mt.tar.zst", 2, 0, true, &r, err, sizeof(err)) == 0, "%s", err);
 	expect_unpacks("mt.tar.zst");
 }
 END_TEST
@@ -235,7 +240,7 @@ START_TEST(test_write_failure)
 	struct pack_result r;
 	char err[1024] = "";
 
-	ck_assert_int_eq(pack_to("cut.tar.zst", 0, 200000, &r, err, sizeof(err)), -1);
+	ck_assert_int_eq(pack_to("cut.tar.zst", 0, 200000, true, &r, err, sizeof(err)), -1);
 	ck_assert_msg(strstr(err, "test sink: upload refused") != NULL, "%s", err);
 }
 END_TEST
@@ -246,7 +251,7 @@ START_TEST(test_symlink_fails_pack)
 	char err[1024] = "";
 
 	sh("ln -s /etc/passwd base/chains/polkadot/db/full/escape");
-	ck_assert_int_eq(pack_to("link.tar.zst", 0, 0, &r, err, sizeof(err)), -1);
+	ck_assert_int_eq(pack_to("link.tar.zst", 0, 0, true, &r, err, sizeof(err)), -1);
 	ck_assert_msg(strstr(err, "chains/polkadot/db/full/escape: is a symlink") != NULL, "%s",
 	              err);
 }
