@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <check.h>
 
@@ -102,12 +103,38 @@ struct sink {
 	FILE *sums;          /* "sha256  ./rel" lines, as sha256sum -c reads them */
 	uint64_t fail_after; /* fail the write once this many bytes went; 0: never */
 	uint64_t seen;
+	int change; /* at the first write: 1 appends to 000008.sst, 2 truncates it */
 };
+
+/*
+ * The first compressed block leaves while 000008.sst (3 MiB of random bytes,
+ * the first file big enough to fill one) is being read: changing it then is
+ * a change in the middle of its read.
+ */
+static void change_big_file(int how)
+{
+	char path[1024];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/chains/polkadot/db/full/000008.sst", base);
+	if (how == 2) {
+		ck_assert_int_eq(truncate(path, 0), 0);
+		return;
+	}
+	f = fopen(path, "a");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fputs("more", f) >= 0, 1);
+	ck_assert_int_eq(fclose(f), 0);
+}
 
 static int sink_write(void *ctx, const void *p, size_t len, char *err, size_t errlen)
 {
 	struct sink *s = ctx;
 
+	if (s->change != 0) {
+		change_big_file(s->change);
+		s->change = 0;
+	}
 	if (s->fail_after != 0 && s->seen + len > s->fail_after) {
 		snprintf(err, errlen, "test sink: upload refused at %llu bytes",
 		         (unsigned long long)s->seen);
@@ -136,13 +163,13 @@ static void hex(const uint8_t *p, char *out)
 }
 
 /* Packs <base> into <work>/<name>; returns pack_tree's result in <r>. */
-static int pack_to(const char *name, int threads, uint64_t fail_after, bool with_sums,
-                   struct pack_result *r, char *err, size_t errlen)
+static int pack_changing(const char *name, int threads, uint64_t fail_after, bool with_sums,
+                         int change, struct pack_result *r, char *err, size_t errlen)
 {
 	const char *pats[] = {"chains/*/db/full/LOG*"};
 	struct exclude_set ex = {pats, 1};
 	char path[700], sums[700];
-	struct sink s = {.fail_after = fail_after};
+	struct sink s = {.fail_after = fail_after, .change = change};
 	struct pack_opts o = {.ex = &ex,
 	                      .threads = threads,
 	                      .write = sink_write,
@@ -163,6 +190,12 @@ static int pack_to(const char *name, int threads, uint64_t fail_after, bool with
 	ck_assert_int_eq(fclose(s.f), 0);
 	ck_assert_int_eq(fclose(s.sums), 0);
 	return rc;
+}
+
+static int pack_to(const char *name, int threads, uint64_t fail_after, bool with_sums,
+                   struct pack_result *r, char *err, size_t errlen)
+{
+	return pack_changing(name, threads, fail_after, with_sums, 0, r, err, errlen);
 }
 
 static void expect_unpacks(const char *name)
@@ -257,6 +290,21 @@ START_TEST(test_symlink_fails_pack)
 }
 END_TEST
 
+/* pack.c's own checks, ahead of the walk's fstat after the file (walk.c). */
+START_TEST(test_file_changes_while_read)
+{
+	struct pack_result r;
+	char err[1024] = "";
+
+	ck_assert_int_eq(pack_changing("grow.tar.zst", 0, 0, true, 1, &r, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "chains/polkadot/db/full/000008.sst: grew while read") != NULL,
+	              "%s", err);
+	ck_assert_int_eq(pack_changing("shrink.tar.zst", 0, 0, true, 2, &r, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "chains/polkadot/db/full/000008.sst: shrank while read") != NULL,
+	              "%s", err);
+}
+END_TEST
+
 static Suite *snapshot_pack_suite(void)
 {
 	Suite *s = suite_create("snapshot_pack");
@@ -269,6 +317,7 @@ static Suite *snapshot_pack_suite(void)
 	tcase_add_test(tc, test_threads);
 	tcase_add_test(tc, test_write_failure);
 	tcase_add_test(tc, test_symlink_fails_pack);
+	tcase_add_test(tc, test_file_changes_while_read);
 	suite_add_tcase(s, tc);
 	return s;
 }
