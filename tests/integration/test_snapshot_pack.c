@@ -242,6 +242,14 @@ START_TEST(test_unpacks_with_gnu_tar)
 	ck_assert_ptr_null(
 	    strstr(sh("tar --zstd -tvf snap.tar.zst | grep -v ' 0/0 ' || true"), "chains"));
 	sh("zstd -t -q snap.tar.zst");
+	/*
+	 * One frame, and its window says the level: 2 MiB (windowLog 21) is the
+	 * window of levels 3 to 8 in zstd's lib/compress/clevels.h for a stream
+	 * of unknown size; level 1 would show 512 KiB, level 2 1 MiB, 9+ 4 MiB.
+	 */
+	ck_assert_str_eq(
+	    sh("zstd -lv snap.tar.zst 2>&1 | grep -E '^(# Zstandard Frames|Window Size):'"),
+	    "# Zstandard Frames: 1\nWindow Size: 2.00 MiB (2097152 B)\n");
 }
 END_TEST
 
