@@ -70,9 +70,11 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	getrusage(RUSAGE_SELF, &ru);
 	s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	fprintf(stderr, "in %llu B, out %llu B, %llu files, %.2f s, %.0f MB/s, peak RSS %ld MB\n",
-	        (unsigned long long)r.walk.bytes, (unsigned long long)r.bytes,
-	        (unsigned long long)r.walk.files, s, (double)r.walk.bytes / 1e6 / s,
-	        ru.ru_maxrss / 1024);
+	fprintf(
+	    stderr,
+	    "in %llu B, out %llu B, %llu files, %.2f s, %.0f MB/s, %.0f files/s, peak RSS %ld MB\n",
+	    (unsigned long long)r.walk.bytes, (unsigned long long)r.bytes,
+	    (unsigned long long)r.walk.files, s, (double)r.walk.bytes / 1e6 / s,
+	    (double)r.walk.files / s, ru.ru_maxrss / 1024);
 	return 0;
 }

@@ -9,7 +9,10 @@
 # `tar -cf - . | zstd -3 -T1` and `zstd -3 -T0` on the same tree in the same
 # run, ROUNDS times (PF_PACK_ROUNDS, default 2), alternating. Then memory on
 # a sparse file of PF_PACK_SPARSE_GB GiB (default 9: over ustar's 8 GiB, so
-# the size goes into a pax header, which GNU tar's listing must read back).
+# the size goes into a pax header, which GNU tar's listing must read back),
+# and on one directory of PF_PACK_FILES empty files (default 100,000: an
+# archive node's RocksDB directory holds tens of thousands of .sst files, and
+# the walk keeps one directory's names in memory to sort them).
 # The tree comes from the page cache in every run (it was just written): the
 # figures are the packer's CPU cost, not a disk's.
 # Usage: tests/bench/pack_bench.sh [BUILD_DIR]   (default build/release)
@@ -22,8 +25,9 @@ RESULTS=build/bench-pack.txt
 MB=${PF_PACK_MB:-1024}
 ROUNDS=${PF_PACK_ROUNDS:-2}
 SPARSE_GB=${PF_PACK_SPARSE_GB:-9}
-for v in "$MB" "$ROUNDS" "$SPARSE_GB"; do
-	[[ $v =~ ^[1-9][0-9]*$ ]] || { echo "pack_bench: PF_PACK_MB, PF_PACK_ROUNDS, PF_PACK_SPARSE_GB: counts" >&2; exit 2; }
+NFILES=${PF_PACK_FILES:-100000}
+for v in "$MB" "$ROUNDS" "$SPARSE_GB" "$NFILES"; do
+	[[ $v =~ ^[1-9][0-9]*$ ]] || { echo "pack_bench: PF_PACK_MB, PF_PACK_ROUNDS, PF_PACK_SPARSE_GB, PF_PACK_FILES: counts" >&2; exit 2; }
 done
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/pf-pack-bench-XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
@@ -97,3 +101,9 @@ listed=$(tar --zstd -tvf "$TMP/sparse.tar.zst" | awk '{ print $3 }')
 want=$((SPARSE_GB * 1024 * 1024 * 1024))
 [[ $listed == "$want" ]] || die "sparse: GNU tar lists size $listed, want $want"
 echo "sparse ${SPARSE_GB} GiB file: $(cat "$TMP/s.txt"); GNU tar lists $listed B"
+rm -rf "$TMP/sparse"
+
+mkdir -p "$TMP/many/chains/bench/db/full"
+seq -f "$TMP/many/chains/bench/db/full/%07g.sst" 1 "$NFILES" | xargs touch
+"$DRIVER" "$TMP/many" 0 >/dev/null 2>"$TMP/m.txt" || { cat "$TMP/m.txt"; die "many-files pack failed"; }
+echo "one directory of $NFILES empty files: $(cat "$TMP/m.txt")"
