@@ -431,3 +431,7 @@ packer-src:
 	@echo "packer-src: build/polkfura-src.tar.gz ($$(git describe --always --dirty))"
 
 -include $(shell find build -name '*.d' 2>/dev/null)
+
+# Issue 13, snapshot names and manifests (ctl/snapshot/): the fuzz targets' objects.
+FUZZ_DEPS_safepath := ctl/snapshot/safepath
+export FUZZ_DEPS_safepath
