@@ -434,4 +434,6 @@ packer-src:
 
 # Issue 13, snapshot names and manifests (ctl/snapshot/): the fuzz targets' objects.
 FUZZ_DEPS_safepath := ctl/snapshot/safepath
-export FUZZ_DEPS_safepath
+FUZZ_DEPS_manifest := ctl/snapshot/manifest ctl/snapshot/safepath
+export FUZZ_DEPS_safepath FUZZ_DEPS_manifest
+UNIT_DEPS_manifest := ctl/snapshot/safepath
