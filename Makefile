@@ -438,3 +438,4 @@ FUZZ_DEPS_manifest := ctl/snapshot/manifest ctl/snapshot/safepath
 export FUZZ_DEPS_safepath FUZZ_DEPS_manifest
 UNIT_DEPS_manifest := ctl/snapshot/safepath
 UNIT_DEPS_filelist := ctl/snapshot/safepath ctl/db/sha256
+UNIT_DEPS_destdir := ctl/snapshot/safepath
