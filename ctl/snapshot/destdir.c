@@ -98,18 +98,20 @@ static int check_name(const char *rel, size_t len, char *leaf, size_t leafcap, c
 }
 
 /*
- * Walks the directories of <rel>/<len> (all but the last component) from
- * DEST, creating each, never through a symlink. Returns the last one's
- * descriptor (the caller closes it) or -1 with <err>.
+ * Walks the directories of <rel>/<len> from DEST (all but the last
+ * component, or all of them when <whole>), creating each, never through a
+ * symlink. Returns the last one's descriptor (the caller closes it) or -1
+ * with <err>.
  */
-static int open_parent(struct destdir *d, const char *rel, size_t len, char *err, size_t errlen)
+static int open_dirs(struct destdir *d, const char *rel, size_t len, bool whole, char *err,
+                     size_t errlen)
 {
 	int cur = d->fd, next;
 	size_t start = 0;
 	char comp[SAFEPATH_NAME_MAX + 1];
 
-	for (size_t i = 0; i < len; i++) {
-		if (rel[i] != '/')
+	for (size_t i = 0; i <= len; i++) {
+		if (i < len ? rel[i] != '/' : !whole)
 			continue;
 		memcpy(comp, rel + start, i - start);
 		comp[i - start] = '\0';
@@ -146,7 +148,7 @@ int destdir_open_part(struct destdir *d, const char *rel, size_t len, off_t *hav
 	if (check_name(rel, len, part, sizeof(part), err, errlen) == -1)
 		return -1;
 	memcpy(part + strlen(part), DESTDIR_PART_SUFFIX, sizeof(DESTDIR_PART_SUFFIX));
-	dir = open_parent(d, rel, len, err, errlen);
+	dir = open_dirs(d, rel, len, false, err, errlen);
 	if (dir == -1)
 		return -1;
 	/*
@@ -193,7 +195,7 @@ int destdir_commit(struct destdir *d, const char *rel, size_t len, int fd, char 
 		pf_errf(err, errlen, "%.*s: fsync: %s", (int)len, rel, strerror(errno));
 		goto out;
 	}
-	dir = open_parent(d, rel, len, err, errlen);
+	dir = open_dirs(d, rel, len, false, err, errlen);
 	if (dir == -1)
 		goto out;
 	/* The name must still be the file written: the walk may have met a swapped directory. */
@@ -214,4 +216,18 @@ out:
 		close(dir);
 	close(fd);
 	return rc;
+}
+
+int destdir_mkdir(struct destdir *d, const char *rel, size_t len, char *err, size_t errlen)
+{
+	char leaf[SAFEPATH_NAME_MAX + 1];
+	int dir;
+
+	if (check_name(rel, len, leaf, sizeof(leaf), err, errlen) == -1)
+		return -1;
+	dir = open_dirs(d, rel, len, true, err, errlen);
+	if (dir == -1)
+		return -1;
+	close(dir);
+	return 0;
 }

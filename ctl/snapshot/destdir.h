@@ -64,4 +64,13 @@ PF_MUSTCHECK int destdir_open_part(struct destdir *d, const char *rel, size_t le
 PF_MUSTCHECK int destdir_commit(struct destdir *d, const char *rel, size_t len, int fd, char *err,
                                 size_t errlen);
 
+/*
+ * Creates the directory <rel>/<len> and those above it (a tar's directory
+ * entry), with the same checks as destdir_open_part; an existing directory
+ * is fine, a symlink or a file in its place is not. Returns 0 or -1 with
+ * <err>.
+ */
+PF_MUSTCHECK int destdir_mkdir(struct destdir *d, const char *rel, size_t len, char *err,
+                               size_t errlen);
+
 #endif

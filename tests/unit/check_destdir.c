@@ -207,6 +207,32 @@ START_TEST(not_files)
 }
 END_TEST
 
+START_TEST(directories)
+{
+	struct destdir *d;
+	char p[700];
+
+	mk_tmp();
+	d = destdir_open(dest, err, sizeof(err));
+	ck_assert_msg(destdir_mkdir(d, "db/full", 7, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(destdir_mkdir(d, "db/full", 7, err, sizeof(err)) == 0, "%s", err); /* again */
+	at(p, sizeof(p), dest, "db/full");
+	ck_assert_int_eq(access(p, X_OK), 0);
+	/* The last component a symlink to outside: refused, outside untouched. */
+	at(p, sizeof(p), dest, "db/link");
+	ck_assert_int_eq(symlink(outside, p), 0);
+	ck_assert_int_eq(destdir_mkdir(d, "db/link", 7, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "db/link: db/link is a symbolic link") != NULL, "%s", err);
+	ck_assert_int_eq(destdir_mkdir(d, "db/link/x", 9, err, sizeof(err)), -1);
+	ck_assert_int_eq(destdir_mkdir(d, "../x", 4, err, sizeof(err)), -1);
+	ck_assert_int_eq(count_entries(outside), 0);
+	at(p, sizeof(p), root, "x");
+	ck_assert_int_eq(access(p, F_OK), -1);
+	destdir_free(d);
+	rm_tree();
+}
+END_TEST
+
 static Suite *destdir_suite(void)
 {
 	Suite *s = suite_create("destdir");
@@ -216,6 +242,7 @@ static Suite *destdir_suite(void)
 	tcase_add_test(tc, hostile_names);
 	tcase_add_test(tc, symlink_escapes);
 	tcase_add_test(tc, not_files);
+	tcase_add_test(tc, directories);
 	suite_add_tcase(s, tc);
 	return s;
 }
