@@ -48,7 +48,9 @@ ALL_CFLAGS := $(CFLAGS_BASE) $(PQ_CFLAGS) $(OPT) $(CFLAGS)
 LDFLAGS   ?=
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt -lm)
 SPOA_LIBS := -lev -lmicrohttpd -lpthread -lm
-CTL_LIBS  := -lev -lcurl -lcjson -lmicrohttpd $(PQ_LIBS) -lpthread -lm
+# Snapshots (issue 13): tar + zstd through libarchive, sha256 through OpenSSL's EVP (libcrypto).
+SNAP_LIBS := $(shell pkg-config --libs libarchive libzstd libcrypto 2>/dev/null || echo -larchive -lzstd -lcrypto)
+CTL_LIBS  := -lev -lcurl -lcjson -lmicrohttpd $(PQ_LIBS) $(SNAP_LIBS) -lpthread -lm
 
 ifeq ($(V),1)
   Q :=
@@ -98,6 +100,7 @@ UNIT_LIBS_prober := -lev -lcurl -lmicrohttpd -lpthread
 UNIT_DEPS_admin := ctl/web/http ctl/state
 UNIT_LIBS_admin := -lev -lmicrohttpd -lpthread
 UNIT_LIBS_state := -lev -lpthread
+UNIT_DEPS_walk := ctl/snapshot/exclude
 objs_of = $(addprefix $(BUILD)/,$(addsuffix .o,$(1)))
 unit_mod = $(firstword $(wildcard spoa/$(1).c ctl/$(1).c ctl/*/$(1).c common/$(1).c))
 
@@ -106,6 +109,11 @@ HARNESS_SRC := $(filter-out tests/harness/dbw_drive.c,$(wildcard tests/harness/*
 HARNESS_OBJ := $(HARNESS_SRC:%.c=$(BUILD)/%.o)
 INTEG_SRC  := $(wildcard tests/integration/test_*.c)
 INTEG_BINS := $(INTEG_SRC:tests/integration/%.c=$(BUILD)/tests/integration/%)
+# A suite that tests controller modules directly links them (INTEG_DEPS_) and their libraries.
+INTEG_DEPS_snapshot_pack := ctl/snapshot/pack ctl/snapshot/walk ctl/snapshot/exclude
+INTEG_LIBS_snapshot_pack := $(SNAP_LIBS)
+INTEG_DEPS_s3 := ctl/snapshot/s3 ctl/snapshot/s3creds ctl/snapshot/s3xml ctl/db/sha256
+INTEG_DEPS_s3_sigv4 := $(INTEG_DEPS_s3)
 # The suites run against Debian's haproxy (2.6) first, then every suite that
 # starts haproxy again against 3.4, built by `make deps-test` (tests/peers/).
 HAPROXY_34 := $(PF_CACHE)/haproxy-3.4.0/haproxy
@@ -116,10 +124,12 @@ PROMTOOL   ?= $(PF_CACHE)/prometheus/promtool
 # test_db_writer the write path (through dbw_drive) and PostgreSQL; test_ctl_record what the
 # controller writes to PostgreSQL (HAProxy only serves as the stage there); test_ctl_probe the
 # controller's probes (HAProxy only stands for the other region's edge); test_ctl_cachet the push to
-# a fake Cachet (HAProxy only a stage, as in test_ctl_record).
+# a fake Cachet (HAProxy only a stage, as in test_ctl_record); test_snapshot_pack the snapshot
+# packer against GNU tar and zstd; test_s3 and test_s3_sigv4 the snapshot S3 client against
+# s3rver, a capture server and botocore.
 HAP34_BINS ?= $(filter-out %/test_spoa_agent %/test_spoa_attack %/test_ctl_admin %/test_db_migrate \
 	%/test_db_writer %/test_report %/test_usage %/test_ctl_record %/test_ctl_probe \
-	%/test_ctl_cachet %/test_s3 %/test_s3_sigv4,$(INTEG_BINS))
+	%/test_ctl_cachet %/test_snapshot_pack %/test_s3 %/test_s3_sigv4,$(INTEG_BINS))
 # The writer on a loop, steered by test_db_writer and db_bench.sh (tests/harness/dbw_drive.c).
 DBW_DRIVE  := $(BUILD)/tests/harness/dbw_drive
 
@@ -177,9 +187,10 @@ $(BUILD)/tests/unit/check_%: $(BUILD)/tests/unit/check_%.o \
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) -lcjson $(UNIT_LIBS_$*)
 
-$(BUILD)/tests/integration/test_%: $(BUILD)/tests/integration/test_%.o $(HARNESS_OBJ) $(LIBCOMMON)
+$(BUILD)/tests/integration/test_%: $(BUILD)/tests/integration/test_%.o $(HARNESS_OBJ) \
+		$$(call objs_of,$$(INTEG_DEPS_$$*)) $(LIBCOMMON)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) -lcurl -lcjson -lpthread
+	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) -lcurl -lcjson -lpthread $(INTEG_LIBS_$*)
 
 $(DBW_DRIVE): $(BUILD)/tests/harness/dbw_drive.o $(BUILD)/ctl/db/writer.o $(BUILD)/ctl/db/spool.o \
 		$(BUILD)/ctl/db/reccodec.o \
@@ -187,9 +198,6 @@ $(DBW_DRIVE): $(BUILD)/tests/harness/dbw_drive.o $(BUILD)/ctl/db/writer.o $(BUIL
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ -lev -lcjson $(PQ_LIBS)
 $(BUILD)/tests/integration/test_db_writer: | $(DBW_DRIVE)
-# The snapshot S3 client against s3rver (no HAProxy).
-$(BUILD)/tests/integration/test_s3 $(BUILD)/tests/integration/test_s3_sigv4: \
-	$(call objs_of,ctl/snapshot/s3 ctl/snapshot/s3creds ctl/snapshot/s3xml ctl/db/sha256)
 
 $(BUILD)/tests/fuzz/replay_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay.o \
 		$$(call objs_of,$$(FUZZ_DEPS_$$*)) $(LIBCOMMON)
@@ -205,6 +213,11 @@ $(BUILD)/tests/bench/page_bench: $(BUILD)/tests/bench/page_bench.o \
 		$(call objs_of,ctl/web/page ctl/web/status ctl/poll/noderpc ctl/report/report_fmt) \
 		$(LIBCOMMON)
 	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ -lcjson
+
+# The snapshot packer's throughput and memory (tests/bench/pack_bench.sh).
+$(BUILD)/tests/bench/pack_bench: $(BUILD)/tests/bench/pack_bench.o \
+		$(call objs_of,ctl/snapshot/pack ctl/snapshot/walk ctl/snapshot/exclude) $(LIBCOMMON)
+	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(SNAP_LIBS)
 
 $(BUILD)/tests/bench/%: $(BUILD)/tests/bench/%.o $(SPOA_OBJ) $(LIBCOMMON)
 	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(SPOA_LIBS)
@@ -325,6 +338,7 @@ bench: all $(DBW_DRIVE)
 	$(Q)tests/bench/page_bench.sh $(BUILD)
 	$(Q)PF_CACHE=$(PF_CACHE) tests/bench/ingest_bench.sh $(BUILD)
 	$(Q)HAPROXY_34=$(HAPROXY_34) tests/bench/memory_bench.sh $(BUILD)
+	$(Q)tests/bench/pack_bench.sh $(BUILD)
 
 demo: deps all
 	$(Q)PF_BUILD=$(BUILD) PF_CACHE=$(PF_CACHE) tests/demo.sh
@@ -436,3 +450,12 @@ packer-src:
 	@echo "packer-src: build/polkfura-src.tar.gz ($$(git describe --always --dirty))"
 
 -include $(shell find build -name '*.d' 2>/dev/null)
+
+# Issue 13, snapshot names and manifests (ctl/snapshot/): the fuzz targets' objects.
+FUZZ_DEPS_safepath := ctl/snapshot/safepath
+FUZZ_DEPS_manifest := ctl/snapshot/manifest ctl/snapshot/safepath
+FUZZ_DEPS_filelist := ctl/snapshot/filelist ctl/snapshot/safepath
+export FUZZ_DEPS_safepath FUZZ_DEPS_manifest FUZZ_DEPS_filelist
+UNIT_DEPS_manifest := ctl/snapshot/safepath
+UNIT_DEPS_filelist := ctl/snapshot/safepath ctl/db/sha256
+UNIT_DEPS_destdir := ctl/snapshot/safepath

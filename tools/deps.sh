@@ -38,6 +38,8 @@ DEMO_PKGS=(
 	haproxy openssl curl
 	# the controller's database (initdb, postgres, pg_isready, psql)
 	postgresql
+	# the controller's snapshots (issue 13): tar + zstd (libarchive), sha256 (libcrypto)
+	libarchive-dev libzstd-dev libssl-dev
 )
 TEST_PKGS=(
 	# unit tests, sanitizers, fuzzing, lint
@@ -54,6 +56,8 @@ TEST_PKGS=(
 	# make check-install: systemd-analyze and systemd-sysusers (nothing is started),
 	# man and groff to lint the man pages
 	systemd man-db groff-base
+	# test_snapshot_pack unpacks the packer's stream with GNU tar --zstd, which runs zstd
+	zstd
 	# test_s3_sigv4 re-signs the S3 client's requests with botocore's S3SigV4Auth
 	python3-botocore
 )

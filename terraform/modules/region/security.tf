@@ -53,6 +53,14 @@ resource "aws_security_group" "edge" {
     cidr_blocks = local.metrics_cidrs
   }
 
+  ingress {
+    description = "node exporter (the edge image enables prometheus-node-exporter)"
+    from_port   = 9100
+    to_port     = 9100
+    protocol    = "tcp"
+    cidr_blocks = local.metrics_cidrs
+  }
+
   egress {
     description = "nodes, RDS, probes of the other region, package mirrors, SSM"
     from_port   = 0
