@@ -5,22 +5,61 @@
 # tests, which start real haproxy, agents and nodes, get more.
 # A suite that runs no test at all (a CK_RUN_CASE or CK_RUN_SUITE naming
 # nothing, a suite left empty) fails too: Check reports that as 100 %.
+# Each suite's result line gives its wall time and the CPU time (user+sys) of
+# it and of what it started and reaped; the run ends with the five slowest
+# suites, so `make test`'s time can be read from its own output. The machine
+# is often shared: wall time well above CPU time is time spent waiting (on a
+# poll, a timer, or other people's load).
 set -u
 export CK_FORK=yes CK_DEFAULT_TIMEOUT=${CK_DEFAULT_TIMEOUT:-$1}
 shift
 out=$(mktemp)
-trap 'rm -f "$out"' EXIT
+cpu=$(mktemp)
+trap 'rm -f "$out" "$cpu"' EXIT
+
+# Sets cpu_now to "<user> <sys>" of every child this shell has reaped, from
+# `times`, which must run in this shell: a $(...) subshell has no children.
+cpu_now=""
+read_cpu() {
+	local _self u s
+	times >"$cpu"
+	{
+		read -r _self
+		read -r u s
+	} <"$cpu"
+	cpu_now="$u $s"
+}
+
 failed=0
+times_list=""
 for t in "$@"; do
 	echo "== ${t##*/}${PF_HAPROXY:+ (PF_HAPROXY=$PF_HAPROXY)}"
+	t0=$EPOCHREALTIME
+	read_cpu
+	c0=$cpu_now
 	"$t" 2>&1 | tee "$out"
 	rc=${PIPESTATUS[0]}
+	t1=$EPOCHREALTIME
+	read_cpu
+	# "0m1.234s" fields: before (user sys) and after (user sys).
+	took=$(echo "$t0 $t1 $c0 $cpu_now" | awk '
+		function sec(f, p) { split(f, p, /[ms]/); return p[1] * 60 + p[2] }
+		{ printf "%.1f s (cpu %.1f s)", $2 - $1, sec($5) + sec($6) - sec($3) - sec($4) }')
+	times_list+="${took%% *} ${t##*/}"$'\n'
 	if [ "$rc" -ne 0 ]; then
 		echo "FAILED: $t"
+		echo "== ${t##*/} FAILED, ${took}"
 		failed=1
 	elif ! grep -Eq 'Checks: [1-9]' "$out"; then
 		echo "FAILED: $t ran no test (CK_RUN_SUITE=${CK_RUN_SUITE-} CK_RUN_CASE=${CK_RUN_CASE-})"
+		echo "== ${t##*/} FAILED, ${took}"
 		failed=1
+	else
+		echo "== ${t##*/} ok, ${took}"
 	fi
 done
+if [ "$#" -gt 1 ]; then
+	echo "== slowest:$(printf '%s' "$times_list" | sort -rn | head -5 |
+		awk '{ printf " %s %.1f s,", $2, $1 }' | sed 's/,$//')"
+fi
 exit $failed
