@@ -97,10 +97,10 @@ PROMTOOL   ?= $(PF_CACHE)/prometheus/promtool
 # test_db_writer the write path (through dbw_drive) and PostgreSQL; test_ctl_record what the
 # controller writes to PostgreSQL (HAProxy only serves as the stage there); test_ctl_probe the
 # controller's probes (HAProxy only stands for the other region's edge); test_ctl_cachet the push to
-# a fake Cachet (HAProxy only a stage, as in test_ctl_record).
+# a fake Cachet (HAProxy only a stage, as in test_ctl_record); test_harness the harness itself.
 HAP34_BINS ?= $(filter-out %/test_spoa_agent %/test_spoa_attack %/test_ctl_admin %/test_db_migrate \
 	%/test_db_writer %/test_report %/test_usage %/test_ctl_record %/test_ctl_probe \
-	%/test_ctl_cachet,$(INTEG_BINS))
+	%/test_ctl_cachet %/test_harness,$(INTEG_BINS))
 # The writer on a loop, steered by test_db_writer and db_bench.sh (tests/harness/dbw_drive.c).
 DBW_DRIVE  := $(BUILD)/tests/harness/dbw_drive
 
