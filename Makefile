@@ -240,31 +240,31 @@ capture-haproxy-logs: all $(BUILD)/tests/integration/test_haproxy_logs
 asan-short:
 	$(Q)$(MAKE) --no-print-directory VARIANT=asan all unit fuzz-replay HAP34_BINS= integration
 
+# Two targets at a time: each fuzzer is one process, the machine has two cores. Each target's
+# output is held until it ends (--output-sync), so logs and results do not interleave.
 fuzz-smoke:
-	$(Q)$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=30
+	$(Q)$(MAKE) --no-print-directory -j2 --output-sync=target fuzz FUZZ_SECONDS=30
 
 asan:
 	$(Q)$(MAKE) --no-print-directory VARIANT=asan all unit fuzz-replay integration
 
 FUZZ_CC    ?= clang
 FUZZ_FLAGS := -std=gnu11 -D_GNU_SOURCE -g -O1 -I. -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-export FUZZ_DEPS_spop FUZZ_DEPS_rpc FUZZ_DEPS_hapi_cmd FUZZ_DEPS_noderpc FUZZ_DEPS_ctl_cfg \
-	FUZZ_DEPS_reccodec \
-	FUZZ_DEPS_report_fmt FUZZ_DEPS_logline FUZZ_DEPS_usage_args FUZZ_DEPS_cachet_api
-fuzz:
-	$(Q)mkdir -p build/fuzz
-	$(Q)for t in $(FUZZ_NAMES); do \
-		$(FUZZ_CC) $(FUZZ_FLAGS) -o build/fuzz/fuzz_$$t tests/fuzz/fuzz_$$t.c common/*.c \
-			$$(for d in $$(eval echo \$$FUZZ_DEPS_$$t); do echo $$d.c; done) -lcjson || exit 1; \
-		mkdir -p build/fuzz/corpus_$$t; \
-		build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-			$$(test -f tests/fuzz/$$t.dict && echo -dict=tests/fuzz/$$t.dict) \
-			-artifact_prefix=build/fuzz/ build/fuzz/corpus_$$t tests/fuzz/corpus/$$t \
-			>build/fuzz/fuzz_$$t.log 2>&1 || { tail -40 build/fuzz/fuzz_$$t.log; \
-			echo "fuzz $$t: FAILED, crash input in build/fuzz/"; exit 1; }; \
-		echo "fuzz $$t: $(FUZZ_SECONDS) s, $$(sed -n 's/^stat::number_of_executed_units: //p' \
-			build/fuzz/fuzz_$$t.log) inputs, no crash"; \
-	done
+fuzz: $(FUZZ_NAMES:%=fuzz-one-%)
+
+# One target: built with clang, then run for FUZZ_SECONDS on a corpus of its own plus the
+# committed one.
+fuzz-one-%:
+	$(Q)mkdir -p build/fuzz/corpus_$*
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o build/fuzz/fuzz_$* tests/fuzz/fuzz_$*.c common/*.c \
+		$(FUZZ_DEPS_$*:%=%.c) -lcjson
+	$(Q)build/fuzz/fuzz_$* -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+		$(if $(wildcard tests/fuzz/$*.dict),-dict=tests/fuzz/$*.dict) \
+		-artifact_prefix=build/fuzz/ build/fuzz/corpus_$* tests/fuzz/corpus/$* \
+		>build/fuzz/fuzz_$*.log 2>&1 || { tail -40 build/fuzz/fuzz_$*.log; \
+		echo "fuzz $*: FAILED, crash input in build/fuzz/"; exit 1; }
+	@echo "fuzz $*: $(FUZZ_SECONDS) s, $$(sed -n 's/^stat::number_of_executed_units: //p' \
+		build/fuzz/fuzz_$*.log) inputs, no crash"
 
 bench: all $(DBW_DRIVE)
 	$(Q)tests/bench/run.sh $(BUILD)
