@@ -6,16 +6,20 @@
 # A suite that runs no test at all (a CK_RUN_CASE or CK_RUN_SUITE naming
 # nothing, a suite left empty) fails too: Check reports that as 100 %.
 # Each suite's result line gives its wall time and the CPU time (user+sys) of
-# it and of what it started and reaped; the run ends with the five slowest
-# suites, so `make test`'s time can be read from its own output. The machine
-# is often shared: wall time well above CPU time is time spent waiting (on a
-# poll, a timer, or other people's load).
+# it and of what it started and reaped, then its three slowest tests (from
+# Check's XML log, set-up and teardown included); the run ends with the five
+# slowest suites, so `make test`'s time can be read from its own output. The
+# machine is often shared: wall time well above CPU time is time spent
+# waiting (on a poll, a timer, or other people's load).
 set -u
 export CK_FORK=yes CK_DEFAULT_TIMEOUT=${CK_DEFAULT_TIMEOUT:-$1}
 shift
 out=$(mktemp)
 cpu=$(mktemp)
-trap 'rm -f "$out" "$cpu"' EXIT
+xml=$(mktemp)
+trap 'rm -f "$out" "$cpu" "$xml"' EXIT
+# Check writes each test's duration there, unless the caller wants the log itself.
+own_xml=${CK_XML_LOG_FILE_NAME:-}
 
 # Sets cpu_now to "<user> <sys>" of every child this shell has reaped, from
 # `times`, which must run in this shell: a $(...) subshell has no children.
@@ -37,7 +41,8 @@ for t in "$@"; do
 	t0=$EPOCHREALTIME
 	read_cpu
 	c0=$cpu_now
-	"$t" 2>&1 | tee "$out"
+	: >"$xml"
+	CK_XML_LOG_FILE_NAME=${own_xml:-$xml} "$t" 2>&1 | tee "$out"
 	rc=${PIPESTATUS[0]}
 	t1=$EPOCHREALTIME
 	read_cpu
@@ -46,6 +51,10 @@ for t in "$@"; do
 		function sec(f, p) { split(f, p, /[ms]/); return p[1] * 60 + p[2] }
 		{ printf "%.1f s (cpu %.1f s)", $2 - $1, sec($5) + sec($6) - sec($3) - sec($4) }')
 	times_list+="${took%% *} ${t##*/}"$'\n'
+	slow_tests=$(awk -F '[<>]' '$2 == "id" { id = $3 } $2 == "duration" && id != "" {
+		printf "%.1f %s\n", $3, id; id = "" }' "${own_xml:-$xml}" | sort -rn | head -3 |
+		awk '{ printf "%s%s %s s", (NR > 1 ? ", " : ""), $2, $1 }')
+	took+="${slow_tests:+; slowest tests: $slow_tests}"
 	if [ "$rc" -ne 0 ]; then
 		echo "FAILED: $t"
 		echo "== ${t##*/} FAILED, ${took}"
