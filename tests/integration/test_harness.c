@@ -88,7 +88,8 @@ static int inner(const char *which, pid_t *grandchild)
 	snprintf(pidf, sizeof(pidf), "%s/grandchild-%s-%d", h_tmpdir(), which, (int)getpid());
 	/* Its temp dir inside ours: removed with ours whatever it leaves. */
 	snprintf(cmd, sizeof(cmd),
-	         "env -u CK_RUN_SUITE -u CK_RUN_CASE CK_FORK=yes TMPDIR='%s' "
+	         "env -u CK_RUN_SUITE -u CK_RUN_CASE -u CK_XML_LOG_FILE_NAME -u CK_LOG_FILE_NAME "
+	         "-u CK_TAP_LOG_FILE_NAME CK_FORK=yes TMPDIR='%s' "
 	         "PF_HARNESS_SELFTEST=%s PF_HARNESS_PIDFILE='%s' '%s' 2>&1",
 	         h_tmpdir(), which, pidf, exe);
 	st = h_run(cmd, inner_out, sizeof(inner_out));
@@ -113,7 +114,6 @@ START_TEST(test_failed_test_leaves_nothing)
 	int code = inner("leak", &g);
 	char want[64];
 
-	fprintf(stderr, "inner suite (leak):\n%s", inner_out);
 	ck_assert_msg(code == 1, "exit %d:\n%s", code, inner_out);
 	snprintf(want, sizeof(want), "harness: forgotten child pid %d ", (int)g);
 	ck_assert_msg(strstr(inner_out, want) != NULL, "no \"%s\" in:\n%s", want, inner_out);
