@@ -231,3 +231,34 @@ int h_pg_sql(const struct h_pg *pg, const char *db, const char *sql, char *out, 
 	st = h_run(cmd, out, outlen);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
+
+const char *h_pg_q(const struct h_pg *pg, const char *sql)
+{
+	static char out[16384];
+	size_t n;
+
+	ck_assert_msg(h_pg_sql(pg, NULL, sql, out, sizeof(out)) == 0, "%s: %s", sql, out);
+	n = strlen(out);
+	while (n > 0 && out[n - 1] == '\n')
+		out[--n] = '\0';
+	return out;
+}
+
+void h_pg_start_migrated(struct h_pg *pg, char *cfg, size_t cfglen, char *spool, size_t spoollen)
+{
+	char json[1024], out[4096], args[1200];
+
+	ck_assert_msg(h_pg_start(pg), "postgres did not start");
+	snprintf(spool, spoollen, "%s/spool-%d", h_tmpdir(), (int)getpid());
+	ck_assert_int_eq(mkdir(spool, 0700), 0);
+	snprintf(cfg, cfglen, "%s/migrate-%d.json", h_tmpdir(), (int)getpid());
+	snprintf(json, sizeof(json),
+	         "{\"region\": \"test\", \"haproxy\": [\"unix:/run/none.sock\"], \"database\": "
+	         "\"%s\", \"chains\": [{\"name\": \"polkadot\", \"backend\": \"be_polkadot\", "
+	         "\"nodes\": [{\"name\": \"n1\", \"server\": \"s1\", \"rpc\": "
+	         "\"http://127.0.0.1:9\"}]}]}",
+	         pg->conninfo);
+	ck_assert_int_eq(h_write_file(cfg, json), 0);
+	snprintf(args, sizeof(args), "db migrate --config '%s' --sql-dir sql", cfg);
+	ck_assert_msg(h_ctl_run(NULL, args, out, sizeof(out)) == 0, "%s", out);
+}

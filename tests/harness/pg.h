@@ -60,4 +60,20 @@ void h_pg_stop(struct h_pg *pg);
  */
 int h_pg_sql(const struct h_pg *pg, const char *db, const char *sql, char *out, size_t outlen);
 
+/*
+ * psql's answer to <sql> on database postgres, as h_pg_sql() gives it with
+ * the trailing newlines cut, in a static buffer valid until the next call.
+ * Fails the test, with the SQL and psql's message, when psql does not exit 0.
+ */
+const char *h_pg_q(const struct h_pg *pg, const char *sql);
+
+/*
+ * h_pg_start(), then the schema of sql/ applied by `polkfura-ctl db migrate`
+ * with a controller config naming the database (region "test", one chain)
+ * written to the file named in <cfg> (<cfglen> bytes), for later commands
+ * to use; and an empty spool directory for a controller, named in <spool>
+ * (<spoollen> bytes). Fails the test on any error.
+ */
+void h_pg_start_migrated(struct h_pg *pg, char *cfg, size_t cfglen, char *spool, size_t spoollen);
+
 #endif
