@@ -7,10 +7,12 @@
 # nothing, a suite left empty) fails too: Check reports that as 100 %.
 # Each suite's result line gives its wall time and the CPU time (user+sys) of
 # it and of what it started and reaped, then its three slowest tests (from
-# Check's XML log, set-up and teardown included); the run ends with the five
-# slowest suites, so `make test`'s time can be read from its own output. The
-# machine is often shared: wall time well above CPU time is time spent
-# waiting (on a poll, a timer, or other people's load).
+# Check's XML log: the test function alone, without its checked set-up and
+# teardown, so a suite's wall time well above the sum of its tests is
+# fixture time); the run ends with the five slowest suites, so `make test`'s
+# time can be read from its own output. The machine is often shared: wall
+# time well above CPU time is time spent waiting (on a poll, a timer, or
+# other people's load).
 set -u
 export CK_FORK=yes CK_DEFAULT_TIMEOUT=${CK_DEFAULT_TIMEOUT:-$1}
 shift
