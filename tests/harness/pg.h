@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A throw-away PostgreSQL for the db suites: initdb into a directory under
- * the test's temp dir, `postgres -D` started through h_spawn (so it is
- * registered, stopped with SIGTERM, a smart shutdown, and its exit status
- * 0 asserted), listening only on a unix socket in that directory, never on
- * TCP. As root (CI) it runs as the `postgres` user, which must exist (the
- * Debian package makes it); the directory is then owned by postgres.
+ * A throw-away PostgreSQL for the db suites: a copy of a cluster made by
+ * initdb once per suite run, in a directory under the test's temp dir,
+ * `postgres -D` started through h_spawn (so it is registered, stopped with
+ * SIGTERM, a smart shutdown, and its exit status 0 asserted), listening
+ * only on a unix socket in that directory, never on TCP. As root (CI) it
+ * runs as the `postgres` user, which must exist (the Debian package makes
+ * it); the directory is then owned by postgres.
  *
  * The binaries are those of the newest /usr/lib/postgresql/<version>/bin,
  * or of $PF_PG_BIN when set.
