@@ -6,12 +6,12 @@
 # A suite that runs no test at all (a CK_RUN_CASE or CK_RUN_SUITE naming
 # nothing, a suite left empty) fails too: Check reports that as 100 %.
 # Each suite's result line gives its wall time and the CPU time (user+sys) of
-# it and of what it started and reaped, then its three slowest tests (from
-# Check's XML log: the test function alone, without its checked set-up and
-# teardown, so a suite's wall time well above the sum of its tests is
-# fixture time); the run ends with the five slowest suites, so `make test`'s
-# time can be read from its own output. The machine is often shared: wall
-# time well above CPU time is time spent waiting (on a poll, a timer, or
+# it and of what it started and reaped, then its three slowest tests of 0.1 s
+# or more (Check's XML log: the test function alone, without its checked
+# set-up and teardown, so a suite's wall time well above the sum of its tests
+# is fixture time); the run ends with the five slowest suites, so `make
+# test`'s time can be read from its own output. The machine is often shared:
+# wall time well above CPU time is time spent waiting (on a poll, a timer, or
 # other people's load).
 set -u
 export CK_FORK=yes CK_DEFAULT_TIMEOUT=${CK_DEFAULT_TIMEOUT:-$1}
@@ -54,7 +54,7 @@ for t in "$@"; do
 		{ printf "%.1f s (cpu %.1f s)", $2 - $1, sec($5) + sec($6) - sec($3) - sec($4) }')
 	times_list+="${took%% *} ${t##*/}"$'\n'
 	slow_tests=$(awk -F '[<>]' '$2 == "id" { id = $3 } $2 == "duration" && id != "" {
-		printf "%.1f %s\n", $3, id; id = "" }' "${own_xml:-$xml}" | sort -rn | head -3 |
+		if ($3 >= 0.1) printf "%.1f %s\n", $3, id; id = "" }' "${own_xml:-$xml}" | sort -rn | head -3 |
 		awk '{ printf "%s%s %s s", (NR > 1 ? ", " : ""), $2, $1 }')
 	took+="${slow_tests:+; slowest tests: $slow_tests}"
 	if [ "$rc" -ne 0 ]; then
