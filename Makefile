@@ -215,12 +215,17 @@ fuzz-replay: $(REPLAY_BINS)
 	$(Q)for t in $(FUZZ_NAMES); do \
 		$(BUILD)/tests/fuzz/replay_$$t tests/fuzz/corpus/$$t || exit 1; done
 
+# Two suites at a time: a suite spends most of its time waiting on timers and polls (its CPU
+# time is a third of its wall time), and each has its own temp dir, ports and processes.
+# SUITE_JOBS=1 runs them one by one, each one's output as it comes.
+SUITE_JOBS ?= 2
 integration: all $(INTEG_BINS) $(HAP34_BINS)
-	$(Q)PF_BUILD=$(BUILD) PF_CACHE=$(PF_CACHE) tests/run-suites.sh 120 $(INTEG_BINS)
+	$(Q)PF_SUITE_JOBS=$(SUITE_JOBS) PF_BUILD=$(BUILD) PF_CACHE=$(PF_CACHE) \
+		tests/run-suites.sh 120 $(INTEG_BINS)
 ifneq ($(strip $(HAP34_BINS)),)
 	$(Q)test -x $(HAPROXY_34) || { echo "integration: no $(HAPROXY_34); run make deps"; exit 1; }
-	$(Q)PF_HAPROXY=$(HAPROXY_34) PF_BUILD=$(BUILD) PF_CACHE=$(PF_CACHE) \
-		tests/run-suites.sh 120 $(HAP34_BINS)
+	$(Q)PF_SUITE_JOBS=$(SUITE_JOBS) PF_HAPROXY=$(HAPROXY_34) PF_BUILD=$(BUILD) \
+		PF_CACHE=$(PF_CACHE) tests/run-suites.sh 120 $(HAP34_BINS)
 endif
 
 # Re-captures tests/data/haproxy-logs/: the syslog datagrams HAProxy 2.6 and 3.4 send for a
