@@ -3,7 +3,9 @@
  * Implementation of the children registry (see children.h). The registry
  * lives in the test's own process: Check forks one process per test, so
  * each test sees only the children it started, and an atexit handler,
- * inherited from h_run_suite(), finds the ones a passing test forgot.
+ * inherited from h_run_suite(), finds the ones a passing test forgot. The
+ * suite's process is a child subreaper: what a failed test left running
+ * comes back to it and is stopped after the tests.
  */
 #include "children.h"
 
@@ -11,6 +13,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -456,6 +460,141 @@ void h_children_init(const char *dir)
 {
 	snprintf(report_dir, sizeof(report_dir), "%s", dir);
 	atexit(forgotten_children);
+	/*
+	 * Check _exits the process of a failed test: neither its teardown nor
+	 * forgotten_children() runs, and PR_SET_PDEATHSIG is cleared by the
+	 * credential change of postgres (setpriv) and HAProxy's worker (user
+	 * haproxy). Orphans are re-parented to the nearest subreaper: this
+	 * process, which stops them after the tests (sweep_orphans). Only our
+	 * own descendants come here, never another run's processes.
+	 */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
+		fprintf(stderr, "harness: PR_SET_CHILD_SUBREAPER: %s\n", strerror(errno));
+}
+
+#define MAX_ORPHANS 256
+
+/* The live (not zombie) children of this process, from /proc: their pids into <out>, count. */
+static int live_children(pid_t *out, int max)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int n = 0;
+
+	while (d != NULL && n < max && (e = readdir(d)) != NULL) {
+		char path[300], buf[512], state;
+		const char *p;
+		int ppid, fd;
+		ssize_t len;
+
+		if (!isdigit((unsigned char)e->d_name[0]))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		len = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (len <= 0)
+			continue;
+		buf[len] = '\0';
+		/* "pid (comm) S ppid ...": comm may hold spaces and parentheses. */
+		p = strrchr(buf, ')');
+		if (p == NULL || sscanf(p + 1, " %c %d", &state, &ppid) != 2)
+			continue;
+		if (ppid == (int)getpid() && state != 'Z' && state != 'X')
+			out[n++] = (pid_t)strtol(e->d_name, NULL, 10);
+	}
+	if (d != NULL)
+		closedir(d);
+	return n;
+}
+
+/* Reaps every child that has ended (orphans' zombies included). */
+static void reap_ended(void)
+{
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+}
+
+/* The command line of <pid>, arguments joined by spaces, into <buf>. */
+static const char *cmdline(pid_t pid, char *buf, size_t len)
+{
+	char path[64];
+	int fd;
+	ssize_t n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, buf, len - 1);
+		close(fd);
+	}
+	if (n <= 0)
+		n = 0;
+	buf[n] = '\0';
+	for (ssize_t i = 0; i + 1 < n; i++)
+		if (buf[i] == '\0')
+			buf[i] = ' ';
+	return buf;
+}
+
+/* Whether <pid> is in <set> of <n>. */
+static bool in_set(pid_t pid, const pid_t *set, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (set[i] == pid)
+			return true;
+	return false;
+}
+
+/*
+ * After the tests: stops what is still running below this process, each
+ * printed, with SIGTERM and after H_STOP_TIMEOUT_S SIGKILL (a postmaster's
+ * helpers come back here when it dies, and are stopped in turn). A passing
+ * test stops and reaps its children; what dies of its process-group
+ * SIGKILL just then is given a second to go first. Returns how many
+ * processes were left.
+ */
+static int sweep_orphans(void)
+{
+	static pid_t seen[MAX_ORPHANS], now_live[MAX_ORPHANS];
+	int n_seen = 0, n;
+	double settle = now() + 1.0, hard = 0;
+
+	for (;;) {
+		reap_ended();
+		n = live_children(now_live, MAX_ORPHANS);
+		if (n == 0)
+			break;
+		if (now() < settle) {
+			nap();
+			continue;
+		}
+		if (hard == 0)
+			hard = now() + H_STOP_TIMEOUT_S;
+		for (int i = 0; i < n; i++) {
+			char cmd[512];
+
+			if (in_set(now_live[i], seen, n_seen))
+				continue;
+			fprintf(stderr,
+			        "harness: forgotten child pid %d left running by a test: %s\n",
+			        (int)now_live[i], cmdline(now_live[i], cmd, sizeof(cmd)));
+			kill(now_live[i], SIGTERM);
+			if (n_seen < MAX_ORPHANS)
+				seen[n_seen++] = now_live[i];
+		}
+		if (now() >= hard + H_STOP_TIMEOUT_S)
+			break; /* not even SIGKILL ended it (a process stuck in the kernel) */
+		if (now() >= hard)
+			for (int i = 0; i < n; i++)
+				kill(now_live[i], SIGKILL);
+		nap();
+	}
+	if (n > 0)
+		fprintf(stderr, "harness: %d forgotten child(ren) still running\n", n);
+	return n_seen;
 }
 
 /* nftw callback: one file of the run's temp dir. */
@@ -485,6 +624,7 @@ int h_children_finish(void)
 	problems = 0;
 	/* CK_FORK=no: the tests ran in this process, so their forgotten children are here. */
 	forgotten_children();
+	problems += sweep_orphans();
 	if (report_dir[0] != '\0' && nftw(report_dir, scan_one, 16, FTW_PHYS) != 0)
 		fprintf(stderr, "harness: cannot read %s: %s\n", report_dir, strerror(errno));
 	return problems;

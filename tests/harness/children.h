@@ -30,13 +30,18 @@
 
 /*
  * Called once by h_run_suite() before any test runs: reports of tests that
- * leave children running go to files in <dir> (copied).
+ * leave children running go to files in <dir> (copied). Makes this process
+ * a child subreaper, so that what a failed test leaves running comes back
+ * to it.
  */
 void h_children_init(const char *dir);
 
 /*
  * Called by h_run_suite() after the tests: stops what a test left running
- * (only possible with CK_FORK=no), then reads every regular file under the
+ * (registered children with CK_FORK=no; with CK_FORK=yes every process a
+ * failed test left behind, which came back to this subreaper: each is
+ * printed, sent SIGTERM, then SIGKILL after H_STOP_TIMEOUT_S, and counted),
+ * then reads every regular file under the
  * <dir> of h_children_init() for sanitizer reports and for the notes of
  * tests that left children running, and prints each one found. Returns how
  * many there were: 0 means clean.

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A throw-away PostgreSQL for the db suites: initdb into a directory under
- * the test's temp dir, `postgres -D` started through h_spawn (so it is
- * registered, stopped with SIGTERM, a smart shutdown, and its exit status
- * 0 asserted), listening only on a unix socket in that directory, never on
- * TCP. As root (CI) it runs as the `postgres` user, which must exist (the
- * Debian package makes it); the directory is then owned by postgres.
+ * A throw-away PostgreSQL for the db suites: a copy of a cluster made by
+ * initdb once per suite run, in a directory under the test's temp dir,
+ * `postgres -D` started through h_spawn (so it is registered, stopped with
+ * SIGTERM, a smart shutdown, and its exit status 0 asserted), listening
+ * only on a unix socket in that directory, never on TCP. As root (CI) it
+ * runs as the `postgres` user, which must exist (the Debian package makes
+ * it); the directory is then owned by postgres.
  *
  * The binaries are those of the newest /usr/lib/postgresql/<version>/bin,
  * or of $PF_PG_BIN when set.
@@ -59,5 +60,21 @@ void h_pg_stop(struct h_pg *pg);
  * psql's exit code, -1 if it did not exit.
  */
 int h_pg_sql(const struct h_pg *pg, const char *db, const char *sql, char *out, size_t outlen);
+
+/*
+ * psql's answer to <sql> on database postgres, as h_pg_sql() gives it with
+ * the trailing newlines cut, in a static buffer valid until the next call.
+ * Fails the test, with the SQL and psql's message, when psql does not exit 0.
+ */
+const char *h_pg_q(const struct h_pg *pg, const char *sql);
+
+/*
+ * h_pg_start(), then the schema of sql/ applied by `polkfura-ctl db migrate`
+ * with a controller config naming the database (region "test", one chain)
+ * written to the file named in <cfg> (<cfglen> bytes), for later commands
+ * to use; and an empty spool directory for a controller, named in <spool>
+ * (<spoollen> bytes). Fails the test on any error.
+ */
+void h_pg_start_migrated(struct h_pg *pg, char *cfg, size_t cfglen, char *spool, size_t spoollen);
 
 #endif

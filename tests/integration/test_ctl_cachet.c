@@ -30,25 +30,13 @@ static int cachet_port;
 
 static void setup(void)
 {
-	char json[1024], out[4096], args[1200], migrate_cfg[512];
+	char migrate_cfg[512];
 
-	ck_assert_msg(h_pg_start(&pg), "postgres did not start");
-	snprintf(spool, sizeof(spool), "%s/spool-%d", h_tmpdir(), (int)getpid());
-	ck_assert_int_eq(mkdir(spool, 0700), 0);
+	h_pg_start_migrated(&pg, migrate_cfg, sizeof(migrate_cfg), spool, sizeof(spool));
 	snprintf(record, sizeof(record), "%s/cachet-%d.jsonl", h_tmpdir(), (int)getpid());
 	snprintf(token_file, sizeof(token_file), "%s/cachet-token-%d", h_tmpdir(), (int)getpid());
 	ck_assert_int_eq(h_write_file(token_file, CACHET_TOKEN "\n"), 0);
 	ck_assert_int_eq(chmod(token_file, 0600), 0);
-	snprintf(migrate_cfg, sizeof(migrate_cfg), "%s/migrate-%d.json", h_tmpdir(), (int)getpid());
-	snprintf(json, sizeof(json),
-	         "{\"region\": \"test\", \"haproxy\": [\"unix:/run/none.sock\"], \"database\": "
-	         "\"%s\", \"chains\": [{\"name\": \"polkadot\", \"backend\": \"be_polkadot\", "
-	         "\"nodes\": [{\"name\": \"n1\", \"server\": \"s1\", \"rpc\": "
-	         "\"http://127.0.0.1:9\"}]}]}",
-	         pg.conninfo);
-	ck_assert_int_eq(h_write_file(migrate_cfg, json), 0);
-	snprintf(args, sizeof(args), "db migrate --config '%s' --sql-dir sql", migrate_cfg);
-	ck_assert_msg(h_ctl_run(NULL, args, out, sizeof(out)) == 0, "%s", out);
 }
 
 static void teardown(void)

@@ -43,21 +43,7 @@ static char spool[512], migrate_cfg[512];
 
 static void setup(void)
 {
-	char json[1024], out[4096], args[1200];
-
-	ck_assert_msg(h_pg_start(&pg), "postgres did not start");
-	snprintf(spool, sizeof(spool), "%s/spool-%d", h_tmpdir(), (int)getpid());
-	ck_assert_int_eq(mkdir(spool, 0700), 0);
-	snprintf(migrate_cfg, sizeof(migrate_cfg), "%s/migrate-%d.json", h_tmpdir(), (int)getpid());
-	snprintf(json, sizeof(json),
-	         "{\"region\": \"test\", \"haproxy\": [\"unix:/run/none.sock\"], \"database\": "
-	         "\"%s\", \"chains\": [{\"name\": \"polkadot\", \"backend\": \"be_polkadot\", "
-	         "\"nodes\": [{\"name\": \"n1\", \"server\": \"s1\", \"rpc\": "
-	         "\"http://127.0.0.1:9\"}]}]}",
-	         pg.conninfo);
-	ck_assert_int_eq(h_write_file(migrate_cfg, json), 0);
-	snprintf(args, sizeof(args), "db migrate --config '%s' --sql-dir sql", migrate_cfg);
-	ck_assert_msg(h_ctl_run(NULL, args, out, sizeof(out)) == 0, "%s", out);
+	h_pg_start_migrated(&pg, migrate_cfg, sizeof(migrate_cfg), spool, sizeof(spool));
 }
 
 static void teardown(void)
@@ -81,18 +67,10 @@ static void start(void)
 	    .sim_args = SIM_ARGS, .chain = CHAIN_BT, .tuning = record_tuning(spool)});
 }
 
-/* psql's answer to <sql> (unaligned, tuples only), in a static buffer. */
+/* psql's answer to <sql> (h_pg_q). */
 static const char *db(const char *sql)
 {
-	static char out[16384];
-
-	size_t n;
-
-	ck_assert_msg(h_pg_sql(&pg, NULL, sql, out, sizeof(out)) == 0, "%s: %s", sql, out);
-	n = strlen(out);
-	while (n > 0 && out[n - 1] == '\n')
-		out[--n] = '\0';
-	return out;
+	return h_pg_q(&pg, sql);
 }
 
 /* Waits until <sql> answers <want> (the write path is asynchronous). */

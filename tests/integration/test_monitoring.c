@@ -125,21 +125,9 @@ static void probe_own_edge(void)
 /* A PostgreSQL with the schema, and the keys that make the controller record into it. */
 static void start_db(void)
 {
-	char cfg_path[600], json[1400], args[800], out[4096], spool[600], tmp[700];
+	char cfg_path[600], spool[600], tmp[700];
 
-	ck_assert_msg(h_pg_start(&pg), "postgres did not start");
-	snprintf(spool, sizeof(spool), "%s/spool-%d", h_tmpdir(), (int)getpid());
-	ck_assert_int_eq(mkdir(spool, 0700), 0);
-	snprintf(cfg_path, sizeof(cfg_path), "%s/migrate-%d.json", h_tmpdir(), (int)getpid());
-	snprintf(json, sizeof(json),
-	         "{\"region\": \"test\", \"haproxy\": [\"unix:/run/none.sock\"], \"database\": "
-	         "\"%s\", \"chains\": [{\"name\": \"polkadot\", \"backend\": \"be_polkadot\", "
-	         "\"nodes\": [{\"name\": \"n1\", \"server\": \"s1\", \"rpc\": "
-	         "\"http://127.0.0.1:9\"}]}]}",
-	         pg.conninfo);
-	ck_assert_int_eq(h_write_file(cfg_path, json), 0);
-	snprintf(args, sizeof(args), "db migrate --config '%s' --sql-dir sql", cfg_path);
-	ck_assert_msg(h_ctl_run(NULL, args, out, sizeof(out)) == 0, "%s", out);
+	h_pg_start_migrated(&pg, cfg_path, sizeof(cfg_path), spool, sizeof(spool));
 	snprintf(db_keys, sizeof(db_keys), "\"database\": \"%s\", \"spool_dir\": \"%s\"",
 	         pg.conninfo, spool);
 	snprintf(hap_state, sizeof(hap_state), "%s/hap-state-%d", h_tmpdir(), (int)getpid());
