@@ -460,7 +460,6 @@ packer-src:
 FUZZ_DEPS_safepath := ctl/snapshot/safepath
 FUZZ_DEPS_manifest := ctl/snapshot/manifest ctl/snapshot/safepath
 FUZZ_DEPS_filelist := ctl/snapshot/filelist ctl/snapshot/safepath
-export FUZZ_DEPS_safepath FUZZ_DEPS_manifest FUZZ_DEPS_filelist
 UNIT_DEPS_manifest := ctl/snapshot/safepath
 UNIT_DEPS_filelist := ctl/snapshot/safepath ctl/db/sha256
 UNIT_DEPS_destdir := ctl/snapshot/safepath
