@@ -39,6 +39,7 @@
 #include "ctl/report/report_db.h"
 #include "ctl/report/report_fmt.h"
 #include "ctl/report/report_render.h"
+#include "ctl/snapshot/fetch.h"
 #include "ctl/state.h"
 #include "ctl/stats/methtab.h"
 #include "ctl/usage/usage_cli.h"
@@ -1036,6 +1037,9 @@ int main(int argc, char **argv)
 	bool raw = false, force = false, check_haproxy = false;
 	int opt, rc;
 
+	/* `snapshot fetch` has options of its own (ctl/snapshot/fetch.c). */
+	if (argc >= 3 && strcmp(argv[1], "snapshot") == 0 && strcmp(argv[2], "fetch") == 0)
+		return fetch_main(argc - 2, argv + 2);
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		switch (opt) {
