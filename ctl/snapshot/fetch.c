@@ -11,9 +11,12 @@
 
 #include <sys/stat.h>
 
+#include <archive.h>
+#include <archive_entry.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <openssl/evp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -23,10 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <curl/curl.h>
-#include <openssl/evp.h>
 
 #include "common/text.h"
 #include "ctl/snapshot/destdir.h"
@@ -293,8 +293,7 @@ struct docs {
 	const struct manifest_artifact *a;
 };
 
-static int read_latest(struct conn *c, const char *chain, struct docs *ds, char *err,
-                       size_t errlen)
+static int read_latest(struct conn *c, const char *chain, struct docs *ds, char *err, size_t errlen)
 {
 	char key[KEY_MAX], perr[256];
 	struct doc d;
@@ -302,8 +301,8 @@ static int read_latest(struct conn *c, const char *chain, struct docs *ds, char 
 
 	snprintf(key, sizeof(key), "chains/%s/latest.json", chain);
 	rc = get_doc(c, key, &d, MANIFEST_TEXT_MAX, err, errlen);
-	if (rc == FETCH_OK && manifest_latest_parse(&ds->l, (const char *)d.p, d.len, perr,
-	                                            sizeof(perr)) == -1) {
+	if (rc == FETCH_OK &&
+	    manifest_latest_parse(&ds->l, (const char *)d.p, d.len, perr, sizeof(perr)) == -1) {
 		pf_errf(err, errlen, "%s: %s", key, perr);
 		rc = FETCH_VERIFY;
 	} else if (rc == FETCH_OK && strcmp(ds->l.chain, chain) != 0) {
@@ -419,8 +418,8 @@ static int stream_object(struct conn *c, const char *key, struct sink *k, char *
 		if (atomic_load(&k->r->stop))
 			return FETCH_NET;
 		if (k->over) {
-			pf_errf(err, errlen, "%s: more bytes than the manifest's size %" PRIu64, key,
-			        k->limit);
+			pf_errf(err, errlen, "%s: more bytes than the manifest's size %" PRIu64,
+			        key, k->limit);
 			return FETCH_VERIFY;
 		}
 		if (k->werr[0] != '\0') {
@@ -498,7 +497,8 @@ static int fetch_one(struct files *f, struct conn *c, const struct filelist_entr
 		        key, e->sha256, hex);
 		/* A bad partial copy would fail every resume: the next run starts it over. */
 		if (ftruncate(k.fd, 0) == -1)
-			pf_errf(err, sizeof(err), "%s: sha256 mismatch, and truncating it failed", key);
+			pf_errf(err, sizeof(err), "%s: sha256 mismatch, and truncating it failed",
+			        key);
 		rc = FETCH_VERIFY;
 		goto bad;
 	}
@@ -611,15 +611,17 @@ static int fetch_files(struct run *r, struct conn *c, const struct docs *ds)
 	if (rc == FETCH_OK) {
 		sha256_hex_of(d.p, d.len, hex);
 		if (strcmp(hex, ds->a->sha256) != 0) {
-			pf_errf(err, sizeof(err), "%s: sha256 mismatch: expected %s (manifest), got %s",
-			        key, ds->a->sha256, hex);
+			pf_errf(err, sizeof(err),
+			        "%s: sha256 mismatch: expected %s (manifest), got %s", key,
+			        ds->a->sha256, hex);
 			rc = FETCH_VERIFY;
 		}
 	}
 	if (rc == FETCH_OK)
 		rc = parse_sums(&f, &d, err, sizeof(err));
 	for (size_t i = 0; rc == FETCH_OK && i < f.n; i++)
-		if (f.e[i].len == strlen(ds->a->sums) && memcmp(f.e[i].path, ds->a->sums, f.e[i].len) == 0) {
+		if (f.e[i].len == strlen(ds->a->sums) &&
+		    memcmp(f.e[i].path, ds->a->sums, f.e[i].len) == 0) {
 			pf_errf(err, sizeof(err), "%s lists itself", key);
 			rc = FETCH_VERIFY;
 		}
@@ -637,7 +639,8 @@ static int fetch_files(struct run *r, struct conn *c, const struct docs *ds)
 	if (started == 0 && f.n > 0)
 		fail(r, FETCH_NET, "could not start a thread");
 	if (r->rc == FETCH_OK && atomic_load(&f.sizes) != ds->a->size) {
-		snprintf(err, sizeof(err), "%s: the files add up to %" PRIu64 " bytes, the manifest says %" PRIu64,
+		snprintf(err, sizeof(err),
+		         "%s: the files add up to %" PRIu64 " bytes, the manifest says %" PRIu64,
 		         ds->a->name, atomic_load(&f.sizes), ds->a->size);
 		fail(r, FETCH_VERIFY, err);
 	}
@@ -735,8 +738,8 @@ static int tar_file(struct run *r, struct archive *ar, const char *name, char *e
 }
 
 /* One entry: a directory or a regular file, nothing else. */
-static int tar_entry(struct run *r, struct archive *ar, struct archive_entry *en,
-                     struct names *nm, char *err, size_t errlen)
+static int tar_entry(struct run *r, struct archive *ar, struct archive_entry *en, struct names *nm,
+                     char *err, size_t errlen)
 {
 	char name[SAFEPATH_PATH_MAX + 2];
 	const char *p = archive_entry_pathname(en);
@@ -750,9 +753,10 @@ static int tar_entry(struct run *r, struct archive *ar, struct archive_entry *en
 	memcpy(name, p, len + 1);
 	if (archive_entry_hardlink(en) != NULL || (type != AE_IFREG && type != AE_IFDIR)) {
 		pf_errf(err, errlen, "%s: a %s in the tar (only files and directories are taken)",
-		        name, archive_entry_hardlink(en) != NULL ? "hard link"
-		              : type == AE_IFLNK                ? "symbolic link"
-		                                                : "special file");
+		        name,
+		        archive_entry_hardlink(en) != NULL ? "hard link"
+		        : type == AE_IFLNK                 ? "symbolic link"
+		                                           : "special file");
 		return FETCH_VERIFY;
 	}
 	if (type == AE_IFDIR) {
@@ -782,7 +786,8 @@ static int tar_read(struct run *r, int fd, struct names *nm, char *err, size_t e
 	if (ar == NULL || archive_read_support_filter_zstd(ar) != ARCHIVE_OK ||
 	    archive_read_support_format_tar(ar) != ARCHIVE_OK ||
 	    archive_read_open_fd(ar, fd, 65536) != ARCHIVE_OK) {
-		pf_errf(err, errlen, "%s: %s", "the tar", ar != NULL ? archive_error_string(ar) : "no memory");
+		pf_errf(err, errlen, "%s: %s", "the tar",
+		        ar != NULL ? archive_error_string(ar) : "no memory");
 		rc = FETCH_VERIFY;
 	}
 	while (rc == FETCH_OK && (ar_rc = archive_read_next_header(ar, &en)) != ARCHIVE_EOF) {
@@ -853,7 +858,8 @@ static int fetch_tar(struct run *r, const struct docs *ds)
 		int fd;
 
 		if (r->rc == FETCH_OK) {
-			fd = destdir_open_part(r->dd, nm.v[i], strlen(nm.v[i]), &have, err, sizeof(err));
+			fd = destdir_open_part(r->dd, nm.v[i], strlen(nm.v[i]), &have, err,
+			                       sizeof(err));
 			if (fd == -1 || destdir_commit(r->dd, nm.v[i], strlen(nm.v[i]), fd, err,
 			                               sizeof(err)) == -1)
 				fail(r, FETCH_NET, err);
@@ -980,13 +986,27 @@ static int fetch_args(int argc, char **argv, struct fetch_opts *o)
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		switch (opt) {
-		case 'C': o->chain = optarg; break;
-		case 'd': o->dest = optarg; break;
-		case 'F': from = optarg; break;
-		case 'e': o->endpoint = optarg; break;
-		case 'b': o->bucket = optarg; break;
-		case 'R': o->region = optarg; break;
-		case 'O': form = optarg; break;
+		case 'C':
+			o->chain = optarg;
+			break;
+		case 'd':
+			o->dest = optarg;
+			break;
+		case 'F':
+			from = optarg;
+			break;
+		case 'e':
+			o->endpoint = optarg;
+			break;
+		case 'b':
+			o->bucket = optarg;
+			break;
+		case 'R':
+			o->region = optarg;
+			break;
+		case 'O':
+			form = optarg;
+			break;
 		case 'p':
 			o->parallel = (int)strtol(optarg, &end, 10);
 			if (*end != '\0' || o->parallel < 1 || o->parallel > 64) {
@@ -994,7 +1014,9 @@ static int fetch_args(int argc, char **argv, struct fetch_opts *o)
 				return FETCH_USAGE;
 			}
 			break;
-		case 'h': fetch_usage(stdout); return 0;
+		case 'h':
+			fetch_usage(stdout);
+			return 0;
 		default:
 			fprintf(stderr, "polkfura-ctl: snapshot fetch: %s: %s (see --help)\n",
 			        argv[optind - 1], opt == ':' ? "missing value" : "unknown option");
@@ -1010,7 +1032,7 @@ static int fetch_args(int argc, char **argv, struct fetch_opts *o)
 		fprintf(stderr, "polkfura-ctl: --form: files or tar\n");
 		return FETCH_USAGE;
 	}
-	o->form = form == NULL ? FETCH_FORM_AUTO
+	o->form = form == NULL     ? FETCH_FORM_AUTO
 	          : form[0] == 'f' ? FETCH_FORM_FILES
 	                           : FETCH_FORM_TAR;
 	if (strcmp(from, "s3") == 0) {
@@ -1021,7 +1043,8 @@ static int fetch_args(int argc, char **argv, struct fetch_opts *o)
 	} else if (strcmp(from, "cdn") == 0) {
 		o->url = o->endpoint;
 		if (o->url == NULL) {
-			fprintf(stderr, "polkfura-ctl: snapshot fetch: --from cdn needs --endpoint URL\n");
+			fprintf(stderr,
+			        "polkfura-ctl: snapshot fetch: --from cdn needs --endpoint URL\n");
 			return FETCH_USAGE;
 		}
 	} else {

@@ -13,10 +13,11 @@
  * refused with nothing written outside DEST: a sentinel directory next to
  * DEST stays empty.
  */
+#include <sys/wait.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 
 #include "tests/harness/children.h"
 #include "tests/harness/harness.h"
@@ -115,8 +116,9 @@ START_TEST(files_from_url)
 	snprintf(args, sizeof(args), "--from %s --form files --parallel 3", base);
 	ck_assert_msg(fetch(args, out, sizeof(out)) == 0, "%s", out);
 	/* The tree and the verified SHA256SUMS, which sha256sum -c accepts by itself. */
-	snprintf(cmd, sizeof(cmd), "diff -r -x SHA256SUMS %s %s && cd %s && sha256sum -c --quiet SHA256SUMS",
-	         src, dest, dest);
+	snprintf(cmd, sizeof(cmd),
+	         "diff -r -x SHA256SUMS %s %s && cd %s && sha256sum -c --quiet SHA256SUMS", src,
+	         dest, dest);
 	sh(cmd);
 	outside_empty();
 }
@@ -185,8 +187,8 @@ START_TEST(bad_partial_copy_fails)
 
 	publish("");
 	snprintf(cmd, sizeof(cmd),
-	         "mkdir -p %s/db/full && head -c 1000 /dev/zero >%s/db/full/000123.sst.pf-part", dest,
-	         dest);
+	         "mkdir -p %s/db/full && head -c 1000 /dev/zero >%s/db/full/000123.sst.pf-part",
+	         dest, dest);
 	sh(cmd);
 	snprintf(args, sizeof(args), "--from %s --form files --parallel 1", base);
 	ck_assert_int_eq(fetch(args, out, sizeof(out)), 3);
@@ -278,8 +280,8 @@ static void hostile_tar(const char *py_entries, const char *want)
 START_TEST(hostile_tar_refused)
 {
 	char abs[700], dd[700];
-	static const char *const want[] = {"an absolute path", "a '..' component",
-	                                   "symbolic link", "hard link"};
+	static const char *const want[] = {"an absolute path", "a '..' component", "symbolic link",
+	                                   "hard link"};
 	const char *entries[4];
 
 	snprintf(abs, sizeof(abs), "f('%s/x')", outside);
