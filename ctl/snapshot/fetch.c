@@ -1063,7 +1063,7 @@ int fetch_main(int argc, char **argv)
 	o.tty = isatty(STDERR_FILENO) == 1;
 	o.progress_s = 10;
 	if (getenv("PF_FETCH_PROGRESS_S") != NULL)
-		o.progress_s = atof(getenv("PF_FETCH_PROGRESS_S"));
+		o.progress_s = strtod(getenv("PF_FETCH_PROGRESS_S"), NULL);
 	/* A tar reader that stops early closes the pipe: the writer must see EPIPE, not die. */
 	signal(SIGPIPE, SIG_IGN);
 	curl_global_init(CURL_GLOBAL_DEFAULT);

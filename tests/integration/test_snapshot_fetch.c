@@ -15,9 +15,11 @@
  */
 #include <sys/wait.h>
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tests/harness/children.h"
 #include "tests/harness/harness.h"
@@ -93,6 +95,58 @@ static void same_tree(const char *sub)
 	char cmd[8192];
 
 	snprintf(cmd, sizeof(cmd), "diff -r %s %s%s", src, dest, sub);
+	sh(cmd);
+}
+
+/*
+ * tests/harness/s3capture.py serving the published objects from <work>, the
+ * first <short> GETs of a key ending in <suffix> cut halfway. Its record
+ * file into <record>, its endpoint into <endpoint>.
+ */
+static void capture(int short_gets, const char *suffix, char *endpoint, size_t eplen, char *record,
+                    size_t reclen)
+{
+	static unsigned seq;
+	char ns[16], log[700], *text, *p;
+	char *argv[] = {
+	    "python3", "tests/harness/s3capture.py", record, "0", ns, work, (char *)suffix, NULL};
+	pid_t pid;
+
+	snprintf(record, reclen, "%s/capture-%d-%u.jsonl", h_tmpdir(), (int)getpid(), ++seq);
+	snprintf(log, sizeof(log), "%s.log", record);
+	snprintf(ns, sizeof(ns), "%d", short_gets);
+	pid = h_spawn(argv, NULL, log);
+	ck_assert_int_gt(pid, 0);
+	h_child_expect(pid, "s3capture", SIGTERM, 0);
+	ck_assert_msg(h_wait_file_contains(log, "READY ", 10), "s3capture did not start");
+	text = h_read_file(log, NULL);
+	p = text != NULL ? strstr(text, "READY ") : NULL;
+	ck_assert_ptr_nonnull(p);
+	snprintf(endpoint, eplen, "http://127.0.0.1:%d", (int)strtol(p + 6, NULL, 10));
+	free(text);
+}
+
+/* Lines of the record <path> holding <needle> (case-insensitive), and all of them. */
+static int record_count(const char *path, const char *needle, int *lines)
+{
+	char *text = h_read_file(path, NULL), *line, *save = NULL;
+	int n = 0;
+
+	ck_assert_ptr_nonnull(text);
+	*lines = 0;
+	for (line = strtok_r(text, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+		(*lines)++;
+		n += strcasestr(line, needle) != NULL;
+	}
+	free(text);
+	return n;
+}
+
+static void same_tree_files(void)
+{
+	char cmd[8192];
+
+	snprintf(cmd, sizeof(cmd), "diff -r -x SHA256SUMS %s %s", src, dest);
 	sh(cmd);
 }
 
@@ -294,6 +348,51 @@ START_TEST(hostile_tar_refused)
 }
 END_TEST
 
+/* --from s3 signs every request and sends the requester-pays header (S3 bills the reader). */
+START_TEST(requester_pays_header)
+{
+	char out[8192], args[600], ep[64], rec[600];
+	int lines, n;
+
+	publish("");
+	capture(0, "", ep, sizeof(ep), rec, sizeof(rec));
+	snprintf(args, sizeof(args), "--from s3 --endpoint %s --bucket " BUCKET " --form files",
+	         ep);
+	ck_assert_msg(fetch(args, out, sizeof(out)) == 0, "%s", out);
+	same_tree_files();
+	n = record_count(rec, "[\"x-amz-request-payer\", \"requester\"]", &lines);
+	/* latest.json, the manifest, SHA256SUMS and the three files. */
+	ck_assert_int_eq(lines, 6);
+	ck_assert_int_eq(n, 6);
+	ck_assert_int_eq(record_count(rec, "AWS4-HMAC-SHA256 Credential=S3RVER/", &lines), 6);
+}
+END_TEST
+
+/*
+ * A GET cut halfway (s3capture closes the connection after half the body)
+ * is resumed within the same run with a Range from the bytes received, for
+ * a file and for the tar stream alike.
+ */
+START_TEST(cut_stream_resumes)
+{
+	static const char *const suffix[] = {"000123.sst", "snapshot.tar.zst"};
+	static const char *const form[] = {"files", "tar"};
+	char out[8192], args[600], ep[64], rec[600];
+	int lines;
+
+	publish("");
+	capture(1, suffix[_i], ep, sizeof(ep), rec, sizeof(rec));
+	snprintf(args, sizeof(args), "--from %s/" BUCKET " --form %s", ep, form[_i]);
+	ck_assert_msg(fetch(args, out, sizeof(out)) == 0, "%s", out);
+	ck_assert_msg(strstr(out, "resuming with a Range") != NULL, "%s", out);
+	if (_i == 0)
+		same_tree_files();
+	else
+		same_tree("");
+	ck_assert_int_eq(record_count(rec, "[\"Range\", \"bytes=", &lines), 1);
+}
+END_TEST
+
 START_TEST(usage_errors)
 {
 	char out[4096], cmd[8192];
@@ -322,6 +421,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, corrupted_tar_fails);
 	tcase_add_loop_test(tc, hostile_sums_refused, 0, 2);
 	tcase_add_loop_test(tc, hostile_tar_refused, 0, 4);
+	tcase_add_test(tc, requester_pays_header);
+	tcase_add_loop_test(tc, cut_stream_resumes, 0, 2);
 	tcase_add_test(tc, usage_errors);
 	suite_add_tcase(s, tc);
 	return s;
