@@ -444,6 +444,7 @@ struct files {
 	size_t n;
 	size_t next; /* under r->mu */
 	_Atomic uint64_t sizes;
+	_Atomic size_t skipped; /* files an earlier run left verified */
 };
 
 /* Hashes the <have> bytes already in the partial copy <fd> (a resumed file). */
@@ -460,6 +461,39 @@ static int hash_prefix(int fd, uint64_t have, EVP_MD_CTX *md)
 		off += (uint64_t)n;
 	}
 	return 0;
+}
+
+/*
+ * A file an earlier run already verified and renamed into place: 1 when it
+ * is there and still matches its line (skipped), 0 when it is not there or
+ * differs (fetched again), -1 when its name is refused.
+ */
+static int already_there(struct files *f, const struct filelist_entry *e, EVP_MD_CTX *md)
+{
+	char err[ERR_MAX], hex[65];
+	unsigned char dg[32];
+	unsigned int dl = 0;
+	struct stat st;
+	int fd = destdir_open_file(f->r->dd, e->path, e->len, err, sizeof(err)), ok;
+
+	if (fd == -1 && errno == ENOENT)
+		return 0;
+	if (fd == -1) {
+		fail(f->r, FETCH_VERIFY, err);
+		return -1;
+	}
+	ok = fstat(fd, &st) == 0 && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
+	     hash_prefix(fd, (uint64_t)st.st_size, md) == 0 && EVP_DigestFinal_ex(md, dg, &dl) == 1;
+	close(fd);
+	if (!ok)
+		return 0;
+	hex_of(dg, hex);
+	if (strcmp(hex, e->sha256) != 0)
+		return 0;
+	atomic_fetch_add(&f->sizes, (uint64_t)st.st_size);
+	atomic_fetch_add(&f->r->done, (uint64_t)st.st_size);
+	atomic_fetch_add(&f->skipped, 1);
+	return 1;
 }
 
 static int fetch_one(struct files *f, struct conn *c, const struct filelist_entry *e,
@@ -532,9 +566,20 @@ static void *files_worker(void *arg)
 		pthread_mutex_lock(&f->r->mu);
 		i = f->next++;
 		pthread_mutex_unlock(&f->r->mu);
-		if (i >= f->n || fetch_one(f, &c, &f->e[i], md) == -1)
+		if (i >= f->n)
 			break;
+		switch (already_there(f, &f->e[i], md)) {
+		case 0:
+			if (fetch_one(f, &c, &f->e[i], md) == -1)
+				goto out;
+			break;
+		case 1:
+			break;
+		default:
+			goto out;
+		}
 	}
+out:
 	conn_close(&c);
 	EVP_MD_CTX_free(md);
 	return NULL;
@@ -644,6 +689,9 @@ static int fetch_files(struct run *r, struct conn *c, const struct docs *ds)
 		         ds->a->name, atomic_load(&f.sizes), ds->a->size);
 		fail(r, FETCH_VERIFY, err);
 	}
+	if (r->rc == FETCH_OK && atomic_load(&f.skipped) > 0)
+		fprintf(stderr, "%zu of %zu files were already there and verified\n",
+		        atomic_load(&f.skipped), f.n);
 	if (r->rc == FETCH_OK)
 		write_sums(r, ds, &d);
 	if (r->rc == FETCH_OK)
@@ -805,6 +853,11 @@ static int tar_read(struct run *r, int fd, struct names *nm, char *err, size_t e
 	return rc;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 static int fetch_tar(struct run *r, const struct docs *ds)
 {
 	struct tar_dl t = {.r = r, .ds = ds, .k = {.r = r}};
@@ -853,6 +906,14 @@ static int fetch_tar(struct run *r, const struct docs *ds)
 	} else if (rc != FETCH_OK) {
 		fail(r, rc, err);
 	}
+	/* Two entries of one name would commit the second's empty partial copy over the first. */
+	if (nm.n > 1)
+		qsort(nm.v, nm.n, sizeof(*nm.v), cmp_str);
+	for (size_t i = 1; r->rc == FETCH_OK && i < nm.n; i++)
+		if (strcmp(nm.v[i - 1], nm.v[i]) == 0) {
+			pf_errf(err, sizeof(err), "%s: twice in the tar", nm.v[i]);
+			fail(r, FETCH_VERIFY, err);
+		}
 	for (size_t i = 0; i < nm.n; i++) {
 		off_t have;
 		int fd;

@@ -393,6 +393,38 @@ START_TEST(cut_stream_resumes)
 }
 END_TEST
 
+/*
+ * A second fetch into the same DEST reads the three documents and checks
+ * the files already there against SHA256SUMS instead of fetching them; a
+ * file changed since is fetched again.
+ */
+START_TEST(verified_files_not_fetched_again)
+{
+	char out[8192], args[600], ep[64], rec[600], cmd[8192];
+	int lines;
+
+	publish("");
+	snprintf(args, sizeof(args), "--from %s --form files", base);
+	ck_assert_msg(fetch(args, out, sizeof(out)) == 0, "%s", out);
+	snprintf(cmd, sizeof(cmd), "printf y >%s/keys/empty-ish", dest);
+	sh(cmd);
+	capture(0, "", ep, sizeof(ep), rec, sizeof(rec));
+	snprintf(args, sizeof(args), "--from %s/" BUCKET " --form files", ep);
+	ck_assert_msg(fetch(args, out, sizeof(out)) == 0, "%s", out);
+	ck_assert_msg(strstr(out, "2 of 3 files were already there") != NULL, "%s", out);
+	ck_assert_int_eq(record_count(rec, "empty-ish", &lines), 1);
+	ck_assert_int_eq(lines, 4);
+	same_tree_files();
+}
+END_TEST
+
+/* A tar naming one file twice: the second copy would replace the first unseen. */
+START_TEST(tar_duplicate_refused)
+{
+	hostile_tar("f('ok', b'yy')", "ok: twice in the tar");
+}
+END_TEST
+
 START_TEST(usage_errors)
 {
 	char out[4096], cmd[8192];
@@ -423,6 +455,8 @@ static Suite *suite(void)
 	tcase_add_loop_test(tc, hostile_tar_refused, 0, 4);
 	tcase_add_test(tc, requester_pays_header);
 	tcase_add_loop_test(tc, cut_stream_resumes, 0, 2);
+	tcase_add_test(tc, verified_files_not_fetched_again);
+	tcase_add_test(tc, tar_duplicate_refused);
 	tcase_add_test(tc, usage_errors);
 	suite_add_tcase(s, tc);
 	return s;
