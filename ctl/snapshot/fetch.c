@@ -730,6 +730,13 @@ static void *tar_download(void *arg)
 	return NULL;
 }
 
+/*
+ * tar_file's and tar_read's own code for a stream libarchive cannot decode:
+ * most likely a corrupted object, so the rest is still hashed and the
+ * checksum named, where a refused entry stops the download at once.
+ */
+#define TAR_DECODE 10
+
 /* The names written as partial copies, committed once the whole stream is verified. */
 struct names {
 	char **v;
@@ -780,7 +787,7 @@ static int tar_file(struct run *r, struct archive *ar, const char *name, char *e
 	close(fd);
 	if (rc != ARCHIVE_EOF) {
 		pf_errf(err, errlen, "%s: %s", name, archive_error_string(ar));
-		return FETCH_VERIFY;
+		return TAR_DECODE;
 	}
 	return FETCH_OK;
 }
@@ -841,16 +848,16 @@ static int tar_read(struct run *r, int fd, struct names *nm, char *err, size_t e
 	while (rc == FETCH_OK && (ar_rc = archive_read_next_header(ar, &en)) != ARCHIVE_EOF) {
 		if (ar_rc != ARCHIVE_OK) {
 			pf_errf(err, errlen, "the tar: %s", archive_error_string(ar));
-			rc = FETCH_VERIFY;
+			rc = TAR_DECODE;
 			break;
 		}
 		rc = tar_entry(r, ar, en, nm, err, errlen);
 	}
 	archive_read_free(ar);
-	if (rc == FETCH_OK)
+	if (rc == FETCH_OK || rc == TAR_DECODE)
 		while (read(fd, sink, sizeof(sink)) > 0)
 			;
-	return rc;
+	return rc == TAR_DECODE ? FETCH_VERIFY : rc;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -894,10 +901,8 @@ static int fetch_tar(struct run *r, const struct docs *ds)
 	EVP_DigestFinal_ex(t.k.md, dg, &dl);
 	EVP_MD_CTX_free(t.k.md);
 	hex_of(dg, hex);
-	/* A cut or corrupted stream often breaks the tar first: the checksum says which. */
-	if (t.rc != FETCH_OK && rc == FETCH_OK)
-		fail(r, t.rc, t.err);
-	else if (t.rc == FETCH_OK && (t.k.have != ds->a->size || strcmp(hex, ds->a->sha256) != 0)) {
+	/* A corrupted object usually breaks the tar first: the checksum is what names it. */
+	if (t.rc == FETCH_OK && (t.k.have != ds->a->size || strcmp(hex, ds->a->sha256) != 0)) {
 		pf_errf(err, sizeof(err),
 		        "%s/%s: sha256 mismatch: expected %s (manifest), got %s (%" PRIu64
 		        " bytes, manifest %" PRIu64 ")",
@@ -905,6 +910,8 @@ static int fetch_tar(struct run *r, const struct docs *ds)
 		fail(r, FETCH_VERIFY, err);
 	} else if (rc != FETCH_OK) {
 		fail(r, rc, err);
+	} else if (t.rc != FETCH_OK) {
+		fail(r, t.rc, t.err);
 	}
 	/* Two entries of one name would commit the second's empty partial copy over the first. */
 	if (nm.n > 1)

@@ -272,10 +272,29 @@ START_TEST(corrupted_tar_fails)
 	publish("PF_FX_CORRUPT=snapshot.tar.zst");
 	snprintf(args, sizeof(args), "--from %s --form tar", base);
 	ck_assert_int_eq(fetch(args, out, sizeof(out)), 3);
-	ck_assert_msg(strstr(out, "snapshot.tar.zst: sha256 mismatch: expected ") != NULL ||
-	                  strstr(out, "the tar: ") != NULL,
-	              "%s", out);
+	ck_assert_msg(strstr(out, "snapshot.tar.zst: sha256 mismatch: expected ") != NULL, "%s",
+	              out);
 	snprintf(cmd, sizeof(cmd), "test -z \"$(find %s -type f ! -name '*.pf-part')\"", dest);
+	sh(cmd);
+}
+END_TEST
+
+/* latest.json fixes the manifest, the manifest fixes SHA256SUMS: either changed is refused. */
+START_TEST(corrupted_documents_fail)
+{
+	static const char *const obj[] = {"manifest.json", "SHA256SUMS"};
+	static const char *const want[] = {
+	    "manifest.json: sha256 mismatch: latest.json says ",
+	    "SHA256SUMS: sha256 mismatch: expected ",
+	};
+	char out[8192], args[600], env[64], cmd[8192];
+
+	snprintf(env, sizeof(env), "PF_FX_CORRUPT=%s", obj[_i]);
+	publish(env);
+	snprintf(args, sizeof(args), "--from %s --form files", base);
+	ck_assert_int_eq(fetch(args, out, sizeof(out)), 3);
+	ck_assert_msg(strstr(out, want[_i]) != NULL, "%s", out);
+	snprintf(cmd, sizeof(cmd), "test -z \"$(find %s -type f)\"", dest);
 	sh(cmd);
 }
 END_TEST
@@ -451,6 +470,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, bad_partial_copy_fails);
 	tcase_add_test(tc, corrupted_file_fails);
 	tcase_add_test(tc, corrupted_tar_fails);
+	tcase_add_loop_test(tc, corrupted_documents_fail, 0, 2);
 	tcase_add_loop_test(tc, hostile_sums_refused, 0, 2);
 	tcase_add_loop_test(tc, hostile_tar_refused, 0, 4);
 	tcase_add_test(tc, requester_pays_header);
