@@ -126,7 +126,7 @@ PROMTOOL   ?= $(PF_CACHE)/prometheus/promtool
 # controller's probes (HAProxy only stands for the other region's edge); test_ctl_cachet the push to
 # a fake Cachet (HAProxy only a stage, as in test_ctl_record); test_snapshot_pack the snapshot
 # packer against GNU tar and zstd; test_s3 and test_s3_sigv4 the snapshot S3 client against
-# s3rver, a capture server and botocore.
+# s3rver, a capture server and botocore; test_snapshot_fetch `snapshot fetch` against s3rver.
 HAP34_BINS ?= $(filter-out %/test_spoa_agent %/test_spoa_attack %/test_ctl_admin %/test_db_migrate \
 	%/test_db_writer %/test_report %/test_usage %/test_ctl_record %/test_ctl_probe \
 	%/test_ctl_cachet %/test_snapshot_pack %/test_s3 %/test_s3_sigv4 %/test_snapshot_fetch,$(INTEG_BINS))

@@ -966,7 +966,7 @@ static int src_setup(struct run *r, char *err, size_t errlen)
 	                             .path_style = o->endpoint != NULL,
 	                             .requester_pays = true};
 	if (s3_creds_from_env(&r->src.creds) == 0 ||
-	    s3_creds_from_imds(&r->src.creds, getenv("PF_IMDS_URL"), err, errlen) == 0)
+	    s3_creds_from_imds(&r->src.creds, NULL, err, errlen) == 0)
 		return FETCH_OK;
 	pf_errf(err, errlen,
 	        "no S3 credentials (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or an instance "
