@@ -176,10 +176,10 @@ static size_t plain_write(char *p, size_t sz, size_t n, void *arg)
 
 /*
  * GETs <key> from byte <off>, each piece to <cb>. Returns 0, or -1 with
- * <err>; *<got_any> says whether the failure came after the first byte.
+ * <err> and the answer's status in *<http> (0 when none came).
  */
 static int conn_get(struct conn *c, const char *key, uint64_t off, s3_data_cb_fn cb, void *arg,
-                    char *err, size_t errlen)
+                    long *http, char *err, size_t errlen)
 {
 	char url[URL_MAX], range[48];
 	struct plain pl = {.h = c->h, .off = off, .cb = cb, .arg = arg};
@@ -188,8 +188,10 @@ static int conn_get(struct conn *c, const char *key, uint64_t off, s3_data_cb_fn
 	if (c->s3 != NULL) {
 		struct s3_status st = {0};
 
+		*http = 0;
 		if (s3_get(c->s3, key, off, 0, cb, arg, &st) == 0)
 			return 0;
+		*http = st.http;
 		pf_errf(err, errlen, "%s: %s", key, st.err);
 		return -1;
 	}
@@ -214,6 +216,7 @@ static int conn_get(struct conn *c, const char *key, uint64_t off, s3_data_cb_fn
 	res = curl_easy_perform(c->h);
 	if (pl.http == 0)
 		curl_easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &pl.http);
+	*http = pl.http;
 	if (res == CURLE_OK && pl.http == (off > 0 ? 206 : 200))
 		return 0;
 	if (pl.refused || (res == CURLE_OK && pl.http != 0))
@@ -257,14 +260,16 @@ static int get_doc(struct conn *c, const char *key, struct doc *d, size_t cap, c
 		return FETCH_NET;
 	}
 	for (int i = 0; i < GET_ATTEMPTS; i++) {
+		long http = 0;
+
 		d->len = 0;
-		if (conn_get(c, key, 0, doc_put, d, err, errlen) == 0)
+		if (conn_get(c, key, 0, doc_put, d, &http, err, errlen) == 0)
 			return FETCH_OK;
 		if (d->over) {
 			pf_errf(err, errlen, "%s: larger than %zu bytes (refused)", key, cap);
 			return FETCH_VERIFY;
 		}
-		if (strstr(err, "HTTP 4") != NULL)
+		if (http >= 400 && http < 500)
 			break;
 	}
 	return FETCH_NET;
@@ -412,8 +417,15 @@ static int stream_object(struct conn *c, const char *key, struct sink *k, char *
 {
 	for (int i = 0; i < GET_ATTEMPTS; i++) {
 		uint64_t before = k->have;
+		long http = 0;
 
-		if (conn_get(c, key, k->have, sink_put, k, err, errlen) == 0)
+		if (conn_get(c, key, k->have, sink_put, k, &http, err, errlen) == 0)
+			return FETCH_OK;
+		/*
+		 * A partial copy as long as the object (a run stopped between its
+		 * last byte and the rename): nothing is left to get, the sha256 decides.
+		 */
+		if (http == 416 && k->have > 0 && before == k->have)
 			return FETCH_OK;
 		if (atomic_load(&k->r->stop))
 			return FETCH_NET;
@@ -429,7 +441,7 @@ static int stream_object(struct conn *c, const char *key, struct sink *k, char *
 		if (k->have > before)
 			fprintf(stderr, "%s: cut at byte %" PRIu64 ", resuming with a Range\n", key,
 			        k->have);
-		else if (strstr(err, "HTTP 4") != NULL)
+		else if (http >= 400 && http < 500)
 			break;
 	}
 	return FETCH_NET;
