@@ -103,17 +103,18 @@ static void same_tree(const char *sub)
  * first <short> GETs of a key ending in <suffix> cut halfway. Its record
  * file into <record>, its endpoint into <endpoint>.
  */
-static void capture(int short_gets, const char *suffix, char *endpoint, size_t eplen, char *record,
-                    size_t reclen)
+static void capture_failing(int fail_first, int short_gets, const char *suffix, char *endpoint,
+                            size_t eplen, char *record, size_t reclen)
 {
 	static unsigned seq;
-	char ns[16], log[700], *text, *p;
+	char nf[16], ns[16], log[700], *text, *p;
 	char *argv[] = {
-	    "python3", "tests/harness/s3capture.py", record, "0", ns, work, (char *)suffix, NULL};
+	    "python3", "tests/harness/s3capture.py", record, nf, ns, work, (char *)suffix, NULL};
 	pid_t pid;
 
 	snprintf(record, reclen, "%s/capture-%d-%u.jsonl", h_tmpdir(), (int)getpid(), ++seq);
 	snprintf(log, sizeof(log), "%s.log", record);
+	snprintf(nf, sizeof(nf), "%d", fail_first);
 	snprintf(ns, sizeof(ns), "%d", short_gets);
 	pid = h_spawn(argv, NULL, log);
 	ck_assert_int_gt(pid, 0);
@@ -124,6 +125,12 @@ static void capture(int short_gets, const char *suffix, char *endpoint, size_t e
 	ck_assert_ptr_nonnull(p);
 	snprintf(endpoint, eplen, "http://127.0.0.1:%d", (int)strtol(p + 6, NULL, 10));
 	free(text);
+}
+
+static void capture(int short_gets, const char *suffix, char *endpoint, size_t eplen, char *record,
+                    size_t reclen)
+{
+	capture_failing(0, short_gets, suffix, endpoint, eplen, record, reclen);
 }
 
 /* Lines of the record <path> holding <needle> (case-insensitive), and all of them. */
@@ -449,6 +456,26 @@ START_TEST(tar_duplicate_refused)
 }
 END_TEST
 
+/* A plain server's 503s before any byte are retried after a back-off, a bounded number of times. */
+START_TEST(server_errors_retried)
+{
+	static const int fails[] = {2, 5};
+	static const int codes[] = {0, 1};
+	char out[8192], args[600], ep[64], rec[600];
+	int lines;
+
+	publish("");
+	capture_failing(fails[_i], 0, "", ep, sizeof(ep), rec, sizeof(rec));
+	snprintf(args, sizeof(args), "--from %s/" BUCKET " --form files", ep);
+	ck_assert_msg(fetch(args, out, sizeof(out)) == codes[_i], "%s", out);
+	/* latest.json asked for 3 times, or 5 (every attempt) and then nothing else. */
+	ck_assert_int_eq(record_count(rec, "latest.json", &lines), _i == 0 ? 3 : 5);
+	ck_assert_int_eq(lines, _i == 0 ? 8 : 5);
+	if (_i == 1)
+		ck_assert_msg(strstr(out, "latest.json: HTTP 503") != NULL, "%s", out);
+}
+END_TEST
+
 START_TEST(usage_errors)
 {
 	char out[4096], cmd[8192];
@@ -482,6 +509,7 @@ static Suite *suite(void)
 	tcase_add_loop_test(tc, cut_stream_resumes, 0, 2);
 	tcase_add_test(tc, verified_files_not_fetched_again);
 	tcase_add_test(tc, tar_duplicate_refused);
+	tcase_add_loop_test(tc, server_errors_retried, 0, 2);
 	tcase_add_test(tc, usage_errors);
 	suite_add_tcase(s, tc);
 	return s;
