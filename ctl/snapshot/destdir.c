@@ -231,3 +231,29 @@ int destdir_mkdir(struct destdir *d, const char *rel, size_t len, char *err, siz
 	close(dir);
 	return 0;
 }
+
+int destdir_open_file(struct destdir *d, const char *rel, size_t len, char *err, size_t errlen)
+{
+	char leaf[SAFEPATH_NAME_MAX + 1];
+	struct stat st;
+	int dir, fd, e;
+
+	if (check_name(rel, len, leaf, sizeof(leaf), err, errlen) == -1)
+		return -1;
+	dir = open_dirs(d, rel, len, false, err, errlen);
+	if (dir == -1)
+		return -1;
+	fd = openat(dir, leaf, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	e = errno;
+	if (fd == -1 && e != ENOENT)
+		pf_errf(err, errlen, "%.*s is %s", (int)len, rel, open_reason(dir, leaf, e));
+	close(dir);
+	if (fd != -1 && (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode))) {
+		pf_errf(err, errlen, "%.*s is not a regular file", (int)len, rel);
+		close(fd);
+		fd = -1;
+		e = EINVAL;
+	}
+	errno = e;
+	return fd;
+}

@@ -65,6 +65,15 @@ PF_MUSTCHECK int destdir_commit(struct destdir *d, const char *rel, size_t len, 
                                 size_t errlen);
 
 /*
+ * Opens the file <rel>/<len> itself, read-only, to check a copy left by an
+ * earlier fetch, with the same checks on the way (a symlink in its place is
+ * refused, never followed). Returns the descriptor or -1: with errno ENOENT
+ * when there is no such file, otherwise with <err>.
+ */
+PF_MUSTCHECK int destdir_open_file(struct destdir *d, const char *rel, size_t len, char *err,
+                                   size_t errlen);
+
+/*
  * Creates the directory <rel>/<len> and those above it (a tar's directory
  * entry), with the same checks as destdir_open_part; an existing directory
  * is fine, a symlink or a file in its place is not. Returns 0 or -1 with

@@ -8,23 +8,42 @@ ListParts answer of two pages (parts 1 and 2, then 3). It checks nothing:
 test_s3_sigv4 compares the recorded signatures with the AWS test vectors
 and with botocore's (tests/harness/sigv4_botocore.py).
 
-Usage: s3capture.py RECORD_FILE [FAIL_FIRST [SHORT_GETS]]
+Usage: s3capture.py RECORD_FILE [FAIL_FIRST [SHORT_GETS [DIR [SUFFIX]]]]
   FAIL_FIRST  answer the first N requests 503 SlowDown (retries)
   SHORT_GETS  cut the first N GETs of an object after half the body and
               close the connection (an interrupted download)
+  DIR         serve GET /<bucket>/<key> from DIR/<key> (404 when absent)
+              instead of one fixed body (test_snapshot_fetch)
+  SUFFIX      cut only GETs of keys ending in SUFFIX
 Prints "READY <port>"; SIGTERM exits 0.
 """
 import base64
 import json
+import os
 import signal
 import sys
+import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 RECORD = sys.argv[1]
 FAIL_FIRST = int(sys.argv[2]) if len(sys.argv) > 2 else 0
 SHORT_GETS = int(sys.argv[3]) if len(sys.argv) > 3 else 0
 OBJECT = b"hello, capture"
+DIR = sys.argv[4] if len(sys.argv) > 4 else ""
+SUFFIX = sys.argv[5] if len(sys.argv) > 5 else ""
 STATE = {"seen": 0, "short": 0}
+
+
+def object_of(target):
+    """The body of GET <target>: a file under DIR, or the fixed OBJECT; None when absent."""
+    if not DIR:
+        return OBJECT
+    key = urllib.parse.unquote(target.partition("?")[0].split("/", 2)[2])
+    path = os.path.join(DIR, key)
+    if ".." in key.split("/") or not os.path.isfile(path):
+        return None
+    with open(path, "rb") as f:
+        return f.read()
 
 
 def list_parts_page(second):
@@ -74,7 +93,8 @@ class Handler(BaseHTTPRequestHandler):
         if STATE["seen"] <= FAIL_FIRST:
             self.answer(503, b"<Error><Code>SlowDown</Code><Message>Please reduce your "
                         b"request rate.</Message></Error>")
-        elif self.command == "GET" and not q and STATE["short"] < SHORT_GETS:
+        elif (self.command == "GET" and not q and STATE["short"] < SHORT_GETS
+              and self.path.endswith(SUFFIX)):
             STATE["short"] += 1
             self.short_get()
         elif self.command == "POST" and q.startswith("uploads"):
@@ -92,15 +112,17 @@ class Handler(BaseHTTPRequestHandler):
             self.answer(200, list_parts_page("part-number-marker=2" in q))
         elif self.command == "DELETE":
             self.answer(204)
+        elif object_of(self.path) is None:
+            self.answer(404, b"<Error><Code>NoSuchKey</Code></Error>")
         else:
             rng = self.headers.get("Range")
             start = int(rng[len("bytes="):].split("-")[0]) if rng else 0
-            self.answer(206 if rng else 200, OBJECT[start:])
+            self.answer(206 if rng else 200, object_of(self.path)[start:])
 
     def short_get(self):
         rng = self.headers.get("Range", "bytes=0-")
         start = int(rng[len("bytes="):].split("-")[0])
-        body = OBJECT[start:]
+        body = object_of(self.path)[start:]
         self.send_response(206 if start else 200)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()

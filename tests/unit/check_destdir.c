@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -233,6 +234,42 @@ START_TEST(directories)
 }
 END_TEST
 
+/* A final name read back: the file itself, never a link in its place, ENOENT when absent. */
+START_TEST(open_file)
+{
+	struct destdir *d;
+	char p[700], buf[8];
+	int fd;
+
+	mk_tmp();
+	d = destdir_open(dest, err, sizeof(err));
+	ck_assert_int_eq(fetch(d, "db/a", "abc"), 0);
+	fd = destdir_open_file(d, "db/a", 4, err, sizeof(err));
+	ck_assert_msg(fd != -1, "%s", err);
+	ck_assert_int_eq(read(fd, buf, sizeof(buf)), 3);
+	close(fd);
+	ck_assert_int_eq(destdir_open_file(d, "db/none", 7, err, sizeof(err)), -1);
+	ck_assert_int_eq(errno, ENOENT);
+	/* A symlink to a file outside: refused, not read through. */
+	at(p, sizeof(p), outside, "secret");
+	fd = open(p, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	ck_assert_int_eq(write(fd, "s", 1), 1);
+	close(fd);
+	at(p, sizeof(p), dest, "db/l");
+	ck_assert_int_eq(symlink(outside, p), 0);
+	ck_assert_int_eq(destdir_open_file(d, "db/l/secret", 11, err, sizeof(err)), -1);
+	ck_assert_int_ne(errno, ENOENT);
+	ck_assert_msg(strstr(err, "symbolic link") != NULL, "%s", err);
+	at(p, sizeof(p), dest, "db/m");
+	ck_assert_int_eq(symlink("../../outside/secret", p), 0);
+	ck_assert_int_eq(destdir_open_file(d, "db/m", 4, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "db/m is a symbolic link") != NULL, "%s", err);
+	ck_assert_int_eq(destdir_open_file(d, "../outside/secret", 17, err, sizeof(err)), -1);
+	destdir_free(d);
+	rm_tree();
+}
+END_TEST
+
 static Suite *destdir_suite(void)
 {
 	Suite *s = suite_create("destdir");
@@ -243,6 +280,7 @@ static Suite *destdir_suite(void)
 	tcase_add_test(tc, symlink_escapes);
 	tcase_add_test(tc, not_files);
 	tcase_add_test(tc, directories);
+	tcase_add_test(tc, open_file);
 	suite_add_tcase(s, tc);
 	return s;
 }
