@@ -455,7 +455,9 @@ packer-src:
 FUZZ_DEPS_safepath := ctl/snapshot/safepath
 FUZZ_DEPS_manifest := ctl/snapshot/manifest ctl/snapshot/safepath
 FUZZ_DEPS_filelist := ctl/snapshot/filelist ctl/snapshot/safepath
-export FUZZ_DEPS_safepath FUZZ_DEPS_manifest FUZZ_DEPS_filelist
+FUZZ_DEPS_ipfs_add_parse := ctl/snapshot/ipfs_add_parse ctl/snapshot/safepath
+export FUZZ_DEPS_safepath FUZZ_DEPS_manifest FUZZ_DEPS_filelist FUZZ_DEPS_ipfs_add_parse
 UNIT_DEPS_manifest := ctl/snapshot/safepath
 UNIT_DEPS_filelist := ctl/snapshot/safepath ctl/db/sha256
 UNIT_DEPS_destdir := ctl/snapshot/safepath
+UNIT_DEPS_ipfs_add_parse := ctl/snapshot/safepath
