@@ -114,6 +114,8 @@ INTEG_DEPS_snapshot_pack := ctl/snapshot/pack ctl/snapshot/walk ctl/snapshot/exc
 INTEG_LIBS_snapshot_pack := $(SNAP_LIBS)
 INTEG_DEPS_s3 := ctl/snapshot/s3 ctl/snapshot/s3creds ctl/snapshot/s3xml ctl/db/sha256
 INTEG_DEPS_s3_sigv4 := $(INTEG_DEPS_s3)
+INTEG_DEPS_ipfs := ctl/snapshot/ipfs ctl/snapshot/ipfs_add_parse ctl/snapshot/safepath \
+	ctl/snapshot/walk ctl/snapshot/exclude
 # The suites run against Debian's haproxy (2.6) first, then every suite that
 # starts haproxy again against 3.4, built by `make deps-test` (tests/peers/).
 HAPROXY_34 := $(PF_CACHE)/haproxy-3.4.0/haproxy
@@ -126,10 +128,10 @@ PROMTOOL   ?= $(PF_CACHE)/prometheus/promtool
 # controller's probes (HAProxy only stands for the other region's edge); test_ctl_cachet the push to
 # a fake Cachet (HAProxy only a stage, as in test_ctl_record); test_snapshot_pack the snapshot
 # packer against GNU tar and zstd; test_s3 and test_s3_sigv4 the snapshot S3 client against
-# s3rver, a capture server and botocore.
+# s3rver, a capture server and botocore; test_ipfs the IPFS client against js-ipfs.
 HAP34_BINS ?= $(filter-out %/test_spoa_agent %/test_spoa_attack %/test_ctl_admin %/test_db_migrate \
 	%/test_db_writer %/test_report %/test_usage %/test_ctl_record %/test_ctl_probe \
-	%/test_ctl_cachet %/test_snapshot_pack %/test_s3 %/test_s3_sigv4,$(INTEG_BINS))
+	%/test_ctl_cachet %/test_snapshot_pack %/test_s3 %/test_s3_sigv4 %/test_ipfs,$(INTEG_BINS))
 # The writer on a loop, steered by test_db_writer and db_bench.sh (tests/harness/dbw_drive.c).
 DBW_DRIVE  := $(BUILD)/tests/harness/dbw_drive
 

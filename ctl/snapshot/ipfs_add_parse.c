@@ -227,8 +227,7 @@ int ipfs_add_parse_line(const char *p, size_t len, struct ipfs_add_entry *e, cha
 	return r;
 }
 
-static int take_line(struct ipfs_add_reader *r, const char *p, size_t len, char *err,
-                     size_t errlen)
+static int take_line(struct ipfs_add_reader *r, const char *p, size_t len, char *err, size_t errlen)
 {
 	if (len > 0 && p[len - 1] == '\r')
 		len--;

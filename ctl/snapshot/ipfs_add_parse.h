@@ -23,8 +23,8 @@
 
 #define IPFS_SHA256_LEN 32
 /* "b" and the base32 (RFC 4648, lower case, no padding) of 36 bytes. */
-#define IPFS_CID_LEN  59
-#define IPFS_LINE_MAX (SAFEPATH_PATH_MAX + 1024) /* a name at its limit, and the rest */
+#define IPFS_CID_LEN    59
+#define IPFS_LINE_MAX   (SAFEPATH_PATH_MAX + 1024) /* a name at its limit, and the rest */
 
 /* The two codecs of a CIDv1 the snapshot accepts (multicodec table). */
 enum ipfs_codec {
@@ -62,8 +62,8 @@ struct ipfs_add_entry {
  * PF_EPROTO with the reason in <err> otherwise; an error object from the
  * node is PF_EPROTO too, its message quoted in <err>.
  */
-PF_MUSTCHECK int ipfs_add_parse_line(const char *p, size_t len, struct ipfs_add_entry *e,
-                                     char *err, size_t errlen);
+PF_MUSTCHECK int ipfs_add_parse_line(const char *p, size_t len, struct ipfs_add_entry *e, char *err,
+                                     size_t errlen);
 
 /* Called for each entry, in the node's order; 0, or -1 (reason in <err>) to stop. */
 typedef int (*ipfs_add_entry_cb_fn)(void *ctx, const struct ipfs_add_entry *e, char *err,

@@ -66,7 +66,7 @@ START_TEST(cid_refused)
 	    "b",
 	    "BAFKREIHDWDCEFGH4DQKJV67UZCMW7OJEE6XEDZDETOJUZJEVTENXQUVYKU", /* base32upper */
 	    "Bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku",
-	    "QmbFMke1KXqnYyBBWxB74N4c5SBnJMVAiMNRcGu6x1AwQH", /* CIDv0 */
+	    "QmbFMke1KXqnYyBBWxB74N4c5SBnJMVAiMNRcGu6x1AwQH",               /* CIDv0 */
 	    "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyk",   /* short */
 	    "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvykua", /* long */
 	    "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvykv",  /* low bits set */
@@ -105,9 +105,9 @@ START_TEST(line_entries)
 	ck_assert_int_eq(e.parsed.codec, IPFS_CODEC_RAW);
 	ck_assert_uint_eq(e.size, 0);
 	/* The wrapping directory: an empty name; any key order; the largest size. */
-	ck_assert_int_eq(line("{\"Size\":9007199254740991,\"Hash\":\"" EMPTY_RAW "\",\"Name\":\"\"}",
-	                      &e, err),
-	                 1);
+	ck_assert_int_eq(
+	    line("{\"Size\":9007199254740991,\"Hash\":\"" EMPTY_RAW "\",\"Name\":\"\"}", &e, err),
+	    1);
 	ck_assert_str_eq(e.name, "");
 	ck_assert_uint_eq(e.size, 9007199254740991ull);
 }
@@ -124,10 +124,12 @@ START_TEST(line_refused)
 	    {"{\"Name\":\"a\",\"Hash\":\"" EMPTY_RAW "\",\"Size\":1}{}", "not one JSON object"},
 	    {"{\"Name\":\"a\",\"Hash\":\"" EMPTY_RAW "\"}", "a key missing"},
 	    {"{\"Name\":\"a\",\"Hash\":\"" EMPTY_RAW "\",\"Size\":1,\"Mtime\":0}", "unknown key"},
-	    {"{\"Name\":\"a\",\"Hash\":\"" EMPTY_RAW "\",\"Size\":1,\"Mode\":420}", "Mode: not four"},
+	    {"{\"Name\":\"a\",\"Hash\":\"" EMPTY_RAW "\",\"Size\":1,\"Mode\":420}",
+	     "Mode: not four"},
 	    {"{\"Name\":\"a\",\"Hash\":\"" EMPTY_RAW "\",\"Size\":1,\"Mode\":\"0855\"}",
 	     "Mode: not four"},
-	    {"{\"Name\":\"a\",\"Hash\":\"" EMPTY_RAW "\",\"Size\":1,\"Mode\":\"755\"}", "Mode: not four"},
+	    {"{\"Name\":\"a\",\"Hash\":\"" EMPTY_RAW "\",\"Size\":1,\"Mode\":\"755\"}",
+	     "Mode: not four"},
 	    {"{\"Name\":\"a\",\"Name\":\"b\",\"Hash\":\"" EMPTY_RAW "\",\"Size\":1}", "Name twice"},
 	    {"{\"Name\":\"a\",\"Hash\":\"" EMPTY_RAW "\",\"Size\":\"1\"}", "Size: not an integer"},
 	    {"{\"Name\":\"a\",\"Hash\":\"" EMPTY_RAW "\",\"Size\":1.5}", "Size: not an integer"},
@@ -138,7 +140,8 @@ START_TEST(line_refused)
 	    {"{\"Name\":\"/etc/passwd\",\"Hash\":\"" EMPTY_RAW "\",\"Size\":1}", "Name: "},
 	    {"{\"Name\":\"a\\u0000b\",\"Hash\":\"" EMPTY_RAW "\",\"Size\":1}", "a NUL"},
 	    {"{\"Name\":1,\"Hash\":\"" EMPTY_RAW "\",\"Size\":1}", "not a string"},
-	    {"{\"Name\":\"a\",\"Hash\":\"QmbFMke1KXqnYyBBWxB74N4c5SBnJMVAiMNRcGu6x1AwQH\",\"Size\":1}",
+	    {"{\"Name\":\"a\",\"Hash\":\"QmbFMke1KXqnYyBBWxB74N4c5SBnJMVAiMNRcGu6x1AwQH\",\"Size\":"
+	     "1}",
 	     "Hash: not a base32 CIDv1"},
 	    {"{\"Message\":\"file does not exist\",\"Code\":0,\"Type\":\"error\"}",
 	     "the node failed: file does not exist"},
@@ -158,7 +161,8 @@ END_TEST
 
 /* Three entries as js-ipfs writes them for a wrapped directory of two files. */
 static const char answer[] =
-    "{\"Name\":\"a/b.sst\",\"Hash\":\"bafkreifjjcie6lypi6ny7amxnfftagclbuxndqonfipmb64f2km2devei4\","
+    "{\"Name\":\"a/"
+    "b.sst\",\"Hash\":\"bafkreifjjcie6lypi6ny7amxnfftagclbuxndqonfipmb64f2km2devei4\","
     "\"Size\":12}\n"
     "{\"Name\":\"a\",\"Hash\":\"bafybeiczsscdsbs7ffqz55asqdf3smv6klcw3gofszvwlyarci47bgf354\","
     "\"Size\":62,\"Mode\":\"0755\"}\n"
@@ -190,9 +194,8 @@ START_TEST(reader_every_split)
 			r.on_entry = count_cb;
 			r.ctx = &n;
 			ck_assert_int_eq(ipfs_add_feed(&r, answer, cut1, err, sizeof(err)), 0);
-			ck_assert_int_eq(ipfs_add_feed(&r, answer + cut1, cut2 - cut1, err,
-			                               sizeof(err)),
-			                 0);
+			ck_assert_int_eq(
+			    ipfs_add_feed(&r, answer + cut1, cut2 - cut1, err, sizeof(err)), 0);
 			ck_assert_int_eq(
 			    ipfs_add_feed(&r, answer + cut2, len - cut2, err, sizeof(err)), 0);
 			ck_assert_msg(ipfs_add_finish(&r, err, sizeof(err)) == 0, "%s", err);
