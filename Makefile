@@ -216,6 +216,12 @@ $(BUILD)/tests/bench/page_bench: $(BUILD)/tests/bench/page_bench.o \
 		$(LIBCOMMON)
 	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ -lcjson
 
+# The IPFS client's add throughput against js-ipfs (tests/bench/ipfs_bench.sh).
+$(BUILD)/tests/bench/ipfs_bench: $(BUILD)/tests/bench/ipfs_bench.o \
+		$(call objs_of,ctl/snapshot/ipfs ctl/snapshot/ipfs_add_parse ctl/snapshot/safepath \
+		ctl/snapshot/walk ctl/snapshot/exclude) $(LIBCOMMON)
+	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ -lcurl -lcjson
+
 # The snapshot packer's throughput and memory (tests/bench/pack_bench.sh).
 $(BUILD)/tests/bench/pack_bench: $(BUILD)/tests/bench/pack_bench.o \
 		$(call objs_of,ctl/snapshot/pack ctl/snapshot/walk ctl/snapshot/exclude) $(LIBCOMMON)
@@ -341,6 +347,7 @@ bench: all $(DBW_DRIVE)
 	$(Q)PF_CACHE=$(PF_CACHE) tests/bench/ingest_bench.sh $(BUILD)
 	$(Q)HAPROXY_34=$(HAPROXY_34) tests/bench/memory_bench.sh $(BUILD)
 	$(Q)tests/bench/pack_bench.sh $(BUILD)
+	$(Q)PF_CACHE=$(PF_CACHE) tests/bench/ipfs_bench.sh $(BUILD)
 
 demo: deps all
 	$(Q)PF_BUILD=$(BUILD) PF_CACHE=$(PF_CACHE) tests/demo.sh
