@@ -6,8 +6,8 @@
  * - one file (a tar.zst made by GNU tar and zstd): its CID is the one
  *   Python computes from sha256sum's digest ("b" + base32 of 0x01 0x55 0x12
  *   0x20 + sha256) while it is one raw block; a file over the node's
- *   256 KiB chunk is a dag-pb CID; both read back by ipfs_cat and by curl
- *   to the same sha256;
+ *   256 KiB chunk is a dag-pb CID, the same when read from a pipe of unknown
+ *   length; both read back by ipfs_cat and by curl to the same sha256;
  * - a tree (the node key, keystores and a configured pattern planted in it,
  *   an empty directory, a one-character name, a name with a space and a
  *   '%'): fetched back whole through the node's /api/v0/get with curl, the
@@ -204,6 +204,20 @@ START_TEST(test_big_file_dag_pb)
 	ck_assert_str_ne(cid, raw_cid_of("big.bin"));
 	snprintf(sha, sizeof(sha), "%s", sh("sha256sum < big.bin | cut -c1-64"));
 	ck_assert_str_eq(cat_sha(cid, "big.back"), sha);
+	/* From a pipe, its length unknown (the body goes chunked): the same CID. */
+	{
+		struct ipfs_cfg cf = cfg();
+		char cmd[1024];
+		FILE *p;
+
+		snprintf(cmd, sizeof(cmd), "cat '%s/big.bin'", work);
+		p = popen(cmd, "r");
+		ck_assert_ptr_nonnull(p);
+		ck_assert_msg(ipfs_add_fd(&cf, "big.bin", fileno(p), -1, &st) == 0, "%s", st.err);
+		ck_assert_int_eq(pclose(p), 0);
+		ck_assert_str_eq(st.root, cid);
+		ck_assert_uint_eq(st.sent, 1048576);
+	}
 }
 END_TEST
 
