@@ -18,9 +18,11 @@
 #include "ctl/snapshot/ipfs.h"
 
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -173,7 +175,7 @@ struct item {
 };
 
 struct tree {
-	const char *base;
+	int basefd; /* the base path, opened once */
 	struct item *items;
 	size_t n, cap;
 	struct ipfs_status *st;
@@ -192,11 +194,17 @@ static size_t item_read(char *buf, size_t size, size_t n, void *arg)
 	ssize_t got;
 
 	if (it->fd == -1) {
-		char path[EXCLUDE_PATH_MAX + 1024];
+		/*
+		 * The walk took this name a while ago, file by file through its
+		 * parents' descriptors; opened again now, no component may be a
+		 * symlink or lead out of the base path (a directory swapped for
+		 * a link since), which openat2 checks in the kernel.
+		 */
+		struct open_how how = {.flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC,
+		                       .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS};
 		struct stat sb;
 
-		snprintf(path, sizeof(path), "%s/%s", it->t->base, it->rel);
-		it->fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		it->fd = (int)syscall(SYS_openat2, it->t->basefd, it->rel, &how, sizeof(how));
 		if (it->fd == -1 || fstat(it->fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
 			fail_item(it,
 			          it->fd == -1 ? strerror(errno) : "not a regular file any more");
@@ -336,7 +344,7 @@ static int root_of(struct ipfs_add_reader *r, const char *name, enum ipfs_codec 
 int ipfs_add_tree(const struct ipfs_cfg *cfg, const char *base, const struct exclude_set *ex,
                   ipfs_add_entry_cb_fn on_entry, void *ctx, struct ipfs_status *st)
 {
-	struct tree t = {.base = base, .st = st};
+	struct tree t = {.basefd = -1, .st = st};
 	struct answer *a = calloc(1, sizeof(*a));
 	struct ipfs_add_reader *r = calloc(1, sizeof(*r));
 	curl_mime *mime = NULL;
@@ -350,6 +358,11 @@ int ipfs_add_tree(const struct ipfs_cfg *cfg, const char *base, const struct exc
 	}
 	if (walk_tree(base, ex, collect, &t, NULL, st->err, sizeof(st->err)) == -1)
 		goto out;
+	t.basefd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (t.basefd == -1) {
+		pf_errf(st->err, sizeof(st->err), "%s: %s", base, strerror(errno));
+		goto out;
+	}
 	if (t.n == 0) {
 		pf_errf(st->err, sizeof(st->err), "%s: nothing to add", base);
 		goto out;
@@ -378,6 +391,8 @@ out:
 		free(t.items[i].rel);
 	}
 	free(t.items);
+	if (t.basefd != -1)
+		close(t.basefd);
 	free(a);
 	free(r);
 	return rc;

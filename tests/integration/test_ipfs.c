@@ -14,8 +14,9 @@
  *   tar it sends unpacked by GNU tar and compared with `diff -r` against the
  *   source minus the excludes, made with cp and rm; the node's own `ls`
  *   shows no secret_ed25519 and no keystore;
- * - the walk's refusal (a symlink) stops the add before any request, and a
- *   node that is not there is a clear error.
+ * - the walk's refusal (a symlink) stops the add before any request, a
+ *   directory swapped for a symlink during the add stops it, and a node
+ *   that is not there is a clear error.
  * Starts no HAProxy (it is in the Makefile's HAP34_BINS filter).
  */
 #include <sys/stat.h>
@@ -306,6 +307,36 @@ START_TEST(test_refusals)
 }
 END_TEST
 
+/* Swaps base/zdir for a symlink to a directory outside once "aaa" is in the answer. */
+static int swap_dir(void *ctx, const struct ipfs_add_entry *e, char *err, size_t errlen)
+{
+	(void)ctx, (void)err, (void)errlen;
+	if (strcmp(e->name, "aaa") == 0)
+		sh("mv base/zdir zdir.real && ln -s \"$PWD/outside\" base/zdir");
+	return 0;
+}
+
+/*
+ * A directory replaced by a symlink after the walk, while the add runs: the
+ * file under it is not sent. js-ipfs imports one file at a time and answers
+ * each at once, so "aaa"'s line comes back while curl still sends the 32 MiB
+ * of "big", before it opens zdir/secret.txt.
+ */
+START_TEST(test_dir_swapped_for_link)
+{
+	struct ipfs_cfg c = cfg();
+	struct ipfs_status st;
+
+	sh("rm -rf base && mkdir -p base/zdir outside && echo a > base/aaa && "
+	   "head -c 33554432 /dev/urandom > base/big && echo inside > base/zdir/secret.txt && "
+	   "echo OUTSID > outside/secret.txt"); /* the same length as inside */
+	ck_assert_int_eq(ipfs_add_tree(&c, base, NULL, swap_dir, NULL, &st), -1);
+	ck_assert_msg(strstr(st.err, "zdir/secret.txt: Too many levels of symbolic links") != NULL,
+	              "%s", st.err);
+	ck_assert_str_eq(sh("readlink base/zdir"), sh("echo \"$PWD/outside\""));
+}
+END_TEST
+
 static Suite *ipfs_suite(void)
 {
 	Suite *s = suite_create("ipfs");
@@ -317,6 +348,7 @@ static Suite *ipfs_suite(void)
 	tcase_add_test(tc, test_big_file_dag_pb);
 	tcase_add_test(tc, test_tree_read_back);
 	tcase_add_test(tc, test_refusals);
+	tcase_add_test(tc, test_dir_swapped_for_link);
 	suite_add_tcase(s, tc);
 	return s;
 }
