@@ -114,8 +114,9 @@ INTEG_DEPS_snapshot_pack := ctl/snapshot/pack ctl/snapshot/walk ctl/snapshot/exc
 INTEG_LIBS_snapshot_pack := $(SNAP_LIBS)
 INTEG_DEPS_s3 := ctl/snapshot/s3 ctl/snapshot/s3creds ctl/snapshot/s3xml ctl/db/sha256
 INTEG_DEPS_s3_sigv4 := $(INTEG_DEPS_s3)
-INTEG_DEPS_ipfs := ctl/snapshot/ipfs ctl/snapshot/ipfs_add_parse ctl/snapshot/safepath \
+INTEG_DEPS_ipfs := ctl/snapshot/ipfs ctl/snapshot/ipfs_add_parse ctl/snapshot/safepath ctl/snapshot/pack \
 	ctl/snapshot/walk ctl/snapshot/exclude
+INTEG_LIBS_ipfs := $(SNAP_LIBS)
 # The suites run against Debian's haproxy (2.6) first, then every suite that
 # starts haproxy again against 3.4, built by `make deps-test` (tests/peers/).
 HAPROXY_34 := $(PF_CACHE)/haproxy-3.4.0/haproxy
