@@ -15,8 +15,10 @@
  *   tar it sends unpacked by GNU tar and compared with `diff -r` against the
  *   source minus the excludes, made with cp and rm; the node's own `ls`
  *   shows no secret_ed25519 and no keystore;
- * - the walk's refusal (a symlink) stops the add before any request, and a
- *   node that is not there is a clear error.
+ * - the walk's refusal (a symlink) stops the add before any request, a
+ *   directory swapped for a symlink during the add stops it (against
+ *   tests/harness/ipfs_stall.py, which holds the upload at a known point),
+ *   and a node that is not there is a clear error.
  * Starts no HAProxy (it is in the Makefile's HAP34_BINS filter).
  */
 #include <sys/stat.h>
@@ -24,6 +26,7 @@
 
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,12 +81,18 @@ static const char *sh(const char *cmd)
 	return out;
 }
 
-static void setup(void)
+/* Check forks each test: a fresh directory each, named by mkdtemp. */
+static void setup_dir(void)
 {
 	snprintf(work, sizeof(work), "%s/ipfs-XXXXXX", h_tmpdir());
 	ck_assert_ptr_nonnull(mkdtemp(work));
 	snprintf(base, sizeof(base), "%s/base", work);
 	ck_assert_int_eq(mkdir(base, 0755), 0);
+}
+
+static void setup(void)
+{
+	setup_dir();
 	put("chains/polkadot/db/full/CURRENT", "MANIFEST-000002\n");
 	put("chains/polkadot/db/full/000007.sst", "sst bytes\n");
 	put("chains/polkadot/db/full/LOG", "rocksdb log\n");
@@ -104,6 +113,11 @@ static void setup(void)
 static void teardown(void)
 {
 	h_ipfs_stop(&node);
+	h_stop_all();
+}
+
+static void teardown_stall(void)
+{
 	h_stop_all();
 }
 
@@ -383,6 +397,63 @@ START_TEST(test_refusals)
 }
 END_TEST
 
+struct adder {
+	char api[64];
+	struct ipfs_status st;
+	int rc;
+};
+
+static void *add_thread(void *arg)
+{
+	struct adder *d = arg;
+	struct ipfs_cfg c = {.api = d->api, .timeout_ms = 60000};
+
+	d->rc = ipfs_add_tree(&c, base, NULL, NULL, NULL, &d->st);
+	return NULL;
+}
+
+/*
+ * A directory replaced by a symlink after the walk, while the add runs: the
+ * file under it is not sent. tests/harness/ipfs_stall.py stops reading the
+ * body after 64 KiB, inside the 32 MiB of "big", so curl has not opened
+ * zdir/secret.txt when the test swaps zdir for a link to a directory
+ * outside the base path holding a file of the same name and length.
+ */
+START_TEST(test_dir_swapped_for_link)
+{
+	char go[700], log[700], *text;
+	char *argv[] = {"python3", "tests/harness/ipfs_stall.py", go, NULL};
+	struct adder d = {.rc = 0};
+	pthread_t th;
+	pid_t pid;
+
+	sh("mkdir -p base/zdir outside && echo a > base/aaa && "
+	   "head -c 33554432 /dev/urandom > base/big && echo inside > base/zdir/secret.txt && "
+	   "echo OUTSID > outside/secret.txt");
+	snprintf(go, sizeof(go), "%s/go", work);
+	snprintf(log, sizeof(log), "%s/stall.log", work);
+	pid = h_spawn(argv, NULL, log);
+	ck_assert_int_gt(pid, 0);
+	/* ipfs_stall.py: SIGTERM ends serve_forever() through sys.exit(0). */
+	h_child_expect(pid, "ipfs_stall.py", SIGTERM, 0);
+	ck_assert(h_wait_file_contains(log, "READY ", 10));
+	text = h_read_file(log, NULL);
+	ck_assert_ptr_nonnull(text);
+	snprintf(d.api, sizeof(d.api), "http://127.0.0.1:%ld",
+	         strtol(strstr(text, "READY ") + 6, NULL, 10));
+	free(text);
+	ck_assert_int_eq(pthread_create(&th, NULL, add_thread, &d), 0);
+	ck_assert(h_wait_file_contains(log, "STALLED", 30));
+	sh("mv base/zdir zdir.real && ln -s \"$PWD/outside\" base/zdir && touch go");
+	ck_assert_int_eq(pthread_join(th, NULL), 0);
+	ck_assert_int_eq(d.rc, -1);
+	ck_assert_msg(strstr(d.st.err, "zdir/secret.txt: Too many levels of symbolic links") !=
+	                  NULL,
+	              "%s", d.st.err);
+	h_stop_child(pid);
+}
+END_TEST
+
 static Suite *ipfs_suite(void)
 {
 	Suite *s = suite_create("ipfs");
@@ -395,6 +466,11 @@ static Suite *ipfs_suite(void)
 	tcase_add_test(tc, test_pack_stream);
 	tcase_add_test(tc, test_tree_read_back);
 	tcase_add_test(tc, test_refusals);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("stall");
+	tcase_add_checked_fixture(tc, setup_dir, teardown_stall);
+	tcase_set_timeout(tc, 90);
+	tcase_add_test(tc, test_dir_swapped_for_link);
 	suite_add_tcase(s, tc);
 	return s;
 }
