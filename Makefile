@@ -114,6 +114,9 @@ INTEG_DEPS_snapshot_pack := ctl/snapshot/pack ctl/snapshot/walk ctl/snapshot/exc
 INTEG_LIBS_snapshot_pack := $(SNAP_LIBS)
 INTEG_DEPS_s3 := ctl/snapshot/s3 ctl/snapshot/s3creds ctl/snapshot/s3xml ctl/db/sha256
 INTEG_DEPS_s3_sigv4 := $(INTEG_DEPS_s3)
+INTEG_DEPS_ipfs := ctl/snapshot/ipfs ctl/snapshot/ipfs_add_parse ctl/snapshot/safepath ctl/snapshot/pack \
+	ctl/snapshot/walk ctl/snapshot/exclude
+INTEG_LIBS_ipfs := $(SNAP_LIBS)
 # The suites run against Debian's haproxy (2.6) first, then every suite that
 # starts haproxy again against 3.4, built by `make deps-test` (tests/peers/).
 HAPROXY_34 := $(PF_CACHE)/haproxy-3.4.0/haproxy
@@ -127,6 +130,7 @@ PROMTOOL   ?= $(PF_CACHE)/prometheus/promtool
 # a fake Cachet (HAProxy only a stage, as in test_ctl_record); test_snapshot_pack the snapshot
 # packer against GNU tar and zstd; test_s3 and test_s3_sigv4 the snapshot S3 client against
 # s3rver, a capture server and botocore; test_snapshot_fetch `snapshot fetch` against s3rver;
+# test_ipfs the IPFS client against js-ipfs;
 # test_harness the harness itself. One name a line, so branches adding suites merge cleanly.
 HAP34_SKIP := test_spoa_agent test_spoa_attack test_ctl_admin test_db_migrate test_db_writer \
 	test_report test_usage test_ctl_record test_ctl_probe test_ctl_cachet
@@ -135,6 +139,7 @@ HAP34_SKIP += test_s3
 HAP34_SKIP += test_s3_sigv4
 HAP34_SKIP += test_snapshot_fetch
 HAP34_SKIP += test_harness
+HAP34_SKIP += test_ipfs
 HAP34_BINS ?= $(filter-out $(HAP34_SKIP:%=\%/%),$(INTEG_BINS))
 # The writer on a loop, steered by test_db_writer and db_bench.sh (tests/harness/dbw_drive.c).
 DBW_DRIVE  := $(BUILD)/tests/harness/dbw_drive
@@ -219,6 +224,12 @@ $(BUILD)/tests/bench/page_bench: $(BUILD)/tests/bench/page_bench.o \
 		$(call objs_of,ctl/web/page ctl/web/status ctl/poll/noderpc ctl/report/report_fmt) \
 		$(LIBCOMMON)
 	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ -lcjson
+
+# The IPFS client's add throughput against js-ipfs (tests/bench/ipfs_bench.sh).
+$(BUILD)/tests/bench/ipfs_bench: $(BUILD)/tests/bench/ipfs_bench.o \
+		$(call objs_of,ctl/snapshot/ipfs ctl/snapshot/ipfs_add_parse ctl/snapshot/safepath \
+		ctl/snapshot/walk ctl/snapshot/exclude) $(LIBCOMMON)
+	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ -lcurl -lcjson
 
 # The snapshot packer's throughput and memory (tests/bench/pack_bench.sh).
 $(BUILD)/tests/bench/pack_bench: $(BUILD)/tests/bench/pack_bench.o \
@@ -351,6 +362,7 @@ bench: all $(DBW_DRIVE)
 	$(Q)HAPROXY_34=$(HAPROXY_34) tests/bench/memory_bench.sh $(BUILD)
 	$(Q)tests/bench/pack_bench.sh $(BUILD)
 	$(Q)tests/bench/fetch_bench.sh $(BUILD)
+	$(Q)PF_CACHE=$(PF_CACHE) tests/bench/ipfs_bench.sh $(BUILD)
 
 demo: deps all
 	$(Q)PF_BUILD=$(BUILD) PF_CACHE=$(PF_CACHE) tests/demo.sh
@@ -467,6 +479,8 @@ packer-src:
 FUZZ_DEPS_safepath := ctl/snapshot/safepath
 FUZZ_DEPS_manifest := ctl/snapshot/manifest ctl/snapshot/safepath
 FUZZ_DEPS_filelist := ctl/snapshot/filelist ctl/snapshot/safepath
+FUZZ_DEPS_ipfs_add_parse := ctl/snapshot/ipfs_add_parse ctl/snapshot/safepath
 UNIT_DEPS_manifest := ctl/snapshot/safepath
 UNIT_DEPS_filelist := ctl/snapshot/safepath ctl/db/sha256
 UNIT_DEPS_destdir := ctl/snapshot/safepath
+UNIT_DEPS_ipfs_add_parse := ctl/snapshot/safepath
