@@ -40,6 +40,7 @@
 #include "tests/harness/children.h"
 #include "tests/harness/harness.h"
 #include "tests/harness/ipfs.h"
+#include "tests/harness/tree.h"
 
 #define SECRET "PLANTED-NODE-KEY-7d31"
 #define KEY    "PLANTED-KEYSTORE-c08b"
@@ -49,36 +50,13 @@ static struct h_ipfs node;
 
 static void put(const char *rel, const char *content)
 {
-	char path[1024];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", base, rel);
-	for (char *s = strchr(path + strlen(base) + 1, '/'); s != NULL; s = strchr(s + 1, '/')) {
-		*s = '\0';
-		mkdir(path, 0755);
-		*s = '/';
-	}
-	if (content == NULL) {
-		ck_assert_int_eq(mkdir(path, 0755), 0);
-		return;
-	}
-	f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	ck_assert_int_eq(fputs(content, f) >= 0, 1);
-	ck_assert_int_eq(fclose(f), 0);
+	h_tree_put(base, rel, content, 0755);
 }
 
 /* Runs <cmd> in the work directory; asserts exit status 0 and returns its output. */
 static const char *sh(const char *cmd)
 {
-	static char out[16384];
-	char full[4096];
-	int st;
-
-	snprintf(full, sizeof(full), "cd '%s' && %s", work, cmd);
-	st = h_run(full, out, sizeof(out));
-	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "`%s` failed (%d): %s", cmd, st, out);
-	return out;
+	return h_sh_in(work, cmd);
 }
 
 /* Check forks each test: a fresh directory each, named by mkdtemp. */

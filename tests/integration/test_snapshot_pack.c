@@ -26,6 +26,7 @@
 #include "ctl/snapshot/pack.h"
 #include "tests/harness/children.h"
 #include "tests/harness/harness.h"
+#include "tests/harness/tree.h"
 
 #define SECRET "PLANTED-NODE-KEY-4f1c"
 #define KEY    "PLANTED-KEYSTORE-9a2e"
@@ -34,36 +35,13 @@ static char work[512], base[600];
 
 static void put(const char *rel, const char *content)
 {
-	char path[1024];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", base, rel);
-	for (char *s = strchr(path + strlen(base) + 1, '/'); s != NULL; s = strchr(s + 1, '/')) {
-		*s = '\0';
-		mkdir(path, 0755);
-		*s = '/';
-	}
-	if (content == NULL) {
-		ck_assert_int_eq(mkdir(path, 0700), 0);
-		return;
-	}
-	f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	ck_assert_int_eq(fputs(content, f) >= 0, 1);
-	ck_assert_int_eq(fclose(f), 0);
+	h_tree_put(base, rel, content, 0700);
 }
 
 /* Runs <cmd> in the work directory; asserts exit status 0 and returns its output. */
 static const char *sh(const char *cmd)
 {
-	static char out[8192];
-	char full[2048];
-	int st;
-
-	snprintf(full, sizeof(full), "cd '%s' && %s", work, cmd);
-	st = h_run(full, out, sizeof(out));
-	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "`%s` failed (%d): %s", cmd, st, out);
-	return out;
+	return h_sh_in(work, cmd);
 }
 
 static void setup(void)

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+#include "tests/harness/tree.h"
+
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include <check.h>
+
+#include "tests/harness/children.h"
+
+void h_tree_put(const char *base, const char *rel, const char *content, mode_t dir_mode)
+{
+	char path[1024];
+	FILE *f;
+
+	ck_assert_int_lt(snprintf(path, sizeof(path), "%s/%s", base, rel), (int)sizeof(path));
+	/* Parents may exist already: only the final mkdir or fopen must succeed. */
+	for (char *s = strchr(path + strlen(base) + 1, '/'); s != NULL; s = strchr(s + 1, '/')) {
+		*s = '\0';
+		mkdir(path, 0755);
+		*s = '/';
+	}
+	if (content == NULL) {
+		ck_assert_msg(mkdir(path, dir_mode) == 0, "mkdir %s", path);
+		return;
+	}
+	f = fopen(path, "w");
+	ck_assert_msg(f != NULL, "fopen %s", path);
+	ck_assert_int_eq(fputs(content, f) >= 0, 1);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+const char *h_sh_in(const char *dir, const char *cmd)
+{
+	static char out[16384];
+	char full[4096];
+	int st;
+
+	ck_assert_int_lt(snprintf(full, sizeof(full), "cd '%s' && %s", dir, cmd),
+	                 (int)sizeof(full));
+	st = h_run(full, out, sizeof(out));
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "`%s` failed (%d): %s", cmd, st, out);
+	return out;
+}
