@@ -64,10 +64,11 @@ static int check_keys(struct ctx *c, const char *path, const cJSON *obj, const c
 		if (keys[i] == NULL) {
 			if (strstr(name, "secret") || strstr(name, "access_key") ||
 			    strstr(name, "token") || strstr(name, "password"))
-				return fail(c, path,
-				            "\"%.64s\": no credentials in the config (the environment "
-				            "or the instance profile give them)",
-				            name);
+				return fail(
+				    c, path,
+				    "\"%.64s\": no credentials in the config (the environment "
+				    "or the instance profile give them)",
+				    name);
 			return fail(c, path, "unknown key \"%.64s\"", name);
 		}
 		for (jt = it->next; jt != NULL; jt = jt->next)
@@ -230,8 +231,8 @@ static int parse_hook(struct ctx *c, const char *path, const cJSON *v, struct sn
 			return fail(c, path, "item %u: expected a string", h->n);
 		len = strlen(it->valuestring);
 		if (len > SNAPCFG_ARG_MAX || !printable(it->valuestring))
-			return fail(c, path, "item %u: expected at most %d printable characters", h->n,
-			            SNAPCFG_ARG_MAX);
+			return fail(c, path, "item %u: expected at most %d printable characters",
+			            h->n, SNAPCFG_ARG_MAX);
 		/* No PATH lookup: the command that runs is the one written here. */
 		if (h->n == 0 && it->valuestring[0] != '/')
 			return fail(c, path, "the command must be an absolute path, got \"%.64s\"",
@@ -246,8 +247,8 @@ static int parse_hook(struct ctx *c, const char *path, const cJSON *v, struct sn
 
 static int parse_chain(struct ctx *c, unsigned i, const cJSON *v, struct snapcfg_chain *ch)
 {
-	static const char *const keys[] = {"name", "base_path", "rpc",     "pre",
-	                                   "post", "exclude",   "hook_timeout_s", NULL};
+	static const char *const keys[] = {"name",    "base_path",      "rpc", "pre", "post",
+	                                   "exclude", "hook_timeout_s", NULL};
 	const cJSON *it, *ex;
 	char path[64];
 	size_t n;
@@ -316,7 +317,7 @@ static int parse_chain(struct ctx *c, unsigned i, const cJSON *v, struct snapcfg
 
 static int parse_section(struct ctx *c, const cJSON *v, struct snapcfg *out)
 {
-	static const char *const keys[] = {"chains",    "s3_files",     "s3_tar", "retention",
+	static const char *const keys[] = {"chains",   "s3_files",     "s3_tar", "retention",
 	                                   "parallel", "part_size_mb", NULL};
 	const cJSON *chains, *it;
 	unsigned i = 0;
@@ -457,14 +458,15 @@ void snapcfg_dump_keys(FILE *out)
 	              SNAPCFG_MAX_CHAINS, PF_CHAIN_NAME_MAX, SNAPCFG_PATH_MAX, SNAPCFG_URL_MAX,
 	              SNAPCFG_ARGV_MAX, SNAPCFG_ARGV_MAX, SNAPCFG_EXCLUDE_MAX);
 	for (size_t i = 0; i < PF_ARRAY_SIZE(tgt); i++)
-		(void)fprintf(out,
-		              "snapshot.%s\tobject\t(none)\t{bucket, region, endpoint, prefix}\tyes\n"
-		              "snapshot.%s.bucket\tstring\trequired\t3-63 chars [a-z0-9.-]\tyes\n"
-		              "snapshot.%s.region\tstring\trequired\t1-%d chars [a-z0-9-]\tyes\n"
-		              "snapshot.%s.endpoint\turl\t(none)\tat most %d chars\tyes\n"
-		              "snapshot.%s.prefix\tstring\t(none)\tat most %d chars\tyes\n",
-		              tgt[i], tgt[i], tgt[i], SNAPCFG_REGION_MAX, tgt[i], SNAPCFG_URL_MAX,
-		              tgt[i], SNAPCFG_PREFIX_MAX);
+		(void)fprintf(
+		    out,
+		    "snapshot.%s\tobject\t(none)\t{bucket, region, endpoint, prefix}\tyes\n"
+		    "snapshot.%s.bucket\tstring\trequired\t3-63 chars [a-z0-9.-]\tyes\n"
+		    "snapshot.%s.region\tstring\trequired\t1-%d chars [a-z0-9-]\tyes\n"
+		    "snapshot.%s.endpoint\turl\t(none)\tat most %d chars\tyes\n"
+		    "snapshot.%s.prefix\tstring\t(none)\tat most %d chars\tyes\n",
+		    tgt[i], tgt[i], tgt[i], SNAPCFG_REGION_MAX, tgt[i], SNAPCFG_URL_MAX, tgt[i],
+		    SNAPCFG_PREFIX_MAX);
 	(void)fprintf(out,
 	              "snapshot.retention\tinteger\t3\t1..1000\tyes\n"
 	              "snapshot.part_size_mb\tinteger\t64\t%d..%d\tyes\n"

@@ -39,7 +39,8 @@ struct snapcfg_target {
 	char bucket[SNAPCFG_BUCKET_MAX + 1];
 	char region[SNAPCFG_REGION_MAX + 1];
 	char endpoint[SNAPCFG_URL_MAX + 1]; /* "" = AWS; no trailing '/' */
-	char prefix[SNAPCFG_PREFIX_MAX + 1]; /* "" = the bucket's root; no leading or trailing '/' */
+	char
+	    prefix[SNAPCFG_PREFIX_MAX + 1]; /* "" = the bucket's root; no leading or trailing '/' */
 };
 
 /* A hook: argv run without a shell; n == 0 when absent. Strings owned. */

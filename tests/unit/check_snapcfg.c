@@ -15,8 +15,10 @@
 #include "ctl/snapshot/snapcfg.h"
 #include "tests/unit/check_main.h"
 
-#define CHAIN_OK "{\"name\": \"polkadot\", \"base_path\": \"/srv/dot\", \"rpc\": \"http://127.0.0.1:9944\"}"
-#define TAR_OK   "\"s3_tar\": {\"bucket\": \"snap-cdn\", \"region\": \"eu-west-1\"}"
+#define CHAIN_OK                                                                                   \
+	"{\"name\": \"polkadot\", \"base_path\": \"/srv/dot\", \"rpc\": "                          \
+	"\"http://127.0.0.1:9944\"}"
+#define TAR_OK "\"s3_tar\": {\"bucket\": \"snap-cdn\", \"region\": \"eu-west-1\"}"
 
 static char doc[8192], errbuf[512];
 static struct snapcfg cfg;
@@ -134,15 +136,17 @@ START_TEST(test_refused)
 	     "snapshot: duplicate key \"retention\""},
 	    {"\"chains\": [" CHAIN_OK "], " TAR_OK ", \"retain\": 2",
 	     "snapshot: unknown key \"retain\""},
-	    {"\"chains\": [{\"name\": \"Polkadot\", \"base_path\": \"/a\", \"rpc\": \"http://h\"}], "
-	     TAR_OK,
+	    {"\"chains\": [{\"name\": \"Polkadot\", \"base_path\": \"/a\", \"rpc\": "
+	     "\"http://h\"}], " TAR_OK,
 	     "snapshot.chains[0].name: expected 1-32 chars [a-z0-9-]"},
-	    {"\"chains\": [{\"name\": \"dot\", \"base_path\": \"var/lib\", \"rpc\": \"http://h\"}], "
-	     TAR_OK,
+	    {"\"chains\": [{\"name\": \"dot\", \"base_path\": \"var/lib\", \"rpc\": "
+	     "\"http://h\"}], " TAR_OK,
 	     "snapshot.chains[0].base_path: expected an absolute path"},
-	    {"\"chains\": [{\"name\": \"dot\", \"base_path\": \"//\", \"rpc\": \"http://h\"}], " TAR_OK,
+	    {"\"chains\": [{\"name\": \"dot\", \"base_path\": \"//\", \"rpc\": "
+	     "\"http://h\"}], " TAR_OK,
 	     "snapshot.chains[0].base_path: refusing to publish \"/\""},
-	    {"\"chains\": [{\"name\": \"dot\", \"base_path\": \"/a\", \"rpc\": \"ftp://h\"}], " TAR_OK,
+	    {"\"chains\": [{\"name\": \"dot\", \"base_path\": \"/a\", \"rpc\": "
+	     "\"ftp://h\"}], " TAR_OK,
 	     "snapshot.chains[0].rpc: must start with http:// or https://"},
 	    {"\"chains\": [{\"name\": \"dot\", \"base_path\": \"/a\"}], " TAR_OK,
 	     "snapshot.chains[0].rpc: required"},
@@ -167,7 +171,8 @@ START_TEST(test_refused)
 	    /* Credentials never come from the config. */
 	    {"\"chains\": [" CHAIN_OK "], \"s3_tar\": {\"bucket\": \"abc\", \"region\": \"r\", "
 	     "\"secret_access_key\": \"x\"}",
-	     "snapshot.s3_tar: \"secret_access_key\": no credentials in the config (the environment "
+	     "snapshot.s3_tar: \"secret_access_key\": no credentials in the config (the "
+	     "environment "
 	     "or the instance profile give them)"},
 	    {"\"chains\": [" CHAIN_OK "], \"s3_tar\": {\"region\": \"r\"}",
 	     "snapshot.s3_tar.bucket: required"},
