@@ -245,11 +245,36 @@ static int parse_hook(struct ctx *c, const char *path, const cJSON *v, struct sn
 	return 0;
 }
 
+static int parse_excludes(struct ctx *c, const char *path, const cJSON *ex,
+                          struct snapcfg_chain *ch)
+{
+	const cJSON *it;
+
+	if (ex == NULL)
+		return 0;
+	if (!cJSON_IsArray(ex) || cJSON_GetArraySize(ex) > SNAPCFG_EXCLUDE_MAX)
+		return fail(c, path, "expected an array of 0..%d patterns", SNAPCFG_EXCLUDE_MAX);
+	cJSON_ArrayForEach(it, ex)
+	{
+		char why[128];
+
+		if (!cJSON_IsString(it))
+			return fail(c, path, "item %u: expected a string", ch->n_exclude);
+		if (!exclude_pattern_is_valid(it->valuestring, why, sizeof(why)))
+			return fail(c, path, "item %u: %s", ch->n_exclude, why);
+		ch->exclude[ch->n_exclude] = strdup(it->valuestring);
+		if (ch->exclude[ch->n_exclude] == NULL)
+			return fail(c, path, "out of memory");
+		ch->n_exclude++;
+	}
+	return 0;
+}
+
 static int parse_chain(struct ctx *c, unsigned i, const cJSON *v, struct snapcfg_chain *ch)
 {
 	static const char *const keys[] = {"name",    "base_path",      "rpc", "pre", "post",
 	                                   "exclude", "hook_timeout_s", NULL};
-	const cJSON *it, *ex;
+	const cJSON *it;
 	char path[64];
 	size_t n;
 
@@ -294,25 +319,7 @@ static int parse_chain(struct ctx *c, unsigned i, const cJSON *v, struct snapcfg
 	             &ch->hook_timeout_s) == -1)
 		return -1;
 	(void)snprintf(path, sizeof(path), "chains[%u].exclude", i);
-	ex = cJSON_GetObjectItemCaseSensitive(v, "exclude");
-	if (ex == NULL)
-		return 0;
-	if (!cJSON_IsArray(ex) || cJSON_GetArraySize(ex) > SNAPCFG_EXCLUDE_MAX)
-		return fail(c, path, "expected an array of 0..%d patterns", SNAPCFG_EXCLUDE_MAX);
-	cJSON_ArrayForEach(it, ex)
-	{
-		char why[128];
-
-		if (!cJSON_IsString(it))
-			return fail(c, path, "item %u: expected a string", ch->n_exclude);
-		if (!exclude_pattern_is_valid(it->valuestring, why, sizeof(why)))
-			return fail(c, path, "item %u: %s", ch->n_exclude, why);
-		ch->exclude[ch->n_exclude] = strdup(it->valuestring);
-		if (ch->exclude[ch->n_exclude] == NULL)
-			return fail(c, path, "out of memory");
-		ch->n_exclude++;
-	}
-	return 0;
+	return parse_excludes(c, path, cJSON_GetObjectItemCaseSensitive(v, "exclude"), ch);
 }
 
 static int parse_section(struct ctx *c, const cJSON *v, struct snapcfg *out)

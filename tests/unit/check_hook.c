@@ -70,7 +70,8 @@ START_TEST(test_cannot_run)
 	char *relative[] = {"sh", "-c", "true", NULL};
 
 	ck_assert_int_eq(hook_run(missing, 1000, errbuf, sizeof(errbuf)), -1);
-	ck_assert_str_eq(errbuf, "cannot run /nonexistent/polkfura-hook: No such file or directory");
+	ck_assert_str_eq(errbuf,
+	                 "cannot run /nonexistent/polkfura-hook: No such file or directory");
 	ck_assert_int_eq(hook_run(relative, 1000, errbuf, sizeof(errbuf)), -1);
 	ck_assert_str_eq(errbuf, "a hook's command must be an absolute path");
 }
