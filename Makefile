@@ -117,6 +117,7 @@ INTEG_DEPS_s3 := ctl/snapshot/s3 ctl/snapshot/s3creds ctl/snapshot/s3xml ctl/db/
 INTEG_DEPS_s3_sigv4 := $(INTEG_DEPS_s3)
 INTEG_DEPS_snapshot_upload := ctl/snapshot/mpwrite $(INTEG_DEPS_snapshot_pack) $(INTEG_DEPS_s3)
 INTEG_LIBS_snapshot_upload := $(SNAP_LIBS)
+INTEG_DEPS_snapshot_nodehead := ctl/snapshot/nodehead ctl/poll/noderpc
 # The suites run against Debian's haproxy (2.6) first, then every suite that
 # starts haproxy again against 3.4, built by `make deps-test` (tests/peers/).
 HAPROXY_34 := $(PF_CACHE)/haproxy-3.4.0/haproxy
@@ -133,7 +134,7 @@ PROMTOOL   ?= $(PF_CACHE)/prometheus/promtool
 HAP34_BINS ?= $(filter-out %/test_spoa_agent %/test_spoa_attack %/test_ctl_admin %/test_db_migrate \
 	%/test_db_writer %/test_report %/test_usage %/test_ctl_record %/test_ctl_probe \
 	%/test_ctl_cachet %/test_snapshot_pack %/test_s3 %/test_s3_sigv4 \
-	%/test_snapshot_upload,$(INTEG_BINS))
+	%/test_snapshot_upload %/test_snapshot_nodehead,$(INTEG_BINS))
 # The writer on a loop, steered by test_db_writer and db_bench.sh (tests/harness/dbw_drive.c).
 DBW_DRIVE  := $(BUILD)/tests/harness/dbw_drive
 

@@ -63,8 +63,8 @@ static int flush_part(struct mpw *w, char *err, size_t errlen)
 
 	if (w->n == MPW_PARTS_MAX) {
 		(void)snprintf(err, errlen,
-		               "%.200s: more than %d parts of %zu bytes; raise part_size_mb", w->key,
-		               MPW_PARTS_MAX, w->part_size);
+		               "%.200s: more than %d parts of %zu bytes; raise part_size_mb",
+		               w->key, MPW_PARTS_MAX, w->part_size);
 		return -1;
 	}
 	pt = &w->parts[w->n];

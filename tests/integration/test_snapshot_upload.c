@@ -30,11 +30,11 @@
 #include "tests/harness/harness.h"
 #include "tests/harness/s3rver.h"
 
-#define BUCKET "pf-snapshots"
-#define KEYNAME "chains/polkadot/20261206-1234-0x0a0b/polkadot.tar.zst"
-#define SECRET "PLANTED-NODE-KEY-77d0"
+#define BUCKET   "pf-snapshots"
+#define KEYNAME  "chains/polkadot/20261206-1234-0x0a0b/polkadot.tar.zst"
+#define SECRET   "PLANTED-NODE-KEY-77d0"
 #define KEYSTORE "PLANTED-KEYSTORE-31be"
-#define MIB (1024 * 1024)
+#define MIB      (1024 * 1024)
 
 static struct h_s3rver srv;
 static struct s3_client *cli;
