@@ -134,7 +134,7 @@ PROMTOOL   ?= $(PF_CACHE)/prometheus/promtool
 HAP34_BINS ?= $(filter-out %/test_spoa_agent %/test_spoa_attack %/test_ctl_admin %/test_db_migrate \
 	%/test_db_writer %/test_report %/test_usage %/test_ctl_record %/test_ctl_probe \
 	%/test_ctl_cachet %/test_snapshot_pack %/test_s3 %/test_s3_sigv4 \
-	%/test_snapshot_upload %/test_snapshot_nodehead,$(INTEG_BINS))
+	%/test_snapshot_upload %/test_snapshot_nodehead %/test_snapshot_publish,$(INTEG_BINS))
 # The writer on a loop, steered by test_db_writer and db_bench.sh (tests/harness/dbw_drive.c).
 DBW_DRIVE  := $(BUILD)/tests/harness/dbw_drive
 

@@ -39,6 +39,7 @@
 #include "ctl/report/report_db.h"
 #include "ctl/report/report_fmt.h"
 #include "ctl/report/report_render.h"
+#include "ctl/snapshot/publish_cli.h"
 #include "ctl/state.h"
 #include "ctl/stats/methtab.h"
 #include "ctl/usage/usage_cli.h"
@@ -80,6 +81,8 @@ static void usage(FILE *out)
 	    "  drain NODE --reason TEXT keep NODE out of rotation until undrained\n"
 	    "  undrain NODE             let NODE back (after rise good polls)\n"
 	    "  keys                     every config key with type, default and range\n"
+	    "  snapshot publish [--chain C]  publish the config's snapshot section "
+	    "(ctl/CONFIG.md)\n"
 	    "  db migrate [--sql-dir D] apply the schema migrations not yet applied to the\n"
 	    "                           `database` of the config, in order, each once\n"
 	    "  db status [--sql-dir D]  list the migrations, applied and pending\n"
@@ -1000,7 +1003,7 @@ static bool usage_opt(int opt, const char *arg, struct usage_args *ua, const cha
 	}
 }
 
-int main(int argc, char **argv)
+static int ctl_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"config", required_argument, NULL, 'c'},
@@ -1120,4 +1123,12 @@ int main(int argc, char **argv)
 	ctl_cfg_free(&cfg);
 	curl_global_cleanup();
 	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	/* snapshot publish: options of its own (ctl/snapshot/publish_cli.c). */
+	if (argc >= 3 && strcmp(argv[1], "snapshot") == 0 && strcmp(argv[2], "publish") == 0)
+		return publish_cli(argc - 2, argv + 2, DEFAULT_CONFIG, PF_VERSION);
+	return ctl_main(argc, argv);
 }

@@ -76,8 +76,7 @@ static int call(const char *url, long timeout_ms, const char *req, struct body *
 	return 0;
 }
 
-int nodehead_get(const char *rpc_url, long timeout_ms, struct nodehead *h, char *err,
-                 size_t errlen)
+int nodehead_get(const char *rpc_url, long timeout_ms, struct nodehead *h, char *err, size_t errlen)
 {
 	char req[NODERPC_POLL_CAP], why[256];
 	struct node_poll p;

@@ -41,11 +41,12 @@ START_TEST(test_finalized)
 
 	ck_assert_msg(nodehead_get(url, 5000, &h, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_uint_eq(h.height, 997);
-	snprintf(cmd, sizeof(cmd),
-	         "curl -sSf -H 'Content-Type: application/json' -d "
-	         "'{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"chain_getBlockHash\",\"params\":[997]}' "
-	         "%s",
-	         url);
+	snprintf(
+	    cmd, sizeof(cmd),
+	    "curl -sSf -H 'Content-Type: application/json' -d "
+	    "'{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"chain_getBlockHash\",\"params\":[997]}' "
+	    "%s",
+	    url);
 	st = h_run(cmd, out, sizeof(out));
 	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "curl: %s", out);
 	snprintf(want, sizeof(want), "\"result\":\"%s\"", h.hash);
