@@ -35,8 +35,8 @@ static struct s3_client *client_for(const struct snapcfg_target *t, const struct
 
 /* The tar: packed straight into a multipart upload. */
 static int upload_tar(const struct snapcfg *cfg, const struct snapcfg_chain *ch,
-                      struct s3_client *c, const char *key, struct publish_result *res,
-                      char *err, size_t errlen)
+                      struct s3_client *c, const char *key, struct publish_result *res, char *err,
+                      size_t errlen)
 {
 	struct exclude_set ex = {(const char *const *)ch->exclude, ch->n_exclude};
 	struct pack_opts o = {.ex = &ex, .write = mpw_write};
@@ -66,8 +66,8 @@ static int upload_tar(const struct snapcfg *cfg, const struct snapcfg_chain *ch,
 	return 0;
 }
 
-static int put_text(struct s3_client *c, const char *key, const char *text, size_t len,
-                    char *err, size_t errlen)
+static int put_text(struct s3_client *c, const char *key, const char *text, size_t len, char *err,
+                    size_t errlen)
 {
 	struct s3_status st;
 
@@ -228,7 +228,8 @@ static int publish_body(const struct snapcfg *cfg, const struct snapcfg_chain *c
 	int rc;
 
 	if (!cfg->s3_tar.on) {
-		(void)snprintf(err, errlen, "only the s3_tar target is built so far; s3_files is not");
+		(void)snprintf(err, errlen,
+		               "only the s3_tar target is built so far; s3_files is not");
 		return -1;
 	}
 	if (nodehead_get(ch->rpc, NODE_TIMEOUT_MS, &h, err, errlen) == -1)
@@ -258,8 +259,8 @@ int publish_chain(const struct snapcfg *cfg, const struct snapcfg_chain *ch,
 	int rc = 0;
 
 	memset(res, 0, sizeof(*res));
-	if (ch->pre.n > 0 && hook_run(ch->pre.argv, ch->hook_timeout_s * 1000u, why,
-	                              sizeof(why)) == -1) {
+	if (ch->pre.n > 0 &&
+	    hook_run(ch->pre.argv, ch->hook_timeout_s * 1000u, why, sizeof(why)) == -1) {
 		(void)snprintf(err, errlen, "pre hook: %s", why);
 		rc = -1;
 	}

@@ -21,10 +21,10 @@
 
 struct publish_result {
 	uint64_t height;
-	char snapshot[64];                     /* "<height>-<8 hex of the hash>" */
-	uint64_t tar_bytes;                    /* the tar object's size */
+	char snapshot[64];  /* "<height>-<8 hex of the hash>" */
+	uint64_t tar_bytes; /* the tar object's size */
 	char tar_sha256[MANIFEST_SHA256_HEX + 1];
-	unsigned deleted;                      /* older snapshots removed by retention */
+	unsigned deleted; /* older snapshots removed by retention */
 };
 
 /*

@@ -38,7 +38,8 @@ static int publish_all(const struct snapcfg *cfg, const char *chain, const char 
 	int failed = 0;
 
 	if (chain != NULL && snapcfg_chain(cfg, chain) == NULL) {
-		fprintf(stderr, "polkfura-ctl: snapshot publish: no chain \"%s\" in snapshot.chains\n",
+		fprintf(stderr,
+		        "polkfura-ctl: snapshot publish: no chain \"%s\" in snapshot.chains\n",
 		        chain);
 		return 2;
 	}
@@ -51,8 +52,8 @@ static int publish_all(const struct snapcfg *cfg, const char *chain, const char 
 
 		if (chain != NULL && strcmp(chain, ch->name) != 0)
 			continue;
-		if (publish_chain(cfg, ch, &cr, tool, (int64_t)time(NULL), &res, err, sizeof(err)) ==
-		    -1) {
+		if (publish_chain(cfg, ch, &cr, tool, (int64_t)time(NULL), &res, err,
+		                  sizeof(err)) == -1) {
 			fprintf(stderr, "polkfura-ctl: snapshot publish %s: %s\n", ch->name, err);
 			failed = 1;
 			continue;

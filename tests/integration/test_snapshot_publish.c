@@ -142,10 +142,11 @@ static const char *json_field(const char *file, const char *expr)
 {
 	char cmd[512];
 
-	snprintf(cmd, sizeof(cmd),
-	         "python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(%s, end=\"\")' "
-	         "%s",
-	         expr, file);
+	snprintf(
+	    cmd, sizeof(cmd),
+	    "python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(%s, end=\"\")' "
+	    "%s",
+	    expr, file);
 	return sh(cmd);
 }
 
@@ -177,9 +178,11 @@ START_TEST(test_publish_and_read_back)
 	ck_assert_str_eq(sh("sha256sum manifest.json | cut -c1-64 | tr -d '\\n'"),
 	                 json_field("latest.json", "d[\"sha256\"]"));
 	ck_assert_str_eq(json_field("manifest.json", "d[\"block_hash\"]"), hash);
-	ck_assert_str_eq(json_field("manifest.json", "d[\"chain\"], d[\"height\"]"), "polkadot 997");
-	ck_assert_str_eq(json_field("manifest.json", "len(d[\"artifacts\"]), d[\"artifacts\"][0][\"kind\"]"),
-	                 "1 tar.zst");
+	ck_assert_str_eq(json_field("manifest.json", "d[\"chain\"], d[\"height\"]"),
+	                 "polkadot 997");
+	ck_assert_str_eq(
+	    json_field("manifest.json", "len(d[\"artifacts\"]), d[\"artifacts\"][0][\"kind\"]"),
+	    "1 tar.zst");
 	snprintf(key, sizeof(key), "chains/polkadot/%.*s/%s", (int)(strlen(snap) - 14), snap,
 	         json_field("manifest.json", "d[\"artifacts\"][0][\"name\"]"));
 	get(key, "got.tar.zst");
@@ -189,7 +192,8 @@ START_TEST(test_publish_and_read_back)
 	                 json_field("manifest.json", "d[\"artifacts\"][0][\"size\"]"));
 	sh("mkdir out && tar --zstd -xf got.tar.zst -C out");
 	sh("cp -a base expect && rm -r expect/chains/polkadot/network/secret_ed25519 "
-	   "expect/chains/polkadot/keystore expect/chains/polkadot/db/full/LOG && diff -r expect out");
+	   "expect/chains/polkadot/keystore expect/chains/polkadot/db/full/LOG && diff -r expect "
+	   "out");
 	sh("! grep -l -e " SECRET " -e " KEYSTORE " got.tar.zst manifest.json latest.json");
 	sh("! zstd -dc got.tar.zst | grep -c -e " SECRET " -e " KEYSTORE);
 	free(hash);
