@@ -218,6 +218,30 @@ static int retention(struct s3_client *c, const char *dir, unsigned keep, uint64
 	return rc;
 }
 
+/*
+ * A manifest is never rewritten (docs/snapshot-format.md): when the node's
+ * finalized block has not moved since the last publish, the snapshot of
+ * that block is already there, and writing it again would change a tar a
+ * reader may be downloading. Sets <*skipped> when manifest.json exists.
+ */
+static int already_published(struct s3_client *c, const char *dir, const char *snapshot,
+                             bool *skipped, char *err, size_t errlen)
+{
+	char key[S3_KEY_MAX];
+	struct s3_status st;
+	uint64_t size;
+
+	(void)snprintf(key, sizeof(key), "%s%s/manifest.json", dir, snapshot);
+	if (s3_head(c, key, &size, &st) == 0) {
+		*skipped = true;
+		return 0;
+	}
+	if (st.http == 404)
+		return 0;
+	(void)snprintf(err, errlen, "HEAD %.200s: %s", key, st.err);
+	return -1;
+}
+
 static int publish_body(const struct snapcfg *cfg, const struct snapcfg_chain *ch,
                         const struct s3_creds *cr, const char *tool, int64_t now,
                         struct publish_result *res, char *err, size_t errlen)
@@ -241,6 +265,11 @@ static int publish_body(const struct snapcfg *cfg, const struct snapcfg_chain *c
 	if (c == NULL)
 		return -1;
 	chain_dir(&cfg->s3_tar, ch->name, dir, sizeof(dir));
+	rc = already_published(c, dir, res->snapshot, &res->skipped, err, errlen);
+	if (rc == -1 || res->skipped) {
+		s3_free(c);
+		return rc;
+	}
 	(void)snprintf(key, sizeof(key), "%s%s/" TAR_NAME, dir, res->snapshot);
 	rc = upload_tar(cfg, ch, c, key, res, err, errlen);
 	if (rc == 0)

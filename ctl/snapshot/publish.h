@@ -11,6 +11,7 @@
 #ifndef PF_CTL_SNAPSHOT_PUBLISH_H
 #define PF_CTL_SNAPSHOT_PUBLISH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,7 +25,8 @@ struct publish_result {
 	char snapshot[64];  /* "<height>-<8 hex of the hash>" */
 	uint64_t tar_bytes; /* the tar object's size */
 	char tar_sha256[MANIFEST_SHA256_HEX + 1];
-	unsigned deleted; /* older snapshots removed by retention */
+	unsigned deleted; /* older snapshots' objects removed by retention */
+	bool skipped;     /* this block's snapshot was already published: nothing written */
 };
 
 /*

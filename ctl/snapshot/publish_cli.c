@@ -58,6 +58,11 @@ static int publish_all(const struct snapcfg *cfg, const char *chain, const char 
 			failed = 1;
 			continue;
 		}
+		if (res.skipped) {
+			printf("%s: %s (height %llu) is already published; nothing written\n",
+			       ch->name, res.snapshot, (unsigned long long)res.height);
+			continue;
+		}
 		printf("%s: published %s (height %llu), tar %llu bytes sha256 %s, %u old objects "
 		       "deleted\n",
 		       ch->name, res.snapshot, (unsigned long long)res.height,

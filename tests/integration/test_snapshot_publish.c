@@ -253,6 +253,29 @@ START_TEST(test_hostile_config_refused)
 }
 END_TEST
 
+/* The finalized block did not move: its snapshot stays as it was, nothing rewritten. */
+START_TEST(test_same_block_not_rewritten)
+{
+	char out[8192], first[8192], key[256];
+	const char *m;
+
+	ck_assert_msg(publish(out, sizeof(out)) == 0, "publish: %s", out);
+	get("chains/polkadot/latest.json", "latest.json");
+	snprintf(first, sizeof(first), "%s", sh("cat latest.json"));
+	put("chains/polkadot/db/full/000009.sst", "written after the first publish\n");
+	ck_assert_msg(publish(out, sizeof(out)) == 0, "publish: %s", out);
+	ck_assert_msg(strstr(out, "is already published; nothing written") != NULL, "%s", out);
+	get("chains/polkadot/latest.json", "latest.json");
+	ck_assert_str_eq(sh("cat latest.json"), first);
+	m = json_field("latest.json", "d[\"manifest\"]");
+	snprintf(key, sizeof(key), "chains/polkadot/%.*s/snapshot.tar.zst", (int)(strlen(m) - 14),
+	         m);
+	get(key, "got.tar.zst");
+	sh("tar --zstd -tf got.tar.zst | grep -q 000008.sst");
+	sh("! tar --zstd -tf got.tar.zst | grep 000009.sst");
+}
+END_TEST
+
 static Suite *publish_suite(void)
 {
 	Suite *s = suite_create("snapshot_publish");
@@ -264,6 +287,7 @@ static Suite *publish_suite(void)
 	tcase_add_test(tc, test_retention_keeps_n);
 	tcase_add_test(tc, test_post_runs_after_failure);
 	tcase_add_test(tc, test_hostile_config_refused);
+	tcase_add_test(tc, test_same_block_not_rewritten);
 	suite_add_tcase(s, tc);
 	return s;
 }
