@@ -79,7 +79,8 @@ UNIT_DEPS_methods := spoa/rpc_class
 UNIT_DEPS_spoa_cfg := spoa/notify spoa/spop spoa/rpc spoa/methods spoa/rpc_class
 UNIT_DEPS_answer := spoa/spop spoa/notify spoa/rpc spoa/methods spoa/rpc_class
 UNIT_DEPS_plan := ctl/hapi/hapi_cmd
-UNIT_DEPS_ctl_cfg := ctl/cfg_url
+UNIT_DEPS_ctl_cfg := ctl/cfg_url ctl/snapshot/snapcfg ctl/snapshot/exclude ctl/snapshot/safepath
+UNIT_DEPS_snapcfg := ctl/cfg_url ctl/snapshot/exclude ctl/snapshot/safepath
 UNIT_DEPS_spool := ctl/db/reccodec
 UNIT_DEPS_logline := ctl/stats/syslog
 UNIT_DEPS_agg := ctl/stats/hist ctl/stats/logline ctl/stats/syslog
@@ -117,6 +118,9 @@ INTEG_DEPS_s3_sigv4 := $(INTEG_DEPS_s3)
 INTEG_DEPS_ipfs := ctl/snapshot/ipfs ctl/snapshot/ipfs_add_parse ctl/snapshot/safepath ctl/snapshot/pack \
 	ctl/snapshot/walk ctl/snapshot/exclude
 INTEG_LIBS_ipfs := $(SNAP_LIBS)
+INTEG_DEPS_snapshot_upload := ctl/snapshot/mpwrite $(INTEG_DEPS_snapshot_pack) $(INTEG_DEPS_s3)
+INTEG_LIBS_snapshot_upload := $(SNAP_LIBS)
+INTEG_DEPS_snapshot_nodehead := ctl/snapshot/nodehead ctl/poll/noderpc
 # The suites run against Debian's haproxy (2.6) first, then every suite that
 # starts haproxy again against 3.4, built by `make deps-test` (tests/peers/).
 HAPROXY_34 := $(PF_CACHE)/haproxy-3.4.0/haproxy
@@ -130,7 +134,8 @@ PROMTOOL   ?= $(PF_CACHE)/prometheus/promtool
 # a fake Cachet (HAProxy only a stage, as in test_ctl_record); test_snapshot_pack the snapshot
 # packer against GNU tar and zstd; test_s3 and test_s3_sigv4 the snapshot S3 client against
 # s3rver, a capture server and botocore; test_snapshot_fetch `snapshot fetch` against s3rver;
-# test_ipfs the IPFS client against js-ipfs;
+# test_ipfs the IPFS client against js-ipfs; test_snapshot_{upload,nodehead,publish} the
+# publisher against s3rver and the node simulator;
 # test_harness the harness itself. One name a line, so branches adding suites merge cleanly.
 HAP34_SKIP := test_spoa_agent test_spoa_attack test_ctl_admin test_db_migrate test_db_writer \
 	test_report test_usage test_ctl_record test_ctl_probe test_ctl_cachet
@@ -140,6 +145,9 @@ HAP34_SKIP += test_s3_sigv4
 HAP34_SKIP += test_snapshot_fetch
 HAP34_SKIP += test_harness
 HAP34_SKIP += test_ipfs
+HAP34_SKIP += test_snapshot_upload
+HAP34_SKIP += test_snapshot_nodehead
+HAP34_SKIP += test_snapshot_publish
 HAP34_BINS ?= $(filter-out $(HAP34_SKIP:%=\%/%),$(INTEG_BINS))
 # The writer on a loop, steered by test_db_writer and db_bench.sh (tests/harness/dbw_drive.c).
 DBW_DRIVE  := $(BUILD)/tests/harness/dbw_drive
@@ -152,7 +160,7 @@ FUZZ_DEPS_spop := spoa/spop spoa/answer spoa/notify spoa/rpc spoa/methods spoa/r
 FUZZ_DEPS_rpc  := spoa/rpc spoa/methods spoa/rpc_class
 FUZZ_DEPS_hapi_cmd := ctl/hapi/hapi_cmd
 FUZZ_DEPS_noderpc  := ctl/poll/noderpc
-FUZZ_DEPS_ctl_cfg  := ctl/ctl_cfg ctl/cfg_url
+FUZZ_DEPS_ctl_cfg  := ctl/ctl_cfg ctl/cfg_url ctl/snapshot/snapcfg ctl/snapshot/exclude ctl/snapshot/safepath
 FUZZ_DEPS_reccodec := ctl/db/reccodec
 FUZZ_DEPS_report_fmt := ctl/report/report_fmt
 FUZZ_DEPS_logline := ctl/stats/syslog ctl/stats/logline ctl/stats/hist ctl/stats/agg

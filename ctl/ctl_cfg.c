@@ -32,6 +32,7 @@
 #include "common/net.h"
 #include "common/text.h"
 #include "ctl/cfg_url.h"
+#include "ctl/snapshot/snapcfg.h"
 
 enum cfg_type {
 	CFG_UINT = 0,
@@ -51,6 +52,7 @@ enum cfg_type {
 	CFG_PROBES,     /* probe: array of {region, url, chain} */
 	CFG_LOG_LISTEN, /* "udp:HOST:PORT" or "unix:PATH" into struct pf_addr; absent: off */
 	CFG_CACHET,     /* {"url", "token_file", "components": {chain: id}}; absent: off */
+	CFG_SNAPSHOT,   /* read by ctl/snapshot/snapcfg.c, checked here by ctl_cfg_parse */
 };
 
 enum cfg_charset {
@@ -123,6 +125,7 @@ static const struct cfg_key top_keys[] = {
      CTL_CFG_PATH_MAX, 0, 0},
     {"usage_retention_days", CFG_UINT, TOP(usage_retention_days), 90, NULL, 0, 36500, 0, 0},
     {"cachet", CFG_CACHET, TOP(cachet), 0, NULL, 0, 0, 0, CFG_NO_RELOAD},
+    {"snapshot", CFG_SNAPSHOT, 0, 0, NULL, 0, 0, 0, 0},
     {"chains", CFG_CHAINS, TOP(chains), 0, NULL, 1, CTL_CFG_MAX_CHAINS, 0, CFG_REQUIRED},
 };
 
@@ -963,7 +966,8 @@ static int parse_value(struct cfg_ctx *c, const char *path, const struct cfg_key
 		                        (struct pf_addr *)(void *)field);
 	case CFG_CACHET:
 		return parse_cachet(c, v, (struct ctl_cachet_cfg *)(void *)field);
-	case CFG_CHAINS: /* walked by parse_object's caller */
+	case CFG_SNAPSHOT: /* ctl_cfg_parse hands the text to snapcfg_parse */
+	case CFG_CHAINS:   /* walked by parse_object's caller */
 	case CFG_NODES:
 		break;
 	}
@@ -1002,6 +1006,7 @@ static int apply_default(struct cfg_ctx *c, const char *path, const struct cfg_k
 	case CFG_NODES:
 	case CFG_LOG_LISTEN: /* off: len 0 */
 	case CFG_CACHET:     /* off: url "" */
+	case CFG_SNAPSHOT:
 		return 0;
 	}
 	return 0;
@@ -1264,6 +1269,15 @@ int ctl_cfg_parse(const char *json, size_t len, struct ctl_cfg *out, char *err, 
 	else
 		rc = parse_root(&c, root, out);
 	cJSON_Delete(root);
+	if (rc == 0) {
+		/* Only `snapshot publish` uses the section; `check` and a reload validate it here.
+		 */
+		struct snapcfg snap;
+		bool present;
+
+		rc = snapcfg_parse(json, len, &snap, &present, err, errlen);
+		snapcfg_free(&snap);
+	}
 	if (rc == -1)
 		ctl_cfg_free(out);
 	return rc;
@@ -1618,7 +1632,7 @@ static const char *const type_names[] = {
     [CFG_SOCKETS] = "addresses",  [CFG_BACKENDS] = "names",    [CFG_URL] = "url",
     [CFG_HASH] = "hash",          [CFG_CHAINS] = "objects",    [CFG_NODES] = "objects",
     [CFG_HOSTS] = "hosts",        [CFG_CONNINFO] = "conninfo", [CFG_PROBES] = "objects",
-    [CFG_LOG_LISTEN] = "address", [CFG_CACHET] = "object",
+    [CFG_LOG_LISTEN] = "address", [CFG_CACHET] = "object",     [CFG_SNAPSHOT] = "object",
 };
 
 static void dump_level(FILE *out, const char *prefix, const struct cfg_level *lvl)
@@ -1664,6 +1678,8 @@ static void dump_level(FILE *out, const char *prefix, const struct cfg_level *lv
 			(void)snprintf(range, sizeof(range), "udp:HOST:PORT|unix:PATH");
 		else if (k->type == CFG_CACHET)
 			(void)snprintf(range, sizeof(range), "{url, token_file, components}");
+		else if (k->type == CFG_SNAPSHOT)
+			(void)snprintf(range, sizeof(range), "{chains, s3_files, s3_tar, ...}");
 		else
 			(void)snprintf(range, sizeof(range), "HOST:PORT");
 		(void)fprintf(out, "%s%s\t%s\t%s\t%s\t%s\n", prefix, k->key, type_names[k->type],
@@ -1688,4 +1704,5 @@ void ctl_cfg_dump_keys(FILE *out)
 	              CTL_CFG_CHAIN_NAME_MAX, cs_desc[CS_LOWER], CTL_CFG_URL_MAX, CTL_CFG_PATH_MAX);
 	dump_level(out, "chains[].", &levels[1]);
 	dump_level(out, "chains[].nodes[].", &levels[2]);
+	snapcfg_dump_keys(out);
 }

@@ -40,6 +40,7 @@
 #include "ctl/report/report_fmt.h"
 #include "ctl/report/report_render.h"
 #include "ctl/snapshot/fetch.h"
+#include "ctl/snapshot/publish_cli.h"
 #include "ctl/state.h"
 #include "ctl/stats/methtab.h"
 #include "ctl/usage/usage_cli.h"
@@ -114,6 +115,10 @@ static void usage(FILE *out)
 	    "                           data needed for a suggestion, default 30; never\n"
 	    "                           below the config's min_ready). report takes the\n"
 	    "                           same three\n"
+	    "  snapshot publish [--chain C]\n"
+	    "                           pack each chain of the config's snapshot section and\n"
+	    "                           upload it, then its manifest and latest.json\n"
+	    "                           (ctl/CONFIG.md)\n"
 	    "  snapshot fetch --chain C --dest DIR --from URL|s3|cdn [--bucket B]\n"
 	    "        [--region R] [--endpoint URL] [--form files|tar] [--parallel N]\n"
 	    "                           download the chain's latest snapshot into DIR, every\n"
@@ -1134,5 +1139,7 @@ int main(int argc, char **argv)
 	/* The snapshot commands have options of their own (ctl/snapshot/). */
 	if (argc >= 3 && strcmp(argv[1], "snapshot") == 0 && strcmp(argv[2], "fetch") == 0)
 		return fetch_main(argc - 2, argv + 2);
+	if (argc >= 3 && strcmp(argv[1], "snapshot") == 0 && strcmp(argv[2], "publish") == 0)
+		return publish_cli(argc - 2, argv + 2, DEFAULT_CONFIG, PF_VERSION);
 	return ctl_main(argc, argv);
 }

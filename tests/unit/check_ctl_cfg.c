@@ -1709,6 +1709,22 @@ START_TEST(test_key_cachet)
 }
 END_TEST
 
+/* `check` validates the snapshot section too (its own rules: tests/unit/check_snapcfg.c). */
+START_TEST(test_key_snapshot)
+{
+	expect_ok(top("\"snapshot\": {\"chains\": [{\"name\": \"polkadot\", \"base_path\": "
+	              "\"/srv/dot\", \"rpc\": \"http://127.0.0.1:9944\"}], \"s3_tar\": "
+	              "{\"bucket\": \"snap\", \"region\": \"eu-west-1\"}}"));
+	ctl_cfg_free(&cfg);
+	expect_err(top("\"snapshot\": {\"chains\": [{\"name\": \"polkadot\", \"base_path\": "
+	               "\"/srv/dot\", \"rpc\": \"http://127.0.0.1:9944\", \"pre\": \"rm -rf /\"}], "
+	               "\"s3_tar\": {\"bucket\": \"snap\", \"region\": \"eu-west-1\"}}"),
+	           "snapshot.chains[0].pre: expected an argv array of 1..32 strings (run without a "
+	           "shell), [\"/usr/bin/systemctl\", \"stop\", \"polkadot\"]");
+	expect_err(top("\"snapshot\": 3"), "snapshot: expected an object");
+}
+END_TEST
+
 START_TEST(test_dump_keys)
 {
 	static const char *const lines[] = {
@@ -1747,6 +1763,7 @@ START_TEST(test_dump_keys)
 	    "methods_file\tpath\t/etc/polkfura/methods.tsv\tat most 1023 chars\tyes\n",
 	    "usage_retention_days\tinteger\t90\t0..36500\tyes\n",
 	    "cachet\tobject\t(none)\t{url, token_file, components}\trestart\n",
+	    "snapshot\tobject\t(none)\t{chains, s3_files, s3_tar, ...}\tyes\n",
 	    "chains\tobjects\trequired\t1..64 items\tyes\n",
 	    "haproxy[].socket\taddress\trequired\tunix:PATH|HOST:PORT\tyes\n",
 	    "haproxy[].server_state_file\tpath\t(none)\tat most 1023 chars\tyes\n",
@@ -1766,6 +1783,27 @@ START_TEST(test_dump_keys)
 	    "chains[].nodes[].server\tstring\t(none)\t1-63 chars [A-Za-z0-9_.-]\tyes\n",
 	    "chains[].nodes[].rpc\turl\trequired\tat most 255 chars\tyes\n",
 	    "chains[].nodes[].batch\tbool\ttrue\ttrue|false\tyes\n",
+	    "snapshot.chains\tobjects\trequired\t1..8 items\tyes\n",
+	    "snapshot.chains[].name\tstring\trequired\t1-32 chars [a-z0-9-]\tyes\n",
+	    "snapshot.chains[].base_path\tpath\trequired\tat most 1023 chars\tyes\n",
+	    "snapshot.chains[].rpc\turl\trequired\tat most 255 chars\tyes\n",
+	    "snapshot.chains[].pre\targv\t(none)\t1..32 items\tyes\n",
+	    "snapshot.chains[].post\targv\t(none)\t1..32 items\tyes\n",
+	    "snapshot.chains[].hook_timeout_s\tinteger\t600\t1..86400\tyes\n",
+	    "snapshot.chains[].exclude\tpatterns\t[]\t0..64 items\tyes\n",
+	    "snapshot.s3_files\tobject\t(none)\t{bucket, region, endpoint, prefix}\tyes\n",
+	    "snapshot.s3_files.bucket\tstring\trequired\t3-63 chars [a-z0-9.-]\tyes\n",
+	    "snapshot.s3_files.region\tstring\trequired\t1-32 chars [a-z0-9-]\tyes\n",
+	    "snapshot.s3_files.endpoint\turl\t(none)\tat most 255 chars\tyes\n",
+	    "snapshot.s3_files.prefix\tstring\t(none)\tat most 255 chars\tyes\n",
+	    "snapshot.s3_tar\tobject\t(none)\t{bucket, region, endpoint, prefix}\tyes\n",
+	    "snapshot.s3_tar.bucket\tstring\trequired\t3-63 chars [a-z0-9.-]\tyes\n",
+	    "snapshot.s3_tar.region\tstring\trequired\t1-32 chars [a-z0-9-]\tyes\n",
+	    "snapshot.s3_tar.endpoint\turl\t(none)\tat most 255 chars\tyes\n",
+	    "snapshot.s3_tar.prefix\tstring\t(none)\tat most 255 chars\tyes\n",
+	    "snapshot.retention\tinteger\t3\t1..1000\tyes\n",
+	    "snapshot.part_size_mb\tinteger\t64\t5..5120\tyes\n",
+	    "snapshot.parallel\tinteger\t4\t1..16\tyes\n",
 	};
 	char *buf = NULL, *p;
 	size_t len = 0;
@@ -1861,6 +1899,7 @@ static Suite *ctl_cfg_suite(void)
 	tcase_add_test(tc, test_key_cachet);
 	tcase_add_test(tc, test_diff);
 	tcase_add_test(tc, test_key_database);
+	tcase_add_test(tc, test_key_snapshot);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: MIT */
+#include "ctl/snapshot/publish_cli.h"
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/file.h"
+#include "ctl/snapshot/publish.h"
+#include "ctl/snapshot/s3creds.h"
+#include "ctl/snapshot/snapcfg.h"
+
+#define CFG_FILE_MAX (4u << 20)
+
+/* Credentials: the environment first, else the instance profile; never the config or argv. */
+static int creds(struct s3_creds *cr)
+{
+	char err[512];
+
+	if (s3_creds_from_env(cr) == 0)
+		return 0;
+	if (s3_creds_from_imds(cr, NULL, err, sizeof(err)) == 0)
+		return 0;
+	fprintf(stderr,
+	        "polkfura-ctl: snapshot publish: no S3 credentials: AWS_ACCESS_KEY_ID and "
+	        "AWS_SECRET_ACCESS_KEY are not set, and the instance profile: %s\n",
+	        err);
+	return -1;
+}
+
+static int publish_all(const struct snapcfg *cfg, const char *chain, const char *version)
+{
+	struct s3_creds cr;
+	char tool[MANIFEST_TOOL_MAX + 1], err[2048];
+	int failed = 0;
+
+	if (chain != NULL && snapcfg_chain(cfg, chain) == NULL) {
+		fprintf(stderr,
+		        "polkfura-ctl: snapshot publish: no chain \"%s\" in snapshot.chains\n",
+		        chain);
+		return 2;
+	}
+	if (creds(&cr) == -1)
+		return 2;
+	(void)snprintf(tool, sizeof(tool), "polkfura-ctl %s", version);
+	for (unsigned i = 0; i < cfg->n_chains; i++) {
+		const struct snapcfg_chain *ch = &cfg->chain[i];
+		struct publish_result res;
+
+		if (chain != NULL && strcmp(chain, ch->name) != 0)
+			continue;
+		if (publish_chain(cfg, ch, &cr, tool, (int64_t)time(NULL), &res, err,
+		                  sizeof(err)) == -1) {
+			fprintf(stderr, "polkfura-ctl: snapshot publish %s: %s\n", ch->name, err);
+			failed = 1;
+			continue;
+		}
+		if (res.skipped) {
+			printf("%s: %s (height %llu) is already published; nothing written\n",
+			       ch->name, res.snapshot, (unsigned long long)res.height);
+			continue;
+		}
+		printf("%s: published %s (height %llu), tar %llu bytes sha256 %s, %u old objects "
+		       "deleted\n",
+		       ch->name, res.snapshot, (unsigned long long)res.height,
+		       (unsigned long long)res.tar_bytes, res.tar_sha256, res.deleted);
+	}
+	memset(&cr, 0, sizeof(cr));
+	return failed;
+}
+
+int publish_cli(int argc, char **argv, const char *default_config, const char *version)
+{
+	static const struct option opts[] = {
+	    {"config", required_argument, NULL, 'c'},
+	    {"chain", required_argument, NULL, 'C'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *config = default_config, *chain = NULL;
+	struct snapcfg cfg;
+	char err[2048];
+	bool present;
+	size_t len;
+	char *text;
+	int opt, rc;
+
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		if (opt == 'c')
+			config = optarg;
+		else if (opt == 'C')
+			chain = optarg;
+		else {
+			fprintf(stderr, "polkfura-ctl: snapshot publish takes --config FILE and "
+			                "--chain NAME\n");
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "polkfura-ctl: '%s': unexpected argument\n", argv[optind]);
+		return 2;
+	}
+	text = pf_read_file(config, CFG_FILE_MAX, &len, err, sizeof(err));
+	if (text == NULL) {
+		fprintf(stderr, "polkfura-ctl: %s\n", err);
+		return 2;
+	}
+	rc = snapcfg_parse(text, len, &cfg, &present, err, sizeof(err));
+	free(text);
+	if (rc == -1 || !present) {
+		fprintf(stderr, "polkfura-ctl: %s: %s\n", config,
+		        rc == -1 ? err : "no \"snapshot\" section (ctl/CONFIG.md)");
+		return 2;
+	}
+	rc = publish_all(&cfg, chain, version);
+	snapcfg_free(&cfg);
+	return rc;
+}
