@@ -12,6 +12,7 @@
 #include "ctl/snapshot/mpwrite.h"
 #include "ctl/snapshot/nodehead.h"
 #include "ctl/snapshot/pack.h"
+#include "ctl/snapshot/pubfiles.h"
 #include "ctl/snapshot/s3.h"
 
 #define NODE_TIMEOUT_MS 10000
@@ -81,7 +82,8 @@ static int put_text(struct s3_client *c, const char *key, const char *text, size
 /* manifest.json, then latest.json naming it: the last object a publish writes. */
 static int write_manifests(struct s3_client *c, const char *dir, const struct snapcfg_chain *ch,
                            const struct nodehead *h, const char *tool, int64_t now,
-                           const struct publish_result *res, char *err, size_t errlen)
+                           const struct publish_result *res, const struct manifest_artifact *a,
+                           unsigned na, char *err, size_t errlen)
 {
 	static char text[MANIFEST_TEXT_MAX];
 	struct manifest m = {0};
@@ -97,11 +99,8 @@ static int write_manifests(struct s3_client *c, const char *dir, const struct sn
 		return -1;
 	}
 	(void)snprintf(m.tool, sizeof(m.tool), "%s", tool);
-	m.a[0].kind = MANIFEST_KIND_TAR_ZST;
-	(void)snprintf(m.a[0].name, sizeof(m.a[0].name), TAR_NAME);
-	m.a[0].size = res->tar_bytes;
-	memcpy(m.a[0].sha256, res->tar_sha256, sizeof(m.a[0].sha256));
-	m.n = 1;
+	memcpy(m.a, a, na * sizeof(*a));
+	m.n = na;
 	n = manifest_write(&m, text, sizeof(text), err, errlen);
 	if (n < 0)
 		return -1;
@@ -242,41 +241,97 @@ static int already_published(struct s3_client *c, const char *dir, const char *s
 	return -1;
 }
 
+/* Two targets in one place (bucket, endpoint, region, prefix) share one snapshot directory. */
+static bool same_place(const struct snapcfg_target *a, const struct snapcfg_target *b)
+{
+	return strcmp(a->bucket, b->bucket) == 0 && strcmp(a->endpoint, b->endpoint) == 0 &&
+	       strcmp(a->region, b->region) == 0 && strcmp(a->prefix, b->prefix) == 0;
+}
+
+/*
+ * One place's snapshot: the files, the tar, or both, then its manifest
+ * listing what that place holds, latest.json, retention. With the two
+ * targets in two buckets each bucket gets its own manifest and latest.json
+ * naming only its own artifact, so a reader of either bucket finds every
+ * artifact its manifest lists in the same bucket.
+ */
+static int publish_place(const struct snapcfg *cfg, const struct snapcfg_chain *ch,
+                         const struct snapcfg_target *t, bool files, bool tar,
+                         const struct s3_creds *cr, const struct nodehead *h, const char *tool,
+                         int64_t now, struct publish_result *res, bool *skipped, char *err,
+                         size_t errlen)
+{
+	struct exclude_set ex = {(const char *const *)ch->exclude, ch->n_exclude};
+	char dir[SNAPCFG_PREFIX_MAX + 64], key[S3_KEY_MAX];
+	struct manifest_artifact a[2];
+	unsigned na = 0, deleted = 0;
+	struct s3_client *c;
+	int rc;
+
+	c = client_for(t, cr, err, errlen);
+	if (c == NULL)
+		return -1;
+	chain_dir(t, ch->name, dir, sizeof(dir));
+	rc = already_published(c, dir, res->snapshot, skipped, err, errlen);
+	if (rc == -1 || *skipped) {
+		s3_free(c);
+		return rc;
+	}
+	if (files) {
+		(void)snprintf(key, sizeof(key), "%s%s/", dir, res->snapshot);
+		rc = pubfiles_upload(c, key, ch->base_path, &ex, (size_t)cfg->part_size_mb << 20,
+		                     &a[na], &res->files, err, errlen);
+		if (rc == 0) {
+			res->files_bytes = a[na].size;
+			memcpy(res->files_sha256, a[na].sha256, sizeof(res->files_sha256));
+			na++;
+		}
+	}
+	if (rc == 0 && tar) {
+		(void)snprintf(key, sizeof(key), "%s%s/" TAR_NAME, dir, res->snapshot);
+		rc = upload_tar(cfg, ch, c, key, res, err, errlen);
+		if (rc == 0) {
+			memset(&a[na], 0, sizeof(a[na]));
+			a[na].kind = MANIFEST_KIND_TAR_ZST;
+			(void)snprintf(a[na].name, sizeof(a[na].name), TAR_NAME);
+			a[na].size = res->tar_bytes;
+			memcpy(a[na].sha256, res->tar_sha256, sizeof(a[na].sha256));
+			na++;
+		}
+	}
+	if (rc == 0)
+		rc = write_manifests(c, dir, ch, h, tool, now, res, a, na, err, errlen);
+	if (rc == 0)
+		rc = retention(c, dir, cfg->retention, h->height, &deleted, err, errlen);
+	res->deleted += deleted;
+	s3_free(c);
+	return rc;
+}
+
 static int publish_body(const struct snapcfg *cfg, const struct snapcfg_chain *ch,
                         const struct s3_creds *cr, const char *tool, int64_t now,
                         struct publish_result *res, char *err, size_t errlen)
 {
-	char dir[SNAPCFG_PREFIX_MAX + 64], key[S3_KEY_MAX];
+	bool together =
+	    cfg->s3_files.on && cfg->s3_tar.on && same_place(&cfg->s3_files, &cfg->s3_tar);
+	bool skip_files = false, skip_tar = false;
 	struct nodehead h;
-	struct s3_client *c;
-	int rc;
+	int rc = 0;
 
-	if (!cfg->s3_tar.on) {
-		(void)snprintf(err, errlen,
-		               "only the s3_tar target is built so far; s3_files is not");
-		return -1;
-	}
 	if (nodehead_get(ch->rpc, NODE_TIMEOUT_MS, &h, err, errlen) == -1)
 		return -1;
 	res->height = h.height;
 	(void)snprintf(res->snapshot, sizeof(res->snapshot), "%llu-%.8s",
 	               (unsigned long long)h.height, h.hash + 2);
-	c = client_for(&cfg->s3_tar, cr, err, errlen);
-	if (c == NULL)
-		return -1;
-	chain_dir(&cfg->s3_tar, ch->name, dir, sizeof(dir));
-	rc = already_published(c, dir, res->snapshot, &res->skipped, err, errlen);
-	if (rc == -1 || res->skipped) {
-		s3_free(c);
-		return rc;
-	}
-	(void)snprintf(key, sizeof(key), "%s%s/" TAR_NAME, dir, res->snapshot);
-	rc = upload_tar(cfg, ch, c, key, res, err, errlen);
-	if (rc == 0)
-		rc = write_manifests(c, dir, ch, &h, tool, now, res, err, errlen);
-	if (rc == 0)
-		rc = retention(c, dir, cfg->retention, h.height, &res->deleted, err, errlen);
-	s3_free(c);
+	if (cfg->s3_files.on)
+		rc = publish_place(cfg, ch, &cfg->s3_files, true, together, cr, &h, tool, now, res,
+		                   &skip_files, err, errlen);
+	if (rc == 0 && cfg->s3_tar.on && !together)
+		rc = publish_place(cfg, ch, &cfg->s3_tar, false, true, cr, &h, tool, now, res,
+		                   &skip_tar, err, errlen);
+	/* Skipped when every place already had it. */
+	res->skipped =
+	    (!cfg->s3_files.on || skip_files) && (!cfg->s3_tar.on || together || skip_tar);
 	return rc;
 }
 

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * `snapshot publish` for one chain, the tar target (s3_tar) only so far:
- * the pre hook, the node's finalized block, the base path packed and
- * uploaded as one zstd tar (mpwrite.h: one part in memory), then
- * manifest.json, then latest.json last in one PUT, then retention; the
- * post hook runs whenever the pre hook was started, whatever failed after.
- * The files target (s3_files) is not built yet: a config naming it alone
- * is refused here. Blocks; prints nothing, the caller reports <err>.
+ * `snapshot publish` for one chain: the pre hook, the node's finalized
+ * block, then for each configured target the base path uploaded, as its
+ * own files (s3_files, pubfiles.h) and as one zstd tar (s3_tar, mpwrite.h:
+ * one part in memory), then manifest.json, then latest.json last in one
+ * PUT, then retention; the post hook runs whenever the pre hook was
+ * started, whatever failed after. Both targets in one place (bucket,
+ * endpoint, region, prefix) share one manifest listing both artifacts; in
+ * two places each gets a manifest listing only its own artifact. Blocks;
+ * prints nothing, the caller reports <err>.
  */
 #ifndef PF_CTL_SNAPSHOT_PUBLISH_H
 #define PF_CTL_SNAPSHOT_PUBLISH_H
@@ -23,8 +25,10 @@
 struct publish_result {
 	uint64_t height;
 	char snapshot[64];  /* "<height>-<8 hex of the hash>" */
-	uint64_t tar_bytes; /* the tar object's size */
+	uint64_t tar_bytes; /* the tar object's size; 0 without s3_tar */
 	char tar_sha256[MANIFEST_SHA256_HEX + 1];
+	uint64_t files, files_bytes; /* the files artifact's count and size; 0 without s3_files */
+	char files_sha256[MANIFEST_SHA256_HEX + 1]; /* of its SHA256SUMS */
 	unsigned deleted; /* older snapshots' objects removed by retention */
 	bool skipped;     /* this block's snapshot was already published: nothing written */
 };

@@ -63,10 +63,16 @@ static int publish_all(const struct snapcfg *cfg, const char *chain, const char 
 			       ch->name, res.snapshot, (unsigned long long)res.height);
 			continue;
 		}
-		printf("%s: published %s (height %llu), tar %llu bytes sha256 %s, %u old objects "
-		       "deleted\n",
-		       ch->name, res.snapshot, (unsigned long long)res.height,
-		       (unsigned long long)res.tar_bytes, res.tar_sha256, res.deleted);
+		printf("%s: published %s (height %llu)", ch->name, res.snapshot,
+		       (unsigned long long)res.height);
+		if (cfg->s3_files.on)
+			printf(", %llu files %llu bytes SHA256SUMS sha256 %s",
+			       (unsigned long long)res.files, (unsigned long long)res.files_bytes,
+			       res.files_sha256);
+		if (cfg->s3_tar.on)
+			printf(", tar %llu bytes sha256 %s", (unsigned long long)res.tar_bytes,
+			       res.tar_sha256);
+		printf(", %u old objects deleted\n", res.deleted);
 	}
 	memset(&cr, 0, sizeof(cr));
 	return failed;
