@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A stream written to one S3 object by multipart upload, for the tar
- * target: bytes fill a part buffer, each full part is uploaded before more
- * is taken, so memory is one part (part_size) whatever the object's size.
+ * target and the files target's large files: bytes fill a part buffer,
+ * each full part is uploaded before more is taken, so memory is one part
+ * (part_size) whatever the object's size.
  * One part in flight: the `parallel` setting is not used yet. Retries are
  * s3.c's. A writer that is dropped before mpw_finish() aborts its upload;
  * when the abort itself fails (s3rver answers 405), the upload is left to
