@@ -6,8 +6,8 @@
  * computed in the same read, then the two lists (filelist.h) files.txt and
  * SHA256SUMS next to the directory (docs/snapshot-format.md). A file below
  * the part size goes in one PUT from one buffer; a larger one by multipart
- * upload (mpwrite.h), so memory is about two parts whatever the file's
- * size. The paths and sums of all files are held until the lists are
+ * upload (mpwrite.h), so memory is two part-size buffers whatever the
+ * file's size. The paths and sums of all files are held until the lists are
  * written (about 100 bytes a file). Directories are not objects: an empty
  * directory is not in the snapshot. Blocks.
  */

@@ -294,6 +294,18 @@ START_TEST(test_retention_deletes_files)
 }
 END_TEST
 
+/* A path rclone would read as a comment line ("#...") is refused before its upload. */
+START_TEST(test_rclone_comment_name_refused)
+{
+	char out[8192];
+
+	h_tree_put(base, "#notes", "rclone --files-from skips this line\n", 0);
+	ck_assert_int_eq(publish(out, sizeof(out)), 1);
+	ck_assert_msg(strstr(out, "#notes: ") != NULL, "%s", out);
+	ck_assert_str_eq(keys(BUCKET, "chains/"), "");
+}
+END_TEST
+
 static Suite *publish_files_suite(void)
 {
 	Suite *s = suite_create("snapshot_publish_files");
@@ -305,6 +317,7 @@ static Suite *publish_files_suite(void)
 	tcase_add_test(tc, test_both_targets_one_bucket);
 	tcase_add_test(tc, test_two_buckets_each_its_own);
 	tcase_add_test(tc, test_retention_deletes_files);
+	tcase_add_test(tc, test_rclone_comment_name_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }
