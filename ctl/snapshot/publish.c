@@ -166,8 +166,9 @@ static int cmp_ll_desc(const void *a, const void *b)
 
 /*
  * Deletes every object of the snapshots below the <keep> highest heights
- * under <dir>; never the one just published (<current>), never latest.json
- * nor a name that is not "<height>-...".
+ * that have a manifest under <dir>, the leftovers of failed publishes below
+ * them included; never the one just published (<current>), never
+ * latest.json nor a name that is not "<height>-...".
  */
 static int retention(struct s3_client *c, const char *dir, unsigned keep, uint64_t current,
                      unsigned *deleted, char *err, size_t errlen)
@@ -191,7 +192,9 @@ static int retention(struct s3_client *c, const char *dir, unsigned keep, uint64
 
 		for (size_t j = 0; j < nh && !seen; j++)
 			seen = hs[j] == h;
-		if (h >= 0 && !seen)
+		/* Only a complete snapshot (its manifest written) takes one of the <keep> places.
+		 */
+		if (h >= 0 && !seen && strcmp(slash + 1, "manifest.json") == 0)
 			hs[nh++] = h;
 	}
 	if (rc == 0 && nh > keep) {

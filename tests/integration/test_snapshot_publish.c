@@ -230,6 +230,31 @@ START_TEST(test_retention_keeps_n)
 }
 END_TEST
 
+/*
+ * A publish that failed half-way leaves objects without a manifest: they
+ * must not take one of the kept places (retention 2 would then keep one
+ * complete snapshot), and go once they are below the kept ones.
+ */
+START_TEST(test_retention_counts_complete_snapshots)
+{
+	char out[8192], cmd[512];
+
+	ck_assert_int_eq(h_nodesim_control(&sim, "/all", "{\"height\": 1000}", NULL), 200);
+	ck_assert_msg(publish(out, sizeof(out)) == 0, "publish: %s", out);
+	snprintf(cmd, sizeof(cmd),
+	         "printf 'half a tar' | curl -sSf -X PUT --data-binary @- "
+	         "'%s/" BUCKET "/chains/polkadot/998-0badf00d/snapshot.tar.zst'",
+	         srv.endpoint);
+	sh(cmd);
+	ck_assert_int_eq(h_nodesim_control(&sim, "/all", "{\"height\": 1002}", NULL), 200);
+	ck_assert_msg(publish(out, sizeof(out)) == 0, "publish: %s", out);
+	ck_assert_str_eq(snapshots(), "997 998 999 ");
+	ck_assert_int_eq(h_nodesim_control(&sim, "/all", "{\"height\": 1003}", NULL), 200);
+	ck_assert_msg(publish(out, sizeof(out)) == 0, "publish: %s", out);
+	ck_assert_str_eq(snapshots(), "999 1000 ");
+}
+END_TEST
+
 START_TEST(test_post_runs_after_failure)
 {
 	char out[8192];
@@ -285,6 +310,7 @@ static Suite *publish_suite(void)
 	tcase_set_timeout(tc, 90);
 	tcase_add_test(tc, test_publish_and_read_back);
 	tcase_add_test(tc, test_retention_keeps_n);
+	tcase_add_test(tc, test_retention_counts_complete_snapshots);
 	tcase_add_test(tc, test_post_runs_after_failure);
 	tcase_add_test(tc, test_hostile_config_refused);
 	tcase_add_test(tc, test_same_block_not_rewritten);
