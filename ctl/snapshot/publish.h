@@ -17,13 +17,15 @@
 
 #include "common/compiler.h"
 #include "ctl/snapshot/manifest.h"
+#include "ctl/snapshot/nodehead.h"
 #include "ctl/snapshot/s3creds.h"
 #include "ctl/snapshot/snapcfg.h"
 
 struct publish_result {
 	uint64_t height;
-	char snapshot[64];  /* "<height>-<8 hex of the hash>" */
-	uint64_t tar_bytes; /* the tar object's size */
+	char block_hash[NODERPC_HASH_LEN + 1]; /* "0x" + 64 hex; "" before the node was read */
+	char snapshot[64];                     /* "<height>-<8 hex of the hash>" */
+	uint64_t tar_bytes;                    /* the tar object's size */
 	char tar_sha256[MANIFEST_SHA256_HEX + 1];
 	unsigned deleted; /* older snapshots' objects removed by retention */
 	bool skipped;     /* this block's snapshot was already published: nothing written */
