@@ -391,6 +391,8 @@ deps-test:
 SUBST = sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 	-e 's|@SQLDIR@|$(SQLDIR)|g' -e 's|@HAPROXY_BIN@|$(HAPROXY_BIN)|g'
 DIST_UNITS := polkfura-spoa.service polkfura-ctl.service polkfura-ctl-migrate.service
+# The publisher's; installed, not enabled (dist/systemd/polkfura-snapshot.timer.in).
+DIST_UNITS += polkfura-snapshot.service polkfura-snapshot.timer
 ETC_PF     := $(SYSCONFDIR)/polkfura
 ETC_HAP    := $(SYSCONFDIR)/haproxy
 # source (after @...@ substitution) -> destination, mode
