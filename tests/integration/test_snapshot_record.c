@@ -283,6 +283,13 @@ START_TEST(test_no_database_says_so)
 	ck_assert_msg(strstr(out, "has no database key: this publish is not recorded") != NULL,
 	              "%s", out);
 	ck_assert_str_eq(h_pg_q(&pg, "SELECT count(*) FROM snapshots"), "0");
+	/* A database key that is not a connection string is a config error, before anything runs.
+	 */
+	sh("python3 -c 'import json; d=json.load(open(\"ctl.json\")); d[\"database\"] = 5; "
+	   "json.dump(d, open(\"ctl.json\", \"w\"))'");
+	ck_assert_int_eq(publish(out, sizeof(out)), 2);
+	ck_assert_msg(strstr(out, "ctl.json: database: a string of at most 1023 bytes") != NULL,
+	              "%s", out);
 }
 END_TEST
 
