@@ -149,6 +149,7 @@ HAP34_SKIP += test_snapshot_upload
 HAP34_SKIP += test_snapshot_nodehead
 HAP34_SKIP += test_snapshot_publish
 HAP34_SKIP += test_snapshot_publish_files
+HAP34_SKIP += test_snapshot_record
 HAP34_BINS ?= $(filter-out $(HAP34_SKIP:%=\%/%),$(INTEG_BINS))
 # The writer on a loop, steered by test_db_writer and db_bench.sh (tests/harness/dbw_drive.c).
 DBW_DRIVE  := $(BUILD)/tests/harness/dbw_drive
@@ -391,6 +392,8 @@ deps-test:
 SUBST = sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 	-e 's|@SQLDIR@|$(SQLDIR)|g' -e 's|@HAPROXY_BIN@|$(HAPROXY_BIN)|g'
 DIST_UNITS := polkfura-spoa.service polkfura-ctl.service polkfura-ctl-migrate.service
+# The publisher's; installed, not enabled (dist/systemd/polkfura-snapshot.timer.in).
+DIST_UNITS += polkfura-snapshot.service polkfura-snapshot.timer
 ETC_PF     := $(SYSCONFDIR)/polkfura
 ETC_HAP    := $(SYSCONFDIR)/haproxy
 # source (after @...@ substitution) -> destination, mode

@@ -115,7 +115,7 @@ static void usage(FILE *out)
 	    "                           data needed for a suggestion, default 30; never\n"
 	    "                           below the config's min_ready). report takes the\n"
 	    "                           same three\n"
-	    "  snapshot publish [--chain C]\n"
+	    "  snapshot publish [--chain C] [--metrics-dir DIR]\n"
 	    "                           pack each chain of the config's snapshot section and\n"
 	    "                           upload it, then its manifest and latest.json\n"
 	    "                           (ctl/CONFIG.md)\n"

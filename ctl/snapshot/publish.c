@@ -324,6 +324,7 @@ static int publish_body(const struct snapcfg *cfg, const struct snapcfg_chain *c
 	if (nodehead_get(ch->rpc, NODE_TIMEOUT_MS, &h, err, errlen) == -1)
 		return -1;
 	res->height = h.height;
+	memcpy(res->block_hash, h.hash, sizeof(res->block_hash));
 	(void)snprintf(res->snapshot, sizeof(res->snapshot), "%llu-%.8s",
 	               (unsigned long long)h.height, h.hash + 2);
 	if (cfg->s3_files.on)

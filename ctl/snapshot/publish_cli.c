@@ -10,6 +10,7 @@
 
 #include "common/file.h"
 #include "ctl/snapshot/publish.h"
+#include "ctl/snapshot/record.h"
 #include "ctl/snapshot/s3creds.h"
 #include "ctl/snapshot/snapcfg.h"
 
@@ -31,7 +32,8 @@ static int creds(struct s3_creds *cr)
 	return -1;
 }
 
-static int publish_all(const struct snapcfg *cfg, const char *chain, const char *version)
+static int publish_all(const struct snapcfg *cfg, const struct snaprec_cfg *rec,
+                       const char *metrics_dir, const char *chain, const char *version)
 {
 	struct s3_creds cr;
 	char tool[MANIFEST_TOOL_MAX + 1], err[2048];
@@ -49,11 +51,16 @@ static int publish_all(const struct snapcfg *cfg, const char *chain, const char 
 	for (unsigned i = 0; i < cfg->n_chains; i++) {
 		const struct snapcfg_chain *ch = &cfg->chain[i];
 		struct publish_result res;
+		int64_t started = snaprec_now_ms();
+		int prc;
 
 		if (chain != NULL && strcmp(chain, ch->name) != 0)
 			continue;
-		if (publish_chain(cfg, ch, &cr, tool, (int64_t)time(NULL), &res, err,
-		                  sizeof(err)) == -1) {
+		prc =
+		    publish_chain(cfg, ch, &cr, tool, (int64_t)time(NULL), &res, err, sizeof(err));
+		snaprec_after_publish(rec, metrics_dir, cfg, ch->name, &res, prc == -1, err,
+		                      started);
+		if (prc == -1) {
 			fprintf(stderr, "polkfura-ctl: snapshot publish %s: %s\n", ch->name, err);
 			failed = 1;
 			continue;
@@ -83,10 +90,12 @@ int publish_cli(int argc, char **argv, const char *default_config, const char *v
 	static const struct option opts[] = {
 	    {"config", required_argument, NULL, 'c'},
 	    {"chain", required_argument, NULL, 'C'},
+	    {"metrics-dir", required_argument, NULL, 'm'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *config = default_config, *chain = NULL;
+	const char *config = default_config, *chain = NULL, *metrics_dir = NULL;
 	struct snapcfg cfg;
+	struct snaprec_cfg rec;
 	char err[2048];
 	bool present;
 	size_t len;
@@ -100,9 +109,11 @@ int publish_cli(int argc, char **argv, const char *default_config, const char *v
 			config = optarg;
 		else if (opt == 'C')
 			chain = optarg;
+		else if (opt == 'm')
+			metrics_dir = optarg;
 		else {
-			fprintf(stderr, "polkfura-ctl: snapshot publish takes --config FILE and "
-			                "--chain NAME\n");
+			fprintf(stderr, "polkfura-ctl: snapshot publish takes --config FILE, "
+			                "--chain NAME and --metrics-dir DIR\n");
 			return 2;
 		}
 	}
@@ -116,13 +127,21 @@ int publish_cli(int argc, char **argv, const char *default_config, const char *v
 		return 2;
 	}
 	rc = snapcfg_parse(text, len, &cfg, &present, err, sizeof(err));
+	if (rc == 0 && present && snaprec_cfg_parse(text, len, &rec, err, sizeof(err)) == -1) {
+		snapcfg_free(&cfg);
+		rc = -1;
+	}
 	free(text);
 	if (rc == -1 || !present) {
 		fprintf(stderr, "polkfura-ctl: %s: %s\n", config,
 		        rc == -1 ? err : "no \"snapshot\" section (ctl/CONFIG.md)");
 		return 2;
 	}
-	rc = publish_all(&cfg, chain, version);
+	if (rec.database[0] == '\0')
+		fprintf(stderr,
+		        "polkfura-ctl: %s has no database key: this publish is not recorded\n",
+		        config);
+	rc = publish_all(&cfg, &rec, metrics_dir, chain, version);
 	snapcfg_free(&cfg);
 	return rc;
 }

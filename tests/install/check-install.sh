@@ -113,9 +113,10 @@ done
 # about an unknown key but still exits 0.
 vdir=$work/verify
 mkdir -p "$vdir/haproxy.service.d"
-for u in polkfura-spoa polkfura-ctl polkfura-ctl-migrate; do
+for u in polkfura-spoa polkfura-ctl polkfura-ctl-migrate polkfura-snapshot; do
 	sed "s|/usr/local/bin/|$root/usr/local/bin/|g" "$root/etc/systemd/system/$u.service" >"$vdir/$u.service"
 done
+cp "$root/etc/systemd/system/polkfura-snapshot.timer" "$vdir/"
 cp /lib/systemd/system/haproxy.service "$vdir/"
 sed "s|/etc/polkfura/|$root/etc/polkfura/|g" "$root/etc/systemd/system/haproxy.service.d/polkfura.conf" \
 	>"$vdir/haproxy.service.d/polkfura.conf"
@@ -127,7 +128,7 @@ verify() {
 		return 1
 	fi
 }
-verify "$vdir"/polkfura-*.service || fail "systemd-analyze verify: the polkfura units"
+verify "$vdir"/polkfura-*.service "$vdir"/polkfura-*.timer || fail "systemd-analyze verify: the polkfura units"
 # Debian's unit documents man:haproxy(1), which Debian's docker images leave out.
 verify --man=no "$vdir/haproxy.service" || fail "systemd-analyze verify: haproxy.service with the drop-in"
 # The check must be able to fail: a misspelt key, and a drop-in starting a missing binary.
@@ -141,13 +142,13 @@ if verify --man=no "$work/broken/haproxy.service" >/dev/null; then
 	fail "systemd-analyze verify passed a drop-in that starts a missing binary"
 fi
 scores=
-for u in polkfura-spoa polkfura-ctl polkfura-ctl-migrate; do
+for u in polkfura-spoa polkfura-ctl polkfura-ctl-migrate polkfura-snapshot; do
 	s=$(systemd-analyze security --offline=yes "$vdir/$u.service" 2>/dev/null |
 		sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')
 	[ -n "$s" ] || fail "systemd-analyze security gave no score for $u"
 	scores="$scores $u=$s"
 done
-say "systemd: users made, 4 units verified (and 2 broken ones refused), exposure$scores"
+say "systemd: users made, 6 units verified (and 2 broken ones refused), exposure$scores"
 
 # 4. Man pages.
 for m in polkfura-spoa polkfura-ctl; do

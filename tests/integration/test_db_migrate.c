@@ -28,7 +28,7 @@ static char config[512];
 /* The tables 001_schema.sql and 002_observation.sql make, and the migrations table, by name. */
 #define SCHEMA_TABLES                                                                              \
 	"chain_state_changes\nincidents\nminute_samples\nnode_state_changes\nobserver_sessions\n"  \
-	"operational_changes\npolkfura_migrations\nrpc_minutes"
+	"operational_changes\npolkfura_migrations\nrpc_minutes\nsnapshots"
 
 static const char tables_sql[] = "SELECT table_name FROM information_schema.tables "
                                  "WHERE table_schema = 'public' ORDER BY table_name;";
@@ -129,7 +129,8 @@ START_TEST(test_from_empty)
 	ck_assert_msg(strstr(out, "applied 002_observation.sql") != NULL, "%s", out);
 	ck_assert_msg(strstr(out, "applied 003_report.sql") != NULL, "%s", out);
 	ck_assert_msg(strstr(out, "applied 004_usage.sql") != NULL, "%s", out);
-	ck_assert_msg(strstr(out, "db migrate: 4 applied now, 0 already applied, 4 in total") !=
+	ck_assert_msg(strstr(out, "applied 005_snapshots.sql") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "db migrate: 5 applied now, 0 already applied, 5 in total") !=
 	                  NULL,
 	              "%s", out);
 	sql(tables_sql, out, sizeof(out));
@@ -141,7 +142,9 @@ START_TEST(test_from_empty)
 	sha256sum("sql/003_report.sql", sum, sizeof(sum));
 	snprintf(want + strlen(want), sizeof(want) - strlen(want), "003_report.sql|%s\n", sum);
 	sha256sum("sql/004_usage.sql", sum, sizeof(sum));
-	snprintf(want + strlen(want), sizeof(want) - strlen(want), "004_usage.sql|%s", sum);
+	snprintf(want + strlen(want), sizeof(want) - strlen(want), "004_usage.sql|%s\n", sum);
+	sha256sum("sql/005_snapshots.sql", sum, sizeof(sum));
+	snprintf(want + strlen(want), sizeof(want) - strlen(want), "005_snapshots.sql|%s", sum);
 	sql("SELECT name, checksum FROM polkfura_migrations ORDER BY name;", out, sizeof(out));
 	ck_assert_str_eq(out, want);
 	/* The record columns the issue names, with timestamptz times. */
@@ -165,13 +168,13 @@ END_TEST
 
 START_TEST(test_rerun_is_a_no_op)
 {
-	char out[4096], before[256], after[256];
+	char out[4096], before[1024], after[1024];
 
 	ck_assert_int_eq(migrate("sql", out, sizeof(out)), 0);
 	sql("SELECT name, checksum, applied_at FROM polkfura_migrations;", before, sizeof(before));
 	ck_assert_int_eq(migrate("sql", out, sizeof(out)), 0);
 	ck_assert_msg(strstr(out, "applied 0") == NULL, "%s", out);
-	ck_assert_msg(strstr(out, "db migrate: 0 applied now, 4 already applied, 4 in total") !=
+	ck_assert_msg(strstr(out, "db migrate: 0 applied now, 5 already applied, 5 in total") !=
 	                  NULL,
 	              "%s", out);
 	sql("SELECT name, checksum, applied_at FROM polkfura_migrations;", after, sizeof(after));
@@ -194,7 +197,8 @@ START_TEST(test_upgrade_from_001)
 	ck_assert_msg(strstr(out, "applied 002_observation.sql") != NULL, "%s", out);
 	ck_assert_msg(strstr(out, "applied 003_report.sql") != NULL, "%s", out);
 	ck_assert_msg(strstr(out, "applied 004_usage.sql") != NULL, "%s", out);
-	ck_assert_msg(strstr(out, "db migrate: 3 applied now, 1 already applied, 4 in total") !=
+	ck_assert_msg(strstr(out, "applied 005_snapshots.sql") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "db migrate: 4 applied now, 1 already applied, 5 in total") !=
 	                  NULL,
 	              "%s", out);
 	sql(tables_sql, out, sizeof(out));
@@ -469,7 +473,7 @@ START_TEST(test_password_from_file_or_env)
 	         "PGPASSWORD=s3cret %s/polkfura-ctl db status --config '%s' --sql-dir sql 2>&1",
 	         h_build_dir(), cfg2);
 	ck_assert_int_eq(h_run(cmd, out, sizeof(out)), 0);
-	ck_assert_msg(strstr(out, "db status: 4 applied, 0 pending") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "db status: 5 applied, 0 pending") != NULL, "%s", out);
 	snprintf(cmd, sizeof(cmd),
 	         "PGPASSWORD= PGPASSFILE=/dev/null %s/polkfura-ctl db status --config '%s' "
 	         "--sql-dir sql 2>&1",
