@@ -33,15 +33,24 @@ void h_tree_put(const char *base, const char *rel, const char *content, mode_t d
 	ck_assert_int_eq(fclose(f), 0);
 }
 
-const char *h_sh_in(const char *dir, const char *cmd)
+int h_sh_status_in(const char *dir, const char *cmd, char *out, size_t outlen)
 {
-	static char out[16384];
-	char full[4096];
+	char full[16384];
 	int st;
 
 	ck_assert_int_lt(snprintf(full, sizeof(full), "cd '%s' && %s", dir, cmd),
 	                 (int)sizeof(full));
-	st = h_run(full, out, sizeof(out));
-	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "`%s` failed (%d): %s", cmd, st, out);
-	return out;
+	st = h_run(full, out, outlen);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+const char *h_sh_in(const char *dir, const char *cmd)
+{
+	static char out[4][16384];
+	static unsigned next;
+	char *o = out[next++ % 4];
+	int st = h_sh_status_in(dir, cmd, o, sizeof(out[0]));
+
+	ck_assert_msg(st == 0, "`%s` failed (%d): %s", cmd, st, o);
+	return o;
 }

@@ -9,6 +9,8 @@
 
 #include <sys/types.h>
 
+#include <stddef.h>
+
 /*
  * Writes <content> to <base>/<rel>, making the directories on the way
  * (0755). With <content> NULL, <rel> itself is made a directory of mode
@@ -17,9 +19,15 @@
 void h_tree_put(const char *base, const char *rel, const char *content, mode_t dir_mode);
 
 /*
- * Runs <cmd> through /bin/sh in <dir>, fails the test unless it exits 0,
- * and returns its stdout (add 2>&1 for stderr) in a static buffer, cut at
- * 16 KiB.
+ * Runs <cmd> through /bin/sh in <dir>, its stdout (add 2>&1 for stderr)
+ * into <out>; returns its exit status, 128 when a signal ended it.
+ */
+int h_sh_status_in(const char *dir, const char *cmd, char *out, size_t outlen);
+
+/*
+ * The same, failing the test unless it exits 0; returns the output, cut at
+ * 16 KiB, in one of four static buffers used in turn, so that two results
+ * compared in one assertion are two strings.
  */
 const char *h_sh_in(const char *dir, const char *cmd);
 

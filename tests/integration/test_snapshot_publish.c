@@ -25,6 +25,7 @@
 #include "tests/harness/children.h"
 #include "tests/harness/harness.h"
 #include "tests/harness/s3rver.h"
+#include "tests/harness/tree.h"
 
 #define BUCKET   "pf-cdn"
 #define SECRET   "PLANTED-NODE-KEY-c3a9"
@@ -36,30 +37,13 @@ static char work[512], base[600];
 
 static void put(const char *rel, const char *content)
 {
-	char path[1024];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", base, rel);
-	for (char *s = strchr(path + strlen(base) + 1, '/'); s != NULL; s = strchr(s + 1, '/')) {
-		*s = '\0';
-		mkdir(path, 0755);
-		*s = '/';
-	}
-	f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	ck_assert_int_eq(fputs(content, f) >= 0, 1);
-	ck_assert_int_eq(fclose(f), 0);
+	h_tree_put(base, rel, content, 0755);
 }
 
 /* Runs <cmd> in the work directory; returns its exit status, output in <out>. */
 static int run(const char *cmd, char *out, size_t outlen)
 {
-	char full[16384];
-	int st;
-
-	snprintf(full, sizeof(full), "cd '%s' && %s", work, cmd);
-	st = h_run(full, out, outlen);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+	return h_sh_status_in(work, cmd, out, outlen);
 }
 
 /*
@@ -68,12 +52,7 @@ static int run(const char *cmd, char *out, size_t outlen)
  */
 static const char *sh(const char *cmd)
 {
-	static char out[4][16384];
-	static unsigned next;
-	char *o = out[next++ % 4];
-
-	ck_assert_msg(run(cmd, o, sizeof(out[0])) == 0, "`%s` failed: %s", cmd, o);
-	return o;
+	return h_sh_in(work, cmd);
 }
 
 static void write_config(const char *pre)

@@ -39,23 +39,13 @@ static char work[512], base[600];
 /* Runs <cmd> in the work directory; returns its exit status, output in <out>. */
 static int run(const char *cmd, char *out, size_t outlen)
 {
-	char full[16384];
-	int st;
-
-	snprintf(full, sizeof(full), "cd '%s' && %s", work, cmd);
-	st = h_run(full, out, outlen);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+	return h_sh_status_in(work, cmd, out, outlen);
 }
 
 /* Runs <cmd>, asserts status 0, returns its output (four buffers in turn). */
 static const char *sh(const char *cmd)
 {
-	static char out[4][16384];
-	static unsigned next;
-	char *o = out[next++ % 4];
-
-	ck_assert_msg(run(cmd, o, sizeof(out[0])) == 0, "`%s` failed: %s", cmd, o);
-	return o;
+	return h_sh_in(work, cmd);
 }
 
 /* The config: s3_files in BUCKET, and s3_tar in <tar_bucket> when not NULL. */

@@ -25,6 +25,7 @@
 #include "tests/harness/harness.h"
 #include "tests/harness/pg.h"
 #include "tests/harness/s3rver.h"
+#include "tests/harness/tree.h"
 
 #define BUCKET "pf-cdn"
 
@@ -35,22 +36,12 @@ static char work[512], base[600];
 
 static int run(const char *cmd, char *out, size_t outlen)
 {
-	char full[16384];
-	int st;
-
-	snprintf(full, sizeof(full), "cd '%s' && %s", work, cmd);
-	st = h_run(full, out, outlen);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+	return h_sh_status_in(work, cmd, out, outlen);
 }
 
 static const char *sh(const char *cmd)
 {
-	static char out[4][16384];
-	static unsigned next;
-	char *o = out[next++ % 4];
-
-	ck_assert_msg(run(cmd, o, sizeof(out[0])) == 0, "`%s` failed: %s", cmd, o);
-	return o;
+	return h_sh_in(work, cmd);
 }
 
 /* Unix seconds: the clock the publisher stamps its rows and samples with. */
