@@ -80,15 +80,21 @@ void sha256(const uint8_t *p, size_t len, uint8_t out[SHA256_LEN])
 	}
 }
 
-void sha256_hex(const uint8_t *p, size_t len, char hex[SHA256_HEX_LEN + 1])
+void sha256_digest_hex(const uint8_t d[SHA256_LEN], char hex[SHA256_HEX_LEN + 1])
 {
 	static const char digits[] = "0123456789abcdef";
-	uint8_t d[SHA256_LEN];
 
-	sha256(p, len, d);
 	for (unsigned i = 0; i < SHA256_LEN; i++) {
 		hex[2 * i] = digits[d[i] >> 4];
 		hex[2 * i + 1] = digits[d[i] & 0xf];
 	}
 	hex[SHA256_HEX_LEN] = '\0';
+}
+
+void sha256_hex(const uint8_t *p, size_t len, char hex[SHA256_HEX_LEN + 1])
+{
+	uint8_t d[SHA256_LEN];
+
+	sha256(p, len, d);
+	sha256_digest_hex(d, hex);
 }

@@ -19,4 +19,7 @@ void sha256(const uint8_t *p, size_t len, uint8_t out[SHA256_LEN]);
 /* Writes the digest of <p>/<len> as lower-case hex and a NUL into <hex>. */
 void sha256_hex(const uint8_t *p, size_t len, char hex[SHA256_HEX_LEN + 1]);
 
+/* Writes a digest made elsewhere (a streamed one) as lower-case hex and a NUL into <hex>. */
+void sha256_digest_hex(const uint8_t d[SHA256_LEN], char hex[SHA256_HEX_LEN + 1]);
+
 #endif

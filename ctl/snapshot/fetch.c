@@ -29,6 +29,7 @@
 #include <curl/curl.h>
 
 #include "common/text.h"
+#include "ctl/db/sha256.h"
 #include "ctl/snapshot/destdir.h"
 #include "ctl/snapshot/filelist.h"
 #include "ctl/snapshot/manifest.h"
@@ -292,21 +293,6 @@ static int get_doc(struct conn *c, const char *key, struct doc *d, size_t cap, c
 	return FETCH_NET;
 }
 
-static void hex_of(const unsigned char *md, char *hex)
-{
-	for (int i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-}
-
-static void sha256_hex_of(const uint8_t *p, size_t len, char hex[65])
-{
-	unsigned char md[32];
-	unsigned int n = 0;
-
-	EVP_Digest(p, len, md, &n, EVP_sha256(), NULL);
-	hex_of(md, hex);
-}
-
 /* The snapshot's documents, checked top down. */
 struct docs {
 	struct manifest_latest l;
@@ -350,7 +336,7 @@ static int read_manifest(struct conn *c, const char *chain, struct docs *ds, cha
 	if (rc != FETCH_OK)
 		goto out;
 	rc = FETCH_VERIFY;
-	sha256_hex_of(d.p, d.len, hex);
+	sha256_hex(d.p, d.len, hex);
 	if (strcmp(hex, ds->l.sha256) != 0)
 		pf_errf(err, errlen, "%s: sha256 mismatch: latest.json says %s, the manifest is %s",
 		        key, ds->l.sha256, hex);
@@ -502,7 +488,7 @@ static int hash_prefix(int fd, uint64_t have, EVP_MD_CTX *md)
 static int already_there(struct files *f, const struct filelist_entry *e, EVP_MD_CTX *md)
 {
 	char err[ERR_MAX], hex[65];
-	unsigned char dg[32];
+	uint8_t dg[SHA256_LEN];
 	unsigned int dl = 0;
 	struct stat st;
 	int fd = destdir_open_file(f->r->dd, e->path, e->len, err, sizeof(err)), ok;
@@ -518,7 +504,7 @@ static int already_there(struct files *f, const struct filelist_entry *e, EVP_MD
 	close(fd);
 	if (!ok)
 		return 0;
-	hex_of(dg, hex);
+	sha256_digest_hex(dg, hex);
 	if (strcmp(hex, e->sha256) != 0)
 		return 0;
 	atomic_fetch_add(&f->sizes, (uint64_t)st.st_size);
@@ -532,7 +518,7 @@ static int fetch_one(struct files *f, struct conn *c, const struct filelist_entr
 {
 	struct run *r = f->r;
 	char key[KEY_MAX], err[ERR_MAX], hex[65];
-	unsigned char dg[32];
+	uint8_t dg[SHA256_LEN];
 	unsigned int dl = 0;
 	struct sink k = {.r = r, .md = md};
 	off_t have = 0;
@@ -556,7 +542,7 @@ static int fetch_one(struct files *f, struct conn *c, const struct filelist_entr
 	if (rc != FETCH_OK)
 		goto bad;
 	EVP_DigestFinal_ex(md, dg, &dl);
-	hex_of(dg, hex);
+	sha256_digest_hex(dg, hex);
 	if (strcmp(hex, e->sha256) != 0) {
 		pf_errf(err, sizeof(err), "%s: sha256 mismatch: expected %s (SHA256SUMS), got %s",
 		        key, e->sha256, hex);
@@ -685,7 +671,7 @@ static int fetch_files(struct run *r, struct conn *c, const struct docs *ds)
 	snprintf(key, sizeof(key), "%s/%s", ds->dir, ds->a->sums);
 	rc = get_doc(c, key, &d, SUMS_MAX, err, sizeof(err));
 	if (rc == FETCH_OK) {
-		sha256_hex_of(d.p, d.len, hex);
+		sha256_hex(d.p, d.len, hex);
 		if (strcmp(hex, ds->a->sha256) != 0) {
 			pf_errf(err, sizeof(err),
 			        "%s: sha256 mismatch: expected %s (manifest), got %s", key,
@@ -901,7 +887,7 @@ static int fetch_tar(struct run *r, const struct docs *ds)
 	struct tar_dl t = {.r = r, .ds = ds, .k = {.r = r}};
 	struct names nm = {0};
 	char err[ERR_MAX] = "", hex[65];
-	unsigned char dg[32];
+	uint8_t dg[SHA256_LEN];
 	unsigned int dl = 0;
 	int pfd[2], rc;
 	pthread_t th;
@@ -931,7 +917,7 @@ static int fetch_tar(struct run *r, const struct docs *ds)
 	pthread_join(th, NULL);
 	EVP_DigestFinal_ex(t.k.md, dg, &dl);
 	EVP_MD_CTX_free(t.k.md);
-	hex_of(dg, hex);
+	sha256_digest_hex(dg, hex);
 	/* A corrupted object usually breaks the tar first: the checksum is what names it. */
 	if (t.rc == FETCH_OK && (t.k.have != ds->a->size || strcmp(hex, ds->a->sha256) != 0)) {
 		pf_errf(err, sizeof(err),

@@ -60,12 +60,6 @@ static int read_all(int fd, uint8_t *buf, size_t cap, size_t *got)
 	return 0;
 }
 
-static void hex_of(const uint8_t dg[SHA256_LEN], char hex[SHA256_HEX_LEN + 1])
-{
-	for (int i = 0; i < SHA256_LEN; i++)
-		(void)snprintf(hex + 2 * i, 3, "%02x", dg[i]);
-}
-
 /* A file below the part size: read whole, hashed, one PUT. */
 static int put_small(struct up *u, const struct walk_entry *e, const char *key, char *hex,
                      char *err, size_t errlen)
@@ -144,7 +138,7 @@ static int put_large(struct up *u, const struct walk_entry *e, const char *key, 
 		(void)snprintf(err + n, errlen - n, "; %s", why);
 	}
 	if (rc == 0)
-		hex_of(dg, hex);
+		sha256_digest_hex(dg, hex);
 	return rc;
 }
 

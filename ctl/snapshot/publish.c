@@ -62,8 +62,7 @@ static int upload_tar(const struct snapcfg *cfg, const struct snapcfg_chain *ch,
 	if (rc == -1)
 		return -1;
 	res->tar_bytes = size;
-	for (int i = 0; i < PACK_SHA256_LEN; i++)
-		(void)snprintf(res->tar_sha256 + 2 * i, 3, "%02x", pr.sha256[i]);
+	sha256_digest_hex(pr.sha256, res->tar_sha256);
 	return 0;
 }
 
