@@ -150,6 +150,7 @@ HAP34_SKIP += test_snapshot_nodehead
 HAP34_SKIP += test_snapshot_publish
 HAP34_SKIP += test_snapshot_publish_files
 HAP34_SKIP += test_snapshot_record
+HAP34_SKIP += test_snapshot_publish_ipfs
 HAP34_BINS ?= $(filter-out $(HAP34_SKIP:%=\%/%),$(INTEG_BINS))
 # The writer on a loop, steered by test_db_writer and db_bench.sh (tests/harness/dbw_drive.c).
 DBW_DRIVE  := $(BUILD)/tests/harness/dbw_drive

@@ -13,6 +13,7 @@
 #include "ctl/snapshot/nodehead.h"
 #include "ctl/snapshot/pack.h"
 #include "ctl/snapshot/pubfiles.h"
+#include "ctl/snapshot/pubipfs.h"
 #include "ctl/snapshot/s3.h"
 
 #define NODE_TIMEOUT_MS 10000
@@ -301,6 +302,9 @@ static int publish_place(const struct snapcfg *cfg, const struct snapcfg_chain *
 			na++;
 		}
 	}
+	/* IPFS copies what this place holds, before its manifest names their CIDs. */
+	if (rc == 0 && cfg->ipfs.on)
+		rc = pubipfs_add(cfg, ch, a, na, res, err, errlen);
 	if (rc == 0)
 		rc = write_manifests(c, dir, ch, h, tool, now, res, a, na, err, errlen);
 	if (rc == 0)

@@ -31,6 +31,8 @@ struct publish_result {
 	char tar_sha256[MANIFEST_SHA256_HEX + 1];
 	uint64_t files, files_bytes; /* the files artifact's count and size; 0 without s3_files */
 	char files_sha256[MANIFEST_SHA256_HEX + 1]; /* of its SHA256SUMS */
+	/* The IPFS copies' CIDs (pubipfs.h); "" without snapshot.ipfs or that form */
+	char ipfs_files_cid[MANIFEST_CID_LEN + 1], ipfs_tar_cid[MANIFEST_CID_LEN + 1];
 	unsigned deleted; /* older snapshots' objects removed by retention */
 	bool skipped;     /* this block's snapshot was already published: nothing written */
 };

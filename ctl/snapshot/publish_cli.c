@@ -79,6 +79,10 @@ static int publish_all(const struct snapcfg *cfg, const struct snaprec_cfg *rec,
 		if (cfg->s3_tar.on)
 			printf(", tar %llu bytes sha256 %s", (unsigned long long)res.tar_bytes,
 			       res.tar_sha256);
+		if (cfg->ipfs.on)
+			printf(", ipfs files %s tar %s",
+			       res.ipfs_files_cid[0] ? res.ipfs_files_cid : "-",
+			       res.ipfs_tar_cid[0] ? res.ipfs_tar_cid : "-");
 		printf(", %u old objects deleted\n", res.deleted);
 	}
 	memset(&cr, 0, sizeof(cr));

@@ -8,6 +8,8 @@
  */
 #include "ctl/snapshot/snapcfg.h"
 
+#include <sys/socket.h>
+
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -210,6 +212,49 @@ static int parse_target(struct ctx *c, const char *name, const cJSON *v, struct 
 	return 0;
 }
 
+static bool loopback(const struct cfg_url_parts *u)
+{
+	return (u->addr_family == AF_INET && strncmp(u->addr, "127.", 4) == 0) ||
+	       (u->addr_family == AF_INET6 && strcmp(u->addr, "::1") == 0) ||
+	       (u->addr_family == 0 && strcmp(u->host, "localhost") == 0);
+}
+
+/*
+ * The node's API adds and pins whatever it is sent, with no authentication
+ * of its own: plain HTTP only on this host, https:// (behind a proxy that
+ * authenticates by other means than a secret here) anywhere else.
+ */
+static int parse_ipfs(struct ctx *c, const cJSON *v, struct snapcfg_ipfs *t)
+{
+	static const char *const keys[] = {"api", "timeout_s", NULL};
+	struct cfg_url_parts u;
+	const cJSON *api;
+	bool explicit_port;
+	size_t n;
+
+	if (check_keys(c, "ipfs", v, keys) == -1)
+		return -1;
+	api = cJSON_GetObjectItemCaseSensitive(v, "api");
+	if (api == NULL)
+		return fail(c, "ipfs.api", "required");
+	if (get_url(c, "ipfs.api", api, false, t->api) == -1)
+		return -1;
+	n = strlen(t->api);
+	if (ctl_cfg_url_split(t->api, &u, &explicit_port) != NULL || strcmp(u.path, "/") != 0)
+		return fail(c, "ipfs.api", "no path or query (\"http://127.0.0.1:5001\")");
+	if (t->api[n - 1] == '/')
+		t->api[n - 1] = '\0';
+	if (!u.tls && !loopback(&u))
+		return fail(c, "ipfs.api",
+		            "plain http:// only to this host (127.0.0.1, ::1, localhost); "
+		            "https:// elsewhere");
+	if (get_uint(c, "ipfs.timeout_s", cJSON_GetObjectItemCaseSensitive(v, "timeout_s"), 0, 0,
+	             604800, &t->timeout_s) == -1)
+		return -1;
+	t->on = true;
+	return 0;
+}
+
 static int parse_hook(struct ctx *c, const char *path, const cJSON *v, struct snapcfg_hook *h)
 {
 	const cJSON *it;
@@ -324,8 +369,8 @@ static int parse_chain(struct ctx *c, unsigned i, const cJSON *v, struct snapcfg
 
 static int parse_section(struct ctx *c, const cJSON *v, struct snapcfg *out)
 {
-	static const char *const keys[] = {"chains",   "s3_files",     "s3_tar", "retention",
-	                                   "parallel", "part_size_mb", NULL};
+	static const char *const keys[] = {"chains",    "s3_files", "s3_tar",       "ipfs",
+	                                   "retention", "parallel", "part_size_mb", NULL};
 	const cJSON *chains, *it;
 	unsigned i = 0;
 
@@ -355,6 +400,10 @@ static int parse_section(struct ctx *c, const cJSON *v, struct snapcfg *out)
 		return -1;
 	if (!out->s3_files.on && !out->s3_tar.on)
 		return fail(c, "", "name at least one target: \"s3_files\" or \"s3_tar\"");
+	/* IPFS holds copies: the manifests and latest.json that name them live in S3. */
+	it = cJSON_GetObjectItemCaseSensitive(v, "ipfs");
+	if (it != NULL && parse_ipfs(c, it, &out->ipfs) == -1)
+		return -1;
 	if (get_uint(c, "retention", cJSON_GetObjectItemCaseSensitive(v, "retention"), 3, 1, 1000,
 	             &out->retention) == -1 ||
 	    get_uint(c, "part_size_mb", cJSON_GetObjectItemCaseSensitive(v, "part_size_mb"), 64,
@@ -474,6 +523,11 @@ void snapcfg_dump_keys(FILE *out)
 		    "snapshot.%s.prefix\tstring\t(none)\tat most %d chars\tyes\n",
 		    tgt[i], tgt[i], tgt[i], SNAPCFG_REGION_MAX, tgt[i], SNAPCFG_URL_MAX, tgt[i],
 		    SNAPCFG_PREFIX_MAX);
+	(void)fprintf(out,
+	              "snapshot.ipfs\tobject\t(none)\t{api, timeout_s}\tyes\n"
+	              "snapshot.ipfs.api\turl\trequired\tat most %d chars\tyes\n"
+	              "snapshot.ipfs.timeout_s\tinteger\t0\t0..604800\tyes\n",
+	              SNAPCFG_URL_MAX);
 	(void)fprintf(out,
 	              "snapshot.retention\tinteger\t3\t1..1000\tyes\n"
 	              "snapshot.part_size_mb\tinteger\t64\t%d..%d\tyes\n"

@@ -43,6 +43,17 @@ struct snapcfg_target {
 	    prefix[SNAPCFG_PREFIX_MAX + 1]; /* "" = the bucket's root; no leading or trailing '/' */
 };
 
+/*
+ * The IPFS target: a node's HTTP API, which gets a copy of each artifact
+ * the S3 targets publish; <on> false when the config does not name it.
+ */
+struct snapcfg_ipfs {
+	bool on;
+	char api[SNAPCFG_URL_MAX +
+	         1];        /* http:// to loopback or https://; no path, no '/' at the end */
+	unsigned timeout_s; /* one add, whole; 0: no limit */
+};
+
 /* A hook: argv run without a shell; n == 0 when absent. Strings owned. */
 struct snapcfg_hook {
 	char *argv[SNAPCFG_ARGV_MAX + 1]; /* NULL-terminated, for execv */
@@ -63,6 +74,7 @@ struct snapcfg {
 	struct snapcfg_chain chain[SNAPCFG_MAX_CHAINS];
 	unsigned n_chains;
 	struct snapcfg_target s3_files, s3_tar;
+	struct snapcfg_ipfs ipfs;
 	unsigned retention;    /* snapshots kept per chain, >= 1 */
 	unsigned part_size_mb; /* multipart part size, MiB */
 	unsigned parallel;     /* parts in flight */

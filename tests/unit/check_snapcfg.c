@@ -200,6 +200,64 @@ START_TEST(test_refused)
 }
 END_TEST
 
+/*
+ * The IPFS target: its API adds and pins whatever it is sent, so plain
+ * HTTP goes to this host only, and it holds copies of the S3 artifacts, so
+ * it never stands alone (the manifests live in S3).
+ */
+START_TEST(test_ipfs)
+{
+	static const struct {
+		const char *ipfs, *want;
+	} bad[] = {
+	    {"{}", "snapshot.ipfs.api: required"},
+	    {"{\"api\": \"http://10.0.0.5:5001\"}",
+	     "snapshot.ipfs.api: plain http:// only to this host (127.0.0.1, ::1, localhost); "
+	     "https:// elsewhere"},
+	    {"{\"api\": \"http://ipfs.example.org:5001\"}",
+	     "snapshot.ipfs.api: plain http:// only to this host (127.0.0.1, ::1, localhost); "
+	     "https:// elsewhere"},
+	    {"{\"api\": \"http://127.0.0.1:5001/api/v0\"}",
+	     "snapshot.ipfs.api: no path or query (\"http://127.0.0.1:5001\")"},
+	    {"{\"api\": \"https://u:p@ipfs.example.org\"}",
+	     "snapshot.ipfs.api: must not contain user:password@ credentials"},
+	    {"{\"api\": \"http://127.0.0.1:5001\", \"api_token\": \"x\"}",
+	     "snapshot.ipfs: \"api_token\": no credentials in the config (the environment or the "
+	     "instance profile give them)"},
+	    {"{\"api\": \"http://127.0.0.1:5001\", \"timeout_s\": -1}",
+	     "snapshot.ipfs.timeout_s: expected an integer 0..604800"},
+	};
+
+	expect_ok(
+	    section("\"chains\": [" CHAIN_OK "], " TAR_OK
+	            ", \"ipfs\": {\"api\": \"http://127.0.0.1:5001/\", \"timeout_s\": 7200}"));
+	ck_assert(cfg.ipfs.on);
+	ck_assert_str_eq(cfg.ipfs.api, "http://127.0.0.1:5001");
+	ck_assert_uint_eq(cfg.ipfs.timeout_s, 7200);
+	snapcfg_free(&cfg);
+	expect_ok(section("\"chains\": [" CHAIN_OK "], " TAR_OK
+	                  ", \"ipfs\": {\"api\": \"http://[::1]:5001\"}"));
+	ck_assert_uint_eq(cfg.ipfs.timeout_s, 0);
+	snapcfg_free(&cfg);
+	expect_ok(section("\"chains\": [" CHAIN_OK "], " TAR_OK
+	                  ", \"ipfs\": {\"api\": \"https://ipfs.example.org\"}"));
+	snapcfg_free(&cfg);
+	expect_ok(section("\"chains\": [" CHAIN_OK "], " TAR_OK));
+	ck_assert(!cfg.ipfs.on);
+	snapcfg_free(&cfg);
+	expect_err(
+	    section("\"chains\": [" CHAIN_OK "], \"ipfs\": {\"api\": \"http://127.0.0.1:5001\"}"),
+	    "snapshot: name at least one target: \"s3_files\" or \"s3_tar\"");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char body[512];
+
+		(void)snprintf(body, sizeof(body),
+		               "\"chains\": [" CHAIN_OK "], " TAR_OK ", \"ipfs\": %s", bad[i].ipfs);
+		expect_err(section(body), bad[i].want);
+	}
+}
+END_TEST
+
 /* S3 User Guide, "General purpose bucket naming rules". */
 START_TEST(test_bucket_names)
 {
@@ -260,6 +318,7 @@ static Suite *snapcfg_suite(void)
 	tcase_add_test(tc, test_full);
 	tcase_add_test(tc, test_defaults_and_absent);
 	tcase_add_test(tc, test_refused);
+	tcase_add_test(tc, test_ipfs);
 	tcase_add_test(tc, test_bucket_names);
 	tcase_add_test(tc, test_max_object);
 	suite_add_tcase(s, tc);

@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `polkfura-ctl snapshot publish` with the ipfs target beside s3_files and
+ * s3_tar, end to end against s3rver, the node simulator and js-ipfs 0.66.1,
+ * read back with tools that share no code with the publisher: the
+ * manifest from s3rver by curl and python3's json module; the two CIDs it
+ * names read back from the node's HTTP API by curl (/api/v0/cat for the
+ * tar, /api/v0/get, a tar of the directory, for the files) and compared
+ * with sha256sum, GNU tar and zstd, diff -r against the base path less the
+ * excludes; the tar's CID computed by Python from sha256sum's digest (the
+ * tree is small enough for the tar to be one raw block); pin/ls for the
+ * pins. A node that refuses the add fails the publish before any manifest
+ * is written. Starts no HAProxy (it is in the Makefile's HAP34_SKIP).
+ */
+#include <sys/stat.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+
+#include "tests/harness/children.h"
+#include "tests/harness/harness.h"
+#include "tests/harness/ipfs.h"
+#include "tests/harness/s3rver.h"
+#include "tests/harness/tree.h"
+
+#define BUCKET   "pf-ipfs"
+#define SECRET   "PLANTED-NODE-KEY-5c0e"
+#define KEYSTORE "PLANTED-KEYSTORE-a41d"
+
+static struct h_s3rver srv;
+static struct h_nodesim sim;
+static struct h_ipfs node;
+static char work[512], base[600];
+
+static int run(const char *cmd, char *out, size_t outlen)
+{
+	return h_sh_status_in(work, cmd, out, outlen);
+}
+
+static const char *sh(const char *cmd)
+{
+	return h_sh_in(work, cmd);
+}
+
+/* The config: both S3 targets in BUCKET, and the IPFS node at <api>. */
+static void write_config(const char *api)
+{
+	char json[4096], path[700];
+
+	snprintf(json, sizeof(json),
+	         "{\"snapshot\": {\"chains\": [{\"name\": \"polkadot\", \"base_path\": \"%s\", "
+	         "\"rpc\": \"http://127.0.0.1:%d\", \"exclude\": [\"chains/*/db/full/LOG\"]}], "
+	         "\"s3_files\": {\"bucket\": \"" BUCKET "\", \"region\": \"us-east-1\", "
+	         "\"endpoint\": \"%s\"}, \"s3_tar\": {\"bucket\": \"" BUCKET "\", "
+	         "\"region\": \"us-east-1\", \"endpoint\": \"%s\"}, "
+	         "\"ipfs\": {\"api\": \"%s\", \"timeout_s\": 120}, \"part_size_mb\": 5}}",
+	         base, sim.port[0], srv.endpoint, srv.endpoint, api);
+	snprintf(path, sizeof(path), "%s/ctl.json", work);
+	ck_assert_int_eq(h_write_file(path, json), 0);
+}
+
+static void setup(void)
+{
+	snprintf(work, sizeof(work), "%s/pubipfs-XXXXXX", h_tmpdir());
+	ck_assert_ptr_nonnull(mkdtemp(work));
+	snprintf(base, sizeof(base), "%s/base", work);
+	ck_assert_int_eq(mkdir(base, 0755), 0);
+	h_tree_put(base, "chains/polkadot/db/full/CURRENT", "MANIFEST-000002\n", 0);
+	h_tree_put(base, "chains/polkadot/db/full/LOG", "rocksdb log, excluded by the config\n", 0);
+	h_tree_put(base, "chains/polkadot/network/secret_ed25519", SECRET, 0);
+	h_tree_put(base, "chains/polkadot/keystore/6772616e01", KEYSTORE, 0);
+	h_tree_put(base, "chains/polkadot/db-x/notes", "a sibling that sorts between\n", 0);
+	h_tree_put(base, "chains/polkadot/db/full/empty.log", "", 0);
+	/*
+	 * 100 KiB that zstd cannot shrink, and 600 KiB that it can: the directory holds a file
+	 * of three 256 KiB blocks, the tar stays one block (under 256 KiB) so its CID is the
+	 * raw one Python computes from its sha256.
+	 */
+	sh("head -c 102400 /dev/urandom > base/chains/polkadot/db/full/000008.sst");
+	sh("yes 'a compressible table row' | head -c 614400 > "
+	   "base/chains/polkadot/db/full/000009.sst");
+	ck_assert_msg(h_s3rver_start(&srv, BUCKET), "s3rver did not start (log %s)", srv.log);
+	ck_assert_msg(h_nodesim_start(&sim, "polkadot", 1, "--block-time-ms 0 --height 1000"),
+	              "nodesim: %s", sim.log);
+	ck_assert_msg(h_ipfs_start(&node), "js-ipfs did not start (log %s)", node.log);
+	write_config(node.api);
+	/* The tree less the excludes: network/ stays, empty (tar and IPFS keep directories). */
+	sh("cp -a base expect && rm -r expect/chains/polkadot/network/secret_ed25519 "
+	   "expect/chains/polkadot/keystore expect/chains/polkadot/db/full/LOG");
+}
+
+static void teardown(void)
+{
+	h_stop_all();
+}
+
+static int publish(char *out, size_t outlen)
+{
+	char cmd[8192], bin[4096];
+
+	ck_assert_ptr_nonnull(realpath(h_build_dir(), bin));
+	snprintf(cmd, sizeof(cmd),
+	         "AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=pfPublishSecret0123456789 "
+	         "%s/polkfura-ctl snapshot publish --config ctl.json 2>&1",
+	         bin);
+	return run(cmd, out, outlen);
+}
+
+static void get(const char *key, const char *file)
+{
+	char cmd[1024];
+
+	snprintf(cmd, sizeof(cmd), "curl -sSf -o '%s' '%s/" BUCKET "/%s'", file, srv.endpoint, key);
+	sh(cmd);
+}
+
+static const char *json_field(const char *file, const char *expr)
+{
+	char cmd[512];
+
+	snprintf(
+	    cmd, sizeof(cmd),
+	    "python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(%s, end=\"\")' "
+	    "%s",
+	    expr, file);
+	return sh(cmd);
+}
+
+/* latest.json and its manifest into "latest" and "manifest"; the snapshot's directory. */
+static void get_manifest(char *snapdir, size_t len)
+{
+	char key[512];
+	const char *m;
+
+	get("chains/polkadot/latest.json", "latest");
+	m = json_field("latest", "d[\"manifest\"]");
+	snprintf(snapdir, len, "chains/polkadot/%.*s/", (int)(strlen(m) - 14), m);
+	snprintf(key, sizeof(key), "chains/polkadot/%s", m);
+	get(key, "manifest");
+}
+
+/* A field of the manifest's artifact of <kind>. */
+static const char *artifact(const char *kind, const char *field)
+{
+	char expr[256];
+
+	snprintf(expr, sizeof(expr),
+	         "[a for a in d[\"artifacts\"] if a[\"kind\"] == \"%s\"][0].get(\"%s\", \"\")",
+	         kind, field);
+	return json_field("manifest", expr);
+}
+
+START_TEST(test_publish_read_back)
+{
+	char out[8192], snap[256], key[512], cmd[2048], tar_cid[128], dir_cid[128];
+
+	ck_assert_msg(publish(out, sizeof(out)) == 0, "publish: %s", out);
+	get_manifest(snap, sizeof(snap));
+	ck_assert_str_eq(
+	    json_field("manifest", "\" \".join(a[\"kind\"] for a in d[\"artifacts\"])"),
+	    "files tar.zst");
+	snprintf(tar_cid, sizeof(tar_cid), "%s", artifact("tar.zst", "cid"));
+	snprintf(dir_cid, sizeof(dir_cid), "%s", artifact("files", "cid"));
+	/* CIDv1 in base32: raw for a one-block file, dag-pb for a directory. */
+	ck_assert_msg(strncmp(tar_cid, "bafkrei", 7) == 0 && strlen(tar_cid) == 59, "%s", tar_cid);
+	ck_assert_msg(strncmp(dir_cid, "bafybei", 7) == 0 && strlen(dir_cid) == 59, "%s", dir_cid);
+	ck_assert_msg(strstr(out, tar_cid) != NULL && strstr(out, dir_cid) != NULL, "%s", out);
+
+	/* The tar from IPFS: the S3 tar's bytes, its CID the raw one of its sha256. */
+	snprintf(cmd, sizeof(cmd), "curl -sSf -X POST -o ipfs.tar.zst '%s/api/v0/cat?arg=%s'",
+	         node.api, tar_cid);
+	sh(cmd);
+	ck_assert_str_eq(sh("sha256sum < ipfs.tar.zst | cut -c1-64 | tr -d '\\n'"),
+	                 artifact("tar.zst", "sha256"));
+	snprintf(key, sizeof(key), "%ssnapshot.tar.zst", snap);
+	get(key, "s3.tar.zst");
+	sh("cmp s3.tar.zst ipfs.tar.zst");
+	ck_assert_str_eq(
+	    sh("python3 -c 'import base64,sys; d=bytes.fromhex(sys.argv[1]); "
+	       "print(\"b\"+base64.b32encode(bytes([1,0x55,0x12,0x20])+d).decode()"
+	       ".lower().rstrip(\"=\"), end=\"\")' $(sha256sum < ipfs.tar.zst | cut -c1-64)"),
+	    tar_cid);
+	sh("mkdir fromtar && zstd -q -dc ipfs.tar.zst | tar -x -C fromtar");
+	sh("diff -r expect fromtar");
+
+	/* The directory from IPFS: the tree less the excludes, no key, no keystore. */
+	snprintf(cmd, sizeof(cmd),
+	         "mkdir fromdir && curl -sSf -X POST '%s/api/v0/get?arg=%s' | tar -x -C fromdir",
+	         node.api, dir_cid);
+	sh(cmd);
+	snprintf(cmd, sizeof(cmd), "diff -r expect fromdir/%s", dir_cid);
+	sh(cmd);
+	sh("! grep -r -l -e " SECRET " -e " KEYSTORE " fromdir fromtar");
+	/* The files artifact's S3 side is unchanged: its SHA256SUMS checks the IPFS copy. */
+	snprintf(key, sizeof(key), "%sSHA256SUMS", snap);
+	get(key, "SHA256SUMS");
+	snprintf(cmd, sizeof(cmd),
+	         "cd fromdir/%s && sha256sum --strict --quiet -c ../../SHA256SUMS", dir_cid);
+	sh(cmd);
+
+	/* Both pinned (recursively: the directory's blocks stay). */
+	snprintf(cmd, sizeof(cmd),
+	         "curl -sSf -X POST "
+	         "'%s/api/v0/pin/ls?arg=%s&arg=%s&type=recursive&cid-base=base32' | tr -d ' '",
+	         node.api, tar_cid, dir_cid);
+	snprintf(out, sizeof(out), "%s", sh(cmd));
+	ck_assert_msg(strstr(out, tar_cid) != NULL && strstr(out, dir_cid) != NULL, "%s", out);
+}
+END_TEST
+
+/* The node refuses (nothing listens): the publish fails and no manifest names a CID. */
+START_TEST(test_node_down_no_manifest)
+{
+	char out[8192], api[64], cmd[1024];
+
+	snprintf(api, sizeof(api), "http://127.0.0.1:%d", h_free_port());
+	write_config(api);
+	ck_assert_int_ne(publish(out, sizeof(out)), 0);
+	ck_assert_msg(strstr(out, "ipfs: files: ") != NULL, "%s", out);
+	snprintf(cmd, sizeof(cmd),
+	         "curl -s -o /dev/null -w '%%{http_code}' '%s/" BUCKET
+	         "/chains/polkadot/latest.json'",
+	         srv.endpoint);
+	ck_assert_str_eq(sh(cmd), "404");
+}
+END_TEST
+
+static Suite *publish_ipfs_suite(void)
+{
+	Suite *s = suite_create("snapshot_publish_ipfs");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_publish_read_back);
+	tcase_add_test(tc, test_node_down_no_manifest);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return h_run_suite(publish_ipfs_suite());
+}
