@@ -32,6 +32,7 @@
 #include "ctl/db/sha256.h"
 #include "ctl/snapshot/destdir.h"
 #include "ctl/snapshot/filelist.h"
+#include "ctl/snapshot/ipfs_gw.h"
 #include "ctl/snapshot/manifest.h"
 #include "ctl/snapshot/s3.h"
 #include "ctl/snapshot/s3creds.h"
@@ -47,6 +48,10 @@ struct src {
 	char base[URL_MAX]; /* URL base without a trailing '/', or "" for S3 */
 	struct s3_cfg cfg;
 	struct s3_creds creds;
+	/* --from ipfs: the keys under <ipfs_prefix> from <gateway>/ipfs/<ipfs_cid> (ipfs_gw.h) */
+	char gateway[URL_MAX];
+	char ipfs_prefix[KEY_MAX];
+	char ipfs_cid[MANIFEST_CID_LEN + 1];
 };
 
 /* One thread's connection to the source. */
@@ -111,9 +116,9 @@ static void progress(struct run *r, bool last)
 }
 
 /* Percent-encodes a key for a URL: unreserved characters and '/' stay. */
-static int url_of(const struct src *s, const char *key, char *out, size_t cap)
+static int url_of(const char *base, const char *key, char *out, size_t cap)
 {
-	size_t n = (size_t)snprintf(out, cap, "%s/", s->base);
+	size_t n = (size_t)snprintf(out, cap, "%s/", base);
 
 	for (const char *p = key; *p != '\0'; p++) {
 		unsigned char c = (unsigned char)*p;
@@ -184,9 +189,26 @@ static int conn_get(struct conn *c, const char *key, uint64_t off, s3_data_cb_fn
 {
 	char url[URL_MAX], range[48];
 	struct plain pl = {.h = c->h, .off = off, .cb = cb, .arg = arg};
+	const char *base = c->s->base;
+	char gkey[KEY_MAX];
 	CURLcode res;
+	int gw = c->s->gateway[0] != '\0'
+	             ? ipfs_gw_key(c->s->ipfs_prefix, c->s->ipfs_cid, key, gkey, sizeof(gkey))
+	             : 0;
 
-	if (c->s3 != NULL) {
+	if (gw == -1) {
+		pf_errf(err, errlen, "%s: gateway path too long", key);
+		return -1;
+	}
+	if (gw == 1) {
+		key = gkey;
+		base = c->s->gateway;
+		if (c->h == NULL && (c->h = pl.h = curl_easy_init()) == NULL) {
+			pf_errf(err, errlen, "curl_easy_init failed");
+			return -1;
+		}
+	}
+	if (c->s3 != NULL && gw == 0) {
 		struct s3_status st = {0};
 
 		*http = 0;
@@ -196,7 +218,7 @@ static int conn_get(struct conn *c, const char *key, uint64_t off, s3_data_cb_fn
 		pf_errf(err, errlen, "%s: %s", key, st.err);
 		return -1;
 	}
-	if (url_of(c->s, key, url, sizeof(url)) == -1) {
+	if (url_of(base, key, url, sizeof(url)) == -1) {
 		pf_errf(err, errlen, "%s: URL too long", key);
 		return -1;
 	}
@@ -991,6 +1013,37 @@ static int src_setup(struct run *r, char *err, size_t errlen)
 	return FETCH_NET;
 }
 
+/*
+ * --from ipfs: the artifact's bytes from the gateway, by the CID its
+ * manifest names; the documents (latest.json, the manifest, SHA256SUMS) and
+ * every checksum stay those of the source the manifest was read from.
+ */
+static int ipfs_setup(struct src *s, const char *gateway, const struct docs *ds, char *err,
+                      size_t errlen)
+{
+	size_t n = strlen(gateway);
+
+	while (n > 0 && gateway[n - 1] == '/')
+		n--;
+	if ((strncmp(gateway, "https://", 8) != 0 && strncmp(gateway, "http://", 7) != 0) ||
+	    n >= sizeof(s->gateway)) {
+		pf_errf(err, errlen, "--gateway %s: not an http:// or https:// URL", gateway);
+		return FETCH_USAGE;
+	}
+	if (ds->a->cid[0] == '\0') {
+		pf_errf(err, errlen,
+		        "the manifest's %s artifact has no cid: it was not published to IPFS",
+		        manifest_kind_name(ds->a->kind));
+		return FETCH_VERIFY;
+	}
+	memcpy(s->gateway, gateway, n);
+	s->gateway[n] = '\0';
+	snprintf(s->ipfs_prefix, sizeof(s->ipfs_prefix), "%s/%s", ds->dir, ds->a->name);
+	memcpy(s->ipfs_cid, ds->a->cid, sizeof(s->ipfs_cid));
+	fprintf(stderr, "from IPFS: %s/ipfs/%s\n", s->gateway, s->ipfs_cid);
+	return FETCH_OK;
+}
+
 int fetch_run(const struct fetch_opts *o)
 {
 	struct run r = {.o = o, .mu = PTHREAD_MUTEX_INITIALIZER};
@@ -1012,6 +1065,8 @@ int fetch_run(const struct fetch_opts *o)
 		rc = read_manifest(&c, o->chain, &ds, err, sizeof(err));
 	if (rc == FETCH_OK)
 		rc = pick_artifact(o, &ds, err, sizeof(err));
+	if (rc == FETCH_OK && o->gateway != NULL)
+		rc = ipfs_setup(&r.src, o->gateway, &ds, err, sizeof(err));
 	if (rc != FETCH_OK) {
 		fprintf(stderr, "polkfura-ctl: snapshot fetch: %s\n", err);
 		goto out;
@@ -1035,6 +1090,7 @@ static void fetch_usage(FILE *out)
 	fprintf(out,
 	        "usage: polkfura-ctl snapshot fetch --chain C --dest DIR\n"
 	        "       [--from URL | --from s3 --bucket B [--region R] [--endpoint URL]]\n"
+	        "       [--from ipfs --gateway URL (--endpoint URL | --bucket B ...)]\n"
 	        "       [--form files|tar] [--parallel N]\n"
 	        "Downloads the latest snapshot of chain C into DIR, every byte checked against\n"
 	        "the sha256 its manifest fixes (docs/snapshot-format.md).\n\n"
@@ -1046,6 +1102,11 @@ static void fetch_usage(FILE *out)
 	        "                    S3-compatible service (path style); --region default\n"
 	        "                    us-east-1\n"
 	        "  --from cdn        the same as --from URL with the URL in --endpoint\n"
+	        "  --from ipfs       latest.json, the manifest and SHA256SUMS from --endpoint\n"
+	        "                    URL (as --from cdn) or --bucket B (as --from s3), the\n"
+	        "                    artifact's bytes from the IPFS gateway --gateway URL\n"
+	        "                    (URL/ipfs/CID, by the CID the manifest names), checked\n"
+	        "                    against the same sha256s\n"
 	        "  --form files|tar  the artifact (default: files when the manifest has them)\n"
 	        "  --parallel N      files fetched at once, 1 to 64 (default 4)\n\n"
 	        "Files are written as NAME.pf-part and renamed once verified; an interrupted\n"
@@ -1057,11 +1118,17 @@ static void fetch_usage(FILE *out)
 static int fetch_args(int argc, char **argv, struct fetch_opts *o)
 {
 	static const struct option opts[] = {
-	    {"chain", required_argument, NULL, 'C'},  {"dest", required_argument, NULL, 'd'},
-	    {"from", required_argument, NULL, 'F'},   {"endpoint", required_argument, NULL, 'e'},
-	    {"bucket", required_argument, NULL, 'b'}, {"region", required_argument, NULL, 'R'},
-	    {"form", required_argument, NULL, 'O'},   {"parallel", required_argument, NULL, 'p'},
-	    {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+	    {"chain", required_argument, NULL, 'C'},
+	    {"dest", required_argument, NULL, 'd'},
+	    {"from", required_argument, NULL, 'F'},
+	    {"endpoint", required_argument, NULL, 'e'},
+	    {"bucket", required_argument, NULL, 'b'},
+	    {"region", required_argument, NULL, 'R'},
+	    {"form", required_argument, NULL, 'O'},
+	    {"parallel", required_argument, NULL, 'p'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"gateway", required_argument, NULL, 'g'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *from = NULL, *form = NULL;
 	char *end;
@@ -1092,6 +1159,9 @@ static int fetch_args(int argc, char **argv, struct fetch_opts *o)
 		case 'O':
 			form = optarg;
 			break;
+		case 'g':
+			o->gateway = optarg;
+			break;
 		case 'p':
 			o->parallel = (int)strtol(optarg, &end, 10);
 			if (*end != '\0' || o->parallel < 1 || o->parallel > 64) {
@@ -1120,7 +1190,22 @@ static int fetch_args(int argc, char **argv, struct fetch_opts *o)
 	o->form = form == NULL     ? FETCH_FORM_AUTO
 	          : form[0] == 'f' ? FETCH_FORM_FILES
 	                           : FETCH_FORM_TAR;
-	if (strcmp(from, "s3") == 0) {
+	if ((strcmp(from, "ipfs") == 0) != (o->gateway != NULL)) {
+		fprintf(stderr, "polkfura-ctl: snapshot fetch: --from ipfs and --gateway URL go "
+		                "together\n");
+		return FETCH_USAGE;
+	}
+	if (strcmp(from, "ipfs") == 0) {
+		/* The documents from --bucket as --from s3, else from --endpoint as --from cdn. */
+		if (o->bucket == NULL && o->endpoint == NULL) {
+			fprintf(stderr,
+			        "polkfura-ctl: snapshot fetch: --from ipfs needs --endpoint "
+			        "URL or --bucket B, where latest.json is\n");
+			return FETCH_USAGE;
+		}
+		if (o->bucket == NULL)
+			o->url = o->endpoint;
+	} else if (strcmp(from, "s3") == 0) {
 		if (o->bucket == NULL) {
 			fprintf(stderr, "polkfura-ctl: snapshot fetch: --from s3 needs --bucket\n");
 			return FETCH_USAGE;

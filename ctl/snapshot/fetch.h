@@ -31,6 +31,8 @@ struct fetch_opts {
 	const char *endpoint;
 	const char *bucket;
 	const char *region;
+	/* --from ipfs: the artifact's bytes from this IPFS HTTP gateway (ipfs_gw.h), or NULL */
+	const char *gateway;
 	enum fetch_form form;
 	int parallel;      /* files fetched at once, 1..64 */
 	bool tty;          /* progress as one updating line (else a line every few seconds) */

@@ -211,6 +211,91 @@ START_TEST(test_publish_read_back)
 }
 END_TEST
 
+/* `snapshot fetch --from ipfs`: the documents from s3rver by plain GETs, the bytes from the
+ * gateway. */
+static int fetch_ipfs(const char *form, const char *dest, char *out, size_t outlen)
+{
+	char cmd[8192], bin[4096];
+
+	ck_assert_ptr_nonnull(realpath(h_build_dir(), bin));
+	snprintf(cmd, sizeof(cmd),
+	         "%s/polkfura-ctl snapshot fetch --chain polkadot --dest %s --from ipfs "
+	         "--gateway %s --endpoint %s/" BUCKET " --form %s 2>&1 </dev/null",
+	         bin, dest, node.gateway, srv.endpoint, form);
+	return run(cmd, out, outlen);
+}
+
+START_TEST(test_fetch_from_gateway)
+{
+	char out[8192], snap[256], key[512], cmd[2048];
+
+	ck_assert_msg(publish(out, sizeof(out)) == 0, "publish: %s", out);
+	get_manifest(snap, sizeof(snap));
+	/* The S3 copies of the artifacts gone: what the fetch gets, the gateway gave. */
+	snprintf(key, sizeof(key), "%sfiles.txt", snap);
+	get(key, "files.txt");
+	snprintf(cmd, sizeof(cmd),
+	         "curl -sSf -X DELETE '%s/" BUCKET "/%ssnapshot.tar.zst' && "
+	         "while read -r f; do curl -sSf -X DELETE \"%s/" BUCKET "/%sfiles/$f\"; "
+	         "done < files.txt",
+	         srv.endpoint, snap, srv.endpoint, snap);
+	sh(cmd);
+	snprintf(cmd, sizeof(cmd),
+	         "curl -s -o /dev/null -w '%%{http_code}' '%s/" BUCKET "/%sfiles/%s'", srv.endpoint,
+	         snap, sh("head -n 1 files.txt | tr -d '\\n'"));
+	ck_assert_str_eq(sh(cmd), "404");
+	ck_assert_msg(fetch_ipfs("tar", "gottar", out, sizeof(out)) == 0, "fetch: %s", out);
+	ck_assert_msg(strstr(out, artifact("tar.zst", "cid")) != NULL, "%s", out);
+	sh("diff -r expect gottar");
+	ck_assert_msg(fetch_ipfs("files", "gotfiles", out, sizeof(out)) == 0, "fetch: %s", out);
+	ck_assert_msg(strstr(out, artifact("files", "cid")) != NULL, "%s", out);
+	/* The files form has no directories of its own: network/ (empty) is not there. */
+	sh("rmdir expect/chains/polkadot/network && diff -r -x SHA256SUMS expect gotfiles");
+	sh("cd gotfiles && sha256sum --strict --quiet -c SHA256SUMS");
+}
+END_TEST
+
+/*
+ * A manifest whose tar CID names other bytes (an unrelated file on the
+ * node), rewritten on s3rver with latest.json fixed to match it: the
+ * gateway's bytes fail the manifest's sha256, exit 3, nothing written.
+ */
+START_TEST(test_fetch_wrong_cid_exit3)
+{
+	char out[8192], snap[256], cmd[2048], other[128], key[512];
+
+	ck_assert_msg(publish(out, sizeof(out)) == 0, "publish: %s", out);
+	get_manifest(snap, sizeof(snap));
+	sh("head -c 4096 /dev/urandom > other");
+	snprintf(cmd, sizeof(cmd),
+	         "curl -sSf -X POST -F file=@other '%s/api/v0/add?cid-version=1&raw-leaves=true"
+	         "&cid-base=base32' | python3 -c 'import json,sys; print(json.load(sys.stdin)"
+	         "[\"Hash\"], end=\"\")'",
+	         node.api);
+	snprintf(other, sizeof(other), "%s", sh(cmd));
+	ck_assert_int_eq(strlen(other), 59);
+	snprintf(cmd, sizeof(cmd),
+	         "python3 -c 'import hashlib,json,sys; d=json.load(open(\"manifest\")); "
+	         "[a.update(cid=sys.argv[1]) for a in d[\"artifacts\"] if a[\"kind\"] == "
+	         "\"tar.zst\"]; t=json.dumps(d).encode(); open(\"manifest.bad\", \"wb\")"
+	         ".write(t); l=json.load(open(\"latest\")); l[\"sha256\"]="
+	         "hashlib.sha256(t).hexdigest(); open(\"latest.bad\", \"w\").write("
+	         "json.dumps(l))' %s",
+	         other);
+	sh(cmd);
+	snprintf(key, sizeof(key), "%smanifest.json", snap);
+	snprintf(cmd, sizeof(cmd),
+	         "curl -sSf -X PUT -T manifest.bad '%s/" BUCKET "/%s' && curl -sSf -X PUT -T "
+	         "latest.bad '%s/" BUCKET "/chains/polkadot/latest.json'",
+	         srv.endpoint, key, srv.endpoint);
+	sh(cmd);
+	ck_assert_int_eq(fetch_ipfs("tar", "gotbad", out, sizeof(out)), 3);
+	ck_assert_msg(strstr(out, "sha256 mismatch") != NULL && strstr(out, other) != NULL, "%s",
+	              out);
+	sh("test -z \"$(find gotbad -type f ! -name '*.pf-part')\"");
+}
+END_TEST
+
 /* The node refuses (nothing listens): the publish fails and no manifest names a CID. */
 START_TEST(test_node_down_no_manifest)
 {
@@ -237,6 +322,8 @@ static Suite *publish_ipfs_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_publish_read_back);
 	tcase_add_test(tc, test_node_down_no_manifest);
+	tcase_add_test(tc, test_fetch_from_gateway);
+	tcase_add_test(tc, test_fetch_wrong_cid_exit3);
 	suite_add_tcase(s, tc);
 	return s;
 }
