@@ -77,7 +77,7 @@ int snaprec_write(const struct snaprec_cfg *cfg, const struct snaprec *r, char *
 	struct migrate_opts mo = {cfg->database, cfg->password_file, NULL};
 	char id[40], host[256] = "?", height[24], started[32], finished[32], dur[24], bytes[24],
 	             targets[256];
-	const char *params[14];
+	const char *params[16];
 	unsigned char raw[16];
 	bool read_node = r->snapshot != NULL && r->snapshot[0] != '\0';
 	PGconn *c;
@@ -117,6 +117,8 @@ int snaprec_write(const struct snaprec_cfg *cfg, const struct snaprec *r, char *
 	params[11] = targets;
 	params[12] = r->outcome;
 	params[13] = strcmp(r->outcome, "failed") == 0 ? (r->error != NULL ? r->error : "?") : NULL;
+	params[14] = r->ipfs_files_cid != NULL && r->ipfs_files_cid[0] ? r->ipfs_files_cid : NULL;
+	params[15] = r->ipfs_tar_cid != NULL && r->ipfs_tar_cid[0] ? r->ipfs_tar_cid : NULL;
 	/* libpq's default is to wait for ever on a host that drops the SYN. */
 	(void)setenv("PGCONNECT_TIMEOUT", "10", 0);
 	c = migrate_connect(&mo, &rc, err, errlen);
@@ -125,11 +127,11 @@ int snaprec_write(const struct snaprec_cfg *cfg, const struct snaprec *r, char *
 	rc =
 	    db_exec(c,
 	            "INSERT INTO snapshots (id, region, host, chain, snapshot, height, block_hash, "
-	            "started, finished, duration_ms, bytes, targets, outcome, error) VALUES ($1, "
-	            "$2, $3, $4, $5, $6, $7, to_timestamp($8), to_timestamp($9), $10, $11, $12, "
-	            "$13, $14)",
-	            14, params, NULL, "the publish was not recorded", "snapshots",
-	            "005_snapshots.sql", err, errlen);
+	            "started, finished, duration_ms, bytes, targets, outcome, error, "
+	            "ipfs_files_cid, ipfs_tar_cid) VALUES ($1, $2, $3, $4, $5, $6, $7, "
+	            "to_timestamp($8), to_timestamp($9), $10, $11, $12, $13, $14, $15, $16)",
+	            16, params, NULL, "the publish was not recorded", "snapshots",
+	            "006_snapshot_cids.sql", err, errlen);
 	PQfinish(c);
 	return rc;
 }
@@ -161,6 +163,8 @@ void snaprec_after_publish(const struct snaprec_cfg *rc, const char *metrics_dir
 	               : res->skipped ? "skipped"
 	                              : "ok",
 	    .error = failed ? why : NULL,
+	    .ipfs_files_cid = failed || res->skipped ? NULL : res->ipfs_files_cid,
+	    .ipfs_tar_cid = failed || res->skipped ? NULL : res->ipfs_tar_cid,
 	};
 
 	if (metrics_dir != NULL && snaprec_prom_write(metrics_dir, &r, err, sizeof(err)) == -1)
@@ -175,6 +179,9 @@ void snaprec_after_publish(const struct snaprec_cfg *rc, const char *metrics_dir
 	if (cfg->s3_files.on)
 		(void)snprintf(targets + strlen(targets), sizeof(targets) - strlen(targets), "%s%s",
 		               targets[0] != '\0' ? "," : "", "s3_files");
+	if (cfg->ipfs.on)
+		(void)snprintf(targets + strlen(targets), sizeof(targets) - strlen(targets),
+		               ",ipfs");
 	if (snaprec_write(rc, &r, err, sizeof(err)) == -1)
 		fprintf(stderr,
 		        "polkfura-ctl: snapshot publish %s: warning: not recorded in the database "

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Each `snapshot publish` of a chain, successful or not, as one row of the
- * table snapshots (sql/005_snapshots.sql), and as the node_exporter
+ * table snapshots (sql/005_snapshots.sql, 006_snapshot_cids.sql), and as the node_exporter
  * textfile the "snapshot too old" alert reads (README "Quick-sync
  * snapshots: publishing"). Recording is best effort: a database or a
  * directory that refuses it is reported by the caller as a warning and never
@@ -35,9 +35,10 @@ struct snaprec {
 	const char *block_hash; /* "0x" + 64 hex, or NULL */
 	int64_t started_ms, finished_ms;
 	uint64_t bytes;
-	const char *targets; /* comma-separated target names, "s3_tar" */
-	const char *outcome; /* "ok", "skipped" or "failed" */
-	const char *error;   /* the reason when failed, else NULL */
+	const char *targets;                       /* comma-separated target names, "s3_tar" */
+	const char *ipfs_files_cid, *ipfs_tar_cid; /* the IPFS copies' CIDs; NULL or "": none */
+	const char *outcome;                       /* "ok", "skipped" or "failed" */
+	const char *error;                         /* the reason when failed, else NULL */
 };
 
 /*

@@ -120,7 +120,7 @@ static void sha256sum(const char *path, char *out, size_t outlen)
 
 START_TEST(test_from_empty)
 {
-	char out[4096], sum[128], want[640];
+	char out[4096], sum[128], want[800];
 
 	sql(tables_sql, out, sizeof(out));
 	ck_assert_str_eq(out, "");
@@ -130,7 +130,8 @@ START_TEST(test_from_empty)
 	ck_assert_msg(strstr(out, "applied 003_report.sql") != NULL, "%s", out);
 	ck_assert_msg(strstr(out, "applied 004_usage.sql") != NULL, "%s", out);
 	ck_assert_msg(strstr(out, "applied 005_snapshots.sql") != NULL, "%s", out);
-	ck_assert_msg(strstr(out, "db migrate: 5 applied now, 0 already applied, 5 in total") !=
+	ck_assert_msg(strstr(out, "applied 006_snapshot_cids.sql") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "db migrate: 6 applied now, 0 already applied, 6 in total") !=
 	                  NULL,
 	              "%s", out);
 	sql(tables_sql, out, sizeof(out));
@@ -144,7 +145,9 @@ START_TEST(test_from_empty)
 	sha256sum("sql/004_usage.sql", sum, sizeof(sum));
 	snprintf(want + strlen(want), sizeof(want) - strlen(want), "004_usage.sql|%s\n", sum);
 	sha256sum("sql/005_snapshots.sql", sum, sizeof(sum));
-	snprintf(want + strlen(want), sizeof(want) - strlen(want), "005_snapshots.sql|%s", sum);
+	snprintf(want + strlen(want), sizeof(want) - strlen(want), "005_snapshots.sql|%s\n", sum);
+	sha256sum("sql/006_snapshot_cids.sql", sum, sizeof(sum));
+	snprintf(want + strlen(want), sizeof(want) - strlen(want), "006_snapshot_cids.sql|%s", sum);
 	sql("SELECT name, checksum FROM polkfura_migrations ORDER BY name;", out, sizeof(out));
 	ck_assert_str_eq(out, want);
 	/* The record columns the issue names, with timestamptz times. */
@@ -174,7 +177,7 @@ START_TEST(test_rerun_is_a_no_op)
 	sql("SELECT name, checksum, applied_at FROM polkfura_migrations;", before, sizeof(before));
 	ck_assert_int_eq(migrate("sql", out, sizeof(out)), 0);
 	ck_assert_msg(strstr(out, "applied 0") == NULL, "%s", out);
-	ck_assert_msg(strstr(out, "db migrate: 0 applied now, 5 already applied, 5 in total") !=
+	ck_assert_msg(strstr(out, "db migrate: 0 applied now, 6 already applied, 6 in total") !=
 	                  NULL,
 	              "%s", out);
 	sql("SELECT name, checksum, applied_at FROM polkfura_migrations;", after, sizeof(after));
@@ -198,7 +201,8 @@ START_TEST(test_upgrade_from_001)
 	ck_assert_msg(strstr(out, "applied 003_report.sql") != NULL, "%s", out);
 	ck_assert_msg(strstr(out, "applied 004_usage.sql") != NULL, "%s", out);
 	ck_assert_msg(strstr(out, "applied 005_snapshots.sql") != NULL, "%s", out);
-	ck_assert_msg(strstr(out, "db migrate: 4 applied now, 1 already applied, 5 in total") !=
+	ck_assert_msg(strstr(out, "applied 006_snapshot_cids.sql") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "db migrate: 5 applied now, 1 already applied, 6 in total") !=
 	                  NULL,
 	              "%s", out);
 	sql(tables_sql, out, sizeof(out));
@@ -473,7 +477,7 @@ START_TEST(test_password_from_file_or_env)
 	         "PGPASSWORD=s3cret %s/polkfura-ctl db status --config '%s' --sql-dir sql 2>&1",
 	         h_build_dir(), cfg2);
 	ck_assert_int_eq(h_run(cmd, out, sizeof(out)), 0);
-	ck_assert_msg(strstr(out, "db status: 5 applied, 0 pending") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "db status: 6 applied, 0 pending") != NULL, "%s", out);
 	snprintf(cmd, sizeof(cmd),
 	         "PGPASSWORD= PGPASSFILE=/dev/null %s/polkfura-ctl db status --config '%s' "
 	         "--sql-dir sql 2>&1",

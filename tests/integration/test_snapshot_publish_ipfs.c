@@ -23,6 +23,7 @@
 #include "tests/harness/children.h"
 #include "tests/harness/harness.h"
 #include "tests/harness/ipfs.h"
+#include "tests/harness/pg.h"
 #include "tests/harness/s3rver.h"
 #include "tests/harness/tree.h"
 
@@ -33,6 +34,7 @@
 static struct h_s3rver srv;
 static struct h_nodesim sim;
 static struct h_ipfs node;
+static struct h_pg pg;
 static char work[512], base[600];
 
 static int run(const char *cmd, char *out, size_t outlen)
@@ -45,21 +47,28 @@ static const char *sh(const char *cmd)
 	return h_sh_in(work, cmd);
 }
 
-/* The config: both S3 targets in BUCKET, and the IPFS node at <api>. */
-static void write_config(const char *api)
+/* The config: both S3 targets in BUCKET, the IPFS node at <api>; <db> records, when not NULL. */
+static void write_config_db(const char *api, const char *db)
 {
-	char json[4096], path[700];
+	char json[4096], path[700], rec[700] = "";
 
+	if (db != NULL)
+		snprintf(rec, sizeof(rec), "\"region\": \"test\", \"database\": \"%s\", ", db);
 	snprintf(json, sizeof(json),
-	         "{\"snapshot\": {\"chains\": [{\"name\": \"polkadot\", \"base_path\": \"%s\", "
+	         "{%s\"snapshot\": {\"chains\": [{\"name\": \"polkadot\", \"base_path\": \"%s\", "
 	         "\"rpc\": \"http://127.0.0.1:%d\", \"exclude\": [\"chains/*/db/full/LOG\"]}], "
 	         "\"s3_files\": {\"bucket\": \"" BUCKET "\", \"region\": \"us-east-1\", "
 	         "\"endpoint\": \"%s\"}, \"s3_tar\": {\"bucket\": \"" BUCKET "\", "
 	         "\"region\": \"us-east-1\", \"endpoint\": \"%s\"}, "
 	         "\"ipfs\": {\"api\": \"%s\", \"timeout_s\": 120}, \"part_size_mb\": 5}}",
-	         base, sim.port[0], srv.endpoint, srv.endpoint, api);
+	         rec, base, sim.port[0], srv.endpoint, srv.endpoint, api);
 	snprintf(path, sizeof(path), "%s/ctl.json", work);
 	ck_assert_int_eq(h_write_file(path, json), 0);
+}
+
+static void write_config(const char *api)
+{
+	write_config_db(api, NULL);
 }
 
 static void setup(void)
@@ -296,6 +305,25 @@ START_TEST(test_fetch_wrong_cid_exit3)
 }
 END_TEST
 
+/* The row of the publish in PostgreSQL holds the targets and the manifest's two CIDs. */
+START_TEST(test_recorded)
+{
+	char out[8192], snap[256], cfg[600], spool[600], want[512];
+
+	h_pg_start_migrated(&pg, cfg, sizeof(cfg), spool, sizeof(spool));
+	write_config_db(node.api, pg.conninfo);
+	ck_assert_msg(publish(out, sizeof(out)) == 0, "publish: %s", out);
+	ck_assert_msg(strstr(out, "warning") == NULL, "%s", out);
+	get_manifest(snap, sizeof(snap));
+	snprintf(want, sizeof(want), "ok|{s3_tar,s3_files,ipfs}|%s|", artifact("files", "cid"));
+	snprintf(want + strlen(want), sizeof(want) - strlen(want), "%s",
+	         artifact("tar.zst", "cid"));
+	ck_assert_str_eq(h_pg_q(&pg, "SELECT outcome, targets, ipfs_files_cid, ipfs_tar_cid FROM "
+	                             "snapshots"),
+	                 want);
+}
+END_TEST
+
 /* The node refuses (nothing listens): the publish fails and no manifest names a CID. */
 START_TEST(test_node_down_no_manifest)
 {
@@ -324,6 +352,7 @@ static Suite *publish_ipfs_suite(void)
 	tcase_add_test(tc, test_node_down_no_manifest);
 	tcase_add_test(tc, test_fetch_from_gateway);
 	tcase_add_test(tc, test_fetch_wrong_cid_exit3);
+	tcase_add_test(tc, test_recorded);
 	suite_add_tcase(s, tc);
 	return s;
 }
