@@ -121,8 +121,8 @@ static int add_files(const struct ipfs_cfg *ic, const struct snapcfg_chain *ch,
 }
 
 int pubipfs_add(const struct snapcfg *cfg, const struct snapcfg_chain *ch,
-                struct manifest_artifact *a, unsigned n, struct publish_result *res, char *err,
-                size_t errlen)
+                struct manifest_artifact *a, unsigned n, char files_cid[MANIFEST_CID_LEN + 1],
+                char tar_cid[MANIFEST_CID_LEN + 1], char *err, size_t errlen)
 {
 	struct exclude_set ex = {(const char *const *)ch->exclude, ch->n_exclude};
 	struct ipfs_cfg ic = {.api = cfg->ipfs.api, .timeout_ms = (long)cfg->ipfs.timeout_s * 1000};
@@ -131,11 +131,11 @@ int pubipfs_add(const struct snapcfg *cfg, const struct snapcfg_chain *ch,
 		if (a[i].kind == MANIFEST_KIND_TAR_ZST) {
 			if (add_tar(&ic, ch, &ex, &a[i], err, errlen) == -1)
 				return -1;
-			memcpy(res->ipfs_tar_cid, a[i].cid, sizeof(res->ipfs_tar_cid));
+			memcpy(tar_cid, a[i].cid, MANIFEST_CID_LEN + 1);
 		} else {
 			if (add_files(&ic, ch, &ex, &a[i], err, errlen) == -1)
 				return -1;
-			memcpy(res->ipfs_files_cid, a[i].cid, sizeof(res->ipfs_files_cid));
+			memcpy(files_cid, a[i].cid, MANIFEST_CID_LEN + 1);
 		}
 	}
 	return 0;

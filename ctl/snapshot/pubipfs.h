@@ -17,17 +17,17 @@
 
 #include "common/compiler.h"
 #include "ctl/snapshot/manifest.h"
-#include "ctl/snapshot/publish.h"
 #include "ctl/snapshot/snapcfg.h"
 
 /*
  * Adds a copy of each of the <n> artifacts <a> (with their names, sizes and
- * sha256s filled) of chain <ch> to <cfg>->ipfs, sets each one's cid and
- * res->ipfs_files_cid / ipfs_tar_cid. Returns 0, or -1 with the form and
- * the reason in <err>.
+ * sha256s filled) of chain <ch> to <cfg>->ipfs, and sets each one's cid,
+ * copied to <files_cid> or <tar_cid> by its kind (publish_result's).
+ * Returns 0, or -1 with the form and the reason in <err>.
  */
 PF_MUSTCHECK int pubipfs_add(const struct snapcfg *cfg, const struct snapcfg_chain *ch,
-                             struct manifest_artifact *a, unsigned n, struct publish_result *res,
-                             char *err, size_t errlen);
+                             struct manifest_artifact *a, unsigned n,
+                             char files_cid[MANIFEST_CID_LEN + 1],
+                             char tar_cid[MANIFEST_CID_LEN + 1], char *err, size_t errlen);
 
 #endif

@@ -304,7 +304,8 @@ static int publish_place(const struct snapcfg *cfg, const struct snapcfg_chain *
 	}
 	/* IPFS copies what this place holds, before its manifest names their CIDs. */
 	if (rc == 0 && cfg->ipfs.on)
-		rc = pubipfs_add(cfg, ch, a, na, res, err, errlen);
+		rc = pubipfs_add(cfg, ch, a, na, res->ipfs_files_cid, res->ipfs_tar_cid, err,
+		                 errlen);
 	if (rc == 0)
 		rc = write_manifests(c, dir, ch, h, tool, now, res, a, na, err, errlen);
 	if (rc == 0)

@@ -3,7 +3,8 @@
  * `snapshot publish` for one chain: the pre hook, the node's finalized
  * block, then for each configured target the base path uploaded, as its
  * own files (s3_files, pubfiles.h) and as one zstd tar (s3_tar, mpwrite.h:
- * one part in memory), then manifest.json, then latest.json last in one
+ * one part in memory), with snapshot.ipfs a copy of each on IPFS
+ * (pubipfs.h), then manifest.json, then latest.json last in one
  * PUT, then retention; the post hook runs whenever the pre hook was
  * started, whatever failed after. Both targets in one place (bucket,
  * endpoint, region, prefix) share one manifest listing both artifacts; in
