@@ -10,7 +10,11 @@
  * excludes; the tar's CID computed by Python from sha256sum's digest (the
  * tree is small enough for the tar to be one raw block); pin/ls for the
  * pins. A node that refuses the add fails the publish before any manifest
- * is written. Starts no HAProxy (it is in the Makefile's HAP34_SKIP).
+ * is written; with s3_tar in a bucket of its own each manifest carries its
+ * own artifact's CID; the row in PostgreSQL holds both CIDs. Then
+ * `snapshot fetch --from ipfs` against the node's gateway with the S3
+ * copies deleted, and a manifest whose CID names other bytes (exit 3).
+ * Starts no HAProxy (it is in the Makefile's HAP34_SKIP).
  */
 #include <sys/stat.h>
 
@@ -28,6 +32,7 @@
 #include "tests/harness/tree.h"
 
 #define BUCKET   "pf-ipfs"
+#define BUCKET2  "pf-ipfs-cdn"
 #define SECRET   "PLANTED-NODE-KEY-5c0e"
 #define KEYSTORE "PLANTED-KEYSTORE-a41d"
 
@@ -35,6 +40,7 @@ static struct h_s3rver srv;
 static struct h_nodesim sim;
 static struct h_ipfs node;
 static struct h_pg pg;
+static const char *tar_bucket = BUCKET; /* s3_tar's; BUCKET2 puts it in a place of its own */
 static char work[512], base[600];
 
 static int run(const char *cmd, char *out, size_t outlen)
@@ -47,7 +53,8 @@ static const char *sh(const char *cmd)
 	return h_sh_in(work, cmd);
 }
 
-/* The config: both S3 targets in BUCKET, the IPFS node at <api>; <db> records, when not NULL. */
+/* The config: both S3 targets (s3_tar in tar_bucket), the IPFS node at <api>; <db> records, when
+ * not NULL. */
 static void write_config_db(const char *api, const char *db)
 {
 	char json[4096], path[700], rec[700] = "";
@@ -58,10 +65,10 @@ static void write_config_db(const char *api, const char *db)
 	         "{%s\"snapshot\": {\"chains\": [{\"name\": \"polkadot\", \"base_path\": \"%s\", "
 	         "\"rpc\": \"http://127.0.0.1:%d\", \"exclude\": [\"chains/*/db/full/LOG\"]}], "
 	         "\"s3_files\": {\"bucket\": \"" BUCKET "\", \"region\": \"us-east-1\", "
-	         "\"endpoint\": \"%s\"}, \"s3_tar\": {\"bucket\": \"" BUCKET "\", "
+	         "\"endpoint\": \"%s\"}, \"s3_tar\": {\"bucket\": \"%s\", "
 	         "\"region\": \"us-east-1\", \"endpoint\": \"%s\"}, "
 	         "\"ipfs\": {\"api\": \"%s\", \"timeout_s\": 120}, \"part_size_mb\": 5}}",
-	         rec, base, sim.port[0], srv.endpoint, srv.endpoint, api);
+	         rec, base, sim.port[0], srv.endpoint, tar_bucket, srv.endpoint, api);
 	snprintf(path, sizeof(path), "%s/ctl.json", work);
 	ck_assert_int_eq(h_write_file(path, json), 0);
 }
@@ -73,6 +80,7 @@ static void write_config(const char *api)
 
 static void setup(void)
 {
+	tar_bucket = BUCKET;
 	snprintf(work, sizeof(work), "%s/pubipfs-XXXXXX", h_tmpdir());
 	ck_assert_ptr_nonnull(mkdtemp(work));
 	snprintf(base, sizeof(base), "%s/base", work);
@@ -162,7 +170,7 @@ static const char *artifact(const char *kind, const char *field)
 	return json_field("manifest", expr);
 }
 
-START_TEST(test_publish_read_back)
+static void publish_read_back(void)
 {
 	char out[8192], snap[256], key[512], cmd[2048], tar_cid[128], dir_cid[128];
 
@@ -218,7 +226,6 @@ START_TEST(test_publish_read_back)
 	snprintf(out, sizeof(out), "%s", sh(cmd));
 	ck_assert_msg(strstr(out, tar_cid) != NULL && strstr(out, dir_cid) != NULL, "%s", out);
 }
-END_TEST
 
 /* `snapshot fetch --from ipfs`: the documents from s3rver by plain GETs, the bytes from the
  * gateway. */
@@ -234,7 +241,7 @@ static int fetch_ipfs(const char *form, const char *dest, char *out, size_t outl
 	return run(cmd, out, outlen);
 }
 
-START_TEST(test_fetch_from_gateway)
+static void fetch_from_gateway(void)
 {
 	char out[8192], snap[256], key[512], cmd[2048];
 
@@ -262,14 +269,13 @@ START_TEST(test_fetch_from_gateway)
 	sh("rmdir expect/chains/polkadot/network && diff -r -x SHA256SUMS expect gotfiles");
 	sh("cd gotfiles && sha256sum --strict --quiet -c SHA256SUMS");
 }
-END_TEST
 
 /*
  * A manifest whose tar CID names other bytes (an unrelated file on the
  * node), rewritten on s3rver with latest.json fixed to match it: the
  * gateway's bytes fail the manifest's sha256, exit 3, nothing written.
  */
-START_TEST(test_fetch_wrong_cid_exit3)
+static void fetch_wrong_cid_exit3(void)
 {
 	char out[8192], snap[256], cmd[2048], other[128], key[512];
 
@@ -303,14 +309,76 @@ START_TEST(test_fetch_wrong_cid_exit3)
 	              out);
 	sh("test -z \"$(find gotbad -type f ! -name '*.pf-part')\"");
 }
+
+/*
+ * One publish (each fixture starts its own js-ipfs, s3rver and node
+ * simulator, a few seconds): read back from the node, fetched from its
+ * gateway, then a manifest rewritten to name other bytes.
+ */
+START_TEST(test_publish_read_back_fetch)
+{
+	publish_read_back();
+	fetch_from_gateway();
+	fetch_wrong_cid_exit3();
+}
 END_TEST
 
-/* The row of the publish in PostgreSQL holds the targets and the manifest's two CIDs. */
-START_TEST(test_recorded)
+/*
+ * s3_tar in a bucket of its own: each place's manifest lists its own artifact
+ * with the CID of its copy, and the tar's copy still equals its S3 object.
+ */
+START_TEST(test_two_places)
 {
-	char out[8192], snap[256], cfg[600], spool[600], want[512];
+	char out[8192], cmd[2048];
+	const char *m;
+
+	snprintf(cmd, sizeof(cmd), "curl -sSf -X PUT '%s/" BUCKET2 "'", srv.endpoint);
+	sh(cmd);
+	tar_bucket = BUCKET2;
+	write_config(node.api);
+	ck_assert_msg(publish(out, sizeof(out)) == 0, "publish: %s", out);
+	snprintf(cmd, sizeof(cmd),
+	         "curl -sSf -o latest2 '%s/" BUCKET2 "/chains/polkadot/latest.json'", srv.endpoint);
+	sh(cmd);
+	snprintf(cmd, sizeof(cmd), "curl -sSf -o manifest2 '%s/" BUCKET2 "/chains/polkadot/%s'",
+	         srv.endpoint, json_field("latest2", "d[\"manifest\"]"));
+	sh(cmd);
+	m = json_field("manifest2",
+	               "\" \".join(a[\"kind\"] + \":\" + a.get(\"cid\", \"\") for a in "
+	               "d[\"artifacts\"])");
+	ck_assert_msg(strncmp(m, "tar.zst:bafkrei", 15) == 0 && strlen(m) == 8 + 59, "%s", m);
+	ck_assert_msg(strstr(out, m + 8) != NULL, "%s", out);
+	snprintf(cmd, sizeof(cmd), "%s", m + 8);
+	get_manifest(out, sizeof(out));
+	m = json_field("manifest", "\" \".join(a[\"kind\"] for a in d[\"artifacts\"])");
+	ck_assert_str_eq(m, "files");
+	ck_assert_int_eq(strlen(artifact("files", "cid")), 59);
+	snprintf(out, sizeof(out),
+	         "curl -sSf -X POST '%s/api/v0/cat?arg=%s' | sha256sum | cut -c1-64", node.api,
+	         cmd);
+	snprintf(cmd, sizeof(cmd), "%s", sh(out));
+	ck_assert_str_eq(cmd, sh("python3 -c 'import json; print([a for a in json.load(open("
+	                         "\"manifest2\"))[\"artifacts\"]][0][\"sha256\"])'"));
+}
+END_TEST
+
+/* The row of each publish in PostgreSQL: a failed one without CIDs, an ok one with the manifest's.
+ */
+START_TEST(test_down_then_recorded)
+{
+	char out[8192], snap[256], cfg[600], spool[600], want[512], api[64], cmd[1024];
 
 	h_pg_start_migrated(&pg, cfg, sizeof(cfg), spool, sizeof(spool));
+	/* The node refuses (nothing listens): the publish fails, no manifest names a CID. */
+	snprintf(api, sizeof(api), "http://127.0.0.1:%d", h_free_port());
+	write_config_db(api, pg.conninfo);
+	ck_assert_int_ne(publish(out, sizeof(out)), 0);
+	ck_assert_msg(strstr(out, "ipfs: files: ") != NULL, "%s", out);
+	snprintf(cmd, sizeof(cmd),
+	         "curl -s -o /dev/null -w '%%{http_code}' '%s/" BUCKET
+	         "/chains/polkadot/latest.json'",
+	         srv.endpoint);
+	ck_assert_str_eq(sh(cmd), "404");
 	write_config_db(node.api, pg.conninfo);
 	ck_assert_msg(publish(out, sizeof(out)) == 0, "publish: %s", out);
 	ck_assert_msg(strstr(out, "warning") == NULL, "%s", out);
@@ -319,25 +387,12 @@ START_TEST(test_recorded)
 	snprintf(want + strlen(want), sizeof(want) - strlen(want), "%s",
 	         artifact("tar.zst", "cid"));
 	ck_assert_str_eq(h_pg_q(&pg, "SELECT outcome, targets, ipfs_files_cid, ipfs_tar_cid FROM "
-	                             "snapshots"),
+	                             "snapshots WHERE outcome = 'ok'"),
 	                 want);
-}
-END_TEST
-
-/* The node refuses (nothing listens): the publish fails and no manifest names a CID. */
-START_TEST(test_node_down_no_manifest)
-{
-	char out[8192], api[64], cmd[1024];
-
-	snprintf(api, sizeof(api), "http://127.0.0.1:%d", h_free_port());
-	write_config(api);
-	ck_assert_int_ne(publish(out, sizeof(out)), 0);
-	ck_assert_msg(strstr(out, "ipfs: files: ") != NULL, "%s", out);
-	snprintf(cmd, sizeof(cmd),
-	         "curl -s -o /dev/null -w '%%{http_code}' '%s/" BUCKET
-	         "/chains/polkadot/latest.json'",
-	         srv.endpoint);
-	ck_assert_str_eq(sh(cmd), "404");
+	ck_assert_str_eq(h_pg_q(&pg,
+	                        "SELECT outcome, targets, ipfs_files_cid IS NULL, ipfs_tar_cid "
+	                        "IS NULL FROM snapshots WHERE outcome <> 'ok'"),
+	                 "failed|{s3_tar,s3_files,ipfs}|t|t");
 }
 END_TEST
 
@@ -348,11 +403,9 @@ static Suite *publish_ipfs_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, test_publish_read_back);
-	tcase_add_test(tc, test_node_down_no_manifest);
-	tcase_add_test(tc, test_fetch_from_gateway);
-	tcase_add_test(tc, test_fetch_wrong_cid_exit3);
-	tcase_add_test(tc, test_recorded);
+	tcase_add_test(tc, test_publish_read_back_fetch);
+	tcase_add_test(tc, test_down_then_recorded);
+	tcase_add_test(tc, test_two_places);
 	suite_add_tcase(s, tc);
 	return s;
 }
