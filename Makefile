@@ -121,6 +121,8 @@ INTEG_LIBS_ipfs := $(SNAP_LIBS)
 INTEG_DEPS_snapshot_upload := ctl/snapshot/mpwrite $(INTEG_DEPS_snapshot_pack) $(INTEG_DEPS_s3)
 INTEG_LIBS_snapshot_upload := $(SNAP_LIBS)
 INTEG_DEPS_snapshot_nodehead := ctl/snapshot/nodehead ctl/poll/noderpc
+INTEG_DEPS_snapshot_publish_ipfs := ctl/snapshot/pubipfs ctl/db/sha256 $(INTEG_DEPS_ipfs)
+INTEG_LIBS_snapshot_publish_ipfs := $(SNAP_LIBS)
 # The suites run against Debian's haproxy (2.6) first, then every suite that
 # starts haproxy again against 3.4, built by `make deps-test` (tests/peers/).
 HAPROXY_34 := $(PF_CACHE)/haproxy-3.4.0/haproxy

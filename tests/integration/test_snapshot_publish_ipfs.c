@@ -11,7 +11,9 @@
  * tree is small enough for the tar to be one raw block); pin/ls for the
  * pins. A node that refuses the add fails the publish before any manifest
  * is written; with s3_tar in a bucket of its own each manifest carries its
- * own artifact's CID; the row in PostgreSQL holds both CIDs. Then
+ * own artifact's CID, and pubipfs_add called directly refuses a tar whose
+ * second pack differs from the S3 one (sha256, size); the row in
+ * PostgreSQL holds both CIDs. Then
  * `snapshot fetch --from ipfs` against the node's gateway with the S3
  * copies deleted, and a manifest whose CID names other bytes (exit 3).
  * Starts no HAProxy (it is in the Makefile's HAP34_SKIP).
@@ -24,6 +26,7 @@
 
 #include <check.h>
 
+#include "ctl/snapshot/pubipfs.h"
 #include "tests/harness/children.h"
 #include "tests/harness/harness.h"
 #include "tests/harness/ipfs.h"
@@ -327,9 +330,58 @@ END_TEST
  * s3_tar in a bucket of its own: each place's manifest lists its own artifact
  * with the CID of its copy, and the tar's copy still equals its S3 object.
  */
+/*
+ * pubipfs_add itself, called with the tar artifact <good> (its S3 size,
+ * sha256 and cid): the same gives the same CID; a sha256 or a size that
+ * is not the second pack's fails with nothing recorded.
+ */
+static void tar_checks(const struct manifest_artifact *good)
+{
+	struct snapcfg cfg = {0};
+	struct snapcfg_chain *ch = &cfg.chain[0];
+	struct manifest_artifact a;
+	char files_cid[MANIFEST_CID_LEN + 1] = "", tar_cid[MANIFEST_CID_LEN + 1] = "", err[1024];
+	static char pattern[] = "chains/*/db/full/LOG";
+
+	cfg.ipfs.on = true;
+	snprintf(cfg.ipfs.api, sizeof(cfg.ipfs.api), "%s", node.api);
+	cfg.ipfs.timeout_s = 60;
+	snprintf(ch->base_path, sizeof(ch->base_path), "%s", base);
+	ch->exclude[0] = pattern;
+	ch->n_exclude = 1;
+	a = *good;
+	a.cid[0] = '\0';
+	ck_assert_msg(pubipfs_add(&cfg, ch, &a, 1, files_cid, tar_cid, err, sizeof(err)) == 0, "%s",
+	              err);
+	ck_assert_str_eq(tar_cid, good->cid);
+	ck_assert_str_eq(a.cid, good->cid);
+	ck_assert_str_eq(files_cid, "");
+	/* Another sha256 of the same length: refused, naming both. */
+	a = *good;
+	a.cid[0] = tar_cid[0] = '\0';
+	a.sha256[0] = a.sha256[0] == '0' ? '1' : '0';
+	ck_assert_int_eq(pubipfs_add(&cfg, ch, &a, 1, files_cid, tar_cid, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "not the") != NULL && strstr(err, a.sha256) != NULL &&
+	                  strstr(err, good->sha256) != NULL,
+	              "%s", err);
+	ck_assert_str_eq(a.cid, "");
+	ck_assert_str_eq(tar_cid, "");
+	/* One byte short and one byte over: the add or the packer fails. */
+	for (int d = -1; d <= 1; d += 2) {
+		a = *good;
+		a.cid[0] = '\0';
+		a.size = (uint64_t)((int64_t)good->size + d);
+		ck_assert_int_eq(pubipfs_add(&cfg, ch, &a, 1, files_cid, tar_cid, err, sizeof(err)),
+		                 -1);
+		ck_assert_msg(strncmp(err, "ipfs: snapshot.tar.zst: ", 24) == 0, "%s", err);
+		ck_assert_str_eq(tar_cid, "");
+	}
+}
+
 START_TEST(test_two_places)
 {
 	char out[8192], cmd[2048];
+	struct manifest_artifact tar = {.kind = MANIFEST_KIND_TAR_ZST};
 	const char *m;
 
 	snprintf(cmd, sizeof(cmd), "curl -sSf -X PUT '%s/" BUCKET2 "'", srv.endpoint);
@@ -359,6 +411,14 @@ START_TEST(test_two_places)
 	snprintf(cmd, sizeof(cmd), "%s", sh(out));
 	ck_assert_str_eq(cmd, sh("python3 -c 'import json; print([a for a in json.load(open("
 	                         "\"manifest2\"))[\"artifacts\"]][0][\"sha256\"])'"));
+	snprintf(tar.name, sizeof(tar.name), "%s",
+	         json_field("manifest2", "d[\"artifacts\"][0][\"name\"]"));
+	snprintf(tar.sha256, sizeof(tar.sha256), "%s",
+	         json_field("manifest2", "d[\"artifacts\"][0][\"sha256\"]"));
+	snprintf(tar.cid, sizeof(tar.cid), "%s",
+	         json_field("manifest2", "d[\"artifacts\"][0][\"cid\"]"));
+	tar.size = strtoull(json_field("manifest2", "d[\"artifacts\"][0][\"size\"]"), NULL, 10);
+	tar_checks(&tar);
 }
 END_TEST
 
