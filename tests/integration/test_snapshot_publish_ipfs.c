@@ -271,6 +271,12 @@ static void fetch_from_gateway(void)
 	/* The files form has no directories of its own: network/ (empty) is not there. */
 	sh("rmdir expect/chains/polkadot/network && diff -r -x SHA256SUMS expect gotfiles");
 	sh("cd gotfiles && sha256sum --strict --quiet -c SHA256SUMS");
+	/* --gateway belongs to --from ipfs only. */
+	snprintf(cmd, sizeof(cmd),
+	         "snapshot fetch --chain polkadot --dest x --from cdn --endpoint %s --gateway %s",
+	         srv.endpoint, node.gateway);
+	ck_assert_int_eq(h_ctl_run(NULL, cmd, out, sizeof(out)), 2);
+	ck_assert_msg(strstr(out, "--from ipfs and --gateway URL go together") != NULL, "%s", out);
 }
 
 /*
@@ -295,7 +301,8 @@ static void fetch_wrong_cid_exit3(void)
 	snprintf(cmd, sizeof(cmd),
 	         "python3 -c 'import hashlib,json,sys; d=json.load(open(\"manifest\")); "
 	         "[a.update(cid=sys.argv[1]) for a in d[\"artifacts\"] if a[\"kind\"] == "
-	         "\"tar.zst\"]; t=json.dumps(d).encode(); open(\"manifest.bad\", \"wb\")"
+	         "\"tar.zst\"]; [a.pop(\"cid\") for a in d[\"artifacts\"] if a[\"kind\"] == "
+	         "\"files\"]; t=json.dumps(d).encode(); open(\"manifest.bad\", \"wb\")"
 	         ".write(t); l=json.load(open(\"latest\")); l[\"sha256\"]="
 	         "hashlib.sha256(t).hexdigest(); open(\"latest.bad\", \"w\").write("
 	         "json.dumps(l))' %s",
@@ -311,6 +318,9 @@ static void fetch_wrong_cid_exit3(void)
 	ck_assert_msg(strstr(out, "sha256 mismatch") != NULL && strstr(out, other) != NULL, "%s",
 	              out);
 	sh("test -z \"$(find gotbad -type f ! -name '*.pf-part')\"");
+	/* The files artifact, its cid taken out: not on IPFS, said so, exit 3. */
+	ck_assert_int_eq(fetch_ipfs("files", "gotnocid", out, sizeof(out)), 3);
+	ck_assert_msg(strstr(out, "files artifact has no cid") != NULL, "%s", out);
 }
 
 /*
