@@ -215,20 +215,9 @@ track postgres
 wait_for 20 "postgres" "$pg_bin/pg_isready" -q -h "$dir/pg" -p "$PG_PORT"
 mkdir -m 700 "$dir/spool"
 
-# Quick sync (issue 13): a polkadot node's --base-path as the node lays it out, with some MB
-# of database, the node's network key and a keystore (both never published), and s3rver
-# (npm, tests/peers/package.json) on loopback with one bucket for both snapshot forms.
-node_dir=$dir/node/polkadot
-mkdir -p "$node_dir/chains/polkadot/db/full" "$node_dir/chains/polkadot/network" \
-	"$node_dir/chains/polkadot/keystore"
-for i in 1 2 3; do
-	head -c $((i * 1048576 + 12345)) /dev/urandom >"$node_dir/chains/polkadot/db/full/00000$i.sst"
-done
-printf 'MANIFEST-000004\n' >"$node_dir/chains/polkadot/db/full/CURRENT"
-head -c 4096 /dev/urandom >"$node_dir/chains/polkadot/db/full/MANIFEST-000004"
-printf 'rocksdb log: left out by the exclude list\n' >"$node_dir/chains/polkadot/db/full/LOG"
-head -c 32 /dev/urandom >"$node_dir/chains/polkadot/network/secret_ed25519"
-printf '"demo seed: never published"' >"$node_dir/chains/polkadot/keystore/6772616e0123"
+# Quick sync (issue 13): s3rver (npm, tests/peers/package.json) on loopback with one bucket
+# for both snapshot forms, and a polkadot node's --base-path as the node lays it out, with
+# some MB of database, the node's network key and a keystore (both never published).
 S3_BUCKET=polkfura-demo-snapshots
 mkdir "$dir/s3rver"
 NODE_PATH="$PF_CACHE/npm/node_modules" node tests/harness/s3rver.js "$dir/s3rver" "$S3_BUCKET" \
@@ -236,8 +225,8 @@ NODE_PATH="$PF_CACHE/npm/node_modules" node tests/harness/s3rver.js "$dir/s3rver
 track s3rver
 wait_for 20 "s3rver" grep -q '^READY ' "$dir/s3rver.log"
 s3_url=http://127.0.0.1:$(sed -n 's/^READY //p' "$dir/s3rver.log")
-# s3rver checks no signature; the S3 client wants keys all the same (never on argv).
-s3_env="AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER"
+snapshot_cfg=$(tests/harness/demo_node.sh "$dir/node/polkadot" "$s3_url" "$S3_BUCKET" \
+	"http://127.0.0.1:$SIM_BASE")
 
 # The admin token: only the controller's user may read it (check refuses it otherwise).
 (umask 077 && openssl rand -hex 24 >"$dir/admin-token")
@@ -252,12 +241,7 @@ cat >"$dir/ctl.json" <<JSON
  "database": "host=$dir/pg port=$PG_PORT user=postgres dbname=postgres",
  "spool_dir": "$dir/spool",
  "log_listen": "udp:127.0.0.1:$LOG_PORT", "methods_file": "$PWD/haproxy/methods.tsv",
- "snapshot": {"chains": [{"name": "polkadot", "base_path": "$node_dir",
-   "rpc": "http://127.0.0.1:$SIM_BASE", "pre": ["/bin/true"], "post": ["/bin/true"],
-   "exclude": ["chains/*/db/full/LOG*"]}],
-  "s3_files": {"bucket": "$S3_BUCKET", "region": "us-east-1", "endpoint": "$s3_url"},
-  "s3_tar": {"bucket": "$S3_BUCKET", "region": "us-east-1", "endpoint": "$s3_url"},
-  "retention": 2, "part_size_mb": 5},
+ "snapshot": $snapshot_cfg,
  "chains": [
   {"name": "polkadot", "backend": "be_polkadot", "heavy_backends": ["be_polkadot_heavy"],
    "nodes": [$(nodes polkadot "$SIM_BASE")]},
@@ -336,11 +320,10 @@ Record a note, and read the report so far:
   $BUILD/polkfura-ctl note "demo: trying a drain" --config $dir/ctl.json
   $BUILD/polkfura-ctl report --from $started --config $dir/ctl.json [--format html]
 
-Quick sync: publish a snapshot of the simulated node's base path ($node_dir), fetch it back:
-  $s3_env $BUILD/polkfura-ctl snapshot publish --config $dir/ctl.json
-  $s3_env $BUILD/polkfura-ctl snapshot fetch --chain polkadot --dest $dir/fetched-s3 --from s3 --bucket $S3_BUCKET --endpoint $s3_url
-  $BUILD/polkfura-ctl snapshot fetch --chain polkadot --dest $dir/fetched-cdn --from $s3_url/$S3_BUCKET --form tar
-  diff -r -x SHA256SUMS -x network -x keystore -x 'LOG*' $node_dir $dir/fetched-s3 && (cd $dir/fetched-s3 && sha256sum -c SHA256SUMS)
+Quick sync: publish a snapshot of the simulated node's base path, fetch it back both ways
+and check it (README "Quick sync in the demo"):
+$(sed -n '/^<!-- demo-quick-sync -->/,/^<!-- \/demo-quick-sync -->/p' README.md | sed '1,2d;$d' |
+		sed '$d' | sed "s|\$DEMO|$dir|g; s|\$S3|$s3_url|g; s|build/release/|$BUILD/|g; s|^|  |")
 
 Ctrl-C stops everything and prints the uptime report and the calls by method of the run.
 TXT
