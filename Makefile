@@ -81,6 +81,7 @@ UNIT_DEPS_answer := spoa/spop spoa/notify spoa/rpc spoa/methods spoa/rpc_class
 UNIT_DEPS_plan := ctl/hapi/hapi_cmd
 UNIT_DEPS_ctl_cfg := ctl/cfg_url ctl/snapshot/snapcfg ctl/snapshot/exclude ctl/snapshot/safepath
 UNIT_DEPS_snapcfg := ctl/cfg_url ctl/snapshot/exclude ctl/snapshot/safepath
+UNIT_DEPS_fetchcfg := ctl/snapshot/snapcfg $(UNIT_DEPS_snapcfg)
 UNIT_DEPS_spool := ctl/db/reccodec
 UNIT_DEPS_logline := ctl/stats/syslog
 UNIT_DEPS_agg := ctl/stats/hist ctl/stats/logline ctl/stats/syslog

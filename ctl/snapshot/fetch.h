@@ -31,6 +31,7 @@ struct fetch_opts {
 	const char *endpoint;
 	const char *bucket;
 	const char *region;
+	const char *prefix; /* S3: the layout under "<prefix>/", or NULL */
 	enum fetch_form form;
 	int parallel;      /* files fetched at once, 1..64 */
 	bool tty;          /* progress as one updating line (else a line every few seconds) */

@@ -6,8 +6,9 @@
 # --base-path (chains/polkadot/db/full with about 6 MB of files, the
 # network key and a keystore, which a publish must leave out, and a rocksdb
 # LOG the exclude list leaves out), then prints the config's "snapshot"
-# object: both S3 targets in BUCKET at ENDPOINT, the node's RPC, harmless
-# hooks.
+# object: both S3 targets in BUCKET at ENDPOINT (s3rver serves the bucket's
+# objects to plain GETs too, so its URL stands for the CDN), the node's RPC,
+# harmless hooks.
 #
 # Usage: demo_node.sh BASE ENDPOINT BUCKET RPC_URL
 set -eu
@@ -26,6 +27,7 @@ cat <<JSON
 {"chains": [{"name": "polkadot", "base_path": "$base", "rpc": "$rpc",
    "pre": ["/bin/true"], "post": ["/bin/true"], "exclude": ["chains/*/db/full/LOG*"]}],
   "s3_files": {"bucket": "$bucket", "region": "us-east-1", "endpoint": "$endpoint"},
-  "s3_tar": {"bucket": "$bucket", "region": "us-east-1", "endpoint": "$endpoint"},
+  "s3_tar": {"bucket": "$bucket", "region": "us-east-1", "endpoint": "$endpoint",
+    "cdn_url": "$endpoint/$bucket"},
   "retention": 2, "part_size_mb": 5}
 JSON
