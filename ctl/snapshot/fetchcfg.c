@@ -3,13 +3,13 @@
  * `snapshot fetch --config`: the source from the config's snapshot section
  * (fetchcfg.h).
  */
+#include "ctl/snapshot/fetchcfg.h"
+
 #include <stdio.h>
 #include <string.h>
 
-#include "ctl/snapshot/fetchcfg.h"
-
-static const struct snapcfg_target *target_of(const struct snapcfg *cfg, bool cdn,
-                                              bool want_tar, const char **name)
+static const struct snapcfg_target *target_of(const struct snapcfg *cfg, bool cdn, bool want_tar,
+                                              const char **name)
 {
 	/* The tar lives behind the CDN; the files bucket is the requester-pays one. */
 	bool tar = (cdn || want_tar) ? cfg->s3_tar.on : !cfg->s3_files.on;

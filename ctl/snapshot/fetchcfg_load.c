@@ -3,18 +3,19 @@
  * `snapshot fetch --config`: the file read and handed to fetchcfg.c
  * (fetchcfg_load.h).
  */
+#include "ctl/snapshot/fetchcfg_load.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "common/file.h"
-#include "ctl/snapshot/fetchcfg_load.h"
 #include "ctl/snapshot/snapcfg.h"
 
 /* As publish_cli.c and the controller (CTL_CFG_FILE_MAX): a config is a few KB. */
 #define FETCHCFG_FILE_MAX (4u << 20)
 
-int fetchcfg_load(const char *file, bool cdn, bool want_tar, struct fetchcfg_src *out,
-                  char *err, size_t errlen)
+int fetchcfg_load(const char *file, bool cdn, bool want_tar, struct fetchcfg_src *out, char *err,
+                  size_t errlen)
 {
 	struct snapcfg cfg;
 	char why[512];

@@ -18,7 +18,7 @@
  * "<file>: reason" in <err> (unreadable, invalid, no "snapshot" section,
  * nothing to read from).
  */
-PF_MUSTCHECK int fetchcfg_load(const char *file, bool cdn, bool want_tar,
-                               struct fetchcfg_src *out, char *err, size_t errlen);
+PF_MUSTCHECK int fetchcfg_load(const char *file, bool cdn, bool want_tar, struct fetchcfg_src *out,
+                               char *err, size_t errlen);
 
 #endif

@@ -21,7 +21,8 @@
 	"\"chains\": [{\"name\": \"polkadot\", \"base_path\": \"/srv/dot\", \"rpc\": "             \
 	"\"http://127.0.0.1:9944\"}]"
 #define FILES                                                                                      \
-	"\"s3_files\": {\"bucket\": \"snap-files\", \"region\": \"eu-west-1\", \"prefix\": \"p/q\"}"
+	"\"s3_files\": {\"bucket\": \"snap-files\", \"region\": \"eu-west-1\", \"prefix\": "       \
+	"\"p/q\"}"
 #define TAR                                                                                        \
 	"\"s3_tar\": {\"bucket\": \"snap-cdn\", \"region\": \"us-east-2\", \"endpoint\": "         \
 	"\"http://127.0.0.1:4569\", \"cdn_url\": \"https://snapshots.example.org/\"}"
