@@ -81,6 +81,7 @@ UNIT_DEPS_answer := spoa/spop spoa/notify spoa/rpc spoa/methods spoa/rpc_class
 UNIT_DEPS_plan := ctl/hapi/hapi_cmd
 UNIT_DEPS_ctl_cfg := ctl/cfg_url ctl/snapshot/snapcfg ctl/snapshot/exclude ctl/snapshot/safepath
 UNIT_DEPS_snapcfg := ctl/cfg_url ctl/snapshot/exclude ctl/snapshot/safepath
+UNIT_DEPS_fetchcfg := ctl/snapshot/snapcfg $(UNIT_DEPS_snapcfg)
 UNIT_DEPS_spool := ctl/db/reccodec
 UNIT_DEPS_logline := ctl/stats/syslog
 UNIT_DEPS_agg := ctl/stats/hist ctl/stats/logline ctl/stats/syslog
@@ -153,6 +154,8 @@ HAP34_SKIP += test_snapshot_publish
 HAP34_SKIP += test_snapshot_publish_files
 HAP34_SKIP += test_snapshot_record
 HAP34_SKIP += test_snapshot_publish_ipfs
+# The README's demo walk-through against s3rver and the node simulator.
+HAP34_SKIP += test_snapshot_demo
 HAP34_BINS ?= $(filter-out $(HAP34_SKIP:%=\%/%),$(INTEG_BINS))
 # The writer on a loop, steered by test_db_writer and db_bench.sh (tests/harness/dbw_drive.c).
 DBW_DRIVE  := $(BUILD)/tests/harness/dbw_drive

@@ -9,7 +9,8 @@
 #      polkadot and kusama; and refused: an HAProxy or a chain not offered
 #   3. the node's AMI name takes the release from polkadot-release.env, and no
 #      other file under packer/ holds a sha256
-#   4. shellcheck on every script under packer/
+#   4. shellcheck on every script under packer/; every provisioning script
+#      is run by its template; the node image enables the snapshot timer
 #   5. systemd-analyze verify on the node's unit
 #   6. the node's RPC limits against the edge's (check-node-limits.sh)
 #   7. the edge's wiring (edge/scripts/40-wiring.sh) run twice on what
@@ -61,7 +62,8 @@ for h in 2.6 3.4; do
 		"$here/edge" 2>&1) || fail "packer validate edge haproxy_version=$h: $out"
 done
 for c in polkadot kusama; do
-	out=$(pk validate -var "chain=$c" "$here/node" 2>&1) || fail "packer validate node chain=$c: $out"
+	out=$(pk validate -var "chain=$c" -var "source_tarball=$tmp/polkfura-src.tar.gz" "$here/node" 2>&1) ||
+		fail "packer validate node chain=$c: $out"
 done
 # The variables' rules: what make test does not run is not offered. Refused
 # by the rule itself, not by anything else that could go wrong.
@@ -93,6 +95,17 @@ others=$(grep -rlE '(^|[^0-9a-f])[0-9a-f]{64}([^0-9a-f]|$)' "$here" | grep -v "^
 step "4 shellcheck"
 mapfile -t scripts < <(find "$here" -name '*.sh' | sort)
 shellcheck -x -P SCRIPTDIR "${scripts[@]}" || fail "shellcheck (above)"
+# A provisioning script the template does not list never runs: each one of
+# <image>/scripts/ is in <image>.pkr.hcl. The node image enables the snapshot
+# timer (its service's condition is checked by tests/install/check-install.sh).
+for d in edge node; do
+	for f in "$here/$d"/scripts/*.sh; do
+		grep -qF "/scripts/$(basename "$f")\"" "$here/$d/$d.pkr.hcl" ||
+			fail "$d/$d.pkr.hcl does not run scripts/$(basename "$f")"
+	done
+done
+grep -qx 'systemctl enable polkfura-snapshot.timer' "$here/node/scripts/40-polkfura.sh" ||
+	fail "node/scripts/40-polkfura.sh does not enable polkfura-snapshot.timer"
 
 step "5 systemd-analyze verify"
 # verify wants ExecStart's binary to exist: the unit is checked as written,

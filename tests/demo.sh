@@ -5,7 +5,9 @@
 # throw-away CA, and the controller keeping HAProxy's servers in step with
 # the nodes, reading HAProxy's access log for per-method statistics, with a
 # light trickle of calls so they have something to show. Prints the
-# endpoints and lines to try; Ctrl-C stops it all.
+# endpoints and lines to try; Ctrl-C stops it all. For quick sync (issue 13):
+# a simulated node base path for polkadot and s3rver on loopback, with the
+# commands to publish a snapshot of it and fetch it back.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -213,6 +215,19 @@ track postgres
 wait_for 20 "postgres" "$pg_bin/pg_isready" -q -h "$dir/pg" -p "$PG_PORT"
 mkdir -m 700 "$dir/spool"
 
+# Quick sync (issue 13): s3rver (npm, tests/peers/package.json) on loopback with one bucket
+# for both snapshot forms, and a polkadot node's --base-path as the node lays it out, with
+# some MB of database, the node's network key and a keystore (both never published).
+S3_BUCKET=polkfura-demo-snapshots
+mkdir "$dir/s3rver"
+NODE_PATH="$PF_CACHE/npm/node_modules" node tests/harness/s3rver.js "$dir/s3rver" "$S3_BUCKET" \
+	>"$dir/s3rver.log" 2>&1 &
+track s3rver
+wait_for 20 "s3rver" grep -q '^READY ' "$dir/s3rver.log"
+s3_url=http://127.0.0.1:$(sed -n 's/^READY //p' "$dir/s3rver.log")
+snapshot_cfg=$(tests/harness/demo_node.sh "$dir/node/polkadot" "$s3_url" "$S3_BUCKET" \
+	"http://127.0.0.1:$SIM_BASE")
+
 # The admin token: only the controller's user may read it (check refuses it otherwise).
 (umask 077 && openssl rand -hex 24 >"$dir/admin-token")
 cat >"$dir/ctl.json" <<JSON
@@ -226,6 +241,7 @@ cat >"$dir/ctl.json" <<JSON
  "database": "host=$dir/pg port=$PG_PORT user=postgres dbname=postgres",
  "spool_dir": "$dir/spool",
  "log_listen": "udp:127.0.0.1:$LOG_PORT", "methods_file": "$PWD/haproxy/methods.tsv",
+ "snapshot": $snapshot_cfg,
  "chains": [
   {"name": "polkadot", "backend": "be_polkadot", "heavy_backends": ["be_polkadot_heavy"],
    "nodes": [$(nodes polkadot "$SIM_BASE")]},
@@ -275,6 +291,7 @@ polkfura demo is running (logs in $dir):
   nodes      http://127.0.0.1:$SIM_CONTROL/nodes   (the node simulator's control API)
   TLS CA     $dir/ca.pem
   database   psql -h $dir/pg -p $PG_PORT -U postgres   (the controller's records)
+  s3         $s3_url/$S3_BUCKET   (s3rver: the quick-sync snapshots; objects in $dir/s3rver)
 
 Try:
   curl --cacert $dir/ca.pem -H 'Content-Type: application/json' -d '{"id":1,"jsonrpc":"2.0","method":"chain_getHeader","params":[]}' -i https://polkadot.localhost:$HTTPS_PORT/
@@ -302,6 +319,11 @@ Drain a node by hand (admin token in $dir/admin-token, read through the config):
 Record a note, and read the report so far:
   $BUILD/polkfura-ctl note "demo: trying a drain" --config $dir/ctl.json
   $BUILD/polkfura-ctl report --from $started --config $dir/ctl.json [--format html]
+
+Quick sync: publish a snapshot of the simulated node's base path, fetch it back both ways
+and check it (README "Quick sync in the demo"):
+$(sed -n '/^<!-- demo-quick-sync -->/,/^<!-- \/demo-quick-sync -->/p' README.md | sed '1,2d;$d' |
+		sed '$d' | sed "s|\$DEMO|$dir|g; s|\$S3|$s3_url|g; s|build/release/|$BUILD/|g; s|^|  |")
 
 Ctrl-C stops everything and prints the uptime report and the calls by method of the run.
 TXT

@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PURE="spoa/spop spoa/rpc spoa/rpc_class spoa/answer spoa/notify ctl/node ctl/hapi/plan ctl/hapi/hapi_cmd ctl/poll/noderpc ctl/db/migplan ctl/db/sha256 ctl/db/reccodec ctl/report/report_fmt ctl/report/report_render ctl/report/report_html ctl/probe/probe_eval ctl/stats/syslog ctl/stats/logline ctl/stats/hist ctl/stats/agg ctl/usage/usage_args ctl/usage/usage_agg ctl/usage/capacity ctl/usage/capacity_render ctl/usage/usage_render ctl/usage/usage_table ctl/snapshot/exclude ctl/snapshot/safepath ctl/snapshot/manifest ctl/snapshot/filelist ctl/snapshot/s3xml ctl/snapshot/ipfs_add_parse ctl/snapshot/snapcfg"
+PURE="spoa/spop spoa/rpc spoa/rpc_class spoa/answer spoa/notify ctl/node ctl/hapi/plan ctl/hapi/hapi_cmd ctl/poll/noderpc ctl/db/migplan ctl/db/sha256 ctl/db/reccodec ctl/report/report_fmt ctl/report/report_render ctl/report/report_html ctl/probe/probe_eval ctl/stats/syslog ctl/stats/logline ctl/stats/hist ctl/stats/agg ctl/usage/usage_args ctl/usage/usage_agg ctl/usage/capacity ctl/usage/capacity_render ctl/usage/usage_render ctl/usage/usage_table ctl/snapshot/exclude ctl/snapshot/safepath ctl/snapshot/manifest ctl/snapshot/filelist ctl/snapshot/s3xml ctl/snapshot/ipfs_add_parse ctl/snapshot/snapcfg ctl/snapshot/fetchcfg"
 IO_HEADERS='<(ev\.h|curl/curl\.h|libpq-fe\.h|microhttpd\.h)>'
 fail=0
 declare -A deps

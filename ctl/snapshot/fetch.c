@@ -31,11 +31,13 @@
 #include "common/text.h"
 #include "ctl/db/sha256.h"
 #include "ctl/snapshot/destdir.h"
+#include "ctl/snapshot/fetchcfg_load.h"
 #include "ctl/snapshot/filelist.h"
 #include "ctl/snapshot/ipfs_gw.h"
 #include "ctl/snapshot/manifest.h"
 #include "ctl/snapshot/s3.h"
 #include "ctl/snapshot/s3creds.h"
+#include "ctl/snapshot/snapcfg.h"
 
 #define SUMS_MAX     (64u << 20) /* bytes of a SHA256SUMS: about 500,000 files */
 #define URL_MAX      4096
@@ -46,6 +48,7 @@
 /* Where objects come from; read-only once set up, shared by the threads. */
 struct src {
 	char base[URL_MAX]; /* URL base without a trailing '/', or "" for S3 */
+	const char *prefix; /* S3: prepended to every key with a '/' (NULL: none); borrowed */
 	struct s3_cfg cfg;
 	struct s3_creds creds;
 	/* --from ipfs: the keys under <ipfs_prefix> from <gateway>/ipfs/<ipfs_cid> (ipfs_gw.h) */
@@ -210,7 +213,12 @@ static int conn_get(struct conn *c, const char *key, uint64_t off, s3_data_cb_fn
 	}
 	if (c->s3 != NULL && gw == 0) {
 		struct s3_status st = {0};
+		char pkey[KEY_MAX + SNAPCFG_PREFIX_MAX + 2];
 
+		if (c->s->prefix != NULL) {
+			(void)snprintf(pkey, sizeof(pkey), "%s/%s", c->s->prefix, key);
+			key = pkey;
+		}
 		*http = 0;
 		if (s3_get(c->s3, key, off, 0, cb, arg, &st) == 0)
 			return 0;
@@ -1004,6 +1012,7 @@ static int src_setup(struct run *r, char *err, size_t errlen)
 	                             .bucket = o->bucket,
 	                             .path_style = o->endpoint != NULL,
 	                             .requester_pays = true};
+	r->src.prefix = o->prefix != NULL && o->prefix[0] != '\0' ? o->prefix : NULL;
 	if (s3_creds_from_env(&r->src.creds) == 0 ||
 	    s3_creds_from_imds(&r->src.creds, NULL, err, errlen) == 0)
 		return FETCH_OK;
@@ -1091,7 +1100,7 @@ static void fetch_usage(FILE *out)
 	        "usage: polkfura-ctl snapshot fetch --chain C --dest DIR\n"
 	        "       [--from URL | --from s3 --bucket B [--region R] [--endpoint URL]]\n"
 	        "       [--from ipfs --gateway URL (--endpoint URL | --bucket B ...)]\n"
-	        "       [--form files|tar] [--parallel N]\n"
+	        "       [--form files|tar] [--parallel N] [--config FILE] [--prefix P]\n"
 	        "Downloads the latest snapshot of chain C into DIR, every byte checked against\n"
 	        "the sha256 its manifest fixes (docs/snapshot-format.md).\n\n"
 	        "  --from URL        the base where chains/C/latest.json lives (https:// or\n"
@@ -1108,11 +1117,49 @@ static void fetch_usage(FILE *out)
 	        "                    (URL/ipfs/CID, by the CID the manifest names), checked\n"
 	        "                    against the same sha256s\n"
 	        "  --form files|tar  the artifact (default: files when the manifest has them)\n"
-	        "  --parallel N      files fetched at once, 1 to 64 (default 4)\n\n"
+	        "  --parallel N      files fetched at once, 1 to 64 (default 4)\n"
+	        "  --prefix P        --from s3: the layout is under P/ in the bucket\n"
+	        "  --config FILE     --from s3 or cdn: bucket, region, endpoint, prefix and\n"
+	        "                    cdn_url from FILE's snapshot section (s3_files, or s3_tar\n"
+	        "                    for --form tar and cdn); a flag given wins\n\n"
 	        "Files are written as NAME.pf-part and renamed once verified; an interrupted\n"
 	        "files fetch resumes each partial file with a Range. A tar fetch starts over.\n"
 	        "exit codes: 0 done, 1 network or server failure, 2 bad usage, 3 a checksum,\n"
 	        "size or name did not verify (nothing unverified is left under a final name)\n");
+}
+
+/*
+ * --config: the source's defaults from <file> (fetchcfg_load.h) for --from s3
+ * or cdn, each kept only where its flag was not given. Returns -1 when done,
+ * or prints why and returns FETCH_USAGE. The strings live until exit.
+ */
+static int fetch_config(const char *file, const char *from, struct fetch_opts *o)
+{
+	static struct fetchcfg_src fs;
+	bool cdn = strcmp(from, "cdn") == 0;
+	char err[1024];
+
+	if (!cdn && strcmp(from, "s3") != 0) {
+		fprintf(stderr,
+		        "polkfura-ctl: snapshot fetch: --config goes with --from s3 or cdn\n");
+		return FETCH_USAGE;
+	}
+	if (cdn && o->endpoint != NULL)
+		return -1;
+	if (fetchcfg_load(file, cdn, o->form == FETCH_FORM_TAR, &fs, err, sizeof(err)) == -1) {
+		fprintf(stderr, "polkfura-ctl: snapshot fetch: %s\n", err);
+		return FETCH_USAGE;
+	}
+	if (cdn) {
+		o->endpoint = fs.url;
+		return -1;
+	}
+	o->bucket = o->bucket != NULL ? o->bucket : fs.bucket;
+	o->region = o->region != NULL ? o->region : fs.region;
+	if (o->endpoint == NULL && fs.endpoint[0] != '\0')
+		o->endpoint = fs.endpoint;
+	o->prefix = o->prefix != NULL ? o->prefix : fs.prefix;
+	return -1;
 }
 
 static int fetch_args(int argc, char **argv, struct fetch_opts *o)
@@ -1127,10 +1174,12 @@ static int fetch_args(int argc, char **argv, struct fetch_opts *o)
 	    {"form", required_argument, NULL, 'O'},
 	    {"parallel", required_argument, NULL, 'p'},
 	    {"help", no_argument, NULL, 'h'},
+	    {"config", required_argument, NULL, 'c'},
+	    {"prefix", required_argument, NULL, 'P'},
 	    {"gateway", required_argument, NULL, 'g'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *from = NULL, *form = NULL;
+	const char *from = NULL, *form = NULL, *config = NULL;
 	char *end;
 	int opt;
 
@@ -1169,6 +1218,12 @@ static int fetch_args(int argc, char **argv, struct fetch_opts *o)
 				return FETCH_USAGE;
 			}
 			break;
+		case 'c':
+			config = optarg;
+			break;
+		case 'P':
+			o->prefix = optarg;
+			break;
 		case 'h':
 			fetch_usage(stdout);
 			return 0;
@@ -1190,6 +1245,8 @@ static int fetch_args(int argc, char **argv, struct fetch_opts *o)
 	o->form = form == NULL     ? FETCH_FORM_AUTO
 	          : form[0] == 'f' ? FETCH_FORM_FILES
 	                           : FETCH_FORM_TAR;
+	if (config != NULL && fetch_config(config, from, o) != -1)
+		return FETCH_USAGE;
 	if ((strcmp(from, "ipfs") == 0) != (o->gateway != NULL)) {
 		fprintf(stderr, "polkfura-ctl: snapshot fetch: --from ipfs and --gateway URL go "
 		                "together\n");

@@ -33,6 +33,7 @@ struct fetch_opts {
 	const char *region;
 	/* --from ipfs: the artifact's bytes from this IPFS HTTP gateway (ipfs_gw.h), or NULL */
 	const char *gateway;
+	const char *prefix; /* S3: the layout under "<prefix>/", or NULL */
 	enum fetch_form form;
 	int parallel;      /* files fetched at once, 1..64 */
 	bool tty;          /* progress as one updating line (else a line every few seconds) */

@@ -169,7 +169,8 @@ static const char *bucket_why(const char *b)
 
 static int parse_target(struct ctx *c, const char *name, const cJSON *v, struct snapcfg_target *t)
 {
-	static const char *const keys[] = {"bucket", "region", "endpoint", "prefix", NULL};
+	static const char *const keys[] = {"bucket", "region",  "endpoint",
+	                                   "prefix", "cdn_url", NULL};
 	const cJSON *b, *r, *e, *p;
 	char path[64];
 	const char *why;
@@ -208,6 +209,10 @@ static int parse_target(struct ctx *c, const char *name, const cJSON *v, struct 
 		if (sp != SAFEPATH_OK)
 			return fail(c, path, "%s", safepath_reason_text(sp));
 	}
+	(void)snprintf(path, sizeof(path), "%s.cdn_url", name);
+	e = cJSON_GetObjectItemCaseSensitive(v, "cdn_url");
+	if (e != NULL && get_url(c, path, e, false, t->cdn_url) == -1)
+		return -1;
 	t->on = true;
 	return 0;
 }
@@ -513,7 +518,7 @@ void snapcfg_dump_keys(FILE *out)
 	              "snapshot.chains[].exclude\tpatterns\t[]\t0..%d items\tyes\n",
 	              SNAPCFG_MAX_CHAINS, PF_CHAIN_NAME_MAX, SNAPCFG_PATH_MAX, SNAPCFG_URL_MAX,
 	              SNAPCFG_ARGV_MAX, SNAPCFG_ARGV_MAX, SNAPCFG_EXCLUDE_MAX);
-	for (size_t i = 0; i < PF_ARRAY_SIZE(tgt); i++)
+	for (size_t i = 0; i < PF_ARRAY_SIZE(tgt); i++) {
 		(void)fprintf(
 		    out,
 		    "snapshot.%s\tobject\t(none)\t{bucket, region, endpoint, prefix}\tyes\n"
@@ -523,6 +528,10 @@ void snapcfg_dump_keys(FILE *out)
 		    "snapshot.%s.prefix\tstring\t(none)\tat most %d chars\tyes\n",
 		    tgt[i], tgt[i], tgt[i], SNAPCFG_REGION_MAX, tgt[i], SNAPCFG_URL_MAX, tgt[i],
 		    SNAPCFG_PREFIX_MAX);
+		/* Read by `snapshot fetch --config --from cdn` only (fetchcfg.h). */
+		(void)fprintf(out, "snapshot.%s.cdn_url\turl\t(none)\tat most %d chars\tyes\n",
+		              tgt[i], SNAPCFG_URL_MAX);
+	}
 	(void)fprintf(out,
 	              "snapshot.ipfs\tobject\t(none)\t{api, timeout_s}\tyes\n"
 	              "snapshot.ipfs.api\turl\trequired\tat most %d chars\tyes\n"

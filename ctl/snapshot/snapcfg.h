@@ -41,6 +41,8 @@ struct snapcfg_target {
 	char endpoint[SNAPCFG_URL_MAX + 1]; /* "" = AWS; no trailing '/' */
 	char
 	    prefix[SNAPCFG_PREFIX_MAX + 1]; /* "" = the bucket's root; no leading or trailing '/' */
+	/* "" = none. The CDN readers GET it through; `fetch --config` reads it, publish not. */
+	char cdn_url[SNAPCFG_URL_MAX + 1];
 };
 
 /*

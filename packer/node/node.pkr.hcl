@@ -1,6 +1,7 @@
 # The API-node image: Debian 12 with the pinned Polkadot release
-# (polkadot-release.env), its systemd unit (files/polkadot.service) and node
-# exporter, for one chain. Built in the first region and copied to the others.
+# (polkadot-release.env), its systemd unit (files/polkadot.service), node
+# exporter and polkfura-ctl's snapshot timer (enabled; it publishes only where
+# /etc/polkfura/publish.json exists), for one chain. Built in the first region and copied to the others.
 # AWS credentials come from the environment (AWS_PROFILE, AWS_ACCESS_KEY_ID,
 # an instance role); nothing here holds one. packer/README.md has the commands.
 
@@ -41,6 +42,12 @@ variable "blocks_pruning" {
     condition     = regex_replace(var.blocks_pruning, "^(archive|archive-canonical|[1-9][0-9]*)$", "") == ""
     error_message = "The blocks_pruning must be archive, archive-canonical or a number of blocks."
   }
+}
+
+variable "source_tarball" {
+  type        = string
+  default     = "build/polkfura-src.tar.gz"
+  description = "The repository as `make packer-src` archives it, for polkfura-ctl's snapshot publisher (scripts/40-polkfura.sh)."
 }
 
 variable "instance_type" {
@@ -110,9 +117,15 @@ build {
     destination = "${local.upload}/"
   }
 
+  provisioner "file" {
+    source      = var.source_tarball
+    destination = "${local.upload}/polkfura-src.tar.gz"
+  }
+
   provisioner "shell" {
     environment_vars = [
       "PF_UPLOAD=${local.upload}",
+      "PF_TARBALL=${local.upload}/polkfura-src.tar.gz",
       "POLKADOT_CHAIN=${var.chain}",
       "POLKADOT_STATE_PRUNING=${var.state_pruning}",
       "POLKADOT_BLOCKS_PRUNING=${var.blocks_pruning}",
@@ -122,6 +135,7 @@ build {
       "${path.root}/scripts/10-base.sh",
       "${path.root}/scripts/20-polkadot.sh",
       "${path.root}/scripts/30-unit.sh",
+      "${path.root}/scripts/40-polkfura.sh",
     ]
   }
 

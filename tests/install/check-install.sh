@@ -141,6 +141,22 @@ sed 's|^ExecStart=/usr/sbin/haproxy|ExecStart=/usr/sbin/haproxy-missing|' "$vdir
 if verify --man=no "$work/broken/haproxy.service" >/dev/null; then
 	fail "systemd-analyze verify passed a drop-in that starts a missing binary"
 fi
+# The node image enables the snapshot timer on every node: the service must skip
+# where the file its ExecStart publishes from is absent, and run where it is,
+# as systemd itself evaluates the unit's condition.
+unit=$root/etc/systemd/system/polkfura-snapshot.service
+cond=$(sed -n 's/^ConditionPathExists=//p' "$unit")
+cfg=$(sed -n 's/^ExecStart=.* --config \([^ ]*\).*/\1/p' "$unit")
+if [ -z "$cond" ] || [ "$cond" != "$cfg" ]; then
+	fail "polkfura-snapshot.service: ConditionPathExists='$cond', not its --config '$cfg'"
+fi
+ccheck=$work/condition${cond}
+if systemd-analyze condition "ConditionPathExists=$ccheck" >/dev/null 2>&1; then
+	fail "polkfura-snapshot.service would run without $cond"
+fi
+mkdir -p "$(dirname "$ccheck")" && : >"$ccheck"
+systemd-analyze condition "ConditionPathExists=$ccheck" >/dev/null 2>&1 ||
+	fail "polkfura-snapshot.service would not run with $cond"
 scores=
 for u in polkfura-spoa polkfura-ctl polkfura-ctl-migrate polkfura-snapshot; do
 	s=$(systemd-analyze security --offline=yes "$vdir/$u.service" 2>/dev/null |

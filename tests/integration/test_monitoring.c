@@ -30,6 +30,8 @@
 #include "common/compiler.h"
 #include "ctl_fixture.h"
 #include "tests/harness/pg.h"
+#include "tests/harness/s3rver.h"
+#include "tests/harness/tree.h"
 
 /* Probe timing: the first decision needs probe_rise probes. */
 #define MON_PROBE_MS 200
@@ -296,7 +298,7 @@ END_TEST
 /* `haproxy/monitoring/check-names.sh <files>`: its exit code, its output into <out>. */
 static int check_names(const char *files, char *out, size_t outlen)
 {
-	char cmd[2000];
+	char cmd[4200];
 	int st;
 
 	snprintf(cmd, sizeof(cmd), "haproxy/monitoring/check-names.sh %s 2>&1", files);
@@ -305,12 +307,46 @@ static int check_names(const char *files, char *out, size_t outlen)
 	return WEXITSTATUS(st);
 }
 
+/*
+ * The textfiles of a real `snapshot publish --metrics-dir` (a one-file base
+ * path, the fixture's polkadot node, s3rver), which node_exporter's textfile
+ * collector would serve: into <dir> (polkfura_snapshot_polkadot.prom and
+ * its _attempt.prom).
+ */
+static void snapshot_textfiles(char *dir, size_t len)
+{
+	struct h_s3rver srv;
+	char base[700], cfg[700], json[2048], cmd[2 * PATH_MAX], bin[PATH_MAX], out[4096];
+
+	snprintf(dir, len, "%s/mon-snap-XXXXXX", h_tmpdir());
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(base, sizeof(base), "%s/base", dir);
+	ck_assert_int_eq(mkdir(base, 0755), 0);
+	h_tree_put(base, "chains/polkadot/db/full/CURRENT", "MANIFEST-000001\n", 0755);
+	ck_assert_msg(h_s3rver_start(&srv, "pf-mon"), "s3rver did not start (log %s)", srv.log);
+	snprintf(json, sizeof(json),
+	         "{\"snapshot\": {\"chains\": [{\"name\": \"polkadot\", \"base_path\": \"%s\", "
+	         "\"rpc\": \"http://127.0.0.1:%d\"}], \"s3_tar\": {\"bucket\": \"pf-mon\", "
+	         "\"region\": \"us-east-1\", \"endpoint\": \"%s\"}, \"part_size_mb\": 5}}",
+	         base, fx.sim.port[0], srv.endpoint);
+	snprintf(cfg, sizeof(cfg), "%s/publish.json", dir);
+	ck_assert_int_eq(h_write_file(cfg, json), 0);
+	ck_assert_ptr_nonnull(realpath(h_build_dir(), bin));
+	snprintf(cmd, sizeof(cmd),
+	         "AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER %s/polkfura-ctl snapshot "
+	         "publish --config %s --metrics-dir %s 2>&1",
+	         bin, cfg, dir);
+	ck_assert_msg(h_run(cmd, out, sizeof(out)) == 0, "publish: %s", out);
+}
+
 START_TEST(test_names_exist)
 {
-	char files[1900], out[16384];
+	char files[4096], out[16384], snap[600];
 	int rc;
 
-	snprintf(files, sizeof(files), "'%s' '%s' '%s'", scrape_ctl, scrape_agent, scrape_hap);
+	snapshot_textfiles(snap, sizeof(snap));
+	snprintf(files, sizeof(files), "'%s' '%s' '%s' '%s'/*.prom", scrape_ctl, scrape_agent,
+	         scrape_hap, snap);
 	rc = check_names(files, out, sizeof(out));
 	ck_assert_msg(rc == 0, "check-names.sh exit %d:\n%s", rc, out);
 	fprintf(stderr, "%s", out);
@@ -318,12 +354,19 @@ START_TEST(test_names_exist)
 	 * The same check without the controller's scrape must fail on the names
 	 * only the controller prints: it can tell a missing name.
 	 */
-	snprintf(files, sizeof(files), "'%s' '%s'", scrape_agent, scrape_hap);
+	snprintf(files, sizeof(files), "'%s' '%s' '%s'/*.prom", scrape_agent, scrape_hap, snap);
 	rc = check_names(files, out, sizeof(out));
 	ck_assert_msg(rc == 1, "check-names.sh without the controller: exit %d:\n%s", rc, out);
 	ck_assert_msg(strstr(out, "polkfura_ctl_chain_ready_nodes is used in") != NULL, "%s", out);
 	ck_assert_msg(strstr(out, "polkfura_ctl_probe_reachable is used in") != NULL, "%s", out);
 	ck_assert_msg(strstr(out, "haproxy_backend_active_servers") == NULL, "%s", out);
+	/* ... and without the publisher's textfiles on the snapshot's age. */
+	snprintf(files, sizeof(files), "'%s' '%s' '%s'", scrape_ctl, scrape_agent, scrape_hap);
+	rc = check_names(files, out, sizeof(out));
+	ck_assert_msg(rc == 1, "check-names.sh without the textfiles: exit %d:\n%s", rc, out);
+	ck_assert_msg(strstr(out, "polkfura_snapshot_last_success_timestamp_seconds is used in") !=
+	                  NULL,
+	              "%s", out);
 }
 END_TEST
 
