@@ -22,13 +22,14 @@ struct packer {
 	int fd;
 	struct pack_result pr;
 	int rc;
+	bool cut; /* a send failed: the add had ended, its outcome says why */
 	char err[512];
 };
 
 /* MSG_NOSIGNAL: once the add is over (done, or failed) the socket is closed under the packer. */
 static int send_all(void *ctx, const void *p, size_t len, char *err, size_t errlen)
 {
-	const struct packer *k = ctx;
+	struct packer *k = ctx;
 	const char *c = p;
 
 	while (len > 0) {
@@ -37,6 +38,7 @@ static int send_all(void *ctx, const void *p, size_t len, char *err, size_t errl
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
+			k->cut = true;
 			(void)snprintf(err, errlen, "to the add: %s", strerror(errno));
 			return -1;
 		}
@@ -83,12 +85,20 @@ static int add_tar(const struct ipfs_cfg *ic, const struct snapcfg_chain *ch,
 	(void)close(sv[0]);
 	(void)pthread_join(th, NULL);
 	(void)close(sv[1]);
-	if (k.rc == -1) {
+	/* The first cause: the pack's own failure, else the add's, else a pack too long. */
+	if (k.rc == -1 && !k.cut) {
 		(void)snprintf(err, errlen, "ipfs: %s: packing again: %s", a->name, k.err);
 		return -1;
 	}
 	if (rc == -1) {
 		(void)snprintf(err, errlen, "ipfs: %s: %s", a->name, st.err);
+		return -1;
+	}
+	if (k.rc == -1) {
+		(void)snprintf(err, errlen,
+		               "ipfs: %s: packed again, longer than the %llu bytes uploaded to S3 "
+		               "(did the base path change? stop the node with a pre hook)",
+		               a->name, (unsigned long long)a->size);
 		return -1;
 	}
 	sha256_digest_hex(k.pr.sha256, hex);
