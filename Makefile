@@ -374,6 +374,7 @@ bench: all $(DBW_DRIVE)
 	$(Q)HAPROXY_34=$(HAPROXY_34) tests/bench/memory_bench.sh $(BUILD)
 	$(Q)tests/bench/pack_bench.sh $(BUILD)
 	$(Q)tests/bench/fetch_bench.sh $(BUILD)
+	$(Q)PF_CACHE=$(PF_CACHE) tests/bench/publish_bench.sh $(BUILD)
 	$(Q)PF_CACHE=$(PF_CACHE) tests/bench/ipfs_bench.sh $(BUILD)
 
 demo: deps all
