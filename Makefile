@@ -102,8 +102,6 @@ UNIT_DEPS_admin := ctl/web/http ctl/state
 UNIT_LIBS_admin := -lev -lmicrohttpd -lpthread
 UNIT_LIBS_state := -lev -lpthread
 UNIT_DEPS_walk := ctl/snapshot/exclude
-UNIT_DEPS_filehash := ctl/db/sha256
-UNIT_LIBS_filehash := $(SNAP_LIBS) -lpthread
 objs_of = $(addprefix $(BUILD)/,$(addsuffix .o,$(1)))
 unit_mod = $(firstword $(wildcard spoa/$(1).c ctl/$(1).c ctl/*/$(1).c common/$(1).c))
 
@@ -113,14 +111,14 @@ HARNESS_OBJ := $(HARNESS_SRC:%.c=$(BUILD)/%.o)
 INTEG_SRC  := $(wildcard tests/integration/test_*.c)
 INTEG_BINS := $(INTEG_SRC:tests/integration/%.c=$(BUILD)/tests/integration/%)
 # A suite that tests controller modules directly links them (INTEG_DEPS_) and their libraries.
-INTEG_DEPS_snapshot_pack := ctl/snapshot/pack ctl/snapshot/filehash ctl/snapshot/walk ctl/snapshot/exclude
+INTEG_DEPS_snapshot_pack := ctl/snapshot/pack ctl/snapshot/walk ctl/snapshot/exclude
 INTEG_LIBS_snapshot_pack := $(SNAP_LIBS)
 INTEG_DEPS_s3 := ctl/snapshot/s3 ctl/snapshot/s3creds ctl/snapshot/s3xml ctl/db/sha256
 INTEG_DEPS_s3_sigv4 := $(INTEG_DEPS_s3)
 INTEG_LIBS_s3 := $(SNAP_LIBS)
 INTEG_LIBS_s3_sigv4 := $(SNAP_LIBS)
 INTEG_DEPS_ipfs := ctl/snapshot/ipfs ctl/snapshot/ipfs_add_parse ctl/snapshot/safepath ctl/snapshot/pack \
-	ctl/snapshot/filehash ctl/snapshot/walk ctl/snapshot/exclude
+	ctl/snapshot/walk ctl/snapshot/exclude
 INTEG_LIBS_ipfs := $(SNAP_LIBS)
 INTEG_DEPS_snapshot_upload := ctl/snapshot/mpwrite $(INTEG_DEPS_snapshot_pack) $(INTEG_DEPS_s3)
 INTEG_LIBS_snapshot_upload := $(SNAP_LIBS)
@@ -247,7 +245,7 @@ $(BUILD)/tests/bench/ipfs_bench: $(BUILD)/tests/bench/ipfs_bench.o \
 
 # The snapshot packer's throughput and memory (tests/bench/pack_bench.sh).
 $(BUILD)/tests/bench/pack_bench: $(BUILD)/tests/bench/pack_bench.o \
-		$(call objs_of,ctl/snapshot/pack ctl/snapshot/filehash ctl/snapshot/walk ctl/snapshot/exclude) $(LIBCOMMON)
+		$(call objs_of,ctl/snapshot/pack ctl/snapshot/walk ctl/snapshot/exclude) $(LIBCOMMON)
 	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(SNAP_LIBS)
 
 $(BUILD)/tests/bench/%: $(BUILD)/tests/bench/%.o $(SPOA_OBJ) $(LIBCOMMON)

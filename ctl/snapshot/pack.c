@@ -25,10 +25,7 @@
 #include <unistd.h>
 #include <zstd.h>
 
-#include "ctl/snapshot/filehash.h"
-
-#define PACK_TAR_BLOCK  (256 * 1024) /* what libarchive hands tar_cb at once */
-#define PACK_HASH_SLOTS 4            /* reads of PACK_READ_SIZE the hashing thread may lag */
+#define PACK_TAR_BLOCK (256 * 1024) /* what libarchive hands tar_cb at once */
 
 struct packer {
 	const struct pack_opts *o; /* borrowed from pack_tree's caller */
@@ -38,7 +35,7 @@ struct packer {
 	uint8_t *zbuf; /* PACK_BLOCK_SIZE of compressed output, zpos of it filled */
 	size_t zpos;
 	EVP_MD_CTX *stream_md; /* over the compressed output */
-	struct filehash *fh;   /* each file's sha256, in a thread of its own; NULL: no sums */
+	EVP_MD_CTX *file_md;   /* over one file's contents, reset per file */
 	uint64_t bytes;
 	uint8_t *buf;   /* PACK_READ_SIZE */
 	char werr[256]; /* the write callback's or zstd's reason, kept past libarchive's own */
@@ -114,24 +111,26 @@ static int arc_fail(struct packer *pk, const char *rel, const char *what, char *
 	return -1;
 }
 
-/* Copies <e>'s file into the archive; with sums, hashed in the same read by the hashing thread. */
+/* Copies <e>'s file into the archive and hashes it in the same pass. */
 static int copy_file(struct packer *pk, const struct walk_entry *e, uint8_t sha[PACK_SHA256_LEN],
                      char *err, size_t errlen)
 {
 	uint64_t left = e->size;
+	unsigned mdlen = 0;
+	/* Hashing is most of the packer's CPU (tests/bench/pack_bench.sh): only when asked. */
+	bool hash = pk->o->on_file != NULL;
 	ssize_t n;
 
-	if (pk->fh != NULL && filehash_begin(pk->fh) == -1) {
+	if (hash && EVP_DigestInit_ex(pk->file_md, EVP_sha256(), NULL) != 1) {
 		snprintf(err, errlen, "%s: sha256 failed", e->rel);
 		return -1;
 	}
 	while (left > 0) {
 		size_t want = left < PACK_READ_SIZE ? (size_t)left : PACK_READ_SIZE;
-		uint8_t *buf = pk->fh != NULL ? filehash_slot(pk->fh) : pk->buf;
 
-		do
-			n = read(e->fd, buf, want);
-		while (n == -1 && errno == EINTR);
+		n = read(e->fd, pk->buf, want);
+		if (n == -1 && errno == EINTR)
+			continue;
 		if (n == -1) {
 			snprintf(err, errlen, "%s: read: %s", e->rel, strerror(errno));
 			return -1;
@@ -140,10 +139,11 @@ static int copy_file(struct packer *pk, const struct walk_entry *e, uint8_t sha[
 			snprintf(err, errlen, "%s: shrank while read", e->rel);
 			return -1;
 		}
-		/* The thread hashes while libarchive and zstd take their copy. */
-		if (pk->fh != NULL)
-			filehash_push(pk->fh, (size_t)n);
-		if (archive_write_data(pk->a, buf, (size_t)n) != n)
+		if (hash && EVP_DigestUpdate(pk->file_md, pk->buf, (size_t)n) != 1) {
+			snprintf(err, errlen, "%s: sha256 failed", e->rel);
+			return -1;
+		}
+		if (archive_write_data(pk->a, pk->buf, (size_t)n) != n)
 			return arc_fail(pk, e->rel, "write", err, errlen);
 		left -= (uint64_t)n;
 	}
@@ -156,7 +156,8 @@ static int copy_file(struct packer *pk, const struct walk_entry *e, uint8_t sha[
 		         n > 0 ? "grew while read" : strerror(errno));
 		return -1;
 	}
-	if (pk->fh != NULL && filehash_end(pk->fh, sha) == -1) {
+	if (hash &&
+	    (EVP_DigestFinal_ex(pk->file_md, sha, &mdlen) != 1 || mdlen != PACK_SHA256_LEN)) {
 		snprintf(err, errlen, "%s: sha256 failed", e->rel);
 		return -1;
 	}
@@ -249,10 +250,9 @@ int pack_tree(const char *base, const struct pack_opts *o, struct pack_result *r
 	pk.zbuf = malloc(PACK_BLOCK_SIZE);
 	pk.entry = archive_entry_new();
 	pk.stream_md = EVP_MD_CTX_new();
-	if (o->on_file != NULL)
-		pk.fh = filehash_new(PACK_READ_SIZE, PACK_HASH_SLOTS);
+	pk.file_md = EVP_MD_CTX_new();
 	if (pk.buf == NULL || pk.zbuf == NULL || pk.entry == NULL || pk.stream_md == NULL ||
-	    (o->on_file != NULL && pk.fh == NULL)) {
+	    pk.file_md == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
@@ -285,7 +285,7 @@ out:
 		archive_write_free(pk.a); /* closes first if still open: flushes to tar_cb */
 	ZSTD_freeCCtx(pk.z);
 	free(pk.zbuf);
-	filehash_free(pk.fh);
+	EVP_MD_CTX_free(pk.file_md);
 	EVP_MD_CTX_free(pk.stream_md);
 	archive_entry_free(pk.entry);
 	free(pk.buf);
