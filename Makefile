@@ -116,6 +116,8 @@ INTEG_DEPS_snapshot_pack := ctl/snapshot/pack ctl/snapshot/walk ctl/snapshot/exc
 INTEG_LIBS_snapshot_pack := $(SNAP_LIBS)
 INTEG_DEPS_s3 := ctl/snapshot/s3 ctl/snapshot/s3creds ctl/snapshot/s3xml ctl/db/sha256
 INTEG_DEPS_s3_sigv4 := $(INTEG_DEPS_s3)
+INTEG_LIBS_s3 := $(SNAP_LIBS)
+INTEG_LIBS_s3_sigv4 := $(SNAP_LIBS)
 INTEG_DEPS_ipfs := ctl/snapshot/ipfs ctl/snapshot/ipfs_add_parse ctl/snapshot/safepath ctl/snapshot/pack \
 	ctl/snapshot/walk ctl/snapshot/exclude
 INTEG_LIBS_ipfs := $(SNAP_LIBS)
@@ -378,6 +380,7 @@ bench: all $(DBW_DRIVE)
 	$(Q)HAPROXY_34=$(HAPROXY_34) tests/bench/memory_bench.sh $(BUILD)
 	$(Q)tests/bench/pack_bench.sh $(BUILD)
 	$(Q)tests/bench/fetch_bench.sh $(BUILD)
+	$(Q)PF_CACHE=$(PF_CACHE) tests/bench/publish_bench.sh $(BUILD)
 	$(Q)PF_CACHE=$(PF_CACHE) tests/bench/ipfs_bench.sh $(BUILD)
 
 demo: deps all

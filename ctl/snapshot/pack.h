@@ -2,8 +2,9 @@
 /*
  * Streams a node's base path as one zstd-compressed tar to a caller's
  * callback, with nothing staged on disk or held whole in memory: the walk
- * (walk.h) feeds libarchive, libarchive's zstd filter compresses, and every
- * compressed block goes to the callback as soon as it is made. In the same
+ * (walk.h) feeds libarchive, which writes the tar, libzstd compresses it
+ * (in this thread, or in worker threads), and every compressed block goes
+ * to the callback as soon as it is made. In the same
  * single read of each file it computes the sha256 of the file's contents
  * (the uncompressed target's checksums) and, over the output, the sha256
  * of the compressed stream (the compressed target's checksum).
@@ -25,10 +26,21 @@
 #include "ctl/snapshot/exclude.h"
 #include "ctl/snapshot/walk.h"
 
-#define PACK_SHA256_LEN 32
-#define PACK_READ_SIZE  (1024 * 1024) /* one read of a file, and its buffer */
-#define PACK_ZSTD_LEVEL 3
-#define PACK_BLOCK_SIZE (64 * 1024) /* what libarchive hands the write callback at once */
+#define PACK_SHA256_LEN    32
+#define PACK_READ_SIZE     (1024 * 1024) /* one read of a file, and its buffer */
+#define PACK_ZSTD_LEVEL    3
+#define PACK_BLOCK_SIZE    (64 * 1024) /* what the write callback gets at once */
+/*
+ * The compressor's job size and worker threads, as publish packs. Fixed, not
+ * derived from the number of CPUs: zstd's output with workers depends on the
+ * job size and differs from its output without, and the same tree must pack
+ * to the same bytes (PACK.md). One worker compresses while the packer's
+ * thread reads, hashes and uploads: both CPUs of a small host busy, and
+ * about 24 MB of memory (two workers took 33 MB, and publish, with its
+ * 64 MiB part, over 100 MB: tests/bench/publish_bench.sh).
+ */
+#define PACK_ZSTD_JOB_SIZE (2 * 1024 * 1024)
+#define PACK_ZSTD_WORKERS  1
 
 /* Takes <len> bytes of the stream. Returns 0, or -1 with the reason in <err>. */
 typedef int (*pack_write_cb_fn)(void *ctx, const void *p, size_t len, char *err, size_t errlen);

@@ -41,7 +41,7 @@ static int upload_tar(const struct snapcfg *cfg, const struct snapcfg_chain *ch,
                       size_t errlen)
 {
 	struct exclude_set ex = {(const char *const *)ch->exclude, ch->n_exclude};
-	struct pack_opts o = {.ex = &ex, .write = mpw_write};
+	struct pack_opts o = {.ex = &ex, .threads = PACK_ZSTD_WORKERS, .write = mpw_write};
 	struct pack_result pr;
 	char why[512];
 	uint64_t size = 0;

@@ -8,8 +8,9 @@
  * the source minus the excludes; the stream's sha256 and length are checked
  * with sha256sum and wc, each file's sha256 with `sha256sum -c`; the secret is
  * in no byte of the decompressed stream; two packs of one tree are the same
- * bytes (with and without per-file sums); worker threads give a valid stream
- * too; a failing write stops it; a symlink fails the pack.
+ * bytes (with and without per-file sums, with and without worker threads);
+ * the frame holds its checksum; worker threads give one valid frame too; a
+ * failing write stops it; a symlink fails the pack.
  * Starts no HAProxy (it is in the Makefile's HAP34_BINS filter).
  */
 #include <sys/stat.h>
@@ -228,6 +229,9 @@ START_TEST(test_unpacks_with_gnu_tar)
 	ck_assert_str_eq(
 	    sh("zstd -lv snap.tar.zst 2>&1 | grep -E '^(# Zstandard Frames|Window Size):'"),
 	    "# Zstandard Frames: 1\nWindow Size: 2.00 MiB (2097152 B)\n");
+	/* The frame carries its content checksum, as zstd(1)'s do, so unpacking verifies it. */
+	ck_assert_str_eq(sh("zstd -lv snap.tar.zst 2>&1 | grep -o '^Check: XXH64'"),
+	                 "Check: XXH64\n");
 }
 END_TEST
 
@@ -244,13 +248,28 @@ START_TEST(test_same_bytes_twice)
 }
 END_TEST
 
+/*
+ * With workers, as publish packs (PACK_ZSTD_WORKERS): 11 MB of incompressible
+ * data spans several compression jobs (PACK_ZSTD_JOB_SIZE), which must still
+ * make one frame that GNU tar unpacks, and the same bytes twice: an upload
+ * resumed after an interruption relies on the stream being the same.
+ */
 START_TEST(test_threads)
 {
-	struct pack_result r;
+	struct pack_result r1, r2;
 	char err[1024] = "";
 
-	ck_assert_msg(pack_to("mt.tar.zst", 2, 0, true, &r, err, sizeof(err)) == 0, "%s", err);
+	sh("head -c 8388608 /dev/urandom > base/chains/polkadot/db/full/000009.sst");
+	ck_assert_msg(pack_to("mt.tar.zst", PACK_ZSTD_WORKERS, 0, true, &r1, err, sizeof(err)) == 0,
+	              "%s", err);
 	expect_unpacks("mt.tar.zst");
+	ck_assert_str_eq(sh("zstd -lv mt.tar.zst 2>&1 | grep -E '^# Zstandard Frames:'"),
+	                 "# Zstandard Frames: 1\n");
+	ck_assert_msg(pack_to("mt2.tar.zst", PACK_ZSTD_WORKERS, 0, false, &r2, err, sizeof(err)) ==
+	                  0,
+	              "%s", err);
+	sh("cmp mt.tar.zst mt2.tar.zst");
+	ck_assert_mem_eq(r1.sha256, r2.sha256, PACK_SHA256_LEN);
 }
 END_TEST
 
