@@ -119,7 +119,7 @@ INTEG_DEPS_s3_sigv4 := $(INTEG_DEPS_s3)
 INTEG_DEPS_ipfs := ctl/snapshot/ipfs ctl/snapshot/ipfs_add_parse ctl/snapshot/safepath ctl/snapshot/pack \
 	ctl/snapshot/walk ctl/snapshot/exclude
 INTEG_LIBS_ipfs := $(SNAP_LIBS)
-INTEG_DEPS_snapshot_upload := ctl/snapshot/mpwrite $(INTEG_DEPS_snapshot_pack) $(INTEG_DEPS_s3)
+INTEG_DEPS_snapshot_upload := ctl/snapshot/mpwrite ctl/snapshot/mpstate $(INTEG_DEPS_snapshot_pack) $(INTEG_DEPS_s3)
 INTEG_LIBS_snapshot_upload := $(SNAP_LIBS)
 INTEG_DEPS_snapshot_nodehead := ctl/snapshot/nodehead ctl/poll/noderpc
 # The suites run against Debian's haproxy (2.6) first, then every suite that

@@ -23,6 +23,7 @@ struct file_rec {
 struct up {
 	struct s3_client *c;
 	const char *dir;
+	const struct mpw_opts *mo;
 	size_t part_size;
 	uint8_t *buf; /* part_size bytes: a whole small file, or one read of a large one */
 	EVP_MD_CTX *md;
@@ -95,7 +96,7 @@ static int put_large(struct up *u, const struct walk_entry *e, const char *key, 
 		(void)snprintf(err, errlen, "%s: sha256 failed", e->rel);
 		return -1;
 	}
-	w = mpw_open(u->c, key, u->part_size, err, errlen);
+	w = mpw_open(u->c, key, u->mo, err, errlen);
 	if (w == NULL)
 		return -1;
 	for (;;) {
@@ -245,18 +246,18 @@ static int put_list(struct up *u, const char *name, const char *text, size_t len
 }
 
 int pubfiles_upload(struct s3_client *c, const char *dir, const char *base,
-                    const struct exclude_set *ex, size_t part_size, struct manifest_artifact *a,
-                    uint64_t *nfiles, char *err, size_t errlen)
+                    const struct exclude_set *ex, const struct mpw_opts *mo,
+                    struct manifest_artifact *a, uint64_t *nfiles, char *err, size_t errlen)
 {
-	struct up u = {.c = c, .dir = dir, .part_size = part_size};
+	struct up u = {.c = c, .dir = dir, .mo = mo, .part_size = mo->part_size};
 	char *list = NULL, *sums = NULL;
 	size_t list_len = 0, sums_len = 0;
 	int rc = 0;
 
-	u.buf = malloc(part_size);
+	u.buf = malloc(u.part_size);
 	u.md = EVP_MD_CTX_new();
 	if (u.buf == NULL || u.md == NULL) {
-		(void)snprintf(err, errlen, "out of memory for a %zu-byte part", part_size);
+		(void)snprintf(err, errlen, "out of memory for a %zu-byte part", u.part_size);
 		rc = -1;
 	}
 	if (rc == 0)

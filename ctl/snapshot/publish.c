@@ -41,13 +41,14 @@ static int upload_tar(const struct snapcfg *cfg, const struct snapcfg_chain *ch,
 {
 	struct exclude_set ex = {(const char *const *)ch->exclude, ch->n_exclude};
 	struct pack_opts o = {.ex = &ex, .write = mpw_write};
+	struct mpw_opts mo = {(size_t)cfg->part_size_mb << 20, cfg->parallel, cfg->state_dir};
 	struct pack_result pr;
 	char why[512];
 	uint64_t size = 0;
 	struct mpw *w;
 	int rc;
 
-	w = mpw_open(c, key, (size_t)cfg->part_size_mb << 20, err, errlen);
+	w = mpw_open(c, key, &mo, err, errlen);
 	if (w == NULL)
 		return -1;
 	o.write_ctx = w;
@@ -264,6 +265,7 @@ static int publish_place(const struct snapcfg *cfg, const struct snapcfg_chain *
                          size_t errlen)
 {
 	struct exclude_set ex = {(const char *const *)ch->exclude, ch->n_exclude};
+	struct mpw_opts mo = {(size_t)cfg->part_size_mb << 20, cfg->parallel, cfg->state_dir};
 	char dir[SNAPCFG_PREFIX_MAX + 64], key[S3_KEY_MAX];
 	struct manifest_artifact a[2];
 	unsigned na = 0, deleted = 0;
@@ -281,8 +283,8 @@ static int publish_place(const struct snapcfg *cfg, const struct snapcfg_chain *
 	}
 	if (files) {
 		(void)snprintf(key, sizeof(key), "%s%s/", dir, res->snapshot);
-		rc = pubfiles_upload(c, key, ch->base_path, &ex, (size_t)cfg->part_size_mb << 20,
-		                     &a[na], &res->files, err, errlen);
+		rc = pubfiles_upload(c, key, ch->base_path, &ex, &mo, &a[na], &res->files, err,
+		                     errlen);
 		if (rc == 0) {
 			res->files_bytes = a[na].size;
 			memcpy(res->files_sha256, a[na].sha256, sizeof(res->files_sha256));
