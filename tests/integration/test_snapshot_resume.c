@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A publish killed halfway resumes its upload on the next run
+ * (ctl/snapshot/mpwrite.h, "Resume"): the real `polkfura-ctl snapshot
+ * publish`, the node simulator and s3rver, a base path of 40 MiB of random
+ * bytes (the tar is at least eight parts of 5 MiB, two in flight). The
+ * first publish is killed with SIGKILL once its state file records two
+ * parts (polled); the rerun exits 0, and what it uploaded is counted from
+ * s3rver's own log ("Stored part N of <upload>"), not from the publisher:
+ * it sent fewer parts than the object has, and the parts of both runs
+ * cover them all. The object is what GNU tar and zstd read back: `diff -r`
+ * against the base path less the node key, and its sha256 the manifest's.
+ * The state file is gone once the object is complete.
+ * Starts no HAProxy (it is in the Makefile's HAP34_BINS filter).
+ */
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <check.h>
+
+#include "tests/harness/children.h"
+#include "tests/harness/harness.h"
+#include "tests/harness/s3rver.h"
+#include "tests/harness/tree.h"
+
+#define BUCKET "pf-cdn"
+#define SECRET "PLANTED-NODE-KEY-5e1b"
+#define PART   (5 * 1024 * 1024)
+
+static struct h_s3rver srv;
+static struct h_nodesim sim;
+static char work[512], base[600], state[600];
+
+static const char *sh(const char *cmd)
+{
+	return h_sh_in(work, cmd);
+}
+
+static void setup(void)
+{
+	char json[4096], path[700];
+
+	snprintf(work, sizeof(work), "%s/resume-XXXXXX", h_tmpdir());
+	ck_assert_ptr_nonnull(mkdtemp(work));
+	snprintf(base, sizeof(base), "%s/base", work);
+	snprintf(state, sizeof(state), "%s/state", work);
+	ck_assert_int_eq(mkdir(base, 0755), 0);
+	h_tree_put(base, "chains/polkadot/db/full/CURRENT", "MANIFEST-000002\n", 0755);
+	h_tree_put(base, "chains/polkadot/network/secret_ed25519", SECRET, 0755);
+	sh("for i in 1 2 3 4; do head -c 10485760 /dev/urandom "
+	   "> base/chains/polkadot/db/full/00000$i.sst; done");
+	ck_assert_msg(h_s3rver_start(&srv, BUCKET), "s3rver did not start (log %s)", srv.log);
+	ck_assert_msg(h_nodesim_start(&sim, "polkadot", 1, "--block-time-ms 0 --height 1000"),
+	              "nodesim: %s", sim.log);
+	ck_assert_int_eq(h_nodesim_control(&sim, "/all", "{\"finalized_lag\": 3}", NULL), 200);
+	snprintf(json, sizeof(json),
+	         "{\"snapshot\": {\"chains\": [{\"name\": \"polkadot\", \"base_path\": \"%s\", "
+	         "\"rpc\": \"http://127.0.0.1:%d\"}], "
+	         "\"s3_tar\": {\"bucket\": \"" BUCKET "\", \"region\": \"us-east-1\", "
+	         "\"endpoint\": \"%s\"}, \"part_size_mb\": 5, \"parallel\": 2, "
+	         "\"state_dir\": \"%s\"}}",
+	         base, sim.port[0], srv.endpoint, state);
+	snprintf(path, sizeof(path), "%s/ctl.json", work);
+	ck_assert_int_eq(h_write_file(path, json), 0);
+}
+
+static void teardown(void)
+{
+	h_stop_all();
+}
+
+/* Complete "part " lines in the state directory's one file; -1 while there is none. */
+static int recorded_parts(void)
+{
+	char path[1200], line[512];
+	struct dirent *d;
+	int n = -1;
+	DIR *dir = opendir(state);
+	FILE *f = NULL;
+
+	while (dir != NULL && f == NULL && (d = readdir(dir)) != NULL) {
+		size_t len = strlen(d->d_name);
+
+		if (len > 4 && strcmp(d->d_name + len - 4, ".mpu") == 0) {
+			snprintf(path, sizeof(path), "%s/%s", state, d->d_name);
+			f = fopen(path, "r");
+		}
+	}
+	if (dir != NULL)
+		closedir(dir);
+	if (f == NULL)
+		return -1;
+	n = 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, "part ", 5) == 0 && strchr(line, '\n') != NULL)
+			n++;
+	fclose(f);
+	return n;
+}
+
+/* Parts s3rver stored, from its log, counting lines after byte <from>. */
+static long stored_parts(long from)
+{
+	char cmd[1024];
+
+	snprintf(cmd, sizeof(cmd), "tail -c +%ld '%s' | grep -c 'Stored part ' || true", from + 1,
+	         srv.log);
+	return strtol(sh(cmd), NULL, 10);
+}
+
+static long log_size(void)
+{
+	struct stat sb;
+
+	ck_assert_int_eq(stat(srv.log, &sb), 0);
+	return (long)sb.st_size;
+}
+
+static pid_t spawn_publish(const char *log)
+{
+	char bin[4096], exe[4200], cfg[700];
+	char *argv[] = {exe, "snapshot", "publish", "--config", cfg, NULL};
+	char *env[] = {"AWS_ACCESS_KEY_ID=S3RVER", "AWS_SECRET_ACCESS_KEY=pfResumeSecret0123456789",
+	               NULL};
+
+	ck_assert_ptr_nonnull(realpath(h_build_dir(), bin));
+	snprintf(exe, sizeof(exe), "%s/polkfura-ctl", bin);
+	snprintf(cfg, sizeof(cfg), "%s/ctl.json", work);
+	return h_spawn(argv, env, log);
+}
+
+START_TEST(test_killed_publish_resumes)
+{
+	char log1[700], log2[700], cmd[1024];
+	struct timespec ts = {0, 5 * 1000 * 1000};
+	long first, second, total, mark;
+	int n = -1, st;
+	pid_t pid;
+
+	snprintf(log1, sizeof(log1), "%s/publish1.log", work);
+	snprintf(log2, sizeof(log2), "%s/publish2.log", work);
+	pid = spawn_publish(log1);
+	ck_assert_int_gt(pid, 0);
+	/* Polled, 5 ms apart, 60 s at most: the kill lands once two parts are recorded. */
+	for (int i = 0; i < 12000 && n < 2; i++) {
+		ck_assert_msg(h_wait_exit(pid, 0) == -1, "the publish ended before two parts");
+		n = recorded_parts();
+		if (n < 2)
+			nanosleep(&ts, NULL);
+	}
+	ck_assert_int_ge(n, 2);
+	h_kill_child(pid); /* the interruption under test */
+	first = stored_parts(0);
+	ck_assert_int_ge(first, 2);
+
+	mark = log_size();
+	pid = spawn_publish(log2);
+	ck_assert_int_gt(pid, 0);
+	st = h_wait_exit(pid, 60);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "rerun: status %d (log %s)", st, log2);
+	second = stored_parts(mark);
+
+	snprintf(cmd, sizeof(cmd),
+	         "curl -sSf '%s/" BUCKET "/chains/polkadot/latest.json' | python3 -c 'import "
+	         "json,sys; print(json.load(sys.stdin)[\"manifest\"], end=\"\")'",
+	         srv.endpoint);
+	snprintf(cmd, sizeof(cmd), "curl -sSf -o manifest.json '%s/" BUCKET "/chains/polkadot/%s'",
+	         srv.endpoint, sh(cmd));
+	sh(cmd);
+	snprintf(cmd, sizeof(cmd),
+	         "curl -sSf -o got.tar.zst '%s/" BUCKET "/chains/polkadot/'\"$(python3 -c 'import "
+	         "json; d=json.load(open(\"manifest.json\")); print(\"%%d-%%s\" %% (d[\"height\"], "
+	         "d[\"block_hash\"][2:10]) + \"/\" + d[\"artifacts\"][0][\"name\"])')\"",
+	         srv.endpoint);
+	sh(cmd);
+	ck_assert_str_eq(sh("sha256sum got.tar.zst | cut -c1-64 | tr -d '\\n'"),
+	                 sh("python3 -c 'import json; print(json.load(open(\"manifest.json\"))"
+	                    "[\"artifacts\"][0][\"sha256\"], end=\"\")'"));
+	sh("mkdir out && tar --zstd -xf got.tar.zst -C out");
+	sh("cp -a base expect && rm expect/chains/polkadot/network/secret_ed25519 && "
+	   "diff -r expect out");
+	total = (strtol(sh("wc -c < got.tar.zst"), NULL, 10) + PART - 1) / PART;
+	ck_assert_int_ge(total, 8);
+	ck_assert_msg(second < total, "the rerun stored %ld of %ld parts: it started over", second,
+	              total);
+	ck_assert_int_ge(first + second, total);
+	ck_assert_int_eq(recorded_parts(), -1); /* the state file went with the completion */
+}
+END_TEST
+
+static Suite *snapshot_resume_suite(void)
+{
+	Suite *s = suite_create("snapshot_resume");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_killed_publish_resumes);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return h_run_suite(snapshot_resume_suite());
+}
