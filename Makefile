@@ -250,6 +250,11 @@ $(BUILD)/tests/bench/pack_bench: $(BUILD)/tests/bench/pack_bench.o \
 		$(call objs_of,ctl/snapshot/pack ctl/snapshot/walk ctl/snapshot/exclude) $(LIBCOMMON)
 	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(SNAP_LIBS)
 
+# The multipart writer's throughput, parallel 1 against 4 (tests/bench/upload_bench.sh).
+$(BUILD)/tests/bench/upload_bench: $(BUILD)/tests/bench/upload_bench.o \
+		$(call objs_of,ctl/snapshot/mpwrite ctl/snapshot/mpstate $(INTEG_DEPS_s3)) $(LIBCOMMON)
+	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ -lcurl -lcjson -lpthread
+
 $(BUILD)/tests/bench/%: $(BUILD)/tests/bench/%.o $(SPOA_OBJ) $(LIBCOMMON)
 	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(SPOA_LIBS)
 
@@ -375,6 +380,7 @@ bench: all $(DBW_DRIVE)
 	$(Q)PF_CACHE=$(PF_CACHE) tests/bench/ingest_bench.sh $(BUILD)
 	$(Q)HAPROXY_34=$(HAPROXY_34) tests/bench/memory_bench.sh $(BUILD)
 	$(Q)tests/bench/pack_bench.sh $(BUILD)
+	$(Q)PF_CACHE=$(PF_CACHE) tests/bench/upload_bench.sh $(BUILD)
 	$(Q)tests/bench/fetch_bench.sh $(BUILD)
 	$(Q)PF_CACHE=$(PF_CACHE) tests/bench/ipfs_bench.sh $(BUILD)
 
@@ -497,6 +503,7 @@ FUZZ_DEPS_manifest := ctl/snapshot/manifest ctl/snapshot/safepath
 FUZZ_DEPS_filelist := ctl/snapshot/filelist ctl/snapshot/safepath
 FUZZ_DEPS_ipfs_add_parse := ctl/snapshot/ipfs_add_parse ctl/snapshot/safepath
 UNIT_DEPS_manifest := ctl/snapshot/safepath
+UNIT_DEPS_mpstate := ctl/db/sha256
 UNIT_DEPS_filelist := ctl/snapshot/safepath ctl/db/sha256
 UNIT_DEPS_destdir := ctl/snapshot/safepath
 UNIT_DEPS_ipfs_add_parse := ctl/snapshot/safepath
