@@ -142,3 +142,35 @@ long mpstate_part_line(int number, const struct mpstate_part *pt, char *out, siz
 	             pt->etag);
 	return n < 0 || (size_t)n >= outlen ? -1 : n;
 }
+
+long mpstate_file_line(const char *rel, uint64_t size, const char sha_hex[SHA256_HEX_LEN + 1],
+                       char *out, size_t outlen)
+{
+	int n = snprintf(out, outlen, "file %llu %s %s\n", (unsigned long long)size, sha_hex, rel);
+
+	return n < 0 || (size_t)n >= outlen ? -1 : n;
+}
+
+int mpstate_parse_file_line(const char *s, size_t len, uint64_t *size,
+                            char sha_hex[SHA256_HEX_LEN + 1], const char **rel, size_t *rel_len)
+{
+	const char *sp;
+	size_t at;
+
+	if (len < 5 || memcmp(s, "file ", 5) != 0)
+		return -1;
+	sp = memchr(s + 5, ' ', len - 5);
+	if (sp == NULL || parse_u64(s + 5, (size_t)(sp - s) - 5, size) == -1)
+		return -1;
+	at = (size_t)(sp - s) + 1;
+	if (len < at + SHA256_HEX_LEN + 2 || s[at + SHA256_HEX_LEN] != ' ')
+		return -1;
+	for (size_t i = 0; i < SHA256_HEX_LEN; i++)
+		if (hexval(s[at + i]) < 0)
+			return -1;
+	memcpy(sha_hex, s + at, SHA256_HEX_LEN);
+	sha_hex[SHA256_HEX_LEN] = '\0';
+	*rel = s + at + SHA256_HEX_LEN + 1;
+	*rel_len = len - (at + SHA256_HEX_LEN + 1);
+	return memchr(*rel, '\n', *rel_len) == NULL ? 0 : -1;
+}

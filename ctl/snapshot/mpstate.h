@@ -63,4 +63,26 @@ PF_MUSTCHECK long mpstate_header(const struct mpstate *st, char *out, size_t out
 PF_MUSTCHECK long mpstate_part_line(int number, const struct mpstate_part *pt, char *out,
                                     size_t outlen);
 
+/*
+ * The files target's record (ctl/snapshot/filestate.h): after the header
+ * "polkfura-files 1\nurl <the snapshot directory's URL>\n", one line per
+ * file whose object S3 acknowledged: "file <size> <sha256 hex> <path>",
+ * the path last and whole (it may hold spaces; never a newline, which
+ * filelist_check_path refuses).
+ */
+#define MPSTATE_FILES_MAGIC "polkfura-files 1"
+
+/* One file line into <out>. Returns its length, or -1 when it does not fit. */
+PF_MUSTCHECK long mpstate_file_line(const char *rel, uint64_t size,
+                                    const char sha_hex[SHA256_HEX_LEN + 1], char *out,
+                                    size_t outlen);
+
+/*
+ * Parses one file line <s>/<len> (no newline) into <*size>, <sha_hex>, and
+ * the path, <*rel>/<*rel_len> pointing into <s>. Returns 0 or -1.
+ */
+PF_MUSTCHECK int mpstate_parse_file_line(const char *s, size_t len, uint64_t *size,
+                                         char sha_hex[SHA256_HEX_LEN + 1], const char **rel,
+                                         size_t *rel_len);
+
 #endif

@@ -123,8 +123,7 @@ static void *slot_main(void *arg)
 	return NULL;
 }
 
-/* mkdir -p <dir>, the last component 0700 (the state names uploads in progress). */
-static int make_dir(const char *dir, char *err, size_t errlen)
+int mpw_make_state_dir(const char *dir, char *err, size_t errlen)
 {
 	char p[1024];
 	size_t len = strlen(dir);
@@ -249,7 +248,7 @@ static int start_upload(struct mpw *w, const char *state_dir, char *err, size_t 
 	struct s3_status st;
 
 	if (state_dir != NULL) {
-		if (make_dir(state_dir, err, errlen) == -1)
+		if (mpw_make_state_dir(state_dir, err, errlen) == -1)
 			return -1;
 		if (s3_url(w->c, w->key, url, sizeof(url)) == -1) {
 			(void)snprintf(err, errlen, "%.200s: URL too long", w->key);

@@ -81,6 +81,9 @@ PF_MUSTCHECK int mpw_write(void *ctx, const void *p, size_t len, char *err, size
  */
 PF_MUSTCHECK int mpw_finish(struct mpw *w, uint64_t *size, char *err, size_t errlen);
 
+/* mkdir -p <dir>, the last component 0700 (its files name uploads in progress). 0 or -1. */
+PF_MUSTCHECK int mpw_make_state_dir(const char *dir, char *err, size_t errlen);
+
 /* What <w> did so far. */
 void mpw_get_stats(struct mpw *w, struct mpw_stats *out);
 

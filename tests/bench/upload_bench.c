@@ -19,7 +19,8 @@
 int main(int argc, char **argv)
 {
 	static unsigned char piece[1 << 20];
-	struct s3_creds cr = {.access_key = "S3RVER", .secret_key = "pfUploadBenchSecret0123456789"};
+	struct s3_creds cr = {.access_key = "S3RVER",
+	                      .secret_key = "pfUploadBenchSecret0123456789"};
 	struct s3_cfg cfg = {.region = "us-east-1"};
 	struct mpw_opts o = {0};
 	struct timespec t0, t1;

@@ -43,10 +43,24 @@ static const char *sh(const char *cmd)
 	return h_sh_in(work, cmd);
 }
 
-static void setup(void)
+/* The config, with <target> ("s3_tar" or "s3_files") as the one target. */
+static void write_config(const char *target)
 {
 	char json[4096], path[700];
 
+	snprintf(json, sizeof(json),
+	         "{\"snapshot\": {\"chains\": [{\"name\": \"polkadot\", \"base_path\": \"%s\", "
+	         "\"rpc\": \"http://127.0.0.1:%d\"}], "
+	         "\"%s\": {\"bucket\": \"" BUCKET "\", \"region\": \"us-east-1\", "
+	         "\"endpoint\": \"%s\"}, \"part_size_mb\": 5, \"parallel\": 2, "
+	         "\"state_dir\": \"%s\"}}",
+	         base, sim.port[0], target, srv.endpoint, state);
+	snprintf(path, sizeof(path), "%s/ctl.json", work);
+	ck_assert_int_eq(h_write_file(path, json), 0);
+}
+
+static void setup(void)
+{
 	snprintf(work, sizeof(work), "%s/resume-XXXXXX", h_tmpdir());
 	ck_assert_ptr_nonnull(mkdtemp(work));
 	snprintf(base, sizeof(base), "%s/base", work);
@@ -60,15 +74,7 @@ static void setup(void)
 	ck_assert_msg(h_nodesim_start(&sim, "polkadot", 1, "--block-time-ms 0 --height 1000"),
 	              "nodesim: %s", sim.log);
 	ck_assert_int_eq(h_nodesim_control(&sim, "/all", "{\"finalized_lag\": 3}", NULL), 200);
-	snprintf(json, sizeof(json),
-	         "{\"snapshot\": {\"chains\": [{\"name\": \"polkadot\", \"base_path\": \"%s\", "
-	         "\"rpc\": \"http://127.0.0.1:%d\"}], "
-	         "\"s3_tar\": {\"bucket\": \"" BUCKET "\", \"region\": \"us-east-1\", "
-	         "\"endpoint\": \"%s\"}, \"part_size_mb\": 5, \"parallel\": 2, "
-	         "\"state_dir\": \"%s\"}}",
-	         base, sim.port[0], srv.endpoint, state);
-	snprintf(path, sizeof(path), "%s/ctl.json", work);
-	ck_assert_int_eq(h_write_file(path, json), 0);
+	write_config("s3_tar");
 }
 
 static void teardown(void)
@@ -76,8 +82,8 @@ static void teardown(void)
 	h_stop_all();
 }
 
-/* Complete "part " lines in the state directory's one file; -1 while there is none. */
-static int recorded_parts(void)
+/* Complete lines starting <kind> in the state directory's file ending <ext>; -1: none. */
+static int recorded(const char *ext, const char *kind)
 {
 	char path[1200], line[512];
 	struct dirent *d;
@@ -88,7 +94,7 @@ static int recorded_parts(void)
 	while (dir != NULL && f == NULL && (d = readdir(dir)) != NULL) {
 		size_t len = strlen(d->d_name);
 
-		if (len > 4 && strcmp(d->d_name + len - 4, ".mpu") == 0) {
+		if (len > strlen(ext) && strcmp(d->d_name + len - strlen(ext), ext) == 0) {
 			snprintf(path, sizeof(path), "%s/%s", state, d->d_name);
 			f = fopen(path, "r");
 		}
@@ -99,19 +105,24 @@ static int recorded_parts(void)
 		return -1;
 	n = 0;
 	while (fgets(line, sizeof(line), f) != NULL)
-		if (strncmp(line, "part ", 5) == 0 && strchr(line, '\n') != NULL)
+		if (strncmp(line, kind, strlen(kind)) == 0 && strchr(line, '\n') != NULL)
 			n++;
 	fclose(f);
 	return n;
 }
 
-/* Parts s3rver stored, from its log, counting lines after byte <from>. */
-static long stored_parts(long from)
+static int recorded_parts(void)
+{
+	return recorded(".mpu", "part ");
+}
+
+/* Lines of s3rver's log after byte <from> that match <re> (grep -E). */
+static long stored(long from, const char *re)
 {
 	char cmd[1024];
 
-	snprintf(cmd, sizeof(cmd), "tail -c +%ld '%s' | grep -c 'Stored part ' || true", from + 1,
-	         srv.log);
+	snprintf(cmd, sizeof(cmd), "tail -c +%ld '%s' | grep -cE '%s' || true", from + 1, srv.log,
+	         re);
 	return strtol(sh(cmd), NULL, 10);
 }
 
@@ -157,7 +168,7 @@ START_TEST(test_killed_publish_resumes)
 	}
 	ck_assert_int_ge(n, 2);
 	h_kill_child(pid); /* the interruption under test */
-	first = stored_parts(0);
+	first = stored(0, "Stored part ");
 	ck_assert_int_ge(first, 2);
 
 	mark = log_size();
@@ -165,7 +176,7 @@ START_TEST(test_killed_publish_resumes)
 	ck_assert_int_gt(pid, 0);
 	st = h_wait_exit(pid, 60);
 	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "rerun: status %d (log %s)", st, log2);
-	second = stored_parts(mark);
+	second = stored(mark, "Stored part ");
 
 	snprintf(cmd, sizeof(cmd),
 	         "curl -sSf '%s/" BUCKET "/chains/polkadot/latest.json' | python3 -c 'import "
@@ -195,6 +206,65 @@ START_TEST(test_killed_publish_resumes)
 }
 END_TEST
 
+/*
+ * The files target: 24 small files and 4 of two parts each. Killed once its
+ * record lists 6 files; the rerun stores fewer file objects than files.txt
+ * lists (s3rver's "Stored object" lines under files/), and `snapshot fetch
+ * --form files` gives back the base path less the node key, every sha256
+ * checked by sha256sum -c.
+ */
+START_TEST(test_killed_files_publish_resumes)
+{
+	struct timespec ts = {0, 5 * 1000 * 1000};
+	char log1[700], log2[700], cmd[8192], bin[4096];
+	long first, second, total, mark;
+	int n = -1, st;
+	pid_t pid;
+
+	sh("for i in $(seq 10 33); do head -c 262144 /dev/urandom "
+	   "> base/chains/polkadot/db/full/small$i.ldb; done");
+	write_config("s3_files");
+	snprintf(log1, sizeof(log1), "%s/publish1.log", work);
+	snprintf(log2, sizeof(log2), "%s/publish2.log", work);
+	pid = spawn_publish(log1);
+	ck_assert_int_gt(pid, 0);
+	for (int i = 0; i < 12000 && n < 6; i++) {
+		ck_assert_msg(h_wait_exit(pid, 0) == -1, "the publish ended before six files");
+		n = recorded(".files", "file ");
+		if (n < 6)
+			nanosleep(&ts, NULL);
+	}
+	ck_assert_int_ge(n, 6);
+	h_kill_child(pid); /* the interruption under test */
+	first = stored(0, "Stored object \"[^\"]*/files/");
+	ck_assert_int_ge(first, 6);
+
+	mark = log_size();
+	pid = spawn_publish(log2);
+	ck_assert_int_gt(pid, 0);
+	st = h_wait_exit(pid, 60);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "rerun: status %d (log %s)", st, log2);
+	second = stored(mark, "Stored object \"[^\"]*/files/");
+
+	ck_assert_ptr_nonnull(realpath(h_build_dir(), bin));
+	snprintf(cmd, sizeof(cmd),
+	         "AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER %s/polkfura-ctl snapshot "
+	         "fetch --chain polkadot --dest got --from s3 --endpoint %s --bucket " BUCKET
+	         " --form files 2>&1 </dev/null",
+	         bin, srv.endpoint);
+	sh(cmd);
+	sh("cp -a base expect && rm -r expect/chains/polkadot/network && "
+	   "diff -r -x SHA256SUMS expect got");
+	sh("cd got && sha256sum --quiet -c SHA256SUMS");
+	total = strtol(sh("find expect -type f | wc -l"), NULL, 10);
+	ck_assert_int_eq(total, 29);
+	ck_assert_msg(second < total, "the rerun stored %ld of %ld files: it started over", second,
+	              total);
+	ck_assert_int_ge(first + second, total);
+	ck_assert_int_eq(recorded(".files", "file "), -1);
+}
+END_TEST
+
 static Suite *snapshot_resume_suite(void)
 {
 	Suite *s = suite_create("snapshot_resume");
@@ -203,6 +273,7 @@ static Suite *snapshot_resume_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_killed_publish_resumes);
+	tcase_add_test(tc, test_killed_files_publish_resumes);
 	suite_add_tcase(s, tc);
 	return s;
 }

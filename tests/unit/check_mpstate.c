@@ -15,7 +15,7 @@
 #include "tests/unit/check_main.h"
 
 #define ABC "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-#define HEAD                                                                                   \
+#define HEAD                                                                                       \
 	"polkfura-mpu 1\nurl http://127.0.0.1:4568/b/chains/p/1-0a0b0c0d/snapshot.tar.zst\n"       \
 	"upload 9f3c01\npart_size 5242880\n"
 
@@ -76,7 +76,8 @@ START_TEST(malformed_refused)
 	    HEAD "part 1 1 " ABC "\n",
 	    HEAD "part 1 1 " ABC " \"e x\"\n",
 	    HEAD "part 1 -1 " ABC " \"e\"\n",
-	    HEAD "part 1 1 BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD \"e\"\n",
+	    HEAD
+	    "part 1 1 BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD \"e\"\n",
 	    HEAD "part 1 1 ba7816 \"e\"\n",
 	    HEAD "parts 1 1 " ABC " \"e\"\n",
 	    "polkfura-mpu 1\nupload i\npart_size 1\n",
