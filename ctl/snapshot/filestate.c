@@ -88,8 +88,7 @@ static char *read_text(const char *path, const char *head, size_t *len)
 	return buf;
 }
 
-struct filestate *filestate_open(const char *state_dir, const char *url, char *err,
-                                 size_t errlen)
+struct filestate *filestate_open(const char *state_dir, const char *url, char *err, size_t errlen)
 {
 	char hex[SHA256_HEX_LEN + 1], head[2200];
 	struct filestate *fs = calloc(1, sizeof(*fs));

@@ -29,8 +29,7 @@ struct filestate;
  * <state_dir> (made 0700 when missing), reading what an earlier run left.
  * Returns it, or NULL with the reason in <err>.
  */
-struct filestate *filestate_open(const char *state_dir, const char *url, char *err,
-                                 size_t errlen);
+struct filestate *filestate_open(const char *state_dir, const char *url, char *err, size_t errlen);
 
 /* The sha256 recorded for <rel> with size <size>, or NULL. */
 const char *filestate_find(const struct filestate *fs, const char *rel, uint64_t size);

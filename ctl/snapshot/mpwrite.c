@@ -71,6 +71,11 @@ static int send_part(struct mpw *w, struct s3_client *c, int number, const uint8
 	}
 	if (s3_mpu_part(c, w->key, w->upload_id, number, buf, len, pt->etag, &st) == -1) {
 		(void)snprintf(err, errlen, "%.200s part %d: %s", w->key, number, st.err);
+		if (w->stats.resumed && strcmp(st.code, "NoSuchUpload") == 0) {
+			pthread_mutex_lock(&w->mu);
+			w->stats.gone = true;
+			pthread_mutex_unlock(&w->mu);
+		}
 		return -1;
 	}
 	pthread_mutex_lock(&w->mu);
@@ -78,8 +83,7 @@ static int send_part(struct mpw *w, struct s3_client *c, int number, const uint8
 	if (w->state_fd != -1) {
 		memcpy(rec.etag, pt->etag, sizeof(rec.etag));
 		n = mpstate_part_line(number, &rec, line, sizeof(line));
-		/* One write() of a short line: a kill leaves it whole or absent (then cut,
-		 * ignored). */
+		/* One write() of a short line: a kill leaves it whole, absent or cut (ignored). */
 		if (n < 0 || write(w->state_fd, line, (size_t)n) != n) {
 			(void)snprintf(err, errlen, "%s: write: %s", w->state,
 			               n < 0 ? "line too long" : strerror(errno));
@@ -499,15 +503,9 @@ int mpw_finish(struct mpw *w, uint64_t *size, char *err, size_t errlen)
 
 		(void)snprintf(err, errlen, "complete %.200s: %s", w->key, st.err);
 		if (gone && w->stats.resumed) {
-			size_t n = strlen(err);
-
-			/* The recorded upload is not what we thought: a rerun must not trust it
-			 * again. */
-			drop_state(w);
-			w->state[0] = '\0';
-			(void)snprintf(err + n, errlen - n,
-			               "; the resumed upload is gone: state file removed, the next "
-			               "run starts a new upload");
+			pthread_mutex_lock(&w->mu);
+			w->stats.gone = true;
+			pthread_mutex_unlock(&w->mu);
 		}
 		return -1;
 	}
@@ -535,7 +533,17 @@ int mpw_free(struct mpw *w, char *err, size_t errlen)
 	if (w == NULL)
 		return 0;
 	stop_threads(w);
-	if (!w->done && w->state_fd != -1 && w->upload_id[0] != '\0') {
+	if (w->stats.gone) {
+		/* The recorded upload is not what we thought: nothing to abort, nor to trust again.
+		 */
+		drop_state(w);
+		(void)snprintf(
+		    err, errlen,
+		    "the resumed upload of %.200s is gone (NoSuchUpload or InvalidPart): "
+		    "its state file is removed, a new attempt starts a new upload",
+		    w->key);
+		rc = -1;
+	} else if (!w->done && w->state_fd != -1 && w->upload_id[0] != '\0') {
 		(void)snprintf(
 		    err, errlen,
 		    "the upload of %.200s is kept for the next run to resume (state file "

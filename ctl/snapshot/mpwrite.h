@@ -60,6 +60,7 @@ struct mpw_stats {
 	unsigned sent;    /* uploaded by this writer */
 	unsigned skipped; /* found already uploaded by an earlier run */
 	bool resumed;     /* an earlier run's upload was continued */
+	bool gone;        /* ...and the completion found it gone: its state file is removed */
 };
 
 struct mpw;

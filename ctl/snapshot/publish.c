@@ -34,14 +34,15 @@ static struct s3_client *client_for(const struct snapcfg_target *t, const struct
 	return s3_new(&c, cr, err, errlen);
 }
 
-/* The tar: packed straight into a multipart upload. */
-static int upload_tar(const struct snapcfg *cfg, const struct snapcfg_chain *ch,
-                      struct s3_client *c, const char *key, struct publish_result *res, char *err,
-                      size_t errlen)
+/* The tar: packed straight into a multipart upload; <*gone> as mpw_stats says. */
+static int upload_tar_once(const struct snapcfg *cfg, const struct snapcfg_chain *ch,
+                           struct s3_client *c, const char *key, struct publish_result *res,
+                           bool *gone, char *err, size_t errlen)
 {
 	struct exclude_set ex = {(const char *const *)ch->exclude, ch->n_exclude};
 	struct pack_opts o = {.ex = &ex, .write = mpw_write};
 	struct mpw_opts mo = {(size_t)cfg->part_size_mb << 20, cfg->parallel, cfg->state_dir};
+	struct mpw_stats ms;
 	struct pack_result pr;
 	char why[512];
 	uint64_t size = 0;
@@ -55,6 +56,8 @@ static int upload_tar(const struct snapcfg *cfg, const struct snapcfg_chain *ch,
 	rc = pack_tree(ch->base_path, &o, &pr, err, errlen);
 	if (rc == 0)
 		rc = mpw_finish(w, &size, err, errlen);
+	mpw_get_stats(w, &ms);
+	*gone = ms.gone;
 	if (mpw_free(w, why, sizeof(why)) == -1 && rc == -1) {
 		size_t n = strlen(err);
 
@@ -65,6 +68,24 @@ static int upload_tar(const struct snapcfg *cfg, const struct snapcfg_chain *ch,
 	res->tar_bytes = size;
 	sha256_digest_hex(pr.sha256, res->tar_sha256);
 	return 0;
+}
+
+/*
+ * The tar: packed straight into a multipart upload. A resumed upload that
+ * the completion finds gone (NoSuchUpload, InvalidPart: the state file
+ * outlived it) is packed and sent again from scratch, once.
+ */
+static int upload_tar(const struct snapcfg *cfg, const struct snapcfg_chain *ch,
+                      struct s3_client *c, const char *key, struct publish_result *res, char *err,
+                      size_t errlen)
+{
+	for (int again = 0;; again++) {
+		bool gone = false;
+		int rc = upload_tar_once(cfg, ch, c, key, res, &gone, err, errlen);
+
+		if (rc == 0 || !gone || again == 1)
+			return rc;
+	}
 }
 
 static int put_text(struct s3_client *c, const char *key, const char *text, size_t len, char *err,

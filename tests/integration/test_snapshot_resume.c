@@ -44,7 +44,7 @@ static const char *sh(const char *cmd)
 }
 
 /* The config, with <target> ("s3_tar" or "s3_files") as the one target. */
-static void write_config(const char *target)
+static void write_config(const char *target, const char *endpoint)
 {
 	char json[4096], path[700];
 
@@ -54,7 +54,7 @@ static void write_config(const char *target)
 	         "\"%s\": {\"bucket\": \"" BUCKET "\", \"region\": \"us-east-1\", "
 	         "\"endpoint\": \"%s\"}, \"part_size_mb\": 5, \"parallel\": 2, "
 	         "\"state_dir\": \"%s\"}}",
-	         base, sim.port[0], target, srv.endpoint, state);
+	         base, sim.port[0], target, endpoint, state);
 	snprintf(path, sizeof(path), "%s/ctl.json", work);
 	ck_assert_int_eq(h_write_file(path, json), 0);
 }
@@ -74,7 +74,7 @@ static void setup(void)
 	ck_assert_msg(h_nodesim_start(&sim, "polkadot", 1, "--block-time-ms 0 --height 1000"),
 	              "nodesim: %s", sim.log);
 	ck_assert_int_eq(h_nodesim_control(&sim, "/all", "{\"finalized_lag\": 3}", NULL), 200);
-	write_config("s3_tar");
+	write_config("s3_tar", srv.endpoint);
 }
 
 static void teardown(void)
@@ -147,17 +147,13 @@ static pid_t spawn_publish(const char *log)
 	return h_spawn(argv, env, log);
 }
 
-START_TEST(test_killed_publish_resumes)
+/* Starts a publish logging to <log> and kills it once its state file records two parts. */
+static void kill_after_two_parts(const char *log)
 {
-	char log1[700], log2[700], cmd[1024];
 	struct timespec ts = {0, 5 * 1000 * 1000};
-	long first, second, total, mark;
-	int n = -1, st;
-	pid_t pid;
+	pid_t pid = spawn_publish(log);
+	int n = -1;
 
-	snprintf(log1, sizeof(log1), "%s/publish1.log", work);
-	snprintf(log2, sizeof(log2), "%s/publish2.log", work);
-	pid = spawn_publish(log1);
 	ck_assert_int_gt(pid, 0);
 	/* Polled, 5 ms apart, 60 s at most: the kill lands once two parts are recorded. */
 	for (int i = 0; i < 12000 && n < 2; i++) {
@@ -168,15 +164,29 @@ START_TEST(test_killed_publish_resumes)
 	}
 	ck_assert_int_ge(n, 2);
 	h_kill_child(pid); /* the interruption under test */
-	first = stored(0, "Stored part ");
-	ck_assert_int_ge(first, 2);
+}
 
-	mark = log_size();
-	pid = spawn_publish(log2);
+/* Reruns the publish, asserts exit 0 and returns the parts s3rver stored meanwhile. */
+static long rerun(const char *log)
+{
+	long mark = log_size();
+	pid_t pid = spawn_publish(log);
+	int st;
+
 	ck_assert_int_gt(pid, 0);
 	st = h_wait_exit(pid, 60);
-	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "rerun: status %d (log %s)", st, log2);
-	second = stored(mark, "Stored part ");
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "rerun: status %d (log %s)", st, log);
+	return stored(mark, "Stored part ");
+}
+
+/*
+ * The tar latest.json names, checked against its manifest's sha256 and
+ * unpacked by GNU tar to equal the base path less the node key. Returns its
+ * size in parts.
+ */
+static long check_tar(void)
+{
+	char cmd[1024];
 
 	snprintf(cmd, sizeof(cmd),
 	         "curl -sSf '%s/" BUCKET "/chains/polkadot/latest.json' | python3 -c 'import "
@@ -197,12 +207,105 @@ START_TEST(test_killed_publish_resumes)
 	sh("mkdir out && tar --zstd -xf got.tar.zst -C out");
 	sh("cp -a base expect && rm expect/chains/polkadot/network/secret_ed25519 && "
 	   "diff -r expect out");
-	total = (strtol(sh("wc -c < got.tar.zst"), NULL, 10) + PART - 1) / PART;
+	return (strtol(sh("wc -c < got.tar.zst"), NULL, 10) + PART - 1) / PART;
+}
+
+START_TEST(test_killed_publish_resumes)
+{
+	char log1[700], log2[700];
+	long first, second, total;
+
+	snprintf(log1, sizeof(log1), "%s/publish1.log", work);
+	snprintf(log2, sizeof(log2), "%s/publish2.log", work);
+	kill_after_two_parts(log1);
+	first = stored(0, "Stored part ");
+	ck_assert_int_ge(first, 2);
+	second = rerun(log2);
+	total = check_tar();
 	ck_assert_int_ge(total, 8);
 	ck_assert_msg(second < total, "the rerun stored %ld of %ld parts: it started over", second,
 	              total);
 	ck_assert_int_ge(first + second, total);
 	ck_assert_int_eq(recorded_parts(), -1); /* the state file went with the completion */
+}
+END_TEST
+
+/*
+ * tests/harness/s3capture.py holding no object (it serves GETs and HEADs
+ * from an empty directory: nothing is published there yet); its record
+ * file into <record>, its endpoint into <endpoint>.
+ */
+static void capture_empty(char *endpoint, size_t eplen, char *record, size_t reclen)
+{
+	char log[800], dir[700], *text, *p;
+	char *argv[] = {"python3", "tests/harness/s3capture.py", record, "0", "0", dir, NULL};
+	pid_t pid;
+
+	snprintf(dir, sizeof(dir), "%s/capture-objects", work);
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	snprintf(record, reclen, "%s/capture.jsonl", work);
+	snprintf(log, sizeof(log), "%s.log", record);
+	pid = h_spawn(argv, NULL, log);
+	ck_assert_int_gt(pid, 0);
+	h_child_expect(pid, "s3capture", SIGTERM, 0);
+	ck_assert_msg(h_wait_file_contains(log, "READY ", 10), "s3capture did not start");
+	text = h_read_file(log, NULL);
+	p = text != NULL ? strstr(text, "READY ") : NULL;
+	ck_assert_ptr_nonnull(p);
+	snprintf(endpoint, eplen, "http://127.0.0.1:%d", (int)strtol(p + 6, NULL, 10));
+	free(text);
+}
+
+/*
+ * A state file naming an upload S3 no longer has, where ListParts cannot
+ * tell (405, as s3rver): the publish skips the recorded parts, the first
+ * part it sends answers 404 NoSuchUpload, and it packs and sends the tar
+ * again under a new upload, once, and exits 0. s3rver accepts parts of an
+ * upload it never started and fails only the completion, with a 500, so the
+ * peer here is tests/harness/s3capture.py ("gone" upload ids). The state
+ * file is written by hand from the tar a first publish (to s3rver) made:
+ * the stream is the same for the same tree (PACK.md), its parts split and
+ * hashed by split and sha256sum.
+ */
+START_TEST(test_gone_upload_starts_over)
+{
+	char log1[700], log2[700], url[1024], cmd[4096], ep[64], record[700];
+	long total;
+	int st;
+	pid_t pid;
+
+	snprintf(log1, sizeof(log1), "%s/publish1.log", work);
+	snprintf(log2, sizeof(log2), "%s/publish2.log", work);
+	pid = spawn_publish(log1);
+	ck_assert_int_gt(pid, 0);
+	st = h_wait_exit(pid, 60);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "publish: status %d", st);
+	total = check_tar();
+	capture_empty(ep, sizeof(ep), record, sizeof(record));
+	write_config("s3_tar", ep);
+	snprintf(url, sizeof(url), "%s/" BUCKET "/chains/polkadot/%s/snapshot.tar.zst", ep,
+	         sh("python3 -c 'import json; d=json.load(open(\"manifest.json\")); "
+	            "print(\"%d-%s\" % (d[\"height\"], d[\"block_hash\"][2:10]), end=\"\")'"));
+	snprintf(cmd, sizeof(cmd),
+	         "split -b %d -d got.tar.zst p. && "
+	         "f=state/$(printf %%s '%s' | sha256sum | cut -c1-64).mpu && "
+	         "printf 'polkfura-mpu 1\\nurl %%s\\nupload gone-1\\npart_size %d\\n' '%s' > $f "
+	         "&& for i in 1 2; do printf 'part %%d %d %%s \"e%%d\"\\n' $i "
+	         "$(sha256sum < p.0$((i - 1)) | cut -c1-64) $i >> $f; done",
+	         PART, url, PART, url, PART);
+	sh(cmd);
+	pid = spawn_publish(log2);
+	ck_assert_int_gt(pid, 0);
+	st = h_wait_exit(pid, 60);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "rerun: status %d (log %s)", st, log2);
+	/* Parts 1 and 2 never went to the gone upload; the new one got every part. */
+	snprintf(cmd, sizeof(cmd),
+	         "grep -c '\"PUT\".*partNumber=[12]&uploadId=gone-1' '%s' || true; "
+	         "grep -c '\"PUT\".*partNumber=[0-9]*&uploadId=capture' '%s' || true",
+	         record, record);
+	snprintf(url, sizeof(url), "0\n%ld\n", total);
+	ck_assert_str_eq(sh(cmd), url);
+	ck_assert_int_eq(recorded_parts(), -1);
 }
 END_TEST
 
@@ -223,7 +326,7 @@ START_TEST(test_killed_files_publish_resumes)
 
 	sh("for i in $(seq 10 33); do head -c 262144 /dev/urandom "
 	   "> base/chains/polkadot/db/full/small$i.ldb; done");
-	write_config("s3_files");
+	write_config("s3_files", srv.endpoint);
 	snprintf(log1, sizeof(log1), "%s/publish1.log", work);
 	snprintf(log2, sizeof(log2), "%s/publish2.log", work);
 	pid = spawn_publish(log1);
@@ -274,6 +377,7 @@ static Suite *snapshot_resume_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_killed_publish_resumes);
 	tcase_add_test(tc, test_killed_files_publish_resumes);
+	tcase_add_test(tc, test_gone_upload_starts_over);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -248,6 +248,79 @@ START_TEST(test_parallel_server_gone)
 }
 END_TEST
 
+/*
+ * Resume, against tests/harness/s3capture.py: a state file written here by
+ * hand (its name and part sha256s computed by sha256sum, not by the code)
+ * names an upload "gone-1" and parts 1 and 2 of a three-part input. The
+ * writer resumes it: parts 1 and 2 are not sent (no such request in the
+ * capture's record), part 3 is, and its 404 NoSuchUpload (the upload is no
+ * longer there; the capture has no ListParts, 405, like s3rver) fails the
+ * writer, marks it gone and removes the state file so the next attempt
+ * starts a new upload.
+ */
+START_TEST(test_resume_skips_then_gone)
+{
+	struct mpw_opts o = {.part_size = 5 * MIB, .parallel = 2};
+	struct s3_creds cr = {.access_key = "S3RVER", .secret_key = "pfUploadTestSecret0123456789"};
+	struct s3_cfg cfg = {.region = "us-east-1", .bucket = BUCKET, .attempts = 1};
+	struct h_s3capture cap;
+	struct s3_client *c;
+	struct mpw_stats ms;
+	char err[512], cmd[2048], url[512], state[700];
+	uint64_t size;
+	struct mpw *w;
+	FILE *f;
+	int rc = 0;
+
+	ck_assert(h_s3capture_start(&cap, 0, 0));
+	cfg.endpoint = cap.endpoint;
+	c = s3_new(&cfg, &cr, err, sizeof(err));
+	ck_assert_ptr_nonnull(c);
+	snprintf(state, sizeof(state), "%s/state", work);
+	snprintf(url, sizeof(url), "%s/" BUCKET "/" KEYNAME, cap.endpoint);
+	sh("head -c 15728640 /dev/urandom > in3.bin && split -b 5242880 -d in3.bin p.");
+	snprintf(
+	    cmd, sizeof(cmd),
+	    "mkdir -m 700 state && f=state/$(printf %%s '%s' | sha256sum | cut -c1-64).mpu && "
+	    "printf 'polkfura-mpu 1\\nurl %%s\\nupload gone-1\\npart_size 5242880\\n' '%s' > $f "
+	    "&& for i in 1 2; do printf 'part %%d 5242880 %%s \"e%%d\"\\n' $i "
+	    "$(sha256sum < p.0$((i - 1)) | cut -c1-64) $i >> $f; done",
+	    url, url);
+	sh(cmd);
+	o.state_dir = state;
+	w = mpw_open(c, KEYNAME, &o, err, sizeof(err));
+	ck_assert_msg(w != NULL, "%s", err);
+	{
+		char path[700];
+		static uint8_t buf[15728640];
+
+		snprintf(path, sizeof(path), "%s/in3.bin", work);
+		f = fopen(path, "rb");
+		ck_assert_ptr_nonnull(f);
+		ck_assert_uint_eq(fread(buf, 1, sizeof(buf), f), sizeof(buf));
+		fclose(f);
+		rc = mpw_write(w, buf, sizeof(buf), err, sizeof(err));
+	}
+	if (rc == 0)
+		rc = mpw_finish(w, &size, err, sizeof(err));
+	ck_assert_int_eq(rc, -1);
+	ck_assert_msg(strstr(err, KEYNAME " part 3: ") == err && strstr(err, "NoSuchUpload"), "%s",
+	              err);
+	mpw_get_stats(w, &ms);
+	ck_assert(ms.resumed && ms.gone);
+	ck_assert_uint_eq(ms.skipped, 2);
+	ck_assert_int_eq(mpw_free(w, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "is gone") != NULL, "%s", err);
+	ck_assert_str_eq(sh("ls state | wc -l | tr -d ' \\n'"), "0");
+	snprintf(cmd, sizeof(cmd),
+	         "grep -c '\"PUT\".*partNumber=[12]&' '%s' || true; "
+	         "grep -c '\"PUT\".*partNumber=3&uploadId=gone-1' '%s'",
+	         cap.record, cap.record);
+	ck_assert_str_eq(sh(cmd), "0\n1\n");
+	s3_free(c);
+}
+END_TEST
+
 static Suite *snapshot_upload_suite(void)
 {
 	Suite *s = suite_create("snapshot_upload");
@@ -260,6 +333,7 @@ static Suite *snapshot_upload_suite(void)
 	tcase_add_test(tc, test_abort_unsupported_is_said);
 	tcase_add_test(tc, test_parallel_round_trip);
 	tcase_add_test(tc, test_parallel_server_gone);
+	tcase_add_test(tc, test_resume_skips_then_gone);
 	suite_add_tcase(s, tc);
 	return s;
 }
