@@ -24,10 +24,13 @@
  * sent, replacing what that part number held. The completion lists only
  * parts whose bytes were just checked, so a tree that changed since gives
  * the new bytes, not a mix. Where ListParts works (AWS) the recorded parts
- * are checked against it first; where it is not implemented (s3rver: 405)
- * the record is trusted and the completion's answer decides: NoSuchUpload
- * or InvalidPart removes the state file and says the next run starts
- * afresh. The file goes once the object is complete.
+ * are checked against it first (a part it does not list with the same
+ * size and ETag is sent again; 404 NoSuchUpload starts a new upload);
+ * where it is not implemented (s3rver: 405) the record is trusted, and a
+ * part or the completion answering NoSuchUpload or InvalidPart marks the
+ * writer gone (mpw_stats): mpw_free removes the state file, and the caller
+ * may start over (publish does, once). The file goes once the object is
+ * complete.
  *
  * A writer dropped before mpw_finish() aborts its upload, unless it has a
  * state file: then the upload is kept for the next run to resume. When the
@@ -60,7 +63,7 @@ struct mpw_stats {
 	unsigned sent;    /* uploaded by this writer */
 	unsigned skipped; /* found already uploaded by an earlier run */
 	bool resumed;     /* an earlier run's upload was continued */
-	bool gone;        /* ...and the completion found it gone: its state file is removed */
+	bool gone;        /* ...and S3 no longer had it: its state file goes at mpw_free */
 };
 
 struct mpw;

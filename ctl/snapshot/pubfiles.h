@@ -30,10 +30,14 @@
 /*
  * Uploads the tree under <base> less what <ex> excludes through <c> under
  * <dir> (the snapshot's directory, ending in '/'), files of <mo>'s part
- * size or more by multipart upload as <mo> says (parts, parallel, resume). Fills <a> (the
- * manifest's files artifact: size, the sha256 of SHA256SUMS, the names) and <*nfiles>. Returns 0,
- * or -1 with the path and the reason in <err>; objects already written are left to the caller (a
- * snapshot with no manifest.json is not one a reader sees).
+ * size or more by multipart upload as <mo> says (part size, parallel).
+ * With <mo>'s state directory, each file sent is recorded
+ * (ctl/snapshot/filestate.h), so a rerun after a kill does not send again a
+ * file whose bytes and object are unchanged. Fills <a> (the manifest's
+ * files artifact: size, the sha256 of SHA256SUMS, the names) and
+ * <*nfiles>. Returns 0, or -1 with the path and the reason in <err>;
+ * objects already written are left to the caller (a snapshot with no
+ * manifest.json is not one a reader sees).
  */
 PF_MUSTCHECK int pubfiles_upload(struct s3_client *c, const char *dir, const char *base,
                                  const struct exclude_set *ex, const struct mpw_opts *mo,
