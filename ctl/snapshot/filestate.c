@@ -70,12 +70,19 @@ static int load(struct filestate *fs, const char *text, size_t len)
 /* The earlier run's text when its header names <head>, else NULL. */
 static char *read_text(const char *path, const char *head, size_t *len)
 {
-	size_t hl = strlen(head), cap = 64u * 1024 * 1024, got;
+	size_t hl = strlen(head), cap, got;
 	FILE *f = fopen(path, "r");
+	struct stat sb;
 	char *buf;
 
 	if (f == NULL)
 		return NULL;
+	/* One line a file, some 100 bytes: 64 MiB is over half a million files. */
+	if (fstat(fileno(f), &sb) == -1 || sb.st_size > 64 * 1024 * 1024) {
+		(void)fclose(f);
+		return NULL;
+	}
+	cap = (size_t)sb.st_size + 1;
 	buf = malloc(cap);
 	got = buf != NULL ? fread(buf, 1, cap, f) : 0;
 	(void)fclose(f);
