@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <openssl/evp.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 
 #include "ctl/db/sha256.h"
 #include "ctl/snapshot/filelist.h"
+#include "ctl/snapshot/filestate.h"
 #include "ctl/snapshot/mpwrite.h"
 #include "ctl/snapshot/walk.h"
 
@@ -23,12 +25,14 @@ struct file_rec {
 struct up {
 	struct s3_client *c;
 	const char *dir;
+	const struct mpw_opts *mo;
 	size_t part_size;
 	uint8_t *buf; /* part_size bytes: a whole small file, or one read of a large one */
 	EVP_MD_CTX *md;
 	struct file_rec *f;
 	size_t n, cap;
 	uint64_t bytes;
+	struct filestate *fs; /* NULL without a state directory */
 };
 
 /* Reads <fd> to its end into <buf>/<cap>; the count into <*got>. -1 on an error or past <cap>. */
@@ -102,7 +106,7 @@ static int put_large(struct up *u, const struct walk_entry *e, const char *key, 
 		(void)snprintf(err, errlen, "%s: sha256 failed", e->rel);
 		return -1;
 	}
-	w = mpw_open(u->c, key, u->part_size, err, errlen);
+	w = mpw_open(u->c, key, u->mo, err, errlen);
 	if (w == NULL)
 		return -1;
 	for (;;) {
@@ -149,6 +153,44 @@ static int put_large(struct up *u, const struct walk_entry *e, const char *key, 
 	return rc;
 }
 
+/*
+ * A file an earlier run recorded as sent with <was> as its sha256: hashed
+ * again, and when it is the same and S3 still has its object at that
+ * size, <*up> is set and its sha256 goes to <hex>. Otherwise the file is
+ * rewound for its upload.
+ */
+static int already_up(struct up *u, const struct walk_entry *e, const char *key, const char *was,
+                      char *hex, bool *up, char *err, size_t errlen)
+{
+	uint8_t dg[SHA256_LEN];
+	unsigned int dl = 0;
+	struct s3_status st;
+	uint64_t size = 0;
+	ssize_t r;
+
+	*up = false;
+	if (EVP_DigestInit_ex(u->md, EVP_sha256(), NULL) != 1)
+		goto fail;
+	while ((r = read(e->fd, u->buf, u->part_size < READ_SIZE ? u->part_size : READ_SIZE)) !=
+	       0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 || EVP_DigestUpdate(u->md, u->buf, (size_t)r) != 1)
+			goto fail;
+	}
+	if (EVP_DigestFinal_ex(u->md, dg, &dl) != 1 || dl != SHA256_LEN)
+		goto fail;
+	sha256_digest_hex(dg, hex);
+	if (strcmp(hex, was) == 0 && s3_head(u->c, key, &size, &st) == 0 && size == e->size)
+		*up = true;
+	if (!*up && lseek(e->fd, 0, SEEK_SET) == -1)
+		goto fail;
+	return 0;
+fail:
+	(void)snprintf(err, errlen, "%s: read or sha256 failed", e->rel);
+	return -1;
+}
+
 static int on_entry(void *ctx, const struct walk_entry *e, char *err, size_t errlen)
 {
 	struct up *u = ctx;
@@ -191,10 +233,19 @@ static int on_entry(void *ctx, const struct walk_entry *e, char *err, size_t err
 		(void)snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if ((e->size < u->part_size ? put_small : put_large)(u, e, key, f->sha256, err, errlen) ==
-	    -1) {
-		free(f->rel);
-		return -1;
+	{
+		const char *was = u->fs != NULL ? filestate_find(u->fs, e->rel, e->size) : NULL;
+		bool up = false;
+
+		if ((was != NULL &&
+		     already_up(u, e, key, was, f->sha256, &up, err, errlen) == -1) ||
+		    (!up && (e->size < u->part_size ? put_small : put_large)(u, e, key, f->sha256,
+		                                                             err, errlen) == -1) ||
+		    (!up && u->fs != NULL &&
+		     filestate_add(u->fs, e->rel, e->size, f->sha256, err, errlen) == -1)) {
+			free(f->rel);
+			return -1;
+		}
 	}
 	u->n++;
 	u->bytes += e->size;
@@ -252,18 +303,29 @@ static int put_list(struct up *u, const char *name, const char *text, size_t len
 }
 
 int pubfiles_upload(struct s3_client *c, const char *dir, const char *base,
-                    const struct exclude_set *ex, size_t part_size, struct manifest_artifact *a,
-                    uint64_t *nfiles, char *err, size_t errlen)
+                    const struct exclude_set *ex, const struct mpw_opts *mo,
+                    struct manifest_artifact *a, uint64_t *nfiles, char *err, size_t errlen)
 {
-	struct up u = {.c = c, .dir = dir, .part_size = part_size};
+	struct up u = {.c = c, .dir = dir, .mo = mo, .part_size = mo->part_size};
 	char *list = NULL, *sums = NULL;
 	size_t list_len = 0, sums_len = 0;
 	int rc = 0;
 
-	u.buf = malloc(part_size);
+	if (mo->state_dir != NULL) {
+		char url[2048];
+
+		if (s3_url(c, dir, url, sizeof(url)) == -1) {
+			(void)snprintf(err, errlen, "%.200s: URL too long", dir);
+			return -1;
+		}
+		u.fs = filestate_open(mo->state_dir, url, err, errlen);
+		if (u.fs == NULL)
+			return -1;
+	}
+	u.buf = malloc(u.part_size);
 	u.md = EVP_MD_CTX_new();
 	if (u.buf == NULL || u.md == NULL) {
-		(void)snprintf(err, errlen, "out of memory for a %zu-byte part", part_size);
+		(void)snprintf(err, errlen, "out of memory for a %zu-byte part", u.part_size);
 		rc = -1;
 	}
 	if (rc == 0)
@@ -296,5 +358,6 @@ int pubfiles_upload(struct s3_client *c, const char *dir, const char *base,
 	free(sums);
 	free(u.buf);
 	EVP_MD_CTX_free(u.md);
+	filestate_free(u.fs, rc == 0);
 	return rc;
 }

@@ -20,6 +20,7 @@
 #include "common/compiler.h"
 #include "ctl/snapshot/exclude.h"
 #include "ctl/snapshot/manifest.h"
+#include "ctl/snapshot/mpwrite.h"
 #include "ctl/snapshot/s3.h"
 
 #define PUBFILES_NAME      "files"
@@ -28,14 +29,18 @@
 
 /*
  * Uploads the tree under <base> less what <ex> excludes through <c> under
- * <dir> (the snapshot's directory, ending in '/'), with parts of
- * <part_size> bytes. Fills <a> (the manifest's files artifact: size, the
- * sha256 of SHA256SUMS, the names) and <*nfiles>. Returns 0, or -1 with the
- * path and the reason in <err>; objects already written are left to the
- * caller (a snapshot with no manifest.json is not one a reader sees).
+ * <dir> (the snapshot's directory, ending in '/'), files of <mo>'s part
+ * size or more by multipart upload as <mo> says (part size, parallel).
+ * With <mo>'s state directory, each file sent is recorded
+ * (ctl/snapshot/filestate.h), so a rerun after a kill does not send again a
+ * file whose bytes and object are unchanged. Fills <a> (the manifest's
+ * files artifact: size, the sha256 of SHA256SUMS, the names) and
+ * <*nfiles>. Returns 0, or -1 with the path and the reason in <err>;
+ * objects already written are left to the caller (a snapshot with no
+ * manifest.json is not one a reader sees).
  */
 PF_MUSTCHECK int pubfiles_upload(struct s3_client *c, const char *dir, const char *base,
-                                 const struct exclude_set *ex, size_t part_size,
+                                 const struct exclude_set *ex, const struct mpw_opts *mo,
                                  struct manifest_artifact *a, uint64_t *nfiles, char *err,
                                  size_t errlen);
 

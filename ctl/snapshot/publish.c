@@ -35,26 +35,30 @@ static struct s3_client *client_for(const struct snapcfg_target *t, const struct
 	return s3_new(&c, cr, err, errlen);
 }
 
-/* The tar: packed straight into a multipart upload. */
-static int upload_tar(const struct snapcfg *cfg, const struct snapcfg_chain *ch,
-                      struct s3_client *c, const char *key, struct publish_result *res, char *err,
-                      size_t errlen)
+/* The tar: packed straight into a multipart upload; <*gone> as mpw_stats says. */
+static int upload_tar_once(const struct snapcfg *cfg, const struct snapcfg_chain *ch,
+                           struct s3_client *c, const char *key, struct publish_result *res,
+                           bool *gone, char *err, size_t errlen)
 {
 	struct exclude_set ex = {(const char *const *)ch->exclude, ch->n_exclude};
 	struct pack_opts o = {.ex = &ex, .threads = PACK_ZSTD_WORKERS, .write = mpw_write};
+	struct mpw_opts mo = {(size_t)cfg->part_size_mb << 20, cfg->parallel, cfg->state_dir};
+	struct mpw_stats ms;
 	struct pack_result pr;
 	char why[512];
 	uint64_t size = 0;
 	struct mpw *w;
 	int rc;
 
-	w = mpw_open(c, key, (size_t)cfg->part_size_mb << 20, err, errlen);
+	w = mpw_open(c, key, &mo, err, errlen);
 	if (w == NULL)
 		return -1;
 	o.write_ctx = w;
 	rc = pack_tree(ch->base_path, &o, &pr, err, errlen);
 	if (rc == 0)
 		rc = mpw_finish(w, &size, err, errlen);
+	mpw_get_stats(w, &ms);
+	*gone = ms.gone;
 	if (mpw_free(w, why, sizeof(why)) == -1 && rc == -1) {
 		size_t n = strlen(err);
 
@@ -65,6 +69,24 @@ static int upload_tar(const struct snapcfg *cfg, const struct snapcfg_chain *ch,
 	res->tar_bytes = size;
 	sha256_digest_hex(pr.sha256, res->tar_sha256);
 	return 0;
+}
+
+/*
+ * The tar: packed straight into a multipart upload. A resumed upload that
+ * the completion finds gone (NoSuchUpload, InvalidPart: the state file
+ * outlived it) is packed and sent again from scratch, once.
+ */
+static int upload_tar(const struct snapcfg *cfg, const struct snapcfg_chain *ch,
+                      struct s3_client *c, const char *key, struct publish_result *res, char *err,
+                      size_t errlen)
+{
+	for (int again = 0;; again++) {
+		bool gone = false;
+		int rc = upload_tar_once(cfg, ch, c, key, res, &gone, err, errlen);
+
+		if (rc == 0 || !gone || again == 1)
+			return rc;
+	}
 }
 
 static int put_text(struct s3_client *c, const char *key, const char *text, size_t len, char *err,
@@ -265,6 +287,7 @@ static int publish_place(const struct snapcfg *cfg, const struct snapcfg_chain *
                          size_t errlen)
 {
 	struct exclude_set ex = {(const char *const *)ch->exclude, ch->n_exclude};
+	struct mpw_opts mo = {(size_t)cfg->part_size_mb << 20, cfg->parallel, cfg->state_dir};
 	char dir[SNAPCFG_PREFIX_MAX + 64], key[S3_KEY_MAX];
 	struct manifest_artifact a[2];
 	unsigned na = 0, deleted = 0;
@@ -282,8 +305,8 @@ static int publish_place(const struct snapcfg *cfg, const struct snapcfg_chain *
 	}
 	if (files) {
 		(void)snprintf(key, sizeof(key), "%s%s/", dir, res->snapshot);
-		rc = pubfiles_upload(c, key, ch->base_path, &ex, (size_t)cfg->part_size_mb << 20,
-		                     &a[na], &res->files, err, errlen);
+		rc = pubfiles_upload(c, key, ch->base_path, &ex, &mo, &a[na], &res->files, err,
+		                     errlen);
 		if (rc == 0) {
 			res->files_bytes = a[na].size;
 			memcpy(res->files_sha256, a[na].sha256, sizeof(res->files_sha256));

@@ -119,6 +119,24 @@ fail:
 	return NULL;
 }
 
+struct s3_client *s3_dup(const struct s3_client *c, char *err, size_t errlen)
+{
+	struct s3_client *d = malloc(sizeof(*d));
+
+	if (d == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	*d = *c;
+	d->h = curl_easy_init();
+	if (d->h == NULL) {
+		snprintf(err, errlen, "s3: curl_easy_init failed");
+		free(d);
+		return NULL;
+	}
+	return d;
+}
+
 void s3_free(struct s3_client *c)
 {
 	if (c == NULL)

@@ -64,6 +64,13 @@ struct s3_client *s3_new(const struct s3_cfg *cfg, const struct s3_creds *creds,
 void s3_free(struct s3_client *c);
 
 /*
+ * A second client with <c>'s settings and credentials and its own curl
+ * handle, for another thread (a handle is never shared between threads).
+ * Returns NULL with the reason in <err>. Free with s3_free().
+ */
+struct s3_client *s3_dup(const struct s3_client *c, char *err, size_t errlen);
+
+/*
  * The URL of <key> (NULL: the bucket) into <out>: path style
  * "<endpoint>/<bucket>/<key>" or virtual-hosted
  * "https://<bucket>.s3.<region>.amazonaws.com/<key>", the key

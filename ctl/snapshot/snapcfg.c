@@ -374,8 +374,9 @@ static int parse_chain(struct ctx *c, unsigned i, const cJSON *v, struct snapcfg
 
 static int parse_section(struct ctx *c, const cJSON *v, struct snapcfg *out)
 {
-	static const char *const keys[] = {"chains",    "s3_files", "s3_tar",       "ipfs",
-	                                   "retention", "parallel", "part_size_mb", NULL};
+	static const char *const keys[] = {"chains",       "s3_files",  "s3_tar",
+	                                   "ipfs",         "retention", "parallel",
+	                                   "part_size_mb", "state_dir", NULL};
 	const cJSON *chains, *it;
 	unsigned i = 0;
 
@@ -416,6 +417,13 @@ static int parse_section(struct ctx *c, const cJSON *v, struct snapcfg *out)
 	    get_uint(c, "parallel", cJSON_GetObjectItemCaseSensitive(v, "parallel"), 4, 1,
 	             SNAPCFG_PARALLEL_MAX, &out->parallel) == -1)
 		return -1;
+	it = cJSON_GetObjectItemCaseSensitive(v, "state_dir");
+	if (it == NULL)
+		(void)snprintf(out->state_dir, sizeof(out->state_dir), "%s", SNAPCFG_STATE_DIR);
+	else if (get_string(c, "state_dir", it, 2, SNAPCFG_PATH_MAX, out->state_dir) == -1)
+		return -1;
+	else if (out->state_dir[0] != '/' || !printable(out->state_dir))
+		return fail(c, "state_dir", "expected an absolute path");
 	return 0;
 }
 
@@ -540,6 +548,8 @@ void snapcfg_dump_keys(FILE *out)
 	(void)fprintf(out,
 	              "snapshot.retention\tinteger\t3\t1..1000\tyes\n"
 	              "snapshot.part_size_mb\tinteger\t64\t%d..%d\tyes\n"
-	              "snapshot.parallel\tinteger\t4\t1..%d\tyes\n",
-	              SNAPCFG_PART_MIN_MB, SNAPCFG_PART_MAX_MB, SNAPCFG_PARALLEL_MAX);
+	              "snapshot.parallel\tinteger\t4\t1..%d\tyes\n"
+	              "snapshot.state_dir\tpath\t%s\tat most %d chars\tyes\n",
+	              SNAPCFG_PART_MIN_MB, SNAPCFG_PART_MAX_MB, SNAPCFG_PARALLEL_MAX,
+	              SNAPCFG_STATE_DIR, SNAPCFG_PATH_MAX);
 }

@@ -31,6 +31,7 @@
 #define SNAPCFG_PART_MAX_MB  5120 /* S3: a part is at most 5 GiB */
 #define SNAPCFG_PARTS_MAX    10000
 #define SNAPCFG_PARALLEL_MAX 16
+#define SNAPCFG_STATE_DIR    "/var/lib/polkfura/snapshot"
 #define SNAPCFG_OBJECT_MAX   (5ULL << 40) /* S3: an object is at most 5 TiB */
 
 /* One S3 target; <on> false when the config does not name it. */
@@ -80,6 +81,8 @@ struct snapcfg {
 	unsigned retention;    /* snapshots kept per chain, >= 1 */
 	unsigned part_size_mb; /* multipart part size, MiB */
 	unsigned parallel;     /* parts in flight */
+	/* upload state files, to resume a killed publish (ctl/snapshot/mpwrite.h) */
+	char state_dir[SNAPCFG_PATH_MAX + 1];
 };
 
 /*

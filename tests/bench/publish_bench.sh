@@ -150,7 +150,7 @@ config() {
 	cat <<JSON
 {"snapshot": {"chains": [{"name": "polkadot", "base_path": "$BASE", "rpc": "http://127.0.0.1:$RPCPORT"}],
  "$1": {"bucket": "$BUCKET", "region": "us-east-1", "endpoint": "$S3", "prefix": "$2"},
- "retention": 1}}
+ "retention": 1, "state_dir": "$TMP/state"}}
 JSON
 }
 config s3_tar tar >"$TMP/tar.json"

@@ -8,7 +8,8 @@
 # LOG the exclude list leaves out), then prints the config's "snapshot"
 # object: both S3 targets in BUCKET at ENDPOINT (s3rver serves the bucket's
 # objects to plain GETs too, so its URL stands for the CDN), the node's RPC,
-# harmless hooks.
+# harmless hooks, and the upload state beside BASE (not /var/lib, which a
+# demo user cannot write).
 #
 # Usage: demo_node.sh BASE ENDPOINT BUCKET RPC_URL
 set -eu
@@ -29,5 +30,5 @@ cat <<JSON
   "s3_files": {"bucket": "$bucket", "region": "us-east-1", "endpoint": "$endpoint"},
   "s3_tar": {"bucket": "$bucket", "region": "us-east-1", "endpoint": "$endpoint",
     "cdn_url": "$endpoint/$bucket"},
-  "retention": 2, "part_size_mb": 5}
+  "retention": 2, "part_size_mb": 5, "state_dir": "$(dirname "$base")/publish-state"}
 JSON

@@ -4,7 +4,10 @@
 target, headers in order, body) as one JSON line in a file, and answers
 what an S3 client needs to go on: an UploadId to a multipart initiate, an
 ETag to a PUT, a small body to a GET, an empty object listing, and a
-ListParts answer of two pages (parts 1 and 2, then 3). It checks nothing:
+ListParts answer of two pages (parts 1 and 2, then 3). An upload id that
+begins with "gone" stands for an upload S3 no longer has, on a service
+without ListParts: listing its parts is 405 (as s3rver), any other request
+naming it 404 NoSuchUpload (test_snapshot_upload's resume). It checks nothing:
 test_s3_sigv4 compares the recorded signatures with the AWS test vectors
 and with botocore's (tests/harness/sigv4_botocore.py).
 
@@ -97,6 +100,11 @@ class Handler(BaseHTTPRequestHandler):
               and self.path.endswith(SUFFIX)):
             STATE["short"] += 1
             self.short_get()
+        elif "uploadId=gone" in q and self.command == "GET":
+            self.answer(405, b"<Error><Code>MethodNotAllowed</Code></Error>")
+        elif "uploadId=gone" in q:
+            self.answer(404, b"<Error><Code>NoSuchUpload</Code><Message>The specified upload "
+                        b"does not exist.</Message></Error>")
         elif self.command == "POST" and q.startswith("uploads"):
             self.answer(200, b"<InitiateMultipartUploadResult><UploadId>capture/1+2"
                         b"</UploadId></InitiateMultipartUploadResult>")

@@ -327,8 +327,9 @@ static void snapshot_textfiles(char *dir, size_t len)
 	snprintf(json, sizeof(json),
 	         "{\"snapshot\": {\"chains\": [{\"name\": \"polkadot\", \"base_path\": \"%s\", "
 	         "\"rpc\": \"http://127.0.0.1:%d\"}], \"s3_tar\": {\"bucket\": \"pf-mon\", "
-	         "\"region\": \"us-east-1\", \"endpoint\": \"%s\"}, \"part_size_mb\": 5}}",
-	         base, fx.sim.port[0], srv.endpoint);
+	         "\"region\": \"us-east-1\", \"endpoint\": \"%s\"}, \"part_size_mb\": 5, "
+	         "\"state_dir\": \"%s/state\"}}",
+	         base, fx.sim.port[0], srv.endpoint, dir);
 	snprintf(cfg, sizeof(cfg), "%s/publish.json", dir);
 	ck_assert_int_eq(h_write_file(cfg, json), 0);
 	ck_assert_ptr_nonnull(realpath(h_build_dir(), bin));

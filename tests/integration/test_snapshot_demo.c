@@ -153,8 +153,8 @@ START_TEST(test_fetch_config_prefix)
 	         "\"endpoint\": \"%s\", \"prefix\": \"demo/run1\"}, "
 	         "\"s3_tar\": {\"bucket\": \"" BUCKET "\", \"region\": \"us-east-1\", "
 	         "\"endpoint\": \"%s\", \"prefix\": \"demo/run1\", \"cdn_url\": \"%s/" BUCKET
-	         "/\"}, \"part_size_mb\": 5}}",
-	         work, sim.port[0], srv.endpoint, srv.endpoint, srv.endpoint);
+	         "/\"}, \"part_size_mb\": 5, \"state_dir\": \"%s/state\"}}",
+	         work, sim.port[0], srv.endpoint, srv.endpoint, srv.endpoint, work);
 	snprintf(path, sizeof(path), "%s/prefixed.json", work);
 	ck_assert_int_eq(h_write_file(path, json), 0);
 	snprintf(

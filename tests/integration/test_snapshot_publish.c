@@ -64,8 +64,9 @@ static void write_config(const char *pre)
 	         "\"rpc\": \"http://127.0.0.1:%d\", \"pre\": %s, \"post\": [\"/bin/sh\", \"-c\", "
 	         "\"echo post >> %s/hooks.log\"], \"exclude\": [\"chains/*/db/full/LOG\"]}], "
 	         "\"s3_tar\": {\"bucket\": \"" BUCKET "\", \"region\": \"us-east-1\", "
-	         "\"endpoint\": \"%s\"}, \"retention\": 2, \"part_size_mb\": 5}}",
-	         base, sim.port[0], pre, work, srv.endpoint);
+	         "\"endpoint\": \"%s\"}, \"retention\": 2, \"part_size_mb\": 5, "
+	         "\"state_dir\": \"%s/state\"}}",
+	         base, sim.port[0], pre, work, srv.endpoint, work);
 	snprintf(path, sizeof(path), "%s/ctl.json", work);
 	ck_assert_int_eq(h_write_file(path, json), 0);
 }

@@ -62,8 +62,9 @@ static void write_config(const char *tar_bucket, int retention)
 	         "{\"snapshot\": {\"chains\": [{\"name\": \"polkadot\", \"base_path\": \"%s\", "
 	         "\"rpc\": \"http://127.0.0.1:%d\", \"exclude\": [\"chains/*/db/full/LOG\"]}], "
 	         "\"s3_files\": {\"bucket\": \"" BUCKET "\", \"region\": \"us-east-1\", "
-	         "\"endpoint\": \"%s\"}%s, \"retention\": %d, \"part_size_mb\": 5}}",
-	         base, sim.port[0], srv.endpoint, tar, retention);
+	         "\"endpoint\": \"%s\"}%s, \"retention\": %d, \"part_size_mb\": 5, "
+	         "\"state_dir\": \"%s/state\"}}",
+	         base, sim.port[0], srv.endpoint, tar, retention, work);
 	snprintf(path, sizeof(path), "%s/ctl.json", work);
 	ck_assert_int_eq(h_write_file(path, json), 0);
 }

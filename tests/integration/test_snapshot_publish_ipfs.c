@@ -70,8 +70,9 @@ static void write_config_db(const char *api, const char *db)
 	         "\"s3_files\": {\"bucket\": \"" BUCKET "\", \"region\": \"us-east-1\", "
 	         "\"endpoint\": \"%s\"}, \"s3_tar\": {\"bucket\": \"%s\", "
 	         "\"region\": \"us-east-1\", \"endpoint\": \"%s\"}, "
-	         "\"ipfs\": {\"api\": \"%s\", \"timeout_s\": 120}, \"part_size_mb\": 5}}",
-	         rec, base, sim.port[0], srv.endpoint, tar_bucket, srv.endpoint, api);
+	         "\"ipfs\": {\"api\": \"%s\", \"timeout_s\": 120}, \"part_size_mb\": 5, "
+	         "\"state_dir\": \"%s/state\"}}",
+	         rec, base, sim.port[0], srv.endpoint, tar_bucket, srv.endpoint, api, work);
 	snprintf(path, sizeof(path), "%s/ctl.json", work);
 	ck_assert_int_eq(h_write_file(path, json), 0);
 }

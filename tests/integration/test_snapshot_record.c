@@ -72,8 +72,9 @@ static void setup(void)
 	         "\"snapshot\": {\"chains\": [{\"name\": \"polkadot\", \"base_path\": \"%s\", "
 	         "\"rpc\": \"http://127.0.0.1:%d\"}], "
 	         "\"s3_tar\": {\"bucket\": \"" BUCKET "\", \"region\": \"us-east-1\", "
-	         "\"endpoint\": \"%s\"}, \"retention\": 2, \"part_size_mb\": 5}}",
-	         pg.conninfo, base, sim.port[0], srv.endpoint);
+	         "\"endpoint\": \"%s\"}, \"retention\": 2, \"part_size_mb\": 5, "
+	         "\"state_dir\": \"%s/state\"}}",
+	         pg.conninfo, base, sim.port[0], srv.endpoint, work);
 	snprintf(path, sizeof(path), "%s/ctl.json", work);
 	ck_assert_int_eq(h_write_file(path, json), 0);
 }
