@@ -93,7 +93,12 @@ static int publish_all(const struct snapcfg *cfg, const struct snaprec_cfg *rec,
 	return failed;
 }
 
-int publish_cli(int argc, char **argv, const char *default_config, const char *version)
+/*
+ * The options of `snapshot <cmd>`: --config and --chain, and --metrics-dir
+ * when <metrics_dir> is not NULL. 0, or 2 (the exit code) after saying why.
+ */
+static int parse_opts(int argc, char **argv, const char *cmd, const char **config,
+                      const char **chain, const char **metrics_dir)
 {
 	static const struct option opts[] = {
 	    {"config", required_argument, NULL, 'c'},
@@ -101,27 +106,21 @@ int publish_cli(int argc, char **argv, const char *default_config, const char *v
 	    {"metrics-dir", required_argument, NULL, 'm'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *config = default_config, *chain = NULL, *metrics_dir = NULL;
-	struct snapcfg cfg;
-	struct snaprec_cfg rec;
-	char err[2048];
-	bool present;
-	size_t len;
-	char *text;
-	int opt, rc;
+	int opt;
 
 	optind = 1;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		if (opt == 'c')
-			config = optarg;
+			*config = optarg;
 		else if (opt == 'C')
-			chain = optarg;
-		else if (opt == 'm')
-			metrics_dir = optarg;
+			*chain = optarg;
+		else if (opt == 'm' && metrics_dir != NULL)
+			*metrics_dir = optarg;
 		else {
-			fprintf(stderr, "polkfura-ctl: snapshot publish takes --config FILE, "
-			                "--chain NAME and --metrics-dir DIR\n");
+			fprintf(stderr, "polkfura-ctl: snapshot %s takes --config FILE%s\n", cmd,
+			        metrics_dir != NULL ? ", --chain NAME and --metrics-dir DIR"
+			                            : " and --chain NAME");
 			return 2;
 		}
 	}
@@ -129,14 +128,31 @@ int publish_cli(int argc, char **argv, const char *default_config, const char *v
 		fprintf(stderr, "polkfura-ctl: '%s': unexpected argument\n", argv[optind]);
 		return 2;
 	}
+	return 0;
+}
+
+/*
+ * The config's snapshot section into <cfg> and, when <rec> is not NULL,
+ * what the record needs into <rec>. 0, or 2 (the exit code) after saying
+ * why; on 0 free <cfg> with snapcfg_free().
+ */
+static int load_config(const char *config, struct snapcfg *cfg, struct snaprec_cfg *rec)
+{
+	char err[2048];
+	bool present;
+	size_t len;
+	char *text;
+	int rc;
+
 	text = pf_read_file(config, CFG_FILE_MAX, &len, err, sizeof(err));
 	if (text == NULL) {
 		fprintf(stderr, "polkfura-ctl: %s\n", err);
 		return 2;
 	}
-	rc = snapcfg_parse(text, len, &cfg, &present, err, sizeof(err));
-	if (rc == 0 && present && snaprec_cfg_parse(text, len, &rec, err, sizeof(err)) == -1) {
-		snapcfg_free(&cfg);
+	rc = snapcfg_parse(text, len, cfg, &present, err, sizeof(err));
+	if (rc == 0 && present && rec != NULL &&
+	    snaprec_cfg_parse(text, len, rec, err, sizeof(err)) == -1) {
+		snapcfg_free(cfg);
 		rc = -1;
 	}
 	free(text);
@@ -145,6 +161,19 @@ int publish_cli(int argc, char **argv, const char *default_config, const char *v
 		        rc == -1 ? err : "no \"snapshot\" section (ctl/CONFIG.md)");
 		return 2;
 	}
+	return 0;
+}
+
+int publish_cli(int argc, char **argv, const char *default_config, const char *version)
+{
+	const char *config = default_config, *chain = NULL, *metrics_dir = NULL;
+	struct snapcfg cfg;
+	struct snaprec_cfg rec;
+	int rc;
+
+	if (parse_opts(argc, argv, "publish", &config, &chain, &metrics_dir) != 0 ||
+	    load_config(config, &cfg, &rec) != 0)
+		return 2;
 	if (rec.database[0] == '\0')
 		fprintf(stderr,
 		        "polkfura-ctl: %s has no database key: this publish is not recorded\n",
@@ -203,48 +232,13 @@ static int recover_chain(const struct snapcfg *cfg, const struct snapcfg_chain *
 
 int recover_cli(int argc, char **argv, const char *default_config)
 {
-	static const struct option opts[] = {
-	    {"config", required_argument, NULL, 'c'},
-	    {"chain", required_argument, NULL, 'C'},
-	    {NULL, 0, NULL, 0},
-	};
 	const char *config = default_config, *chain = NULL;
 	struct snapcfg cfg;
-	char err[2048];
-	bool present;
-	size_t len;
-	char *text;
-	int opt, rc, failed = 0;
+	int failed = 0;
 
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-		if (opt == 'c')
-			config = optarg;
-		else if (opt == 'C')
-			chain = optarg;
-		else {
-			fprintf(stderr, "polkfura-ctl: snapshot recover takes --config FILE and "
-			                "--chain NAME\n");
-			return 2;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "polkfura-ctl: '%s': unexpected argument\n", argv[optind]);
+	if (parse_opts(argc, argv, "recover", &config, &chain, NULL) != 0 ||
+	    load_config(config, &cfg, NULL) != 0)
 		return 2;
-	}
-	text = pf_read_file(config, CFG_FILE_MAX, &len, err, sizeof(err));
-	if (text == NULL) {
-		fprintf(stderr, "polkfura-ctl: %s\n", err);
-		return 2;
-	}
-	rc = snapcfg_parse(text, len, &cfg, &present, err, sizeof(err));
-	free(text);
-	if (rc == -1 || !present) {
-		fprintf(stderr, "polkfura-ctl: %s: %s\n", config,
-		        rc == -1 ? err : "no \"snapshot\" section (ctl/CONFIG.md)");
-		return 2;
-	}
 	if (chain != NULL && snapcfg_chain(&cfg, chain) == NULL) {
 		fprintf(stderr,
 		        "polkfura-ctl: snapshot recover: no chain \"%s\" in snapshot.chains\n",
