@@ -23,6 +23,8 @@
  */
 #include <sys/stat.h>
 
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -587,6 +589,115 @@ START_TEST(test_unpin_warning_not_failure)
 }
 END_TEST
 
+/*
+ * tests/harness/gwcut.py in front of the node's gateway, cutting the first GET of a path
+ * ending in <suffix> after half its body, and with <norange> passing no Range on; its
+ * record into <record>, its URL into <url>.
+ */
+static void gwcut_start(const char *suffix, bool norange, char *url, size_t urllen, char *record,
+                        size_t reclen)
+{
+	static unsigned seq;
+	char log[700], *text, *p;
+	char *argv[] = {"python3",      "tests/harness/gwcut.py",   record, node.gateway, "1",
+	                (char *)suffix, norange ? "norange" : NULL, NULL};
+	pid_t pid;
+
+	snprintf(record, reclen, "%s/gwcut-%d-%u.jsonl", h_tmpdir(), (int)getpid(), ++seq);
+	snprintf(log, sizeof(log), "%s.log", record);
+	pid = h_spawn(argv, NULL, log);
+	ck_assert_int_gt(pid, 0);
+	h_child_expect(pid, "gwcut", SIGTERM, 0);
+	ck_assert_msg(h_wait_file_contains(log, "READY ", 10), "gwcut did not start");
+	text = h_read_file(log, NULL);
+	p = text != NULL ? strstr(text, "READY ") : NULL;
+	ck_assert_ptr_nonnull(p);
+	snprintf(url, urllen, "http://127.0.0.1:%d", (int)strtol(p + 6, NULL, 10));
+	free(text);
+}
+
+/* `snapshot fetch --from ipfs` through <gateway>. */
+static int fetch_via(const char *gateway, const char *form, const char *dest, char *out,
+                     size_t outlen)
+{
+	char cmd[8192], bin[4096];
+
+	ck_assert_ptr_nonnull(realpath(h_build_dir(), bin));
+	snprintf(cmd, sizeof(cmd),
+	         "%s/polkfura-ctl snapshot fetch --chain polkadot --dest %s --from ipfs "
+	         "--gateway %s --endpoint %s/" BUCKET " --form %s 2>&1 </dev/null",
+	         bin, dest, gateway, srv.endpoint, form);
+	return run(cmd, out, outlen);
+}
+
+/*
+ * A gateway download cut halfway (gwcut.py closes the connection after half
+ * the body) is resumed in the same run with a Range, which js-ipfs's gateway
+ * answers 206 (its record: the second GET of that path asks "bytes=<half>-"
+ * and gets 206); for a file of the files form (600 KiB, three blocks on
+ * IPFS) and for the tar. Then a partial copy left by an earlier run: the
+ * right first half completes; a wrong one fails its sha256 (exit 3), so the
+ * bytes asked for with the Range were appended to it, not fetched whole. A
+ * gateway that ignores the Range (gwcut.py norange) fails the file, exit 1.
+ */
+START_TEST(test_gateway_resume)
+{
+	char out[8192], url[64], rec[600], cmd[2048], path[2][128];
+	static const char *const form[] = {"files", "tar"};
+	static const char *const dest[] = {"cutfiles", "cuttar"};
+
+	ck_assert_msg(publish(out, sizeof(out)) == 0, "publish: %s", out);
+	get_manifest(out, sizeof(out));
+	/* The files form has no directories of its own: network/ (empty) is not in it. */
+	sh("cp -a expect expectf && rmdir expectf/chains/polkadot/network");
+	snprintf(path[0], sizeof(path[0]), "/chains/polkadot/db/full/000009.sst");
+	snprintf(path[1], sizeof(path[1]), "/ipfs/%s", artifact("tar.zst", "cid"));
+	for (int i = 0; i < 2; i++) {
+		const char *r;
+
+		gwcut_start(path[i], false, url, sizeof(url), rec, sizeof(rec));
+		ck_assert_msg(fetch_via(url, form[i], dest[i], out, sizeof(out)) == 0, "%s", out);
+		ck_assert_msg(strstr(out, "resuming with a Range") != NULL, "%s", out);
+		/* Each GET of the cut path: the Range asked for and the gateway's status. */
+		snprintf(
+		    cmd, sizeof(cmd),
+		    "python3 -c 'import json,sys; print(\" \".join(\"%%s:%%s\" %% (d[\"range\"], "
+		    "d[\"status\"]) for d in map(json.loads, open(sys.argv[1])) if "
+		    "d[\"path\"].endswith(sys.argv[2])), end=\"\")' %s '%s'",
+		    rec, path[i]);
+		r = sh(cmd);
+		if (i == 0) /* half of 614400 bytes */
+			ck_assert_str_eq(r, "None:200 bytes=307200-:206");
+		else
+			ck_assert_msg(strncmp(r, "None:200 bytes=", 15) == 0 &&
+			                  strcmp(r + strlen(r) - 5, "-:206") == 0,
+			              "%s", r);
+		snprintf(cmd, sizeof(cmd), "diff -r -x SHA256SUMS %s %s",
+		         i == 0 ? "expectf" : "expect", dest[i]);
+		sh(cmd);
+	}
+	/*
+	 * A gateway that answers the Range with the whole file (200): appending it would
+	 * corrupt the copy, so the file fails after its retries, exit 1 (a server failure,
+	 * `fetch --help`), nothing under its final name.
+	 */
+	gwcut_start(path[0], true, url, sizeof(url), rec, sizeof(rec));
+	ck_assert_int_eq(fetch_via(url, "files", "norange", out, sizeof(out)), 1);
+	ck_assert_msg(strstr(out, "(the server ignored the Range)") != NULL, "%s", out);
+	sh("test ! -e norange/chains/polkadot/db/full/000009.sst");
+	/* A partial copy from an earlier run, straight from the gateway. */
+	sh("mkdir -p part/chains/polkadot/db/full && head -c 307200 "
+	   "base/chains/polkadot/db/full/000009.sst > "
+	   "part/chains/polkadot/db/full/000009.sst.pf-part");
+	ck_assert_msg(fetch_via(node.gateway, "files", "part", out, sizeof(out)) == 0, "%s", out);
+	sh("diff -r -x SHA256SUMS expectf part");
+	sh("mkdir -p bad/chains/polkadot/db/full && head -c 307200 /dev/zero "
+	   "> bad/chains/polkadot/db/full/000009.sst.pf-part");
+	ck_assert_int_eq(fetch_via(node.gateway, "files", "bad", out, sizeof(out)), 3);
+	ck_assert_msg(strstr(out, "000009.sst: sha256 mismatch") != NULL, "%s", out);
+}
+END_TEST
+
 static Suite *publish_ipfs_suite(void)
 {
 	Suite *s = suite_create("snapshot_publish_ipfs");
@@ -599,6 +710,7 @@ static Suite *publish_ipfs_suite(void)
 	tcase_add_test(tc, test_two_places);
 	tcase_add_test(tc, test_retention_unpins);
 	tcase_add_test(tc, test_unpin_warning_not_failure);
+	tcase_add_test(tc, test_gateway_resume);
 	suite_add_tcase(s, tc);
 	return s;
 }
