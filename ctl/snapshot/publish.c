@@ -15,6 +15,7 @@
 #include "ctl/snapshot/pack.h"
 #include "ctl/snapshot/pubfiles.h"
 #include "ctl/snapshot/pubipfs.h"
+#include "ctl/snapshot/pubunpin.h"
 #include "ctl/snapshot/s3.h"
 
 #define NODE_TIMEOUT_MS 10000
@@ -332,6 +333,9 @@ static int publish_place(const struct snapcfg *cfg, const struct snapcfg_chain *
 		                 errlen);
 	if (rc == 0)
 		rc = write_manifests(c, dir, ch, h, tool, now, res, a, na, err, errlen);
+	/* Before retention deletes the manifests that name the copies. */
+	if (rc == 0 && cfg->ipfs.on)
+		pubunpin_old(cfg, c, dir, h->height, &res->unpin);
 	if (rc == 0)
 		rc = retention(c, dir, cfg->retention, h->height, &deleted, err, errlen);
 	res->deleted += deleted;

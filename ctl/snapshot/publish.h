@@ -21,6 +21,7 @@
 #include "common/compiler.h"
 #include "ctl/snapshot/manifest.h"
 #include "ctl/snapshot/nodehead.h"
+#include "ctl/snapshot/pubunpin.h"
 #include "ctl/snapshot/s3creds.h"
 #include "ctl/snapshot/snapcfg.h"
 
@@ -36,6 +37,8 @@ struct publish_result {
 	char ipfs_files_cid[MANIFEST_CID_LEN + 1], ipfs_tar_cid[MANIFEST_CID_LEN + 1];
 	unsigned deleted; /* older snapshots' objects removed by retention */
 	bool skipped;     /* this block's snapshot was already published: nothing written */
+	/* Their IPFS copies unpinned, and the errors (pubunpin.h) */
+	struct pubunpin_stats unpin;
 };
 
 /*

@@ -87,7 +87,15 @@ static int publish_all(const struct snapcfg *cfg, const struct snaprec_cfg *rec,
 			printf(", ipfs files %s tar %s",
 			       res.ipfs_files_cid[0] ? res.ipfs_files_cid : "-",
 			       res.ipfs_tar_cid[0] ? res.ipfs_tar_cid : "-");
+		if (cfg->ipfs.on)
+			printf(", %u old IPFS copies unpinned, %u unpin errors", res.unpin.unpinned,
+			       res.unpin.failed);
 		printf(", %u old objects deleted\n", res.deleted);
+		if (res.unpin.failed > 0)
+			fprintf(stderr,
+			        "polkfura-ctl: snapshot publish %s: warning: %u unpin errors, the "
+			        "first: %s\n",
+			        ch->name, res.unpin.failed, res.unpin.first);
 	}
 	memset(&cr, 0, sizeof(cr));
 	return failed;
