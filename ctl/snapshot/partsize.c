@@ -6,15 +6,15 @@
 #include <zstd.h>
 
 /* ustar's fields: a name of 100 bytes (or 155 + 100 split at a '/'), 11 octal digits. */
-#define USTAR_NAME   100
-#define USTAR_OCTAL  077777777777ULL
+#define USTAR_NAME  100
+#define USTAR_OCTAL 077777777777ULL
 /*
  * A pax extended header's records besides the path (size, mtime, and
  * libarchive's hdrcharset for a name that is not ASCII): each under 40
  * bytes; 256 leaves room to spare, and the writer's check (mpwrite.h,
  * max_bytes) catches the day it does not.
  */
-#define PAX_RECORDS  256
+#define PAX_RECORDS 256
 
 static uint64_t round512(uint64_t n)
 {

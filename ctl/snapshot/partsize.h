@@ -22,9 +22,9 @@
 #include "common/compiler.h"
 
 #define PARTSIZE_MIB        (1024ULL * 1024)
-#define PARTSIZE_PARTS_MAX  10000                       /* S3: parts in one upload */
-#define PARTSIZE_PART_MIN   (5 * PARTSIZE_MIB)          /* S3: every part but the last */
-#define PARTSIZE_PART_MAX   (5 * 1024 * PARTSIZE_MIB)   /* S3: 5 GiB */
+#define PARTSIZE_PARTS_MAX  10000                            /* S3: parts in one upload */
+#define PARTSIZE_PART_MIN   (5 * PARTSIZE_MIB)               /* S3: every part but the last */
+#define PARTSIZE_PART_MAX   (5 * 1024 * PARTSIZE_MIB)        /* S3: 5 GiB */
 #define PARTSIZE_OBJECT_MAX (5 * 1024 * 1024 * PARTSIZE_MIB) /* S3: 5 TiB */
 #define PARTSIZE_TAR_BLOCK  512
 #define PARTSIZE_TAR_END    (2 * PARTSIZE_TAR_BLOCK) /* the end-of-archive zero blocks */
@@ -33,8 +33,8 @@
 struct partsize_entry {
 	const char *rel; /* its name relative to the base path, as the walk gives it */
 	bool is_dir;
-	uint64_t size;   /* 0 for a directory */
-	int64_t mtime;   /* seconds */
+	uint64_t size; /* 0 for a directory */
+	int64_t mtime; /* seconds */
 };
 
 /* The most bytes pack.h's tar spends on <e>: headers and data padded to 512. */

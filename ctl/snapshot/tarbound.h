@@ -18,8 +18,8 @@
 #include "ctl/snapshot/exclude.h"
 
 struct tarbound {
-	uint64_t tar;  /* the uncompressed tar, at most */
-	uint64_t zst;  /* ... and compressed */
+	uint64_t tar;   /* the uncompressed tar, at most */
+	uint64_t zst;   /* ... and compressed */
 	uint64_t files; /* taken by the walk */
 };
 

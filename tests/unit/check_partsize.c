@@ -83,7 +83,7 @@ END_TEST
 
 START_TEST(test_zstd_bound)
 {
-	ck_assert_uint_eq(partsize_zstd_bound(0), 64);           /* 128 KiB >> 11 */
+	ck_assert_uint_eq(partsize_zstd_bound(0), 64);               /* 128 KiB >> 11 */
 	ck_assert_uint_eq(partsize_zstd_bound(1024), 1024 + 4 + 63); /* 130048 >> 11 = 63 */
 	ck_assert_uint_eq(partsize_zstd_bound(128 * 1024), 131072 + 512);
 	ck_assert_uint_eq(partsize_zstd_bound(GIB), GIB + 4 * MIB);
