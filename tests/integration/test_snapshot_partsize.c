@@ -240,8 +240,9 @@ START_TEST(test_publish_says_its_part_size)
 	start_peers();
 	ck_assert_msg(publish(out, sizeof(out)) == 0, "publish: %s", out);
 	p = strstr(out, ", tar ");
-	ck_assert_msg(p != NULL && sscanf(p, ", tar %llu bytes sha256 %*64[0-9a-f] in %llu MiB parts",
-	                                  &tar, &mib) == 2,
+	ck_assert_msg(p != NULL &&
+	                  sscanf(p, ", tar %llu bytes sha256 %*64[0-9a-f] in %llu MiB parts", &tar,
+	                         &mib) == 2,
 	              "%s", out);
 	/* bounded well under 10,000 x 5 MiB: the configured size */
 	ck_assert_uint_eq(mib, 5);
