@@ -162,6 +162,7 @@ HAP34_SKIP += test_snapshot_publish_ipfs
 # The README's demo walk-through against s3rver and the node simulator.
 HAP34_SKIP += test_snapshot_demo
 HAP34_SKIP += test_snapshot_resume
+HAP34_SKIP += test_snapshot_recover
 HAP34_BINS ?= $(filter-out $(HAP34_SKIP:%=\%/%),$(INTEG_BINS))
 # The writer on a loop, steered by test_db_writer and db_bench.sh (tests/harness/dbw_drive.c).
 DBW_DRIVE  := $(BUILD)/tests/harness/dbw_drive

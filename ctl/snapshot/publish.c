@@ -9,6 +9,7 @@
 #include "ctl/db/sha256.h"
 #include "ctl/snapshot/exclude.h"
 #include "ctl/snapshot/hook.h"
+#include "ctl/snapshot/hookmark.h"
 #include "ctl/snapshot/mpwrite.h"
 #include "ctl/snapshot/nodehead.h"
 #include "ctl/snapshot/pack.h"
@@ -407,6 +408,12 @@ int publish_chain(const struct snapcfg *cfg, const struct snapcfg_chain *ch,
 	int rc = 0;
 
 	memset(res, 0, sizeof(*res));
+	/* Marked first: a publish killed after pre leaves the mark for `snapshot recover`. */
+	if (ch->pre.n > 0 && ch->post.n > 0 &&
+	    hookmark_set(cfg->state_dir, ch->name, why, sizeof(why)) == -1) {
+		(void)snprintf(err, errlen, "pre hook not run: cannot mark it: %s", why);
+		return -1;
+	}
 	if (ch->pre.n > 0 &&
 	    hook_run(ch->pre.argv, ch->hook_timeout_s * 1000u, why, sizeof(why)) == -1) {
 		(void)snprintf(err, errlen, "pre hook: %s", why);
@@ -424,6 +431,11 @@ int publish_chain(const struct snapcfg *cfg, const struct snapcfg_chain *ch,
 
 			(void)snprintf(err + n, errlen - n, "; post hook: %s", why);
 		}
+		rc = -1;
+	} else if (ch->pre.n > 0 && ch->post.n > 0 &&
+	           hookmark_clear(cfg->state_dir, ch->name, why, sizeof(why)) == -1) {
+		if (rc == 0)
+			(void)snprintf(err, errlen, "post hook ran, but its mark stays: %s", why);
 		rc = -1;
 	}
 	return rc;
