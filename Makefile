@@ -126,6 +126,8 @@ INTEG_LIBS_snapshot_upload := $(SNAP_LIBS)
 INTEG_DEPS_snapshot_nodehead := ctl/snapshot/nodehead ctl/poll/noderpc
 INTEG_DEPS_snapshot_publish_ipfs := ctl/snapshot/pubipfs ctl/db/sha256 $(INTEG_DEPS_ipfs)
 INTEG_LIBS_snapshot_publish_ipfs := $(SNAP_LIBS)
+INTEG_DEPS_snapshot_partsize := ctl/snapshot/tarbound ctl/snapshot/partsize $(INTEG_DEPS_snapshot_upload)
+INTEG_LIBS_snapshot_partsize := $(SNAP_LIBS)
 # The suites run against Debian's haproxy (2.6) first, then every suite that
 # starts haproxy again against 3.4, built by `make deps-test` (tests/peers/).
 HAPROXY_34 := $(PF_CACHE)/haproxy-3.4.0/haproxy
@@ -151,6 +153,7 @@ HAP34_SKIP += test_snapshot_fetch
 HAP34_SKIP += test_harness
 HAP34_SKIP += test_ipfs
 HAP34_SKIP += test_snapshot_upload
+HAP34_SKIP += test_snapshot_partsize
 HAP34_SKIP += test_snapshot_nodehead
 HAP34_SKIP += test_snapshot_publish
 HAP34_SKIP += test_snapshot_publish_files

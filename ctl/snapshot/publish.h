@@ -30,6 +30,7 @@ struct publish_result {
 	char block_hash[NODERPC_HASH_LEN + 1]; /* "0x" + 64 hex; "" before the node was read */
 	char snapshot[64];                     /* "<height>-<8 hex of the hash>" */
 	uint64_t tar_bytes;                    /* the tar object's size; 0 without s3_tar */
+	uint64_t tar_part_size;                /* its multipart part size (partsize.h); 0 without */
 	char tar_sha256[MANIFEST_SHA256_HEX + 1];
 	uint64_t files, files_bytes; /* the files artifact's count and size; 0 without s3_files */
 	char files_sha256[MANIFEST_SHA256_HEX + 1]; /* of its SHA256SUMS */

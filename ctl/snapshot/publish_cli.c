@@ -81,8 +81,9 @@ static int publish_all(const struct snapcfg *cfg, const struct snaprec_cfg *rec,
 			       (unsigned long long)res.files, (unsigned long long)res.files_bytes,
 			       res.files_sha256);
 		if (cfg->s3_tar.on)
-			printf(", tar %llu bytes sha256 %s", (unsigned long long)res.tar_bytes,
-			       res.tar_sha256);
+			printf(", tar %llu bytes sha256 %s in %llu MiB parts",
+			       (unsigned long long)res.tar_bytes, res.tar_sha256,
+			       (unsigned long long)(res.tar_part_size >> 20));
 		if (cfg->ipfs.on)
 			printf(", ipfs files %s tar %s",
 			       res.ipfs_files_cid[0] ? res.ipfs_files_cid : "-",
