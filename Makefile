@@ -102,7 +102,7 @@ UNIT_LIBS_prober := -lev -lcurl -lmicrohttpd -lpthread
 UNIT_DEPS_admin := ctl/web/http ctl/state
 UNIT_LIBS_admin := -lev -lmicrohttpd -lpthread
 UNIT_LIBS_state := -lev -lpthread
-UNIT_DEPS_walk := ctl/snapshot/exclude
+UNIT_DEPS_walk := ctl/snapshot/exclude ctl/snapshot/safepath
 objs_of = $(addprefix $(BUILD)/,$(addsuffix .o,$(1)))
 unit_mod = $(firstword $(wildcard spoa/$(1).c ctl/$(1).c ctl/*/$(1).c common/$(1).c))
 
@@ -112,7 +112,8 @@ HARNESS_OBJ := $(HARNESS_SRC:%.c=$(BUILD)/%.o)
 INTEG_SRC  := $(wildcard tests/integration/test_*.c)
 INTEG_BINS := $(INTEG_SRC:tests/integration/%.c=$(BUILD)/tests/integration/%)
 # A suite that tests controller modules directly links them (INTEG_DEPS_) and their libraries.
-INTEG_DEPS_snapshot_pack := ctl/snapshot/pack ctl/snapshot/walk ctl/snapshot/exclude
+INTEG_DEPS_snapshot_pack := ctl/snapshot/pack ctl/snapshot/walk ctl/snapshot/exclude \
+	ctl/snapshot/safepath
 INTEG_LIBS_snapshot_pack := $(SNAP_LIBS)
 INTEG_DEPS_s3 := ctl/snapshot/s3 ctl/snapshot/s3creds ctl/snapshot/s3xml ctl/db/sha256
 INTEG_DEPS_s3_sigv4 := $(INTEG_DEPS_s3)
@@ -256,7 +257,8 @@ $(BUILD)/tests/bench/ipfs_bench: $(BUILD)/tests/bench/ipfs_bench.o \
 
 # The snapshot packer's throughput and memory (tests/bench/pack_bench.sh).
 $(BUILD)/tests/bench/pack_bench: $(BUILD)/tests/bench/pack_bench.o \
-		$(call objs_of,ctl/snapshot/pack ctl/snapshot/walk ctl/snapshot/exclude) $(LIBCOMMON)
+		$(call objs_of,ctl/snapshot/pack ctl/snapshot/walk ctl/snapshot/exclude \
+		ctl/snapshot/safepath) $(LIBCOMMON)
 	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(SNAP_LIBS)
 
 # The multipart writer's throughput, parallel 1 against 4 (tests/bench/upload_bench.sh).
