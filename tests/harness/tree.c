@@ -5,11 +5,13 @@
 #include <sys/wait.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <check.h>
 
 #include "tests/harness/children.h"
+#include "tests/harness/harness.h"
 
 void h_tree_put(const char *base, const char *rel, const char *content, mode_t dir_mode)
 {
@@ -53,4 +55,18 @@ const char *h_sh_in(const char *dir, const char *cmd)
 
 	ck_assert_msg(st == 0, "`%s` failed (%d): %s", cmd, st, o);
 	return o;
+}
+
+int h_snapshot_in(const char *dir, const char *args, char *out, size_t outlen)
+{
+	char cmd[8192], bin[4096];
+
+	ck_assert_ptr_nonnull(realpath(h_build_dir(), bin));
+	ck_assert_int_lt(snprintf(cmd, sizeof(cmd),
+	                          "AWS_ACCESS_KEY_ID=S3RVER "
+	                          "AWS_SECRET_ACCESS_KEY=pfPublishSecret0123456789 "
+	                          "%s/polkfura-ctl snapshot %s 2>&1",
+	                          bin, args),
+	                 (int)sizeof(cmd));
+	return h_sh_status_in(dir, cmd, out, outlen);
 }

@@ -31,4 +31,11 @@ int h_sh_status_in(const char *dir, const char *cmd, char *out, size_t outlen);
  */
 const char *h_sh_in(const char *dir, const char *cmd);
 
+/*
+ * `polkfura-ctl snapshot <args> 2>&1` of the build under test, run in
+ * <dir> with s3rver's access key and a test secret in the environment
+ * (never on argv); its exit status, as h_sh_status_in().
+ */
+int h_snapshot_in(const char *dir, const char *args, char *out, size_t outlen);
+
 #endif

@@ -36,12 +36,6 @@ static struct h_s3rver srv;
 static struct h_nodesim sim;
 static char work[512], base[600];
 
-/* Runs <cmd> in the work directory; returns its exit status, output in <out>. */
-static int run(const char *cmd, char *out, size_t outlen)
-{
-	return h_sh_status_in(work, cmd, out, outlen);
-}
-
 /* Runs <cmd>, asserts status 0, returns its output (four buffers in turn). */
 static const char *sh(const char *cmd)
 {
@@ -103,14 +97,7 @@ static void teardown(void)
 
 static int publish(char *out, size_t outlen)
 {
-	char cmd[8192], bin[4096];
-
-	ck_assert_ptr_nonnull(realpath(h_build_dir(), bin));
-	snprintf(cmd, sizeof(cmd),
-	         "AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=pfPublishSecret0123456789 "
-	         "%s/polkfura-ctl snapshot publish --config ctl.json 2>&1",
-	         bin);
-	return run(cmd, out, outlen);
+	return h_snapshot_in(work, "publish --config ctl.json", out, outlen);
 }
 
 static void fetch_files(const char *dest)

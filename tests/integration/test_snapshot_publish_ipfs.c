@@ -127,14 +127,7 @@ static void teardown(void)
 
 static int publish(char *out, size_t outlen)
 {
-	char cmd[8192], bin[4096];
-
-	ck_assert_ptr_nonnull(realpath(h_build_dir(), bin));
-	snprintf(cmd, sizeof(cmd),
-	         "AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=pfPublishSecret0123456789 "
-	         "%s/polkfura-ctl snapshot publish --config ctl.json 2>&1",
-	         bin);
-	return run(cmd, out, outlen);
+	return h_snapshot_in(work, "publish --config ctl.json", out, outlen);
 }
 
 static void get(const char *key, const char *file)

@@ -34,11 +34,6 @@ static struct h_nodesim sim;
 static struct h_pg pg;
 static char work[512], base[600];
 
-static int run(const char *cmd, char *out, size_t outlen)
-{
-	return h_sh_status_in(work, cmd, out, outlen);
-}
-
 static const char *sh(const char *cmd)
 {
 	return h_sh_in(work, cmd);
@@ -86,14 +81,7 @@ static void teardown(void)
 
 static int publish(char *out, size_t outlen)
 {
-	char cmd[8192], bin[4096];
-
-	ck_assert_ptr_nonnull(realpath(h_build_dir(), bin));
-	snprintf(cmd, sizeof(cmd),
-	         "AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=pfPublishSecret0123456789 "
-	         "%s/polkfura-ctl snapshot publish --config ctl.json --metrics-dir metrics 2>&1",
-	         bin);
-	return run(cmd, out, outlen);
+	return h_snapshot_in(work, "publish --config ctl.json --metrics-dir metrics", out, outlen);
 }
 
 /* chain_getBlockHash(<height>) asked of the node simulator with curl. */

@@ -85,8 +85,8 @@ static pid_t spawn_publish(void)
 {
 	char bin[4096], exe[4200], cfg[700], log[700];
 	char *argv[] = {exe, "snapshot", "publish", "--config", cfg, NULL};
-	char *env[] = {"AWS_ACCESS_KEY_ID=S3RVER", "AWS_SECRET_ACCESS_KEY=pfRecoverSecret012345",
-	               NULL};
+	char *env[] = {"AWS_ACCESS_KEY_ID=S3RVER",
+	               "AWS_SECRET_ACCESS_KEY=pfPublishSecret0123456789", NULL};
 
 	ck_assert_ptr_nonnull(realpath(h_build_dir(), bin));
 	snprintf(exe, sizeof(exe), "%s/polkfura-ctl", bin);
@@ -98,14 +98,10 @@ static pid_t spawn_publish(void)
 /* `polkfura-ctl snapshot <cmd> --config ctl.json` in the work dir: its status, output in <out>. */
 static int ctl(const char *cmd, char *out, size_t len)
 {
-	char line[5000], bin[4096];
+	char args[64];
 
-	ck_assert_ptr_nonnull(realpath(h_build_dir(), bin));
-	snprintf(line, sizeof(line),
-	         "AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=pfRecoverSecret012345 "
-	         "%s/polkfura-ctl snapshot %s --config ctl.json 2>&1",
-	         bin, cmd);
-	return h_sh_status_in(work, line, out, len);
+	snprintf(args, sizeof(args), "%s --config ctl.json", cmd);
+	return h_snapshot_in(work, args, out, len);
 }
 
 static const char *hooks_log(void)
