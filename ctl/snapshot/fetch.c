@@ -4,8 +4,10 @@
  * documents, then the artifact: a files artifact with N threads, each with
  * its own connection (the S3 client blocks, and a file's disk writes and
  * hashing are as much of the work as the transfer, so threads use both
- * cores where curl multi would do all of it on one), or a tar.zst streamed
- * through libarchive from a pipe the download thread writes into.
+ * cores where curl multi would do all of it on one), or a tar.zst: one
+ * thread downloads and hashes it into a bounded queue of blocks
+ * (blockq.h, 8 MiB), the calling thread unpacks it from there with
+ * libarchive and writes the files.
  */
 #include "ctl/snapshot/fetch.h"
 
@@ -404,7 +406,7 @@ static int pick_artifact(const struct fetch_opts *o, struct docs *ds, char *err,
 	return FETCH_VERIFY;
 }
 
-/* ---- one streamed object: into a file under DEST, or into a pipe ---- */
+/* ---- one streamed object: into a file under DEST, or into the tar's queue ---- */
 
 struct sink {
 	struct run *r;
@@ -761,7 +763,7 @@ out:
 
 /* ---- the tar form ---- */
 
-/* The download side of the tar: the object into a pipe, hashed on the way. */
+/* The download side of the tar: the object into the queue, hashed on the way. */
 struct tar_dl {
 	struct run *r;
 	const struct docs *ds;
@@ -1367,7 +1369,7 @@ int fetch_main(int argc, char **argv)
 	o.progress_s = 10;
 	if (getenv("PF_FETCH_PROGRESS_S") != NULL)
 		o.progress_s = strtod(getenv("PF_FETCH_PROGRESS_S"), NULL);
-	/* A tar reader that stops early closes the pipe: the writer must see EPIPE, not die. */
+	/* A server closing the connection must not kill the process with SIGPIPE. */
 	signal(SIGPIPE, SIG_IGN);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	rc = fetch_run(&o);
