@@ -18,10 +18,10 @@ struct blockq {
 	pthread_mutex_t mu;
 	pthread_cond_t can_put, can_get;
 	size_t n, size;
-	uint8_t *mem;  /* n blocks of size bytes */
-	size_t *lens;  /* each queued block's length */
-	size_t fill;   /* producer only: bytes in block produced % n */
-	uint64_t produced, consumed; /* under mu */
+	uint8_t *mem;                 /* n blocks of size bytes */
+	size_t *lens;                 /* each queued block's length */
+	size_t fill;                  /* producer only: bytes in block produced % n */
+	uint64_t produced, consumed;  /* under mu */
 	bool held, finished, stopped; /* under mu; held: block consumed % n is the consumer's */
 };
 

@@ -30,7 +30,7 @@ static uint8_t byte_at(uint64_t i)
 struct prod {
 	struct blockq *q;
 	uint64_t total;
-	size_t piece; /* 0: sizes cycling through odd values */
+	size_t piece;             /* 0: sizes cycling through odd values */
 	atomic_uint_fast64_t put; /* bytes put so far */
 	int rc;                   /* the first failed put's -1, else 0 */
 };
