@@ -12,8 +12,9 @@
 # renames every file, curl -o does none of that. Peak RSS of each fetch from
 # /usr/bin/time. The served tree comes from the page cache.
 # PF_FETCH_BASELINE=PATH (a polkfura-ctl built from another commit) adds its
-# fetch of the tar right beside this build's, the pair's order alternating,
-# to measure a change under the same load.
+# fetch of the files (--parallel 4) and of the tar, each right beside this
+# build's, the pair's order alternating, to measure a change under the same
+# load.
 # Usage: tests/bench/fetch_bench.sh [BUILD_DIR]   (default build/release)
 # Output also goes to build/bench-fetch.txt.
 set -euo pipefail
@@ -102,11 +103,12 @@ baseline() { /usr/bin/time -f '%M' -o "$TMP/rss" "$BASELINE" snapshot fetch --ch
 mbs() { awk -v b="$1" -v s="$2" 'BEGIN { printf "%.0f", b / 1048576 / s }'; }
 
 for ((r = 1; r <= ROUNDS; r++)); do
-	tars=("fetch --form tar")
+	files=("fetch --form files --parallel 4") tars=("fetch --form tar")
 	if [[ -n $BASELINE ]]; then
-		if ((r % 2)); then tars=("fetch --form tar" "baseline --form tar"); else tars=("baseline --form tar" "fetch --form tar"); fi
+		files+=("baseline --form files --parallel 4") tars+=("baseline --form tar")
+		if ((r % 2 == 0)); then files=("${files[1]}" "${files[0]}") tars=("${tars[1]}" "${tars[0]}"); fi
 	fi
-	for run in curl_files "fetch --form files --parallel 1" "fetch --form files --parallel 4" curl_tar curl_tar_x "${tars[@]}"; do
+	for run in curl_files "fetch --form files --parallel 1" "${files[@]}" curl_tar curl_tar_x "${tars[@]}"; do
 		rm -rf "$TMP/dl"
 		mkdir -p "$TMP/dl"
 		# shellcheck disable=SC2086 # the run's words are its command and arguments
@@ -115,6 +117,6 @@ for ((r = 1; r <= ROUNDS; r++)); do
 		[[ $run == *tar* ]] && bytes=$tsize
 		rss=""
 		[[ $run == fetch* || $run == baseline* ]] && rss=", peak RSS $(($(cat "$TMP/rss") / 1024)) MB"
-		printf 'round %d: %-32s %6.2f s %5s MiB/s%s\n' "$r" "$run" "$s" "$(mbs "$bytes" "$s")" "$rss"
+		printf 'round %d: %-36s %6.2f s %5s MiB/s%s\n' "$r" "$run" "$s" "$(mbs "$bytes" "$s")" "$rss"
 	done
 done
