@@ -102,7 +102,7 @@ UNIT_LIBS_prober := -lev -lcurl -lmicrohttpd -lpthread
 UNIT_DEPS_admin := ctl/web/http ctl/state
 UNIT_LIBS_admin := -lev -lmicrohttpd -lpthread
 UNIT_LIBS_state := -lev -lpthread
-UNIT_DEPS_walk := ctl/snapshot/exclude
+UNIT_DEPS_walk := ctl/snapshot/exclude ctl/snapshot/safepath
 objs_of = $(addprefix $(BUILD)/,$(addsuffix .o,$(1)))
 unit_mod = $(firstword $(wildcard spoa/$(1).c ctl/$(1).c ctl/*/$(1).c common/$(1).c))
 
@@ -112,7 +112,8 @@ HARNESS_OBJ := $(HARNESS_SRC:%.c=$(BUILD)/%.o)
 INTEG_SRC  := $(wildcard tests/integration/test_*.c)
 INTEG_BINS := $(INTEG_SRC:tests/integration/%.c=$(BUILD)/tests/integration/%)
 # A suite that tests controller modules directly links them (INTEG_DEPS_) and their libraries.
-INTEG_DEPS_snapshot_pack := ctl/snapshot/pack ctl/snapshot/walk ctl/snapshot/exclude
+INTEG_DEPS_snapshot_pack := ctl/snapshot/pack ctl/snapshot/walk ctl/snapshot/exclude \
+	ctl/snapshot/safepath
 INTEG_LIBS_snapshot_pack := $(SNAP_LIBS)
 INTEG_DEPS_s3 := ctl/snapshot/s3 ctl/snapshot/s3creds ctl/snapshot/s3xml ctl/db/sha256
 INTEG_DEPS_s3_sigv4 := $(INTEG_DEPS_s3)
@@ -126,6 +127,8 @@ INTEG_LIBS_snapshot_upload := $(SNAP_LIBS)
 INTEG_DEPS_snapshot_nodehead := ctl/snapshot/nodehead ctl/poll/noderpc
 INTEG_DEPS_snapshot_publish_ipfs := ctl/snapshot/pubipfs ctl/db/sha256 $(INTEG_DEPS_ipfs)
 INTEG_LIBS_snapshot_publish_ipfs := $(SNAP_LIBS)
+INTEG_DEPS_snapshot_partsize := ctl/snapshot/tarbound ctl/snapshot/partsize $(INTEG_DEPS_snapshot_upload)
+INTEG_LIBS_snapshot_partsize := $(SNAP_LIBS)
 # The suites run against Debian's haproxy (2.6) first, then every suite that
 # starts haproxy again against 3.4, built by `make deps-test` (tests/peers/).
 HAPROXY_34 := $(PF_CACHE)/haproxy-3.4.0/haproxy
@@ -151,6 +154,7 @@ HAP34_SKIP += test_snapshot_fetch
 HAP34_SKIP += test_harness
 HAP34_SKIP += test_ipfs
 HAP34_SKIP += test_snapshot_upload
+HAP34_SKIP += test_snapshot_partsize
 HAP34_SKIP += test_snapshot_nodehead
 HAP34_SKIP += test_snapshot_publish
 HAP34_SKIP += test_snapshot_publish_files
@@ -159,6 +163,7 @@ HAP34_SKIP += test_snapshot_publish_ipfs
 # The README's demo walk-through against s3rver and the node simulator.
 HAP34_SKIP += test_snapshot_demo
 HAP34_SKIP += test_snapshot_resume
+HAP34_SKIP += test_snapshot_recover
 HAP34_BINS ?= $(filter-out $(HAP34_SKIP:%=\%/%),$(INTEG_BINS))
 # The writer on a loop, steered by test_db_writer and db_bench.sh (tests/harness/dbw_drive.c).
 DBW_DRIVE  := $(BUILD)/tests/harness/dbw_drive
@@ -252,7 +257,8 @@ $(BUILD)/tests/bench/ipfs_bench: $(BUILD)/tests/bench/ipfs_bench.o \
 
 # The snapshot packer's throughput and memory (tests/bench/pack_bench.sh).
 $(BUILD)/tests/bench/pack_bench: $(BUILD)/tests/bench/pack_bench.o \
-		$(call objs_of,ctl/snapshot/pack ctl/snapshot/walk ctl/snapshot/exclude) $(LIBCOMMON)
+		$(call objs_of,ctl/snapshot/pack ctl/snapshot/walk ctl/snapshot/exclude \
+		ctl/snapshot/safepath) $(LIBCOMMON)
 	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(SNAP_LIBS)
 
 # The multipart writer's throughput, parallel 1 against 4 (tests/bench/upload_bench.sh).

@@ -119,6 +119,10 @@ static void usage(FILE *out)
 	    "                           pack each chain of the config's snapshot section and\n"
 	    "                           upload it, then its manifest and latest.json\n"
 	    "                           (ctl/CONFIG.md)\n"
+	    "  snapshot recover [--chain C]\n"
+	    "                           run the post hook of each chain whose publish was\n"
+	    "                           killed after its pre hook (the publisher unit's\n"
+	    "                           ExecStopPost)\n"
 	    "  snapshot fetch --chain C --dest DIR --from URL|s3|cdn [--bucket B]\n"
 	    "        [--region R] [--endpoint URL] [--form files|tar] [--parallel N]\n"
 	    "                           download the chain's latest snapshot into DIR, every\n"
@@ -1141,5 +1145,7 @@ int main(int argc, char **argv)
 		return fetch_main(argc - 2, argv + 2);
 	if (argc >= 3 && strcmp(argv[1], "snapshot") == 0 && strcmp(argv[2], "publish") == 0)
 		return publish_cli(argc - 2, argv + 2, DEFAULT_CONFIG, PF_VERSION);
+	if (argc >= 3 && strcmp(argv[1], "snapshot") == 0 && strcmp(argv[2], "recover") == 0)
+		return recover_cli(argc - 2, argv + 2, DEFAULT_CONFIG);
 	return ctl_main(argc, argv);
 }

@@ -220,7 +220,7 @@ mkdir -m 700 "$dir/spool"
 # some MB of database, the node's network key and a keystore (both never published).
 S3_BUCKET=polkfura-demo-snapshots
 mkdir "$dir/s3rver"
-NODE_PATH="$PF_CACHE/npm/node_modules" node tests/harness/s3rver.js "$dir/s3rver" "$S3_BUCKET" \
+NODE_PATH="$PF_CACHE/npm/node_modules" node --openssl-legacy-provider tests/harness/s3rver.js "$dir/s3rver" "$S3_BUCKET" \
 	>"$dir/s3rver.log" 2>&1 &
 track s3rver
 wait_for 20 "s3rver" grep -q '^READY ' "$dir/s3rver.log"

@@ -490,3 +490,34 @@ out:
 	free(a);
 	return rc;
 }
+
+int ipfs_pin_rm(const struct ipfs_cfg *cfg, const char *cid, struct ipfs_status *st)
+{
+	struct answer *a = calloc(1, sizeof(*a));
+	char *esc = curl_easy_escape(NULL, cid, 0);
+	char url[1024];
+	int rc = -1;
+
+	memset(st, 0, sizeof(*st));
+	if (a == NULL || esc == NULL) {
+		pf_errf(st->err, sizeof(st->err), "out of memory");
+		goto out;
+	}
+	if ((size_t)snprintf(url, sizeof(url), "%s/api/v0/pin/rm?arg=%s&recursive=true", cfg->api,
+	                     esc) >= sizeof(url)) {
+		pf_errf(st->err, sizeof(st->err), "CID too long");
+		goto out;
+	}
+	rc = post(cfg, url, NULL, a, st);
+	/*
+	 * The node's error object (post() quotes its Message): a CID no longer
+	 * pinned, or held only under another pin, is nothing left to unpin.
+	 */
+	if (rc == -1 && st->http == 500 && strstr(st->err, "the node failed: ") != NULL &&
+	    (strstr(st->err, "not pinned") != NULL || strstr(st->err, "pinned indirectly") != NULL))
+		rc = 1;
+out:
+	curl_free(esc);
+	free(a);
+	return rc;
+}

@@ -56,6 +56,14 @@ PF_MUSTCHECK int ipfs_add_tree(const struct ipfs_cfg *cfg, const char *base,
 PF_MUSTCHECK int ipfs_add_fd(const struct ipfs_cfg *cfg, const char *name, int fd, int64_t size,
                              struct ipfs_status *st);
 
+/*
+ * Unpins <cid> (recursively) on the node: /api/v0/pin/rm. Returns 0 when it
+ * was unpinned, 1 when the node says it was not pinned (js-ipfs: "<cid> is
+ * not pinned" or "... is pinned indirectly under ..."; Kubo: "not pinned or
+ * pinned indirectly"), -1 with st->err on any other failure.
+ */
+PF_MUSTCHECK int ipfs_pin_rm(const struct ipfs_cfg *cfg, const char *cid, struct ipfs_status *st);
+
 /* Called with each piece of a cat's body; 0, or -1 to stop. */
 typedef int (*ipfs_data_cb_fn)(const uint8_t *p, size_t len, void *arg);
 

@@ -117,11 +117,42 @@ static bool keys_ok(const cJSON *o, const char *const *keys, size_t n, size_t re
 	return true;
 }
 
-/* The node's "Size": a JSON number that is an integer from 0 to 2^53 - 1 (what js-ipfs writes). */
+#define SIZE_MAX_VALUE 9007199254740991ULL /* 2^53 - 1 */
+
+/*
+ * Kubo's "Size": the same integer as a decimal string (core/commands/add.go,
+ * AddEvent.Size is a string; core/coreunix/add.go writes it with
+ * strconv.FormatUint(size, 10)): digits only, no sign, no space, no leading
+ * zero but "0" itself, at most 16 digits (2^53 - 1 has 16) and the value in range.
+ */
+static bool get_size_text(const char *s, uint64_t *out)
+{
+	size_t n = strlen(s);
+	uint64_t v = 0;
+
+	if (n == 0 || n > 16 || (s[0] == '0' && n > 1))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	if (v > SIZE_MAX_VALUE)
+		return false;
+	*out = v;
+	return true;
+}
+
+/*
+ * The node's "Size": a JSON number that is an integer from 0 to 2^53 - 1
+ * (what js-ipfs writes), or the same as a string (what Kubo writes).
+ */
 static bool get_size(const cJSON *v, uint64_t *out)
 {
 	double d;
 
+	if (cJSON_IsString(v))
+		return get_size_text(v->valuestring, out);
 	if (!cJSON_IsNumber(v))
 		return false;
 	d = v->valuedouble;
@@ -189,7 +220,8 @@ static int parse_entry(const cJSON *o, struct ipfs_add_entry *e, char *err, size
 		return PF_EPROTO;
 	}
 	if (!get_size(cJSON_GetObjectItemCaseSensitive(o, "Size"), &e->size)) {
-		pf_errf(err, errlen, "Size: not an integer from 0 to 2^53 - 1");
+		pf_errf(err, errlen,
+		        "Size: not an integer from 0 to 2^53 - 1, nor one in a string");
 		return PF_EPROTO;
 	}
 	memcpy(e->name, name->valuestring, nlen + 1);

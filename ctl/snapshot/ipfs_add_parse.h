@@ -2,7 +2,8 @@
 /*
  * Reads what an IPFS node's HTTP API answers to /api/v0/add: one JSON
  * object per line (NDJSON), {"Name", "Hash", "Size"} for every file and
- * directory added (js-ipfs adds "Mode" to directories), the root last;
+ * directory added (js-ipfs adds "Mode" to directories; its "Size" is a
+ * number, Kubo's the same integer in a decimal string: both are read), the root last;
  * {"Message", "Code", "Type": "error"} is the body of a refusal (HTTP 500)
  * and the X-Stream-Error trailer of a failure part way. Strict: unknown and duplicate keys, a
  * name that safepath.h refuses, a Hash that is not a CIDv1 of the one shape

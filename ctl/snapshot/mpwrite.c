@@ -33,7 +33,7 @@ struct mpw {
 	size_t part_size, fill;
 	struct s3xml_part *parts; /* MPW_PARTS_MAX entries, <n> handed out */
 	size_t n;
-	uint64_t total;
+	uint64_t total, max_bytes;
 	bool done;
 	/* threads: everything below is under <mu> once they run */
 	struct slot *slots;
@@ -362,6 +362,7 @@ struct mpw *mpw_open(struct s3_client *c, const char *key, const struct mpw_opts
 	w->state_fd = -1;
 	w->c = c;
 	w->part_size = o->part_size;
+	w->max_bytes = o->max_bytes;
 	memcpy(w->key, key, strlen(key) + 1);
 	w->buf = malloc(o->part_size);
 	w->parts = calloc(MPW_PARTS_MAX, sizeof(*w->parts));
@@ -445,6 +446,13 @@ int mpw_write(void *ctx, const void *p, size_t len, char *err, size_t errlen)
 	struct mpw *w = ctx;
 	const uint8_t *b = p;
 
+	if (w->max_bytes > 0 && len > w->max_bytes - w->total) {
+		(void)snprintf(err, errlen,
+		               "%.200s: internal error: the stream passes its bound of %llu bytes, "
+		               "from which the part size was chosen",
+		               w->key, (unsigned long long)w->max_bytes);
+		return -1;
+	}
 	while (len > 0) {
 		size_t take = w->part_size - w->fill;
 

@@ -55,6 +55,13 @@ struct mpw_opts {
 	size_t part_size;      /* 5 MiB..5 GiB for S3 */
 	unsigned parallel;     /* parts in flight, 1..MPW_PARALLEL_MAX; 0 means 1 */
 	const char *state_dir; /* where state files live (made 0700), NULL: no resume */
+	/*
+	 * The most bytes the stream may hold, 0: no limit. The part size was
+	 * chosen from it (partsize.h): a stream longer than its bound is an
+	 * internal error, refused at the byte that passes it rather than at
+	 * part 10,001 hours later.
+	 */
+	uint64_t max_bytes;
 };
 
 /* What a writer did, for the caller's log. */

@@ -13,6 +13,7 @@
 #include "ctl/snapshot/filelist.h"
 #include "ctl/snapshot/filestate.h"
 #include "ctl/snapshot/mpwrite.h"
+#include "ctl/snapshot/partsize.h"
 #include "ctl/snapshot/walk.h"
 
 #define READ_SIZE (1024 * 1024) /* one read of a large file */
@@ -95,9 +96,10 @@ static int put_small(struct up *u, const struct walk_entry *e, const char *key, 
 static int put_large(struct up *u, const struct walk_entry *e, const char *key, char *hex,
                      char *err, size_t errlen)
 {
+	struct mpw_opts mo = *u->mo;
 	uint8_t dg[SHA256_LEN];
 	unsigned int dl = 0;
-	uint64_t total = 0, size = 0;
+	uint64_t total = 0, size = 0, part;
 	char why[512];
 	struct mpw *w;
 	int rc = 0;
@@ -106,7 +108,14 @@ static int put_large(struct up *u, const struct walk_entry *e, const char *key, 
 		(void)snprintf(err, errlen, "%s: sha256 failed", e->rel);
 		return -1;
 	}
-	w = mpw_open(u->c, key, u->mo, err, errlen);
+	/* The size is known: parts large enough that 10,000 hold it (partsize.h). */
+	if (partsize_choose(e->size, mo.part_size, &part, why, sizeof(why)) == -1) {
+		(void)snprintf(err, errlen, "%s: %s", e->rel, why);
+		return -1;
+	}
+	mo.part_size = (size_t)part;
+	mo.max_bytes = e->size;
+	w = mpw_open(u->c, key, &mo, err, errlen);
 	if (w == NULL)
 		return -1;
 	for (;;) {
@@ -123,6 +132,12 @@ static int put_large(struct up *u, const struct walk_entry *e, const char *key, 
 		if (r == 0)
 			break;
 		total += (uint64_t)r;
+		/* Before mpwrite sees it: past the size, the stream passes the writer's bound. */
+		if (total > e->size) {
+			(void)snprintf(err, errlen, "%s: the file changed size while read", e->rel);
+			rc = -1;
+			break;
+		}
 		if (EVP_DigestUpdate(u->md, u->buf, (size_t)r) != 1) {
 			(void)snprintf(err, errlen, "%s: sha256 failed", e->rel);
 			rc = -1;

@@ -9,12 +9,16 @@
 #include "ctl/db/sha256.h"
 #include "ctl/snapshot/exclude.h"
 #include "ctl/snapshot/hook.h"
+#include "ctl/snapshot/hookmark.h"
 #include "ctl/snapshot/mpwrite.h"
 #include "ctl/snapshot/nodehead.h"
 #include "ctl/snapshot/pack.h"
+#include "ctl/snapshot/partsize.h"
 #include "ctl/snapshot/pubfiles.h"
 #include "ctl/snapshot/pubipfs.h"
+#include "ctl/snapshot/pubunpin.h"
 #include "ctl/snapshot/s3.h"
+#include "ctl/snapshot/tarbound.h"
 
 #define NODE_TIMEOUT_MS 10000
 #define TAR_NAME        "snapshot.tar.zst"
@@ -35,6 +39,30 @@ static struct s3_client *client_for(const struct snapcfg_target *t, const struct
 	return s3_new(&c, cr, err, errlen);
 }
 
+/*
+ * The tar's part size and bound into <mo>: the configured part, or larger
+ * when 10,000 of it cannot hold the most the tar can be (partsize.h); a
+ * base path whose tar may pass S3's 5 TiB is refused before any upload.
+ */
+static int tar_parts(const struct snapcfg_chain *ch, const struct exclude_set *ex,
+                     struct mpw_opts *mo, char *err, size_t errlen)
+{
+	struct tarbound b;
+	uint64_t part;
+	char why[256];
+
+	if (tarbound_tree(ch->base_path, ex, &b, err, errlen) == -1)
+		return -1;
+	if (partsize_choose(b.zst, mo->part_size, &part, why, sizeof(why)) == -1) {
+		(void)snprintf(err, errlen, "%s: the tar of %llu files: %s", ch->base_path,
+		               (unsigned long long)b.files, why);
+		return -1;
+	}
+	mo->part_size = (size_t)part;
+	mo->max_bytes = b.zst;
+	return 0;
+}
+
 /* The tar: packed straight into a multipart upload; <*gone> as mpw_stats says. */
 static int upload_tar_once(const struct snapcfg *cfg, const struct snapcfg_chain *ch,
                            struct s3_client *c, const char *key, struct publish_result *res,
@@ -42,7 +70,9 @@ static int upload_tar_once(const struct snapcfg *cfg, const struct snapcfg_chain
 {
 	struct exclude_set ex = {(const char *const *)ch->exclude, ch->n_exclude};
 	struct pack_opts o = {.ex = &ex, .threads = PACK_ZSTD_WORKERS, .write = mpw_write};
-	struct mpw_opts mo = {(size_t)cfg->part_size_mb << 20, cfg->parallel, cfg->state_dir};
+	struct mpw_opts mo = {.part_size = (size_t)cfg->part_size_mb << 20,
+	                      .parallel = cfg->parallel,
+	                      .state_dir = cfg->state_dir};
 	struct mpw_stats ms;
 	struct pack_result pr;
 	char why[512];
@@ -50,6 +80,9 @@ static int upload_tar_once(const struct snapcfg *cfg, const struct snapcfg_chain
 	struct mpw *w;
 	int rc;
 
+	if (tar_parts(ch, &ex, &mo, err, errlen) == -1)
+		return -1;
+	res->tar_part_size = mo.part_size;
 	w = mpw_open(c, key, &mo, err, errlen);
 	if (w == NULL)
 		return -1;
@@ -287,7 +320,9 @@ static int publish_place(const struct snapcfg *cfg, const struct snapcfg_chain *
                          size_t errlen)
 {
 	struct exclude_set ex = {(const char *const *)ch->exclude, ch->n_exclude};
-	struct mpw_opts mo = {(size_t)cfg->part_size_mb << 20, cfg->parallel, cfg->state_dir};
+	struct mpw_opts mo = {.part_size = (size_t)cfg->part_size_mb << 20,
+	                      .parallel = cfg->parallel,
+	                      .state_dir = cfg->state_dir};
 	char dir[SNAPCFG_PREFIX_MAX + 64], key[S3_KEY_MAX];
 	struct manifest_artifact a[2];
 	unsigned na = 0, deleted = 0;
@@ -331,6 +366,9 @@ static int publish_place(const struct snapcfg *cfg, const struct snapcfg_chain *
 		                 errlen);
 	if (rc == 0)
 		rc = write_manifests(c, dir, ch, h, tool, now, res, a, na, err, errlen);
+	/* Before retention deletes the manifests that name the copies. */
+	if (rc == 0 && cfg->ipfs.on)
+		pubunpin_old(cfg, c, dir, h->height, &res->unpin);
 	if (rc == 0)
 		rc = retention(c, dir, cfg->retention, h->height, &deleted, err, errlen);
 	res->deleted += deleted;
@@ -374,6 +412,12 @@ int publish_chain(const struct snapcfg *cfg, const struct snapcfg_chain *ch,
 	int rc = 0;
 
 	memset(res, 0, sizeof(*res));
+	/* Marked first: a publish killed after pre leaves the mark for `snapshot recover`. */
+	if (ch->pre.n > 0 && ch->post.n > 0 &&
+	    hookmark_set(cfg->state_dir, ch->name, why, sizeof(why)) == -1) {
+		(void)snprintf(err, errlen, "pre hook not run: cannot mark it: %s", why);
+		return -1;
+	}
 	if (ch->pre.n > 0 &&
 	    hook_run(ch->pre.argv, ch->hook_timeout_s * 1000u, why, sizeof(why)) == -1) {
 		(void)snprintf(err, errlen, "pre hook: %s", why);
@@ -391,6 +435,11 @@ int publish_chain(const struct snapcfg *cfg, const struct snapcfg_chain *ch,
 
 			(void)snprintf(err + n, errlen - n, "; post hook: %s", why);
 		}
+		rc = -1;
+	} else if (ch->pre.n > 0 && ch->post.n > 0 &&
+	           hookmark_clear(cfg->state_dir, ch->name, why, sizeof(why)) == -1) {
+		if (rc == 0)
+			(void)snprintf(err, errlen, "post hook ran, but its mark stays: %s", why);
 		rc = -1;
 	}
 	return rc;

@@ -21,6 +21,7 @@
 #include "common/compiler.h"
 #include "ctl/snapshot/manifest.h"
 #include "ctl/snapshot/nodehead.h"
+#include "ctl/snapshot/pubunpin.h"
 #include "ctl/snapshot/s3creds.h"
 #include "ctl/snapshot/snapcfg.h"
 
@@ -29,6 +30,7 @@ struct publish_result {
 	char block_hash[NODERPC_HASH_LEN + 1]; /* "0x" + 64 hex; "" before the node was read */
 	char snapshot[64];                     /* "<height>-<8 hex of the hash>" */
 	uint64_t tar_bytes;                    /* the tar object's size; 0 without s3_tar */
+	uint64_t tar_part_size;                /* its multipart part size (partsize.h); 0 without */
 	char tar_sha256[MANIFEST_SHA256_HEX + 1];
 	uint64_t files, files_bytes; /* the files artifact's count and size; 0 without s3_files */
 	char files_sha256[MANIFEST_SHA256_HEX + 1]; /* of its SHA256SUMS */
@@ -36,6 +38,8 @@ struct publish_result {
 	char ipfs_files_cid[MANIFEST_CID_LEN + 1], ipfs_tar_cid[MANIFEST_CID_LEN + 1];
 	unsigned deleted; /* older snapshots' objects removed by retention */
 	bool skipped;     /* this block's snapshot was already published: nothing written */
+	/* Their IPFS copies unpinned, and the errors (pubunpin.h) */
+	struct pubunpin_stats unpin;
 };
 
 /*

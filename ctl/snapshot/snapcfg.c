@@ -412,10 +412,11 @@ static int parse_section(struct ctx *c, const cJSON *v, struct snapcfg *out)
 		return -1;
 	if (get_uint(c, "retention", cJSON_GetObjectItemCaseSensitive(v, "retention"), 3, 1, 1000,
 	             &out->retention) == -1 ||
-	    get_uint(c, "part_size_mb", cJSON_GetObjectItemCaseSensitive(v, "part_size_mb"), 64,
-	             SNAPCFG_PART_MIN_MB, SNAPCFG_PART_MAX_MB, &out->part_size_mb) == -1 ||
-	    get_uint(c, "parallel", cJSON_GetObjectItemCaseSensitive(v, "parallel"), 4, 1,
-	             SNAPCFG_PARALLEL_MAX, &out->parallel) == -1)
+	    get_uint(c, "part_size_mb", cJSON_GetObjectItemCaseSensitive(v, "part_size_mb"),
+	             SNAPCFG_PART_DEF_MB, SNAPCFG_PART_MIN_MB, SNAPCFG_PART_MAX_MB,
+	             &out->part_size_mb) == -1 ||
+	    get_uint(c, "parallel", cJSON_GetObjectItemCaseSensitive(v, "parallel"),
+	             SNAPCFG_PARALLEL_DEF, 1, SNAPCFG_PARALLEL_MAX, &out->parallel) == -1)
 		return -1;
 	it = cJSON_GetObjectItemCaseSensitive(v, "state_dir");
 	if (it == NULL)
@@ -547,9 +548,10 @@ void snapcfg_dump_keys(FILE *out)
 	              SNAPCFG_URL_MAX);
 	(void)fprintf(out,
 	              "snapshot.retention\tinteger\t3\t1..1000\tyes\n"
-	              "snapshot.part_size_mb\tinteger\t64\t%d..%d\tyes\n"
-	              "snapshot.parallel\tinteger\t4\t1..%d\tyes\n"
+	              "snapshot.part_size_mb\tinteger\t%d\t%d..%d\tyes\n"
+	              "snapshot.parallel\tinteger\t%d\t1..%d\tyes\n"
 	              "snapshot.state_dir\tpath\t%s\tat most %d chars\tyes\n",
-	              SNAPCFG_PART_MIN_MB, SNAPCFG_PART_MAX_MB, SNAPCFG_PARALLEL_MAX,
-	              SNAPCFG_STATE_DIR, SNAPCFG_PATH_MAX);
+	              SNAPCFG_PART_DEF_MB, SNAPCFG_PART_MIN_MB, SNAPCFG_PART_MAX_MB,
+	              SNAPCFG_PARALLEL_DEF, SNAPCFG_PARALLEL_MAX, SNAPCFG_STATE_DIR,
+	              SNAPCFG_PATH_MAX);
 }

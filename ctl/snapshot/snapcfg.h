@@ -34,6 +34,15 @@
 #define SNAPCFG_STATE_DIR    "/var/lib/polkfura/snapshot"
 #define SNAPCFG_OBJECT_MAX   (5ULL << 40) /* S3: an object is at most 5 TiB */
 
+/*
+ * The defaults keep publish under 100 MB of RSS (tests/bench/publish_bench.sh):
+ * (parallel + 1) x 16 MiB of parts, 48 MiB, beside the packer's 25 MB. Up to
+ * 10,000 x 16 MiB (156 GiB) of tar the part stays 16 MiB; above, publish takes
+ * larger parts (partsize.h) and memory grows with them.
+ */
+#define SNAPCFG_PART_DEF_MB  16
+#define SNAPCFG_PARALLEL_DEF 2
+
 /* One S3 target; <on> false when the config does not name it. */
 struct snapcfg_target {
 	bool on;

@@ -17,6 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ctl/snapshot/safepath.h"
+
 struct walker {
 	const struct exclude_set *ex; /* borrowed from the caller */
 	walk_entry_cb_fn cb;
@@ -113,6 +115,14 @@ static int visit(struct walker *w, int dfd, const char *name, const struct stat 
 	struct stat fs, after;
 	int fd, rc = -1;
 
+	/*
+	 * Refused here, before any target has a byte: every reader checks names
+	 * with safepath.h, so a name it refuses would publish a snapshot that no
+	 * fetch accepts (and libarchive cannot put a non-ASCII name in a pax
+	 * header under the C locale the daemon runs in).
+	 */
+	if (safepath_check(w->path, w->len) != SAFEPATH_OK)
+		return fail(w, safepath_reason_text(safepath_check(w->path, w->len)), 0);
 	/* O_NOFOLLOW: a name swapped for a symlink since lstat fails with ELOOP. */
 	fd = openat(dfd, name, flags);
 	if (fd == -1)

@@ -9,6 +9,8 @@
  * base path). Every entry is opened relative to its parent's descriptor
  * with O_NOFOLLOW, so a name swapped for a symlink during the walk is
  * refused, not followed. Hard links are not detected: each name is a file.
+ * A name that safepath.h refuses (non-ASCII, a control byte, a backslash) fails
+ * the walk too, since no fetch would take it.
  */
 #ifndef PF_CTL_SNAPSHOT_WALK_H
 #define PF_CTL_SNAPSHOT_WALK_H

@@ -49,7 +49,7 @@ echo "== upload_bench $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(nproc) CPUs ($(uname -
 	"node $(node -v)"
 
 mkdir "$TMP/data"
-NODE_PATH=$PF_CACHE/npm/node_modules node tests/harness/s3rver.js "$TMP/data" pf-bench \
+NODE_PATH=$PF_CACHE/npm/node_modules node --openssl-legacy-provider tests/harness/s3rver.js "$TMP/data" pf-bench \
 	>"$TMP/s3rver.log" 2>&1 &
 PIDS+=($!)
 PORT=

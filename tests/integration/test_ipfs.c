@@ -18,7 +18,9 @@
  * - the walk's refusal (a symlink) stops the add before any request, a
  *   directory swapped for a symlink during the add stops it (against
  *   tests/harness/ipfs_stall.py, which holds the upload at a known point),
- *   and a node that is not there is a clear error.
+ *   and a node that is not there is a clear error;
+ * - ipfs_pin_rm unpins (pin/ls by curl agrees), and says when there was
+ *   nothing pinned.
  * Starts no HAProxy (it is in the Makefile's HAP34_BINS filter).
  */
 #include <sys/stat.h>
@@ -375,6 +377,33 @@ START_TEST(test_refusals)
 }
 END_TEST
 
+/*
+ * ipfs_pin_rm: a pinned file unpinned (pin/ls by curl then says it is not), a
+ * second time the node's "is not pinned" (1, nothing to do), and a node that
+ * is not there an error.
+ */
+START_TEST(test_pin_rm)
+{
+	struct ipfs_cfg c = cfg();
+	struct ipfs_status st;
+	char cid[IPFS_CID_LEN + 1], cmd[1024];
+
+	sh("head -c 1000 /dev/urandom > pinned.bin");
+	snprintf(cid, sizeof(cid), "%s", add_file("pinned.bin", &st));
+	snprintf(cmd, sizeof(cmd),
+	         "curl -sS -X POST '%s/api/v0/pin/ls?arg=%s&type=recursive&cid-base=base32'",
+	         node.api, cid);
+	ck_assert_ptr_nonnull(strstr(sh(cmd), "{\"Type\":\"recursive\"}"));
+	ck_assert_msg(ipfs_pin_rm(&c, cid, &st) == 0, "%s", st.err);
+	ck_assert_ptr_nonnull(strstr(sh(cmd), "is not pinned"));
+	ck_assert_msg(ipfs_pin_rm(&c, cid, &st) == 1, "%s", st.err);
+	ck_assert_msg(strstr(st.err, "is not pinned") != NULL, "%s", st.err);
+	h_ipfs_stop(&node);
+	ck_assert_int_eq(ipfs_pin_rm(&c, cid, &st), -1);
+	ck_assert_msg(strstr(st.err, "Couldn't connect") != NULL, "%s", st.err);
+}
+END_TEST
+
 struct adder {
 	char api[64];
 	struct ipfs_status st;
@@ -444,6 +473,7 @@ static Suite *ipfs_suite(void)
 	tcase_add_test(tc, test_pack_stream);
 	tcase_add_test(tc, test_tree_read_back);
 	tcase_add_test(tc, test_refusals);
+	tcase_add_test(tc, test_pin_rm);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("stall");
 	tcase_add_checked_fixture(tc, setup_dir, teardown_stall);

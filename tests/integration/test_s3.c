@@ -263,6 +263,39 @@ START_TEST(list_delete_awkward_key)
 }
 END_TEST
 
+static int count_obj(const char *key, uint64_t size, void *arg)
+{
+	int *n = arg;
+
+	(void)size;
+	ck_assert_msg(strncmp(key, "many/", 5) == 0, "%s", key);
+	(*n)++;
+	return 0;
+}
+
+/*
+ * More keys than one ListObjectsV2 page holds (1,000 by the S3 API
+ * reference): the listing follows the continuation token to the end.
+ * Retention lists a snapshot directory this way, and s3_files puts a key
+ * per file of the database.
+ */
+START_TEST(list_follows_pages)
+{
+	enum { KEYS = 1003 };
+	struct s3_status st;
+	char key[32];
+	int n = 0;
+
+	for (int i = 0; i < KEYS; i++) {
+		snprintf(key, sizeof(key), "many/%04d", i);
+		ck_assert_msg(s3_put(cli, key, (const uint8_t *)"x", 1, NULL, &st) == 0, "%s: %s",
+		              key, st.err);
+	}
+	ck_assert_msg(s3_list(cli, "many/", count_obj, &n, &st) == 0, "%s", st.err);
+	ck_assert_int_eq(n, KEYS);
+}
+END_TEST
+
 START_TEST(requester_pays_and_no_secret_in_logs)
 {
 	struct s3_client *rp = client(srv.endpoint, true, 1);
@@ -543,6 +576,7 @@ static Suite *s3_suite(void)
 	tcase_add_test(tc, put_head_get_range);
 	tcase_add_test(tc, multipart_three_parts);
 	tcase_add_test(tc, list_delete_awkward_key);
+	tcase_add_test(tc, list_follows_pages);
 	tcase_add_test(tc, requester_pays_and_no_secret_in_logs);
 	tcase_add_test(tc, retries_are_bounded);
 	tcase_add_test(tc, imds_credentials);

@@ -16,10 +16,15 @@
  * PostgreSQL holds both CIDs. Then
  * `snapshot fetch --from ipfs` against the node's gateway with the S3
  * copies deleted, and a manifest whose CID names other bytes (exit 3).
+ * Retention 1 unpins a removed snapshot's CIDs (pin/ls of each CID by curl)
+ * but not those a kept manifest names; an unreadable old manifest is a
+ * counted warning, the publish still exits 0 and deletes its objects.
  * Starts no HAProxy (it is in the Makefile's HAP34_SKIP).
  */
 #include <sys/stat.h>
 
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +49,7 @@ static struct h_nodesim sim;
 static struct h_ipfs node;
 static struct h_pg pg;
 static const char *tar_bucket = BUCKET; /* s3_tar's; BUCKET2 puts it in a place of its own */
+static unsigned keep = 3;               /* the config's retention (its default) */
 static char work[512], base[600];
 
 static int run(const char *cmd, char *out, size_t outlen)
@@ -71,8 +77,8 @@ static void write_config_db(const char *api, const char *db)
 	         "\"endpoint\": \"%s\"}, \"s3_tar\": {\"bucket\": \"%s\", "
 	         "\"region\": \"us-east-1\", \"endpoint\": \"%s\"}, "
 	         "\"ipfs\": {\"api\": \"%s\", \"timeout_s\": 120}, \"part_size_mb\": 5, "
-	         "\"state_dir\": \"%s/state\"}}",
-	         rec, base, sim.port[0], srv.endpoint, tar_bucket, srv.endpoint, api, work);
+	         "\"retention\": %u, \"state_dir\": \"%s/state\"}}",
+	         rec, base, sim.port[0], srv.endpoint, tar_bucket, srv.endpoint, api, keep, work);
 	snprintf(path, sizeof(path), "%s/ctl.json", work);
 	ck_assert_int_eq(h_write_file(path, json), 0);
 }
@@ -85,6 +91,7 @@ static void write_config(const char *api)
 static void setup(void)
 {
 	tar_bucket = BUCKET;
+	keep = 3;
 	snprintf(work, sizeof(work), "%s/pubipfs-XXXXXX", h_tmpdir());
 	ck_assert_ptr_nonnull(mkdtemp(work));
 	snprintf(base, sizeof(base), "%s/base", work);
@@ -467,6 +474,234 @@ START_TEST(test_down_then_recorded)
 }
 END_TEST
 
+/*
+ * Whether the node has <cid> pinned recursively: pin/ls of that one CID (the whole list
+ * cannot be asked in base32: js-ipfs's own CIDv0 pins refuse it), its answer read by Python.
+ */
+static bool pinned(const char *cid)
+{
+	char cmd[1024];
+	const char *r;
+
+	snprintf(
+	    cmd, sizeof(cmd),
+	    "curl -sS -X POST '%s/api/v0/pin/ls?arg=%s&type=recursive&cid-base=base32' | "
+	    "python3 -c 'import json,sys; d=json.load(sys.stdin); print(d[\"Keys\"][sys.argv[1]]"
+	    "[\"Type\"] if \"Keys\" in d else d[\"Message\"], end=\"\")' %s",
+	    node.api, cid, cid);
+	r = sh(cmd);
+	if (strcmp(r, "recursive") == 0)
+		return true;
+	ck_assert_msg(strstr(r, "is not pinned") != NULL, "pin/ls %s: %s", cid, r);
+	return false;
+}
+
+/* A publish at finalized height <height>; the CIDs of its manifest into <files>, <tar>. */
+static void publish_at(int height, char *out, size_t outlen, char files[64], char tar[64])
+{
+	char steer[64], snap[256];
+
+	snprintf(steer, sizeof(steer), "{\"height\": %d}", height);
+	ck_assert_int_eq(h_nodesim_control(&sim, "/all", steer, NULL), 200);
+	ck_assert_msg(publish(out, outlen) == 0, "publish: %s", out);
+	get_manifest(snap, sizeof(snap));
+	snprintf(files, 64, "%s", artifact("files", "cid"));
+	snprintf(tar, 64, "%s", artifact("tar.zst", "cid"));
+	ck_assert_int_eq(strlen(files), 59);
+	ck_assert_int_eq(strlen(tar), 59);
+}
+
+/*
+ * retention 1: a publish of another tree unpins the first one's two copies
+ * (gone from pin/ls; one already unpinned by hand counts as done), its own stay; the same tree
+ * again at a higher block gives the same CIDs, which retention must leave pinned although the
+ * snapshot naming them first is deleted.
+ */
+START_TEST(test_retention_unpins)
+{
+	char out[8192], f1[64], t1[64], f2[64], t2[64], f3[64], t3[64], cmd[1024];
+	char snap1[256];
+
+	keep = 1;
+	write_config(node.api);
+	publish_at(1000, out, sizeof(out), f1, t1);
+	get_manifest(snap1, sizeof(snap1));
+	ck_assert(pinned(f1) && pinned(t1));
+	ck_assert_msg(strstr(out, ", 0 old IPFS copies unpinned, 0 unpin errors") != NULL, "%s",
+	              out);
+
+	/* One of them unpinned by hand already: the node's "not pinned" counts as done. */
+	snprintf(cmd, sizeof(cmd), "curl -sSf -o /dev/null -X POST '%s/api/v0/pin/rm?arg=%s'",
+	         node.api, t1);
+	sh(cmd);
+	h_tree_put(base, "chains/polkadot/db/full/000010.sst", "a new table\n", 0);
+	publish_at(1010, out, sizeof(out), f2, t2);
+	ck_assert_str_ne(f1, f2);
+	ck_assert_str_ne(t1, t2);
+	ck_assert_msg(strstr(out, ", 2 old IPFS copies unpinned, 0 unpin errors") != NULL, "%s",
+	              out);
+	ck_assert(!pinned(f1) && !pinned(t1) && pinned(f2) && pinned(t2));
+	/* The first snapshot's objects are gone from S3 too. */
+	snprintf(cmd, sizeof(cmd),
+	         "curl -s -o /dev/null -w '%%{http_code}' '%s/" BUCKET "/%smanifest.json'",
+	         srv.endpoint, snap1);
+	ck_assert_str_eq(sh(cmd), "404");
+	ck_assert_msg(strstr(out, "old objects deleted") != NULL &&
+	                  strstr(out, ", 0 old objects deleted") == NULL,
+	              "%s", out);
+
+	/* The same tree at a higher block: the same copies, still pinned after retention. */
+	publish_at(1020, out, sizeof(out), f3, t3);
+	ck_assert_str_eq(f3, f2);
+	ck_assert_str_eq(t3, t2);
+	ck_assert_msg(strstr(out, ", 0 old IPFS copies unpinned, 0 unpin errors") != NULL, "%s",
+	              out);
+	ck_assert(pinned(f2) && pinned(t2));
+}
+END_TEST
+
+/*
+ * A removed snapshot's manifest that cannot be parsed (rewritten on s3rver):
+ * a warning counted on the command's line and on stderr, the publish still
+ * exits 0, retention still deletes that snapshot's objects, and its copies
+ * stay pinned (their CIDs unknown).
+ */
+START_TEST(test_unpin_warning_not_failure)
+{
+	char out[8192], f1[64], t1[64], f2[64], t2[64], snap[256], cmd[1024];
+
+	keep = 1;
+	write_config(node.api);
+	publish_at(1000, out, sizeof(out), f1, t1);
+	get_manifest(snap, sizeof(snap));
+	snprintf(cmd, sizeof(cmd),
+	         "printf 'not json' | curl -sSf -X PUT -T - '%s/" BUCKET "/%smanifest.json'",
+	         srv.endpoint, snap);
+	sh(cmd);
+	h_tree_put(base, "chains/polkadot/db/full/000010.sst", "a new table\n", 0);
+	publish_at(1010, out, sizeof(out), f2, t2);
+	ck_assert_msg(strstr(out, ", 0 old IPFS copies unpinned, 1 unpin errors") != NULL, "%s",
+	              out);
+	ck_assert_msg(strstr(out, "warning: 1 unpin errors, the first: ") != NULL &&
+	                  strstr(out, "manifest.json") != NULL,
+	              "%s", out);
+	ck_assert_msg(strstr(out, ", 0 old objects deleted") == NULL, "%s", out);
+	snprintf(cmd, sizeof(cmd), "curl -s -o /dev/null -w '%%{http_code}' '%s/" BUCKET "/%s%s'",
+	         srv.endpoint, snap, "manifest.json");
+	ck_assert_str_eq(sh(cmd), "404");
+	ck_assert(pinned(f1) && pinned(t1) && pinned(f2) && pinned(t2));
+}
+END_TEST
+
+/*
+ * tests/harness/gwcut.py in front of the node's gateway, cutting the first GET of a path
+ * ending in <suffix> after half its body, and with <norange> passing no Range on; its
+ * record into <record>, its URL into <url>.
+ */
+static void gwcut_start(const char *suffix, bool norange, char *url, size_t urllen, char *record,
+                        size_t reclen)
+{
+	static unsigned seq;
+	char log[700], *text, *p;
+	char *argv[] = {"python3",      "tests/harness/gwcut.py",   record, node.gateway, "1",
+	                (char *)suffix, norange ? "norange" : NULL, NULL};
+	pid_t pid;
+
+	snprintf(record, reclen, "%s/gwcut-%d-%u.jsonl", h_tmpdir(), (int)getpid(), ++seq);
+	snprintf(log, sizeof(log), "%s.log", record);
+	pid = h_spawn(argv, NULL, log);
+	ck_assert_int_gt(pid, 0);
+	h_child_expect(pid, "gwcut", SIGTERM, 0);
+	ck_assert_msg(h_wait_file_contains(log, "READY ", 10), "gwcut did not start");
+	text = h_read_file(log, NULL);
+	p = text != NULL ? strstr(text, "READY ") : NULL;
+	ck_assert_ptr_nonnull(p);
+	snprintf(url, urllen, "http://127.0.0.1:%d", (int)strtol(p + 6, NULL, 10));
+	free(text);
+}
+
+/* `snapshot fetch --from ipfs` through <gateway>. */
+static int fetch_via(const char *gateway, const char *form, const char *dest, char *out,
+                     size_t outlen)
+{
+	char cmd[8192], bin[4096];
+
+	ck_assert_ptr_nonnull(realpath(h_build_dir(), bin));
+	snprintf(cmd, sizeof(cmd),
+	         "%s/polkfura-ctl snapshot fetch --chain polkadot --dest %s --from ipfs "
+	         "--gateway %s --endpoint %s/" BUCKET " --form %s 2>&1 </dev/null",
+	         bin, dest, gateway, srv.endpoint, form);
+	return run(cmd, out, outlen);
+}
+
+/*
+ * A gateway download cut halfway (gwcut.py closes the connection after half
+ * the body) is resumed in the same run with a Range, which js-ipfs's gateway
+ * answers 206 (its record: the second GET of that path asks "bytes=<half>-"
+ * and gets 206); for a file of the files form (600 KiB, three blocks on
+ * IPFS) and for the tar. Then a partial copy left by an earlier run: the
+ * right first half completes; a wrong one fails its sha256 (exit 3), so the
+ * bytes asked for with the Range were appended to it, not fetched whole. A
+ * gateway that ignores the Range (gwcut.py norange) fails the file, exit 1.
+ */
+START_TEST(test_gateway_resume)
+{
+	char out[8192], url[64], rec[600], cmd[2048], path[2][128];
+	static const char *const form[] = {"files", "tar"};
+	static const char *const dest[] = {"cutfiles", "cuttar"};
+
+	ck_assert_msg(publish(out, sizeof(out)) == 0, "publish: %s", out);
+	get_manifest(out, sizeof(out));
+	/* The files form has no directories of its own: network/ (empty) is not in it. */
+	sh("cp -a expect expectf && rmdir expectf/chains/polkadot/network");
+	snprintf(path[0], sizeof(path[0]), "/chains/polkadot/db/full/000009.sst");
+	snprintf(path[1], sizeof(path[1]), "/ipfs/%s", artifact("tar.zst", "cid"));
+	for (int i = 0; i < 2; i++) {
+		const char *r;
+
+		gwcut_start(path[i], false, url, sizeof(url), rec, sizeof(rec));
+		ck_assert_msg(fetch_via(url, form[i], dest[i], out, sizeof(out)) == 0, "%s", out);
+		ck_assert_msg(strstr(out, "resuming with a Range") != NULL, "%s", out);
+		/* Each GET of the cut path: the Range asked for and the gateway's status. */
+		snprintf(
+		    cmd, sizeof(cmd),
+		    "python3 -c 'import json,sys; print(\" \".join(\"%%s:%%s\" %% (d[\"range\"], "
+		    "d[\"status\"]) for d in map(json.loads, open(sys.argv[1])) if "
+		    "d[\"path\"].endswith(sys.argv[2])), end=\"\")' %s '%s'",
+		    rec, path[i]);
+		r = sh(cmd);
+		if (i == 0) /* half of 614400 bytes */
+			ck_assert_str_eq(r, "None:200 bytes=307200-:206");
+		else
+			ck_assert_msg(strncmp(r, "None:200 bytes=", 15) == 0 &&
+			                  strcmp(r + strlen(r) - 5, "-:206") == 0,
+			              "%s", r);
+		snprintf(cmd, sizeof(cmd), "diff -r -x SHA256SUMS %s %s",
+		         i == 0 ? "expectf" : "expect", dest[i]);
+		sh(cmd);
+	}
+	/*
+	 * A gateway that answers the Range with the whole file (200): appending it would
+	 * corrupt the copy, so the file fails after its retries, exit 1 (a server failure,
+	 * `fetch --help`), nothing under its final name.
+	 */
+	gwcut_start(path[0], true, url, sizeof(url), rec, sizeof(rec));
+	ck_assert_int_eq(fetch_via(url, "files", "norange", out, sizeof(out)), 1);
+	ck_assert_msg(strstr(out, "(the server ignored the Range)") != NULL, "%s", out);
+	sh("test ! -e norange/chains/polkadot/db/full/000009.sst");
+	/* A partial copy from an earlier run, straight from the gateway. */
+	sh("mkdir -p part/chains/polkadot/db/full && head -c 307200 "
+	   "base/chains/polkadot/db/full/000009.sst > "
+	   "part/chains/polkadot/db/full/000009.sst.pf-part");
+	ck_assert_msg(fetch_via(node.gateway, "files", "part", out, sizeof(out)) == 0, "%s", out);
+	sh("diff -r -x SHA256SUMS expectf part");
+	sh("mkdir -p bad/chains/polkadot/db/full && head -c 307200 /dev/zero "
+	   "> bad/chains/polkadot/db/full/000009.sst.pf-part");
+	ck_assert_int_eq(fetch_via(node.gateway, "files", "bad", out, sizeof(out)), 3);
+	ck_assert_msg(strstr(out, "000009.sst: sha256 mismatch") != NULL, "%s", out);
+}
+END_TEST
+
 static Suite *publish_ipfs_suite(void)
 {
 	Suite *s = suite_create("snapshot_publish_ipfs");
@@ -477,6 +712,9 @@ static Suite *publish_ipfs_suite(void)
 	tcase_add_test(tc, test_publish_read_back_fetch);
 	tcase_add_test(tc, test_down_then_recorded);
 	tcase_add_test(tc, test_two_places);
+	tcase_add_test(tc, test_retention_unpins);
+	tcase_add_test(tc, test_unpin_warning_not_failure);
+	tcase_add_test(tc, test_gateway_resume);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1807,8 +1807,8 @@ START_TEST(test_dump_keys)
 	    "snapshot.ipfs.api\turl\trequired\tat most 255 chars\tyes\n",
 	    "snapshot.ipfs.timeout_s\tinteger\t0\t0..604800\tyes\n",
 	    "snapshot.retention\tinteger\t3\t1..1000\tyes\n",
-	    "snapshot.part_size_mb\tinteger\t64\t5..5120\tyes\n",
-	    "snapshot.parallel\tinteger\t4\t1..16\tyes\n",
+	    "snapshot.part_size_mb\tinteger\t16\t5..5120\tyes\n",
+	    "snapshot.parallel\tinteger\t2\t1..16\tyes\n",
 	    "snapshot.state_dir\tpath\t/var/lib/polkfura/snapshot\tat most 1023 chars\tyes\n",
 	};
 	char *buf = NULL, *p;

@@ -3,7 +3,7 @@
  * Unit tests of ctl/snapshot/ipfs_add_parse.c: CIDs from
  * tests/data/ipfs/cids.tsv (made by Python's hashlib and base64, and the
  * empty UnixFS directory's CID as IPFS publishes it), malformed CIDs, lines
- * of /api/v0/add's answer as js-ipfs 0.66.1 writes them and hostile ones,
+ * of /api/v0/add's answer as js-ipfs 0.66.1 and Kubo write them and hostile ones,
  * and an answer fed at every split point. Run from the repository root.
  */
 #include <stdio.h>
@@ -113,6 +113,36 @@ START_TEST(line_entries)
 }
 END_TEST
 
+/*
+ * Lines as Kubo writes them: core/commands/add.go's AddEvent (Name, Hash,
+ * and Bytes, Size, Mode, Mtime, MtimeNsecs all omitempty; Size a string),
+ * filled by core/coreunix/add.go with Size = strconv.FormatUint(size, 10);
+ * the Kubo RPC reference (docs.ipfs.tech/reference/kubo/rpc/, /api/v0/add)
+ * gives the same shape with "Size": "<string>". Without progress and
+ * without preserve-mode/mtime only Name, Hash and Size are written.
+ */
+START_TEST(line_kubo)
+{
+	struct ipfs_add_entry e;
+	char err[256] = "";
+
+	ck_assert_msg(line("{\"Name\":\"snapshot.tar.zst\",\"Hash\":\"" EMPTY_RAW
+	                   "\",\"Size\":\"103242\"}",
+	                   &e, err) == 1,
+	              "%s", err);
+	ck_assert_str_eq(e.name, "snapshot.tar.zst");
+	ck_assert_uint_eq(e.size, 103242);
+	ck_assert_int_eq(line("{\"Name\":\"\",\"Hash\":\"" EMPTY_RAW "\",\"Size\":\"0\"}", &e, err),
+	                 1);
+	ck_assert_uint_eq(e.size, 0);
+	ck_assert_int_eq(line("{\"Name\":\"\",\"Hash\":\"" EMPTY_RAW
+	                      "\",\"Size\":\"9007199254740991\"}",
+	                      &e, err),
+	                 1);
+	ck_assert_uint_eq(e.size, 9007199254740991ull);
+}
+END_TEST
+
 START_TEST(line_refused)
 {
 	static const struct {
@@ -131,7 +161,26 @@ START_TEST(line_refused)
 	    {"{\"Name\":\"a\",\"Hash\":\"" EMPTY_RAW "\",\"Size\":1,\"Mode\":\"755\"}",
 	     "Mode: not four"},
 	    {"{\"Name\":\"a\",\"Name\":\"b\",\"Hash\":\"" EMPTY_RAW "\",\"Size\":1}", "Name twice"},
-	    {"{\"Name\":\"a\",\"Hash\":\"" EMPTY_RAW "\",\"Size\":\"1\"}", "Size: not an integer"},
+	    /* Kubo's string Size: decimal digits only, no leading zero, at most 2^53 - 1. */
+	    {"{\"Name\":\"a\",\"Hash\":\"" EMPTY_RAW "\",\"Size\":\"\"}", "Size: not an integer"},
+	    {"{\"Name\":\"a\",\"Hash\":\"" EMPTY_RAW "\",\"Size\":\"01\"}", "Size: not an integer"},
+	    {"{\"Name\":\"a\",\"Hash\":\"" EMPTY_RAW "\",\"Size\":\"-1\"}", "Size: not an integer"},
+	    {"{\"Name\":\"a\",\"Hash\":\"" EMPTY_RAW "\",\"Size\":\"+1\"}", "Size: not an integer"},
+	    {"{\"Name\":\"a\",\"Hash\":\"" EMPTY_RAW "\",\"Size\":\" 1\"}", "Size: not an integer"},
+	    {"{\"Name\":\"a\",\"Hash\":\"" EMPTY_RAW "\",\"Size\":\"1 \"}", "Size: not an integer"},
+	    {"{\"Name\":\"a\",\"Hash\":\"" EMPTY_RAW "\",\"Size\":\"1.5\"}",
+	     "Size: not an integer"},
+	    {"{\"Name\":\"a\",\"Hash\":\"" EMPTY_RAW "\",\"Size\":\"1e3\"}",
+	     "Size: not an integer"},
+	    {"{\"Name\":\"a\",\"Hash\":\"" EMPTY_RAW "\",\"Size\":\"0x10\"}",
+	     "Size: not an integer"},
+	    {"{\"Name\":\"a\",\"Hash\":\"" EMPTY_RAW "\",\"Size\":\"9007199254740992\"}",
+	     "Size: not an integer"},
+	    {"{\"Name\":\"a\",\"Hash\":\"" EMPTY_RAW "\",\"Size\":\"18446744073709551617\"}",
+	     "Size: not an integer"},
+	    {"{\"Name\":\"a\",\"Hash\":\"" EMPTY_RAW "\",\"Size\":\"00000000000000001\"}",
+	     "Size: not an integer"},
+	    {"{\"Name\":\"a\",\"Hash\":\"" EMPTY_RAW "\",\"Size\":null}", "Size: not an integer"},
 	    {"{\"Name\":\"a\",\"Hash\":\"" EMPTY_RAW "\",\"Size\":1.5}", "Size: not an integer"},
 	    {"{\"Name\":\"a\",\"Hash\":\"" EMPTY_RAW "\",\"Size\":-1}", "Size: not an integer"},
 	    {"{\"Name\":\"a\",\"Hash\":\"" EMPTY_RAW "\",\"Size\":9007199254740992}",
@@ -179,6 +228,32 @@ static int count_cb(void *ctx, const struct ipfs_add_entry *e, char *err, size_t
 	(*n)++;
 	return 0;
 }
+
+/* The same wrapped directory as Kubo answers it: Size strings, no Mode. */
+START_TEST(reader_kubo)
+{
+	static const char kubo[] =
+	    "{\"Name\":\"a/b.sst\",\"Hash\":"
+	    "\"bafkreifjjcie6lypi6ny7amxnfftagclbuxndqonfipmb64f2km2devei4\",\"Size\":\"12\"}\n"
+	    "{\"Name\":\"a\",\"Hash\":"
+	    "\"bafybeiczsscdsbs7ffqz55asqdf3smv6klcw3gofszvwlyarci47bgf354\",\"Size\":\"62\"}\n"
+	    "{\"Name\":\"\",\"Hash\":"
+	    "\"bafybeiczsscdsbs7ffqz55asqdf3smv6klcw3gofszvwlyarci47bgf354\",\"Size\":\"110\"}\n";
+	static struct ipfs_add_reader r;
+	char err[256] = "";
+	int n = 0;
+
+	memset(&r, 0, sizeof(r));
+	r.on_entry = count_cb;
+	r.ctx = &n;
+	ck_assert_msg(ipfs_add_feed(&r, kubo, strlen(kubo), err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(ipfs_add_finish(&r, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(n, 3);
+	ck_assert_str_eq(r.last.name, "");
+	ck_assert_uint_eq(r.last.size, 110);
+	ck_assert_int_eq(r.last.parsed.codec, IPFS_CODEC_DAG_PB);
+}
+END_TEST
 
 START_TEST(reader_every_split)
 {
@@ -265,8 +340,10 @@ static Suite *ipfs_add_parse_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("answer");
 	tcase_add_test(tc, line_entries);
+	tcase_add_test(tc, line_kubo);
 	tcase_add_test(tc, line_refused);
 	tcase_add_test(tc, reader_every_split);
+	tcase_add_test(tc, reader_kubo);
 	tcase_add_test(tc, reader_refusals);
 	suite_add_tcase(s, tc);
 	return s;

@@ -100,8 +100,8 @@ START_TEST(test_defaults_and_absent)
 
 	expect_ok(section("\"chains\": [" CHAIN_OK "], " TAR_OK));
 	ck_assert_uint_eq(cfg.retention, 3);
-	ck_assert_uint_eq(cfg.part_size_mb, 64);
-	ck_assert_uint_eq(cfg.parallel, 4);
+	ck_assert_uint_eq(cfg.part_size_mb, 16);
+	ck_assert_uint_eq(cfg.parallel, 2);
 	ck_assert_uint_eq(cfg.chain[0].hook_timeout_s, 600);
 	ck_assert_uint_eq(cfg.chain[0].pre.n, 0);
 	ck_assert(!cfg.s3_files.on);

@@ -189,6 +189,28 @@ START_TEST(test_symlink_refused)
 }
 END_TEST
 
+/*
+ * A name the readers refuse (safepath.h: non-ASCII, a backslash) fails the
+ * walk before the callback sees it; excluded, it is left out.
+ */
+START_TEST(test_unsafe_name_refused)
+{
+	struct rec r = {0};
+	const char *pats[] = {"db/caf*"};
+	struct exclude_set ex = {pats, 1};
+	char err[256];
+
+	put("db/ok", "x");
+	put("db/caf\xc3\xa9", "y");
+	expect_failure(&r, NULL, "db/caf\xc3\xa9: a byte outside ASCII");
+	/* In byte order it comes before ok, and the walk stops there. */
+	ck_assert_str_eq(r.log, "d db 755 \n");
+	memset(&r, 0, sizeof(r));
+	ck_assert_msg(walk_tree(base, &ex, record, &r, NULL, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_str_eq(r.log, "d db 755 \nf db/ok 644 x\n");
+}
+END_TEST
+
 START_TEST(test_fifo_refused)
 {
 	struct rec r = {0};
@@ -271,6 +293,7 @@ static Suite *walk_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_order_and_excludes);
 	tcase_add_test(tc, test_symlink_refused);
+	tcase_add_test(tc, test_unsafe_name_refused);
 	tcase_add_test(tc, test_fifo_refused);
 	tcase_add_test(tc, test_swapped_for_symlink);
 	tcase_add_test(tc, test_grows_while_read);
