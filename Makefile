@@ -518,4 +518,5 @@ UNIT_DEPS_manifest := ctl/snapshot/safepath
 UNIT_DEPS_mpstate := ctl/db/sha256
 UNIT_DEPS_filelist := ctl/snapshot/safepath ctl/db/sha256
 UNIT_DEPS_destdir := ctl/snapshot/safepath
+UNIT_LIBS_blockq := -lpthread
 UNIT_DEPS_ipfs_add_parse := ctl/snapshot/safepath

@@ -180,7 +180,9 @@ out:
 	return fd;
 }
 
-int destdir_commit(struct destdir *d, const char *rel, size_t len, int fd, char *err, size_t errlen)
+/* destdir_commit, with the directory's fsync when <sync_dir>. */
+static int commit(struct destdir *d, const char *rel, size_t len, int fd, bool sync_dir, char *err,
+                  size_t errlen)
 {
 	char leaf[SAFEPATH_NAME_MAX + 1], part[SAFEPATH_NAME_MAX + 1];
 	struct stat mine, there;
@@ -206,7 +208,7 @@ int destdir_commit(struct destdir *d, const char *rel, size_t len, int fd, char 
 		goto out;
 	}
 	/* rename replaces a symlink at <leaf> itself; it never writes through it. */
-	if (renameat(dir, part, dir, leaf) == -1 || fsync(dir) == -1) {
+	if (renameat(dir, part, dir, leaf) == -1 || (sync_dir && fsync(dir) == -1)) {
 		pf_errf(err, errlen, "%.*s: %s", (int)len, rel, strerror(errno));
 		goto out;
 	}
@@ -215,6 +217,36 @@ out:
 	if (dir != -1)
 		close(dir);
 	close(fd);
+	return rc;
+}
+
+int destdir_commit(struct destdir *d, const char *rel, size_t len, int fd, char *err, size_t errlen)
+{
+	return commit(d, rel, len, fd, true, err, errlen);
+}
+
+int destdir_commit_later(struct destdir *d, const char *rel, size_t len, int fd, char *err,
+                         size_t errlen)
+{
+	return commit(d, rel, len, fd, false, err, errlen);
+}
+
+int destdir_sync_dir(struct destdir *d, const char *rel, size_t len, char *err, size_t errlen)
+{
+	char leaf[SAFEPATH_NAME_MAX + 1];
+	int dir, rc = 0;
+
+	if (check_name(rel, len, leaf, sizeof(leaf), err, errlen) == -1)
+		return -1;
+	dir = open_dirs(d, rel, len, false, err, errlen);
+	if (dir == -1)
+		return -1;
+	if (fsync(dir) == -1) {
+		pf_errf(err, errlen, "%.*s: fsync of its directory: %s", (int)len, rel,
+		        strerror(errno));
+		rc = -1;
+	}
+	close(dir);
 	return rc;
 }
 

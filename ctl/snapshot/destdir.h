@@ -65,6 +65,20 @@ PF_MUSTCHECK int destdir_commit(struct destdir *d, const char *rel, size_t len, 
                                 size_t errlen);
 
 /*
+ * destdir_commit without the fsync of the directory, for many files
+ * committed together: the file is durable before its name is (so a crash
+ * never leaves a short file under a final name), and the caller makes the
+ * names durable with destdir_sync_dir once per directory before it reports
+ * success. Closes <fd> in every case. Returns 0 or -1 with <err>.
+ */
+PF_MUSTCHECK int destdir_commit_later(struct destdir *d, const char *rel, size_t len, int fd,
+                                      char *err, size_t errlen);
+
+/* fsync of the directory holding <rel>/<len>. Returns 0 or -1 with <err>. */
+PF_MUSTCHECK int destdir_sync_dir(struct destdir *d, const char *rel, size_t len, char *err,
+                                  size_t errlen);
+
+/*
  * Opens the file <rel>/<len> itself, read-only, to check a copy left by an
  * earlier fetch, with the same checks on the way (a symlink in its place is
  * refused, never followed). Returns the descriptor or -1: with errno ENOENT

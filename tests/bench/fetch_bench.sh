@@ -11,6 +11,10 @@
 # the files' for the files, the compressed object's for the tar. The fetch hashes, fsyncs and
 # renames every file, curl -o does none of that. Peak RSS of each fetch from
 # /usr/bin/time. The served tree comes from the page cache.
+# PF_FETCH_BASELINE=PATH (a polkfura-ctl built from another commit) adds its
+# fetch of the files (--parallel 4) and of the tar, each right beside this
+# build's, the pair's order alternating, to measure a change under the same
+# load.
 # Usage: tests/bench/fetch_bench.sh [BUILD_DIR]   (default build/release)
 # Output also goes to build/bench-fetch.txt.
 set -euo pipefail
@@ -41,6 +45,8 @@ exec > >(tee "$RESULTS") 2>&1
 
 CTL=$BUILD/polkfura-ctl
 [[ -x $CTL ]] || die "$CTL not built"
+BASELINE=${PF_FETCH_BASELINE:-}
+[[ -z $BASELINE || -x $BASELINE ]] || die "PF_FETCH_BASELINE: $BASELINE is not an executable"
 echo "== fetch_bench $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(nproc) CPUs ($(uname -m))," \
 	"load average $(cut -d' ' -f1-3 /proc/loadavg), git $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
 
@@ -93,10 +99,16 @@ curl_files() {
 curl_tar() { curl -sSf -o "$TMP/dl/t.tar.zst" "$BASE/chains/bench/s1/snapshot.tar.zst"; }
 curl_tar_x() { curl -sSf "$BASE/chains/bench/s1/snapshot.tar.zst" | tar --zstd -x -C "$TMP/dl"; }
 fetch() { /usr/bin/time -f '%M' -o "$TMP/rss" "$CTL" snapshot fetch --chain bench --dest "$TMP/dl" --from "$BASE" "$@" 2>/dev/null; }
+baseline() { /usr/bin/time -f '%M' -o "$TMP/rss" "$BASELINE" snapshot fetch --chain bench --dest "$TMP/dl" --from "$BASE" "$@" 2>/dev/null; }
 mbs() { awk -v b="$1" -v s="$2" 'BEGIN { printf "%.0f", b / 1048576 / s }'; }
 
 for ((r = 1; r <= ROUNDS; r++)); do
-	for run in curl_files "fetch --form files --parallel 1" "fetch --form files --parallel 4" curl_tar curl_tar_x "fetch --form tar"; do
+	files=("fetch --form files --parallel 4") tars=("fetch --form tar")
+	if [[ -n $BASELINE ]]; then
+		files+=("baseline --form files --parallel 4") tars+=("baseline --form tar")
+		if ((r % 2 == 0)); then files=("${files[1]}" "${files[0]}") tars=("${tars[1]}" "${tars[0]}"); fi
+	fi
+	for run in curl_files "fetch --form files --parallel 1" "${files[@]}" curl_tar curl_tar_x "${tars[@]}"; do
 		rm -rf "$TMP/dl"
 		mkdir -p "$TMP/dl"
 		# shellcheck disable=SC2086 # the run's words are its command and arguments
@@ -104,7 +116,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
 		bytes=$size
 		[[ $run == *tar* ]] && bytes=$tsize
 		rss=""
-		[[ $run == fetch* ]] && rss=", peak RSS $(($(cat "$TMP/rss") / 1024)) MB"
-		printf 'round %d: %-32s %6.2f s %5s MiB/s%s\n' "$r" "$run" "$s" "$(mbs "$bytes" "$s")" "$rss"
+		[[ $run == fetch* || $run == baseline* ]] && rss=", peak RSS $(($(cat "$TMP/rss") / 1024)) MB"
+		printf 'round %d: %-36s %6.2f s %5s MiB/s%s\n' "$r" "$run" "$s" "$(mbs "$bytes" "$s")" "$rss"
 	done
 done

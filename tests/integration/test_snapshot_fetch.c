@@ -456,6 +456,24 @@ START_TEST(tar_duplicate_refused)
 }
 END_TEST
 
+/*
+ * A refused entry between two of 16 MiB of random bytes, each more than the
+ * 8 MiB queue between the download and the unpacking: the unpacking stops
+ * with more of the object to come. The fetch ends with exit 3 and leaves
+ * the good entries as partial copies only.
+ */
+START_TEST(tar_refused_mid_stream)
+{
+	char cmd[8192];
+
+	hostile_tar("import os\nf('big', os.urandom(16 << 20))\nf('../outside/x')\n"
+	            "f('tail', os.urandom(16 << 20))",
+	            "a '..' component");
+	snprintf(cmd, sizeof(cmd), "test ! -e %s/big && test -s %s/big.pf-part", dest, dest);
+	sh(cmd);
+}
+END_TEST
+
 /* A plain server's 503s before any byte are retried after a back-off, a bounded number of times. */
 START_TEST(server_errors_retried)
 {
@@ -509,6 +527,7 @@ static Suite *suite(void)
 	tcase_add_loop_test(tc, cut_stream_resumes, 0, 2);
 	tcase_add_test(tc, verified_files_not_fetched_again);
 	tcase_add_test(tc, tar_duplicate_refused);
+	tcase_add_test(tc, tar_refused_mid_stream);
 	tcase_add_loop_test(tc, server_errors_retried, 0, 2);
 	tcase_add_test(tc, usage_errors);
 	suite_add_tcase(s, tc);

@@ -234,6 +234,38 @@ START_TEST(directories)
 }
 END_TEST
 
+/*
+ * destdir_commit_later puts the file under its name like destdir_commit;
+ * destdir_sync_dir takes the same names and refuses the same hostile ones.
+ */
+START_TEST(commit_later_and_sync_dir)
+{
+	struct destdir *d;
+	char p[700];
+	off_t have = -1;
+	int fd;
+
+	mk_tmp();
+	d = destdir_open(dest, err, sizeof(err));
+	ck_assert_msg(d != NULL, "%s", err);
+	fd = destdir_open_part(d, "db/a.sst", 8, &have, err, sizeof(err));
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "abc", 3), 3);
+	ck_assert_msg(destdir_commit_later(d, "db/a.sst", 8, fd, err, sizeof(err)) == 0, "%s", err);
+	at(p, sizeof(p), dest, "db/a.sst");
+	ck_assert_str_eq(slurp(p), "abc");
+	at(p, sizeof(p), dest, "db/a.sst" DESTDIR_PART_SUFFIX);
+	ck_assert_int_eq(access(p, F_OK), -1);
+	ck_assert_msg(destdir_sync_dir(d, "db/a.sst", 8, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(destdir_sync_dir(d, "top", 3, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(destdir_sync_dir(d, "../outside/x", 12, err, sizeof(err)), -1);
+	ck_assert_int_eq(destdir_sync_dir(d, "/etc/x", 6, err, sizeof(err)), -1);
+	ck_assert_int_eq(count_entries(outside), 0);
+	destdir_free(d);
+	rm_tree();
+}
+END_TEST
+
 /* A final name read back: the file itself, never a link in its place, ENOENT when absent. */
 START_TEST(open_file)
 {
@@ -281,6 +313,7 @@ static Suite *destdir_suite(void)
 	tcase_add_test(tc, not_files);
 	tcase_add_test(tc, directories);
 	tcase_add_test(tc, open_file);
+	tcase_add_test(tc, commit_later_and_sync_dir);
 	suite_add_tcase(s, tc);
 	return s;
 }
