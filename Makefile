@@ -356,7 +356,7 @@ asan-short:
 # Two targets at a time: each fuzzer is one process, the machine has two cores. Each target's
 # output is held until it ends (--output-sync), so logs and results do not interleave.
 fuzz-smoke:
-	$(Q)$(MAKE) --no-print-directory -j2 --output-sync=target fuzz FUZZ_SECONDS=30
+	$(Q)$(MAKE) --no-print-directory -j2 --output-sync=target fuzz FUZZ_SECONDS=20
 
 asan:
 	$(Q)$(MAKE) --no-print-directory VARIANT=asan all unit fuzz-replay integration

@@ -89,9 +89,14 @@ cleanup() {
 		echo
 		"$BUILD/polkfura-ctl" report --config "$dir/ctl.json" --from "$started" || true
 		echo
-		echo "demo: the calls of this run by method (polkfura-ctl usage --since $started):"
-		echo
-		"$BUILD/polkfura-ctl" usage --config "$dir/ctl.json" --since "$started" || true
+		# usage counts whole minutes only: a run stopped within its first one has none yet.
+		if (($(date -u +%s) - $(date -u -d "$started" +%s) >= 120)); then
+			echo "demo: the calls of this run by method (polkfura-ctl usage --since $started):"
+			echo
+			"$BUILD/polkfura-ctl" usage --config "$dir/ctl.json" --since "$started" || true
+		else
+			echo "demo: no calls by method: usage counts whole minutes, and this run had none complete"
+		fi
 	fi
 	for pid in "${pids[@]}"; do
 		[[ $pid == "$ctl_pid" ]] || stop "$pid"
