@@ -264,7 +264,7 @@ $(BUILD)/tests/bench/pack_bench: $(BUILD)/tests/bench/pack_bench.o \
 # The multipart writer's throughput, parallel 1 against 4 (tests/bench/upload_bench.sh).
 $(BUILD)/tests/bench/upload_bench: $(BUILD)/tests/bench/upload_bench.o \
 		$(call objs_of,ctl/snapshot/mpwrite ctl/snapshot/mpstate $(INTEG_DEPS_s3)) $(LIBCOMMON)
-	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ -lcurl -lcjson -lpthread
+	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ -lcurl -lcjson -lpthread $(SNAP_LIBS)
 
 $(BUILD)/tests/bench/%: $(BUILD)/tests/bench/%.o $(SPOA_OBJ) $(LIBCOMMON)
 	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(SPOA_LIBS)
