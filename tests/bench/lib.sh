@@ -6,6 +6,18 @@
 
 USED_PORTS=" "
 
+# stop_and_clean: the EXIT trap of a script that starts processes: each of
+# PIDS gets SIGTERM and is waited for, then TMP goes.
+stop_and_clean() {
+	local p
+	for p in "${PIDS[@]}"; do
+		if kill -TERM "$p" 2>/dev/null; then
+			wait "$p" 2>/dev/null || true
+		fi
+	done
+	rm -rf "$TMP"
+}
+
 # free_port VAR: a port below the ephemeral range that nothing listens on.
 free_port() {
 	local p

@@ -54,18 +54,9 @@ die() {
 	echo "publish_bench: $*" >&2
 	exit 1
 }
-cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do
-		if kill -TERM "$p" 2>/dev/null; then
-			wait "$p" 2>/dev/null || true
-		fi
-	done
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
 # shellcheck source=tests/bench/lib.sh
 . tests/bench/lib.sh
+trap stop_and_clean EXIT
 mkdir -p build
 exec > >(tee "$RESULTS") 2>&1
 
